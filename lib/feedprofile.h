@@ -1,0 +1,126 @@
+#pragma once
+
+#include "event.h"
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QList>
+#include <QString>
+#include <QUrl>
+
+#include <chrono>
+#include <optional>
+#include <utility>
+
+class QJsonDocument;
+
+namespace Longwatch {
+
+using HeaderList = QList<std::pair<QByteArray, QByteArray>>;
+
+/// What a profile wants sent for one poll.
+struct PollRequest
+{
+    QUrl url;
+    QByteArray method = QByteArrayLiteral("GET");
+    QByteArray body;    ///< sent as application/json when not empty
+    HeaderList headers; ///< added after the channel's own headers
+};
+
+/// One complete HTTP response, as the Poller hands it to a profile.
+struct PollResponse
+{
+    int status = 0;
+    QByteArray reasonPhrase; ///< "Not Found"; may be empty
+    HeaderList headers;
+    QByteArray body;
+    QDateTime receivedAt; ///< from the Poller's clock, for Retry-After dates
+
+    /// The first header of that name (case-insensitive), or a null QByteArray.
+    QByteArray header(QByteArrayView name) const;
+};
+
+/// What a response means for the channel (PROTOCOLS.md, "verdict").
+enum class Verdict {
+    Events, ///< new events (possibly all duplicates, then treated as no news)
+    NoNews, ///< nothing new: re-poll at once, never grows the backoff
+    Retry,  ///< something went wrong that may pass: back off and try again
+    Fatal,  ///< stop the channel and say why
+    Resync, ///< the cursor is no longer valid: drop it and start over
+};
+
+struct PollResult
+{
+    Verdict verdict = Verdict::NoNews;
+    EventList events;  ///< in cursor order
+    QString cursor;    ///< the cursor to send next; the current one if unchanged
+    std::optional<std::chrono::milliseconds> retryAfter; ///< server pacing hint
+    QString reason;    ///< for Retry/Fatal/Resync: a sentence a person can act on
+    QString detail;    ///< raw details: HTTP status, body excerpt (never secrets)
+    bool malformed = false; ///< Retry because the body did not parse or had the wrong shape
+
+    static PollResult noNews(const QString &cursor);
+    static PollResult retry(const QString &cursor, const QString &reason,
+                            const QString &detail = {});
+    /// Retry, because the body does not parse or has the wrong shape.
+    static PollResult malformedBody(const QString &cursor, const QString &reason,
+                                    const QString &detail = {});
+    static PollResult fatal(const QString &cursor, const QString &reason,
+                            const QString &detail = {});
+};
+
+/// A feed profile turns a cursor into a request and a response into events,
+/// the next cursor and a verdict. One instance belongs to one channel, so a
+/// profile may keep per-channel state (the last body, seen revisions).
+class FeedProfile
+{
+public:
+    virtual ~FeedProfile();
+
+    /// Stable identifier, e.g. "seed-events", as used on the command line.
+    virtual QString id() const = 0;
+
+    /// The cursor to start from when the channel has none stored.
+    virtual QString initialCursor() const = 0;
+
+    /// How long the server holds a request before answering "no news".
+    /// The Poller's deadline is this plus its margin.
+    virtual std::chrono::milliseconds holdTime() const = 0;
+
+    virtual PollRequest request(const QString &cursor) const = 0;
+
+    /// Called for every response that has an HTTP status, whatever it is.
+    /// Must not move the cursor past events it does not return.
+    virtual PollResult parse(const PollResponse &response, const QString &cursor) = 0;
+
+    /// Forget per-run state (called on start and on resync).
+    virtual void reset() {}
+
+protected:
+    FeedProfile() = default;
+    FeedProfile(const FeedProfile &) = default;
+    FeedProfile &operator=(const FeedProfile &) = default;
+};
+
+/// The verdict PROTOCOLS.md's error table gives a non-2xx status, or nullopt
+/// for a 2xx that the profile should parse. 304 counts as no news (there is
+/// no HTTP cache); 408 as retry unless a profile says otherwise.
+std::optional<PollResult> classifyHttpStatus(const PollResponse &response, const QString &cursor);
+
+/// Parses a Retry-After value: delta-seconds or an HTTP date (RFC 9110
+/// section 10.2.3). A date in the past gives zero.
+std::optional<std::chrono::milliseconds> parseRetryAfter(QByteArrayView value,
+                                                         const QDateTime &now);
+
+/// Parses a JSON body, skipping leading heartbeat whitespace. On failure
+/// returns false and a sentence naming the offset and the problem.
+bool parseJsonBody(const QByteArray &body, QJsonDocument *document, QString *error);
+
+/// The server's own words for an error: a JSON "description", "reason",
+/// "error" or "message" field, else the start of the body as text.
+QString serverReason(const QByteArray &body, qsizetype maxChars = 200);
+
+/// The first `maxChars` of a body as printable text, for error details.
+QString bodyExcerpt(const QByteArray &body, qsizetype maxChars = 200);
+
+} // namespace Longwatch

@@ -1,0 +1,411 @@
+#include "genericjsonprofile.h"
+
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QUrlQuery>
+
+namespace Longwatch {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("Longwatch::GenericJsonProfile", text);
+}
+
+QByteArray compactJson(const QJsonValue &value)
+{
+    if (value.isObject())
+        return QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact);
+    if (value.isArray())
+        return QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact);
+    // QJsonDocument holds only objects and arrays: wrap the scalar, then unwrap.
+    const QByteArray wrapped = QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact);
+    return wrapped.mid(1, wrapped.size() - 2);
+}
+
+QString typeName(const QJsonValue &value)
+{
+    switch (value.type()) {
+    case QJsonValue::Null:
+        return QStringLiteral("null");
+    case QJsonValue::Bool:
+        return QStringLiteral("a boolean");
+    case QJsonValue::Double:
+        return QStringLiteral("a number");
+    case QJsonValue::String:
+        return QStringLiteral("a string");
+    case QJsonValue::Array:
+        return QStringLiteral("an array");
+    case QJsonValue::Object:
+        return QStringLiteral("an object");
+    case QJsonValue::Undefined:
+        break;
+    }
+    return QStringLiteral("missing");
+}
+
+QDateTime parseTime(const QJsonValue &value)
+{
+    if (value.isString()) {
+        QDateTime dt = QDateTime::fromString(value.toString(), Qt::ISODateWithMs);
+        if (!dt.isValid())
+            dt = QDateTime::fromString(value.toString(), Qt::RFC2822Date);
+        return dt.toUTC();
+    }
+    if (value.isDouble()) {
+        const double d = value.toDouble();
+        // Seconds since the epoch, or milliseconds if it is too large for seconds.
+        const qint64 ms = d > 1e11 ? qint64(d) : qint64(d * 1000.0);
+        return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC);
+    }
+    return {};
+}
+
+std::optional<qint64> asInteger(const QString &text)
+{
+    bool ok = false;
+    const qint64 n = text.toLongLong(&ok);
+    return ok ? std::optional(n) : std::nullopt;
+}
+
+} // namespace
+
+QString formatHoldTime(std::chrono::milliseconds hold, GenericJsonOptions::HoldUnit unit)
+{
+    const qint64 ms = hold.count();
+    switch (unit) {
+    case GenericJsonOptions::HoldUnit::Milliseconds:
+        return QString::number(ms);
+    case GenericJsonOptions::HoldUnit::GoDuration:
+        return ms % 1000 == 0 ? QStringLiteral("%1s").arg(ms / 1000)
+                              : QStringLiteral("%1ms").arg(ms);
+    case GenericJsonOptions::HoldUnit::Seconds:
+        break;
+    }
+    return QString::number(std::max<qint64>(1, (ms + 999) / 1000));
+}
+
+QStringList GenericJsonOptions::validate() const
+{
+    QStringList problems;
+    if (!url.isValid() || url.host().isEmpty())
+        problems << tr("The URL is not valid.");
+    else if (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))
+        problems << tr("The URL must start with http:// or https://.");
+    if (method != "GET" && method != "POST")
+        problems << tr("The method must be GET or POST.");
+    if (!bodyTemplate.isEmpty()) {
+        QJsonParseError error;
+        const QJsonDocument doc = QJsonDocument::fromJson(bodyTemplate, &error);
+        if (error.error != QJsonParseError::NoError || !doc.isObject())
+            problems << tr("The request body must be a JSON object.");
+    }
+    if (cursorTarget != CursorTarget::None && cursorName.trimmed().isEmpty())
+        problems << tr("Say where the cursor goes (a parameter, header or body field name).");
+    if (cursorTarget == CursorTarget::BodyField && method != "POST")
+        problems << tr("A cursor in the body needs the POST method.");
+    if ((cursorSource == CursorSource::BodyPath || cursorSource == CursorSource::Header) &&
+        cursorSourceName.trimmed().isEmpty())
+        problems << tr("Say where the next cursor comes from (a body path or header name).");
+    const std::pair<const QString *, const char *> paths[] = {
+        {&eventsPath, "events path"},       {&idPath, "id path"},
+        {&typePath, "type path"},           {&textPath, "text path"},
+        {&timePath, "time path"},           {&retryAfterPath, "retry-after path"},
+        {&okPath, "ok path"},               {&errorTextPath, "error text path"}};
+    for (const auto &[path, label] : paths) {
+        QString error;
+        if (!JsonPath::parse(*path, &error).isValid())
+            problems << tr("The %1 is not valid: %2").arg(QLatin1String(label), error);
+    }
+    if (cursorSource == CursorSource::BodyPath) {
+        QString error;
+        if (!JsonPath::parse(cursorSourceName, &error).isValid())
+            problems << tr("The cursor path is not valid: %1").arg(error);
+    }
+    if (holdTime.count() <= 0)
+        problems << tr("The hold time must be positive.");
+    return problems;
+}
+
+GenericJsonProfile::GenericJsonProfile(GenericJsonOptions options, QString id)
+    : m_options(std::move(options))
+    , m_id(std::move(id))
+{
+    if (m_options.cursorTarget == GenericJsonOptions::CursorTarget::BodyField)
+        m_cursorName = JsonPath::parse(m_options.cursorName);
+    if (m_options.cursorSource == GenericJsonOptions::CursorSource::BodyPath)
+        m_cursorSourcePath = JsonPath::parse(m_options.cursorSourceName);
+    m_eventsPath = JsonPath::parse(m_options.eventsPath);
+    m_idPath = JsonPath::parse(m_options.idPath);
+    m_typePath = JsonPath::parse(m_options.typePath);
+    m_textPath = JsonPath::parse(m_options.textPath);
+    m_timePath = JsonPath::parse(m_options.timePath);
+    m_retryAfterPath = JsonPath::parse(m_options.retryAfterPath);
+    m_okPath = JsonPath::parse(m_options.okPath);
+    m_errorTextPath = JsonPath::parse(m_options.errorTextPath);
+}
+
+GenericJsonOptions GenericJsonProfile::seedEventsOptions(const QUrl &url)
+{
+    GenericJsonOptions o;
+    o.url = url;
+    return o; // the defaults are the seed-events protocol
+}
+
+GenericJsonOptions GenericJsonProfile::seedQueueOptions(const QUrl &url)
+{
+    GenericJsonOptions o;
+    o.url = url;
+    o.cursorTarget = GenericJsonOptions::CursorTarget::None;
+    o.cursorName.clear();
+    o.initialCursor.clear();
+    o.cursorSource = GenericJsonOptions::CursorSource::None;
+    o.eventsAt = GenericJsonOptions::EventsAt::WholeBody;
+    o.eventsPath = QStringLiteral("message");
+    o.idPath = QStringLiteral("id");
+    o.holdTime = std::chrono::seconds(30);
+    return o;
+}
+
+PollRequest GenericJsonProfile::request(const QString &cursor) const
+{
+    using Target = GenericJsonOptions::CursorTarget;
+    PollRequest request;
+    request.method = m_options.method;
+    QUrl url = m_options.url;
+    QUrlQuery query(url);
+    QJsonObject body;
+    if (!m_options.bodyTemplate.isEmpty())
+        body = QJsonDocument::fromJson(m_options.bodyTemplate).object();
+
+    if (!cursor.isEmpty()) {
+        switch (m_options.cursorTarget) {
+        case Target::Query:
+            query.removeAllQueryItems(m_options.cursorName);
+            query.addQueryItem(m_options.cursorName,
+                               QString::fromLatin1(QUrl::toPercentEncoding(cursor)));
+            break;
+        case Target::Header:
+            request.headers.append({m_options.cursorName.toLatin1(), cursor.toUtf8()});
+            break;
+        case Target::BodyField:
+            if (const auto n = asInteger(cursor))
+                m_cursorName.assign(body, QJsonValue(*n));
+            else
+                m_cursorName.assign(body, cursor);
+            break;
+        case Target::None:
+            break;
+        }
+    }
+    if (!m_options.holdParam.isEmpty()) {
+        query.removeAllQueryItems(m_options.holdParam);
+        query.addQueryItem(m_options.holdParam,
+                           formatHoldTime(m_options.holdTime, m_options.holdUnit));
+    }
+    url.setQuery(query);
+    request.url = url;
+    if (m_options.method == "POST")
+        request.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+    return request;
+}
+
+PollResult GenericJsonProfile::parse(const PollResponse &response, const QString &cursor)
+{
+    const int status = response.status;
+    if ((status == 304 && m_options.noNewsOn304) || (status == 408 && m_options.noNewsOn408) ||
+        (status == 204 && m_options.noNewsOn204))
+        return PollResult::noNews(cursor);
+    if (auto verdict = classifyHttpStatus(response, cursor)) {
+        // Body hints (Telegram's parameters.retry_after) pace a retry too.
+        if (!m_retryAfterPath.isRoot() && verdict->verdict == Verdict::Retry) {
+            QJsonDocument doc;
+            if (parseJsonBody(response.body, &doc, nullptr)) {
+                const QJsonValue hint = m_retryAfterPath.resolve(doc.object());
+                if (hint.isDouble() && !verdict->retryAfter)
+                    verdict->retryAfter = std::chrono::milliseconds(qint64(hint.toDouble() * 1000));
+            }
+        }
+        return *verdict;
+    }
+    if (response.body.trimmed().isEmpty()) {
+        if (m_options.noNewsOnEmptyBody)
+            return PollResult::noNews(cursor);
+        return PollResult::malformedBody(cursor, tr("The server sent an empty answer."),
+                                 QStringLiteral("HTTP %1").arg(status));
+    }
+    if (m_options.eventsAt == GenericJsonOptions::EventsAt::NdjsonLines)
+        return parseNdjson(response, cursor);
+    return parseJson(response, cursor);
+}
+
+PollResult GenericJsonProfile::parseJson(const PollResponse &response, const QString &cursor)
+{
+    QJsonDocument doc;
+    QString error;
+    if (!parseJsonBody(response.body, &doc, &error))
+        return PollResult::malformedBody(cursor, error,
+                                 QStringLiteral("body: %1").arg(bodyExcerpt(response.body)));
+    const QJsonValue root = doc.isObject() ? QJsonValue(doc.object()) : QJsonValue(doc.array());
+
+    if (!m_okPath.isRoot()) {
+        const QJsonValue ok = m_okPath.resolve(root);
+        if (ok != QJsonValue(true)) {
+            QString why = jsonScalarText(m_errorTextPath.resolve(root));
+            if (why.isEmpty())
+                why = serverReason(response.body);
+            PollResult result = PollResult::retry(
+                cursor, tr("The server reported an error: %1.").arg(why.isEmpty() ? tr("no reason given") : why),
+                QStringLiteral("body: %1").arg(bodyExcerpt(response.body)));
+            const QJsonValue hint = m_retryAfterPath.resolve(root);
+            if (!m_retryAfterPath.isRoot() && hint.isDouble())
+                result.retryAfter = std::chrono::milliseconds(qint64(hint.toDouble() * 1000));
+            return result;
+        }
+    }
+
+    const QJsonValue found = m_eventsPath.resolve(root);
+    EventList events;
+    if (found.isNull() && m_options.noNewsOnNull)
+        return PollResult::noNews(cursor);
+    if (m_options.eventsAt == GenericJsonOptions::EventsAt::WholeBody) {
+        if (found.isUndefined())
+            return PollResult::malformedBody(
+                cursor,
+                tr("The server's answer has no '%1' field.").arg(m_options.eventsPath),
+                QStringLiteral("body: %1").arg(bodyExcerpt(response.body)));
+        Event event;
+        if (makeEvent(found, &event))
+            events.append(std::move(event));
+    } else {
+        if (!found.isArray()) {
+            const QString where = m_eventsPath.isRoot() ? tr("The server's answer")
+                                                        : QStringLiteral("'%1'").arg(m_options.eventsPath);
+            return PollResult::malformedBody(
+                cursor, tr("%1 is %2, expected an array of events.").arg(where, typeName(found)),
+                QStringLiteral("body: %1").arg(bodyExcerpt(response.body)));
+        }
+        const QJsonArray array = found.toArray();
+        events.reserve(array.size());
+        for (const QJsonValue &value : array) {
+            Event event;
+            if (makeEvent(value, &event))
+                events.append(std::move(event));
+        }
+    }
+    return finish(response, cursor, std::move(events), root);
+}
+
+PollResult GenericJsonProfile::parseNdjson(const PollResponse &response, const QString &cursor)
+{
+    EventList events;
+    int lineNumber = 0;
+    for (const QByteArray &rawLine : response.body.split('\n')) {
+        ++lineNumber;
+        const QByteArray line = rawLine.trimmed();
+        if (line.isEmpty())
+            continue;
+        QJsonParseError error;
+        const QJsonDocument doc = QJsonDocument::fromJson(line, &error);
+        if (error.error != QJsonParseError::NoError)
+            return PollResult::malformedBody(cursor,
+                                     tr("Line %1 of the server's answer is not valid JSON (%2).")
+                                         .arg(lineNumber)
+                                         .arg(error.errorString()),
+                                     QStringLiteral("line: %1").arg(bodyExcerpt(line)));
+        Event event;
+        if (makeEvent(doc.isObject() ? QJsonValue(doc.object()) : QJsonValue(doc.array()), &event))
+            events.append(std::move(event));
+    }
+    return finish(response, cursor, std::move(events), QJsonValue());
+}
+
+bool GenericJsonProfile::makeEvent(const QJsonValue &value, Event *event) const
+{
+    event->raw = compactJson(value);
+    if (!value.isObject()) {
+        event->text = jsonScalarText(value);
+        return true;
+    }
+    event->key = jsonScalarText(m_idPath.resolve(value));
+    event->type = jsonScalarText(m_typePath.resolve(value));
+    if (!event->type.isEmpty() && m_options.skipTypes.contains(event->type))
+        return false;
+    event->text = jsonScalarText(m_textPath.resolve(value));
+    event->time = parseTime(m_timePath.resolve(value));
+    return true;
+}
+
+PollResult GenericJsonProfile::finish(const PollResponse &response, const QString &cursor,
+                                      EventList events, const QJsonValue &document)
+{
+    using Source = GenericJsonOptions::CursorSource;
+    QString next = cursor;
+    switch (m_options.cursorSource) {
+    case Source::None:
+        break;
+    case Source::BodyPath: {
+        const QJsonValue value = m_cursorSourcePath.resolve(document);
+        if (!value.isUndefined() && !value.isNull())
+            next = jsonScalarText(value);
+        else if (!events.isEmpty())
+            return PollResult::malformedBody(
+                cursor, tr("The server's answer has events but no cursor at '%1'.")
+                            .arg(m_options.cursorSourceName),
+                QStringLiteral("body: %1").arg(bodyExcerpt(response.body)));
+        break;
+    }
+    case Source::Header: {
+        const QByteArray value = response.header(m_options.cursorSourceName.toLatin1());
+        if (!value.isEmpty())
+            next = QString::fromUtf8(value);
+        break;
+    }
+    case Source::MaxId: {
+        // Numeric ids: the cursor is the largest id (+ increment); anything at
+        // or behind the current cursor is a repeat and is dropped.
+        const std::optional<qint64> current = asInteger(cursor);
+        bool allNumeric = true;
+        for (const Event &e : std::as_const(events))
+            allNumeric = allNumeric && asInteger(e.key).has_value();
+        if (allNumeric) {
+            qint64 best = current.value_or(std::numeric_limits<qint64>::min());
+            EventList fresh;
+            fresh.reserve(events.size());
+            for (Event &e : events) {
+                const qint64 id = *asInteger(e.key);
+                if (current && id + m_options.cursorIncrement <= *current)
+                    continue;
+                best = std::max(best, id + m_options.cursorIncrement);
+                fresh.append(std::move(e));
+            }
+            events = std::move(fresh);
+            if (!events.isEmpty())
+                next = QString::number(best);
+            break;
+        }
+        [[fallthrough]];
+    }
+    case Source::LastId:
+        for (auto it = events.crbegin(); it != events.crend(); ++it) {
+            if (!it->key.isEmpty()) {
+                next = it->key;
+                break;
+            }
+        }
+        break;
+    }
+
+    if (m_options.noNewsWhenCursorUnchanged && next == cursor)
+        return PollResult::noNews(cursor);
+    PollResult result;
+    result.verdict = events.isEmpty() ? Verdict::NoNews : Verdict::Events;
+    result.events = std::move(events);
+    result.cursor = next;
+    return result;
+}
+
+} // namespace Longwatch

@@ -1,0 +1,97 @@
+#pragma once
+
+#include "feedprofile.h"
+#include "jsonpath.h"
+
+#include <QStringList>
+
+namespace Longwatch {
+
+/// Every knob of PROTOCOLS.md's table, for a JSON feed Longwatch has never
+/// heard of. The seed-events and seed-queue profiles are presets of it.
+struct GenericJsonOptions
+{
+    enum class CursorTarget { None, Query, Header, BodyField };
+    enum class CursorSource { None, BodyPath, Header, MaxId, LastId };
+    enum class EventsAt { ArrayPath, WholeBody, NdjsonLines };
+    enum class HoldUnit { Seconds, Milliseconds, GoDuration };
+
+    QUrl url;
+    QByteArray method = QByteArrayLiteral("GET");
+    QByteArray bodyTemplate; ///< JSON object sent with POST; the cursor may go into it
+
+    CursorTarget cursorTarget = CursorTarget::Query;
+    QString cursorName = QStringLiteral("last_id"); ///< query name, header name or body path
+    QString initialCursor = QStringLiteral("0");    ///< empty: send no cursor until we have one
+
+    CursorSource cursorSource = CursorSource::MaxId;
+    QString cursorSourceName; ///< body path or header name
+    int cursorIncrement = 0;  ///< MaxId + this (Telegram's offset = max update_id + 1)
+
+    EventsAt eventsAt = EventsAt::ArrayPath;
+    QString eventsPath = QStringLiteral("events"); ///< array path, or the value for WholeBody
+    QString idPath = QStringLiteral("id");
+    QString typePath = QStringLiteral("type");
+    QString textPath = QStringLiteral("message");
+    QString timePath = QStringLiteral("time");
+
+    bool noNewsOn304 = true;
+    bool noNewsOn408 = false;
+    bool noNewsOn204 = true;
+    bool noNewsOnEmptyBody = true;
+    bool noNewsOnNull = true; ///< the value at eventsPath is null (seed-queue)
+    bool noNewsWhenCursorUnchanged = false;
+
+    QString holdParam; ///< query parameter that tells the server how long to hold
+    HoldUnit holdUnit = HoldUnit::Seconds;
+    std::chrono::milliseconds holdTime{55'000};
+
+    QStringList skipTypes; ///< event types that are noise (keepalive, open)
+    QString retryAfterPath; ///< body path of a pacing hint in seconds
+
+    QString okPath;        ///< if set, a body whose value here is not true is an error
+    QString errorTextPath; ///< where such a body says why
+
+    /// Sentences describing what is wrong, empty when the options are usable.
+    QStringList validate() const;
+};
+
+class GenericJsonProfile : public FeedProfile
+{
+public:
+    explicit GenericJsonProfile(GenericJsonOptions options,
+                                QString id = QStringLiteral("generic-json"));
+
+    QString id() const override { return m_id; }
+    QString initialCursor() const override { return m_options.initialCursor; }
+    std::chrono::milliseconds holdTime() const override { return m_options.holdTime; }
+    PollRequest request(const QString &cursor) const override;
+    PollResult parse(const PollResponse &response, const QString &cursor) override;
+
+    const GenericJsonOptions &options() const { return m_options; }
+
+    /// The preset for the original seed-events feed: `GET url?last_id=N`.
+    static GenericJsonOptions seedEventsOptions(const QUrl &url);
+    /// The preset for the seed-queue feed: `GET /receive`, `{"message": ...}`.
+    static GenericJsonOptions seedQueueOptions(const QUrl &url);
+
+protected:
+    /// Builds one event from a JSON value; false if it is noise to skip.
+    bool makeEvent(const QJsonValue &value, Event *event) const;
+
+private:
+    PollResult parseJson(const PollResponse &response, const QString &cursor);
+    PollResult parseNdjson(const PollResponse &response, const QString &cursor);
+    PollResult finish(const PollResponse &response, const QString &cursor, EventList events,
+                      const QJsonValue &document);
+
+    GenericJsonOptions m_options;
+    QString m_id;
+    JsonPath m_cursorName, m_cursorSourcePath, m_eventsPath, m_idPath, m_typePath, m_textPath,
+        m_timePath, m_retryAfterPath, m_okPath, m_errorTextPath;
+};
+
+/// Formats a hold time in the unit a server expects ("55", "55000", "55s").
+QString formatHoldTime(std::chrono::milliseconds hold, GenericJsonOptions::HoldUnit unit);
+
+} // namespace Longwatch

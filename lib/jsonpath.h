@@ -1,0 +1,48 @@
+#pragma once
+
+#include <QJsonValue>
+#include <QList>
+#include <QString>
+#include <variant>
+
+class QJsonObject;
+
+namespace Longwatch {
+
+/// A path into a JSON document: dot-separated keys with optional array
+/// indices, e.g. `result`, `data.items[0].id`, `parameters.retry_after`.
+/// The empty path (or `$`) is the document itself. A key that contains a
+/// dot or bracket is written in quotes: `meta["a.b"]`.
+class JsonPath
+{
+public:
+    JsonPath() = default;
+
+    /// Parses `text`; on a syntax error returns an invalid path and fills
+    /// `error` with a sentence naming the position.
+    static JsonPath parse(const QString &text, QString *error = nullptr);
+
+    bool isValid() const { return m_valid; }
+    bool isRoot() const { return m_valid && m_segments.isEmpty(); }
+    QString toString() const { return m_text; }
+
+    /// The value at this path, or an undefined QJsonValue if any step is missing.
+    QJsonValue resolve(const QJsonValue &root) const;
+
+    /// Sets the value at this path inside `root`, creating objects on the way.
+    /// Array indices must already exist. Returns false if the path cannot be set.
+    bool assign(QJsonObject &root, const QJsonValue &value) const;
+
+private:
+    using Segment = std::variant<QString, qsizetype>;
+    QList<Segment> m_segments;
+    QString m_text;
+    bool m_valid = false;
+};
+
+/// A JSON scalar as text: strings as is, integral numbers without a decimal
+/// point (ids like 12 stay "12", not "12.0"), booleans as true/false, null
+/// and undefined as an empty string, objects and arrays as compact JSON.
+QString jsonScalarText(const QJsonValue &value);
+
+} // namespace Longwatch

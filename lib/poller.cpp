@@ -1,0 +1,545 @@
+#include "poller.h"
+
+#include "logging.h"
+#include "redact.h"
+
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QRandomGenerator>
+
+#include <cmath>
+
+using namespace std::chrono;
+using namespace std::chrono_literals;
+
+namespace Longwatch {
+
+namespace {
+
+// A floor under the drawn delay, so that full jitter never fires a retry
+// at once after a failure.
+constexpr milliseconds kMinimumRetryDelay = 100ms;
+// No-news answers faster than this, several in a row, mean a server that
+// does not hold: pause between polls rather than spin.
+constexpr milliseconds kFastAnswer = 50ms;
+constexpr int kFastAnswersBeforeGuard = 5;
+
+bool isTransportError(QNetworkReply::NetworkError error)
+{
+    return error > QNetworkReply::NoError && error < QNetworkReply::ContentAccessDenied;
+}
+
+} // namespace
+
+void Poller::ReplyDeleter::operator()(QNetworkReply *reply) const
+{
+    if (reply)
+        reply->deleteLater();
+}
+
+Poller::Poller(std::unique_ptr<FeedProfile> profile, QNetworkAccessManager *manager,
+               QObject *parent)
+    : QObject(parent)
+    , m_profile(std::move(profile))
+    , m_manager(manager)
+    , m_clock([] { return QDateTime::currentDateTimeUtc(); })
+    , m_random([] { return QRandomGenerator::global()->generateDouble(); })
+{
+    Q_ASSERT(m_profile);
+    Q_ASSERT(manager);
+    for (QTimer *timer : {&m_pollTimer, &m_deadline, &m_watchdog})
+        timer->setSingleShot(true);
+    m_pollTimer.setTimerType(Qt::PreciseTimer);
+    connect(&m_pollTimer, &QTimer::timeout, this, &Poller::sendRequest);
+    connect(&m_deadline, &QTimer::timeout, this, [this] { abortReply(Abort::Deadline); });
+    connect(&m_watchdog, &QTimer::timeout, this, [this] {
+        abortReply(m_gotBytes ? Abort::Inactivity : Abort::ConnectTimeout);
+    });
+    setSettings(m_settings);
+}
+
+Poller::~Poller()
+{
+    // Quietly: nobody should hear of a channel that is going away.
+    const QSignalBlocker blocker(this);
+    stop();
+}
+
+void Poller::setName(const QString &name)
+{
+    m_name = name;
+}
+
+void Poller::setSettings(const PollerSettings &settings)
+{
+    m_settings = settings;
+    m_secrets = secretsInUrl(m_profile->request(m_profile->initialCursor()).url);
+    for (const auto &[name, value] : std::as_const(m_settings.headers)) {
+        if (isSecretHeader(name)) {
+            const QString text = QString::fromUtf8(value);
+            m_secrets << text;
+            // "Bearer abc", "Basic xyz": the credential alone may be echoed too.
+            const qsizetype space = text.indexOf(QLatin1Char(' '));
+            if (space > 0)
+                m_secrets << text.mid(space + 1);
+        }
+    }
+}
+
+void Poller::setClock(Clock clock)
+{
+    m_clock = std::move(clock);
+}
+
+void Poller::setRandom(Random random)
+{
+    m_random = std::move(random);
+}
+
+bool Poller::isRunning() const
+{
+    return m_state != State::Idle && m_state != State::Stopped && m_state != State::Failed;
+}
+
+QString Poller::stateString(State state)
+{
+    switch (state) {
+    case State::Idle:
+        return tr("Idle");
+    case State::Connecting:
+        return tr("Connecting");
+    case State::Waiting:
+        return tr("Waiting for the server");
+    case State::Live:
+        return tr("Live");
+    case State::Backoff:
+        return tr("Retrying");
+    case State::Stopped:
+        return tr("Paused");
+    case State::Failed:
+        return tr("Failed");
+    }
+    return {};
+}
+
+bool Poller::start(const QString &cursor)
+{
+    if (isRunning()) {
+        qCWarning(lcPoller) << m_name << "start() refused: already running";
+        return false;
+    }
+    m_profile->reset();
+    m_cursor = cursor.isEmpty() ? m_profile->initialCursor() : cursor;
+    m_attempt = 0;
+    m_fastNoNews = 0;
+    m_nextRetryAt = {};
+    m_error = Error::NoError;
+    m_errorString.clear();
+    m_errorDetail.clear();
+    qCInfo(lcPoller).noquote() << m_name << "starting at cursor" << (m_cursor.isEmpty() ? QStringLiteral("(none)") : m_cursor);
+    setState(State::Connecting);
+    scheduleNextPoll(0ms); // queued: start() returns before anything happens
+    return true;
+}
+
+void Poller::stop()
+{
+    m_pollTimer.stop();
+    abortReply(Abort::ByUser);
+    m_nextRetryAt = {};
+    if (m_state != State::Idle && m_state != State::Failed)
+        setState(State::Stopped);
+}
+
+void Poller::retryNow()
+{
+    switch (m_state) {
+    case State::Failed:
+    case State::Stopped:
+    case State::Idle:
+        start(m_cursor);
+        return;
+    case State::Backoff:
+        m_nextRetryAt = {};
+        setState(State::Connecting);
+        scheduleNextPoll(0ms);
+        return;
+    case State::Connecting:
+    case State::Waiting:
+    case State::Live:
+        // Reconnect: drop the request under way (not an error) and ask again.
+        abortReply(Abort::ByUser);
+        setState(State::Connecting);
+        scheduleNextPoll(0ms);
+        return;
+    }
+}
+
+milliseconds Poller::backoffCeiling(int attempt) const
+{
+    const double factor = std::ldexp(1.0, std::clamp(attempt, 1, 62) - 1);
+    const double ceiling = double(m_settings.backoffInitial.count()) * factor;
+    return milliseconds(qint64(std::min(ceiling, double(m_settings.backoffMax.count()))));
+}
+
+void Poller::setState(State state)
+{
+    if (m_state == state)
+        return;
+    m_state = state;
+    qCInfo(lcPoller).noquote() << m_name << "is" << stateString(state).toLower();
+    Q_EMIT stateChanged(state);
+}
+
+QString Poller::target() const
+{
+    const QUrl url = m_profile->request(m_cursor).url;
+    return url.port() > 0 ? QStringLiteral("%1:%2").arg(url.host()).arg(url.port()) : url.host();
+}
+
+QString Poller::redact(QString text) const
+{
+    return redactedText(std::move(text), m_secrets);
+}
+
+void Poller::scheduleNextPoll(milliseconds delay)
+{
+    m_pollTimer.start(delay);
+}
+
+void Poller::sendRequest()
+{
+    if (!m_manager) {
+        failFatal(Error::ConnectionError, tr("The channel has no network access."), {});
+        return;
+    }
+    const PollRequest pollRequest = m_profile->request(m_cursor);
+    QNetworkRequest request(pollRequest.url);
+    for (const auto &[name, value] : std::as_const(m_settings.headers))
+        request.setRawHeader(name, value);
+    for (const auto &[name, value] : pollRequest.headers)
+        request.setRawHeader(name, value);
+    if (!pollRequest.body.isEmpty())
+        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    request.setAttribute(QNetworkRequest::CacheLoadControlAttribute,
+                         QNetworkRequest::AlwaysNetwork);
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                         QNetworkRequest::SameOriginRedirectPolicy);
+
+    ++m_requests;
+    qCDebug(lcPollerVerbose).noquote() << m_name << "#" << m_requests << pollRequest.method
+                                       << redactedUrl(pollRequest.url);
+    m_body.clear();
+    m_gotBytes = false;
+    m_abort = Abort::None;
+    m_requestClock.start();
+
+    QNetworkReply *reply = m_manager->sendCustomRequest(request, pollRequest.method,
+                                                        pollRequest.body);
+    m_reply.reset(reply);
+    connect(reply, &QNetworkReply::requestSent, this, &Poller::onRequestSent);
+    connect(reply, &QNetworkReply::metaDataChanged, this, &Poller::onMetaDataChanged);
+    connect(reply, &QNetworkReply::readyRead, this, &Poller::onReadyRead);
+    connect(reply, &QNetworkReply::finished, this, &Poller::onFinished);
+
+    m_deadline.start(duration_cast<milliseconds>(m_profile->holdTime()) + m_settings.deadlineMargin);
+    m_watchdog.start(m_settings.connectTimeout);
+}
+
+void Poller::onRequestSent()
+{
+    // Connected and asked: from here the server may hold as long as it likes
+    // (up to the deadline), so the connect timeout no longer applies.
+    if (!m_gotBytes)
+        m_watchdog.stop();
+    if (m_state == State::Connecting)
+        setState(State::Waiting);
+}
+
+void Poller::onMetaDataChanged()
+{
+    if (!m_reply)
+        return;
+    m_gotBytes = true;
+    m_watchdog.start(m_settings.inactivityTimeout);
+    const QVariant length = m_reply->header(QNetworkRequest::ContentLengthHeader);
+    if (length.isValid() && length.toLongLong() > m_settings.maxBodyBytes)
+        abortReply(Abort::TooLarge);
+}
+
+void Poller::onReadyRead()
+{
+    if (!m_reply)
+        return;
+    m_gotBytes = true;
+    m_body += m_reply->readAll();
+    if (m_body.size() > m_settings.maxBodyBytes) {
+        abortReply(Abort::TooLarge);
+        return;
+    }
+    m_watchdog.start(m_settings.inactivityTimeout);
+}
+
+void Poller::abortReply(Abort reason)
+{
+    if (!m_reply)
+        return;
+    // Mark first: abort() emits finished() at once, and onFinished() must
+    // know this was our doing (a user's stop is never shown as an error).
+    m_abort = reason;
+    m_reply->abort();
+}
+
+void Poller::onFinished()
+{
+    const std::unique_ptr<QNetworkReply, ReplyDeleter> reply = std::move(m_reply);
+    if (!reply)
+        return;
+    disconnect(reply.get(), nullptr, this, nullptr);
+    m_deadline.stop();
+    m_watchdog.stop();
+    if (m_abort != Abort::TooLarge)
+        m_body += reply->readAll();
+    const QByteArray body = std::exchange(m_body, {});
+    const Abort abort = std::exchange(m_abort, Abort::None);
+    const milliseconds elapsed(m_requestClock.elapsed());
+
+    switch (abort) {
+    case Abort::ByUser:
+        return;
+    case Abort::ConnectTimeout:
+        failed(Error::TimeoutError,
+               tr("Could not connect to %1 within %2 s.")
+                   .arg(target())
+                   .arg(duration_cast<duration<double>>(m_settings.connectTimeout).count()),
+               {});
+        return;
+    case Abort::Deadline:
+        failed(Error::TimeoutError,
+               tr("%1 did not finish answering within %2 s (hold time plus margin).")
+                   .arg(target())
+                   .arg(duration_cast<duration<double>>(m_profile->holdTime() +
+                                                        m_settings.deadlineMargin)
+                            .count()),
+               tr("%n byte(s) received", nullptr, int(body.size())));
+        return;
+    case Abort::Inactivity:
+        failed(Error::TimeoutError,
+               tr("%1 stopped sending in the middle of an answer (silent for %2 s).")
+                   .arg(target())
+                   .arg(duration_cast<duration<double>>(m_settings.inactivityTimeout).count()),
+               tr("%n byte(s) received", nullptr, int(body.size())));
+        return;
+    case Abort::TooLarge:
+        failed(Error::SizeLimitError,
+               tr("The answer from %1 is larger than this channel's limit of %2; it was cut off.")
+                   .arg(target(), QLocale::system().formattedDataSize(m_settings.maxBodyBytes)),
+               {});
+        return;
+    case Abort::None:
+        break;
+    }
+
+    const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
+    const QNetworkReply::NetworkError networkError = reply->error();
+    if (!status.isValid() || (isTransportError(networkError) && status.isValid())) {
+        QString sentence;
+        Error code = Error::ConnectionError;
+        switch (networkError) {
+        case QNetworkReply::ConnectionRefusedError:
+            sentence = tr("Could not connect to %1: connection refused.").arg(target());
+            break;
+        case QNetworkReply::HostNotFoundError:
+            sentence = tr("Could not find the server %1 (host not found).").arg(target());
+            break;
+        case QNetworkReply::RemoteHostClosedError:
+            if (status.isValid()) {
+                sentence = tr("%1 closed the connection in the middle of an answer.").arg(target());
+            } else if (!m_gotBytes && elapsed >= m_profile->holdTime() / 2) {
+                // A proxy or the server cut an idle long poll: that is no news.
+                qCDebug(lcPollerVerbose).noquote() << m_name << "idle poll cut after"
+                                                   << elapsed.count() << "ms: no news";
+                handleResult(PollResult::noNews(m_cursor));
+                return;
+            } else {
+                sentence = tr("%1 closed the connection before answering.").arg(target());
+            }
+            break;
+        case QNetworkReply::TimeoutError:
+        case QNetworkReply::OperationCanceledError:
+            code = Error::TimeoutError;
+            sentence = tr("%1 did not answer in time.").arg(target());
+            break;
+        case QNetworkReply::SslHandshakeFailedError:
+        case QNetworkReply::TooManyRedirectsError:
+        case QNetworkReply::InsecureRedirectError:
+            code = networkError == QNetworkReply::SslHandshakeFailedError ? Error::TlsError
+                                                                           : Error::ConnectionError;
+            sentence = tr("Could not talk to %1: %2.").arg(target(), redact(reply->errorString()));
+            break;
+        default:
+            sentence = tr("Could not reach %1: %2.").arg(target(), redact(reply->errorString()));
+            break;
+        }
+        failed(code, sentence,
+               status.isValid() ? tr("HTTP %1, %n byte(s) received", nullptr, int(body.size()))
+                                      .arg(status.toInt())
+                                : QString());
+        return;
+    }
+
+    PollResponse response;
+    response.status = status.toInt();
+    response.reasonPhrase = reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray();
+    const auto rawHeaders = reply->rawHeaderPairs();
+    response.headers.reserve(rawHeaders.size());
+    for (const auto &pair : rawHeaders)
+        response.headers.append({pair.first, pair.second});
+    response.body = body;
+    response.receivedAt = m_clock();
+
+    if (elapsed < kFastAnswer)
+        ++m_fastNoNews;
+    else
+        m_fastNoNews = 0;
+    handleResult(m_profile->parse(response, m_cursor));
+}
+
+EventList Poller::dropRepeats(EventList events)
+{
+    if (m_settings.dedupeMemory <= 0)
+        return events;
+    EventList fresh;
+    fresh.reserve(events.size());
+    for (Event &event : events) {
+        if (!event.key.isEmpty()) {
+            if (m_recentKeySet.contains(event.key))
+                continue;
+            m_recentKeySet.insert(event.key);
+            m_recentKeys.push_back(event.key);
+            while (m_recentKeys.size() > size_t(m_settings.dedupeMemory)) {
+                m_recentKeySet.remove(m_recentKeys.front());
+                m_recentKeys.pop_front();
+            }
+        }
+        fresh.append(std::move(event));
+    }
+    return fresh;
+}
+
+void Poller::handleResult(PollResult result)
+{
+    switch (result.verdict) {
+    case Verdict::Events: {
+        EventList events = dropRepeats(std::move(result.events));
+        const qint64 now = currentUsecsUtc();
+        for (Event &event : events)
+            event.receivedUsecs = now;
+        m_cursor = result.cursor;
+        if (!events.isEmpty()) {
+            m_fastNoNews = 0;
+            qCDebug(lcPollerVerbose).noquote() << m_name << events.size() << "event(s), cursor"
+                                               << m_cursor;
+            succeeded();
+            Q_EMIT batchReceived(events, m_cursor);
+            return;
+        }
+        succeeded();
+        return;
+    }
+    case Verdict::NoNews:
+        if (!result.cursor.isEmpty())
+            m_cursor = result.cursor;
+        succeeded();
+        return;
+    case Verdict::Retry: {
+        const Error code = result.malformed ? Error::ResponseError : Error::HttpError;
+        failed(code, redact(result.reason), redact(result.detail), result.retryAfter);
+        return;
+    }
+    case Verdict::Fatal:
+        failFatal(Error::HttpError, redact(result.reason), redact(result.detail));
+        return;
+    case Verdict::Resync: {
+        const QString previous = m_cursor;
+        m_cursor = m_profile->initialCursor();
+        m_profile->reset();
+        m_recentKeys.clear();
+        m_recentKeySet.clear();
+        qCWarning(lcPoller).noquote() << m_name << "resync:" << redact(result.reason);
+        Q_EMIT cursorReset(previous, redact(result.reason));
+        // A server that keeps saying "gone" is failing: back off like any retry.
+        if (m_attempt > 0) {
+            failed(Error::HttpError, redact(result.reason), redact(result.detail));
+            return;
+        }
+        ++m_attempt;
+        scheduleNextPoll(0ms);
+        return;
+    }
+    }
+}
+
+void Poller::succeeded()
+{
+    m_attempt = 0;
+    m_nextRetryAt = {};
+    m_lastResponseAt = m_clock();
+    if (m_error != Error::NoError) {
+        m_error = Error::NoError;
+        m_errorString.clear();
+        m_errorDetail.clear();
+    }
+    setState(State::Live);
+    Q_EMIT responseReceived();
+    if (m_state != State::Live)
+        return; // a slot stopped us
+    const bool racing = m_fastNoNews >= kFastAnswersBeforeGuard;
+    scheduleNextPoll(racing ? m_settings.liveRepollGuard : 0ms);
+}
+
+void Poller::setError(Error error, const QString &sentence, const QString &detail)
+{
+    m_error = error;
+    m_errorString = sentence;
+    m_errorDetail = detail;
+}
+
+void Poller::failed(Error error, const QString &sentence, const QString &detail,
+                    std::optional<milliseconds> retryAfter)
+{
+    ++m_attempt;
+    milliseconds delay;
+    if (retryAfter) {
+        delay = std::min(*retryAfter, m_settings.retryAfterMax);
+    } else {
+        const milliseconds ceiling = backoffCeiling(m_attempt);
+        delay = milliseconds(qint64(double(ceiling.count()) * std::clamp(m_random(), 0.0, 1.0)));
+        delay = std::max(delay, std::min(kMinimumRetryDelay, ceiling));
+    }
+    setError(error, sentence, detail);
+    m_nextRetryAt = m_clock().addMSecs(delay.count());
+    qCWarning(lcPoller).noquote() << m_name << "attempt" << m_attempt << "failed:" << sentence
+                                  << (detail.isEmpty() ? QString() : QStringLiteral("(%1)").arg(detail))
+                                  << "- next try in" << delay.count() << "ms";
+    setState(State::Backoff);
+    Q_EMIT errorOccurred(error, sentence);
+    if (m_state != State::Backoff)
+        return; // a slot stopped or restarted us
+    Q_EMIT retryScheduled(m_attempt, delay);
+    scheduleNextPoll(delay);
+}
+
+void Poller::failFatal(Error error, const QString &sentence, const QString &detail)
+{
+    m_pollTimer.stop();
+    m_nextRetryAt = {};
+    setError(error, sentence, detail);
+    qCWarning(lcPoller).noquote() << m_name << "failed:" << sentence
+                                  << (detail.isEmpty() ? QString() : QStringLiteral("(%1)").arg(detail));
+    setState(State::Failed);
+    Q_EMIT errorOccurred(error, sentence);
+}
+
+} // namespace Longwatch

@@ -1,0 +1,198 @@
+#pragma once
+
+#include "event.h"
+#include "feedprofile.h"
+
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QObject>
+#include <QPointer>
+#include <QSet>
+#include <QStringList>
+#include <QTimer>
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+
+class QNetworkAccessManager;
+class QNetworkReply;
+
+namespace Longwatch {
+
+/// Timing and limits of one channel. The defaults are those of the original
+/// design: connect timeout 5 s, backoff 4 s .. 300 s, 16 MiB bodies.
+struct PollerSettings
+{
+    std::chrono::milliseconds connectTimeout{5'000};
+    std::chrono::milliseconds deadlineMargin{10'000}; ///< deadline = hold + margin
+    std::chrono::milliseconds inactivityTimeout{30'000}; ///< silence once bytes flow
+    std::chrono::milliseconds backoffInitial{4'000};  ///< ceiling of the first retry
+    std::chrono::milliseconds backoffMax{300'000};    ///< ceiling of any retry
+    std::chrono::milliseconds retryAfterMax{3'600'000}; ///< cap on server hints
+    std::chrono::milliseconds liveRepollGuard{1'000}; ///< pause when no-news answers race
+    qint64 maxBodyBytes = 16 * 1024 * 1024;
+    HeaderList headers;   ///< sent with every request (auth); never logged
+    int dedupeMemory = 4096; ///< event keys remembered to drop repeats
+};
+
+/// Polls one long-poll channel: asks, waits for the server, hands over what
+/// came back, and asks again from the new cursor. Failures back off with
+/// full jitter; server hints (Retry-After) are honoured.
+///
+/// One Poller runs at most one request at a time on the injected network
+/// access manager, which it does not own. Use NetworkPool to give channels
+/// to the same server managers of their own (Qt 6.4 runs at most six
+/// HTTP/1.1 requests per host and manager).
+class Poller : public QObject
+{
+    Q_OBJECT
+public:
+    enum class State {
+        Idle,       ///< never started
+        Connecting, ///< a request is on its way; no answer since (re)start
+        Waiting,    ///< the request was sent; the server holds it
+        Live,       ///< the last answer was good; polling on
+        Backoff,    ///< the last attempt failed; the next one is scheduled
+        Stopped,    ///< stopped by the user
+        Failed,     ///< a fatal error stopped the channel; errorString() says why
+    };
+    Q_ENUM(State)
+
+    enum class Error {
+        NoError,
+        ConnectionError, ///< refused, reset, host not found, closed mid-body
+        TimeoutError,    ///< connect timeout, deadline, or the server went silent
+        TlsError,
+        HttpError,     ///< the server answered with an error status
+        ResponseError, ///< the body does not parse or has the wrong shape
+        SizeLimitError, ///< the body went over the channel's cap
+    };
+    Q_ENUM(Error)
+
+    using Clock = std::function<QDateTime()>;
+    using Random = std::function<double()>; ///< uniform in [0, 1)
+
+    Poller(std::unique_ptr<FeedProfile> profile, QNetworkAccessManager *manager,
+           QObject *parent = nullptr);
+    ~Poller() override;
+
+    /// The channel's name in log lines and error sentences.
+    void setName(const QString &name);
+    QString name() const { return m_name; }
+
+    void setSettings(const PollerSettings &settings);
+    const PollerSettings &settings() const { return m_settings; }
+    void setClock(Clock clock);
+    void setRandom(Random random);
+
+    FeedProfile *profile() const { return m_profile.get(); }
+
+    /// Starts polling from `cursor` (the profile's initial cursor if empty).
+    /// Refused (returns false) while already running.
+    bool start(const QString &cursor = {});
+    /// Stops at once; the request under way is aborted, and that is not an error.
+    void stop();
+    /// Ends a backoff, or restarts a failed channel, and polls now.
+    void retryNow();
+
+    State state() const { return m_state; }
+    bool isRunning() const;
+    static QString stateString(State state);
+
+    Error error() const { return m_error; }
+    /// The last failure as a sentence a person can act on; no secrets.
+    QString errorString() const { return m_errorString; }
+    /// Raw details of the last failure: HTTP status, body excerpt; no secrets.
+    QString errorDetail() const { return m_errorDetail; }
+
+    QString cursor() const { return m_cursor; }
+    /// Consecutive failed attempts; 0 after a success.
+    int attempt() const { return m_attempt; }
+    /// When the next try is due, while in Backoff.
+    QDateTime nextRetryAt() const { return m_nextRetryAt; }
+    /// When the last good answer arrived (invalid if none yet).
+    QDateTime lastResponseAt() const { return m_lastResponseAt; }
+
+    /// The backoff ceiling for a given attempt (1-based): initial * 2^(n-1),
+    /// capped. The delay is drawn uniformly below it ("full jitter").
+    std::chrono::milliseconds backoffCeiling(int attempt) const;
+
+Q_SIGNALS:
+    /// Emitted on every change of state().
+    void stateChanged(Longwatch::Poller::State state);
+    /// Emitted once per response that carried new events, in cursor order,
+    /// with the cursor that follows them. Events at or behind the cursor,
+    /// and repeats of recent keys, have been dropped.
+    void batchReceived(const Longwatch::EventList &events, const QString &cursor);
+    /// Emitted when a failed attempt schedules the next one.
+    void retryScheduled(int attempt, std::chrono::milliseconds delay);
+    /// Emitted once per failed attempt (retryable or fatal), after error()
+    /// and errorString() are set.
+    void errorOccurred(Longwatch::Poller::Error error, const QString &message);
+    /// Emitted when the server told us our cursor is no longer valid and we
+    /// started over from the profile's initial cursor.
+    void cursorReset(const QString &previousCursor, const QString &reason);
+    /// Emitted after every good answer (events or no news).
+    void responseReceived();
+
+private:
+    enum class Abort { None, ByUser, ConnectTimeout, Deadline, Inactivity, TooLarge };
+    struct ReplyDeleter
+    {
+        void operator()(QNetworkReply *reply) const;
+    };
+
+    void setState(State state);
+    void sendRequest();
+    void onRequestSent();
+    void onMetaDataChanged();
+    void onReadyRead();
+    void onFinished();
+    void abortReply(Abort reason);
+    void handleResult(PollResult result);
+    void succeeded();
+    void failed(Error error, const QString &sentence, const QString &detail,
+                std::optional<std::chrono::milliseconds> retryAfter = std::nullopt);
+    void failFatal(Error error, const QString &sentence, const QString &detail);
+    void setError(Error error, const QString &sentence, const QString &detail);
+    void scheduleNextPoll(std::chrono::milliseconds delay);
+    EventList dropRepeats(EventList events);
+    QString redact(QString text) const;
+    QString target() const;
+
+    std::unique_ptr<FeedProfile> m_profile;
+    QPointer<QNetworkAccessManager> m_manager;
+    PollerSettings m_settings;
+    Clock m_clock;
+    Random m_random;
+    QString m_name;
+    QStringList m_secrets;
+
+    State m_state = State::Idle;
+    Error m_error = Error::NoError;
+    QString m_errorString;
+    QString m_errorDetail;
+    QString m_cursor;
+    int m_attempt = 0;
+    int m_requests = 0;
+    int m_fastNoNews = 0;
+    QDateTime m_nextRetryAt;
+    QDateTime m_lastResponseAt;
+
+    std::unique_ptr<QNetworkReply, ReplyDeleter> m_reply;
+    QByteArray m_body;
+    Abort m_abort = Abort::None;
+    bool m_gotBytes = false;
+    QElapsedTimer m_requestClock;
+
+    QTimer m_pollTimer; ///< next poll: at once, after a guard pause, or after backoff
+    QTimer m_deadline;  ///< whole-request deadline: hold + margin
+    QTimer m_watchdog;  ///< connect timeout until sent, then inactivity once bytes flow
+
+    std::deque<QString> m_recentKeys;
+    QSet<QString> m_recentKeySet;
+};
+
+} // namespace Longwatch

@@ -1,0 +1,210 @@
+#include "profiles.h"
+
+#include "genericjsonprofile.h"
+
+#include <QCoreApplication>
+
+namespace Longwatch {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("Longwatch::Profiles", text);
+}
+
+template<typename Enum>
+bool pickEnum(const QString &value, std::initializer_list<std::pair<const char *, Enum>> choices,
+              Enum *out)
+{
+    for (const auto &[name, e] : choices) {
+        if (value.compare(QLatin1String(name), Qt::CaseInsensitive) == 0) {
+            *out = e;
+            return true;
+        }
+    }
+    return false;
+}
+
+} // namespace
+
+QStringList profileIds()
+{
+    return {QStringLiteral("seed-events"), QStringLiteral("seed-queue"),
+            QStringLiteral("generic-json")};
+}
+
+QString profileDescription(const QString &id)
+{
+    if (id == QLatin1String("seed-events"))
+        return tr("GET url?last_id=N, answers {\"events\":[...]}; the cursor is the largest id.");
+    if (id == QLatin1String("seed-queue"))
+        return tr("GET /receive, answers {\"message\": value or null}; the server pops messages.");
+    if (id == QLatin1String("generic-json"))
+        return tr("Any JSON long-poll feed, described by the knobs.");
+    return {};
+}
+
+QList<std::pair<QString, QString>> knobNames()
+{
+    return {
+        {QStringLiteral("method"), tr("GET or POST")},
+        {QStringLiteral("body"), tr("JSON object sent with POST")},
+        {QStringLiteral("cursor-target"), tr("where the cursor goes: none, query, header, body")},
+        {QStringLiteral("cursor-name"), tr("query parameter, header name or body path of the cursor")},
+        {QStringLiteral("initial-cursor"), tr("cursor of the first request (empty: none)")},
+        {QStringLiteral("cursor-from"),
+         tr("where the next cursor comes from: none, body, header, max-id, last-id")},
+        {QStringLiteral("cursor-from-name"), tr("body path or header name of the next cursor")},
+        {QStringLiteral("cursor-increment"), tr("added to the largest id (max-id), e.g. 1")},
+        {QStringLiteral("events-at"), tr("array (at events-path), whole (one event), ndjson")},
+        {QStringLiteral("events-path"), tr("JSON path of the events array (empty: the body)")},
+        {QStringLiteral("id-path"), tr("JSON path of an event's id")},
+        {QStringLiteral("type-path"), tr("JSON path of an event's type")},
+        {QStringLiteral("text-path"), tr("JSON path of an event's text")},
+        {QStringLiteral("time-path"), tr("JSON path of an event's time")},
+        {QStringLiteral("no-news"),
+         tr("comma list of what means no news: 304, 408, 204, empty, null, unchanged")},
+        {QStringLiteral("hold"), tr("how long the server holds a request, in seconds")},
+        {QStringLiteral("hold-param"), tr("query parameter that tells the server the hold time")},
+        {QStringLiteral("hold-unit"), tr("unit of hold-param: s, ms, go")},
+        {QStringLiteral("skip-types"), tr("comma list of event types to ignore (keepalive, open)")},
+        {QStringLiteral("retry-after-path"), tr("JSON path of a retry hint in seconds")},
+        {QStringLiteral("ok-path"), tr("JSON path that must be true in a good answer")},
+        {QStringLiteral("error-text-path"), tr("JSON path of the error text when it is not")},
+    };
+}
+
+QStringList applyKnobs(GenericJsonOptions &o, const QVariantMap &knobs)
+{
+    using O = GenericJsonOptions;
+    QStringList errors;
+    const auto known = knobNames();
+    for (auto it = knobs.cbegin(); it != knobs.cend(); ++it) {
+        const QString &name = it.key();
+        const QString value = it.value().toString().trimmed();
+        const bool isKnown = std::any_of(known.cbegin(), known.cend(),
+                                         [&](const auto &k) { return k.first == name; });
+        if (!isKnown) {
+            errors << tr("Unknown setting '%1'.").arg(name);
+            continue;
+        }
+        bool ok = true;
+        if (name == QLatin1String("method")) {
+            o.method = value.toUpper().toLatin1();
+        } else if (name == QLatin1String("body")) {
+            o.bodyTemplate = value.toUtf8();
+        } else if (name == QLatin1String("cursor-target")) {
+            ok = pickEnum<O::CursorTarget>(value,
+                                           {{"none", O::CursorTarget::None},
+                                            {"query", O::CursorTarget::Query},
+                                            {"header", O::CursorTarget::Header},
+                                            {"body", O::CursorTarget::BodyField}},
+                                           &o.cursorTarget);
+        } else if (name == QLatin1String("cursor-name")) {
+            o.cursorName = value;
+        } else if (name == QLatin1String("initial-cursor")) {
+            o.initialCursor = value;
+        } else if (name == QLatin1String("cursor-from")) {
+            ok = pickEnum<O::CursorSource>(value,
+                                           {{"none", O::CursorSource::None},
+                                            {"body", O::CursorSource::BodyPath},
+                                            {"header", O::CursorSource::Header},
+                                            {"max-id", O::CursorSource::MaxId},
+                                            {"last-id", O::CursorSource::LastId}},
+                                           &o.cursorSource);
+        } else if (name == QLatin1String("cursor-from-name")) {
+            o.cursorSourceName = value;
+        } else if (name == QLatin1String("cursor-increment")) {
+            o.cursorIncrement = value.toInt(&ok);
+        } else if (name == QLatin1String("events-at")) {
+            ok = pickEnum<O::EventsAt>(value,
+                                       {{"array", O::EventsAt::ArrayPath},
+                                        {"whole", O::EventsAt::WholeBody},
+                                        {"ndjson", O::EventsAt::NdjsonLines}},
+                                       &o.eventsAt);
+        } else if (name == QLatin1String("events-path")) {
+            o.eventsPath = value;
+        } else if (name == QLatin1String("id-path")) {
+            o.idPath = value;
+        } else if (name == QLatin1String("type-path")) {
+            o.typePath = value;
+        } else if (name == QLatin1String("text-path")) {
+            o.textPath = value;
+        } else if (name == QLatin1String("time-path")) {
+            o.timePath = value;
+        } else if (name == QLatin1String("no-news")) {
+            o.noNewsOn304 = o.noNewsOn408 = o.noNewsOn204 = false;
+            o.noNewsOnEmptyBody = o.noNewsOnNull = o.noNewsWhenCursorUnchanged = false;
+            for (const QString &word : value.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+                const QString w = word.trimmed().toLower();
+                if (w == QLatin1String("304"))
+                    o.noNewsOn304 = true;
+                else if (w == QLatin1String("408"))
+                    o.noNewsOn408 = true;
+                else if (w == QLatin1String("204"))
+                    o.noNewsOn204 = true;
+                else if (w == QLatin1String("empty"))
+                    o.noNewsOnEmptyBody = true;
+                else if (w == QLatin1String("null"))
+                    o.noNewsOnNull = true;
+                else if (w == QLatin1String("unchanged"))
+                    o.noNewsWhenCursorUnchanged = true;
+                else
+                    ok = false;
+            }
+        } else if (name == QLatin1String("hold")) {
+            const double seconds = value.toDouble(&ok);
+            ok = ok && seconds > 0 && seconds <= 3600;
+            if (ok)
+                o.holdTime = std::chrono::milliseconds(qint64(seconds * 1000));
+        } else if (name == QLatin1String("hold-param")) {
+            o.holdParam = value;
+        } else if (name == QLatin1String("hold-unit")) {
+            ok = pickEnum<O::HoldUnit>(value,
+                                       {{"s", O::HoldUnit::Seconds},
+                                        {"ms", O::HoldUnit::Milliseconds},
+                                        {"go", O::HoldUnit::GoDuration}},
+                                       &o.holdUnit);
+        } else if (name == QLatin1String("skip-types")) {
+            o.skipTypes.clear();
+            for (const QString &t : value.split(QLatin1Char(','), Qt::SkipEmptyParts))
+                o.skipTypes << t.trimmed();
+        } else if (name == QLatin1String("retry-after-path")) {
+            o.retryAfterPath = value;
+        } else if (name == QLatin1String("ok-path")) {
+            o.okPath = value;
+        } else if (name == QLatin1String("error-text-path")) {
+            o.errorTextPath = value;
+        }
+        if (!ok)
+            errors << tr("'%1' is not a valid value for %2.").arg(value, name);
+    }
+    return errors;
+}
+
+std::unique_ptr<FeedProfile> createProfile(const QString &id, const QUrl &url,
+                                           const QVariantMap &knobs, QStringList *errors)
+{
+    GenericJsonOptions options;
+    if (id == QLatin1String("seed-events") || id == QLatin1String("generic-json"))
+        options = GenericJsonProfile::seedEventsOptions(url);
+    else if (id == QLatin1String("seed-queue"))
+        options = GenericJsonProfile::seedQueueOptions(url);
+    else {
+        if (errors)
+            *errors << tr("Unknown profile '%1'; known profiles: %2.")
+                           .arg(id, profileIds().join(QStringLiteral(", ")));
+        return nullptr;
+    }
+    QStringList problems = applyKnobs(options, knobs);
+    problems << options.validate();
+    if (!problems.isEmpty()) {
+        if (errors)
+            *errors << problems;
+        return nullptr;
+    }
+    return std::make_unique<GenericJsonProfile>(std::move(options), id);
+}
+
+} // namespace Longwatch

@@ -1,0 +1,35 @@
+#pragma once
+
+#include "feedprofile.h"
+
+#include <QStringList>
+#include <QVariantMap>
+
+#include <memory>
+
+namespace Longwatch {
+
+struct GenericJsonOptions;
+
+/// The feed profiles Longwatch knows, by id ("seed-events", ...), in the
+/// order a person should see them.
+QStringList profileIds();
+
+/// One line describing a profile, for --help and the channel dialog.
+QString profileDescription(const QString &id);
+
+/// Builds the profile `id` for `url`. `knobs` override the profile's
+/// defaults; their names are those of knobNames() (e.g. "events-path",
+/// "hold"), values as text. Returns nullptr and fills `errors` with sentences
+/// if the profile is unknown or a knob is not valid.
+std::unique_ptr<FeedProfile> createProfile(const QString &id, const QUrl &url,
+                                           const QVariantMap &knobs, QStringList *errors);
+
+/// Every knob name createProfile() understands, with a one-line help text.
+QList<std::pair<QString, QString>> knobNames();
+
+/// Applies `knobs` to generic JSON options; returns the sentences for knobs
+/// that are not valid.
+QStringList applyKnobs(GenericJsonOptions &options, const QVariantMap &knobs);
+
+} // namespace Longwatch
