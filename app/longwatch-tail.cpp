@@ -1,0 +1,335 @@
+// longwatch-tail: polls one or more long-poll channels and writes each event
+// as one NDJSON line to stdout; states and errors go to stderr as sentences.
+
+#include "event.h"
+#include "logging.h"
+#include "networkpool.h"
+#include "poller.h"
+#include "profiles.h"
+#include "redact.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkProxyFactory>
+#include <QSocketNotifier>
+#include <QTimer>
+
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using namespace Longwatch;
+using namespace std::chrono;
+
+namespace {
+
+enum ExitCode { ExitOk = 0, ExitFatal = 1, ExitUsage = 2 };
+
+int g_signalPipe[2] = {-1, -1};
+
+void onSignal(int)
+{
+    const char byte = 1;
+    [[maybe_unused]] const auto n = ::write(g_signalPipe[1], &byte, 1);
+}
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("longwatch-tail", text);
+}
+
+void say(const QString &line)
+{
+    std::fprintf(stderr, "%s\n", line.toLocal8Bit().constData());
+    std::fflush(stderr);
+}
+
+/// One NDJSON line: our fields first, then the event's own JSON verbatim.
+QByteArray eventLine(const QString &channel, const Event &event)
+{
+    QJsonObject meta;
+    meta.insert(QStringLiteral("channel"), channel);
+    meta.insert(QStringLiteral("key"), event.key);
+    meta.insert(QStringLiteral("type"), event.type);
+    meta.insert(QStringLiteral("text"), event.text);
+    meta.insert(QStringLiteral("time"), event.time.isValid()
+                                            ? QJsonValue(event.time.toString(Qt::ISODateWithMs))
+                                            : QJsonValue());
+    meta.insert(QStringLiteral("received"), formatUsecsUtc(event.receivedUsecs));
+    QByteArray line = QJsonDocument(meta).toJson(QJsonDocument::Compact);
+    line.chop(1); // the closing brace
+    line += ",\"event\":";
+    line += event.raw.isEmpty() ? QByteArrayLiteral("null") : event.raw;
+    line += "}\n";
+    return line;
+}
+
+milliseconds secondsOption(const QCommandLineParser &parser, const QString &name, bool *ok)
+{
+    const double value = parser.value(name).toDouble(ok);
+    *ok = *ok && value >= 0;
+    return milliseconds(qint64(value * 1000));
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("longwatch-tail"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(LONGWATCH_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        tr("Polls HTTP long-poll feeds and writes every event as one JSON line to standard output:\n"
+           "  {\"channel\",\"key\",\"type\",\"text\",\"time\",\"received\",\"event\":<the event's own JSON>}\n"
+           "States and errors go to standard error as sentences.\n\n"
+           "Profiles:\n") +
+        [] {
+            QString text;
+            for (const QString &id : profileIds())
+                text += QStringLiteral("  %1  %2\n").arg(id, -14).arg(profileDescription(id));
+            return text;
+        }() +
+        tr("\nExit status: 0 when --count or --duration is reached or on Ctrl+C, 1 when a channel "
+           "fails for good (e.g. the server refuses the request), 2 on bad arguments.\n\n"
+           "Example:\n  longwatch-tail --channel builds=http://127.0.0.1:8080/poll --profile seed-events"));
+    parser.addHelpOption();
+    parser.addVersionOption();
+
+    const QCommandLineOption channelOption(
+        QStringLiteral("channel"), tr("A channel to poll; repeat for several."), tr("NAME=URL"));
+    const QCommandLineOption profileOption(
+        QStringLiteral("profile"),
+        tr("Feed profile: one for every channel, or one per --channel in order (default seed-events)."),
+        tr("PROFILE"));
+    const QCommandLineOption sinceOption(
+        QStringLiteral("since"),
+        tr("Resume from this cursor (every channel), or NAME=CURSOR for one channel; repeatable."),
+        tr("CURSOR"));
+    const QCommandLineOption countOption(QStringLiteral("count"), tr("Exit after N events."),
+                                         tr("N"));
+    const QCommandLineOption durationOption(QStringLiteral("duration"),
+                                            tr("Exit after S seconds."), tr("S"));
+    const QCommandLineOption headerOption(
+        QStringLiteral("header"), tr("Send this header with every request; repeatable."),
+        tr("NAME: VALUE"));
+    const QCommandLineOption connectTimeoutOption(
+        QStringLiteral("connect-timeout"), tr("Seconds to wait for a connection (default 5)."),
+        tr("S"), QStringLiteral("5"));
+    const QCommandLineOption marginOption(
+        QStringLiteral("deadline-margin"),
+        tr("Seconds a request may run past the server's hold time (default 10)."), tr("S"),
+        QStringLiteral("10"));
+    const QCommandLineOption inactivityOption(
+        QStringLiteral("inactivity-timeout"),
+        tr("Seconds of silence allowed once an answer has started (default 30)."), tr("S"),
+        QStringLiteral("30"));
+    const QCommandLineOption backoffInitialOption(
+        QStringLiteral("backoff-initial"), tr("Ceiling of the first retry delay in seconds (default 4)."),
+        tr("S"), QStringLiteral("4"));
+    const QCommandLineOption backoffMaxOption(
+        QStringLiteral("backoff-max"), tr("Ceiling of any retry delay in seconds (default 300)."),
+        tr("S"), QStringLiteral("300"));
+    const QCommandLineOption maxBodyOption(
+        QStringLiteral("max-body"), tr("Largest answer accepted, in bytes (default 16 MiB)."),
+        tr("BYTES"), QString::number(16 * 1024 * 1024));
+    const QCommandLineOption quietOption({QStringLiteral("q"), QStringLiteral("quiet")},
+                                         tr("Report only errors on standard error."));
+    const QCommandLineOption verboseOption(QStringLiteral("verbose"),
+                                           tr("Log every request on standard error."));
+    parser.addOptions({channelOption, profileOption, sinceOption, countOption, durationOption,
+                       headerOption, connectTimeoutOption, marginOption, inactivityOption,
+                       backoffInitialOption, backoffMaxOption, maxBodyOption, quietOption,
+                       verboseOption});
+    QList<QCommandLineOption> knobOptions;
+    for (const auto &[name, help] : knobNames()) {
+        knobOptions.append(QCommandLineOption(name, tr("Profile setting: %1.").arg(help), tr("VALUE")));
+        parser.addOption(knobOptions.back());
+    }
+    parser.process(app);
+
+    auto usageError = [&](const QString &message) {
+        say(QStringLiteral("longwatch-tail: %1").arg(message));
+        say(tr("Try 'longwatch-tail --help'."));
+        return ExitUsage;
+    };
+
+    if (!parser.positionalArguments().isEmpty())
+        return usageError(tr("unexpected argument '%1'.").arg(parser.positionalArguments().first()));
+    const QStringList channelSpecs = parser.values(channelOption);
+    if (channelSpecs.isEmpty())
+        return usageError(tr("say which feed to poll with --channel NAME=URL."));
+    QStringList profiles = parser.values(profileOption);
+    if (profiles.isEmpty())
+        profiles << QStringLiteral("seed-events");
+    if (profiles.size() != 1 && profiles.size() != channelSpecs.size())
+        return usageError(tr("give one --profile for all channels or one per --channel."));
+
+    QVariantMap knobs;
+    for (const QCommandLineOption &option : std::as_const(knobOptions)) {
+        if (parser.isSet(option))
+            knobs.insert(option.names().constFirst(), parser.value(option));
+    }
+
+    PollerSettings settings;
+    bool ok = true;
+    const std::pair<const QCommandLineOption *, milliseconds *> durations[] = {
+        {&connectTimeoutOption, &settings.connectTimeout},
+        {&marginOption, &settings.deadlineMargin},
+        {&inactivityOption, &settings.inactivityTimeout},
+        {&backoffInitialOption, &settings.backoffInitial},
+        {&backoffMaxOption, &settings.backoffMax}};
+    for (const auto &[option, target] : durations) {
+        *target = secondsOption(parser, option->names().constFirst(), &ok);
+        if (!ok)
+            return usageError(tr("--%1 takes a number of seconds.").arg(option->names().constFirst()));
+    }
+    settings.maxBodyBytes = parser.value(maxBodyOption).toLongLong(&ok);
+    if (!ok || settings.maxBodyBytes <= 0)
+        return usageError(tr("--max-body takes a positive number of bytes."));
+    for (const QString &header : parser.values(headerOption)) {
+        const qsizetype colon = header.indexOf(QLatin1Char(':'));
+        if (colon <= 0)
+            return usageError(tr("--header takes 'Name: value'."));
+        settings.headers.append({header.left(colon).trimmed().toLatin1(),
+                                 header.mid(colon + 1).trimmed().toUtf8()});
+    }
+
+    qint64 remaining = -1;
+    if (parser.isSet(countOption)) {
+        remaining = parser.value(countOption).toLongLong(&ok);
+        if (!ok || remaining <= 0)
+            return usageError(tr("--count takes a positive whole number."));
+    }
+
+    QHash<QString, QString> sinceByChannel;
+    QString sinceForAll;
+    for (const QString &since : parser.values(sinceOption)) {
+        const qsizetype eq = since.indexOf(QLatin1Char('='));
+        bool named = false;
+        if (eq > 0) {
+            const QString name = since.left(eq);
+            named = std::any_of(channelSpecs.cbegin(), channelSpecs.cend(), [&](const QString &s) {
+                return s.startsWith(name + QLatin1Char('='));
+            });
+            if (named)
+                sinceByChannel.insert(name, since.mid(eq + 1));
+        }
+        if (!named)
+            sinceForAll = since;
+    }
+
+    if (!parser.isSet(verboseOption))
+        QLoggingCategory::setFilterRules(QStringLiteral("longwatch.*=false"));
+    else
+        QLoggingCategory::setFilterRules(QStringLiteral("longwatch.*.debug=true"));
+    const bool quiet = parser.isSet(quietOption);
+
+    QNetworkProxyFactory::setUseSystemConfiguration(true);
+    NetworkPool pool;
+    std::vector<std::unique_ptr<Poller>> pollers;
+    int exitCode = ExitOk;
+    bool finishing = false;
+    auto finish = [&](int code) {
+        if (finishing)
+            return;
+        finishing = true;
+        exitCode = code;
+        for (auto &poller : pollers) {
+            const QSignalBlocker blocker(poller.get());
+            poller->stop();
+        }
+        QTimer::singleShot(0, &app, [&app, code] { app.exit(code); });
+    };
+
+    QSet<QString> names;
+    for (qsizetype i = 0; i < channelSpecs.size(); ++i) {
+        const QString &spec = channelSpecs.at(i);
+        const qsizetype eq = spec.indexOf(QLatin1Char('='));
+        if (eq <= 0)
+            return usageError(tr("--channel takes NAME=URL, not '%1'.").arg(spec));
+        const QString name = spec.left(eq);
+        if (names.contains(name))
+            return usageError(tr("two channels are called '%1'.").arg(name));
+        names.insert(name);
+        const QUrl url = QUrl::fromUserInput(spec.mid(eq + 1));
+        const QString profileId = profiles.size() == 1 ? profiles.first() : profiles.at(i);
+        QStringList errors;
+        std::unique_ptr<FeedProfile> profile = createProfile(profileId, url, knobs, &errors);
+        if (!profile)
+            return usageError(tr("channel '%1': %2").arg(name, errors.join(QLatin1Char(' '))));
+
+        QNetworkAccessManager *manager = pool.acquire(url);
+        auto poller = std::make_unique<Poller>(std::move(profile), manager);
+        poller->setName(name);
+        poller->setSettings(settings);
+        Poller *p = poller.get();
+        QObject::connect(p, &Poller::batchReceived, p, [&, name](const EventList &events) {
+            for (const Event &event : events) {
+                if (remaining == 0)
+                    break;
+                const QByteArray line = eventLine(name, event);
+                if (std::fwrite(line.constData(), 1, size_t(line.size()), stdout) !=
+                        size_t(line.size()) ||
+                    std::fflush(stdout) != 0) {
+                    finish(ExitOk); // the reader went away
+                    return;
+                }
+                if (remaining > 0)
+                    --remaining;
+            }
+            if (remaining == 0)
+                finish(ExitOk);
+        });
+        QObject::connect(p, &Poller::stateChanged, p, [&, p, name](Poller::State state) {
+            if (state == Poller::State::Failed) {
+                say(tr("[%1] stopped: %2").arg(name, p->errorString()));
+                finish(ExitFatal);
+            } else if (!quiet && state != Poller::State::Backoff &&
+                       state != Poller::State::Stopped) {
+                say(tr("[%1] %2").arg(name, Poller::stateString(state).toLower()));
+            }
+        });
+        QObject::connect(p, &Poller::retryScheduled, p,
+                         [&, p, name](int attempt, milliseconds delay) {
+                             say(tr("[%1] %2 Next try in %3 s (attempt %4).")
+                                     .arg(name, p->errorString())
+                                     .arg(double(delay.count()) / 1000.0, 0, 'f', 1)
+                                     .arg(attempt));
+                         });
+        QObject::connect(p, &Poller::cursorReset, p, [&, name](const QString &, const QString &why) {
+            say(tr("[%1] %2").arg(name, why));
+        });
+        if (!quiet)
+            say(tr("[%1] polling %2 (%3)").arg(name, redactedUrl(url), profileId));
+        p->start(sinceByChannel.value(name, sinceForAll));
+        pollers.push_back(std::move(poller));
+    }
+
+    if (parser.isSet(durationOption)) {
+        const milliseconds duration = secondsOption(parser, durationOption.names().constFirst(), &ok);
+        if (!ok)
+            return usageError(tr("--duration takes a number of seconds."));
+        QTimer::singleShot(duration, &app, [&] { finish(ExitOk); });
+    }
+
+    // Ctrl+C and SIGTERM end the run cleanly (exit 0), through the event loop.
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalPipe) == 0) {
+        auto *notifier = new QSocketNotifier(g_signalPipe[0], QSocketNotifier::Read, &app);
+        QObject::connect(notifier, &QSocketNotifier::activated, &app, [&] {
+            char byte;
+            [[maybe_unused]] const auto n = ::read(g_signalPipe[0], &byte, 1);
+            finish(ExitOk);
+        });
+        std::signal(SIGINT, onSignal);
+        std::signal(SIGTERM, onSignal);
+    }
+
+    const int code = app.exec();
+    return finishing ? exitCode : code;
+}
