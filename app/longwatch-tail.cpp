@@ -10,8 +10,8 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QJsonArray>
 #include <QJsonDocument>
-#include <QJsonObject>
 #include <QNetworkProxyFactory>
 #include <QSocketNotifier>
 #include <QTimer>
@@ -48,20 +48,25 @@ void say(const QString &line)
     std::fflush(stderr);
 }
 
-/// One NDJSON line: our fields first, then the event's own JSON verbatim.
+QByteArray jsonString(const QString &text)
+{
+    const QByteArray wrapped = QJsonDocument(QJsonArray{text}).toJson(QJsonDocument::Compact);
+    return wrapped.mid(1, wrapped.size() - 2);
+}
+
+/// One NDJSON line, fields in a fixed order, then the event's own JSON verbatim.
 QByteArray eventLine(const QString &channel, const Event &event)
 {
-    QJsonObject meta;
-    meta.insert(QStringLiteral("channel"), channel);
-    meta.insert(QStringLiteral("key"), event.key);
-    meta.insert(QStringLiteral("type"), event.type);
-    meta.insert(QStringLiteral("text"), event.text);
-    meta.insert(QStringLiteral("time"), event.time.isValid()
-                                            ? QJsonValue(event.time.toString(Qt::ISODateWithMs))
-                                            : QJsonValue());
-    meta.insert(QStringLiteral("received"), formatUsecsUtc(event.receivedUsecs));
-    QByteArray line = QJsonDocument(meta).toJson(QJsonDocument::Compact);
-    line.chop(1); // the closing brace
+    QByteArray line;
+    line.reserve(160 + event.raw.size());
+    line += "{\"channel\":" + jsonString(channel);
+    line += ",\"key\":" + jsonString(event.key);
+    line += ",\"type\":" + jsonString(event.type);
+    line += ",\"text\":" + jsonString(event.text);
+    line += ",\"time\":" +
+            (event.time.isValid() ? jsonString(event.time.toString(Qt::ISODateWithMs))
+                                  : QByteArrayLiteral("null"));
+    line += ",\"received\":" + jsonString(formatUsecsUtc(event.receivedUsecs));
     line += ",\"event\":";
     line += event.raw.isEmpty() ? QByteArrayLiteral("null") : event.raw;
     line += "}\n";

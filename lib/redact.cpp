@@ -58,7 +58,7 @@ QString redactedUrl(const QUrl &url)
         query.setQueryItems(items);
         shown.setQuery(query);
     }
-    QString text = shown.toString(QUrl::FullyDecoded);
+    QString text = shown.toDisplayString();
     // QUrl re-encodes '*' in some positions; show the mask as written.
     return text.replace(QStringLiteral("%2A%2A%2A"), kMask);
 }
