@@ -3,6 +3,7 @@
 #include "logging.h"
 #include "redact.h"
 
+#include <QBuffer>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
@@ -227,6 +228,9 @@ void Poller::sendRequest()
     request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
                          QNetworkRequest::SameOriginRedirectPolicy);
 
+    // A retry going out: the channel is connecting again, not backing off.
+    if (m_state == State::Backoff)
+        setState(State::Connecting);
     ++m_requests;
     qCDebug(lcPollerVerbose).noquote() << m_name << "#" << m_requests << pollRequest.method
                                        << redactedUrl(pollRequest.url);
@@ -235,8 +239,19 @@ void Poller::sendRequest()
     m_abort = Abort::None;
     m_requestClock.start();
 
-    QNetworkReply *reply = m_manager->sendCustomRequest(request, pollRequest.method,
-                                                        pollRequest.body);
+    // No upload device for an empty body: Qt 6.4 never emits requestSent()
+    // for a request whose upload device is empty (the HTTP/1 handler skips it
+    // in its WritingState), and then the connect timeout below would abort
+    // every held long poll. tst_Poller pins this.
+    QBuffer *upload = nullptr;
+    if (!pollRequest.body.isEmpty()) {
+        upload = new QBuffer;
+        upload->setData(pollRequest.body);
+        upload->open(QIODevice::ReadOnly);
+    }
+    QNetworkReply *reply = m_manager->sendCustomRequest(request, pollRequest.method, upload);
+    if (upload)
+        upload->setParent(reply);
     m_reply.reset(reply);
     connect(reply, &QNetworkReply::requestSent, this, &Poller::onRequestSent);
     connect(reply, &QNetworkReply::metaDataChanged, this, &Poller::onMetaDataChanged);
@@ -469,6 +484,8 @@ void Poller::handleResult(PollResult result)
         m_recentKeySet.clear();
         qCWarning(lcPoller).noquote() << m_name << "resync:" << redact(result.reason);
         Q_EMIT cursorReset(previous, redact(result.reason));
+        if (!isRunning())
+            return; // a slot stopped us
         // A server that keeps saying "gone" is failing: back off like any retry.
         if (m_attempt > 0) {
             failed(Error::HttpError, redact(result.reason), redact(result.detail));
@@ -512,7 +529,10 @@ void Poller::failed(Error error, const QString &sentence, const QString &detail,
     ++m_attempt;
     milliseconds delay;
     if (retryAfter) {
+        // Honoured, but "0" or a date in the past gets the same floor as a
+        // drawn delay, so a server that keeps saying so cannot make us spin.
         delay = std::min(*retryAfter, m_settings.retryAfterMax);
+        delay = std::max(delay, std::min(kMinimumRetryDelay, backoffCeiling(m_attempt)));
     } else {
         const milliseconds ceiling = backoffCeiling(m_attempt);
         delay = milliseconds(qint64(double(ceiling.count()) * std::clamp(m_random(), 0.0, 1.0)));

@@ -1,6 +1,11 @@
 #include "profiles.h"
 
 #include "genericjsonprofile.h"
+#include "profiles/consulprofile.h"
+#include "profiles/couchdbprofile.h"
+#include "profiles/nchanprofile.h"
+#include "profiles/ntfyprofile.h"
+#include "profiles/telegramprofile.h"
 
 #include <QCoreApplication>
 
@@ -30,7 +35,13 @@ bool pickEnum(const QString &value, std::initializer_list<std::pair<const char *
 
 QStringList profileIds()
 {
-    return {QStringLiteral("seed-events"), QStringLiteral("seed-queue"),
+    return {QStringLiteral("seed-events"),
+            QStringLiteral("seed-queue"),
+            QStringLiteral("couchdb-changes"),
+            QStringLiteral("nchan"),
+            QStringLiteral("consul-blocking"),
+            QStringLiteral("telegram-getupdates"),
+            QStringLiteral("ntfy"),
             QStringLiteral("generic-json")};
 }
 
@@ -40,6 +51,18 @@ QString profileDescription(const QString &id)
         return tr("GET url?last_id=N, answers {\"events\":[...]}; the cursor is the largest id.");
     if (id == QLatin1String("seed-queue"))
         return tr("GET /receive, answers {\"message\": value or null}; the server pops messages.");
+    if (id == QLatin1String("couchdb-changes"))
+        return tr("CouchDB /<db>/_changes?feed=longpoll&since=<seq>; one event per (id, rev).");
+    if (id == QLatin1String("nchan"))
+        return tr("Nchan long-poll subscriber /sub/<channel>; the cursor is Nchan's message id "
+                  "(Last-Modified seconds:Etag).");
+    if (id == QLatin1String("consul-blocking"))
+        return tr("Consul or Nomad blocking query /v1/<endpoint>?index=N&wait=...; an event "
+                  "when the state changes.");
+    if (id == QLatin1String("telegram-getupdates"))
+        return tr("Telegram Bot API <base>/bot<token>/getUpdates?offset=N&timeout=s.");
+    if (id == QLatin1String("ntfy"))
+        return tr("ntfy topic in poll mode /<topic>/json?poll=1&since=<id>; answers at once.");
     if (id == QLatin1String("generic-json"))
         return tr("Any JSON long-poll feed, described by the knobs.");
     return {};
@@ -186,11 +209,22 @@ QStringList applyKnobs(GenericJsonOptions &o, const QVariantMap &knobs)
 std::unique_ptr<FeedProfile> createProfile(const QString &id, const QUrl &url,
                                            const QVariantMap &knobs, QStringList *errors)
 {
+    // Feeds a JSON path cannot describe have classes of their own.
+    if (id == CouchDbProfile::profileId())
+        return CouchDbProfile::create(url, knobs, errors);
+    if (id == NchanProfile::profileId())
+        return NchanProfile::create(url, knobs, errors);
+    if (id == ConsulProfile::profileId())
+        return ConsulProfile::create(url, knobs, errors);
+    if (id == TelegramProfile::profileId())
+        return TelegramProfile::create(url, knobs, errors);
     GenericJsonOptions options;
     if (id == QLatin1String("seed-events") || id == QLatin1String("generic-json"))
         options = GenericJsonProfile::seedEventsOptions(url);
     else if (id == QLatin1String("seed-queue"))
         options = GenericJsonProfile::seedQueueOptions(url);
+    else if (id == QLatin1String("ntfy"))
+        options = ntfyOptions(url);
     else {
         if (errors)
             *errors << tr("Unknown profile '%1'; known profiles: %2.")

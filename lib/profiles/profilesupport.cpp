@@ -1,0 +1,82 @@
+#include "profilesupport.h"
+
+#include "genericjsonprofile.h"
+#include "profiles.h"
+
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace Longwatch::ProfileSupport {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("Longwatch::Profiles", text);
+}
+
+} // namespace
+
+QByteArray compactJson(const QJsonValue &value)
+{
+    if (value.isObject())
+        return QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact);
+    if (value.isArray())
+        return QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact);
+    // QJsonDocument holds only objects and arrays: wrap the scalar, then unwrap.
+    const QByteArray wrapped = QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact);
+    return wrapped.mid(1, wrapped.size() - 2);
+}
+
+QByteArray jsonString(const QByteArray &bytes)
+{
+    return compactJson(QJsonValue(QString::fromUtf8(bytes)));
+}
+
+bool parseAnyJson(const QByteArray &bytes, QJsonValue *value)
+{
+    const QByteArray trimmed = bytes.trimmed();
+    if (trimmed.isEmpty())
+        return false;
+    // Qt's parser wants an object or array at the top: wrap the text in
+    // brackets, and accept it only if that makes an array of exactly one.
+    // ("1,2" would make two and is rejected.)
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson('[' + trimmed + ']', &error);
+    if (error.error != QJsonParseError::NoError || !doc.isArray() || doc.array().size() != 1)
+        return false;
+    *value = doc.array().first();
+    return true;
+}
+
+QStringList readBasicKnobs(const QString &profileId, const QUrl &url, const QVariantMap &knobs,
+                           const QStringList &allowed, BasicKnobs *out)
+{
+    QStringList errors;
+    if (!url.isValid() || url.host().isEmpty())
+        errors << tr("The URL is not valid.");
+    else if (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))
+        errors << tr("The URL must start with http:// or https://.");
+
+    QVariantMap applicable;
+    for (auto it = knobs.cbegin(); it != knobs.cend(); ++it) {
+        if (allowed.contains(it.key()))
+            applicable.insert(it.key(), it.value());
+        else
+            errors << tr("The setting '%1' does not apply to the %2 profile (it takes: %3).")
+                          .arg(it.key(), profileId, allowed.join(QStringLiteral(", ")));
+    }
+    // Let the generic knob reader check the values, so every profile accepts
+    // and rejects them the same way.
+    GenericJsonOptions scratch;
+    scratch.holdTime = out->hold;
+    scratch.initialCursor = out->initialCursor;
+    errors << applyKnobs(scratch, applicable);
+    out->hold = scratch.holdTime;
+    out->initialCursor = scratch.initialCursor;
+    return errors;
+}
+
+} // namespace Longwatch::ProfileSupport

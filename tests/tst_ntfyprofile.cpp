@@ -1,0 +1,206 @@
+#include "profiles.h"
+#include "profiles/ntfyprofile.h"
+
+#include <QTest>
+#include <QUrlQuery>
+
+using namespace Longwatch;
+using namespace std::chrono_literals;
+
+namespace {
+
+PollResponse response(int status, const QByteArray &body, HeaderList headers = {})
+{
+    PollResponse r;
+    r.status = status;
+    r.body = body;
+    r.headers = std::move(headers);
+    r.receivedAt = QDateTime(QDate(2026, 11, 22), QTime(12, 0), Qt::UTC);
+    return r;
+}
+
+QString verdictName(Verdict verdict)
+{
+    switch (verdict) {
+    case Verdict::Events:
+        return "events";
+    case Verdict::NoNews:
+        return "no news";
+    case Verdict::Retry:
+        return "retry";
+    case Verdict::Fatal:
+        return "fatal";
+    case Verdict::Resync:
+        return "resync";
+    }
+    return "?";
+}
+
+std::unique_ptr<FeedProfile> make(const QVariantMap &knobs = {},
+                                  const QString &url = "http://ntfy.test/alerts")
+{
+    QStringList errors;
+    auto profile = createProfile("ntfy", QUrl(url), knobs, &errors);
+    if (!profile)
+        qWarning() << errors;
+    return profile;
+}
+
+// Lines as ntfy writes them (https://docs.ntfy.sh/subscribe/api/#json-message-format).
+const QByteArray kOpen = R"({"id":"op3n","time":1795380180,"event":"open","topic":"alerts"})";
+const QByteArray kKeepalive =
+    R"({"id":"k33p","time":1795380181,"event":"keepalive","topic":"alerts"})";
+const QByteArray kFirst = R"({"id":"sPs71M8A2T","time":1795380184,"expires":1795423384,)"
+                          R"("event":"message","topic":"alerts","message":"disk full"})";
+const QByteArray kSecond = R"({"id":"hwQ2YpKdmg","time":1795380190,"event":"message",)"
+                           R"("topic":"alerts","title":"db","message":"replica lag 30 s"})";
+
+} // namespace
+
+class tst_NtfyProfile : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void registered();
+    void request_data();
+    void request();
+    void parse_data();
+    void parse();
+    void eventFields();
+};
+
+void tst_NtfyProfile::registered()
+{
+    QVERIFY(profileIds().contains("ntfy"));
+    QVERIFY(!profileDescription("ntfy").isEmpty());
+    auto profile = make();
+    QVERIFY(profile);
+    QCOMPARE(profile->id(), QString("ntfy"));
+    QCOMPARE(profile->initialCursor(), QString("all"));
+    // poll=1 answers at once: the hold only covers sending the cache, so the
+    // Poller's deadline (hold + margin) stays short.
+    QVERIFY(profile->holdTime() <= 10s);
+    QVERIFY(profile->holdTime() > 0s);
+}
+
+void tst_NtfyProfile::request_data()
+{
+    QTest::addColumn<QString>("url");
+    QTest::addColumn<QString>("cursor");
+    QTest::addColumn<QString>("since");
+
+    QTest::newRow("the first poll asks for everything cached") << "http://ntfy.test/alerts"
+                                                               << "all"
+                                                               << "all";
+    QTest::newRow("a cursor asks for messages after that id") << "http://ntfy.test/alerts"
+                                                              << "sPs71M8A2T"
+                                                              << "sPs71M8A2T";
+    QTest::newRow("a /json URL is used as it is") << "http://ntfy.test/alerts/json"
+                                                  << "abc"
+                                                  << "abc";
+    QTest::newRow("a /json URL that already polls gets no second poll parameter")
+        << "http://ntfy.test/alerts/json?poll=1"
+        << "abc"
+        << "abc";
+    QTest::newRow("a topic URL with a trailing slash") << "http://ntfy.test/alerts/"
+                                                       << "all"
+                                                       << "all";
+}
+
+void tst_NtfyProfile::request()
+{
+    QFETCH(QString, url);
+    QFETCH(QString, cursor);
+    QFETCH(QString, since);
+    auto profile = make({}, url);
+    QVERIFY(profile);
+    const PollRequest request = profile->request(cursor);
+    QCOMPARE(request.method, QByteArray("GET"));
+    QCOMPARE(request.url.path(), QString("/alerts/json"));
+    const QUrlQuery query(request.url);
+    QCOMPARE(query.allQueryItemValues("poll"), QStringList{"1"});
+    QCOMPARE(query.allQueryItemValues("since"), QStringList{since});
+}
+
+void tst_NtfyProfile::parse_data()
+{
+    QTest::addColumn<int>("status");
+    QTest::addColumn<HeaderList>("headers");
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<QString>("verdict");
+    QTest::addColumn<QStringList>("keys");
+    QTest::addColumn<QString>("next");
+
+    QTest::newRow("messages become events and the cursor is the last id")
+        << 200 << HeaderList{} << kFirst + '\n' + kSecond + '\n'
+        << "events" << QStringList{"sPs71M8A2T", "hwQ2YpKdmg"} << "hwQ2YpKdmg";
+    QTest::newRow("open and keepalive lines are skipped")
+        << 200 << HeaderList{} << kOpen + '\n' + kFirst + '\n' + kKeepalive + '\n'
+        << "events" << QStringList{"sPs71M8A2T"} << "sPs71M8A2T";
+    QTest::newRow("only keepalive lines are no news and keep the cursor")
+        << 200 << HeaderList{} << kKeepalive + '\n' + kKeepalive + '\n'
+        << "no news" << QStringList{} << "start";
+    QTest::newRow("an empty body is no news")
+        << 200 << HeaderList{} << QByteArray() << "no news" << QStringList{} << "start";
+    QTest::newRow("blank lines and a missing final newline are fine")
+        << 200 << HeaderList{} << "\n\n" + kFirst + "\r\n\n" + kSecond << "events"
+        << QStringList{"sPs71M8A2T", "hwQ2YpKdmg"} << "hwQ2YpKdmg";
+    QTest::newRow("a line that is not JSON is malformed and keeps the cursor")
+        << 200 << HeaderList{} << kFirst + "\n{\"id\":\"x\",\"event\":\n"
+        << "retry" << QStringList{} << "start";
+    QTest::newRow("a truncated last line is malformed")
+        << 200 << HeaderList{} << kFirst + "\n{\"id\":\"hwQ2"
+        << "retry" << QStringList{} << "start";
+    QTest::newRow("a numeric id still moves the cursor")
+        << 200 << HeaderList{} << QByteArray(R"({"id":42,"event":"message","message":"m"})")
+        << "events" << QStringList{"42"} << "42";
+    QTest::newRow("a rate limit honours Retry-After")
+        << 429 << HeaderList{{"Retry-After", "10"}}
+        << QByteArray(R"({"code":42901,"http":429,"error":"limit reached"})") << "retry"
+        << QStringList{} << "start";
+    QTest::newRow("a topic that needs a login is fatal")
+        << 403 << HeaderList{} << QByteArray(R"({"code":40301,"http":403,"error":"forbidden"})")
+        << "fatal" << QStringList{} << "start";
+    QTest::newRow("a server error is retried")
+        << 500 << HeaderList{} << QByteArray() << "retry" << QStringList{} << "start";
+}
+
+void tst_NtfyProfile::parse()
+{
+    QFETCH(int, status);
+    QFETCH(HeaderList, headers);
+    QFETCH(QByteArray, body);
+    QFETCH(QString, verdict);
+    QFETCH(QStringList, keys);
+    QFETCH(QString, next);
+    auto profile = make();
+    QVERIFY(profile);
+    const PollResult result = profile->parse(response(status, body, headers), "start");
+    QCOMPARE(verdictName(result.verdict), verdict);
+    QStringList gotKeys;
+    for (const Event &e : result.events)
+        gotKeys << e.key;
+    QCOMPARE(gotKeys, keys);
+    QCOMPARE(result.cursor, next);
+    if (status == 429)
+        QCOMPARE(result.retryAfter, std::optional(std::chrono::milliseconds(10'000)));
+    if (verdict == "fatal")
+        QVERIFY2(result.reason.contains("forbidden"), qPrintable(result.reason));
+}
+
+void tst_NtfyProfile::eventFields()
+{
+    auto profile = make();
+    QVERIFY(profile);
+    const PollResult result = profile->parse(response(200, kFirst + '\n' + kSecond), "all");
+    QCOMPARE(result.events.size(), 2);
+    const Event &first = result.events.first();
+    QCOMPARE(first.type, QString("message"));
+    QCOMPARE(first.text, QString("disk full"));
+    QCOMPARE(first.time, QDateTime::fromSecsSinceEpoch(1795380184, Qt::UTC));
+    QVERIFY(first.raw.contains(R"("expires":1795423384)"));
+    QCOMPARE(result.events.at(1).text, QString("replica lag 30 s"));
+}
+
+QTEST_GUILESS_MAIN(tst_NtfyProfile)
+#include "tst_ntfyprofile.moc"
