@@ -87,6 +87,13 @@ public:
     /// The Poller's deadline is this plus its margin.
     virtual std::chrono::milliseconds holdTime() const = 0;
 
+    /// The least time between the starts of two polls. Zero for feeds that
+    /// hold; feeds that answer at once (ntfy's poll mode) set a pace.
+    virtual std::chrono::milliseconds minimumPollInterval() const
+    {
+        return std::chrono::milliseconds(0);
+    }
+
     virtual PollRequest request(const QString &cursor) const = 0;
 
     /// Called for every response that has an HTTP status, whatever it is.

@@ -45,6 +45,7 @@ struct GenericJsonOptions
     QString holdParam; ///< query parameter that tells the server how long to hold
     HoldUnit holdUnit = HoldUnit::Seconds;
     std::chrono::milliseconds holdTime{55'000};
+    std::chrono::milliseconds pollInterval{0}; ///< least time between polls (feeds that do not hold)
 
     QStringList skipTypes; ///< event types that are noise (keepalive, open)
     QString retryAfterPath; ///< body path of a pacing hint in seconds
@@ -65,6 +66,10 @@ public:
     QString id() const override { return m_id; }
     QString initialCursor() const override { return m_options.initialCursor; }
     std::chrono::milliseconds holdTime() const override { return m_options.holdTime; }
+    std::chrono::milliseconds minimumPollInterval() const override
+    {
+        return m_options.pollInterval;
+    }
     PollRequest request(const QString &cursor) const override;
     PollResult parse(const PollResponse &response, const QString &cursor) override;
 

@@ -253,13 +253,25 @@ void Poller::sendRequest()
     if (upload)
         upload->setParent(reply);
     m_reply.reset(reply);
+    // The connect timeout runs only while a new connection is being made:
+    // a request that reuses a kept-alive connection, or waits in Qt's queue
+    // for a free one, is not "connecting". It ends when the request went out
+    // (HTTP/1) or the TLS handshake finished (HTTPS, where HTTP/2 may not
+    // emit requestSent()).
+    connect(reply, &QNetworkReply::socketStartedConnecting, this, [this] {
+        if (!m_gotBytes)
+            m_watchdog.start(m_settings.connectTimeout);
+    });
+    connect(reply, &QNetworkReply::encrypted, this, [this] {
+        if (!m_gotBytes)
+            m_watchdog.stop();
+    });
     connect(reply, &QNetworkReply::requestSent, this, &Poller::onRequestSent);
     connect(reply, &QNetworkReply::metaDataChanged, this, &Poller::onMetaDataChanged);
     connect(reply, &QNetworkReply::readyRead, this, &Poller::onReadyRead);
     connect(reply, &QNetworkReply::finished, this, &Poller::onFinished);
 
     m_deadline.start(duration_cast<milliseconds>(m_profile->holdTime()) + m_settings.deadlineMargin);
-    m_watchdog.start(m_settings.connectTimeout);
 }
 
 void Poller::onRequestSent()
@@ -314,7 +326,8 @@ void Poller::onFinished()
     disconnect(reply.get(), nullptr, this, nullptr);
     m_deadline.stop();
     m_watchdog.stop();
-    if (m_abort != Abort::TooLarge)
+    // An aborted reply is closed: there is nothing more to read from it.
+    if (m_abort == Abort::None)
         m_body += reply->readAll();
     const QByteArray body = std::exchange(m_body, {});
     const Abort abort = std::exchange(m_abort, Abort::None);
@@ -512,8 +525,14 @@ void Poller::succeeded()
     Q_EMIT responseReceived();
     if (m_state != State::Live)
         return; // a slot stopped us
-    const bool racing = m_fastNoNews >= kFastAnswersBeforeGuard;
-    scheduleNextPoll(racing ? m_settings.liveRepollGuard : 0ms);
+    // Feeds that answer at once instead of holding (ntfy's poll mode) ask
+    // for a least time between polls; a server that should hold but does
+    // not is paced by the guard instead of being polled in a tight loop.
+    milliseconds delay = std::max(0ms, m_profile->minimumPollInterval() -
+                                           milliseconds(m_requestClock.elapsed()));
+    if (m_fastNoNews >= kFastAnswersBeforeGuard)
+        delay = std::max(delay, m_settings.liveRepollGuard);
+    scheduleNextPoll(delay);
 }
 
 void Poller::setError(Error error, const QString &sentence, const QString &detail)

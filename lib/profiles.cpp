@@ -89,6 +89,8 @@ QList<std::pair<QString, QString>> knobNames()
         {QStringLiteral("no-news"),
          tr("comma list of what means no news: 304, 408, 204, empty, null, unchanged")},
         {QStringLiteral("hold"), tr("how long the server holds a request, in seconds")},
+        {QStringLiteral("poll-interval"),
+         tr("least seconds between two polls, for feeds that answer at once instead of holding")},
         {QStringLiteral("hold-param"), tr("query parameter that tells the server the hold time")},
         {QStringLiteral("hold-unit"), tr("unit of hold-param: s, ms, go")},
         {QStringLiteral("skip-types"), tr("comma list of event types to ignore (keepalive, open)")},
@@ -181,6 +183,11 @@ QStringList applyKnobs(GenericJsonOptions &o, const QVariantMap &knobs)
             ok = ok && seconds > 0 && seconds <= 3600;
             if (ok)
                 o.holdTime = std::chrono::milliseconds(qint64(seconds * 1000));
+        } else if (name == QLatin1String("poll-interval")) {
+            const double seconds = value.toDouble(&ok);
+            ok = ok && seconds >= 0 && seconds <= 86400;
+            if (ok)
+                o.pollInterval = std::chrono::milliseconds(qint64(seconds * 1000));
         } else if (name == QLatin1String("hold-param")) {
             o.holdParam = value;
         } else if (name == QLatin1String("hold-unit")) {

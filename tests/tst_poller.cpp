@@ -191,6 +191,7 @@ private Q_SLOTS:
     void backoffResetsAfterASuccess();
     void noNewsNeverGrowsTheBackoff_data();
     void noNewsNeverGrowsTheBackoff();
+    void pollIntervalPacesFeedsThatAnswerAtOnce();
 
     // Events and cursor
     void answersThatParse_data();
@@ -693,6 +694,37 @@ void tst_Poller::noNewsNeverGrowsTheBackoff()
         channel.states.indexOf(Poller::State::Backoff, firstBackoff + 1);
     QVERIFY(secondBackoff > firstBackoff + 1);
     QCOMPARE(channel.states.at(firstBackoff + 1), Poller::State::Connecting);
+}
+
+void tst_Poller::pollIntervalPacesFeedsThatAnswerAtOnce()
+{
+    FakeHttpServer server;
+    server.setDefaultResponse(FakeResponse::seedEvents({}));
+    QElapsedTimer clock;
+    clock.start();
+    QList<qint64> arrivals;
+    connect(&server, &FakeHttpServer::requestReceived, this,
+            [&](const FakeRequest &) { arrivals.append(clock.elapsed()); });
+
+    QStringList errors;
+    auto profile = createProfile(QStringLiteral("generic-json"), server.url(QStringLiteral("/feed")),
+                                 {{QStringLiteral("hold"), QStringLiteral("0.2")},
+                                  {QStringLiteral("poll-interval"), QStringLiteral("0.3")}},
+                                 &errors);
+    QVERIFY2(profile, qPrintable(errors.join(QLatin1Char(' '))));
+    QNetworkAccessManager manager;
+    Poller poller(std::move(profile), &manager);
+    poller.setSettings(quickSettings());
+    QVERIFY(poller.start());
+    QTRY_VERIFY_WITH_TIMEOUT(arrivals.size() >= 4, 5000);
+    poller.stop();
+    for (qsizetype i = 1; i < arrivals.size(); ++i) {
+        const qint64 gap = arrivals.at(i) - arrivals.at(i - 1);
+        QVERIFY2(gap >= 290, qPrintable(QStringLiteral("poll %1 came %2 ms after the one before")
+                                            .arg(i + 1)
+                                            .arg(gap)));
+    }
+    QCOMPARE(poller.state(), Poller::State::Stopped);
 }
 
 void tst_Poller::answersThatParse_data()

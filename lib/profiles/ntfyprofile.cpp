@@ -34,6 +34,8 @@ GenericJsonOptions ntfyOptions(const QUrl &url)
     // poll=1 answers at once (see the header): the hold only has to cover
     // sending what the server has cached.
     o.holdTime = std::chrono::seconds(5);
+    // ...and, since every answer comes at once, a pace between polls.
+    o.pollInterval = std::chrono::seconds(5);
     return o;
 }
 

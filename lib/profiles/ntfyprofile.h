@@ -16,7 +16,7 @@ namespace Longwatch {
 /// which the Poller, reading whole answers, cannot use; with poll=1 it
 /// answers at once. So the hold time is small: it only bounds how long the
 /// server may take to send the cached messages (the Poller adds its margin),
-/// and the Poller's re-poll guard paces the back-to-back empty answers.
+/// and a poll interval (5 s, knob "poll-interval") paces the polls.
 ///
 /// A `topic` URL (`https://ntfy.sh/alerts`) or its /json URL both work.
 GenericJsonOptions ntfyOptions(const QUrl &url);
