@@ -1,13 +1,29 @@
 #include "networkpool.h"
 
+#include "logging.h"
+#include "secretstore.h"
+
+#include <QAuthenticator>
 #include <QNetworkAccessManager>
+#include <QNetworkProxy>
+#include <QNetworkReply>
+
+#include <limits>
 
 namespace Longwatch {
 
+namespace {
+
+// Credentials given to one manager's proxy in a row without a reply getting
+// through. Each new connection to the proxy asks once, and a manager opens
+// only a few at a time, so a refusal shows long before this.
+constexpr int kMaxProxyAnswers = 24;
+
+} // namespace
+
 NetworkPool::NetworkPool(QObject *parent)
     : QObject(parent)
-{
-}
+{}
 
 NetworkPool::~NetworkPool() = default;
 
@@ -23,36 +39,118 @@ QString NetworkPool::serverKey(const QUrl &url)
         .arg(url.port(url.scheme() == QLatin1String("https") ? 443 : 80));
 }
 
-QNetworkAccessManager *NetworkPool::acquire(const QUrl &url)
+QString NetworkPool::groupKey(const QString &server, const TransportOptions &options)
 {
-    QList<Slot> &slots = m_servers[serverKey(url)];
+    return server + QLatin1Char('#') + QString::fromLatin1(options.connectionKey());
+}
+
+bool NetworkPool::servesServer(QNetworkAccessManager *manager, const QString &server) const
+{
+    const QString prefix = server + QLatin1Char('#');
+    for (auto it = m_groups.cbegin(); it != m_groups.cend(); ++it) {
+        if (!it.key().startsWith(prefix))
+            continue;
+        for (const Slot &slot : it.value()) {
+            if (slot.manager == manager)
+                return true;
+        }
+    }
+    return false;
+}
+
+QNetworkAccessManager *NetworkPool::acquire(const QUrl &url, const TransportOptions &options)
+{
+    const QString server = serverKey(url);
+    // HTTP/2 multiplexes every channel of a group over one connection, so
+    // spreading them over managers would only open more connections.
+    const int limit =
+        options.httpVersion == HttpVersion::Http2 ? std::numeric_limits<int>::max() : m_perManager;
+    QList<Slot> &slots = m_groups[groupKey(server, options)];
     for (Slot &slot : slots) {
-        if (slot.leases < m_perManager) {
+        if (slot.leases < limit) {
             ++slot.leases;
             return slot.manager;
         }
     }
     // Reuse a manager that serves other servers before making a new one:
     // the limit is per host, so one manager can carry six channels each to
-    // many servers.
-    for (QNetworkAccessManager *manager : std::as_const(m_managers)) {
-        const bool used = std::any_of(slots.cbegin(), slots.cend(),
-                                      [&](const Slot &s) { return s.manager == manager; });
-        if (!used) {
-            slots.append({manager, 1});
-            return manager;
+    // many servers. It must have the same proxy, and must not carry another
+    // group of this server (their connections would be shared).
+    const QByteArray managerKey = options.managerKey();
+    for (const Managed &managed : std::as_const(m_managers)) {
+        if (managed.managerKey == managerKey && !servesServer(managed.manager, server)) {
+            slots.append({managed.manager, 1});
+            return managed.manager;
         }
     }
-    auto *manager = new QNetworkAccessManager(this);
-    m_managers.append(manager);
+    QNetworkAccessManager *manager = createManager(options);
     slots.append({manager, 1});
     return manager;
 }
 
-void NetworkPool::release(QNetworkAccessManager *manager, const QUrl &url)
+QNetworkAccessManager *NetworkPool::createManager(const TransportOptions &options)
 {
-    const auto it = m_servers.find(serverKey(url));
-    if (it == m_servers.end())
+    auto *manager = new QNetworkAccessManager(this);
+    const ProxySettings proxy = options.proxy;
+    if (const std::optional<QNetworkProxy> networkProxy = proxy.networkProxy())
+        manager->setProxy(*networkProxy);
+    const auto answers = std::make_shared<int>(0);
+    m_managers.append({manager, options.managerKey(), answers});
+    // Any reply that got through (an HTTP status from the server) shows
+    // that the credentials work.
+    connect(manager, &QNetworkAccessManager::finished, this, [answers](QNetworkReply *reply) {
+        if (reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).isValid() &&
+            reply->error() != QNetworkReply::ProxyAuthenticationRequiredError)
+            *answers = 0;
+    });
+    // Asked once per connection to the proxy (HTTP 407, or SOCKS5 user and
+    // password). Left unanswered, the request fails with
+    // ProxyAuthenticationRequiredError, which the Poller turns into "the
+    // proxy needs a user name and password". After an HTTP proxy refused
+    // them, Qt gives up by itself when it gets the same credentials again;
+    // Qt's SOCKS5 client instead reconnects and asks again for as long as
+    // it gets an answer, so a run of answers without any reply getting
+    // through is cut short.
+    connect(manager, &QNetworkAccessManager::proxyAuthenticationRequired, this,
+            [proxy, answers](const QNetworkProxy &asking, QAuthenticator *authenticator) {
+                const QString name =
+                    QStringLiteral("%1:%2").arg(asking.hostName()).arg(asking.port());
+                if (*answers >= kMaxProxyAnswers) {
+                    qCWarning(lcNetwork).noquote()
+                        << "proxy" << name
+                        << "keeps asking for credentials: the stored ones are not accepted";
+                    return;
+                }
+                if (proxy.user.isEmpty()) {
+                    qCWarning(lcNetwork).noquote()
+                        << "proxy" << name << "asks for credentials; none are stored";
+                    return;
+                }
+                QString missing;
+                const std::optional<QByteArray> user =
+                    resolveEnvironmentReferences(proxy.user.toUtf8(), &missing);
+                const std::optional<QByteArray> password =
+                    resolveEnvironmentReferences(proxy.password.toUtf8(), &missing);
+                if (!user || !password) {
+                    qCWarning(lcNetwork).noquote()
+                        << "proxy" << name << "asks for credentials; environment variable"
+                        << missing << "is not set";
+                    return;
+                }
+                qCDebug(lcNetwork).noquote()
+                    << "answering proxy" << name << "with stored credentials";
+                ++*answers;
+                authenticator->setUser(QString::fromUtf8(*user));
+                authenticator->setPassword(QString::fromUtf8(*password));
+            });
+    return manager;
+}
+
+void NetworkPool::release(QNetworkAccessManager *manager, const QUrl &url,
+                          const TransportOptions &options)
+{
+    const auto it = m_groups.find(groupKey(serverKey(url), options));
+    if (it == m_groups.end())
         return;
     for (qsizetype i = 0; i < it->size(); ++i) {
         Slot &slot = (*it)[i];
@@ -63,7 +161,7 @@ void NetworkPool::release(QNetworkAccessManager *manager, const QUrl &url)
         }
     }
     if (it->isEmpty())
-        m_servers.erase(it);
+        m_groups.erase(it);
 }
 
 } // namespace Longwatch

@@ -1,21 +1,35 @@
 #pragma once
 
+#include "transport.h"
+
+#include <QByteArray>
 #include <QHash>
 #include <QList>
 #include <QObject>
 #include <QUrl>
+
+#include <memory>
 
 class QNetworkAccessManager;
 
 namespace Longwatch {
 
 /// Hands out network access managers so that long polls to one server do
-/// not queue behind each other.
+/// not queue behind each other, and so that channels share connections
+/// only with channels that reach the server the same way.
 ///
 /// Qt 6.4 runs at most six HTTP/1.1 requests at once per host and manager
 /// (QHttp1Configuration arrived in 6.5); a seventh long poll waits for a
 /// free slot, up to a whole hold time. The pool gives each server's
 /// channels managers of their own, at most channelsPerManager() each.
+///
+/// A manager reuses a connection for every request to the same server,
+/// whatever TLS settings the request carries, and has one proxy for all.
+/// So channels are grouped by server and TransportOptions::connectionKey():
+/// a channel that pins a certificate, presents a client certificate or
+/// uses another proxy never rides on another group's connection. Channels
+/// set to HTTP/2 multiplex over one connection: their group has a single
+/// manager, however many channels it has.
 class NetworkPool : public QObject
 {
     Q_OBJECT
@@ -23,13 +37,17 @@ public:
     explicit NetworkPool(QObject *parent = nullptr);
     ~NetworkPool() override;
 
-    /// How many channels to one server share a manager (default 6, Qt's limit).
+    /// How many channels to one server share a manager (default 6, Qt's
+    /// limit). Does not apply to channels set to HTTP/2.
     void setChannelsPerManager(int count);
     int channelsPerManager() const { return m_perManager; }
 
-    /// A manager with a free slot for `url`'s server. Release it when done.
-    QNetworkAccessManager *acquire(const QUrl &url);
-    void release(QNetworkAccessManager *manager, const QUrl &url);
+    /// A manager with a free slot for `url`'s server, set up for `options`
+    /// (its proxy, and answers to the proxy's request for credentials).
+    /// Release it with the same url and options when done.
+    QNetworkAccessManager *acquire(const QUrl &url, const TransportOptions &options = {});
+    void release(QNetworkAccessManager *manager, const QUrl &url,
+                 const TransportOptions &options = {});
 
     /// Managers made so far (for tests and diagnostics).
     int managerCount() const { return int(m_managers.size()); }
@@ -38,13 +56,24 @@ private:
     struct Slot
     {
         QNetworkAccessManager *manager = nullptr;
-        int leases = 0; ///< channels of this server on this manager
+        int leases = 0; ///< channels of this group on this manager
+    };
+    struct Managed
+    {
+        QNetworkAccessManager *manager = nullptr;
+        QByteArray managerKey; ///< TransportOptions::managerKey(): proxy and its credentials
+        /// Credentials given to the proxy since a reply last came through;
+        /// see createManager().
+        std::shared_ptr<int> proxyAnswers;
     };
     static QString serverKey(const QUrl &url);
+    static QString groupKey(const QString &server, const TransportOptions &options);
+    bool servesServer(QNetworkAccessManager *manager, const QString &server) const;
+    QNetworkAccessManager *createManager(const TransportOptions &options);
 
     int m_perManager = 6;
-    QHash<QString, QList<Slot>> m_servers;
-    QList<QNetworkAccessManager *> m_managers;
+    QHash<QString, QList<Slot>> m_groups; ///< by groupKey()
+    QList<Managed> m_managers;
 };
 
 } // namespace Longwatch

@@ -2,6 +2,7 @@
 
 #include "logging.h"
 #include "redact.h"
+#include "secretstore.h"
 
 #include <QBuffer>
 #include <QNetworkAccessManager>
@@ -54,9 +55,8 @@ Poller::Poller(std::unique_ptr<FeedProfile> profile, QNetworkAccessManager *mana
     m_pollTimer.setTimerType(Qt::PreciseTimer);
     connect(&m_pollTimer, &QTimer::timeout, this, &Poller::sendRequest);
     connect(&m_deadline, &QTimer::timeout, this, [this] { abortReply(Abort::Deadline); });
-    connect(&m_watchdog, &QTimer::timeout, this, [this] {
-        abortReply(m_gotBytes ? Abort::Inactivity : Abort::ConnectTimeout);
-    });
+    connect(&m_watchdog, &QTimer::timeout, this,
+            [this] { abortReply(m_gotBytes ? Abort::Inactivity : Abort::ConnectTimeout); });
     setSettings(m_settings);
 }
 
@@ -75,17 +75,26 @@ void Poller::setName(const QString &name)
 void Poller::setSettings(const PollerSettings &settings)
 {
     m_settings = settings;
+    m_tlsConfiguration.reset(); // files are read again for the next request
     m_secrets = secretsInUrl(m_profile->request(m_profile->initialCursor()).url);
     for (const auto &[name, value] : std::as_const(m_settings.headers)) {
-        if (isSecretHeader(name)) {
-            const QString text = QString::fromUtf8(value);
-            m_secrets << text;
-            // "Bearer abc", "Basic xyz": the credential alone may be echoed too.
-            const qsizetype space = text.indexOf(QLatin1Char(' '));
-            if (space > 0)
-                m_secrets << text.mid(space + 1);
-        }
+        if (isSecretHeader(name))
+            addSecret(QString::fromUtf8(value));
     }
+    const TransportOptions &transport = m_settings.transport;
+    for (const QString &secret : {transport.proxy.password, transport.tls.clientKeyPassphrase})
+        addSecret(secret);
+}
+
+void Poller::addSecret(const QString &value)
+{
+    if (value.isEmpty() || m_secrets.contains(value))
+        return;
+    m_secrets << value;
+    // "Bearer abc", "Basic xyz": the credential alone may be echoed too.
+    const qsizetype space = value.indexOf(QLatin1Char(' '));
+    if (space > 0)
+        m_secrets << value.mid(space + 1);
 }
 
 void Poller::setClock(Clock clock)
@@ -138,7 +147,10 @@ bool Poller::start(const QString &cursor)
     m_error = Error::NoError;
     m_errorString.clear();
     m_errorDetail.clear();
-    qCInfo(lcPoller).noquote() << m_name << "starting at cursor" << (m_cursor.isEmpty() ? QStringLiteral("(none)") : m_cursor);
+    m_tlsFailure = {};
+    m_tlsConfiguration.reset(); // certificate files may have changed since the last run
+    qCInfo(lcPoller).noquote() << m_name << "starting at cursor"
+                               << (m_cursor.isEmpty() ? QStringLiteral("(none)") : m_cursor);
     setState(State::Connecting);
     scheduleNextPoll(0ms); // queued: start() returns before anything happens
     return true;
@@ -199,6 +211,12 @@ QString Poller::target() const
     return url.port() > 0 ? QStringLiteral("%1:%2").arg(url.host()).arg(url.port()) : url.host();
 }
 
+QString Poller::proxyName() const
+{
+    const QString name = m_settings.transport.proxy.displayName();
+    return name.isEmpty() ? tr("the system's proxy") : name;
+}
+
 QString Poller::redact(QString text) const
 {
     return redactedText(std::move(text), m_secrets);
@@ -217,25 +235,19 @@ void Poller::sendRequest()
     }
     const PollRequest pollRequest = m_profile->request(m_cursor);
     QNetworkRequest request(pollRequest.url);
-    for (const auto &[name, value] : std::as_const(m_settings.headers))
-        request.setRawHeader(name, value);
-    for (const auto &[name, value] : pollRequest.headers)
-        request.setRawHeader(name, value);
-    if (!pollRequest.body.isEmpty())
-        request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-    request.setAttribute(QNetworkRequest::CacheLoadControlAttribute,
-                         QNetworkRequest::AlwaysNetwork);
-    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
-                         QNetworkRequest::SameOriginRedirectPolicy);
+    if (!prepareRequest(request, pollRequest))
+        return; // failed for good: the channel's settings cannot be used
 
     // A retry going out: the channel is connecting again, not backing off.
     if (m_state == State::Backoff)
         setState(State::Connecting);
     ++m_requests;
-    qCDebug(lcPollerVerbose).noquote() << m_name << "#" << m_requests << pollRequest.method
-                                       << redactedUrl(pollRequest.url);
+    qCDebug(lcPollerVerbose).noquote()
+        << m_name << "#" << m_requests << pollRequest.method << redactedUrl(pollRequest.url);
     m_body.clear();
     m_gotBytes = false;
+    m_headersUnreadable = false;
+    m_tlsFailure = {};
     m_abort = Abort::None;
     m_requestClock.start();
 
@@ -253,6 +265,12 @@ void Poller::sendRequest()
     if (upload)
         upload->setParent(reply);
     m_reply.reset(reply);
+    // The reply is a child of the manager: if the manager goes first, it
+    // takes the reply with it, and we must not touch (or delete) it again.
+    connect(reply, &QObject::destroyed, this, [this, reply] {
+        if (m_reply.get() == reply)
+            (void)m_reply.release();
+    });
     // The connect timeout runs only while a new connection is being made:
     // a request that reuses a kept-alive connection, or waits in Qt's queue
     // for a free one, is not "connecting". It ends when the request went out
@@ -266,12 +284,78 @@ void Poller::sendRequest()
         if (!m_gotBytes)
             m_watchdog.stop();
     });
+    connect(reply, &QNetworkReply::sslErrors, this, &Poller::onSslErrors);
     connect(reply, &QNetworkReply::requestSent, this, &Poller::onRequestSent);
     connect(reply, &QNetworkReply::metaDataChanged, this, &Poller::onMetaDataChanged);
     connect(reply, &QNetworkReply::readyRead, this, &Poller::onReadyRead);
     connect(reply, &QNetworkReply::finished, this, &Poller::onFinished);
 
-    m_deadline.start(duration_cast<milliseconds>(m_profile->holdTime()) + m_settings.deadlineMargin);
+    m_deadline.start(duration_cast<milliseconds>(m_profile->holdTime()) +
+                     m_settings.deadlineMargin);
+}
+
+bool Poller::prepareRequest(QNetworkRequest &request, const PollRequest &pollRequest)
+{
+    // The channel's headers, with ${env:NAME} resolved now: the resolved
+    // value lives in this request only (and in the list of secrets to mask).
+    for (const auto &[name, value] : std::as_const(m_settings.headers)) {
+        QString missing;
+        const std::optional<QByteArray> resolved = resolveEnvironmentReferences(value, &missing);
+        if (!resolved) {
+            failFatal(Error::SetupError,
+                      tr("The header %1 refers to the environment variable %2, which is not set.")
+                          .arg(QString::fromLatin1(name), missing),
+                      {});
+            return false;
+        }
+        if (*resolved != value)
+            addSecret(QString::fromUtf8(*resolved));
+        request.setRawHeader(name, *resolved);
+    }
+    for (const auto &[name, value] : pollRequest.headers)
+        request.setRawHeader(name, value);
+    if (!pollRequest.body.isEmpty())
+        request.setHeader(QNetworkRequest::ContentTypeHeader,
+                          QByteArrayLiteral("application/json"));
+    request.setAttribute(QNetworkRequest::CacheLoadControlAttribute,
+                         QNetworkRequest::AlwaysNetwork);
+    // Redirects are followed within the same origin only (scheme, host and
+    // port: Qt checks all three), so the channel's credentials never reach
+    // another server and https never falls back to http. Qt fails the
+    // others with InsecureRedirectError; failRedirect() says what happened.
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                         QNetworkRequest::SameOriginRedirectPolicy);
+
+    const bool https = pollRequest.url.scheme() == QLatin1String("https");
+    switch (m_settings.transport.httpVersion) {
+    case HttpVersion::Automatic:
+        break;
+    case HttpVersion::Http1Only:
+        request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
+        break;
+    case HttpVersion::Http2:
+        // Over TLS, ALPN asks for HTTP/2; a cleartext server is spoken to in
+        // HTTP/2 at once ("prior knowledge", RFC 9113 section 3.3), without
+        // an upgrade round trip and without falling back.
+        request.setAttribute(https ? QNetworkRequest::Http2AllowedAttribute
+                                   : QNetworkRequest::Http2DirectAttribute,
+                             true);
+        break;
+    }
+
+    if (https) {
+        if (!m_tlsConfiguration) {
+            QString problem;
+            m_tlsConfiguration = tlsConfiguration(m_settings.transport.tls, &problem);
+            if (!m_tlsConfiguration) {
+                failFatal(Error::SetupError,
+                          tr("The channel's TLS settings cannot be used: %1").arg(problem), {});
+                return false;
+            }
+        }
+        request.setSslConfiguration(*m_tlsConfiguration);
+    }
+    return true;
 }
 
 void Poller::onRequestSent()
@@ -290,6 +374,21 @@ void Poller::onMetaDataChanged()
         return;
     m_gotBytes = true;
     m_watchdog.start(m_settings.inactivityTimeout);
+    const QList<QNetworkReply::RawHeaderPair> &headers = m_reply->rawHeaderPairs();
+    qint64 headerBytes = 0;
+    for (const auto &[name, value] : headers)
+        headerBytes += name.size() + value.size() + 4; // "Name: value\r\n"
+    if (m_settings.maxHeaderBytes > 0 && headerBytes > m_settings.maxHeaderBytes) {
+        abortReply(Abort::HeadersTooLarge);
+        return;
+    }
+    // Qt 6.4 drops every header of a response that has more than 100 header
+    // fields or a header line it finds too long, and then reads the body
+    // until the server closes the connection, which a server that keeps it
+    // open never does. Remember it, so that the timeout that follows can
+    // say what happened (a response without any header is rare enough).
+    m_headersUnreadable =
+        headers.isEmpty() && m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).isValid();
     const QVariant length = m_reply->header(QNetworkRequest::ContentLengthHeader);
     if (length.isValid() && length.toLongLong() > m_settings.maxBodyBytes)
         abortReply(Abort::TooLarge);
@@ -306,6 +405,41 @@ void Poller::onReadyRead()
         return;
     }
     m_watchdog.start(m_settings.inactivityTimeout);
+}
+
+void Poller::onSslErrors(const QList<QSslError> &errors)
+{
+    if (!m_reply)
+        return;
+    QSslCertificate leaf = m_reply->sslConfiguration().peerCertificate();
+    for (auto it = errors.cbegin(); leaf.isNull() && it != errors.cend(); ++it)
+        leaf = it->certificate();
+    const QStringList &pins = m_settings.transport.tls.pinnedSha256;
+    const QList<QSslError> ignore = errorsToIgnore(errors, leaf, pins);
+    QStringList reasons;
+    for (const QSslError &error : errors)
+        reasons << error.errorString();
+    if (!ignore.isEmpty()) {
+        // Exactly these errors, for exactly this certificate: never a
+        // blanket ignoreSslErrors().
+        qCInfo(lcPoller).noquote()
+            << m_name << "certificate pinned for this channel (SHA-256" << certificateSha256(leaf)
+            << ") accepted despite:" << reasons.join(QStringLiteral("; "));
+        m_reply->ignoreSslErrors(ignore);
+        return;
+    }
+    // Not ignored: Qt ends the handshake and the reply finishes with
+    // SslHandshakeFailedError; failTls() tells the person what we saw.
+    m_tlsFailure.certificate = CertificateInfo::fromCertificate(leaf);
+    m_tlsFailure.errors.clear();
+    for (const QSslError &error : errors)
+        m_tlsFailure.errors << error.error();
+    m_tlsFailure.errorStrings = reasons;
+    const QString fingerprint = m_tlsFailure.certificate.sha256;
+    m_tlsFailure.pinned =
+        !fingerprint.isEmpty() && std::any_of(pins.cbegin(), pins.cend(), [&](const QString &pin) {
+            return normalizedFingerprint(pin) == fingerprint;
+        });
 }
 
 void Poller::abortReply(Abort reason)
@@ -333,6 +467,14 @@ void Poller::onFinished()
     const Abort abort = std::exchange(m_abort, Abort::None);
     const milliseconds elapsed(m_requestClock.elapsed());
 
+    if ((abort == Abort::Deadline || abort == Abort::Inactivity) && m_headersUnreadable) {
+        failed(Error::SizeLimitError,
+               tr("The response headers from %1 could not be read (more than 100 header fields, "
+                  "or a header line too long); the answer was abandoned.")
+                   .arg(target()),
+               tr("%n byte(s) of body received", nullptr, int(body.size())));
+        return;
+    }
     switch (abort) {
     case Abort::ByUser:
         return;
@@ -365,6 +507,13 @@ void Poller::onFinished()
                    .arg(target(), QLocale::system().formattedDataSize(m_settings.maxBodyBytes)),
                {});
         return;
+    case Abort::HeadersTooLarge:
+        failed(Error::SizeLimitError,
+               tr("The response headers from %1 are larger than this channel's limit of %2; the "
+                  "answer was abandoned.")
+                   .arg(target(), QLocale::system().formattedDataSize(m_settings.maxHeaderBytes)),
+               {});
+        return;
     case Abort::None:
         break;
     }
@@ -386,8 +535,8 @@ void Poller::onFinished()
                 sentence = tr("%1 closed the connection in the middle of an answer.").arg(target());
             } else if (!m_gotBytes && elapsed >= m_profile->holdTime() / 2) {
                 // A proxy or the server cut an idle long poll: that is no news.
-                qCDebug(lcPollerVerbose).noquote() << m_name << "idle poll cut after"
-                                                   << elapsed.count() << "ms: no news";
+                qCDebug(lcPollerVerbose).noquote()
+                    << m_name << "idle poll cut after" << elapsed.count() << "ms: no news";
                 handleResult(PollResult::noNews(m_cursor));
                 return;
             } else {
@@ -400,26 +549,38 @@ void Poller::onFinished()
             sentence = tr("%1 did not answer in time.").arg(target());
             break;
         case QNetworkReply::SslHandshakeFailedError:
-        case QNetworkReply::TooManyRedirectsError:
+            failTls(redact(reply->errorString()));
+            return;
         case QNetworkReply::InsecureRedirectError:
-            code = networkError == QNetworkReply::SslHandshakeFailedError ? Error::TlsError
-                                                                           : Error::ConnectionError;
+            failRedirect(reply.get());
+            return;
+        case QNetworkReply::ProxyConnectionRefusedError:
+        case QNetworkReply::ProxyConnectionClosedError:
+        case QNetworkReply::ProxyNotFoundError:
+        case QNetworkReply::ProxyTimeoutError:
+        case QNetworkReply::ProxyAuthenticationRequiredError:
+        case QNetworkReply::UnknownProxyError:
+            failProxy(networkError, redact(reply->errorString()));
+            return;
+        case QNetworkReply::TooManyRedirectsError:
             sentence = tr("Could not talk to %1: %2.").arg(target(), redact(reply->errorString()));
             break;
         default:
             sentence = tr("Could not reach %1: %2.").arg(target(), redact(reply->errorString()));
             break;
         }
-        failed(code, sentence,
-               status.isValid() ? tr("HTTP %1, %n byte(s) received", nullptr, int(body.size()))
-                                      .arg(status.toInt())
-                                : QString());
+        failed(
+            code, sentence,
+            status.isValid()
+                ? tr("HTTP %1, %n byte(s) received", nullptr, int(body.size())).arg(status.toInt())
+                : QString());
         return;
     }
 
     PollResponse response;
     response.status = status.toInt();
-    response.reasonPhrase = reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray();
+    response.reasonPhrase =
+        reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray();
     const auto rawHeaders = reply->rawHeaderPairs();
     response.headers.reserve(rawHeaders.size());
     for (const auto &pair : rawHeaders)
@@ -432,6 +593,124 @@ void Poller::onFinished()
     else
         m_fastNoNews = 0;
     handleResult(m_profile->parse(response, m_cursor));
+}
+
+void Poller::failTls(const QString &qtError)
+{
+    if (m_tlsFailure.isNull()) {
+        // The handshake broke for another reason: the server refused our
+        // client certificate or has none we accept, no common protocol, a
+        // cut connection. These may pass (a server being reconfigured).
+        QString sentence =
+            tr("Could not set up a secure connection with %1: %2.").arg(target(), qtError);
+        if (m_settings.transport.tls.clientCertificateFile.isEmpty() &&
+            qtError.contains(QLatin1String("certificate required"), Qt::CaseInsensitive)) {
+            sentence = tr("%1 asks for a client certificate, and this channel has none: %2.")
+                           .arg(target(), qtError);
+        }
+        failed(Error::TlsError, sentence, {});
+        return;
+    }
+    // The server's certificate was refused. That will not fix itself, so the
+    // channel stops and shows what a person needs to decide whether to trust
+    // it: the certificate's names, validity and fingerprint.
+    const CertificateInfo &certificate = m_tlsFailure.certificate;
+    QStringList phrases;
+    for (QString phrase : std::as_const(m_tlsFailure.errorStrings)) {
+        // Qt's "The certificate has expired" goes in the middle of ours.
+        if (phrase.size() > 1 && phrase.at(0).isUpper() && phrase.at(1).isLower())
+            phrase[0] = phrase.at(0).toLower();
+        phrases << phrase;
+    }
+    const QString reasons = phrases.join(QStringLiteral("; "));
+    QString sentence;
+    if (m_tlsFailure.pinned) {
+        sentence =
+            tr("The certificate of %1 is pinned for this channel, but it cannot be used: %2. "
+               "%3")
+                .arg(target(), reasons, certificate.description());
+    } else if (m_tlsFailure.canBePinned()) {
+        sentence = tr("The certificate of %1 is not trusted: %2. %3 Trust this certificate for "
+                      "this channel only if you know that fingerprint to be the server's.")
+                       .arg(target(), reasons, certificate.description());
+    } else {
+        sentence = tr("The certificate of %1 is not valid: %2. %3")
+                       .arg(target(), reasons, certificate.description());
+    }
+    QStringList detail = m_tlsFailure.errorStrings;
+    if (!certificate.hostNames.isEmpty())
+        detail << tr("Names in the certificate: %1")
+                      .arg(certificate.hostNames.join(QStringLiteral(", ")));
+    detail << qtError;
+    failFatal(Error::TlsError, sentence, detail.join(QLatin1Char('\n')));
+}
+
+void Poller::failRedirect(QNetworkReply *reply)
+{
+    const QUrl from = reply->request().url();
+    QUrl to = reply->header(QNetworkRequest::LocationHeader).toUrl();
+    if (!to.isValid())
+        to = QUrl::fromEncoded(reply->rawHeader(QByteArrayLiteral("Location")));
+    if (to.isRelative())
+        to = from.resolved(to);
+    const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
+    const QString detail = status.isValid() ? tr("HTTP %1").arg(status.toInt()) : QString();
+    const QString where = redact(redactedUrl(to));
+    QString sentence;
+    if (!to.isValid() || to.isEmpty()) {
+        sentence = tr("%1 redirected the channel to another server; Longwatch follows redirects "
+                      "only within the same server.")
+                       .arg(target());
+    } else if (from.scheme() == QLatin1String("https") && to.scheme() == QLatin1String("http")) {
+        sentence = tr("%1 redirected the channel from https to the unencrypted address %2; "
+                      "Longwatch does not follow that, so that nothing is sent in the clear.")
+                       .arg(target(), where);
+    } else {
+        sentence = tr("%1 redirected the channel to another server, %2; Longwatch follows "
+                      "redirects only within the same server (scheme, host and port), so that "
+                      "credentials never go elsewhere. If that is the feed's new address, change "
+                      "the channel's URL.")
+                       .arg(target(), where);
+    }
+    failFatal(Error::HttpError, sentence, detail);
+}
+
+void Poller::failProxy(QNetworkReply::NetworkError error, const QString &qtError)
+{
+    const QString proxy = proxyName();
+    switch (error) {
+    case QNetworkReply::ProxyAuthenticationRequiredError:
+        // The channel stops: the person is asked once, and the answer is
+        // kept as the channel's proxy credentials.
+        if (m_settings.transport.proxy.user.isEmpty()) {
+            failFatal(Error::ProxyAuthenticationError,
+                      tr("The proxy (%1) needs a user name and password; enter them in the "
+                         "channel's connection settings.")
+                          .arg(proxy),
+                      qtError);
+        } else {
+            failFatal(
+                Error::ProxyAuthenticationError,
+                tr("The proxy (%1) did not accept the stored user name and password.").arg(proxy),
+                qtError);
+        }
+        return;
+    case QNetworkReply::ProxyConnectionRefusedError:
+        failed(Error::ConnectionError,
+               tr("Could not connect to the proxy (%1): connection refused.").arg(proxy), {});
+        return;
+    case QNetworkReply::ProxyNotFoundError:
+        failed(Error::ConnectionError,
+               tr("Could not find the proxy (%1): host not found.").arg(proxy), {});
+        return;
+    case QNetworkReply::ProxyTimeoutError:
+        failed(Error::TimeoutError, tr("The proxy (%1) did not answer in time.").arg(proxy), {});
+        return;
+    default:
+        failed(Error::ConnectionError,
+               tr("The proxy (%1) could not reach %2: %3.").arg(proxy, target(), qtError), {});
+        return;
+    }
 }
 
 EventList Poller::dropRepeats(EventList events)
@@ -460,6 +739,20 @@ void Poller::handleResult(PollResult result)
 {
     switch (result.verdict) {
     case Verdict::Events: {
+        if (m_settings.maxEventsPerBatch > 0 &&
+            result.events.size() > m_settings.maxEventsPerBatch) {
+            // All or nothing: taking the first N would need a cursor between
+            // events, which not every feed has; dropping the rest silently
+            // would lose them. The cursor stays where it was.
+            failed(Error::SizeLimitError,
+                   tr("The answer from %1 carried %2 events, more than this channel's limit of %3 "
+                      "in one answer; none were taken.")
+                       .arg(target())
+                       .arg(result.events.size())
+                       .arg(m_settings.maxEventsPerBatch),
+                   {});
+            return;
+        }
         EventList events = dropRepeats(std::move(result.events));
         const qint64 now = currentUsecsUtc();
         for (Event &event : events)
@@ -467,8 +760,8 @@ void Poller::handleResult(PollResult result)
         m_cursor = result.cursor;
         if (!events.isEmpty()) {
             m_fastNoNews = 0;
-            qCDebug(lcPollerVerbose).noquote() << m_name << events.size() << "event(s), cursor"
-                                               << m_cursor;
+            qCDebug(lcPollerVerbose).noquote()
+                << m_name << events.size() << "event(s), cursor" << m_cursor;
             succeeded();
             Q_EMIT batchReceived(events, m_cursor);
             return;
@@ -528,8 +821,8 @@ void Poller::succeeded()
     // Feeds that answer at once instead of holding (ntfy's poll mode) ask
     // for a least time between polls; a server that should hold but does
     // not is paced by the guard instead of being polled in a tight loop.
-    milliseconds delay = std::max(0ms, m_profile->minimumPollInterval() -
-                                           milliseconds(m_requestClock.elapsed()));
+    milliseconds delay =
+        std::max(0ms, m_profile->minimumPollInterval() - milliseconds(m_requestClock.elapsed()));
     if (m_fastNoNews >= kFastAnswersBeforeGuard)
         delay = std::max(delay, m_settings.liveRepollGuard);
     scheduleNextPoll(delay);
@@ -560,7 +853,8 @@ void Poller::failed(Error error, const QString &sentence, const QString &detail,
     setError(error, sentence, detail);
     m_nextRetryAt = m_clock().addMSecs(delay.count());
     qCWarning(lcPoller).noquote() << m_name << "attempt" << m_attempt << "failed:" << sentence
-                                  << (detail.isEmpty() ? QString() : QStringLiteral("(%1)").arg(detail))
+                                  << (detail.isEmpty() ? QString()
+                                                       : QStringLiteral("(%1)").arg(detail))
                                   << "- next try in" << delay.count() << "ms";
     setState(State::Backoff);
     Q_EMIT errorOccurred(error, sentence);
@@ -576,7 +870,8 @@ void Poller::failFatal(Error error, const QString &sentence, const QString &deta
     m_nextRetryAt = {};
     setError(error, sentence, detail);
     qCWarning(lcPoller).noquote() << m_name << "failed:" << sentence
-                                  << (detail.isEmpty() ? QString() : QStringLiteral("(%1)").arg(detail));
+                                  << (detail.isEmpty() ? QString()
+                                                       : QStringLiteral("(%1)").arg(detail));
     setState(State::Failed);
     Q_EMIT errorOccurred(error, sentence);
 }

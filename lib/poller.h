@@ -2,12 +2,17 @@
 
 #include "event.h"
 #include "feedprofile.h"
+#include "tlsinfo.h"
+#include "transport.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
+#include <QNetworkReply>
 #include <QObject>
 #include <QPointer>
 #include <QSet>
+#include <QSslConfiguration>
+#include <QSslError>
 #include <QStringList>
 #include <QTimer>
 
@@ -17,24 +22,37 @@
 #include <memory>
 
 class QNetworkAccessManager;
-class QNetworkReply;
+class QNetworkRequest;
 
 namespace Longwatch {
 
-/// Timing and limits of one channel. The defaults are those of the original
-/// design: connect timeout 5 s, backoff 4 s .. 300 s, 16 MiB bodies.
+/// Timing, limits and transport of one channel. The defaults are those of
+/// the original design: connect timeout 5 s, backoff 4 s .. 300 s, 16 MiB
+/// bodies; system proxy, system CAs, HTTP version as Qt chooses.
 struct PollerSettings
 {
     std::chrono::milliseconds connectTimeout{5'000};
-    std::chrono::milliseconds deadlineMargin{10'000}; ///< deadline = hold + margin
+    std::chrono::milliseconds deadlineMargin{10'000};    ///< deadline = hold + margin
     std::chrono::milliseconds inactivityTimeout{30'000}; ///< silence once bytes flow
-    std::chrono::milliseconds backoffInitial{4'000};  ///< ceiling of the first retry
-    std::chrono::milliseconds backoffMax{300'000};    ///< ceiling of any retry
-    std::chrono::milliseconds retryAfterMax{3'600'000}; ///< cap on server hints
-    std::chrono::milliseconds liveRepollGuard{1'000}; ///< pause when no-news answers race
+    std::chrono::milliseconds backoffInitial{4'000};     ///< ceiling of the first retry
+    std::chrono::milliseconds backoffMax{300'000};       ///< ceiling of any retry
+    std::chrono::milliseconds retryAfterMax{3'600'000};  ///< cap on server hints
+    std::chrono::milliseconds liveRepollGuard{1'000};    ///< pause when no-news answers race
     qint64 maxBodyBytes = 16 * 1024 * 1024;
-    HeaderList headers;   ///< sent with every request (auth); never logged
+    qint64 maxHeaderBytes = 64 * 1024; ///< all response header lines together
+    /// More events than this in one answer fail it (SizeLimitError, retried
+    /// with backoff): none are taken and the cursor stays, so nothing is
+    /// dropped silently. 0: no limit.
+    int maxEventsPerBatch = 100'000;
+    /// Sent with every request (auth); never logged. A value may hold
+    /// `${env:NAME}` references, resolved for each request, never stored
+    /// resolved; an unset variable fails the channel (SetupError).
+    HeaderList headers;
     int dedupeMemory = 4096; ///< event keys remembered to drop repeats
+    /// Proxy, TLS trust and identity, HTTP version. Give the same options
+    /// to NetworkPool::acquire() for the manager this Poller runs on: the
+    /// proxy is the manager's, the rest is the request's.
+    TransportOptions transport;
 };
 
 /// Polls one long-poll channel: asks, waits for the server, hands over what
@@ -64,10 +82,18 @@ public:
         NoError,
         ConnectionError, ///< refused, reset, host not found, closed mid-body
         TimeoutError,    ///< connect timeout, deadline, or the server went silent
+        /// The server's certificate was refused (Failed; tlsFailure() has the
+        /// certificate and the reasons), or the TLS handshake broke (Backoff).
         TlsError,
-        HttpError,     ///< the server answered with an error status
-        ResponseError, ///< the body does not parse or has the wrong shape
-        SizeLimitError, ///< the body went over the channel's cap
+        HttpError,      ///< the server answered with an error status, or redirected elsewhere
+        ResponseError,  ///< the body does not parse or has the wrong shape
+        SizeLimitError, ///< body, headers or events in one answer over the channel's cap
+        /// The proxy wants a user name and password: none are stored, or it
+        /// refused the stored ones (Failed).
+        ProxyAuthenticationError,
+        /// The channel's settings cannot be used: a certificate or key file,
+        /// an environment variable that is not set (Failed).
+        SetupError,
     };
     Q_ENUM(Error)
 
@@ -106,6 +132,10 @@ public:
     QString errorString() const { return m_errorString; }
     /// Raw details of the last failure: HTTP status, body excerpt; no secrets.
     QString errorDetail() const { return m_errorDetail; }
+    /// The refused certificate behind the last TlsError, for a "trust this
+    /// certificate" choice (add its sha256 to the channel's
+    /// TlsSettings::pinnedSha256 if canBePinned()); null otherwise.
+    TlsFailure tlsFailure() const { return m_tlsFailure; }
 
     QString cursor() const { return m_cursor; }
     /// Consecutive failed attempts; 0 after a success.
@@ -138,7 +168,15 @@ Q_SIGNALS:
     void responseReceived();
 
 private:
-    enum class Abort { None, ByUser, ConnectTimeout, Deadline, Inactivity, TooLarge };
+    enum class Abort {
+        None,
+        ByUser,
+        ConnectTimeout,
+        Deadline,
+        Inactivity,
+        TooLarge,
+        HeadersTooLarge,
+    };
     struct ReplyDeleter
     {
         void operator()(QNetworkReply *reply) const;
@@ -149,7 +187,13 @@ private:
     void onRequestSent();
     void onMetaDataChanged();
     void onReadyRead();
+    void onSslErrors(const QList<QSslError> &errors);
     void onFinished();
+    void failTls(const QString &qtError);
+    void failRedirect(QNetworkReply *reply);
+    void failProxy(QNetworkReply::NetworkError error, const QString &qtError);
+    bool prepareRequest(QNetworkRequest &request, const PollRequest &pollRequest);
+    void addSecret(const QString &value);
     void abortReply(Abort reason);
     void handleResult(PollResult result);
     void succeeded();
@@ -161,6 +205,7 @@ private:
     EventList dropRepeats(EventList events);
     QString redact(QString text) const;
     QString target() const;
+    QString proxyName() const;
 
     std::unique_ptr<FeedProfile> m_profile;
     QPointer<QNetworkAccessManager> m_manager;
@@ -174,6 +219,8 @@ private:
     Error m_error = Error::NoError;
     QString m_errorString;
     QString m_errorDetail;
+    TlsFailure m_tlsFailure;
+    std::optional<QSslConfiguration> m_tlsConfiguration; ///< loaded on the first https request
     QString m_cursor;
     int m_attempt = 0;
     int m_requests = 0;
@@ -185,6 +232,8 @@ private:
     QByteArray m_body;
     Abort m_abort = Abort::None;
     bool m_gotBytes = false;
+    bool m_headersUnreadable =
+        false; ///< a status came with no header at all (see onMetaDataChanged)
     QElapsedTimer m_requestClock;
 
     QTimer m_pollTimer; ///< next poll: at once, after a guard pause, or after backoff

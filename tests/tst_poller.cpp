@@ -205,6 +205,7 @@ private Q_SLOTS:
 
     // Control
     void stopDuringAHeldRequestIsNotAnError();
+    void managerDestroyedFirstIsSafe();
     void secondStartIsRefused();
     void retryNowEndsTheBackoff();
 
@@ -894,6 +895,25 @@ void tst_Poller::stopInACursorResetSlotSticks()
     QTRY_COMPARE_WITH_TIMEOUT(server.heldCount(QStringLiteral("/probe")), 1, 5000);
     QCOMPARE(server.requests(QStringLiteral("/feed")).size(), 1);
     QCOMPARE(channel.poller().state(), Poller::State::Stopped);
+}
+
+void tst_Poller::managerDestroyedFirstIsSafe()
+{
+    FakeHttpServer server;
+    QStringList errors;
+    auto profile = createProfile(QStringLiteral("seed-events"), server.url(QStringLiteral("/feed")),
+                                 {{QStringLiteral("hold"), QStringLiteral("5")}}, &errors);
+    QVERIFY(profile);
+    auto manager = std::make_unique<QNetworkAccessManager>();
+    Poller poller(std::move(profile), manager.get());
+    poller.setSettings(quickSettings());
+    QVERIFY(poller.start());
+    QTRY_COMPARE(server.heldCount(), 1);
+    // The manager takes its replies with it; the Poller must not touch them.
+    manager.reset();
+    poller.stop();
+    QCOMPARE(poller.state(), Poller::State::Stopped);
+    QCOMPARE(poller.error(), Poller::Error::NoError);
 }
 
 void tst_Poller::stopDuringAHeldRequestIsNotAnError()

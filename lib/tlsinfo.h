@@ -1,0 +1,69 @@
+#pragma once
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QList>
+#include <QSslCertificate>
+#include <QSslError>
+#include <QString>
+#include <QStringList>
+
+namespace Longwatch {
+
+/// A server certificate as a person needs to see it to decide whether to
+/// trust it.
+struct CertificateInfo
+{
+    QString subject; ///< "CN=feeds.example, O=Example"
+    QString issuer;  ///< same form
+    QDateTime notBefore;
+    QDateTime notAfter;
+    QString sha256;        ///< 64 lower-case hex digits; what a pin stores
+    QStringList hostNames; ///< subject alternative names (DNS and IP)
+
+    static CertificateInfo fromCertificate(const QSslCertificate &certificate);
+    bool isNull() const { return sha256.isEmpty(); }
+    /// "AB:CD:..." as browsers show it.
+    QString fingerprintText() const;
+    /// One sentence: subject, issuer, validity, fingerprint.
+    QString description() const;
+};
+
+/// Why the TLS handshake with a channel's server was refused, with the
+/// certificate it presented; what the channel dialog shows next to a
+/// "Trust this certificate" choice.
+struct TlsFailure
+{
+    CertificateInfo certificate; ///< the server's own (leaf) certificate
+    QList<QSslError::SslError> errors;
+    QStringList errorStrings; ///< Qt's words for each error, in order
+    bool pinned = false; ///< the certificate is pinned, but an error a pin does not cover remains
+
+    bool isNull() const { return errors.isEmpty(); }
+    /// Can pinning this certificate make the channel work? False for
+    /// expiry, revocation, bad signatures and the like.
+    bool canBePinned() const;
+};
+
+/// The SHA-256 fingerprint of a certificate, 64 lower-case hex digits.
+QString certificateSha256(const QSslCertificate &certificate);
+
+/// True for the errors a pinned certificate overrides: it is trusted by
+/// its fingerprint instead of by a chain to a known CA, and it may name
+/// another host (a self-signed certificate made for "localhost").
+bool pinOverrides(QSslError::SslError error);
+
+/// The errors to pass to QNetworkReply::ignoreSslErrors(): all of
+/// `errors` if the server's certificate `leaf` is pinned and every error is
+/// one a pin overrides, else none (a partial list would not let the
+/// handshake through, and must not).
+QList<QSslError> errorsToIgnore(const QList<QSslError> &errors, const QSslCertificate &leaf,
+                                const QStringList &pinnedSha256);
+
+/// Translation context for the sentences of this file.
+class TlsText
+{
+    Q_DECLARE_TR_FUNCTIONS(Longwatch::TlsText)
+};
+
+} // namespace Longwatch
