@@ -2,6 +2,7 @@
 // as one NDJSON line to stdout; states and errors go to stderr as sentences.
 
 #include "event.h"
+#include "eventstore.h"
 #include "logging.h"
 #include "networkpool.h"
 #include "poller.h"
@@ -100,8 +101,17 @@ int main(int argc, char *argv[])
                 text += QStringLiteral("  %1  %2\n").arg(id, -14).arg(profileDescription(id));
             return text;
         }() +
-        tr("\nExit status: 0 when --count or --duration is reached or on Ctrl+C, 1 when a channel "
-           "fails for good (e.g. the server refuses the request), 2 on bad arguments.\n\n"
+        tr("\nWith --store FILE, every batch of events and the channel's new cursor are first "
+           "written to that event log (SQLite) in one transaction, and only then printed; "
+           "events already stored are not printed again, and with --count the rest of the last "
+           "batch is recorded but not printed. Started again "
+           "with the same file, each channel resumes from the cursor stored with its last "
+           "batch (unless --since names a cursor), so nothing is missed or repeated across "
+           "restarts, even after a crash. Channels are known by NAME: give a name to one "
+           "feed only. longwatch-export reads the file.\n"
+           "\nExit status: 0 when --count or --duration is reached or on Ctrl+C, 1 when a channel "
+           "fails for good (e.g. the server refuses the request) or the event log cannot be "
+           "opened or written, 2 on bad arguments.\n\n"
            "Example:\n  longwatch-tail --channel builds=http://127.0.0.1:8080/poll --profile seed-events"));
     parser.addHelpOption();
     parser.addVersionOption();
@@ -143,14 +153,19 @@ int main(int argc, char *argv[])
     const QCommandLineOption maxBodyOption(
         QStringLiteral("max-body"), tr("Largest answer accepted, in bytes (default 16 MiB)."),
         tr("BYTES"), QString::number(16 * 1024 * 1024));
+    const QCommandLineOption storeOption(
+        QStringLiteral("store"),
+        tr("Record events in this event log (SQLite file, created if missing) before printing "
+           "them, and resume each channel from its stored cursor."),
+        tr("FILE"));
     const QCommandLineOption quietOption({QStringLiteral("q"), QStringLiteral("quiet")},
                                          tr("Report only errors on standard error."));
     const QCommandLineOption verboseOption(QStringLiteral("verbose"),
                                            tr("Log every request on standard error."));
     parser.addOptions({channelOption, profileOption, sinceOption, countOption, durationOption,
                        headerOption, connectTimeoutOption, marginOption, inactivityOption,
-                       backoffInitialOption, backoffMaxOption, maxBodyOption, quietOption,
-                       verboseOption});
+                       backoffInitialOption, backoffMaxOption, maxBodyOption, storeOption,
+                       quietOption, verboseOption});
     QList<QCommandLineOption> knobOptions;
     for (const auto &[name, help] : knobNames()) {
         knobOptions.append(QCommandLineOption(name, tr("Profile setting: %1.").arg(help), tr("VALUE")));
@@ -214,6 +229,7 @@ int main(int argc, char *argv[])
 
     QHash<QString, QString> sinceByChannel;
     QString sinceForAll;
+    bool sinceForAllGiven = false;
     for (const QString &since : parser.values(sinceOption)) {
         const qsizetype eq = since.indexOf(QLatin1Char('='));
         bool named = false;
@@ -225,8 +241,10 @@ int main(int argc, char *argv[])
             if (named)
                 sinceByChannel.insert(name, since.mid(eq + 1));
         }
-        if (!named)
+        if (!named) {
             sinceForAll = since;
+            sinceForAllGiven = true;
+        }
     }
 
     if (!parser.isSet(verboseOption))
@@ -234,6 +252,16 @@ int main(int argc, char *argv[])
     else
         QLoggingCategory::setFilterRules(QStringLiteral("longwatch.*.debug=true"));
     const bool quiet = parser.isSet(quietOption);
+
+    // Declared before the pollers, so it closes after them.
+    std::unique_ptr<EventStore> store;
+    if (parser.isSet(storeOption)) {
+        store = std::make_unique<EventStore>();
+        if (!store->open(parser.value(storeOption))) {
+            say(QStringLiteral("longwatch-tail: %1").arg(store->errorString()));
+            return ExitFatal;
+        }
+    }
 
     QNetworkProxyFactory::setUseSystemConfiguration(true);
     NetworkPool pool;
@@ -269,16 +297,35 @@ int main(int argc, char *argv[])
         if (!profile)
             return usageError(tr("channel '%1': %2").arg(name, errors.join(QLatin1Char(' '))));
 
-        QNetworkAccessManager *manager = pool.acquire(url);
+        QNetworkAccessManager *manager = pool.acquire(url, settings.transport);
         auto poller = std::make_unique<Poller>(std::move(profile), manager);
         poller->setName(name);
         poller->setSettings(settings);
         Poller *p = poller.get();
-        QObject::connect(p, &Poller::batchReceived, p, [&, name](const EventList &events) {
-            for (const Event &event : events) {
+        QObject::connect(p, &Poller::batchReceived, p, [&, name](const EventList &events,
+                                                                 const QString &cursor) {
+            // With --store: recorded (batch and cursor in one transaction)
+            // before anything is printed, and what was stored before is not
+            // printed again.
+            QList<int> duplicates;
+            if (store) {
+                const std::optional<AppendResult> result = store->append(name, events, cursor);
+                if (!result) {
+                    say(tr("[%1] could not record events: %2").arg(name, store->errorString()));
+                    finish(ExitFatal);
+                    return;
+                }
+                duplicates = result->duplicateIndexes;
+            }
+            qsizetype nextDuplicate = 0;
+            for (qsizetype at = 0; at < events.size(); ++at) {
+                if (nextDuplicate < duplicates.size() && duplicates.at(nextDuplicate) == at) {
+                    ++nextDuplicate;
+                    continue;
+                }
                 if (remaining == 0)
                     break;
-                const QByteArray line = eventLine(name, event);
+                const QByteArray line = eventLine(name, events.at(at));
                 if (std::fwrite(line.constData(), 1, size_t(line.size()), stdout) !=
                         size_t(line.size()) ||
                     std::fflush(stdout) != 0) {
@@ -312,7 +359,19 @@ int main(int argc, char *argv[])
         });
         if (!quiet)
             say(tr("[%1] polling %2 (%3)").arg(name, redactedUrl(url), profileId));
-        p->start(sinceByChannel.value(name, sinceForAll));
+        QString startCursor = sinceByChannel.value(name, sinceForAll);
+        if (store && !sinceByChannel.contains(name) && !sinceForAllGiven) {
+            const std::optional<QString> stored = store->cursor(name);
+            if (stored) {
+                startCursor = *stored;
+                if (!quiet)
+                    say(tr("[%1] resuming from the stored cursor %2").arg(name, startCursor));
+            } else if (store->error() != EventStore::Error::NoError) {
+                say(QStringLiteral("longwatch-tail: %1").arg(store->errorString()));
+                return ExitFatal;
+            }
+        }
+        p->start(startCursor);
         pollers.push_back(std::move(poller));
     }
 

@@ -1,0 +1,210 @@
+// longwatch-export: writes the events of a Longwatch event log (the SQLite
+// file of `longwatch-tail --store` or of the dashboard) as CSV, NDJSON or
+// JSON, filtered by channel, time, type and text.
+
+#include "eventexporter.h"
+#include "eventstore.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDir>
+#include <QFile>
+#include <QLoggingCategory>
+#include <QTimeZone>
+
+#include <climits>
+#include <csignal>
+#include <cstdio>
+#include <unistd.h>
+
+using namespace Longwatch;
+
+namespace {
+
+enum ExitCode { ExitOk = 0, ExitFailed = 1, ExitUsage = 2 };
+
+EventExporter *g_exporter = nullptr;
+
+void onSignal(int)
+{
+    // Only an atomic store: safe in a signal handler.
+    if (g_exporter)
+        g_exporter->cancel();
+}
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("longwatch-export", text);
+}
+
+void say(const QString &line)
+{
+    std::fprintf(stderr, "%s\n", line.toLocal8Bit().constData());
+    std::fflush(stderr);
+}
+
+/// An ISO 8601 date or date-time; without a zone it is local time.
+std::optional<qint64> parseTime(const QString &text)
+{
+    QDateTime time = QDateTime::fromString(text, Qt::ISODateWithMs);
+    if (!time.isValid()) {
+        const QDate date = QDate::fromString(text, Qt::ISODate);
+        if (!date.isValid())
+            return std::nullopt;
+        time = date.startOfDay();
+    }
+    return time.toMSecsSinceEpoch() * 1000;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("longwatch-export"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(LONGWATCH_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        tr("Writes the events of a Longwatch event log as CSV, NDJSON or JSON.\n\n"
+           "Formats:\n"
+           "  csv     RFC 4180, UTF-8, CRLF line ends, header row\n"
+           "          channel,key,type,text,time,received,raw\n"
+           "  ndjson  one JSON object per line, the same fields as longwatch-tail prints:\n"
+           "          {\"channel\",\"key\",\"type\",\"text\",\"time\",\"received\",\"event\":<the "
+           "event's own JSON, verbatim>}\n"
+           "  json    one JSON array of those objects\n\n"
+           "\"time\" is the server's own time of the event (empty or null if it sent none), "
+           "\"received\" when Longwatch received it; both ISO 8601 UTC. The export holds only "
+           "what the feeds sent: the event log keeps no URLs, headers or credentials.\n\n"
+           "Filters combine: an event is exported if it matches every filter given, and any "
+           "of the values of a repeated one. --since and --until compare with the received "
+           "time; a date or time without a zone is local time.\n\n"
+           "A file is written under a temporary name and renamed when complete, so a failed "
+           "or interrupted export (Ctrl+C) leaves no file, and an existing file is only "
+           "replaced by a complete export.\n\n"
+           "Exit status: 0 on success, 1 if the log cannot be read or the output cannot be "
+           "written (or on Ctrl+C), 2 on bad arguments.\n\n"
+           "Example:\n"
+           "  longwatch-export --store events.sqlite --format csv --channel builds "
+           "--since 2026-11-01 --output builds.csv"));
+    parser.addHelpOption();
+    parser.addVersionOption();
+
+    const QCommandLineOption storeOption(QStringLiteral("store"),
+                                         tr("The event log (SQLite file) to read."), tr("FILE"));
+    const QCommandLineOption formatOption(QStringLiteral("format"),
+                                          tr("csv, ndjson or json (default csv)."), tr("FORMAT"),
+                                          QStringLiteral("csv"));
+    const QCommandLineOption channelOption(
+        QStringLiteral("channel"), tr("Only events of this channel; repeatable."), tr("NAME"));
+    const QCommandLineOption sinceOption(
+        QStringLiteral("since"),
+        tr("Only events received at or after this ISO 8601 date or time, e.g. 2026-11-01 or "
+           "2026-11-01T08:00:00Z."),
+        tr("ISO"));
+    const QCommandLineOption untilOption(
+        QStringLiteral("until"), tr("Only events received before this ISO 8601 date or time."),
+        tr("ISO"));
+    const QCommandLineOption typeOption(QStringLiteral("type"),
+                                        tr("Only events of this type; repeatable."), tr("TYPE"));
+    const QCommandLineOption textOption(
+        QStringLiteral("text"),
+        tr("Only events whose key, type or text contains this (ASCII letters match either case)."),
+        tr("SUBSTRING"));
+    const QCommandLineOption outputOption(
+        {QStringLiteral("o"), QStringLiteral("output")},
+        tr("Write to this file; - is standard output (the default)."), tr("FILE"),
+        QStringLiteral("-"));
+    const QCommandLineOption quietOption({QStringLiteral("q"), QStringLiteral("quiet")},
+                                         tr("Report only errors on standard error."));
+    parser.addOptions({storeOption, formatOption, channelOption, sinceOption, untilOption,
+                       typeOption, textOption, outputOption, quietOption});
+    parser.process(app);
+
+    auto usageError = [](const QString &message) {
+        say(QStringLiteral("longwatch-export: %1").arg(message));
+        say(tr("Try 'longwatch-export --help'."));
+        return ExitUsage;
+    };
+    if (!parser.positionalArguments().isEmpty())
+        return usageError(
+            tr("unexpected argument '%1'.").arg(parser.positionalArguments().first()));
+    if (!parser.isSet(storeOption) || parser.value(storeOption).isEmpty())
+        return usageError(tr("say which event log to read with --store FILE."));
+    const std::optional<EventExporter::Format> format =
+        EventExporter::formatFromName(parser.value(formatOption));
+    if (!format)
+        return usageError(
+            tr("--format takes csv, ndjson or json, not '%1'.").arg(parser.value(formatOption)));
+
+    EventQuery query;
+    query.channels = parser.values(channelOption);
+    query.types = parser.values(typeOption);
+    query.text = parser.value(textOption);
+    if (parser.isSet(sinceOption)) {
+        query.sinceUsecs = parseTime(parser.value(sinceOption));
+        if (!query.sinceUsecs)
+            return usageError(tr("--since takes an ISO 8601 date or time, not '%1'.")
+                                  .arg(parser.value(sinceOption)));
+    }
+    if (parser.isSet(untilOption)) {
+        query.untilUsecs = parseTime(parser.value(untilOption));
+        if (!query.untilUsecs)
+            return usageError(tr("--until takes an ISO 8601 date or time, not '%1'.")
+                                  .arg(parser.value(untilOption)));
+    }
+    const bool quiet = parser.isSet(quietOption);
+    QLoggingCategory::setFilterRules(QStringLiteral("longwatch.*=false"));
+
+    EventStore store;
+    if (!store.open(parser.value(storeOption), EventStore::OpenMode::MustExist)) {
+        say(QStringLiteral("longwatch-export: %1").arg(store.errorString()));
+        return ExitFailed;
+    }
+
+    EventExporter exporter(&store);
+    exporter.setFormat(*format);
+    exporter.setQuery(query);
+    const QString output = parser.value(outputOption);
+    const bool toStdout = output == QLatin1String("-");
+    if (!quiet && !toStdout && ::isatty(STDERR_FILENO)) {
+        // A progress line that rewrites itself, on a terminal only.
+        QObject::connect(&exporter, &EventExporter::progress, &exporter,
+                         [](qint64 done, qint64 total) {
+                             std::fprintf(stderr, "\r%s",
+                                          qPrintable(tr("%1 of %2 events").arg(done).arg(total)));
+                             std::fflush(stderr);
+                         });
+    }
+
+    g_exporter = &exporter;
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
+    bool ok = false;
+    if (toStdout) {
+        QFile out;
+        if (!out.open(stdout, QIODevice::WriteOnly)) {
+            say(QStringLiteral("longwatch-export: %1").arg(out.errorString()));
+            return ExitFailed;
+        }
+        ok = exporter.exportToDevice(&out) && out.flush();
+        if (ok && out.error() != QFileDevice::NoError)
+            ok = false;
+    } else {
+        ok = exporter.exportToFile(output);
+    }
+    g_exporter = nullptr;
+    if (!quiet && !toStdout && ::isatty(STDERR_FILENO))
+        std::fprintf(stderr, "\n");
+
+    if (!ok) {
+        say(QStringLiteral("longwatch-export: %1").arg(exporter.errorString()));
+        return ExitFailed;
+    }
+    if (!quiet && !toStdout)
+        say(QCoreApplication::translate("longwatch-export", "Exported %n event(s) to %1.", nullptr,
+                                        int(std::min<qint64>(exporter.exportedCount(), INT_MAX)))
+                .arg(QDir::toNativeSeparators(output)));
+    return ExitOk;
+}

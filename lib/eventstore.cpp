@@ -1,0 +1,1232 @@
+#include "eventstore.h"
+
+#include "logging.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QSqlRecord>
+#include <QStandardPaths>
+
+#include <algorithm>
+#include <atomic>
+
+namespace Longwatch {
+
+namespace {
+
+// SQLite's primary result codes (sqlite3.h); Qt reports the extended code
+// as text in QSqlError::nativeErrorCode(), whose low byte is the primary one.
+constexpr int kSqlitePerm = 3;
+constexpr int kSqliteBusy = 5;
+constexpr int kSqliteLocked = 6;
+constexpr int kSqliteReadOnly = 8;
+constexpr int kSqliteIoErr = 10;
+constexpr int kSqliteCorrupt = 11;
+constexpr int kSqliteFull = 13;
+constexpr int kSqliteCantOpen = 14;
+constexpr int kSqliteNotADb = 26;
+
+int sqliteCode(const QSqlError &error)
+{
+    bool ok = false;
+    const int code = error.nativeErrorCode().toInt(&ok);
+    return ok ? (code & 0xff) : -1;
+}
+
+QString sqliteText(const QSqlError &error)
+{
+    const QString text = error.databaseText().trimmed();
+    return text.isEmpty() ? error.driverText().trimmed() : text;
+}
+
+/// Qt SQL binds a null QString as SQL NULL; type and text are never NULL.
+QString notNull(const QString &text)
+{
+    return text.isNull() ? QStringLiteral("") : text;
+}
+
+QByteArray notNull(const QByteArray &bytes)
+{
+    return bytes.isNull() ? QByteArrayLiteral("") : bytes;
+}
+
+QString likePattern(const QString &text)
+{
+    QString escaped;
+    escaped.reserve(text.size() + 4);
+    for (const QChar c : text) {
+        if (c == QLatin1Char('\\') || c == QLatin1Char('%') || c == QLatin1Char('_'))
+            escaped += QLatin1Char('\\');
+        escaped += c;
+    }
+    return QLatin1Char('%') + escaped + QLatin1Char('%');
+}
+
+// Named placeholders: Qt 6's positional bindValue() formats a ":<n>" name
+// for every value it binds, which cost a tenth of an insert.
+const QString kChannel = QStringLiteral(":channel");
+const QString kKey = QStringLiteral(":key");
+const QString kType = QStringLiteral(":type");
+const QString kText = QStringLiteral(":text");
+const QString kTime = QStringLiteral(":time");
+const QString kReceived = QStringLiteral(":received");
+const QString kRaw = QStringLiteral(":raw");
+
+QString placeholders(qsizetype count)
+{
+    QStringList marks;
+    marks.fill(QStringLiteral("?"), count);
+    return marks.join(QStringLiteral(", "));
+}
+
+// Schema version 1. Design notes (docs/STORE.md has the long version):
+// - events.seq is the stored order. AUTOINCREMENT so a seq is never reused,
+//   even when retention deleted the newest rows: views page by seq.
+// - UNIQUE(channel_id, key): a repeated event is ignored by the insert
+//   itself. SQLite treats NULLs as distinct, so keyless events (stored with
+//   key NULL) are always kept.
+// - events_channel is (channel_id, seq) in effect (SQLite appends the rowid
+//   to every index): one channel's events in stored order without a sort.
+// - channels.event_count is kept in the same transactions as the inserts
+//   and deletes, so counts and count-based retention cost no scan.
+bool migrateToVersion1(QSqlDatabase &db, QString *error)
+{
+    const QStringList statements = {
+        QStringLiteral("CREATE TABLE channels ("
+                       " id INTEGER PRIMARY KEY,"
+                       " name TEXT NOT NULL UNIQUE,"
+                       " cursor TEXT,"
+                       " event_count INTEGER NOT NULL DEFAULT 0,"
+                       " updated_usecs INTEGER)"),
+        QStringLiteral("CREATE TABLE events ("
+                       " seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+                       " channel_id INTEGER NOT NULL,"
+                       " key TEXT,"
+                       " type TEXT NOT NULL,"
+                       " text TEXT NOT NULL,"
+                       " time_ms INTEGER,"
+                       " received_usecs INTEGER NOT NULL,"
+                       " raw BLOB NOT NULL)"),
+        QStringLiteral("CREATE UNIQUE INDEX events_key ON events (channel_id, key)"),
+        QStringLiteral("CREATE INDEX events_channel ON events (channel_id)"),
+    };
+    QSqlQuery query(db);
+    for (const QString &sql : statements) {
+        if (!query.exec(sql)) {
+            *error = sqliteText(query.lastError());
+            return false;
+        }
+    }
+    return true;
+}
+
+} // namespace
+
+struct EventStore::Where
+{
+    QString sql; ///< " WHERE ..." or empty
+    QVariantList binds;
+    bool matchesNothing = false; ///< no named channel exists
+    bool failed = false;         ///< reading the channel table failed; error() says why
+    bool onlyChannels = true;    ///< no filter but channels: counts come from the channels table
+    QList<qint64> channelIds;
+};
+
+EventStore::EventStore()
+    : m_migrations(builtinMigrations())
+    , m_clock(&currentUsecsUtc)
+{
+    static std::atomic<int> s_connections{0};
+    m_connectionName = QStringLiteral("longwatch.store.%1").arg(++s_connections);
+}
+
+EventStore::~EventStore()
+{
+    close();
+}
+
+QString EventStore::defaultPath()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
+           QStringLiteral("/events.sqlite");
+}
+
+QList<EventStore::Migration> EventStore::builtinMigrations()
+{
+    return {{1, &migrateToVersion1}};
+}
+
+void EventStore::setMigrations(QList<Migration> migrations)
+{
+    std::sort(migrations.begin(), migrations.end(),
+              [](const Migration &a, const Migration &b) { return a.version < b.version; });
+    m_migrations = std::move(migrations);
+}
+
+void EventStore::setClock(Clock clock)
+{
+    m_clock = clock ? std::move(clock) : Clock(&currentUsecsUtc);
+}
+
+void EventStore::setBusyTimeout(std::chrono::milliseconds timeout)
+{
+    m_busyTimeout = timeout;
+}
+
+QString EventStore::displayPath() const
+{
+    return QDir::toNativeSeparators(m_path);
+}
+
+void EventStore::setError(Error error, const QString &sentence, const QString &detail)
+{
+    m_error = error;
+    m_errorString = sentence;
+    m_errorDetail = detail;
+    qCWarning(lcStore).noquote() << sentence << (detail.isEmpty() ? QString() : detail);
+}
+
+void EventStore::clearError()
+{
+    m_error = Error::NoError;
+    m_errorString.clear();
+    m_errorDetail.clear();
+}
+
+QString EventStore::sentenceFor(const QSqlError &sqlError, Error *error) const
+{
+    const QString why = sqliteText(sqlError);
+    switch (sqliteCode(sqlError)) {
+    case kSqliteCorrupt:
+    case kSqliteNotADb:
+        *error = Error::DamagedError;
+        return tr("The event log at %1 is damaged (%2).").arg(displayPath(), why);
+    case kSqliteFull:
+        return tr("The disk that holds the event log at %1 is full (%2).").arg(displayPath(), why);
+    case kSqliteBusy:
+    case kSqliteLocked:
+        return tr("The event log at %1 is busy: another program keeps writing to it (%2).")
+            .arg(displayPath(), why);
+    case kSqliteReadOnly:
+    case kSqlitePerm:
+        return tr("The event log at %1 cannot be written to (%2).").arg(displayPath(), why);
+    case kSqliteIoErr:
+    case kSqliteCantOpen:
+        return tr("The event log at %1 cannot be read or written (%2).").arg(displayPath(), why);
+    default:
+        return {};
+    }
+}
+
+void EventStore::failed(const QSqlError &sqlError, Error fallback, const QString &sentence)
+{
+    Error error = fallback;
+    const QString specific = sentenceFor(sqlError, &error);
+    setError(error, specific.isEmpty() ? sentence : specific, sqliteText(sqlError));
+}
+
+bool EventStore::checkOpen()
+{
+    if (m_open)
+        return true;
+    if (m_error == Error::NoError || m_errorString.isEmpty())
+        setError(Error::NotOpenError, tr("The event log is not open."));
+    return false;
+}
+
+bool EventStore::execStatement(const QString &sql, QString *error)
+{
+    QSqlQuery query(m_db);
+    if (query.exec(sql))
+        return true;
+    if (error)
+        *error = sqliteText(query.lastError());
+    return false;
+}
+
+bool EventStore::open(const QString &path, OpenMode mode)
+{
+    close();
+    m_notice.clear();
+    m_path = path;
+    const QFileInfo info(path);
+    if (path.isEmpty()) {
+        setError(Error::OpenError, tr("No file was given for the event log."));
+        return false;
+    }
+    if (info.isDir()) {
+        setError(Error::OpenError,
+                 tr("Could not open the event log at %1: that is a folder.").arg(displayPath()));
+        return false;
+    }
+    if (!info.exists()) {
+        if (mode == OpenMode::MustExist) {
+            setError(Error::OpenError, tr("There is no event log at %1.").arg(displayPath()));
+            return false;
+        }
+        if (!QDir().mkpath(info.absolutePath())) {
+            setError(Error::OpenError, tr("Could not create the folder %1 for the event log.")
+                                           .arg(QDir::toNativeSeparators(info.absolutePath())));
+            return false;
+        }
+    }
+
+    m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);
+    if (!m_db.isValid()) {
+        m_db = QSqlDatabase();
+        QSqlDatabase::removeDatabase(m_connectionName);
+        setError(Error::OpenError, tr("Could not open the event log: Qt's SQLite driver is missing "
+                                      "(on Debian, install libqt6sql6-sqlite)."));
+        return false;
+    }
+    m_db.setDatabaseName(path);
+    m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(m_busyTimeout.count()));
+    if (!m_db.open()) {
+        const QSqlError sqlError = m_db.lastError();
+        close();
+        m_path = path;
+        failed(sqlError, Error::OpenError,
+               tr("Could not open the event log at %1 (%2).")
+                   .arg(displayPath(), sqliteText(sqlError)));
+        return false;
+    }
+
+    // The first statement reads the file: this is where a file that is not a
+    // database shows itself ("file is not a database").
+    //
+    // WAL: readers (the dashboard's views, an export) never block the writer
+    // and the writer never blocks them. synchronous=NORMAL: in WAL mode a
+    // commit then survives a crash of the program (the kill -9 case) and the
+    // database cannot be corrupted by a power cut; only the last commits
+    // before a power cut may be lost. That is safe here because a batch and
+    // its cursor are lost together, so the channel resumes from the older
+    // cursor and fetches them again, while FULL would cost an fsync per batch.
+    QSqlQuery pragma(m_db);
+    if (!pragma.exec(QStringLiteral("PRAGMA journal_mode=WAL")) || !pragma.next()) {
+        const QSqlError sqlError = pragma.lastError();
+        pragma = QSqlQuery();
+        close();
+        m_path = path;
+        failed(sqlError, Error::OpenError,
+               tr("Could not open the event log at %1 (%2).")
+                   .arg(displayPath(), sqliteText(sqlError)));
+        return false;
+    }
+    if (pragma.value(0).toString().compare(QLatin1String("wal"), Qt::CaseInsensitive) != 0)
+        qCWarning(lcStore).noquote()
+            << "event log" << displayPath() << "is not in WAL mode:" << pragma.value(0).toString();
+    pragma.finish();
+    QString why;
+    if (!execStatement(QStringLiteral("PRAGMA synchronous=NORMAL"), &why) ||
+        // A burst can grow the WAL file; give the space back after checkpoints.
+        !execStatement(QStringLiteral("PRAGMA journal_size_limit=67108864"), &why)) {
+        pragma = QSqlQuery();
+        close();
+        m_path = path;
+        setError(Error::OpenError,
+                 tr("Could not open the event log at %1 (%2).").arg(displayPath(), why), why);
+        return false;
+    }
+    pragma = QSqlQuery();
+
+    if (!migrate() || !prepareStatements() || !reloadChannels()) {
+        const Error error = m_error;
+        const QString sentence = m_errorString;
+        const QString detail = m_errorDetail;
+        close();
+        m_path = path;
+        m_error = error;
+        m_errorString = sentence;
+        m_errorDetail = detail;
+        return false;
+    }
+    m_open = true;
+    clearError();
+    qCInfo(lcStore).noquote() << "opened event log" << displayPath() << "schema" << m_schemaVersion;
+    return true;
+}
+
+void EventStore::close()
+{
+    m_insertEvent.reset();
+    m_updateChannel.reset();
+    m_channelIds.clear();
+    m_channelNames.clear();
+    const bool hadConnection = m_db.isValid();
+    if (hadConnection)
+        m_db.close();
+    m_db = QSqlDatabase();
+    if (hadConnection)
+        QSqlDatabase::removeDatabase(m_connectionName);
+    if (m_open) {
+        m_open = false;
+        m_error = Error::NotOpenError;
+        m_errorString.clear();
+        m_errorDetail.clear();
+    }
+    m_schemaVersion = 0;
+}
+
+bool EventStore::begin()
+{
+    // IMMEDIATE takes the write lock at once (waiting up to the busy
+    // timeout), instead of failing later when a read turns into a write.
+    QSqlQuery query(m_db);
+    if (query.exec(QStringLiteral("BEGIN IMMEDIATE")))
+        return true;
+    failed(query.lastError(), Error::WriteError,
+           tr("Could not write to the event log at %1 (%2).")
+               .arg(displayPath(), sqliteText(query.lastError())));
+    return false;
+}
+
+void EventStore::rollback()
+{
+    QSqlQuery query(m_db);
+    if (!query.exec(QStringLiteral("ROLLBACK")))
+        qCDebug(lcStore).noquote() << "rollback:" << sqliteText(query.lastError());
+}
+
+bool EventStore::commit()
+{
+    QSqlQuery query(m_db);
+    if (query.exec(QStringLiteral("COMMIT")))
+        return true;
+    failed(query.lastError(), Error::WriteError,
+           tr("Could not write to the event log at %1 (%2).")
+               .arg(displayPath(), sqliteText(query.lastError())));
+    rollback();
+    return false;
+}
+
+bool EventStore::migrate()
+{
+    const int latest = m_migrations.isEmpty() ? 0 : m_migrations.constLast().version;
+    auto readVersion = [this](int *version) {
+        QSqlQuery query(m_db);
+        if (!query.exec(QStringLiteral("SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                                       " AND name = 'schema_version'")) ||
+            !query.next()) {
+            failed(query.lastError(), Error::ReadError,
+                   tr("Could not read the event log at %1 (%2).")
+                       .arg(displayPath(), sqliteText(query.lastError())));
+            return false;
+        }
+        if (query.value(0).toInt() == 0) {
+            // No version table: a new, empty file, or somebody else's database.
+            if (!query.exec(QStringLiteral("SELECT count(*) FROM sqlite_master"
+                                           " WHERE name NOT LIKE 'sqlite_%'")) ||
+                !query.next()) {
+                failed(query.lastError(), Error::ReadError,
+                       tr("Could not read the event log at %1 (%2).")
+                           .arg(displayPath(), sqliteText(query.lastError())));
+                return false;
+            }
+            if (query.value(0).toInt() != 0) {
+                setError(Error::IncompatibleError,
+                         tr("The file %1 is a database, but not a Longwatch event log.")
+                             .arg(displayPath()));
+                return false;
+            }
+            *version = 0;
+            return true;
+        }
+        if (!query.exec(QStringLiteral("SELECT max(version) FROM schema_version")) ||
+            !query.next()) {
+            failed(query.lastError(), Error::ReadError,
+                   tr("Could not read the event log at %1 (%2).")
+                       .arg(displayPath(), sqliteText(query.lastError())));
+            return false;
+        }
+        *version = query.value(0).toInt();
+        return true;
+    };
+
+    int version = 0;
+    if (!readVersion(&version))
+        return false;
+    auto tooNew = [&] {
+        setError(Error::IncompatibleError,
+                 tr("The event log at %1 was written by a newer version of Longwatch "
+                    "(format %2; this version reads up to format %3).")
+                     .arg(displayPath())
+                     .arg(version)
+                     .arg(latest));
+        return false;
+    };
+    if (version > latest)
+        return tooNew();
+
+    for (const Migration &migration : std::as_const(m_migrations)) {
+        if (migration.version <= version)
+            continue;
+        if (!begin())
+            return false;
+        // Another process may have migrated while we waited for the lock.
+        if (!readVersion(&version)) {
+            rollback();
+            return false;
+        }
+        if (version > latest) {
+            rollback();
+            return tooNew();
+        }
+        if (migration.version <= version) {
+            rollback();
+            continue;
+        }
+        QString why;
+        const bool applied =
+            migration.apply(m_db, &why) &&
+            execStatement(QStringLiteral("CREATE TABLE IF NOT EXISTS schema_version"
+                                         " (version INTEGER NOT NULL)"),
+                          &why) &&
+            execStatement(QStringLiteral("DELETE FROM schema_version"), &why) &&
+            execStatement(QStringLiteral("INSERT INTO schema_version (version) VALUES (%1)")
+                              .arg(migration.version),
+                          &why);
+        if (!applied) {
+            rollback();
+            setError(Error::WriteError,
+                     tr("Could not bring the event log at %1 up to format %2 (%3).")
+                         .arg(displayPath())
+                         .arg(migration.version)
+                         .arg(why),
+                     why);
+            return false;
+        }
+        if (!commit())
+            return false;
+        qCInfo(lcStore).noquote() << "event log" << displayPath() << "migrated from schema"
+                                  << version << "to" << migration.version;
+        version = migration.version;
+    }
+    m_schemaVersion = version;
+    return true;
+}
+
+bool EventStore::prepareStatements()
+{
+    m_insertEvent = std::make_unique<QSqlQuery>(m_db);
+    m_updateChannel = std::make_unique<QSqlQuery>(m_db);
+    // ON CONFLICT names the key index: unlike INSERT OR IGNORE, it does not
+    // also swallow NOT NULL or CHECK failures.
+    const bool ok =
+        m_insertEvent->prepare(QStringLiteral(
+            "INSERT INTO events (channel_id, key, type, text, time_ms, received_usecs, raw)"
+            " VALUES (:channel, :key, :type, :text, :time, :received, :raw)"
+            " ON CONFLICT (channel_id, key) DO NOTHING")) &&
+        m_updateChannel->prepare(
+            QStringLiteral("UPDATE channels SET cursor = ?, event_count = event_count + ?,"
+                           " updated_usecs = ? WHERE id = ?"));
+    if (ok)
+        return true;
+    const QSqlError sqlError = m_insertEvent->lastError().isValid() ? m_insertEvent->lastError()
+                                                                    : m_updateChannel->lastError();
+    failed(sqlError, Error::IncompatibleError,
+           tr("The event log at %1 does not have the expected tables (%2).")
+               .arg(displayPath(), sqliteText(sqlError)));
+    return false;
+}
+
+bool EventStore::reloadChannels()
+{
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    if (!query.exec(QStringLiteral("SELECT id, name FROM channels"))) {
+        failed(query.lastError(), Error::ReadError,
+               tr("Could not read the event log at %1 (%2).")
+                   .arg(displayPath(), sqliteText(query.lastError())));
+        return false;
+    }
+    m_channelIds.clear();
+    m_channelNames.clear();
+    while (query.next()) {
+        const qint64 id = query.value(0).toLongLong();
+        const QString name = query.value(1).toString();
+        m_channelIds.insert(name, id);
+        m_channelNames.insert(id, name);
+    }
+    return true;
+}
+
+std::optional<qint64> EventStore::channelId(const QString &channel, bool create,
+                                            QHash<QString, qint64> *created)
+{
+    if (const auto it = m_channelIds.constFind(channel); it != m_channelIds.cend())
+        return *it;
+    if (created) {
+        if (const auto it = created->constFind(channel); it != created->cend())
+            return *it;
+    }
+    QSqlQuery query(m_db);
+    if (create) {
+        query.prepare(
+            QStringLiteral("INSERT INTO channels (name) VALUES (?) ON CONFLICT (name) DO NOTHING"));
+        query.addBindValue(channel);
+        if (!query.exec()) {
+            failed(query.lastError(), Error::WriteError,
+                   tr("Could not record the channel %1 in the event log at %2 (%3).")
+                       .arg(channel, displayPath(), sqliteText(query.lastError())));
+            return std::nullopt;
+        }
+    }
+    query.prepare(QStringLiteral("SELECT id FROM channels WHERE name = ?"));
+    query.addBindValue(channel);
+    if (!query.exec()) {
+        failed(query.lastError(), Error::ReadError,
+               tr("Could not read the event log at %1 (%2).")
+                   .arg(displayPath(), sqliteText(query.lastError())));
+        return std::nullopt;
+    }
+    if (!query.next())
+        return std::optional<qint64>(0); // no such channel (only when !create)
+    const qint64 id = query.value(0).toLongLong();
+    // A channel created inside a transaction joins the cache only once the
+    // transaction commits; a rollback would leave a dangling id otherwise.
+    if (created)
+        created->insert(channel, id);
+    else {
+        m_channelIds.insert(channel, id);
+        m_channelNames.insert(id, channel);
+    }
+    return id;
+}
+
+QString EventStore::channelName(qint64 id)
+{
+    if (const auto it = m_channelNames.constFind(id); it != m_channelNames.cend())
+        return *it;
+    reloadChannels(); // another connection added it
+    return m_channelNames.value(id);
+}
+
+std::optional<AppendResult> EventStore::append(const QString &channel, const EventList &events,
+                                               const QString &cursor)
+{
+    QList<AppendResult> results;
+    if (!append({EventBatch{channel, events, cursor}}, &results))
+        return std::nullopt;
+    return results.constFirst();
+}
+
+bool EventStore::append(const QList<EventBatch> &batches, QList<AppendResult> *results)
+{
+    if (!checkOpen())
+        return false;
+    if (!begin())
+        return false;
+    QHash<QString, qint64> created;
+    QList<AppendResult> out;
+    out.reserve(batches.size());
+    const qint64 now = m_clock();
+    auto fail = [&](const QSqlError &sqlError, const QString &channel) {
+        failed(sqlError, Error::WriteError,
+               tr("Could not record events of %1 in the event log at %2 (%3).")
+                   .arg(channel, displayPath(), sqliteText(sqlError)));
+        m_insertEvent->finish();
+        rollback();
+        return false;
+    };
+
+    for (const EventBatch &batch : batches) {
+        const std::optional<qint64> id = channelId(batch.channel, true, &created);
+        if (!id) {
+            rollback();
+            return false;
+        }
+        AppendResult result;
+        for (qsizetype i = 0; i < batch.events.size(); ++i) {
+            const Event &event = batch.events.at(i);
+            m_insertEvent->bindValue(kChannel, *id);
+            m_insertEvent->bindValue(kKey, event.key.isEmpty()
+                                               ? QVariant(QMetaType::fromType<QString>())
+                                               : QVariant(event.key));
+            m_insertEvent->bindValue(kType, notNull(event.type));
+            m_insertEvent->bindValue(kText, notNull(event.text));
+            m_insertEvent->bindValue(kTime, event.time.isValid()
+                                                ? QVariant(event.time.toMSecsSinceEpoch())
+                                                : QVariant(QMetaType::fromType<qint64>()));
+            m_insertEvent->bindValue(kReceived, event.receivedUsecs);
+            m_insertEvent->bindValue(kRaw, notNull(event.raw));
+            if (!m_insertEvent->exec())
+                return fail(m_insertEvent->lastError(), batch.channel);
+            if (m_insertEvent->numRowsAffected() > 0) {
+                ++result.added;
+            } else {
+                ++result.duplicates;
+                result.duplicateIndexes.append(int(i));
+            }
+        }
+        m_updateChannel->bindValue(0, notNull(batch.cursor));
+        m_updateChannel->bindValue(1, result.added);
+        m_updateChannel->bindValue(2, now);
+        m_updateChannel->bindValue(3, *id);
+        if (!m_updateChannel->exec())
+            return fail(m_updateChannel->lastError(), batch.channel);
+        out.append(std::move(result));
+    }
+    m_insertEvent->finish();
+    m_updateChannel->finish();
+    if (!commit())
+        return false;
+    for (auto it = created.cbegin(); it != created.cend(); ++it) {
+        m_channelIds.insert(it.key(), it.value());
+        m_channelNames.insert(it.value(), it.key());
+    }
+    clearError();
+    if (results)
+        *results = std::move(out);
+    return true;
+}
+
+bool EventStore::setCursor(const QString &channel, const QString &cursor)
+{
+    QList<AppendResult> results;
+    return append({EventBatch{channel, {}, cursor}}, &results);
+}
+
+std::optional<QString> EventStore::cursor(const QString &channel)
+{
+    if (!checkOpen())
+        return std::nullopt;
+    QSqlQuery query(m_db);
+    query.prepare(QStringLiteral("SELECT cursor FROM channels WHERE name = ?"));
+    query.addBindValue(channel);
+    if (!query.exec()) {
+        failed(query.lastError(), Error::ReadError,
+               tr("Could not read the event log at %1 (%2).")
+                   .arg(displayPath(), sqliteText(query.lastError())));
+        return std::nullopt;
+    }
+    if (!query.next() || query.value(0).isNull())
+        return std::nullopt;
+    return query.value(0).toString();
+}
+
+QHash<QString, QString> EventStore::cursors()
+{
+    QHash<QString, QString> result;
+    if (!checkOpen())
+        return result;
+    QSqlQuery query(m_db);
+    if (!query.exec(QStringLiteral("SELECT name, cursor FROM channels WHERE cursor IS NOT NULL"))) {
+        failed(query.lastError(), Error::ReadError,
+               tr("Could not read the event log at %1 (%2).")
+                   .arg(displayPath(), sqliteText(query.lastError())));
+        return result;
+    }
+    while (query.next())
+        result.insert(query.value(0).toString(), query.value(1).toString());
+    return result;
+}
+
+QStringList EventStore::channels()
+{
+    if (!checkOpen() || !reloadChannels())
+        return {};
+    QStringList names = m_channelIds.keys();
+    names.sort();
+    return names;
+}
+
+QHash<QString, qint64> EventStore::eventCounts()
+{
+    QHash<QString, qint64> result;
+    if (!checkOpen())
+        return result;
+    QSqlQuery query(m_db);
+    if (!query.exec(QStringLiteral("SELECT name, event_count FROM channels"))) {
+        failed(query.lastError(), Error::ReadError,
+               tr("Could not read the event log at %1 (%2).")
+                   .arg(displayPath(), sqliteText(query.lastError())));
+        return result;
+    }
+    while (query.next())
+        result.insert(query.value(0).toString(), query.value(1).toLongLong());
+    return result;
+}
+
+void EventStore::setRetention(const QString &channel, const RetentionPolicy &policy)
+{
+    if (policy.isNull())
+        m_retention.remove(channel);
+    else
+        m_retention.insert(channel, policy);
+}
+
+EventStore::RetentionResult EventStore::applyRetention(int maxDeletes)
+{
+    RetentionResult result;
+    if (m_retention.isEmpty() || maxDeletes <= 0)
+        return result;
+    if (!checkOpen()) {
+        result.ok = false;
+        return result;
+    }
+    QStringList names = m_retention.keys();
+    names.sort();
+    if (!reloadChannels()) {
+        result.ok = false;
+        return result;
+    }
+    if (!begin()) {
+        result.ok = false;
+        return result;
+    }
+    const qint64 now = m_clock();
+    int budget = maxDeletes;
+    QSqlQuery count(m_db);
+    QSqlQuery remove(m_db);
+    QSqlQuery update(m_db);
+    update.prepare(
+        QStringLiteral("UPDATE channels SET event_count = max(0, event_count - ?) WHERE id = ?"));
+    auto fail = [&](const QSqlError &sqlError) {
+        failed(sqlError, Error::WriteError,
+               tr("Could not delete old events from the event log at %1 (%2).")
+                   .arg(displayPath(), sqliteText(sqlError)));
+        count = QSqlQuery();
+        remove = QSqlQuery();
+        update = QSqlQuery();
+        rollback();
+        result.ok = false;
+        result.deleted = 0;
+        return result;
+    };
+    auto deleted = [&](qint64 id, int n) {
+        update.bindValue(0, n);
+        update.bindValue(1, id);
+        return update.exec();
+    };
+
+    const int channelCount = int(names.size());
+    for (int step = 0; step < channelCount; ++step) {
+        const QString &name = names.at((m_retentionNext + step) % channelCount);
+        const qint64 id = m_channelIds.value(name);
+        if (id == 0)
+            continue;
+        if (budget == 0) {
+            result.more = true;
+            m_retentionNext = (m_retentionNext + step) % channelCount;
+            break;
+        }
+        const RetentionPolicy policy = m_retention.value(name);
+        if (policy.maxEvents > 0) {
+            count.prepare(QStringLiteral("SELECT event_count FROM channels WHERE id = ?"));
+            count.addBindValue(id);
+            if (!count.exec() || !count.next())
+                return fail(count.lastError());
+            const qint64 excess = count.value(0).toLongLong() - policy.maxEvents;
+            count.finish();
+            if (excess > 0) {
+                const int n = int(std::min<qint64>(excess, budget));
+                remove.prepare(
+                    QStringLiteral("DELETE FROM events WHERE seq IN (SELECT seq FROM events"
+                                   " WHERE channel_id = ? ORDER BY seq LIMIT ?)"));
+                remove.addBindValue(id);
+                remove.addBindValue(n);
+                if (!remove.exec())
+                    return fail(remove.lastError());
+                const int gone = remove.numRowsAffected();
+                if (!deleted(id, gone))
+                    return fail(update.lastError());
+                result.deleted += gone;
+                budget -= gone;
+                if (excess > gone)
+                    result.more = true;
+            }
+        }
+        if (policy.maxAge.count() > 0 && budget > 0) {
+            // Look at the channel's oldest `budget` events only, so one call
+            // costs the same however large the log is; ages apply in stored
+            // order (an event stored later is never older for retention).
+            const qint64 cutoff = now - qint64(policy.maxAge.count()) * 1'000'000;
+            remove.prepare(QStringLiteral(
+                "DELETE FROM events WHERE seq IN (SELECT seq FROM (SELECT seq, received_usecs"
+                " FROM events WHERE channel_id = ? ORDER BY seq LIMIT ?) WHERE received_usecs < "
+                "?)"));
+            remove.addBindValue(id);
+            remove.addBindValue(budget);
+            remove.addBindValue(cutoff);
+            if (!remove.exec())
+                return fail(remove.lastError());
+            const int gone = remove.numRowsAffected();
+            if (gone > 0 && !deleted(id, gone))
+                return fail(update.lastError());
+            result.deleted += gone;
+            if (gone == budget)
+                result.more = true;
+            budget -= gone;
+        }
+    }
+    if (!result.more)
+        m_retentionNext = (m_retentionNext + 1) % std::max(1, channelCount);
+    count = QSqlQuery();
+    remove = QSqlQuery();
+    update = QSqlQuery();
+    if (!commit()) {
+        result.ok = false;
+        result.deleted = 0;
+        return result;
+    }
+    if (result.deleted > 0)
+        qCDebug(lcStore).noquote() << "retention deleted" << result.deleted << "event(s)"
+                                   << (result.more ? "(more to do)" : "");
+    return result;
+}
+
+EventStore::Where EventStore::buildWhere(const EventQuery &query)
+{
+    Where where;
+    QStringList conditions;
+    if (!query.channels.isEmpty()) {
+        for (const QString &name : query.channels) {
+            const std::optional<qint64> id = channelId(name, false, nullptr);
+            if (!id) {
+                where.failed = true;
+                return where;
+            }
+            if (*id != 0 && !where.channelIds.contains(*id))
+                where.channelIds.append(*id);
+        }
+        if (where.channelIds.isEmpty()) {
+            where.matchesNothing = true;
+            return where;
+        }
+        if (where.channelIds.size() == 1) {
+            conditions << QStringLiteral("channel_id = ?");
+        } else {
+            // Several channels: walk the log in seq order and pick theirs
+            // (the unary + keeps SQLite off the channel index, whose use
+            // would mean sorting every matching row before the first page).
+            conditions
+                << QStringLiteral("+channel_id IN (%1)").arg(placeholders(where.channelIds.size()));
+        }
+        for (const qint64 id : std::as_const(where.channelIds))
+            where.binds << id;
+    }
+    if (!query.types.isEmpty()) {
+        where.onlyChannels = false;
+        conditions << QStringLiteral("type IN (%1)").arg(placeholders(query.types.size()));
+        for (const QString &type : query.types)
+            where.binds << notNull(type);
+    }
+    if (!query.text.isEmpty()) {
+        where.onlyChannels = false;
+        conditions << QStringLiteral("(text LIKE ? ESCAPE '\\' OR type LIKE ? ESCAPE '\\'"
+                                     " OR key LIKE ? ESCAPE '\\')");
+        const QString pattern = likePattern(query.text);
+        where.binds << pattern << pattern << pattern;
+    }
+    if (query.sinceUsecs) {
+        where.onlyChannels = false;
+        conditions << QStringLiteral("received_usecs >= ?");
+        where.binds << *query.sinceUsecs;
+    }
+    if (query.untilUsecs) {
+        where.onlyChannels = false;
+        conditions << QStringLiteral("received_usecs < ?");
+        where.binds << *query.untilUsecs;
+    }
+    if (query.maxSeq) {
+        where.onlyChannels = false;
+        conditions << QStringLiteral("seq <= ?");
+        where.binds << *query.maxSeq;
+    }
+    if (!conditions.isEmpty())
+        where.sql = QStringLiteral(" WHERE ") + conditions.join(QStringLiteral(" AND "));
+    return where;
+}
+
+QString EventStore::selectSql(const Where &where, const EventPage &page, QVariantList *binds,
+                              bool asBytes) const
+{
+    // CAST AS BLOB hands over SQLite's UTF-8 as is, where a TEXT column
+    // goes through UTF-16 into a QString first.
+    QString sql = asBytes ? QStringLiteral("SELECT seq, channel_id, CAST(key AS BLOB),"
+                                           " CAST(type AS BLOB), CAST(text AS BLOB), time_ms,"
+                                           " received_usecs, raw FROM events")
+                          : QStringLiteral("SELECT seq, channel_id, key, type, text, time_ms,"
+                                           " received_usecs, raw FROM events");
+    *binds = where.binds;
+    QStringList bounds;
+    if (page.afterSeq > 0) {
+        bounds << QStringLiteral("seq > ?");
+        *binds << page.afterSeq;
+    }
+    if (page.beforeSeq > 0) {
+        bounds << QStringLiteral("seq < ?");
+        *binds << page.beforeSeq;
+    }
+    if (!bounds.isEmpty()) {
+        sql +=
+            where.sql.isEmpty() ? QStringLiteral(" WHERE ") : where.sql + QStringLiteral(" AND ");
+        sql += bounds.join(QStringLiteral(" AND "));
+    } else {
+        sql += where.sql;
+    }
+    sql +=
+        page.newestFirst ? QStringLiteral(" ORDER BY seq DESC") : QStringLiteral(" ORDER BY seq");
+    sql += QStringLiteral(" LIMIT ? OFFSET ?");
+    *binds << std::max(0, page.limit) << std::max<qint64>(0, page.offset);
+    return sql;
+}
+
+bool EventStore::runSelect(QSqlQuery &query, const EventQuery &eventQuery, const EventPage &page,
+                           bool asBytes, bool *empty)
+{
+    *empty = false;
+    if (!checkOpen())
+        return false;
+    const Where where = buildWhere(eventQuery);
+    if (where.failed)
+        return false;
+    if (where.matchesNothing || page.limit <= 0) {
+        *empty = true;
+        return true;
+    }
+    QVariantList binds;
+    const QString sql = selectSql(where, page, &binds, asBytes);
+    query.setForwardOnly(true);
+    query.prepare(sql);
+    for (qsizetype i = 0; i < binds.size(); ++i)
+        query.bindValue(int(i), binds.at(i));
+    if (query.exec())
+        return true;
+    failed(query.lastError(), Error::ReadError,
+           tr("Could not read the event log at %1 (%2).")
+               .arg(displayPath(), sqliteText(query.lastError())));
+    return false;
+}
+
+StoredEventList EventStore::events(const EventQuery &eventQuery, const EventPage &page, bool *ok)
+{
+    if (ok)
+        *ok = false;
+    StoredEventList result;
+    QSqlQuery query(m_db);
+    bool empty = false;
+    if (!runSelect(query, eventQuery, page, false, &empty))
+        return result;
+    result.reserve(empty ? 0 : std::min(page.limit, 10'000));
+    qint64 lastChannelId = -1;
+    QString lastChannel;
+    while (!empty && query.next()) {
+        StoredEvent stored;
+        stored.seq = query.value(0).toLongLong();
+        const qint64 channel = query.value(1).toLongLong();
+        if (channel != lastChannelId) {
+            lastChannelId = channel;
+            lastChannel = channelName(channel);
+        }
+        stored.channel = lastChannel; // shared, not copied, across a page
+        Event &event = stored.event;
+        event.key = query.value(2).toString();
+        event.type = query.value(3).toString();
+        event.text = query.value(4).toString();
+        const QVariant time = query.value(5);
+        if (!time.isNull())
+            event.time = QDateTime::fromMSecsSinceEpoch(time.toLongLong(), Qt::UTC);
+        event.receivedUsecs = query.value(6).toLongLong();
+        event.raw = query.value(7).toByteArray();
+        result.append(std::move(stored));
+    }
+    if (query.lastError().isValid()) {
+        failed(query.lastError(), Error::ReadError,
+               tr("Could not read the event log at %1 (%2).")
+                   .arg(displayPath(), sqliteText(query.lastError())));
+        return {};
+    }
+    if (ok)
+        *ok = true;
+    return result;
+}
+
+qint64 EventStore::visitEvents(const EventQuery &eventQuery, const EventPage &page,
+                               const std::function<void(const StoredEventBytes &)> &visit)
+{
+    QSqlQuery query(m_db);
+    bool empty = false;
+    if (!runSelect(query, eventQuery, page, true, &empty))
+        return -1;
+    qint64 count = 0;
+    qint64 lastChannelId = -1;
+    StoredEventBytes row;
+    while (!empty && query.next()) {
+        row.seq = query.value(0).toLongLong();
+        const qint64 channel = query.value(1).toLongLong();
+        if (channel != lastChannelId) {
+            lastChannelId = channel;
+            row.channel = channelName(channel);
+        }
+        row.key = query.value(2).toByteArray();
+        row.type = query.value(3).toByteArray();
+        row.text = query.value(4).toByteArray();
+        const QVariant time = query.value(5);
+        row.timeMsecs = time.isNull() ? std::nullopt : std::optional(time.toLongLong());
+        row.receivedUsecs = query.value(6).toLongLong();
+        row.raw = query.value(7).toByteArray();
+        visit(row);
+        ++count;
+    }
+    if (query.lastError().isValid()) {
+        failed(query.lastError(), Error::ReadError,
+               tr("Could not read the event log at %1 (%2).")
+                   .arg(displayPath(), sqliteText(query.lastError())));
+        return -1;
+    }
+    return count;
+}
+
+qint64 EventStore::countEvents(const EventQuery &eventQuery, bool *ok)
+{
+    if (ok)
+        *ok = false;
+    if (!checkOpen())
+        return 0;
+    const Where where = buildWhere(eventQuery);
+    if (where.failed)
+        return 0;
+    if (where.matchesNothing) {
+        if (ok)
+            *ok = true;
+        return 0;
+    }
+    QSqlQuery query(m_db);
+    QVariantList binds = where.binds;
+    if (where.onlyChannels) {
+        // The per-channel counts kept with every insert and delete: no scan.
+        QString sql = QStringLiteral("SELECT coalesce(sum(event_count), 0) FROM channels");
+        if (!where.channelIds.isEmpty())
+            sql += QStringLiteral(" WHERE id IN (%1)").arg(placeholders(where.channelIds.size()));
+        query.prepare(sql);
+    } else {
+        query.prepare(QStringLiteral("SELECT count(*) FROM events") + where.sql);
+    }
+    for (qsizetype i = 0; i < binds.size(); ++i)
+        query.bindValue(int(i), binds.at(i));
+    if (!query.exec() || !query.next()) {
+        failed(query.lastError(), Error::ReadError,
+               tr("Could not read the event log at %1 (%2).")
+                   .arg(displayPath(), sqliteText(query.lastError())));
+        return 0;
+    }
+    if (ok)
+        *ok = true;
+    return query.value(0).toLongLong();
+}
+
+qint64 EventStore::lastSeq(bool *ok)
+{
+    if (ok)
+        *ok = false;
+    if (!checkOpen())
+        return 0;
+    QSqlQuery query(m_db);
+    if (!query.exec(QStringLiteral("SELECT coalesce(max(seq), 0) FROM events")) || !query.next()) {
+        failed(query.lastError(), Error::ReadError,
+               tr("Could not read the event log at %1 (%2).")
+                   .arg(displayPath(), sqliteText(query.lastError())));
+        return 0;
+    }
+    if (ok)
+        *ok = true;
+    return query.value(0).toLongLong();
+}
+
+QString EventStore::explain(const EventQuery &eventQuery, const EventPage &page)
+{
+    if (!checkOpen())
+        return {};
+    const Where where = buildWhere(eventQuery);
+    if (where.matchesNothing)
+        return QStringLiteral("(no such channel)");
+    QVariantList binds;
+    const QString sql = selectSql(where, page, &binds);
+    QSqlQuery query(m_db);
+    query.prepare(QStringLiteral("EXPLAIN QUERY PLAN ") + sql);
+    for (qsizetype i = 0; i < binds.size(); ++i)
+        query.bindValue(int(i), binds.at(i));
+    if (!query.exec())
+        return sqliteText(query.lastError());
+    QStringList lines;
+    const int detail = query.record().indexOf(QStringLiteral("detail"));
+    while (query.next())
+        lines << query.value(detail < 0 ? 3 : detail).toString();
+    return lines.join(QLatin1Char('\n'));
+}
+
+bool EventStore::recover()
+{
+    if (m_error != Error::DamagedError || m_path.isEmpty())
+        return false;
+    const QString path = m_path;
+    const QString why = m_errorDetail;
+    close();
+    QString moveError;
+    const QString movedTo = moveAside(path, &moveError);
+    if (movedTo.isEmpty()) {
+        m_path = path;
+        setError(
+            Error::DamagedError,
+            tr("The event log at %1 is damaged (%2), and Longwatch could not move it aside: %3")
+                .arg(QDir::toNativeSeparators(path), why, moveError),
+            why);
+        return false;
+    }
+    if (!open(path))
+        return false;
+    m_notice = tr("The event log at %1 is damaged (%2). Longwatch moved it aside to %3 and "
+                  "started a new one.")
+                   .arg(QDir::toNativeSeparators(path), why, QDir::toNativeSeparators(movedTo));
+    qCWarning(lcStore).noquote() << m_notice;
+    return true;
+}
+
+QString EventStore::moveAside(const QString &path, QString *errorString)
+{
+    const QString stamp =
+        QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss"));
+    const QStringList suffixes = {QStringLiteral("-wal"), QStringLiteral("-shm"),
+                                  QStringLiteral("-journal")};
+    auto taken = [&](const QString &candidate) {
+        if (QFileInfo::exists(candidate))
+            return true;
+        return std::any_of(suffixes.cbegin(), suffixes.cend(), [&](const QString &suffix) {
+            return QFileInfo::exists(candidate + suffix);
+        });
+    };
+    QString target = QStringLiteral("%1.damaged-%2").arg(path, stamp);
+    for (int n = 2; taken(target); ++n)
+        target = QStringLiteral("%1.damaged-%2-%3").arg(path, stamp).arg(n);
+
+    auto fail = [&](const QString &sentence) {
+        if (errorString)
+            *errorString = sentence;
+        return QString();
+    };
+    if (QFileInfo::exists(path)) {
+        QFile file(path);
+        if (!file.rename(target))
+            return fail(tr("could not rename %1 (%2).")
+                            .arg(QDir::toNativeSeparators(path), file.errorString()));
+    }
+    for (const QString &suffix : suffixes) {
+        QFile side(path + suffix);
+        if (!side.exists())
+            continue;
+        // A -wal left next to a new database would be replayed into it:
+        // if it cannot be moved, it must at least go.
+        if (!side.rename(target + suffix) && !side.remove())
+            return fail(tr("could not move %1 out of the way (%2).")
+                            .arg(QDir::toNativeSeparators(path + suffix), side.errorString()));
+    }
+    qCInfo(lcStore).noquote() << "moved" << QDir::toNativeSeparators(path) << "aside to"
+                              << QDir::toNativeSeparators(target);
+    return target;
+}
+
+} // namespace Longwatch

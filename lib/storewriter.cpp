@@ -1,0 +1,267 @@
+#include "storewriter.h"
+
+#include "logging.h"
+
+#include <QDeadlineTimer>
+#include <QTimer>
+
+namespace Longwatch {
+
+/// The half of StoreWriter that lives in the worker thread. It owns the
+/// EventStore, so the Qt SQL connection is created, used and removed in that
+/// thread only.
+class StoreWorker final : public QObject
+{
+    Q_OBJECT
+public:
+    StoreWorker(const StoreWriter::Settings &settings, StoreWriter::Queue *queue)
+        : m_settings(settings)
+        , m_queue(queue)
+        , m_retryDelay(settings.retryDelay)
+    {
+        m_retryTimer.setSingleShot(true);
+        connect(&m_retryTimer, &QTimer::timeout, this, &StoreWorker::drain);
+        m_retentionTimer.setSingleShot(true);
+        connect(&m_retentionTimer, &QTimer::timeout, this, &StoreWorker::applyRetention);
+    }
+
+    bool open(const QString &path, bool recoverDamaged, EventStore::Error *error,
+              QString *errorString, QString *notice)
+    {
+        m_store = std::make_unique<EventStore>();
+        m_store->setBusyTimeout(m_settings.busyTimeout);
+        bool ok = m_store->open(path);
+        if (!ok && recoverDamaged && m_store->error() == EventStore::Error::DamagedError)
+            ok = m_store->recover();
+        *error = m_store->error();
+        *errorString = m_store->errorString();
+        *notice = m_store->notice();
+        if (!ok) {
+            m_store.reset();
+            return false;
+        }
+        scheduleRetention(m_settings.retentionInterval);
+        return true;
+    }
+
+    void shutdown()
+    {
+        m_retryTimer.stop();
+        m_retentionTimer.stop();
+        m_store.reset();
+    }
+
+    void setRetention(const QString &channel, const RetentionPolicy &policy)
+    {
+        if (m_store)
+            m_store->setRetention(channel, policy);
+    }
+
+    void drain()
+    {
+        if (!m_store || m_retryTimer.isActive())
+            return; // the retry timer calls again
+        QList<EventBatch> batches;
+        qsizetype events = 0;
+        {
+            QMutexLocker lock(&m_queue->mutex);
+            m_queue->drainScheduled = false;
+            while (!m_queue->batches.empty()) {
+                const qsizetype size = m_queue->batches.front().events.size();
+                if (!batches.isEmpty() && events + size > m_settings.maxEventsPerTransaction)
+                    break;
+                batches.append(std::move(m_queue->batches.front()));
+                m_queue->batches.pop_front();
+                events += size;
+            }
+        }
+        if (batches.isEmpty())
+            return;
+
+        QList<AppendResult> results;
+        const bool ok = m_store->append(batches, &results);
+        bool more = false;
+        {
+            QMutexLocker lock(&m_queue->mutex);
+            if (ok) {
+                m_queue->committed += quint64(batches.size());
+                m_queue->pendingEvents -= events;
+            } else {
+                // Back to the front, in order: nothing is lost or reordered.
+                for (auto it = batches.rbegin(); it != batches.rend(); ++it)
+                    m_queue->batches.push_front(std::move(*it));
+            }
+            more = ok && !m_queue->batches.empty() && !m_queue->drainScheduled;
+            if (more)
+                m_queue->drainScheduled = true;
+            m_queue->changed.wakeAll();
+        }
+        if (!ok) {
+            const QString message = m_store->errorString();
+            qCWarning(lcStore).noquote()
+                << "write failed, next try in" << m_retryDelay.count() << "ms:" << message;
+            m_retryTimer.start(m_retryDelay);
+            m_retryDelay = std::min(m_retryDelay * 2, m_settings.retryDelayMax);
+            Q_EMIT writeFailed(message);
+            return;
+        }
+        m_retryDelay = m_settings.retryDelay;
+        for (qsizetype i = 0; i < batches.size(); ++i) {
+            Q_EMIT committed(batches.at(i).channel, batches.at(i).cursor, results.at(i).added,
+                             results.at(i).duplicates);
+        }
+        if (more) // let other queued calls (shutdown, setRetention) in between
+            QMetaObject::invokeMethod(this, &StoreWorker::drain, Qt::QueuedConnection);
+    }
+
+Q_SIGNALS:
+    void committed(const QString &channel, const QString &cursor, int added, int duplicates);
+    void writeFailed(const QString &message);
+    void eventsDeleted(int count);
+
+private:
+    void scheduleRetention(std::chrono::milliseconds delay)
+    {
+        if (m_settings.retentionInterval.count() > 0)
+            m_retentionTimer.start(delay);
+    }
+
+    void applyRetention()
+    {
+        if (!m_store)
+            return;
+        const EventStore::RetentionResult result =
+            m_store->applyRetention(m_settings.retentionChunk);
+        if (result.deleted > 0)
+            Q_EMIT eventsDeleted(result.deleted);
+        // More to do: come back soon, but after the writes queued meanwhile.
+        scheduleRetention(result.ok && result.more ? std::chrono::milliseconds(10)
+                                                   : m_settings.retentionInterval);
+    }
+
+    const StoreWriter::Settings m_settings;
+    StoreWriter::Queue *m_queue;
+    std::unique_ptr<EventStore> m_store;
+    QTimer m_retryTimer{this};
+    QTimer m_retentionTimer{this};
+    std::chrono::milliseconds m_retryDelay;
+};
+
+StoreWriter::StoreWriter(QObject *parent)
+    : QObject(parent)
+{
+    m_thread.setObjectName(QStringLiteral("longwatch-store"));
+}
+
+StoreWriter::~StoreWriter()
+{
+    close();
+}
+
+void StoreWriter::setSettings(const Settings &settings)
+{
+    m_settings = settings;
+}
+
+bool StoreWriter::open(const QString &path, bool recoverDamaged)
+{
+    close();
+    m_notice.clear();
+    auto *worker = new StoreWorker(m_settings, &m_queue);
+    worker->moveToThread(&m_thread);
+    connect(&m_thread, &QThread::finished, worker, &QObject::deleteLater);
+    connect(worker, &StoreWorker::committed, this, &StoreWriter::committed);
+    connect(worker, &StoreWorker::writeFailed, this, &StoreWriter::writeFailed);
+    connect(worker, &StoreWorker::eventsDeleted, this, &StoreWriter::eventsDeleted);
+    m_thread.start();
+
+    bool ok = false;
+    // Opening is quick and happens once; waiting for it keeps open()'s
+    // answer simple. This blocks, it does not spin a nested event loop.
+    QMetaObject::invokeMethod(
+        worker,
+        [&] { ok = worker->open(path, recoverDamaged, &m_error, &m_errorString, &m_notice); },
+        Qt::BlockingQueuedConnection);
+    if (!ok) {
+        m_thread.quit();
+        m_thread.wait();
+        return false;
+    }
+    m_worker = worker;
+    return true;
+}
+
+void StoreWriter::close(std::chrono::milliseconds timeout)
+{
+    if (!m_worker)
+        return;
+    flush(timeout);
+    StoreWorker *worker = m_worker;
+    QMetaObject::invokeMethod(worker, &StoreWorker::shutdown, Qt::BlockingQueuedConnection);
+    m_worker = nullptr;
+    m_thread.quit();
+    m_thread.wait();
+    QMutexLocker lock(&m_queue.mutex);
+    if (!m_queue.batches.empty()) {
+        qCWarning(lcStore).noquote()
+            << "closing the event log with" << m_queue.pendingEvents
+            << "event(s) not written; their channels will fetch them again";
+    }
+    // Dropped batches count as done, so a later flush() does not wait for them.
+    m_queue.committed += quint64(m_queue.batches.size());
+    m_queue.batches.clear();
+    m_queue.pendingEvents = 0;
+    m_queue.drainScheduled = false;
+    m_error = EventStore::Error::NotOpenError;
+}
+
+bool StoreWriter::append(const QString &channel, const EventList &events, const QString &cursor)
+{
+    if (!m_worker) {
+        qCWarning(lcStore).noquote()
+            << "event log not open: dropped" << events.size() << "event(s) of" << channel;
+        return false;
+    }
+    {
+        QMutexLocker lock(&m_queue.mutex);
+        m_queue.batches.push_back(EventBatch{channel, events, cursor});
+        m_queue.pendingEvents += events.size();
+        ++m_queue.appended;
+        if (m_queue.drainScheduled)
+            return true; // the worker will take this one along
+        m_queue.drainScheduled = true;
+    }
+    QMetaObject::invokeMethod(m_worker, &StoreWorker::drain, Qt::QueuedConnection);
+    return true;
+}
+
+bool StoreWriter::flush(std::chrono::milliseconds timeout)
+{
+    const QDeadlineTimer deadline(timeout);
+    QMutexLocker lock(&m_queue.mutex);
+    const quint64 target = m_queue.appended;
+    while (m_queue.committed < target) {
+        if (!m_queue.changed.wait(&m_queue.mutex, deadline))
+            return m_queue.committed >= target;
+    }
+    return true;
+}
+
+qsizetype StoreWriter::pendingEvents() const
+{
+    QMutexLocker lock(&m_queue.mutex);
+    return m_queue.pendingEvents;
+}
+
+void StoreWriter::setRetention(const QString &channel, const RetentionPolicy &policy)
+{
+    if (!m_worker)
+        return;
+    QMetaObject::invokeMethod(
+        m_worker, [worker = m_worker, channel, policy] { worker->setRetention(channel, policy); },
+        Qt::QueuedConnection);
+}
+
+} // namespace Longwatch
+
+#include "storewriter.moc"

@@ -1,0 +1,113 @@
+#pragma once
+
+#include "eventstore.h"
+
+#include <QMutex>
+#include <QObject>
+#include <QThread>
+#include <QWaitCondition>
+
+#include <chrono>
+#include <deque>
+
+namespace Longwatch {
+
+class StoreWorker;
+
+/// Writes batches to an EventStore without blocking the thread that hands
+/// them over (the UI thread): append() only queues, and a worker QObject
+/// living in its own QThread, with its own EventStore connection, writes
+/// the queue. Whatever piled up while the worker was busy goes into the
+/// next transaction together (a burst costs few commits), in append order;
+/// a batch and its cursor always commit together.
+///
+/// A failed write (disk full, a lock held too long) keeps the batches
+/// queued and tries again after a delay that doubles up to a ceiling, so
+/// nothing is lost or reordered while the program runs; writeFailed() says
+/// why. Reading belongs to a separate EventStore opened in the reading thread.
+class StoreWriter final : public QObject
+{
+    Q_OBJECT
+public:
+    struct Settings
+    {
+        int maxEventsPerTransaction = 10'000;            ///< a single larger batch still goes whole
+        std::chrono::milliseconds retryDelay{1'000};     ///< first wait after a failed write
+        std::chrono::milliseconds retryDelayMax{30'000}; ///< the wait doubles up to this
+        std::chrono::milliseconds busyTimeout{5'000};    ///< see EventStore::setBusyTimeout()
+        std::chrono::milliseconds retentionInterval{2'000}; ///< 0 turns retention off
+        int retentionChunk = 1'000; ///< events deleted per retention step at most
+    };
+
+    explicit StoreWriter(QObject *parent = nullptr);
+    /// Calls close().
+    ~StoreWriter() override;
+
+    /// Takes effect at the next open().
+    void setSettings(const Settings &settings);
+    const Settings &settings() const { return m_settings; }
+
+    /// Starts the worker thread and opens the log there; blocks until the
+    /// file is open (or not). With `recoverDamaged`, a damaged file is moved
+    /// aside and a new log started, and notice() says so.
+    bool open(const QString &path, bool recoverDamaged = false);
+    bool isOpen() const { return m_worker != nullptr; }
+    EventStore::Error error() const { return m_error; }
+    QString errorString() const { return m_errorString; }
+    QString notice() const { return m_notice; }
+
+    /// Writes what is queued (waiting up to `timeout`), then closes the log
+    /// and stops the thread. Batches still queued after that are dropped,
+    /// with a warning; their cursors were not stored, so the channels fetch
+    /// them again next time.
+    void close(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+    /// Queues one batch and its cursor. Thread-safe (but not against a
+    /// concurrent open() or close()) and never waits for the database. Returns false (and drops the
+    /// batch) if the log is not open.
+    bool append(const QString &channel, const EventList &events, const QString &cursor);
+
+    /// Blocks until every batch appended before the call is committed, or
+    /// `timeout` passes (false). For shutdown; the UI thread should not use it.
+    bool flush(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+    /// Events queued and not yet committed.
+    qsizetype pendingEvents() const;
+
+    /// Retention applied by the worker every Settings::retentionInterval.
+    void setRetention(const QString &channel, const RetentionPolicy &policy);
+
+Q_SIGNALS:
+    /// Emitted once per appended batch, in append order, after the
+    /// transaction that holds it and its cursor committed.
+    void committed(const QString &channel, const QString &cursor, int added, int duplicates);
+    /// Emitted once per failed attempt to write; the batches stay queued.
+    void writeFailed(const QString &message);
+    /// Emitted when retention deleted events (views may need to re-read).
+    void eventsDeleted(int count);
+
+private:
+    friend class StoreWorker;
+
+    /// What append() shares with the worker thread; guarded by `mutex`.
+    struct Queue
+    {
+        mutable QMutex mutex;
+        QWaitCondition changed;
+        std::deque<EventBatch> batches;
+        qsizetype pendingEvents = 0;
+        quint64 appended = 0;  ///< batches ever appended
+        quint64 committed = 0; ///< batches ever committed (a prefix: FIFO)
+        bool drainScheduled = false;
+    };
+
+    Settings m_settings;
+    QThread m_thread;
+    StoreWorker *m_worker = nullptr; ///< lives in m_thread; deleted when it finishes
+    Queue m_queue;
+    EventStore::Error m_error = EventStore::Error::NotOpenError;
+    QString m_errorString;
+    QString m_notice;
+};
+
+} // namespace Longwatch
