@@ -1,0 +1,171 @@
+// longwatch: the desktop dashboard.
+
+#include "channeldialog.h"
+#include "channelmanager.h"
+#include "channelmodel.h"
+#include "channelstore.h"
+#include "logging.h"
+#include "mainwindow.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QItemSelectionModel>
+#include <QNetworkProxyFactory>
+#include <QPalette>
+#include <QSettings>
+#include <QStyleFactory>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTimer>
+
+#include <memory>
+
+using namespace Longwatch;
+
+namespace {
+
+QPalette darkPalette()
+{
+    QPalette p;
+    const QColor window(0x2b, 0x2d, 0x31);
+    const QColor base(0x1f, 0x21, 0x24);
+    const QColor text(0xe6, 0xe6, 0xe6);
+    const QColor disabled(0x7a, 0x7a, 0x7a);
+    p.setColor(QPalette::Window, window);
+    p.setColor(QPalette::WindowText, text);
+    p.setColor(QPalette::Base, base);
+    p.setColor(QPalette::AlternateBase, QColor(0x26, 0x28, 0x2c));
+    p.setColor(QPalette::ToolTipBase, QColor(0x3a, 0x3d, 0x42));
+    p.setColor(QPalette::ToolTipText, text);
+    p.setColor(QPalette::PlaceholderText, disabled);
+    p.setColor(QPalette::Text, text);
+    p.setColor(QPalette::Button, QColor(0x35, 0x38, 0x3d));
+    p.setColor(QPalette::ButtonText, text);
+    p.setColor(QPalette::BrightText, Qt::white);
+    p.setColor(QPalette::Highlight, QColor(0x2f, 0x6f, 0xde));
+    p.setColor(QPalette::HighlightedText, Qt::white);
+    p.setColor(QPalette::Link, QColor(0x6c, 0xa8, 0xff));
+    p.setColor(QPalette::Light, QColor(0x45, 0x48, 0x4e));
+    p.setColor(QPalette::Midlight, QColor(0x3a, 0x3d, 0x42));
+    p.setColor(QPalette::Mid, QColor(0x25, 0x27, 0x2a));
+    p.setColor(QPalette::Dark, QColor(0x18, 0x19, 0x1b));
+    p.setColor(QPalette::Shadow, Qt::black);
+    for (const auto role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText})
+        p.setColor(QPalette::Disabled, role, disabled);
+    return p;
+}
+
+// --screenshot: grabs a window (or the channel dialog with a test result)
+// after a delay and quits. For docs and for looking at the UI headless.
+void scheduleScreenshot(MainWindow *window, const QString &file, int delayMs, const QString &view)
+{
+    if (view == QLatin1String("jobs"))
+        window->showPage(1);
+    // "dialog" or "dialog:<tab>": the edit dialog of the first channel
+    // after a connection test, on that tab.
+    if (view.startsWith(QLatin1String("dialog"))) {
+        const int tab = view.section(QLatin1Char(':'), 1).toInt();
+        QTimer::singleShot(std::max(0, delayMs * 2 / 3), window, [window, tab] {
+            ChannelManager *manager = window->channelModel()->manager();
+            if (manager->count() == 0)
+                return;
+            ChannelDialog *dialog = window->editChannel(manager->at(0));
+            if (auto *tabs = dialog->findChild<QTabWidget *>())
+                tabs->setCurrentIndex(tab);
+            dialog->toggleTest();
+        });
+    }
+    QTimer::singleShot(delayMs, window, [window, file, view] {
+        QWidget *target = window;
+        if (view.startsWith(QLatin1String("dialog"))) {
+            if (auto *dialog = window->findChild<ChannelDialog *>())
+                target = dialog;
+        } else if (view != QLatin1String("jobs")) {
+            if (view == QLatin1String("channel"))
+                window->selectChannel(window->channelModel()->manager()->at(0));
+            // Show a selected event and its JSON, a few rows up from the end.
+            QTableView *events = window->eventView();
+            const int rows = events->model()->rowCount();
+            if (rows > 0) {
+                const QModelIndex index = events->model()->index(std::max(0, rows - 4), 0);
+                events->selectionModel()->setCurrentIndex(
+                    index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+                events->scrollToBottom();
+            }
+        }
+        const bool saved = target->grab().save(file);
+        qCInfo(lcUi).noquote() << (saved ? "screenshot saved to" : "could not save screenshot to")
+                               << file;
+        QCoreApplication::exit(saved ? 0 : 1);
+    });
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("Longwatch"));
+    QApplication::setApplicationName(QStringLiteral("longwatch"));
+    QApplication::setApplicationDisplayName(QStringLiteral("Longwatch"));
+    QApplication::setApplicationVersion(QStringLiteral(LONGWATCH_VERSION));
+    QApplication::setDesktopFileName(QStringLiteral("longwatch"));
+    // The platform's proxy settings (http_proxy on Linux), never a default.
+    QNetworkProxyFactory::setUseSystemConfiguration(true);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QApplication::translate("main", "Desktop dashboard for HTTP long-poll feeds."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption demoOption(
+        QStringLiteral("demo"),
+        QApplication::translate("main",
+                                "Start the built-in demo feed server and watch its channels."));
+    const QCommandLineOption settingsOption(
+        QStringLiteral("settings"),
+        QApplication::translate("main", "Keep channels and window state in <file>."),
+        QStringLiteral("file"));
+    const QCommandLineOption darkOption(QStringLiteral("dark"),
+                                        QApplication::translate("main", "Use a dark palette."));
+    QCommandLineOption screenshotOption(
+        QStringLiteral("screenshot"),
+        QApplication::translate("main", "Grab the window into <file> and quit."),
+        QStringLiteral("file"));
+    QCommandLineOption delayOption(QStringLiteral("screenshot-delay"),
+                                   QApplication::translate("main", "Wait <ms> before the grab."),
+                                   QStringLiteral("ms"), QStringLiteral("3000"));
+    QCommandLineOption viewOption(
+        QStringLiteral("screenshot-view"),
+        QApplication::translate("main", "events, channel, jobs, dialog or dialog:<tab>."),
+        QStringLiteral("view"), QStringLiteral("events"));
+    for (QCommandLineOption *hidden : {&screenshotOption, &delayOption, &viewOption})
+        hidden->setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOptions(
+        {demoOption, settingsOption, darkOption, screenshotOption, delayOption, viewOption});
+    parser.process(app);
+
+    if (parser.isSet(darkOption)) {
+        QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+        QApplication::setPalette(darkPalette());
+    }
+
+    std::unique_ptr<QSettings> settings =
+        parser.isSet(settingsOption)
+            ? std::make_unique<QSettings>(parser.value(settingsOption), QSettings::IniFormat)
+            : std::make_unique<QSettings>();
+    SettingsChannelStore store(settings.get());
+    ChannelManager manager(&store);
+    MainWindow window(&manager, settings.get());
+    window.restoreWindowState();
+    manager.load();
+    window.show();
+
+    if (parser.isSet(demoOption) && !window.startDemo())
+        return 1;
+
+    if (parser.isSet(screenshotOption))
+        scheduleScreenshot(&window, parser.value(screenshotOption),
+                           parser.value(delayOption).toInt(), parser.value(viewOption));
+    return QApplication::exec();
+}

@@ -1,0 +1,118 @@
+#pragma once
+
+#include "channelconfig.h"
+#include "event.h"
+#include "poller.h"
+
+#include <QDateTime>
+#include <QList>
+#include <QObject>
+#include <QPointer>
+
+#include <chrono>
+#include <deque>
+#include <functional>
+
+class QNetworkAccessManager;
+
+namespace Longwatch {
+
+class NetworkPool;
+
+/// One channel at run time: its configuration, the Poller that watches the
+/// feed (on a network access manager leased from a NetworkPool) and the
+/// counters a dashboard shows. Widget-free; the UI reads it through models.
+class Channel final : public QObject
+{
+    Q_OBJECT
+public:
+    using Clock = std::function<QDateTime()>;
+
+    /// `pool` is not owned and must outlive the channel. The channel does
+    /// not start by itself: call start().
+    Channel(const ChannelConfig &config, NetworkPool *pool, QObject *parent = nullptr);
+    ~Channel() override;
+
+    const ChannelConfig &config() const { return m_config; }
+    QString id() const { return m_config.id; }
+    QString name() const { return m_config.name; }
+
+    /// Replaces the configuration; a running channel restarts with it,
+    /// keeping its cursor when the feed is the same (ChannelConfig::sameFeed).
+    void setConfig(const ChannelConfig &config);
+
+    /// The clock of the counters (last event, rate); tests inject one.
+    void setClock(Clock clock);
+    /// How the event rate is kept: `count` buckets of `width` each.
+    void setRateBuckets(int count, std::chrono::milliseconds width);
+    std::chrono::milliseconds rateBucketWidth() const { return m_bucketWidth; }
+
+    /// Starts polling unless the configuration says paused. A configuration
+    /// that cannot run leaves the channel Failed with configError() set.
+    void start();
+    /// Stops polling and remembers it in the configuration.
+    void pause();
+    /// Undoes pause() and polls at once.
+    void resume();
+    /// Polls now: ends a backoff, restarts a failed channel, or drops the
+    /// request under way and asks again.
+    void reconnect();
+    bool isPaused() const { return m_config.paused; }
+    /// Stops polling for good, quietly, without touching the configuration
+    /// (the channel is going away).
+    void close();
+
+    /// The poller's state; Failed if the configuration cannot run.
+    Poller::State state() const;
+    /// Why the last attempt failed (or why the configuration cannot run).
+    QString errorString() const;
+    QString errorDetail() const;
+    QString configError() const { return m_configError; }
+    int attempt() const;
+    QDateTime nextRetryAt() const;
+    QString cursor() const;
+    /// The running poller, or nullptr (never started, or the configuration is invalid).
+    Poller *poller() const { return m_poller; }
+
+    qint64 eventCount() const { return m_eventCount; }
+    QDateTime lastEventAt() const { return m_lastEventAt; }
+    /// Events per bucket, oldest first, the last bucket being the current one.
+    QList<int> rateHistory() const;
+
+Q_SIGNALS:
+    /// Emitted on every change of state().
+    void stateChanged(Longwatch::Poller::State state);
+    /// Emitted once per batch of new events, after the counters moved.
+    void batchReceived(const Longwatch::EventList &events);
+    /// Emitted when eventCount(), lastEventAt() or the rate changed.
+    void countersChanged();
+    /// Emitted after setConfig(), pause() and resume() changed the configuration.
+    void configChanged();
+    /// Emitted after a good answer (events or no news): the channel is alive.
+    void responseReceived();
+
+private:
+    void createPoller();
+    void destroyPoller();
+    void onBatch(const EventList &events, const QString &cursor);
+    void advanceBuckets(std::deque<int> &buckets, qint64 &bucketStartMs, qint64 nowMs) const;
+
+    ChannelConfig m_config;
+    QPointer<NetworkPool> m_pool;
+    QPointer<Poller> m_poller;
+    QNetworkAccessManager *m_manager = nullptr;
+    QUrl m_leasedFor;
+    TransportOptions m_leasedTransport;
+    QString m_configError;
+    QString m_cursor; ///< kept across restarts and edits of the same feed
+    Clock m_clock;
+
+    qint64 m_eventCount = 0;
+    QDateTime m_lastEventAt;
+    int m_bucketCount = 30;
+    std::chrono::milliseconds m_bucketWidth{10'000};
+    std::deque<int> m_buckets;
+    qint64 m_bucketStartMs = 0; ///< start of the last bucket
+};
+
+} // namespace Longwatch

@@ -1,0 +1,77 @@
+#pragma once
+
+#include "feedprofile.h"
+#include "jobstatus.h"
+#include "poller.h"
+
+#include <QString>
+#include <QStringList>
+#include <QUrl>
+#include <QVariantMap>
+
+#include <memory>
+
+namespace Longwatch {
+
+/// Everything a person sets up about one channel: what to poll, how, and
+/// what to make of the events. Plain data; Channel brings it to life.
+struct ChannelConfig
+{
+    enum class Auth { None, Bearer, Basic };
+
+    QString id;   ///< stable identity (a UUID), survives renames
+    QString name; ///< what the person calls it
+    QUrl url;
+    QString profileId = QStringLiteral("seed-events");
+    QVariantMap knobs; ///< knobNames() -> text; overrides the profile's defaults
+
+    HeaderList headers; ///< extra request headers (not the credentials below)
+    Auth auth = Auth::None;
+    QString token;    ///< bearer token
+    QString user;     ///< basic auth
+    QString password; ///< basic auth
+
+    /// Timing and limits; its `headers` are ignored (see pollerSettings()).
+    PollerSettings timing;
+
+    JobMapping jobs;
+    bool notifyJobFailed = true;
+    bool notifyJobRecovered = true;
+    bool notifyJobFinished = false;
+
+    bool paused = false;
+    /// Not written to the store (the demo's channels, whose port changes).
+    bool transient = false;
+
+    /// A fresh id for a new channel.
+    static QString newId();
+
+    /// Sentences describing what keeps the channel from running; empty if
+    /// it can run. Checks the URL, the profile and its knobs, the job mapping.
+    QStringList validate() const;
+
+    /// The Poller's settings: timing plus headers plus the credentials.
+    PollerSettings pollerSettings() const;
+
+    /// The channel's feed profile, or nullptr with sentences in `errors`.
+    std::unique_ptr<FeedProfile> createProfile(QStringList *errors = nullptr) const;
+
+    /// True if `other` polls the same feed the same way, so a cursor taken
+    /// under one is valid under the other.
+    bool sameFeed(const ChannelConfig &other) const;
+
+    /// For the store. Durations in milliseconds; headers as "Name: value" lines.
+    QVariantMap toVariantMap() const;
+    static ChannelConfig fromVariantMap(const QVariantMap &map);
+};
+
+/// Parses "Name: value" lines (blank lines ignored). Lines that are not
+/// headers give a sentence each in `errors`.
+HeaderList parseHeaderLines(const QString &text, QStringList *errors = nullptr);
+QString formatHeaderLines(const HeaderList &headers);
+
+/// Checks a URL a person typed for polling: http or https, with a host.
+/// Returns an empty string if it is usable, else the reason.
+QString checkFeedUrl(const QUrl &url);
+
+} // namespace Longwatch

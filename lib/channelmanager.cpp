@@ -1,0 +1,148 @@
+#include "channelmanager.h"
+
+#include "channelstore.h"
+#include "logging.h"
+#include "networkpool.h"
+
+namespace Longwatch {
+
+ChannelManager::ChannelManager(ChannelStore *store, QObject *parent)
+    : QObject(parent)
+    , m_store(store)
+    , m_pool(new NetworkPool(this))
+{}
+
+ChannelManager::~ChannelManager()
+{
+    // Channels first, including those removed but not yet deleted: their
+    // requests belong to the pool's network managers, which go with the pool.
+    m_channels.clear();
+    qDeleteAll(findChildren<Channel *>(Qt::FindDirectChildrenOnly));
+}
+
+void ChannelManager::setChannelSetup(std::function<void(Channel *)> setup)
+{
+    m_setup = std::move(setup);
+}
+
+void ChannelManager::load()
+{
+    if (!m_store)
+        return;
+    m_loading = true;
+    const QList<ChannelConfig> configs = m_store->load();
+    for (const ChannelConfig &config : configs)
+        insert(config);
+    m_loading = false;
+}
+
+void ChannelManager::save()
+{
+    if (!m_store || m_loading)
+        return;
+    QList<ChannelConfig> configs;
+    for (const Channel *channel : std::as_const(m_channels)) {
+        if (!channel->config().transient)
+            configs.append(channel->config());
+    }
+    m_store->save(configs);
+}
+
+int ChannelManager::indexOf(const Channel *channel) const
+{
+    return int(m_channels.indexOf(channel));
+}
+
+Channel *ChannelManager::channel(const QString &id) const
+{
+    for (Channel *channel : m_channels) {
+        if (channel->id() == id)
+            return channel;
+    }
+    return nullptr;
+}
+
+Channel *ChannelManager::addChannel(ChannelConfig config)
+{
+    if (config.id.isEmpty() || channel(config.id))
+        config.id = ChannelConfig::newId();
+    Channel *added = insert(config);
+    save();
+    return added;
+}
+
+Channel *ChannelManager::insert(const ChannelConfig &config)
+{
+    auto *channel = new Channel(config, m_pool, this);
+    connect(channel, &Channel::stateChanged, this, [this, channel](Poller::State state) {
+        Q_EMIT channelChanged(channel);
+        Q_EMIT channelStateChanged(channel, state);
+    });
+    connect(channel, &Channel::countersChanged, this,
+            [this, channel] { Q_EMIT channelChanged(channel); });
+    connect(channel, &Channel::configChanged, this, [this, channel] {
+        save();
+        Q_EMIT channelChanged(channel);
+    });
+    connect(channel, &Channel::batchReceived, this,
+            [this, channel](const EventList &events) { Q_EMIT batchReceived(channel, events); });
+    if (m_setup)
+        m_setup(channel);
+
+    const int index = int(m_channels.size());
+    Q_EMIT channelAboutToBeAdded(index);
+    m_channels.append(channel);
+    Q_EMIT channelAdded(channel);
+    qCInfo(lcPoller).noquote() << "channel" << channel->name() << "added";
+    channel->start();
+    return channel;
+}
+
+Channel *ChannelManager::duplicateChannel(Channel *channel)
+{
+    if (!channel)
+        return nullptr;
+    ChannelConfig config = channel->config();
+    config.id.clear();
+    config.name = tr("%1 (copy)").arg(config.name);
+    return addChannel(config);
+}
+
+void ChannelManager::updateChannel(Channel *channel, const ChannelConfig &config)
+{
+    if (!channel || indexOf(channel) < 0)
+        return;
+    channel->setConfig(config); // configChanged() saves
+}
+
+void ChannelManager::removeChannel(Channel *channel)
+{
+    const int index = indexOf(channel);
+    if (index < 0)
+        return;
+    const QString id = channel->id();
+    Q_EMIT channelAboutToBeRemoved(index);
+    m_channels.removeAt(index);
+    disconnect(channel, nullptr, this, nullptr);
+    // Quiet from now on, deleted later: we may be inside one of its signals.
+    channel->blockSignals(true);
+    channel->close();
+    channel->deleteLater();
+    Q_EMIT channelRemoved(id);
+    qCInfo(lcPoller).noquote() << "channel" << channel->name() << "removed";
+    save();
+}
+
+void ChannelManager::pauseAll()
+{
+    for (Channel *channel : std::as_const(m_channels))
+        channel->pause();
+}
+
+void ChannelManager::resumeAll()
+{
+    for (Channel *channel : std::as_const(m_channels))
+        channel->resume();
+}
+
+} // namespace Longwatch

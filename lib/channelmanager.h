@@ -1,0 +1,74 @@
+#pragma once
+
+#include "channel.h"
+#include "channelconfig.h"
+
+#include <QList>
+#include <QObject>
+
+namespace Longwatch {
+
+class ChannelStore;
+class NetworkPool;
+
+/// Owns every channel and the network pool they share, keeps the store in
+/// step with them, and forwards their news with the channel attached.
+/// Models listen to it; nothing here knows about widgets.
+class ChannelManager final : public QObject
+{
+    Q_OBJECT
+public:
+    /// `store` is not owned; nullptr keeps channels in memory only.
+    explicit ChannelManager(ChannelStore *store = nullptr, QObject *parent = nullptr);
+    ~ChannelManager() override;
+
+    NetworkPool *networkPool() const { return m_pool; }
+
+    /// Adds the stored channels and starts those not paused.
+    void load();
+    /// Writes every channel that is not transient to the store.
+    void save();
+
+    int count() const { return int(m_channels.size()); }
+    Channel *at(int index) const { return m_channels.value(index); }
+    int indexOf(const Channel *channel) const;
+    Channel *channel(const QString &id) const;
+    const QList<Channel *> &channels() const { return m_channels; }
+
+    /// Adds a channel (a new id if it has none) and starts it unless paused.
+    Channel *addChannel(ChannelConfig config);
+    /// A copy of `channel` named "<name> (copy)", with a new id.
+    Channel *duplicateChannel(Channel *channel);
+    void updateChannel(Channel *channel, const ChannelConfig &config);
+    void removeChannel(Channel *channel);
+    void pauseAll();
+    void resumeAll();
+
+    /// Called for each new channel before it starts (tests inject clocks).
+    void setChannelSetup(std::function<void(Channel *)> setup);
+
+Q_SIGNALS:
+    /// Around adding one channel at `index` (for models' beginInsertRows).
+    void channelAboutToBeAdded(int index);
+    void channelAdded(Longwatch::Channel *channel);
+    /// Around removing the channel at `index`; the channel is deleted later.
+    void channelAboutToBeRemoved(int index);
+    void channelRemoved(const QString &id);
+    /// Emitted when a channel's state, counters or configuration changed.
+    void channelChanged(Longwatch::Channel *channel);
+    /// Emitted when a channel's state changed (after channelChanged).
+    void channelStateChanged(Longwatch::Channel *channel, Longwatch::Poller::State state);
+    /// Emitted once per batch of new events of any channel.
+    void batchReceived(Longwatch::Channel *channel, const Longwatch::EventList &events);
+
+private:
+    Channel *insert(const ChannelConfig &config);
+
+    ChannelStore *m_store;
+    NetworkPool *m_pool;
+    QList<Channel *> m_channels;
+    std::function<void(Channel *)> m_setup;
+    bool m_loading = false;
+};
+
+} // namespace Longwatch

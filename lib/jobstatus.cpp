@@ -1,0 +1,166 @@
+#include "jobstatus.h"
+
+#include "jsonpath.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <cmath>
+
+namespace Longwatch {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("Longwatch::JobStatus", text);
+}
+
+} // namespace
+
+QString jobStatusKey(JobStatus status)
+{
+    switch (status) {
+    case JobStatus::Unknown:
+        return QStringLiteral("unknown");
+    case JobStatus::Queued:
+        return QStringLiteral("queued");
+    case JobStatus::Running:
+        return QStringLiteral("running");
+    case JobStatus::Succeeded:
+        return QStringLiteral("succeeded");
+    case JobStatus::Failed:
+        return QStringLiteral("failed");
+    case JobStatus::Cancelled:
+        return QStringLiteral("cancelled");
+    }
+    return {};
+}
+
+QString jobStatusText(JobStatus status)
+{
+    switch (status) {
+    case JobStatus::Unknown:
+        return tr("Unknown");
+    case JobStatus::Queued:
+        return tr("Queued");
+    case JobStatus::Running:
+        return tr("Running");
+    case JobStatus::Succeeded:
+        return tr("Succeeded");
+    case JobStatus::Failed:
+        return tr("Failed");
+    case JobStatus::Cancelled:
+        return tr("Cancelled");
+    }
+    return {};
+}
+
+JobStatus normaliseJobStatus(const QString &word)
+{
+    // CI systems, schedulers and queues all say the same five things in
+    // their own words (GitHub "in_progress"/"success", GitLab "canceled",
+    // Jenkins "ABORTED", Celery "STARTED"/"FAILURE"...).
+    static const QList<std::pair<JobStatus, QStringList>> words = {
+        {JobStatus::Queued,
+         {QStringLiteral("queued"), QStringLiteral("pending"), QStringLiteral("waiting"),
+          QStringLiteral("scheduled"), QStringLiteral("created"), QStringLiteral("new"),
+          QStringLiteral("received"), QStringLiteral("submitted")}},
+        {JobStatus::Running,
+         {QStringLiteral("running"), QStringLiteral("inprogress"), QStringLiteral("started"),
+          QStringLiteral("active"), QStringLiteral("processing"), QStringLiteral("building"),
+          QStringLiteral("executing"), QStringLiteral("progress"), QStringLiteral("retrying")}},
+        {JobStatus::Succeeded,
+         {QStringLiteral("succeeded"), QStringLiteral("success"), QStringLiteral("successful"),
+          QStringLiteral("ok"), QStringLiteral("done"), QStringLiteral("completed"),
+          QStringLiteral("complete"), QStringLiteral("passed"), QStringLiteral("finished")}},
+        {JobStatus::Failed,
+         {QStringLiteral("failed"), QStringLiteral("failure"), QStringLiteral("error"),
+          QStringLiteral("errored"), QStringLiteral("broken"), QStringLiteral("crashed"),
+          QStringLiteral("timeout"), QStringLiteral("timedout")}},
+        {JobStatus::Cancelled,
+         {QStringLiteral("cancelled"), QStringLiteral("canceled"), QStringLiteral("aborted"),
+          QStringLiteral("skipped"), QStringLiteral("stopped"), QStringLiteral("revoked")}},
+    };
+    QString folded;
+    folded.reserve(word.size());
+    for (const QChar c : word) {
+        if (c.isLetterOrNumber())
+            folded.append(c.toLower());
+    }
+    for (const auto &[status, list] : words) {
+        if (list.contains(folded))
+            return status;
+    }
+    return JobStatus::Unknown;
+}
+
+bool isFinalJobStatus(JobStatus status)
+{
+    return status == JobStatus::Succeeded || status == JobStatus::Failed ||
+           status == JobStatus::Cancelled;
+}
+
+QStringList JobMapping::validate() const
+{
+    QStringList problems;
+    const auto check = [&](const QString &what, const QString &path) {
+        QString error;
+        if (!JsonPath::parse(path, &error).isValid())
+            problems << tr("The %1 path '%2' is not valid: %3").arg(what, path, error);
+    };
+    if (jobPaths.isEmpty())
+        problems << tr("Name at least one field that identifies a job.");
+    for (const QString &path : jobPaths)
+        check(tr("job"), path);
+    if (!statusPath.isEmpty())
+        check(tr("status"), statusPath);
+    if (!progressPath.isEmpty())
+        check(tr("progress"), progressPath);
+    return problems;
+}
+
+std::optional<JobUpdate> extractJobUpdate(const Event &event, const JobMapping &mapping)
+{
+    const QJsonDocument document = QJsonDocument::fromJson(event.raw);
+    if (!document.isObject())
+        return std::nullopt;
+    const QJsonValue root = document.object();
+
+    JobUpdate update;
+    for (const QString &text : mapping.jobPaths) {
+        const JsonPath path = JsonPath::parse(text);
+        if (!path.isValid() || path.isRoot())
+            continue;
+        const QJsonValue value = path.resolve(root);
+        if (!value.isUndefined() && !value.isNull()) {
+            update.key = jsonScalarText(value);
+            if (!update.key.isEmpty())
+                break;
+        }
+    }
+    if (update.key.isEmpty())
+        return std::nullopt;
+
+    if (!mapping.statusPath.isEmpty()) {
+        const JsonPath path = JsonPath::parse(mapping.statusPath);
+        if (path.isValid()) {
+            update.statusWord = jsonScalarText(path.resolve(root));
+            update.status = normaliseJobStatus(update.statusWord);
+        }
+    }
+    if (!mapping.progressPath.isEmpty()) {
+        const JsonPath path = JsonPath::parse(mapping.progressPath);
+        const QJsonValue value = path.isValid() ? path.resolve(root) : QJsonValue();
+        bool ok = value.isDouble();
+        double progress = value.toDouble();
+        if (value.isString())
+            progress = value.toString().trimmed().remove(QLatin1Char('%')).toDouble(&ok);
+        if (ok && std::isfinite(progress))
+            update.progress = std::clamp(int(std::lround(progress)), 0, 100);
+    }
+    update.message = event.text;
+    return update;
+}
+
+} // namespace Longwatch

@@ -1,0 +1,155 @@
+#include "connectiontest.h"
+#include "fakehttpserver.h"
+
+#include <QNetworkAccessManager>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace Longwatch;
+using namespace Longwatch::Testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+ChannelConfig configFor(const QUrl &url)
+{
+    ChannelConfig c;
+    c.name = "test";
+    c.url = url;
+    c.knobs = {{"hold", "0.3"}};
+    c.timing.connectTimeout = 5s;
+    return c;
+}
+
+} // namespace
+
+class tst_ConnectionTest : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void reportsWhatOnePollFound_data();
+    void reportsWhatOnePollFound();
+    void makesExactlyOneRequest();
+    void sendsTheCredentials();
+    void cancelIsNotAnError();
+    void anInvalidConfigurationFailsAfterStartReturns();
+
+private:
+    QNetworkAccessManager m_network;
+};
+
+void tst_ConnectionTest::reportsWhatOnePollFound_data()
+{
+    QTest::addColumn<FakeResponse>("response");
+    QTest::addColumn<ConnectionTest::Outcome>("outcome");
+    QTest::addColumn<int>("events");
+    QTest::addColumn<QString>("cursor");
+    QTest::addColumn<QString>("errorWord");
+
+    QTest::newRow("events found give a preview and the next cursor")
+        << FakeResponse::seedEvents({4, 5, 6}) << ConnectionTest::Outcome::Events << 3 << "6"
+        << "";
+    QTest::newRow("an empty answer is no news with the cursor unchanged")
+        << FakeResponse::json(R"({"events":[]})") << ConnectionTest::Outcome::NoNews << 0 << "0"
+        << "";
+    QTest::newRow("a 404 fails with the server's words")
+        << FakeResponse::status(404, R"({"error":"no such feed"})")
+        << ConnectionTest::Outcome::Failed << 0 << ""
+        << "no such feed";
+    QTest::newRow("a 503 fails rather than retrying")
+        << FakeResponse::status(503) << ConnectionTest::Outcome::Failed << 0 << ""
+        << "503";
+    QTest::newRow("garbage fails with a parse error")
+        << FakeResponse::json("{not json") << ConnectionTest::Outcome::Failed << 0 << ""
+        << "";
+}
+
+void tst_ConnectionTest::reportsWhatOnePollFound()
+{
+    QFETCH(FakeResponse, response);
+    QFETCH(ConnectionTest::Outcome, outcome);
+    QFETCH(int, events);
+    QFETCH(QString, cursor);
+    QFETCH(QString, errorWord);
+
+    FakeHttpServer server;
+    server.enqueue("/poll", response);
+    ConnectionTest test(&m_network);
+    QSignalSpy finished(&test, &ConnectionTest::finished);
+    QVERIFY(test.start(configFor(server.url("/poll"))));
+    QVERIFY(test.isRunning());
+    QVERIFY(finished.wait());
+    QCOMPARE(finished.size(), 1);
+    QCOMPARE(finished.at(0).at(0).value<ConnectionTest::Outcome>(), outcome);
+    QCOMPARE(test.outcome(), outcome);
+    QCOMPARE(test.events().size(), events);
+    QVERIFY(!test.isRunning());
+    if (!cursor.isEmpty())
+        QCOMPARE(test.cursor(), cursor);
+    if (outcome == ConnectionTest::Outcome::Failed)
+        QVERIFY(!test.errorString().isEmpty());
+    if (!errorWord.isEmpty())
+        QVERIFY2((test.errorString() + test.errorDetail()).contains(errorWord),
+                 qPrintable(test.errorString() + " / " + test.errorDetail()));
+}
+
+void tst_ConnectionTest::makesExactlyOneRequest()
+{
+    FakeHttpServer server;
+    server.setDefaultResponse(FakeResponse::seedEvents({1}));
+    ConnectionTest test(&m_network);
+    QSignalSpy finished(&test, &ConnectionTest::finished);
+    test.start(configFor(server.url("/poll")));
+    QVERIFY(finished.wait());
+    // A second poll would follow at once; give it a moment to show up.
+    QVERIFY(!QTest::qWaitFor([&server] { return server.requestCount() > 1; }, 300));
+    QCOMPARE(server.requestCount(), 1);
+    QCOMPARE(finished.size(), 1);
+}
+
+void tst_ConnectionTest::sendsTheCredentials()
+{
+    FakeHttpServer server;
+    server.enqueue("/poll", FakeResponse::seedEvents({1}));
+    ChannelConfig c = configFor(server.url("/poll"));
+    c.auth = ChannelConfig::Auth::Bearer;
+    c.token = "abc123";
+    ConnectionTest test(&m_network);
+    QSignalSpy finished(&test, &ConnectionTest::finished);
+    test.start(c);
+    QVERIFY(finished.wait());
+    QCOMPARE(server.requests().first().header("Authorization"), QByteArray("Bearer abc123"));
+}
+
+void tst_ConnectionTest::cancelIsNotAnError()
+{
+    FakeHttpServer server; // holds every request
+    ConnectionTest test(&m_network);
+    QSignalSpy finished(&test, &ConnectionTest::finished);
+    ChannelConfig c = configFor(server.url("/poll"));
+    c.knobs = {{"hold", "30"}};
+    test.start(c);
+    QTRY_COMPARE(server.heldCount(), 1);
+    test.cancel();
+    QCOMPARE(finished.size(), 1);
+    QCOMPARE(test.outcome(), ConnectionTest::Outcome::Cancelled);
+    QVERIFY(test.errorString().isEmpty());
+    QTRY_COMPARE(server.openConnectionCount(), 0);
+}
+
+void tst_ConnectionTest::anInvalidConfigurationFailsAfterStartReturns()
+{
+    ConnectionTest test(&m_network);
+    QSignalSpy finished(&test, &ConnectionTest::finished);
+    ChannelConfig c = configFor(QUrl("http://127.0.0.1:1/poll"));
+    c.profileId = "no-such-profile";
+    QVERIFY(test.start(c));
+    QCOMPARE(finished.size(), 0);
+    QVERIFY(finished.wait());
+    QCOMPARE(test.outcome(), ConnectionTest::Outcome::Failed);
+    QVERIFY(test.errorString().contains("no-such-profile"));
+}
+
+QTEST_GUILESS_MAIN(tst_ConnectionTest)
+#include "tst_connectiontest.moc"

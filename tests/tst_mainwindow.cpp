@@ -1,0 +1,333 @@
+#include "channel.h"
+#include "channeldialog.h"
+#include "channelmanager.h"
+#include "channelmodel.h"
+#include "eventfiltermodel.h"
+#include "eventmodel.h"
+#include "feedserver.h"
+#include "jobfiltermodel.h"
+#include "jobmodel.h"
+#include "mainwindow.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListView>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSettings>
+#include <QStackedWidget>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace Longwatch;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr int kTimeout = 15'000; // ms; the machine is shared
+
+QJsonObject jobEvent(const QString &job, const QString &status, const QString &message,
+                     const QString &type = "job")
+{
+    return {{"type", type}, {"job", job}, {"status", status}, {"message", message}};
+}
+
+ChannelConfig channelFor(const FeedServer &server, const QString &feed)
+{
+    ChannelConfig c;
+    c.name = feed;
+    c.url = QUrl(server.baseUrl().toString() + "/feeds/" + feed + "/poll");
+    c.timing.backoffInitial = 1s; // retries come within a second
+    c.timing.backoffMax = 1s;
+    return c;
+}
+
+QString statusOf(const MainWindow &window, int row)
+{
+    return window.channelModel()->index(row).data(ChannelModel::StatusTextRole).toString();
+}
+
+template<typename T> T *child(QWidget *parent, const char *name)
+{
+    T *widget = parent->findChild<T *>(QString::fromLatin1(name));
+    if (!widget)
+        qFatal("no child %s", name);
+    return widget;
+}
+
+} // namespace
+
+class tst_MainWindow : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init();
+    void cleanup();
+    void showsTheEmptyStateFirst();
+    void addsAChannelThroughTheDialogAndShowsItsEvents();
+    void showsRetryingWhileTheServerIsDownAndLiveAfterItReturns();
+    void showsAFailedJobOnTheBoard();
+    void filterNarrowsTheView();
+    void channelActionsWorkFromTheKeyboard();
+    void remembersItsGeometry();
+    void demoShowsLiveChannelsAndARetryingOne();
+
+private:
+    QTemporaryDir *m_dir = nullptr;
+    QSettings *m_settings = nullptr;
+    FeedServer *m_server = nullptr;
+};
+
+void tst_MainWindow::init()
+{
+    m_dir = new QTemporaryDir;
+    QVERIFY(m_dir->isValid());
+    m_settings = new QSettings(m_dir->filePath("longwatch.ini"), QSettings::IniFormat);
+    m_server = new FeedServer;
+    QVERIFY(m_server->listen(QHostAddress::LocalHost, 0));
+}
+
+void tst_MainWindow::cleanup()
+{
+    delete m_server;
+    delete m_settings;
+    delete m_dir;
+}
+
+void tst_MainWindow::showsTheEmptyStateFirst()
+{
+    ChannelManager manager;
+    MainWindow window(&manager, m_settings);
+    window.show();
+    auto *stack = qobject_cast<QStackedWidget *>(window.centralWidget());
+    QVERIFY(stack);
+    QCOMPARE(stack->currentWidget()->objectName(), QStringLiteral("emptyState"));
+    QVERIFY(child<QPushButton>(&window, "emptyAddButton")->isVisible());
+    QVERIFY(child<QPushButton>(&window, "emptyDemoButton")->isVisible());
+    manager.addChannel(channelFor(*m_server, "builds"));
+    QVERIFY(stack->currentWidget()->objectName() != QStringLiteral("emptyState"));
+}
+
+void tst_MainWindow::addsAChannelThroughTheDialogAndShowsItsEvents()
+{
+    m_server->publish("builds", jobEvent("build #1", "queued", "waiting for a runner"));
+    m_server->publish("builds", jobEvent("build #1", "running", "compiling"));
+
+    ChannelManager manager;
+    MainWindow window(&manager, m_settings);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QTest::mouseClick(child<QPushButton>(&window, "emptyAddButton"), Qt::LeftButton);
+    ChannelDialog *dialog = nullptr;
+    QTRY_VERIFY((dialog = window.findChild<ChannelDialog *>()) && dialog->isVisible());
+
+    QTest::keyClicks(child<QLineEdit>(dialog, "nameEdit"), "Builds");
+    QTest::keyClicks(child<QLineEdit>(dialog, "urlEdit"),
+                     m_server->baseUrl().toString() + "/feeds/builds/poll");
+    auto *ok = child<QPushButton>(dialog, "okButton");
+    QVERIFY2(ok->isEnabled(), qPrintable(dialog->problems().join('\n')));
+    QTest::mouseClick(ok, Qt::LeftButton);
+
+    QTRY_COMPARE(manager.count(), 1);
+    QCOMPARE(manager.at(0)->name(), QStringLiteral("Builds"));
+    QTableView *events = window.eventView();
+    QTRY_COMPARE_WITH_TIMEOUT(events->model()->rowCount(), 2, kTimeout);
+    QCOMPARE(events->model()->index(1, EventModel::TextColumn).data().toString(),
+             QStringLiteral("compiling"));
+    QCOMPARE(events->model()->index(1, EventModel::ChannelColumn).data().toString(),
+             QStringLiteral("Builds"));
+    m_server->publish("builds", jobEvent("build #1", "succeeded", "all green"));
+    QTRY_COMPARE_WITH_TIMEOUT(events->model()->rowCount(), 3, kTimeout);
+    QTRY_COMPARE(statusOf(window, 0), QStringLiteral("Live"));
+    // The new channel is selected, and the list shows it.
+    QCOMPARE(window.currentChannel(), manager.at(0));
+}
+
+void tst_MainWindow::showsRetryingWhileTheServerIsDownAndLiveAfterItReturns()
+{
+    ChannelManager manager;
+    MainWindow window(&manager, m_settings);
+    window.show();
+    Channel *channel = manager.addChannel(channelFor(*m_server, "builds"));
+    QTRY_COMPARE(channel->state(), Poller::State::Waiting);
+
+    const quint16 port = m_server->port();
+    m_server->close();
+    QTRY_VERIFY_WITH_TIMEOUT(statusOf(window, 0).startsWith("Retrying in "), kTimeout);
+    QVERIFY2(statusOf(window, 0).contains("(attempt "), qPrintable(statusOf(window, 0)));
+    QCOMPARE(window.channelModel()->index(0).data(ChannelModel::StateRole).value<Poller::State>(),
+             Poller::State::Backoff);
+
+    QVERIFY(m_server->listen(QHostAddress::LocalHost, port));
+    m_server->publish("builds", jobEvent("build #2", "running", "back again"));
+    QTRY_COMPARE_WITH_TIMEOUT(statusOf(window, 0), QStringLiteral("Live"), kTimeout);
+    QTRY_COMPARE_WITH_TIMEOUT(window.eventModel()->rowCount(), 1, kTimeout);
+}
+
+void tst_MainWindow::showsAFailedJobOnTheBoard()
+{
+    ChannelManager manager;
+    MainWindow window(&manager, m_settings);
+    window.show();
+    manager.addChannel(channelFor(*m_server, "deploys"));
+    m_server->publish("deploys", jobEvent("deploy prod", "running", "rolling out"));
+    m_server->publish("deploys", jobEvent("deploy staging", "running", "rolling out"));
+    QTRY_COMPARE_WITH_TIMEOUT(window.jobModel()->rowCount(), 2, kTimeout);
+    QCOMPARE(window.jobModel()->failedCount(), 0);
+
+    m_server->publish("deploys", jobEvent("deploy prod", "error", "health check failed"));
+    QTRY_COMPARE_WITH_TIMEOUT(window.jobModel()->failedCount(), 1, kTimeout);
+    window.showPage(1);
+    QTableView *jobs = window.jobView();
+    QVERIFY(jobs->isVisible());
+    // Sorted by status: the failed job is on top.
+    QCOMPARE(jobs->model()->index(0, JobModel::JobColumn).data().toString(),
+             QStringLiteral("deploy prod"));
+    QCOMPARE(jobs->model()->index(0, JobModel::StatusColumn).data().toString(),
+             QStringLiteral("Failed"));
+    auto *tabs = child<QTabWidget>(&window, "pages");
+    QVERIFY2(tabs->tabText(1).contains("1 failed"), qPrintable(tabs->tabText(1)));
+    // Without a tray the notification shows in the window.
+    auto *note = child<QLabel>(&window, "lastNotification");
+    QTRY_VERIFY(note->text().contains("deploy prod failed"));
+    QVERIFY(note->text().contains("health check failed"));
+
+    auto *failedOnly = child<QCheckBox>(&window, "failedOnly");
+    QTest::mouseClick(failedOnly, Qt::LeftButton);
+    QCOMPARE(jobs->model()->rowCount(), 1);
+}
+
+void tst_MainWindow::filterNarrowsTheView()
+{
+    ChannelManager manager;
+    MainWindow window(&manager, m_settings);
+    window.show();
+    Channel *builds = manager.addChannel(channelFor(*m_server, "builds"));
+    manager.addChannel(channelFor(*m_server, "tests"));
+    m_server->publish("builds", jobEvent("b1", "running", "compiling sources", "job.started"));
+    m_server->publish("builds", jobEvent("b1", "failed", "linker error", "job.failed"));
+    m_server->publish("tests", jobEvent("t1", "running", "unit tests", "job.started"));
+    m_server->publish("tests", jobEvent("t1", "failed", "3 tests failed", "job.failed"));
+    QTableView *events = window.eventView();
+    QTRY_COMPARE_WITH_TIMEOUT(events->model()->rowCount(), 4, kTimeout);
+
+    auto *search = child<QLineEdit>(&window, "eventSearch");
+    QTest::keyClicks(search, "ERROR");
+    QTRY_COMPARE(events->model()->rowCount(), 1);
+    QCOMPARE(events->model()->index(0, EventModel::TextColumn).data().toString(),
+             QStringLiteral("linker error"));
+    search->clear();
+    QTRY_COMPARE(events->model()->rowCount(), 4);
+
+    auto *type = child<QComboBox>(&window, "typeFilter");
+    QTRY_COMPARE(type->count(), 3); // all types, job.failed, job.started
+    type->setCurrentIndex(type->findData("job.failed"));
+    QCOMPARE(events->model()->rowCount(), 2);
+
+    // Selecting a channel in the list shows only its events.
+    window.selectChannel(builds);
+    QCOMPARE(events->model()->rowCount(), 1);
+    QCOMPARE(child<QComboBox>(&window, "channelFilter")->currentText(), QStringLiteral("builds"));
+    window.selectChannel(nullptr);
+    QCOMPARE(events->model()->rowCount(), 2);
+}
+
+void tst_MainWindow::channelActionsWorkFromTheKeyboard()
+{
+    ChannelManager manager;
+    MainWindow window(&manager, m_settings);
+    window.show();
+    window.activateWindow(); // shortcuts work in the active window only
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    Channel *channel = manager.addChannel(channelFor(*m_server, "builds"));
+    window.selectChannel(channel);
+    window.channelView()->setFocus();
+
+    QTest::keyClick(&window, Qt::Key_P, Qt::ControlModifier);
+    QCOMPARE(statusOf(window, 0), QStringLiteral("Paused"));
+    QVERIFY(channel->isPaused());
+    QTest::keyClick(&window, Qt::Key_P, Qt::ControlModifier);
+    QVERIFY(!channel->isPaused());
+    QTRY_COMPARE(statusOf(window, 0), QStringLiteral("Waiting for the server"));
+
+    QTest::keyClick(&window, Qt::Key_D, Qt::ControlModifier);
+    QCOMPARE(manager.count(), 2);
+    QCOMPARE(window.currentChannel(), manager.at(1));
+
+    // Removing asks first; cancelling keeps the channel.
+    QTest::keyClick(window.channelView(), Qt::Key_Delete);
+    QMessageBox *box = nullptr;
+    QTRY_VERIFY((box = window.findChild<QMessageBox *>()) && box->isVisible());
+    QTest::mouseClick(box->button(QMessageBox::Cancel), Qt::LeftButton);
+    QCOMPARE(manager.count(), 2);
+    QTRY_VERIFY(!window.findChild<QMessageBox *>());
+    // The box took the focus; shortcuts need the window active again.
+    window.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+
+    QTest::keyClick(window.channelView(), Qt::Key_Delete);
+    QTRY_VERIFY((box = window.findChild<QMessageBox *>()) && box->isVisible());
+    QAbstractButton *remove = nullptr;
+    for (QAbstractButton *button : box->buttons()) {
+        if (box->buttonRole(button) == QMessageBox::DestructiveRole)
+            remove = button;
+    }
+    QVERIFY(remove);
+    QTest::mouseClick(remove, Qt::LeftButton);
+    QCOMPARE(manager.count(), 1);
+    QCOMPARE(manager.at(0), channel);
+
+    // Ctrl+E opens the editor for the selected channel.
+    window.selectChannel(channel);
+    QTest::keyClick(&window, Qt::Key_E, Qt::ControlModifier);
+    ChannelDialog *dialog = nullptr;
+    QTRY_VERIFY((dialog = window.findChild<ChannelDialog *>()) && dialog->isVisible());
+    QCOMPARE(dialog->config().id, channel->id());
+    dialog->reject();
+}
+
+void tst_MainWindow::remembersItsGeometry()
+{
+    ChannelManager manager;
+    {
+        MainWindow window(&manager, m_settings);
+        window.show();
+        window.resize(930, 610);
+        QTRY_COMPARE(window.size(), QSize(930, 610));
+        window.showPage(1);
+        window.close(); // saves
+    }
+    MainWindow again(&manager, m_settings);
+    again.restoreWindowState();
+    again.show();
+    QTRY_COMPARE(again.size(), QSize(930, 610));
+    QCOMPARE(child<QTabWidget>(&again, "pages")->currentIndex(), 1);
+}
+
+void tst_MainWindow::demoShowsLiveChannelsAndARetryingOne()
+{
+    ChannelManager manager;
+    MainWindow window(&manager, m_settings);
+    window.show();
+    QVERIFY(window.startDemo());
+    QCOMPARE(manager.count(), 5);
+    for (Channel *channel : manager.channels())
+        QVERIFY(channel->config().transient);
+    QTRY_VERIFY_WITH_TIMEOUT(statusOf(window, 4).startsWith("Retrying in "), kTimeout);
+    // The simulation publishes every few hundred milliseconds.
+    QTRY_VERIFY_WITH_TIMEOUT(window.eventModel()->rowCount() >= 3, kTimeout);
+    QTRY_VERIFY_WITH_TIMEOUT(window.jobModel()->rowCount() >= 1, kTimeout);
+    // A second start does not add the channels again.
+    QVERIFY(window.startDemo());
+    QCOMPARE(manager.count(), 5);
+}
+
+QTEST_MAIN(tst_MainWindow)
+#include "tst_mainwindow.moc"

@@ -1,0 +1,157 @@
+#include "channeldelegate.h"
+
+#include "channelmodel.h"
+#include "statuscolors.h"
+
+#include <QApplication>
+#include <QLocale>
+#include <QPainter>
+#include <QPainterPath>
+
+namespace Longwatch {
+
+namespace {
+
+constexpr int kPadding = 8;
+constexpr int kDot = 10;
+constexpr int kSparkWidth = 56;
+
+} // namespace
+
+ChannelDelegate::ChannelDelegate(QObject *parent)
+    : QStyledItemDelegate(parent)
+{}
+
+QSize ChannelDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelIndex &) const
+{
+    QFont bold = option.font;
+    bold.setBold(true);
+    const int height = QFontMetrics(bold).height() + option.fontMetrics.height() + 3 * kPadding - 2;
+    return {240, height};
+}
+
+void ChannelDelegate::paintSparkline(QPainter *painter, const QRectF &rect,
+                                     const QList<int> &values, const QColor &color)
+{
+    if (values.size() < 2 || rect.width() < 4)
+        return;
+    const int peak = std::max(1, *std::max_element(values.cbegin(), values.cend()));
+    const qreal step = rect.width() / qreal(values.size() - 1);
+    QPainterPath line;
+    for (qsizetype i = 0; i < values.size(); ++i) {
+        const QPointF point(rect.left() + step * qreal(i),
+                            rect.bottom() - rect.height() * qreal(values.at(i)) / qreal(peak));
+        if (i == 0)
+            line.moveTo(point);
+        else
+            line.lineTo(point);
+    }
+    QPainterPath area = line;
+    area.lineTo(rect.bottomRight());
+    area.lineTo(rect.bottomLeft());
+    area.closeSubpath();
+    QColor fill = color;
+    fill.setAlpha(50);
+    painter->save();
+    painter->setRenderHint(QPainter::Antialiasing);
+    painter->fillPath(area, fill);
+    painter->setPen(QPen(color, 1.4));
+    painter->drawPath(line);
+    painter->restore();
+}
+
+void ChannelDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option,
+                            const QModelIndex &index) const
+{
+    QStyleOptionViewItem opt = option;
+    initStyleOption(&opt, index);
+    opt.text.clear();
+    opt.icon = QIcon();
+    const QWidget *widget = option.widget;
+    QStyle *style = widget ? widget->style() : QApplication::style();
+    // Selection and hover background as the style draws it.
+    style->drawControl(QStyle::CE_ItemViewItem, &opt, painter, widget);
+
+    const auto state = index.data(ChannelModel::StateRole).value<Poller::State>();
+    const QPalette &palette = option.palette;
+    const bool selected = option.state & QStyle::State_Selected;
+    const QPalette::ColorGroup group =
+        (option.state & QStyle::State_Active) ? QPalette::Active : QPalette::Inactive;
+    const QColor text = palette.color(group, selected ? QPalette::HighlightedText : QPalette::Text);
+    QColor dim = text;
+    dim.setAlphaF(0.68);
+    const QColor stateColor = StatusColors::forChannelState(state, palette);
+
+    const QRect r = option.rect.adjusted(kPadding, kPadding - 1, -kPadding, -kPadding + 1);
+    QFont bold = option.font;
+    bold.setBold(true);
+    const QFontMetrics boldMetrics(bold);
+    const QFontMetrics metrics(option.font);
+    const int line1 = r.top();
+    const int line2 = r.top() + boldMetrics.height() + 2;
+
+    painter->save();
+    painter->setRenderHint(QPainter::Antialiasing);
+
+    // The state dot, with a ring while retrying so colour is not the only cue.
+    const QRectF dot(r.left(), line1 + (boldMetrics.height() - kDot) / 2.0, kDot, kDot);
+    painter->setPen(Qt::NoPen);
+    painter->setBrush(stateColor);
+    if (state == Poller::State::Backoff || state == Poller::State::Connecting ||
+        state == Poller::State::Waiting) {
+        painter->setBrush(Qt::NoBrush);
+        painter->setPen(QPen(stateColor, 2.2));
+        painter->drawEllipse(dot.adjusted(1.1, 1.1, -1.1, -1.1));
+    } else {
+        painter->drawEllipse(dot);
+    }
+
+    const int textLeft = r.left() + kDot + kPadding;
+
+    // Right column, line 1: event count; line 2: time since the last event.
+    const QString count = QLocale().toString(index.data(ChannelModel::EventCountRole).toLongLong());
+    const QString since = index.data(ChannelModel::SinceLastEventRole).toString();
+    const int countWidth = metrics.horizontalAdvance(count);
+    const int sinceWidth = metrics.horizontalAdvance(since);
+    painter->setFont(option.font);
+    painter->setPen(dim);
+    const QRect countRect(r.right() - countWidth, line1, countWidth, boldMetrics.height());
+    painter->drawText(countRect, Qt::AlignRight | Qt::AlignVCenter, count);
+
+    // The sparkline sits left of the count, when there is room for it.
+    int nameRight = countRect.left() - kPadding;
+    const QList<int> rate = index.data(ChannelModel::RateRole).value<QList<int>>();
+    if (r.width() > 200 && !rate.isEmpty()) {
+        const QRectF spark(countRect.left() - kPadding - kSparkWidth, line1 + 2, kSparkWidth,
+                           boldMetrics.height() - 4);
+        paintSparkline(painter, spark, rate, selected ? text : stateColor);
+        nameRight = int(spark.left()) - kPadding;
+    }
+
+    painter->setFont(bold);
+    painter->setPen(text);
+    const QString name = boldMetrics.elidedText(index.data(Qt::DisplayRole).toString(),
+                                                Qt::ElideRight, std::max(0, nameRight - textLeft));
+    painter->drawText(QRect(textLeft, line1, nameRight - textLeft, boldMetrics.height()),
+                      Qt::AlignLeft | Qt::AlignVCenter, name);
+
+    painter->setFont(option.font);
+    painter->setPen(dim);
+    const QRect sinceRect(r.right() - sinceWidth, line2, sinceWidth, metrics.height());
+    painter->drawText(sinceRect, Qt::AlignRight | Qt::AlignVCenter, since);
+
+    // Status line in the state's colour (readable on the selection too).
+    QColor statusColor = selected ? text : stateColor;
+    if (state == Poller::State::Stopped || state == Poller::State::Idle)
+        statusColor = dim;
+    painter->setPen(statusColor);
+    const int statusRight = sinceRect.left() - kPadding;
+    const QString status = metrics.elidedText(index.data(ChannelModel::StatusTextRole).toString(),
+                                              Qt::ElideRight, std::max(0, statusRight - textLeft));
+    painter->drawText(QRect(textLeft, line2, statusRight - textLeft, metrics.height()),
+                      Qt::AlignLeft | Qt::AlignVCenter, status);
+
+    painter->restore();
+}
+
+} // namespace Longwatch

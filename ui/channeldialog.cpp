@@ -1,0 +1,719 @@
+#include "channeldialog.h"
+
+#include "genericjsonprofile.h"
+#include "icons.h"
+#include "jsonpath.h"
+#include "profiles.h"
+#include "statuscolors.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QNetworkAccessManager>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QTabWidget>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+using namespace std::chrono;
+
+namespace Longwatch {
+
+namespace {
+
+enum Tab { FeedTab, AccessTab, TimingTab, KnobsTab, JobsTab };
+
+// Knobs whose value is a JSON path (checked with JsonPath::parse as typed).
+bool isPathKnob(const QString &name)
+{
+    return name.endsWith(QLatin1String("-path"));
+}
+
+double toSeconds(milliseconds ms)
+{
+    return double(ms.count()) / 1000.0;
+}
+
+milliseconds fromSeconds(double seconds)
+{
+    return milliseconds(qint64(seconds * 1000.0 + 0.5));
+}
+
+QLabel *makeErrorLabel(QWidget *parent)
+{
+    auto *label = new QLabel(parent);
+    label->setWordWrap(true);
+    label->setVisible(false);
+    label->setTextFormat(Qt::PlainText);
+    label->setForegroundRole(QPalette::NoRole);
+    label->setProperty("longwatchError", true);
+    return label;
+}
+
+QLabel *makeHelpLabel(const QString &text, QWidget *parent)
+{
+    auto *label = new QLabel(text, parent);
+    label->setWordWrap(true);
+    label->setTextFormat(Qt::PlainText);
+    QFont font = label->font();
+    font.setPointSizeF(font.pointSizeF() * 0.9);
+    label->setFont(font);
+    QPalette palette = label->palette();
+    QColor dim = palette.color(QPalette::WindowText);
+    dim.setAlphaF(0.65);
+    palette.setColor(QPalette::WindowText, dim);
+    label->setPalette(palette);
+    return label;
+}
+
+// A field with its error (and optional help) stacked below it, as one
+// form row, so the reason sits right beside what it is about.
+QWidget *fieldWithNotes(QWidget *field, QLabel *error, QLabel *help, Qt::Alignment alignment = {})
+{
+    auto *box = new QWidget;
+    // Never taller than it needs: spare room goes below the form, not
+    // between a field and its notes.
+    box->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Maximum);
+    auto *layout = new QVBoxLayout(box);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(2);
+    layout->addWidget(field, 0, alignment);
+    if (help)
+        layout->addWidget(help);
+    if (error)
+        layout->addWidget(error);
+    return box;
+}
+
+// A form row whose label's mnemonic focuses `buddy` inside `field`.
+void addBuddyRow(QFormLayout *form, const QString &text, QWidget *field, QWidget *buddy)
+{
+    auto *label = new QLabel(text);
+    label->setBuddy(buddy);
+    form->addRow(label, field);
+}
+
+} // namespace
+
+ChannelDialog::ChannelDialog(QWidget *parent)
+    : QDialog(parent)
+    , m_network(new QNetworkAccessManager(this))
+{
+    setWindowTitle(tr("Add Channel"));
+    setObjectName(QStringLiteral("channelDialog"));
+
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName(QStringLiteral("tabs"));
+    m_tabs->addTab(buildFeedTab(), tr("&Feed"));
+    m_tabs->addTab(buildAccessTab(), tr("&Access"));
+    m_tabs->addTab(buildTimingTab(), tr("T&iming"));
+    m_tabs->addTab(buildKnobsTab(), tr("Feed f&ormat"));
+    m_tabs->addTab(buildJobsTab(), tr("&Jobs && notifications"));
+
+    m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    m_buttons->button(QDialogButtonBox::Ok)->setText(tr("Add Channel"));
+    m_buttons->button(QDialogButtonBox::Ok)->setObjectName(QStringLiteral("okButton"));
+    connect(m_buttons, &QDialogButtonBox::accepted, this, [this] {
+        validate();
+        if (m_problems.isEmpty())
+            accept();
+    });
+    connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(m_tabs, 1);
+    layout->addWidget(buildTestBox());
+    layout->addWidget(m_buttons);
+
+    m_test = new ConnectionTest(m_network, this);
+    connect(m_test, &ConnectionTest::finished, this, &ChannelDialog::onTestFinished);
+
+    setConfig(ChannelConfig{});
+    resize(680, 580);
+}
+
+ChannelDialog::~ChannelDialog() = default;
+
+QLineEdit *ChannelDialog::addLineRow(QFormLayout *form, const QString &label,
+                                     const QString &objectName, QLabel **error, const QString &help)
+{
+    auto *edit = new QLineEdit;
+    edit->setObjectName(objectName);
+    edit->setClearButtonEnabled(true);
+    QLabel *errorLabel = error ? makeErrorLabel(this) : nullptr;
+    if (error)
+        *error = errorLabel;
+    QLabel *helpLabel = help.isEmpty() ? nullptr : makeHelpLabel(help, this);
+    addBuddyRow(form, label, fieldWithNotes(edit, errorLabel, helpLabel), edit);
+    connect(edit, &QLineEdit::textChanged, this, &ChannelDialog::validate);
+    return edit;
+}
+
+QDoubleSpinBox *ChannelDialog::addSecondsRow(QFormLayout *form, const QString &label,
+                                             const QString &objectName, double minimum,
+                                             double maximum, const QString &help)
+{
+    auto *spin = new QDoubleSpinBox;
+    spin->setObjectName(objectName);
+    spin->setRange(minimum, maximum);
+    spin->setDecimals(1);
+    spin->setSingleStep(1.0);
+    spin->setSuffix(tr(" s"));
+    spin->setAccelerated(true);
+    spin->setMinimumWidth(110);
+    auto *row = new QWidget;
+    auto *rowLayout = new QHBoxLayout(row);
+    rowLayout->setContentsMargins(0, 0, 0, 0);
+    rowLayout->addWidget(spin);
+    rowLayout->addStretch();
+    addBuddyRow(form, label, fieldWithNotes(row, nullptr, makeHelpLabel(help, this)), spin);
+    connect(spin, &QDoubleSpinBox::valueChanged, this, &ChannelDialog::validate);
+    return spin;
+}
+
+QWidget *ChannelDialog::buildFeedTab()
+{
+    auto *page = new QWidget;
+    auto *form = new QFormLayout(page);
+    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    m_name = addLineRow(form, tr("&Name:"), QStringLiteral("nameEdit"), &m_nameError,
+                        tr("How the channel is called in the list and in notifications."));
+    m_name->setPlaceholderText(tr("e.g. Nightly builds"));
+    m_url = addLineRow(form, tr("&Address:"), QStringLiteral("urlEdit"), &m_urlError);
+    m_url->setPlaceholderText(tr("https://ci.example.com/feeds/builds/poll"));
+
+    m_profile = new QComboBox;
+    m_profile->setObjectName(QStringLiteral("profileCombo"));
+    for (const QString &id : profileIds())
+        m_profile->addItem(id, id);
+    m_profileHelp = makeHelpLabel({}, this);
+    m_profileError = makeErrorLabel(this);
+    m_profile->setMinimumWidth(220);
+    addBuddyRow(form, tr("&Profile:"),
+                fieldWithNotes(m_profile, m_profileError, m_profileHelp, Qt::AlignLeft), m_profile);
+    connect(m_profile, &QComboBox::currentIndexChanged, this, &ChannelDialog::onProfileChanged);
+
+    m_hold = addSecondsRow(form, tr("&Hold time:"), QStringLiteral("holdSpin"), 0.1, 3600,
+                           tr("How long the server keeps a request open when there is no "
+                              "news. The request's deadline is this plus the margin."));
+    return page;
+}
+
+QWidget *ChannelDialog::buildAccessTab()
+{
+    auto *page = new QWidget;
+    m_accessForm = new QFormLayout(page);
+    m_accessForm->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    m_auth = new QComboBox;
+    m_auth->setObjectName(QStringLiteral("authCombo"));
+    m_auth->addItem(tr("None"), int(ChannelConfig::Auth::None));
+    m_auth->addItem(tr("Bearer token"), int(ChannelConfig::Auth::Bearer));
+    m_auth->addItem(tr("Basic (user and password)"), int(ChannelConfig::Auth::Basic));
+    m_auth->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Fixed);
+    m_accessForm->addRow(tr("A&uthentication:"), m_auth);
+    connect(m_auth, &QComboBox::currentIndexChanged, this, &ChannelDialog::onAuthChanged);
+
+    m_token = addLineRow(m_accessForm, tr("&Token:"), QStringLiteral("tokenEdit"), &m_tokenError,
+                         tr("Sent as \"Authorization: Bearer …\"; never shown in logs."));
+    m_token->setEchoMode(QLineEdit::PasswordEchoOnEdit);
+    m_user = addLineRow(m_accessForm, tr("U&ser:"), QStringLiteral("userEdit"), &m_userError);
+    m_password =
+        addLineRow(m_accessForm, tr("Pass&word:"), QStringLiteral("passwordEdit"), nullptr);
+    m_password->setEchoMode(QLineEdit::PasswordEchoOnEdit);
+
+    m_headers = new QPlainTextEdit;
+    m_headers->setObjectName(QStringLiteral("headersEdit"));
+    m_headers->setPlaceholderText(tr("X-Api-Version: 2\nAccept-Language: en"));
+    m_headers->setTabChangesFocus(true);
+    // Five lines, and no more: the form should not stretch it.
+    m_headers->setFixedHeight(m_headers->fontMetrics().lineSpacing() * 5 +
+                              2 * m_headers->frameWidth() + 8);
+    m_headersError = makeErrorLabel(this);
+    m_accessForm->addRow(tr("&Headers:"),
+                         fieldWithNotes(m_headers, m_headersError,
+                                        makeHelpLabel(tr("One \"Name: value\" per line, sent "
+                                                         "with every request. Headers that "
+                                                         "carry secrets are masked in logs."),
+                                                      this)));
+    connect(m_headers, &QPlainTextEdit::textChanged, this, &ChannelDialog::validate);
+    return page;
+}
+
+QWidget *ChannelDialog::buildTimingTab()
+{
+    auto *page = new QWidget;
+    auto *form = new QFormLayout(page);
+    m_connectTimeout =
+        addSecondsRow(form, tr("&Connect timeout:"), QStringLiteral("connectTimeoutSpin"), 0.1, 600,
+                      tr("Give up on a connection that is not made by then."));
+    m_deadlineMargin =
+        addSecondsRow(form, tr("Deadline &margin:"), QStringLiteral("deadlineMarginSpin"), 0.1, 600,
+                      tr("Added to the hold time for the whole request's "
+                         "deadline (server jitter, slow networks)."));
+    m_inactivity =
+        addSecondsRow(form, tr("&Silence timeout:"), QStringLiteral("inactivityTimeoutSpin"), 0.1,
+                      3600, tr("Give up when an answer that started stops arriving."));
+    m_backoffInitial = addSecondsRow(form, tr("&First retry within:"),
+                                     QStringLiteral("backoffInitialSpin"), 0.1, 3600,
+                                     tr("After a failure the next try comes at a random time "
+                                        "up to this; the bound doubles with each failure."));
+    m_backoffMax = addSecondsRow(form, tr("&Longest retry wait:"), QStringLiteral("backoffMaxSpin"),
+                                 0.1, 86400, tr("The bound stops growing here."));
+    m_backoffError = makeErrorLabel(this);
+    form->addRow(QString(), m_backoffError);
+    return page;
+}
+
+QWidget *ChannelDialog::buildKnobsTab()
+{
+    auto *inner = new QWidget;
+    auto *form = new QFormLayout(inner);
+    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    auto *intro = makeHelpLabel(tr("Leave a field empty to keep the profile's default. Fields "
+                                   "that are paths take JSON paths like data.items or "
+                                   "meta[\"a.b\"]."),
+                                inner);
+    form->addRow(intro);
+    for (const auto &[name, help] : knobNames()) {
+        if (name == QLatin1String("hold"))
+            continue; // on the Feed tab, as a number
+        QLabel *error = nullptr;
+        QLineEdit *edit =
+            addLineRow(form, name + QLatin1Char(':'), QStringLiteral("knob_") + name, &error, help);
+        edit->setPlaceholderText(tr("profile default"));
+        m_knobEdits.insert(name, edit);
+        m_knobErrors.insert(name, error);
+    }
+    auto *scroll = new QScrollArea;
+    scroll->setWidget(inner);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    return scroll;
+}
+
+QWidget *ChannelDialog::buildJobsTab()
+{
+    auto *page = new QWidget;
+    auto *form = new QFormLayout(page);
+    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    form->addRow(makeHelpLabel(tr("The job board shows the latest status of each job the "
+                                  "events mention. Tell it where the events keep those "
+                                  "fields."),
+                               page));
+    m_jobPaths =
+        addLineRow(form, tr("&Job fields:"), QStringLiteral("jobPathsEdit"), &m_jobPathsError,
+                   tr("Paths that name the job, comma separated; the first one "
+                      "present wins."));
+    m_statusPath =
+        addLineRow(form, tr("&Status field:"), QStringLiteral("statusPathEdit"), &m_statusPathError,
+                   tr("Words like success, error or in_progress are understood."));
+    m_progressPath = addLineRow(form, tr("&Progress field:"), QStringLiteral("progressPathEdit"),
+                                &m_progressPathError, tr("A number from 0 to 100."));
+
+    m_notifyFailed = new QCheckBox(tr("When a job &fails"));
+    m_notifyRecovered = new QCheckBox(tr("When a failed job &recovers"));
+    m_notifyFinished = new QCheckBox(tr("When a job &finishes or is cancelled"));
+    auto *box = new QWidget;
+    auto *boxLayout = new QVBoxLayout(box);
+    boxLayout->setContentsMargins(0, 0, 0, 0);
+    boxLayout->addWidget(m_notifyFailed);
+    boxLayout->addWidget(m_notifyRecovered);
+    boxLayout->addWidget(m_notifyFinished);
+    form->addRow(tr("Notify me:"), box);
+    return page;
+}
+
+QWidget *ChannelDialog::buildTestBox()
+{
+    auto *box = new QWidget;
+    auto *layout = new QVBoxLayout(box);
+    layout->setContentsMargins(0, 4, 0, 0);
+
+    auto *row = new QHBoxLayout;
+    m_testButton =
+        new QPushButton(Icons::themed(QStringLiteral("test"), palette()), tr("&Test Connection"));
+    m_testButton->setObjectName(QStringLiteral("testButton"));
+    m_testButton->setToolTip(tr("Make one real request with these settings and show what "
+                                "comes back."));
+    m_testButton->setAutoDefault(false);
+    connect(m_testButton, &QPushButton::clicked, this, &ChannelDialog::toggleTest);
+    m_testIcon = new QLabel;
+    m_testIcon->setFixedSize(20, 20);
+    m_testStatus = new QLabel;
+    m_testStatus->setObjectName(QStringLiteral("testStatus"));
+    m_testStatus->setWordWrap(true);
+    m_testStatus->setTextFormat(Qt::PlainText);
+    m_testStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    row->addWidget(m_testButton, 0, Qt::AlignTop);
+    row->addSpacing(6);
+    row->addWidget(m_testIcon, 0, Qt::AlignTop);
+    row->addWidget(m_testStatus, 1);
+    layout->addLayout(row);
+
+    m_testDetail = makeHelpLabel({}, this);
+    m_testDetail->setObjectName(QStringLiteral("testDetail"));
+    m_testDetail->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_testDetail->setVisible(false);
+    layout->addWidget(m_testDetail);
+
+    m_testPreview = new QTreeWidget;
+    m_testPreview->setObjectName(QStringLiteral("testPreview"));
+    m_testPreview->setRootIsDecorated(false);
+    m_testPreview->setAlternatingRowColors(true);
+    m_testPreview->setUniformRowHeights(true);
+    m_testPreview->setHeaderLabels({tr("Id"), tr("Type"), tr("Text")});
+    m_testPreview->header()->setStretchLastSection(true);
+    m_testPreview->setMinimumHeight(120);
+    m_testPreview->setVisible(false);
+    layout->addWidget(m_testPreview, 1);
+    return box;
+}
+
+void ChannelDialog::setConfig(const ChannelConfig &config)
+{
+    m_base = config;
+    m_editing = !config.id.isEmpty();
+    setWindowTitle(m_editing ? tr("Edit Channel — %1").arg(config.name) : tr("Add Channel"));
+    m_buttons->button(QDialogButtonBox::Ok)->setText(m_editing ? tr("Save") : tr("Add Channel"));
+
+    const QSignalBlocker blockProfile(m_profile);
+    m_name->setText(config.name);
+    m_url->setText(config.url.toString());
+    m_profile->setCurrentIndex(std::max(0, m_profile->findData(config.profileId)));
+
+    QVariantMap knobs = config.knobs;
+    bool ok = false;
+    const double hold = knobs.take(QStringLiteral("hold")).toDouble(&ok);
+    m_hold->setValue(ok ? hold : toSeconds(profileDefaultHold()));
+    for (auto it = m_knobEdits.cbegin(); it != m_knobEdits.cend(); ++it)
+        it.value()->setText(knobs.value(it.key()).toString());
+
+    m_auth->setCurrentIndex(std::max(0, m_auth->findData(int(config.auth))));
+    m_token->setText(config.token);
+    m_user->setText(config.user);
+    m_password->setText(config.password);
+    m_headers->setPlainText(formatHeaderLines(config.headers));
+
+    m_connectTimeout->setValue(toSeconds(config.timing.connectTimeout));
+    m_deadlineMargin->setValue(toSeconds(config.timing.deadlineMargin));
+    m_inactivity->setValue(toSeconds(config.timing.inactivityTimeout));
+    m_backoffInitial->setValue(toSeconds(config.timing.backoffInitial));
+    m_backoffMax->setValue(toSeconds(config.timing.backoffMax));
+
+    m_jobPaths->setText(config.jobs.jobPaths.join(QStringLiteral(", ")));
+    m_statusPath->setText(config.jobs.statusPath);
+    m_progressPath->setText(config.jobs.progressPath);
+    m_notifyFailed->setChecked(config.notifyJobFailed);
+    m_notifyRecovered->setChecked(config.notifyJobRecovered);
+    m_notifyFinished->setChecked(config.notifyJobFinished);
+
+    m_profileHelp->setText(profileDescription(m_profile->currentData().toString()));
+    onAuthChanged();
+    validate();
+}
+
+void ChannelDialog::setTakenNames(const QStringList &names)
+{
+    m_takenNames = names;
+    validate();
+}
+
+milliseconds ChannelDialog::profileDefaultHold() const
+{
+    const std::unique_ptr<FeedProfile> profile =
+        createProfile(m_profile->currentData().toString(),
+                      QUrl(QStringLiteral("http://localhost/")), {}, nullptr);
+    return profile ? duration_cast<milliseconds>(profile->holdTime()) : milliseconds(55'000);
+}
+
+void ChannelDialog::onProfileChanged()
+{
+    m_profileHelp->setText(profileDescription(m_profile->currentData().toString()));
+    m_hold->setValue(toSeconds(profileDefaultHold()));
+    validate();
+}
+
+void ChannelDialog::onAuthChanged()
+{
+    const auto auth = ChannelConfig::Auth(m_auth->currentData().toInt());
+    m_accessForm->setRowVisible(m_token->parentWidget(), auth == ChannelConfig::Auth::Bearer);
+    m_accessForm->setRowVisible(m_user->parentWidget(), auth == ChannelConfig::Auth::Basic);
+    m_accessForm->setRowVisible(m_password->parentWidget(), auth == ChannelConfig::Auth::Basic);
+    validate();
+}
+
+QVariantMap ChannelDialog::knobs() const
+{
+    QVariantMap knobs;
+    for (auto it = m_knobEdits.cbegin(); it != m_knobEdits.cend(); ++it) {
+        const QString value = it.value()->text().trimmed();
+        if (!value.isEmpty())
+            knobs.insert(it.key(), value);
+    }
+    // The hold time is a knob too, written only when it differs from the
+    // profile's own, so that a profile's new default reaches old channels.
+    const milliseconds hold = fromSeconds(m_hold->value());
+    if (hold != profileDefaultHold())
+        knobs.insert(QStringLiteral("hold"), QString::number(m_hold->value(), 'g', 10));
+    return knobs;
+}
+
+ChannelConfig ChannelDialog::config() const
+{
+    ChannelConfig c = m_base;
+    c.name = m_name->text().trimmed();
+    c.url = QUrl(m_url->text().trimmed(), QUrl::StrictMode);
+    c.profileId = m_profile->currentData().toString();
+    c.knobs = knobs();
+    c.auth = ChannelConfig::Auth(m_auth->currentData().toInt());
+    c.token = c.auth == ChannelConfig::Auth::Bearer ? m_token->text().trimmed() : QString();
+    c.user = c.auth == ChannelConfig::Auth::Basic ? m_user->text() : QString();
+    c.password = c.auth == ChannelConfig::Auth::Basic ? m_password->text() : QString();
+    c.headers = parseHeaderLines(m_headers->toPlainText());
+    c.timing.connectTimeout = fromSeconds(m_connectTimeout->value());
+    c.timing.deadlineMargin = fromSeconds(m_deadlineMargin->value());
+    c.timing.inactivityTimeout = fromSeconds(m_inactivity->value());
+    c.timing.backoffInitial = fromSeconds(m_backoffInitial->value());
+    c.timing.backoffMax = fromSeconds(m_backoffMax->value());
+    QStringList paths;
+    for (const QString &path : m_jobPaths->text().split(QLatin1Char(','), Qt::SkipEmptyParts))
+        paths << path.trimmed();
+    c.jobs.jobPaths = paths;
+    c.jobs.statusPath = m_statusPath->text().trimmed();
+    c.jobs.progressPath = m_progressPath->text().trimmed();
+    c.notifyJobFailed = m_notifyFailed->isChecked();
+    c.notifyJobRecovered = m_notifyRecovered->isChecked();
+    c.notifyJobFinished = m_notifyFinished->isChecked();
+    return c;
+}
+
+void ChannelDialog::setError(QLabel *label, const QString &text)
+{
+    if (!label)
+        return;
+    if (text.isEmpty()) {
+        label->clear();
+        label->setVisible(false);
+        return;
+    }
+    QPalette palette = label->palette();
+    palette.setColor(QPalette::WindowText,
+                     StatusColors::forChannelState(Poller::State::Failed, this->palette()));
+    label->setPalette(palette);
+    label->setText(text);
+    label->setVisible(true);
+}
+
+void ChannelDialog::validate()
+{
+    if (!m_buttons || !m_test)
+        return; // still building
+    QStringList problems;
+    QList<bool> tabHasError(5, false);
+    const auto check = [&](QLabel *label, const QString &problem, int tab) {
+        setError(label, problem);
+        if (!problem.isEmpty()) {
+            problems << problem;
+            tabHasError[tab] = true;
+        }
+    };
+
+    const QString name = m_name->text().trimmed();
+    QString nameProblem;
+    if (name.isEmpty())
+        nameProblem = tr("Give the channel a name.");
+    else if (m_takenNames.contains(name, Qt::CaseInsensitive) &&
+             (!m_editing || name.compare(m_base.name, Qt::CaseInsensitive) != 0))
+        nameProblem = tr("Another channel is already called \"%1\".").arg(name);
+    check(m_nameError, nameProblem, FeedTab);
+
+    const QString urlText = m_url->text().trimmed();
+    const QUrl url(urlText, QUrl::StrictMode);
+    const QString urlProblem = checkFeedUrl(url);
+    check(m_urlError, urlProblem, FeedTab);
+
+    // Each knob alone: a path must parse, a value must be one the profile takes.
+    bool knobsOk = true;
+    for (auto it = m_knobEdits.cbegin(); it != m_knobEdits.cend(); ++it) {
+        const QString value = it.value()->text().trimmed();
+        QString problem;
+        if (!value.isEmpty()) {
+            if (isPathKnob(it.key())) {
+                QString error;
+                if (!JsonPath::parse(value, &error).isValid())
+                    problem = tr("Not a valid JSON path: %1").arg(error);
+            } else {
+                GenericJsonOptions options;
+                const QStringList errors = applyKnobs(options, {{it.key(), value}});
+                if (!errors.isEmpty())
+                    problem = errors.join(QLatin1Char(' '));
+            }
+        }
+        if (!problem.isEmpty())
+            knobsOk = false;
+        check(m_knobErrors.value(it.key()), problem, KnobsTab);
+    }
+
+    // The whole profile, once the parts are fine: options that clash.
+    QString profileProblem;
+    if (urlProblem.isEmpty() && knobsOk) {
+        QStringList errors;
+        if (!createProfile(m_profile->currentData().toString(), url, knobs(), &errors))
+            profileProblem = errors.join(QLatin1Char(' '));
+    }
+    check(m_profileError, profileProblem, FeedTab);
+
+    const auto auth = ChannelConfig::Auth(m_auth->currentData().toInt());
+    check(m_tokenError,
+          auth == ChannelConfig::Auth::Bearer && m_token->text().trimmed().isEmpty()
+              ? tr("Enter the token, or choose no authentication.")
+              : QString(),
+          AccessTab);
+    check(m_userError,
+          auth == ChannelConfig::Auth::Basic && m_user->text().isEmpty()
+              ? tr("Enter the user name.")
+              : QString(),
+          AccessTab);
+    QStringList headerErrors;
+    parseHeaderLines(m_headers->toPlainText(), &headerErrors);
+    check(m_headersError, headerErrors.join(QLatin1Char('\n')), AccessTab);
+
+    check(m_backoffError,
+          m_backoffInitial->value() > m_backoffMax->value()
+              ? tr("The first retry bound is longer than the longest wait.")
+              : QString(),
+          TimingTab);
+
+    const auto checkPath = [&](QLineEdit *edit, QLabel *label, bool required) {
+        QString problem;
+        const QStringList parts = edit == m_jobPaths
+                                      ? edit->text().split(QLatin1Char(','), Qt::SkipEmptyParts)
+                                      : QStringList{edit->text()};
+        if (required && edit->text().trimmed().isEmpty())
+            problem = tr("Name at least one field.");
+        for (const QString &part : parts) {
+            const QString path = part.trimmed();
+            QString error;
+            if (!path.isEmpty() && !JsonPath::parse(path, &error).isValid()) {
+                problem = tr("\"%1\" is not a valid JSON path: %2").arg(path, error);
+                break;
+            }
+        }
+        check(label, problem, JobsTab);
+    };
+    checkPath(m_jobPaths, m_jobPathsError, true);
+    checkPath(m_statusPath, m_statusPathError, false);
+    checkPath(m_progressPath, m_progressPathError, false);
+
+    for (int tab = 0; tab < m_tabs->count(); ++tab)
+        m_tabs->setTabIcon(tab, tabHasError[tab]
+                                    ? Icons::tinted(QStringLiteral("warning"),
+                                                    StatusColors::forChannelState(
+                                                        Poller::State::Failed, palette()))
+                                    : QIcon());
+
+    m_problems = problems;
+    m_buttons->button(QDialogButtonBox::Ok)->setEnabled(problems.isEmpty());
+    // A test needs a feed to ask; the name and the job mapping do not matter.
+    m_testButton->setEnabled(m_test->isRunning() ||
+                             (urlProblem.isEmpty() && profileProblem.isEmpty() && knobsOk &&
+                              !tabHasError[AccessTab] && !tabHasError[TimingTab]));
+}
+
+void ChannelDialog::toggleTest()
+{
+    if (m_test->isRunning()) {
+        m_test->cancel();
+        return;
+    }
+    ChannelConfig c = config();
+    if (c.name.isEmpty())
+        c.name = tr("test");
+    showTestRunning();
+    m_test->start(c);
+}
+
+void ChannelDialog::showTestRunning()
+{
+    m_testButton->setText(tr("&Cancel Test"));
+    m_testButton->setEnabled(true);
+    m_testIcon->setPixmap(
+        Icons::tinted(QStringLiteral("reconnect"),
+                      StatusColors::forChannelState(Poller::State::Waiting, palette()))
+            .pixmap(18, 18));
+    m_testStatus->setText(
+        tr("Asking the server… it may hold the request for up to %1 s when there is no news.")
+            .arg(m_hold->value()));
+    m_testDetail->setVisible(false);
+    m_testPreview->clear();
+    m_testPreview->setVisible(false);
+}
+
+void ChannelDialog::onTestFinished(ConnectionTest::Outcome outcome)
+{
+    m_testButton->setText(tr("&Test Connection"));
+    validate();
+    const QColor good = StatusColors::forChannelState(Poller::State::Live, palette());
+    const QColor bad = StatusColors::forChannelState(Poller::State::Failed, palette());
+    const double seconds = double(m_test->elapsed().count()) / 1000.0;
+    const QString cursor = m_test->cursor();
+    switch (outcome) {
+    case ConnectionTest::Outcome::Events: {
+        const EventList events = m_test->events();
+        m_testIcon->setPixmap(Icons::tinted(QStringLiteral("ok"), good).pixmap(18, 18));
+        // Spelled out rather than "%n event(s)": no English catalogue is loaded.
+        const QString elapsed = QLocale().toString(seconds, 'f', 1);
+        m_testStatus->setText(events.size() == 1
+                                  ? tr("Connected: 1 event found in %1 s.").arg(elapsed)
+                                  : tr("Connected: %1 events found in %2 s.")
+                                        .arg(QLocale().toString(events.size()), elapsed));
+        m_testDetail->setText(
+            tr("The channel would continue from cursor %1. The newest events are shown below.")
+                .arg(cursor.isEmpty() ? tr("(none)") : cursor));
+        m_testDetail->setVisible(true);
+        // Newest first: what a person wants to recognise is what just happened.
+        const qsizetype shown = std::min<qsizetype>(events.size(), 50);
+        for (qsizetype i = events.size() - 1; i >= events.size() - shown; --i) {
+            const Event &event = events.at(i);
+            auto *item = new QTreeWidgetItem(m_testPreview);
+            item->setText(0, event.key);
+            item->setText(1, event.type);
+            item->setText(2, event.text.isEmpty() ? QString::fromUtf8(event.raw) : event.text);
+            item->setToolTip(2, QString::fromUtf8(event.raw));
+        }
+        m_testPreview->resizeColumnToContents(0);
+        m_testPreview->resizeColumnToContents(1);
+        m_testPreview->setVisible(true);
+        break;
+    }
+    case ConnectionTest::Outcome::NoNews:
+        m_testIcon->setPixmap(Icons::tinted(QStringLiteral("ok"), good).pixmap(18, 18));
+        m_testStatus->setText(tr("Connected: the server answered after %1 s with nothing new.")
+                                  .arg(seconds, 0, 'f', 1));
+        m_testDetail->setText(tr("Cursor: %1").arg(cursor.isEmpty() ? tr("(none)") : cursor));
+        m_testDetail->setVisible(true);
+        break;
+    case ConnectionTest::Outcome::Failed:
+        m_testIcon->setPixmap(Icons::tinted(QStringLiteral("error"), bad).pixmap(18, 18));
+        m_testStatus->setText(m_test->errorString());
+        m_testDetail->setText(m_test->errorDetail());
+        m_testDetail->setVisible(!m_test->errorDetail().isEmpty());
+        break;
+    case ConnectionTest::Outcome::Cancelled:
+    case ConnectionTest::Outcome::None:
+        m_testIcon->clear();
+        m_testStatus->setText(tr("Test cancelled."));
+        break;
+    }
+    Q_EMIT testFinished(outcome);
+}
+
+} // namespace Longwatch

@@ -1,0 +1,132 @@
+#pragma once
+
+#include "channelconfig.h"
+#include "connectiontest.h"
+
+#include <QDialog>
+#include <QHash>
+
+class QCheckBox;
+class QComboBox;
+class QDialogButtonBox;
+class QDoubleSpinBox;
+class QFormLayout;
+class QLabel;
+class QLineEdit;
+class QNetworkAccessManager;
+class QPlainTextEdit;
+class QPushButton;
+class QTabWidget;
+class QTreeWidget;
+
+namespace Longwatch {
+
+/// Adds or edits a channel: name, address, profile, the profile's knobs,
+/// headers and credentials, timing, the job mapping and notifications.
+/// Every field is checked as it is typed, with the reason beside it; OK is
+/// enabled only when the whole configuration can run. "Test connection"
+/// makes one real poll with what is in the fields and shows the outcome.
+class ChannelDialog final : public QDialog
+{
+    Q_OBJECT
+public:
+    explicit ChannelDialog(QWidget *parent = nullptr);
+    ~ChannelDialog() override;
+
+    /// Fills the fields from `config` (and keeps what the dialog does not
+    /// show: id, paused, transient). Without a call the dialog adds a channel.
+    void setConfig(const ChannelConfig &config);
+    /// The configuration the fields describe.
+    ChannelConfig config() const;
+    /// Names other channels use already; the name field refuses them.
+    void setTakenNames(const QStringList &names);
+
+    /// What keeps the configuration from being accepted; empty if nothing.
+    QStringList problems() const { return m_problems; }
+
+    /// Starts (or cancels) the connection test, as the button does.
+    void toggleTest();
+    const ConnectionTest *connectionTest() const { return m_test; }
+
+Q_SIGNALS:
+    /// Emitted when a connection test ended and its outcome is shown.
+    void testFinished(Longwatch::ConnectionTest::Outcome outcome);
+
+private:
+    QWidget *buildFeedTab();
+    QWidget *buildAccessTab();
+    QWidget *buildTimingTab();
+    QWidget *buildKnobsTab();
+    QWidget *buildJobsTab();
+    QWidget *buildTestBox();
+    QLineEdit *addLineRow(QFormLayout *form, const QString &label, const QString &objectName,
+                          QLabel **error, const QString &help = {});
+    QDoubleSpinBox *addSecondsRow(QFormLayout *form, const QString &label,
+                                  const QString &objectName, double minimum, double maximum,
+                                  const QString &help);
+    void onProfileChanged();
+    void onAuthChanged();
+    void validate();
+    void setError(QLabel *label, const QString &text);
+    void onTestFinished(ConnectionTest::Outcome outcome);
+    void showTestRunning();
+    std::chrono::milliseconds profileDefaultHold() const;
+    QVariantMap knobs() const;
+
+    ChannelConfig m_base;
+    QStringList m_takenNames;
+    QStringList m_problems;
+    bool m_editing = false;
+
+    QTabWidget *m_tabs = nullptr;
+    QLineEdit *m_name = nullptr;
+    QLabel *m_nameError = nullptr;
+    QLineEdit *m_url = nullptr;
+    QLabel *m_urlError = nullptr;
+    QComboBox *m_profile = nullptr;
+    QLabel *m_profileHelp = nullptr;
+    QLabel *m_profileError = nullptr;
+    QDoubleSpinBox *m_hold = nullptr;
+
+    QFormLayout *m_accessForm = nullptr;
+    QComboBox *m_auth = nullptr;
+    QLineEdit *m_token = nullptr;
+    QLabel *m_tokenError = nullptr;
+    QLineEdit *m_user = nullptr;
+    QLabel *m_userError = nullptr;
+    QLineEdit *m_password = nullptr;
+    QPlainTextEdit *m_headers = nullptr;
+    QLabel *m_headersError = nullptr;
+
+    QDoubleSpinBox *m_connectTimeout = nullptr;
+    QDoubleSpinBox *m_deadlineMargin = nullptr;
+    QDoubleSpinBox *m_inactivity = nullptr;
+    QDoubleSpinBox *m_backoffInitial = nullptr;
+    QDoubleSpinBox *m_backoffMax = nullptr;
+    QLabel *m_backoffError = nullptr;
+
+    QHash<QString, QLineEdit *> m_knobEdits;
+    QHash<QString, QLabel *> m_knobErrors;
+
+    QLineEdit *m_jobPaths = nullptr;
+    QLabel *m_jobPathsError = nullptr;
+    QLineEdit *m_statusPath = nullptr;
+    QLabel *m_statusPathError = nullptr;
+    QLineEdit *m_progressPath = nullptr;
+    QLabel *m_progressPathError = nullptr;
+    QCheckBox *m_notifyFailed = nullptr;
+    QCheckBox *m_notifyRecovered = nullptr;
+    QCheckBox *m_notifyFinished = nullptr;
+
+    QPushButton *m_testButton = nullptr;
+    QLabel *m_testIcon = nullptr;
+    QLabel *m_testStatus = nullptr;
+    QLabel *m_testDetail = nullptr;
+    QTreeWidget *m_testPreview = nullptr;
+    QDialogButtonBox *m_buttons = nullptr;
+
+    QNetworkAccessManager *m_network = nullptr;
+    ConnectionTest *m_test = nullptr;
+};
+
+} // namespace Longwatch

@@ -1,0 +1,1086 @@
+#include "mainwindow.h"
+
+#include "channel.h"
+#include "channeldelegate.h"
+#include "channeldialog.h"
+#include "channelmanager.h"
+#include "channelmodel.h"
+#include "demo.h"
+#include "eventfiltermodel.h"
+#include "eventmodel.h"
+#include "feedserver.h"
+#include "icons.h"
+#include "jobdelegates.h"
+#include "jobfiltermodel.h"
+#include "jobmodel.h"
+#include "jsonhighlighter.h"
+#include "logging.h"
+#include "statuscolors.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCheckBox>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QFontDatabase>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListView>
+#include <QLocale>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QScrollBar>
+#include <QSettings>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <QSystemTrayIcon>
+#include <QTabWidget>
+#include <QTableView>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+using namespace std::chrono_literals;
+
+namespace Longwatch {
+
+namespace {
+
+enum Page { EmptyPage, WorkPage };
+enum Tab { EventsTab, JobsTab };
+
+QFont scaled(QFont font, qreal factor, bool bold = false)
+{
+    font.setPointSizeF(font.pointSizeF() * factor);
+    font.setBold(bold);
+    return font;
+}
+
+QLabel *dimLabel(const QString &text = {})
+{
+    auto *label = new QLabel(text);
+    QPalette palette = label->palette();
+    QColor dim = palette.color(QPalette::WindowText);
+    dim.setAlphaF(0.7);
+    palette.setColor(QPalette::WindowText, dim);
+    label->setPalette(palette);
+    return label;
+}
+
+} // namespace
+
+MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *parent)
+    : QMainWindow(parent)
+    , m_manager(manager)
+    , m_settings(settings)
+{
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowTitle(tr("Longwatch"));
+    setWindowIcon(Icons::application());
+
+    m_channelModel = new ChannelModel(manager, this);
+    m_eventModel = new EventModel(this);
+    m_eventFilter = new EventFilterModel(this);
+    m_eventFilter->setSourceModel(m_eventModel);
+    m_jobModel = new JobModel(this);
+    m_jobFilter = new JobFilterModel(this);
+    m_jobFilter->setSourceModel(m_jobModel);
+    m_notifier = new Notifier(manager, m_jobModel, this);
+
+    buildActions();
+    buildMenus();
+    buildToolBar();
+
+    m_stack = new QStackedWidget(this);
+    m_stack->addWidget(buildEmptyState());
+    m_splitter = new QSplitter(Qt::Horizontal);
+    m_splitter->setObjectName(QStringLiteral("mainSplitter"));
+    m_splitter->addWidget(buildChannelPanel());
+    m_tabs = new QTabWidget;
+    m_tabs->setObjectName(QStringLiteral("pages"));
+    m_tabs->setDocumentMode(true);
+    m_tabs->addTab(buildEventsPage(), tr("Events"));
+    m_tabs->addTab(buildJobsPage(), tr("Jobs"));
+    m_splitter->addWidget(m_tabs);
+    m_splitter->setStretchFactor(0, 0);
+    m_splitter->setStretchFactor(1, 1);
+    m_splitter->setSizes({300, 900});
+    m_splitter->setChildrenCollapsible(false);
+    m_stack->addWidget(m_splitter);
+    setCentralWidget(m_stack);
+
+    buildStatusBar();
+    buildTray();
+
+    connect(manager, &ChannelManager::batchReceived, this, &MainWindow::onBatch);
+    connect(manager, &ChannelManager::channelChanged, this, &MainWindow::onChannelChanged);
+    connect(manager, &ChannelManager::channelAdded, this, [this](Channel *channel) {
+        m_names.insert(channel->id(), channel->name());
+        updateEmptyState();
+        updateChannelFilterCombo();
+        updateHealth();
+    });
+    connect(manager, &ChannelManager::channelRemoved, this, [this](const QString &id) {
+        m_names.remove(id);
+        m_jobModel->removeChannel(id);
+        if (m_eventFilter->channelId() == id)
+            m_eventFilter->setChannelId({});
+        if (m_jobFilter->channelId() == id)
+            m_jobFilter->setChannelId({});
+        updateEmptyState();
+        updateChannelFilterCombo();
+        updateHealth();
+        updateActions();
+    });
+    connect(m_notifier, &Notifier::notify, this, &MainWindow::showNotification);
+    connect(m_notifier, &Notifier::healthChanged, this, &MainWindow::updateHealth);
+    connect(m_notifier, &Notifier::activeChanged, this, &MainWindow::updateNotificationState);
+    connect(m_jobModel, &JobModel::countsChanged, this, &MainWindow::updateTabTitles);
+    connect(m_eventModel, &EventModel::typesChanged, this, &MainWindow::updateTypeFilter);
+
+    for (Channel *channel : manager->channels())
+        m_names.insert(channel->id(), channel->name());
+    updateChannelFilterCombo();
+    updateEmptyState();
+    updateActions();
+    updateHealth();
+    updateNotificationState();
+    updateTabTitles();
+    refreshIcons();
+    resize(1280, 800);
+}
+
+MainWindow::~MainWindow() = default;
+
+// ---------------------------------------------------------------- building
+
+void MainWindow::buildActions()
+{
+    const auto make = [this](const QString &text, const QKeySequence &shortcut,
+                             const QString &tip = {}) {
+        auto *action = new QAction(text, this);
+        if (!shortcut.isEmpty())
+            action->setShortcut(shortcut);
+        action->setToolTip(tip.isEmpty()
+                               ? QString(text).remove(QLatin1Char('&')).remove(QStringLiteral("…"))
+                               : tip);
+        return action;
+    };
+
+    m_addAction = make(tr("&Add Channel…"), QKeySequence::New, tr("Add a channel (Ctrl+N)"));
+    m_addAction->setIconText(tr("Add Channel"));
+    connect(m_addAction, &QAction::triggered, this, &MainWindow::addChannel);
+    m_demoAction = make(tr("Try the &Demo"), {},
+                        tr("Start a demo feed server in Longwatch and watch its channels"));
+    connect(m_demoAction, &QAction::triggered, this, &MainWindow::startDemo);
+    m_quitAction = make(tr("&Quit"), QKeySequence::Quit);
+    m_quitAction->setMenuRole(QAction::QuitRole);
+    connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
+
+    m_editAction = make(tr("&Edit…"), QKeySequence(Qt::CTRL | Qt::Key_E),
+                        tr("Edit the selected channel (Ctrl+E)"));
+    m_editAction->setPriority(QAction::LowPriority);
+    connect(m_editAction, &QAction::triggered, this, [this] { editChannel(currentChannel()); });
+    m_duplicateAction = make(tr("D&uplicate"), QKeySequence(Qt::CTRL | Qt::Key_D),
+                             tr("Duplicate the selected channel (Ctrl+D)"));
+    m_duplicateAction->setPriority(QAction::LowPriority);
+    connect(m_duplicateAction, &QAction::triggered, this, &MainWindow::duplicateCurrent);
+    m_removeAction =
+        make(tr("&Remove…"), QKeySequence::Delete, tr("Remove the selected channel (Del)"));
+    m_removeAction->setPriority(QAction::LowPriority);
+    connect(m_removeAction, &QAction::triggered, this, &MainWindow::removeCurrent);
+    m_pauseAction = make(tr("&Pause"), QKeySequence(Qt::CTRL | Qt::Key_P),
+                         tr("Pause or resume the selected channel (Ctrl+P)"));
+    connect(m_pauseAction, &QAction::triggered, this, &MainWindow::togglePauseCurrent);
+    m_reconnectAction = make(tr("Re&connect Now"), QKeySequence(Qt::Key_F5),
+                             tr("Poll the selected channel now, ending any wait (F5)"));
+    m_reconnectAction->setIconText(tr("Reconnect"));
+    connect(m_reconnectAction, &QAction::triggered, this, &MainWindow::reconnectCurrent);
+    m_pauseAllAction = make(tr("Pause &All Channels"), {});
+    connect(m_pauseAllAction, &QAction::triggered, m_manager, &ChannelManager::pauseAll);
+    m_resumeAllAction = make(tr("Resume A&ll Channels"), {});
+    connect(m_resumeAllAction, &QAction::triggered, m_manager, &ChannelManager::resumeAll);
+
+    m_eventsPageAction = make(tr("&Events"), QKeySequence(Qt::CTRL | Qt::Key_1));
+    connect(m_eventsPageAction, &QAction::triggered, this, [this] { showPage(EventsTab); });
+    m_jobsPageAction = make(tr("&Jobs"), QKeySequence(Qt::CTRL | Qt::Key_2));
+    connect(m_jobsPageAction, &QAction::triggered, this, [this] { showPage(JobsTab); });
+    m_findAction = make(tr("&Filter…"), QKeySequence::Find);
+    connect(m_findAction, &QAction::triggered, this, [this] {
+        QLineEdit *edit = m_tabs->currentIndex() == JobsTab ? m_jobSearch : m_eventSearch;
+        edit->setFocus(Qt::ShortcutFocusReason);
+        edit->selectAll();
+    });
+    m_followAction = make(tr("&Follow New Events"), QKeySequence(Qt::CTRL | Qt::Key_L),
+                          tr("Keep the newest event in view (Ctrl+L)"));
+    m_followAction->setIconText(tr("Follow"));
+    m_followAction->setCheckable(true);
+    m_followAction->setChecked(true);
+    connect(m_followAction, &QAction::toggled, this, &MainWindow::setFollow);
+    m_detailsAction = make(tr("Event &Details"), QKeySequence(Qt::CTRL | Qt::Key_I),
+                           tr("Show the selected event's JSON (Ctrl+I)"));
+    m_detailsAction->setCheckable(true);
+    m_detailsAction->setChecked(true);
+    m_clearAction = make(tr("&Clear Events"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_K),
+                         tr("Clear the event table (Ctrl+Shift+K)"));
+    m_clearAction->setPriority(QAction::LowPriority);
+    connect(m_clearAction, &QAction::triggered, this, [this] {
+        m_eventModel->clear();
+        updateTabTitles();
+        updateDetails();
+    });
+
+    m_muteAction = make(tr("&Mute Notifications"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_M),
+                        tr("Mute all notifications (Ctrl+Shift+M)"));
+    m_muteAction->setIconText(tr("Mute"));
+    m_muteAction->setCheckable(true);
+    m_muteAction->setPriority(QAction::LowPriority);
+    connect(m_muteAction, &QAction::toggled, m_notifier, &Notifier::setMuted);
+    m_snoozeAction = make(tr("&Pause Notifications for an Hour"), {});
+    connect(m_snoozeAction, &QAction::triggered, this, [this] { m_notifier->pauseFor(1h); });
+    m_unsnoozeAction = make(tr("&Resume Notifications"), {});
+    connect(m_unsnoozeAction, &QAction::triggered, m_notifier, &Notifier::resumeNotifications);
+    m_showWindowAction = make(tr("&Show Longwatch"), {});
+    connect(m_showWindowAction, &QAction::triggered, this, [this] {
+        showNormal();
+        raise();
+        activateWindow();
+    });
+    m_aboutAction = make(tr("&About Longwatch"), {});
+    m_aboutAction->setMenuRole(QAction::AboutRole);
+    connect(m_aboutAction, &QAction::triggered, this, &MainWindow::showAbout);
+}
+
+void MainWindow::buildMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->addAction(m_addAction);
+    file->addAction(m_demoAction);
+    file->addSeparator();
+    file->addAction(m_quitAction);
+
+    m_channelMenu = menuBar()->addMenu(tr("&Channel"));
+    m_channelMenu->addAction(m_editAction);
+    m_channelMenu->addAction(m_duplicateAction);
+    m_channelMenu->addAction(m_removeAction);
+    m_channelMenu->addSeparator();
+    m_channelMenu->addAction(m_pauseAction);
+    m_channelMenu->addAction(m_reconnectAction);
+    m_channelMenu->addSeparator();
+    m_channelMenu->addAction(m_pauseAllAction);
+    m_channelMenu->addAction(m_resumeAllAction);
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->addAction(m_eventsPageAction);
+    view->addAction(m_jobsPageAction);
+    view->addSeparator();
+    view->addAction(m_findAction);
+    view->addAction(m_followAction);
+    view->addAction(m_detailsAction);
+    view->addAction(m_clearAction);
+
+    QMenu *notifications = menuBar()->addMenu(tr("&Notifications"));
+    notifications->addAction(m_muteAction);
+    notifications->addAction(m_snoozeAction);
+    notifications->addAction(m_unsnoozeAction);
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(m_aboutAction);
+}
+
+void MainWindow::buildToolBar()
+{
+    QToolBar *bar = addToolBar(tr("Main Toolbar"));
+    bar->setObjectName(QStringLiteral("mainToolBar"));
+    bar->setMovable(false);
+    bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    bar->setIconSize(QSize(18, 18));
+    bar->addAction(m_addAction);
+    bar->addAction(m_editAction);
+    bar->addAction(m_duplicateAction);
+    bar->addAction(m_removeAction);
+    bar->addSeparator();
+    bar->addAction(m_pauseAction);
+    bar->addAction(m_reconnectAction);
+    bar->addSeparator();
+    bar->addAction(m_followAction);
+    bar->addAction(m_clearAction);
+    auto *spacer = new QWidget;
+    spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    bar->addWidget(spacer);
+    bar->addAction(m_muteAction);
+}
+
+QWidget *MainWindow::buildChannelPanel()
+{
+    auto *panel = new QWidget;
+    auto *layout = new QVBoxLayout(panel);
+    layout->setContentsMargins(6, 6, 0, 6);
+    layout->setSpacing(4);
+    m_channelHeader = dimLabel();
+    m_channelHeader->setFont(scaled(font(), 0.92, true));
+    layout->addWidget(m_channelHeader);
+
+    m_channelView = new QListView;
+    m_channelView->setObjectName(QStringLiteral("channelView"));
+    m_channelView->setModel(m_channelModel);
+    m_channelView->setItemDelegate(new ChannelDelegate(m_channelView));
+    m_channelView->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_channelView->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_channelView->setUniformItemSizes(true);
+    m_channelView->setMouseTracking(true);
+    m_channelView->setMinimumWidth(240);
+    m_channelView->setAccessibleName(tr("Channels"));
+    connect(m_channelView, &QListView::customContextMenuRequested, this, [this](const QPoint &pos) {
+        const QModelIndex index = m_channelView->indexAt(pos);
+        QMenu menu(this);
+        if (index.isValid()) {
+            m_channelView->setCurrentIndex(index);
+            menu.addAction(m_editAction);
+            menu.addAction(m_duplicateAction);
+            menu.addSeparator();
+            menu.addAction(m_pauseAction);
+            menu.addAction(m_reconnectAction);
+            menu.addSeparator();
+            menu.addAction(m_removeAction);
+        } else {
+            menu.addAction(m_addAction);
+            menu.addAction(m_pauseAllAction);
+            menu.addAction(m_resumeAllAction);
+        }
+        menu.exec(m_channelView->viewport()->mapToGlobal(pos));
+    });
+    connect(m_channelView, &QListView::activated, this,
+            [this](const QModelIndex &index) { editChannel(m_channelModel->channel(index)); });
+    connect(m_channelView->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            &MainWindow::onCurrentChannelChanged);
+    connect(m_channelView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &MainWindow::onCurrentChannelChanged);
+    layout->addWidget(m_channelView, 1);
+    return panel;
+}
+
+QWidget *MainWindow::buildEventsPage()
+{
+    auto *page = new QWidget;
+    auto *layout = new QVBoxLayout(page);
+    layout->setContentsMargins(6, 6, 6, 0);
+    layout->setSpacing(6);
+
+    auto *bar = new QHBoxLayout;
+    m_eventSearch = new QLineEdit;
+    m_eventSearch->setObjectName(QStringLiteral("eventSearch"));
+    m_eventSearch->setPlaceholderText(tr("Filter events by text, id or type (Ctrl+F)"));
+    m_eventSearch->setClearButtonEnabled(true);
+    m_eventSearch->setAccessibleName(tr("Filter events"));
+    m_filterDelay.setSingleShot(true);
+    m_filterDelay.setInterval(150ms);
+    connect(m_eventSearch, &QLineEdit::textChanged, this, [this] { m_filterDelay.start(); });
+    // Typing into a 100 000-row filter: wait for a pause in the keys.
+    connect(&m_filterDelay, &QTimer::timeout, this,
+            [this] { m_eventFilter->setText(m_eventSearch->text()); });
+    connect(m_eventSearch, &QLineEdit::returnPressed, this,
+            [this] { m_eventFilter->setText(m_eventSearch->text()); });
+    m_typeFilter = new QComboBox;
+    m_typeFilter->setObjectName(QStringLiteral("typeFilter"));
+    m_typeFilter->setAccessibleName(tr("Event type"));
+    m_typeFilter->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_typeFilter->addItem(tr("All types"), QString());
+    connect(m_typeFilter, &QComboBox::currentIndexChanged, this,
+            [this] { m_eventFilter->setType(m_typeFilter->currentData().toString()); });
+    m_channelFilter = new QComboBox;
+    m_channelFilter->setObjectName(QStringLiteral("channelFilter"));
+    m_channelFilter->setAccessibleName(tr("Channel"));
+    m_channelFilter->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    connect(m_channelFilter, &QComboBox::activated, this, [this] {
+        const QString id = m_channelFilter->currentData().toString();
+        Channel *channel = m_manager->channel(id);
+        selectChannel(channel);
+        if (!channel) {
+            m_eventFilter->setChannelId({});
+            m_jobFilter->setChannelId({});
+        }
+    });
+    bar->addWidget(m_eventSearch, 1);
+    bar->addWidget(m_typeFilter);
+    bar->addWidget(m_channelFilter);
+    layout->addLayout(bar);
+
+    m_eventView = new QTableView;
+    m_eventView->setObjectName(QStringLiteral("eventView"));
+    m_eventView->setModel(m_eventFilter);
+    m_eventView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_eventView->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_eventView->setAlternatingRowColors(true);
+    m_eventView->setShowGrid(false);
+    m_eventView->setWordWrap(false);
+    m_eventView->setTextElideMode(Qt::ElideRight);
+    m_eventView->setAccessibleName(tr("Events"));
+    m_eventView->verticalHeader()->hide();
+    m_eventView->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_eventView->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 8);
+    QHeaderView *header = m_eventView->horizontalHeader();
+    header->setHighlightSections(false);
+    header->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+    header->setStretchLastSection(true);
+    header->resizeSection(EventModel::TimeColumn,
+                          fontMetrics().horizontalAdvance(QStringLiteral("00:00:00.000")) + 24);
+    header->resizeSection(EventModel::ChannelColumn, 130);
+    header->resizeSection(EventModel::IdColumn, 64);
+    header->resizeSection(EventModel::TypeColumn, 130);
+    connect(m_eventView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            &MainWindow::updateDetails);
+    connect(m_eventFilter, &QAbstractItemModel::rowsInserted, this, [this] {
+        if (m_follow)
+            m_eventView->scrollToBottom();
+    });
+    connect(m_eventFilter, &QAbstractItemModel::modelReset, this, &MainWindow::updateDetails);
+    connect(m_eventView->verticalScrollBar(), &QScrollBar::actionTriggered, this,
+            &MainWindow::onEventScrollAction);
+
+    auto *detailPane = new QWidget;
+    auto *detailLayout = new QVBoxLayout(detailPane);
+    detailLayout->setContentsMargins(0, 4, 0, 0);
+    detailLayout->setSpacing(4);
+    m_detailHeader = dimLabel();
+    m_detailHeader->setTextFormat(Qt::PlainText);
+    m_detailHeader->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_detail = new QPlainTextEdit;
+    m_detail->setObjectName(QStringLiteral("eventDetail"));
+    m_detail->setReadOnly(true);
+    m_detail->setAccessibleName(tr("Event details"));
+    m_detail->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_detail->setLineWrapMode(QPlainTextEdit::NoWrap);
+    m_detail->setTabChangesFocus(true);
+    m_highlighter = new JsonHighlighter(m_detail->document());
+    detailLayout->addWidget(m_detailHeader);
+    detailLayout->addWidget(m_detail, 1);
+    connect(m_detailsAction, &QAction::toggled, detailPane, &QWidget::setVisible);
+
+    m_eventSplitter = new QSplitter(Qt::Vertical);
+    m_eventSplitter->setObjectName(QStringLiteral("eventSplitter"));
+    m_eventSplitter->addWidget(m_eventView);
+    m_eventSplitter->addWidget(detailPane);
+    m_eventSplitter->setStretchFactor(0, 3);
+    m_eventSplitter->setStretchFactor(1, 1);
+    m_eventSplitter->setChildrenCollapsible(false);
+    layout->addWidget(m_eventSplitter, 1);
+    updateDetails();
+    return page;
+}
+
+QWidget *MainWindow::buildJobsPage()
+{
+    auto *page = new QWidget;
+    auto *layout = new QVBoxLayout(page);
+    layout->setContentsMargins(6, 6, 6, 0);
+    layout->setSpacing(6);
+
+    auto *bar = new QHBoxLayout;
+    m_jobSearch = new QLineEdit;
+    m_jobSearch->setObjectName(QStringLiteral("jobSearch"));
+    m_jobSearch->setPlaceholderText(tr("Filter jobs by name or message (Ctrl+F)"));
+    m_jobSearch->setClearButtonEnabled(true);
+    m_jobSearch->setAccessibleName(tr("Filter jobs"));
+    connect(m_jobSearch, &QLineEdit::textChanged, m_jobFilter, &JobFilterModel::setText);
+    m_failedOnly = new QCheckBox(tr("Failed &only"));
+    m_failedOnly->setObjectName(QStringLiteral("failedOnly"));
+    connect(m_failedOnly, &QCheckBox::toggled, m_jobFilter, &JobFilterModel::setFailedOnly);
+    m_jobSummary = dimLabel();
+    m_jobSummary->setObjectName(QStringLiteral("jobSummary"));
+    bar->addWidget(m_jobSearch, 1);
+    bar->addWidget(m_failedOnly);
+    bar->addSpacing(12);
+    bar->addWidget(m_jobSummary);
+    layout->addLayout(bar);
+
+    m_jobView = new QTableView;
+    m_jobView->setObjectName(QStringLiteral("jobView"));
+    m_jobView->setModel(m_jobFilter);
+    m_jobView->setSortingEnabled(true);
+    m_jobView->sortByColumn(JobModel::StatusColumn, Qt::AscendingOrder);
+    m_jobView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_jobView->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_jobView->setShowGrid(false);
+    m_jobView->setWordWrap(false);
+    m_jobView->setAlternatingRowColors(true);
+    m_jobView->setAccessibleName(tr("Jobs"));
+    m_jobView->verticalHeader()->hide();
+    m_jobView->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_jobView->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 12);
+    m_jobView->setItemDelegateForColumn(JobModel::StatusColumn, new JobStatusDelegate(m_jobView));
+    m_jobView->setItemDelegateForColumn(JobModel::ProgressColumn, new ProgressDelegate(m_jobView));
+    QHeaderView *header = m_jobView->horizontalHeader();
+    header->setHighlightSections(false);
+    header->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+    header->setStretchLastSection(true);
+    header->resizeSection(JobModel::JobColumn, 220);
+    header->resizeSection(JobModel::StatusColumn, 130);
+    header->resizeSection(JobModel::ProgressColumn, 160);
+    header->resizeSection(JobModel::StartedColumn, 90);
+    header->resizeSection(JobModel::UpdatedColumn, 100);
+    header->resizeSection(JobModel::DurationColumn, 100);
+    layout->addWidget(m_jobView, 1);
+    return page;
+}
+
+QWidget *MainWindow::buildEmptyState()
+{
+    auto *page = new QWidget;
+    page->setObjectName(QStringLiteral("emptyState"));
+    auto *outer = new QVBoxLayout(page);
+    outer->addStretch(2);
+
+    auto *logo = new QLabel;
+    logo->setPixmap(Icons::application().pixmap(96, 96));
+    logo->setAlignment(Qt::AlignCenter);
+    outer->addWidget(logo);
+    outer->addSpacing(12);
+
+    auto *title = new QLabel(tr("Watch your first feed"));
+    title->setFont(scaled(font(), 1.6, true));
+    title->setAlignment(Qt::AlignCenter);
+    outer->addWidget(title);
+
+    auto *text = dimLabel(tr("Longwatch keeps an eye on HTTP long-poll feeds: it shows their "
+                             "events as they arrive, the latest status of every job they "
+                             "mention, and tells you when something fails.\nAdd a channel for "
+                             "a feed of yours, or try the built-in demo."));
+    text->setWordWrap(true);
+    text->setAlignment(Qt::AlignCenter);
+    text->setMaximumWidth(520);
+    auto *textRow = new QHBoxLayout;
+    textRow->addStretch();
+    textRow->addWidget(text);
+    textRow->addStretch();
+    outer->addLayout(textRow);
+    outer->addSpacing(16);
+
+    auto *buttons = new QHBoxLayout;
+    buttons->addStretch();
+    auto *add = new QPushButton(tr("&Add Channel…"));
+    add->setObjectName(QStringLiteral("emptyAddButton"));
+    add->setDefault(true);
+    add->setIcon(Icons::themed(QStringLiteral("add"), palette()));
+    connect(add, &QPushButton::clicked, this, &MainWindow::addChannel);
+    auto *demo = new QPushButton(tr("&Try the Demo"));
+    demo->setObjectName(QStringLiteral("emptyDemoButton"));
+    demo->setIcon(Icons::themed(QStringLiteral("demo"), palette()));
+    connect(demo, &QPushButton::clicked, this, &MainWindow::startDemo);
+    for (QPushButton *button : {add, demo}) {
+        button->setMinimumHeight(34);
+        button->setMinimumWidth(150);
+        buttons->addWidget(button);
+    }
+    buttons->addStretch();
+    outer->addLayout(buttons);
+    outer->addStretch(3);
+    return page;
+}
+
+void MainWindow::buildStatusBar()
+{
+    QStatusBar *bar = statusBar();
+    m_healthIcon = new QLabel;
+    m_healthIcon->setFixedSize(16, 16);
+    m_healthLabel = new QLabel;
+    m_healthLabel->setObjectName(QStringLiteral("healthLabel"));
+    m_eventCountLabel = dimLabel();
+    m_lastNotification = new QLabel;
+    m_lastNotification->setObjectName(QStringLiteral("lastNotification"));
+    m_lastNotification->setTextFormat(Qt::PlainText);
+    m_notifyStateLabel = dimLabel();
+    m_notifyStateLabel->setObjectName(QStringLiteral("notifyState"));
+    auto *left = new QWidget;
+    auto *leftLayout = new QHBoxLayout(left);
+    leftLayout->setContentsMargins(4, 0, 0, 0);
+    leftLayout->addWidget(m_healthIcon);
+    leftLayout->addWidget(m_healthLabel);
+    leftLayout->addSpacing(16);
+    leftLayout->addWidget(m_eventCountLabel);
+    leftLayout->addSpacing(16);
+    leftLayout->addWidget(m_lastNotification, 1);
+    bar->addWidget(left, 1);
+    bar->addPermanentWidget(m_notifyStateLabel);
+}
+
+void MainWindow::buildTray()
+{
+    if (!QSystemTrayIcon::isSystemTrayAvailable()) {
+        qCInfo(lcUi) << "no system tray: notifications go to the status bar";
+        return;
+    }
+    m_trayMenu = new QMenu(this);
+    m_trayMenu->addAction(m_showWindowAction);
+    m_trayMenu->addSeparator();
+    m_trayMenu->addAction(m_muteAction);
+    m_trayMenu->addAction(m_snoozeAction);
+    m_trayMenu->addAction(m_unsnoozeAction);
+    m_trayMenu->addSeparator();
+    m_trayMenu->addAction(m_pauseAllAction);
+    m_trayMenu->addAction(m_resumeAllAction);
+    m_trayMenu->addSeparator();
+    m_trayMenu->addAction(m_quitAction);
+    m_tray = new QSystemTrayIcon(Icons::application(), this);
+    m_tray->setContextMenu(m_trayMenu);
+    connect(m_tray, &QSystemTrayIcon::activated, this,
+            [this](QSystemTrayIcon::ActivationReason reason) {
+                if (reason == QSystemTrayIcon::Trigger || reason == QSystemTrayIcon::DoubleClick)
+                    m_showWindowAction->trigger();
+            });
+    m_tray->show();
+}
+
+void MainWindow::refreshIcons()
+{
+    const QPalette p = palette();
+    const auto themed = [&p](const QString &name) { return Icons::themed(name, p); };
+    m_addAction->setIcon(themed(QStringLiteral("add")));
+    m_demoAction->setIcon(themed(QStringLiteral("demo")));
+    m_quitAction->setIcon(themed(QStringLiteral("quit")));
+    m_editAction->setIcon(themed(QStringLiteral("edit")));
+    m_duplicateAction->setIcon(themed(QStringLiteral("duplicate")));
+    m_removeAction->setIcon(themed(QStringLiteral("remove")));
+    m_reconnectAction->setIcon(themed(QStringLiteral("reconnect")));
+    m_pauseAllAction->setIcon(themed(QStringLiteral("pause")));
+    m_resumeAllAction->setIcon(themed(QStringLiteral("resume")));
+    m_followAction->setIcon(themed(QStringLiteral("follow")));
+    m_clearAction->setIcon(themed(QStringLiteral("clear")));
+    m_findAction->setIcon(themed(QStringLiteral("search")));
+    m_eventsPageAction->setIcon(themed(QStringLiteral("events")));
+    m_jobsPageAction->setIcon(themed(QStringLiteral("jobs")));
+    m_muteAction->setIcon(
+        themed(m_notifier->isMuted() ? QStringLiteral("bell-off") : QStringLiteral("bell")));
+    m_snoozeAction->setIcon(themed(QStringLiteral("snooze")));
+    m_unsnoozeAction->setIcon(themed(QStringLiteral("bell")));
+    m_tabs->setTabIcon(EventsTab, themed(QStringLiteral("events")));
+    if (m_highlighter)
+        m_highlighter->setPalette(p);
+    updateActions();
+    updateTabTitles();
+    updateHealth();
+}
+
+void MainWindow::changeEvent(QEvent *event)
+{
+    QMainWindow::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange && m_tabs)
+        refreshIcons();
+}
+
+// ---------------------------------------------------------------- state
+
+void MainWindow::onBatch(Channel *channel, const EventList &events)
+{
+    m_eventModel->appendBatch(channel->id(), channel->name(), events);
+    m_jobModel->applyBatch(channel->id(), channel->name(), channel->config().jobs, events);
+    updateTabTitles();
+}
+
+void MainWindow::onChannelChanged(Channel *channel)
+{
+    const QString name = channel->name();
+    if (m_names.value(channel->id()) != name) {
+        m_names.insert(channel->id(), name);
+        m_eventModel->renameChannel(channel->id(), name);
+        m_jobModel->renameChannel(channel->id(), name);
+        updateChannelFilterCombo();
+    }
+    if (channel == currentChannel())
+        updateActions();
+}
+
+Channel *MainWindow::currentChannel() const
+{
+    const QModelIndexList selected = m_channelView->selectionModel()->selectedRows();
+    return selected.isEmpty() ? nullptr : m_channelModel->channel(selected.first());
+}
+
+void MainWindow::selectChannel(Channel *channel)
+{
+    const QModelIndex index = channel ? m_channelModel->indexOf(channel) : QModelIndex();
+    if (index.isValid())
+        m_channelView->selectionModel()->setCurrentIndex(index,
+                                                         QItemSelectionModel::ClearAndSelect);
+    else
+        m_channelView->selectionModel()->clearSelection();
+}
+
+void MainWindow::onCurrentChannelChanged()
+{
+    Channel *channel = currentChannel();
+    const QString id = channel ? channel->id() : QString();
+    m_eventFilter->setChannelId(id);
+    m_jobFilter->setChannelId(id);
+    const int comboIndex = std::max(0, m_channelFilter->findData(id));
+    m_channelFilter->setCurrentIndex(comboIndex);
+    updateActions();
+    if (m_follow)
+        m_eventView->scrollToBottom();
+}
+
+void MainWindow::updateActions()
+{
+    Channel *channel = currentChannel();
+    const bool has = channel != nullptr;
+    for (QAction *action :
+         {m_editAction, m_duplicateAction, m_removeAction, m_pauseAction, m_reconnectAction})
+        action->setEnabled(has);
+    const bool paused = has && channel->isPaused();
+    m_pauseAction->setText(paused ? tr("&Resume") : tr("&Pause"));
+    m_pauseAction->setIcon(
+        Icons::themed(paused ? QStringLiteral("resume") : QStringLiteral("pause"), palette()));
+    const bool any = m_manager->count() > 0;
+    m_pauseAllAction->setEnabled(any);
+    m_resumeAllAction->setEnabled(any);
+    m_demoAction->setEnabled(!m_demo || !m_demo->isRunning());
+}
+
+void MainWindow::updateEmptyState()
+{
+    const bool empty = m_manager->count() == 0;
+    m_stack->setCurrentIndex(empty ? EmptyPage : WorkPage);
+    m_channelHeader->setText(tr("CHANNELS · %1").arg(m_manager->count()));
+    for (QAction *action : {m_followAction, m_clearAction, m_findAction})
+        action->setEnabled(!empty);
+}
+
+void MainWindow::updateHealth()
+{
+    const Notifier::Health health = m_notifier->health();
+    QColor color;
+    switch (health) {
+    case Notifier::Health::Failed:
+        color = StatusColors::forChannelState(Poller::State::Failed, palette());
+        break;
+    case Notifier::Health::Retrying:
+        color = StatusColors::forChannelState(Poller::State::Backoff, palette());
+        break;
+    case Notifier::Health::Connecting:
+        color = StatusColors::forChannelState(Poller::State::Waiting, palette());
+        break;
+    case Notifier::Health::Live:
+        color = StatusColors::forChannelState(Poller::State::Live, palette());
+        break;
+    case Notifier::Health::Paused:
+    case Notifier::Health::NoChannels:
+        color = StatusColors::forChannelState(Poller::State::Stopped, palette());
+        break;
+    }
+    const QString summary = m_notifier->summary();
+    m_healthIcon->setPixmap(Icons::dot(color).pixmap(16, 16));
+    m_healthIcon->setToolTip(Notifier::healthText(health));
+    m_healthLabel->setText(summary);
+    m_healthLabel->setToolTip(Notifier::healthText(health));
+    if (m_tray) {
+        m_tray->setIcon(Icons::application(color));
+        m_tray->setToolTip(tr("Longwatch — %1").arg(summary));
+    }
+    updateActions();
+}
+
+void MainWindow::updateNotificationState()
+{
+    const bool muted = m_notifier->isMuted();
+    const QDateTime until = m_notifier->pausedUntil();
+    {
+        const QSignalBlocker blocker(m_muteAction);
+        m_muteAction->setChecked(muted);
+    }
+    m_muteAction->setIcon(
+        Icons::themed(muted ? QStringLiteral("bell-off") : QStringLiteral("bell"), palette()));
+    m_unsnoozeAction->setEnabled(until.isValid());
+    if (muted)
+        m_notifyStateLabel->setText(tr("Notifications muted"));
+    else if (until.isValid())
+        m_notifyStateLabel->setText(
+            tr("Notifications paused until %1")
+                .arg(QLocale().toString(until.toLocalTime().time(), QLocale::ShortFormat)));
+    else
+        m_notifyStateLabel->clear();
+}
+
+void MainWindow::updateTypeFilter()
+{
+    const QString current = m_typeFilter->currentData().toString();
+    const QSignalBlocker blocker(m_typeFilter);
+    m_typeFilter->clear();
+    m_typeFilter->addItem(tr("All types"), QString());
+    for (const QString &type : m_eventModel->types())
+        m_typeFilter->addItem(type, type);
+    m_typeFilter->setCurrentIndex(std::max(0, m_typeFilter->findData(current)));
+}
+
+void MainWindow::updateChannelFilterCombo()
+{
+    const QString current = m_channelFilter->currentData().toString();
+    const QSignalBlocker blocker(m_channelFilter);
+    m_channelFilter->clear();
+    m_channelFilter->addItem(tr("All channels"), QString());
+    for (const Channel *channel : m_manager->channels())
+        m_channelFilter->addItem(channel->name(), channel->id());
+    m_channelFilter->setCurrentIndex(std::max(0, m_channelFilter->findData(current)));
+}
+
+void MainWindow::updateTabTitles()
+{
+    const QLocale locale;
+    m_tabs->setTabText(EventsTab, tr("Events (%1)").arg(locale.toString(m_eventModel->rowCount())));
+    const int failed = m_jobModel->failedCount();
+    const int running = m_jobModel->countWithStatus(JobStatus::Running);
+    const int jobs = m_jobModel->rowCount();
+    m_tabs->setTabText(JobsTab, failed > 0 ? tr("Jobs (%1 failed)").arg(failed)
+                                           : tr("Jobs (%1)").arg(locale.toString(jobs)));
+    m_tabs->setTabIcon(JobsTab, failed > 0 ? Icons::jobStatus(JobStatus::Failed, palette())
+                                           : Icons::themed(QStringLiteral("jobs"), palette()));
+    m_jobSummary->setText(
+        tr("%1 jobs · %2 running · %3 failed")
+            .arg(locale.toString(jobs), locale.toString(running), locale.toString(failed)));
+    m_eventCountLabel->setText(
+        tr("%1 events received").arg(locale.toString(m_eventModel->totalAppended())));
+}
+
+void MainWindow::updateDetails()
+{
+    const QModelIndex index = m_eventView->selectionModel()->currentIndex();
+    if (!index.isValid()) {
+        m_detailHeader->setText(tr("Select an event to see its JSON."));
+        m_detail->clear();
+        return;
+    }
+    const QModelIndex first = index.siblingAtColumn(0);
+    const QDateTime time = first.data(EventModel::TimeRole).toDateTime();
+    const QString key = first.data(EventModel::KeyRole).toString();
+    const QString type = first.data(EventModel::TypeRole).toString();
+    QStringList parts;
+    parts << first.data(EventModel::ChannelNameRole).toString();
+    if (!key.isEmpty())
+        parts << tr("id %1").arg(key);
+    if (!type.isEmpty())
+        parts << type;
+    parts << QLocale().toString(time.toLocalTime(), QStringLiteral("yyyy-MM-dd HH:mm:ss.zzz"));
+    m_detailHeader->setText(parts.join(QStringLiteral("  ·  ")));
+    m_detail->setPlainText(first.data(EventModel::PrettyJsonRole).toString());
+}
+
+void MainWindow::setFollow(bool follow)
+{
+    m_follow = follow;
+    {
+        const QSignalBlocker blocker(m_followAction);
+        m_followAction->setChecked(follow);
+    }
+    if (follow)
+        m_eventView->scrollToBottom();
+}
+
+void MainWindow::onEventScrollAction()
+{
+    // The person scrolled: follow while they are at the bottom, stop
+    // following when they look back. Decided after the move is applied.
+    QTimer::singleShot(0, this, [this] {
+        const QScrollBar *bar = m_eventView->verticalScrollBar();
+        const bool atBottom = bar->value() >= bar->maximum();
+        if (atBottom != m_follow)
+            setFollow(atBottom);
+    });
+}
+
+void MainWindow::showPage(int page)
+{
+    m_tabs->setCurrentIndex(page);
+}
+
+// ---------------------------------------------------------------- actions
+
+ChannelDialog *MainWindow::addChannel()
+{
+    auto *dialog = new ChannelDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setTakenNames(m_names.values());
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        Channel *channel = m_manager->addChannel(dialog->config());
+        selectChannel(channel);
+        statusBar()->showMessage(tr("Added channel %1.").arg(channel->name()), 5000);
+    });
+    dialog->open();
+    return dialog;
+}
+
+ChannelDialog *MainWindow::editChannel(Channel *channel)
+{
+    if (!channel)
+        return nullptr;
+    auto *dialog = new ChannelDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    QStringList taken = m_names.values();
+    taken.removeOne(channel->name());
+    dialog->setTakenNames(taken);
+    dialog->setConfig(channel->config());
+    const QPointer<Channel> guard(channel);
+    connect(dialog, &QDialog::accepted, this, [this, dialog, guard] {
+        if (!guard) {
+            statusBar()->showMessage(tr("The channel was removed while you edited it."), 5000);
+            return;
+        }
+        m_manager->updateChannel(guard, dialog->config());
+        statusBar()->showMessage(tr("Saved channel %1.").arg(guard->name()), 5000);
+    });
+    dialog->open();
+    return dialog;
+}
+
+void MainWindow::duplicateCurrent()
+{
+    if (Channel *channel = currentChannel())
+        selectChannel(m_manager->duplicateChannel(channel));
+}
+
+void MainWindow::removeCurrent()
+{
+    Channel *channel = currentChannel();
+    if (!channel)
+        return;
+    auto *box = new QMessageBox(QMessageBox::Question, tr("Remove Channel"),
+                                tr("Remove the channel \"%1\"?").arg(channel->name()),
+                                QMessageBox::NoButton, this);
+    box->setInformativeText(tr("Longwatch stops watching it and forgets its settings and jobs. "
+                               "Events already shown stay until you clear them."));
+    QPushButton *remove = box->addButton(tr("Remove"), QMessageBox::DestructiveRole);
+    box->addButton(QMessageBox::Cancel);
+    box->setDefaultButton(QMessageBox::Cancel);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    const QPointer<Channel> guard(channel);
+    connect(box, &QMessageBox::finished, this, [this, box, remove, guard] {
+        if (box->clickedButton() == remove && guard)
+            m_manager->removeChannel(guard);
+    });
+    box->open();
+}
+
+void MainWindow::togglePauseCurrent()
+{
+    Channel *channel = currentChannel();
+    if (!channel)
+        return;
+    if (channel->isPaused())
+        channel->resume();
+    else
+        channel->pause();
+    updateActions();
+}
+
+void MainWindow::reconnectCurrent()
+{
+    if (Channel *channel = currentChannel())
+        channel->reconnect();
+}
+
+bool MainWindow::startDemo()
+{
+    if (!m_demo)
+        m_demo = new Demo(m_manager, this);
+    const bool wasRunning = m_demo->isRunning();
+    if (!m_demo->start()) {
+        QMessageBox::warning(this, tr("Demo"), m_demo->errorString());
+        return false;
+    }
+    if (!wasRunning) {
+        statusBar()->showMessage(
+            tr("Demo feed server running at %1.").arg(m_demo->server()->baseUrl().toString()),
+            8000);
+        if (m_manager->count() > 0 && !currentChannel())
+            selectChannel(nullptr);
+    }
+    updateActions();
+    return true;
+}
+
+void MainWindow::showNotification(const QString &title, const QString &message,
+                                  Notifier::Severity severity)
+{
+    const QColor color = severity == Notifier::Severity::Critical
+                             ? StatusColors::forJobStatus(JobStatus::Failed, palette())
+                             : palette().color(QPalette::WindowText);
+    QPalette labelPalette = m_lastNotification->palette();
+    labelPalette.setColor(QPalette::WindowText, color);
+    m_lastNotification->setPalette(labelPalette);
+    const QString time = QLocale().toString(QTime::currentTime(), QStringLiteral("HH:mm:ss"));
+    m_lastNotification->setText(tr("%1  %2 — %3").arg(time, title, message));
+    m_lastNotification->setToolTip(m_lastNotification->text());
+    if (m_tray && m_tray->isVisible() && QSystemTrayIcon::supportsMessages()) {
+        const QSystemTrayIcon::MessageIcon icon =
+            severity == Notifier::Severity::Critical  ? QSystemTrayIcon::Critical
+            : severity == Notifier::Severity::Warning ? QSystemTrayIcon::Warning
+                                                      : QSystemTrayIcon::Information;
+        m_tray->showMessage(title, message, icon, 8000);
+    }
+    if (severity == Notifier::Severity::Critical)
+        QApplication::alert(this);
+}
+
+void MainWindow::showAbout()
+{
+    QMessageBox::about(this, tr("About Longwatch"),
+                       tr("<h3>Longwatch %1</h3><p>A desktop dashboard for HTTP long-poll "
+                          "feeds: events as they arrive, the status of every job, and the "
+                          "health of every channel.</p>")
+                           .arg(QApplication::applicationVersion()));
+}
+
+// ---------------------------------------------------------------- settings
+
+void MainWindow::restoreWindowState()
+{
+    std::unique_ptr<QSettings> own;
+    QSettings *settings = m_settings;
+    if (!settings) {
+        own = std::make_unique<QSettings>();
+        settings = own.get();
+    }
+    settings->beginGroup(QStringLiteral("window"));
+    restoreGeometry(settings->value(QStringLiteral("geometry")).toByteArray());
+    restoreState(settings->value(QStringLiteral("state")).toByteArray());
+    m_splitter->restoreState(settings->value(QStringLiteral("splitter")).toByteArray());
+    m_eventSplitter->restoreState(settings->value(QStringLiteral("eventSplitter")).toByteArray());
+    m_eventView->horizontalHeader()->restoreState(
+        settings->value(QStringLiteral("eventHeader")).toByteArray());
+    m_jobView->horizontalHeader()->restoreState(
+        settings->value(QStringLiteral("jobHeader")).toByteArray());
+    m_tabs->setCurrentIndex(settings->value(QStringLiteral("page"), 0).toInt());
+    m_detailsAction->setChecked(settings->value(QStringLiteral("details"), true).toBool());
+    settings->endGroup();
+}
+
+void MainWindow::saveWindowState()
+{
+    std::unique_ptr<QSettings> own;
+    QSettings *settings = m_settings;
+    if (!settings) {
+        own = std::make_unique<QSettings>();
+        settings = own.get();
+    }
+    settings->beginGroup(QStringLiteral("window"));
+    settings->setValue(QStringLiteral("geometry"), saveGeometry());
+    settings->setValue(QStringLiteral("state"), saveState());
+    settings->setValue(QStringLiteral("splitter"), m_splitter->saveState());
+    settings->setValue(QStringLiteral("eventSplitter"), m_eventSplitter->saveState());
+    settings->setValue(QStringLiteral("eventHeader"), m_eventView->horizontalHeader()->saveState());
+    settings->setValue(QStringLiteral("jobHeader"), m_jobView->horizontalHeader()->saveState());
+    settings->setValue(QStringLiteral("page"), m_tabs->currentIndex());
+    settings->setValue(QStringLiteral("details"), m_detailsAction->isChecked());
+    settings->endGroup();
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    saveWindowState();
+    QMainWindow::closeEvent(event);
+}
+
+} // namespace Longwatch

@@ -1,0 +1,181 @@
+#pragma once
+
+#include "event.h"
+#include "notifier.h"
+
+#include <QHash>
+#include <QMainWindow>
+#include <QPointer>
+#include <QTimer>
+
+class QAction;
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QListView;
+class QMenu;
+class QPlainTextEdit;
+class QSettings;
+class QSplitter;
+class QStackedWidget;
+class QSystemTrayIcon;
+class QTabWidget;
+class QTableView;
+
+namespace Longwatch {
+
+class Channel;
+class ChannelDialog;
+class ChannelManager;
+class ChannelModel;
+class Demo;
+class EventFilterModel;
+class EventModel;
+class JobFilterModel;
+class JobModel;
+class JsonHighlighter;
+
+/// Longwatch's window: the channel list on the left; on the right the
+/// event table (filter, follow, details) and the job board; the health
+/// of all channels in the status bar and the tray.
+class MainWindow final : public QMainWindow
+{
+    Q_OBJECT
+public:
+    /// `manager` is not owned. Window state is kept in `settings` (the
+    /// application's default QSettings when nullptr; not owned).
+    explicit MainWindow(ChannelManager *manager, QSettings *settings = nullptr,
+                        QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    ChannelModel *channelModel() const { return m_channelModel; }
+    EventModel *eventModel() const { return m_eventModel; }
+    EventFilterModel *eventFilter() const { return m_eventFilter; }
+    JobModel *jobModel() const { return m_jobModel; }
+    JobFilterModel *jobFilter() const { return m_jobFilter; }
+    Notifier *notifier() const { return m_notifier; }
+    QListView *channelView() const { return m_channelView; }
+    QTableView *eventView() const { return m_eventView; }
+    QTableView *jobView() const { return m_jobView; }
+
+    /// Opens the add-channel dialog (window-modal; does not block).
+    ChannelDialog *addChannel();
+    /// Opens the edit dialog for `channel` (window-modal; does not block).
+    ChannelDialog *editChannel(Channel *channel);
+    /// Starts the embedded demo (once) and adds its channels.
+    bool startDemo();
+    /// Shows the Events (0) or Jobs (1) page.
+    void showPage(int page);
+    /// The channel selected in the list, or nullptr.
+    Channel *currentChannel() const;
+    void selectChannel(Channel *channel);
+
+    /// Restores geometry and layout from the settings.
+    void restoreWindowState();
+    void saveWindowState();
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+    void changeEvent(QEvent *event) override;
+
+private:
+    void buildActions();
+    void buildMenus();
+    void buildToolBar();
+    QWidget *buildChannelPanel();
+    QWidget *buildEventsPage();
+    QWidget *buildJobsPage();
+    QWidget *buildEmptyState();
+    void buildStatusBar();
+    void buildTray();
+    void refreshIcons();
+
+    void onBatch(Channel *channel, const EventList &events);
+    void onChannelChanged(Channel *channel);
+    void onCurrentChannelChanged();
+    void updateActions();
+    void updateEmptyState();
+    void updateHealth();
+    void updateNotificationState();
+    void updateTypeFilter();
+    void updateChannelFilterCombo();
+    void updateTabTitles();
+    void updateDetails();
+    void setFollow(bool follow);
+    void onEventScrollAction();
+
+    void duplicateCurrent();
+    void removeCurrent();
+    void togglePauseCurrent();
+    void reconnectCurrent();
+    void showNotification(const QString &title, const QString &message,
+                          Notifier::Severity severity);
+    void showAbout();
+
+    ChannelManager *m_manager;
+    QSettings *m_settings;
+    ChannelModel *m_channelModel = nullptr;
+    EventModel *m_eventModel = nullptr;
+    EventFilterModel *m_eventFilter = nullptr;
+    JobModel *m_jobModel = nullptr;
+    JobFilterModel *m_jobFilter = nullptr;
+    Notifier *m_notifier = nullptr;
+    Demo *m_demo = nullptr;
+    QHash<QString, QString> m_names; ///< channel id -> name shown in the tables
+
+    QStackedWidget *m_stack = nullptr;
+    QSplitter *m_splitter = nullptr;
+    QListView *m_channelView = nullptr;
+    QLabel *m_channelHeader = nullptr;
+    QTabWidget *m_tabs = nullptr;
+
+    QLineEdit *m_eventSearch = nullptr;
+    QComboBox *m_typeFilter = nullptr;
+    QComboBox *m_channelFilter = nullptr;
+    QTableView *m_eventView = nullptr;
+    QSplitter *m_eventSplitter = nullptr;
+    QLabel *m_detailHeader = nullptr;
+    QPlainTextEdit *m_detail = nullptr;
+    JsonHighlighter *m_highlighter = nullptr;
+    QTimer m_filterDelay;
+    bool m_follow = true;
+
+    QLineEdit *m_jobSearch = nullptr;
+    QCheckBox *m_failedOnly = nullptr;
+    QLabel *m_jobSummary = nullptr;
+    QTableView *m_jobView = nullptr;
+
+    QLabel *m_healthIcon = nullptr;
+    QLabel *m_healthLabel = nullptr;
+    QLabel *m_eventCountLabel = nullptr;
+    QLabel *m_notifyStateLabel = nullptr;
+    QLabel *m_lastNotification = nullptr;
+    QSystemTrayIcon *m_tray = nullptr;
+    QMenu *m_trayMenu = nullptr;
+
+    QAction *m_addAction = nullptr;
+    QAction *m_demoAction = nullptr;
+    QAction *m_quitAction = nullptr;
+    QAction *m_editAction = nullptr;
+    QAction *m_duplicateAction = nullptr;
+    QAction *m_removeAction = nullptr;
+    QAction *m_pauseAction = nullptr;
+    QAction *m_reconnectAction = nullptr;
+    QAction *m_pauseAllAction = nullptr;
+    QAction *m_resumeAllAction = nullptr;
+    QAction *m_eventsPageAction = nullptr;
+    QAction *m_jobsPageAction = nullptr;
+    QAction *m_findAction = nullptr;
+    QAction *m_followAction = nullptr;
+    QAction *m_detailsAction = nullptr;
+    QAction *m_clearAction = nullptr;
+    QAction *m_muteAction = nullptr;
+    QAction *m_snoozeAction = nullptr;
+    QAction *m_unsnoozeAction = nullptr;
+    QAction *m_showWindowAction = nullptr;
+    QAction *m_aboutAction = nullptr;
+    QMenu *m_channelMenu = nullptr;
+};
+
+} // namespace Longwatch

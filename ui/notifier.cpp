@@ -1,0 +1,231 @@
+#include "notifier.h"
+
+#include "channel.h"
+#include "channelmanager.h"
+#include "jobmodel.h"
+#include "logging.h"
+
+#include <QMetaObject>
+
+namespace Longwatch {
+
+Notifier::Notifier(ChannelManager *manager, JobModel *jobs, QObject *parent)
+    : QObject(parent)
+    , m_manager(manager)
+    , m_clock([] { return QDateTime::currentDateTimeUtc(); })
+{
+    connect(jobs, &JobModel::jobStatusChanged, this, &Notifier::onJobStatusChanged);
+    connect(manager, &ChannelManager::channelChanged, this, &Notifier::updateHealth);
+    connect(manager, &ChannelManager::channelAdded, this, &Notifier::updateHealth);
+    connect(manager, &ChannelManager::channelRemoved, this, &Notifier::updateHealth);
+    m_pauseTimer.setSingleShot(true);
+    connect(&m_pauseTimer, &QTimer::timeout, this, &Notifier::resumeNotifications);
+    m_health = health();
+}
+
+Notifier::~Notifier() = default;
+
+void Notifier::setClock(Clock clock)
+{
+    m_clock = std::move(clock);
+}
+
+void Notifier::setMuted(bool muted)
+{
+    if (muted == m_muted)
+        return;
+    m_muted = muted;
+    Q_EMIT activeChanged(isActive());
+}
+
+void Notifier::pauseFor(std::chrono::milliseconds duration)
+{
+    m_pausedUntil = m_clock().addMSecs(duration.count());
+    m_pauseTimer.start(duration);
+    Q_EMIT activeChanged(isActive());
+}
+
+void Notifier::resumeNotifications()
+{
+    m_pauseTimer.stop();
+    if (!m_pausedUntil.isValid())
+        return;
+    m_pausedUntil = {};
+    Q_EMIT activeChanged(isActive());
+}
+
+QDateTime Notifier::pausedUntil() const
+{
+    return m_pausedUntil.isValid() && m_pausedUntil > m_clock() ? m_pausedUntil : QDateTime();
+}
+
+bool Notifier::isActive() const
+{
+    return !m_muted && !pausedUntil().isValid();
+}
+
+void Notifier::onJobStatusChanged(const QString &channelId, const QString &channelName,
+                                  const QString &job, JobStatus previous, JobStatus current,
+                                  const QString &message)
+{
+    const Channel *channel = m_manager ? m_manager->channel(channelId) : nullptr;
+    if (!channel)
+        return;
+    const ChannelConfig &config = channel->config();
+    Pending pending;
+    if (current == JobStatus::Failed) {
+        if (!config.notifyJobFailed)
+            return;
+        pending = {tr("%1 failed").arg(job), message, Severity::Critical};
+    } else if (previous == JobStatus::Failed &&
+               (current == JobStatus::Running || current == JobStatus::Queued ||
+                current == JobStatus::Succeeded) &&
+               config.notifyJobRecovered) {
+        pending = {tr("%1 recovered").arg(job), message, Severity::Information};
+    } else if (current == JobStatus::Succeeded && config.notifyJobFinished) {
+        pending = {tr("%1 finished").arg(job), message, Severity::Information};
+    } else if (current == JobStatus::Cancelled && config.notifyJobFinished) {
+        pending = {tr("%1 was cancelled").arg(job), message, Severity::Warning};
+    } else {
+        return;
+    }
+    pending.message = pending.message.isEmpty() ? tr("On channel %1.").arg(channelName)
+                                                : tr("%1: %2").arg(channelName, pending.message);
+    if (!isActive()) {
+        qCDebug(lcUi).noquote() << "notification held back:" << pending.title;
+        return;
+    }
+    // One batch (a channel catching up on history) may change many jobs:
+    // collect them and decide once the batch is through.
+    if (m_pending.isEmpty())
+        QMetaObject::invokeMethod(this, &Notifier::flush, Qt::QueuedConnection);
+    m_pending.append(pending);
+}
+
+void Notifier::flush()
+{
+    const QList<Pending> pending = std::exchange(m_pending, {});
+    if (pending.size() <= maxPerBatch) {
+        for (const Pending &p : pending)
+            Q_EMIT notify(p.title, p.message, p.severity);
+        return;
+    }
+    const qsizetype failed = std::count_if(pending.cbegin(), pending.cend(), [](const Pending &p) {
+        return p.severity == Severity::Critical;
+    });
+    QStringList titles;
+    for (const Pending &p : pending.mid(0, maxPerBatch))
+        titles << p.title;
+    titles << tr("and %1 more").arg(pending.size() - maxPerBatch);
+    Q_EMIT notify(failed == 1  ? tr("1 job failed")
+                  : failed > 1 ? tr("%1 jobs failed").arg(failed)
+                               : tr("%1 job updates").arg(pending.size()),
+                  titles.join(QStringLiteral(", ")),
+                  failed > 0 ? Severity::Critical : Severity::Information);
+}
+
+Notifier::Health Notifier::health() const
+{
+    if (!m_manager || m_manager->count() == 0)
+        return Health::NoChannels;
+    bool failed = false, retrying = false, connecting = false, live = false;
+    for (const Channel *channel : m_manager->channels()) {
+        switch (channel->state()) {
+        case Poller::State::Failed:
+            failed = true;
+            break;
+        case Poller::State::Backoff:
+            retrying = true;
+            break;
+        case Poller::State::Connecting:
+        case Poller::State::Waiting:
+            connecting = true;
+            break;
+        case Poller::State::Live:
+            live = true;
+            break;
+        case Poller::State::Idle:
+        case Poller::State::Stopped:
+            break;
+        }
+    }
+    if (failed)
+        return Health::Failed;
+    if (retrying)
+        return Health::Retrying;
+    if (connecting)
+        return Health::Connecting;
+    if (live)
+        return Health::Live;
+    return Health::Paused;
+}
+
+QString Notifier::healthText(Health health)
+{
+    switch (health) {
+    case Health::NoChannels:
+        return tr("No channels");
+    case Health::Failed:
+        return tr("A channel has failed");
+    case Health::Retrying:
+        return tr("A channel is retrying");
+    case Health::Connecting:
+        return tr("Connecting");
+    case Health::Live:
+        return tr("All channels live");
+    case Health::Paused:
+        return tr("All channels paused");
+    }
+    return {};
+}
+
+QString Notifier::summary() const
+{
+    if (!m_manager || m_manager->count() == 0)
+        return tr("No channels");
+    int live = 0, retrying = 0, failed = 0, paused = 0, connecting = 0;
+    for (const Channel *channel : m_manager->channels()) {
+        switch (channel->state()) {
+        case Poller::State::Live:
+            ++live;
+            break;
+        case Poller::State::Backoff:
+            ++retrying;
+            break;
+        case Poller::State::Failed:
+            ++failed;
+            break;
+        case Poller::State::Idle:
+        case Poller::State::Stopped:
+            ++paused;
+            break;
+        case Poller::State::Connecting:
+        case Poller::State::Waiting:
+            ++connecting;
+            break;
+        }
+    }
+    QStringList parts;
+    if (live)
+        parts << tr("%1 live").arg(live);
+    if (connecting)
+        parts << tr("%1 connecting").arg(connecting);
+    if (retrying)
+        parts << tr("%1 retrying").arg(retrying);
+    if (failed)
+        parts << tr("%1 failed").arg(failed);
+    if (paused)
+        parts << tr("%1 paused").arg(paused);
+    const QString channels =
+        m_manager->count() == 1 ? tr("1 channel") : tr("%1 channels").arg(m_manager->count());
+    return tr("%1: %2").arg(channels, parts.join(QStringLiteral(", ")));
+}
+
+void Notifier::updateHealth()
+{
+    // Always announce: the summary's counts may change within one health.
+    m_health = health();
+    Q_EMIT healthChanged(m_health);
+}
+
+} // namespace Longwatch
