@@ -6,9 +6,11 @@
 #include "channelstore.h"
 #include "logging.h"
 #include "mainwindow.h"
+#include "secretstore.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QEventLoop>
 #include <QItemSelectionModel>
 #include <QNetworkProxyFactory>
 #include <QPalette>
@@ -155,6 +157,18 @@ int main(int argc, char *argv[])
             ? std::make_unique<QSettings>(parser.value(settingsOption), QSettings::IniFormat)
             : std::make_unique<QSettings>();
     SettingsChannelStore store(settings.get());
+    {
+        // Channels' secrets live in the keychain (or a 0600 file); the
+        // channels need them before they start, so wait for the answer.
+        QEventLoop waitForSecrets;
+        SecretStore::open(QStringLiteral("Longwatch"), SecretStore::defaultFallbackPath(),
+                          &waitForSecrets,
+                          [&store, &waitForSecrets](std::shared_ptr<SecretStore> secrets) {
+                              store.setSecretStore(std::move(secrets));
+                              waitForSecrets.quit();
+                          });
+        waitForSecrets.exec();
+    }
     ChannelManager manager(&store);
     MainWindow window(&manager, settings.get());
     window.restoreWindowState();

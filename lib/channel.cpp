@@ -140,6 +140,44 @@ QString Channel::errorDetail() const
     return m_poller ? m_poller->errorDetail() : QString();
 }
 
+Poller::Error Channel::error() const
+{
+    return m_configError.isEmpty() && m_poller ? m_poller->error() : Poller::Error::NoError;
+}
+
+TlsFailure Channel::tlsFailure() const
+{
+    return error() == Poller::Error::TlsError ? m_poller->tlsFailure() : TlsFailure{};
+}
+
+bool Channel::trustCertificate(const QString &sha256)
+{
+    const QString pin = normalizedFingerprint(sha256);
+    if (pin.isEmpty())
+        return false;
+    ChannelConfig config = m_config;
+    QStringList &pins = config.timing.transport.tls.pinnedSha256;
+    bool known = false;
+    for (const QString &existing : std::as_const(pins))
+        known = known || normalizedFingerprint(existing) == pin;
+    if (!known)
+        pins << pin;
+    setConfig(config); // restarts a failed channel
+    if (!m_poller || !m_poller->isRunning())
+        reconnect();
+    return true;
+}
+
+void Channel::setProxyCredentials(const QString &user, const QString &password)
+{
+    ChannelConfig config = m_config;
+    config.timing.transport.proxy.user = user;
+    config.timing.transport.proxy.password = password;
+    setConfig(config); // restarts a failed channel
+    if (!m_poller || !m_poller->isRunning())
+        reconnect();
+}
+
 int Channel::attempt() const
 {
     return m_poller ? m_poller->attempt() : 0;

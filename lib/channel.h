@@ -68,6 +68,18 @@ public:
     QString errorString() const;
     QString errorDetail() const;
     QString configError() const { return m_configError; }
+    /// The kind of the last failure (NoError if the configuration cannot run).
+    Poller::Error error() const;
+    /// The refused certificate, when the last failure was a TlsError with
+    /// one; null otherwise.
+    TlsFailure tlsFailure() const;
+    /// Trusts the server certificate with SHA-256 fingerprint `sha256` for
+    /// this channel from now on (adds it to the pins; configChanged() saves
+    /// it) and polls again. False if it is not a fingerprint.
+    bool trustCertificate(const QString &sha256);
+    /// Sets the proxy's user and password (configChanged() keeps the
+    /// password in the SecretStore) and polls again.
+    void setProxyCredentials(const QString &user, const QString &password);
     int attempt() const;
     QDateTime nextRetryAt() const;
     QString cursor() const;

@@ -1,6 +1,7 @@
 #include "channelconfig.h"
 
 #include "profiles.h"
+#include "secretstore.h"
 
 #include <QCoreApplication>
 #include <QUuid>
@@ -47,6 +48,53 @@ milliseconds readMs(const QVariantMap &map, const QString &key, milliseconds fal
 
 } // namespace
 
+QStringList ChannelConfig::secretFields()
+{
+    return {QStringLiteral("token"), QStringLiteral("password"), QStringLiteral("proxyPassword"),
+            QStringLiteral("keyPassphrase")};
+}
+
+QString ChannelConfig::secret(const QString &field) const
+{
+    if (field == QLatin1String("token"))
+        return token;
+    if (field == QLatin1String("password"))
+        return password;
+    if (field == QLatin1String("proxyPassword"))
+        return timing.transport.proxy.password;
+    if (field == QLatin1String("keyPassphrase"))
+        return timing.transport.tls.clientKeyPassphrase;
+    return {};
+}
+
+void ChannelConfig::setSecret(const QString &field, const QString &value)
+{
+    if (field == QLatin1String("token"))
+        token = value;
+    else if (field == QLatin1String("password"))
+        password = value;
+    else if (field == QLatin1String("proxyPassword"))
+        timing.transport.proxy.password = value;
+    else if (field == QLatin1String("keyPassphrase"))
+        timing.transport.tls.clientKeyPassphrase = value;
+}
+
+QString ChannelConfig::secretKey(const QString &field) const
+{
+    return QStringLiteral("channel/%1/%2").arg(id, field);
+}
+
+QStringList ChannelConfig::storableSecretFields() const
+{
+    QStringList fields;
+    for (const QString &field : secretFields()) {
+        const QString value = secret(field);
+        if (!value.isEmpty() && !hasEnvironmentReference(value.toUtf8()))
+            fields << field;
+    }
+    return fields;
+}
+
 QString ChannelConfig::newId()
 {
     return QUuid::createUuid().toString(QUuid::WithoutBraces);
@@ -80,6 +128,22 @@ QStringList ChannelConfig::validate() const
         problems << tr("Enter the bearer token, or choose no authentication.");
     if (auth == Auth::Basic && user.isEmpty())
         problems << tr("Enter the user name for basic authentication.");
+    // The Basic value is encoded here, before the Poller resolves ${env:}
+    // references, so a reference would be sent literally.
+    if (auth == Auth::Basic &&
+        (hasEnvironmentReference(user.toUtf8()) || hasEnvironmentReference(password.toUtf8())))
+        problems << tr("Basic authentication cannot use ${env:…} references; use a header "
+                       "\"Authorization: Basic ${env:NAME}\" with the encoded value instead.");
+    const ProxySettings &proxy = timing.transport.proxy;
+    if ((proxy.mode == ProxySettings::Mode::Http || proxy.mode == ProxySettings::Mode::Socks5) &&
+        (proxy.host.trimmed().isEmpty() || proxy.port == 0))
+        problems << tr("Enter the proxy's server name and port.");
+    for (const QString &pin : timing.transport.tls.pinnedSha256) {
+        if (normalizedFingerprint(pin).isEmpty())
+            problems << tr("The pinned fingerprint %1 is not a SHA-256 fingerprint.").arg(pin);
+    }
+    if (timing.maxBodyBytes <= 0 || timing.maxHeaderBytes <= 0 || timing.maxEventsPerBatch < 0)
+        problems << tr("The size limits must be positive.");
     if (timing.backoffInitial > timing.backoffMax)
         problems << tr("The first retry delay is longer than the longest one.");
     return problems;
@@ -125,11 +189,35 @@ QVariantMap ChannelConfig::toVariantMap() const
     map.insert(QStringLiteral("knobs"), knobs);
     map.insert(QStringLiteral("headers"), formatHeaderLines(headers));
     map.insert(QStringLiteral("auth"), authKey(auth));
-    // Stored in the clear for now, like the rest of the settings file; the
-    // persistence layer is to move credentials to the system keychain.
-    map.insert(QStringLiteral("token"), token);
     map.insert(QStringLiteral("user"), user);
-    map.insert(QStringLiteral("password"), password);
+    // Secrets go to a SecretStore (see SettingsChannelStore); only the names
+    // of the fields kept there are written, and references, which are not
+    // secrets, as written.
+    QStringList stored = storableSecretFields();
+    for (const QString &field : pendingSecretFields) {
+        if (!stored.contains(field) && secret(field).isEmpty())
+            stored << field;
+    }
+    if (!stored.isEmpty())
+        map.insert(QStringLiteral("secretFields"), stored);
+    for (const QString &field : secretFields()) {
+        const QString value = secret(field);
+        if (hasEnvironmentReference(value.toUtf8()))
+            map.insert(field, value);
+    }
+    const TransportOptions &transport = timing.transport;
+    map.insert(QStringLiteral("proxyMode"), int(transport.proxy.mode));
+    map.insert(QStringLiteral("proxyHost"), transport.proxy.host);
+    map.insert(QStringLiteral("proxyPort"), int(transport.proxy.port));
+    map.insert(QStringLiteral("proxyUser"), transport.proxy.user);
+    map.insert(QStringLiteral("httpVersion"), int(transport.httpVersion));
+    map.insert(QStringLiteral("caFile"), transport.tls.caCertificatesFile);
+    map.insert(QStringLiteral("clientCertFile"), transport.tls.clientCertificateFile);
+    map.insert(QStringLiteral("clientKeyFile"), transport.tls.clientKeyFile);
+    map.insert(QStringLiteral("pinnedSha256"), transport.tls.pinnedSha256.join(QLatin1Char(' ')));
+    map.insert(QStringLiteral("maxBodyBytes"), timing.maxBodyBytes);
+    map.insert(QStringLiteral("maxHeaderBytes"), timing.maxHeaderBytes);
+    map.insert(QStringLiteral("maxEventsPerBatch"), timing.maxEventsPerBatch);
     map.insert(QStringLiteral("connectTimeoutMs"), qint64(timing.connectTimeout.count()));
     map.insert(QStringLiteral("deadlineMarginMs"), qint64(timing.deadlineMargin.count()));
     map.insert(QStringLiteral("inactivityTimeoutMs"), qint64(timing.inactivityTimeout.count()));
@@ -157,9 +245,44 @@ ChannelConfig ChannelConfig::fromVariantMap(const QVariantMap &map)
     c.knobs = map.value(QStringLiteral("knobs")).toMap();
     c.headers = parseHeaderLines(map.value(QStringLiteral("headers")).toString());
     c.auth = authFromKey(map.value(QStringLiteral("auth")).toString());
-    c.token = map.value(QStringLiteral("token")).toString();
     c.user = map.value(QStringLiteral("user")).toString();
-    c.password = map.value(QStringLiteral("password")).toString();
+    // References, or plain text written by older versions (migrated to
+    // the SecretStore by the next save).
+    for (const QString &field : secretFields())
+        c.setSecret(field, map.value(field).toString());
+    const QVariant storedSecrets = map.value(QStringLiteral("secretFields"));
+    const QStringList stored =
+        storedSecrets.typeId() == QMetaType::QStringList
+            ? storedSecrets.toStringList()
+            : storedSecrets.toString().split(QLatin1Char(','), Qt::SkipEmptyParts);
+    for (const QString &field : stored) {
+        if (secretFields().contains(field) && c.secret(field).isEmpty())
+            c.pendingSecretFields << field;
+    }
+    TransportOptions &transport = c.timing.transport;
+    const int proxyMode = map.value(QStringLiteral("proxyMode"), 0).toInt();
+    if (proxyMode >= int(ProxySettings::Mode::System) &&
+        proxyMode <= int(ProxySettings::Mode::Socks5))
+        transport.proxy.mode = ProxySettings::Mode(proxyMode);
+    transport.proxy.host = map.value(QStringLiteral("proxyHost")).toString();
+    transport.proxy.port = quint16(map.value(QStringLiteral("proxyPort"), 0).toUInt());
+    transport.proxy.user = map.value(QStringLiteral("proxyUser")).toString();
+    const int httpVersion = map.value(QStringLiteral("httpVersion"), 0).toInt();
+    if (httpVersion >= int(HttpVersion::Automatic) && httpVersion <= int(HttpVersion::Http2))
+        transport.httpVersion = HttpVersion(httpVersion);
+    transport.tls.caCertificatesFile = map.value(QStringLiteral("caFile")).toString();
+    transport.tls.clientCertificateFile = map.value(QStringLiteral("clientCertFile")).toString();
+    transport.tls.clientKeyFile = map.value(QStringLiteral("clientKeyFile")).toString();
+    transport.tls.pinnedSha256 = map.value(QStringLiteral("pinnedSha256"))
+                                     .toString()
+                                     .split(QLatin1Char(' '), Qt::SkipEmptyParts);
+    bool ok = false;
+    if (const qint64 v = map.value(QStringLiteral("maxBodyBytes")).toLongLong(&ok); ok && v > 0)
+        c.timing.maxBodyBytes = v;
+    if (const qint64 v = map.value(QStringLiteral("maxHeaderBytes")).toLongLong(&ok); ok && v > 0)
+        c.timing.maxHeaderBytes = v;
+    if (const int v = map.value(QStringLiteral("maxEventsPerBatch")).toInt(&ok); ok && v >= 0)
+        c.timing.maxEventsPerBatch = v;
     c.timing.connectTimeout =
         readMs(map, QStringLiteral("connectTimeoutMs"), c.timing.connectTimeout);
     c.timing.deadlineMargin =

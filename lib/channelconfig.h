@@ -31,7 +31,9 @@ struct ChannelConfig
     QString user;     ///< basic auth
     QString password; ///< basic auth
 
-    /// Timing and limits; its `headers` are ignored (see pollerSettings()).
+    /// Timing, limits and transport (proxy, TLS, HTTP version); its
+    /// `headers` are ignored (see pollerSettings()). The proxy password and
+    /// the key passphrase in `timing.transport` are secrets like `token`.
     PollerSettings timing;
 
     JobMapping jobs;
@@ -43,8 +45,24 @@ struct ChannelConfig
     /// Not written to the store (the demo's channels, whose port changes).
     bool transient = false;
 
+    /// Secrets that were kept in a SecretStore and are not read back yet
+    /// (set by fromVariantMap(), cleared when the store filled them in).
+    QStringList pendingSecretFields;
+
     /// A fresh id for a new channel.
     static QString newId();
+
+    /// The names of the secret fields: "token", "password",
+    /// "proxyPassword", "keyPassphrase". Never written to the settings
+    /// file unless they are `${env:NAME}` references.
+    static QStringList secretFields();
+    QString secret(const QString &field) const;
+    void setSecret(const QString &field, const QString &value);
+    /// The SecretStore key of a secret field: "channel/<id>/<field>".
+    QString secretKey(const QString &field) const;
+    /// The secret fields whose value belongs in a SecretStore: set, and
+    /// not a `${env:NAME}` reference.
+    QStringList storableSecretFields() const;
 
     /// Sentences describing what keeps the channel from running; empty if
     /// it can run. Checks the URL, the profile and its knobs, the job mapping.
@@ -60,7 +78,10 @@ struct ChannelConfig
     /// under one is valid under the other.
     bool sameFeed(const ChannelConfig &other) const;
 
-    /// For the store. Durations in milliseconds; headers as "Name: value" lines.
+    /// For the store. Durations in milliseconds; headers as "Name: value"
+    /// lines. Holds no secret: "secretFields" lists the fields kept in a
+    /// SecretStore; `${env:NAME}` references are kept as written. A map
+    /// with a plain-text secret (written by older versions) is still read.
     QVariantMap toVariantMap() const;
     static ChannelConfig fromVariantMap(const QVariantMap &map);
 };

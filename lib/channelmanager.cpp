@@ -20,6 +20,11 @@ ChannelManager::~ChannelManager()
     qDeleteAll(findChildren<Channel *>(Qt::FindDirectChildrenOnly));
 }
 
+QString ChannelManager::secretWarning() const
+{
+    return m_store ? m_store->secretWarning() : QString();
+}
+
 void ChannelManager::setChannelSetup(std::function<void(Channel *)> setup)
 {
     m_setup = std::move(setup);
@@ -31,8 +36,21 @@ void ChannelManager::load()
         return;
     m_loading = true;
     const QList<ChannelConfig> configs = m_store->load();
-    for (const ChannelConfig &config : configs)
-        insert(config);
+    for (const ChannelConfig &config : configs) {
+        if (config.pendingSecretFields.isEmpty()) {
+            insert(config);
+            continue;
+        }
+        // It starts when its secrets are in: without them it would only fail.
+        Channel *added = insert(config, false);
+        m_store->readSecrets(config, added, [this, added](const ChannelConfig &filled) {
+            const bool wasLoading = m_loading;
+            m_loading = true; // nothing changed that needs saving
+            added->setConfig(filled);
+            m_loading = wasLoading;
+            added->start();
+        });
+    }
     m_loading = false;
 }
 
@@ -71,7 +89,7 @@ Channel *ChannelManager::addChannel(ChannelConfig config)
     return added;
 }
 
-Channel *ChannelManager::insert(const ChannelConfig &config)
+Channel *ChannelManager::insert(const ChannelConfig &config, bool start)
 {
     auto *channel = new Channel(config, m_pool, this);
     connect(channel, &Channel::stateChanged, this, [this, channel](Poller::State state) {
@@ -94,7 +112,8 @@ Channel *ChannelManager::insert(const ChannelConfig &config)
     m_channels.append(channel);
     Q_EMIT channelAdded(channel);
     qCInfo(lcPoller).noquote() << "channel" << channel->name() << "added";
-    channel->start();
+    if (start)
+        channel->start();
     return channel;
 }
 

@@ -23,6 +23,9 @@ public:
     ~ChannelManager() override;
 
     NetworkPool *networkPool() const { return m_pool; }
+    /// The store's warning about where secrets are kept (see
+    /// ChannelStore::secretWarning()); empty if none.
+    QString secretWarning() const;
 
     /// Adds the stored channels and starts those not paused.
     void load();
@@ -62,7 +65,7 @@ Q_SIGNALS:
     void batchReceived(Longwatch::Channel *channel, const Longwatch::EventList &events);
 
 private:
-    Channel *insert(const ChannelConfig &config);
+    Channel *insert(const ChannelConfig &config, bool start = true);
 
     ChannelStore *m_store;
     NetworkPool *m_pool;

@@ -3,11 +3,17 @@
 #include "channelconfig.h"
 
 #include <QList>
+#include <QObject>
 #include <QString>
+
+#include <functional>
+#include <memory>
 
 class QSettings;
 
 namespace Longwatch {
+
+class SecretStore;
 
 /// Where channel configurations live between runs. ChannelManager talks
 /// only to this interface, so the QSettings store can give way to a real
@@ -20,23 +26,44 @@ public:
     virtual QList<ChannelConfig> load() = 0;
     /// Replaces everything stored with `channels`, in this order.
     virtual void save(const QList<ChannelConfig> &channels) = 0;
+    /// Fills in the secrets of `config` named in pendingSecretFields (and
+    /// clears that list); `done` gets the result, later or at once, unless
+    /// `context` is gone. This one has nothing to fill in.
+    virtual void readSecrets(const ChannelConfig &config, QObject *context,
+                             std::function<void(const ChannelConfig &)> done);
+    /// Why secrets are less protected than they could be (shown where they
+    /// are entered); empty if they are safe or not stored at all.
+    virtual QString secretWarning() const { return {}; }
 
 protected:
     ChannelStore() = default;
 };
 
-/// Keeps channels in a QSettings array "channels".
+/// Keeps channels in a QSettings array "channels", and their secrets in a
+/// SecretStore (never in the settings file). Without a SecretStore secrets
+/// are not kept at all. load() moves plain-text secrets found in the file
+/// (written by older versions) into the SecretStore.
 class SettingsChannelStore final : public ChannelStore
 {
 public:
     /// `settings` is not owned; nullptr means the application's default QSettings.
-    explicit SettingsChannelStore(QSettings *settings = nullptr);
+    explicit SettingsChannelStore(QSettings *settings = nullptr,
+                                  std::shared_ptr<SecretStore> secrets = {});
+    ~SettingsChannelStore() override;
+
+    void setSecretStore(std::shared_ptr<SecretStore> secrets);
+    SecretStore *secretStore() const { return m_secrets.get(); }
 
     QList<ChannelConfig> load() override;
     void save(const QList<ChannelConfig> &channels) override;
+    void readSecrets(const ChannelConfig &config, QObject *context,
+                     std::function<void(const ChannelConfig &)> done) override;
+    QString secretWarning() const override;
 
 private:
     QSettings *m_settings;
+    std::shared_ptr<SecretStore> m_secrets;
+    QObject m_context; ///< ends the SecretStore's callbacks with the store
 };
 
 /// Keeps channels in memory only (tests, --demo without saving).

@@ -1,6 +1,8 @@
 #include "channelconfig.h"
 #include "channelstore.h"
+#include "secretstore.h"
 
+#include <QFile>
 #include <QSettings>
 #include <QTemporaryDir>
 #include <QTest>
@@ -31,6 +33,44 @@ ChannelConfig sampleConfig()
     return c;
 }
 
+QByteArray fileText(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+// Fills in the secrets the store kept, waiting for the SecretStore's answer.
+ChannelConfig withSecrets(ChannelStore &store, const ChannelConfig &config)
+{
+    QObject context;
+    std::optional<ChannelConfig> filled;
+    store.readSecrets(config, &context, [&filled](const ChannelConfig &c) { filled = c; });
+    if (!QTest::qWaitFor([&filled] { return filled.has_value(); }))
+        return {};
+    return *filled;
+}
+
+ChannelConfig transportConfig()
+{
+    ChannelConfig c = sampleConfig();
+    TransportOptions &t = c.timing.transport;
+    t.proxy.mode = ProxySettings::Mode::Socks5;
+    t.proxy.host = "proxy.example";
+    t.proxy.port = 1080;
+    t.proxy.user = "proxy-user";
+    t.proxy.password = "proxy-s3cret";
+    t.httpVersion = HttpVersion::Http1Only;
+    t.tls.caCertificatesFile = "/etc/ca/lab.pem";
+    t.tls.clientCertificateFile = "/home/ann/client.pem";
+    t.tls.clientKeyFile = "/home/ann/client.key";
+    t.tls.clientKeyPassphrase = "key-s3cret";
+    t.tls.pinnedSha256 = {QString(64, 'a'), QString(64, 'b')};
+    c.timing.maxBodyBytes = 1234567;
+    c.timing.maxHeaderBytes = 4321;
+    c.timing.maxEventsPerBatch = 77;
+    return c;
+}
+
 } // namespace
 
 class tst_ChannelConfig : public QObject
@@ -44,6 +84,12 @@ private Q_SLOTS:
     void parsesHeaderLines();
     void survivesTheStore();
     void transientDetailsAreNotStored();
+    void transportOptionsSurviveTheStoreWithoutTheirSecrets();
+    void environmentReferencesAreStoredAsWritten();
+    void plainTextSecretsMoveToTheSecretStoreOnLoad();
+    void withoutASecretStoreSecretsAreNotWritten();
+    void basicAuthenticationRefusesEnvironmentReferences();
+    void badTransportSettingsAreNamed();
 };
 
 void tst_ChannelConfig::validationNamesWhatIsWrong_data()
@@ -140,16 +186,21 @@ void tst_ChannelConfig::survivesTheStore()
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     QSettings settings(dir.filePath("channels.ini"), QSettings::IniFormat);
-    SettingsChannelStore store(&settings);
+    SettingsChannelStore store(&settings,
+                               std::make_shared<FileSecretStore>(dir.filePath("secrets.json")));
     const ChannelConfig original = sampleConfig();
     ChannelConfig second;
     second.name = "Second";
     second.url = QUrl("https://example.com/feed");
     store.save({original, second});
+    QVERIFY(!fileText(dir.filePath("channels.ini")).isEmpty());
+    QVERIFY(!fileText(dir.filePath("channels.ini")).contains("t0ken-value"));
 
     const QList<ChannelConfig> loaded = store.load();
     QCOMPARE(loaded.size(), 2);
-    const ChannelConfig &c = loaded.first();
+    QCOMPARE(loaded.first().pendingSecretFields, QStringList{"token"});
+    QVERIFY(loaded.first().token.isEmpty());
+    const ChannelConfig c = withSecrets(store, loaded.first());
     QCOMPARE(c.id, original.id);
     QCOMPARE(c.name, original.name);
     QCOMPARE(c.url, original.url);
@@ -158,6 +209,7 @@ void tst_ChannelConfig::survivesTheStore()
     QCOMPARE(c.headers, original.headers);
     QCOMPARE(c.auth, original.auth);
     QCOMPARE(c.token, original.token);
+    QVERIFY(c.pendingSecretFields.isEmpty());
     QCOMPARE(c.timing.connectTimeout, original.timing.connectTimeout);
     QCOMPARE(c.timing.backoffInitial, original.timing.backoffInitial);
     QCOMPARE(c.timing.backoffMax, original.timing.backoffMax);
@@ -167,9 +219,141 @@ void tst_ChannelConfig::survivesTheStore()
     QCOMPARE(loaded.at(1).name, QStringLiteral("Second"));
     QVERIFY(!loaded.at(1).id.isEmpty());
 
-    // Saving fewer channels forgets the rest.
+    // Saving fewer channels forgets the rest, and their secrets.
     store.save({second});
     QCOMPARE(store.load().size(), 1);
+    FileSecretStore check(dir.filePath("secrets.json"));
+    std::optional<SecretStore::Status> status;
+    check.read(original.secretKey("token"), this,
+               [&status](const SecretStore::Result &r) { status = r.status; });
+    QTRY_VERIFY(status.has_value());
+    QCOMPARE(*status, SecretStore::Status::NotFound);
+}
+
+void tst_ChannelConfig::transportOptionsSurviveTheStoreWithoutTheirSecrets()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QSettings settings(dir.filePath("channels.ini"), QSettings::IniFormat);
+    SettingsChannelStore store(&settings,
+                               std::make_shared<FileSecretStore>(dir.filePath("secrets.json")));
+    const ChannelConfig original = transportConfig();
+    store.save({original});
+
+    const QByteArray text = fileText(dir.filePath("channels.ini"));
+    QVERIFY(text.contains("proxy.example"));
+    for (const char *secret : {"t0ken-value", "proxy-s3cret", "key-s3cret"})
+        QVERIFY2(!text.contains(secret), secret);
+
+    const QList<ChannelConfig> loaded = store.load();
+    QCOMPARE(loaded.size(), 1);
+    const ChannelConfig c = withSecrets(store, loaded.first());
+    QCOMPARE(c.timing.transport, original.timing.transport);
+    QCOMPARE(c.timing.maxBodyBytes, original.timing.maxBodyBytes);
+    QCOMPARE(c.timing.maxHeaderBytes, original.timing.maxHeaderBytes);
+    QCOMPARE(c.timing.maxEventsPerBatch, original.timing.maxEventsPerBatch);
+    QCOMPARE(c.pollerSettings().transport, original.timing.transport);
+}
+
+void tst_ChannelConfig::environmentReferencesAreStoredAsWritten()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QSettings settings(dir.filePath("channels.ini"), QSettings::IniFormat);
+    SettingsChannelStore store(&settings,
+                               std::make_shared<FileSecretStore>(dir.filePath("secrets.json")));
+    ChannelConfig original = sampleConfig();
+    original.token = "${env:LW_TEST_TOKEN}";
+    original.timing.transport.proxy.password = "${env:LW_PROXY_PW}";
+    store.save({original});
+    QVERIFY(fileText(dir.filePath("channels.ini")).contains("${env:LW_TEST_TOKEN}"));
+
+    const ChannelConfig c = store.load().value(0);
+    QVERIFY(c.pendingSecretFields.isEmpty());
+    QCOMPARE(c.token, original.token);
+    QCOMPARE(c.timing.transport.proxy.password, original.timing.transport.proxy.password);
+    // Left for the Poller to resolve with each request.
+    QCOMPARE(c.pollerSettings().headers.value(1).second, QByteArray("Bearer ${env:LW_TEST_TOKEN}"));
+    QCOMPARE(c.pollerSettings().transport.proxy.password, QStringLiteral("${env:LW_PROXY_PW}"));
+}
+
+void tst_ChannelConfig::plainTextSecretsMoveToTheSecretStoreOnLoad()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath("channels.ini");
+    {
+        // As older versions wrote it: the token in the clear.
+        QSettings old(path, QSettings::IniFormat);
+        old.beginWriteArray("channels", 1);
+        old.setArrayIndex(0);
+        old.setValue("id", "old-channel");
+        old.setValue("name", "Old");
+        old.setValue("url", "http://127.0.0.1:9/poll");
+        old.setValue("auth", "bearer");
+        old.setValue("token", "plain-t0ken");
+        old.endArray();
+        old.sync();
+    }
+    QVERIFY(fileText(path).contains("plain-t0ken"));
+
+    QSettings settings(path, QSettings::IniFormat);
+    auto secrets = std::make_shared<FileSecretStore>(dir.filePath("secrets.json"));
+    SettingsChannelStore store(&settings, secrets);
+    const QList<ChannelConfig> loaded = store.load();
+    QCOMPARE(loaded.size(), 1);
+    QCOMPARE(loaded.first().token, QStringLiteral("plain-t0ken"));
+    QVERIFY(!fileText(path).contains("plain-t0ken"));
+
+    std::optional<SecretStore::Result> kept;
+    secrets->read("channel/old-channel/token", this,
+                  [&kept](const SecretStore::Result &r) { kept = r; });
+    QTRY_VERIFY(kept.has_value());
+    QCOMPARE(kept->status, SecretStore::Status::Ok);
+    QCOMPARE(kept->value, QStringLiteral("plain-t0ken"));
+
+    // And the next run finds it there.
+    const ChannelConfig again = withSecrets(store, store.load().value(0));
+    QCOMPARE(again.token, QStringLiteral("plain-t0ken"));
+}
+
+void tst_ChannelConfig::withoutASecretStoreSecretsAreNotWritten()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QSettings settings(dir.filePath("channels.ini"), QSettings::IniFormat);
+    SettingsChannelStore store(&settings);
+    store.save({transportConfig()});
+    const QByteArray text = fileText(dir.filePath("channels.ini"));
+    QVERIFY(text.contains("proxy.example"));
+    QVERIFY(!text.contains("t0ken-value"));
+    QVERIFY(!text.contains("proxy-s3cret"));
+    QVERIFY(store.load().value(0).pendingSecretFields.isEmpty());
+}
+
+void tst_ChannelConfig::basicAuthenticationRefusesEnvironmentReferences()
+{
+    ChannelConfig c = sampleConfig();
+    c.auth = ChannelConfig::Auth::Basic;
+    c.user = "ann";
+    c.password = "plain";
+    QVERIFY2(c.validate().isEmpty(), qPrintable(c.validate().join('\n')));
+    c.password = "${env:LW_PW}";
+    QVERIFY(c.validate().join(' ').contains("${env:"));
+}
+
+void tst_ChannelConfig::badTransportSettingsAreNamed()
+{
+    ChannelConfig c = transportConfig();
+    QVERIFY2(c.validate().isEmpty(), qPrintable(c.validate().join('\n')));
+    c.timing.transport.proxy.host.clear();
+    QVERIFY(c.validate().join(' ').contains("proxy"));
+    c = transportConfig();
+    c.timing.transport.tls.pinnedSha256 = {"not-a-fingerprint"};
+    QVERIFY(c.validate().join(' ').contains("not-a-fingerprint"));
+    c = transportConfig();
+    c.timing.maxBodyBytes = 0;
+    QVERIFY(c.validate().join(' ').contains("limits"));
 }
 
 void tst_ChannelConfig::transientDetailsAreNotStored()

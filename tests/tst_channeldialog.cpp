@@ -4,12 +4,16 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QFile>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTabWidget>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTreeWidget>
 
@@ -59,7 +63,156 @@ private Q_SLOTS:
     void testConnectionShowsWhatCameBack_data();
     void testConnectionShowsWhatCameBack();
     void testCanBeCancelled();
+    void connectionFieldsValidateAsTyped_data();
+    void connectionFieldsValidateAsTyped();
+    void connectionSettingsRoundTrip();
+    void secretFieldsWarnWhenSecretsAreKeptInAPlainFile();
 };
+
+void tst_ChannelDialog::connectionFieldsValidateAsTyped_data()
+{
+    QTest::addColumn<int>("proxyMode");
+    QTest::addColumn<QString>("host");
+    QTest::addColumn<int>("port");
+    QTest::addColumn<QString>("field"); // the field whose error label must speak
+    QTest::addColumn<QString>("fieldText");
+    QTest::addColumn<QString>("reasonWord"); // empty: no problem
+
+    QTest::newRow("the system proxy needs no server")
+        << int(ProxySettings::Mode::System) << "" << 0 << ""
+        << ""
+        << "";
+    QTest::newRow("an HTTP proxy without a server is refused")
+        << int(ProxySettings::Mode::Http) << "" << 3128 << "proxyHostEdit"
+        << ""
+        << "server";
+    QTest::newRow("a SOCKS5 proxy without a port is refused")
+        << int(ProxySettings::Mode::Socks5) << "proxy.example" << 0 << "proxyHostEdit"
+        << ""
+        << "port";
+    QTest::newRow("a complete HTTP proxy is fine")
+        << int(ProxySettings::Mode::Http) << "proxy.example" << 3128 << ""
+        << ""
+        << "";
+    QTest::newRow("a CA file that does not exist is refused")
+        << int(ProxySettings::Mode::System) << "" << 0 << "caFileEdit"
+        << "/nonexistent/ca.pem"
+        << "no file";
+    QTest::newRow("a key without its certificate is refused")
+        << int(ProxySettings::Mode::System) << "" << 0 << "clientKeyEdit"
+        << "@existing"
+        << "certificate";
+}
+
+void tst_ChannelDialog::connectionFieldsValidateAsTyped()
+{
+    QFETCH(int, proxyMode);
+    QFETCH(QString, host);
+    QFETCH(int, port);
+    QFETCH(QString, field);
+    QFETCH(QString, fieldText);
+    QFETCH(QString, reasonWord);
+
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString existing = dir.filePath("some.pem");
+    {
+        QFile file(existing);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("not checked here\n");
+    }
+    ChannelDialog dialog;
+    typeInto(child<QLineEdit>(dialog, "nameEdit"), "Builds");
+    typeInto(child<QLineEdit>(dialog, "urlEdit"), "http://127.0.0.1:1/poll");
+    QVERIFY2(dialog.problems().isEmpty(), qPrintable(dialog.problems().join('\n')));
+
+    auto *mode = child<QComboBox>(dialog, "proxyModeCombo");
+    mode->setCurrentIndex(mode->findData(proxyMode));
+    typeInto(child<QLineEdit>(dialog, "proxyHostEdit"), host);
+    child<QSpinBox>(dialog, "proxyPortSpin")->setValue(port);
+    if (!field.isEmpty() && field != "proxyHostEdit")
+        typeInto(child<QLineEdit>(dialog, qPrintable(field)),
+                 fieldText == "@existing" ? existing : fieldText);
+
+    if (reasonWord.isEmpty()) {
+        QVERIFY2(dialog.problems().isEmpty(), qPrintable(dialog.problems().join('\n')));
+        return;
+    }
+    QVERIFY(!dialog.problems().isEmpty());
+    // The proxy's server and port share a row; the reason sits below both.
+    QWidget *edit = child<QLineEdit>(dialog, qPrintable(field));
+    QLabel *error = errorLabelOf(field == "proxyHostEdit" ? edit->parentWidget() : edit);
+    QVERIFY(error);
+    QVERIFY2(error->text().contains(reasonWord, Qt::CaseInsensitive), qPrintable(error->text()));
+    QVERIFY(!child<QPushButton>(dialog, "okButton")->isEnabled());
+}
+
+void tst_ChannelDialog::connectionSettingsRoundTrip()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QStringList files;
+    for (const char *name : {"ca.pem", "client.pem", "client.key"}) {
+        QFile file(dir.filePath(name));
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        files << file.fileName();
+    }
+    ChannelConfig c;
+    c.id = "conn";
+    c.name = "Secure";
+    c.url = QUrl("https://127.0.0.1:1/poll");
+    TransportOptions &t = c.timing.transport;
+    t.proxy = {ProxySettings::Mode::Socks5, "proxy.example", 1080, "pu", "ppw"};
+    t.httpVersion = HttpVersion::Http2;
+    t.tls.caCertificatesFile = files.at(0);
+    t.tls.clientCertificateFile = files.at(1);
+    t.tls.clientKeyFile = files.at(2);
+    t.tls.clientKeyPassphrase = "${env:LW_KEY_PASS}";
+    t.tls.pinnedSha256 = {QString(64, 'a'), QString(64, 'b')};
+    c.timing.maxBodyBytes = 2 * 1024 * 1024;
+    c.timing.maxHeaderBytes = 12345; // not whole KiB: kept unless changed
+    c.timing.maxEventsPerBatch = 500;
+
+    ChannelDialog dialog;
+    dialog.setConfig(c);
+    QVERIFY2(dialog.problems().isEmpty(), qPrintable(dialog.problems().join('\n')));
+    ChannelConfig back = dialog.config();
+    QCOMPARE(back.timing.transport, c.timing.transport);
+    QCOMPARE(back.timing.maxBodyBytes, c.timing.maxBodyBytes);
+    QCOMPARE(back.timing.maxHeaderBytes, c.timing.maxHeaderBytes);
+    QCOMPARE(back.timing.maxEventsPerBatch, c.timing.maxEventsPerBatch);
+    QVERIFY(child<QLabel>(dialog, "secretWarning")->isHidden()); // no warning given
+
+    // Removing a pin removes it from the configuration.
+    auto *pins = child<QListWidget>(dialog, "pinsList");
+    QCOMPARE(pins->count(), 2);
+    QVERIFY(pins->item(0)->text().contains(':')); // shown as browsers show it
+    pins->setCurrentRow(0);
+    QTest::mouseClick(child<QPushButton>(dialog, "removePinButton"), Qt::LeftButton);
+    QCOMPARE(dialog.config().timing.transport.tls.pinnedSha256, QStringList{QString(64, 'b')});
+
+    // Limits typed in the dialog are taken in KiB.
+    child<QSpinBox>(dialog, "maxHeaderSpin")->setValue(32);
+    QCOMPARE(dialog.config().timing.maxHeaderBytes, 32 * 1024);
+}
+
+void tst_ChannelDialog::secretFieldsWarnWhenSecretsAreKeptInAPlainFile()
+{
+    ChannelDialog dialog;
+    const QList<QLabel *> warnings = dialog.findChildren<QLabel *>("secretWarning");
+    QCOMPARE(warnings.size(), 4); // token, password, proxy password, key passphrase
+    for (QLabel *label : warnings)
+        QVERIFY(label->isHidden());
+    dialog.setSecretWarning("Secrets are kept in a plain file.");
+    for (QLabel *label : warnings) {
+        QVERIFY(!label->isHidden());
+        QVERIFY(label->text().contains("unencrypted"));
+        QCOMPARE(label->toolTip(), QStringLiteral("Secrets are kept in a plain file."));
+    }
+    dialog.setSecretWarning({});
+    for (QLabel *label : warnings)
+        QVERIFY(label->isHidden());
+}
 
 void tst_ChannelDialog::validatesAsTyped_data()
 {

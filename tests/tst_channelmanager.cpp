@@ -2,8 +2,13 @@
 #include "channelmanager.h"
 #include "channelstore.h"
 #include "fakehttpserver.h"
+#include "secretstore.h"
+#include "tlsinfo.h"
+#include "tlstestserver.h"
 
+#include <QSettings>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTimeZone>
 
@@ -41,7 +46,72 @@ private Q_SLOTS:
     void anEditKeepsTheCursorOfTheSameFeed();
     void aConfigurationThatCannotRunFailsWithTheReason();
     void loadsStoredChannelsAndSkipsTransientOnes();
+    void storedSecretsAreFilledInBeforeTheChannelStarts();
+    void trustingARefusedCertificatePinsItAndTheChannelGoesLive();
 };
+
+void tst_ChannelManager::storedSecretsAreFilledInBeforeTheChannelStarts()
+{
+    FakeHttpServer server;
+    QVERIFY(server.isListening());
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QSettings settings(dir.filePath("channels.ini"), QSettings::IniFormat);
+    SettingsChannelStore store(&settings,
+                               std::make_shared<FileSecretStore>(dir.filePath("secrets.json")));
+    ChannelConfig config = configFor(server, "secret");
+    config.id = "with-token";
+    config.auth = ChannelConfig::Auth::Bearer;
+    config.token = "st0red-token";
+    config.paused = true; // no traffic needed
+    store.save({config});
+
+    ChannelManager manager(&store);
+    manager.load();
+    QCOMPARE(manager.count(), 1);
+    Channel *channel = manager.at(0);
+    QVERIFY(channel->config().token.isEmpty()); // not read yet
+    QTRY_COMPARE(channel->config().token, QStringLiteral("st0red-token"));
+    QVERIFY(channel->config().pendingSecretFields.isEmpty());
+    QCOMPARE(channel->config().pollerSettings().headers.value(0).second,
+             QByteArray("Bearer st0red-token"));
+}
+
+void tst_ChannelManager::trustingARefusedCertificatePinsItAndTheChannelGoesLive()
+{
+    if (!TestCertificates::opensslAvailable())
+        QSKIP("openssl is needed to make certificates");
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    TestCertificates certs(dir.path());
+    QVERIFY2(certs.makeSelfSigned("self", "localhost"), qPrintable(certs.errorString()));
+    TlsTestServer server(certs.certificate("self"), certs.key("self"));
+    QVERIFY(server.listen());
+
+    MemoryChannelStore store;
+    ChannelManager manager(&store);
+    ChannelConfig config;
+    config.name = "self-signed";
+    config.url = server.url("/poll");
+    config.timing.backoffInitial = 50ms;
+    config.timing.backoffMax = 100ms;
+    Channel *channel = manager.addChannel(config);
+    QTRY_COMPARE(channel->error(), Poller::Error::TlsError);
+    const TlsFailure failure = channel->tlsFailure();
+    QVERIFY(!failure.isNull());
+    QVERIFY(failure.canBePinned());
+    QCOMPARE(failure.certificate.sha256,
+             CertificateInfo::fromCertificate(certs.certificate("self")).sha256);
+
+    QVERIFY(!channel->trustCertificate("not a fingerprint"));
+    QVERIFY(channel->trustCertificate(failure.certificate.fingerprintText()));
+    QTRY_COMPARE(channel->state(), Poller::State::Live);
+    QCOMPARE(channel->config().timing.transport.tls.pinnedSha256,
+             QStringList{failure.certificate.sha256});
+    QCOMPARE(store.load().value(0).timing.transport.tls.pinnedSha256,
+             QStringList{failure.certificate.sha256});
+    QVERIFY(channel->tlsFailure().isNull());
+}
 
 void tst_ChannelManager::addsAndRemovesWithAnnouncements()
 {

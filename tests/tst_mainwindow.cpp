@@ -4,10 +4,13 @@
 #include "channelmodel.h"
 #include "eventfiltermodel.h"
 #include "eventmodel.h"
+#include "fakehttpserver.h"
 #include "feedserver.h"
 #include "jobfiltermodel.h"
 #include "jobmodel.h"
 #include "mainwindow.h"
+#include "tlsinfo.h"
+#include "tlstestserver.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -78,6 +81,8 @@ private Q_SLOTS:
     void channelActionsWorkFromTheKeyboard();
     void remembersItsGeometry();
     void demoShowsLiveChannelsAndARetryingOne();
+    void trustingARefusedCertificateMakesTheChannelLive();
+    void aRefusingProxyAsksOnceForCredentials();
 
 private:
     QTemporaryDir *m_dir = nullptr;
@@ -99,6 +104,82 @@ void tst_MainWindow::cleanup()
     delete m_server;
     delete m_settings;
     delete m_dir;
+}
+
+void tst_MainWindow::trustingARefusedCertificateMakesTheChannelLive()
+{
+    using namespace Longwatch::Testing;
+    if (!TestCertificates::opensslAvailable())
+        QSKIP("openssl is needed to make certificates");
+    TestCertificates certs(m_dir->path());
+    QVERIFY2(certs.makeSelfSigned("self", "localhost"), qPrintable(certs.errorString()));
+    TlsTestServer server(certs.certificate("self"), certs.key("self"));
+    QVERIFY(server.listen());
+    const QString fingerprint =
+        CertificateInfo::fromCertificate(certs.certificate("self")).fingerprintText();
+
+    ChannelManager manager;
+    MainWindow window(&manager, m_settings);
+    window.show();
+    ChannelConfig config;
+    config.name = "self-signed";
+    config.url = server.url("/poll");
+    Channel *channel = manager.addChannel(config);
+    QTRY_COMPARE_WITH_TIMEOUT(channel->error(), Poller::Error::TlsError, kTimeout);
+
+    // The tooltip shows what the person needs to decide.
+    const QString tip = window.channelModel()
+                            ->data(window.channelModel()->indexOf(channel), Qt::ToolTipRole)
+                            .toString();
+    QVERIFY2(tip.contains(fingerprint), qPrintable(tip));
+    QVERIFY(tip.contains("localhost"));
+
+    QMessageBox *box = window.trustCertificate(channel);
+    QVERIFY(box);
+    QVERIFY(box->informativeText().contains(fingerprint));
+    box->button(QMessageBox::Yes)->click();
+    QTRY_COMPARE_WITH_TIMEOUT(channel->state(), Poller::State::Live, kTimeout);
+    QCOMPARE(channel->config().timing.transport.tls.pinnedSha256.size(), 1);
+    // Nothing left to trust.
+    QVERIFY(!window.trustCertificate(channel));
+}
+
+void tst_MainWindow::aRefusingProxyAsksOnceForCredentials()
+{
+    using namespace Longwatch::Testing;
+    FakeHttpServer proxy; // a proxy that refuses every credential
+    QVERIFY(proxy.isListening());
+    proxy.setDefaultResponse(
+        FakeResponse::status(407).withHeader("Proxy-Authenticate", "Basic realm=\"test\""));
+
+    ChannelManager manager;
+    MainWindow window(&manager, m_settings);
+    window.show();
+    ChannelConfig config = channelFor(*m_server, "behind a proxy");
+    config.timing.transport.proxy = {ProxySettings::Mode::Http, "127.0.0.1", proxy.port(), "ann",
+                                     "old"};
+    Channel *channel = manager.addChannel(config);
+
+    QDialog *dialog = nullptr;
+    QTRY_VERIFY_WITH_TIMEOUT((dialog = window.findChild<QDialog *>("proxyCredentialsDialog")) &&
+                                 dialog->isVisible(),
+                             kTimeout);
+    QCOMPARE(channel->error(), Poller::Error::ProxyAuthenticationError);
+    auto *user = dialog->findChild<QLineEdit *>("proxyUserEdit");
+    auto *password = dialog->findChild<QLineEdit *>("proxyPasswordEdit");
+    QVERIFY(user && password);
+    QCOMPARE(user->text(), QStringLiteral("ann"));
+    password->setText("n3w-pa55");
+    dialog->accept();
+    QCOMPARE(channel->config().timing.transport.proxy.password, QStringLiteral("n3w-pa55"));
+
+    // Refused again: the channel fails, and nobody is asked a second time.
+    QTRY_VERIFY_WITH_TIMEOUT(channel->error() == Poller::Error::ProxyAuthenticationError &&
+                                 channel->state() == Poller::State::Failed,
+                             kTimeout);
+    QCoreApplication::processEvents();
+    const QList<QDialog *> asked = window.findChildren<QDialog *>("proxyCredentialsDialog");
+    QVERIFY(std::none_of(asked.cbegin(), asked.cend(), [](QDialog *d) { return d->isVisible(); }));
 }
 
 void tst_MainWindow::showsTheEmptyStateFirst()

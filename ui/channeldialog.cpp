@@ -5,20 +5,24 @@
 #include "jsonpath.h"
 #include "profiles.h"
 #include "statuscolors.h"
+#include "tlsinfo.h"
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDoubleSpinBox>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QLocale>
 #include <QNetworkAccessManager>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QSpinBox>
 #include <QTabWidget>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -29,7 +33,20 @@ namespace Longwatch {
 
 namespace {
 
-enum Tab { FeedTab, AccessTab, TimingTab, KnobsTab, JobsTab };
+enum Tab { FeedTab, AccessTab, ConnectionTab, TimingTab, KnobsTab, JobsTab, TabCount };
+
+// A file a person named for TLS: empty is fine, else it must be readable.
+QString checkFile(const QString &path)
+{
+    if (path.isEmpty())
+        return {};
+    const QFileInfo info(path);
+    if (!info.exists())
+        return ChannelDialog::tr("There is no file %1.").arg(path);
+    if (!info.isFile() || !info.isReadable())
+        return ChannelDialog::tr("The file %1 cannot be read.").arg(path);
+    return {};
+}
 
 // Knobs whose value is a JSON path (checked with JsonPath::parse as typed).
 bool isPathKnob(const QString &name)
@@ -114,6 +131,7 @@ ChannelDialog::ChannelDialog(QWidget *parent)
     m_tabs->setObjectName(QStringLiteral("tabs"));
     m_tabs->addTab(buildFeedTab(), tr("&Feed"));
     m_tabs->addTab(buildAccessTab(), tr("&Access"));
+    m_tabs->addTab(buildConnectionTab(), tr("&Connection"));
     m_tabs->addTab(buildTimingTab(), tr("T&iming"));
     m_tabs->addTab(buildKnobsTab(), tr("Feed f&ormat"));
     m_tabs->addTab(buildJobsTab(), tr("&Jobs && notifications"));
@@ -224,10 +242,12 @@ QWidget *ChannelDialog::buildAccessTab()
     m_token = addLineRow(m_accessForm, tr("&Token:"), QStringLiteral("tokenEdit"), &m_tokenError,
                          tr("Sent as \"Authorization: Bearer …\"; never shown in logs."));
     m_token->setEchoMode(QLineEdit::PasswordEchoOnEdit);
+    addSecretWarning(m_token);
     m_user = addLineRow(m_accessForm, tr("U&ser:"), QStringLiteral("userEdit"), &m_userError);
     m_password =
         addLineRow(m_accessForm, tr("Pass&word:"), QStringLiteral("passwordEdit"), nullptr);
     m_password->setEchoMode(QLineEdit::PasswordEchoOnEdit);
+    addSecretWarning(m_password);
 
     m_headers = new QPlainTextEdit;
     m_headers->setObjectName(QStringLiteral("headersEdit"));
@@ -245,6 +265,158 @@ QWidget *ChannelDialog::buildAccessTab()
                                                       this)));
     connect(m_headers, &QPlainTextEdit::textChanged, this, &ChannelDialog::validate);
     return page;
+}
+
+QLabel *ChannelDialog::addSecretWarning(QLineEdit *field)
+{
+    // Under the field, in its box of notes, so it reads as being about it.
+    QLabel *warning = makeErrorLabel(this);
+    warning->setObjectName(QStringLiteral("secretWarning"));
+    if (auto *notes = qobject_cast<QVBoxLayout *>(field->parentWidget()->layout()))
+        notes->addWidget(warning);
+    m_secretWarnings << warning;
+    return warning;
+}
+
+void ChannelDialog::setSecretWarning(const QString &warning)
+{
+    m_secretWarning = warning;
+    // Short beside each field; the whole story (where the file is) on hover.
+    for (QLabel *label : std::as_const(m_secretWarnings)) {
+        setError(label, warning.isEmpty() ? QString()
+                                          : tr("⚠ Not in a keychain: kept unencrypted in a file "
+                                               "only you can read."));
+        label->setToolTip(warning);
+    }
+}
+
+QWidget *ChannelDialog::buildConnectionTab()
+{
+    auto *inner = new QWidget;
+    m_connectionForm = new QFormLayout(inner);
+    QFormLayout *form = m_connectionForm;
+    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+
+    m_proxyMode = new QComboBox;
+    m_proxyMode->setObjectName(QStringLiteral("proxyModeCombo"));
+    m_proxyMode->addItem(tr("System default"), int(ProxySettings::Mode::System));
+    m_proxyMode->addItem(tr("No proxy"), int(ProxySettings::Mode::NoProxy));
+    m_proxyMode->addItem(tr("HTTP proxy"), int(ProxySettings::Mode::Http));
+    m_proxyMode->addItem(tr("SOCKS5 proxy"), int(ProxySettings::Mode::Socks5));
+    m_proxyMode->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Fixed);
+    form->addRow(tr("&Proxy:"), m_proxyMode);
+    connect(m_proxyMode, &QComboBox::currentIndexChanged, this, &ChannelDialog::onProxyModeChanged);
+
+    m_proxyHost = new QLineEdit;
+    m_proxyHost->setObjectName(QStringLiteral("proxyHostEdit"));
+    m_proxyHost->setPlaceholderText(tr("proxy.example.com"));
+    m_proxyPort = new QSpinBox;
+    m_proxyPort->setObjectName(QStringLiteral("proxyPortSpin"));
+    m_proxyPort->setRange(0, 65535);
+    m_proxyPort->setSpecialValueText(tr("port"));
+    auto *proxyRow = new QWidget;
+    auto *proxyLayout = new QHBoxLayout(proxyRow);
+    proxyLayout->setContentsMargins(0, 0, 0, 0);
+    proxyLayout->addWidget(m_proxyHost, 1);
+    proxyLayout->addWidget(m_proxyPort);
+    m_proxyHostError = makeErrorLabel(this);
+    addBuddyRow(form, tr("Proxy ser&ver:"), fieldWithNotes(proxyRow, m_proxyHostError, nullptr),
+                m_proxyHost);
+    connect(m_proxyHost, &QLineEdit::textChanged, this, &ChannelDialog::validate);
+    connect(m_proxyPort, &QSpinBox::valueChanged, this, &ChannelDialog::validate);
+    m_proxyUser = addLineRow(form, tr("Proxy us&er:"), QStringLiteral("proxyUserEdit"), nullptr);
+    m_proxyPassword =
+        addLineRow(form, tr("Proxy pass&word:"), QStringLiteral("proxyPasswordEdit"), nullptr,
+                   tr("Given only when the proxy asks; kept with the other secrets."));
+    m_proxyPassword->setEchoMode(QLineEdit::PasswordEchoOnEdit);
+    addSecretWarning(m_proxyPassword);
+
+    m_httpVersion = new QComboBox;
+    m_httpVersion->setObjectName(QStringLiteral("httpVersionCombo"));
+    m_httpVersion->addItem(tr("Automatic"), int(HttpVersion::Automatic));
+    m_httpVersion->addItem(tr("HTTP/1.1 only"), int(HttpVersion::Http1Only));
+    m_httpVersion->addItem(tr("HTTP/2"), int(HttpVersion::Http2));
+    m_httpVersion->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Fixed);
+    m_httpVersionHelp = makeHelpLabel({}, this);
+    addBuddyRow(form, tr("HTTP &version:"),
+                fieldWithNotes(m_httpVersion, nullptr, m_httpVersionHelp, Qt::AlignLeft),
+                m_httpVersion);
+    connect(m_httpVersion, &QComboBox::currentIndexChanged, this, &ChannelDialog::validate);
+
+    m_caFile =
+        addLineRow(form, tr("CA certi&ficates:"), QStringLiteral("caFileEdit"), &m_caFileError,
+                   tr("A PEM file of CAs trusted for this channel besides the system's."));
+    m_clientCert =
+        addLineRow(form, tr("Client certificat&e:"), QStringLiteral("clientCertEdit"),
+                   &m_clientCertError, tr("PEM or PKCS#12 (.p12), for servers that ask for one."));
+    m_clientKey = addLineRow(form, tr("Client &key:"), QStringLiteral("clientKeyEdit"),
+                             &m_clientKeyError, tr("Empty if the key is in the certificate file."));
+    m_keyPassphrase =
+        addLineRow(form, tr("Key pa&ssphrase:"), QStringLiteral("keyPassphraseEdit"), nullptr);
+    m_keyPassphrase->setEchoMode(QLineEdit::PasswordEchoOnEdit);
+    addSecretWarning(m_keyPassphrase);
+
+    m_pins = new QListWidget;
+    m_pins->setObjectName(QStringLiteral("pinsList"));
+    m_pins->setFixedHeight(m_pins->fontMetrics().lineSpacing() * 3 + 2 * m_pins->frameWidth() + 6);
+    m_removePin = new QPushButton(tr("&Remove"));
+    m_removePin->setObjectName(QStringLiteral("removePinButton"));
+    auto *pinRow = new QWidget;
+    auto *pinLayout = new QHBoxLayout(pinRow);
+    pinLayout->setContentsMargins(0, 0, 0, 0);
+    pinLayout->addWidget(m_pins, 1);
+    pinLayout->addWidget(m_removePin, 0, Qt::AlignTop);
+    addBuddyRow(form, tr("Pinned certificates:"),
+                fieldWithNotes(pinRow, nullptr,
+                               makeHelpLabel(tr("SHA-256 fingerprints of server certificates "
+                                                "trusted although they fail verification."),
+                                             this)),
+                m_pins);
+    connect(m_removePin, &QPushButton::clicked, this, [this] {
+        delete m_pins->currentItem();
+        validate();
+    });
+    connect(m_pins, &QListWidget::currentRowChanged, this,
+            [this](int row) { m_removePin->setEnabled(row >= 0); });
+
+    const auto addLimit = [&](const QString &label, const QString &name, int maximum,
+                              const QString &suffix, const QString &help) {
+        auto *spin = new QSpinBox;
+        spin->setObjectName(name);
+        spin->setRange(1, maximum);
+        spin->setSuffix(suffix);
+        spin->setMinimumWidth(110);
+        auto *row = new QWidget;
+        auto *rowLayout = new QHBoxLayout(row);
+        rowLayout->setContentsMargins(0, 0, 0, 0);
+        rowLayout->addWidget(spin);
+        rowLayout->addStretch();
+        addBuddyRow(form, label, fieldWithNotes(row, nullptr, makeHelpLabel(help, this)), spin);
+        return spin;
+    };
+    m_maxBody = addLimit(tr("Largest &answer:"), QStringLiteral("maxBodySpin"), 1024 * 1024,
+                         tr(" KiB"), tr("Bigger answers fail and are retried later."));
+    m_maxHeader = addLimit(tr("Largest &headers:"), QStringLiteral("maxHeaderSpin"), 64 * 1024,
+                           tr(" KiB"), tr("All response header lines together."));
+    m_maxEvents =
+        addLimit(tr("Most events per a&nswer:"), QStringLiteral("maxEventsSpin"), 100'000'000,
+                 QString(), tr("More fail the answer; none are taken, the cursor stays."));
+
+    auto *scroll = new QScrollArea;
+    scroll->setWidget(inner);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    return scroll;
+}
+
+void ChannelDialog::onProxyModeChanged()
+{
+    const auto mode = ProxySettings::Mode(m_proxyMode->currentData().toInt());
+    const bool own = mode == ProxySettings::Mode::Http || mode == ProxySettings::Mode::Socks5;
+    for (QWidget *field : {m_proxyHost, m_proxyUser, m_proxyPassword})
+        field->setEnabled(own);
+    m_proxyPort->setEnabled(own);
+    validate();
 }
 
 QWidget *ChannelDialog::buildTimingTab()
@@ -402,6 +574,37 @@ void ChannelDialog::setConfig(const ChannelConfig &config)
     m_password->setText(config.password);
     m_headers->setPlainText(formatHeaderLines(config.headers));
 
+    const TransportOptions &transport = config.timing.transport;
+    {
+        const QSignalBlocker blockMode(m_proxyMode);
+        m_proxyMode->setCurrentIndex(std::max(0, m_proxyMode->findData(int(transport.proxy.mode))));
+    }
+    m_proxyHost->setText(transport.proxy.host);
+    m_proxyPort->setValue(transport.proxy.port);
+    m_proxyUser->setText(transport.proxy.user);
+    m_proxyPassword->setText(transport.proxy.password);
+    m_httpVersion->setCurrentIndex(
+        std::max(0, m_httpVersion->findData(int(transport.httpVersion))));
+    m_caFile->setText(transport.tls.caCertificatesFile);
+    m_clientCert->setText(transport.tls.clientCertificateFile);
+    m_clientKey->setText(transport.tls.clientKeyFile);
+    m_keyPassphrase->setText(transport.tls.clientKeyPassphrase);
+    m_pins->clear();
+    for (const QString &pin : transport.tls.pinnedSha256) {
+        auto *item = new QListWidgetItem(pin, m_pins);
+        CertificateInfo shown;
+        shown.sha256 = normalizedFingerprint(pin);
+        if (!shown.sha256.isEmpty())
+            item->setText(shown.fingerprintText());
+        item->setData(Qt::UserRole, pin);
+    }
+    m_removePin->setEnabled(false);
+    m_maxBody->setValue(int(
+        std::clamp<qint64>((config.timing.maxBodyBytes + 1023) / 1024, 1, m_maxBody->maximum())));
+    m_maxHeader->setValue(int(std::clamp<qint64>((config.timing.maxHeaderBytes + 1023) / 1024, 1,
+                                                 m_maxHeader->maximum())));
+    m_maxEvents->setValue(std::clamp(config.timing.maxEventsPerBatch, 1, m_maxEvents->maximum()));
+
     m_connectTimeout->setValue(toSeconds(config.timing.connectTimeout));
     m_deadlineMargin->setValue(toSeconds(config.timing.deadlineMargin));
     m_inactivity->setValue(toSeconds(config.timing.inactivityTimeout));
@@ -417,6 +620,7 @@ void ChannelDialog::setConfig(const ChannelConfig &config)
 
     m_profileHelp->setText(profileDescription(m_profile->currentData().toString()));
     onAuthChanged();
+    onProxyModeChanged();
     validate();
 }
 
@@ -483,6 +687,30 @@ ChannelConfig ChannelDialog::config() const
     c.timing.inactivityTimeout = fromSeconds(m_inactivity->value());
     c.timing.backoffInitial = fromSeconds(m_backoffInitial->value());
     c.timing.backoffMax = fromSeconds(m_backoffMax->value());
+    TransportOptions &transport = c.timing.transport;
+    transport.proxy.mode = ProxySettings::Mode(m_proxyMode->currentData().toInt());
+    const bool ownProxy = transport.proxy.mode == ProxySettings::Mode::Http ||
+                          transport.proxy.mode == ProxySettings::Mode::Socks5;
+    transport.proxy.host = ownProxy ? m_proxyHost->text().trimmed() : QString();
+    transport.proxy.port = ownProxy ? quint16(m_proxyPort->value()) : quint16(0);
+    transport.proxy.user = ownProxy ? m_proxyUser->text() : QString();
+    transport.proxy.password = ownProxy ? m_proxyPassword->text() : QString();
+    transport.httpVersion = HttpVersion(m_httpVersion->currentData().toInt());
+    transport.tls.caCertificatesFile = m_caFile->text().trimmed();
+    transport.tls.clientCertificateFile = m_clientCert->text().trimmed();
+    transport.tls.clientKeyFile = m_clientKey->text().trimmed();
+    transport.tls.clientKeyPassphrase = m_keyPassphrase->text();
+    transport.tls.pinnedSha256.clear();
+    for (int i = 0; i < m_pins->count(); ++i)
+        transport.tls.pinnedSha256 << m_pins->item(i)->data(Qt::UserRole).toString();
+    // Kept as they were unless changed, so that odd byte counts survive an edit.
+    const auto kib = [](qint64 bytes) { return (bytes + 1023) / 1024; };
+    if (m_maxBody->value() != kib(m_base.timing.maxBodyBytes))
+        c.timing.maxBodyBytes = qint64(m_maxBody->value()) * 1024;
+    if (m_maxHeader->value() != kib(m_base.timing.maxHeaderBytes))
+        c.timing.maxHeaderBytes = qint64(m_maxHeader->value()) * 1024;
+    if (m_maxEvents->value() != m_base.timing.maxEventsPerBatch)
+        c.timing.maxEventsPerBatch = m_maxEvents->value();
     QStringList paths;
     for (const QString &path : m_jobPaths->text().split(QLatin1Char(','), Qt::SkipEmptyParts))
         paths << path.trimmed();
@@ -517,7 +745,7 @@ void ChannelDialog::validate()
     if (!m_buttons || !m_test)
         return; // still building
     QStringList problems;
-    QList<bool> tabHasError(5, false);
+    QList<bool> tabHasError(TabCount, false);
     const auto check = [&](QLabel *label, const QString &problem, int tab) {
         setError(label, problem);
         if (!problem.isEmpty()) {
@@ -586,6 +814,32 @@ void ChannelDialog::validate()
     parseHeaderLines(m_headers->toPlainText(), &headerErrors);
     check(m_headersError, headerErrors.join(QLatin1Char('\n')), AccessTab);
 
+    const auto proxyMode = ProxySettings::Mode(m_proxyMode->currentData().toInt());
+    QString proxyProblem;
+    if (proxyMode == ProxySettings::Mode::Http || proxyMode == ProxySettings::Mode::Socks5) {
+        if (m_proxyHost->text().trimmed().isEmpty())
+            proxyProblem = tr("Enter the proxy's server name.");
+        else if (m_proxyHost->text().trimmed().contains(QLatin1Char(' ')))
+            proxyProblem = tr("A server name has no spaces.");
+        else if (m_proxyPort->value() == 0)
+            proxyProblem = tr("Enter the proxy's port.");
+    }
+    check(m_proxyHostError, proxyProblem, ConnectionTab);
+    const auto httpVersion = HttpVersion(m_httpVersion->currentData().toInt());
+    m_httpVersionHelp->setText(httpVersion == HttpVersion::Http2
+                                   ? tr("For http:// the server must speak HTTP/2 without TLS.")
+                               : httpVersion == HttpVersion::Http1Only
+                                   ? tr("For servers that misbehave with HTTP/2.")
+                                   : tr("HTTP/2 over https when the server "
+                                        "offers it, else HTTP/1.1."));
+    check(m_caFileError, checkFile(m_caFile->text().trimmed()), ConnectionTab);
+    check(m_clientCertError, checkFile(m_clientCert->text().trimmed()), ConnectionTab);
+    QString keyProblem = checkFile(m_clientKey->text().trimmed());
+    if (keyProblem.isEmpty() && !m_clientKey->text().trimmed().isEmpty() &&
+        m_clientCert->text().trimmed().isEmpty())
+        keyProblem = tr("A key needs its client certificate.");
+    check(m_clientKeyError, keyProblem, ConnectionTab);
+
     check(m_backoffError,
           m_backoffInitial->value() > m_backoffMax->value()
               ? tr("The first retry bound is longer than the longest wait.")
@@ -625,7 +879,8 @@ void ChannelDialog::validate()
     // A test needs a feed to ask; the name and the job mapping do not matter.
     m_testButton->setEnabled(m_test->isRunning() ||
                              (urlProblem.isEmpty() && profileProblem.isEmpty() && knobsOk &&
-                              !tabHasError[AccessTab] && !tabHasError[TimingTab]));
+                              !tabHasError[AccessTab] && !tabHasError[ConnectionTab] &&
+                              !tabHasError[TimingTab]));
 }
 
 void ChannelDialog::toggleTest()

@@ -13,9 +13,11 @@ class QDoubleSpinBox;
 class QFormLayout;
 class QLabel;
 class QLineEdit;
+class QListWidget;
 class QNetworkAccessManager;
 class QPlainTextEdit;
 class QPushButton;
+class QSpinBox;
 class QTabWidget;
 class QTreeWidget;
 
@@ -40,6 +42,9 @@ public:
     ChannelConfig config() const;
     /// Names other channels use already; the name field refuses them.
     void setTakenNames(const QStringList &names);
+    /// Why secrets are less protected than they could be (the SecretStore's
+    /// warning); shown next to every secret field. Empty: nothing shown.
+    void setSecretWarning(const QString &warning);
 
     /// What keeps the configuration from being accepted; empty if nothing.
     QStringList problems() const { return m_problems; }
@@ -55,6 +60,7 @@ Q_SIGNALS:
 private:
     QWidget *buildFeedTab();
     QWidget *buildAccessTab();
+    QWidget *buildConnectionTab();
     QWidget *buildTimingTab();
     QWidget *buildKnobsTab();
     QWidget *buildJobsTab();
@@ -66,6 +72,8 @@ private:
                                   const QString &help);
     void onProfileChanged();
     void onAuthChanged();
+    void onProxyModeChanged();
+    QLabel *addSecretWarning(QLineEdit *field);
     void validate();
     void setError(QLabel *label, const QString &text);
     void onTestFinished(ConnectionTest::Outcome outcome);
@@ -97,6 +105,31 @@ private:
     QLineEdit *m_password = nullptr;
     QPlainTextEdit *m_headers = nullptr;
     QLabel *m_headersError = nullptr;
+
+    QList<QLabel *> m_secretWarnings;
+    QString m_secretWarning;
+
+    QFormLayout *m_connectionForm = nullptr;
+    QComboBox *m_proxyMode = nullptr;
+    QLineEdit *m_proxyHost = nullptr;
+    QLabel *m_proxyHostError = nullptr;
+    QSpinBox *m_proxyPort = nullptr;
+    QLineEdit *m_proxyUser = nullptr;
+    QLineEdit *m_proxyPassword = nullptr;
+    QComboBox *m_httpVersion = nullptr;
+    QLabel *m_httpVersionHelp = nullptr;
+    QLineEdit *m_caFile = nullptr;
+    QLabel *m_caFileError = nullptr;
+    QLineEdit *m_clientCert = nullptr;
+    QLabel *m_clientCertError = nullptr;
+    QLineEdit *m_clientKey = nullptr;
+    QLabel *m_clientKeyError = nullptr;
+    QLineEdit *m_keyPassphrase = nullptr;
+    QListWidget *m_pins = nullptr;
+    QPushButton *m_removePin = nullptr;
+    QSpinBox *m_maxBody = nullptr;
+    QSpinBox *m_maxHeader = nullptr;
+    QSpinBox *m_maxEvents = nullptr;
 
     QDoubleSpinBox *m_connectTimeout = nullptr;
     QDoubleSpinBox *m_deadlineMargin = nullptr;

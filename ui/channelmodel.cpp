@@ -3,6 +3,7 @@
 #include "channel.h"
 #include "channelmanager.h"
 #include "redact.h"
+#include "tlsinfo.h"
 
 #include <QLocale>
 
@@ -133,6 +134,17 @@ QString ChannelModel::toolTip(const Channel *channel) const
         html += row(tr("Last error"), error);
         if (!channel->errorDetail().isEmpty())
             html += row(tr("Details"), channel->errorDetail());
+    }
+    // What a person needs to decide whether to trust a refused certificate.
+    if (const TlsFailure failure = channel->tlsFailure(); !failure.isNull()) {
+        const CertificateInfo &certificate = failure.certificate;
+        html += row(tr("Certificate"), certificate.subject);
+        html += row(tr("Issued by"), certificate.issuer);
+        html += row(tr("Valid"),
+                    tr("%1 to %2")
+                        .arg(QLocale().toString(certificate.notBefore, QLocale::ShortFormat),
+                             QLocale().toString(certificate.notAfter, QLocale::ShortFormat)));
+        html += row(tr("SHA-256"), certificate.fingerprintText());
     }
     html += QStringLiteral("</table>");
     return html;

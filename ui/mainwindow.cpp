@@ -16,13 +16,16 @@
 #include "jsonhighlighter.h"
 #include "logging.h"
 #include "statuscolors.h"
+#include "tlsinfo.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QCheckBox>
 #include <QCloseEvent>
 #include <QComboBox>
+#include <QDialogButtonBox>
 #include <QFontDatabase>
+#include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -119,6 +122,17 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
 
     connect(manager, &ChannelManager::batchReceived, this, &MainWindow::onBatch);
     connect(manager, &ChannelManager::channelChanged, this, &MainWindow::onChannelChanged);
+    connect(manager, &ChannelManager::channelStateChanged, this, [this](Channel *channel) {
+        if (channel->error() != Poller::Error::ProxyAuthenticationError) {
+            if (channel->state() == Poller::State::Live)
+                m_proxyAsked.remove(channel->id());
+            return;
+        }
+        if (m_proxyAsked.contains(channel->id()))
+            return;
+        m_proxyAsked.insert(channel->id());
+        askProxyCredentials(channel);
+    });
     connect(manager, &ChannelManager::channelAdded, this, [this](Channel *channel) {
         m_names.insert(channel->id(), channel->name());
         updateEmptyState();
@@ -201,6 +215,10 @@ void MainWindow::buildActions()
                              tr("Poll the selected channel now, ending any wait (F5)"));
     m_reconnectAction->setIconText(tr("Reconnect"));
     connect(m_reconnectAction, &QAction::triggered, this, &MainWindow::reconnectCurrent);
+    m_trustAction = new QAction(tr("&Trust This Certificate for This Channel…"), this);
+    m_trustAction->setObjectName(QStringLiteral("trustCertificateAction"));
+    connect(m_trustAction, &QAction::triggered, this,
+            [this] { trustCertificate(currentChannel()); });
     m_pauseAllAction = make(tr("Pause &All Channels"), {});
     connect(m_pauseAllAction, &QAction::triggered, m_manager, &ChannelManager::pauseAll);
     m_resumeAllAction = make(tr("Resume A&ll Channels"), {});
@@ -346,6 +364,9 @@ QWidget *MainWindow::buildChannelPanel()
             menu.addSeparator();
             menu.addAction(m_pauseAction);
             menu.addAction(m_reconnectAction);
+            if (const Channel *channel = m_channelModel->channel(index);
+                channel && channel->tlsFailure().canBePinned())
+                menu.addAction(m_trustAction);
             menu.addSeparator();
             menu.addAction(m_removeAction);
         } else {
@@ -902,6 +923,7 @@ ChannelDialog *MainWindow::addChannel()
 {
     auto *dialog = new ChannelDialog(this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setSecretWarning(m_manager->secretWarning());
     dialog->setTakenNames(m_names.values());
     connect(dialog, &QDialog::accepted, this, [this, dialog] {
         Channel *channel = m_manager->addChannel(dialog->config());
@@ -918,6 +940,7 @@ ChannelDialog *MainWindow::editChannel(Channel *channel)
         return nullptr;
     auto *dialog = new ChannelDialog(this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setSecretWarning(m_manager->secretWarning());
     QStringList taken = m_names.values();
     taken.removeOne(channel->name());
     dialog->setTakenNames(taken);
@@ -930,6 +953,84 @@ ChannelDialog *MainWindow::editChannel(Channel *channel)
         }
         m_manager->updateChannel(guard, dialog->config());
         statusBar()->showMessage(tr("Saved channel %1.").arg(guard->name()), 5000);
+    });
+    dialog->open();
+    return dialog;
+}
+
+QMessageBox *MainWindow::trustCertificate(Channel *channel)
+{
+    if (!channel)
+        return nullptr;
+    const TlsFailure failure = channel->tlsFailure();
+    if (!failure.canBePinned())
+        return nullptr;
+    const CertificateInfo &certificate = failure.certificate;
+    auto *box =
+        new QMessageBox(QMessageBox::Warning, tr("Trust This Certificate?"),
+                        tr("The server of %1 presented a certificate that could not "
+                           "be verified: %2")
+                            .arg(channel->name(), failure.errorStrings.join(QLatin1Char(' '))),
+                        QMessageBox::Yes | QMessageBox::Cancel, this);
+    box->setObjectName(QStringLiteral("trustCertificateBox"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setInformativeText(
+        tr("Subject: %1\nIssuer: %2\nValid from %3 to %4\nSHA-256: %5\n\nTrust only a "
+           "certificate you recognise. This channel will accept exactly this certificate "
+           "from now on; other channels are not affected.")
+            .arg(certificate.subject, certificate.issuer,
+                 QLocale().toString(certificate.notBefore, QLocale::ShortFormat),
+                 QLocale().toString(certificate.notAfter, QLocale::ShortFormat),
+                 certificate.fingerprintText()));
+    box->button(QMessageBox::Yes)->setText(tr("&Trust This Certificate"));
+    box->setDefaultButton(QMessageBox::Cancel);
+    const QPointer<Channel> guard(channel);
+    const QString sha256 = certificate.sha256;
+    connect(box, &QMessageBox::accepted, this, [this, guard, sha256] {
+        if (guard && guard->trustCertificate(sha256))
+            statusBar()->showMessage(tr("Trusting the certificate for %1.").arg(guard->name()),
+                                     5000);
+    });
+    box->open();
+    return box;
+}
+
+QDialog *MainWindow::askProxyCredentials(Channel *channel)
+{
+    if (!channel)
+        return nullptr;
+    auto *dialog = new QDialog(this);
+    dialog->setObjectName(QStringLiteral("proxyCredentialsDialog"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowTitle(tr("Proxy Sign-in — %1").arg(channel->name()));
+    auto *form = new QFormLayout(dialog);
+    const ProxySettings &proxy = channel->config().timing.transport.proxy;
+    auto *intro = new QLabel(
+        tr("The proxy %1 refused the credentials of %2. Enter its user name and password.")
+            .arg(proxy.displayName().isEmpty() ? tr("of the system") : proxy.displayName(),
+                 channel->name()));
+    intro->setWordWrap(true);
+    form->addRow(intro);
+    auto *user = new QLineEdit(proxy.user);
+    user->setObjectName(QStringLiteral("proxyUserEdit"));
+    auto *password = new QLineEdit;
+    password->setObjectName(QStringLiteral("proxyPasswordEdit"));
+    password->setEchoMode(QLineEdit::Password);
+    form->addRow(tr("&User:"), user);
+    form->addRow(tr("&Password:"), password);
+    if (const QString warning = m_manager->secretWarning(); !warning.isEmpty()) {
+        auto *label = new QLabel(tr("⚠ %1").arg(warning));
+        label->setWordWrap(true);
+        form->addRow(label);
+    }
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
+    form->addRow(buttons);
+    connect(buttons, &QDialogButtonBox::accepted, dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, dialog, &QDialog::reject);
+    const QPointer<Channel> guard(channel);
+    connect(dialog, &QDialog::accepted, this, [guard, user, password] {
+        if (guard)
+            guard->setProxyCredentials(user->text(), password->text());
     });
     dialog->open();
     return dialog;

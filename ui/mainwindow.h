@@ -6,6 +6,7 @@
 #include <QHash>
 #include <QMainWindow>
 #include <QPointer>
+#include <QSet>
 #include <QTimer>
 
 class QAction;
@@ -16,6 +17,8 @@ class QLineEdit;
 class QListView;
 class QMenu;
 class QPlainTextEdit;
+class QDialog;
+class QMessageBox;
 class QSettings;
 class QSplitter;
 class QStackedWidget;
@@ -63,6 +66,13 @@ public:
     ChannelDialog *addChannel();
     /// Opens the edit dialog for `channel` (window-modal; does not block).
     ChannelDialog *editChannel(Channel *channel);
+    /// Asks (window-modal; does not block) whether to trust the certificate
+    /// `channel`'s server presented; Yes pins it and reconnects. nullptr if
+    /// the channel has no certificate that pinning would let through.
+    QMessageBox *trustCertificate(Channel *channel);
+    /// Asks (window-modal; does not block) for the proxy's user and
+    /// password of `channel`; OK keeps them and reconnects.
+    QDialog *askProxyCredentials(Channel *channel);
     /// Starts the embedded demo (once) and adds its channels.
     bool startDemo();
     /// Shows the Events (0) or Jobs (1) page.
@@ -123,6 +133,8 @@ private:
     Notifier *m_notifier = nullptr;
     Demo *m_demo = nullptr;
     QHash<QString, QString> m_names; ///< channel id -> name shown in the tables
+    /// Channels whose proxy credentials were asked for: once, not at every failure.
+    QSet<QString> m_proxyAsked;
 
     QStackedWidget *m_stack = nullptr;
     QSplitter *m_splitter = nullptr;
@@ -162,6 +174,7 @@ private:
     QAction *m_removeAction = nullptr;
     QAction *m_pauseAction = nullptr;
     QAction *m_reconnectAction = nullptr;
+    QAction *m_trustAction = nullptr;
     QAction *m_pauseAllAction = nullptr;
     QAction *m_resumeAllAction = nullptr;
     QAction *m_eventsPageAction = nullptr;
