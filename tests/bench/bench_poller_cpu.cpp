@@ -1,0 +1,233 @@
+// bench_poller_cpu: what a Poller costs its own process, with the feed server
+// (longwatch-feed) in another process so that the server's CPU is not
+// counted:
+//   - CPU per no-news poll (the server answers at once with no events),
+//   - CPU per event when answers carry 100 or 1,000 events,
+//   - events/s through one channel when the server answers with large batches.
+// CPU is getrusage(RUSAGE_SELF) user + system, so Qt's HTTP thread counts too.
+// Not a test: docs/PERFORMANCE.md has the figures and the command.
+//
+//   bench_poller_cpu [--polls N] [--events N] [--runs K]
+
+#include "benchsupport.h"
+#include "poller.h"
+#include "profiles.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QLoggingCategory>
+#include <QNetworkAccessManager>
+
+#include <cstdio>
+#include <functional>
+#include <memory>
+
+#include <sys/resource.h>
+
+using namespace Longwatch;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// CPU time of this process (all threads), µs.
+double cpuUsecs()
+{
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e6 +
+           double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+}
+
+/// A journal of `count` events in feed `feed`, about 150 bytes of JSON each.
+bool writeJournal(const QString &path, const QString &feed, int count)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Append))
+        return false;
+    QByteArray chunk;
+    for (int i = 1; i <= count; ++i) {
+        chunk += "{\"feed\":\"" + feed.toLatin1() +
+                 "\",\"event\":{\"id\":" + QByteArray::number(i) +
+                 ",\"type\":\"job.finished\",\"message\":\"Build #" + QByteArray::number(i) +
+                 " of service-" + QByteArray::number(i % 17) +
+                 " ok\",\"time\":\"2026-11-22T20:31:41.123456Z\"}}\n";
+        if (chunk.size() > (1 << 20)) {
+            if (file.write(chunk) != chunk.size())
+                return false;
+            chunk.clear();
+        }
+    }
+    return file.write(chunk) == chunk.size();
+}
+
+struct Measured
+{
+    double cpuUsecs = 0;
+    double wallUsecs = 0;
+    int polls = 0;
+    int events = 0;
+};
+
+/// Polls `url` until `enough` says so or `timeoutMs` passes.
+Measured poll(const QUrl &url, const QString &hold, const QString &cursor,
+              const std::function<bool(const Measured &, int total)> &enough, int timeoutMs)
+{
+    QStringList errors;
+    // The seed-events preset sends no hold parameter; without one the server
+    // would hold for its own 30 s, past the Poller's deadline.
+    QVariantMap knobs{{QStringLiteral("hold"), hold},
+                      {QStringLiteral("hold-param"), QStringLiteral("hold")}};
+    // The hold knob wants more than 0 s; a no-news poll sends hold=0 in the
+    // URL and moves the profile's own hold parameter out of the way.
+    if (url.query().contains(QStringLiteral("hold=0")))
+        knobs.insert(QStringLiteral("hold-param"), QStringLiteral("unused_hold"));
+    std::unique_ptr<FeedProfile> profile =
+        createProfile(QStringLiteral("seed-events"), url, knobs, &errors);
+    if (!profile) {
+        std::fprintf(stderr, "profile: %s\n", qPrintable(errors.join(QLatin1Char(' '))));
+        return {};
+    }
+    QNetworkAccessManager network;
+    Poller poller(std::move(profile), &network);
+    PollerSettings settings;
+    // No-news answers come back at once here by design: measure them, do not
+    // pause after them.
+    settings.liveRepollGuard = 0ms;
+    poller.setSettings(settings);
+    Measured m;
+    int total = 0; // events since the start, the warm-up answers included
+    QObject::connect(&poller, &Poller::responseReceived, &poller, [&] { ++m.polls; });
+    QObject::connect(&poller, &Poller::batchReceived, &poller, [&](const EventList &events) {
+        m.events += int(events.size());
+        total += int(events.size());
+    });
+    QObject::connect(&poller, &Poller::errorOccurred, &poller,
+                     [](Poller::Error, const QString &message) {
+                         std::fprintf(stderr, "poller: %s\n", qPrintable(message));
+                     });
+    // The first answer opens the connection: start counting after it.
+    poller.start(cursor);
+    Bench::waitUntil([&] { return m.polls > 0; }, 5000);
+    m = {};
+    const double cpu0 = cpuUsecs();
+    QElapsedTimer wall;
+    wall.start();
+    Bench::waitUntil([&] { return enough(m, total); }, timeoutMs, 1);
+    m.cpuUsecs = cpuUsecs() - cpu0;
+    m.wallUsecs = double(wall.nsecsElapsed()) / 1000.0;
+    poller.stop();
+    return m;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QLoggingCategory::setFilterRules(QStringLiteral("longwatch.*.debug=false\n"
+                                                    "longwatch.*.info=false"));
+    QCommandLineParser parser;
+    parser.addHelpOption();
+    const QCommandLineOption pollsOption(QStringLiteral("polls"),
+                                         QStringLiteral("no-news polls per run"),
+                                         QStringLiteral("N"), QStringLiteral("2000"));
+    const QCommandLineOption eventsOption(QStringLiteral("events"),
+                                          QStringLiteral("events in the feed"), QStringLiteral("N"),
+                                          QStringLiteral("100000"));
+    const QCommandLineOption runsOption(QStringLiteral("runs"), QStringLiteral("runs"),
+                                        QStringLiteral("K"), QStringLiteral("5"));
+    parser.addOptions({pollsOption, eventsOption, runsOption});
+    parser.process(app);
+    const int polls = std::clamp(parser.value(pollsOption).toInt(), 10, 1'000'000);
+    const int events = std::clamp(parser.value(eventsOption).toInt(), 1000, 5'000'000);
+    const int runs = std::clamp(parser.value(runsOption).toInt(), 1, 100);
+
+    QTemporaryDir dir;
+    if (!dir.isValid())
+        return 1;
+    const QString journal = dir.filePath(QStringLiteral("journal.ndjson"));
+    const QString feed = QStringLiteral("big");
+    if (!writeJournal(journal, feed, events)) {
+        std::fprintf(stderr, "could not write %s\n", qPrintable(journal));
+        return 1;
+    }
+    Bench::ChildServer server;
+    if (!Bench::startFeedServer(server, dir,
+                                {QStringLiteral("--journal"), journal, QStringLiteral("--retain"),
+                                 QString::number(events)}))
+        return 1;
+    const QString base = QStringLiteral("http://127.0.0.1:%1/feeds/").arg(server.port()) + feed;
+
+    std::printf("bench_poller_cpu: %d no-news polls, %d events in the feed, %d runs; server "
+                "in pid %lld\n\n",
+                polls, events, runs, server.pid());
+    Bench::printHeader("unit");
+
+    // No news: the cursor is the newest event and the server holds for 0 s.
+    {
+        std::vector<double> perPoll, rate;
+        for (int r = 0; r < runs; ++r) {
+            const Measured m = poll(
+                QUrl(base + QStringLiteral("/poll?hold=0")), QStringLiteral("1"),
+                QString::number(events), [&](const Measured &x, int) { return x.polls >= polls; },
+                60'000);
+            if (m.polls == 0)
+                continue;
+            perPoll.push_back(m.cpuUsecs / m.polls);
+            rate.push_back(m.polls / (m.wallUsecs / 1e6));
+        }
+        Bench::printRow(QStringLiteral("CPU per no-news poll"), Bench::summarize(perPoll), "us");
+        Bench::printRow(QStringLiteral("no-news polls per second"), Bench::summarize(rate), "1/s");
+    }
+
+    // The same no-news GETs from a bare QNetworkAccessManager, no Poller: what
+    // Qt's HTTP stack costs by itself, to tell it from the Poller's share.
+    {
+        std::vector<double> perPoll;
+        const QUrl url(base + QStringLiteral("/poll?hold=0&last_id=%1").arg(events));
+        for (int r = 0; r < runs; ++r) {
+            QNetworkAccessManager network;
+            int done = 0;
+            std::function<void()> get = [&] {
+                QNetworkReply *reply = network.get(QNetworkRequest(url));
+                QObject::connect(reply, &QNetworkReply::finished, &network, [&, reply] {
+                    reply->readAll();
+                    reply->deleteLater();
+                    if (++done <= polls)
+                        get();
+                });
+            };
+            get();
+            Bench::waitUntil([&] { return done > 0; }, 5000);
+            const int start = done;
+            const double cpu0 = cpuUsecs();
+            Bench::waitUntil([&] { return done > polls; }, 60'000);
+            perPoll.push_back((cpuUsecs() - cpu0) / std::max(1, done - start));
+        }
+        Bench::printRow(QStringLiteral("CPU per no-news GET, bare QNetworkAccessManager"),
+                        Bench::summarize(perPoll), "us");
+    }
+
+    // Batches: the server answers with `limit` events per poll, from id 0.
+    for (const int limit : {100, 1000, 10'000}) {
+        std::vector<double> perEvent, perPoll, rate;
+        for (int r = 0; r < runs; ++r) {
+            const Measured m = poll(
+                QUrl(base + QStringLiteral("/poll?limit=%1").arg(limit)), QStringLiteral("5"),
+                QStringLiteral("0"), [&](const Measured &, int total) { return total >= events; },
+                120'000);
+            if (m.events == 0)
+                continue;
+            perEvent.push_back(m.cpuUsecs / m.events);
+            perPoll.push_back(m.cpuUsecs / std::max(1, m.polls));
+            rate.push_back(m.events / (m.wallUsecs / 1e6));
+        }
+        Bench::printRow(QStringLiteral("CPU per event, %1-event batches").arg(limit),
+                        Bench::summarize(perEvent), "us");
+        Bench::printRow(QStringLiteral("events/s one channel, %1-event batches").arg(limit),
+                        Bench::summarize(rate), "1/s");
+    }
+    std::printf("\ntargets: <= 100 us per no-news poll, <= 2 us per event, >= 200000 events/s\n");
+    return 0;
+}

@@ -1,0 +1,339 @@
+#pragma once
+
+// Helpers shared by the network benchmarks (bench_latency, bench_poller_cpu,
+// bench_channels): statistics over runs, the servers they start in child
+// processes, and a table printer. Header-only so each bench stays one target.
+
+#include <QByteArray>
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QEventLoop>
+#include <QFile>
+#include <QHostAddress>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QProcess>
+#include <QProcessEnvironment>
+#include <QString>
+#include <QStringList>
+#include <QTcpServer>
+#include <QTcpSocket>
+#include <QTemporaryDir>
+#include <QThread>
+#include <QTimer>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+namespace Bench {
+
+/// Microseconds on CLOCK_MONOTONIC (libstdc++'s steady_clock), which every
+/// process on the machine shares: a stamp taken in one process can be
+/// compared with a clock read in another.
+inline qint64 monotonicUsecs()
+{
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+/// The p-quantile (0..1) by the nearest-rank method; NaN if empty.
+inline double quantile(std::vector<double> values, double p)
+{
+    if (values.empty())
+        return std::nan("");
+    std::sort(values.begin(), values.end());
+    const auto rank = std::size_t(std::ceil(p * double(values.size())));
+    return values[std::min(values.size() - 1, rank == 0 ? 0 : rank - 1)];
+}
+
+/// Median, min and max of one figure over several runs.
+struct Summary
+{
+    double median = std::nan("");
+    double min = std::nan("");
+    double max = std::nan("");
+};
+
+inline Summary summarize(const std::vector<double> &runs)
+{
+    Summary s;
+    if (runs.empty())
+        return s;
+    s.median = quantile(runs, 0.5);
+    s.min = *std::min_element(runs.begin(), runs.end());
+    s.max = *std::max_element(runs.begin(), runs.end());
+    return s;
+}
+
+inline void printHeader(const char *unit)
+{
+    std::printf("| %-52s | %10s | %10s | %10s | %-8s |\n", "measurement", "median", "min", "max",
+                unit);
+    std::printf("|%s|%s|%s|%s|%s|\n", QByteArray(54, '-').constData(),
+                QByteArray(12, '-').constData(), QByteArray(12, '-').constData(),
+                QByteArray(12, '-').constData(), QByteArray(10, '-').constData());
+}
+
+inline void printRow(const QString &name, const Summary &s, const char *unit)
+{
+    std::printf("| %-52s | %10.1f | %10.1f | %10.1f | %-8s |\n", qPrintable(name), s.median, s.min,
+                s.max, unit);
+    std::fflush(stdout);
+}
+
+/// Runs the event loop for up to `timeoutMs` until `done()` holds; returns
+/// done(). A real event loop rather than processEvents() and a sleep, so that
+/// what arrives meanwhile is handled at once (a sleep would add to latencies).
+template<typename Done> bool waitUntil(Done done, int timeoutMs, int checkMs = 5)
+{
+    if (done())
+        return true;
+    QEventLoop loop;
+    QTimer check;
+    check.setInterval(checkMs);
+    QObject::connect(&check, &QTimer::timeout, &loop, [&] {
+        if (done())
+            loop.quit();
+    });
+    QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+    check.start();
+    loop.exec();
+    return done();
+}
+
+/// Runs the event loop for `ms` with no timer of its own in between.
+inline void idleFor(int ms)
+{
+    QEventLoop loop;
+    QTimer::singleShot(ms, &loop, &QEventLoop::quit);
+    loop.exec();
+}
+
+inline bool acceptsConnections(quint16 port)
+{
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    return socket.waitForConnected(200);
+}
+
+/// A server in a child process that dies with us (PR_SET_PDEATHSIG).
+class ChildServer
+{
+public:
+    ~ChildServer() { stop(); }
+
+    /// Starts `program`; `portOf` reads the port it listens on once ready
+    /// (0 while not yet). Returns false, with a message on stderr, on failure.
+    template<typename PortOf>
+    bool start(const QString &program, const QStringList &arguments, PortOf portOf)
+    {
+        m_process = std::make_unique<QProcess>();
+        m_process->setProgram(program);
+        m_process->setArguments(arguments);
+        m_process->setProcessChannelMode(QProcess::ForwardedChannels);
+        // Warnings still show; "listening on ..." lines would cut the tables.
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        if (!environment.contains(QStringLiteral("QT_LOGGING_RULES")))
+            environment.insert(QStringLiteral("QT_LOGGING_RULES"),
+                               QStringLiteral("longwatch.*.info=false"));
+        m_process->setProcessEnvironment(environment);
+        m_process->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
+        m_process->start();
+        if (!m_process->waitForStarted(5000)) {
+            std::fprintf(stderr, "could not start %s: %s\n", qPrintable(program),
+                         qPrintable(m_process->errorString()));
+            return false;
+        }
+        const bool up = waitUntil(
+            [&] {
+                if (m_process->state() != QProcess::Running)
+                    return true;
+                m_port = portOf();
+                return m_port != 0 && acceptsConnections(m_port);
+            },
+            10'000);
+        if (!up || m_process->state() != QProcess::Running || m_port == 0) {
+            std::fprintf(stderr, "%s did not come up\n", qPrintable(program));
+            return false;
+        }
+        return true;
+    }
+
+    void stop()
+    {
+        if (!m_process || m_process->state() == QProcess::NotRunning)
+            return;
+        m_process->terminate();
+        if (!m_process->waitForFinished(5000)) {
+            m_process->kill();
+            m_process->waitForFinished(5000);
+        }
+    }
+
+    quint16 port() const { return m_port; }
+    qint64 pid() const { return m_process ? m_process->processId() : 0; }
+
+private:
+    std::unique_ptr<QProcess> m_process;
+    quint16 m_port = 0;
+};
+
+/// The port in a --port-file, 0 until it is written.
+inline quint16 readPortFile(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return 0;
+    return quint16(file.readAll().trimmed().toUInt());
+}
+
+/// Starts `longwatch-feed` on 127.0.0.1, port 0.
+inline bool startFeedServer(ChildServer &server, const QTemporaryDir &dir,
+                            const QStringList &extra = {})
+{
+    const QString portFile = dir.filePath(QStringLiteral("feed.port"));
+    QFile::remove(portFile);
+    return server.start(QStringLiteral(LONGWATCH_FEED_BINARY),
+                        QStringList{QStringLiteral("--listen"), QStringLiteral("127.0.0.1"),
+                                    QStringLiteral("--port"), QStringLiteral("0"),
+                                    QStringLiteral("--port-file"), portFile,
+                                    QStringLiteral("--hold"), QStringLiteral("30")} +
+                            extra,
+                        [portFile] { return readPortFile(portFile); });
+}
+
+const QString kNginx = QStringLiteral("/usr/sbin/nginx");
+const QString kNchanModule = QStringLiteral("/usr/lib/nginx/modules/ngx_nchan_module.so");
+
+inline bool haveNchan()
+{
+    return QFile::exists(kNginx) && QFile::exists(kNchanModule);
+}
+
+/// Starts nginx with Nchan from a temporary prefix: long-poll subscribers at
+/// /sub/<channel>, publishers at /pub/<channel>.
+inline bool startNchan(ChildServer &server, const QTemporaryDir &dir, int workerConnections = 4096)
+{
+    quint16 port = 0;
+    {
+        QTcpServer probe;
+        if (!probe.listen(QHostAddress::LocalHost, 0))
+            return false;
+        port = probe.serverPort();
+    }
+    const QString prefix = dir.path();
+    const QString conf = QStringLiteral(R"(load_module %1;
+daemon off;
+master_process off;
+worker_processes 1;
+worker_rlimit_nofile 16384;
+pid %2/nginx.pid;
+error_log %2/error.log warn;
+%4
+events { worker_connections %5; }
+http {
+    access_log off;
+    client_body_temp_path %2/client_body;
+    proxy_temp_path %2/proxy;
+    fastcgi_temp_path %2/fastcgi;
+    uwsgi_temp_path %2/uwsgi;
+    scgi_temp_path %2/scgi;
+    keepalive_requests 1000000;
+    nchan_message_buffer_length 2000;
+    server {
+        listen 127.0.0.1:%3;
+        location ~ ^/sub/(\w+)$ {
+            nchan_subscriber longpoll;
+            nchan_channel_id $1;
+            nchan_subscriber_timeout 30s;
+        }
+        location ~ ^/pub/(\w+)$ {
+            nchan_publisher;
+            nchan_channel_id $1;
+        }
+    }
+}
+)")
+                             .arg(kNchanModule, prefix)
+                             .arg(port)
+                             .arg(geteuid() == 0 ? QStringLiteral("user root;") : QString())
+                             .arg(workerConnections);
+    QFile file(prefix + QStringLiteral("/nginx.conf"));
+    if (!file.open(QIODevice::WriteOnly) || file.write(conf.toUtf8()) < 0)
+        return false;
+    file.close();
+    return server.start(kNginx,
+                        {QStringLiteral("-p"), prefix, QStringLiteral("-c"),
+                         prefix + QStringLiteral("/nginx.conf"), QStringLiteral("-e"),
+                         prefix + QStringLiteral("/error.log")},
+                        [port] { return port; });
+}
+
+/// Publishes `count` events at `rate` per second from a thread of its own,
+/// so that publishing never waits for the receiver's event loop.
+class HttpPublisher
+{
+public:
+    using Request = std::function<QNetworkRequest(int index)>;
+    using Body = std::function<QByteArray(qint64 usecs, int index)>;
+
+    /// `rate` 0: all at once.
+    HttpPublisher(Request request, Body body, int count, int rate)
+    {
+        m_thread.reset(QThread::create([this, request, body, count, rate] {
+            QNetworkAccessManager network;
+            QTimer timer;
+            timer.setTimerType(Qt::PreciseTimer);
+            timer.setInterval(std::chrono::milliseconds(rate > 0 ? std::max(1, 1000 / rate) : 0));
+            QEventLoop loop;
+            int sent = 0;
+            int done = 0;
+            const auto post = [&] {
+                QNetworkReply *reply = network.post(request(sent), body(monotonicUsecs(), sent));
+                ++sent;
+                QObject::connect(reply, &QNetworkReply::finished, &loop, [&, reply] {
+                    if (reply->error() != QNetworkReply::NoError)
+                        ++m_errors;
+                    reply->deleteLater();
+                    if (++done == count)
+                        loop.quit();
+                });
+            };
+            QObject::connect(&timer, &QTimer::timeout, &loop, [&] {
+                // rate 0: everything at once (the manager queues what it
+                // cannot send yet).
+                while (sent < count) {
+                    post();
+                    if (rate > 0)
+                        return;
+                }
+                timer.stop();
+            });
+            timer.start();
+            loop.exec();
+        }));
+        m_thread->start();
+    }
+    ~HttpPublisher() { m_thread->wait(); }
+
+    bool isDone() const { return m_thread->isFinished(); }
+    int errors() const { return m_errors; }
+
+private:
+    std::unique_ptr<QThread> m_thread;
+    std::atomic<int> m_errors{0};
+};
+
+} // namespace Bench
