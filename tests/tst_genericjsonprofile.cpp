@@ -1,3 +1,4 @@
+#include "common/profiletesting.h"
 #include "genericjsonprofile.h"
 #include "profiles.h"
 
@@ -8,21 +9,12 @@
 #include <QUrlQuery>
 
 using namespace Longwatch;
+using namespace Longwatch::Testing;
 using namespace std::chrono_literals;
 
 Q_DECLARE_METATYPE(Longwatch::Verdict)
 
 namespace {
-
-PollResponse response(int status, const QByteArray &body, HeaderList headers = {})
-{
-    PollResponse r;
-    r.status = status;
-    r.body = body;
-    r.headers = std::move(headers);
-    r.receivedAt = QDateTime(QDate(2026, 11, 22), QTime(12, 0), Qt::UTC);
-    return r;
-}
 
 std::unique_ptr<FeedProfile> make(const QString &id, const QVariantMap &knobs = {},
                                   const QString &url = QStringLiteral("http://feed.test/poll"))

@@ -1,3 +1,4 @@
+#include "common/profiletesting.h"
 #include "profiles.h"
 #include "profiles/nchanprofile.h"
 
@@ -6,6 +7,7 @@
 #include <QTest>
 
 using namespace Longwatch;
+using Longwatch::Testing::verdictName;
 using namespace std::chrono_literals;
 
 namespace {
@@ -31,23 +33,6 @@ HeaderList messageHeaders(const QByteArray &etag, const QByteArray &lastModified
             {"Last-Modified", lastModified},
             {"Etag", etag},
             {"Vary", "If-None-Match, If-Modified-Since"}};
-}
-
-QString verdictName(Verdict verdict)
-{
-    switch (verdict) {
-    case Verdict::Events:
-        return "events";
-    case Verdict::NoNews:
-        return "no news";
-    case Verdict::Retry:
-        return "retry";
-    case Verdict::Fatal:
-        return "fatal";
-    case Verdict::Resync:
-        return "resync";
-    }
-    return "?";
 }
 
 bool isJson(const QByteArray &raw)

@@ -1,3 +1,4 @@
+#include "common/profiletesting.h"
 #include "profiles.h"
 #include "profiles/telegramprofile.h"
 
@@ -5,6 +6,7 @@
 #include <QUrlQuery>
 
 using namespace Longwatch;
+using namespace Longwatch::Testing;
 using namespace std::chrono_literals;
 
 namespace {
@@ -12,33 +14,6 @@ namespace {
 // A made-up token in Telegram's shape: "<bot id>:<35 url-safe characters>".
 const QString kToken = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ";
 const QString kSecretHalf = "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawQ";
-
-PollResponse response(int status, const QByteArray &body, HeaderList headers = {})
-{
-    PollResponse r;
-    r.status = status;
-    r.body = body;
-    r.headers = std::move(headers);
-    r.receivedAt = QDateTime(QDate(2026, 11, 22), QTime(12, 0), Qt::UTC);
-    return r;
-}
-
-QString verdictName(Verdict verdict)
-{
-    switch (verdict) {
-    case Verdict::Events:
-        return "events";
-    case Verdict::NoNews:
-        return "no news";
-    case Verdict::Retry:
-        return "retry";
-    case Verdict::Fatal:
-        return "fatal";
-    case Verdict::Resync:
-        return "resync";
-    }
-    return "?";
-}
 
 std::unique_ptr<FeedProfile> make(const QVariantMap &knobs = {},
                                   const QString &url = "https://api.telegram.org/bot" + kToken +
