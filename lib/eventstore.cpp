@@ -221,6 +221,12 @@ QString EventStore::sentenceFor(const QSqlError &sqlError, Error *error) const
     }
 }
 
+void EventStore::readFailed(const QSqlError &sqlError)
+{
+    failed(sqlError, Error::ReadError,
+           tr("Could not read the event log at %1 (%2).").arg(displayPath(), sqliteText(sqlError)));
+}
+
 void EventStore::failed(const QSqlError &sqlError, Error fallback, const QString &sentence)
 {
     Error error = fallback;
@@ -410,9 +416,7 @@ bool EventStore::migrate()
         if (!query.exec(QStringLiteral("SELECT count(*) FROM sqlite_master WHERE type = 'table'"
                                        " AND name = 'schema_version'")) ||
             !query.next()) {
-            failed(query.lastError(), Error::ReadError,
-                   tr("Could not read the event log at %1 (%2).")
-                       .arg(displayPath(), sqliteText(query.lastError())));
+            readFailed(query.lastError());
             return false;
         }
         if (query.value(0).toInt() == 0) {
@@ -420,9 +424,7 @@ bool EventStore::migrate()
             if (!query.exec(QStringLiteral("SELECT count(*) FROM sqlite_master"
                                            " WHERE name NOT LIKE 'sqlite_%'")) ||
                 !query.next()) {
-                failed(query.lastError(), Error::ReadError,
-                       tr("Could not read the event log at %1 (%2).")
-                           .arg(displayPath(), sqliteText(query.lastError())));
+                readFailed(query.lastError());
                 return false;
             }
             if (query.value(0).toInt() != 0) {
@@ -436,9 +438,7 @@ bool EventStore::migrate()
         }
         if (!query.exec(QStringLiteral("SELECT max(version) FROM schema_version")) ||
             !query.next()) {
-            failed(query.lastError(), Error::ReadError,
-                   tr("Could not read the event log at %1 (%2).")
-                       .arg(displayPath(), sqliteText(query.lastError())));
+            readFailed(query.lastError());
             return false;
         }
         *version = query.value(0).toInt();
@@ -537,9 +537,7 @@ bool EventStore::reloadChannels()
     QSqlQuery query(m_db);
     query.setForwardOnly(true);
     if (!query.exec(QStringLiteral("SELECT id, name FROM channels"))) {
-        failed(query.lastError(), Error::ReadError,
-               tr("Could not read the event log at %1 (%2).")
-                   .arg(displayPath(), sqliteText(query.lastError())));
+        readFailed(query.lastError());
         return false;
     }
     m_channelIds.clear();
@@ -577,9 +575,7 @@ std::optional<qint64> EventStore::channelId(const QString &channel, bool create,
     query.prepare(QStringLiteral("SELECT id FROM channels WHERE name = ?"));
     query.addBindValue(channel);
     if (!query.exec()) {
-        failed(query.lastError(), Error::ReadError,
-               tr("Could not read the event log at %1 (%2).")
-                   .arg(displayPath(), sqliteText(query.lastError())));
+        readFailed(query.lastError());
         return std::nullopt;
     }
     if (!query.next())
@@ -697,9 +693,7 @@ std::optional<QString> EventStore::cursor(const QString &channel)
     query.prepare(QStringLiteral("SELECT cursor FROM channels WHERE name = ?"));
     query.addBindValue(channel);
     if (!query.exec()) {
-        failed(query.lastError(), Error::ReadError,
-               tr("Could not read the event log at %1 (%2).")
-                   .arg(displayPath(), sqliteText(query.lastError())));
+        readFailed(query.lastError());
         return std::nullopt;
     }
     if (!query.next() || query.value(0).isNull())
@@ -714,9 +708,7 @@ QHash<QString, QString> EventStore::cursors()
         return result;
     QSqlQuery query(m_db);
     if (!query.exec(QStringLiteral("SELECT name, cursor FROM channels WHERE cursor IS NOT NULL"))) {
-        failed(query.lastError(), Error::ReadError,
-               tr("Could not read the event log at %1 (%2).")
-                   .arg(displayPath(), sqliteText(query.lastError())));
+        readFailed(query.lastError());
         return result;
     }
     while (query.next())
@@ -740,9 +732,7 @@ QHash<QString, qint64> EventStore::eventCounts()
         return result;
     QSqlQuery query(m_db);
     if (!query.exec(QStringLiteral("SELECT name, event_count FROM channels"))) {
-        failed(query.lastError(), Error::ReadError,
-               tr("Could not read the event log at %1 (%2).")
-                   .arg(displayPath(), sqliteText(query.lastError())));
+        readFailed(query.lastError());
         return result;
     }
     while (query.next())
@@ -996,9 +986,7 @@ bool EventStore::runSelect(QSqlQuery &query, const EventQuery &eventQuery, const
         query.bindValue(int(i), binds.at(i));
     if (query.exec())
         return true;
-    failed(query.lastError(), Error::ReadError,
-           tr("Could not read the event log at %1 (%2).")
-               .arg(displayPath(), sqliteText(query.lastError())));
+    readFailed(query.lastError());
     return false;
 }
 
@@ -1035,9 +1023,7 @@ StoredEventList EventStore::events(const EventQuery &eventQuery, const EventPage
         result.append(std::move(stored));
     }
     if (query.lastError().isValid()) {
-        failed(query.lastError(), Error::ReadError,
-               tr("Could not read the event log at %1 (%2).")
-                   .arg(displayPath(), sqliteText(query.lastError())));
+        readFailed(query.lastError());
         return {};
     }
     if (ok)
@@ -1073,9 +1059,7 @@ qint64 EventStore::visitEvents(const EventQuery &eventQuery, const EventPage &pa
         ++count;
     }
     if (query.lastError().isValid()) {
-        failed(query.lastError(), Error::ReadError,
-               tr("Could not read the event log at %1 (%2).")
-                   .arg(displayPath(), sqliteText(query.lastError())));
+        readFailed(query.lastError());
         return -1;
     }
     return count;
@@ -1109,9 +1093,7 @@ qint64 EventStore::countEvents(const EventQuery &eventQuery, bool *ok)
     for (qsizetype i = 0; i < binds.size(); ++i)
         query.bindValue(int(i), binds.at(i));
     if (!query.exec() || !query.next()) {
-        failed(query.lastError(), Error::ReadError,
-               tr("Could not read the event log at %1 (%2).")
-                   .arg(displayPath(), sqliteText(query.lastError())));
+        readFailed(query.lastError());
         return 0;
     }
     if (ok)
@@ -1127,9 +1109,7 @@ qint64 EventStore::lastSeq(bool *ok)
         return 0;
     QSqlQuery query(m_db);
     if (!query.exec(QStringLiteral("SELECT coalesce(max(seq), 0) FROM events")) || !query.next()) {
-        failed(query.lastError(), Error::ReadError,
-               tr("Could not read the event log at %1 (%2).")
-                   .arg(displayPath(), sqliteText(query.lastError())));
+        readFailed(query.lastError());
         return 0;
     }
     if (ok)

@@ -244,6 +244,8 @@ private:
     void setError(Error error, const QString &sentence, const QString &detail = {});
     void clearError();
     void failed(const QSqlError &sqlError, Error fallback, const QString &sentence);
+    /// failed() for a query that could not read: the one sentence for every read.
+    void readFailed(const QSqlError &sqlError);
     bool checkOpen();
     bool execStatement(const QString &sql, QString *error = nullptr);
     bool begin();
