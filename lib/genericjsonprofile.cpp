@@ -6,6 +6,8 @@
 #include <QJsonObject>
 #include <QUrlQuery>
 
+#include <cmath>
+
 namespace Longwatch {
 
 namespace {
@@ -57,9 +59,14 @@ QDateTime parseTime(const QJsonValue &value)
     }
     if (value.isDouble()) {
         const double d = value.toDouble();
-        // Seconds since the epoch, or milliseconds if it is too large for seconds.
-        const qint64 ms = d > 1e11 ? qint64(d) : qint64(d * 1000.0);
-        return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC);
+        // Seconds since the epoch, or milliseconds if it is too large for
+        // seconds. Beyond year 9999 (or negative, or not finite) it is no
+        // time at all; converting such a double to an integer is undefined
+        // (found by fuzz_profiles).
+        const double ms = d > 1e11 ? d : d * 1000.0;
+        if (!std::isfinite(ms) || ms < 0 || ms > 253402300799999.0)
+            return {};
+        return QDateTime::fromMSecsSinceEpoch(qint64(ms), Qt::UTC);
     }
     return {};
 }

@@ -157,6 +157,13 @@ void tst_GenericJsonProfile::seedEventsFields()
     QCOMPARE(e.type, QStringLiteral("build"));
     QCOMPARE(e.text, QStringLiteral("done"));
     QCOMPARE(e.time, QDateTime(QDate(2026, 11, 22), QTime(10, 0), Qt::UTC));
+
+    // A time no clock can show is no time, not undefined behaviour.
+    const PollResult huge = profile->parse(
+        response(200, R"({"events":[{"id":13,"time":1.7e86},{"id":14,"time":-5}]})"), QStringLiteral("12"));
+    QCOMPARE(huge.events.size(), 2);
+    QVERIFY(!huge.events.at(0).time.isValid());
+    QVERIFY(!huge.events.at(1).time.isValid());
     const QJsonObject raw = QJsonDocument::fromJson(e.raw).object();
     QCOMPARE(raw.value(QStringLiteral("extra")).toArray().size(), 2);
     QCOMPARE(raw.value(QStringLiteral("id")).toInt(), 12);
