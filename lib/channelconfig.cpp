@@ -1,9 +1,11 @@
 #include "channelconfig.h"
 
 #include "profiles.h"
+#include "redact.h"
 #include "secretstore.h"
 
 #include <QCoreApplication>
+#include <QHash>
 #include <QUuid>
 
 using namespace std::chrono;
@@ -39,6 +41,43 @@ ChannelConfig::Auth authFromKey(const QString &key)
     return ChannelConfig::Auth::None;
 }
 
+const QLatin1String kHeaderFieldPrefix("header/");
+
+// The secret header a "header/<Name>" or "header/<Name>/<n>" field names:
+// the index in `headers` of the n-th header (1-based) called exactly Name,
+// or -1 (also for a header that is no secret).
+qsizetype headerIndex(const HeaderList &headers, const QString &field)
+{
+    if (!field.startsWith(kHeaderFieldPrefix))
+        return -1;
+    const QStringList parts = field.mid(kHeaderFieldPrefix.size()).split(QLatin1Char('/'));
+    if (parts.size() > 2 || parts.first().isEmpty())
+        return -1;
+    int occurrence = 1;
+    if (parts.size() == 2) {
+        bool ok = false;
+        occurrence = parts.last().toInt(&ok);
+        if (!ok || occurrence < 2)
+            return -1;
+    }
+    const QByteArray name = parts.first().toLatin1();
+    if (!isSecretHeader(name))
+        return -1;
+    for (qsizetype i = 0; i < headers.size(); ++i) {
+        if (headers.at(i).first == name && --occurrence == 0)
+            return i;
+    }
+    return -1;
+}
+
+// A secret header whose value belongs in a SecretStore rather than in the
+// settings file: set, and not a `${env:NAME}` reference.
+bool isStorableSecretHeader(const std::pair<QByteArray, QByteArray> &header)
+{
+    return isSecretHeader(header.first) && !header.second.isEmpty() &&
+           !hasEnvironmentReference(header.second);
+}
+
 milliseconds readMs(const QVariantMap &map, const QString &key, milliseconds fallback)
 {
     bool ok = false;
@@ -54,8 +93,32 @@ QStringList ChannelConfig::secretFields()
             QStringLiteral("keyPassphrase")};
 }
 
+QStringList ChannelConfig::headerSecretFields() const
+{
+    QStringList fields;
+    QHash<QByteArray, int> seen;
+    for (const auto &header : headers) {
+        const int occurrence = ++seen[header.first];
+        if (!isSecretHeader(header.first))
+            continue;
+        QString field = kHeaderFieldPrefix + QString::fromLatin1(header.first);
+        // RFC 9110 section 5.1: a field name is a token, which has no "/".
+        if (occurrence > 1)
+            field += QLatin1Char('/') + QString::number(occurrence);
+        fields << field;
+    }
+    return fields;
+}
+
+QStringList ChannelConfig::allSecretFields() const
+{
+    return secretFields() + headerSecretFields();
+}
+
 QString ChannelConfig::secret(const QString &field) const
 {
+    if (const qsizetype index = headerIndex(headers, field); index >= 0)
+        return QString::fromUtf8(headers.at(index).second);
     if (field == QLatin1String("token"))
         return token;
     if (field == QLatin1String("password"))
@@ -69,7 +132,9 @@ QString ChannelConfig::secret(const QString &field) const
 
 void ChannelConfig::setSecret(const QString &field, const QString &value)
 {
-    if (field == QLatin1String("token"))
+    if (const qsizetype index = headerIndex(headers, field); index >= 0)
+        headers[index].second = value.toUtf8();
+    else if (field == QLatin1String("token"))
         token = value;
     else if (field == QLatin1String("password"))
         password = value;
@@ -87,7 +152,7 @@ QString ChannelConfig::secretKey(const QString &field) const
 QStringList ChannelConfig::storableSecretFields() const
 {
     QStringList fields;
-    for (const QString &field : secretFields()) {
+    for (const QString &field : allSecretFields()) {
         const QString value = secret(field);
         if (!value.isEmpty() && !hasEnvironmentReference(value.toUtf8()))
             fields << field;
@@ -128,12 +193,6 @@ QStringList ChannelConfig::validate() const
         problems << tr("Enter the bearer token, or choose no authentication.");
     if (auth == Auth::Basic && user.isEmpty())
         problems << tr("Enter the user name for basic authentication.");
-    // The Basic value is encoded here, before the Poller resolves ${env:}
-    // references, so a reference would be sent literally.
-    if (auth == Auth::Basic &&
-        (hasEnvironmentReference(user.toUtf8()) || hasEnvironmentReference(password.toUtf8())))
-        problems << tr("Basic authentication cannot use ${env:…} references; use a header "
-                       "\"Authorization: Basic ${env:NAME}\" with the encoded value instead.");
     const ProxySettings &proxy = timing.transport.proxy;
     if ((proxy.mode == ProxySettings::Mode::Http || proxy.mode == ProxySettings::Mode::Socks5) &&
         (proxy.host.trimmed().isEmpty() || proxy.port == 0))
@@ -161,9 +220,9 @@ PollerSettings ChannelConfig::pollerSettings() const
             {QByteArrayLiteral("Authorization"), QByteArrayLiteral("Bearer ") + token.toUtf8()});
         break;
     case Auth::Basic:
-        settings.headers.append({QByteArrayLiteral("Authorization"),
-                                 QByteArrayLiteral("Basic ") +
-                                     (user + QLatin1Char(':') + password).toUtf8().toBase64()});
+        // Encoded by the Poller for each request, after it resolved any
+        // ${env:NAME} in either part.
+        settings.basicAuth = {user, password};
         break;
     }
     return settings;
@@ -187,15 +246,24 @@ QVariantMap ChannelConfig::toVariantMap() const
     map.insert(QStringLiteral("url"), url.toString());
     map.insert(QStringLiteral("profile"), profileId);
     map.insert(QStringLiteral("knobs"), knobs);
-    map.insert(QStringLiteral("headers"), formatHeaderLines(headers));
+    // Secret header values go to a SecretStore too: the header stays, with
+    // an empty value, and its field ("header/<Name>") is listed in
+    // "secretFields" below. References stay as written.
+    HeaderList storedHeaders = headers;
+    for (auto &header : storedHeaders) {
+        if (isStorableSecretHeader(header))
+            header.second.clear();
+    }
+    map.insert(QStringLiteral("headers"), formatHeaderLines(storedHeaders));
     map.insert(QStringLiteral("auth"), authKey(auth));
     map.insert(QStringLiteral("user"), user);
     // Secrets go to a SecretStore (see SettingsChannelStore); only the names
     // of the fields kept there are written, and references, which are not
     // secrets, as written.
     QStringList stored = storableSecretFields();
+    const QStringList known = allSecretFields();
     for (const QString &field : pendingSecretFields) {
-        if (!stored.contains(field) && secret(field).isEmpty())
+        if (!stored.contains(field) && known.contains(field) && secret(field).isEmpty())
             stored << field;
     }
     if (!stored.isEmpty())
@@ -255,8 +323,9 @@ ChannelConfig ChannelConfig::fromVariantMap(const QVariantMap &map)
         storedSecrets.typeId() == QMetaType::QStringList
             ? storedSecrets.toStringList()
             : storedSecrets.toString().split(QLatin1Char(','), Qt::SkipEmptyParts);
+    const QStringList known = c.allSecretFields();
     for (const QString &field : stored) {
-        if (secretFields().contains(field) && c.secret(field).isEmpty())
+        if (known.contains(field) && c.secret(field).isEmpty())
             c.pendingSecretFields << field;
     }
     TransportOptions &transport = c.timing.transport;
@@ -334,8 +403,11 @@ HeaderList parseHeaderLines(const QString &text, QStringList *errors)
 QString formatHeaderLines(const HeaderList &headers)
 {
     QStringList lines;
-    for (const auto &[name, value] : headers)
-        lines << QString::fromLatin1(name) + QStringLiteral(": ") + QString::fromUtf8(value);
+    for (const auto &[name, value] : headers) {
+        lines << (value.isEmpty() ? QString::fromLatin1(name) + QLatin1Char(':')
+                                  : QString::fromLatin1(name) + QStringLiteral(": ") +
+                                        QString::fromUtf8(value));
+    }
     return lines.join(QLatin1Char('\n'));
 }
 

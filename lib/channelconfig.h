@@ -25,11 +25,14 @@ struct ChannelConfig
     QString profileId = QStringLiteral("seed-events");
     QVariantMap knobs; ///< knobNames() -> text; overrides the profile's defaults
 
-    HeaderList headers; ///< extra request headers (not the credentials below)
+    /// Extra request headers (not the credentials below). The values of
+    /// secret headers (isSecretHeader(): X-Api-Key, Cookie, ...) are
+    /// secrets like `token`: see headerSecretFields().
+    HeaderList headers;
     Auth auth = Auth::None;
     QString token;    ///< bearer token
-    QString user;     ///< basic auth
-    QString password; ///< basic auth
+    QString user;     ///< basic auth; may be `${env:NAME}`
+    QString password; ///< basic auth; may be `${env:NAME}`
 
     /// Timing, limits and transport (proxy, TLS, HTTP version); its
     /// `headers` are ignored (see pollerSettings()). The proxy password and
@@ -52,16 +55,28 @@ struct ChannelConfig
     /// A fresh id for a new channel.
     static QString newId();
 
-    /// The names of the secret fields: "token", "password",
+    /// The names of the fixed secret fields: "token", "password",
     /// "proxyPassword", "keyPassphrase". Never written to the settings
     /// file unless they are `${env:NAME}` references.
     static QStringList secretFields();
+    /// The secret fields of this channel's secret headers, in order:
+    /// "header/<Name>" for the first header called Name, "header/<Name>/2"
+    /// for a second one, and so on (a header name has no "/"). Kept like
+    /// the fixed ones.
+    QStringList headerSecretFields() const;
+    /// secretFields() followed by headerSecretFields().
+    QStringList allSecretFields() const;
+    /// The value of a secret field (a header's value for "header/..."),
+    /// empty for a field this channel does not have.
     QString secret(const QString &field) const;
+    /// Sets a secret field; a header field of a header that is not there
+    /// is ignored.
     void setSecret(const QString &field, const QString &value);
-    /// The SecretStore key of a secret field: "channel/<id>/<field>".
+    /// The SecretStore key of a secret field: "channel/<id>/<field>", e.g.
+    /// "channel/<id>/header/X-Api-Key".
     QString secretKey(const QString &field) const;
-    /// The secret fields whose value belongs in a SecretStore: set, and
-    /// not a `${env:NAME}` reference.
+    /// The secret fields (of allSecretFields()) whose value belongs in a
+    /// SecretStore: set, and not a `${env:NAME}` reference.
     QStringList storableSecretFields() const;
 
     /// Sentences describing what keeps the channel from running; empty if
@@ -80,7 +95,9 @@ struct ChannelConfig
 
     /// For the store. Durations in milliseconds; headers as "Name: value"
     /// lines. Holds no secret: "secretFields" lists the fields kept in a
-    /// SecretStore; `${env:NAME}` references are kept as written. A map
+    /// SecretStore (and those still pending); a secret header's line is
+    /// kept as "Name:" with its value left out, and listed there as
+    /// "header/<Name>". `${env:NAME}` references are kept as written. A map
     /// with a plain-text secret (written by older versions) is still read.
     QVariantMap toVariantMap() const;
     static ChannelConfig fromVariantMap(const QVariantMap &map);

@@ -87,7 +87,7 @@ void SettingsChannelStore::save(const QList<ChannelConfig> &channels)
     // Secrets of channels that are gone go with them.
     QStringList keptKeys;
     for (const ChannelConfig &config : channels) {
-        for (const QString &field : ChannelConfig::secretFields())
+        for (const QString &field : config.allSecretFields())
             keptKeys << config.secretKey(field);
     }
     if (m_secrets) {

@@ -39,7 +39,8 @@ protected:
     ChannelStore() = default;
 };
 
-/// Keeps channels in a QSettings array "channels", and their secrets in a
+/// Keeps channels in a QSettings array "channels", and their secrets
+/// (token, passwords, key passphrase, values of secret headers) in a
 /// SecretStore (never in the settings file). Without a SecretStore secrets
 /// are not kept at all. load() moves plain-text secrets found in the file
 /// (written by older versions) into the SecretStore.

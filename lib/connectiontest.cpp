@@ -30,6 +30,7 @@ bool ConnectionTest::start(const ChannelConfig &config)
     m_cursor.clear();
     m_errorString.clear();
     m_errorDetail.clear();
+    m_tlsFailure = {};
     m_elapsed = std::chrono::milliseconds(0);
     m_clock.start();
 
@@ -58,6 +59,7 @@ bool ConnectionTest::start(const ChannelConfig &config)
     connect(m_poller, &Poller::errorOccurred, this, [this] {
         m_errorString = m_poller->errorString();
         m_errorDetail = m_poller->errorDetail();
+        m_tlsFailure = m_poller->tlsFailure();
         m_cursor = m_poller->cursor();
         finish(Outcome::Failed);
     });

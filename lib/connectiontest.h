@@ -47,6 +47,11 @@ public:
     QString cursor() const { return m_cursor; }
     QString errorString() const { return m_errorString; }
     QString errorDetail() const { return m_errorDetail; }
+    /// The certificate the server presented and why it was refused, when
+    /// the test failed on it (like Poller::tlsFailure()); null otherwise.
+    /// If canBePinned() and not yet pinned, adding its sha256 to the
+    /// channel's TlsSettings::pinnedSha256 lets the next test through.
+    TlsFailure tlsFailure() const { return m_tlsFailure; }
     std::chrono::milliseconds elapsed() const { return m_elapsed; }
 
 Q_SIGNALS:
@@ -67,6 +72,7 @@ private:
     QString m_cursor;
     QString m_errorString;
     QString m_errorDetail;
+    TlsFailure m_tlsFailure;
     QElapsedTimer m_clock;
     std::chrono::milliseconds m_elapsed{0};
 };

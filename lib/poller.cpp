@@ -27,6 +27,13 @@ constexpr milliseconds kMinimumRetryDelay = 100ms;
 constexpr milliseconds kFastAnswer = 50ms;
 constexpr int kFastAnswersBeforeGuard = 5;
 
+// "Basic base64(user:password)", RFC 7617 section 2 (UTF-8, as section
+// 2.1 lets a server ask for; what browsers send today).
+QByteArray basicAuthorization(const QByteArray &user, const QByteArray &password)
+{
+    return QByteArrayLiteral("Basic ") + (user + ':' + password).toBase64();
+}
+
 bool isTransportError(QNetworkReply::NetworkError error)
 {
     return error > QNetworkReply::NoError && error < QNetworkReply::ContentAccessDenied;
@@ -84,6 +91,15 @@ void Poller::setSettings(const PollerSettings &settings)
     const TransportOptions &transport = m_settings.transport;
     for (const QString &secret : {transport.proxy.password, transport.tls.clientKeyPassphrase})
         addSecret(secret);
+    // Basic credentials without references are known now; resolved ones
+    // are added with each request that resolves them.
+    const PollerSettings::BasicCredentials &basic = m_settings.basicAuth;
+    if (!basic.user.isEmpty() && !hasEnvironmentReference(basic.user.toUtf8()) &&
+        !hasEnvironmentReference(basic.password.toUtf8())) {
+        addSecret(basic.password);
+        addSecret(
+            QString::fromLatin1(basicAuthorization(basic.user.toUtf8(), basic.password.toUtf8())));
+    }
 }
 
 void Poller::addSecret(const QString &value)
@@ -311,6 +327,39 @@ bool Poller::prepareRequest(QNetworkRequest &request, const PollRequest &pollReq
         if (*resolved != value)
             addSecret(QString::fromUtf8(*resolved));
         request.setRawHeader(name, *resolved);
+    }
+    // Basic authentication: the parts are resolved first and encoded
+    // after, as a reference cannot be resolved inside base64.
+    if (const PollerSettings::BasicCredentials &basic = m_settings.basicAuth;
+        !basic.user.isEmpty()) {
+        QString missing;
+        const std::optional<QByteArray> user =
+            resolveEnvironmentReferences(basic.user.toUtf8(), &missing);
+        if (!user) {
+            failFatal(Error::SetupError,
+                      tr("The user name for basic authentication refers to the environment "
+                         "variable %1, which is not set.")
+                          .arg(missing),
+                      {});
+            return false;
+        }
+        const QByteArray password = basic.password.toUtf8();
+        const std::optional<QByteArray> resolvedPassword =
+            resolveEnvironmentReferences(password, &missing);
+        if (!resolvedPassword) {
+            failFatal(Error::SetupError,
+                      tr("The password for basic authentication refers to the environment "
+                         "variable %1, which is not set.")
+                          .arg(missing),
+                      {});
+            return false;
+        }
+        const QByteArray authorization = basicAuthorization(*user, *resolvedPassword);
+        if (*resolvedPassword != password || *user != basic.user.toUtf8()) {
+            addSecret(QString::fromUtf8(*resolvedPassword));
+            addSecret(QString::fromLatin1(authorization));
+        }
+        request.setRawHeader(QByteArrayLiteral("Authorization"), authorization);
     }
     for (const auto &[name, value] : pollRequest.headers)
         request.setRawHeader(name, value);
@@ -757,6 +806,7 @@ void Poller::handleResult(PollResult result)
         const qint64 now = currentUsecsUtc();
         for (Event &event : events)
             event.receivedUsecs = now;
+        const bool moved = m_cursor != result.cursor;
         m_cursor = result.cursor;
         if (!events.isEmpty()) {
             m_fastNoNews = 0;
@@ -767,11 +817,18 @@ void Poller::handleResult(PollResult result)
             return;
         }
         succeeded();
+        if (moved && isRunning())
+            Q_EMIT cursorAdvanced(m_cursor);
         return;
     }
     case Verdict::NoNews:
-        if (!result.cursor.isEmpty())
+        if (!result.cursor.isEmpty() && result.cursor != m_cursor) {
             m_cursor = result.cursor;
+            succeeded();
+            if (isRunning())
+                Q_EMIT cursorAdvanced(m_cursor);
+            return;
+        }
         succeeded();
         return;
     case Verdict::Retry: {

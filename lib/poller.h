@@ -48,6 +48,16 @@ struct PollerSettings
     /// `${env:NAME}` references, resolved for each request, never stored
     /// resolved; an unset variable fails the channel (SetupError).
     HeaderList headers;
+    /// Basic authentication (RFC 7617): with a user name, every request
+    /// carries "Authorization: Basic base64(user:password)", after
+    /// `headers`. Either part may hold `${env:NAME}` references, resolved
+    /// for each request before encoding, never stored resolved; an unset
+    /// variable fails the channel (SetupError). Never logged.
+    struct BasicCredentials
+    {
+        QString user; ///< empty: no basic authentication
+        QString password;
+    } basicAuth;
     int dedupeMemory = 4096; ///< event keys remembered to drop repeats
     /// Proxy, TLS trust and identity, HTTP version. Give the same options
     /// to NetworkPool::acquire() for the manager this Poller runs on: the
@@ -156,6 +166,9 @@ Q_SIGNALS:
     /// with the cursor that follows them. Events at or behind the cursor,
     /// and repeats of recent keys, have been dropped.
     void batchReceived(const Longwatch::EventList &events, const QString &cursor);
+    /// Emitted when an answer moved the cursor without new events (no news
+    /// with a new cursor, or only repeats), so a store can keep up with it.
+    void cursorAdvanced(const QString &cursor);
     /// Emitted when a failed attempt schedules the next one.
     void retryScheduled(int attempt, std::chrono::milliseconds delay);
     /// Emitted once per failed attempt (retryable or fatal), after error()

@@ -88,8 +88,13 @@ private Q_SLOTS:
     void environmentReferencesAreStoredAsWritten();
     void plainTextSecretsMoveToTheSecretStoreOnLoad();
     void withoutASecretStoreSecretsAreNotWritten();
-    void basicAuthenticationRefusesEnvironmentReferences();
+    void basicAuthenticationTakesEnvironmentReferences();
     void badTransportSettingsAreNamed();
+    void secretHeaderFieldsAreNamedPerHeader();
+    void secretHeaderValuesAreNeverInTheVariantMap();
+    void secretHeaderValuesSurviveTheStoreOutsideTheFile();
+    void plainTextSecretHeadersMoveToTheSecretStoreOnLoad();
+    void aRemovedSecretHeaderTakesItsSecretAlong();
 };
 
 void tst_ChannelConfig::validationNamesWhatIsWrong_data()
@@ -159,14 +164,21 @@ void tst_ChannelConfig::credentialsBecomeAnAuthorizationHeader()
     QCOMPARE(settings.headers.at(1),
              std::make_pair(QByteArray("Authorization"), QByteArray("Bearer t0ken-value")));
 
+    QVERIFY(settings.basicAuth.user.isEmpty());
+
+    // Basic credentials are encoded by the Poller with each request (after
+    // resolving references; tst_transport checks what is sent).
     c.auth = ChannelConfig::Auth::Basic;
     c.user = "ann";
     c.password = "pw:with:colons";
     settings = c.pollerSettings();
-    QCOMPARE(settings.headers.at(1).second, "Basic " + QByteArray("ann:pw:with:colons").toBase64());
+    QCOMPARE(settings.headers.size(), 1);
+    QCOMPARE(settings.basicAuth.user, QStringLiteral("ann"));
+    QCOMPARE(settings.basicAuth.password, QStringLiteral("pw:with:colons"));
 
     c.auth = ChannelConfig::Auth::None;
     QCOMPARE(c.pollerSettings().headers.size(), 1);
+    QVERIFY(c.pollerSettings().basicAuth.user.isEmpty());
 }
 
 void tst_ChannelConfig::parsesHeaderLines()
@@ -331,15 +343,188 @@ void tst_ChannelConfig::withoutASecretStoreSecretsAreNotWritten()
     QVERIFY(store.load().value(0).pendingSecretFields.isEmpty());
 }
 
-void tst_ChannelConfig::basicAuthenticationRefusesEnvironmentReferences()
+void tst_ChannelConfig::basicAuthenticationTakesEnvironmentReferences()
 {
     ChannelConfig c = sampleConfig();
     c.auth = ChannelConfig::Auth::Basic;
     c.user = "ann";
     c.password = "plain";
     QVERIFY2(c.validate().isEmpty(), qPrintable(c.validate().join('\n')));
+    c.user = "${env:LW_USER}";
     c.password = "${env:LW_PW}";
-    QVERIFY(c.validate().join(' ').contains("${env:"));
+    QVERIFY2(c.validate().isEmpty(), qPrintable(c.validate().join('\n')));
+    // Handed over unresolved: the Poller resolves them for each request.
+    const PollerSettings settings = c.pollerSettings();
+    QCOMPARE(settings.basicAuth.user, QStringLiteral("${env:LW_USER}"));
+    QCOMPARE(settings.basicAuth.password, QStringLiteral("${env:LW_PW}"));
+    // A reference is no secret: it stays in the map, and nothing is pending.
+    const QVariantMap map = c.toVariantMap();
+    QCOMPARE(map.value("password").toString(), QStringLiteral("${env:LW_PW}"));
+    QVERIFY(!map.value("secretFields").toStringList().contains("password"));
+}
+
+void tst_ChannelConfig::secretHeaderFieldsAreNamedPerHeader()
+{
+    ChannelConfig c;
+    c.id = "hdr";
+    c.headers = {{"X-Api-Version", "2"},
+                 {"X-Api-Key", "k3y"},
+                 {"Cookie", "a=1"},
+                 {"Cookie", "b=2"},
+                 {"X-Auth-Token", "${env:LW_HEADER_TOKEN}"}};
+    QCOMPARE(c.headerSecretFields(), QStringList({"header/X-Api-Key", "header/Cookie",
+                                                  "header/Cookie/2", "header/X-Auth-Token"}));
+    QCOMPARE(c.allSecretFields(), ChannelConfig::secretFields() + c.headerSecretFields());
+    QCOMPARE(c.secret("header/Cookie/2"), QStringLiteral("b=2"));
+    QCOMPARE(c.secretKey("header/X-Api-Key"), QStringLiteral("channel/hdr/header/X-Api-Key"));
+    // A reference is not kept in a SecretStore; a header that is no secret has no field.
+    QCOMPARE(c.storableSecretFields(),
+             QStringList({"header/X-Api-Key", "header/Cookie", "header/Cookie/2"}));
+    QVERIFY(c.secret("header/X-Api-Version").isEmpty());
+
+    c.setSecret("header/Cookie/2", "b=3");
+    QCOMPARE(c.headers.at(3).second, QByteArray("b=3"));
+    c.setSecret("header/Cookie/3", "nowhere"); // no third Cookie: ignored
+    c.setSecret("header/X-Missing", "nowhere");
+    QCOMPARE(c.headers.size(), 5);
+    QCOMPARE(c.headers.at(2).second, QByteArray("a=1"));
+}
+
+void tst_ChannelConfig::secretHeaderValuesAreNeverInTheVariantMap()
+{
+    ChannelConfig c = sampleConfig();
+    c.headers = {{"X-Api-Version", "2"},
+                 {"X-Api-Key", "k3y-s3cret-value"},
+                 {"Cookie", "session=c00kie-s3cret"},
+                 {"X-Auth-Token", "${env:LW_HEADER_TOKEN}"}};
+    const QVariantMap map = c.toVariantMap();
+    for (auto it = map.cbegin(); it != map.cend(); ++it) {
+        const QString text = it.value().toStringList().join('|') + it.value().toString();
+        for (const char *secret : {"k3y-s3cret-value", "c00kie-s3cret", "t0ken-value"})
+            QVERIFY2(!text.contains(secret), qPrintable(it.key() + ": " + text));
+    }
+    // The header stays, without its value; its field is listed as kept elsewhere.
+    QCOMPARE(map.value("headers").toString(),
+             QStringLiteral("X-Api-Version: 2\nX-Api-Key:\nCookie:\n"
+                            "X-Auth-Token: ${env:LW_HEADER_TOKEN}"));
+    QCOMPARE(map.value("secretFields").toStringList(),
+             QStringList({"token", "header/X-Api-Key", "header/Cookie"}));
+
+    // Read back, the values are pending until a SecretStore fills them in.
+    const ChannelConfig back = ChannelConfig::fromVariantMap(map);
+    QCOMPARE(back.pendingSecretFields, QStringList({"token", "header/X-Api-Key", "header/Cookie"}));
+    QCOMPARE(back.headers.size(), 4);
+    QVERIFY(back.headers.at(1).second.isEmpty());
+    QCOMPARE(back.headers.at(3).second, QByteArray("${env:LW_HEADER_TOKEN}"));
+    // Still pending (not read yet), a header keeps its place in the map.
+    QCOMPARE(back.toVariantMap().value("secretFields").toStringList(),
+             map.value("secretFields").toStringList());
+    QCOMPARE(back.toVariantMap().value("headers"), map.value("headers"));
+}
+
+void tst_ChannelConfig::secretHeaderValuesSurviveTheStoreOutsideTheFile()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QSettings settings(dir.filePath("channels.ini"), QSettings::IniFormat);
+    auto secrets = std::make_shared<FileSecretStore>(dir.filePath("secrets.json"));
+    SettingsChannelStore store(&settings, secrets);
+    ChannelConfig original = sampleConfig();
+    original.headers = {{"X-Api-Version", "2"},
+                        {"X-Api-Key", "k3y-s3cret-value"},
+                        {"Cookie", "a=c00kie-one"},
+                        {"Cookie", "b=c00kie-two"},
+                        {"X-Auth-Token", "${env:LW_HEADER_TOKEN}"}};
+    store.save({original});
+
+    const QByteArray text = fileText(dir.filePath("channels.ini"));
+    QVERIFY(text.contains("X-Api-Version: 2"));
+    QVERIFY(text.contains("X-Api-Key"));
+    QVERIFY(text.contains("${env:LW_HEADER_TOKEN}")); // a reference stays as written
+    for (const char *secret : {"k3y-s3cret-value", "c00kie-one", "c00kie-two", "t0ken-value"})
+        QVERIFY2(!text.contains(secret), secret);
+
+    std::optional<SecretStore::Result> kept;
+    secrets->read("channel/3c8e-test/header/X-Api-Key", this,
+                  [&kept](const SecretStore::Result &r) { kept = r; });
+    QTRY_VERIFY(kept.has_value());
+    QCOMPARE(kept->status, SecretStore::Status::Ok);
+    QCOMPARE(kept->value, QStringLiteral("k3y-s3cret-value"));
+
+    const QList<ChannelConfig> loaded = store.load();
+    QCOMPARE(loaded.size(), 1);
+    QCOMPARE(loaded.first().pendingSecretFields,
+             QStringList({"token", "header/X-Api-Key", "header/Cookie", "header/Cookie/2"}));
+    const ChannelConfig c = withSecrets(store, loaded.first());
+    QCOMPARE(c.headers, original.headers);
+    QCOMPARE(c.token, original.token);
+    QVERIFY(c.pendingSecretFields.isEmpty());
+    QCOMPARE(c.pollerSettings().headers.mid(0, 5), original.headers);
+}
+
+void tst_ChannelConfig::plainTextSecretHeadersMoveToTheSecretStoreOnLoad()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath("channels.ini");
+    {
+        // As older versions wrote it: header values in the clear.
+        QSettings old(path, QSettings::IniFormat);
+        old.beginWriteArray("channels", 1);
+        old.setArrayIndex(0);
+        old.setValue("id", "old-channel");
+        old.setValue("name", "Old");
+        old.setValue("url", "http://127.0.0.1:9/poll");
+        old.setValue("headers", "X-Team: blue\nX-Api-Key: plain-k3y-value");
+        old.endArray();
+        old.sync();
+    }
+    QVERIFY(fileText(path).contains("plain-k3y-value"));
+
+    QSettings settings(path, QSettings::IniFormat);
+    auto secrets = std::make_shared<FileSecretStore>(dir.filePath("secrets.json"));
+    SettingsChannelStore store(&settings, secrets);
+    const QList<ChannelConfig> loaded = store.load();
+    QCOMPARE(loaded.size(), 1);
+    QCOMPARE(loaded.first().headers.value(1).second, QByteArray("plain-k3y-value"));
+    const QByteArray text = fileText(path);
+    QVERIFY(!text.contains("plain-k3y-value"));
+    QVERIFY(text.contains("X-Team: blue"));
+
+    std::optional<SecretStore::Result> kept;
+    secrets->read("channel/old-channel/header/X-Api-Key", this,
+                  [&kept](const SecretStore::Result &r) { kept = r; });
+    QTRY_VERIFY(kept.has_value());
+    QCOMPARE(kept->status, SecretStore::Status::Ok);
+    QCOMPARE(kept->value, QStringLiteral("plain-k3y-value"));
+
+    // And the next run finds it there.
+    const ChannelConfig again = withSecrets(store, store.load().value(0));
+    QCOMPARE(again.headers, HeaderList({{"X-Team", "blue"}, {"X-Api-Key", "plain-k3y-value"}}));
+}
+
+void tst_ChannelConfig::aRemovedSecretHeaderTakesItsSecretAlong()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QSettings settings(dir.filePath("channels.ini"), QSettings::IniFormat);
+    auto secrets = std::make_shared<FileSecretStore>(dir.filePath("secrets.json"));
+    SettingsChannelStore store(&settings, secrets);
+    ChannelConfig c = sampleConfig();
+    c.headers = {{"X-Api-Key", "k3y-s3cret-value"}};
+    store.save({c});
+    c.headers.clear();
+    store.save({c});
+
+    const auto status = [&](const QString &key) {
+        std::optional<SecretStore::Status> result;
+        secrets->read(key, this, [&result](const SecretStore::Result &r) { result = r.status; });
+        return QTest::qWaitFor([&result] { return result.has_value(); })
+                   ? *result
+                   : SecretStore::Status::Failed;
+    };
+    QCOMPARE(status("channel/3c8e-test/header/X-Api-Key"), SecretStore::Status::NotFound);
+    QCOMPARE(status("channel/3c8e-test/token"), SecretStore::Status::Ok);
 }
 
 void tst_ChannelConfig::badTransportSettingsAreNamed()

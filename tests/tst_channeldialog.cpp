@@ -1,5 +1,7 @@
 #include "channeldialog.h"
 #include "fakehttpserver.h"
+#include "tlsinfo.h"
+#include "tlstestserver.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -67,6 +69,8 @@ private Q_SLOTS:
     void connectionFieldsValidateAsTyped();
     void connectionSettingsRoundTrip();
     void secretFieldsWarnWhenSecretsAreKeptInAPlainFile();
+    void trustingARefusedCertificatePinsItAndTestsAgain();
+    void anExpiredCertificateIsNotOfferedForTrust();
 };
 
 void tst_ChannelDialog::connectionFieldsValidateAsTyped_data()
@@ -200,7 +204,8 @@ void tst_ChannelDialog::secretFieldsWarnWhenSecretsAreKeptInAPlainFile()
 {
     ChannelDialog dialog;
     const QList<QLabel *> warnings = dialog.findChildren<QLabel *>("secretWarning");
-    QCOMPARE(warnings.size(), 4); // token, password, proxy password, key passphrase
+    // Token, password, headers, proxy password, key passphrase.
+    QCOMPARE(warnings.size(), 5);
     for (QLabel *label : warnings)
         QVERIFY(label->isHidden());
     dialog.setSecretWarning("Secrets are kept in a plain file.");
@@ -444,6 +449,101 @@ void tst_ChannelDialog::testCanBeCancelled()
     QCOMPARE(finished.at(0).at(0).value<ConnectionTest::Outcome>(),
              ConnectionTest::Outcome::Cancelled);
     QVERIFY(button->text().contains("Test"));
+}
+
+void tst_ChannelDialog::trustingARefusedCertificatePinsItAndTestsAgain()
+{
+    if (!TestCertificates::opensslAvailable())
+        QSKIP("The openssl command is not installed (Debian package 'openssl'); it makes the "
+              "test certificates.");
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    TestCertificates certs(dir.path());
+    QVERIFY2(certs.makeSelfSigned("self", "127.0.0.1"), qPrintable(certs.errorString()));
+    const QSslCertificate certificate = certs.certificate("self");
+    const CertificateInfo info = CertificateInfo::fromCertificate(certificate);
+    TlsTestServer server(certificate, certs.key("self"));
+    server.setKeepAlive(true); // a connection a later test could reuse
+    QVERIFY(server.listen());
+
+    ChannelDialog dialog;
+    dialog.show();
+    typeInto(child<QLineEdit>(dialog, "urlEdit"), server.url("/poll").toString());
+    auto *test = child<QPushButton>(dialog, "testButton");
+    auto *trust = child<QPushButton>(dialog, "trustCertificateButton");
+    auto *pins = child<QListWidget>(dialog, "pinsList");
+    QVERIFY(trust->isHidden());
+    QSignalSpy finished(&dialog, &ChannelDialog::testFinished);
+    QTest::mouseClick(test, Qt::LeftButton);
+    QVERIFY(finished.wait(15'000));
+    QCOMPARE(finished.last().at(0).value<ConnectionTest::Outcome>(),
+             ConnectionTest::Outcome::Failed);
+    const QString status = child<QLabel>(dialog, "testStatus")->text();
+    QVERIFY2(status.contains("not trusted"), qPrintable(status));
+    // The certificate in words, and the choice to trust it.
+    const QString detail = child<QLabel>(dialog, "testDetail")->text();
+    QVERIFY(child<QLabel>(dialog, "testDetail")->isVisible());
+    for (const QString &part : {"Subject: " + info.subject, "Issuer: " + info.issuer,
+                                "SHA-256: " + info.fingerprintText(), QString("127.0.0.1")})
+        QVERIFY2(detail.contains(part), qPrintable(detail));
+    QVERIFY(trust->isVisible());
+    QCOMPARE(pins->count(), 0);
+    QCOMPARE(server.requestCount(), 0);
+
+    // Trusting it pins it on the Connection tab and tests again, which passes.
+    QTest::mouseClick(trust, Qt::LeftButton);
+    QCOMPARE(pins->count(), 1);
+    QCOMPARE(pins->item(0)->data(Qt::UserRole).toString(), info.sha256);
+    QCOMPARE(pins->item(0)->text(), info.fingerprintText());
+    QCOMPARE(dialog.config().timing.transport.tls.pinnedSha256, QStringList{info.sha256});
+    QVERIFY(dialog.connectionTest()->isRunning());
+    QVERIFY(trust->isHidden());
+    QVERIFY(finished.wait(15'000));
+    QCOMPARE(finished.last().at(0).value<ConnectionTest::Outcome>(),
+             ConnectionTest::Outcome::NoNews);
+    QVERIFY2(child<QLabel>(dialog, "testStatus")->text().contains("Connected"),
+             qPrintable(child<QLabel>(dialog, "testStatus")->text()));
+    QVERIFY(trust->isHidden());
+    QCOMPARE(server.requestCount(), 1);
+
+    // Without the pin, the next test fails again: it does not ride on the
+    // connection the pinned test left open.
+    pins->setCurrentRow(0);
+    QTest::mouseClick(child<QPushButton>(dialog, "removePinButton"), Qt::LeftButton);
+    QCOMPARE(pins->count(), 0);
+    QTest::mouseClick(test, Qt::LeftButton);
+    QVERIFY(finished.wait(15'000));
+    QCOMPARE(finished.last().at(0).value<ConnectionTest::Outcome>(),
+             ConnectionTest::Outcome::Failed);
+    QVERIFY(trust->isVisible());
+    QCOMPARE(server.requestCount(), 1);
+}
+
+void tst_ChannelDialog::anExpiredCertificateIsNotOfferedForTrust()
+{
+    if (!TestCertificates::opensslAvailable())
+        QSKIP("The openssl command is not installed (Debian package 'openssl'); it makes the "
+              "test certificates.");
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    TestCertificates certs(dir.path());
+    QVERIFY2(certs.makeExpiredSelfSigned("expired", "127.0.0.1"), qPrintable(certs.errorString()));
+    TlsTestServer server(certs.certificate("expired"), certs.key("expired"));
+    QVERIFY(server.listen());
+
+    ChannelDialog dialog;
+    dialog.show();
+    typeInto(child<QLineEdit>(dialog, "urlEdit"), server.url("/poll").toString());
+    QSignalSpy finished(&dialog, &ChannelDialog::testFinished);
+    QTest::mouseClick(child<QPushButton>(dialog, "testButton"), Qt::LeftButton);
+    QVERIFY(finished.wait(15'000));
+    QCOMPARE(finished.last().at(0).value<ConnectionTest::Outcome>(),
+             ConnectionTest::Outcome::Failed);
+    const QString status = child<QLabel>(dialog, "testStatus")->text();
+    QVERIFY2(status.contains("not valid"), qPrintable(status));
+    QVERIFY(!dialog.connectionTest()->tlsFailure().isNull()); // refused for its certificate...
+    QVERIFY(child<QPushButton>(dialog, "trustCertificateButton")->isHidden()); // ...not offered
+    QCOMPARE(child<QListWidget>(dialog, "pinsList")->count(), 0);
 }
 
 QTEST_MAIN(tst_ChannelDialog)

@@ -1,8 +1,11 @@
 #include "connectiontest.h"
 #include "fakehttpserver.h"
+#include "tlsinfo.h"
+#include "tlstestserver.h"
 
 #include <QNetworkAccessManager>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace Longwatch;
@@ -34,6 +37,8 @@ private Q_SLOTS:
     void sendsTheCredentials();
     void cancelIsNotAnError();
     void anInvalidConfigurationFailsAfterStartReturns();
+    void aRefusedCertificateIsReportedForPinning_data();
+    void aRefusedCertificateIsReportedForPinning();
 
 private:
     QNetworkAccessManager m_network;
@@ -149,6 +154,60 @@ void tst_ConnectionTest::anInvalidConfigurationFailsAfterStartReturns()
     QVERIFY(finished.wait());
     QCOMPARE(test.outcome(), ConnectionTest::Outcome::Failed);
     QVERIFY(test.errorString().contains("no-such-profile"));
+}
+
+void tst_ConnectionTest::aRefusedCertificateIsReportedForPinning_data()
+{
+    QTest::addColumn<bool>("expired");
+    QTest::newRow("a self-signed certificate may be pinned, and then passes") << false;
+    QTest::newRow("an expired certificate may not be pinned") << true;
+}
+
+void tst_ConnectionTest::aRefusedCertificateIsReportedForPinning()
+{
+    QFETCH(bool, expired);
+
+    if (!TestCertificates::opensslAvailable())
+        QSKIP("The openssl command is not installed (Debian package 'openssl'); it makes the "
+              "test certificates.");
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    TestCertificates certs(dir.path());
+    QVERIFY2(expired ? certs.makeExpiredSelfSigned("cert", "127.0.0.1")
+                     : certs.makeSelfSigned("cert", "127.0.0.1"),
+             qPrintable(certs.errorString()));
+    const QSslCertificate certificate = certs.certificate("cert");
+    TlsTestServer server(certificate, certs.key("cert"));
+    QVERIFY(server.listen());
+
+    ConnectionTest test(&m_network);
+    QSignalSpy finished(&test, &ConnectionTest::finished);
+    ChannelConfig c = configFor(server.url("/poll"));
+    QVERIFY(test.start(c));
+    QVERIFY(finished.wait(15'000));
+    QCOMPARE(test.outcome(), ConnectionTest::Outcome::Failed);
+    const TlsFailure failure = test.tlsFailure();
+    QVERIFY(!failure.isNull());
+    QCOMPARE(failure.certificate.sha256, certificateSha256(certificate));
+    QCOMPARE(failure.canBePinned(), !expired);
+    QVERIFY(!failure.pinned);
+    QCOMPARE(server.requestCount(), 0);
+
+    // Pinned, the next test passes (or, expired, fails again as pinned).
+    c.timing.transport.tls.pinnedSha256 = {failure.certificate.sha256};
+    QVERIFY(test.start(c));
+    QVERIFY(test.tlsFailure().isNull()); // a new test forgets the last one's
+    QVERIFY(finished.wait(15'000));
+    if (expired) {
+        QCOMPARE(test.outcome(), ConnectionTest::Outcome::Failed);
+        QVERIFY(test.tlsFailure().pinned);
+        QVERIFY(!test.tlsFailure().canBePinned());
+        QCOMPARE(server.requestCount(), 0);
+    } else {
+        QCOMPARE(test.outcome(), ConnectionTest::Outcome::NoNews);
+        QVERIFY(test.tlsFailure().isNull());
+        QCOMPARE(server.requestCount(), 1);
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_ConnectionTest)

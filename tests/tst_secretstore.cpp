@@ -332,6 +332,18 @@ void tst_SecretStore::keychainKeepsSecrets()
         await([&](auto done) { store.read("channel/9/token", this, done); });
     QCOMPARE(read.status, SecretStore::Status::Ok);
     QCOMPARE(read.value, QString("k3ychain-t0ken"));
+    // A header's value (a key one level deeper) is kept apart from the token.
+    QCOMPARE(await([&](auto done) {
+                 store.write("channel/9/header/X-Api-Key", "k3ychain-header", this, done);
+             }).status,
+             SecretStore::Status::Ok);
+    QCOMPARE(await([&](auto done) { store.read("channel/9/header/X-Api-Key", this, done); }).value,
+             QString("k3ychain-header"));
+    QCOMPARE(await([&](auto done) { store.read("channel/9/token", this, done); }).value,
+             QString("k3ychain-t0ken"));
+    QCOMPARE(
+        await([&](auto done) { store.remove("channel/9/header/X-Api-Key", this, done); }).status,
+        SecretStore::Status::Ok);
     QCOMPARE(await([&](auto done) { store.remove("channel/9/token", this, done); }).status,
              SecretStore::Status::Ok);
     QCOMPARE(await([&](auto done) { store.read("channel/9/token", this, done); }).status,

@@ -3,6 +3,7 @@
 // limits on an answer (header bytes, header fields, JSON nesting, events
 // per answer), with the fake HTTP server.
 
+#include "channelconfig.h"
 #include "fakehttpserver.h"
 #include "networkpool.h"
 #include "poller.h"
@@ -72,6 +73,11 @@ private Q_SLOTS:
     void headerReferencesAreResolvedForEachRequest();
     void unsetVariableStopsTheChannel();
     void resolvedSecretsNeverShowInErrors();
+    void basicCredentialsAreEncodedForEachRequest_data();
+    void basicCredentialsAreEncodedForEachRequest();
+    void unsetVariableInBasicCredentialsStopsTheChannel_data();
+    void unsetVariableInBasicCredentialsStopsTheChannel();
+    void resolvedBasicPasswordNeverShowsInErrors();
 
     // Limits
     void headersOverTheCapFailTheAnswer();
@@ -438,6 +444,133 @@ void tst_Transport::resolvedSecretsNeverShowInErrors()
     }
     QVERIFY2(poller->errorString().contains("***") || poller->errorDetail().contains("***"),
              qPrintable(poller->errorString() + " | " + poller->errorDetail()));
+}
+
+namespace {
+
+QByteArray basic(const QByteArray &user, const QByteArray &password)
+{
+    return "Basic " + (user + ':' + password).toBase64();
+}
+
+/// Basic credentials as a channel configured with them hands them over.
+PollerSettings basicSettings(const QString &user, const QString &password)
+{
+    ChannelConfig config;
+    config.auth = ChannelConfig::Auth::Basic;
+    config.user = user;
+    config.password = password;
+    PollerSettings settings = quickSettings();
+    settings.basicAuth = config.pollerSettings().basicAuth;
+    return settings;
+}
+
+} // namespace
+
+void tst_Transport::basicCredentialsAreEncodedForEachRequest_data()
+{
+    QTest::addColumn<QString>("user");
+    QTest::addColumn<QString>("password");
+    QTest::addColumn<QByteArray>("firstHeader");
+    QTest::addColumn<QByteArray>("laterHeader");
+
+    QTest::newRow("plain credentials are sent as they are")
+        << "ann"
+        << "pw:with:colons" << basic("ann", "pw:with:colons") << basic("ann", "pw:with:colons");
+    QTest::newRow("a password reference is resolved before encoding")
+        << "ann"
+        << "${env:LW_TEST_BASIC_PW}" << basic("ann", "first-pa55") << basic("ann", "second-pa55");
+    QTest::newRow("a user reference is resolved before encoding")
+        << "${env:LW_TEST_BASIC_USER}"
+        << "fixed" << basic("bob", "fixed") << basic("bob", "fixed");
+    QTest::newRow("both parts may be references")
+        << "${env:LW_TEST_BASIC_USER}"
+        << "pre-${env:LW_TEST_BASIC_PW}" << basic("bob", "pre-first-pa55")
+        << basic("bob", "pre-second-pa55");
+}
+
+void tst_Transport::basicCredentialsAreEncodedForEachRequest()
+{
+    QFETCH(QString, user);
+    QFETCH(QString, password);
+    QFETCH(QByteArray, firstHeader);
+    QFETCH(QByteArray, laterHeader);
+
+    m_server->setDefaultResponse(FakeResponse::seedEvents({}).withDelay(30ms));
+    qputenv("LW_TEST_BASIC_USER", "bob");
+    qputenv("LW_TEST_BASIC_PW", "first-pa55");
+    auto poller = makePoller("/feed", basicSettings(user, password));
+    QVERIFY(poller->start());
+    QTRY_VERIFY_WITH_TIMEOUT(m_server->requestCount() >= 1, kWaitMs);
+    qputenv("LW_TEST_BASIC_PW", "second-pa55");
+    const int before = m_server->requestCount();
+    QTRY_VERIFY_WITH_TIMEOUT(m_server->requestCount() >= before + 2, kWaitMs);
+    poller->stop();
+    qunsetenv("LW_TEST_BASIC_USER");
+    qunsetenv("LW_TEST_BASIC_PW");
+
+    QCOMPARE(m_server->requests().first().header("Authorization"), firstHeader);
+    QCOMPARE(m_server->requests().last().header("Authorization"), laterHeader);
+    // Never stored resolved.
+    QCOMPARE(poller->settings().basicAuth.user, user);
+    QCOMPARE(poller->settings().basicAuth.password, password);
+}
+
+void tst_Transport::unsetVariableInBasicCredentialsStopsTheChannel_data()
+{
+    QTest::addColumn<QString>("user");
+    QTest::addColumn<QString>("password");
+    QTest::addColumn<QString>("sentence");
+
+    QTest::newRow("an unset password variable is named")
+        << "ann"
+        << "${env:LW_TEST_NOT_THERE}"
+        << "The password for basic authentication refers to the environment variable "
+           "LW_TEST_NOT_THERE, which is not set.";
+    QTest::newRow("an unset user variable is named")
+        << "${env:LW_TEST_NOT_THERE}"
+        << "pw"
+        << "The user name for basic authentication refers to the environment variable "
+           "LW_TEST_NOT_THERE, which is not set.";
+}
+
+void tst_Transport::unsetVariableInBasicCredentialsStopsTheChannel()
+{
+    QFETCH(QString, user);
+    QFETCH(QString, password);
+    QFETCH(QString, sentence);
+
+    qunsetenv("LW_TEST_NOT_THERE");
+    auto poller = makePoller("/feed", basicSettings(user, password));
+    QSignalSpy errors(poller.get(), &Poller::errorOccurred);
+    QVERIFY(poller->start());
+    QVERIFY(errors.wait(kWaitMs));
+    QCOMPARE(poller->state(), Poller::State::Failed);
+    QCOMPARE(poller->error(), Poller::Error::SetupError);
+    QCOMPARE(poller->errorString(), sentence);
+    QCOMPARE(m_server->requestCount(), 0);
+}
+
+void tst_Transport::resolvedBasicPasswordNeverShowsInErrors()
+{
+    const QByteArray password = "env-pa55word-from-the-environment-43";
+    const QByteArray encoded = basic("ann", password).mid(6);
+    // The server echoes the password and the encoded credentials.
+    m_server->setDefaultResponse(FakeResponse::status(401, "{\"error\":\"password " + password +
+                                                               " is wrong\",\"got\":\"Basic " +
+                                                               encoded + "\"}"));
+    qputenv("LW_TEST_BASIC_SECRET", password);
+    auto poller = makePoller("/feed", basicSettings("ann", "${env:LW_TEST_BASIC_SECRET}"));
+    QSignalSpy errors(poller.get(), &Poller::errorOccurred);
+    QVERIFY(poller->start());
+    QVERIFY(errors.wait(kWaitMs));
+    qunsetenv("LW_TEST_BASIC_SECRET");
+    QCOMPARE(m_server->requests().first().header("Authorization"), "Basic " + encoded);
+    const QString message = errors.first().at(1).toString();
+    const QString all = message + " | " + poller->errorString() + " | " + poller->errorDetail();
+    QVERIFY2(!all.contains(QString(password)), qPrintable(all));
+    QVERIFY2(!all.contains(QString(encoded)), qPrintable(all));
+    QVERIFY2(all.contains("***"), qPrintable(all));
 }
 
 // ---------------------------------------------------------------- Limits

@@ -260,14 +260,17 @@ QWidget *ChannelDialog::buildAccessTab()
     m_accessForm->addRow(tr("&Headers:"),
                          fieldWithNotes(m_headers, m_headersError,
                                         makeHelpLabel(tr("One \"Name: value\" per line, sent "
-                                                         "with every request. Headers that "
-                                                         "carry secrets are masked in logs."),
+                                                         "with every request. The values of "
+                                                         "headers that carry secrets (X-Api-Key, "
+                                                         "Cookie, …) are kept with the other "
+                                                         "secrets and masked in logs."),
                                                       this)));
+    addSecretWarning(m_headers);
     connect(m_headers, &QPlainTextEdit::textChanged, this, &ChannelDialog::validate);
     return page;
 }
 
-QLabel *ChannelDialog::addSecretWarning(QLineEdit *field)
+QLabel *ChannelDialog::addSecretWarning(QWidget *field)
 {
     // Under the field, in its box of notes, so it reads as being about it.
     QLabel *warning = makeErrorLabel(this);
@@ -536,6 +539,15 @@ QWidget *ChannelDialog::buildTestBox()
     m_testDetail->setVisible(false);
     layout->addWidget(m_testDetail);
 
+    m_trustButton = new QPushButton(tr("Tr&ust This Certificate"));
+    m_trustButton->setObjectName(QStringLiteral("trustCertificateButton"));
+    m_trustButton->setToolTip(tr("Add the certificate's SHA-256 fingerprint to the pinned "
+                                 "certificates on the Connection tab, and test again."));
+    m_trustButton->setAutoDefault(false);
+    m_trustButton->setVisible(false);
+    connect(m_trustButton, &QPushButton::clicked, this, &ChannelDialog::trustTestedCertificate);
+    layout->addWidget(m_trustButton, 0, Qt::AlignLeft);
+
     m_testPreview = new QTreeWidget;
     m_testPreview->setObjectName(QStringLiteral("testPreview"));
     m_testPreview->setRootIsDecorated(false);
@@ -590,14 +602,8 @@ void ChannelDialog::setConfig(const ChannelConfig &config)
     m_clientKey->setText(transport.tls.clientKeyFile);
     m_keyPassphrase->setText(transport.tls.clientKeyPassphrase);
     m_pins->clear();
-    for (const QString &pin : transport.tls.pinnedSha256) {
-        auto *item = new QListWidgetItem(pin, m_pins);
-        CertificateInfo shown;
-        shown.sha256 = normalizedFingerprint(pin);
-        if (!shown.sha256.isEmpty())
-            item->setText(shown.fingerprintText());
-        item->setData(Qt::UserRole, pin);
-    }
+    for (const QString &pin : transport.tls.pinnedSha256)
+        addPin(pin);
     m_removePin->setEnabled(false);
     m_maxBody->setValue(int(
         std::clamp<qint64>((config.timing.maxBodyBytes + 1023) / 1024, 1, m_maxBody->maximum())));
@@ -622,6 +628,20 @@ void ChannelDialog::setConfig(const ChannelConfig &config)
     onAuthChanged();
     onProxyModeChanged();
     validate();
+}
+
+void ChannelDialog::addPin(const QString &pin)
+{
+    CertificateInfo shown;
+    shown.sha256 = normalizedFingerprint(pin);
+    for (int i = 0; !shown.sha256.isEmpty() && i < m_pins->count(); ++i) {
+        if (normalizedFingerprint(m_pins->item(i)->data(Qt::UserRole).toString()) == shown.sha256)
+            return;
+    }
+    auto *item = new QListWidgetItem(pin, m_pins);
+    if (!shown.sha256.isEmpty())
+        item->setText(shown.fingerprintText());
+    item->setData(Qt::UserRole, pin);
 }
 
 void ChannelDialog::setTakenNames(const QStringList &names)
@@ -893,7 +913,22 @@ void ChannelDialog::toggleTest()
     if (c.name.isEmpty())
         c.name = tr("test");
     showTestRunning();
+    // Fresh connections for every test: Qt 6.4 shares a kept-alive
+    // connection, and the TLS trust it was made with, between requests to
+    // the same server, so a certificate trusted by a pin the person has
+    // just removed (or a CA file since changed) would still pass.
+    m_network->clearConnectionCache();
     m_test->start(c);
+}
+
+void ChannelDialog::trustTestedCertificate()
+{
+    const TlsFailure failure = m_test->tlsFailure();
+    if (m_test->isRunning() || !failure.canBePinned() || failure.pinned)
+        return;
+    addPin(failure.certificate.sha256);
+    validate();
+    toggleTest();
 }
 
 void ChannelDialog::showTestRunning()
@@ -908,6 +943,7 @@ void ChannelDialog::showTestRunning()
         tr("Asking the server… it may hold the request for up to %1 s when there is no news.")
             .arg(m_hold->value()));
     m_testDetail->setVisible(false);
+    m_trustButton->setVisible(false);
     m_testPreview->clear();
     m_testPreview->setVisible(false);
 }
@@ -915,6 +951,7 @@ void ChannelDialog::showTestRunning()
 void ChannelDialog::onTestFinished(ConnectionTest::Outcome outcome)
 {
     m_testButton->setText(tr("&Test Connection"));
+    m_trustButton->setVisible(false);
     validate();
     const QColor good = StatusColors::forChannelState(Poller::State::Live, palette());
     const QColor bad = StatusColors::forChannelState(Poller::State::Failed, palette());
@@ -956,12 +993,35 @@ void ChannelDialog::onTestFinished(ConnectionTest::Outcome outcome)
         m_testDetail->setText(tr("Cursor: %1").arg(cursor.isEmpty() ? tr("(none)") : cursor));
         m_testDetail->setVisible(true);
         break;
-    case ConnectionTest::Outcome::Failed:
+    case ConnectionTest::Outcome::Failed: {
         m_testIcon->setPixmap(Icons::tinted(QStringLiteral("error"), bad).pixmap(18, 18));
         m_testStatus->setText(m_test->errorString());
         m_testDetail->setText(m_test->errorDetail());
         m_testDetail->setVisible(!m_test->errorDetail().isEmpty());
+        // Offered only where a pin lets the certificate through: not for an
+        // expired or revoked one, nor for one pinned already.
+        const TlsFailure failure = m_test->tlsFailure();
+        if (failure.canBePinned() && !failure.pinned) {
+            const CertificateInfo &certificate = failure.certificate;
+            QString text = tr("Subject: %1\nIssuer: %2\nValid from %3 to %4\nSHA-256: %5")
+                               .arg(certificate.subject, certificate.issuer,
+                                    QLocale().toString(certificate.notBefore, QLocale::ShortFormat),
+                                    QLocale().toString(certificate.notAfter, QLocale::ShortFormat),
+                                    certificate.fingerprintText());
+            if (!certificate.hostNames.isEmpty())
+                text +=
+                    QLatin1Char('\n') + tr("Names in the certificate: %1")
+                                            .arg(certificate.hostNames.join(QStringLiteral(", ")));
+            text += QStringLiteral("\n\n") +
+                    tr("Trust it only if you know this fingerprint to be the server's. The "
+                       "channel will then accept exactly this certificate; other channels are "
+                       "not affected.");
+            m_testDetail->setText(text);
+            m_testDetail->setVisible(true);
+            m_trustButton->setVisible(true);
+        }
         break;
+    }
     case ConnectionTest::Outcome::Cancelled:
     case ConnectionTest::Outcome::None:
         m_testIcon->clear();

@@ -27,7 +27,9 @@ namespace Longwatch {
 /// headers and credentials, timing, the job mapping and notifications.
 /// Every field is checked as it is typed, with the reason beside it; OK is
 /// enabled only when the whole configuration can run. "Test connection"
-/// makes one real poll with what is in the fields and shows the outcome.
+/// makes one real poll with what is in the fields and shows the outcome;
+/// when the server's certificate was refused for reasons a pin overrides,
+/// it shows the certificate and offers to trust it (pin it) and test again.
 class ChannelDialog final : public QDialog
 {
     Q_OBJECT
@@ -73,11 +75,14 @@ private:
     void onProfileChanged();
     void onAuthChanged();
     void onProxyModeChanged();
-    QLabel *addSecretWarning(QLineEdit *field);
+    QLabel *addSecretWarning(QWidget *field);
     void validate();
     void setError(QLabel *label, const QString &text);
     void onTestFinished(ConnectionTest::Outcome outcome);
     void showTestRunning();
+    void trustTestedCertificate();
+    /// Adds a fingerprint to the pinned certificates unless it is there.
+    void addPin(const QString &pin);
     std::chrono::milliseconds profileDefaultHold() const;
     QVariantMap knobs() const;
 
@@ -155,6 +160,7 @@ private:
     QLabel *m_testIcon = nullptr;
     QLabel *m_testStatus = nullptr;
     QLabel *m_testDetail = nullptr;
+    QPushButton *m_trustButton = nullptr;
     QTreeWidget *m_testPreview = nullptr;
     QDialogButtonBox *m_buttons = nullptr;
 
