@@ -4,13 +4,14 @@
 #include "channelmanager.h"
 #include "channelmodel.h"
 #include "channelstore.h"
+#include "eventstore.h"
 #include "logging.h"
 #include "mainwindow.h"
-#include "secretstore.h"
+#include "startup.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
-#include <QEventLoop>
+#include <QDir>
 #include <QItemSelectionModel>
 #include <QNetworkProxyFactory>
 #include <QPalette>
@@ -141,10 +142,19 @@ int main(int argc, char *argv[])
         QStringLiteral("screenshot-view"),
         QApplication::translate("main", "events, channel, jobs, dialog or dialog:<tab>."),
         QStringLiteral("view"), QStringLiteral("events"));
+    const QCommandLineOption eventLogOption(
+        QStringLiteral("event-log"),
+        QApplication::translate("main", "Keep the event log in <file> (default: %1).")
+            .arg(QDir::toNativeSeparators(EventStore::defaultPath())),
+        QStringLiteral("file"));
+    const QCommandLineOption noEventLogOption(
+        QStringLiteral("no-event-log"),
+        QApplication::translate("main",
+                                "Do not save events (and do not resume from saved cursors)."));
     for (QCommandLineOption *hidden : {&screenshotOption, &delayOption, &viewOption})
         hidden->setFlags(QCommandLineOption::HiddenFromHelp);
-    parser.addOptions(
-        {demoOption, settingsOption, darkOption, screenshotOption, delayOption, viewOption});
+    parser.addOptions({demoOption, settingsOption, eventLogOption, noEventLogOption, darkOption,
+                       screenshotOption, delayOption, viewOption});
     parser.process(app);
 
     if (parser.isSet(darkOption)) {
@@ -157,29 +167,31 @@ int main(int argc, char *argv[])
             ? std::make_unique<QSettings>(parser.value(settingsOption), QSettings::IniFormat)
             : std::make_unique<QSettings>();
     SettingsChannelStore store(settings.get());
-    {
-        // Channels' secrets live in the keychain (or a 0600 file); the
-        // channels need them before they start, so wait for the answer.
-        QEventLoop waitForSecrets;
-        SecretStore::open(QStringLiteral("Longwatch"), SecretStore::defaultFallbackPath(),
-                          &waitForSecrets,
-                          [&store, &waitForSecrets](std::shared_ptr<SecretStore> secrets) {
-                              store.setSecretStore(std::move(secrets));
-                              waitForSecrets.quit();
-                          });
-        waitForSecrets.exec();
-    }
     ChannelManager manager(&store);
     MainWindow window(&manager, settings.get());
     window.restoreWindowState();
-    manager.load();
     window.show();
 
-    if (parser.isSet(demoOption) && !window.startDemo())
-        return 1;
-
-    if (parser.isSet(screenshotOption))
-        scheduleScreenshot(&window, parser.value(screenshotOption),
-                           parser.value(delayOption).toInt(), parser.value(viewOption));
+    Startup::Options options;
+    if (!parser.isSet(noEventLogOption)) {
+        options.eventLogPath =
+            parser.isSet(eventLogOption) ? parser.value(eventLogOption) : EventStore::defaultPath();
+    }
+    options.demo = parser.isSet(demoOption);
+    // Declared after the manager and the window: it goes first, and its
+    // StoreWriter writes what is queued before the channels are gone.
+    Startup startup(options, &store, &manager, &window);
+    const QString screenshot = parser.value(screenshotOption);
+    const int screenshotDelay = parser.value(delayOption).toInt();
+    const QString screenshotView = parser.value(viewOption);
+    QObject::connect(&startup, &Startup::finished, &window, [&] {
+        if (startup.options().demo && !window.startDemo()) {
+            QCoreApplication::exit(1);
+            return;
+        }
+        if (!screenshot.isEmpty())
+            scheduleScreenshot(&window, screenshot, screenshotDelay, screenshotView);
+    });
+    startup.run();
     return QApplication::exec();
 }

@@ -57,6 +57,12 @@ void Channel::setConfig(const ChannelConfig &config)
         Q_EMIT stateChanged(state());
 }
 
+void Channel::setResumeCursor(const QString &cursor)
+{
+    if (!m_poller)
+        m_cursor = cursor;
+}
+
 void Channel::start()
 {
     if (m_config.paused) {
@@ -218,6 +224,7 @@ void Channel::createPoller()
     connect(poller, &Poller::stateChanged, this, &Channel::stateChanged);
     connect(poller, &Poller::batchReceived, this, &Channel::onBatch);
     connect(poller, &Poller::responseReceived, this, &Channel::responseReceived);
+    connect(poller, &Poller::cursorAdvanced, this, &Channel::cursorAdvanced);
     connect(poller, &Poller::cursorReset, this, [this] { m_cursor.clear(); });
     m_poller = poller;
 }

@@ -47,6 +47,10 @@ public:
     void setRateBuckets(int count, std::chrono::milliseconds width);
     std::chrono::milliseconds rateBucketWidth() const { return m_bucketWidth; }
 
+    /// The cursor to start from, e.g. the one stored with the channel's
+    /// last stored batch. Only before the first start().
+    void setResumeCursor(const QString &cursor);
+
     /// Starts polling unless the configuration says paused. A configuration
     /// that cannot run leaves the channel Failed with configError() set.
     void start();
@@ -100,6 +104,9 @@ Q_SIGNALS:
     void countersChanged();
     /// Emitted after setConfig(), pause() and resume() changed the configuration.
     void configChanged();
+    /// Emitted when an answer moved the cursor without new events (see
+    /// Poller::cursorAdvanced()).
+    void cursorAdvanced(const QString &cursor);
     /// Emitted after a good answer (events or no news): the channel is alive.
     void responseReceived();
 

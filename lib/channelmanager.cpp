@@ -30,6 +30,11 @@ void ChannelManager::setChannelSetup(std::function<void(Channel *)> setup)
     m_setup = std::move(setup);
 }
 
+void ChannelManager::setResumeCursors(const QHash<QString, QString> &cursors)
+{
+    m_resumeCursors = cursors;
+}
+
 void ChannelManager::load()
 {
     if (!m_store)
@@ -104,6 +109,10 @@ Channel *ChannelManager::insert(const ChannelConfig &config, bool start)
     });
     connect(channel, &Channel::batchReceived, this,
             [this, channel](const EventList &events) { Q_EMIT batchReceived(channel, events); });
+    if (const auto it = m_resumeCursors.constFind(channel->id()); it != m_resumeCursors.cend()) {
+        channel->setResumeCursor(*it);
+        m_resumeCursors.erase(it);
+    }
     if (m_setup)
         m_setup(channel);
 

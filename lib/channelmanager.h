@@ -3,6 +3,7 @@
 #include "channel.h"
 #include "channelconfig.h"
 
+#include <QHash>
 #include <QList>
 #include <QObject>
 
@@ -47,6 +48,10 @@ public:
     void pauseAll();
     void resumeAll();
 
+    /// Cursors to resume channels from, by channel id (the event log's):
+    /// each is handed to its channel once, when the channel is added.
+    void setResumeCursors(const QHash<QString, QString> &cursors);
+
     /// Called for each new channel before it starts (tests inject clocks).
     void setChannelSetup(std::function<void(Channel *)> setup);
 
@@ -71,6 +76,7 @@ private:
     NetworkPool *m_pool;
     QList<Channel *> m_channels;
     std::function<void(Channel *)> m_setup;
+    QHash<QString, QString> m_resumeCursors;
     bool m_loading = false;
 };
 

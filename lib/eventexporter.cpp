@@ -232,6 +232,7 @@ StoredEventBytes toBytes(const StoredEvent &stored)
     StoredEventBytes bytes;
     bytes.seq = stored.seq;
     bytes.channel = stored.channel;
+    bytes.channelTitle = stored.channelTitle;
     bytes.key = stored.event.key.toUtf8();
     bytes.type = stored.event.type.toUtf8();
     bytes.text = stored.event.text.toUtf8();
@@ -290,7 +291,7 @@ QByteArray EventExporter::csvRecord(const StoredEvent &event)
 {
     QByteArray out;
     const StoredEventBytes bytes = toBytes(event);
-    appendCsvRecord(out, {event.channel.toUtf8(), bytes});
+    appendCsvRecord(out, {event.channelLabel().toUtf8(), bytes});
     return out;
 }
 
@@ -298,7 +299,7 @@ QByteArray EventExporter::jsonObject(const StoredEvent &event)
 {
     QByteArray out;
     const StoredEventBytes bytes = toBytes(event);
-    appendJsonObject(out, {event.channel.toUtf8(), bytes});
+    appendJsonObject(out, {event.channelLabel().toUtf8(), bytes});
     return out;
 }
 
@@ -396,8 +397,10 @@ bool EventExporter::run(QIODevice *device, const QString &target, bool toFile)
     QByteArray channelUtf8;
     for (;;) {
         const qint64 count = m_store->visitEvents(query, page, [&](const StoredEventBytes &event) {
-            if (event.channel != channel) {
-                channel = event.channel;
+            const QString &label =
+                event.channelTitle.isEmpty() ? event.channel : event.channelTitle;
+            if (label != channel) {
+                channel = label;
                 channelUtf8 = channel.toUtf8();
             }
             const Row row{channelUtf8, event};

@@ -123,6 +123,18 @@ bool migrateToVersion1(QSqlDatabase &db, QString *error)
     return true;
 }
 
+// Schema version 2: a channel may have a title, the name a person gave it,
+// when the channel's key is an id (the dashboard keys channels by a UUID,
+// so a rename keeps the history). Exports and views show the title.
+bool migrateToVersion2(QSqlDatabase &db, QString *error)
+{
+    QSqlQuery query(db);
+    if (query.exec(QStringLiteral("ALTER TABLE channels ADD COLUMN title TEXT")))
+        return true;
+    *error = sqliteText(query.lastError());
+    return false;
+}
+
 } // namespace
 
 struct EventStore::Where
@@ -156,7 +168,7 @@ QString EventStore::defaultPath()
 
 QList<EventStore::Migration> EventStore::builtinMigrations()
 {
-    return {{1, &migrateToVersion1}};
+    return {{1, &migrateToVersion1}, {2, &migrateToVersion2}};
 }
 
 void EventStore::setMigrations(QList<Migration> migrations)
@@ -361,6 +373,7 @@ void EventStore::close()
     m_updateChannel.reset();
     m_channelIds.clear();
     m_channelNames.clear();
+    m_channelTitles.clear();
     const bool hadConnection = m_db.isValid();
     if (hadConnection)
         m_db.close();
@@ -536,17 +549,22 @@ bool EventStore::reloadChannels()
 {
     QSqlQuery query(m_db);
     query.setForwardOnly(true);
-    if (!query.exec(QStringLiteral("SELECT id, name FROM channels"))) {
+    const bool hasTitles = m_schemaVersion >= 2;
+    if (!query.exec(hasTitles ? QStringLiteral("SELECT id, name, title FROM channels")
+                              : QStringLiteral("SELECT id, name FROM channels"))) {
         readFailed(query.lastError());
         return false;
     }
     m_channelIds.clear();
     m_channelNames.clear();
+    m_channelTitles.clear();
     while (query.next()) {
         const qint64 id = query.value(0).toLongLong();
         const QString name = query.value(1).toString();
         m_channelIds.insert(name, id);
         m_channelNames.insert(id, name);
+        if (hasTitles && !query.value(2).isNull())
+            m_channelTitles.insert(id, query.value(2).toString());
     }
     return true;
 }
@@ -598,6 +616,126 @@ QString EventStore::channelName(qint64 id)
         return *it;
     reloadChannels(); // another connection added it
     return m_channelNames.value(id);
+}
+
+bool EventStore::setChannelTitle(const QString &channel, const QString &title)
+{
+    if (!checkOpen())
+        return false;
+    if (m_schemaVersion < 2) {
+        setError(Error::IncompatibleError,
+                 tr("The event log at %1 has no channel titles (format %2).")
+                     .arg(displayPath())
+                     .arg(m_schemaVersion));
+        return false;
+    }
+    QSqlQuery query(m_db);
+    query.prepare(QStringLiteral("INSERT INTO channels (name, title) VALUES (?, ?)"
+                                 " ON CONFLICT (name) DO UPDATE SET title = excluded.title"));
+    query.addBindValue(channel);
+    query.addBindValue(title.isEmpty() ? QVariant(QMetaType::fromType<QString>())
+                                       : QVariant(title));
+    if (!query.exec()) {
+        failed(query.lastError(), Error::WriteError,
+               tr("Could not record the name of the channel %1 in the event log at %2 (%3).")
+                   .arg(channel, displayPath(), sqliteText(query.lastError())));
+        return false;
+    }
+    clearError();
+    return reloadChannels();
+}
+
+QHash<QString, QString> EventStore::channelTitles()
+{
+    QHash<QString, QString> result;
+    if (!checkOpen() || !reloadChannels())
+        return result;
+    for (auto it = m_channelTitles.cbegin(); it != m_channelTitles.cend(); ++it)
+        result.insert(m_channelNames.value(it.key()), it.value());
+    return result;
+}
+
+QString EventStore::channelTitle(qint64 id)
+{
+    if (!m_channelNames.contains(id))
+        reloadChannels();
+    return m_channelTitles.value(id);
+}
+
+bool EventStore::removeChannel(const QString &channel)
+{
+    if (!checkOpen())
+        return false;
+    const std::optional<qint64> id = channelId(channel, false, nullptr);
+    if (!id)
+        return false;
+    if (*id == 0)
+        return true; // nothing stored
+    if (!begin())
+        return false;
+    QSqlQuery query(m_db);
+    for (const QString &sql : {QStringLiteral("DELETE FROM events WHERE channel_id = ?"),
+                               QStringLiteral("DELETE FROM channels WHERE id = ?")}) {
+        query.prepare(sql);
+        query.addBindValue(*id);
+        if (!query.exec()) {
+            failed(query.lastError(), Error::WriteError,
+                   tr("Could not delete the events of %1 from the event log at %2 (%3).")
+                       .arg(channel, displayPath(), sqliteText(query.lastError())));
+            query = QSqlQuery();
+            rollback();
+            return false;
+        }
+    }
+    query = QSqlQuery();
+    if (!commit())
+        return false;
+    m_channelIds.remove(channel);
+    m_channelNames.remove(*id);
+    m_channelTitles.remove(*id);
+    m_retention.remove(channel);
+    clearError();
+    return true;
+}
+
+bool EventStore::renameChannel(const QString &channel, const QString &newChannel)
+{
+    if (!checkOpen())
+        return false;
+    QSqlQuery query(m_db);
+    query.prepare(QStringLiteral("UPDATE channels SET name = ? WHERE name = ?"));
+    query.addBindValue(newChannel);
+    query.addBindValue(channel);
+    if (!query.exec()) {
+        failed(query.lastError(), Error::WriteError,
+               tr("Could not rename the channel %1 in the event log at %2 (%3).")
+                   .arg(channel, displayPath(), sqliteText(query.lastError())));
+        return false;
+    }
+    if (const RetentionPolicy policy = m_retention.take(channel); !policy.isNull())
+        m_retention.insert(newChannel, policy);
+    clearError();
+    return reloadChannels();
+}
+
+std::optional<qint64> EventStore::seqOf(const QString &channel, const QString &key)
+{
+    if (!checkOpen() || key.isEmpty())
+        return std::nullopt;
+    const std::optional<qint64> id = channelId(channel, false, nullptr);
+    if (!id || *id == 0)
+        return std::nullopt;
+    QSqlQuery query(m_db);
+    query.prepare(QStringLiteral("SELECT seq FROM events WHERE channel_id = ? AND key = ?"));
+    query.addBindValue(*id);
+    query.addBindValue(key);
+    if (!query.exec()) {
+        readFailed(query.lastError());
+        return std::nullopt;
+    }
+    if (!query.next())
+        return std::nullopt;
+    return query.value(0).toLongLong();
 }
 
 std::optional<AppendResult> EventStore::append(const QString &channel, const EventList &events,
@@ -879,8 +1017,16 @@ EventStore::Where EventStore::buildWhere(const EventQuery &query)
                 where.failed = true;
                 return where;
             }
-            if (*id != 0 && !where.channelIds.contains(*id))
-                where.channelIds.append(*id);
+            if (*id != 0) {
+                if (!where.channelIds.contains(*id))
+                    where.channelIds.append(*id);
+                continue;
+            }
+            // Not a key: the channels with that title (exports by name).
+            for (auto it = m_channelTitles.cbegin(); it != m_channelTitles.cend(); ++it) {
+                if (it.value() == name && !where.channelIds.contains(it.key()))
+                    where.channelIds.append(it.key());
+            }
         }
         if (where.channelIds.isEmpty()) {
             where.matchesNothing = true;
@@ -1002,6 +1148,7 @@ StoredEventList EventStore::events(const EventQuery &eventQuery, const EventPage
     result.reserve(empty ? 0 : std::min(page.limit, 10'000));
     qint64 lastChannelId = -1;
     QString lastChannel;
+    QString lastTitle;
     while (!empty && query.next()) {
         StoredEvent stored;
         stored.seq = query.value(0).toLongLong();
@@ -1009,8 +1156,10 @@ StoredEventList EventStore::events(const EventQuery &eventQuery, const EventPage
         if (channel != lastChannelId) {
             lastChannelId = channel;
             lastChannel = channelName(channel);
+            lastTitle = channelTitle(channel);
         }
         stored.channel = lastChannel; // shared, not copied, across a page
+        stored.channelTitle = lastTitle;
         Event &event = stored.event;
         event.key = query.value(2).toString();
         event.type = query.value(3).toString();
@@ -1047,6 +1196,7 @@ qint64 EventStore::visitEvents(const EventQuery &eventQuery, const EventPage &pa
         if (channel != lastChannelId) {
             lastChannelId = channel;
             row.channel = channelName(channel);
+            row.channelTitle = channelTitle(channel);
         }
         row.key = query.value(2).toByteArray();
         row.type = query.value(3).toByteArray();

@@ -25,7 +25,11 @@ struct StoredEvent
 {
     qint64 seq = 0; ///< stored order; grows with every insert, never reused
     QString channel;
+    QString channelTitle; ///< the channel's title, if it has one (setChannelTitle())
     Event event;
+
+    /// What to show a person: the title, else the channel's key.
+    QString channelLabel() const { return channelTitle.isEmpty() ? channel : channelTitle; }
 };
 using StoredEventList = QList<StoredEvent>;
 
@@ -35,6 +39,7 @@ struct StoredEventBytes
 {
     qint64 seq = 0;
     QString channel;
+    QString channelTitle;
     QByteArray key;
     QByteArray type;
     QByteArray text;
@@ -46,8 +51,10 @@ struct StoredEventBytes
 /// What to read or count. Empty fields do not filter.
 struct EventQuery
 {
-    QStringList channels; ///< channel names; empty means every channel
-    QStringList types;    ///< event types; empty means every type
+    /// Channel keys, or titles (setChannelTitle()) where no key matches;
+    /// empty means every channel.
+    QStringList channels;
+    QStringList types; ///< event types; empty means every type
     /// A substring of the key, type or text. Case is ignored for ASCII
     /// letters only (SQLite's LIKE).
     QString text;
@@ -208,6 +215,21 @@ public:
     /// Events stored per channel right now.
     QHash<QString, qint64> eventCounts();
 
+    /// Gives `channel` a title, the name a person knows it by (empty to
+    /// drop it). The dashboard keys channels by a stable id and sets the
+    /// channel's name as title; views and exports show the title.
+    bool setChannelTitle(const QString &channel, const QString &title);
+    /// Every channel's title by channel key (channels without one are left out).
+    QHash<QString, QString> channelTitles();
+    /// Deletes every event and the cursor of `channel`, in one transaction.
+    bool removeChannel(const QString &channel);
+    /// Gives the channel's events, cursor and title the key `newChannel`,
+    /// which must not be in use (keeps the history of a channel that was
+    /// pointed at another feed, whose event keys may repeat the old ones).
+    bool renameChannel(const QString &channel, const QString &newChannel);
+    /// The seq of the event stored under (channel, key), if there is one.
+    std::optional<qint64> seqOf(const QString &channel, const QString &key);
+
     void setRetention(const QString &channel, const RetentionPolicy &policy);
     RetentionPolicy retention(const QString &channel) const { return m_retention.value(channel); }
 
@@ -257,6 +279,7 @@ private:
     std::optional<qint64> channelId(const QString &channel, bool create,
                                     QHash<QString, qint64> *created);
     QString channelName(qint64 id);
+    QString channelTitle(qint64 id);
     bool reloadChannels();
     Where buildWhere(const EventQuery &query);
     QString selectSql(const Where &where, const EventPage &page, QVariantList *binds,
@@ -284,6 +307,7 @@ private:
     std::unique_ptr<QSqlQuery> m_updateChannel;
     QHash<QString, qint64> m_channelIds;
     QHash<qint64, QString> m_channelNames;
+    QHash<qint64, QString> m_channelTitles;
 
     QHash<QString, RetentionPolicy> m_retention;
     int m_retentionNext = 0; ///< round robin, so one big channel cannot starve the rest

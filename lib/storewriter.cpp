@@ -5,6 +5,8 @@
 #include <QDeadlineTimer>
 #include <QTimer>
 
+#include <limits>
+
 namespace Longwatch {
 
 /// The half of StoreWriter that lives in the worker thread. It owns the
@@ -20,7 +22,7 @@ public:
         , m_retryDelay(settings.retryDelay)
     {
         m_retryTimer.setSingleShot(true);
-        connect(&m_retryTimer, &QTimer::timeout, this, &StoreWorker::drain);
+        connect(&m_retryTimer, &QTimer::timeout, this, [this] { drain(); });
         m_retentionTimer.setSingleShot(true);
         connect(&m_retentionTimer, &QTimer::timeout, this, &StoreWorker::applyRetention);
     }
@@ -57,7 +59,56 @@ public:
             m_store->setRetention(channel, policy);
     }
 
-    void drain()
+    void setChannelTitle(const QString &channel, const QString &title)
+    {
+        m_titles.insert(channel, title);
+        writeTitles();
+    }
+
+    /// Runs `change` on the store after writing what is queued, so no
+    /// batch appended before the change is written after it.
+    /// `mark` is the count of batches appended when the change was asked
+    /// for: those are written first, later ones after the change.
+    void changeChannels(quint64 mark, const std::function<bool(EventStore *)> &change)
+    {
+        if (!m_store)
+            return;
+        for (int round = 0; round < 1000 && !m_retryTimer.isActive(); ++round) {
+            quint64 committed = 0;
+            {
+                QMutexLocker lock(&m_queue->mutex);
+                committed = m_queue->committed;
+            }
+            if (committed >= mark)
+                break;
+            drain(mark - committed);
+        }
+        if (!change(m_store.get())) {
+            qCWarning(lcStore).noquote() << m_store->errorString();
+            Q_EMIT writeFailed(m_store->errorString());
+        }
+    }
+
+    void removeChannel(quint64 mark, const QString &channel)
+    {
+        m_titles.remove(channel);
+        changeChannels(mark,
+                       [channel](EventStore *store) { return store->removeChannel(channel); });
+    }
+
+    void renameChannel(quint64 mark, const QString &channel, const QString &newChannel)
+    {
+        if (const auto it = m_titles.constFind(channel); it != m_titles.cend()) {
+            m_titles.insert(newChannel, *it);
+            m_titles.remove(channel);
+        }
+        changeChannels(mark, [channel, newChannel](EventStore *store) {
+            return store->renameChannel(channel, newChannel);
+        });
+    }
+
+    /// Writes queued batches (at most `maxBatches`) in one transaction.
+    void drain(quint64 maxBatches = std::numeric_limits<quint64>::max())
     {
         if (!m_store || m_retryTimer.isActive())
             return; // the retry timer calls again
@@ -66,7 +117,7 @@ public:
         {
             QMutexLocker lock(&m_queue->mutex);
             m_queue->drainScheduled = false;
-            while (!m_queue->batches.empty()) {
+            while (!m_queue->batches.empty() && quint64(batches.size()) < maxBatches) {
                 const qsizetype size = m_queue->batches.front().events.size();
                 if (!batches.isEmpty() && events + size > m_settings.maxEventsPerTransaction)
                     break;
@@ -106,12 +157,14 @@ public:
             return;
         }
         m_retryDelay = m_settings.retryDelay;
+        writeTitles();
         for (qsizetype i = 0; i < batches.size(); ++i) {
             Q_EMIT committed(batches.at(i).channel, batches.at(i).cursor, results.at(i).added,
                              results.at(i).duplicates);
         }
         if (more) // let other queued calls (shutdown, setRetention) in between
-            QMetaObject::invokeMethod(this, &StoreWorker::drain, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                this, [this] { drain(); }, Qt::QueuedConnection);
     }
 
 Q_SIGNALS:
@@ -120,6 +173,19 @@ Q_SIGNALS:
     void eventsDeleted(int count);
 
 private:
+    /// Titles are names for people: one that cannot be written now is
+    /// tried again after the next good write, never worth a retry loop.
+    void writeTitles()
+    {
+        if (!m_store)
+            return;
+        for (auto it = m_titles.begin(); it != m_titles.end();) {
+            if (!m_store->setChannelTitle(it.key(), it.value()))
+                return;
+            it = m_titles.erase(it);
+        }
+    }
+
     void scheduleRetention(std::chrono::milliseconds delay)
     {
         if (m_settings.retentionInterval.count() > 0)
@@ -145,6 +211,7 @@ private:
     QTimer m_retryTimer{this};
     QTimer m_retentionTimer{this};
     std::chrono::milliseconds m_retryDelay;
+    QHash<QString, QString> m_titles; ///< not written yet
 };
 
 StoreWriter::StoreWriter(QObject *parent)
@@ -231,7 +298,8 @@ bool StoreWriter::append(const QString &channel, const EventList &events, const 
             return true; // the worker will take this one along
         m_queue.drainScheduled = true;
     }
-    QMetaObject::invokeMethod(m_worker, &StoreWorker::drain, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_worker, [worker = m_worker] { worker->drain(); }, Qt::QueuedConnection);
     return true;
 }
 
@@ -247,6 +315,12 @@ bool StoreWriter::flush(std::chrono::milliseconds timeout)
     return true;
 }
 
+quint64 StoreWriter::appendedCount() const
+{
+    QMutexLocker lock(&m_queue.mutex);
+    return m_queue.appended;
+}
+
 qsizetype StoreWriter::pendingEvents() const
 {
     QMutexLocker lock(&m_queue.mutex);
@@ -259,6 +333,39 @@ void StoreWriter::setRetention(const QString &channel, const RetentionPolicy &po
         return;
     QMetaObject::invokeMethod(
         m_worker, [worker = m_worker, channel, policy] { worker->setRetention(channel, policy); },
+        Qt::QueuedConnection);
+}
+
+void StoreWriter::setChannelTitle(const QString &channel, const QString &title)
+{
+    if (!m_worker)
+        return;
+    QMetaObject::invokeMethod(
+        m_worker, [worker = m_worker, channel, title] { worker->setChannelTitle(channel, title); },
+        Qt::QueuedConnection);
+}
+
+void StoreWriter::removeChannel(const QString &channel)
+{
+    if (!m_worker)
+        return;
+    QMetaObject::invokeMethod(
+        m_worker,
+        [worker = m_worker, mark = appendedCount(), channel] {
+            worker->removeChannel(mark, channel);
+        },
+        Qt::QueuedConnection);
+}
+
+void StoreWriter::renameChannel(const QString &channel, const QString &newChannel)
+{
+    if (!m_worker)
+        return;
+    QMetaObject::invokeMethod(
+        m_worker,
+        [worker = m_worker, mark = appendedCount(), channel, newChannel] {
+            worker->renameChannel(mark, channel, newChannel);
+        },
         Qt::QueuedConnection);
 }
 

@@ -76,6 +76,17 @@ public:
 
     /// Retention applied by the worker every Settings::retentionInterval.
     void setRetention(const QString &channel, const RetentionPolicy &policy);
+    /// Records the name a person gave the channel (EventStore::setChannelTitle()),
+    /// in the worker thread; a title that cannot be written is tried again
+    /// after the next good write.
+    void setChannelTitle(const QString &channel, const QString &title);
+    /// Deletes the channel's events and cursor, after writing what was
+    /// appended before the call.
+    void removeChannel(const QString &channel);
+    /// Moves the channel's events, cursor and title to the key
+    /// `newChannel` (EventStore::renameChannel()), after writing what was
+    /// appended before the call.
+    void renameChannel(const QString &channel, const QString &newChannel);
 
 Q_SIGNALS:
     /// Emitted once per appended batch, in append order, after the
@@ -88,6 +99,8 @@ Q_SIGNALS:
 
 private:
     friend class StoreWorker;
+
+    quint64 appendedCount() const;
 
     /// What append() shares with the worker thread; guarded by `mutex`.
     struct Queue

@@ -21,6 +21,11 @@ using namespace std::chrono_literals;
 
 namespace {
 
+int latestVersion()
+{
+    return EventStore::builtinMigrations().constLast().version;
+}
+
 constexpr qint64 kT0 = 1'700'000'000'000'000; // µs, 2023-11-14
 
 Event makeEvent(const QString &key, const QString &text = QString(),
@@ -156,12 +161,13 @@ private Q_SLOTS:
         EventStore store;
         QVERIFY2(store.open(dbPath()), qPrintable(store.errorString()));
         QCOMPARE(store.error(), EventStore::Error::NoError);
-        QCOMPARE(store.schemaVersion(), 1);
+        QCOMPARE(store.schemaVersion(), latestVersion());
         QSqlQuery query(store.database());
         QVERIFY(query.exec(QStringLiteral("PRAGMA journal_mode")) && query.next());
         QCOMPARE(query.value(0).toString(), QStringLiteral("wal"));
         QCOMPARE(scalar(store.database(), QStringLiteral("PRAGMA synchronous")), 1); // NORMAL
-        QCOMPARE(scalar(store.database(), QStringLiteral("SELECT version FROM schema_version")), 1);
+        QCOMPARE(scalar(store.database(), QStringLiteral("SELECT version FROM schema_version")),
+                 latestVersion());
     }
 
     void appendKeepsEveryField()
@@ -380,12 +386,13 @@ private Q_SLOTS:
         {
             EventStore store;
             QVERIFY(store.open(dbPath()));
-            QCOMPARE(store.schemaVersion(), 1);
+            QCOMPARE(store.schemaVersion(), latestVersion());
             QVERIFY(store.append(QStringLiteral("a"), makeEvents({"1"}), QStringLiteral("1")));
         }
         int runs = 0;
+        const int next = latestVersion() + 1;
         auto withVersion2 = EventStore::builtinMigrations();
-        withVersion2.append({2, [&runs](QSqlDatabase &db, QString *error) {
+        withVersion2.append({next, [&runs](QSqlDatabase &db, QString *error) {
                                  ++runs;
                                  QSqlQuery query(db);
                                  if (query.exec(QStringLiteral(
@@ -398,9 +405,9 @@ private Q_SLOTS:
             EventStore store;
             store.setMigrations(withVersion2);
             QVERIFY2(store.open(dbPath()), qPrintable(store.errorString()));
-            QCOMPARE(store.schemaVersion(), 2);
+            QCOMPARE(store.schemaVersion(), next);
             QCOMPARE(scalar(store.database(), QStringLiteral("SELECT version FROM schema_version")),
-                     2);
+                     next);
             QCOMPARE(scalar(store.database(),
                             QStringLiteral("SELECT count(*) FROM events WHERE note = 'v2'")),
                      1);
@@ -417,7 +424,7 @@ private Q_SLOTS:
             QVERIFY(store.append(QStringLiteral("a"), makeEvents({"1"}), QStringLiteral("1")));
         }
         auto broken = EventStore::builtinMigrations();
-        broken.append({2, [](QSqlDatabase &db, QString *error) {
+        broken.append({latestVersion() + 1, [](QSqlDatabase &db, QString *error) {
                            QSqlQuery query(db);
                            query.exec(QStringLiteral("CREATE TABLE half_done (x INTEGER)"));
                            *error = QStringLiteral("the step broke halfway");
@@ -428,14 +435,15 @@ private Q_SLOTS:
             store.setMigrations(broken);
             QVERIFY(!store.open(dbPath()));
             QCOMPARE(store.error(), EventStore::Error::WriteError);
-            QVERIFY2(store.errorString().contains(QStringLiteral("format 2")) &&
+            QVERIFY2(store.errorString().contains(
+                         QStringLiteral("format %1").arg(latestVersion() + 1)) &&
                          store.errorString().contains(QStringLiteral("the step broke halfway")),
                      qPrintable(store.errorString()));
             QVERIFY(!store.isOpen());
         }
         EventStore store;
         QVERIFY(store.open(dbPath()));
-        QCOMPARE(store.schemaVersion(), 1);
+        QCOMPARE(store.schemaVersion(), latestVersion());
         QCOMPARE(
             scalar(store.database(),
                    QStringLiteral("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'")),
@@ -445,13 +453,14 @@ private Q_SLOTS:
 
     void newerLogIsRefusedUntouched()
     {
+        const int next = latestVersion() + 1;
         auto future = EventStore::builtinMigrations();
-        future.append({2, [](QSqlDatabase &, QString *) { return true; }});
+        future.append({next, [](QSqlDatabase &, QString *) { return true; }});
         {
             EventStore store;
             store.setMigrations(future);
             QVERIFY(store.open(dbPath()));
-            QCOMPARE(store.schemaVersion(), 2);
+            QCOMPARE(store.schemaVersion(), next);
         }
         {
             EventStore store;
@@ -463,7 +472,84 @@ private Q_SLOTS:
         EventStore store;
         store.setMigrations(future);
         QVERIFY(store.open(dbPath()));
-        QCOMPARE(store.schemaVersion(), 2);
+        QCOMPARE(store.schemaVersion(), next);
+    }
+
+    void version1LogGainsChannelTitles()
+    {
+        // A log written by the first release (schema 1) is carried forward.
+        {
+            EventStore store;
+            store.setMigrations({EventStore::builtinMigrations().constFirst()});
+            QVERIFY(store.open(dbPath()));
+            QCOMPARE(store.schemaVersion(), 1);
+            QVERIFY(store.append(QStringLiteral("a"), makeEvents({"1", "2"}), QStringLiteral("2")));
+            QVERIFY(!store.setChannelTitle(QStringLiteral("a"), QStringLiteral("Builds")));
+        }
+        EventStore store;
+        QVERIFY2(store.open(dbPath()), qPrintable(store.errorString()));
+        QCOMPARE(store.schemaVersion(), latestVersion());
+        QCOMPARE(store.countEvents({}), 2);
+        QCOMPARE(store.cursor(QStringLiteral("a")), std::optional(QStringLiteral("2")));
+        QVERIFY(store.channelTitles().isEmpty());
+        QVERIFY(store.setChannelTitle(QStringLiteral("a"), QStringLiteral("Builds")));
+        QCOMPARE(store.channelTitles().value(QStringLiteral("a")), QStringLiteral("Builds"));
+    }
+
+    void titlesNameChannelsInReadsAndQueries()
+    {
+        EventStore store;
+        QVERIFY(store.open(dbPath()));
+        const QString id = QStringLiteral("3f2a-uuid");
+        QVERIFY(store.setChannelTitle(id, QStringLiteral("CI builds"))); // before any event
+        QVERIFY(store.append(id, makeEvents({"1", "2"}), QStringLiteral("2")));
+        QVERIFY(store.append(QStringLiteral("plain"), makeEvents({"1"}), QStringLiteral("1")));
+        const StoredEventList events = readAll(store, {}, 10);
+        QCOMPARE(events.size(), 3);
+        QCOMPARE(events.at(0).channel, id);
+        QCOMPARE(events.at(0).channelTitle, QStringLiteral("CI builds"));
+        QCOMPARE(events.at(0).channelLabel(), QStringLiteral("CI builds"));
+        QCOMPARE(events.at(2).channelTitle, QString());
+        QCOMPARE(events.at(2).channelLabel(), QStringLiteral("plain"));
+        // A query may name a channel by key or by title.
+        QCOMPARE(store.countEvents(makeQuery({"CI builds"})), 2);
+        QCOMPARE(store.countEvents(makeQuery({"3f2a-uuid"})), 2);
+        QCOMPARE(store.countEvents(makeQuery({"nobody"})), 0);
+        // Renaming the person's name changes nothing else.
+        QVERIFY(store.setChannelTitle(id, QStringLiteral("Builds")));
+        QCOMPARE(readAll(store, makeQuery({"Builds"}), 10).size(), 2);
+        QCOMPARE(store.cursor(id), std::optional(QStringLiteral("2")));
+    }
+
+    void renameAndRemoveChannels()
+    {
+        EventStore store;
+        QVERIFY(store.open(dbPath()));
+        QVERIFY(store.setChannelTitle(QStringLiteral("a"), QStringLiteral("Alpha")));
+        QVERIFY(store.append(QStringLiteral("a"), makeEvents({"1", "2"}), QStringLiteral("2")));
+        QVERIFY(store.append(QStringLiteral("b"), makeEvents({"1"}), QStringLiteral("1")));
+        QCOMPARE(store.seqOf(QStringLiteral("a"), QStringLiteral("2")), std::optional<qint64>(2));
+        QCOMPARE(store.seqOf(QStringLiteral("a"), QStringLiteral("9")), std::nullopt);
+
+        // Archived under another key: history, cursor and title go along,
+        // and the old key is free for a new feed whose keys repeat.
+        QVERIFY(store.renameChannel(QStringLiteral("a"), QStringLiteral("a@old")));
+        QCOMPARE(store.cursor(QStringLiteral("a")), std::nullopt);
+        QCOMPARE(store.cursor(QStringLiteral("a@old")), std::optional(QStringLiteral("2")));
+        QCOMPARE(store.channelTitles().value(QStringLiteral("a@old")), QStringLiteral("Alpha"));
+        const auto again =
+            store.append(QStringLiteral("a"), makeEvents({"1", "2"}), QStringLiteral("2"));
+        QVERIFY(again);
+        QCOMPARE(again->added, 2);
+        QCOMPARE(store.countEvents({}), 5);
+
+        // Removed: its events and cursor are gone, the others stay.
+        QVERIFY(store.removeChannel(QStringLiteral("a@old")));
+        QCOMPARE(store.countEvents({}), 3);
+        QCOMPARE(store.cursor(QStringLiteral("a@old")), std::nullopt);
+        QVERIFY(!store.channels().contains(QStringLiteral("a@old")));
+        QVERIFY(store.removeChannel(QStringLiteral("never-there")));
+        QCOMPARE(store.eventCounts().value(QStringLiteral("b")), 1);
     }
 
     void foreignDatabaseIsRefused()

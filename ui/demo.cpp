@@ -36,6 +36,11 @@ QString Demo::channelName(const QString &feed)
     return feed;
 }
 
+QString Demo::channelId(const QString &feed)
+{
+    return QStringLiteral("demo-") + feed;
+}
+
 QUrl Demo::feedUrl(const QString &feed) const
 {
     if (!m_server)
@@ -62,6 +67,12 @@ bool Demo::start()
     if (m_server)
         return true;
     m_server = new FeedServer(this);
+    if (!m_journalPath.isEmpty() && !m_server->openJournal(m_journalPath)) {
+        // The demo still runs, it only starts its ids over.
+        qCWarning(lcUi).noquote() << "demo journal:" << m_server->errorString();
+        delete m_server;
+        m_server = new FeedServer(this);
+    }
     if (!m_server->listen(QHostAddress::LocalHost, 0)) {
         m_errorString = tr("The demo server could not start: %1").arg(m_server->errorString());
         qCWarning(lcUi).noquote() << m_errorString;
@@ -75,6 +86,7 @@ bool Demo::start()
 
     for (const QString &feed : DemoFeed::feedNames()) {
         ChannelConfig config;
+        config.id = channelId(feed);
         config.name = channelName(feed);
         config.url = feedUrl(feed);
         config.profileId = QStringLiteral("seed-events");
@@ -84,6 +96,7 @@ bool Demo::start()
     }
 
     ChannelConfig offline;
+    offline.id = channelId(QStringLiteral("offline"));
     offline.name = tr("Staging (offline)");
     offline.url = QUrl(QStringLiteral("http://127.0.0.1:%1/feeds/builds/poll").arg(deadPort()));
     offline.profileId = QStringLiteral("seed-events");

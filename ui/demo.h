@@ -22,6 +22,15 @@ public:
     explicit Demo(ChannelManager *manager, QObject *parent = nullptr);
     ~Demo() override;
 
+    /// Keeps the demo server's events in `path` (FeedServer::openJournal()),
+    /// so that a restarted demo goes on with the same ids and its channels
+    /// resume from their stored cursors without a gap. Before start().
+    void setJournalPath(const QString &path) { m_journalPath = path; }
+
+    /// The fixed id of a demo feed's channel ("demo-builds"), the same at
+    /// every start so the event log keeps one history per demo channel.
+    static QString channelId(const QString &feed);
+
     /// Starts the server and the simulation and adds the channels.
     /// Returns false (with errorString()) if the server cannot listen.
     /// A second call does nothing and returns true.
@@ -44,6 +53,7 @@ private:
     FeedServer *m_server = nullptr;
     DemoFeed *m_feed = nullptr;
     QString m_errorString;
+    QString m_journalPath;
 };
 
 } // namespace Longwatch

@@ -1,7 +1,11 @@
 #include "eventmodel.h"
 
+#include "eventstore.h"
+
 #include <QJsonDocument>
 #include <QLocale>
+
+#include <algorithm>
 
 namespace Longwatch {
 
@@ -49,16 +53,194 @@ void EventModel::trimTo(qsizetype rows)
     endRemoveRows();
 }
 
+void EventModel::trimNewest(qsizetype rows)
+{
+    const qsizetype excess = qsizetype(m_rows.size()) - rows;
+    if (excess <= 0)
+        return;
+    const int first = int(m_rows.size() - size_t(excess));
+    beginRemoveRows({}, first, int(m_rows.size()) - 1);
+    m_rows.erase(m_rows.begin() + first, m_rows.end());
+    endRemoveRows();
+}
+
+void EventModel::setHistory(EventStore *store, std::function<QString(const QString &)> nameOf)
+{
+    m_store = store;
+    m_nameOf = std::move(nameOf);
+    m_olderInLog = false;
+    setDetached(false);
+}
+
+void EventModel::setDetached(bool detached)
+{
+    if (m_detached == detached)
+        return;
+    m_detached = detached;
+    if (!detached)
+        m_missed = 0;
+    Q_EMIT detachedChanged(detached);
+}
+
+QList<EventModel::Row> EventModel::toRows(const StoredEventList &stored) const
+{
+    QList<Row> rows;
+    rows.reserve(stored.size());
+    QString lastKey;
+    QString lastName;
+    for (const StoredEvent &event : stored) {
+        if (event.channel != lastKey || rows.isEmpty()) {
+            lastKey = event.channel;
+            lastName = m_nameOf ? m_nameOf(event.channel) : QString();
+            if (lastName.isEmpty())
+                lastName = event.channelLabel();
+        }
+        rows.append(Row{event.event, event.channel, lastName, event.seq});
+    }
+    return rows;
+}
+
+void EventModel::countTypes(const Row &row, bool *newType)
+{
+    if (!row.event.type.isEmpty() && m_typeCounts[row.event.type]++ == 0)
+        *newType = true;
+}
+
+bool EventModel::loadNewest(int count)
+{
+    if (!m_store)
+        return false;
+    EventPage page;
+    page.limit = std::clamp(count, 1, m_maxRows);
+    page.newestFirst = true;
+    bool ok = false;
+    StoredEventList stored = m_store->events({}, page, &ok);
+    if (!ok)
+        return false;
+    std::reverse(stored.begin(), stored.end());
+    beginResetModel();
+    m_rows.clear();
+    bool newType = false;
+    for (Row &row : toRows(stored)) {
+        countTypes(row, &newType);
+        m_rows.push_back(std::move(row));
+    }
+    m_olderInLog = stored.size() == page.limit;
+    endResetModel();
+    setDetached(false);
+    if (newType)
+        Q_EMIT typesChanged();
+    return true;
+}
+
+qint64 EventModel::seqAt(size_t index) const
+{
+    if (index >= m_rows.size())
+        return 0;
+    const Row &row = m_rows[index];
+    if (row.seq > 0 || !m_store)
+        return row.seq;
+    return m_store->seqOf(row.channelId, row.event.key).value_or(0);
+}
+
+bool EventModel::canFetchOlder() const
+{
+    return m_store && m_olderInLog && (m_rows.empty() || seqAt(0) > 0);
+}
+
+int EventModel::fetchOlder(int count)
+{
+    if (!canFetchOlder())
+        return 0;
+    EventPage page;
+    page.limit = std::clamp(count, 1, m_maxRows);
+    page.newestFirst = true;
+    page.beforeSeq = m_rows.empty() ? 0 : seqAt(0);
+    bool ok = false;
+    StoredEventList stored = m_store->events({}, page, &ok);
+    if (!ok)
+        return -1;
+    m_olderInLog = stored.size() == page.limit;
+    if (stored.isEmpty())
+        return 0;
+    std::reverse(stored.begin(), stored.end());
+    // Room first: reading back past the cap moves the window off the newest.
+    const qsizetype room = m_maxRows - stored.size();
+    if (qsizetype(m_rows.size()) > room) {
+        // Every row that stays must know its place in the log, so that
+        // fetchNewer() can continue after the last one.
+        trimNewest(room);
+        while (!m_rows.empty() && seqAt(m_rows.size() - 1) == 0)
+            trimNewest(qsizetype(m_rows.size()) - 1);
+        if (!m_rows.empty())
+            m_rows.back().seq = seqAt(m_rows.size() - 1);
+        setDetached(true);
+    }
+    bool newType = false;
+    const QList<Row> rows = toRows(stored);
+    beginInsertRows({}, 0, int(rows.size()) - 1);
+    for (auto it = rows.crbegin(); it != rows.crend(); ++it) {
+        countTypes(*it, &newType);
+        m_rows.push_front(*it);
+    }
+    endInsertRows();
+    if (newType)
+        Q_EMIT typesChanged();
+    return int(rows.size());
+}
+
+int EventModel::fetchNewer(int count)
+{
+    if (!m_store || !m_detached)
+        return 0;
+    EventPage page;
+    page.limit = std::clamp(count, 1, m_maxRows);
+    page.afterSeq = m_rows.empty() ? 0 : m_rows.back().seq;
+    bool ok = false;
+    const StoredEventList stored = m_store->events({}, page, &ok);
+    if (!ok)
+        return -1;
+    if (stored.size() < page.limit) {
+        // The newest stored events: from here the live feed is shown again.
+        // Live batches that came while detached and are not stored yet are
+        // lost to this view only (they are in the log once written).
+        setDetached(false);
+    }
+    if (stored.isEmpty())
+        return 0;
+    trimTo(m_maxRows - stored.size());
+    if (!m_rows.empty())
+        m_olderInLog = true;
+    bool newType = false;
+    const QList<Row> rows = toRows(stored);
+    const int start = int(m_rows.size());
+    beginInsertRows({}, start, start + int(rows.size()) - 1);
+    for (const Row &row : rows) {
+        countTypes(row, &newType);
+        m_rows.push_back(row);
+    }
+    endInsertRows();
+    if (newType)
+        Q_EMIT typesChanged();
+    return int(rows.size());
+}
+
 void EventModel::appendBatch(const QString &channelId, const QString &channelName,
                              const EventList &events)
 {
     if (events.isEmpty())
         return;
     m_totalAppended += events.size();
+    if (m_detached) {
+        m_missed += events.size();
+        return; // in the log; fetchNewer() brings them
+    }
     // A batch larger than the cap keeps only its newest events.
     const qsizetype keep = std::min<qsizetype>(events.size(), m_maxRows);
     const qsizetype first = events.size() - keep;
     // Make room first, so the view never holds more than the cap.
+    if (qsizetype(m_rows.size()) > m_maxRows - keep)
+        m_olderInLog = m_store != nullptr;
     trimTo(m_maxRows - keep);
 
     bool newType = false;
@@ -67,8 +249,7 @@ void EventModel::appendBatch(const QString &channelId, const QString &channelNam
     for (qsizetype i = first; i < events.size(); ++i) {
         const Event &event = events.at(i);
         m_rows.push_back(Row{event, channelId, channelName});
-        if (!event.type.isEmpty() && m_typeCounts[event.type]++ == 0)
-            newType = true;
+        countTypes(m_rows.back(), &newType);
     }
     endInsertRows();
     if (newType)
@@ -94,6 +275,9 @@ void EventModel::renameChannel(const QString &channelId, const QString &name)
 
 void EventModel::clear()
 {
+    // Cleared rows are not fetched back: the window starts after them.
+    m_olderInLog = false;
+    setDetached(false);
     if (m_rows.empty())
         return;
     beginResetModel();

@@ -7,12 +7,26 @@
 #include <QStringList>
 
 #include <deque>
+#include <functional>
 
 namespace Longwatch {
+
+class EventStore;
+struct StoredEvent;
 
 /// Every event of every channel, in order of arrival, as a table: time,
 /// channel, id, type, text. A batch is inserted with one beginInsertRows;
 /// past maxRows() the oldest rows go with one beginRemoveRows.
+///
+/// With an event log (setHistory()), the rows are a window on the log: it
+/// opens on the newest stored events (loadNewest()), reads older pages
+/// when the view asks (fetchOlder(), when scrolled to the top), and never
+/// holds more than maxRows(). Reading further back than that moves the
+/// window: the newest rows are dropped, live batches are no longer shown
+/// (isDetached()), and fetchNewer() walks forward again until the window
+/// reaches the newest events and follows the live feed once more.
+/// Not canFetchMore()/fetchMore(): views call those when the *last* row
+/// shows, and here history lies above the first.
 class EventModel final : public QAbstractTableModel
 {
     Q_OBJECT
@@ -40,6 +54,29 @@ public:
     void setMaxRows(int rows);
     int maxRows() const { return m_maxRows; }
 
+    /// Reads history from `store` (not owned; nullptr for memory only),
+    /// which must be open in this thread; `nameOf` gives the name shown for
+    /// a channel key (it may return an empty string: the stored title is
+    /// used then).
+    void setHistory(EventStore *store, std::function<QString(const QString &)> nameOf = {});
+    EventStore *history() const { return m_store; }
+    /// Replaces the rows with the newest `count` stored events and follows
+    /// the live feed again. False if the log could not be read.
+    bool loadNewest(int count = 500);
+    /// True if the log has events older than the first row, and the window
+    /// knows where it starts (live rows not yet stored do not say).
+    bool canFetchOlder() const;
+    /// Inserts up to `count` older stored events above the first row;
+    /// returns how many (-1 if the log could not be read).
+    int fetchOlder(int count = 2000);
+    /// True while the window does not reach the newest events.
+    bool isDetached() const { return m_detached; }
+    /// Appends up to `count` stored events after the last row; reaching the
+    /// newest ends the detached state. Returns how many (-1 on a read error).
+    int fetchNewer(int count = 2000);
+    /// Live events that arrived while detached (not shown).
+    qint64 missedWhileDetached() const { return m_missed; }
+
     /// Appends one batch of a channel's events.
     void appendBatch(const QString &channelId, const QString &channelName, const EventList &events);
     /// Follows a channel's new name in the rows already shown.
@@ -60,6 +97,8 @@ public:
 Q_SIGNALS:
     /// Emitted when a batch brought an event type not seen before.
     void typesChanged();
+    /// Emitted when isDetached() changed.
+    void detachedChanged(bool detached);
 
 private:
     struct Row
@@ -67,8 +106,21 @@ private:
         Event event;
         QString channelId;
         QString channelName;
+        qint64 seq = 0; ///< in the log; 0 for a live row (stored later)
     };
     void trimTo(qsizetype rows);
+    void trimNewest(qsizetype rows);
+    void setDetached(bool detached);
+    /// The seq of the row at `index`, looked up in the log for a live row.
+    qint64 seqAt(size_t index) const;
+    QList<Row> toRows(const QList<StoredEvent> &stored) const;
+    void countTypes(const Row &row, bool *newType);
+
+    EventStore *m_store = nullptr;
+    std::function<QString(const QString &)> m_nameOf;
+    bool m_olderInLog = false; ///< the log has events before the first row
+    bool m_detached = false;
+    qint64 m_missed = 0;
 
     std::deque<Row> m_rows;
     int m_maxRows = 100'000;

@@ -107,6 +107,14 @@ void JobModel::tick()
         Q_EMIT dataChanged(index(first, DurationColumn), index(last, DurationColumn));
 }
 
+void JobModel::replayBatch(const QString &channelId, const QString &channelName,
+                           const JobMapping &mapping, const EventList &events)
+{
+    m_replaying = true;
+    applyBatch(channelId, channelName, mapping, events);
+    m_replaying = false;
+}
+
 void JobModel::applyBatch(const QString &channelId, const QString &channelName,
                           const JobMapping &mapping, const EventList &events)
 {
@@ -206,9 +214,11 @@ void JobModel::applyBatch(const QString &channelId, const QString &channelName,
         endInsertRows();
     }
 
-    for (const Change &change : std::as_const(changes))
-        Q_EMIT jobStatusChanged(channelId, channelName, change.job, change.previous, change.current,
-                                change.message);
+    if (!m_replaying) {
+        for (const Change &change : std::as_const(changes))
+            Q_EMIT jobStatusChanged(channelId, channelName, change.job, change.previous,
+                                    change.current, change.message);
+    }
     if (!changes.isEmpty() || !added.isEmpty())
         Q_EMIT countsChanged();
 }

@@ -61,6 +61,10 @@ public:
     /// Reads one channel's batch of events through its mapping.
     void applyBatch(const QString &channelId, const QString &channelName, const JobMapping &mapping,
                     const EventList &events);
+    /// The same for events read back from the event log: the board shows
+    /// them, but no jobStatusChanged() (nothing to notify about again).
+    void replayBatch(const QString &channelId, const QString &channelName,
+                     const JobMapping &mapping, const EventList &events);
     void renameChannel(const QString &channelId, const QString &name);
     /// Drops a channel's jobs (when the channel goes).
     void removeChannel(const QString &channelId);
@@ -111,6 +115,7 @@ private:
     QList<Job> m_jobs;
     QHash<QString, int> m_rowOf; ///< rowKey -> row
     int m_maxJobs = 10'000;
+    bool m_replaying = false; ///< in replayBatch(): no jobStatusChanged()
     Clock m_clock;
     QTimer m_ticker;
 };

@@ -8,6 +8,8 @@
 #include "demo.h"
 #include "eventfiltermodel.h"
 #include "eventmodel.h"
+#include "eventrecorder.h"
+#include "eventstore.h"
 #include "feedserver.h"
 #include "icons.h"
 #include "jobdelegates.h"
@@ -16,6 +18,7 @@
 #include "jsonhighlighter.h"
 #include "logging.h"
 #include "statuscolors.h"
+#include "storewriter.h"
 #include "tlsinfo.h"
 
 #include <QAction>
@@ -24,6 +27,7 @@
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QFileInfo>
 #include <QFontDatabase>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -135,6 +139,7 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
     });
     connect(manager, &ChannelManager::channelAdded, this, [this](Channel *channel) {
         m_names.insert(channel->id(), channel->name());
+        replayJobs(channel);
         updateEmptyState();
         updateChannelFilterCombo();
         updateHealth();
@@ -245,7 +250,7 @@ void MainWindow::buildActions()
     m_detailsAction->setCheckable(true);
     m_detailsAction->setChecked(true);
     m_clearAction = make(tr("&Clear Events"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_K),
-                         tr("Clear the event table (Ctrl+Shift+K)"));
+                         tr("Clear the event table; the event log keeps them (Ctrl+Shift+K)"));
     m_clearAction->setPriority(QAction::LowPriority);
     connect(m_clearAction, &QAction::triggered, this, [this] {
         m_eventModel->clear();
@@ -431,6 +436,32 @@ QWidget *MainWindow::buildEventsPage()
     bar->addWidget(m_typeFilter);
     bar->addWidget(m_channelFilter);
     layout->addLayout(bar);
+
+    // Where the rows stand in the event log; only with a log.
+    m_historyBar = new QWidget;
+    m_historyBar->setObjectName(QStringLiteral("historyBar"));
+    auto *historyLayout = new QHBoxLayout(m_historyBar);
+    historyLayout->setContentsMargins(0, 0, 0, 0);
+    m_historyLabel = dimLabel();
+    m_historyLabel->setObjectName(QStringLiteral("historyLabel"));
+    m_olderButton = new QPushButton(tr("Load Older"));
+    m_olderButton->setObjectName(QStringLiteral("loadOlderButton"));
+    m_olderButton->setToolTip(tr("Read older events from the event log (or scroll to the top)"));
+    connect(m_olderButton, &QPushButton::clicked, this, [this] {
+        setFollow(false);
+        loadOlderEvents();
+        m_eventView->scrollToTop();
+    });
+    m_newestButton = new QPushButton(tr("Jump to Newest"));
+    m_newestButton->setObjectName(QStringLiteral("jumpToNewestButton"));
+    connect(m_newestButton, &QPushButton::clicked, this, &MainWindow::jumpToNewest);
+    for (QPushButton *button : {m_olderButton, m_newestButton})
+        button->setFlat(true);
+    historyLayout->addWidget(m_historyLabel, 1);
+    historyLayout->addWidget(m_olderButton);
+    historyLayout->addWidget(m_newestButton);
+    m_historyBar->hide();
+    layout->addWidget(m_historyBar);
 
     m_eventView = new QTableView;
     m_eventView->setObjectName(QStringLiteral("eventView"));
@@ -896,6 +927,10 @@ void MainWindow::setFollow(bool follow)
         const QSignalBlocker blocker(m_followAction);
         m_followAction->setChecked(follow);
     }
+    if (follow && m_eventModel->isDetached()) {
+        jumpToNewest();
+        return;
+    }
     if (follow)
         m_eventView->scrollToBottom();
 }
@@ -903,13 +938,173 @@ void MainWindow::setFollow(bool follow)
 void MainWindow::onEventScrollAction()
 {
     // The person scrolled: follow while they are at the bottom, stop
-    // following when they look back. Decided after the move is applied.
+    // following when they look back; at the top, read older events from
+    // the log. Decided after the move is applied.
     QTimer::singleShot(0, this, [this] {
         const QScrollBar *bar = m_eventView->verticalScrollBar();
         const bool atBottom = bar->value() >= bar->maximum();
+        const bool atTop = bar->value() <= bar->minimum() && bar->maximum() > 0;
+        if (atTop && m_eventModel->canFetchOlder()) {
+            setFollow(false);
+            loadOlderEvents();
+            return;
+        }
+        if (atBottom && m_eventModel->isDetached()) {
+            loadNewerEvents();
+            return;
+        }
         if (atBottom != m_follow)
             setFollow(atBottom);
     });
+}
+
+void MainWindow::setEventLog(EventStore *reader, StoreWriter *writer, EventRecorder *recorder)
+{
+    m_log = reader;
+    m_writer = writer;
+    m_recorder = recorder;
+    m_eventModel->setHistory(reader, [this](const QString &id) { return m_names.value(id); });
+    if (!reader)
+        return;
+    m_storedTotal = std::max<qint64>(0, reader->countEvents({}));
+    if (!m_eventModel->loadNewest())
+        setEventLogProblem(reader->errorString());
+    if (writer) {
+        connect(writer, &StoreWriter::committed, this,
+                [this](const QString &, const QString &, int added) {
+                    m_storedTotal += added;
+                    updateHistoryBar();
+                });
+        connect(writer, &StoreWriter::eventsDeleted, this, [this](int count) {
+            m_storedTotal = std::max<qint64>(0, m_storedTotal - count);
+            updateHistoryBar();
+        });
+        connect(writer, &StoreWriter::writeFailed, this, [this](const QString &message) {
+            statusBar()->showMessage(
+                tr("Events are not being saved right now (Longwatch keeps trying): %1")
+                    .arg(message),
+                15000);
+        });
+    }
+    for (auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved})
+        connect(m_eventModel, signal, this, &MainWindow::updateHistoryBar);
+    connect(m_eventModel, &QAbstractItemModel::modelReset, this, &MainWindow::updateHistoryBar);
+    connect(m_eventModel, &EventModel::detachedChanged, this, &MainWindow::updateHistoryBar);
+    for (Channel *channel : m_manager->channels())
+        replayJobs(channel);
+    m_historyBar->show();
+    updateHistoryBar();
+    updateTabTitles();
+    if (m_follow)
+        m_eventView->scrollToBottom();
+}
+
+void MainWindow::setEventLogProblem(const QString &sentence)
+{
+    if (!m_logProblem) {
+        m_logProblem = new QLabel;
+        m_logProblem->setObjectName(QStringLiteral("eventLogProblem"));
+        m_logProblem->setWordWrap(false);
+        QPalette palette = m_logProblem->palette();
+        palette.setColor(QPalette::WindowText,
+                         StatusColors::forJobStatus(JobStatus::Failed, palette));
+        m_logProblem->setPalette(palette);
+        statusBar()->insertPermanentWidget(0, m_logProblem);
+    }
+    m_logProblem->setText(tr("Events are not saved"));
+    m_logProblem->setToolTip(sentence);
+}
+
+int MainWindow::loadOlderEvents()
+{
+    if (!m_eventModel->canFetchOlder())
+        return 0;
+    // Keep the row at the top of the view where it is while rows go in above it.
+    const QPersistentModelIndex top = m_eventView->indexAt(QPoint(1, 1));
+    const int visibleBefore = m_eventFilter->rowCount();
+    int read = 0;
+    // A narrow filter may let few rows through: read on until some show,
+    // but not the whole log at once.
+    for (int page = 0; page < 10 && m_eventModel->canFetchOlder(); ++page) {
+        const int n = m_eventModel->fetchOlder(2000);
+        if (n < 0) {
+            statusBar()->showMessage(m_log->errorString(), 10000);
+            break;
+        }
+        read += n;
+        if (n == 0 || m_eventFilter->rowCount() > visibleBefore)
+            break;
+    }
+    if (top.isValid())
+        m_eventView->scrollTo(top, QAbstractItemView::PositionAtTop);
+    updateHistoryBar();
+    return read;
+}
+
+int MainWindow::loadNewerEvents()
+{
+    if (!m_eventModel->isDetached())
+        return 0;
+    const QScrollBar *bar = m_eventView->verticalScrollBar();
+    const QPersistentModelIndex bottom =
+        m_eventView->indexAt(QPoint(1, m_eventView->viewport()->height() - 2));
+    const int n = m_eventModel->fetchNewer(2000);
+    if (n < 0)
+        statusBar()->showMessage(m_log->errorString(), 10000);
+    if (!m_eventModel->isDetached())
+        setFollow(bar->value() >= bar->maximum());
+    else if (bottom.isValid())
+        m_eventView->scrollTo(bottom, QAbstractItemView::PositionAtBottom);
+    updateHistoryBar();
+    return std::max(0, n);
+}
+
+void MainWindow::jumpToNewest()
+{
+    if (m_log && m_eventModel->isDetached())
+        m_eventModel->loadNewest();
+    setFollow(true);
+    updateHistoryBar();
+}
+
+void MainWindow::updateHistoryBar()
+{
+    if (!m_log)
+        return;
+    const QLocale locale;
+    const qint64 shown = m_eventModel->rowCount();
+    QString text =
+        tr("%1 of %2 stored events in view")
+            .arg(locale.toString(shown), locale.toString(std::max(m_storedTotal, shown)));
+    if (m_eventModel->isDetached()) {
+        text += tr(" · looking back in history");
+        if (m_eventModel->missedWhileDetached() > 0)
+            text += tr(", %1 new since").arg(locale.toString(m_eventModel->missedWhileDetached()));
+    }
+    m_historyLabel->setText(text);
+    m_olderButton->setEnabled(m_eventModel->canFetchOlder());
+    m_newestButton->setVisible(m_eventModel->isDetached());
+}
+
+void MainWindow::replayJobs(Channel *channel)
+{
+    if (!m_log)
+        return;
+    // The job board as it was: the channel's newest stored events, in order.
+    EventQuery query;
+    query.channels = {channel->id()};
+    EventPage page;
+    page.limit = 5000;
+    page.newestFirst = true;
+    bool ok = false;
+    const StoredEventList stored = m_log->events(query, page, &ok);
+    if (!ok || stored.isEmpty())
+        return;
+    EventList events;
+    events.reserve(stored.size());
+    for (auto it = stored.crbegin(); it != stored.crend(); ++it)
+        events.append(it->event);
+    m_jobModel->replayBatch(channel->id(), channel->name(), channel->config().jobs, events);
 }
 
 void MainWindow::showPage(int page)
@@ -1052,14 +1247,26 @@ void MainWindow::removeCurrent()
                                 QMessageBox::NoButton, this);
     box->setInformativeText(tr("Longwatch stops watching it and forgets its settings and jobs. "
                                "Events already shown stay until you clear them."));
+    QCheckBox *forget = nullptr;
+    const qint64 stored = m_log && m_recorder ? m_log->eventCounts().value(channel->id()) : 0;
+    if (stored > 0) {
+        forget = new QCheckBox(tr("Also delete its %n stored event(s) from the event log", nullptr,
+                                  int(std::min<qint64>(stored, INT_MAX))));
+        forget->setObjectName(QStringLiteral("forgetHistory"));
+        box->setCheckBox(forget);
+    }
     QPushButton *remove = box->addButton(tr("Remove"), QMessageBox::DestructiveRole);
     box->addButton(QMessageBox::Cancel);
     box->setDefaultButton(QMessageBox::Cancel);
     box->setAttribute(Qt::WA_DeleteOnClose);
     const QPointer<Channel> guard(channel);
-    connect(box, &QMessageBox::finished, this, [this, box, remove, guard] {
-        if (box->clickedButton() == remove && guard)
-            m_manager->removeChannel(guard);
+    connect(box, &QMessageBox::finished, this, [this, box, remove, forget, guard] {
+        if (box->clickedButton() != remove || !guard)
+            return;
+        const QString id = guard->id();
+        m_manager->removeChannel(guard);
+        if (forget && forget->isChecked() && m_recorder)
+            m_recorder->forgetChannel(id);
     });
     box->open();
 }
@@ -1084,8 +1291,14 @@ void MainWindow::reconnectCurrent()
 
 bool MainWindow::startDemo()
 {
-    if (!m_demo)
+    if (!m_demo) {
         m_demo = new Demo(m_manager, this);
+        // With an event log, the demo's events go on where they stopped.
+        if (m_log && !m_log->path().isEmpty()) {
+            m_demo->setJournalPath(QFileInfo(m_log->path()).absolutePath() +
+                                   QStringLiteral("/demo-journal.ndjson"));
+        }
+    }
     const bool wasRunning = m_demo->isRunning();
     if (!m_demo->start()) {
         QMessageBox::warning(this, tr("Demo"), m_demo->errorString());

@@ -17,6 +17,7 @@ class QLineEdit;
 class QListView;
 class QMenu;
 class QPlainTextEdit;
+class QPushButton;
 class QDialog;
 class QMessageBox;
 class QSettings;
@@ -35,6 +36,9 @@ class ChannelModel;
 class Demo;
 class EventFilterModel;
 class EventModel;
+class EventRecorder;
+class EventStore;
+class StoreWriter;
 class JobFilterModel;
 class JobModel;
 class JsonHighlighter;
@@ -73,6 +77,24 @@ public:
     /// Asks (window-modal; does not block) for the proxy's user and
     /// password of `channel`; OK keeps them and reconnects.
     QDialog *askProxyCredentials(Channel *channel);
+    /// Connects the window to the event log: `reader` (open in this
+    /// thread) for history, `writer` for how writing goes, `recorder` for
+    /// forgetting removed channels. None is owned. Loads the newest stored
+    /// events into the view; channels added from now on get their job board
+    /// back from the log. Call before the channels are loaded.
+    void setEventLog(EventStore *reader, StoreWriter *writer, EventRecorder *recorder);
+    EventStore *eventLog() const { return m_log; }
+    /// Shows, until the end of the session, why events are not saved.
+    void setEventLogProblem(const QString &sentence);
+    /// Reads older events from the log into the view, keeping the rows in
+    /// sight where they are; returns how many were read.
+    int loadOlderEvents();
+    /// Reads newer events after the last row (when the view was moved back
+    /// in history); returns how many.
+    int loadNewerEvents();
+    /// Shows the newest events again and follows the live feed.
+    void jumpToNewest();
+
     /// Starts the embedded demo (once) and adds its channels.
     bool startDemo();
     /// Shows the Events (0) or Jobs (1) page.
@@ -112,6 +134,8 @@ private:
     void updateChannelFilterCombo();
     void updateTabTitles();
     void updateDetails();
+    void updateHistoryBar();
+    void replayJobs(Channel *channel);
     void setFollow(bool follow);
     void onEventScrollAction();
 
@@ -132,6 +156,10 @@ private:
     JobFilterModel *m_jobFilter = nullptr;
     Notifier *m_notifier = nullptr;
     Demo *m_demo = nullptr;
+    EventStore *m_log = nullptr;
+    StoreWriter *m_writer = nullptr;
+    EventRecorder *m_recorder = nullptr;
+    qint64 m_storedTotal = 0;        ///< events in the log, kept up to date from the writer
     QHash<QString, QString> m_names; ///< channel id -> name shown in the tables
     /// Channels whose proxy credentials were asked for: once, not at every failure.
     QSet<QString> m_proxyAsked;
@@ -146,6 +174,11 @@ private:
     QComboBox *m_typeFilter = nullptr;
     QComboBox *m_channelFilter = nullptr;
     QTableView *m_eventView = nullptr;
+    QWidget *m_historyBar = nullptr;
+    QLabel *m_historyLabel = nullptr;
+    QPushButton *m_olderButton = nullptr;
+    QPushButton *m_newestButton = nullptr;
+    QLabel *m_logProblem = nullptr;
     QSplitter *m_eventSplitter = nullptr;
     QLabel *m_detailHeader = nullptr;
     QPlainTextEdit *m_detail = nullptr;
