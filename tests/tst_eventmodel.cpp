@@ -1,7 +1,9 @@
 #include "eventmodel.h"
+#include "eventstore.h"
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace Longwatch;
@@ -48,8 +50,16 @@ private Q_SLOTS:
     void collectsTypes();
     void followsARename();
     void clears();
+    void opensOnTheNewestStoredEvents();
+    void readsOlderPagesOnRequest();
+    void looksBackPastTheCapAndComesForward();
+    void liveRowsFindTheirPlaceInTheLog();
 
 private:
+    /// A log with events 1..count of channel "a" (titled "Alpha"), in
+    /// batches of 1000.
+    bool fillLog(EventStore &store, int count);
+    QTemporaryDir m_dir;
     EventModel *m_model = nullptr;
     QAbstractItemModelTester *m_tester = nullptr;
 };
@@ -179,3 +189,124 @@ void tst_EventModel::clears()
 
 QTEST_GUILESS_MAIN(tst_EventModel)
 #include "tst_eventmodel.moc"
+
+bool tst_EventModel::fillLog(EventStore &store, int count)
+{
+    if (!store.open(m_dir.filePath(QStringLiteral("events-%1.sqlite").arg(count))))
+        return false;
+    if (!store.setChannelTitle(QStringLiteral("a"), QStringLiteral("Alpha")))
+        return false;
+    for (int first = 1; first <= count; first += 1000) {
+        const int last = std::min(count, first + 999);
+        if (!store.append(QStringLiteral("a"), events(first, last), QString::number(last)))
+            return false;
+    }
+    return true;
+}
+
+void tst_EventModel::opensOnTheNewestStoredEvents()
+{
+    EventStore store;
+    QVERIFY(fillLog(store, 5000));
+    m_model->setHistory(&store);
+    QVERIFY(m_model->loadNewest(300));
+    QCOMPARE(m_model->rowCount(), 300);
+    QCOMPARE(keyAt(*m_model, 0), QStringLiteral("4701"));
+    QCOMPARE(keyAt(*m_model, 299), QStringLiteral("5000"));
+    // The stored title names the channel when the caller knows no name.
+    QCOMPARE(m_model->index(0, EventModel::ChannelColumn).data().toString(),
+             QStringLiteral("Alpha"));
+    QCOMPARE(m_model->index(0, 0).data(EventModel::ChannelIdRole).toString(), QStringLiteral("a"));
+    QVERIFY(m_model->canFetchOlder());
+    QVERIFY(!m_model->isDetached());
+    // A name from the caller wins.
+    m_model->setHistory(&store, [](const QString &) { return QStringLiteral("Builds"); });
+    QVERIFY(m_model->loadNewest(10));
+    QCOMPARE(m_model->index(0, EventModel::ChannelColumn).data().toString(),
+             QStringLiteral("Builds"));
+}
+
+void tst_EventModel::readsOlderPagesOnRequest()
+{
+    EventStore store;
+    QVERIFY(fillLog(store, 2500));
+    m_model->setHistory(&store);
+    QVERIFY(m_model->loadNewest(500));
+    QSignalSpy inserted(m_model, &QAbstractItemModel::rowsInserted);
+    QCOMPARE(m_model->fetchOlder(1000), 1000);
+    QCOMPARE(inserted.size(), 1); // one insert per page, above the first row
+    QCOMPARE(inserted.constFirst().at(1).toInt(), 0);
+    QCOMPARE(m_model->rowCount(), 1500);
+    QCOMPARE(keyAt(*m_model, 0), QStringLiteral("1001"));
+    QCOMPARE(m_model->fetchOlder(1000), 1000);
+    QVERIFY(m_model->canFetchOlder()); // a full page: there may be more
+    QCOMPARE(m_model->fetchOlder(1000), 0);
+    QVERIFY(!m_model->canFetchOlder());
+    QCOMPARE(m_model->rowCount(), 2500);
+    for (int row = 0; row < 2500; row += 499)
+        QCOMPARE(keyAt(*m_model, row), QString::number(row + 1));
+    // Live events go on at the bottom.
+    m_model->appendBatch(QStringLiteral("a"), QStringLiteral("Alpha"), events(2501, 2502));
+    QCOMPARE(keyAt(*m_model, 2501), QStringLiteral("2502"));
+}
+
+void tst_EventModel::looksBackPastTheCapAndComesForward()
+{
+    EventStore store;
+    QVERIFY(fillLog(store, 10'000));
+    m_model->setMaxRows(3000);
+    m_model->setHistory(&store);
+    QVERIFY(m_model->loadNewest(2000));
+    QSignalSpy detached(m_model, &EventModel::detachedChanged);
+    QCOMPARE(m_model->fetchOlder(2000), 2000);
+    // Never more than the cap: the newest rows made room.
+    QCOMPARE(m_model->rowCount(), 3000);
+    QCOMPARE(keyAt(*m_model, 0), QStringLiteral("6001"));
+    QCOMPARE(keyAt(*m_model, 2999), QStringLiteral("9000"));
+    QVERIFY(m_model->isDetached());
+    QCOMPARE(detached.size(), 1);
+    // Looking back: live events are not shown, only counted.
+    m_model->appendBatch(QStringLiteral("a"), QStringLiteral("Alpha"), events(10'001, 10'003));
+    QCOMPARE(m_model->rowCount(), 3000);
+    QCOMPARE(m_model->missedWhileDetached(), 3);
+    // Back to the start of the log, 2000 at a time.
+    while (m_model->canFetchOlder())
+        QVERIFY(m_model->fetchOlder(2000) >= 0);
+    QCOMPARE(keyAt(*m_model, 0), QStringLiteral("1"));
+    QCOMPARE(m_model->rowCount(), 3000);
+    // Forward again, until the window reaches the newest and follows.
+    QVERIFY(store.append(QStringLiteral("a"), events(10'001, 10'003), QStringLiteral("10003")));
+    int rounds = 0;
+    while (m_model->isDetached() && rounds++ < 20)
+        QVERIFY(m_model->fetchNewer(2000) >= 0);
+    QVERIFY(!m_model->isDetached());
+    QCOMPARE(m_model->rowCount(), 3000);
+    QCOMPARE(keyAt(*m_model, 2999), QStringLiteral("10003"));
+    QCOMPARE(keyAt(*m_model, 0), QStringLiteral("7004"));
+    QVERIFY(m_model->canFetchOlder());
+    m_model->appendBatch(QStringLiteral("a"), QStringLiteral("Alpha"), events(10'004, 10'004));
+    QCOMPARE(keyAt(*m_model, 2999), QStringLiteral("10004"));
+    QCOMPARE(m_model->missedWhileDetached(), 0);
+}
+
+void tst_EventModel::liveRowsFindTheirPlaceInTheLog()
+{
+    EventStore store;
+    QVERIFY(fillLog(store, 1000));
+    m_model->setMaxRows(1500);
+    m_model->setHistory(&store);
+    QVERIFY(m_model->loadNewest(100));
+    // Live rows push the stored ones out; the first row left is a live one.
+    m_model->appendBatch(QStringLiteral("a"), QStringLiteral("Alpha"), events(1001, 2500));
+    QCOMPARE(m_model->rowCount(), 1500);
+    QCOMPARE(keyAt(*m_model, 0), QStringLiteral("1001"));
+    // Not stored yet: the window cannot tell where it starts in the log.
+    QVERIFY(!m_model->canFetchOlder());
+    QVERIFY(store.append(QStringLiteral("a"), events(1001, 2500), QStringLiteral("2500")));
+    // Stored now: older pages come from before that event.
+    QVERIFY(m_model->canFetchOlder());
+    m_model->setMaxRows(3000);
+    QCOMPARE(m_model->fetchOlder(500), 500);
+    QCOMPARE(keyAt(*m_model, 0), QStringLiteral("501"));
+    QCOMPARE(keyAt(*m_model, 500), QStringLiteral("1001"));
+}

@@ -10,6 +10,7 @@
 #include "eventmodel.h"
 #include "eventrecorder.h"
 #include "eventstore.h"
+#include "exportdialog.h"
 #include "feedserver.h"
 #include "icons.h"
 #include "jobdelegates.h"
@@ -20,6 +21,7 @@
 #include "statuscolors.h"
 #include "storewriter.h"
 #include "tlsinfo.h"
+#include "workspace.h"
 
 #include <QAction>
 #include <QApplication>
@@ -27,6 +29,8 @@
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QDir>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QFontDatabase>
 #include <QFormLayout>
@@ -41,10 +45,12 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QSaveFile>
 #include <QScrollBar>
 #include <QSettings>
 #include <QSplitter>
 #include <QStackedWidget>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QSystemTrayIcon>
 #include <QTabWidget>
@@ -66,6 +72,21 @@ QFont scaled(QFont font, qreal factor, bool bold = false)
     font.setPointSizeF(font.pointSizeF() * factor);
     font.setBold(bold);
     return font;
+}
+
+/// A heading and a list in a message box: short lists in full, long ones
+/// behind "Show Details".
+void setListText(QMessageBox *box, const QString &heading, const QStringList &items)
+{
+    constexpr int kShown = 8;
+    QStringList shown = items.mid(0, kShown);
+    if (items.size() > kShown)
+        shown << QMessageBox::tr("… and %n more (see the details)", nullptr,
+                                 int(items.size() - kShown));
+    box->setInformativeText(heading + QLatin1Char('\n') + QStringLiteral("• ") +
+                            shown.join(QStringLiteral("\n• ")));
+    if (items.size() > kShown)
+        box->setDetailedText(items.join(QLatin1Char('\n')));
 }
 
 QLabel *dimLabel(const QString &text = {})
@@ -197,6 +218,19 @@ void MainWindow::buildActions()
     m_demoAction = make(tr("Try the &Demo"), {},
                         tr("Start a demo feed server in Longwatch and watch its channels"));
     connect(m_demoAction, &QAction::triggered, this, &MainWindow::startDemo);
+    m_exportEventsAction = make(tr("&Export Events…"), QKeySequence(Qt::CTRL | Qt::Key_S),
+                                tr("Export events from the event log as CSV, NDJSON or JSON "
+                                   "(Ctrl+S)"));
+    m_exportEventsAction->setEnabled(false); // until there is an event log
+    connect(m_exportEventsAction, &QAction::triggered, this, &MainWindow::exportEvents);
+    m_importWorkspaceAction =
+        make(tr("&Import Workspace…"), {}, tr("Add the channels of a workspace file"));
+    connect(m_importWorkspaceAction, &QAction::triggered, this,
+            [this] { chooseWorkspaceFile(false); });
+    m_exportWorkspaceAction = make(tr("E&xport Workspace…"), {},
+                                   tr("Save the channels to a workspace file, without secrets"));
+    connect(m_exportWorkspaceAction, &QAction::triggered, this,
+            [this] { chooseWorkspaceFile(true); });
     m_quitAction = make(tr("&Quit"), QKeySequence::Quit);
     m_quitAction->setMenuRole(QAction::QuitRole);
     connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
@@ -284,6 +318,11 @@ void MainWindow::buildMenus()
     QMenu *file = menuBar()->addMenu(tr("&File"));
     file->addAction(m_addAction);
     file->addAction(m_demoAction);
+    file->addSeparator();
+    file->addAction(m_exportEventsAction);
+    file->addSeparator();
+    file->addAction(m_importWorkspaceAction);
+    file->addAction(m_exportWorkspaceAction);
     file->addSeparator();
     file->addAction(m_quitAction);
 
@@ -791,6 +830,139 @@ void MainWindow::updateActions()
     m_pauseAllAction->setEnabled(any);
     m_resumeAllAction->setEnabled(any);
     m_demoAction->setEnabled(!m_demo || !m_demo->isRunning());
+    m_exportEventsAction->setEnabled(m_log != nullptr);
+    bool savable = false;
+    for (const Channel *each : m_manager->channels())
+        savable = savable || !each->config().transient;
+    m_exportWorkspaceAction->setEnabled(savable);
+}
+
+ExportDialog *MainWindow::exportEvents()
+{
+    if (!m_log)
+        return nullptr;
+    auto *dialog = new ExportDialog(m_log->path(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    QList<ExportChannel> channels;
+    for (const Channel *channel : m_manager->channels())
+        channels.append({channel->id(), channel->name()});
+    dialog->setChannels(channels);
+    dialog->setEventTypes(m_eventModel->types());
+    EventQuery view;
+    if (!m_eventFilter->channelId().isEmpty())
+        view.channels = {m_eventFilter->channelId()};
+    if (!m_eventFilter->type().isEmpty())
+        view.types = {m_eventFilter->type()};
+    view.text = m_eventFilter->text();
+    if (!view.channels.isEmpty() || !view.types.isEmpty() || !view.text.isEmpty())
+        dialog->setCurrentView(view);
+    dialog->open();
+    return dialog;
+}
+
+void MainWindow::chooseWorkspaceFile(bool save)
+{
+    auto *chooser =
+        new QFileDialog(this, save ? tr("Export Workspace") : tr("Import Workspace"),
+                        QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation),
+                        tr("Longwatch workspace (*.json);;All files (*)"));
+    chooser->setObjectName(QStringLiteral("workspaceFileDialog"));
+    chooser->setAttribute(Qt::WA_DeleteOnClose);
+    chooser->setAcceptMode(save ? QFileDialog::AcceptSave : QFileDialog::AcceptOpen);
+    chooser->setFileMode(save ? QFileDialog::AnyFile : QFileDialog::ExistingFile);
+    chooser->setDefaultSuffix(QStringLiteral("json"));
+    if (save)
+        chooser->selectFile(QStringLiteral("longwatch-workspace.json"));
+    connect(chooser, &QFileDialog::fileSelected, this, [this, save](const QString &path) {
+        if (!save) {
+            importWorkspaceFrom(path);
+            return;
+        }
+        QString error;
+        if (!exportWorkspaceTo(path, &error))
+            QMessageBox::warning(this, tr("Export Workspace"), error);
+    });
+    chooser->open();
+}
+
+bool MainWindow::exportWorkspaceTo(const QString &path, QString *error)
+{
+    QList<ChannelConfig> configs;
+    for (const Channel *channel : m_manager->channels())
+        configs.append(channel->config());
+    const WorkspaceExport exported = exportWorkspace(configs);
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(exported.json) != exported.json.size() ||
+        !file.commit()) {
+        if (error) {
+            *error = tr("Could not write the workspace to %1: %2")
+                         .arg(QDir::toNativeSeparators(path), file.errorString());
+        }
+        return false;
+    }
+    if (exported.omitted.isEmpty()) {
+        statusBar()->showMessage(tr("Workspace saved to %1.").arg(QDir::toNativeSeparators(path)),
+                                 8000);
+        return true;
+    }
+    auto *box = new QMessageBox(
+        QMessageBox::Information, tr("Workspace Exported"),
+        tr("The workspace was saved to %1 without secrets.").arg(QDir::toNativeSeparators(path)),
+        QMessageBox::Ok, this);
+    box->setObjectName(QStringLiteral("workspaceExported"));
+    setListText(box, tr("Left out (enter them again after an import):"), exported.omitted);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+    return true;
+}
+
+int MainWindow::importWorkspaceFrom(const QString &path)
+{
+    QFile file(path);
+    QString error;
+    WorkspaceImport imported;
+    if (!file.open(QIODevice::ReadOnly)) {
+        error = tr("Could not open %1: %2").arg(QDir::toNativeSeparators(path), file.errorString());
+    } else if (file.size() > kWorkspaceMaxBytes) {
+        error = tr("%1 is too large for a workspace file (%2 bytes; at most %3).")
+                    .arg(QDir::toNativeSeparators(path))
+                    .arg(file.size())
+                    .arg(kWorkspaceMaxBytes);
+    } else {
+        imported = importWorkspace(file.read(kWorkspaceMaxBytes + 1));
+        if (!imported.ok)
+            error = imported.error;
+    }
+    if (!error.isEmpty()) {
+        auto *box = new QMessageBox(QMessageBox::Warning, tr("Import Workspace"), error,
+                                    QMessageBox::Ok, this);
+        box->setObjectName(QStringLiteral("workspaceRefused"));
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+        return -1;
+    }
+    Channel *first = nullptr;
+    for (const ChannelConfig &config : std::as_const(imported.channels)) {
+        Channel *added = m_manager->addChannel(config);
+        if (!first)
+            first = added;
+    }
+    if (first)
+        selectChannel(first);
+    const QString summary =
+        tr("%n channel(s) imported from %1.", nullptr, int(imported.channels.size()))
+            .arg(QDir::toNativeSeparators(path));
+    if (imported.warnings.isEmpty()) {
+        statusBar()->showMessage(summary, 8000);
+    } else {
+        auto *box = new QMessageBox(QMessageBox::Information, tr("Workspace Imported"), summary,
+                                    QMessageBox::Ok, this);
+        box->setObjectName(QStringLiteral("workspaceImported"));
+        setListText(box, tr("Some things need your attention:"), imported.warnings);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+    }
+    return int(imported.channels.size());
 }
 
 void MainWindow::updateEmptyState()
@@ -993,6 +1165,7 @@ void MainWindow::setEventLog(EventStore *reader, StoreWriter *writer, EventRecor
     for (Channel *channel : m_manager->channels())
         replayJobs(channel);
     m_historyBar->show();
+    updateActions();
     updateHistoryBar();
     updateTabTitles();
     if (m_follow)

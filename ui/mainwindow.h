@@ -35,6 +35,7 @@ class ChannelManager;
 class ChannelModel;
 class Demo;
 class EventFilterModel;
+class ExportDialog;
 class EventModel;
 class EventRecorder;
 class EventStore;
@@ -95,6 +96,17 @@ public:
     /// Shows the newest events again and follows the live feed.
     void jumpToNewest();
 
+    /// Opens the export dialog on the event log (window-modal; does not
+    /// block), preset to the event view's filter; nullptr without a log.
+    ExportDialog *exportEvents();
+    /// Writes the channels to a workspace file (no secrets) and says what
+    /// was left out; false with `error` set if the file cannot be written.
+    bool exportWorkspaceTo(const QString &path, QString *error = nullptr);
+    /// Adds the channels of a workspace file and says what to enter again
+    /// (a window-modal message, not blocking); returns how many were added,
+    /// -1 if the file was refused.
+    int importWorkspaceFrom(const QString &path);
+
     /// Starts the embedded demo (once) and adds its channels.
     bool startDemo();
     /// Shows the Events (0) or Jobs (1) page.
@@ -146,6 +158,7 @@ private:
     void showNotification(const QString &title, const QString &message,
                           Notifier::Severity severity);
     void showAbout();
+    void chooseWorkspaceFile(bool save);
 
     ChannelManager *m_manager;
     QSettings *m_settings;
@@ -202,6 +215,9 @@ private:
     QAction *m_addAction = nullptr;
     QAction *m_demoAction = nullptr;
     QAction *m_quitAction = nullptr;
+    QAction *m_exportEventsAction = nullptr;
+    QAction *m_importWorkspaceAction = nullptr;
+    QAction *m_exportWorkspaceAction = nullptr;
     QAction *m_editAction = nullptr;
     QAction *m_duplicateAction = nullptr;
     QAction *m_removeAction = nullptr;

@@ -1,0 +1,233 @@
+// EventRecorder: a ChannelManager's channels recorded into the event log
+// through a StoreWriter, against a real FeedServer in this process, across
+// "restarts" (everything torn down and built again on the same file).
+
+#include "channel.h"
+#include "channelmanager.h"
+#include "channelstore.h"
+#include "common/fakehttpserver.h"
+#include "eventrecorder.h"
+#include "eventstore.h"
+#include "feedserver.h"
+#include "storewriter.h"
+
+#include <QJsonObject>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+using namespace Longwatch;
+using namespace Longwatch::Testing;
+
+namespace {
+
+const QString kId = QStringLiteral("0b7c4f8e-builds");
+
+/// What the dashboard builds at start, minus the widgets.
+struct Session
+{
+    MemoryChannelStore channels;
+    ChannelManager manager{&channels};
+    StoreWriter writer;
+    EventStore reader;
+    std::unique_ptr<EventRecorder> recorder;
+
+    bool open(const QString &path)
+    {
+        if (!writer.open(path) || !reader.open(path, EventStore::OpenMode::MustExist))
+            return false;
+        recorder = std::make_unique<EventRecorder>(&manager, &writer);
+        recorder->resumeFrom(reader.cursors());
+        return true;
+    }
+    ~Session()
+    {
+        // As at the end of the app: the channels stop, what is queued is written.
+        manager.pauseAll();
+        recorder.reset();
+        writer.close();
+    }
+};
+
+QStringList numbers(int first, int last)
+{
+    QStringList list;
+    for (int i = first; i <= last; ++i)
+        list << QString::number(i);
+    return list;
+}
+
+QStringList storedKeys(EventStore &store, const QString &channel)
+{
+    EventQuery query;
+    query.channels = {channel};
+    EventPage page;
+    page.limit = 100'000;
+    QStringList keys;
+    for (const StoredEvent &event : store.events(query, page))
+        keys << event.event.key;
+    return keys;
+}
+
+} // namespace
+
+class tst_EventRecorder : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<FeedServer> m_server;
+    int m_published = 0;
+
+    QString logPath() const { return m_dir->filePath(QStringLiteral("events.sqlite")); }
+
+    void publish(int count, const QString &feed = QStringLiteral("jobs"))
+    {
+        for (int i = 0; i < count; ++i) {
+            ++m_published;
+            m_server->publish(feed, {{"type", "build"},
+                                     {"message", QStringLiteral("event %1").arg(m_published)}});
+        }
+    }
+
+    ChannelConfig config(const QString &feed = QStringLiteral("jobs")) const
+    {
+        ChannelConfig config;
+        config.id = kId;
+        config.name = QStringLiteral("Builds");
+        config.url =
+            QUrl(m_server->baseUrl().toString() + QStringLiteral("/feeds/%1/poll").arg(feed));
+        config.profileId = QStringLiteral("seed-events");
+        return config;
+    }
+
+private Q_SLOTS:
+    void init()
+    {
+        m_dir = std::make_unique<QTemporaryDir>();
+        QVERIFY(m_dir->isValid());
+        m_server = std::make_unique<FeedServer>();
+        QVERIFY2(m_server->listen(QHostAddress::LocalHost, 0), qPrintable(m_server->errorString()));
+        m_published = 0;
+    }
+
+    void cleanup()
+    {
+        m_server.reset();
+        m_dir.reset();
+    }
+
+    void restartStoresEveryEventOnce()
+    {
+        publish(1000);
+        {
+            Session session;
+            QVERIFY(session.open(logPath()));
+            session.manager.addChannel(config());
+            QTRY_COMPARE_WITH_TIMEOUT(session.reader.countEvents({}), 1000, 20'000);
+            QTRY_COMPARE(session.reader.cursor(kId), std::optional(QStringLiteral("1000")));
+        }
+        publish(1000);
+        Session session;
+        QVERIFY(session.open(logPath()));
+        Channel *channel = session.manager.addChannel(config());
+        // Resumed where the last stored batch ended, before any answer.
+        QCOMPARE(channel->cursor(), QStringLiteral("1000"));
+        QTRY_COMPARE_WITH_TIMEOUT(session.reader.countEvents({}), 2000, 20'000);
+        QCOMPARE(storedKeys(session.reader, kId), numbers(1, 2000));
+        QTRY_COMPARE(session.reader.cursor(kId), std::optional(QStringLiteral("2000")));
+        QCOMPARE(session.reader.channelTitles().value(kId), QStringLiteral("Builds"));
+    }
+
+    void renameKeepsTheHistoryUnderTheNewName()
+    {
+        publish(3);
+        Session session;
+        QVERIFY(session.open(logPath()));
+        Channel *channel = session.manager.addChannel(config());
+        QTRY_COMPARE(session.reader.countEvents({}), 3);
+        ChannelConfig renamed = channel->config();
+        renamed.name = QStringLiteral("Nightly builds");
+        session.manager.updateChannel(channel, renamed);
+        QTRY_COMPARE(session.reader.channelTitles().value(kId), QStringLiteral("Nightly builds"));
+        EventQuery byName;
+        byName.channels = {QStringLiteral("Nightly builds")};
+        QCOMPARE(session.reader.countEvents(byName), 3);
+        publish(2);
+        QTRY_COMPARE(session.reader.countEvents(byName), 5);
+    }
+
+    void anotherFeedKeepsTheOldHistoryApart()
+    {
+        publish(5);
+        Session session;
+        QVERIFY(session.open(logPath()));
+        Channel *channel = session.manager.addChannel(config());
+        QTRY_COMPARE(session.reader.countEvents({}), 5);
+        // The other feed numbers its events from 1 as well: not duplicates.
+        m_published = 0;
+        publish(3, QStringLiteral("deploys"));
+        ChannelConfig moved = config(QStringLiteral("deploys"));
+        moved.name = QStringLiteral("Deploys");
+        session.manager.updateChannel(channel, moved);
+        QTRY_COMPARE(session.reader.countEvents({}), 8);
+        QCOMPARE(storedKeys(session.reader, kId), numbers(1, 3));
+        QStringList archived;
+        const QStringList channels = session.reader.channels();
+        for (const QString &name : channels) {
+            if (name.startsWith(kId + u'@'))
+                archived << name;
+        }
+        QCOMPARE(archived.size(), 1);
+        QCOMPARE(storedKeys(session.reader, archived.constFirst()), numbers(1, 5));
+        QCOMPARE(session.reader.channelTitles().value(archived.constFirst()),
+                 QStringLiteral("Builds"));
+        QCOMPARE(session.reader.channelTitles().value(kId), QStringLiteral("Deploys"));
+    }
+
+    void forgottenChannelLeavesNothing()
+    {
+        publish(4);
+        Session session;
+        QVERIFY(session.open(logPath()));
+        Channel *channel = session.manager.addChannel(config());
+        QTRY_COMPARE(session.reader.countEvents({}), 4);
+        session.manager.removeChannel(channel);
+        session.recorder->forgetChannel(kId);
+        QTRY_COMPARE(session.reader.countEvents({}), 0);
+        QCOMPARE(session.reader.cursor(kId), std::nullopt);
+    }
+
+    void cursorThatMovesWithoutEventsIsStored()
+    {
+        // Consul answers "no change" with a new index: no event, a new cursor.
+        FakeHttpServer consul;
+        QVERIFY(consul.isListening());
+        const QString path = QStringLiteral("/v1/kv/app");
+        const QByteArray body = R"([{"Key":"app","Value":"djE=","ModifyIndex":5}])";
+        consul.enqueue(path, FakeResponse::json(body).withHeader("X-Consul-Index", "5"));
+        Session session;
+        QVERIFY(session.open(logPath()));
+        ChannelConfig kv;
+        kv.id = kId;
+        kv.name = QStringLiteral("kv");
+        kv.url = consul.url(path);
+        kv.profileId = QStringLiteral("consul-blocking");
+        Channel *channel = session.manager.addChannel(kv);
+        QTRY_COMPARE(session.reader.countEvents({}), 1);
+        QTRY_COMPARE(session.reader.cursor(kId), std::optional(QStringLiteral("5")));
+        // The second answer is no news, but its index is the new cursor.
+        QTRY_COMPARE(consul.heldCount(path), 1);
+        QCOMPARE(
+            consul.answerHeld(path, FakeResponse::json(body).withHeader("X-Consul-Index", "9")), 1);
+        QTRY_COMPARE(channel->cursor(), QStringLiteral("9"));
+        QTRY_COMPARE(session.reader.cursor(kId), std::optional(QStringLiteral("9")));
+        QCOMPARE(session.reader.countEvents({}), 1);
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_EventRecorder)
+#include "tst_eventrecorder.moc"
