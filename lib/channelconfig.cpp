@@ -8,6 +8,8 @@
 #include <QHash>
 #include <QUuid>
 
+#include <algorithm>
+
 using namespace std::chrono;
 
 namespace Longwatch {
@@ -297,6 +299,8 @@ QVariantMap ChannelConfig::toVariantMap() const
     map.insert(QStringLiteral("notifyJobFailed"), notifyJobFailed);
     map.insert(QStringLiteral("notifyJobRecovered"), notifyJobRecovered);
     map.insert(QStringLiteral("notifyJobFinished"), notifyJobFinished);
+    map.insert(QStringLiteral("keepEvents"), keepEvents);
+    map.insert(QStringLiteral("keepDays"), keepDays);
     map.insert(QStringLiteral("paused"), paused);
     return map;
 }
@@ -370,6 +374,8 @@ ChannelConfig ChannelConfig::fromVariantMap(const QVariantMap &map)
         map.value(QStringLiteral("notifyJobRecovered"), c.notifyJobRecovered).toBool();
     c.notifyJobFinished =
         map.value(QStringLiteral("notifyJobFinished"), c.notifyJobFinished).toBool();
+    c.keepEvents = std::max<qint64>(0, map.value(QStringLiteral("keepEvents")).toLongLong());
+    c.keepDays = std::clamp(map.value(QStringLiteral("keepDays")).toInt(), 0, 36'500);
     c.paused = map.value(QStringLiteral("paused")).toBool();
     return c;
 }

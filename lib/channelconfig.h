@@ -44,6 +44,12 @@ struct ChannelConfig
     bool notifyJobRecovered = true;
     bool notifyJobFinished = false;
 
+    /// How much of the channel's history the event log keeps: at most
+    /// this many events (0: no limit) and events at most this many days
+    /// old (0: no limit). The oldest go first.
+    qint64 keepEvents = 0;
+    int keepDays = 0;
+
     bool paused = false;
     /// Not written to the store (the demo's channels, whose port changes).
     bool transient = false;

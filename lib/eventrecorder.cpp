@@ -33,11 +33,12 @@ void EventRecorder::resumeFrom(const QHash<QString, QString> &cursors)
     m_manager->setResumeCursors(cursors);
 }
 
-void EventRecorder::setRetention(const RetentionPolicy &policy)
+RetentionPolicy EventRecorder::retentionOf(const ChannelConfig &config)
 {
-    m_retention = policy;
-    for (const Channel *channel : m_manager->channels())
-        m_writer->setRetention(channel->id(), policy);
+    RetentionPolicy policy;
+    policy.maxEvents = config.keepEvents;
+    policy.maxAge = std::chrono::days(config.keepDays);
+    return policy;
 }
 
 void EventRecorder::forgetChannel(const QString &channelId)
@@ -49,8 +50,8 @@ void EventRecorder::watch(Channel *channel)
 {
     m_configs.insert(channel->id(), channel->config());
     m_writer->setChannelTitle(channel->id(), channel->name());
-    if (!m_retention.isNull())
-        m_writer->setRetention(channel->id(), m_retention);
+    if (const RetentionPolicy policy = retentionOf(channel->config()); !policy.isNull())
+        m_writer->setRetention(channel->id(), policy);
     connect(channel, &Channel::cursorAdvanced, this, [this, channel](const QString &cursor) {
         m_writer->append(channel->id(), {}, cursor);
     });
@@ -76,6 +77,8 @@ void EventRecorder::onConfigChanged(Channel *channel)
     } else if (config.name != it->name) {
         m_writer->setChannelTitle(channel->id(), config.name);
     }
+    if (retentionOf(config) != retentionOf(*it))
+        m_writer->setRetention(channel->id(), retentionOf(config));
     *it = config;
 }
 

@@ -38,9 +38,8 @@ public:
     /// channels added from now on resume where their last stored batch ended.
     void resumeFrom(const QHash<QString, QString> &cursors);
 
-    /// How long events are kept, for every channel; null keeps everything.
-    void setRetention(const RetentionPolicy &policy);
-    RetentionPolicy retention() const { return m_retention; }
+    /// The retention of a channel's configuration (keepEvents, keepDays).
+    static RetentionPolicy retentionOf(const ChannelConfig &config);
 
     /// Deletes a channel's stored events and cursor (after a removal the
     /// person asked to forget it).
@@ -52,7 +51,6 @@ private:
 
     ChannelManager *m_manager;
     StoreWriter *m_writer;
-    RetentionPolicy m_retention;
     QHash<QString, ChannelConfig> m_configs; ///< the last configuration seen, by id
 };
 

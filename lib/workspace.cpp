@@ -63,6 +63,8 @@ const QList<Field> &fields()
         {QLatin1String("password"), Kind::Text},
         {kOmittedKey, Kind::TextList},
         {QLatin1String("paused"), Kind::Bool},
+        {QLatin1String("keepEvents"), Kind::Integer, 0, kMaxExactInteger},
+        {QLatin1String("keepDays"), Kind::Integer, 0, 36'500},
         {QLatin1String("notifyJobFailed"), Kind::Bool},
         {QLatin1String("notifyJobRecovered"), Kind::Bool},
         {QLatin1String("notifyJobFinished"), Kind::Bool},

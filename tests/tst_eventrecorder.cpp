@@ -201,6 +201,27 @@ private Q_SLOTS:
         QCOMPARE(session.reader.cursor(kId), std::nullopt);
     }
 
+    void retentionOfTheChannelIsApplied()
+    {
+        publish(30);
+        Session session;
+        StoreWriter::Settings settings;
+        settings.retentionInterval = std::chrono::milliseconds(50);
+        session.writer.setSettings(settings);
+        QVERIFY(session.open(logPath()));
+        ChannelConfig kept = config();
+        kept.keepEvents = 10;
+        Channel *channel = session.manager.addChannel(kept);
+        QTRY_COMPARE(session.reader.cursor(kId), std::optional(QStringLiteral("30")));
+        QTRY_COMPARE(session.reader.countEvents({}), 10);
+        QCOMPARE(storedKeys(session.reader, kId), numbers(21, 30));
+        // An edit that keeps everything stops the deleting.
+        kept.keepEvents = 0;
+        session.manager.updateChannel(channel, kept);
+        publish(15);
+        QTRY_COMPARE(session.reader.countEvents({}), 25);
+    }
+
     void cursorThatMovesWithoutEventsIsStored()
     {
         // Consul answers "no change" with a new index: no event, a new cursor.

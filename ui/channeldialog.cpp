@@ -444,7 +444,45 @@ QWidget *ChannelDialog::buildTimingTab()
                                  0.1, 86400, tr("The bound stops growing here."));
     m_backoffError = makeErrorLabel(this);
     form->addRow(QString(), m_backoffError);
-    return page;
+
+    // How much history the event log keeps for this channel.
+    auto *history = new QLabel(tr("Event log"));
+    QFont bold = history->font();
+    bold.setBold(true);
+    history->setFont(bold);
+    form->addRow(history);
+    auto addCountRow = [this, form](const QString &label, const QString &objectName, int maximum,
+                                    int step, const QString &special, const QString &suffix,
+                                    const QString &help) {
+        auto *spin = new QSpinBox;
+        spin->setObjectName(objectName);
+        spin->setRange(0, maximum);
+        spin->setSingleStep(step);
+        spin->setGroupSeparatorShown(true);
+        spin->setSpecialValueText(special);
+        spin->setSuffix(suffix);
+        spin->setAccelerated(true);
+        spin->setMinimumWidth(140);
+        auto *row = new QWidget;
+        auto *rowLayout = new QHBoxLayout(row);
+        rowLayout->setContentsMargins(0, 0, 0, 0);
+        rowLayout->addWidget(spin);
+        rowLayout->addStretch();
+        addBuddyRow(form, label, fieldWithNotes(row, nullptr, makeHelpLabel(help, this)), spin);
+        return spin;
+    };
+    m_keepEvents = addCountRow(tr("&Keep at most:"), QStringLiteral("keepEventsSpin"), 100'000'000,
+                               10'000, tr("all events"), tr(" events"),
+                               tr("The oldest events are deleted when the channel has more."));
+    m_keepDays =
+        addCountRow(tr("Keep &for:"), QStringLiteral("keepDaysSpin"), 36'500, 1, tr("ever"),
+                    tr(" days"), tr("Events older than this are deleted from the event log."));
+
+    auto *scroll = new QScrollArea;
+    scroll->setWidget(page);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    return scroll;
 }
 
 QWidget *ChannelDialog::buildKnobsTab()
@@ -616,6 +654,8 @@ void ChannelDialog::setConfig(const ChannelConfig &config)
     m_inactivity->setValue(toSeconds(config.timing.inactivityTimeout));
     m_backoffInitial->setValue(toSeconds(config.timing.backoffInitial));
     m_backoffMax->setValue(toSeconds(config.timing.backoffMax));
+    m_keepEvents->setValue(int(std::clamp<qint64>(config.keepEvents, 0, m_keepEvents->maximum())));
+    m_keepDays->setValue(config.keepDays);
 
     m_jobPaths->setText(config.jobs.jobPaths.join(QStringLiteral(", ")));
     m_statusPath->setText(config.jobs.statusPath);
@@ -707,6 +747,8 @@ ChannelConfig ChannelDialog::config() const
     c.timing.inactivityTimeout = fromSeconds(m_inactivity->value());
     c.timing.backoffInitial = fromSeconds(m_backoffInitial->value());
     c.timing.backoffMax = fromSeconds(m_backoffMax->value());
+    c.keepEvents = m_keepEvents->value();
+    c.keepDays = m_keepDays->value();
     TransportOptions &transport = c.timing.transport;
     transport.proxy.mode = ProxySettings::Mode(m_proxyMode->currentData().toInt());
     const bool ownProxy = transport.proxy.mode == ProxySettings::Mode::Http ||

@@ -141,6 +141,8 @@ private:
     QDoubleSpinBox *m_inactivity = nullptr;
     QDoubleSpinBox *m_backoffInitial = nullptr;
     QDoubleSpinBox *m_backoffMax = nullptr;
+    QSpinBox *m_keepEvents = nullptr;
+    QSpinBox *m_keepDays = nullptr;
     QLabel *m_backoffError = nullptr;
 
     QHash<QString, QLineEdit *> m_knobEdits;
