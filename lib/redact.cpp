@@ -27,7 +27,10 @@ bool isSecretName(QStringView name)
 const QRegularExpression &botTokenSegment()
 {
     // Telegram bot tokens: "bot" + digits + ":" + 30-odd url-safe characters.
-    static const QRegularExpression re(QStringLiteral("^bot\\d+:[A-Za-z0-9_-]+$"));
+    // Whatever follows "bot<digits>:" in the segment counts, even characters
+    // a real token never has (an encoded '/'): better masked than shown.
+    static const QRegularExpression re(QStringLiteral("^bot\\d+:.+$"),
+                                       QRegularExpression::DotMatchesEverythingOption);
     return re;
 }
 
@@ -87,9 +90,11 @@ QStringList secretsInUrl(const QUrl &url)
         secrets << url.password() << url.password(QUrl::FullyEncoded);
     if (!url.userName().isEmpty() && url.password().isEmpty())
         secrets << url.userName(); // a bare user part is often a token
-    for (const QString &segment : url.path().split(QLatin1Char('/'))) {
+    // Segment by segment as sent, so an encoded '/' stays inside its segment.
+    for (const QString &encoded : url.path(QUrl::FullyEncoded).split(QLatin1Char('/'))) {
+        const QString segment = QUrl::fromPercentEncoding(encoded.toUtf8());
         if (botTokenSegment().match(segment).hasMatch())
-            secrets << segment.mid(3);
+            secrets << segment.mid(3) << encoded.mid(3);
     }
     const QUrlQuery query(url);
     for (const auto &item : query.queryItems(QUrl::FullyDecoded)) {

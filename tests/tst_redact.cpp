@@ -23,6 +23,10 @@ void tst_Redact::url_data()
     QTest::newRow("a Telegram bot token in the path")
         << "https://api.telegram.org/bot123456:ABCdef_ghi-JKL/getUpdates?offset=5"
         << "https://api.telegram.org/bot***/getUpdates?offset=5" << "ABCdef_ghi-JKL";
+    // Found by fuzz_workspace: an encoded '/' inside the token.
+    QTest::newRow("a bot token with an encoded slash")
+        << "https://api.telegram.org/bot42:ab%2Fcdef/getUpdates"
+        << "https://api.telegram.org/bot***/getUpdates" << "ab%2Fcdef";
     QTest::newRow("a password in the user info")
         << "http://alice:s3cret-pw@host:8080/feed" << "http://host:8080/feed" << "s3cret-pw";
     QTest::newRow("a token query parameter")
