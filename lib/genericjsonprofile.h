@@ -45,9 +45,10 @@ struct GenericJsonOptions
     QString holdParam; ///< query parameter that tells the server how long to hold
     HoldUnit holdUnit = HoldUnit::Seconds;
     std::chrono::milliseconds holdTime{55'000};
-    std::chrono::milliseconds pollInterval{0}; ///< least time between polls (feeds that do not hold)
+    std::chrono::milliseconds pollInterval{
+        0}; ///< least time between polls (feeds that do not hold)
 
-    QStringList skipTypes; ///< event types that are noise (keepalive, open)
+    QStringList skipTypes;  ///< event types that are noise (keepalive, open)
     QString retryAfterPath; ///< body path of a pacing hint in seconds
 
     QString okPath;        ///< if set, a body whose value here is not true is an error
@@ -82,7 +83,7 @@ public:
 
 protected:
     /// Builds one event from a JSON value; false if it is noise to skip.
-    bool makeEvent(const QJsonValue &value, Event *event) const;
+    bool makeEvent(const QJsonValue &value, Event *event, QByteArrayView raw = {}) const;
 
 private:
     PollResult parseJson(const PollResponse &response, const QString &cursor);

@@ -33,8 +33,8 @@ JsonPath JsonPath::parse(const QString &text, QString *error)
                 return fail(QCoreApplication::translate("JsonPath", "Unclosed '[' at position %1.")
                                 .arg(i + 1));
             const QString inner = s.mid(i + 1, close - i - 1).trimmed();
-            if (inner.size() >= 2 && (inner.front() == QLatin1Char('"') ||
-                                      inner.front() == QLatin1Char('\''))) {
+            if (inner.size() >= 2 &&
+                (inner.front() == QLatin1Char('"') || inner.front() == QLatin1Char('\''))) {
                 path.m_segments.append(inner.mid(1, inner.size() - 2));
             } else {
                 bool ok = false;
@@ -52,22 +52,23 @@ JsonPath JsonPath::parse(const QString &text, QString *error)
         }
         if (c == QLatin1Char('.')) {
             if (expectKey)
-                return fail(
-                    QCoreApplication::translate("JsonPath", "Empty key at position %1.").arg(i + 1));
+                return fail(QCoreApplication::translate("JsonPath", "Empty key at position %1.")
+                                .arg(i + 1));
             ++i;
             expectKey = true;
             continue;
         }
         if (!expectKey)
-            return fail(QCoreApplication::translate("JsonPath", "Expected '.' or '[' at position %1.")
-                            .arg(i + 1));
+            return fail(
+                QCoreApplication::translate("JsonPath", "Expected '.' or '[' at position %1.")
+                    .arg(i + 1));
         qsizetype end = i;
         while (end < s.size() && s.at(end) != QLatin1Char('.') && s.at(end) != QLatin1Char('['))
             ++end;
         const QString key = s.mid(i, end - i);
         if (key.contains(QLatin1Char(']')) || key.contains(QLatin1Char(' ')))
-            return fail(QCoreApplication::translate("JsonPath", "Unexpected character in '%1'.")
-                            .arg(key));
+            return fail(
+                QCoreApplication::translate("JsonPath", "Unexpected character in '%1'.").arg(key));
         bool isIndex = false;
         const qsizetype index = key.toLongLong(&isIndex);
         if (isIndex && index >= 0)
@@ -111,6 +112,159 @@ QJsonValue JsonPath::resolve(const QJsonValue &root) const
             return current;
     }
     return current;
+}
+
+namespace {
+
+/// Walks JSON text that QJsonDocument already accepted: no validation, only
+/// the structure (strings with escapes, nesting), and whether a value is
+/// compact (no whitespace outside its strings).
+class JsonScanner
+{
+public:
+    explicit JsonScanner(QByteArrayView json)
+        : m_p(json.data())
+        , m_begin(json.data())
+        , m_end(json.data() + json.size())
+    {}
+
+    qsizetype offset() const { return m_p - m_begin; }
+    void seek(qsizetype offset) { m_p = m_begin + offset; }
+    bool atEnd() const { return m_p >= m_end; }
+    char peek() const { return m_p < m_end ? *m_p : '\0'; }
+    void skipSpace()
+    {
+        while (m_p < m_end && (*m_p == ' ' || *m_p == '\n' || *m_p == '\r' || *m_p == '\t'))
+            ++m_p;
+    }
+    bool take(char c)
+    {
+        skipSpace();
+        if (peek() != c)
+            return false;
+        ++m_p;
+        return true;
+    }
+    /// A string at the cursor (after its opening quote has not been taken);
+    /// `plain` is false if it has escapes.
+    bool string(QByteArrayView *text, bool *plain)
+    {
+        if (peek() != '"')
+            return false;
+        const char *start = ++m_p;
+        *plain = true;
+        while (m_p < m_end && *m_p != '"') {
+            if (*m_p == '\\') {
+                *plain = false;
+                ++m_p;
+            }
+            ++m_p;
+        }
+        if (m_p >= m_end)
+            return false;
+        *text = QByteArrayView(start, m_p - start);
+        ++m_p;
+        return true;
+    }
+    /// Skips one value; `compact` turns false on whitespace outside strings.
+    bool skipValue(bool *compact)
+    {
+        const char c = peek();
+        if (c == '"') {
+            QByteArrayView text;
+            bool plain = false;
+            return string(&text, &plain);
+        }
+        if (c == '{' || c == '[') {
+            int depth = 0;
+            while (m_p < m_end) {
+                const char d = *m_p;
+                if (d == '"') {
+                    QByteArrayView text;
+                    bool plain = false;
+                    if (!string(&text, &plain))
+                        return false;
+                    continue;
+                }
+                if (d == '{' || d == '[') {
+                    ++depth;
+                } else if (d == '}' || d == ']') {
+                    if (--depth == 0) {
+                        ++m_p;
+                        return true;
+                    }
+                } else if (d == ' ' || d == '\n' || d == '\r' || d == '\t') {
+                    *compact = false;
+                }
+                ++m_p;
+            }
+            return false;
+        }
+        // A number, true, false or null.
+        const char *start = m_p;
+        while (m_p < m_end && *m_p != ',' && *m_p != ']' && *m_p != '}' && *m_p != ' ' &&
+               *m_p != '\n' && *m_p != '\r' && *m_p != '\t')
+            ++m_p;
+        return m_p > start;
+    }
+
+private:
+    const char *m_p;
+    const char *m_begin;
+    const char *m_end;
+};
+
+} // namespace
+
+std::optional<QList<JsonPath::Span>> JsonPath::arrayElementSpans(QByteArrayView json) const
+{
+    if (!m_valid)
+        return std::nullopt;
+    JsonScanner scanner(json);
+    for (const Segment &segment : m_segments) {
+        const auto *key = std::get_if<QString>(&segment);
+        if (!key || !scanner.take('{'))
+            return std::nullopt; // array indices on the way are not supported
+        const QByteArray wanted = key->toUtf8();
+        // The last member of that name wins, as in QJsonObject.
+        qsizetype found = -1;
+        if (!scanner.take('}')) {
+            do {
+                scanner.skipSpace();
+                QByteArrayView name;
+                bool plain = false;
+                if (!scanner.string(&name, &plain) || !scanner.take(':'))
+                    return std::nullopt;
+                if (!plain)
+                    return std::nullopt; // an escaped name might be ours
+                scanner.skipSpace();
+                if (name == QByteArrayView(wanted))
+                    found = scanner.offset();
+                bool compact = true;
+                if (!scanner.skipValue(&compact))
+                    return std::nullopt;
+            } while (scanner.take(','));
+        }
+        if (found < 0)
+            return std::nullopt;
+        scanner.seek(found);
+    }
+    if (!scanner.take('['))
+        return std::nullopt;
+    QList<Span> spans;
+    if (scanner.take(']'))
+        return spans;
+    do {
+        scanner.skipSpace();
+        const qsizetype begin = scanner.offset();
+        bool compact = true;
+        if (!scanner.skipValue(&compact))
+            return std::nullopt;
+        spans.append(Span{begin, compact ? scanner.offset() - begin : 0});
+    } while (scanner.take(','));
+    if (!scanner.take(']'))
+        return std::nullopt;
+    return spans;
 }
 
 namespace {

@@ -1,8 +1,11 @@
 #pragma once
 
+#include <QByteArrayView>
 #include <QJsonValue>
 #include <QList>
 #include <QString>
+
+#include <optional>
 #include <variant>
 
 class QJsonObject;
@@ -28,6 +31,19 @@ public:
 
     /// The value at this path, or an undefined QJsonValue if any step is missing.
     QJsonValue resolve(const QJsonValue &root) const;
+
+    /// Where each element of the array at this path lies in `json`, a
+    /// document QJsonDocument has accepted: the bytes as the server sent
+    /// them, so an event's raw JSON needs no re-serialising. An element
+    /// with whitespace outside its strings gets an empty span (not compact:
+    /// the caller serialises it). nullopt if the path does not lead to an
+    /// array, or goes through a key written with escapes.
+    struct Span
+    {
+        qsizetype begin = 0;
+        qsizetype size = 0; ///< 0: not compact as sent
+    };
+    std::optional<QList<Span>> arrayElementSpans(QByteArrayView json) const;
 
     /// Sets the value at this path inside `root`, creating objects on the way.
     /// Array indices must already exist. Returns false if the path cannot be set.

@@ -259,8 +259,9 @@ void tst_TelegramProfile::eventFields()
     QCOMPARE(result.events.at(2).text, QString("a photo"));
     QCOMPARE(result.events.at(3).text, QString("button-1"));
     QVERIFY(!result.events.at(3).time.isValid());
+    // The update as Telegram sent it.
     QCOMPARE(result.events.at(3).raw,
-             QByteArray(R"({"callback_query":{"data":"button-1","id":"x"},"update_id":4})"));
+             QByteArray(R"({"update_id":4,"callback_query":{"id":"x","data":"button-1"}})"));
 }
 
 void tst_TelegramProfile::knobErrorsDoNotShowTheToken()
