@@ -8,20 +8,17 @@
 #include "poller.h"
 #include "profiles.h"
 #include "redact.h"
+#include "terminationsignals.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QNetworkProxyFactory>
-#include <QSocketNotifier>
 #include <QTimer>
 
-#include <csignal>
 #include <cstdio>
 #include <memory>
-#include <sys/socket.h>
-#include <unistd.h>
 
 using namespace Longwatch;
 using namespace std::chrono;
@@ -29,14 +26,6 @@ using namespace std::chrono;
 namespace {
 
 enum ExitCode { ExitOk = 0, ExitFatal = 1, ExitUsage = 2 };
-
-int g_signalPipe[2] = {-1, -1};
-
-void onSignal(int)
-{
-    const char byte = 1;
-    [[maybe_unused]] const auto n = ::write(g_signalPipe[1], &byte, 1);
-}
 
 QString tr(const char *text)
 {
@@ -64,9 +53,9 @@ QByteArray eventLine(const QString &channel, const Event &event)
     line += ",\"key\":" + jsonString(event.key);
     line += ",\"type\":" + jsonString(event.type);
     line += ",\"text\":" + jsonString(event.text);
-    line += ",\"time\":" +
-            (event.time.isValid() ? jsonString(event.time.toString(Qt::ISODateWithMs))
-                                  : QByteArrayLiteral("null"));
+    line +=
+        ",\"time\":" + (event.time.isValid() ? jsonString(event.time.toString(Qt::ISODateWithMs))
+                                             : QByteArrayLiteral("null"));
     line += ",\"received\":" + jsonString(formatUsecsUtc(event.receivedUsecs));
     line += ",\"event\":";
     line += event.raw.isEmpty() ? QByteArrayLiteral("null") : event.raw;
@@ -91,8 +80,10 @@ int main(int argc, char *argv[])
 
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        tr("Polls HTTP long-poll feeds and writes every event as one JSON line to standard output:\n"
-           "  {\"channel\",\"key\",\"type\",\"text\",\"time\",\"received\",\"event\":<the event's own JSON>}\n"
+        tr("Polls HTTP long-poll feeds and writes every event as one JSON line to standard "
+           "output:\n"
+           "  {\"channel\",\"key\",\"type\",\"text\",\"time\",\"received\",\"event\":<the event's "
+           "own JSON>}\n"
            "States and errors go to standard error as sentences.\n\n"
            "Profiles:\n") +
         [] {
@@ -112,27 +103,28 @@ int main(int argc, char *argv[])
            "\nExit status: 0 when --count or --duration is reached or on Ctrl+C, 1 when a channel "
            "fails for good (e.g. the server refuses the request) or the event log cannot be "
            "opened or written, 2 on bad arguments.\n\n"
-           "Example:\n  longwatch-tail --channel builds=http://127.0.0.1:8080/poll --profile seed-events"));
+           "Example:\n  longwatch-tail --channel builds=http://127.0.0.1:8080/poll --profile "
+           "seed-events"));
     parser.addHelpOption();
     parser.addVersionOption();
 
     const QCommandLineOption channelOption(
         QStringLiteral("channel"), tr("A channel to poll; repeat for several."), tr("NAME=URL"));
-    const QCommandLineOption profileOption(
-        QStringLiteral("profile"),
-        tr("Feed profile: one for every channel, or one per --channel in order (default seed-events)."),
-        tr("PROFILE"));
+    const QCommandLineOption profileOption(QStringLiteral("profile"),
+                                           tr("Feed profile: one for every channel, or one per "
+                                              "--channel in order (default seed-events)."),
+                                           tr("PROFILE"));
     const QCommandLineOption sinceOption(
         QStringLiteral("since"),
         tr("Resume from this cursor (every channel), or NAME=CURSOR for one channel; repeatable."),
         tr("CURSOR"));
     const QCommandLineOption countOption(QStringLiteral("count"), tr("Exit after N events."),
                                          tr("N"));
-    const QCommandLineOption durationOption(QStringLiteral("duration"),
-                                            tr("Exit after S seconds."), tr("S"));
-    const QCommandLineOption headerOption(
-        QStringLiteral("header"), tr("Send this header with every request; repeatable."),
-        tr("NAME: VALUE"));
+    const QCommandLineOption durationOption(QStringLiteral("duration"), tr("Exit after S seconds."),
+                                            tr("S"));
+    const QCommandLineOption headerOption(QStringLiteral("header"),
+                                          tr("Send this header with every request; repeatable."),
+                                          tr("NAME: VALUE"));
     const QCommandLineOption connectTimeoutOption(
         QStringLiteral("connect-timeout"), tr("Seconds to wait for a connection (default 5)."),
         tr("S"), QStringLiteral("5"));
@@ -145,8 +137,9 @@ int main(int argc, char *argv[])
         tr("Seconds of silence allowed once an answer has started (default 30)."), tr("S"),
         QStringLiteral("30"));
     const QCommandLineOption backoffInitialOption(
-        QStringLiteral("backoff-initial"), tr("Ceiling of the first retry delay in seconds (default 4)."),
-        tr("S"), QStringLiteral("4"));
+        QStringLiteral("backoff-initial"),
+        tr("Ceiling of the first retry delay in seconds (default 4)."), tr("S"),
+        QStringLiteral("4"));
     const QCommandLineOption backoffMaxOption(
         QStringLiteral("backoff-max"), tr("Ceiling of any retry delay in seconds (default 300)."),
         tr("S"), QStringLiteral("300"));
@@ -168,7 +161,8 @@ int main(int argc, char *argv[])
                        quietOption, verboseOption});
     QList<QCommandLineOption> knobOptions;
     for (const auto &[name, help] : knobNames()) {
-        knobOptions.append(QCommandLineOption(name, tr("Profile setting: %1.").arg(help), tr("VALUE")));
+        knobOptions.append(
+            QCommandLineOption(name, tr("Profile setting: %1.").arg(help), tr("VALUE")));
         parser.addOption(knobOptions.back());
     }
     parser.process(app);
@@ -180,7 +174,8 @@ int main(int argc, char *argv[])
     };
 
     if (!parser.positionalArguments().isEmpty())
-        return usageError(tr("unexpected argument '%1'.").arg(parser.positionalArguments().first()));
+        return usageError(
+            tr("unexpected argument '%1'.").arg(parser.positionalArguments().first()));
     const QStringList channelSpecs = parser.values(channelOption);
     if (channelSpecs.isEmpty())
         return usageError(tr("say which feed to poll with --channel NAME=URL."));
@@ -207,7 +202,8 @@ int main(int argc, char *argv[])
     for (const auto &[option, target] : durations) {
         *target = secondsOption(parser, option->names().constFirst(), &ok);
         if (!ok)
-            return usageError(tr("--%1 takes a number of seconds.").arg(option->names().constFirst()));
+            return usageError(
+                tr("--%1 takes a number of seconds.").arg(option->names().constFirst()));
     }
     settings.maxBodyBytes = parser.value(maxBodyOption).toLongLong(&ok);
     if (!ok || settings.maxBodyBytes <= 0)
@@ -216,8 +212,8 @@ int main(int argc, char *argv[])
         const qsizetype colon = header.indexOf(QLatin1Char(':'));
         if (colon <= 0)
             return usageError(tr("--header takes 'Name: value'."));
-        settings.headers.append({header.left(colon).trimmed().toLatin1(),
-                                 header.mid(colon + 1).trimmed().toUtf8()});
+        settings.headers.append(
+            {header.left(colon).trimmed().toLatin1(), header.mid(colon + 1).trimmed().toUtf8()});
     }
 
     qint64 remaining = -1;
@@ -302,42 +298,43 @@ int main(int argc, char *argv[])
         poller->setName(name);
         poller->setSettings(settings);
         Poller *p = poller.get();
-        QObject::connect(p, &Poller::batchReceived, p, [&, name](const EventList &events,
-                                                                 const QString &cursor) {
-            // With --store: recorded (batch and cursor in one transaction)
-            // before anything is printed, and what was stored before is not
-            // printed again.
-            QList<int> duplicates;
-            if (store) {
-                const std::optional<AppendResult> result = store->append(name, events, cursor);
-                if (!result) {
-                    say(tr("[%1] could not record events: %2").arg(name, store->errorString()));
-                    finish(ExitFatal);
-                    return;
+        QObject::connect(
+            p, &Poller::batchReceived, p,
+            [&, name](const EventList &events, const QString &cursor) {
+                // With --store: recorded (batch and cursor in one transaction)
+                // before anything is printed, and what was stored before is not
+                // printed again.
+                QList<int> duplicates;
+                if (store) {
+                    const std::optional<AppendResult> result = store->append(name, events, cursor);
+                    if (!result) {
+                        say(tr("[%1] could not record events: %2").arg(name, store->errorString()));
+                        finish(ExitFatal);
+                        return;
+                    }
+                    duplicates = result->duplicateIndexes;
                 }
-                duplicates = result->duplicateIndexes;
-            }
-            qsizetype nextDuplicate = 0;
-            for (qsizetype at = 0; at < events.size(); ++at) {
-                if (nextDuplicate < duplicates.size() && duplicates.at(nextDuplicate) == at) {
-                    ++nextDuplicate;
-                    continue;
+                qsizetype nextDuplicate = 0;
+                for (qsizetype at = 0; at < events.size(); ++at) {
+                    if (nextDuplicate < duplicates.size() && duplicates.at(nextDuplicate) == at) {
+                        ++nextDuplicate;
+                        continue;
+                    }
+                    if (remaining == 0)
+                        break;
+                    const QByteArray line = eventLine(name, events.at(at));
+                    if (std::fwrite(line.constData(), 1, size_t(line.size()), stdout) !=
+                            size_t(line.size()) ||
+                        std::fflush(stdout) != 0) {
+                        finish(ExitOk); // the reader went away
+                        return;
+                    }
+                    if (remaining > 0)
+                        --remaining;
                 }
                 if (remaining == 0)
-                    break;
-                const QByteArray line = eventLine(name, events.at(at));
-                if (std::fwrite(line.constData(), 1, size_t(line.size()), stdout) !=
-                        size_t(line.size()) ||
-                    std::fflush(stdout) != 0) {
-                    finish(ExitOk); // the reader went away
-                    return;
-                }
-                if (remaining > 0)
-                    --remaining;
-            }
-            if (remaining == 0)
-                finish(ExitOk);
-        });
+                    finish(ExitOk);
+            });
         QObject::connect(p, &Poller::stateChanged, p, [&, p, name](Poller::State state) {
             if (state == Poller::State::Failed) {
                 say(tr("[%1] stopped: %2").arg(name, p->errorString()));
@@ -354,9 +351,9 @@ int main(int argc, char *argv[])
                                      .arg(double(delay.count()) / 1000.0, 0, 'f', 1)
                                      .arg(attempt));
                          });
-        QObject::connect(p, &Poller::cursorReset, p, [&, name](const QString &, const QString &why) {
-            say(tr("[%1] %2").arg(name, why));
-        });
+        QObject::connect(
+            p, &Poller::cursorReset, p,
+            [&, name](const QString &, const QString &why) { say(tr("[%1] %2").arg(name, why)); });
         if (!quiet)
             say(tr("[%1] polling %2 (%3)").arg(name, redactedUrl(url), profileId));
         QString startCursor = sinceByChannel.value(name, sinceForAll);
@@ -376,23 +373,15 @@ int main(int argc, char *argv[])
     }
 
     if (parser.isSet(durationOption)) {
-        const milliseconds duration = secondsOption(parser, durationOption.names().constFirst(), &ok);
+        const milliseconds duration =
+            secondsOption(parser, durationOption.names().constFirst(), &ok);
         if (!ok)
             return usageError(tr("--duration takes a number of seconds."));
         QTimer::singleShot(duration, &app, [&] { finish(ExitOk); });
     }
 
     // Ctrl+C and SIGTERM end the run cleanly (exit 0), through the event loop.
-    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalPipe) == 0) {
-        auto *notifier = new QSocketNotifier(g_signalPipe[0], QSocketNotifier::Read, &app);
-        QObject::connect(notifier, &QSocketNotifier::activated, &app, [&] {
-            char byte;
-            [[maybe_unused]] const auto n = ::read(g_signalPipe[0], &byte, 1);
-            finish(ExitOk);
-        });
-        std::signal(SIGINT, onSignal);
-        std::signal(SIGTERM, onSignal);
-    }
+    handleTerminationSignals(&app, [&] { finish(ExitOk); });
 
     const int code = app.exec();
     return finishing ? exitCode : code;

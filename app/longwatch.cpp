@@ -8,6 +8,7 @@
 #include "logging.h"
 #include "mainwindow.h"
 #include "startup.h"
+#include "terminationsignals.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -108,6 +109,13 @@ void scheduleScreenshot(MainWindow *window, const QString &file, int delayMs, co
 int main(int argc, char *argv[])
 {
     QApplication app(argc, argv);
+    // SIGTERM, SIGINT and SIGHUP (a logout, `kill`) end the dashboard as
+    // Quit does: window state saved, queued events written. Handled from the
+    // event loop, so a signal that comes while starting waits for it.
+    handleTerminationSignals(&app, [] {
+        QApplication::closeAllWindows();
+        QCoreApplication::quit();
+    });
     QApplication::setOrganizationName(QStringLiteral("Longwatch"));
     QApplication::setApplicationName(QStringLiteral("longwatch"));
     QApplication::setApplicationDisplayName(QStringLiteral("Longwatch"));

@@ -20,7 +20,8 @@ EventRecorder::EventRecorder(ChannelManager *manager, StoreWriter *writer, QObje
     connect(manager, &ChannelManager::batchReceived, this,
             [this](Channel *channel, const EventList &events) {
                 // Channel::cursor() is already the one that follows the batch.
-                m_writer->append(channel->id(), events, channel->cursor());
+                if (m_writer->isOpen())
+                    m_writer->append(channel->id(), events, channel->cursor());
             });
     for (Channel *channel : manager->channels())
         watch(channel);
@@ -53,7 +54,8 @@ void EventRecorder::watch(Channel *channel)
     if (const RetentionPolicy policy = retentionOf(channel->config()); !policy.isNull())
         m_writer->setRetention(channel->id(), policy);
     connect(channel, &Channel::cursorAdvanced, this, [this, channel](const QString &cursor) {
-        m_writer->append(channel->id(), {}, cursor);
+        if (m_writer->isOpen())
+            m_writer->append(channel->id(), {}, cursor);
     });
     connect(channel, &Channel::configChanged, this, [this, channel] { onConfigChanged(channel); });
 }

@@ -2,6 +2,7 @@
 
 #include "logging.h"
 
+#include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -9,6 +10,7 @@
 #include <QSqlQuery>
 #include <QSqlRecord>
 #include <QStandardPaths>
+#include <QThread>
 
 #include <algorithm>
 #include <atomic>
@@ -323,7 +325,18 @@ bool EventStore::open(const QString &path, OpenMode mode)
     // its cursor are lost together, so the channel resumes from the older
     // cursor and fetches them again, while FULL would cost an fsync per batch.
     QSqlQuery pragma(m_db);
-    if (!pragma.exec(QStringLiteral("PRAGMA journal_mode=WAL")) || !pragma.next()) {
+    // Switching a new file to WAL takes a lock that SQLite does not wait for
+    // (the busy timeout does not apply): another process opening the same
+    // new file at the same moment makes it fail with "database is locked".
+    // Try again within the busy timeout.
+    const QDeadlineTimer busyDeadline(m_busyTimeout);
+    bool walSet = pragma.exec(QStringLiteral("PRAGMA journal_mode=WAL")) && pragma.next();
+    while (!walSet && pragma.lastError().nativeErrorCode() == QLatin1String("5") &&
+           !busyDeadline.hasExpired()) {
+        QThread::msleep(5);
+        walSet = pragma.exec(QStringLiteral("PRAGMA journal_mode=WAL")) && pragma.next();
+    }
+    if (!walSet) {
         const QSqlError sqlError = pragma.lastError();
         pragma = QSqlQuery();
         close();
@@ -426,21 +439,20 @@ bool EventStore::migrate()
     const int latest = m_migrations.isEmpty() ? 0 : m_migrations.constLast().version;
     auto readVersion = [this](int *version) {
         QSqlQuery query(m_db);
-        if (!query.exec(QStringLiteral("SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-                                       " AND name = 'schema_version'")) ||
+        // One statement, so both counts come from the same snapshot: another
+        // process creating the log meanwhile must not look like a foreign
+        // database (tables, but no version table yet).
+        if (!query.exec(QStringLiteral(
+                "SELECT (SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                " AND name = 'schema_version'),"
+                " (SELECT count(*) FROM sqlite_master WHERE name NOT LIKE 'sqlite_%')")) ||
             !query.next()) {
             readFailed(query.lastError());
             return false;
         }
         if (query.value(0).toInt() == 0) {
             // No version table: a new, empty file, or somebody else's database.
-            if (!query.exec(QStringLiteral("SELECT count(*) FROM sqlite_master"
-                                           " WHERE name NOT LIKE 'sqlite_%'")) ||
-                !query.next()) {
-                readFailed(query.lastError());
-                return false;
-            }
-            if (query.value(0).toInt() != 0) {
+            if (query.value(1).toInt() != 0) {
                 setError(Error::IncompatibleError,
                          tr("The file %1 is a database, but not a Longwatch event log.")
                              .arg(displayPath()));

@@ -6,11 +6,15 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
+#include <QSemaphore>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 #include <QTimeZone>
+
+#include <thread>
 
 #include <unistd.h>
 
@@ -550,6 +554,42 @@ private Q_SLOTS:
         QVERIFY(!store.channels().contains(QStringLiteral("a@old")));
         QVERIFY(store.removeChannel(QStringLiteral("never-there")));
         QCOMPARE(store.eventCounts().value(QStringLiteral("b")), 1);
+    }
+
+    void twoConnectionsCreatingTheSameLogBothOpen()
+    {
+        // The dashboard and a reader (an export, a second window) creating
+        // the same new log at the same moment: switching the new file to WAL
+        // takes a lock SQLite does not wait for by itself.
+        int failures = 0;
+        QString lastError;
+        for (int round = 0; round < 150; ++round) {
+            const QString path = m_dir->filePath(QStringLiteral("race-%1.sqlite").arg(round));
+            QSemaphore ready;
+            QSemaphore go;
+            bool otherOpened = false;
+            QString otherError;
+            std::thread other([&] {
+                EventStore store;
+                ready.release();
+                go.acquire();
+                otherOpened = store.open(path);
+                otherError = store.errorString();
+            });
+            EventStore store;
+            ready.acquire();
+            go.release();
+            const bool opened = store.open(path);
+            other.join();
+            if (!opened || !otherOpened) {
+                ++failures;
+                lastError = opened ? otherError : store.errorString();
+            }
+        }
+        QVERIFY2(
+            failures == 0,
+            qPrintable(
+                QStringLiteral("%1 of 150 rounds failed, e.g.: %2").arg(failures).arg(lastError)));
     }
 
     void foreignDatabaseIsRefused()

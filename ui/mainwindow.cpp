@@ -1182,7 +1182,7 @@ void MainWindow::setEventLogProblem(const QString &sentence)
         palette.setColor(QPalette::WindowText,
                          StatusColors::forJobStatus(JobStatus::Failed, palette));
         m_logProblem->setPalette(palette);
-        statusBar()->insertPermanentWidget(0, m_logProblem);
+        statusBar()->insertPermanentWidget(1, m_logProblem); // before the notification state
     }
     m_logProblem->setText(tr("Events are not saved"));
     m_logProblem->setToolTip(sentence);

@@ -113,6 +113,7 @@ void Startup::useEventLog()
 {
     if (!m_reader.open(m_options.eventLogPath, EventStore::OpenMode::MustExist)) {
         m_window->setEventLogProblem(m_reader.errorString());
+        showLogProblem(m_reader.errorString());
         m_writer.close();
         loadChannels();
         return;
@@ -124,7 +125,8 @@ void Startup::useEventLog()
 
 void Startup::loadChannels()
 {
-    m_window->statusBar()->clearMessage();
+    if (m_window->statusBar()->currentMessage() == tr("Opening…"))
+        m_window->statusBar()->clearMessage();
     m_manager->load();
     Q_EMIT finished();
 }
