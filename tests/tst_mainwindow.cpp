@@ -2,25 +2,31 @@
 #include "channeldialog.h"
 #include "channelmanager.h"
 #include "channelmodel.h"
+#include "channelstore.h"
 #include "eventfiltermodel.h"
 #include "eventmodel.h"
+#include "eventrecorder.h"
+#include "eventstore.h"
 #include "fakehttpserver.h"
 #include "feedserver.h"
 #include "jobfiltermodel.h"
 #include "jobmodel.h"
 #include "mainwindow.h"
+#include "storewriter.h"
 #include "tlsinfo.h"
 #include "tlstestserver.h"
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QFile>
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSettings>
 #include <QStackedWidget>
 #include <QTabWidget>
@@ -83,6 +89,9 @@ private Q_SLOTS:
     void demoShowsLiveChannelsAndARetryingOne();
     void trustingARefusedCertificateMakesTheChannelLive();
     void aRefusingProxyAsksOnceForCredentials();
+    void workspaceRoundTripLeavesSecretsOut();
+    void refusedWorkspaceSaysWhy();
+    void historyPagesInFromTheEventLog();
 
 private:
     QTemporaryDir *m_dir = nullptr;
@@ -412,3 +421,128 @@ void tst_MainWindow::demoShowsLiveChannelsAndARetryingOne()
 
 QTEST_MAIN(tst_MainWindow)
 #include "tst_mainwindow.moc"
+
+void tst_MainWindow::workspaceRoundTripLeavesSecretsOut()
+{
+    MemoryChannelStore store;
+    ChannelManager manager(&store);
+    MainWindow window(&manager, m_settings);
+    ChannelConfig secret = channelFor(*m_server, "builds");
+    secret.auth = ChannelConfig::Auth::Bearer;
+    secret.token = "tok-7f3a9c-secret";
+    secret.paused = true;
+    manager.addChannel(secret);
+    ChannelConfig plain = channelFor(*m_server, "deploys");
+    plain.paused = true;
+    manager.addChannel(plain);
+
+    const QString path = m_dir->filePath("workspace.json");
+    QString error;
+    QVERIFY2(window.exportWorkspaceTo(path, &error), qPrintable(error));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray bytes = file.readAll();
+    QVERIFY(bytes.contains("\"builds\""));
+    QVERIFY(!bytes.contains("tok-7f3a9c-secret"));
+    // The person is told what was left out.
+    QMessageBox *told = nullptr;
+    QTRY_VERIFY((told = window.findChild<QMessageBox *>("workspaceExported")));
+    QVERIFY2(told->informativeText().contains("builds: token"),
+             qPrintable(told->informativeText()));
+    told->close();
+
+    // Into another window: both channels, new ids, the token to enter again.
+    MemoryChannelStore otherStore;
+    ChannelManager other(&otherStore);
+    MainWindow otherWindow(&other, m_settings);
+    QCOMPARE(otherWindow.importWorkspaceFrom(path), 2);
+    QCOMPARE(other.count(), 2);
+    QCOMPARE(other.at(0)->name(), QStringLiteral("builds"));
+    QCOMPARE(other.at(0)->config().url, secret.url);
+    QVERIFY(other.at(0)->id() != manager.at(0)->id());
+    QVERIFY(other.at(0)->config().token.isEmpty());
+    QMessageBox *warned = nullptr;
+    QTRY_VERIFY((warned = otherWindow.findChild<QMessageBox *>("workspaceImported")));
+    QVERIFY2(warned->informativeText().contains("token"), qPrintable(warned->informativeText()));
+}
+
+void tst_MainWindow::refusedWorkspaceSaysWhy()
+{
+    MemoryChannelStore store;
+    ChannelManager manager(&store);
+    MainWindow window(&manager, m_settings);
+    const QString path = m_dir->filePath("not-a-workspace.json");
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(R"({"format":"something-else","version":1})");
+    file.close();
+    QCOMPARE(window.importWorkspaceFrom(path), -1);
+    QCOMPARE(manager.count(), 0);
+    QMessageBox *box = nullptr;
+    QTRY_VERIFY((box = window.findChild<QMessageBox *>("workspaceRefused")));
+    QVERIFY(!box->text().isEmpty());
+    QCOMPARE(window.importWorkspaceFrom(m_dir->filePath("missing.json")), -1);
+}
+
+void tst_MainWindow::historyPagesInFromTheEventLog()
+{
+    const QString logPath = m_dir->filePath("events.sqlite");
+    {
+        EventStore log;
+        QVERIFY(log.open(logPath));
+        QVERIFY(log.setChannelTitle("chan-1", "Builds"));
+        for (int first = 1; first <= 6000; first += 1000) {
+            EventList batch;
+            for (int id = first; id < first + 1000; ++id) {
+                Event event;
+                event.key = QString::number(id);
+                event.type = "build";
+                event.text = QStringLiteral("event %1").arg(id);
+                event.raw = QStringLiteral(R"({"id":%1})").arg(id).toUtf8();
+                event.receivedUsecs = 1'700'000'000'000'000LL + id;
+                batch.append(event);
+            }
+            QVERIFY(log.append("chan-1", batch, QString::number(first + 999)));
+        }
+    }
+    MemoryChannelStore store;
+    ChannelManager manager(&store);
+    MainWindow window(&manager, m_settings);
+    StoreWriter writer;
+    QVERIFY(writer.open(logPath));
+    EventStore reader;
+    QVERIFY(reader.open(logPath, EventStore::OpenMode::MustExist));
+    EventRecorder recorder(&manager, &writer);
+    window.setEventLog(&reader, &writer, &recorder);
+    window.resize(900, 600);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+    // Opens on the newest stored events, named by their stored title.
+    QCOMPARE(window.eventModel()->rowCount(), 500);
+    QCOMPARE(window.eventModel()->index(499, EventModel::IdColumn).data().toString(),
+             QStringLiteral("6000"));
+    QCOMPARE(window.eventModel()->index(0, EventModel::ChannelColumn).data().toString(),
+             QStringLiteral("Builds"));
+    QLabel *history = child<QLabel>(&window, "historyLabel");
+    QVERIFY2(history->text().contains(QLocale().toString(6000)), qPrintable(history->text()));
+    QPushButton *older = child<QPushButton>(&window, "loadOlderButton");
+    QVERIFY(older->isEnabled());
+    QCOMPARE(window.exportEvents() != nullptr, true);
+
+    // "Load Older" pages in the next 2,000 above.
+    older->click();
+    QCOMPARE(window.eventModel()->rowCount(), 2500);
+    QCOMPARE(window.eventModel()->index(0, EventModel::IdColumn).data().toString(),
+             QStringLiteral("3501"));
+    // Scrolling to the top reads further back.
+    QTableView *view = window.eventView();
+    view->verticalScrollBar()->triggerAction(QAbstractSlider::SliderToMinimum);
+    QTRY_COMPARE(window.eventModel()->rowCount(), 4500);
+    view->verticalScrollBar()->triggerAction(QAbstractSlider::SliderToMinimum);
+    QTRY_COMPARE(window.eventModel()->rowCount(), 6000);
+    QTRY_VERIFY(!older->isEnabled());
+    QCOMPARE(window.eventModel()->index(0, EventModel::IdColumn).data().toString(),
+             QStringLiteral("1"));
+    window.setEventLog(nullptr, nullptr, nullptr);
+}
