@@ -120,8 +120,31 @@ QStringList JobMapping::validate() const
     return problems;
 }
 
+// The first key of each job path, in quotes, must be in the bytes. Most
+// events of most feeds are not about jobs, and parsing their JSON again only
+// to find that out was the largest cost of the job board.
+bool mayNameAJob(const QByteArray &raw, const JobMapping &mapping)
+{
+    if (raw.contains("\\u"))
+        return true; // a key may be written with escapes
+    for (const QString &path : mapping.jobPaths) {
+        qsizetype end = 0;
+        while (end < path.size() && path.at(end) != u'.' && path.at(end) != u'[')
+            ++end;
+        if (end == 0)
+            return true; // a quoted or indexed first step: parse to know
+        QByteArray needle = path.left(end).toUtf8();
+        needle.prepend('"').append('"');
+        if (raw.contains(needle))
+            return true;
+    }
+    return false;
+}
+
 std::optional<JobUpdate> extractJobUpdate(const Event &event, const JobMapping &mapping)
 {
+    if (!mayNameAJob(event.raw, mapping))
+        return std::nullopt;
     const QJsonDocument document = QJsonDocument::fromJson(event.raw);
     if (!document.isObject())
         return std::nullopt;

@@ -39,6 +39,10 @@ struct JobMapping
     friend bool operator==(const JobMapping &, const JobMapping &) = default;
 };
 
+/// False when the event's raw JSON certainly names no job under `mapping`
+/// (cheap: a byte search, no parse); extractJobUpdate() checks it first.
+bool mayNameAJob(const QByteArray &raw, const JobMapping &mapping);
+
 /// What one event says about one job.
 struct JobUpdate
 {

@@ -100,9 +100,12 @@ void tst_EventModel::trimsTheOldestPastTheCap_data()
     QTest::addColumn<int>("secondBatch");
     QTest::addColumn<int>("removals");
     QTest::addColumn<QString>("oldestKept");
-    QTest::newRow("under the cap nothing goes") << 10 << 4 << 4 << 0 << "1";
-    QTest::newRow("over the cap the oldest go in one removal") << 5 << 3 << 4 << 1 << "3";
-    QTest::newRow("a batch bigger than the cap keeps its newest") << 5 << 3 << 8 << 1 << "7";
+    QTest::addColumn<int>("kept");
+    QTest::newRow("under the cap nothing goes") << 10 << 4 << 4 << 0 << "1" << 8;
+    QTest::newRow("over the cap the oldest go in one removal") << 5 << 3 << 4 << 1 << "3" << 5;
+    QTest::newRow("a batch bigger than the cap keeps its newest") << 5 << 3 << 8 << 1 << "7" << 5;
+    QTest::newRow("at the cap a tenth goes at once, not one row a batch")
+        << 100 << 100 << 1 << 1 << "11" << 91;
 }
 
 void tst_EventModel::trimsTheOldestPastTheCap()
@@ -112,6 +115,7 @@ void tst_EventModel::trimsTheOldestPastTheCap()
     QFETCH(int, secondBatch);
     QFETCH(int, removals);
     QFETCH(QString, oldestKept);
+    QFETCH(int, kept);
 
     m_model->setMaxRows(cap);
     m_model->appendBatch("c1", "builds", events(1, firstBatch));
@@ -120,7 +124,7 @@ void tst_EventModel::trimsTheOldestPastTheCap()
     m_model->appendBatch("c1", "builds", events(firstBatch + 1, firstBatch + secondBatch));
     QCOMPARE(removed.size(), removals);
     QCOMPARE(inserted.size(), 1);
-    QCOMPARE(m_model->rowCount(), std::min(cap, firstBatch + secondBatch));
+    QCOMPARE(m_model->rowCount(), kept);
     QCOMPARE(keyAt(*m_model, 0), oldestKept);
     QCOMPARE(keyAt(*m_model, m_model->rowCount() - 1), QString::number(firstBatch + secondBatch));
     QCOMPARE(m_model->totalAppended(), qint64(firstBatch + secondBatch));
@@ -284,8 +288,11 @@ void tst_EventModel::looksBackPastTheCapAndComesForward()
     QCOMPARE(keyAt(*m_model, 2999), QStringLiteral("10003"));
     QCOMPARE(keyAt(*m_model, 0), QStringLiteral("7004"));
     QVERIFY(m_model->canFetchOlder());
+    // Following again; at the cap a tenth of the rows makes room at once.
     m_model->appendBatch(QStringLiteral("a"), QStringLiteral("Alpha"), events(10'004, 10'004));
-    QCOMPARE(keyAt(*m_model, 2999), QStringLiteral("10004"));
+    QCOMPARE(m_model->rowCount(), 2701);
+    QCOMPARE(keyAt(*m_model, 2700), QStringLiteral("10004"));
+    QCOMPARE(keyAt(*m_model, 0), QStringLiteral("7304"));
     QCOMPARE(m_model->missedWhileDetached(), 0);
 }
 

@@ -98,6 +98,12 @@ void tst_JobStatus::extractsJobFields_data()
     QTest::newRow("an event without a job is not a job update")
         << QByteArray(R"({"status":"failed"})") << defaults << "status"
         << "progress" << false << "" << JobStatus::Unknown << -1;
+    QTest::newRow("a job field written with escapes is still read")
+        << QByteArray(R"({"j\u006fb":"esc","status":"ok"})") << defaults << "status"
+        << "progress" << true << "esc" << JobStatus::Succeeded << -1;
+    QTest::newRow("the word job as a value is not a job field")
+        << QByteArray(R"({"type":"job","message":"job done"})") << defaults << "status"
+        << "progress" << false << "" << JobStatus::Unknown << -1;
     QTest::newRow("an event that is not an object is not a job update")
         << QByteArray(R"("just text")") << defaults << "status"
         << "progress" << false << "" << JobStatus::Unknown << -1;

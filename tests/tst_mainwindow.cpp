@@ -283,7 +283,7 @@ void tst_MainWindow::showsAFailedJobOnTheBoard()
     QCOMPARE(jobs->model()->index(0, JobModel::StatusColumn).data().toString(),
              QStringLiteral("Failed"));
     auto *tabs = child<QTabWidget>(&window, "pages");
-    QVERIFY2(tabs->tabText(1).contains("1 failed"), qPrintable(tabs->tabText(1)));
+    QTRY_VERIFY2(tabs->tabText(1).contains("1 failed"), qPrintable(tabs->tabText(1)));
     // Without a tray the notification shows in the window.
     auto *note = child<QLabel>(&window, "lastNotification");
     QTRY_VERIFY(note->text().contains("deploy prod failed"));

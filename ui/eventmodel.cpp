@@ -238,10 +238,13 @@ void EventModel::appendBatch(const QString &channelId, const QString &channelNam
     // A batch larger than the cap keeps only its newest events.
     const qsizetype keep = std::min<qsizetype>(events.size(), m_maxRows);
     const qsizetype first = events.size() - keep;
-    // Make room first, so the view never holds more than the cap.
-    if (qsizetype(m_rows.size()) > m_maxRows - keep)
+    // Make room first, so the view never holds more than the cap; a tenth
+    // of the cap at a time, since every removal costs the views a pass.
+    if (const qsizetype over = qsizetype(m_rows.size()) + keep - m_maxRows; over > 0) {
         m_olderInLog = m_store != nullptr;
-    trimTo(m_maxRows - keep);
+        trimTo(std::max<qsizetype>(0, qsizetype(m_rows.size()) -
+                                          std::max(over, qsizetype(m_maxRows / 10))));
+    }
 
     bool newType = false;
     const int start = int(m_rows.size());

@@ -144,6 +144,9 @@ void JobModel::applyBatch(const QString &channelId, const QString &channelName,
                        : now);
         const QString key = rowKey(channelId, update->key);
         Job *job = nullptr;
+        // History read back after live events came: the live state is newer.
+        if (m_replaying && m_rowOf.contains(key))
+            continue;
         if (const auto row = m_rowOf.constFind(key); row != m_rowOf.constEnd()) {
             job = &m_jobs[*row];
             firstUpdated = firstUpdated < 0 ? *row : std::min(firstUpdated, *row);

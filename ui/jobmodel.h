@@ -62,7 +62,9 @@ public:
     void applyBatch(const QString &channelId, const QString &channelName, const JobMapping &mapping,
                     const EventList &events);
     /// The same for events read back from the event log: the board shows
-    /// them, but no jobStatusChanged() (nothing to notify about again).
+    /// them, but no jobStatusChanged() (nothing to notify about again), and
+    /// jobs already on the board (from live events, which are newer) are
+    /// left as they are.
     void replayBatch(const QString &channelId, const QString &channelName,
                      const JobMapping &mapping, const EventList &events);
     void renameChannel(const QString &channelId, const QString &name);

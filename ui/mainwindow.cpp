@@ -16,6 +16,7 @@
 #include "jobdelegates.h"
 #include "jobfiltermodel.h"
 #include "jobmodel.h"
+#include "jobstatus.h"
 #include "jsonhighlighter.h"
 #include "logging.h"
 #include "statuscolors.h"
@@ -145,6 +146,8 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
     buildStatusBar();
     buildTray();
 
+    m_replayTimer.setSingleShot(true);
+    connect(&m_replayTimer, &QTimer::timeout, this, &MainWindow::replayNextJobs);
     connect(manager, &ChannelManager::batchReceived, this, &MainWindow::onBatch);
     connect(manager, &ChannelManager::channelChanged, this, &MainWindow::onChannelChanged);
     connect(manager, &ChannelManager::channelStateChanged, this, [this](Channel *channel) {
@@ -178,9 +181,29 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
         updateActions();
     });
     connect(m_notifier, &Notifier::notify, this, &MainWindow::showNotification);
-    connect(m_notifier, &Notifier::healthChanged, this, &MainWindow::updateHealth);
+    connect(m_notifier, &Notifier::healthChanged, this, &MainWindow::scheduleChrome);
     connect(m_notifier, &Notifier::activeChanged, this, &MainWindow::updateNotificationState);
-    connect(m_jobModel, &JobModel::countsChanged, this, &MainWindow::updateTabTitles);
+    connect(m_jobModel, &JobModel::countsChanged, this, &MainWindow::scheduleChrome);
+    // The window's chrome (health, tab titles, history bar) follows the
+    // channels at most ten times a second: under a flood of events, redoing
+    // it for every batch would take the UI thread's time from the events.
+    m_chromeTimer.setSingleShot(true);
+    m_chromeTimer.setInterval(100ms);
+    connect(&m_chromeTimer, &QTimer::timeout, this, [this] {
+        if (!m_chromeDirty)
+            return;
+        m_chromeDirty = false;
+        updateChrome();
+        m_chromeTimer.start();
+    });
+    // Following the newest row: scrolled to at most 20 times a second, so
+    // the view repaints once for many rows.
+    m_followTimer.setSingleShot(true);
+    m_followTimer.setInterval(50ms);
+    connect(&m_followTimer, &QTimer::timeout, this, [this] {
+        if (m_follow)
+            m_eventView->scrollToBottom();
+    });
     connect(m_eventModel, &EventModel::typesChanged, this, &MainWindow::updateTypeFilter);
 
     for (Channel *channel : manager->channels())
@@ -527,8 +550,8 @@ QWidget *MainWindow::buildEventsPage()
     connect(m_eventView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             &MainWindow::updateDetails);
     connect(m_eventFilter, &QAbstractItemModel::rowsInserted, this, [this] {
-        if (m_follow)
-            m_eventView->scrollToBottom();
+        if (m_follow && !m_followTimer.isActive())
+            m_followTimer.start();
     });
     connect(m_eventFilter, &QAbstractItemModel::modelReset, this, &MainWindow::updateDetails);
     connect(m_eventView->verticalScrollBar(), &QScrollBar::actionTriggered, this,
@@ -770,7 +793,24 @@ void MainWindow::onBatch(Channel *channel, const EventList &events)
 {
     m_eventModel->appendBatch(channel->id(), channel->name(), events);
     m_jobModel->applyBatch(channel->id(), channel->name(), channel->config().jobs, events);
+    scheduleChrome();
+}
+
+void MainWindow::scheduleChrome()
+{
+    if (m_chromeTimer.isActive()) {
+        m_chromeDirty = true; // done when the timer ends
+        return;
+    }
+    updateChrome();
+    m_chromeTimer.start(); // nothing more until it ends
+}
+
+void MainWindow::updateChrome()
+{
+    updateHealth();
     updateTabTitles();
+    updateHistoryBar();
 }
 
 void MainWindow::onChannelChanged(Channel *channel)
@@ -1145,11 +1185,11 @@ void MainWindow::setEventLog(EventStore *reader, StoreWriter *writer, EventRecor
         connect(writer, &StoreWriter::committed, this,
                 [this](const QString &, const QString &, int added) {
                     m_storedTotal += added;
-                    updateHistoryBar();
+                    scheduleChrome();
                 });
         connect(writer, &StoreWriter::eventsDeleted, this, [this](int count) {
             m_storedTotal = std::max<qint64>(0, m_storedTotal - count);
-            updateHistoryBar();
+            scheduleChrome();
         });
         connect(writer, &StoreWriter::writeFailed, this, [this](const QString &message) {
             statusBar()->showMessage(
@@ -1159,7 +1199,7 @@ void MainWindow::setEventLog(EventStore *reader, StoreWriter *writer, EventRecor
         });
     }
     for (auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved})
-        connect(m_eventModel, signal, this, &MainWindow::updateHistoryBar);
+        connect(m_eventModel, signal, this, &MainWindow::scheduleChrome);
     connect(m_eventModel, &QAbstractItemModel::modelReset, this, &MainWindow::updateHistoryBar);
     connect(m_eventModel, &EventModel::detachedChanged, this, &MainWindow::updateHistoryBar);
     for (Channel *channel : m_manager->channels())
@@ -1263,21 +1303,49 @@ void MainWindow::replayJobs(Channel *channel)
 {
     if (!m_log)
         return;
-    // The job board as it was: the channel's newest stored events, in order.
+    // After the window shows, one channel per turn of the event loop: a
+    // hundred channels' history must not hold up the start.
+    if (!m_replayQueue.contains(channel->id()))
+        m_replayQueue.append(channel->id());
+    if (!m_replayTimer.isActive())
+        m_replayTimer.start(0);
+}
+
+void MainWindow::replayNextJobs()
+{
+    if (m_replayQueue.isEmpty() || !m_log)
+        return;
+    Channel *channel = m_manager->channel(m_replayQueue.takeFirst());
+    if (!m_replayQueue.isEmpty())
+        m_replayTimer.start(0);
+    if (!channel)
+        return;
+    // The job board as it was: the channel's newest stored events, in order,
+    // read as bytes; only those that may name a job become events.
+    const JobMapping &mapping = channel->config().jobs;
     EventQuery query;
     query.channels = {channel->id()};
     EventPage page;
     page.limit = 5000;
     page.newestFirst = true;
-    bool ok = false;
-    const StoredEventList stored = m_log->events(query, page, &ok);
-    if (!ok || stored.isEmpty())
-        return;
     EventList events;
-    events.reserve(stored.size());
-    for (auto it = stored.crbegin(); it != stored.crend(); ++it)
-        events.append(it->event);
-    m_jobModel->replayBatch(channel->id(), channel->name(), channel->config().jobs, events);
+    const qint64 read = m_log->visitEvents(query, page, [&](const StoredEventBytes &stored) {
+        if (!mayNameAJob(stored.raw, mapping))
+            return;
+        Event event;
+        event.key = QString::fromUtf8(stored.key);
+        event.type = QString::fromUtf8(stored.type);
+        event.text = QString::fromUtf8(stored.text);
+        if (stored.timeMsecs)
+            event.time = QDateTime::fromMSecsSinceEpoch(*stored.timeMsecs, Qt::UTC);
+        event.receivedUsecs = stored.receivedUsecs;
+        event.raw = stored.raw;
+        events.append(std::move(event));
+    });
+    if (read <= 0 || events.isEmpty())
+        return;
+    std::reverse(events.begin(), events.end());
+    m_jobModel->replayBatch(channel->id(), channel->name(), mapping, events);
 }
 
 void MainWindow::showPage(int page)

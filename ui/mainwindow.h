@@ -147,7 +147,12 @@ private:
     void updateTabTitles();
     void updateDetails();
     void updateHistoryBar();
+    /// updateChrome() now if it has not run in the last 100 ms, else once
+    /// when they are over.
+    void scheduleChrome();
+    void updateChrome();
     void replayJobs(Channel *channel);
+    void replayNextJobs();
     void setFollow(bool follow);
     void onEventScrollAction();
 
@@ -172,6 +177,8 @@ private:
     EventStore *m_log = nullptr;
     StoreWriter *m_writer = nullptr;
     EventRecorder *m_recorder = nullptr;
+    QStringList m_replayQueue; ///< channel ids whose job board is read back next
+    QTimer m_replayTimer;
     qint64 m_storedTotal = 0;        ///< events in the log, kept up to date from the writer
     QHash<QString, QString> m_names; ///< channel id -> name shown in the tables
     /// Channels whose proxy credentials were asked for: once, not at every failure.
@@ -197,6 +204,9 @@ private:
     QPlainTextEdit *m_detail = nullptr;
     JsonHighlighter *m_highlighter = nullptr;
     QTimer m_filterDelay;
+    QTimer m_chromeTimer;
+    bool m_chromeDirty = false;
+    QTimer m_followTimer;
     bool m_follow = true;
 
     QLineEdit *m_jobSearch = nullptr;
