@@ -228,16 +228,24 @@ int EventModel::fetchNewer(int count)
 void EventModel::appendBatch(const QString &channelId, const QString &channelName,
                              const EventList &events)
 {
-    if (events.isEmpty())
+    appendBatches({Batch{channelId, channelName, events}});
+}
+
+void EventModel::appendBatches(const QList<Batch> &batches)
+{
+    qsizetype total = 0;
+    for (const Batch &batch : batches)
+        total += batch.events.size();
+    if (total == 0)
         return;
-    m_totalAppended += events.size();
+    m_totalAppended += total;
     if (m_detached) {
-        m_missed += events.size();
+        m_missed += total;
         return; // in the log; fetchNewer() brings them
     }
-    // A batch larger than the cap keeps only its newest events.
-    const qsizetype keep = std::min<qsizetype>(events.size(), m_maxRows);
-    const qsizetype first = events.size() - keep;
+    // More than the cap keeps only the newest events.
+    const qsizetype keep = std::min<qsizetype>(total, m_maxRows);
+    qsizetype skip = total - keep;
     // Make room first, so the view never holds more than the cap; a tenth
     // of the cap at a time, since every removal costs the views a pass.
     if (const qsizetype over = qsizetype(m_rows.size()) + keep - m_maxRows; over > 0) {
@@ -249,10 +257,15 @@ void EventModel::appendBatch(const QString &channelId, const QString &channelNam
     bool newType = false;
     const int start = int(m_rows.size());
     beginInsertRows({}, start, start + int(keep) - 1);
-    for (qsizetype i = first; i < events.size(); ++i) {
-        const Event &event = events.at(i);
-        m_rows.push_back(Row{event, channelId, channelName});
-        countTypes(m_rows.back(), &newType);
+    for (const Batch &batch : batches) {
+        for (const Event &event : batch.events) {
+            if (skip > 0) {
+                --skip;
+                continue;
+            }
+            m_rows.push_back(Row{event, batch.channelId, batch.channelName});
+            countTypes(m_rows.back(), &newType);
+        }
     }
     endInsertRows();
     if (newType)

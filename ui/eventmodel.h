@@ -77,6 +77,15 @@ public:
     /// Live events that arrived while detached (not shown).
     qint64 missedWhileDetached() const { return m_missed; }
 
+    /// One channel's batch of events.
+    struct Batch
+    {
+        QString channelId;
+        QString channelName;
+        EventList events;
+    };
+    /// Appends several channels' batches, in order, with one insertion.
+    void appendBatches(const QList<Batch> &batches);
     /// Appends one batch of a channel's events.
     void appendBatch(const QString &channelId, const QString &channelName, const EventList &events);
     /// Follows a channel's new name in the rows already shown.

@@ -187,6 +187,14 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
     // The window's chrome (health, tab titles, history bar) follows the
     // channels at most ten times a second: under a flood of events, redoing
     // it for every batch would take the UI thread's time from the events.
+    m_rowsTimer.setSingleShot(true);
+    m_rowsTimer.setInterval(16ms);
+    connect(&m_rowsTimer, &QTimer::timeout, this, [this] {
+        if (m_pendingRows.isEmpty())
+            return;
+        flushRows();
+        m_rowsTimer.start();
+    });
     m_chromeTimer.setSingleShot(true);
     m_chromeTimer.setInterval(100ms);
     connect(&m_chromeTimer, &QTimer::timeout, this, [this] {
@@ -791,9 +799,24 @@ void MainWindow::changeEvent(QEvent *event)
 
 void MainWindow::onBatch(Channel *channel, const EventList &events)
 {
-    m_eventModel->appendBatch(channel->id(), channel->name(), events);
+    // Into the table at once when batches are few; under a flood, the
+    // batches of a frame (16 ms) go in together: one insertion for the
+    // proxy and the view to digest instead of one per channel and answer.
+    m_pendingRows.append({channel->id(), channel->name(), events});
+    if (!m_rowsTimer.isActive()) {
+        flushRows();
+        m_rowsTimer.start();
+    }
     m_jobModel->applyBatch(channel->id(), channel->name(), channel->config().jobs, events);
     scheduleChrome();
+}
+
+void MainWindow::flushRows()
+{
+    if (m_pendingRows.isEmpty())
+        return;
+    const QList<EventModel::Batch> batches = std::exchange(m_pendingRows, {});
+    m_eventModel->appendBatches(batches);
 }
 
 void MainWindow::scheduleChrome()

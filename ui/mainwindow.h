@@ -1,6 +1,7 @@
 #pragma once
 
 #include "event.h"
+#include "eventmodel.h"
 #include "notifier.h"
 
 #include <QHash>
@@ -36,7 +37,6 @@ class ChannelModel;
 class Demo;
 class EventFilterModel;
 class ExportDialog;
-class EventModel;
 class EventRecorder;
 class EventStore;
 class StoreWriter;
@@ -150,6 +150,7 @@ private:
     /// updateChrome() now if it has not run in the last 100 ms, else once
     /// when they are over.
     void scheduleChrome();
+    void flushRows();
     void updateChrome();
     void replayJobs(Channel *channel);
     void replayNextJobs();
@@ -205,6 +206,8 @@ private:
     JsonHighlighter *m_highlighter = nullptr;
     QTimer m_filterDelay;
     QTimer m_chromeTimer;
+    QList<EventModel::Batch> m_pendingRows; ///< batches waiting for the next frame
+    QTimer m_rowsTimer;
     bool m_chromeDirty = false;
     QTimer m_followTimer;
     bool m_follow = true;
