@@ -6,6 +6,7 @@
 
 #include "channelconfig.h"
 #include "channelstore.h"
+#include "common/storetesting.h"
 #include "eventstore.h"
 #include "feedserver.h"
 
@@ -23,6 +24,7 @@
 #include <memory>
 
 using namespace Longwatch;
+using namespace Longwatch::Testing;
 using namespace std::chrono_literals;
 
 namespace {
@@ -31,39 +33,6 @@ const QString kFeed = QStringLiteral("jobs");
 /// The channel's id: the event log keys its events and cursor by it.
 const QString kChannelId = QStringLiteral("0b8f6c1e-5d2a-4f43-9c1b-7e2d4a6f8e10");
 constexpr int kCatchUpTimeout = 60'000; // ms; the machine is shared
-
-QStringList numbers(int first, int last)
-{
-    QStringList list;
-    for (int i = first; i <= last; ++i)
-        list << QString::number(i);
-    return list;
-}
-
-/// Every stored key, in stored order; every event must be the channel's.
-QStringList storedKeys(const QString &path)
-{
-    EventStore store;
-    if (!store.open(path, EventStore::OpenMode::MustExist))
-        qFatal("%s", qPrintable(store.errorString()));
-    QStringList keys;
-    EventPage page;
-    page.limit = 5000;
-    for (;;) {
-        bool ok = false;
-        const StoredEventList events = store.events({}, page, &ok);
-        if (!ok)
-            qFatal("%s", qPrintable(store.errorString()));
-        for (const StoredEvent &stored : events) {
-            if (stored.channel != kChannelId)
-                qFatal("unexpected channel %s", qPrintable(stored.channel));
-            keys << stored.event.key;
-        }
-        if (events.size() < page.limit)
-            return keys;
-        page.afterSeq = events.constLast().seq;
-    }
-}
 
 } // namespace
 
@@ -209,7 +178,7 @@ private Q_SLOTS:
         QVERIFY2(terminate(*first), "the dashboard did not end on SIGTERM");
         const QByteArray firstErr = first->readAllStandardError();
         QVERIFY2(firstErr.contains("starting at cursor 0"), firstErr.constData());
-        QCOMPARE(storedKeys(logPath()), numbers(1, 1000));
+        QCOMPARE(storedKeys(logPath(), kChannelId), numbers(1, 1000));
         QCOMPARE(m_reader->cursor(kChannelId), std::optional(QStringLiteral("1000")));
 
         publish(1000);
@@ -222,7 +191,7 @@ private Q_SLOTS:
         QVERIFY2(secondErr.contains("starting at cursor 1000"), secondErr.constData());
 
         // Exactly 2,000 stored, in order, none twice.
-        QCOMPARE(storedKeys(logPath()), numbers(1, 2000));
+        QCOMPARE(storedKeys(logPath(), kChannelId), numbers(1, 2000));
         QCOMPARE(m_reader->cursor(kChannelId), std::optional(QStringLiteral("2000")));
         QCOMPARE(m_reader->channelTitles().value(kChannelId), QStringLiteral("jobs"));
     }
@@ -239,7 +208,7 @@ private Q_SLOTS:
         QVERIFY(finishes(*run));
         QCOMPARE(run->exitStatus(), QProcess::NormalExit);
         QVERIFY2(run->exitCode() == 0, run->readAllStandardError().constData());
-        const QStringList keys = storedKeys(logPath());
+        const QStringList keys = storedKeys(logPath(), kChannelId);
         QCOMPARE(keys, numbers(1, int(keys.size())));
         QVERIFY(stored() >= 0);
         QCOMPARE(m_reader->cursor(kChannelId),
@@ -258,7 +227,7 @@ private Q_SLOTS:
                                 .arg(int(again->exitStatus()))
                                 .arg(again->exitCode())
                                 .arg(QString::fromUtf8(again->readAllStandardError().right(600)))));
-        QCOMPARE(storedKeys(logPath()), numbers(1, 500));
+        QCOMPARE(storedKeys(logPath(), kChannelId), numbers(1, 500));
     }
 
     void killedDashboardLosesAndRepeatsNothing()
@@ -320,7 +289,7 @@ private Q_SLOTS:
                         .arg(after - base)
                         .arg(m_published);
             // What is stored so far is a gap-free prefix with its cursor.
-            QCOMPARE(storedKeys(logPath()), numbers(1, int(after)));
+            QCOMPARE(storedKeys(logPath(), kChannelId), numbers(1, int(after)));
             QCOMPARE(m_reader->cursor(kChannelId), std::optional(QString::number(after)));
             before = after;
         }
@@ -338,7 +307,7 @@ private Q_SLOTS:
         QVERIFY2(err.contains("starting at cursor " + QByteArray::number(before)), err.constData());
 
         // Every published event exactly once, in order.
-        QCOMPARE(storedKeys(logPath()), numbers(1, total));
+        QCOMPARE(storedKeys(logPath(), kChannelId), numbers(1, total));
         QCOMPARE(m_reader->cursor(kChannelId), std::optional(QString::number(total)));
     }
 };

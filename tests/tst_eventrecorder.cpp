@@ -6,6 +6,7 @@
 #include "channelmanager.h"
 #include "channelstore.h"
 #include "common/fakehttpserver.h"
+#include "common/storetesting.h"
 #include "eventrecorder.h"
 #include "eventstore.h"
 #include "feedserver.h"
@@ -50,14 +51,6 @@ struct Session
         writer.close();
     }
 };
-
-QStringList numbers(int first, int last)
-{
-    QStringList list;
-    for (int i = first; i <= last; ++i)
-        list << QString::number(i);
-    return list;
-}
 
 QStringList storedKeys(EventStore &store, const QString &channel)
 {

@@ -2,6 +2,7 @@
 // across restarts and kill -9, and longwatch-export reading what it stored.
 // The programs run as real processes; the feed server runs in this one.
 
+#include "common/storetesting.h"
 #include "eventstore.h"
 #include "feedserver.h"
 
@@ -18,44 +19,12 @@
 #include <memory>
 
 using namespace Longwatch;
+using namespace Longwatch::Testing;
 
 namespace {
 
 const QString kFeed = QStringLiteral("jobs");
 const QString kChannel = QStringLiteral("jobs");
-
-/// Every stored key of the channel, in stored order.
-QStringList storedKeys(const QString &path)
-{
-    EventStore store;
-    if (!store.open(path, EventStore::OpenMode::MustExist))
-        qFatal("%s", qPrintable(store.errorString()));
-    QStringList keys;
-    EventPage page;
-    page.limit = 5000;
-    for (;;) {
-        bool ok = false;
-        const StoredEventList events = store.events({}, page, &ok);
-        if (!ok)
-            qFatal("%s", qPrintable(store.errorString()));
-        for (const StoredEvent &stored : events) {
-            if (stored.channel != kChannel)
-                qFatal("unexpected channel %s", qPrintable(stored.channel));
-            keys << stored.event.key;
-        }
-        if (events.size() < page.limit)
-            return keys;
-        page.afterSeq = events.constLast().seq;
-    }
-}
-
-QStringList numbers(int first, int last)
-{
-    QStringList list;
-    for (int i = first; i <= last; ++i)
-        list << QString::number(i);
-    return list;
-}
 
 /// The "key" of each NDJSON line longwatch-tail printed.
 QStringList printedKeys(const QByteArray &output)
@@ -159,7 +128,7 @@ private Q_SLOTS:
         QCOMPARE(printedKeys(second->readAllStandardOutput()), numbers(1001, 2000));
 
         // Exactly 2,000 stored, in order, none twice.
-        QCOMPARE(storedKeys(storePath()), numbers(1, 2000));
+        QCOMPARE(storedKeys(storePath(), kChannel), numbers(1, 2000));
         EventStore store;
         QVERIFY(store.open(storePath()));
         QCOMPARE(store.cursor(kChannel), std::optional(QStringLiteral("2000")));
@@ -178,7 +147,7 @@ private Q_SLOTS:
         QVERIFY(finishes(*again));
         QCOMPARE(again->exitCode(), 0);
         QCOMPARE(printedKeys(again->readAllStandardOutput()), numbers(21, 25));
-        QCOMPARE(storedKeys(storePath()), numbers(1, 25));
+        QCOMPARE(storedKeys(storePath(), kChannel), numbers(1, 25));
     }
 
     void killedRecorderLosesAndRepeatsNothing()
@@ -235,7 +204,7 @@ private Q_SLOTS:
         QCOMPARE(last->exitCode(), 0);
 
         // Every published event exactly once, in order.
-        QCOMPARE(storedKeys(storePath()), numbers(1, total));
+        QCOMPARE(storedKeys(storePath(), kChannel), numbers(1, total));
         QCOMPARE(watcher.cursor(kChannel), std::optional(QString::number(total)));
     }
 
