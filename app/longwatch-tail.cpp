@@ -4,6 +4,7 @@
 #include "event.h"
 #include "eventstore.h"
 #include "logging.h"
+#include "memorytuning.h"
 #include "networkpool.h"
 #include "poller.h"
 #include "profiles.h"
@@ -74,6 +75,7 @@ milliseconds secondsOption(const QCommandLineParser &parser, const QString &name
 
 int main(int argc, char *argv[])
 {
+    limitMallocArenas();
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("longwatch-tail"));
     QCoreApplication::setApplicationVersion(QStringLiteral(LONGWATCH_VERSION));

@@ -7,6 +7,7 @@
 #include "eventstore.h"
 #include "logging.h"
 #include "mainwindow.h"
+#include "memorytuning.h"
 #include "startup.h"
 #include "terminationsignals.h"
 
@@ -108,6 +109,7 @@ void scheduleScreenshot(MainWindow *window, const QString &file, int delayMs, co
 
 int main(int argc, char *argv[])
 {
+    limitMallocArenas();
     QApplication app(argc, argv);
     // SIGTERM, SIGINT and SIGHUP (a logout, `kill`) end the dashboard as
     // Quit does: window state saved, queued events written. Handled from the

@@ -10,6 +10,7 @@
 //   bench_channels [--channels N] [--rounds K] [--idle-seconds S] [--long]
 
 #include "benchsupport.h"
+#include "memorytuning.h"
 #include "networkpool.h"
 #include "poller.h"
 #include "profiles.h"
@@ -71,6 +72,7 @@ qint64 stampOf(const QByteArray &raw)
 
 int main(int argc, char *argv[])
 {
+    limitMallocArenas(); // as the programs do: see memorytuning.h
     raiseDescriptorLimit();
     QCoreApplication app(argc, argv);
     QLoggingCategory::setFilterRules(QStringLiteral("longwatch.*.debug=false\n"
