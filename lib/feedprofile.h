@@ -52,11 +52,11 @@ enum class Verdict {
 struct PollResult
 {
     Verdict verdict = Verdict::NoNews;
-    EventList events;  ///< in cursor order
-    QString cursor;    ///< the cursor to send next; the current one if unchanged
+    EventList events; ///< in cursor order
+    QString cursor;   ///< the cursor to send next; the current one if unchanged
     std::optional<std::chrono::milliseconds> retryAfter; ///< server pacing hint
-    QString reason;    ///< for Retry/Fatal/Resync: a sentence a person can act on
-    QString detail;    ///< raw details: HTTP status, body excerpt (never secrets)
+    QString reason;         ///< for Retry/Fatal/Resync: a sentence a person can act on
+    QString detail;         ///< raw details: HTTP status, body excerpt (never secrets)
     bool malformed = false; ///< Retry because the body did not parse or had the wrong shape
 
     static PollResult noNews(const QString &cursor);
@@ -99,6 +99,21 @@ public:
     /// Called for every response that has an HTTP status, whatever it is.
     /// Must not move the cursor past events it does not return.
     virtual PollResult parse(const PollResponse &response, const QString &cursor) = 0;
+
+    /// The cursor that follows the first `count` of `events` (an answer's
+    /// events, in order), when this feed's cursor can stand between two
+    /// events: a channel that takes at most N events from one answer then
+    /// takes the first N and asks again from there. nullopt when it cannot
+    /// (the default): such an answer is refused whole, since taking part of
+    /// it would skip the rest.
+    virtual std::optional<QString> cursorAfter(const EventList &events, qsizetype count,
+                                               const QString &cursor) const
+    {
+        Q_UNUSED(events);
+        Q_UNUSED(count);
+        Q_UNUSED(cursor);
+        return std::nullopt;
+    }
 
     /// Forget per-run state (called on start and on resync).
     virtual void reset() {}

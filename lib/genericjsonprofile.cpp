@@ -404,6 +404,35 @@ bool GenericJsonProfile::makeEvent(const QJsonValue &value, Event *event, QByteA
     return true;
 }
 
+std::optional<QString> GenericJsonProfile::cursorAfter(const EventList &events, qsizetype count,
+                                                       const QString &cursor) const
+{
+    Q_UNUSED(cursor);
+    if (count <= 0 || count > events.size())
+        return std::nullopt;
+    using Source = GenericJsonOptions::CursorSource;
+    if (m_options.cursorSource == Source::MaxId) {
+        // Only if the ids go up through the whole answer: a larger id early
+        // on would make the cursor skip smaller ones left for later.
+        qint64 previous = std::numeric_limits<qint64>::min();
+        for (const Event &event : events) {
+            const std::optional<qint64> id = asInteger(event.key);
+            if (!id || *id <= previous)
+                return std::nullopt;
+            previous = *id;
+        }
+        return QString::number(*asInteger(events.at(count - 1).key) + m_options.cursorIncrement);
+    }
+    if (m_options.cursorSource == Source::LastId) {
+        for (const Event &event : events) {
+            if (event.key.isEmpty())
+                return std::nullopt;
+        }
+        return events.at(count - 1).key;
+    }
+    return std::nullopt;
+}
+
 PollResult GenericJsonProfile::finish(const PollResponse &response, const QString &cursor,
                                       EventList events, const QJsonValue &document)
 {

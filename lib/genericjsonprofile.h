@@ -73,6 +73,10 @@ public:
     }
     PollRequest request(const QString &cursor) const override;
     PollResult parse(const PollResponse &response, const QString &cursor) override;
+    /// With cursors from the largest id or the last id, where the answer's
+    /// ids go up (max-id) or are all present (last-id).
+    std::optional<QString> cursorAfter(const EventList &events, qsizetype count,
+                                       const QString &cursor) const override;
 
     const GenericJsonOptions &options() const { return m_options; }
 

@@ -790,9 +790,22 @@ void Poller::handleResult(PollResult result)
     case Verdict::Events: {
         if (m_settings.maxEventsPerBatch > 0 &&
             result.events.size() > m_settings.maxEventsPerBatch) {
-            // All or nothing: taking the first N would need a cursor between
-            // events, which not every feed has; dropping the rest silently
-            // would lose them. The cursor stays where it was.
+            // Where the feed's cursor can stand between events, take the
+            // first N and ask again from there: a large backlog comes in
+            // steps. Otherwise all or nothing: dropping the rest silently
+            // would lose them, so the cursor stays where it was.
+            const qsizetype total = result.events.size();
+            if (const std::optional<QString> partial =
+                    m_profile->cursorAfter(result.events, m_settings.maxEventsPerBatch, m_cursor)) {
+                qCInfo(lcPoller).noquote()
+                    << m_name << "took the first" << m_settings.maxEventsPerBatch << "of" << total
+                    << "events in one answer; the rest on the next poll";
+                result.events.resize(m_settings.maxEventsPerBatch);
+                result.cursor = *partial;
+            }
+        }
+        if (m_settings.maxEventsPerBatch > 0 &&
+            result.events.size() > m_settings.maxEventsPerBatch) {
             failed(Error::SizeLimitError,
                    tr("The answer from %1 carried %2 events, more than this channel's limit of %3 "
                       "in one answer; none were taken.")

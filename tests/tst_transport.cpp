@@ -86,6 +86,8 @@ private Q_SLOTS:
     void deeplyNestedJsonIsAClearError();
     void deeplyNestedJsonThroughThePoller();
     void eventsOverTheCapFailTheAnswer();
+    void eventsOverTheCapComeInSteps();
+    void idsOutOfOrderAreNotSplit();
 
 private:
     std::unique_ptr<Poller> makePoller(const QString &pathAndQuery,
@@ -674,26 +676,80 @@ void tst_Transport::deeplyNestedJsonThroughThePoller()
 
 void tst_Transport::eventsOverTheCapFailTheAnswer()
 {
-    m_server->enqueue("/feed", FakeResponse::seedEvents({1, 2, 3, 4, 5, 6}));
-    m_server->enqueue("/feed", FakeResponse::seedEvents({1, 2, 3, 4, 5}));
+    // A feed whose cursor comes from the body cannot stand between events:
+    // the answer is refused whole and asked for again.
+    QStringList problems;
+    auto profile = createProfile(
+        "generic-json", m_server->url("/feed"),
+        {{"cursor-from", "body"}, {"cursor-from-name", "next"}, {"cursor-name", "after"}},
+        &problems);
+    QVERIFY2(profile, qPrintable(problems.join(' ')));
+    m_server->enqueue("/feed",
+                      FakeResponse::json(R"({"events":[{"id":1},{"id":2},{"id":3}],"next":"c3"})"));
+    m_server->enqueue("/feed", FakeResponse::json(R"({"events":[{"id":1},{"id":2}],"next":"c2"})"));
     PollerSettings settings = quickSettings();
-    settings.maxEventsPerBatch = 5;
+    settings.maxEventsPerBatch = 2;
+    Poller poller(std::move(profile), m_manager);
+    poller.setSettings(settings);
+    QSignalSpy errors(&poller, &Poller::errorOccurred);
+    QSignalSpy batches(&poller, &Poller::batchReceived);
+    QVERIFY(poller.start());
+    QVERIFY(errors.wait(kWaitMs));
+    QCOMPARE(poller.error(), Poller::Error::SizeLimitError);
+    QCOMPARE(poller.errorString(),
+             QString("The answer from 127.0.0.1:%1 carried 3 events, more than this channel's "
+                     "limit of 2 in one answer; none were taken.")
+                 .arg(m_server->port()));
+    // Nothing taken, the cursor did not move: the retry asks for the same.
+    QVERIFY(batches.isEmpty());
+    QVERIFY(batches.wait(kWaitMs));
+    QCOMPARE(batches.first().at(0).value<EventList>().size(), 2);
+    QCOMPARE(m_server->requests().at(1).queryValue("after"),
+             m_server->requests().at(0).queryValue("after"));
+    QCOMPARE(poller.cursor(), QString("c2"));
+    poller.stop();
+}
+
+void tst_Transport::eventsOverTheCapComeInSteps()
+{
+    // seed-events: the cursor is the largest id, so a backlog larger than
+    // the cap is taken N at a time, nothing skipped, nothing refused.
+    m_server->enqueue("/feed", FakeResponse::seedEvents({1, 2, 3, 4, 5, 6, 7}));
+    m_server->enqueue("/feed", FakeResponse::seedEvents({4, 5, 6, 7}));
+    m_server->enqueue("/feed", FakeResponse::seedEvents({7}));
+    PollerSettings settings = quickSettings();
+    settings.maxEventsPerBatch = 3;
     auto poller = makePoller("/feed", settings);
     QSignalSpy errors(poller.get(), &Poller::errorOccurred);
     QSignalSpy batches(poller.get(), &Poller::batchReceived);
     QVERIFY(poller->start());
+    QTRY_COMPARE_WITH_TIMEOUT(batches.size(), 3, kWaitMs);
+    QStringList keys;
+    for (const QList<QVariant> &batch : std::as_const(batches)) {
+        for (const Event &event : batch.at(0).value<EventList>())
+            keys << event.key;
+    }
+    QCOMPARE(keys, QStringList({"1", "2", "3", "4", "5", "6", "7"}));
+    QCOMPARE(batches.at(0).at(1).toString(), QString("3"));
+    QCOMPARE(m_server->requests().at(1).queryValue("last_id"), QString("3"));
+    QCOMPARE(m_server->requests().at(2).queryValue("last_id"), QString("6"));
+    QVERIFY(errors.isEmpty());
+    poller->stop();
+}
+
+void tst_Transport::idsOutOfOrderAreNotSplit()
+{
+    // A larger id before smaller ones: a cursor after the first N would
+    // skip the rest, so the answer is refused whole.
+    m_server->enqueue("/feed", FakeResponse::seedEvents({5, 1, 2, 3}));
+    PollerSettings settings = quickSettings();
+    settings.maxEventsPerBatch = 2;
+    auto poller = makePoller("/feed", settings);
+    QSignalSpy errors(poller.get(), &Poller::errorOccurred);
+    QVERIFY(poller->start());
     QVERIFY(errors.wait(kWaitMs));
     QCOMPARE(poller->error(), Poller::Error::SizeLimitError);
-    QCOMPARE(poller->errorString(),
-             QString("The answer from 127.0.0.1:%1 carried 6 events, more than this channel's "
-                     "limit of 5 in one answer; none were taken.")
-                 .arg(m_server->port()));
-    // Nothing taken, the cursor did not move: the retry asks for the same.
-    QVERIFY(batches.isEmpty());
     QCOMPARE(poller->cursor(), QString("0"));
-    QVERIFY(batches.wait(kWaitMs));
-    QCOMPARE(batches.first().at(0).value<EventList>().size(), 5);
-    QCOMPARE(m_server->requests().at(1).queryValue("last_id"), QString("0"));
     poller->stop();
 }
 
