@@ -122,6 +122,17 @@ void addBuddyRow(QFormLayout *form, const QString &text, QWidget *field, QWidget
     form->addRow(label, field);
 }
 
+/// A spin box at its own width on a form row, with help text under it.
+void addSpinRow(QFormLayout *form, const QString &label, QAbstractSpinBox *spin, QLabel *help)
+{
+    auto *row = new QWidget;
+    auto *rowLayout = new QHBoxLayout(row);
+    rowLayout->setContentsMargins(0, 0, 0, 0);
+    rowLayout->addWidget(spin);
+    rowLayout->addStretch();
+    addBuddyRow(form, label, fieldWithNotes(row, nullptr, help), spin);
+}
+
 } // namespace
 
 ChannelDialog::ChannelDialog(QWidget *parent)
@@ -191,12 +202,7 @@ QDoubleSpinBox *ChannelDialog::addSecondsRow(QFormLayout *form, const QString &l
     spin->setSuffix(tr(" s"));
     spin->setAccelerated(true);
     spin->setMinimumWidth(110);
-    auto *row = new QWidget;
-    auto *rowLayout = new QHBoxLayout(row);
-    rowLayout->setContentsMargins(0, 0, 0, 0);
-    rowLayout->addWidget(spin);
-    rowLayout->addStretch();
-    addBuddyRow(form, label, fieldWithNotes(row, nullptr, makeHelpLabel(help, this)), spin);
+    addSpinRow(form, label, spin, makeHelpLabel(help, this));
     connect(spin, &QDoubleSpinBox::valueChanged, this, &ChannelDialog::validate);
     return spin;
 }
@@ -393,12 +399,7 @@ QWidget *ChannelDialog::buildConnectionTab()
         spin->setRange(1, maximum);
         spin->setSuffix(suffix);
         spin->setMinimumWidth(110);
-        auto *row = new QWidget;
-        auto *rowLayout = new QHBoxLayout(row);
-        rowLayout->setContentsMargins(0, 0, 0, 0);
-        rowLayout->addWidget(spin);
-        rowLayout->addStretch();
-        addBuddyRow(form, label, fieldWithNotes(row, nullptr, makeHelpLabel(help, this)), spin);
+        addSpinRow(form, label, spin, makeHelpLabel(help, this));
         return spin;
     };
     m_maxBody = addLimit(tr("Largest &answer:"), QStringLiteral("maxBodySpin"), 1024 * 1024,
@@ -467,12 +468,7 @@ QWidget *ChannelDialog::buildTimingTab()
         spin->setSuffix(suffix);
         spin->setAccelerated(true);
         spin->setMinimumWidth(140);
-        auto *row = new QWidget;
-        auto *rowLayout = new QHBoxLayout(row);
-        rowLayout->setContentsMargins(0, 0, 0, 0);
-        rowLayout->addWidget(spin);
-        rowLayout->addStretch();
-        addBuddyRow(form, label, fieldWithNotes(row, nullptr, makeHelpLabel(help, this)), spin);
+        addSpinRow(form, label, spin, makeHelpLabel(help, this));
         return spin;
     };
     m_keepEvents = addCountRow(tr("&Keep at most:"), QStringLiteral("keepEventsSpin"), 100'000'000,
