@@ -6,6 +6,7 @@
 #include <QLocale>
 
 #include <algorithm>
+#include <utility>
 
 namespace Longwatch {
 
@@ -77,8 +78,11 @@ void EventModel::setDetached(bool detached)
     if (m_detached == detached)
         return;
     m_detached = detached;
-    if (!detached)
+    if (!detached) {
         m_missed = 0;
+        m_sinceDetached.clear();
+        m_sinceDetachedEvents = 0;
+    }
     Q_EMIT detachedChanged(detached);
 }
 
@@ -127,10 +131,35 @@ bool EventModel::loadNewest(int count)
     }
     m_olderInLog = stored.size() == page.limit;
     endResetModel();
+    const QList<Batch> pending = std::exchange(m_sinceDetached, {});
     setDetached(false);
+    catchUpLive(pending);
     if (newType)
         Q_EMIT typesChanged();
     return true;
+}
+
+void EventModel::catchUpLive(const QList<Batch> &pending)
+{
+    // Live batches that came while the window looked back: those already in
+    // the log were read with it; the rest (not written yet) go in now.
+    qint64 newestShown = 0;
+    for (auto it = m_rows.crbegin(); it != m_rows.crend() && newestShown == 0; ++it)
+        newestShown = it->event.receivedUsecs;
+    QList<Batch> unseen;
+    for (const Batch &batch : pending) {
+        Batch rest{batch.channelId, batch.channelName, {}};
+        for (const Event &event : batch.events) {
+            const bool stored = event.key.isEmpty()
+                                    ? event.receivedUsecs <= newestShown
+                                    : m_store && m_store->seqOf(batch.channelId, event.key);
+            if (!stored)
+                rest.events.append(event);
+        }
+        if (!rest.events.isEmpty())
+            unseen.append(std::move(rest));
+    }
+    insertLive(unseen);
 }
 
 qint64 EventModel::seqAt(size_t index) const
@@ -200,14 +229,20 @@ int EventModel::fetchNewer(int count)
     const StoredEventList stored = m_store->events({}, page, &ok);
     if (!ok)
         return -1;
-    if (stored.size() < page.limit) {
-        // The newest stored events: from here the live feed is shown again.
-        // Live batches that came while detached and are not stored yet are
-        // lost to this view only (they are in the log once written).
+    // Fewer than asked for: the newest stored events; from here the live
+    // feed is shown again.
+    const bool reachedEnd = stored.size() < page.limit;
+    auto reattach = [this, reachedEnd] {
+        if (!reachedEnd)
+            return;
+        const QList<Batch> pending = std::exchange(m_sinceDetached, {});
         setDetached(false);
-    }
-    if (stored.isEmpty())
+        catchUpLive(pending);
+    };
+    if (stored.isEmpty()) {
+        reattach();
         return 0;
+    }
     trimTo(m_maxRows - stored.size());
     if (!m_rows.empty())
         m_olderInLog = true;
@@ -222,6 +257,7 @@ int EventModel::fetchNewer(int count)
     endInsertRows();
     if (newType)
         Q_EMIT typesChanged();
+    reattach();
     return int(rows.size());
 }
 
@@ -240,9 +276,27 @@ void EventModel::appendBatches(const QList<Batch> &batches)
         return;
     m_totalAppended += total;
     if (m_detached) {
+        // In the log once written; fetchNewer() brings them. Kept until then
+        // (up to the cap) for those not written by the time it gets there.
         m_missed += total;
-        return; // in the log; fetchNewer() brings them
+        for (const Batch &batch : batches) {
+            m_sinceDetached.append(batch);
+            m_sinceDetachedEvents += batch.events.size();
+        }
+        while (m_sinceDetachedEvents > m_maxRows && !m_sinceDetached.isEmpty())
+            m_sinceDetachedEvents -= m_sinceDetached.takeFirst().events.size();
+        return;
     }
+    insertLive(batches);
+}
+
+void EventModel::insertLive(const QList<Batch> &batches)
+{
+    qsizetype total = 0;
+    for (const Batch &batch : batches)
+        total += batch.events.size();
+    if (total == 0)
+        return;
     // More than the cap keeps only the newest events.
     const qsizetype keep = std::min<qsizetype>(total, m_maxRows);
     qsizetype skip = total - keep;

@@ -120,6 +120,8 @@ private:
     void trimTo(qsizetype rows);
     void trimNewest(qsizetype rows);
     void setDetached(bool detached);
+    void insertLive(const QList<Batch> &batches);
+    void catchUpLive(const QList<Batch> &pending);
     /// The seq of the row at `index`, looked up in the log for a live row.
     qint64 seqAt(size_t index) const;
     QList<Row> toRows(const QList<StoredEvent> &stored) const;
@@ -130,6 +132,8 @@ private:
     bool m_olderInLog = false; ///< the log has events before the first row
     bool m_detached = false;
     qint64 m_missed = 0;
+    QList<Batch> m_sinceDetached; ///< live batches while detached, up to maxRows() events
+    qsizetype m_sinceDetachedEvents = 0;
 
     std::deque<Row> m_rows;
     int m_maxRows = 100'000;
