@@ -30,27 +30,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-double cpuUsecs()
-{
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e6 +
-           double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
-}
-
-/// VmRSS of this process in KiB, -1 if unknown.
-qint64 rssKiB()
-{
-    QFile status(QStringLiteral("/proc/self/status"));
-    if (!status.open(QIODevice::ReadOnly))
-        return -1;
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith("VmRSS:"))
-            return line.mid(6).trimmed().split(' ').value(0).toLongLong();
-    }
-    return -1;
-}
-
 /// Every socket is a descriptor, in this process and in the server it starts.
 void raiseDescriptorLimit()
 {
@@ -109,7 +88,7 @@ int main(int argc, char *argv[])
     const QString base = QStringLiteral("http://127.0.0.1:%1/feeds/").arg(server.port());
 
     NetworkPool pool;
-    const qint64 baseRss = rssKiB();
+    const qint64 baseRss = Bench::procStatusKiB(0, "VmRSS");
     std::vector<std::unique_ptr<Poller>> pollers;
     std::vector<qint64> lastStamp(std::size_t(channels), 0);
     std::vector<qint64> deliveredAt(std::size_t(channels), 0);
@@ -201,19 +180,20 @@ int main(int argc, char *argv[])
     // Idle: measured in windows of a quarter of the time each.
     std::vector<double> cpuPercent;
     const int windowMs = idleSeconds * 1000 / 4;
-    const double idleCpu0 = cpuUsecs();
+    const double idleCpu0 = Bench::cpuUsecs();
     QElapsedTimer idleWall;
     idleWall.start();
     for (int w = 0; w < 4; ++w) {
-        const double cpu0 = cpuUsecs();
+        const double cpu0 = Bench::cpuUsecs();
         QElapsedTimer wall;
         wall.start();
         Bench::idleFor(windowMs);
-        cpuPercent.push_back(100.0 * (cpuUsecs() - cpu0) / (double(wall.nsecsElapsed()) / 1000.0));
+        cpuPercent.push_back(100.0 * (Bench::cpuUsecs() - cpu0) /
+                             (double(wall.nsecsElapsed()) / 1000.0));
     }
-    const double perChannel = double(rssKiB() - baseRss) / channels;
+    const double perChannel = double(Bench::procStatusKiB(0, "VmRSS") - baseRss) / channels;
     const double idleCpu =
-        100.0 * (cpuUsecs() - idleCpu0) / (double(idleWall.nsecsElapsed()) / 1000.0);
+        100.0 * (Bench::cpuUsecs() - idleCpu0) / (double(idleWall.nsecsElapsed()) / 1000.0);
     Bench::printRow(QStringLiteral("idle: CPU of one core, %1 s windows (hold %2 s)")
                         .arg(windowMs / 1000)
                         .arg(holdSeconds),

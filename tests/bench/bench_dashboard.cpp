@@ -97,22 +97,6 @@ qint64 stampOf(const QByteArray &raw)
     return ok ? value : -1;
 }
 
-/// A field of /proc/<pid>/status in KiB (VmRSS, VmHWM); pid 0 is this
-/// process. -1 if unknown (the process is gone).
-qint64 procStatusKiB(qint64 pid, const char *field)
-{
-    QFile status(pid == 0 ? QStringLiteral("/proc/self/status")
-                          : QStringLiteral("/proc/%1/status").arg(pid));
-    if (!status.open(QIODevice::ReadOnly))
-        return -1;
-    const QByteArray prefix = QByteArray(field) + ':';
-    for (const QByteArray &line : status.readAll().split('\n')) {
-        if (line.startsWith(prefix))
-            return line.mid(prefix.size()).trimmed().split(' ').value(0).toLongLong();
-    }
-    return -1;
-}
-
 double mib(qint64 kib)
 {
     return kib < 0 ? std::nan("") : double(kib) / 1024.0;
@@ -561,7 +545,7 @@ bool floodRun(const QString &dir, const QString &selfPath, int channels, int rat
     QObject::connect(dashboard.writer(), &StoreWriter::committed, model,
                      [&](const QString &, const QString &, int added) { recorded += added; });
 
-    const qint64 rss0 = procStatusKiB(0, "VmRSS");
+    const qint64 rss0 = Bench::procStatusKiB(0, "VmRSS");
     qint64 rssPeak = rss0;
     qint64 rssHalf = -1;
     const qint64 appended0 = model->totalAppended();
@@ -577,7 +561,7 @@ bool floodRun(const QString &dir, const QString &selfPath, int channels, int rat
     QTimer sampler;
     sampler.setInterval(1000);
     QObject::connect(&sampler, &QTimer::timeout, &sampler, [&] {
-        const qint64 rss = procStatusKiB(0, "VmRSS");
+        const qint64 rss = Bench::procStatusKiB(0, "VmRSS");
         rssPeak = std::max(rssPeak, rss);
         if (rssHalf < 0 && wall.elapsed() >= seconds * 500)
             rssHalf = rss;
@@ -590,7 +574,7 @@ bool floodRun(const QString &dir, const QString &selfPath, int channels, int rat
     QObject::disconnect(connection);
     const qint64 appended = model->totalAppended() - appended0;
     const qint64 recordedInWindow = recorded;
-    const qint64 rssEnd = procStatusKiB(0, "VmRSS");
+    const qint64 rssEnd = Bench::procStatusKiB(0, "VmRSS");
     const qint64 pending = dashboard.writer()->pendingEvents();
     const int rows = model->rowCount();
 
@@ -844,7 +828,7 @@ ColdRun coldRunProcess(const QString &dir, const QString &ini, const QString &lo
         err += process.readAllStandardError();
         if (shownAt == 0 && err.contains("screenshot saved to")) {
             shownAt = now;
-            run.hwmMiB = mib(procStatusKiB(process.processId(), "VmHWM"));
+            run.hwmMiB = mib(Bench::procStatusKiB(process.processId(), "VmHWM"));
         }
     });
     const qint64 start = Bench::monotonicUsecs();

@@ -30,15 +30,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// CPU time of this process (all threads), µs.
-double cpuUsecs()
-{
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    return double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e6 +
-           double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
-}
-
 /// A journal of `count` events in feed `feed`, about 150 bytes of JSON each.
 bool writeJournal(const QString &path, const QString &feed, int count)
 {
@@ -110,11 +101,11 @@ Measured poll(const QUrl &url, const QString &hold, const QString &cursor,
     poller.start(cursor);
     Bench::waitUntil([&] { return m.polls > 0; }, 5000);
     m = {};
-    const double cpu0 = cpuUsecs();
+    const double cpu0 = Bench::cpuUsecs();
     QElapsedTimer wall;
     wall.start();
     Bench::waitUntil([&] { return enough(m, total); }, timeoutMs, 1);
-    m.cpuUsecs = cpuUsecs() - cpu0;
+    m.cpuUsecs = Bench::cpuUsecs() - cpu0;
     m.wallUsecs = double(wall.nsecsElapsed()) / 1000.0;
     poller.stop();
     return m;
@@ -201,9 +192,9 @@ int main(int argc, char *argv[])
             get();
             Bench::waitUntil([&] { return done > 0; }, 5000);
             const int start = done;
-            const double cpu0 = cpuUsecs();
+            const double cpu0 = Bench::cpuUsecs();
             Bench::waitUntil([&] { return done > polls; }, 60'000);
-            perPoll.push_back((cpuUsecs() - cpu0) / std::max(1, done - start));
+            perPoll.push_back((Bench::cpuUsecs() - cpu0) / std::max(1, done - start));
         }
         Bench::printRow(QStringLiteral("CPU per no-news GET, bare QNetworkAccessManager"),
                         Bench::summarize(perPoll), "us");

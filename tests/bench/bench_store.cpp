@@ -4,6 +4,7 @@
 //
 //   bench_store [--events N] [--insert-events N] [--batch B] [--runs R] [--dir DIR]
 
+#include "benchsupport.h"
 #include "eventexporter.h"
 #include "eventstore.h"
 
@@ -23,22 +24,6 @@
 using namespace Longwatch;
 
 namespace {
-
-/// A field of /proc/self/status in KiB (VmRSS, VmHWM), -1 if unknown.
-qint64 statusKiB(const char *field)
-{
-    QFile status(QStringLiteral("/proc/self/status"));
-    if (!status.open(QIODevice::ReadOnly | QIODevice::Text))
-        return -1;
-    const QByteArray prefix = QByteArray(field) + ':';
-    // readAll(), not atEnd()/readLine(): /proc files report a size of 0.
-    const QList<QByteArray> lines = status.readAll().split('\n');
-    for (const QByteArray &line : lines) {
-        if (line.startsWith(prefix))
-            return line.mid(prefix.size()).trimmed().split(' ').value(0).toLongLong();
-    }
-    return -1;
-}
 
 /// Resets VmHWM to the current RSS (Linux 4.0+), so a peak can be measured per run.
 bool resetPeak()
@@ -118,7 +103,7 @@ int exportChild(const QString &logPath, const QString &format, const QString &ou
         std::fprintf(stderr, "%s\n", qPrintable(store.errorString()));
         return 1;
     }
-    const qint64 rssBefore = statusKiB("VmRSS");
+    const qint64 rssBefore = Bench::procStatusKiB(0, "VmRSS");
     resetPeak();
     QElapsedTimer timer;
     timer.start();
@@ -129,7 +114,7 @@ int exportChild(const QString &logPath, const QString &format, const QString &ou
         return 1;
     }
     const double seconds = double(timer.nsecsElapsed()) / 1e9;
-    std::printf("%f %lld %lld %lld\n", seconds, rssBefore, statusKiB("VmHWM"),
+    std::printf("%f %lld %lld %lld\n", seconds, rssBefore, Bench::procStatusKiB(0, "VmHWM"),
                 exporter.exportedCount());
     return 0;
 }

@@ -34,9 +34,36 @@
 
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace Bench {
+
+/// CPU time of this process (user + system, all threads), µs.
+inline double cpuUsecs()
+{
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e6 +
+           double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+}
+
+/// A field of /proc/<pid>/status in KiB (VmRSS, VmHWM); pid 0 is this
+/// process. -1 if unknown (the process is gone). readAll(), not
+/// atEnd()/readLine(): /proc files report a size of 0.
+inline qint64 procStatusKiB(qint64 pid, const char *field)
+{
+    QFile status(pid == 0 ? QStringLiteral("/proc/self/status")
+                          : QStringLiteral("/proc/%1/status").arg(pid));
+    if (!status.open(QIODevice::ReadOnly))
+        return -1;
+    const QByteArray prefix = QByteArray(field) + ':';
+    for (const QByteArray &line : status.readAll().split('\n')) {
+        if (line.startsWith(prefix))
+            return line.mid(prefix.size()).trimmed().split(' ').value(0).toLongLong();
+    }
+    return -1;
+}
 
 /// Microseconds on CLOCK_MONOTONIC (libstdc++'s steady_clock), which every
 /// process on the machine shares: a stamp taken in one process can be
@@ -199,7 +226,9 @@ inline quint16 readPortFile(const QString &path)
     return quint16(file.readAll().trimmed().toUInt());
 }
 
-/// Starts `longwatch-feed` on 127.0.0.1, port 0.
+#ifdef LONGWATCH_FEED_BINARY
+/// Starts `longwatch-feed` on 127.0.0.1, port 0 (benchmarks that are given
+/// the program's path).
 inline bool startFeedServer(ChildServer &server, const QTemporaryDir &dir,
                             const QStringList &extra = {})
 {
@@ -213,6 +242,7 @@ inline bool startFeedServer(ChildServer &server, const QTemporaryDir &dir,
                             extra,
                         [portFile] { return readPortFile(portFile); });
 }
+#endif
 
 const QString kNginx = QStringLiteral("/usr/sbin/nginx");
 const QString kNchanModule = QStringLiteral("/usr/lib/nginx/modules/ngx_nchan_module.so");
