@@ -788,32 +788,29 @@ void Poller::handleResult(PollResult result)
 {
     switch (result.verdict) {
     case Verdict::Events: {
-        if (m_settings.maxEventsPerBatch > 0 &&
-            result.events.size() > m_settings.maxEventsPerBatch) {
+        const qsizetype cap = m_settings.maxEventsPerBatch;
+        if (cap > 0 && result.events.size() > cap) {
             // Where the feed's cursor can stand between events, take the
             // first N and ask again from there: a large backlog comes in
             // steps. Otherwise all or nothing: dropping the rest silently
             // would lose them, so the cursor stays where it was.
-            const qsizetype total = result.events.size();
-            if (const std::optional<QString> partial =
-                    m_profile->cursorAfter(result.events, m_settings.maxEventsPerBatch, m_cursor)) {
-                qCInfo(lcPoller).noquote()
-                    << m_name << "took the first" << m_settings.maxEventsPerBatch << "of" << total
-                    << "events in one answer; the rest on the next poll";
-                result.events.resize(m_settings.maxEventsPerBatch);
-                result.cursor = *partial;
+            const std::optional<QString> partial =
+                m_profile->cursorAfter(result.events, cap, m_cursor);
+            if (!partial) {
+                failed(Error::SizeLimitError,
+                       tr("The answer from %1 carried %2 events, more than this channel's limit "
+                          "of %3 in one answer; none were taken.")
+                           .arg(target())
+                           .arg(result.events.size())
+                           .arg(cap),
+                       {});
+                return;
             }
-        }
-        if (m_settings.maxEventsPerBatch > 0 &&
-            result.events.size() > m_settings.maxEventsPerBatch) {
-            failed(Error::SizeLimitError,
-                   tr("The answer from %1 carried %2 events, more than this channel's limit of %3 "
-                      "in one answer; none were taken.")
-                       .arg(target())
-                       .arg(result.events.size())
-                       .arg(m_settings.maxEventsPerBatch),
-                   {});
-            return;
+            qCInfo(lcPoller).noquote()
+                << m_name << "took the first" << cap << "of" << result.events.size()
+                << "events in one answer; the rest on the next poll";
+            result.events.resize(cap);
+            result.cursor = *partial;
         }
         EventList events = dropRepeats(std::move(result.events));
         const qint64 now = currentUsecsUtc();
