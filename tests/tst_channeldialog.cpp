@@ -12,6 +12,7 @@
 #include <QListWidget>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTabWidget>
@@ -62,6 +63,7 @@ private Q_SLOTS:
     void roundTripsAConfiguration();
     void showsOnlyTheFieldsOfTheChosenAuthentication();
     void refusesATakenName();
+    void storedSecretHeaderValuesAreNotShown();
     void testConnectionShowsWhatCameBack_data();
     void testConnectionShowsWhatCameBack();
     void testCanBeCancelled();
@@ -544,6 +546,35 @@ void tst_ChannelDialog::anExpiredCertificateIsNotOfferedForTrust()
     QVERIFY(!dialog.connectionTest()->tlsFailure().isNull()); // refused for its certificate...
     QVERIFY(child<QPushButton>(dialog, "trustCertificateButton")->isHidden()); // ...not offered
     QCOMPARE(child<QListWidget>(dialog, "pinsList")->count(), 0);
+}
+
+void tst_ChannelDialog::storedSecretHeaderValuesAreNotShown()
+{
+    ChannelConfig c;
+    c.name = "Headers";
+    c.url = QUrl("http://127.0.0.1:1/poll");
+    c.headers = {{"X-Api-Key", "k-7f31-secret"},
+                 {"Accept", "application/json"},
+                 {"X-Auth-Token", "${env:LW_TOKEN}"},
+                 {"X-Api-Key", "k-second-secret"}};
+    ChannelDialog dialog;
+    dialog.setConfig(c);
+    const QString shown = child<QPlainTextEdit>(dialog, "headersEdit")->toPlainText();
+    QVERIFY2(!shown.contains("k-7f31-secret") && !shown.contains("k-second-secret"),
+             qPrintable(shown));
+    QVERIFY(shown.contains("Accept: application/json"));
+    QVERIFY(shown.contains("X-Auth-Token: ${env:LW_TOKEN}")); // a reference, not a secret
+    QVERIFY(shown.contains("X-Api-Key:"));
+    // Unchanged, the stored values stay, in their order.
+    QVERIFY2(dialog.problems().isEmpty(), qPrintable(dialog.problems().join('\n')));
+    QCOMPARE(dialog.config().headers, c.headers);
+    // A value typed over the mask replaces it.
+    child<QPlainTextEdit>(dialog, "headersEdit")
+        ->setPlainText(QString(shown).replace(QRegularExpression("X-Api-Key: [^\\n]*$"),
+                                              "X-Api-Key: typed-new"));
+    const HeaderList edited = dialog.config().headers;
+    QCOMPARE(edited.at(0).second, QByteArray("k-7f31-secret"));
+    QCOMPARE(edited.at(3).second, QByteArray("typed-new"));
 }
 
 QTEST_MAIN(tst_ChannelDialog)

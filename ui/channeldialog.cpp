@@ -4,6 +4,7 @@
 #include "icons.h"
 #include "jsonpath.h"
 #include "profiles.h"
+#include "redact.h"
 #include "statuscolors.h"
 #include "tlsinfo.h"
 
@@ -74,6 +75,10 @@ QLabel *makeErrorLabel(QWidget *parent)
     label->setProperty("longwatchError", true);
     return label;
 }
+
+/// Shown in place of a stored secret header value.
+const QByteArray kHiddenHeaderValue =
+    QByteArrayLiteral("\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2");
 
 QLabel *makeHelpLabel(const QString &text, QWidget *parent)
 {
@@ -622,7 +627,18 @@ void ChannelDialog::setConfig(const ChannelConfig &config)
     m_token->setText(config.token);
     m_user->setText(config.user);
     m_password->setText(config.password);
-    m_headers->setPlainText(formatHeaderLines(config.headers));
+    // Stored values of secret headers are not shown (screenshots, someone
+    // looking over a shoulder): a mask stands for them and keeps them unless
+    // the line is edited. `${env:NAME}` references are not secrets.
+    m_hiddenHeaderValues.clear();
+    HeaderList shown = config.headers;
+    for (auto &[name, value] : shown) {
+        if (!isSecretHeader(name) || value.isEmpty() || value.startsWith("${env:"))
+            continue;
+        m_hiddenHeaderValues.append({name.toLower(), value});
+        value = kHiddenHeaderValue;
+    }
+    m_headers->setPlainText(formatHeaderLines(shown));
 
     const TransportOptions &transport = config.timing.transport;
     {
@@ -742,6 +758,22 @@ ChannelConfig ChannelDialog::config() const
     c.user = c.auth == ChannelConfig::Auth::Basic ? m_user->text() : QString();
     c.password = c.auth == ChannelConfig::Auth::Basic ? m_password->text() : QString();
     c.headers = parseHeaderLines(m_headers->toPlainText());
+    // A masked value is the stored one: the n-th masked header of a name
+    // gets that name's n-th hidden value.
+    QHash<QByteArray, int> used;
+    for (auto &[name, value] : c.headers) {
+        if (value != kHiddenHeaderValue)
+            continue;
+        const QByteArray key = name.toLower();
+        int seen = used.value(key);
+        for (const auto &[hiddenName, hiddenValue] : std::as_const(m_hiddenHeaderValues)) {
+            if (hiddenName != key || seen-- > 0)
+                continue;
+            value = hiddenValue;
+            break;
+        }
+        used[key] += 1;
+    }
     c.timing.connectTimeout = fromSeconds(m_connectTimeout->value());
     c.timing.deadlineMargin = fromSeconds(m_deadlineMargin->value());
     c.timing.inactivityTimeout = fromSeconds(m_inactivity->value());

@@ -141,6 +141,8 @@ private:
     QDoubleSpinBox *m_inactivity = nullptr;
     QDoubleSpinBox *m_backoffInitial = nullptr;
     QDoubleSpinBox *m_backoffMax = nullptr;
+    /// Stored secret header values shown masked, as (lower-case name, value).
+    HeaderList m_hiddenHeaderValues;
     QSpinBox *m_keepEvents = nullptr;
     QSpinBox *m_keepDays = nullptr;
     QLabel *m_backoffError = nullptr;
