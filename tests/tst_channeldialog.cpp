@@ -64,6 +64,7 @@ private Q_SLOTS:
     void showsOnlyTheFieldsOfTheChosenAuthentication();
     void refusesATakenName();
     void storedSecretHeaderValuesAreNotShown();
+    void secretsInTheAddressAreNotShown();
     void testConnectionShowsWhatCameBack_data();
     void testConnectionShowsWhatCameBack();
     void testCanBeCancelled();
@@ -575,6 +576,24 @@ void tst_ChannelDialog::storedSecretHeaderValuesAreNotShown()
     const HeaderList edited = dialog.config().headers;
     QCOMPARE(edited.at(0).second, QByteArray("k-7f31-secret"));
     QCOMPARE(edited.at(3).second, QByteArray("typed-new"));
+}
+
+void tst_ChannelDialog::secretsInTheAddressAreNotShown()
+{
+    ChannelConfig c;
+    c.name = "Bot";
+    c.url = QUrl("https://api.telegram.org/bot123456:AAHsecretToken_x/getUpdates");
+    c.profileId = "telegram-getupdates";
+    ChannelDialog dialog;
+    dialog.setConfig(c);
+    auto *url = child<QLineEdit>(dialog, "urlEdit");
+    QVERIFY2(!url->text().contains("AAHsecretToken_x"), qPrintable(url->text()));
+    QVERIFY(url->text().contains("***"));
+    QVERIFY2(dialog.problems().isEmpty(), qPrintable(dialog.problems().join('\n')));
+    QCOMPARE(dialog.config().url, c.url);
+    // Editing another part of the address keeps the hidden token.
+    url->setText(QString(url->text()).replace("api.telegram.org", "tg.example"));
+    QCOMPARE(dialog.config().url, QUrl("https://tg.example/bot123456:AAHsecretToken_x/getUpdates"));
 }
 
 QTEST_MAIN(tst_ChannelDialog)

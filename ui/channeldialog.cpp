@@ -76,6 +76,9 @@ QLabel *makeErrorLabel(QWidget *parent)
     return label;
 }
 
+/// Shown in place of a secret in the address.
+const QString kHiddenUrlSecret = QStringLiteral("***");
+
 /// Shown in place of a stored secret header value.
 const QByteArray kHiddenHeaderValue =
     QByteArrayLiteral("\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2\xe2\x80\xa2");
@@ -278,7 +281,8 @@ QWidget *ChannelDialog::buildAccessTab()
                                                          "with every request. The values of "
                                                          "headers that carry secrets (X-Api-Key, "
                                                          "Cookie, …) are kept with the other "
-                                                         "secrets and masked in logs."),
+                                                         "secrets, masked in logs and shown here "
+                                                         "as ••••••; type over it to change one."),
                                                       this)));
     addSecretWarning(m_headers);
     connect(m_headers, &QPlainTextEdit::textChanged, this, &ChannelDialog::validate);
@@ -613,7 +617,17 @@ void ChannelDialog::setConfig(const ChannelConfig &config)
 
     const QSignalBlocker blockProfile(m_profile);
     m_name->setText(config.name);
-    m_url->setText(config.url.toString());
+    // Secrets in the address (a bot token, a password, a token parameter)
+    // are shown as *** and kept unless the address is edited there.
+    QString shownUrl = config.url.toString();
+    m_hiddenUrlSecrets.clear();
+    for (const QString &secret : secretsInUrl(config.url)) {
+        if (secret.size() >= 4 && shownUrl.contains(secret)) {
+            shownUrl.replace(shownUrl.indexOf(secret), secret.size(), kHiddenUrlSecret);
+            m_hiddenUrlSecrets.append(secret);
+        }
+    }
+    m_url->setText(shownUrl);
     m_profile->setCurrentIndex(std::max(0, m_profile->findData(config.profileId)));
 
     QVariantMap knobs = config.knobs;
@@ -746,11 +760,26 @@ QVariantMap ChannelDialog::knobs() const
     return knobs;
 }
 
+QString ChannelDialog::urlText() const
+{
+    // The masks stand for the hidden secrets, in the order they were shown.
+    QString text = m_url->text().trimmed();
+    qsizetype from = 0;
+    for (const QString &secret : m_hiddenUrlSecrets) {
+        const qsizetype at = text.indexOf(kHiddenUrlSecret, from);
+        if (at < 0)
+            break;
+        text.replace(at, kHiddenUrlSecret.size(), secret);
+        from = at + secret.size();
+    }
+    return text;
+}
+
 ChannelConfig ChannelDialog::config() const
 {
     ChannelConfig c = m_base;
     c.name = m_name->text().trimmed();
-    c.url = QUrl(m_url->text().trimmed(), QUrl::StrictMode);
+    c.url = QUrl(urlText(), QUrl::StrictMode);
     c.profileId = m_profile->currentData().toString();
     c.knobs = knobs();
     c.auth = ChannelConfig::Auth(m_auth->currentData().toInt());
@@ -857,8 +886,7 @@ void ChannelDialog::validate()
         nameProblem = tr("Another channel is already called \"%1\".").arg(name);
     check(m_nameError, nameProblem, FeedTab);
 
-    const QString urlText = m_url->text().trimmed();
-    const QUrl url(urlText, QUrl::StrictMode);
+    const QUrl url(urlText(), QUrl::StrictMode);
     const QString urlProblem = checkFeedUrl(url);
     check(m_urlError, urlProblem, FeedTab);
 

@@ -60,6 +60,8 @@ Q_SIGNALS:
     void testFinished(Longwatch::ConnectionTest::Outcome outcome);
 
 private:
+    /// The address typed, with the hidden secrets put back.
+    QString urlText() const;
     QWidget *buildFeedTab();
     QWidget *buildAccessTab();
     QWidget *buildConnectionTab();
@@ -143,6 +145,8 @@ private:
     QDoubleSpinBox *m_backoffMax = nullptr;
     /// Stored secret header values shown masked, as (lower-case name, value).
     HeaderList m_hiddenHeaderValues;
+    /// Secrets of the stored address shown as ***, in order.
+    QStringList m_hiddenUrlSecrets;
     QSpinBox *m_keepEvents = nullptr;
     QSpinBox *m_keepDays = nullptr;
     QLabel *m_backoffError = nullptr;
