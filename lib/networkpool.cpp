@@ -8,8 +8,6 @@
 #include <QNetworkProxy>
 #include <QNetworkReply>
 
-#include <limits>
-
 namespace Longwatch {
 
 namespace {
@@ -18,6 +16,12 @@ namespace {
 // through. Each new connection to the proxy asks once, and a manager opens
 // only a few at a time, so a refusal shows long before this.
 constexpr int kMaxProxyAnswers = 24;
+
+// Streams one HTTP/2 connection carries at once. Qt 6.4 opens at most
+// SETTINGS_MAX_CONCURRENT_STREAMS of the server (100 until it says) and
+// queues the rest, and a queued long poll waits for a whole hold; RFC 9113
+// advises servers to allow no fewer than 100, nginx allows 128.
+constexpr int kHttp2ChannelsPerManager = 100;
 
 } // namespace
 
@@ -61,10 +65,10 @@ bool NetworkPool::servesServer(QNetworkAccessManager *manager, const QString &se
 QNetworkAccessManager *NetworkPool::acquire(const QUrl &url, const TransportOptions &options)
 {
     const QString server = serverKey(url);
-    // HTTP/2 multiplexes every channel of a group over one connection, so
-    // spreading them over managers would only open more connections.
+    // HTTP/2 multiplexes the channels of a group over one connection per
+    // manager, up to the streams a server allows at once.
     const int limit =
-        options.httpVersion == HttpVersion::Http2 ? std::numeric_limits<int>::max() : m_perManager;
+        options.httpVersion == HttpVersion::Http2 ? kHttp2ChannelsPerManager : m_perManager;
     QList<Slot> &slots = m_groups[groupKey(server, options)];
     for (Slot &slot : slots) {
         if (slot.leases < limit) {

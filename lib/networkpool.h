@@ -28,8 +28,9 @@ namespace Longwatch {
 /// So channels are grouped by server and TransportOptions::connectionKey():
 /// a channel that pins a certificate, presents a client certificate or
 /// uses another proxy never rides on another group's connection. Channels
-/// set to HTTP/2 multiplex over one connection: their group has a single
-/// manager, however many channels it has.
+/// set to HTTP/2 multiplex over one connection: a manager carries up to 100
+/// of them (the streams a server is advised to allow at once; Qt queues the
+/// rest, and a queued long poll would wait a whole hold).
 class NetworkPool : public QObject
 {
     Q_OBJECT
@@ -38,7 +39,7 @@ public:
     ~NetworkPool() override;
 
     /// How many channels to one server share a manager (default 6, Qt's
-    /// limit). Does not apply to channels set to HTTP/2.
+    /// limit). Channels set to HTTP/2 share a manager by 100s.
     void setChannelsPerManager(int count);
     int channelsPerManager() const { return m_perManager; }
 

@@ -20,6 +20,8 @@ private Q_SLOTS:
     void releaseOfUnknownManagerIsHarmless();
     void channelsPerManagerIsAtLeastOne_data();
     void channelsPerManagerIsAtLeastOne();
+    void http2ChannelsShareAManagerByHundreds_data();
+    void http2ChannelsShareAManagerByHundreds();
     void poolOwnsItsManagers();
 };
 
@@ -176,6 +178,35 @@ void tst_NetworkPool::channelsPerManagerIsAtLeastOne()
     NetworkPool pool;
     pool.setChannelsPerManager(requested);
     QCOMPARE(pool.channelsPerManager(), expected);
+}
+
+void tst_NetworkPool::http2ChannelsShareAManagerByHundreds_data()
+{
+    QTest::addColumn<int>("channels");
+    QTest::addColumn<int>("expectedManagers");
+    QTest::newRow("a hundred share one connection") << 100 << 1;
+    QTest::newRow("the 101st gets a second manager") << 101 << 2;
+    QTest::newRow("a thousand need ten") << 1000 << 10;
+}
+
+void tst_NetworkPool::http2ChannelsShareAManagerByHundreds()
+{
+    QFETCH(int, channels);
+    QFETCH(int, expectedManagers);
+    NetworkPool pool;
+    TransportOptions http2;
+    http2.httpVersion = HttpVersion::Http2;
+    const QUrl url(QStringLiteral("http://127.0.0.1:8080/feed"));
+    QHash<QNetworkAccessManager *, int> perEachManager;
+    for (int i = 0; i < channels; ++i)
+        ++perEachManager[pool.acquire(url, http2)];
+    // Beyond the streams a server allows at once, Qt would queue a long poll
+    // for a whole hold.
+    QCOMPARE(pool.managerCount(), expectedManagers);
+    for (auto it = perEachManager.cbegin(); it != perEachManager.cend(); ++it)
+        QVERIFY2(it.value() <= 100, "a manager carries more HTTP/2 channels than streams");
+    // HTTP/1.1 channels of the same server keep their own managers.
+    QVERIFY(!perEachManager.contains(pool.acquire(url)));
 }
 
 void tst_NetworkPool::poolOwnsItsManagers()
