@@ -178,6 +178,9 @@ int main(int argc, char *argv[])
             : std::make_unique<QSettings>();
     SettingsChannelStore store(settings.get());
     ChannelManager manager(&store);
+    // Polls are made and answers parsed off the GUI thread: a busy window
+    // does not delay them, and a flood of answers does not stall it.
+    manager.useNetworkThread();
     MainWindow window(&manager, settings.get());
     window.restoreWindowState();
     window.show();

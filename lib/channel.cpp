@@ -3,7 +3,53 @@
 #include "logging.h"
 #include "networkpool.h"
 
+#include <QMutex>
+#include <QNetworkAccessManager>
+#include <QThread>
+
 namespace Longwatch {
+
+namespace {
+
+bool isRunningState(Poller::State state)
+{
+    return state != Poller::State::Idle && state != Poller::State::Stopped &&
+           state != Poller::State::Failed;
+}
+
+} // namespace
+
+/// The way back from a poller to its channel, shared by the channel and
+/// the poller's reports, which run in the poller's thread.
+struct Channel::Relay
+{
+    QMutex mutex;
+    Channel *channel = nullptr; ///< cleared, under the mutex, when the channel lets the poller go
+    quint64 appliedCommand = 0; ///< the poller's thread only
+};
+
+void Channel::deliver(const std::shared_ptr<Relay> &relay, std::function<void(Channel *)> call)
+{
+    QMutexLocker lock(&relay->mutex);
+    Channel *channel = relay->channel;
+    if (!channel)
+        return;
+    if (channel->thread() == QThread::currentThread()) {
+        lock.unlock();
+        call(channel);
+        return;
+    }
+    // Queued while the channel surely exists (it clears relay->channel under
+    // the mutex before it goes); Qt drops the call if the channel is deleted
+    // first, and the channel drops it if it let this poller go meanwhile.
+    QMetaObject::invokeMethod(
+        channel,
+        [channel, relay, call = std::move(call)] {
+            if (channel->m_relay == relay)
+                call(channel);
+        },
+        Qt::QueuedConnection);
+}
 
 Channel::Channel(const ChannelConfig &config, NetworkPool *pool, QObject *parent)
     : QObject(parent)
@@ -25,7 +71,7 @@ void Channel::setClock(Clock clock)
 {
     m_clock = std::move(clock);
     if (m_poller)
-        m_poller->setClock(m_clock);
+        command([clock = m_clock](Poller *poller) { poller->setClock(clock); }, false);
 }
 
 void Channel::setRateBuckets(int count, std::chrono::milliseconds width)
@@ -38,11 +84,9 @@ void Channel::setRateBuckets(int count, std::chrono::milliseconds width)
 
 void Channel::setConfig(const ChannelConfig &config)
 {
-    const bool restart = m_poller && m_poller->isRunning();
+    const bool restart = m_poller && isRunningState(m_status.state);
     const bool failed =
-        !m_configError.isEmpty() || (m_poller && m_poller->state() == Poller::State::Failed);
-    if (m_poller)
-        m_cursor = m_poller->cursor();
+        !m_configError.isEmpty() || (m_poller && m_status.state == Poller::State::Failed);
     if (!config.sameFeed(m_config))
         m_cursor.clear();
     const QString id = m_config.id;
@@ -70,15 +114,25 @@ void Channel::start()
         return;
     }
     if (m_poller) {
-        if (!m_poller->isRunning())
-            m_poller->start(m_poller->cursor());
+        // Decided in the poller's thread: a report of ours may be on its way.
+        command([](Poller *poller) {
+            if (!poller->isRunning())
+                poller->start(poller->cursor());
+        });
         return;
     }
     createPoller();
-    if (m_poller)
-        m_poller->start(m_cursor);
-    else
+    if (!m_poller) {
         Q_EMIT stateChanged(Poller::State::Failed);
+        return;
+    }
+    command([cursor = m_cursor](Poller *poller) { poller->start(cursor); });
+    // Poller::start() says Connecting at once; with the poller in another
+    // thread, say it here rather than show Idle until its report comes.
+    if (m_status.command < m_lastStateCommand) {
+        m_status.state = Poller::State::Connecting;
+        Q_EMIT stateChanged(state());
+    }
 }
 
 void Channel::pause()
@@ -86,10 +140,8 @@ void Channel::pause()
     if (m_config.paused)
         return;
     m_config.paused = true;
-    if (m_poller) {
-        m_cursor = m_poller->cursor();
-        m_poller->stop();
-    }
+    if (m_poller)
+        command([](Poller *poller) { poller->stop(); });
     Q_EMIT configChanged();
     Q_EMIT stateChanged(state());
 }
@@ -115,7 +167,7 @@ void Channel::reconnect()
         return;
     }
     if (m_poller) {
-        m_poller->retryNow();
+        command([](Poller *poller) { poller->retryNow(); });
         return;
     }
     start();
@@ -127,33 +179,34 @@ Poller::State Channel::state() const
         return Poller::State::Failed;
     if (!m_poller)
         return m_config.paused ? Poller::State::Stopped : Poller::State::Idle;
-    const Poller::State state = m_poller->state();
-    // A channel paused before it ever ran is paused, not idle.
-    if (state == Poller::State::Idle && m_config.paused)
+    // Paused is stopped (a poller in another thread may not have said so
+    // yet), unless it had failed; a channel paused before it ever ran is
+    // paused, not idle.
+    if (m_config.paused && m_status.state != Poller::State::Failed)
         return Poller::State::Stopped;
-    return state;
+    return m_status.state;
 }
 
 QString Channel::errorString() const
 {
     if (!m_configError.isEmpty())
         return m_configError;
-    return m_poller ? m_poller->errorString() : QString();
+    return m_poller ? m_status.errorString : QString();
 }
 
 QString Channel::errorDetail() const
 {
-    return m_poller ? m_poller->errorDetail() : QString();
+    return m_poller ? m_status.errorDetail : QString();
 }
 
 Poller::Error Channel::error() const
 {
-    return m_configError.isEmpty() && m_poller ? m_poller->error() : Poller::Error::NoError;
+    return m_configError.isEmpty() && m_poller ? m_status.error : Poller::Error::NoError;
 }
 
 TlsFailure Channel::tlsFailure() const
 {
-    return error() == Poller::Error::TlsError ? m_poller->tlsFailure() : TlsFailure{};
+    return error() == Poller::Error::TlsError ? m_status.tlsFailure : TlsFailure{};
 }
 
 bool Channel::trustCertificate(const QString &sha256)
@@ -169,8 +222,7 @@ bool Channel::trustCertificate(const QString &sha256)
     if (!known)
         pins << pin;
     setConfig(config); // restarts a failed channel
-    if (!m_poller || !m_poller->isRunning())
-        reconnect();
+    startIfStopped();
     return true;
 }
 
@@ -180,23 +232,34 @@ void Channel::setProxyCredentials(const QString &user, const QString &password)
     config.timing.transport.proxy.user = user;
     config.timing.transport.proxy.password = password;
     setConfig(config); // restarts a failed channel
-    if (!m_poller || !m_poller->isRunning())
+    startIfStopped();
+}
+
+void Channel::startIfStopped()
+{
+    if (m_config.paused || !m_poller) {
         reconnect();
+        return;
+    }
+    command([](Poller *poller) {
+        if (!poller->isRunning())
+            poller->retryNow();
+    });
 }
 
 int Channel::attempt() const
 {
-    return m_poller ? m_poller->attempt() : 0;
+    return m_poller ? m_status.attempt : 0;
 }
 
 QDateTime Channel::nextRetryAt() const
 {
-    return m_poller ? m_poller->nextRetryAt() : QDateTime();
+    return m_poller ? m_status.nextRetryAt : QDateTime();
 }
 
 QString Channel::cursor() const
 {
-    return m_poller ? m_poller->cursor() : m_cursor;
+    return m_cursor;
 }
 
 void Channel::createPoller()
@@ -217,16 +280,91 @@ void Channel::createPoller()
     m_leasedFor = m_config.url;
     m_leasedTransport = m_config.timing.transport;
     m_manager = m_pool->acquire(m_leasedFor, m_leasedTransport);
-    auto *poller = new Poller(std::move(profile), m_manager, this);
+    auto *poller = new Poller(std::move(profile), m_manager);
     poller->setName(m_config.name);
     poller->setSettings(m_config.pollerSettings());
     poller->setClock(m_clock);
-    connect(poller, &Poller::stateChanged, this, &Channel::stateChanged);
-    connect(poller, &Poller::batchReceived, this, &Channel::onBatch);
-    connect(poller, &Poller::responseReceived, this, &Channel::responseReceived);
-    connect(poller, &Poller::cursorAdvanced, this, &Channel::cursorAdvanced);
-    connect(poller, &Poller::cursorReset, this, [this] { m_cursor.clear(); });
+
+    m_relay = std::make_shared<Relay>();
+    m_relay->channel = this;
+    m_status = {};
+    m_status.cursor = m_cursor;
+    // The poller's reports, made in its thread (the connections are direct)
+    // and delivered to this one in the order they were made.
+    const std::shared_ptr<Relay> relay = m_relay;
+    const auto report = [poller, relay] {
+        Status status;
+        status.state = poller->state();
+        status.error = poller->error();
+        status.errorString = poller->errorString();
+        status.errorDetail = poller->errorDetail();
+        status.tlsFailure = poller->tlsFailure();
+        status.attempt = poller->attempt();
+        status.nextRetryAt = poller->nextRetryAt();
+        status.cursor = poller->cursor();
+        status.command = relay->appliedCommand;
+        deliver(relay, [status](Channel *channel) { channel->applyStatus(status); });
+    };
+    connect(poller, &Poller::stateChanged, poller, report, Qt::DirectConnection);
+    connect(poller, &Poller::errorOccurred, poller, report, Qt::DirectConnection);
+    connect(poller, &Poller::cursorReset, poller, report, Qt::DirectConnection);
+    connect(
+        poller, &Poller::batchReceived, poller,
+        [relay](const EventList &events, const QString &cursor) {
+            deliver(relay,
+                    [events, cursor](Channel *channel) { channel->onBatch(events, cursor); });
+        },
+        Qt::DirectConnection);
+    connect(
+        poller, &Poller::cursorAdvanced, poller,
+        [relay](const QString &cursor) {
+            deliver(relay, [cursor](Channel *channel) {
+                channel->m_cursor = cursor;
+                Q_EMIT channel->cursorAdvanced(cursor);
+            });
+        },
+        Qt::DirectConnection);
+    connect(
+        poller, &Poller::responseReceived, poller,
+        [relay] { deliver(relay, [](Channel *channel) { Q_EMIT channel->responseReceived(); }); },
+        Qt::DirectConnection);
+    // The poller lives where its manager does (QNetworkAccessManager is not
+    // to be used from another thread).
+    if (m_manager->thread() != thread())
+        poller->moveToThread(m_manager->thread());
     m_poller = poller;
+}
+
+void Channel::command(std::function<void(Poller *)> command, bool changesState)
+{
+    if (!m_poller)
+        return;
+    const quint64 number = ++m_commandsSent;
+    if (changesState)
+        m_lastStateCommand = number;
+    Poller *poller = m_poller;
+    QMetaObject::invokeMethod(
+        poller,
+        [poller, relay = m_relay, number, command = std::move(command)] {
+            relay->appliedCommand = number;
+            command(poller);
+        },
+        Qt::AutoConnection);
+}
+
+void Channel::applyStatus(const Status &status)
+{
+    m_cursor = status.cursor;
+    // A report made before the poller carried out the last command that
+    // changes its state is out of date: that command's own report follows.
+    if (status.command < m_lastStateCommand)
+        return;
+    const Poller::State before = state();
+    m_status = status;
+    if (state() != before)
+        Q_EMIT stateChanged(state());
+    else
+        Q_EMIT statusChanged();
 }
 
 void Channel::destroyPoller()
@@ -235,13 +373,26 @@ void Channel::destroyPoller()
         return;
     Poller *poller = m_poller;
     m_poller = nullptr;
-    disconnect(poller, nullptr, this, nullptr);
     {
-        const QSignalBlocker blocker(poller);
-        poller->stop();
+        // After this no report of the poller reaches us, wherever it runs.
+        QMutexLocker lock(&m_relay->mutex);
+        m_relay->channel = nullptr;
     }
-    // Later, not now: we may be inside one of its signals.
-    poller->deleteLater();
+    m_relay.reset();
+    m_status = {};
+    if (poller->thread() == thread()) {
+        {
+            const QSignalBlocker blocker(poller);
+            poller->stop();
+        }
+        // Later, not now: we may be inside one of its signals.
+        poller->deleteLater();
+    } else {
+        // In its own thread (~Poller stops it quietly). A NetworkPool that
+        // goes away lets that thread finish these first.
+        QMetaObject::invokeMethod(
+            poller, [poller] { delete poller; }, Qt::QueuedConnection);
+    }
     if (m_pool && m_manager)
         m_pool->release(m_manager, m_leasedFor, m_leasedTransport);
     m_manager = nullptr;

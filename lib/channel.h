@@ -12,6 +12,7 @@
 #include <chrono>
 #include <deque>
 #include <functional>
+#include <memory>
 
 class QNetworkAccessManager;
 
@@ -22,6 +23,13 @@ class NetworkPool;
 /// One channel at run time: its configuration, the Poller that watches the
 /// feed (on a network access manager leased from a NetworkPool) and the
 /// counters a dashboard shows. Widget-free; the UI reads it through models.
+///
+/// The Poller lives in the thread of its manager, which may be a network
+/// thread of its own (NetworkPool::setManagerThread()). The channel then
+/// talks to it by queued calls only, and everything it reports (state,
+/// error, cursor, batches) comes back queued and in order, so the getters
+/// here are the poller's state as of the last report that arrived. With
+/// the manager in the channel's own thread the same happens at once.
 class Channel final : public QObject
 {
     Q_OBJECT
@@ -41,7 +49,9 @@ public:
     /// keeping its cursor when the feed is the same (ChannelConfig::sameFeed).
     void setConfig(const ChannelConfig &config);
 
-    /// The clock of the counters (last event, rate); tests inject one.
+    /// The clock of the counters (last event, rate) and of the poller's
+    /// retry times; tests inject one. With a network thread the poller
+    /// calls it on that thread.
     void setClock(Clock clock);
     /// How the event rate is kept: `count` buckets of `width` each.
     void setRateBuckets(int count, std::chrono::milliseconds width);
@@ -87,7 +97,9 @@ public:
     int attempt() const;
     QDateTime nextRetryAt() const;
     QString cursor() const;
-    /// The running poller, or nullptr (never started, or the configuration is invalid).
+    /// The running poller, or nullptr (never started, or the configuration
+    /// is invalid). It lives in its manager's thread: from another thread,
+    /// only compare the pointer.
     Poller *poller() const { return m_poller; }
 
     qint64 eventCount() const { return m_eventCount; }
@@ -109,16 +121,44 @@ Q_SIGNALS:
     void cursorAdvanced(const QString &cursor);
     /// Emitted after a good answer (events or no news): the channel is alive.
     void responseReceived();
+    /// Emitted when the error, the attempt or the time of the next one
+    /// changed without a change of state (e.g. another failed retry).
+    void statusChanged();
 
 private:
+    /// What the poller last reported about itself.
+    struct Status
+    {
+        Poller::State state = Poller::State::Idle;
+        Poller::Error error = Poller::Error::NoError;
+        QString errorString;
+        QString errorDetail;
+        TlsFailure tlsFailure;
+        int attempt = 0;
+        QDateTime nextRetryAt;
+        QString cursor;
+        quint64 command = 0; ///< the last command the poller had carried out
+    };
+    struct Relay;
+
+    static void deliver(const std::shared_ptr<Relay> &relay, std::function<void(Channel *)> call);
     void createPoller();
     void destroyPoller();
+    /// Starts the poller if it is not running (resumes a paused channel).
+    void startIfStopped();
+    /// Runs `command` on the poller in its thread (at once if that is ours).
+    void command(std::function<void(Poller *)> command, bool changesState = true);
+    void applyStatus(const Status &status);
     void onBatch(const EventList &events, const QString &cursor);
     void advanceBuckets(std::deque<int> &buckets, qint64 &bucketStartMs, qint64 nowMs) const;
 
     ChannelConfig m_config;
     QPointer<NetworkPool> m_pool;
-    QPointer<Poller> m_poller;
+    Poller *m_poller = nullptr;     ///< owned; deleted in its own thread
+    std::shared_ptr<Relay> m_relay; ///< the current poller's way back to us
+    Status m_status;
+    quint64 m_commandsSent = 0;     ///< commands sent to the poller so far
+    quint64 m_lastStateCommand = 0; ///< the number of the last that changes its state
     QNetworkAccessManager *m_manager = nullptr;
     QUrl m_leasedFor;
     TransportOptions m_leasedTransport;

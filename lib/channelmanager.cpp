@@ -4,6 +4,8 @@
 #include "logging.h"
 #include "networkpool.h"
 
+#include <QThread>
+
 namespace Longwatch {
 
 ChannelManager::ChannelManager(ChannelStore *store, QObject *parent)
@@ -18,6 +20,25 @@ ChannelManager::~ChannelManager()
     // requests belong to the pool's network managers, which go with the pool.
     m_channels.clear();
     qDeleteAll(findChildren<Channel *>(Qt::FindDirectChildrenOnly));
+    // The pool deletes its managers in the network thread, after the
+    // pollers the channels left there; then that thread can end.
+    delete m_pool;
+    m_pool = nullptr;
+    if (m_networkThread) {
+        m_networkThread->quit();
+        m_networkThread->wait();
+        delete m_networkThread;
+    }
+}
+
+void ChannelManager::useNetworkThread()
+{
+    if (m_networkThread || !m_channels.isEmpty())
+        return;
+    m_networkThread = new QThread;
+    m_networkThread->setObjectName(QStringLiteral("longwatch-net"));
+    m_networkThread->start();
+    m_pool->setManagerThread(m_networkThread);
 }
 
 QString ChannelManager::secretWarning() const
@@ -102,6 +123,8 @@ Channel *ChannelManager::insert(const ChannelConfig &config, bool start)
         Q_EMIT channelStateChanged(channel, state);
     });
     connect(channel, &Channel::countersChanged, this,
+            [this, channel] { Q_EMIT channelChanged(channel); });
+    connect(channel, &Channel::statusChanged, this,
             [this, channel] { Q_EMIT channelChanged(channel); });
     connect(channel, &Channel::configChanged, this, [this, channel] {
         save();

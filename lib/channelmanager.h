@@ -7,6 +7,8 @@
 #include <QList>
 #include <QObject>
 
+class QThread;
+
 namespace Longwatch {
 
 class ChannelStore;
@@ -24,6 +26,15 @@ public:
     ~ChannelManager() override;
 
     NetworkPool *networkPool() const { return m_pool; }
+
+    /// Runs the channels' network managers and Pollers on a thread of their
+    /// own ("longwatch-net"): requests are made, answers read and parsed
+    /// there, and only batches and states come to this thread, so a busy
+    /// GUI does not delay polls and a flood of answers does not stall it.
+    /// Call before any channel is added. Clocks set by setChannelSetup()
+    /// are then called on that thread too.
+    void useNetworkThread();
+    bool usesNetworkThread() const { return m_networkThread != nullptr; }
     /// The store's warning about where secrets are kept (see
     /// ChannelStore::secretWarning()); empty if none.
     QString secretWarning() const;
@@ -74,6 +85,7 @@ private:
 
     ChannelStore *m_store;
     NetworkPool *m_pool;
+    QThread *m_networkThread = nullptr;
     QList<Channel *> m_channels;
     std::function<void(Channel *)> m_setup;
     QHash<QString, QString> m_resumeCursors;

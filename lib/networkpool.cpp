@@ -7,6 +7,7 @@
 #include <QNetworkAccessManager>
 #include <QNetworkProxy>
 #include <QNetworkReply>
+#include <QThread>
 
 namespace Longwatch {
 
@@ -29,7 +30,30 @@ NetworkPool::NetworkPool(QObject *parent)
     : QObject(parent)
 {}
 
-NetworkPool::~NetworkPool() = default;
+NetworkPool::~NetworkPool()
+{
+    if (!m_thread || m_thread == QThread::currentThread())
+        return; // children of the pool
+    QList<QNetworkAccessManager *> managers;
+    for (const Managed &managed : std::as_const(m_managers))
+        managers.append(managed.manager);
+    // In their thread, after what was queued there before (Channel's
+    // deletion of its pollers, whose replies belong to these managers).
+    auto *context = new QObject;
+    context->moveToThread(m_thread);
+    QMetaObject::invokeMethod(
+        context,
+        [managers, context] {
+            qDeleteAll(managers);
+            context->deleteLater();
+        },
+        Qt::BlockingQueuedConnection);
+}
+
+void NetworkPool::setManagerThread(QThread *thread)
+{
+    m_thread = thread == QThread::currentThread() ? nullptr : thread;
+}
 
 void NetworkPool::setChannelsPerManager(int count)
 {
@@ -94,7 +118,9 @@ QNetworkAccessManager *NetworkPool::acquire(const QUrl &url, const TransportOpti
 
 QNetworkAccessManager *NetworkPool::createManager(const TransportOptions &options)
 {
-    auto *manager = new QNetworkAccessManager(this);
+    // In another thread a manager cannot be our child; the destructor
+    // deletes it there.
+    auto *manager = new QNetworkAccessManager(m_thread ? nullptr : this);
     const ProxySettings proxy = options.proxy;
     if (const std::optional<QNetworkProxy> networkProxy = proxy.networkProxy())
         manager->setProxy(*networkProxy);
@@ -102,7 +128,8 @@ QNetworkAccessManager *NetworkPool::createManager(const TransportOptions &option
     m_managers.append({manager, options.managerKey(), answers});
     // Any reply that got through (an HTTP status from the server) shows
     // that the credentials work.
-    connect(manager, &QNetworkAccessManager::finished, this, [answers](QNetworkReply *reply) {
+    // Both run in the manager's thread (the pool may be in another).
+    connect(manager, &QNetworkAccessManager::finished, manager, [answers](QNetworkReply *reply) {
         if (reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).isValid() &&
             reply->error() != QNetworkReply::ProxyAuthenticationRequiredError)
             *answers = 0;
@@ -115,7 +142,7 @@ QNetworkAccessManager *NetworkPool::createManager(const TransportOptions &option
     // Qt's SOCKS5 client instead reconnects and asks again for as long as
     // it gets an answer, so a run of answers without any reply getting
     // through is cut short.
-    connect(manager, &QNetworkAccessManager::proxyAuthenticationRequired, this,
+    connect(manager, &QNetworkAccessManager::proxyAuthenticationRequired, manager,
             [proxy, answers](const QNetworkProxy &asking, QAuthenticator *authenticator) {
                 const QString name =
                     QStringLiteral("%1:%2").arg(asking.hostName()).arg(asking.port());
@@ -147,6 +174,8 @@ QNetworkAccessManager *NetworkPool::createManager(const TransportOptions &option
                 authenticator->setUser(QString::fromUtf8(*user));
                 authenticator->setPassword(QString::fromUtf8(*password));
             });
+    if (m_thread)
+        manager->moveToThread(m_thread);
     return manager;
 }
 

@@ -11,6 +11,7 @@
 #include <memory>
 
 class QNetworkAccessManager;
+class QThread;
 
 namespace Longwatch {
 
@@ -53,6 +54,15 @@ public:
     /// Managers made so far (for tests and diagnostics).
     int managerCount() const { return int(m_managers.size()); }
 
+    /// Makes managers from now on in `thread` (nullptr: the pool's own),
+    /// e.g. a network thread so that answers are read off the GUI thread.
+    /// Each Poller must then live in its manager's thread (Channel sees to
+    /// it). `thread` must run an event loop until the pool is gone: the
+    /// pool's destructor deletes its managers there and waits for that, after
+    /// whatever was queued to the thread before.
+    void setManagerThread(QThread *thread);
+    QThread *managerThread() const { return m_thread; }
+
 private:
     struct Slot
     {
@@ -72,6 +82,7 @@ private:
     bool servesServer(QNetworkAccessManager *manager, const QString &server) const;
     QNetworkAccessManager *createManager(const TransportOptions &options);
 
+    QThread *m_thread = nullptr;
     int m_perManager = 6;
     QHash<QString, QList<Slot>> m_groups; ///< by groupKey()
     QList<Managed> m_managers;

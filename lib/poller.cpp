@@ -57,8 +57,12 @@ Poller::Poller(std::unique_ptr<FeedProfile> profile, QNetworkAccessManager *mana
 {
     Q_ASSERT(m_profile);
     Q_ASSERT(manager);
-    for (QTimer *timer : {&m_pollTimer, &m_deadline, &m_watchdog})
+    for (QTimer *timer : {&m_pollTimer, &m_deadline, &m_watchdog}) {
         timer->setSingleShot(true);
+        // Children, so that they move with the poller to another thread
+        // (a member leaves the list of children before ~QObject runs).
+        timer->setParent(this);
+    }
     m_pollTimer.setTimerType(Qt::PreciseTimer);
     connect(&m_pollTimer, &QTimer::timeout, this, &Poller::sendRequest);
     connect(&m_deadline, &QTimer::timeout, this, [this] { abortReply(Abort::Deadline); });

@@ -12,6 +12,8 @@
 #include <QTest>
 #include <QTimeZone>
 
+#include <atomic>
+
 using namespace Longwatch;
 using namespace Longwatch::Testing;
 using namespace std::chrono_literals;
@@ -33,11 +35,19 @@ ChannelConfig configFor(const FakeHttpServer &server, const QString &name,
 
 } // namespace
 
+// Every test runs twice: with the pollers in the test's thread, and on a
+// network thread of their own (ChannelManager::useNetworkThread(), as the
+// dashboard runs them).
 class tst_ChannelManager : public QObject
 {
     Q_OBJECT
+public:
+    explicit tst_ChannelManager(bool networkThread)
+        : m_networkThread(networkThread)
+    {}
 
 private Q_SLOTS:
+    void initTestCase();
     void addsAndRemovesWithAnnouncements();
     void eventsArriveWithTheirChannel();
     void countsEventsAndKeepsARate();
@@ -48,7 +58,28 @@ private Q_SLOTS:
     void loadsStoredChannelsAndSkipsTransientOnes();
     void storedSecretsAreFilledInBeforeTheChannelStarts();
     void trustingARefusedCertificatePinsItAndTheChannelGoesLive();
+    void quickPauseAndResumeEndsPolling();
+    void removingAndDeletingWhilePollsAreUnderWayIsQuiet();
+    void aFlakyServerShowsEachRetry();
+
+private:
+    /// Sets `manager` up as this run wants it.
+    void prepare(ChannelManager &manager) const;
+
+    bool m_networkThread = false;
 };
+
+void tst_ChannelManager::initTestCase()
+{
+    qInfo("pollers run %s", m_networkThread ? "on a network thread" : "in the test's thread");
+}
+
+void tst_ChannelManager::prepare(ChannelManager &manager) const
+{
+    if (m_networkThread)
+        manager.useNetworkThread();
+    QCOMPARE(manager.usesNetworkThread(), m_networkThread);
+}
 
 void tst_ChannelManager::storedSecretsAreFilledInBeforeTheChannelStarts()
 {
@@ -67,6 +98,8 @@ void tst_ChannelManager::storedSecretsAreFilledInBeforeTheChannelStarts()
     store.save({config});
 
     ChannelManager manager(&store);
+
+    prepare(manager);
     manager.load();
     QCOMPARE(manager.count(), 1);
     Channel *channel = manager.at(0);
@@ -90,6 +123,7 @@ void tst_ChannelManager::trustingARefusedCertificatePinsItAndTheChannelGoesLive(
 
     MemoryChannelStore store;
     ChannelManager manager(&store);
+    prepare(manager);
     ChannelConfig config;
     config.name = "self-signed";
     config.url = server.url("/poll");
@@ -118,6 +152,7 @@ void tst_ChannelManager::addsAndRemovesWithAnnouncements()
     FakeHttpServer server;
     QVERIFY(server.isListening());
     ChannelManager manager;
+    prepare(manager);
     QSignalSpy aboutToAdd(&manager, &ChannelManager::channelAboutToBeAdded);
     QSignalSpy added(&manager, &ChannelManager::channelAdded);
     QSignalSpy aboutToRemove(&manager, &ChannelManager::channelAboutToBeRemoved);
@@ -151,6 +186,7 @@ void tst_ChannelManager::eventsArriveWithTheirChannel()
     FakeHttpServer server;
     server.enqueue("/poll", FakeResponse::seedEvents({1, 2, 3}));
     ChannelManager manager;
+    prepare(manager);
     QSignalSpy batches(&manager, &ChannelManager::batchReceived);
     Channel *channel = manager.addChannel(configFor(server, "builds"));
     QVERIFY(batches.wait());
@@ -168,19 +204,23 @@ void tst_ChannelManager::countsEventsAndKeepsARate()
     server.enqueue("/poll", FakeResponse::seedEvents({1, 2}));
     server.enqueue("/poll", FakeResponse::seedEvents({3}));
     ChannelManager manager;
-    QDateTime now(QDate(2030, 1, 1), QTime(12, 0, 0), QTimeZone::utc());
+    prepare(manager);
+    // Read on the network thread too: atomic.
+    std::atomic<qint64> nowMs =
+        QDateTime(QDate(2030, 1, 1), QTime(12, 0, 0), QTimeZone::utc()).toMSecsSinceEpoch();
+    const auto now = [&nowMs] { return QDateTime::fromMSecsSinceEpoch(nowMs, QTimeZone::utc()); };
     manager.setChannelSetup([&now](Channel *channel) {
-        channel->setClock([&now] { return now; });
+        channel->setClock(now);
         channel->setRateBuckets(4, 10s);
     });
     Channel *channel = manager.addChannel(configFor(server, "builds"));
     QTRY_COMPARE(channel->eventCount(), qint64(3));
-    QCOMPARE(channel->lastEventAt(), now);
+    QCOMPARE(channel->lastEventAt(), now());
     QCOMPARE(channel->rateHistory(), (QList<int>{0, 0, 0, 3}));
     // Time moves on: the events slide to the left, the newest bucket is empty.
-    now = now.addSecs(20);
+    nowMs += 20'000;
     QCOMPARE(channel->rateHistory(), (QList<int>{0, 3, 0, 0}));
-    now = now.addSecs(60);
+    nowMs += 60'000;
     QCOMPARE(channel->rateHistory(), (QList<int>{0, 0, 0, 0}));
 }
 
@@ -189,6 +229,7 @@ void tst_ChannelManager::pauseStopsAndIsRemembered()
     FakeHttpServer server;
     MemoryChannelStore store;
     ChannelManager manager(&store);
+    prepare(manager);
     Channel *channel = manager.addChannel(configFor(server, "builds"));
     QTRY_COMPARE(channel->state(), Poller::State::Waiting);
     QSignalSpy states(channel, &Channel::stateChanged);
@@ -211,6 +252,7 @@ void tst_ChannelManager::duplicateGetsANewIdentity()
     FakeHttpServer server;
     MemoryChannelStore store;
     ChannelManager manager(&store);
+    prepare(manager);
     Channel *original = manager.addChannel(configFor(server, "builds"));
     Channel *copy = manager.duplicateChannel(original);
     QVERIFY(copy);
@@ -226,6 +268,7 @@ void tst_ChannelManager::anEditKeepsTheCursorOfTheSameFeed()
     FakeHttpServer server;
     server.enqueue("/poll", FakeResponse::seedEvents({7}));
     ChannelManager manager;
+    prepare(manager);
     Channel *channel = manager.addChannel(configFor(server, "builds"));
     QTRY_COMPARE(channel->cursor(), QStringLiteral("7"));
     QTRY_COMPARE(server.heldCount(), 1);
@@ -248,6 +291,7 @@ void tst_ChannelManager::anEditKeepsTheCursorOfTheSameFeed()
 void tst_ChannelManager::aConfigurationThatCannotRunFailsWithTheReason()
 {
     ChannelManager manager;
+    prepare(manager);
     ChannelConfig c;
     c.name = "broken";
     c.url = QUrl("http://127.0.0.1:1/poll");
@@ -267,6 +311,8 @@ void tst_ChannelManager::loadsStoredChannelsAndSkipsTransientOnes()
     store.save({configFor(server, "running one"), paused});
 
     ChannelManager manager(&store);
+
+    prepare(manager);
     manager.load();
     QCOMPARE(manager.count(), 2);
     QCOMPARE(manager.at(1)->state(), Poller::State::Stopped);
@@ -280,5 +326,93 @@ void tst_ChannelManager::loadsStoredChannelsAndSkipsTransientOnes()
     QCOMPARE(store.load().size(), 2);
 }
 
-QTEST_GUILESS_MAIN(tst_ChannelManager)
+void tst_ChannelManager::quickPauseAndResumeEndsPolling()
+{
+    // Pause and resume faster than a poller on another thread reports: the
+    // channel must end up polling, and say so, not stay stopped.
+    FakeHttpServer server;
+    MemoryChannelStore store;
+    ChannelManager manager(&store);
+    prepare(manager);
+    Channel *channel = manager.addChannel(configFor(server, "builds"));
+    QTRY_COMPARE(channel->state(), Poller::State::Waiting);
+    for (int i = 0; i < 5; ++i) {
+        channel->pause();
+        QCOMPARE(channel->state(), Poller::State::Stopped);
+        channel->resume();
+    }
+    const int requests = server.requestCount();
+    QTRY_COMPARE(channel->state(), Poller::State::Waiting);
+    QTRY_VERIFY(server.heldCount() >= 1);
+    QVERIFY(server.requestCount() > requests - 5);
+
+    channel->pause();
+    QTRY_COMPARE(server.heldCount(), 0);
+    QCOMPARE(channel->state(), Poller::State::Stopped);
+}
+
+void tst_ChannelManager::removingAndDeletingWhilePollsAreUnderWayIsQuiet()
+{
+    // Channels removed, edited and finally deleted with the manager while
+    // answers keep coming: nothing may reach a channel that is gone (under
+    // ASan this fails loudly), the others keep polling, and the manager's
+    // end waits for the network thread.
+    FakeHttpServer server;
+    server.setDefaultResponse(FakeResponse::seedEvents({1, 2}).withDelay(5ms));
+    int answers = 0;
+    {
+        ChannelManager manager;
+        prepare(manager);
+        manager.setChannelSetup([this, &answers](Channel *channel) {
+            connect(channel, &Channel::responseReceived, this, [&answers] { ++answers; });
+        });
+        QList<Channel *> channels;
+        for (int i = 0; i < 20; ++i)
+            channels << manager.addChannel(configFor(server, QString("c%1").arg(i)));
+        QTRY_VERIFY(answers >= 40);
+        for (int i = 0; i < 10; ++i)
+            manager.removeChannel(channels.at(i));
+        for (int i = 10; i < 15; ++i) {
+            ChannelConfig moved = channels.at(i)->config();
+            moved.url = server.url(QString("/moved%1").arg(i));
+            manager.updateChannel(channels.at(i), moved);
+        }
+        QCOMPARE(manager.count(), 10);
+        const int before = answers;
+        QTRY_VERIFY(answers >= before + 40);
+        QTRY_VERIFY(server.requests("/moved14").size() >= 2);
+    }
+    const int after = answers;
+    QCoreApplication::processEvents();
+    QCOMPARE(answers, after);
+}
+
+void tst_ChannelManager::aFlakyServerShowsEachRetry()
+{
+    // Failed attempts in a row stay in Backoff; each must still reach the
+    // channel (attempt, error), from whichever thread the poller runs in.
+    FakeHttpServer server;
+    server.setDefaultResponse(FakeResponse::status(503));
+    ChannelManager manager;
+    prepare(manager);
+    Channel *channel = manager.addChannel(configFor(server, "flaky"));
+    QSignalSpy changed(&manager, &ChannelManager::channelChanged);
+    QTRY_VERIFY(channel->attempt() >= 3);
+    QCOMPARE(channel->state(), Poller::State::Backoff);
+    QCOMPARE(channel->error(), Poller::Error::HttpError);
+    QVERIFY(channel->errorString().contains("503"));
+    QVERIFY(channel->nextRetryAt().isValid());
+    QVERIFY(changed.size() >= 3);
+}
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QTEST_SET_MAIN_SOURCE_PATH
+    tst_ChannelManager sameThread(false);
+    int failures = QTest::qExec(&sameThread, argc, argv);
+    tst_ChannelManager networkThread(true);
+    failures += QTest::qExec(&networkThread, argc, argv);
+    return failures;
+}
 #include "tst_channelmanager.moc"

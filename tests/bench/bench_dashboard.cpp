@@ -22,7 +22,8 @@
 //     same start is also measured in-process, in steps.
 //
 // --hidden-window runs latency and flood without showing the window, so
-// that the cost of painting can be told apart.
+// that the cost of painting can be told apart; --same-thread runs the
+// pollers on the GUI thread rather than on the app's network thread.
 //
 // Not a test: it prints medians over runs with min and max, never fails on a
 // slow machine. docs/PERFORMANCE.md has the figures and the command.
@@ -143,8 +144,15 @@ ChannelConfig feedChannel(const QString &name, const QUrl &url, int holdSeconds)
 /// unshown, so nothing is painted (tells the cost of painting apart).
 bool g_showWindow = true;
 
+/// False with --same-thread: the pollers run on the GUI thread instead of
+/// the network thread the app gives them (tells that thread's gain apart).
+bool g_networkThread = true;
+
 const char *windowState()
 {
+    if (!g_networkThread)
+        return g_showWindow ? "window shown, pollers on the GUI thread"
+                            : "window HIDDEN (no painting), pollers on the GUI thread";
     return g_showWindow ? "window shown" : "window HIDDEN (no painting)";
 }
 
@@ -162,6 +170,8 @@ public:
         , m_startup(options(eventLogPath, dir), &m_store, &m_manager, &m_window)
     {
         QObject::connect(&m_startup, &Startup::finished, &m_window, [this] { m_finished = true; });
+        if (g_networkThread)
+            m_manager.useNetworkThread(); // as app/longwatch.cpp does
     }
 
     /// Shows the window (unless `show` is false) and runs the start; true
@@ -1029,11 +1039,16 @@ int main(int argc, char *argv[])
     const QCommandLineOption hiddenOption(
         QStringLiteral("hidden-window"),
         QStringLiteral("latency and flood: do not show the window (diagnostics: no painting)"));
-    parser.addOptions({hiddenOption, onlyOption, runsOption, rateOption, eventsOption,
-                       floodSecondsOption, floodRunsOption, floodRateOption, floodChannelsOption,
-                       coldEventsOption, coldChannelsOption, coldCacheOption});
+    const QCommandLineOption sameThreadOption(
+        QStringLiteral("same-thread"),
+        QStringLiteral("latency and flood: run the pollers on the GUI thread, not on the network "
+                       "thread the app uses (diagnostics)"));
+    parser.addOptions({hiddenOption, sameThreadOption, onlyOption, runsOption, rateOption,
+                       eventsOption, floodSecondsOption, floodRunsOption, floodRateOption,
+                       floodChannelsOption, coldEventsOption, coldChannelsOption, coldCacheOption});
     parser.process(app);
     g_showWindow = !parser.isSet(hiddenOption);
+    g_networkThread = !parser.isSet(sameThreadOption);
     const QStringList only = parser.value(onlyOption).split(QLatin1Char(','));
     const auto wants = [&only](const char *name, const char *row) {
         return only.contains(QLatin1String(name)) || only.contains(QLatin1String(row));
