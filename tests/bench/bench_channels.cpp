@@ -1,13 +1,23 @@
 // bench_channels: many channels to one server (longwatch-feed in its own
-// process), each on a manager from NetworkPool (HTTP/1.1, six per manager):
+// process), each on a manager from NetworkPool, once per protocol:
+//   - http1: straight to longwatch-feed over HTTP/1.1 (six channels per
+//     manager, a connection each);
+//   - http2: HTTP/2 cleartext by prior knowledge (h2c) through nginx in front
+//     of the same longwatch-feed (up to 100 channels per manager, multiplexed
+//     over its one connection); skipped if nginx is not installed.
+// Each protocol runs in a child process of its own (the program runs itself
+// with --only), so that the memory one leaves behind does not move the
+// other's RSS base. In each:
 //   - fan-out: one event published to every channel (POSTs from a helper
-//     thread, all at once) -> time until every channel has it, and how
-//     many were starved (nothing after 5 s);
+//     thread, all at once, straight to longwatch-feed) -> time until every
+//     channel has it, and how many were starved (nothing after 5 s);
 //   - idle: the channels holding polls for a bounded time: CPU % of one
 //     core and RSS per channel above the base before the channels existed.
+// Only this process's CPU counts (not the feed server's, not nginx's).
 // Not a test: docs/PERFORMANCE.md has the figures and the command.
 //
-//   bench_channels [--channels N] [--rounds K] [--idle-seconds S] [--long]
+//   bench_channels [--channels N] [--rounds K] [--idle-seconds S] [--long] [--hold S]
+//                  [--only http1|http2]
 
 #include "benchsupport.h"
 #include "memorytuning.h"
@@ -19,6 +29,7 @@
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QLoggingCategory>
+#include <QProcess>
 
 #include <cstdio>
 #include <memory>
@@ -47,37 +58,54 @@ qint64 stampOf(const QByteArray &raw)
     return end < 0 ? -1 : raw.mid(start + 2, end - start - 2).toLongLong();
 }
 
-} // namespace
+enum class Protocol { Http1, Http2 };
 
-int main(int argc, char *argv[])
+struct Options
 {
-    limitMallocArenas(); // as the programs do: see memorytuning.h
-    raiseDescriptorLimit();
-    QCoreApplication app(argc, argv);
-    QLoggingCategory::setFilterRules(QStringLiteral("longwatch.*.debug=false\n"
-                                                    "longwatch.*.info=false"));
-    QCommandLineParser parser;
-    parser.addHelpOption();
-    const QCommandLineOption channelsOption(QStringLiteral("channels"), QStringLiteral("channels"),
-                                            QStringLiteral("N"), QStringLiteral("1000"));
-    const QCommandLineOption roundsOption(QStringLiteral("rounds"),
-                                          QStringLiteral("fan-out rounds"), QStringLiteral("K"),
-                                          QStringLiteral("5"));
-    const QCommandLineOption idleOption(QStringLiteral("idle-seconds"),
-                                        QStringLiteral("idle measurement (default 20)"),
-                                        QStringLiteral("S"), QStringLiteral("20"));
-    const QCommandLineOption longOption(QStringLiteral("long"), QStringLiteral("idle for 60 s"));
-    const QCommandLineOption holdOption(
-        QStringLiteral("hold"), QStringLiteral("seconds the server holds each poll (default 10)"),
-        QStringLiteral("S"), QStringLiteral("10"));
-    parser.addOptions({channelsOption, roundsOption, idleOption, longOption, holdOption});
-    parser.process(app);
-    // The feed server keeps at most FeedServer::maxFeeds (1024) feeds.
-    const int channels = std::clamp(parser.value(channelsOption).toInt(), 1, 1024);
-    const int rounds = std::clamp(parser.value(roundsOption).toInt(), 1, 100);
-    const int idleSeconds =
-        parser.isSet(longOption) ? 60 : std::clamp(parser.value(idleOption).toInt(), 4, 600);
-    const int holdSeconds = std::clamp(parser.value(holdOption).toInt(), 1, 300);
+    int channels = 1000;
+    int rounds = 5;
+    int idleSeconds = 20;
+    int holdSeconds = 10;
+};
+
+/// Runs this program once per protocol, each in a child process with our
+/// arguments and --only; returns the first failure's exit code, or 0.
+int runEachProtocol()
+{
+    int result = 0;
+    const QStringList protocols{QStringLiteral("http1"), QStringLiteral("http2")};
+    for (const QString &protocol : protocols) {
+        std::fflush(stdout);
+        QProcess child;
+        child.setProgram(QCoreApplication::applicationFilePath());
+        child.setArguments(QCoreApplication::arguments().mid(1) +
+                           QStringList{QStringLiteral("--only"), protocol});
+        child.setProcessChannelMode(QProcess::ForwardedChannels);
+        child.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
+        child.start();
+        int code = 0;
+        if (!child.waitForStarted(5000) || !child.waitForFinished(-1) ||
+            child.exitStatus() != QProcess::NormalExit) {
+            std::fprintf(stderr, "bench_channels --only %s did not finish\n", qPrintable(protocol));
+            code = 1;
+        } else {
+            code = child.exitCode();
+        }
+        if (result == 0)
+            result = code;
+        if (protocol != protocols.last())
+            std::printf("\n");
+    }
+    return result;
+}
+
+int runPhase(Protocol protocol, const Options &options)
+{
+    const int channels = options.channels;
+    const int rounds = options.rounds;
+    const int idleSeconds = options.idleSeconds;
+    const int holdSeconds = options.holdSeconds;
+    const bool http2 = protocol == Protocol::Http2;
 
     QTemporaryDir dir;
     if (!dir.isValid())
@@ -85,7 +113,30 @@ int main(int argc, char *argv[])
     Bench::ChildServer server;
     if (!Bench::startFeedServer(server, dir))
         return 1;
-    const QString base = QStringLiteral("http://127.0.0.1:%1/feeds/").arg(server.port());
+    // Events are published straight to longwatch-feed in both phases; the
+    // channels poll it straight (http1) or through nginx (http2).
+    const QString publishBase = QStringLiteral("http://127.0.0.1:%1/feeds/").arg(server.port());
+    Bench::ChildServer nginx;
+    quint16 pollPort = server.port();
+    if (http2) {
+        quint16 http1Port = 0;
+        if (!Bench::haveNginx()) {
+            std::printf("bench_channels, HTTP/2: skipped, %s is not installed\n",
+                        qPrintable(Bench::kNginx));
+            return 0;
+        }
+        // Each held poll is a stream from us and a connection from nginx to
+        // the feed server: worker_connections must cover the channels twice.
+        if (!Bench::startH2cProxy(nginx, dir, server.port(), &http1Port,
+                                  std::max(4096, 2 * channels + 1024))) {
+            std::printf("bench_channels, HTTP/2: skipped, nginx did not start\n");
+            return 0;
+        }
+        pollPort = nginx.port();
+    }
+    const QString base = QStringLiteral("http://127.0.0.1:%1/feeds/").arg(pollPort);
+    PollerSettings settings;
+    settings.transport.httpVersion = http2 ? HttpVersion::Http2 : HttpVersion::Automatic;
 
     NetworkPool pool;
     const qint64 baseRss = Bench::procStatusKiB(0, "VmRSS");
@@ -106,7 +157,9 @@ int main(int argc, char *argv[])
             std::fprintf(stderr, "profile: %s\n", qPrintable(errors.join(QLatin1Char(' '))));
             return 1;
         }
-        auto poller = std::make_unique<Poller>(std::move(profile), pool.acquire(url));
+        auto poller =
+            std::make_unique<Poller>(std::move(profile), pool.acquire(url, settings.transport));
+        poller->setSettings(settings);
         QObject::connect(poller.get(), &Poller::batchReceived, poller.get(),
                          [&, i](const EventList &events) {
                              const qint64 now = Bench::monotonicUsecs();
@@ -127,21 +180,28 @@ int main(int argc, char *argv[])
                                [](const auto &p) { return p->state() == Poller::State::Waiting; });
         },
         30'000);
-    // Let the last requests reach the server and be held.
-    Bench::idleFor(1000);
-    std::printf("bench_channels: %d channels on %d managers (NetworkPool, HTTP/1.1)%s, "
-                "%d fan-out rounds, %d s idle; server in pid %lld\n\n",
-                channels, pool.managerCount(), allWaiting ? "" : " (NOT ALL WAITING)", rounds,
-                idleSeconds, server.pid());
+    // Let the last requests reach the server and be held: every channel's
+    // poll is then on a connection to the feed server (ours over HTTP/1.1,
+    // nginx's over HTTP/2; nothing else talks to it now).
+    const bool allHeld =
+        Bench::waitUntil([&] { return Bench::connectionsTo(server.port()) >= channels; }, 10'000);
+    std::printf("bench_channels, %s: %d channels on %d managers (NetworkPool), %d connections "
+                "from us%s%s, %d fan-out rounds, %d s idle; server in pid %lld%s\n\n",
+                http2 ? "HTTP/2 h2c through nginx" : "HTTP/1.1 straight to longwatch-feed",
+                channels, pool.managerCount(), Bench::connectionsTo(pollPort),
+                allWaiting ? "" : " (NOT ALL WAITING)", allHeld ? "" : " (NOT ALL HELD)", rounds,
+                idleSeconds, server.pid(),
+                http2 ? qPrintable(QStringLiteral(", nginx in pid %1").arg(nginx.pid())) : "");
     Bench::printHeader("unit");
+    const QString tag = http2 ? QStringLiteral("[h2c] ") : QStringLiteral("[h1] ");
 
-    std::vector<double> allDelivered, p50, worst, starvedRuns;
+    std::vector<double> allDelivered, p50, worst, starvedRuns, published;
     for (int round = 0; round < rounds; ++round) {
         std::fill(deliveredAt.begin(), deliveredAt.end(), 0);
         const qint64 start = Bench::monotonicUsecs();
         Bench::HttpPublisher publisher(
             [&](int i) {
-                QNetworkRequest request(QUrl(base + QStringLiteral("ch%1/publish").arg(i)));
+                QNetworkRequest request(QUrl(publishBase + QStringLiteral("ch%1/publish").arg(i)));
                 request.setHeader(QNetworkRequest::ContentTypeHeader,
                                   QByteArrayLiteral("application/json"));
                 return request;
@@ -167,14 +227,22 @@ int main(int argc, char *argv[])
         p50.push_back(Bench::quantile(latencies, 0.5) / 1000.0);
         worst.push_back(Bench::quantile(latencies, 1.0) / 1000.0);
         Bench::waitUntil([&] { return publisher.isDone(); }, 10'000);
+        if (publisher.finishedAtUsecs() > 0 && publisher.errors() == 0)
+            published.push_back(double(publisher.finishedAtUsecs() - start) / 1000.0);
+        else
+            std::fprintf(stderr, "publisher: %d errors\n", publisher.errors());
     }
-    Bench::printRow(QStringLiteral("fan-out: first publish -> all delivered"),
+    Bench::printRow(tag + QStringLiteral("fan-out: first publish -> all delivered"),
                     Bench::summarize(allDelivered), "ms");
-    Bench::printRow(QStringLiteral("fan-out: publish -> delivery, p50 channel"),
+    // The publisher's own time: its 1,000 POSTs go through one manager, six
+    // at a time; a channel cannot have its event before its POST is answered.
+    Bench::printRow(tag + QStringLiteral("fan-out: first publish -> last POST answered"),
+                    Bench::summarize(published), "ms");
+    Bench::printRow(tag + QStringLiteral("fan-out: publish -> delivery, p50 channel"),
                     Bench::summarize(p50), "ms");
-    Bench::printRow(QStringLiteral("fan-out: publish -> delivery, slowest channel"),
+    Bench::printRow(tag + QStringLiteral("fan-out: publish -> delivery, slowest channel"),
                     Bench::summarize(worst), "ms");
-    Bench::printRow(QStringLiteral("fan-out: channels starved (nothing in 5 s)"),
+    Bench::printRow(tag + QStringLiteral("fan-out: channels starved (nothing in 5 s)"),
                     Bench::summarize(starvedRuns), "count");
 
     // Idle: measured in windows of a quarter of the time each.
@@ -194,17 +262,69 @@ int main(int argc, char *argv[])
     const double perChannel = double(Bench::procStatusKiB(0, "VmRSS") - baseRss) / channels;
     const double idleCpu =
         100.0 * (Bench::cpuUsecs() - idleCpu0) / (double(idleWall.nsecsElapsed()) / 1000.0);
-    Bench::printRow(QStringLiteral("idle: CPU of one core, %1 s windows (hold %2 s)")
-                        .arg(windowMs / 1000)
-                        .arg(holdSeconds),
+    Bench::printRow(tag + QStringLiteral("idle: CPU of a core, %1 s windows, hold %2 s")
+                              .arg(windowMs / 1000)
+                              .arg(holdSeconds),
                     Bench::summarize(cpuPercent), "%");
-    Bench::printRow(QStringLiteral("idle: CPU of one core over all %1 s").arg(idleSeconds),
+    Bench::printRow(tag + QStringLiteral("idle: CPU of a core over all %1 s").arg(idleSeconds),
                     Bench::summarize({idleCpu}), "%");
-    Bench::printRow(QStringLiteral("idle: RSS per channel above base"),
+    Bench::printRow(tag + QStringLiteral("idle: RSS per channel above base"),
                     Bench::summarize({perChannel}), "KiB");
+    Bench::printRow(tag + QStringLiteral("managers (NetworkPool)"),
+                    Bench::summarize({double(pool.managerCount())}), "count");
+    Bench::printRow(tag + QStringLiteral("connections from us, after the idle time"),
+                    Bench::summarize({double(Bench::connectionsTo(pollPort))}), "count");
     std::printf("\ntargets: all delivered within 1000 ms, none starved; idle < 1 %% CPU, "
                 "< 64 KiB per channel\n");
     for (auto &poller : pollers)
         poller->stop();
     return 0;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    limitMallocArenas(); // as the programs do: see memorytuning.h
+    raiseDescriptorLimit();
+    QCoreApplication app(argc, argv);
+    QLoggingCategory::setFilterRules(QStringLiteral("longwatch.*.debug=false\n"
+                                                    "longwatch.*.info=false"));
+    QCommandLineParser parser;
+    parser.addHelpOption();
+    const QCommandLineOption channelsOption(QStringLiteral("channels"), QStringLiteral("channels"),
+                                            QStringLiteral("N"), QStringLiteral("1000"));
+    const QCommandLineOption roundsOption(QStringLiteral("rounds"),
+                                          QStringLiteral("fan-out rounds"), QStringLiteral("K"),
+                                          QStringLiteral("5"));
+    const QCommandLineOption idleOption(QStringLiteral("idle-seconds"),
+                                        QStringLiteral("idle measurement (default 20)"),
+                                        QStringLiteral("S"), QStringLiteral("20"));
+    const QCommandLineOption longOption(QStringLiteral("long"), QStringLiteral("idle for 60 s"));
+    const QCommandLineOption holdOption(
+        QStringLiteral("hold"), QStringLiteral("seconds the server holds each poll (default 10)"),
+        QStringLiteral("S"), QStringLiteral("10"));
+    const QCommandLineOption onlyOption(
+        QStringLiteral("only"),
+        QStringLiteral("one protocol, in this process: http1 (straight to the feed server) or "
+                       "http2 (h2c through nginx); default: both, a child process each"),
+        QStringLiteral("P"));
+    parser.addOptions(
+        {channelsOption, roundsOption, idleOption, longOption, holdOption, onlyOption});
+    parser.process(app);
+    Options options;
+    // The feed server keeps at most FeedServer::maxFeeds (1024) feeds.
+    options.channels = std::clamp(parser.value(channelsOption).toInt(), 1, 1024);
+    options.rounds = std::clamp(parser.value(roundsOption).toInt(), 1, 100);
+    options.idleSeconds =
+        parser.isSet(longOption) ? 60 : std::clamp(parser.value(idleOption).toInt(), 4, 600);
+    options.holdSeconds = std::clamp(parser.value(holdOption).toInt(), 1, 300);
+    if (!parser.isSet(onlyOption))
+        return runEachProtocol();
+    const QString only = parser.value(onlyOption);
+    if (only != QLatin1String("http1") && only != QLatin1String("http2")) {
+        std::fprintf(stderr, "--only: http1 or http2\n");
+        return 2;
+    }
+    return runPhase(only == QLatin1String("http2") ? Protocol::Http2 : Protocol::Http1, options);
 }

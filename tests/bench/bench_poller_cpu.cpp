@@ -3,7 +3,13 @@
 // counted:
 //   - CPU per no-news poll (the server answers at once with no events),
 //   - CPU per event when answers carry 100 or 1,000 events,
-//   - events/s through one channel when the server answers with large batches.
+//   - events/s through one channel when the server answers with large batches;
+//   - the same no-news GET from a bare QNetworkAccessManager, and from a
+//     minimal single-threaded HTTP/1.1 client written here (the floor the
+//     machine and kernel allow), to tell Qt's HTTP stack from the Poller;
+//   - the no-news poll over HTTP/1.1 and over HTTP/2 cleartext (h2c, prior
+//     knowledge) through the same nginx proxy in front of the feed server,
+//     if nginx is installed.
 // CPU is getrusage(RUSAGE_SELF) user + system, so Qt's HTTP thread counts too.
 // Not a test: docs/PERFORMANCE.md has the figures and the command.
 //
@@ -18,6 +24,7 @@
 #include <QElapsedTimer>
 #include <QLoggingCategory>
 #include <QNetworkAccessManager>
+#include <QTcpSocket>
 
 #include <cstdio>
 #include <functional>
@@ -62,7 +69,8 @@ struct Measured
 
 /// Polls `url` until `enough` says so or `timeoutMs` passes.
 Measured poll(const QUrl &url, const QString &hold, const QString &cursor,
-              const std::function<bool(const Measured &, int total)> &enough, int timeoutMs)
+              const std::function<bool(const Measured &, int total)> &enough, int timeoutMs,
+              HttpVersion httpVersion = HttpVersion::Automatic)
 {
     QStringList errors;
     // The seed-events preset sends no hold parameter; without one the server
@@ -85,6 +93,7 @@ Measured poll(const QUrl &url, const QString &hold, const QString &cursor,
     // No-news answers come back at once here by design: measure them, do not
     // pause after them.
     settings.liveRepollGuard = 0ms;
+    settings.transport.httpVersion = httpVersion;
     poller.setSettings(settings);
     Measured m;
     int total = 0; // events since the start, the warm-up answers included
@@ -109,6 +118,128 @@ Measured poll(const QUrl &url, const QString &hold, const QString &cursor,
     m.wallUsecs = double(wall.nsecsElapsed()) / 1000.0;
     poller.stop();
     return m;
+}
+
+/// CPU per GET of `polls` no-news GETs of `url` from a bare
+/// QNetworkAccessManager, one after the other, after one to open the
+/// connection; NaN if an answer was not 200. `http2`: h2c by prior knowledge
+/// (Http2DirectAttribute, as the Poller sets it); every answer must then
+/// have come over HTTP/2.
+double bareGets(const QUrl &url, int polls, bool http2)
+{
+    QNetworkAccessManager network;
+    QNetworkRequest request(url);
+    if (http2)
+        request.setAttribute(QNetworkRequest::Http2DirectAttribute, true);
+    int done = 0;
+    int failed = 0;
+    std::function<void()> get = [&] {
+        QNetworkReply *reply = network.get(request);
+        QObject::connect(reply, &QNetworkReply::finished, &network, [&, reply] {
+            reply->readAll();
+            if (reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() != 200 ||
+                (http2 && !reply->attribute(QNetworkRequest::Http2WasUsedAttribute).toBool()))
+                ++failed;
+            reply->deleteLater();
+            if (++done <= polls)
+                get();
+        });
+    };
+    get();
+    Bench::waitUntil([&] { return done > 0; }, 5000);
+    const int start = done;
+    const double cpu0 = Bench::cpuUsecs();
+    Bench::waitUntil([&] { return done > polls; }, 60'000);
+    const double perGet = (Bench::cpuUsecs() - cpu0) / std::max(1, done - start);
+    if (failed > 0 || done <= polls) {
+        std::fprintf(stderr, "bare QNAM %s: %d of %d answers not 200%s\n",
+                     qPrintable(url.toString()), failed, done, http2 ? " over HTTP/2" : "");
+        return std::nan("");
+    }
+    return perGet;
+}
+
+/// The machine's floor for one no-news GET: a minimal HTTP/1.1 keep-alive
+/// client, one buffered QTcpSocket on the main thread (no HTTP thread, no
+/// thread hops; Qt reads whatever the kernel has in one read()), the request
+/// built once by hand, the answer read by Content-Length. Every answer must
+/// be "200" with exactly `expectedBody`. Returns CPU per GET over `polls`
+/// GETs after one that opens the connection, NaN (and why, on stderr) if
+/// anything else came.
+double minimalGets(quint16 port, const QByteArray &target, const QByteArray &expectedBody,
+                   int polls)
+{
+    QTcpSocket socket;
+    socket.connectToHost(QHostAddress::LocalHost, port);
+    if (!socket.waitForConnected(5000)) {
+        std::fprintf(stderr, "minimal client: %s\n", qPrintable(socket.errorString()));
+        return std::nan("");
+    }
+    // As Qt's HTTP channel does: the request goes out in one segment at once.
+    socket.setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    const QByteArray request =
+        "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(port) + "\r\n\r\n";
+    QByteArray buffer;
+    QByteArray problem;
+    int done = 0;
+    const int total = polls + 1;
+    QEventLoop loop;
+    double cpu0 = 0;
+    QObject::connect(&socket, &QTcpSocket::readyRead, &loop, [&] {
+        buffer += socket.readAll();
+        while (problem.isEmpty()) {
+            const qsizetype headerEnd = buffer.indexOf("\r\n\r\n");
+            if (headerEnd < 0)
+                return;
+            const QList<QByteArray> lines = buffer.left(headerEnd).split('\n');
+            if (!lines.first().startsWith("HTTP/1.1 200 ")) {
+                problem = "status line " + lines.first().trimmed();
+                break;
+            }
+            qsizetype length = -1;
+            for (const QByteArray &line : lines) {
+                if (line.toLower().startsWith("content-length:"))
+                    length = line.mid(15).trimmed().toLongLong();
+                if (line.toLower().startsWith("transfer-encoding:"))
+                    problem = "not read by Content-Length: " + line.trimmed();
+            }
+            if (length < 0 && problem.isEmpty())
+                problem = "no Content-Length";
+            if (!problem.isEmpty())
+                break;
+            if (buffer.size() < headerEnd + 4 + length)
+                return;
+            if (buffer.mid(headerEnd + 4, length) != expectedBody) {
+                problem = "body " + buffer.mid(headerEnd + 4, length);
+                break;
+            }
+            buffer.remove(0, headerEnd + 4 + length);
+            if (++done == 1)
+                cpu0 = Bench::cpuUsecs(); // the connection is open: count from here
+            if (done == total) {
+                loop.quit();
+                return;
+            }
+            socket.write(request);
+        }
+        loop.quit();
+    });
+    QObject::connect(&socket, &QTcpSocket::disconnected, &loop, [&] {
+        problem = "the server closed the connection";
+        loop.quit();
+    });
+    QTimer::singleShot(60'000, &loop, [&] {
+        problem = "timed out";
+        loop.quit();
+    });
+    socket.write(request);
+    loop.exec();
+    const double perGet = (Bench::cpuUsecs() - cpu0) / std::max(1, done - 1);
+    if (!problem.isEmpty() || done != total) {
+        std::fprintf(stderr, "minimal client: %s after %d answers\n", problem.constData(), done);
+        return std::nan("");
+    }
+    return perGet;
 }
 
 } // namespace
@@ -174,30 +305,71 @@ int main(int argc, char *argv[])
 
     // The same no-news GETs from a bare QNetworkAccessManager, no Poller: what
     // Qt's HTTP stack costs by itself, to tell it from the Poller's share.
-    {
+    const QByteArray noNewsTarget =
+        "/feeds/" + feed.toLatin1() + "/poll?hold=0&last_id=" + QByteArray::number(events);
+    const QByteArray noNewsBody = "{\"events\":[]}"; // what longwatch-feed answers
+    const auto bareRow = [&](const QString &name, quint16 port, bool http2) {
         std::vector<double> perPoll;
-        const QUrl url(base + QStringLiteral("/poll?hold=0&last_id=%1").arg(events));
+        const QUrl url(QStringLiteral("http://127.0.0.1:%1").arg(port) +
+                       QString::fromLatin1(noNewsTarget));
         for (int r = 0; r < runs; ++r) {
-            QNetworkAccessManager network;
-            int done = 0;
-            std::function<void()> get = [&] {
-                QNetworkReply *reply = network.get(QNetworkRequest(url));
-                QObject::connect(reply, &QNetworkReply::finished, &network, [&, reply] {
-                    reply->readAll();
-                    reply->deleteLater();
-                    if (++done <= polls)
-                        get();
-                });
-            };
-            get();
-            Bench::waitUntil([&] { return done > 0; }, 5000);
-            const int start = done;
-            const double cpu0 = Bench::cpuUsecs();
-            Bench::waitUntil([&] { return done > polls; }, 60'000);
-            perPoll.push_back((Bench::cpuUsecs() - cpu0) / std::max(1, done - start));
+            const double perGet = bareGets(url, polls, http2);
+            if (!std::isnan(perGet))
+                perPoll.push_back(perGet);
         }
-        Bench::printRow(QStringLiteral("CPU per no-news GET, bare QNetworkAccessManager"),
-                        Bench::summarize(perPoll), "us");
+        Bench::printRow(name, Bench::summarize(perPoll), "us");
+    };
+    const auto minimalRow = [&](const QString &name, quint16 port) {
+        std::vector<double> perPoll;
+        for (int r = 0; r < runs; ++r) {
+            const double perGet = minimalGets(port, noNewsTarget, noNewsBody, polls);
+            if (!std::isnan(perGet))
+                perPoll.push_back(perGet);
+        }
+        Bench::printRow(name, Bench::summarize(perPoll), "us");
+    };
+    const auto pollerRow = [&](const QString &name, quint16 port, HttpVersion version) {
+        std::vector<double> perPoll;
+        for (int r = 0; r < runs; ++r) {
+            const Measured m = poll(
+                QUrl(QStringLiteral("http://127.0.0.1:%1/feeds/").arg(port) + feed +
+                     QStringLiteral("/poll?hold=0")),
+                QStringLiteral("1"), QString::number(events),
+                [&](const Measured &x, int) { return x.polls >= polls; }, 60'000, version);
+            if (m.polls > 0)
+                perPoll.push_back(m.cpuUsecs / m.polls);
+        }
+        Bench::printRow(name, Bench::summarize(perPoll), "us");
+    };
+    bareRow(QStringLiteral("CPU per no-news GET, bare QNetworkAccessManager"), server.port(),
+            false);
+    // The floor: the same GET without Qt's HTTP stack. The gap to the row
+    // above is Qt's HTTP/1.1 client (its thread, the hops, the byte reads).
+    minimalRow(QStringLiteral("CPU per no-news GET, minimal client (machine floor)"),
+               server.port());
+
+    // HTTP/1.1 against HTTP/2 (h2c) through the same nginx, which proxies to
+    // the same longwatch-feed: nginx's own CPU is not counted, only ours.
+    {
+        Bench::ChildServer nginx;
+        quint16 http1Port = 0;
+        if (!Bench::haveNginx()) {
+            std::printf("| (nginx rows skipped: %s is not installed) |\n",
+                        qPrintable(Bench::kNginx));
+        } else if (!Bench::startH2cProxy(nginx, dir, server.port(), &http1Port)) {
+            std::printf("| (nginx rows skipped: nginx did not start) |\n");
+        } else {
+            pollerRow(QStringLiteral("via nginx, HTTP/1.1: CPU per no-news poll (Poller)"),
+                      http1Port, HttpVersion::Http1Only);
+            bareRow(QStringLiteral("via nginx, HTTP/1.1: CPU per GET, bare QNAM"), http1Port,
+                    false);
+            minimalRow(QStringLiteral("via nginx, HTTP/1.1: CPU per GET, minimal client"),
+                       http1Port);
+            pollerRow(QStringLiteral("via nginx, HTTP/2 h2c: CPU per no-news poll (Poller)"),
+                      nginx.port(), HttpVersion::Http2);
+            bareRow(QStringLiteral("via nginx, HTTP/2 h2c: CPU per GET, bare QNAM"), nginx.port(),
+                    true);
+        }
     }
 
     // Batches: the server answers with `limit` events per poll, from id 0.

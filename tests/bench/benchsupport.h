@@ -311,6 +311,114 @@ http {
                         [port] { return port; });
 }
 
+inline bool haveNginx()
+{
+    return QFile::exists(kNginx);
+}
+
+/// A free TCP port on 127.0.0.1 for a server that cannot listen on port 0
+/// and tell us (nginx), 0 if none.
+inline quint16 freePort()
+{
+    QTcpServer probe;
+    return probe.listen(QHostAddress::LocalHost, 0) ? probe.serverPort() : 0;
+}
+
+/// Starts nginx (no Nchan) from a temporary prefix as a reverse proxy to
+/// the HTTP/1.1 server on `backendPort`: HTTP/2 cleartext by prior knowledge
+/// (`listen ... http2`, h2c) on server.port(), and plain HTTP/1.1 on
+/// `*http1Port`, so that both protocols pay for the same proxy. Upstream
+/// connections are kept alive and long polls may be held for up to 300 s.
+inline bool startH2cProxy(ChildServer &server, const QTemporaryDir &dir, quint16 backendPort,
+                          quint16 *http1Port, int workerConnections = 8192)
+{
+    const quint16 h2cPort = freePort();
+    *http1Port = freePort();
+    if (h2cPort == 0 || *http1Port == 0 || h2cPort == *http1Port)
+        return false;
+    const QString prefix = dir.path();
+    // keepalive_requests also caps the requests of one HTTP/2 connection
+    // (nginx >= 1.19.7; default 1000, after which nginx sends GOAWAY).
+    // http2_max_concurrent_streams: NetworkPool puts up to 100 HTTP/2
+    // channels on one manager, i.e. one connection.
+    const QString conf = QStringLiteral(R"(daemon off;
+master_process off;
+worker_processes 1;
+worker_rlimit_nofile 16384;
+pid %1/nginx.pid;
+error_log %1/error.log warn;
+%2
+events { worker_connections %3; }
+http {
+    access_log off;
+    client_body_temp_path %1/client_body;
+    proxy_temp_path %1/proxy;
+    fastcgi_temp_path %1/fastcgi;
+    uwsgi_temp_path %1/uwsgi;
+    scgi_temp_path %1/scgi;
+    keepalive_requests 1000000;
+    keepalive_timeout 300s;
+    http2_max_concurrent_streams 128;
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    proxy_read_timeout 300s;
+    upstream feed {
+        server 127.0.0.1:%4;
+        keepalive 2048;
+        keepalive_requests 1000000;
+        keepalive_timeout 300s;
+    }
+    server {
+        listen 127.0.0.1:%5 http2;
+        location / { proxy_pass http://feed; }
+    }
+    server {
+        listen 127.0.0.1:%6;
+        location / { proxy_pass http://feed; }
+    }
+}
+)")
+                             .arg(prefix)
+                             // As root, nginx would switch to "nobody" and could
+                             // not write into our prefix.
+                             .arg(geteuid() == 0 ? QStringLiteral("user root;") : QString())
+                             .arg(workerConnections)
+                             .arg(backendPort)
+                             .arg(h2cPort)
+                             .arg(*http1Port);
+    QFile file(prefix + QStringLiteral("/nginx.conf"));
+    if (!file.open(QIODevice::WriteOnly) || file.write(conf.toUtf8()) < 0)
+        return false;
+    file.close();
+    const quint16 otherPort = *http1Port;
+    return server.start(
+        kNginx,
+        {QStringLiteral("-p"), prefix, QStringLiteral("-c"), prefix + QStringLiteral("/nginx.conf"),
+         QStringLiteral("-e"), prefix + QStringLiteral("/error.log")},
+        [h2cPort, otherPort] { return acceptsConnections(otherPort) ? h2cPort : quint16(0); });
+}
+
+/// Established TCP connections (IPv4) whose remote end is 127.0.0.1:`port`,
+/// i.e. the client ends of the connections to a server on this machine,
+/// from /proc/net/tcp; -1 if unreadable. Counts every process's, so use it
+/// for a server only this process talks to.
+inline int connectionsTo(quint16 port)
+{
+    QFile table(QStringLiteral("/proc/net/tcp"));
+    if (!table.open(QIODevice::ReadOnly))
+        return -1;
+    const QByteArray remote =
+        "0100007F:" + QByteArray::number(port, 16).toUpper().rightJustified(4, '0');
+    int count = 0;
+    // "sl local_address rem_address st ...": st 01 is ESTABLISHED.
+    for (const QByteArray &line : table.readAll().split('\n')) {
+        const QList<QByteArray> fields = line.simplified().split(' ');
+        if (fields.size() > 3 && fields[2] == remote && fields[3] == "01")
+            ++count;
+    }
+    return count;
+}
+
 /// Publishes `count` events at `rate` per second from a thread of its own,
 /// so that publishing never waits for the receiver's event loop.
 class HttpPublisher
@@ -337,8 +445,10 @@ public:
                     if (reply->error() != QNetworkReply::NoError)
                         ++m_errors;
                     reply->deleteLater();
-                    if (++done == count)
+                    if (++done == count) {
+                        m_finishedAt = monotonicUsecs();
                         loop.quit();
+                    }
                 });
             };
             QObject::connect(&timer, &QTimer::timeout, &loop, [&] {
@@ -360,10 +470,13 @@ public:
 
     bool isDone() const { return m_thread->isFinished(); }
     int errors() const { return m_errors; }
+    /// monotonicUsecs() when the last answer came, 0 before.
+    qint64 finishedAtUsecs() const { return m_finishedAt; }
 
 private:
     std::unique_ptr<QThread> m_thread;
     std::atomic<int> m_errors{0};
+    std::atomic<qint64> m_finishedAt{0};
 };
 
 } // namespace Bench
