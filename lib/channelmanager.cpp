@@ -3,6 +3,7 @@
 #include "channelstore.h"
 #include "logging.h"
 #include "networkpool.h"
+#include "threadpriority.h"
 
 #include <QThread>
 
@@ -37,6 +38,13 @@ void ChannelManager::useNetworkThread()
         return;
     m_networkThread = new QThread;
     m_networkThread->setObjectName(QStringLiteral("longwatch-net"));
+    // Below the GUI thread: when the cores are all busy (a flood of
+    // answers), polls wait a little and come back with bigger batches,
+    // rather than the window freezing. The managers' HTTP threads, started
+    // from this one, inherit it.
+    connect(
+        m_networkThread, &QThread::started, m_networkThread, [] { lowerCurrentThreadPriority(5); },
+        Qt::DirectConnection);
     m_networkThread->start();
     m_pool->setManagerThread(m_networkThread);
 }

@@ -1,6 +1,7 @@
 #include "storewriter.h"
 
 #include "logging.h"
+#include "threadpriority.h"
 
 #include <QDeadlineTimer>
 #include <QTimer>
@@ -218,6 +219,11 @@ StoreWriter::StoreWriter(QObject *parent)
     : QObject(parent)
 {
     m_thread.setObjectName(QStringLiteral("longwatch-store"));
+    // Writing may lag a little under load (the queue holds the events); the
+    // window must not.
+    connect(
+        &m_thread, &QThread::started, &m_thread, [] { lowerCurrentThreadPriority(5); },
+        Qt::DirectConnection);
 }
 
 StoreWriter::~StoreWriter()

@@ -6,6 +6,9 @@
 #include "tlsinfo.h"
 #include "tlstestserver.h"
 
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -13,6 +16,7 @@
 #include <QTimeZone>
 
 #include <atomic>
+#include <optional>
 
 using namespace Longwatch;
 using namespace Longwatch::Testing;
@@ -61,6 +65,7 @@ private Q_SLOTS:
     void quickPauseAndResumeEndsPolling();
     void removingAndDeletingWhilePollsAreUnderWayIsQuiet();
     void aFlakyServerShowsEachRetry();
+    void theNetworkThreadYieldsToThisOne();
 
 private:
     /// Sets `manager` up as this run wants it.
@@ -403,6 +408,51 @@ void tst_ChannelManager::aFlakyServerShowsEachRetry()
     QVERIFY(channel->errorString().contains("503"));
     QVERIFY(channel->nextRetryAt().isValid());
     QVERIFY(changed.size() >= 3);
+}
+
+/// The nice value of this process's thread `task` (Linux /proc), or nullopt.
+std::optional<int> niceOfTask(const QString &task)
+{
+    QFile stat("/proc/self/task/" + task + "/stat");
+    if (!stat.open(QIODevice::ReadOnly))
+        return std::nullopt;
+    // After the parenthesised name come the state (field 3) ... nice (19).
+    const QByteArray line = stat.readAll();
+    const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+    return fields.size() > 16 ? std::optional<int>(fields.at(16).toInt()) : std::nullopt;
+}
+
+/// The nice value of this process's first thread named `name`, or nullopt.
+std::optional<int> niceOfThread(const QByteArray &name)
+{
+    const QStringList tasks = QDir("/proc/self/task").entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    for (const QString &task : tasks) {
+        QFile comm("/proc/self/task/" + task + "/comm");
+        if (comm.open(QIODevice::ReadOnly) && comm.readAll().trimmed() == name)
+            return niceOfTask(task);
+    }
+    return std::nullopt;
+}
+
+void tst_ChannelManager::theNetworkThreadYieldsToThisOne()
+{
+    if (!m_networkThread)
+        QSKIP("only with the network thread");
+    if (!QFile::exists("/proc/self/task"))
+        QSKIP("needs Linux's /proc");
+    FakeHttpServer server;
+    ChannelManager manager;
+    prepare(manager);
+    Channel *channel = manager.addChannel(configFor(server, "builds"));
+    QTRY_COMPARE(channel->state(), Poller::State::Waiting);
+    // Below this (the main) thread, so that a flood of answers cannot
+    // starve the GUI; Qt's HTTP threads, started from it, inherit that.
+    const std::optional<int> mine = niceOfTask(QString::number(QCoreApplication::applicationPid()));
+    const std::optional<int> network = niceOfThread("longwatch-net");
+    const std::optional<int> http = niceOfThread("QNetworkAccessM");
+    QVERIFY(mine && network && http);
+    QCOMPARE(*network, std::min(*mine + 5, 19));
+    QCOMPARE(*http, *network);
 }
 
 int main(int argc, char *argv[])

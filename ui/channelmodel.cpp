@@ -22,10 +22,32 @@ ChannelModel::ChannelModel(ChannelManager *manager, QObject *parent)
     connect(manager, &ChannelManager::channelAboutToBeRemoved, this,
             [this](int index) { beginRemoveRows({}, index, index); });
     connect(manager, &ChannelManager::channelRemoved, this, [this] { endRemoveRows(); });
+    // A change of state shows at once; other changes (counters, rate) at
+    // most ten times a second, the first at once: under a flood each batch
+    // changes its channel's counters, and repainting the list for each
+    // would take the GUI thread's time from the events.
+    connect(manager, &ChannelManager::channelStateChanged, this, [this](Channel *channel) {
+        m_dirty.remove(channel);
+        announce(channel);
+    });
     connect(manager, &ChannelManager::channelChanged, this, [this](Channel *channel) {
-        const QModelIndex index = indexOf(channel);
-        if (index.isValid())
-            Q_EMIT dataChanged(index, index);
+        if (m_throttle.isActive()) {
+            m_dirty.insert(channel);
+            return;
+        }
+        announce(channel);
+        m_throttle.start();
+    });
+    connect(manager, &ChannelManager::channelRemoved, this, [this] { m_dirty.clear(); });
+    m_throttle.setSingleShot(true);
+    m_throttle.setInterval(std::chrono::milliseconds(100));
+    connect(&m_throttle, &QTimer::timeout, this, [this] {
+        if (m_dirty.isEmpty())
+            return;
+        const QSet<Channel *> dirty = std::exchange(m_dirty, {});
+        for (Channel *channel : dirty)
+            announce(channel);
+        m_throttle.start();
     });
     m_ticker.setInterval(std::chrono::seconds(1));
     connect(&m_ticker, &QTimer::timeout, this, &ChannelModel::tick);
@@ -33,6 +55,13 @@ ChannelModel::ChannelModel(ChannelManager *manager, QObject *parent)
 }
 
 ChannelModel::~ChannelModel() = default;
+
+void ChannelModel::announce(Channel *channel)
+{
+    const QModelIndex index = indexOf(channel);
+    if (index.isValid())
+        Q_EMIT dataChanged(index, index);
+}
 
 void ChannelModel::setClock(Clock clock)
 {

@@ -4,6 +4,7 @@
 
 #include <QAbstractListModel>
 #include <QDateTime>
+#include <QSet>
 #include <QTimer>
 
 #include <chrono>
@@ -67,11 +68,15 @@ public:
 
 private:
     void tick();
+    /// dataChanged() for `channel`'s row, if it still has one.
+    void announce(Channel *channel);
     QString toolTip(const Channel *channel) const;
 
     ChannelManager *m_manager;
     Clock m_clock;
     QTimer m_ticker;
+    QTimer m_throttle;       ///< spaces out changes other than of state
+    QSet<Channel *> m_dirty; ///< changed while m_throttle ran; compared, never followed
 };
 
 } // namespace Longwatch

@@ -68,6 +68,10 @@ namespace {
 enum Page { EmptyPage, WorkPage };
 enum Tab { EventsTab, JobsTab };
 
+/// More rows than this in one frame (16 ms, i.e. ~4,000 a second) is a
+/// flood: the table then takes rows in ten times a second.
+constexpr qsizetype kFloodRowsPerFrame = 64;
+
 QFont scaled(QFont font, qreal factor, bool bold = false)
 {
     font.setPointSizeF(font.pointSizeF() * factor);
@@ -816,7 +820,14 @@ void MainWindow::flushRows()
     if (m_pendingRows.isEmpty())
         return;
     const QList<EventModel::Batch> batches = std::exchange(m_pendingRows, {});
+    qsizetype rows = 0;
+    for (const EventModel::Batch &batch : batches)
+        rows += batch.events.size();
     m_eventModel->appendBatches(batches);
+    // Each insertion repaints the table (~10 ms with its text shaped anew).
+    // A trickle goes in every frame; a flood of rows, that nobody reads one
+    // by one, ten times a second, so painting cannot take the GUI thread.
+    m_rowsTimer.setInterval(rows > kFloodRowsPerFrame ? 100ms : 16ms);
 }
 
 void MainWindow::scheduleChrome()
