@@ -43,8 +43,8 @@ void ChannelManager::useNetworkThread()
     // rather than the window freezing. The managers' HTTP threads, started
     // from this one, inherit it.
     connect(
-        m_networkThread, &QThread::started, m_networkThread, [] { lowerCurrentThreadPriority(5); },
-        Qt::DirectConnection);
+        m_networkThread, &QThread::started, m_networkThread,
+        [] { lowerCurrentThreadPriority(kBackgroundNiceIncrement); }, Qt::DirectConnection);
     m_networkThread->start();
     m_pool->setManagerThread(m_networkThread);
 }

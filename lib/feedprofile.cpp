@@ -19,8 +19,9 @@ QString statusText(const PollResponse &response)
 {
     if (response.reasonPhrase.isEmpty())
         return QString::number(response.status);
-    return QStringLiteral("%1 %2").arg(response.status).arg(
-        QString::fromLatin1(response.reasonPhrase));
+    return QStringLiteral("%1 %2")
+        .arg(response.status)
+        .arg(QString::fromLatin1(response.reasonPhrase));
 }
 
 QString withServerReason(QString sentence, const QByteArray &body)
@@ -85,8 +86,8 @@ std::optional<PollResult> classifyHttpStatus(const PollResponse &response, const
     if (status == 304)
         return PollResult::noNews(cursor);
 
-    const QString detail = QStringLiteral("HTTP %1; body: %2")
-                               .arg(statusText(response), bodyExcerpt(response.body));
+    const QString detail =
+        QStringLiteral("HTTP %1; body: %2").arg(statusText(response), bodyExcerpt(response.body));
     switch (status) {
     case 408:
     case 429:
@@ -154,7 +155,8 @@ std::optional<std::chrono::milliseconds> parseRetryAfter(QByteArrayView value, c
                            : std::optional(std::chrono::milliseconds(seconds * 1000));
     // IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 section 5.6.7).
     const QLocale c = QLocale::c();
-    QDateTime when = c.toDateTime(QString::fromLatin1(text), QStringLiteral("ddd, dd MMM yyyy HH:mm:ss 'GMT'"));
+    QDateTime when =
+        c.toDateTime(QString::fromLatin1(text), QStringLiteral("ddd, dd MMM yyyy HH:mm:ss 'GMT'"));
     if (!when.isValid())
         when = QDateTime::fromString(QString::fromLatin1(text), Qt::RFC2822Date);
     if (!when.isValid())

@@ -123,27 +123,45 @@ QStringList JobMapping::validate() const
 // The first key of each job path, in quotes, must be in the bytes. Most
 // events of most feeds are not about jobs, and parsing their JSON again only
 // to find that out was the largest cost of the job board.
-bool mayNameAJob(const QByteArray &raw, const JobMapping &mapping)
+JobKeyFilter::JobKeyFilter(const JobMapping &mapping)
 {
-    if (raw.contains("\\u"))
-        return true; // a key may be written with escapes
     for (const QString &path : mapping.jobPaths) {
         qsizetype end = 0;
         while (end < path.size() && path.at(end) != u'.' && path.at(end) != u'[')
             ++end;
-        if (end == 0)
-            return true; // a quoted or indexed first step: parse to know
-        QByteArray needle = path.left(end).toUtf8();
-        needle.prepend('"').append('"');
+        if (end == 0) {
+            m_parseAll = true;
+            return;
+        }
+        m_needles.append('"' + path.left(end).toUtf8() + '"');
+    }
+}
+
+bool JobKeyFilter::mayNameAJob(const QByteArray &raw) const
+{
+    if (m_parseAll || raw.contains("\\u"))
+        return true; // a key may be written with escapes
+    for (const QByteArray &needle : m_needles) {
         if (raw.contains(needle))
             return true;
     }
     return false;
 }
 
+bool mayNameAJob(const QByteArray &raw, const JobMapping &mapping)
+{
+    return JobKeyFilter(mapping).mayNameAJob(raw);
+}
+
 std::optional<JobUpdate> extractJobUpdate(const Event &event, const JobMapping &mapping)
 {
-    if (!mayNameAJob(event.raw, mapping))
+    return extractJobUpdate(event, mapping, JobKeyFilter(mapping));
+}
+
+std::optional<JobUpdate> extractJobUpdate(const Event &event, const JobMapping &mapping,
+                                          const JobKeyFilter &filter)
+{
+    if (!filter.mayNameAJob(event.raw))
         return std::nullopt;
     const QJsonDocument document = QJsonDocument::fromJson(event.raw);
     if (!document.isObject())

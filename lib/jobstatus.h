@@ -39,8 +39,22 @@ struct JobMapping
     friend bool operator==(const JobMapping &, const JobMapping &) = default;
 };
 
-/// False when the event's raw JSON certainly names no job under `mapping`
-/// (cheap: a byte search, no parse); extractJobUpdate() checks it first.
+/// Tells, without parsing, events that certainly name no job under a
+/// mapping: the first key of each job path, in quotes, must be in the raw
+/// bytes. Make one per mapping and batch: it holds those keys ready.
+class JobKeyFilter
+{
+public:
+    explicit JobKeyFilter(const JobMapping &mapping);
+    /// False when `raw` certainly names no job (a byte search).
+    bool mayNameAJob(const QByteArray &raw) const;
+
+private:
+    QList<QByteArray> m_needles; ///< "key", quotes included
+    bool m_parseAll = false;     ///< a path starts quoted or indexed: parse to know
+};
+
+/// JobKeyFilter(mapping).mayNameAJob(raw), for one event.
 bool mayNameAJob(const QByteArray &raw, const JobMapping &mapping);
 
 /// What one event says about one job.
@@ -56,6 +70,9 @@ struct JobUpdate
 /// The job fields of an event, or nullopt if the event names no job or has
 /// no JSON object to read them from.
 std::optional<JobUpdate> extractJobUpdate(const Event &event, const JobMapping &mapping);
+/// The same, with `filter` made from `mapping` once for many events.
+std::optional<JobUpdate> extractJobUpdate(const Event &event, const JobMapping &mapping,
+                                          const JobKeyFilter &filter);
 
 } // namespace Longwatch
 

@@ -222,8 +222,8 @@ StoreWriter::StoreWriter(QObject *parent)
     // Writing may lag a little under load (the queue holds the events); the
     // window must not.
     connect(
-        &m_thread, &QThread::started, &m_thread, [] { lowerCurrentThreadPriority(5); },
-        Qt::DirectConnection);
+        &m_thread, &QThread::started, &m_thread,
+        [] { lowerCurrentThreadPriority(kBackgroundNiceIncrement); }, Qt::DirectConnection);
 }
 
 StoreWriter::~StoreWriter()

@@ -3,6 +3,7 @@
 #include "channelstore.h"
 #include "fakehttpserver.h"
 #include "secretstore.h"
+#include "threadpriority.h"
 #include "tlsinfo.h"
 #include "tlstestserver.h"
 
@@ -451,7 +452,7 @@ void tst_ChannelManager::theNetworkThreadYieldsToThisOne()
     const std::optional<int> network = niceOfThread("longwatch-net");
     const std::optional<int> http = niceOfThread("QNetworkAccessM");
     QVERIFY(mine && network && http);
-    QCOMPARE(*network, std::min(*mine + 5, 19));
+    QCOMPARE(*network, std::min(*mine + kBackgroundNiceIncrement, 19));
     QCOMPARE(*http, *network);
 }
 

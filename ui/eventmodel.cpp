@@ -34,7 +34,17 @@ QString compactText(const Event &event)
 
 EventModel::EventModel(QObject *parent)
     : QAbstractTableModel(parent)
-{}
+{
+    m_freeRetired.setSingleShot(true);
+    m_freeRetired.setInterval(0);
+    connect(&m_freeRetired, &QTimer::timeout, this, [this] {
+        constexpr size_t kPerTurn = 2000;
+        const size_t keep = m_retired.size() > kPerTurn ? m_retired.size() - kPerTurn : 0;
+        m_retired.erase(m_retired.begin() + qsizetype(keep), m_retired.end());
+        if (!m_retired.empty())
+            m_freeRetired.start();
+    });
+}
 
 EventModel::~EventModel() = default;
 
@@ -50,8 +60,18 @@ void EventModel::trimTo(qsizetype rows)
     if (excess <= 0)
         return;
     beginRemoveRows({}, 0, int(excess - 1));
-    m_rows.erase(m_rows.begin(), m_rows.begin() + excess);
+    retire(0, excess);
     endRemoveRows();
+}
+
+void EventModel::retire(qsizetype first, qsizetype last)
+{
+    const auto begin = m_rows.begin() + first;
+    const auto end = m_rows.begin() + last;
+    m_retired.insert(m_retired.end(), std::make_move_iterator(begin), std::make_move_iterator(end));
+    m_rows.erase(begin, end); // moved-from rows: nothing to free
+    if (!m_freeRetired.isActive())
+        m_freeRetired.start();
 }
 
 void EventModel::trimNewest(qsizetype rows)
@@ -61,7 +81,7 @@ void EventModel::trimNewest(qsizetype rows)
         return;
     const int first = int(m_rows.size() - size_t(excess));
     beginRemoveRows({}, first, int(m_rows.size()) - 1);
-    m_rows.erase(m_rows.begin() + first, m_rows.end());
+    retire(first, qsizetype(m_rows.size()));
     endRemoveRows();
 }
 

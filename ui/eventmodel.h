@@ -5,9 +5,11 @@
 #include <QAbstractTableModel>
 #include <QHash>
 #include <QStringList>
+#include <QTimer>
 
 #include <deque>
 #include <functional>
+#include <vector>
 
 namespace Longwatch {
 
@@ -119,6 +121,10 @@ private:
     };
     void trimTo(qsizetype rows);
     void trimNewest(qsizetype rows);
+    /// Takes rows [first, last) out of m_rows (between begin/endRemoveRows)
+    /// and frees them a few thousand per turn of the event loop: freeing
+    /// ten thousand events at once would stall the GUI thread.
+    void retire(qsizetype first, qsizetype last);
     void setDetached(bool detached);
     void insertLive(const QList<Batch> &batches);
     void catchUpLive(const QList<Batch> &pending);
@@ -136,6 +142,8 @@ private:
     qsizetype m_sinceDetachedEvents = 0;
 
     std::deque<Row> m_rows;
+    std::vector<Row> m_retired; ///< out of the model, freed by m_freeRetired
+    QTimer m_freeRetired;
     int m_maxRows = 100'000;
     qint64 m_totalAppended = 0;
     QHash<QString, int> m_typeCounts;

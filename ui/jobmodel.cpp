@@ -132,8 +132,9 @@ void JobModel::applyBatch(const QString &channelId, const QString &channelName,
     int lastUpdated = -1;
     const QDateTime now = m_clock();
 
+    const JobKeyFilter filter(mapping);
     for (const Event &event : events) {
-        const std::optional<JobUpdate> update = extractJobUpdate(event, mapping);
+        const std::optional<JobUpdate> update = extractJobUpdate(event, mapping, filter);
         if (!update)
             continue;
         const QDateTime when =

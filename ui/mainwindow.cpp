@@ -1363,8 +1363,9 @@ void MainWindow::replayNextJobs()
     page.limit = 5000;
     page.newestFirst = true;
     EventList events;
+    const JobKeyFilter filter(mapping);
     const qint64 read = m_log->visitEvents(query, page, [&](const StoredEventBytes &stored) {
-        if (!mayNameAJob(stored.raw, mapping))
+        if (!filter.mayNameAJob(stored.raw))
             return;
         Event event;
         event.key = QString::fromUtf8(stored.key);
