@@ -6,6 +6,7 @@
 #include "channelmanager.h"
 #include "channelmodel.h"
 #include "demo.h"
+#include "eventdelegate.h"
 #include "eventfiltermodel.h"
 #include "eventmodel.h"
 #include "eventrecorder.h"
@@ -19,6 +20,7 @@
 #include "jobstatus.h"
 #include "jsonhighlighter.h"
 #include "logging.h"
+#include "paintpacer.h"
 #include "statuscolors.h"
 #include "storewriter.h"
 #include "tlsinfo.h"
@@ -68,8 +70,11 @@ namespace {
 enum Page { EmptyPage, WorkPage };
 enum Tab { EventsTab, JobsTab };
 
-/// More rows than this in one frame (16 ms, i.e. ~4,000 a second) is a
-/// flood: the table then takes rows in ten times a second.
+/// Rows of a frame (16 ms) that go into the table as they come, each batch
+/// at once: a trickle (~1,000 a second) is shown without delay.
+constexpr qsizetype kTrickleRowsPerFrame = 16;
+/// More rows than this in one frame (~4,000 a second) is a flood: the table
+/// then takes rows in ten times a second.
 constexpr qsizetype kFloodRowsPerFrame = 64;
 
 QFont scaled(QFont font, qreal factor, bool bold = false)
@@ -194,9 +199,12 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
     m_rowsTimer.setSingleShot(true);
     m_rowsTimer.setInterval(16ms);
     connect(&m_rowsTimer, &QTimer::timeout, this, [this] {
+        // A frame ends: what waited goes in, and opens the next frame.
+        m_frameRows = 0;
         if (m_pendingRows.isEmpty())
             return;
         flushRows();
+        m_rowsTimer.setInterval(m_frameRows > kFloodRowsPerFrame ? 100ms : 16ms);
         m_rowsTimer.start();
     });
     m_chromeTimer.setSingleShot(true);
@@ -546,6 +554,8 @@ QWidget *MainWindow::buildEventsPage()
     m_eventView->setShowGrid(false);
     m_eventView->setWordWrap(false);
     m_eventView->setTextElideMode(Qt::ElideRight);
+    m_eventView->setItemDelegate(new EventDelegate(m_eventView));
+    m_eventPacer = new PaintPacer(m_eventView, m_eventView->viewport(), 33ms);
     m_eventView->setAccessibleName(tr("Events"));
     m_eventView->verticalHeader()->hide();
     m_eventView->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
@@ -803,13 +813,17 @@ void MainWindow::changeEvent(QEvent *event)
 
 void MainWindow::onBatch(Channel *channel, const EventList &events)
 {
-    // Into the table at once when batches are few; under a flood, the
-    // batches of a frame (16 ms) go in together: one insertion for the
-    // proxy and the view to digest instead of one per channel and answer.
+    // Into the table at once while a frame (16 ms) has had few rows; past
+    // that, the batches wait for the frame's end and go in together: one
+    // insertion for the proxy and the view to digest instead of one per
+    // channel and answer.
     m_pendingRows.append({channel->id(), channel->name(), events});
     if (!m_rowsTimer.isActive()) {
         flushRows();
+        m_rowsTimer.setInterval(16ms);
         m_rowsTimer.start();
+    } else if (m_frameRows + events.size() <= kTrickleRowsPerFrame) {
+        flushRows();
     }
     m_jobModel->applyBatch(channel->id(), channel->name(), channel->config().jobs, events);
     scheduleChrome();
@@ -820,14 +834,15 @@ void MainWindow::flushRows()
     if (m_pendingRows.isEmpty())
         return;
     const QList<EventModel::Batch> batches = std::exchange(m_pendingRows, {});
-    qsizetype rows = 0;
     for (const EventModel::Batch &batch : batches)
-        rows += batch.events.size();
+        m_frameRows += batch.events.size();
+    // Each insertion repaints the table (~10 ms with its text shaped anew):
+    // a flood of rows, that nobody reads one by one, goes in ten times a
+    // second (see the rows timer), so painting cannot take the GUI thread.
     m_eventModel->appendBatches(batches);
-    // Each insertion repaints the table (~10 ms with its text shaped anew).
-    // A trickle goes in every frame; a flood of rows, that nobody reads one
-    // by one, ten times a second, so painting cannot take the GUI thread.
-    m_rowsTimer.setInterval(rows > kFloodRowsPerFrame ? 100ms : 16ms);
+    // In the model at once; on screen with the next frame.
+    if (m_eventPacer)
+        m_eventPacer->hold();
 }
 
 void MainWindow::scheduleChrome()

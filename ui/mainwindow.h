@@ -36,6 +36,7 @@ class ChannelManager;
 class ChannelModel;
 class Demo;
 class EventFilterModel;
+class PaintPacer;
 class ExportDialog;
 class EventRecorder;
 class EventStore;
@@ -207,7 +208,9 @@ private:
     QTimer m_filterDelay;
     QTimer m_chromeTimer;
     QList<EventModel::Batch> m_pendingRows; ///< batches waiting for the next frame
-    QTimer m_rowsTimer;
+    PaintPacer *m_eventPacer = nullptr;     ///< the event table paints once a frame
+    QTimer m_rowsTimer;                     ///< the current frame of the event table; see onBatch()
+    qsizetype m_frameRows = 0;              ///< rows that went in during it
     bool m_chromeDirty = false;
     QTimer m_followTimer;
     bool m_follow = true;
