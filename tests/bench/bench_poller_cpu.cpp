@@ -9,9 +9,12 @@
 //     machine and kernel allow), to tell Qt's HTTP stack from the Poller;
 //   - the no-news poll over HTTP/1.1 and over HTTP/2 cleartext (h2c, prior
 //     knowledge) through the same nginx proxy in front of the feed server,
-//     if nginx is installed.
+//     if nginx is installed;
+//   - QJsonDocument::fromJson alone on the body a 1,000-event batch arrives
+//     in, per event: the part of the per-event cost that is Qt's JSON parser.
 // CPU is getrusage(RUSAGE_SELF) user + system, so Qt's HTTP thread counts too.
-// Not a test: docs/PERFORMANCE.md has the figures and the command.
+// Not a test: docs/PERFORMANCE.md has the figures and the command. Ends with
+// SUMMARY lines (rows 3 and 4 of issue #6) for .ci/bench.
 //
 //   bench_poller_cpu [--polls N] [--events N] [--runs K]
 
@@ -22,6 +25,10 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QJsonParseError>
 #include <QLoggingCategory>
 #include <QNetworkAccessManager>
 #include <QTcpSocket>
@@ -242,6 +249,51 @@ double minimalGets(quint16 port, const QByteArray &target, const QByteArray &exp
     return perGet;
 }
 
+/// The body longwatch-feed answers `target` with (one GET over a plain
+/// socket), empty (and why, on stderr) if not a 200.
+QByteArray fetchBody(quint16 port, const QByteArray &target)
+{
+    Bench::BlockingHttp http;
+    Bench::BlockingHttp::Response response;
+    if (!http.connectTo(port) ||
+        !http.write("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(port) +
+                    "\r\n\r\n") ||
+        !http.read(&response, Bench::monotonicUsecs() + 30'000'000)) {
+        std::fprintf(stderr, "GET %s: %s\n", target.constData(), http.errorString().constData());
+        return {};
+    }
+    if (response.status != 200) {
+        std::fprintf(stderr, "GET %s: status %d\n", target.constData(), response.status);
+        return {};
+    }
+    return response.body;
+}
+
+/// CPU per event of QJsonDocument::fromJson alone over `body` (an answer of
+/// `eventsPerBody` events), parsed `times` times on this thread; NaN if the
+/// body does not parse to that many events.
+double parseCpuPerEvent(const QByteArray &body, int eventsPerBody, int times)
+{
+    {
+        QJsonParseError error;
+        const QJsonDocument document = QJsonDocument::fromJson(body, &error);
+        const qsizetype n = document.object().value(QLatin1String("events")).toArray().size();
+        if (error.error != QJsonParseError::NoError || n != eventsPerBody) {
+            std::fprintf(stderr, "the %d-event body: %s, %lld events\n", eventsPerBody,
+                         qPrintable(error.errorString()), static_cast<long long>(n));
+            return std::nan("");
+        }
+    }
+    qsizetype keep = 0;
+    const double cpu0 = Bench::cpuUsecs();
+    for (int i = 0; i < times; ++i) {
+        const QJsonDocument document = QJsonDocument::fromJson(body);
+        keep += document.isObject() ? 1 : 0;
+    }
+    const double cpu = Bench::cpuUsecs() - cpu0;
+    return keep == times ? cpu / (double(times) * eventsPerBody) : std::nan("");
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -286,6 +338,9 @@ int main(int argc, char *argv[])
                 polls, events, runs, server.pid());
     Bench::printHeader("unit");
 
+    // For the SUMMARY lines at the end.
+    Bench::Summary noNewsPoll, bareGet, minimalGet, h2cPoll;
+
     // No news: the cursor is the newest event and the server holds for 0 s.
     {
         std::vector<double> perPoll, rate;
@@ -299,7 +354,8 @@ int main(int argc, char *argv[])
             perPoll.push_back(m.cpuUsecs / m.polls);
             rate.push_back(m.polls / (m.wallUsecs / 1e6));
         }
-        Bench::printRow(QStringLiteral("CPU per no-news poll"), Bench::summarize(perPoll), "us");
+        noNewsPoll = Bench::summarize(perPoll);
+        Bench::printRow(QStringLiteral("CPU per no-news poll"), noNewsPoll, "us");
         Bench::printRow(QStringLiteral("no-news polls per second"), Bench::summarize(rate), "1/s");
     }
 
@@ -317,7 +373,9 @@ int main(int argc, char *argv[])
             if (!std::isnan(perGet))
                 perPoll.push_back(perGet);
         }
-        Bench::printRow(name, Bench::summarize(perPoll), "us");
+        const Bench::Summary summary = Bench::summarize(perPoll);
+        Bench::printRow(name, summary, "us");
+        return summary;
     };
     const auto minimalRow = [&](const QString &name, quint16 port) {
         std::vector<double> perPoll;
@@ -326,7 +384,9 @@ int main(int argc, char *argv[])
             if (!std::isnan(perGet))
                 perPoll.push_back(perGet);
         }
-        Bench::printRow(name, Bench::summarize(perPoll), "us");
+        const Bench::Summary summary = Bench::summarize(perPoll);
+        Bench::printRow(name, summary, "us");
+        return summary;
     };
     const auto pollerRow = [&](const QString &name, quint16 port, HttpVersion version) {
         std::vector<double> perPoll;
@@ -339,14 +399,16 @@ int main(int argc, char *argv[])
             if (m.polls > 0)
                 perPoll.push_back(m.cpuUsecs / m.polls);
         }
-        Bench::printRow(name, Bench::summarize(perPoll), "us");
+        const Bench::Summary summary = Bench::summarize(perPoll);
+        Bench::printRow(name, summary, "us");
+        return summary;
     };
-    bareRow(QStringLiteral("CPU per no-news GET, bare QNetworkAccessManager"), server.port(),
-            false);
+    bareGet = bareRow(QStringLiteral("CPU per no-news GET, bare QNetworkAccessManager"),
+                      server.port(), false);
     // The floor: the same GET without Qt's HTTP stack. The gap to the row
     // above is Qt's HTTP/1.1 client (its thread, the hops, the byte reads).
-    minimalRow(QStringLiteral("CPU per no-news GET, minimal client (machine floor)"),
-               server.port());
+    minimalGet = minimalRow(QStringLiteral("CPU per no-news GET, minimal client (machine floor)"),
+                            server.port());
 
     // HTTP/1.1 against HTTP/2 (h2c) through the same nginx, which proxies to
     // the same longwatch-feed: nginx's own CPU is not counted, only ours.
@@ -365,14 +427,16 @@ int main(int argc, char *argv[])
                     false);
             minimalRow(QStringLiteral("via nginx, HTTP/1.1: CPU per GET, minimal client"),
                        http1Port);
-            pollerRow(QStringLiteral("via nginx, HTTP/2 h2c: CPU per no-news poll (Poller)"),
-                      nginx.port(), HttpVersion::Http2);
+            h2cPoll =
+                pollerRow(QStringLiteral("via nginx, HTTP/2 h2c: CPU per no-news poll (Poller)"),
+                          nginx.port(), HttpVersion::Http2);
             bareRow(QStringLiteral("via nginx, HTTP/2 h2c: CPU per GET, bare QNAM"), nginx.port(),
                     true);
         }
     }
 
     // Batches: the server answers with `limit` events per poll, from id 0.
+    Bench::Summary perEvent1000, rate1000, rate10000, parse1000;
     for (const int limit : {100, 1000, 10'000}) {
         std::vector<double> perEvent, perPoll, rate;
         for (int r = 0; r < runs; ++r) {
@@ -390,7 +454,51 @@ int main(int argc, char *argv[])
                         Bench::summarize(perEvent), "us");
         Bench::printRow(QStringLiteral("events/s one channel, %1-event batches").arg(limit),
                         Bench::summarize(rate), "1/s");
+        if (limit == 10'000)
+            rate10000 = Bench::summarize(rate);
+        if (limit != 1000)
+            continue;
+        perEvent1000 = Bench::summarize(perEvent);
+        rate1000 = Bench::summarize(rate);
+        // The limit of the per-event target: Qt's JSON parser alone on the
+        // very body the first poll of the row above receives (events 1 to
+        // 1,000), as many events in all as the row parsed.
+        const QByteArray body =
+            fetchBody(server.port(), "/feeds/" + feed.toLatin1() + "/poll?limit=1000&last_id=0");
+        std::vector<double> parse;
+        for (int r = 0; r < runs && !body.isEmpty(); ++r) {
+            const double perEventParse = parseCpuPerEvent(body, 1000, std::max(10, events / 1000));
+            if (!std::isnan(perEventParse))
+                parse.push_back(perEventParse);
+        }
+        parse1000 = Bench::summarize(parse);
+        Bench::printRow(
+            QStringLiteral("QJsonDocument::fromJson alone, per event (1000-event body)"), parse1000,
+            "us");
+        std::printf("  (the 1000-event body: %lld bytes, parsed %d times a run)\n",
+                    static_cast<long long>(body.size()), std::max(10, events / 1000));
     }
-    std::printf("\ntargets: <= 100 us per no-news poll, <= 2 us per event, >= 200000 events/s\n");
+    std::printf("\ntargets: <= 100 us per no-news poll, <= 2 us per event, >= 200000 events/s\n\n");
+
+    const QString pollTarget = QStringLiteral("<= 100 us");
+    Bench::printSummary(3, QStringLiteral("CPU per no-news poll (Poller)"), noNewsPoll.median, "us",
+                        pollTarget, Bench::Goal::AtMost, 100);
+    Bench::printSummary(3, QStringLiteral("CPU per no-news GET, bare QNetworkAccessManager"),
+                        bareGet.median, "us", pollTarget, Bench::Goal::AtMost, 100);
+    Bench::printSummary(3, QStringLiteral("CPU per no-news GET, minimal client (machine floor)"),
+                        minimalGet.median, "us", pollTarget, Bench::Goal::AtMost, 100);
+    if (!std::isnan(h2cPoll.median))
+        Bench::printSummary(3, QStringLiteral("via nginx, HTTP/2 h2c: CPU per no-news poll"),
+                            h2cPoll.median, "us", pollTarget, Bench::Goal::AtMost, 100);
+    const QString eventTarget = QStringLiteral("<= 2 us");
+    Bench::printSummary(3, QStringLiteral("CPU per event, 1000-event batches"), perEvent1000.median,
+                        "us", eventTarget, Bench::Goal::AtMost, 2);
+    Bench::printSummary(3, QStringLiteral("QJsonDocument::fromJson alone, per event"),
+                        parse1000.median, "us", eventTarget, Bench::Goal::AtMost, 2);
+    const QString rateTarget = QStringLiteral(">= 200000 /s");
+    Bench::printSummary(4, QStringLiteral("events/s one channel, 1000-event batches"),
+                        rate1000.median, "1/s", rateTarget, Bench::Goal::AtLeast, 200'000);
+    Bench::printSummary(4, QStringLiteral("events/s one channel, 10000-event batches"),
+                        rate10000.median, "1/s", rateTarget, Bench::Goal::AtLeast, 200'000);
     return 0;
 }

@@ -1,6 +1,7 @@
 // bench_store: how fast the event log takes batches and how fast and lean
 // exports of a large log are. Not a test (nothing here can fail on a slow
-// machine); docs/STORE.md has the figures and the command.
+// machine); docs/STORE.md has the figures and the command. Ends with SUMMARY
+// lines (row 8 of issue #6) for .ci/bench.
 //
 //   bench_store [--events N] [--insert-events N] [--batch B] [--runs R] [--dir DIR]
 
@@ -271,6 +272,24 @@ int main(int argc, char *argv[])
         row(qPrintable(QStringLiteral("export %1, file size").arg(QLatin1String(names[f]))),
             fileMiB[f], "MiB", 1);
     }
-    std::printf("\nlog: %lld events, %.1f MiB on disk\n", events, logMiB);
+    std::printf("\nlog: %lld events, %.1f MiB on disk\n\n", events, logMiB);
+
+    // Row 8: the export targets are for a log of 1,000,000 events; with
+    // another size the figures are shown, "met" is not judged.
+    const Bench::Goal exportGoal = events == 1'000'000 ? Bench::Goal::Below : Bench::Goal::None;
+    Bench::printSummary(8, QStringLiteral("insert, %1 events per transaction").arg(batch),
+                        stats(insertRates).median, "1/s", QStringLiteral(">= 100000 /s"),
+                        Bench::Goal::AtLeast, 100'000);
+    for (int f = 0; f < 3; ++f) {
+        Bench::printSummary(
+            8,
+            QStringLiteral("export %1 of %2 events, time").arg(QLatin1String(names[f])).arg(events),
+            stats(seconds[f]).median, "s", QStringLiteral("< 5 s (1000000 events)"), exportGoal, 5);
+        // 50 MB = 47.7 MiB.
+        Bench::printSummary(
+            8, QStringLiteral("export %1, extra peak RSS").arg(QLatin1String(names[f])),
+            stats(extraMiB[f]).median, "MiB", QStringLiteral("< 50 MB (47.7 MiB)"), exportGoal,
+            50e6 / (1024.0 * 1024.0));
+    }
     return 0;
 }

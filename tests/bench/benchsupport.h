@@ -1,8 +1,10 @@
 #pragma once
 
-// Helpers shared by the network benchmarks (bench_latency, bench_poller_cpu,
-// bench_channels): statistics over runs, the servers they start in child
-// processes, and a table printer. Header-only so each bench stays one target.
+// Helpers shared by the benchmarks (bench_latency, bench_poller_cpu,
+// bench_channels, bench_store, bench_dashboard): statistics over runs, the
+// servers they start in child processes, a table printer, the SUMMARY lines
+// .ci/bench collects, and a minimal blocking HTTP/1.1 client. Header-only so
+// each bench stays one target.
 
 #include <QByteArray>
 #include <QCoreApplication>
@@ -25,16 +27,26 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <ctime>
 #include <functional>
+#include <map>
 #include <memory>
+#include <thread>
 #include <vector>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace Bench {
@@ -106,18 +118,80 @@ inline Summary summarize(const std::vector<double> &runs)
 
 inline void printHeader(const char *unit)
 {
-    std::printf("| %-52s | %10s | %10s | %10s | %-8s |\n", "measurement", "median", "min", "max",
+    std::printf("| %-60s | %10s | %10s | %10s | %-8s |\n", "measurement", "median", "min", "max",
                 unit);
-    std::printf("|%s|%s|%s|%s|%s|\n", QByteArray(54, '-').constData(),
+    std::printf("|%s|%s|%s|%s|%s|\n", QByteArray(62, '-').constData(),
                 QByteArray(12, '-').constData(), QByteArray(12, '-').constData(),
                 QByteArray(12, '-').constData(), QByteArray(10, '-').constData());
 }
 
 inline void printRow(const QString &name, const Summary &s, const char *unit)
 {
-    std::printf("| %-52s | %10.1f | %10.1f | %10.1f | %-8s |\n", qPrintable(name), s.median, s.min,
+    std::printf("| %-60s | %10.1f | %10.1f | %10.1f | %-8s |\n", qPrintable(name), s.median, s.min,
                 s.max, unit);
     std::fflush(stdout);
+}
+
+/// How a SUMMARY line's median is compared with its target.
+enum class Goal {
+    None,    ///< no target of its own (context): met is "-"
+    AtMost,  ///< median <= limit
+    Below,   ///< median < limit
+    AtLeast, ///< median >= limit
+};
+
+/// Prints one machine-readable line for .ci/bench's final table:
+/// `SUMMARY|<row>|<measurement>|<median>|<unit>|<target text>|<met>`, met
+/// being yes, no, or "-" (no target for this figure, or no figure). `row` is
+/// the row of issue #6 (docs/PERFORMANCE.md).
+inline void printSummary(int row, QString measurement, double median, const char *unit,
+                         QString target, Goal goal = Goal::None, double limit = 0)
+{
+    // '|' separates the fields.
+    measurement.replace(QLatin1Char('|'), QLatin1Char('/'));
+    target.replace(QLatin1Char('|'), QLatin1Char('/'));
+    const char *met = "-";
+    if (goal != Goal::None && !std::isnan(median)) {
+        const bool ok = goal == Goal::AtMost  ? median <= limit
+                        : goal == Goal::Below ? median < limit
+                                              : median >= limit;
+        met = ok ? "yes" : "no";
+    }
+    QByteArray number;
+    if (std::isnan(median))
+        number = "nan";
+    else if (std::fabs(median) >= 1000)
+        number = QByteArray::number(median, 'f', 0);
+    else if (std::fabs(median) >= 10)
+        number = QByteArray::number(median, 'f', 1);
+    else
+        number = QByteArray::number(median, 'f', 2);
+    std::printf("SUMMARY|%d|%s|%s|%s|%s|%s\n", row, qPrintable(measurement), number.constData(),
+                unit, qPrintable(target.isEmpty() ? QStringLiteral("-") : target), met);
+    std::fflush(stdout);
+}
+
+/// SUMMARY lines kept by deferSummary() until printDeferredSummaries(), for
+/// figures known in the middle of a table.
+inline std::vector<std::function<void()>> &deferredSummaries()
+{
+    static std::vector<std::function<void()>> lines;
+    return lines;
+}
+
+/// printSummary() later, at printDeferredSummaries(), so as not to cut a table.
+inline void deferSummary(int row, const QString &measurement, double median, const char *unit,
+                         const QString &target, Goal goal = Goal::None, double limit = 0)
+{
+    deferredSummaries().push_back(
+        [=] { printSummary(row, measurement, median, unit, target, goal, limit); });
+}
+
+inline void printDeferredSummaries()
+{
+    for (const auto &line : deferredSummaries())
+        line();
+    deferredSummaries().clear();
 }
 
 /// Runs the event loop for up to `timeoutMs` until `done()` holds; returns
@@ -477,6 +551,292 @@ private:
     std::unique_ptr<QThread> m_thread;
     std::atomic<int> m_errors{0};
     std::atomic<qint64> m_finishedAt{0};
+};
+
+/// A minimal blocking HTTP/1.1 client over one keep-alive POSIX socket to
+/// 127.0.0.1, for a thread of its own: no event loop, no HTTP thread, no
+/// thread hops. A request is written with one send(); an answer is read by
+/// Content-Length (or chunked), as much as the kernel has per read(). What
+/// the machine itself costs per request (kernel, loopback, scheduling),
+/// without Qt's HTTP stack.
+class BlockingHttp
+{
+public:
+    struct Response
+    {
+        int status = 0;
+        QByteArray head; ///< status line and headers, without the blank line
+        QByteArray body;
+
+        /// The value of header `name` (case-insensitive), empty if none.
+        QByteArray header(const QByteArray &name) const
+        {
+            const QByteArray wanted = name.toLower() + ':';
+            for (const QByteArray &line : head.split('\n')) {
+                if (line.toLower().startsWith(wanted))
+                    return line.mid(wanted.size()).trimmed();
+            }
+            return {};
+        }
+    };
+
+    BlockingHttp() = default;
+    ~BlockingHttp() { close(); }
+    BlockingHttp(const BlockingHttp &) = delete;
+    BlockingHttp &operator=(const BlockingHttp &) = delete;
+
+    bool connectTo(quint16 port)
+    {
+        close();
+        m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (m_fd < 0)
+            return fail("socket()");
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(port);
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::connect(m_fd, reinterpret_cast<const sockaddr *>(&address), sizeof address) != 0)
+            return fail("connect()");
+        // As Qt's HTTP channel does: a request goes out in one segment at once.
+        const int one = 1;
+        ::setsockopt(m_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        return true;
+    }
+
+    bool isOpen() const { return m_fd >= 0; }
+
+    void close()
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+        m_fd = -1;
+        m_buffer.clear();
+    }
+
+    /// Writes all of `bytes`; false (and closed) on error.
+    bool write(const QByteArray &bytes)
+    {
+        qsizetype done = 0;
+        while (done < bytes.size()) {
+            const ssize_t n = ::send(m_fd, bytes.constData() + done,
+                                     std::size_t(bytes.size() - done), MSG_NOSIGNAL);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                return fail("send()");
+            done += n;
+        }
+        return true;
+    }
+
+    /// Reads one answer. False (and closed) on an error, a malformed answer,
+    /// when `deadlineUsecs` (monotonicUsecs()) passes, or when `*stop` turns
+    /// true (checked every 100 ms).
+    bool read(Response *response, qint64 deadlineUsecs, const std::atomic<bool> *stop = nullptr)
+    {
+        qsizetype headerEnd = -1;
+        while ((headerEnd = m_buffer.indexOf("\r\n\r\n")) < 0) {
+            if (!fill(deadlineUsecs, stop))
+                return false;
+        }
+        response->head = m_buffer.left(headerEnd);
+        response->body.clear();
+        const QList<QByteArray> statusLine =
+            response->head.left(response->head.indexOf('\r')).split(' ');
+        response->status = statusLine.size() >= 2 && statusLine[0].startsWith("HTTP/1.")
+                               ? statusLine[1].toInt()
+                               : 0;
+        if (response->status < 200)
+            return fail("status line " + statusLine.join(' '));
+        qsizetype at = headerEnd + 4;
+        if (response->header("transfer-encoding").toLower().contains("chunked")) {
+            for (;;) {
+                qsizetype lineEnd = -1;
+                while ((lineEnd = m_buffer.indexOf("\r\n", at)) < 0) {
+                    if (!fill(deadlineUsecs, stop))
+                        return false;
+                }
+                bool ok = false;
+                const qsizetype size = m_buffer.mid(at, lineEnd - at)
+                                           .split(';')
+                                           .value(0)
+                                           .trimmed()
+                                           .toLongLong(&ok, 16);
+                if (!ok)
+                    return fail("bad chunk size");
+                // The chunk, its CRLF; after the last (empty) one, the final CRLF (no trailers).
+                while (m_buffer.size() < lineEnd + 2 + size + 2) {
+                    if (!fill(deadlineUsecs, stop))
+                        return false;
+                }
+                response->body += m_buffer.mid(lineEnd + 2, size);
+                at = lineEnd + 2 + size + 2;
+                if (size == 0)
+                    break;
+            }
+        } else {
+            bool ok = false;
+            const qsizetype length = response->header("content-length").toLongLong(&ok);
+            if (!ok) {
+                if (response->status != 204 && response->status != 304)
+                    return fail("an answer without Content-Length");
+            } else {
+                while (m_buffer.size() < at + length) {
+                    if (!fill(deadlineUsecs, stop))
+                        return false;
+                }
+                response->body = m_buffer.mid(at, length);
+                at += length;
+            }
+        }
+        m_buffer.remove(0, at);
+        return true;
+    }
+
+    /// Why the last call failed.
+    QByteArray errorString() const { return m_error; }
+
+private:
+    bool fail(const QByteArray &what)
+    {
+        m_error = what;
+        if (errno != 0 && (what.endsWith("()")))
+            m_error += QByteArray(": ") + std::strerror(errno);
+        close();
+        return false;
+    }
+
+    /// One read() more into the buffer.
+    bool fill(qint64 deadlineUsecs, const std::atomic<bool> *stop)
+    {
+        for (;;) {
+            if (stop && stop->load())
+                return fail("stopped");
+            const qint64 left = deadlineUsecs - monotonicUsecs();
+            if (left <= 0)
+                return fail("timed out");
+            pollfd entry{m_fd, POLLIN, 0};
+            const int ready = ::poll(&entry, 1, int(std::min<qint64>(100, left / 1000 + 1)));
+            if (ready < 0 && errno != EINTR)
+                return fail("poll()");
+            if (ready <= 0)
+                continue;
+            char chunk[65536];
+            const ssize_t n = ::read(m_fd, chunk, sizeof chunk);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0)
+                return fail("read()");
+            if (n == 0) {
+                errno = 0;
+                return fail("the server closed the connection");
+            }
+            m_buffer.append(chunk, n);
+            return true;
+        }
+    }
+
+    int m_fd = -1;
+    QByteArray m_buffer;
+    QByteArray m_error;
+};
+
+/// Publishes `count` events at `rate` per second with blocking, keep-alive
+/// HTTP/1.1 POSTs over one plain socket (BlockingHttp) from a thread of its
+/// own: each event's stamp (monotonicUsecs(), passed to `body`) is taken right
+/// before its request is written, and the next POST goes out only after the
+/// answer to this one, so what a receiver measures is the server's delivery,
+/// not a client library's send path. Every answer's status must be one of
+/// `okStatuses`; anything else, or an I/O error (the socket is then opened
+/// again), counts as a failure.
+class SocketPublisher
+{
+public:
+    using Target = std::function<QByteArray(int index)>; ///< the request path
+    using Body = std::function<QByteArray(qint64 usecs, int index)>;
+
+    /// `rate` 0: one after the other, as fast as the answers come.
+    SocketPublisher(quint16 port, Target target, const QByteArray &contentType, Body body,
+                    int count, int rate, std::vector<int> okStatuses)
+    {
+        m_thread = std::thread([this, port, target, contentType, body, count, rate,
+                                okStatuses = std::move(okStatuses)] {
+            const QByteArray host = "Host: 127.0.0.1:" + QByteArray::number(port) + "\r\n";
+            BlockingHttp http;
+            const qint64 interval = rate > 0 ? 1'000'000 / rate : 0;
+            const qint64 start = monotonicUsecs();
+            for (int i = 0; i < count; ++i) {
+                // Paced on an absolute schedule, as a QTimer would: the POST
+                // of event i goes out at start + i * interval, or at once if
+                // the last answer came later than that.
+                const qint64 due = start + i * interval;
+                if (monotonicUsecs() < due) {
+                    const timespec at{time_t(due / 1'000'000), long(due % 1'000'000) * 1000};
+                    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, nullptr) == EINTR) {
+                    }
+                }
+                if (!http.isOpen() && !http.connectTo(port)) {
+                    noteFailure(http.errorString());
+                    continue;
+                }
+                const QByteArray head = "POST " + target(i) + " HTTP/1.1\r\n" + host +
+                                        "Content-Type: " + contentType + "\r\nContent-Length: ";
+                const qint64 stamped = monotonicUsecs();
+                const QByteArray payload = body(stamped, i);
+                if (!http.write(head + QByteArray::number(payload.size()) + "\r\n\r\n" + payload)) {
+                    noteFailure(http.errorString());
+                    continue;
+                }
+                BlockingHttp::Response response;
+                if (!http.read(&response, monotonicUsecs() + 10'000'000)) {
+                    noteFailure(http.errorString());
+                    continue;
+                }
+                m_roundTrips.push_back(double(monotonicUsecs() - stamped));
+                if (std::find(okStatuses.begin(), okStatuses.end(), response.status) ==
+                    okStatuses.end())
+                    noteFailure("status " + QByteArray::number(response.status) + ": " +
+                                response.body.left(200).trimmed());
+                else
+                    ++m_statuses[response.status];
+            }
+            m_finishedAt = monotonicUsecs();
+            m_done.store(true, std::memory_order_release);
+        });
+    }
+    ~SocketPublisher() { m_thread.join(); }
+    SocketPublisher(const SocketPublisher &) = delete;
+    SocketPublisher &operator=(const SocketPublisher &) = delete;
+
+    bool isDone() const { return m_done.load(std::memory_order_acquire); }
+    /// Failed POSTs so far.
+    int errors() const { return m_errors; }
+    /// monotonicUsecs() when the last answer came, 0 before.
+    qint64 finishedAtUsecs() const { return m_finishedAt; }
+    /// Once isDone(): the first failure's reason, empty if none.
+    QByteArray firstError() const { return isDone() ? m_firstError : QByteArray(); }
+    /// Once isDone(): each answered POST's time from its stamp to its answer, µs.
+    std::vector<double> roundTrips() const
+    {
+        return isDone() ? m_roundTrips : std::vector<double>{};
+    }
+    /// Once isDone(): how many good answers had each status.
+    std::map<int, int> statuses() const { return isDone() ? m_statuses : std::map<int, int>{}; }
+
+private:
+    void noteFailure(const QByteArray &why)
+    {
+        if (m_errors++ == 0)
+            m_firstError = why;
+    }
+
+    std::thread m_thread;
+    std::atomic<bool> m_done{false};
+    std::atomic<int> m_errors{0};
+    std::atomic<qint64> m_finishedAt{0};
+    QByteArray m_firstError;
+    std::vector<double> m_roundTrips;
+    std::map<int, int> m_statuses;
 };
 
 } // namespace Bench
