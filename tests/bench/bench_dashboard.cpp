@@ -5,8 +5,9 @@
 //   latency (row 2): one seed-events channel, events published at 200/s with
 //     a CLOCK_MONOTONIC stamp; publish -> the row is in the EventModel
 //     (rowsInserted), through (a) an in-process FeedServer published to on
-//     the GUI thread and (b) the longwatch-feed program (POSTs from a helper
-//     thread). The event log is on, so recording runs as in the app.
+//     the GUI thread and (b) the longwatch-feed program (blocking socket
+//     POSTs from a helper thread, each stamped right before its write). The event log is on, so
+//     recording runs as in the app.
 //   flood (row 7): 100 channels to a flood server in a child process (this
 //     program with --flood-server: a FeedServer that publishes ~20,000
 //     events/s round robin over the feeds, so held polls are answered with
@@ -444,23 +445,24 @@ void benchLatency(const QTemporaryDir &dir, int runs, int count, int rate)
         int failedPublishes = 0;
         for (int r = 0; r < runs; ++r) {
             const QString feed = QStringLiteral("b%1").arg(r);
-            const QUrl publishUrl(base + feed + QStringLiteral("/publish"));
-            std::unique_ptr<Bench::HttpPublisher> publisher;
+            const QByteArray publishPath = "/feeds/" + feed.toLatin1() + "/publish";
+            std::unique_ptr<Bench::SocketPublisher> publisher;
             latencyRun(
                 dir.filePath(QStringLiteral("latency-b%1").arg(r)),
                 QUrl(base + feed + QStringLiteral("/poll")), count, rate,
                 [&] {
-                    publisher = std::make_unique<Bench::HttpPublisher>(
-                        [publishUrl](int) {
-                            QNetworkRequest request(publishUrl);
-                            request.setHeader(QNetworkRequest::ContentTypeHeader,
-                                              QByteArrayLiteral("application/json"));
-                            return request;
-                        },
+                    // Blocking keep-alive POSTs over a plain socket, each
+                    // stamped right before its write (as bench_latency's):
+                    // a QNetworkAccessManager publisher stamps before it
+                    // queues the POST and so counts its own send path as
+                    // delivery. longwatch-feed answers a publish with 201.
+                    publisher = std::make_unique<Bench::SocketPublisher>(
+                        server.port(), [publishPath](int) { return publishPath; },
+                        QByteArrayLiteral("application/json"),
                         [](qint64 usecs, int) {
                             return "{\"type\":\"probe\",\"m\":\"" + stamp(usecs) + "\"}";
                         },
-                        count, rate);
+                        count, rate, std::vector<int>{201});
                 },
                 [&] { return publisher && publisher->isDone(); }, &figures);
             if (publisher)

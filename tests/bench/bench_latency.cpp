@@ -14,6 +14,11 @@
 //     Content-Length and searched for the stamps and the next cursor. No Qt
 //     HTTP stack, no event loop: the machine's floor for delivery latency
 //     (kernel, loopback, the server, scheduling);
+//   - a bare QNetworkAccessManager long-poll loop on the main thread (the
+//     same GETs as the minimal client's, no Poller, no profile): between it
+//     and the floor is Qt's HTTP stack, between it and the Poller the
+//     Poller's own share. It shares the main thread with the Poller, so
+//     when both answers come at once one of them waits for the other;
 //   - a plain Python `requests` long-poll client, for the ratio.
 // Not a test: docs/PERFORMANCE.md has the figures and the command. Ends with
 // SUMMARY lines (row 1 of issue #6) for .ci/bench.
@@ -233,6 +238,105 @@ private:
     std::vector<double> m_latencies;
 };
 
+/// Qt's share of the Poller's delivery latency: a bare long-poll loop on
+/// one QNetworkAccessManager on the main thread, no Poller and no profile.
+/// The GET carries the cursor as MinimalClient's does (longwatch-feed:
+/// last_id and hold=5; Nchan: If-Modified-Since and If-None-Match from the
+/// last answer); on finished the body is read, its stamps compared with the
+/// clock at once and its next cursor found by a byte search, and the next GET
+/// goes out at once (from the handler: QNAM sends it on a later turn of the
+/// event loop, so this is no recursion). The first kWarmup events are not
+/// counted.
+class BareQnamClient
+{
+public:
+    BareQnamClient(MinimalClient::Mode mode, const QUrl &url, int count)
+        : m_mode(mode)
+        , m_url(url)
+        , m_count(count)
+    {
+        get();
+    }
+    ~BareQnamClient() { stop(); }
+    BareQnamClient(const BareQnamClient &) = delete;
+    BareQnamClient &operator=(const BareQnamClient &) = delete;
+
+    /// It has seen `count` events, or has stopped.
+    bool isDone() const { return m_seen >= m_count || m_stopped; }
+    /// Gives up the GET in flight (our own abort, not a failure).
+    void stop()
+    {
+        m_stopped = true;
+        if (m_reply)
+            m_reply->abort(); // finished() comes now, and is ignored
+    }
+    /// The latencies of the counted events so far, µs.
+    const std::vector<double> &latencies() const { return m_latencies; }
+    int seen() const { return m_seen; }
+    int failures() const { return m_failures; }
+    QByteArray firstError() const { return m_firstError; }
+
+private:
+    void get()
+    {
+        QUrl url = m_url;
+        QNetworkRequest request;
+        if (m_mode == MinimalClient::Mode::Feed) {
+            url.setQuery(QStringLiteral("last_id=%1&hold=5").arg(m_cursor));
+        } else if (!m_lastModified.isEmpty()) {
+            request.setRawHeader("If-Modified-Since", m_lastModified);
+            request.setRawHeader("If-None-Match", m_etag.isEmpty() ? "0" : m_etag);
+        }
+        request.setUrl(url);
+        m_reply = m_network.get(request);
+        QObject::connect(m_reply, &QNetworkReply::finished, &m_network,
+                         [this, reply = m_reply] { onFinished(reply); });
+    }
+
+    void onFinished(QNetworkReply *reply)
+    {
+        const qint64 now = Bench::monotonicUsecs();
+        reply->deleteLater();
+        m_reply = nullptr;
+        if (m_stopped)
+            return;
+        const QByteArray body = reply->readAll();
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        if (status == 200) {
+            for (const qint64 stamp : stampsIn(body)) {
+                if (m_seen++ >= kWarmup)
+                    m_latencies.push_back(double(now - stamp));
+            }
+            if (m_mode == MinimalClient::Mode::Feed) {
+                m_cursor = largestId(body, m_cursor);
+            } else {
+                m_lastModified = reply->rawHeader("Last-Modified");
+                m_etag = reply->rawHeader("Etag");
+            }
+        } else if (!(m_mode == MinimalClient::Mode::Nchan && (status == 304 || status == 408))) {
+            // Nchan ends a quiet long poll with 304 (or 408): poll again.
+            if (m_failures++ == 0)
+                m_firstError = status != 0 ? "status " + QByteArray::number(status)
+                                           : reply->errorString().toUtf8();
+        }
+        if (m_seen < m_count)
+            get();
+    }
+
+    QNetworkAccessManager m_network;
+    const MinimalClient::Mode m_mode;
+    const QUrl m_url;
+    const int m_count;
+    QNetworkReply *m_reply = nullptr; ///< the GET in flight, owned by m_network
+    bool m_stopped = false;
+    qint64 m_cursor = 0;
+    QByteArray m_lastModified, m_etag;
+    int m_seen = 0;
+    int m_failures = 0;
+    QByteArray m_firstError;
+    std::vector<double> m_latencies;
+};
+
 const char kPythonClient[] = R"PY(
 import sys, time
 try:
@@ -330,11 +434,15 @@ struct RunFigures
 {
     std::vector<double> p50, p99, pyP50, pyP99;
     std::vector<double> minimalP50, minimalP99; ///< the minimal client's
+    std::vector<double> bareP50, bareP99;       ///< the bare QNAM loop's
     std::vector<double> postP50, postP99;       ///< the publisher's POST round trips
     int lost = 0;
     int minimalLost = 0;
     int minimalFailures = 0;
     QByteArray minimalError;
+    int bareLost = 0;
+    int bareFailures = 0;
+    QByteArray bareError;
     int publishFailures = 0;
     QByteArray publishError;
     std::map<int, int> publishStatuses; ///< good answers by status
@@ -353,7 +461,8 @@ struct Run
     int rate = 200;
     QString pythonScript; ///< empty: no Python client
     QString pythonMode;
-    std::optional<MinimalClient::Mode> minimal; ///< none: no minimal client
+    /// None: neither the minimal client nor the bare QNAM loop.
+    std::optional<MinimalClient::Mode> minimal;
 
     bool execute(const std::function<void()> &startPublishing,
                  const std::function<bool()> &publishingDone, RunFigures *figures) const
@@ -390,6 +499,9 @@ struct Run
             minimalClient = std::make_unique<MinimalClient>(
                 *minimal, quint16(pollUrl.port()), pollUrl.path(QUrl::FullyEncoded).toLatin1(),
                 count, runSeconds);
+        std::unique_ptr<BareQnamClient> bareClient;
+        if (minimal)
+            bareClient = std::make_unique<BareQnamClient>(*minimal, pollUrl, count);
         poller.start();
         // Let every client hold its first request before the clock starts.
         Bench::waitUntil(
@@ -404,7 +516,8 @@ struct Run
         Bench::waitUntil(
             [&] {
                 return seen >= count && publishingDone() &&
-                       (!minimalClient || minimalClient->isDone());
+                       (!minimalClient || minimalClient->isDone()) &&
+                       (!bareClient || bareClient->isDone());
             },
             int(runSeconds * 1000));
         poller.stop();
@@ -418,6 +531,17 @@ struct Run
             if (!minimalClient->latencies().empty()) {
                 figures->minimalP50.push_back(Bench::quantile(minimalClient->latencies(), 0.5));
                 figures->minimalP99.push_back(Bench::quantile(minimalClient->latencies(), 0.99));
+            }
+        }
+        if (bareClient) {
+            bareClient->stop();
+            figures->bareLost += count - std::min(bareClient->seen(), count);
+            if (bareClient->failures() > 0 && figures->bareFailures == 0)
+                figures->bareError = bareClient->firstError();
+            figures->bareFailures += bareClient->failures();
+            if (!bareClient->latencies().empty()) {
+                figures->bareP50.push_back(Bench::quantile(bareClient->latencies(), 0.5));
+                figures->bareP99.push_back(Bench::quantile(bareClient->latencies(), 0.99));
             }
         }
         if (latencies.empty())
@@ -442,6 +566,14 @@ void report(const QString &label, const RunFigures &f, bool python)
                         Bench::summarize(f.minimalP50), "us");
         Bench::printRow(label + QStringLiteral(": minimal client p99 (floor)"),
                         Bench::summarize(f.minimalP99), "us");
+    }
+    if (!f.bareP50.empty()) {
+        // Between the floor and the Poller: the gap down to the floor is
+        // Qt's HTTP stack, the gap up to the Poller the Poller's own.
+        Bench::printRow(label + QStringLiteral(": bare QNetworkAccessManager p50"),
+                        Bench::summarize(f.bareP50), "us");
+        Bench::printRow(label + QStringLiteral(": bare QNetworkAccessManager p99"),
+                        Bench::summarize(f.bareP99), "us");
     }
     if (python && !f.pyP50.empty()) {
         Bench::printRow(label + QStringLiteral(": Python requests p50"), Bench::summarize(f.pyP50),
@@ -471,6 +603,12 @@ void report(const QString &label, const RunFigures &f, bool python)
     if (f.minimalFailures > 0)
         std::printf("  (%s: %d minimal-client requests failed, the first: %s)\n", qPrintable(label),
                     f.minimalFailures, f.minimalError.constData());
+    if (f.bareLost > 0)
+        std::printf("  (%s: %d events did not reach the bare QNAM loop in time)\n",
+                    qPrintable(label), f.bareLost);
+    if (f.bareFailures > 0)
+        std::printf("  (%s: %d bare QNAM requests failed, the first: %s)\n", qPrintable(label),
+                    f.bareFailures, f.bareError.constData());
     if (f.publishFailures > 0)
         std::printf("  (%s: %d publishes failed, the first: %s)\n", qPrintable(label),
                     f.publishFailures, f.publishError.isEmpty() ? "-" : f.publishError.constData());
@@ -498,6 +636,14 @@ void summarize(const QString &label, const RunFigures &f)
                             Bench::Goal::AtMost, 500);
         Bench::printSummary(1, label + QStringLiteral(": minimal client p99 (machine floor)"),
                             Bench::summarize(f.minimalP99).median, "us", p99Target,
+                            Bench::Goal::AtMost, 2000);
+    }
+    if (!f.bareP50.empty()) {
+        Bench::printSummary(1, label + QStringLiteral(": bare QNetworkAccessManager p50"),
+                            Bench::summarize(f.bareP50).median, "us", p50Target,
+                            Bench::Goal::AtMost, 500);
+        Bench::printSummary(1, label + QStringLiteral(": bare QNetworkAccessManager p99"),
+                            Bench::summarize(f.bareP99).median, "us", p99Target,
                             Bench::Goal::AtMost, 2000);
     }
 }

@@ -12,6 +12,9 @@
 //     if nginx is installed;
 //   - QJsonDocument::fromJson alone on the body a 1,000-event batch arrives
 //     in, per event: the part of the per-event cost that is Qt's JSON parser.
+//   - the seed-events profile's parse (GenericJsonProfile::parse) alone on
+//     that body, per event: Qt's JSON parser plus making the events and the
+//     cursor, without the Poller and Qt's HTTP stack.
 // CPU is getrusage(RUSAGE_SELF) user + system, so Qt's HTTP thread counts too.
 // Not a test: docs/PERFORMANCE.md has the figures and the command. Ends with
 // SUMMARY lines (rows 3 and 4 of issue #6) for .ci/bench.
@@ -24,6 +27,7 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -294,6 +298,53 @@ double parseCpuPerEvent(const QByteArray &body, int eventsPerBody, int times)
     return keep == times ? cpu / (double(times) * eventsPerBody) : std::nan("");
 }
 
+/// CPU per event of the seed-events profile's parse alone
+/// (GenericJsonProfile::parse: the JSON parse plus making the events and
+/// the next cursor) over `body` (a 200 answer of `eventsPerBody` events to
+/// the poll at cursor 0 of `url`), parsed `times` times on this thread, with
+/// the knobs the Poller rows use; NaN (and why, on stderr) if the answer
+/// does not parse to that many events.
+double profileParseCpuPerEvent(const QUrl &url, const QByteArray &body, int eventsPerBody,
+                               int times)
+{
+    QStringList errors;
+    const std::unique_ptr<FeedProfile> profile =
+        createProfile(QStringLiteral("seed-events"), url,
+                      {{QStringLiteral("hold"), QStringLiteral("5")},
+                       {QStringLiteral("hold-param"), QStringLiteral("hold")}},
+                      &errors);
+    if (!profile) {
+        std::fprintf(stderr, "profile: %s\n", qPrintable(errors.join(QLatin1Char(' '))));
+        return std::nan("");
+    }
+    PollResponse response;
+    response.status = 200;
+    response.reasonPhrase = QByteArrayLiteral("OK");
+    response.headers = {{QByteArrayLiteral("Content-Type"), QByteArrayLiteral("application/json")},
+                        {QByteArrayLiteral("Content-Length"), QByteArray::number(body.size())}};
+    response.body = body;
+    response.receivedAt = QDateTime::currentDateTimeUtc();
+    const QString cursor = QStringLiteral("0");
+    {
+        const PollResult result = profile->parse(response, cursor);
+        if (result.verdict != Verdict::Events || result.events.size() != eventsPerBody) {
+            std::fprintf(stderr,
+                         "the %d-event body through the profile: verdict %d, %lld events, %s\n",
+                         eventsPerBody, int(result.verdict),
+                         static_cast<long long>(result.events.size()), qPrintable(result.reason));
+            return std::nan("");
+        }
+    }
+    qsizetype keep = 0;
+    const double cpu0 = Bench::cpuUsecs();
+    for (int i = 0; i < times; ++i) {
+        const PollResult result = profile->parse(response, cursor);
+        keep += result.events.size() == eventsPerBody ? 1 : 0;
+    }
+    const double cpu = Bench::cpuUsecs() - cpu0;
+    return keep == times ? cpu / (double(times) * eventsPerBody) : std::nan("");
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -436,7 +487,7 @@ int main(int argc, char *argv[])
     }
 
     // Batches: the server answers with `limit` events per poll, from id 0.
-    Bench::Summary perEvent1000, rate1000, rate10000, parse1000;
+    Bench::Summary perEvent1000, rate1000, rate10000, parse1000, profileParse1000;
     for (const int limit : {100, 1000, 10'000}) {
         std::vector<double> perEvent, perPoll, rate;
         for (int r = 0; r < runs; ++r) {
@@ -475,6 +526,21 @@ int main(int argc, char *argv[])
         Bench::printRow(
             QStringLiteral("QJsonDocument::fromJson alone, per event (1000-event body)"), parse1000,
             "us");
+        // The same body through the seed-events profile's parse (the JSON
+        // parse plus the events and the cursor), no Poller, no HTTP: the gap
+        // to the row above is the profile's own share, the gap to the
+        // Poller's per-event row what is left of the Poller and Qt's HTTP.
+        std::vector<double> profileParse;
+        for (int r = 0; r < runs && !body.isEmpty(); ++r) {
+            const double perEventParse = profileParseCpuPerEvent(
+                QUrl(base + QStringLiteral("/poll")), body, 1000, std::max(10, events / 1000));
+            if (!std::isnan(perEventParse))
+                profileParse.push_back(perEventParse);
+        }
+        profileParse1000 = Bench::summarize(profileParse);
+        Bench::printRow(
+            QStringLiteral("GenericJsonProfile parse alone, per event (1000-event body)"),
+            profileParse1000, "us");
         std::printf("  (the 1000-event body: %lld bytes, parsed %d times a run)\n",
                     static_cast<long long>(body.size()), std::max(10, events / 1000));
     }
@@ -495,6 +561,8 @@ int main(int argc, char *argv[])
                         "us", eventTarget, Bench::Goal::AtMost, 2);
     Bench::printSummary(3, QStringLiteral("QJsonDocument::fromJson alone, per event"),
                         parse1000.median, "us", eventTarget, Bench::Goal::AtMost, 2);
+    Bench::printSummary(3, QStringLiteral("GenericJsonProfile parse alone, per event"),
+                        profileParse1000.median, "us", eventTarget, Bench::Goal::AtMost, 2);
     const QString rateTarget = QStringLiteral(">= 200000 /s");
     Bench::printSummary(4, QStringLiteral("events/s one channel, 1000-event batches"),
                         rate1000.median, "1/s", rateTarget, Bench::Goal::AtLeast, 200'000);
