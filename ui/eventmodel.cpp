@@ -119,7 +119,7 @@ QList<EventModel::Row> EventModel::toRows(const StoredEventList &stored) const
             if (lastName.isEmpty())
                 lastName = event.channelLabel();
         }
-        rows.append(Row{event.event, event.channel, lastName, event.seq});
+        rows.append(Row{event.event, event.channel, lastName, event.seq, {}, {}});
     }
     return rows;
 }
@@ -337,7 +337,7 @@ void EventModel::insertLive(const QList<Batch> &batches)
                 --skip;
                 continue;
             }
-            m_rows.push_back(Row{event, batch.channelId, batch.channelName});
+            m_rows.push_back(Row{event, batch.channelId, batch.channelName, 0, {}, {}});
             countTypes(m_rows.back(), &newType);
         }
     }
@@ -402,7 +402,10 @@ QVariant EventModel::data(const QModelIndex &index, int role) const
     case Qt::DisplayRole:
         switch (index.column()) {
         case TimeColumn:
-            return eventTime(event).toLocalTime().toString(QStringLiteral("HH:mm:ss.zzz"));
+            if (row.timeText.isNull())
+                row.timeText =
+                    eventTime(event).toLocalTime().toString(QStringLiteral("HH:mm:ss.zzz"));
+            return row.timeText;
         case ChannelColumn:
             return row.channelName;
         case IdColumn:
@@ -410,7 +413,9 @@ QVariant EventModel::data(const QModelIndex &index, int role) const
         case TypeColumn:
             return event.type;
         case TextColumn:
-            return compactText(event);
+            if (row.shownText.isNull())
+                row.shownText = compactText(event);
+            return row.shownText;
         }
         return {};
     case Qt::ToolTipRole:

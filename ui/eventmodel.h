@@ -118,6 +118,10 @@ private:
         QString channelId;
         QString channelName;
         qint64 seq = 0; ///< in the log; 0 for a live row (stored later)
+        /// The time and text columns as shown, made when first asked for:
+        /// a repaint asks for every visible row's again.
+        mutable QString timeText;
+        mutable QString shownText;
     };
     void trimTo(qsizetype rows);
     void trimNewest(qsizetype rows);
