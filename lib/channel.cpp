@@ -9,16 +9,6 @@
 
 namespace Longwatch {
 
-namespace {
-
-bool isRunningState(Poller::State state)
-{
-    return state != Poller::State::Idle && state != Poller::State::Stopped &&
-           state != Poller::State::Failed;
-}
-
-} // namespace
-
 /// The way back from a poller to its channel, shared by the channel and
 /// the poller's reports, which run in the poller's thread.
 struct Channel::Relay
@@ -84,7 +74,7 @@ void Channel::setRateBuckets(int count, std::chrono::milliseconds width)
 
 void Channel::setConfig(const ChannelConfig &config)
 {
-    const bool restart = m_poller && isRunningState(m_status.state);
+    const bool restart = m_poller && Poller::isRunning(m_status.state);
     const bool failed =
         !m_configError.isEmpty() || (m_poller && m_status.state == Poller::State::Failed);
     if (!config.sameFeed(m_config))
@@ -288,7 +278,6 @@ void Channel::createPoller()
     m_relay = std::make_shared<Relay>();
     m_relay->channel = this;
     m_status = {};
-    m_status.cursor = m_cursor;
     // The poller's reports, made in its thread (the connections are direct)
     // and delivered to this one in the order they were made.
     const std::shared_ptr<Relay> relay = m_relay;

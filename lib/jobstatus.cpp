@@ -148,11 +148,6 @@ bool JobKeyFilter::mayNameAJob(const QByteArray &raw) const
     return false;
 }
 
-bool mayNameAJob(const QByteArray &raw, const JobMapping &mapping)
-{
-    return JobKeyFilter(mapping).mayNameAJob(raw);
-}
-
 std::optional<JobUpdate> extractJobUpdate(const Event &event, const JobMapping &mapping)
 {
     return extractJobUpdate(event, mapping, JobKeyFilter(mapping));

@@ -54,9 +54,6 @@ private:
     bool m_parseAll = false;     ///< a path starts quoted or indexed: parse to know
 };
 
-/// JobKeyFilter(mapping).mayNameAJob(raw), for one event.
-bool mayNameAJob(const QByteArray &raw, const JobMapping &mapping);
-
 /// What one event says about one job.
 struct JobUpdate
 {

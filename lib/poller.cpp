@@ -127,9 +127,9 @@ void Poller::setRandom(Random random)
     m_random = std::move(random);
 }
 
-bool Poller::isRunning() const
+bool Poller::isRunning(State state)
 {
-    return m_state != State::Idle && m_state != State::Stopped && m_state != State::Failed;
+    return state != State::Idle && state != State::Stopped && state != State::Failed;
 }
 
 QString Poller::stateString(State state)

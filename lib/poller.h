@@ -134,7 +134,9 @@ public:
     void retryNow();
 
     State state() const { return m_state; }
-    bool isRunning() const;
+    bool isRunning() const { return isRunning(m_state); }
+    /// Whether a poller in `state` is polling (or about to).
+    static bool isRunning(State state);
     static QString stateString(State state);
 
     Error error() const { return m_error; }

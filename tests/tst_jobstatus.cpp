@@ -26,6 +26,8 @@ private Q_SLOTS:
     void onlyFinishedStatusesAreFinal();
     void extractsJobFields_data();
     void extractsJobFields();
+    void keyFilterPassesWhatMayNameAJob_data();
+    void keyFilterPassesWhatMayNameAJob();
     void validatesTheMappingPaths();
 };
 
@@ -132,6 +134,41 @@ void tst_JobStatus::extractsJobFields()
     QCOMPARE(update->status, status);
     QCOMPARE(update->progress.value_or(-1), progress);
     QCOMPARE(update->message, QStringLiteral("hello"));
+}
+
+void tst_JobStatus::keyFilterPassesWhatMayNameAJob_data()
+{
+    QTest::addColumn<QStringList>("jobPaths");
+    QTest::addColumn<QByteArray>("raw");
+    QTest::addColumn<bool>("mayName");
+
+    const QStringList paths{"job.name", "build"};
+    QTest::newRow("the first key of a path")
+        << paths << QByteArray(R"({"job":{"name":"a"}})") << true;
+    QTest::newRow("another path's key") << paths << QByteArray(R"({"build":7})") << true;
+    QTest::newRow("no key of any path") << paths << QByteArray(R"({"type":"ping"})") << false;
+    QTest::newRow("the key only as a value: parsed to be sure")
+        << paths << QByteArray(R"({"type":"job"})") << true;
+    QTest::newRow("a key word unquoted is not a key")
+        << paths << QByteArray(R"({"text":"job done"})") << false;
+    QTest::newRow("escapes may hide a key")
+        << paths << QByteArray(R"({"\u006aob":{"name":"a"}})") << true;
+    QTest::newRow("an indexed first step: always parsed")
+        << QStringList{"[0].id"} << QByteArray(R"([{"id":1}])") << true;
+}
+
+void tst_JobStatus::keyFilterPassesWhatMayNameAJob()
+{
+    // A false "no" would lose a job's update; a false "yes" only costs a parse.
+    QFETCH(QStringList, jobPaths);
+    QFETCH(QByteArray, raw);
+    QFETCH(bool, mayName);
+    JobMapping mapping;
+    mapping.jobPaths = jobPaths;
+    const JobKeyFilter filter(mapping);
+    QCOMPARE(filter.mayNameAJob(raw), mayName);
+    QCOMPARE(extractJobUpdate(eventWith(raw, {}), mapping, filter).has_value(),
+             extractJobUpdate(eventWith(raw, {}), mapping).has_value());
 }
 
 void tst_JobStatus::validatesTheMappingPaths()
