@@ -6,6 +6,7 @@
 
 #include "channelconfig.h"
 #include "channelstore.h"
+#include "common/feedtesting.h"
 #include "common/storetesting.h"
 #include "eventstore.h"
 #include "feedserver.h"
@@ -49,16 +50,7 @@ private:
     QString logPath() const { return m_dir->filePath(QStringLiteral("events.sqlite")); }
     QString settingsPath() const { return m_dir->filePath(QStringLiteral("longwatch.ini")); }
 
-    void publish(int count)
-    {
-        for (int i = 0; i < count; ++i) {
-            ++m_published;
-            const QJsonObject event = m_server->publish(
-                kFeed,
-                {{"type", "build"}, {"message", QStringLiteral("event %1").arg(m_published)}});
-            QCOMPARE(event.value("id").toInteger(), m_published);
-        }
-    }
+    void publish(int count) { publishBuilds(*m_server, kFeed, count, &m_published); }
 
     /// Creates the event log (as an earlier run would have), so the reader
     /// can watch it from the first moment. Opening a file that another

@@ -6,6 +6,7 @@
 #include "channelmanager.h"
 #include "channelstore.h"
 #include "common/fakehttpserver.h"
+#include "common/feedtesting.h"
 #include "common/storetesting.h"
 #include "eventrecorder.h"
 #include "eventstore.h"
@@ -77,13 +78,10 @@ private:
 
     QString logPath() const { return m_dir->filePath(QStringLiteral("events.sqlite")); }
 
+    /// Messages are counted over all feeds, so ids do not follow the count.
     void publish(int count, const QString &feed = QStringLiteral("jobs"))
     {
-        for (int i = 0; i < count; ++i) {
-            ++m_published;
-            m_server->publish(feed, {{"type", "build"},
-                                     {"message", QStringLiteral("event %1").arg(m_published)}});
-        }
+        publishBuilds(*m_server, feed, count, &m_published, false);
     }
 
     ChannelConfig config(const QString &feed = QStringLiteral("jobs")) const

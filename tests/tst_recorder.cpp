@@ -2,6 +2,7 @@
 // across restarts and kill -9, and longwatch-export reading what it stored.
 // The programs run as real processes; the feed server runs in this one.
 
+#include "common/feedtesting.h"
 #include "common/storetesting.h"
 #include "eventstore.h"
 #include "feedserver.h"
@@ -50,16 +51,7 @@ private:
 
     QString storePath() const { return m_dir->filePath(QStringLiteral("events.sqlite")); }
 
-    void publish(int count)
-    {
-        for (int i = 0; i < count; ++i) {
-            ++m_published;
-            const QJsonObject event = m_server->publish(
-                kFeed,
-                {{"type", "build"}, {"message", QStringLiteral("event %1").arg(m_published)}});
-            QCOMPARE(event.value("id").toInteger(), m_published);
-        }
-    }
+    void publish(int count) { publishBuilds(*m_server, kFeed, count, &m_published); }
 
     /// longwatch-tail recording the feed into the store.
     std::unique_ptr<QProcess> startTail(const QStringList &extra)
