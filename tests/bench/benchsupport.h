@@ -326,65 +326,6 @@ inline bool haveNchan()
     return QFile::exists(kNginx) && QFile::exists(kNchanModule);
 }
 
-/// Starts nginx with Nchan from a temporary prefix: long-poll subscribers at
-/// /sub/<channel>, publishers at /pub/<channel>.
-inline bool startNchan(ChildServer &server, const QTemporaryDir &dir, int workerConnections = 4096)
-{
-    quint16 port = 0;
-    {
-        QTcpServer probe;
-        if (!probe.listen(QHostAddress::LocalHost, 0))
-            return false;
-        port = probe.serverPort();
-    }
-    const QString prefix = dir.path();
-    const QString conf = QStringLiteral(R"(load_module %1;
-daemon off;
-master_process off;
-worker_processes 1;
-worker_rlimit_nofile 16384;
-pid %2/nginx.pid;
-error_log %2/error.log warn;
-%4
-events { worker_connections %5; }
-http {
-    access_log off;
-    client_body_temp_path %2/client_body;
-    proxy_temp_path %2/proxy;
-    fastcgi_temp_path %2/fastcgi;
-    uwsgi_temp_path %2/uwsgi;
-    scgi_temp_path %2/scgi;
-    keepalive_requests 1000000;
-    nchan_message_buffer_length 2000;
-    server {
-        listen 127.0.0.1:%3;
-        location ~ ^/sub/(\w+)$ {
-            nchan_subscriber longpoll;
-            nchan_channel_id $1;
-            nchan_subscriber_timeout 30s;
-        }
-        location ~ ^/pub/(\w+)$ {
-            nchan_publisher;
-            nchan_channel_id $1;
-        }
-    }
-}
-)")
-                             .arg(kNchanModule, prefix)
-                             .arg(port)
-                             .arg(geteuid() == 0 ? QStringLiteral("user root;") : QString())
-                             .arg(workerConnections);
-    QFile file(prefix + QStringLiteral("/nginx.conf"));
-    if (!file.open(QIODevice::WriteOnly) || file.write(conf.toUtf8()) < 0)
-        return false;
-    file.close();
-    return server.start(kNginx,
-                        {QStringLiteral("-p"), prefix, QStringLiteral("-c"),
-                         prefix + QStringLiteral("/nginx.conf"), QStringLiteral("-e"),
-                         prefix + QStringLiteral("/error.log")},
-                        [port] { return port; });
-}
-
 inline bool haveNginx()
 {
     return QFile::exists(kNginx);
@@ -396,6 +337,77 @@ inline quint16 freePort()
 {
     QTcpServer probe;
     return probe.listen(QHostAddress::LocalHost, 0) ? probe.serverPort() : 0;
+}
+
+/// Starts nginx from the temporary prefix `dir` with `http` as the body of
+/// its http block (`preamble` before it, e.g. a load_module line), one
+/// worker with `workerConnections`. `ready` gives the port to report once
+/// nginx answers, 0 until then.
+inline bool startNginx(ChildServer &server, const QTemporaryDir &dir, const QString &preamble,
+                       const QString &http, int workerConnections,
+                       const std::function<quint16()> &ready)
+{
+    const QString prefix = dir.path();
+    const QString conf = QStringLiteral(R"(%1
+daemon off;
+master_process off;
+worker_processes 1;
+worker_rlimit_nofile 16384;
+pid %2/nginx.pid;
+error_log %2/error.log warn;
+%3
+events { worker_connections %4; }
+http {
+    access_log off;
+    client_body_temp_path %2/client_body;
+    proxy_temp_path %2/proxy;
+    fastcgi_temp_path %2/fastcgi;
+    uwsgi_temp_path %2/uwsgi;
+    scgi_temp_path %2/scgi;
+    keepalive_requests 1000000;
+%5}
+)")
+                             .arg(preamble, prefix)
+                             // As root, nginx would switch to "nobody" and could
+                             // not write into our prefix.
+                             .arg(geteuid() == 0 ? QStringLiteral("user root;") : QString())
+                             .arg(workerConnections)
+                             .arg(http);
+    QFile file(prefix + QStringLiteral("/nginx.conf"));
+    if (!file.open(QIODevice::WriteOnly) || file.write(conf.toUtf8()) < 0)
+        return false;
+    file.close();
+    return server.start(kNginx,
+                        {QStringLiteral("-p"), prefix, QStringLiteral("-c"),
+                         prefix + QStringLiteral("/nginx.conf"), QStringLiteral("-e"),
+                         prefix + QStringLiteral("/error.log")},
+                        ready);
+}
+
+/// Starts nginx with Nchan from a temporary prefix: long-poll subscribers at
+/// /sub/<channel>, publishers at /pub/<channel>.
+inline bool startNchan(ChildServer &server, const QTemporaryDir &dir, int workerConnections = 4096)
+{
+    const quint16 port = freePort();
+    if (port == 0)
+        return false;
+    const QString http = QStringLiteral(R"(    nchan_message_buffer_length 2000;
+    server {
+        listen 127.0.0.1:%1;
+        location ~ ^/sub/(\w+)$ {
+            nchan_subscriber longpoll;
+            nchan_channel_id $1;
+            nchan_subscriber_timeout 30s;
+        }
+        location ~ ^/pub/(\w+)$ {
+            nchan_publisher;
+            nchan_channel_id $1;
+        }
+    }
+)")
+                             .arg(port);
+    return startNginx(server, dir, QStringLiteral("load_module %1;").arg(kNchanModule), http,
+                      workerConnections, [port] { return port; });
 }
 
 /// Starts nginx (no Nchan) from a temporary prefix as a reverse proxy to
@@ -410,66 +422,37 @@ inline bool startH2cProxy(ChildServer &server, const QTemporaryDir &dir, quint16
     *http1Port = freePort();
     if (h2cPort == 0 || *http1Port == 0 || h2cPort == *http1Port)
         return false;
-    const QString prefix = dir.path();
-    // keepalive_requests also caps the requests of one HTTP/2 connection
-    // (nginx >= 1.19.7; default 1000, after which nginx sends GOAWAY).
-    // http2_max_concurrent_streams: NetworkPool puts up to 100 HTTP/2
-    // channels on one manager, i.e. one connection.
-    const QString conf = QStringLiteral(R"(daemon off;
-master_process off;
-worker_processes 1;
-worker_rlimit_nofile 16384;
-pid %1/nginx.pid;
-error_log %1/error.log warn;
-%2
-events { worker_connections %3; }
-http {
-    access_log off;
-    client_body_temp_path %1/client_body;
-    proxy_temp_path %1/proxy;
-    fastcgi_temp_path %1/fastcgi;
-    uwsgi_temp_path %1/uwsgi;
-    scgi_temp_path %1/scgi;
-    keepalive_requests 1000000;
-    keepalive_timeout 300s;
+    // keepalive_requests (in startNginx) also caps the requests of one
+    // HTTP/2 connection (nginx >= 1.19.7; default 1000, after which nginx
+    // sends GOAWAY). http2_max_concurrent_streams: NetworkPool puts up to
+    // 100 HTTP/2 channels on one manager, i.e. one connection.
+    const QString http = QStringLiteral(R"(    keepalive_timeout 300s;
     http2_max_concurrent_streams 128;
     proxy_http_version 1.1;
     proxy_set_header Connection "";
     proxy_read_timeout 300s;
     upstream feed {
-        server 127.0.0.1:%4;
+        server 127.0.0.1:%1;
         keepalive 2048;
         keepalive_requests 1000000;
         keepalive_timeout 300s;
     }
     server {
-        listen 127.0.0.1:%5 http2;
+        listen 127.0.0.1:%2 http2;
         location / { proxy_pass http://feed; }
     }
     server {
-        listen 127.0.0.1:%6;
+        listen 127.0.0.1:%3;
         location / { proxy_pass http://feed; }
     }
-}
 )")
-                             .arg(prefix)
-                             // As root, nginx would switch to "nobody" and could
-                             // not write into our prefix.
-                             .arg(geteuid() == 0 ? QStringLiteral("user root;") : QString())
-                             .arg(workerConnections)
                              .arg(backendPort)
                              .arg(h2cPort)
                              .arg(*http1Port);
-    QFile file(prefix + QStringLiteral("/nginx.conf"));
-    if (!file.open(QIODevice::WriteOnly) || file.write(conf.toUtf8()) < 0)
-        return false;
-    file.close();
     const quint16 otherPort = *http1Port;
-    return server.start(
-        kNginx,
-        {QStringLiteral("-p"), prefix, QStringLiteral("-c"), prefix + QStringLiteral("/nginx.conf"),
-         QStringLiteral("-e"), prefix + QStringLiteral("/error.log")},
-        [h2cPort, otherPort] { return acceptsConnections(otherPort) ? h2cPort : quint16(0); });
+    return startNginx(server, dir, {}, http, workerConnections, [h2cPort, otherPort] {
+        return acceptsConnections(otherPort) ? h2cPort : quint16(0);
+    });
 }
 
 /// Established TCP connections (IPv4) whose remote end is 127.0.0.1:`port`,
