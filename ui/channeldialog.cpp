@@ -91,15 +91,7 @@ QLabel *makeHelpLabel(const QString &text, QWidget *parent)
     QFont font = label->font();
     font.setPointSizeF(font.pointSizeF() * 0.9);
     label->setFont(font);
-    // Dimmer than the text around it, and greyed out with it when disabled
-    // (the Disabled group keeps the style's colour).
-    QPalette palette = label->palette();
-    for (const auto group : {QPalette::Active, QPalette::Inactive}) {
-        QColor dim = palette.color(group, QPalette::WindowText);
-        dim.setAlphaF(0.65);
-        palette.setColor(group, QPalette::WindowText, dim);
-    }
-    label->setPalette(palette);
+    label->setPalette(StatusColors::dimmedText(label->palette()));
     return label;
 }
 

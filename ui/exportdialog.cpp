@@ -161,14 +161,7 @@ QLabel *makeNoteLabel(QWidget *parent)
     auto *label = new QLabel(parent);
     label->setWordWrap(true);
     label->setTextFormat(Qt::PlainText);
-    // Dimmer than the text around it, and greyed out with it when disabled.
-    QPalette palette = label->palette();
-    for (const auto group : {QPalette::Active, QPalette::Inactive}) {
-        QColor dim = palette.color(group, QPalette::WindowText);
-        dim.setAlphaF(0.65);
-        palette.setColor(group, QPalette::WindowText, dim);
-    }
-    label->setPalette(palette);
+    label->setPalette(StatusColors::dimmedText(label->palette()));
     return label;
 }
 

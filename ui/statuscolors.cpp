@@ -76,4 +76,14 @@ QColor wash(const QColor &color, const QPalette &palette)
     return c;
 }
 
+QPalette dimmedText(QPalette palette)
+{
+    for (const auto group : {QPalette::Active, QPalette::Inactive}) {
+        QColor dim = palette.color(group, QPalette::WindowText);
+        dim.setAlphaF(0.65);
+        palette.setColor(group, QPalette::WindowText, dim);
+    }
+    return palette;
+}
+
 } // namespace Longwatch::StatusColors

@@ -20,6 +20,9 @@ QColor forChannelState(Poller::State state, const QPalette &palette);
 QColor forJobStatus(JobStatus status, const QPalette &palette);
 /// A faint wash of `color` for row backgrounds (failed jobs).
 QColor wash(const QColor &color, const QPalette &palette);
+/// `palette` with its window text dimmer, for help and notes under a field;
+/// the Disabled group keeps the style's colour, so it still greys out.
+QPalette dimmedText(QPalette palette);
 
 } // namespace StatusColors
 
