@@ -6,6 +6,9 @@
 #include <QLocale>
 #include <QTimeZone>
 
+#include <algorithm>
+#include <cmath>
+
 namespace Longwatch {
 
 namespace {
@@ -76,6 +79,21 @@ PollResult PollResult::fatal(const QString &cursor, const QString &reason, const
     PollResult result = retry(cursor, reason, detail);
     result.verdict = Verdict::Fatal;
     return result;
+}
+
+QDateTime utcFromEpochMsecs(double msecs)
+{
+    if (!std::isfinite(msecs) || msecs < 0 || msecs > 253402300799999.0)
+        return {};
+    return QDateTime::fromMSecsSinceEpoch(qint64(msecs), QTimeZone::utc());
+}
+
+std::optional<std::chrono::milliseconds> retryHintFromSeconds(double seconds)
+{
+    if (!std::isfinite(seconds) || seconds < 0)
+        return std::nullopt;
+    constexpr double kDay = 24.0 * 3600;
+    return std::chrono::milliseconds(qint64(std::min(seconds, kDay) * 1000.0));
 }
 
 std::optional<PollResult> classifyHttpStatus(const PollResponse &response, const QString &cursor)

@@ -129,6 +129,15 @@ protected:
 /// no HTTP cache); 408 as retry unless a profile says otherwise.
 std::optional<PollResult> classifyHttpStatus(const PollResponse &response, const QString &cursor);
 
+/// A time given by a feed as a JSON number of milliseconds since the epoch,
+/// in UTC; null if negative, beyond the year 9999 or not finite (converting
+/// such a double to an integer would be undefined; found by fuzz_profiles).
+QDateTime utcFromEpochMsecs(double msecs);
+
+/// A server's retry hint given as a JSON number of seconds; nullopt if
+/// negative or not finite, at most a day (the Poller caps it lower still).
+std::optional<std::chrono::milliseconds> retryHintFromSeconds(double seconds);
+
 /// Parses a Retry-After value: delta-seconds or an HTTP date (RFC 9110
 /// section 10.2.3). A date in the past gives zero.
 std::optional<std::chrono::milliseconds> parseRetryAfter(QByteArrayView value,

@@ -108,13 +108,8 @@ QDateTime parseTime(const QJsonValue &value)
     if (value.isDouble()) {
         const double d = value.toDouble();
         // Seconds since the epoch, or milliseconds if it is too large for
-        // seconds. Beyond year 9999 (or negative, or not finite) it is no
-        // time at all; converting such a double to an integer is undefined
-        // (found by fuzz_profiles).
-        const double ms = d > 1e11 ? d : d * 1000.0;
-        if (!std::isfinite(ms) || ms < 0 || ms > 253402300799999.0)
-            return {};
-        return QDateTime::fromMSecsSinceEpoch(qint64(ms), Qt::UTC);
+        // seconds.
+        return utcFromEpochMsecs(d > 1e11 ? d : d * 1000.0);
     }
     return {};
 }
@@ -281,7 +276,7 @@ PollResult GenericJsonProfile::parse(const PollResponse &response, const QString
             if (parseJsonBody(response.body, &doc, nullptr)) {
                 const QJsonValue hint = m_retryAfterPath.resolve(doc.object());
                 if (hint.isDouble() && !verdict->retryAfter)
-                    verdict->retryAfter = std::chrono::milliseconds(qint64(hint.toDouble() * 1000));
+                    verdict->retryAfter = retryHintFromSeconds(hint.toDouble());
             }
         }
         return *verdict;
@@ -319,7 +314,7 @@ PollResult GenericJsonProfile::parseJson(const PollResponse &response, const QSt
                                   QStringLiteral("body: %1").arg(bodyExcerpt(response.body)));
             const QJsonValue hint = m_retryAfterPath.resolve(root);
             if (!m_retryAfterPath.isRoot() && hint.isDouble())
-                result.retryAfter = std::chrono::milliseconds(qint64(hint.toDouble() * 1000));
+                result.retryAfter = retryHintFromSeconds(hint.toDouble());
             return result;
         }
     }

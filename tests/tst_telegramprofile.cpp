@@ -156,6 +156,19 @@ void tst_TelegramProfile::parse_data()
         << QByteArray(R"({"ok":false,"error_code":429,"description":"Too Many Requests",)"
                       R"("parameters":{"retry_after":3}})")
         << "retry" << QStringList{} << QStringList{} << "9" << 3000 << "slow down";
+    QTest::newRow("a retry_after too large for a delay is capped, not overflowed")
+        << "9" << 429 << HeaderList{}
+        << QByteArray(R"({"ok":false,"error_code":429,"parameters":{"retry_after":1e300}})")
+        << "retry" << QStringList{} << QStringList{} << "9" << 24 * 3600 * 1000 << "";
+    QTest::newRow("a negative retry_after falls back to Retry-After")
+        << "9" << 429 << HeaderList{{"Retry-After", "11"}}
+        << QByteArray(R"({"ok":false,"error_code":429,"parameters":{"retry_after":-5}})") << "retry"
+        << QStringList{} << QStringList{} << "9" << 11000 << "";
+    QTest::newRow("a date beyond any calendar is no time (found by fuzz_profiles)")
+        << "" << 200 << HeaderList{}
+        << QByteArray(R"({"ok":true,"result":[{"update_id":10,"message":{"text":"hi",)"
+                      R"("date":1.7e63}}]})")
+        << "events" << QStringList{"10"} << QStringList{"message"} << "11" << -1 << "";
     QTest::newRow("a 429 without retry_after falls back to Retry-After")
         << "9" << 429 << HeaderList{{"Retry-After", "11"}}
         << QByteArray(R"({"ok":false,"error_code":429,"description":"Too Many Requests"})")

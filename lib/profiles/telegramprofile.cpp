@@ -159,9 +159,9 @@ PollResult TelegramProfile::parseEnvelopeError(const PollResponse &response, con
         cursor, tr("Telegram reported error %1 (%2).").arg(code).arg(description), detail);
     const QJsonValue retryAfter =
         envelope.value(QLatin1String("parameters")).toObject().value(QLatin1String("retry_after"));
-    if (retryAfter.isDouble() && retryAfter.toDouble() >= 0)
-        result.retryAfter = std::chrono::milliseconds(qint64(retryAfter.toDouble() * 1000));
-    else
+    result.retryAfter =
+        retryAfter.isDouble() ? retryHintFromSeconds(retryAfter.toDouble()) : std::nullopt;
+    if (!result.retryAfter)
         result.retryAfter = parseRetryAfter(response.header("Retry-After"), response.receivedAt);
     if (code == 429)
         result.reason =
@@ -193,7 +193,7 @@ void TelegramProfile::describe(Event *event) const
     }
     const QJsonValue date = body.value(QLatin1String("date"));
     if (!event->time.isValid() && date.isDouble())
-        event->time = QDateTime::fromSecsSinceEpoch(qint64(date.toDouble()), QTimeZone::utc());
+        event->time = utcFromEpochMsecs(date.toDouble() * 1000.0);
 }
 
 } // namespace Longwatch
