@@ -1,6 +1,7 @@
 #include "networkpool.h"
 
 #include "logging.h"
+#include "networkaccessmanager.h"
 #include "secretstore.h"
 
 #include <QAuthenticator>
@@ -120,7 +121,7 @@ QNetworkAccessManager *NetworkPool::createManager(const TransportOptions &option
 {
     // In another thread a manager cannot be our child; the destructor
     // deletes it there.
-    auto *manager = new QNetworkAccessManager(m_thread ? nullptr : this);
+    auto *manager = new NetworkAccessManager(m_thread ? nullptr : this);
     const ProxySettings proxy = options.proxy;
     if (const std::optional<QNetworkProxy> networkProxy = proxy.networkProxy())
         manager->setProxy(*networkProxy);

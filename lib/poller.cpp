@@ -615,6 +615,10 @@ void Poller::onFinished()
         case QNetworkReply::UnknownProxyError:
             failProxy(networkError, redact(reply->errorString()));
             return;
+        case QNetworkReply::ProtocolFailure:
+            sentence = tr("%1 sent an answer that is not valid HTTP: %2.")
+                           .arg(target(), redact(reply->errorString()));
+            break;
         case QNetworkReply::TooManyRedirectsError:
             sentence = tr("Could not talk to %1: %2.").arg(target(), redact(reply->errorString()));
             break;

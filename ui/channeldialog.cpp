@@ -1,5 +1,7 @@
 #include "channeldialog.h"
 
+#include "networkaccessmanager.h"
+
 #include "genericjsonprofile.h"
 #include "icons.h"
 #include "jsonpath.h"
@@ -19,7 +21,6 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QLocale>
-#include <QNetworkAccessManager>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScrollArea>
@@ -137,7 +138,7 @@ void addSpinRow(QFormLayout *form, const QString &label, QAbstractSpinBox *spin,
 
 ChannelDialog::ChannelDialog(QWidget *parent)
     : QDialog(parent)
-    , m_network(new QNetworkAccessManager(this))
+    , m_network(new NetworkAccessManager(this))
 {
     setWindowTitle(tr("Add Channel"));
     setObjectName(QStringLiteral("channelDialog"));

@@ -14,7 +14,6 @@ class QFormLayout;
 class QLabel;
 class QLineEdit;
 class QListWidget;
-class QNetworkAccessManager;
 class QPlainTextEdit;
 class QPushButton;
 class QSpinBox;
@@ -22,6 +21,8 @@ class QTabWidget;
 class QTreeWidget;
 
 namespace Longwatch {
+
+class NetworkAccessManager;
 
 /// Adds or edits a channel: name, address, profile, the profile's knobs,
 /// headers and credentials, timing, the job mapping and notifications.
@@ -172,7 +173,7 @@ private:
     QTreeWidget *m_testPreview = nullptr;
     QDialogButtonBox *m_buttons = nullptr;
 
-    QNetworkAccessManager *m_network = nullptr;
+    NetworkAccessManager *m_network = nullptr;
     ConnectionTest *m_test = nullptr;
 };
 

@@ -31,6 +31,7 @@
 //                 [--publisher socket|qnam]
 
 #include "benchsupport.h"
+#include "networkaccessmanager.h"
 #include "poller.h"
 #include "profiles.h"
 
@@ -473,7 +474,7 @@ struct Run
             std::fprintf(stderr, "profile: %s\n", qPrintable(errors.join(QLatin1Char(' '))));
             return false;
         }
-        QNetworkAccessManager network;
+        NetworkAccessManager network; // the app's: Longwatch's client for plain http
         Poller poller(std::move(profile), &network);
         std::vector<double> latencies;
         int seen = 0;

@@ -22,6 +22,7 @@
 //   bench_poller_cpu [--polls N] [--events N] [--runs K]
 
 #include "benchsupport.h"
+#include "networkaccessmanager.h"
 #include "poller.h"
 #include "profiles.h"
 
@@ -98,7 +99,7 @@ Measured poll(const QUrl &url, const QString &hold, const QString &cursor,
         std::fprintf(stderr, "profile: %s\n", qPrintable(errors.join(QLatin1Char(' '))));
         return {};
     }
-    QNetworkAccessManager network;
+    NetworkAccessManager network; // the app's: Longwatch's client for plain http
     Poller poller(std::move(profile), &network);
     PollerSettings settings;
     // No-news answers come back at once here by design: measure them, do not

@@ -1,0 +1,576 @@
+#include "http1reply.h"
+
+#include "logging.h"
+
+#include <QNetworkCookie>
+#include <QNetworkCookieJar>
+#include <QTcpSocket>
+
+namespace Longwatch {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+// How often idle connections are checked for their age.
+constexpr std::chrono::milliseconds kSweepInterval = 5s;
+
+bool isRedirect(int status)
+{
+    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+}
+
+/// Qt's error code for an HTTP status (as QNetworkReplyHttpImpl gives it),
+/// so that code reading reply->error() sees the same on either client.
+QNetworkReply::NetworkError errorForStatus(int status)
+{
+    switch (status) {
+    case 400:
+    case 418:
+        return QNetworkReply::ProtocolInvalidOperationError;
+    case 401:
+        return QNetworkReply::AuthenticationRequiredError;
+    case 403:
+        return QNetworkReply::ContentAccessDenied;
+    case 404:
+        return QNetworkReply::ContentNotFoundError;
+    case 405:
+        return QNetworkReply::ContentOperationNotPermittedError;
+    case 407:
+        return QNetworkReply::ProxyAuthenticationRequiredError;
+    case 409:
+        return QNetworkReply::ContentConflictError;
+    case 410:
+        return QNetworkReply::ContentGoneError;
+    case 500:
+        return QNetworkReply::InternalServerError;
+    case 501:
+        return QNetworkReply::OperationNotImplementedError;
+    case 503:
+        return QNetworkReply::ServiceUnavailableError;
+    default:
+        if (status >= 500)
+            return QNetworkReply::UnknownServerError;
+        if (status >= 400)
+            return QNetworkReply::UnknownContentError;
+        return QNetworkReply::NoError;
+    }
+}
+
+QNetworkReply::NetworkError errorForSocket(QAbstractSocket::SocketError error)
+{
+    switch (error) {
+    case QAbstractSocket::ConnectionRefusedError:
+        return QNetworkReply::ConnectionRefusedError;
+    case QAbstractSocket::HostNotFoundError:
+        return QNetworkReply::HostNotFoundError;
+    case QAbstractSocket::RemoteHostClosedError:
+        return QNetworkReply::RemoteHostClosedError;
+    case QAbstractSocket::SocketTimeoutError:
+        return QNetworkReply::TimeoutError;
+    default:
+        return QNetworkReply::UnknownNetworkError;
+    }
+}
+
+bool sameOrigin(const QUrl &a, const QUrl &b)
+{
+    return a.scheme() == b.scheme() && a.host().compare(b.host(), Qt::CaseInsensitive) == 0 &&
+           a.port(80) == b.port(80);
+}
+
+/// Header fields that Http1Reply writes itself (framing and connection
+/// management, RFC 9110 section 7.6.1) and never copies from the request.
+bool isOwnField(QByteArrayView name)
+{
+    for (QByteArrayView own : {QByteArrayView("Host"), QByteArrayView("Content-Length"),
+                               QByteArrayView("Connection"), QByteArrayView("Transfer-Encoding"),
+                               QByteArrayView("Keep-Alive"), QByteArrayView("Upgrade")}) {
+        if (name.compare(own, Qt::CaseInsensitive) == 0)
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
+// --- Http1ConnectionPool ---------------------------------------------------
+
+Http1ConnectionPool::Http1ConnectionPool(QObject *parent)
+    : QObject(parent)
+    , m_sweep(this)
+{
+    m_sweep.setInterval(kSweepInterval);
+    connect(&m_sweep, &QTimer::timeout, this, &Http1ConnectionPool::expire);
+}
+
+QString Http1ConnectionPool::key(const QString &host, quint16 port)
+{
+    return host.toLower() + QLatin1Char(':') + QString::number(port);
+}
+
+QTcpSocket *Http1ConnectionPool::take(const QString &host, quint16 port)
+{
+    const auto it = m_idle.find(key(host, port));
+    if (it == m_idle.end())
+        return nullptr;
+    QTcpSocket *found = nullptr;
+    while (!found && !it->isEmpty()) {
+        // The most recently used first: the least likely to have been closed.
+        QTcpSocket *socket = it->takeLast().socket;
+        disconnect(socket, nullptr, this, nullptr);
+        if (socket->state() == QAbstractSocket::ConnectedState && socket->bytesAvailable() == 0) {
+            found = socket;
+        } else {
+            socket->abort();
+            socket->deleteLater();
+        }
+    }
+    if (it->isEmpty())
+        m_idle.erase(it);
+    if (m_idle.isEmpty())
+        m_sweep.stop();
+    return found;
+}
+
+void Http1ConnectionPool::put(const QString &host, quint16 port, QTcpSocket *socket)
+{
+    socket->setParent(this);
+    // Anything from the server while no request is out (a close, a stray
+    // byte) makes the connection useless.
+    connect(socket, &QTcpSocket::readyRead, this, [this, socket] { drop(socket); });
+    connect(socket, &QTcpSocket::disconnected, this, [this, socket] { drop(socket); });
+    connect(socket, &QTcpSocket::errorOccurred, this, [this, socket] { drop(socket); });
+    m_idle[key(host, port)].append({socket, QDeadlineTimer(kIdleLimit)});
+    if (!m_sweep.isActive())
+        m_sweep.start();
+}
+
+int Http1ConnectionPool::idleCount() const
+{
+    int count = 0;
+    for (const QList<Idle> &list : m_idle)
+        count += int(list.size());
+    return count;
+}
+
+void Http1ConnectionPool::clear()
+{
+    QList<QTcpSocket *> all;
+    for (const QList<Idle> &list : std::as_const(m_idle)) {
+        for (const Idle &idle : list)
+            all.append(idle.socket);
+    }
+    for (QTcpSocket *socket : std::as_const(all))
+        drop(socket);
+}
+
+void Http1ConnectionPool::drop(QTcpSocket *socket)
+{
+    for (auto it = m_idle.begin(); it != m_idle.end(); ++it) {
+        const qsizetype index =
+            std::find_if(it->cbegin(), it->cend(),
+                         [socket](const Idle &idle) { return idle.socket == socket; }) -
+            it->cbegin();
+        if (index == it->size())
+            continue;
+        it->removeAt(index);
+        if (it->isEmpty())
+            m_idle.erase(it);
+        disconnect(socket, nullptr, this, nullptr);
+        socket->abort();
+        socket->deleteLater(); // we may be in one of its signals
+        break;
+    }
+    if (m_idle.isEmpty())
+        m_sweep.stop();
+}
+
+void Http1ConnectionPool::expire()
+{
+    QList<QTcpSocket *> old;
+    for (const QList<Idle> &list : std::as_const(m_idle)) {
+        for (const Idle &idle : list) {
+            if (idle.expires.hasExpired())
+                old.append(idle.socket);
+        }
+    }
+    for (QTcpSocket *socket : std::as_const(old))
+        drop(socket);
+}
+
+// --- Http1Reply ------------------------------------------------------------
+
+Http1Reply::Http1Reply(QNetworkAccessManager *manager, Http1ConnectionPool *pool,
+                       QNetworkAccessManager::Operation operation, const QNetworkRequest &request,
+                       QByteArray method, QByteArray body)
+    : QNetworkReply(manager)
+    , m_manager(manager)
+    , m_pool(pool)
+    , m_method(std::move(method))
+    , m_body(std::move(body))
+{
+    setRequest(request);
+    setUrl(request.url());
+    setOperation(operation);
+    QIODevice::open(QIODevice::ReadOnly | QIODevice::Unbuffered);
+    // From the event loop: whoever made this reply connects to it first.
+    QMetaObject::invokeMethod(this, &Http1Reply::start, Qt::QueuedConnection);
+}
+
+Http1Reply::~Http1Reply() = default; // a socket still held is a child, and goes too
+
+void Http1Reply::start()
+{
+    if (m_finished)
+        return;
+    const QUrl target = url();
+    m_host = target.host();
+    m_port = quint16(target.port(80));
+    m_parser = Http1Parser(m_method == "HEAD");
+    m_input.clear();
+    m_requestSent = false;
+    if (QTcpSocket *idle = m_pool ? m_pool->take(m_host, m_port) : nullptr) {
+        qCDebug(lcNetworkVerbose).noquote()
+            << "reusing a kept-alive connection to" << m_host << m_port;
+        connectSocket(idle, true);
+        sendRequest();
+        return;
+    }
+    qCDebug(lcNetworkVerbose).noquote() << "new connection to" << m_host << m_port;
+    auto *socket = new QTcpSocket(this);
+    connectSocket(socket, false);
+    Q_EMIT socketStartedConnecting();
+    socket->connectToHost(m_host, m_port);
+}
+
+void Http1Reply::connectSocket(QTcpSocket *socket, bool reused)
+{
+    socket->setParent(this);
+    m_socket = socket;
+    m_reusedSocket = reused;
+    connect(socket, &QTcpSocket::connected, this, &Http1Reply::onConnected);
+    connect(socket, &QTcpSocket::readyRead, this, &Http1Reply::onReadyRead);
+    connect(socket, &QTcpSocket::errorOccurred, this, &Http1Reply::onSocketError);
+    connect(socket, &QTcpSocket::disconnected, this, &Http1Reply::onDisconnected);
+    connect(socket, &QTcpSocket::bytesWritten, this, [this] {
+        if (!m_requestSent && m_socket && m_socket->bytesToWrite() == 0) {
+            m_requestSent = true;
+            Q_EMIT requestSent();
+        }
+    });
+}
+
+void Http1Reply::onConnected()
+{
+    // As Qt's HTTP client: no Nagle delay for small requests, and TCP
+    // keep-alive so that a connection held by a silent server is noticed.
+    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+    m_socket->setSocketOption(QAbstractSocket::KeepAliveOption, 1);
+    sendRequest();
+}
+
+void Http1Reply::sendRequest()
+{
+    const QUrl target = url();
+    QByteArray path =
+        target.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority | QUrl::RemoveFragment);
+    if (!path.startsWith('/'))
+        path.prepend('/');
+    QByteArray host = target.host(QUrl::FullyEncoded).toLatin1();
+    if (host.contains(':'))
+        host = '[' + host + ']'; // an IPv6 address
+    if (target.port() != -1 && target.port() != 80)
+        host += ':' + QByteArray::number(target.port());
+
+    QByteArray message;
+    message.reserve(256 + m_body.size());
+    message += m_method + ' ' + path + " HTTP/1.1\r\nHost: " + host + "\r\n";
+    const QNetworkRequest &original = request();
+    bool userAgent = false;
+    for (const QByteArray &name : original.rawHeaderList()) {
+        if (isOwnField(name))
+            continue;
+        userAgent = userAgent || name.compare("User-Agent", Qt::CaseInsensitive) == 0;
+        message += name + ": " + original.rawHeader(name) + "\r\n";
+    }
+    if (!userAgent)
+        message += "User-Agent: Longwatch\r\n";
+    if (!m_body.isEmpty() || m_method == "POST" || m_method == "PUT" || m_method == "PATCH")
+        message += "Content-Length: " + QByteArray::number(m_body.size()) + "\r\n";
+    message += "\r\n";
+    message += m_body;
+    m_socket->write(message);
+    // Out now rather than on the next turn of the event loop.
+    m_socket->flush();
+    if (!m_requestSent && m_socket && m_socket->bytesToWrite() == 0) {
+        m_requestSent = true;
+        Q_EMIT requestSent();
+    }
+}
+
+void Http1Reply::onReadyRead()
+{
+    if (!m_socket)
+        return;
+    if (m_input.isEmpty())
+        m_input = m_socket->readAll();
+    else
+        m_input += m_socket->readAll();
+    process();
+}
+
+void Http1Reply::process()
+{
+    while (!m_finished) {
+        const qsizetype before = m_buffer.size();
+        const Http1Parser::Step step = m_parser.parse(m_input, m_buffer);
+        const bool following = m_parser.headersComplete() && isRedirect(m_parser.statusCode()) &&
+                               attribute(QNetworkRequest::RedirectionTargetAttribute).isValid();
+        if (m_buffer.size() > before) {
+            m_received += m_buffer.size() - before;
+            if (following) {
+                m_buffer.truncate(m_readPos); // a redirect's body is nobody's
+            } else {
+                Q_EMIT readyRead();
+                if (m_finished)
+                    return;
+                Q_EMIT downloadProgress(m_received, m_parser.contentLength());
+            }
+        }
+        switch (step) {
+        case Http1Parser::Step::NeedMore:
+            return;
+        case Http1Parser::Step::Headers:
+            onHeaders();
+            continue;
+        case Http1Parser::Step::Done:
+            onComplete();
+            return;
+        case Http1Parser::Step::Failed:
+            finishWithError(ProtocolFailure, m_parser.errorString());
+            return;
+        }
+    }
+}
+
+void Http1Reply::onHeaders()
+{
+    const int status = m_parser.statusCode();
+    setAttribute(QNetworkRequest::HttpStatusCodeAttribute, status);
+    setAttribute(QNetworkRequest::HttpReasonPhraseAttribute, m_parser.reasonPhrase());
+    setAttribute(QNetworkRequest::Http2WasUsedAttribute, false);
+    setAttribute(QNetworkRequest::RedirectionTargetAttribute, {});
+    // Repeated fields become one, as Qt gives them (RFC 9110 section 5.3):
+    // joined by ", ", Set-Cookie by newlines.
+    QList<std::pair<QByteArray, QByteArray>> fields;
+    for (const auto &[name, value] : m_parser.headers()) {
+        auto same = std::find_if(fields.begin(), fields.end(), [&name](const auto &field) {
+            return field.first.compare(name, Qt::CaseInsensitive) == 0;
+        });
+        if (same == fields.end())
+            fields.append({name, value});
+        else
+            same->second +=
+                (name.compare("Set-Cookie", Qt::CaseInsensitive) == 0 ? "\n" : ", ") + value;
+    }
+    for (const auto &[name, value] : std::as_const(fields))
+        setRawHeader(name, value);
+
+    const QNetworkRequest &original = request();
+    if (m_manager && original.attribute(QNetworkRequest::CookieSaveControlAttribute).toInt() !=
+                         QNetworkRequest::Manual) {
+        const QByteArray cookies = rawHeader("Set-Cookie");
+        if (!cookies.isEmpty())
+            m_manager->cookieJar()->setCookiesFromUrl(QNetworkCookie::parseCookies(cookies), url());
+    }
+
+    const QVariant policy = original.attribute(QNetworkRequest::RedirectPolicyAttribute);
+    const bool manual =
+        (policy.isValid() ? policy.toInt()
+                          : (m_manager ? int(m_manager->redirectPolicy())
+                                       : int(QNetworkRequest::ManualRedirectPolicy))) ==
+        QNetworkRequest::ManualRedirectPolicy;
+    const QByteArray location = m_parser.header("Location");
+    if (isRedirect(status) && !location.isEmpty() && !manual) {
+        const QUrl target = url().resolved(QUrl::fromEncoded(location));
+        if (!sameOrigin(url(), target)) {
+            // NetworkAccessManager takes only same-origin and manual policies.
+            finishWithError(InsecureRedirectError, tr("Insecure redirect"));
+            return;
+        }
+        if (m_redirects >= original.maximumRedirectsAllowed()) {
+            finishWithError(TooManyRedirectsError, tr("Too many redirects"));
+            return;
+        }
+        // Followed once this response is complete (see process()).
+        setAttribute(QNetworkRequest::RedirectionTargetAttribute, target);
+        return;
+    }
+    Q_EMIT metaDataChanged();
+}
+
+void Http1Reply::onComplete()
+{
+    const QVariant redirect = attribute(QNetworkRequest::RedirectionTargetAttribute);
+    releaseSocket(m_parser.keepAlive() && m_input.isEmpty());
+    if (redirect.isValid() && isRedirect(m_parser.statusCode())) {
+        followRedirect();
+        return;
+    }
+    const int status = m_parser.statusCode();
+    if (const NetworkError code = errorForStatus(status); code != NoError) {
+        // Qt's sentence, with the server only: a path or query may hold a token.
+        setError(code, tr("Error transferring from %1:%2 - server replied: %3")
+                           .arg(m_host)
+                           .arg(m_port)
+                           .arg(QString::fromLatin1(m_parser.reasonPhrase())));
+        Q_EMIT errorOccurred(code);
+        if (m_finished)
+            return;
+    }
+    finishNow();
+}
+
+bool Http1Reply::followRedirect()
+{
+    const QUrl target = attribute(QNetworkRequest::RedirectionTargetAttribute).toUrl();
+    const int status = m_parser.statusCode();
+    ++m_redirects;
+    // RFC 9110 section 15.4: 303 turns the request into a GET; so do 301
+    // and 302 after a POST, as browsers and Qt do.
+    if ((status == 303 && m_method != "HEAD") ||
+        ((status == 301 || status == 302) && m_method == "POST")) {
+        m_method = "GET";
+        m_body.clear();
+        setOperation(QNetworkAccessManager::GetOperation);
+    }
+    setUrl(target);
+    m_retried = false;
+    Q_EMIT redirected(target);
+    if (m_finished)
+        return false;
+    start();
+    return true;
+}
+
+void Http1Reply::onDisconnected()
+{
+    onSocketError();
+}
+
+void Http1Reply::onSocketError()
+{
+    if (!m_socket || m_finished)
+        return;
+    // Whatever came with the close comes first.
+    if (m_socket->bytesAvailable() > 0) {
+        m_input += m_socket->readAll();
+        process();
+        if (m_finished || !m_socket)
+            return;
+    }
+    const QAbstractSocket::SocketError socketError = m_socket->error();
+    const QString socketMessage = m_socket->errorString();
+    const bool closed = socketError == QAbstractSocket::RemoteHostClosedError ||
+                        m_socket->state() == QAbstractSocket::UnconnectedState;
+    // A kept-alive connection that the server had closed (or closes as the
+    // request arrives) fails before any byte of an answer: the request is
+    // sent once more on a new connection, as every HTTP client does (RFC
+    // 9112 section 9.3.1); a long poll only asks, so a second try is safe.
+    if (m_reusedSocket && !m_parser.started() && !m_retried) {
+        m_retried = true;
+        releaseSocket(false);
+        start();
+        return;
+    }
+    if (closed && socketError != QAbstractSocket::ConnectionRefusedError &&
+        socketError != QAbstractSocket::HostNotFoundError) {
+        if (m_parser.closed() == Http1Parser::Step::Done) {
+            onComplete();
+            return;
+        }
+        finishWithError(RemoteHostClosedError,
+                        m_parser.started() ? m_parser.errorString() : tr("Connection closed"));
+        return;
+    }
+    finishWithError(errorForSocket(socketError), socketMessage);
+}
+
+void Http1Reply::releaseSocket(bool reusable)
+{
+    QTcpSocket *socket = std::exchange(m_socket, nullptr);
+    if (!socket)
+        return;
+    qCDebug(lcNetworkVerbose).noquote()
+        << "connection to" << m_host << m_port << (reusable ? "kept alive" : "closed");
+    disconnect(socket, nullptr, this, nullptr);
+    if (reusable && m_pool && socket->state() == QAbstractSocket::ConnectedState) {
+        m_pool->put(m_host, m_port, socket);
+        return;
+    }
+    socket->abort();
+    socket->setParent(nullptr);
+    socket->deleteLater(); // we may be in one of its signals
+}
+
+void Http1Reply::finishWithError(NetworkError code, const QString &message)
+{
+    if (m_finished)
+        return;
+    releaseSocket(false);
+    setError(code, message);
+    Q_EMIT errorOccurred(code);
+    finishNow();
+}
+
+void Http1Reply::finishNow()
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    setFinished(true);
+    Q_EMIT finished();
+}
+
+void Http1Reply::abort()
+{
+    if (m_finished)
+        return;
+    releaseSocket(false);
+    QNetworkReply::close();
+    setError(OperationCanceledError, tr("Operation canceled"));
+    Q_EMIT errorOccurred(OperationCanceledError);
+    finishNow();
+}
+
+void Http1Reply::close()
+{
+    if (!m_finished) {
+        releaseSocket(false);
+        finishNow();
+    }
+    QNetworkReply::close();
+}
+
+qint64 Http1Reply::bytesAvailable() const
+{
+    return m_buffer.size() - m_readPos + QNetworkReply::bytesAvailable();
+}
+
+qint64 Http1Reply::readData(char *data, qint64 maxSize)
+{
+    const qint64 available = m_buffer.size() - m_readPos;
+    if (available == 0)
+        return m_finished ? -1 : 0;
+    const qint64 count = std::min(maxSize, available);
+    memcpy(data, m_buffer.constData() + m_readPos, size_t(count));
+    m_readPos += count;
+    if (m_readPos == m_buffer.size()) {
+        m_buffer.clear();
+        m_readPos = 0;
+    }
+    return count;
+}
+
+} // namespace Longwatch

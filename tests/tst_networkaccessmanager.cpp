@@ -1,0 +1,559 @@
+#include "fakehttpserver.h"
+#include "networkaccessmanager.h"
+
+#include <QNetworkCookie>
+#include <QNetworkCookieJar>
+#include <QNetworkProxy>
+#include <QNetworkReply>
+#include <QSignalSpy>
+#include <QTest>
+
+#include <memory>
+
+using namespace Longwatch;
+using namespace Longwatch::Testing;
+using namespace std::chrono_literals;
+
+Q_DECLARE_METATYPE(Longwatch::Testing::FakeResponse::Framing)
+
+namespace {
+
+using ReplyPtr = std::unique_ptr<QNetworkReply>;
+
+/// A manager that follows redirects within the origin only, as the Poller
+/// asks for each request; Qt's default policy (any origin not less safe)
+/// sends requests to Qt's client.
+class Manager : public NetworkAccessManager
+{
+public:
+    Manager() { setRedirectPolicy(QNetworkRequest::SameOriginRedirectPolicy); }
+};
+
+} // namespace
+
+class tst_NetworkAccessManager : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+
+    // Which requests take Longwatch's client
+    void takesOnlyPlainDirectHttp_data();
+    void takesOnlyPlainDirectHttp();
+    void aProxyForTheUrlSendsItToQt();
+    void theEnvironmentSwitchSendsAllToQt();
+
+    // Answers
+    void readsStatusHeadersAndBodyWithQtsSignals();
+    void everyFramingGivesTheWholeBody_data();
+    void everyFramingGivesTheWholeBody();
+    void sendsTheRequestAsGiven();
+    void errorStatusesGiveQtsErrorCodes_data();
+    void errorStatusesGiveQtsErrorCodes();
+    void faultsGiveQtsErrorCodes_data();
+    void faultsGiveQtsErrorCodes();
+    void refusedConnection();
+
+    // Connections
+    void aKeptAliveConnectionCarriesTheNextRequest();
+    void aConnectionTheServerClosedIsNotUsedAgain();
+    void aClosingConnectionIsNotKept();
+
+    // Control
+    void abortFinishesAtOnce();
+    void deletingAReplyInFlightIsSafe();
+    void deletingTheManagerInFlightIsSafe();
+
+    // Redirects and cookies
+    void sameOriginRedirectsAreFollowed();
+    void seeOtherTurnsAPostIntoAGet();
+    void redirectsToAnotherOriginAreRefused();
+    void redirectLoopsEnd();
+    void manualRedirectsAreLeftToTheCaller();
+    void cookiesGoBackToTheServer();
+};
+
+void tst_NetworkAccessManager::initTestCase()
+{
+    qRegisterMetaType<FakeRequest>();
+    qunsetenv("LONGWATCH_HTTP_CLIENT");
+    qunsetenv("http_proxy");
+    qunsetenv("HTTP_PROXY");
+}
+
+void tst_NetworkAccessManager::takesOnlyPlainDirectHttp_data()
+{
+    QTest::addColumn<QNetworkRequest>("request");
+    QTest::addColumn<bool>("own");
+
+    const QUrl url(QStringLiteral("http://127.0.0.1:8080/feed?after=1"));
+    QNetworkRequest plain(url);
+    QTest::newRow("plain http is Longwatch's") << plain << true;
+    QNetworkRequest anyOrigin(url);
+    anyOrigin.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                           QNetworkRequest::NoLessSafeRedirectPolicy);
+    QTest::newRow("with redirects to any origin, Qt's") << anyOrigin << false;
+    QNetworkRequest sameOrigin(url);
+    sameOrigin.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                            QNetworkRequest::SameOriginRedirectPolicy);
+    QTest::newRow("with same-origin redirects, Longwatch's") << sameOrigin << true;
+    QTest::newRow("https is Qt's")
+        << QNetworkRequest(QUrl(QStringLiteral("https://127.0.0.1/feed"))) << false;
+    QNetworkRequest h2c(url);
+    h2c.setAttribute(QNetworkRequest::Http2DirectAttribute, true);
+    QTest::newRow("HTTP/2 cleartext is Qt's") << h2c << false;
+    QTest::newRow("credentials in the URL are Qt's")
+        << QNetworkRequest(QUrl(QStringLiteral("http://user:pw@127.0.0.1/feed"))) << false;
+    QNetworkRequest timeout(url);
+    timeout.setTransferTimeout(5000);
+    QTest::newRow("a transfer timeout is Qt's") << timeout << false;
+    QNetworkRequest injected(url);
+    injected.setRawHeader("X-Bad", "a\r\nX-Injected: 1");
+    QTest::newRow("a header value with a line break is Qt's") << injected << false;
+}
+
+void tst_NetworkAccessManager::takesOnlyPlainDirectHttp()
+{
+    QFETCH(QNetworkRequest, request);
+    QFETCH(bool, own);
+
+    Manager manager;
+    QCOMPARE(manager.usesOwnClient(request, QNetworkAccessManager::GetOperation), own);
+    QVERIFY(!manager.usesOwnClient(request, QNetworkAccessManager::UnknownOperation));
+    QNetworkRequest badVerb = request;
+    badVerb.setAttribute(QNetworkRequest::CustomVerbAttribute, QByteArray("GET /x HTTP/1.1\r\n"));
+    QVERIFY(!manager.usesOwnClient(badVerb, QNetworkAccessManager::CustomOperation));
+}
+
+void tst_NetworkAccessManager::aProxyForTheUrlSendsItToQt()
+{
+    // Not a loopback address: Qt sends those past any application proxy.
+    const QNetworkRequest request(QUrl(QStringLiteral("http://feeds.example:8080/feed")));
+    const QNetworkRequest loopback(QUrl(QStringLiteral("http://127.0.0.1:8080/feed")));
+    Manager manager;
+    QVERIFY(manager.usesOwnClient(request, QNetworkAccessManager::GetOperation));
+    manager.setProxy(QNetworkProxy(QNetworkProxy::HttpProxy, QStringLiteral("127.0.0.1"), 3128));
+    QVERIFY(!manager.usesOwnClient(request, QNetworkAccessManager::GetOperation));
+    manager.setProxy(QNetworkProxy::NoProxy);
+    QVERIFY(manager.usesOwnClient(request, QNetworkAccessManager::GetOperation));
+
+    // The application's proxy, when the manager has none of its own.
+    manager.setProxy(QNetworkProxy::DefaultProxy);
+    QNetworkProxy::setApplicationProxy(
+        QNetworkProxy(QNetworkProxy::Socks5Proxy, QStringLiteral("127.0.0.1"), 1080));
+    const bool withApplicationProxy =
+        manager.usesOwnClient(request, QNetworkAccessManager::GetOperation);
+    const bool loopbackWithApplicationProxy =
+        manager.usesOwnClient(loopback, QNetworkAccessManager::GetOperation);
+    QNetworkProxy::setApplicationProxy(QNetworkProxy::NoProxy);
+    QVERIFY(!withApplicationProxy);
+    QVERIFY(loopbackWithApplicationProxy);
+    QVERIFY(manager.usesOwnClient(request, QNetworkAccessManager::GetOperation));
+}
+
+void tst_NetworkAccessManager::theEnvironmentSwitchSendsAllToQt()
+{
+    const QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:8080/feed")));
+    qputenv("LONGWATCH_HTTP_CLIENT", "qt");
+    Manager switchedOff;
+    qunsetenv("LONGWATCH_HTTP_CLIENT");
+    QVERIFY(!switchedOff.ownClientEnabled());
+    QVERIFY(!switchedOff.usesOwnClient(request, QNetworkAccessManager::GetOperation));
+
+    // And a request through Qt still works on this manager.
+    FakeHttpServer server;
+    server.setDefaultResponse(FakeResponse::json("{}"));
+    ReplyPtr reply(switchedOff.get(QNetworkRequest(server.url())));
+    QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
+    QCOMPARE(reply->error(), QNetworkReply::NoError);
+    QCOMPARE(switchedOff.idleConnectionCount(), 0);
+}
+
+void tst_NetworkAccessManager::readsStatusHeadersAndBodyWithQtsSignals()
+{
+    FakeHttpServer server;
+    server.enqueue(QStringLiteral("/feed"),
+                   FakeResponse::json(R"({"events":[]})").withHeader("Retry-After", "7"));
+    Manager manager;
+    QSignalSpy managerFinished(&manager, &QNetworkAccessManager::finished);
+    ReplyPtr reply(manager.get(QNetworkRequest(server.url(QStringLiteral("/feed")))));
+    QStringList order;
+    const auto record = [&order](const QString &name) {
+        if (order.isEmpty() || order.last() != name)
+            order << name;
+    };
+    connect(reply.get(), &QNetworkReply::socketStartedConnecting, this,
+            [&] { record("connecting"); });
+    connect(reply.get(), &QNetworkReply::requestSent, this, [&] { record("sent"); });
+    connect(reply.get(), &QNetworkReply::metaDataChanged, this, [&] { record("headers"); });
+    connect(reply.get(), &QNetworkReply::readyRead, this, [&] { record("body"); });
+    connect(reply.get(), &QNetworkReply::finished, this, [&] { record("finished"); });
+    QByteArray body;
+    connect(reply.get(), &QNetworkReply::readyRead, this, [&] { body += reply->readAll(); });
+    QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
+    body += reply->readAll();
+
+    QCOMPARE(order, QStringList({"connecting", "sent", "headers", "body", "finished"}));
+    QCOMPARE(reply->error(), QNetworkReply::NoError);
+    QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+    QCOMPARE(reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray(),
+             QByteArray("OK"));
+    QCOMPARE(reply->attribute(QNetworkRequest::Http2WasUsedAttribute).toBool(), false);
+    QCOMPARE(reply->rawHeader("retry-after"), QByteArray("7"));
+    QCOMPARE(reply->header(QNetworkRequest::ContentLengthHeader).toLongLong(), body.size());
+    QCOMPARE(body, QByteArray(R"({"events":[]})"));
+    QCOMPARE(managerFinished.size(), 1); // QNetworkAccessManager::finished, as for Qt's replies
+}
+
+void tst_NetworkAccessManager::everyFramingGivesTheWholeBody_data()
+{
+    QTest::addColumn<FakeResponse::Framing>("framing");
+    QTest::addColumn<bool>("trickle");
+    QTest::newRow("Content-Length") << FakeResponse::Framing::ContentLength << false;
+    QTest::newRow("chunked") << FakeResponse::Framing::Chunked << false;
+    QTest::newRow("until the server closes") << FakeResponse::Framing::UntilClose << false;
+    QTest::newRow("chunked, one byte at a time") << FakeResponse::Framing::Chunked << true;
+}
+
+void tst_NetworkAccessManager::everyFramingGivesTheWholeBody()
+{
+    QFETCH(FakeResponse::Framing, framing);
+    QFETCH(bool, trickle);
+
+    FakeHttpServer server;
+    const QByteArray json = R"({"events":[{"id":1},{"id":2}],"cursor":"2"})";
+    FakeResponse response = FakeResponse::json(json).withFraming(framing);
+    if (trickle)
+        response = response.withTrickle(1ms);
+    server.enqueue(QStringLiteral("/feed"), response);
+    Manager manager;
+    ReplyPtr reply(manager.get(QNetworkRequest(server.url(QStringLiteral("/feed")))));
+    QByteArray body;
+    connect(reply.get(), &QNetworkReply::readyRead, this, [&] { body += reply->readAll(); });
+    QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
+    QCOMPARE(reply->error(), QNetworkReply::NoError);
+    QCOMPARE(body, json);
+    // Only a body with a known end leaves a connection for the next request.
+    QCOMPARE(manager.idleConnectionCount(), framing == FakeResponse::Framing::UntilClose ? 0 : 1);
+}
+
+void tst_NetworkAccessManager::sendsTheRequestAsGiven()
+{
+    FakeHttpServer server;
+    server.setDefaultResponse(FakeResponse::json("{}"));
+    Manager manager;
+    QNetworkRequest request(server.url(QStringLiteral("/a%20b?after=3&q=x%26y")));
+    request.setRawHeader("X-Client", "longwatch-test");
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    ReplyPtr reply(manager.post(request, QByteArray(R"({"after":3})")));
+    QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
+    QCOMPARE(reply->error(), QNetworkReply::NoError);
+
+    QCOMPARE(server.requestCount(), 1);
+    const FakeRequest sent = server.requests(QStringLiteral("/a b")).value(0);
+    QCOMPARE(sent.method, QByteArray("POST"));
+    QCOMPARE(sent.queryValue(QStringLiteral("after")), QStringLiteral("3"));
+    QCOMPARE(sent.queryValue(QStringLiteral("q")), QStringLiteral("x&y"));
+    QCOMPARE(sent.body, QByteArray(R"({"after":3})"));
+    QCOMPARE(sent.header("Content-Length"), QByteArray("11"));
+    QCOMPARE(sent.header("Content-Type"), QByteArray("application/json"));
+    QCOMPARE(sent.header("X-Client"), QByteArray("longwatch-test"));
+    QCOMPARE(sent.header("Host"),
+             QStringLiteral("127.0.0.1:%1").arg(server.url().port()).toLatin1());
+    QVERIFY(!sent.header("User-Agent").isEmpty());
+}
+
+void tst_NetworkAccessManager::errorStatusesGiveQtsErrorCodes_data()
+{
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QNetworkReply::NetworkError>("error");
+    QTest::newRow("401") << 401 << QNetworkReply::AuthenticationRequiredError;
+    QTest::newRow("404") << 404 << QNetworkReply::ContentNotFoundError;
+    QTest::newRow("409") << 409 << QNetworkReply::ContentConflictError;
+    QTest::newRow("429") << 429 << QNetworkReply::UnknownContentError;
+    QTest::newRow("500") << 500 << QNetworkReply::InternalServerError;
+    QTest::newRow("503") << 503 << QNetworkReply::ServiceUnavailableError;
+    QTest::newRow("504") << 504 << QNetworkReply::UnknownServerError;
+}
+
+void tst_NetworkAccessManager::errorStatusesGiveQtsErrorCodes()
+{
+    QFETCH(int, status);
+    QFETCH(QNetworkReply::NetworkError, error);
+
+    FakeHttpServer server;
+    server.setDefaultResponse(FakeResponse::status(status, "{\"error\":\"no\"}"));
+    // The same on both clients.
+    for (const bool own : {true, false}) {
+        Manager manager;
+        manager.setOwnClientEnabled(own);
+        ReplyPtr reply(manager.get(QNetworkRequest(server.url())));
+        QSignalSpy errors(reply.get(), &QNetworkReply::errorOccurred);
+        QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
+        QCOMPARE(reply->error(), error);
+        QCOMPARE(errors.size(), 1);
+        QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), status);
+        QCOMPARE(reply->readAll(), QByteArray("{\"error\":\"no\"}"));
+    }
+}
+
+void tst_NetworkAccessManager::faultsGiveQtsErrorCodes_data()
+{
+    QTest::addColumn<FakeResponse>("response");
+    QTest::addColumn<QNetworkReply::NetworkError>("error");
+    QTest::addColumn<bool>("hasStatus");
+    QTest::newRow("a close before any answer")
+        << FakeResponse::closeConnection() << QNetworkReply::RemoteHostClosedError << false;
+    QTest::newRow("a close in the middle of the body")
+        << FakeResponse::json(QByteArray(100, ' ')).withCloseAfterBodyBytes(10)
+        << QNetworkReply::RemoteHostClosedError << true;
+    QTest::newRow("bytes that are not HTTP")
+        << FakeResponse::garbage("\x16\x03\x01 not http\r\n\r\n") << QNetworkReply::ProtocolFailure
+        << false;
+    QTest::newRow("conflicting lengths")
+        << FakeResponse::json("{}").withHeader("Content-Length", "2, 3")
+        << QNetworkReply::ProtocolFailure << false;
+}
+
+void tst_NetworkAccessManager::faultsGiveQtsErrorCodes()
+{
+    QFETCH(FakeResponse, response);
+    QFETCH(QNetworkReply::NetworkError, error);
+    QFETCH(bool, hasStatus);
+
+    FakeHttpServer server;
+    server.setDefaultResponse(response);
+    Manager manager;
+    ReplyPtr reply(manager.get(QNetworkRequest(server.url())));
+    QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
+    QCOMPARE(reply->error(), error);
+    QVERIFY(!reply->errorString().isEmpty());
+    QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).isValid(), hasStatus);
+    QCOMPARE(manager.idleConnectionCount(), 0);
+}
+
+void tst_NetworkAccessManager::refusedConnection()
+{
+    FakeHttpServer server;
+    const QUrl url = server.url();
+    server.refuseConnections();
+    Manager manager;
+    ReplyPtr reply(manager.get(QNetworkRequest(url)));
+    QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
+    QCOMPARE(reply->error(), QNetworkReply::ConnectionRefusedError);
+    QVERIFY(!reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).isValid());
+}
+
+void tst_NetworkAccessManager::aKeptAliveConnectionCarriesTheNextRequest()
+{
+    FakeHttpServer server;
+    server.setDefaultResponse(FakeResponse::json("{}"));
+    Manager manager;
+    for (int i = 0; i < 3; ++i) {
+        ReplyPtr reply(manager.get(QNetworkRequest(server.url(QStringLiteral("/poll")))));
+        QSignalSpy connecting(reply.get(), &QNetworkReply::socketStartedConnecting);
+        QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
+        QCOMPARE(reply->error(), QNetworkReply::NoError);
+        QCOMPARE(connecting.size(), i == 0 ? 1 : 0);
+        QCOMPARE(manager.idleConnectionCount(), 1);
+    }
+    QCOMPARE(server.requestCount(), 3);
+    QCOMPARE(server.openConnectionCount(), 1);
+}
+
+void tst_NetworkAccessManager::aConnectionTheServerClosedIsNotUsedAgain()
+{
+    // The server drops the kept-alive connection; the next request either
+    // sees that first or finds out when it fails before any answer, and
+    // then goes out again on a new connection. Either way it succeeds.
+    FakeHttpServer server;
+    server.setDefaultResponse(FakeResponse::json("{}"));
+    Manager manager;
+    ReplyPtr first(manager.get(QNetworkRequest(server.url())));
+    QTRY_VERIFY_WITH_TIMEOUT(first->isFinished(), 10000);
+    QCOMPARE(manager.idleConnectionCount(), 1);
+    for (int i = 0; i < 3; ++i) {
+        server.closeAllConnections();
+        ReplyPtr next(manager.get(QNetworkRequest(server.url())));
+        QTRY_VERIFY_WITH_TIMEOUT(next->isFinished(), 10000);
+        QCOMPARE(next->error(), QNetworkReply::NoError);
+        QCOMPARE(next->readAll(), QByteArray("{}"));
+    }
+    QCOMPARE(server.requestCount(), 4);
+}
+
+void tst_NetworkAccessManager::aClosingConnectionIsNotKept()
+{
+    FakeHttpServer server;
+    server.setDefaultResponse(FakeResponse::json("{}").withHeader("Connection", "close"));
+    Manager manager;
+    ReplyPtr reply(manager.get(QNetworkRequest(server.url())));
+    QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
+    QCOMPARE(reply->error(), QNetworkReply::NoError);
+    QCOMPARE(manager.idleConnectionCount(), 0);
+}
+
+void tst_NetworkAccessManager::abortFinishesAtOnce()
+{
+    FakeHttpServer server; // holds every request
+    Manager manager;
+    ReplyPtr reply(manager.get(QNetworkRequest(server.url())));
+    QTRY_COMPARE(server.heldCount(), 1);
+    QSignalSpy finished(reply.get(), &QNetworkReply::finished);
+    QSignalSpy errors(reply.get(), &QNetworkReply::errorOccurred);
+    reply->abort();
+    QCOMPARE(finished.size(), 1); // at once, as Qt's
+    QCOMPARE(errors.size(), 1);
+    QCOMPARE(reply->error(), QNetworkReply::OperationCanceledError);
+    QVERIFY(reply->isFinished());
+    reply->abort(); // a second abort does nothing
+    QCOMPARE(finished.size(), 1);
+    QCOMPARE(manager.idleConnectionCount(), 0);
+    QTRY_COMPARE(server.openConnectionCount(), 0);
+}
+
+void tst_NetworkAccessManager::deletingAReplyInFlightIsSafe()
+{
+    FakeHttpServer server;
+    Manager manager;
+    ReplyPtr reply(manager.get(QNetworkRequest(server.url())));
+    QTRY_COMPARE(server.heldCount(), 1);
+    reply.reset();
+    QTRY_COMPARE(server.openConnectionCount(), 0);
+    QCOMPARE(manager.idleConnectionCount(), 0);
+    // Deleted before it started: nothing goes out.
+    reply.reset(manager.get(QNetworkRequest(server.url())));
+    reply.reset();
+    server.setDefaultResponse(FakeResponse::json("{}"));
+    ReplyPtr after(manager.get(QNetworkRequest(server.url())));
+    QTRY_VERIFY_WITH_TIMEOUT(after->isFinished(), 10000);
+    QCOMPARE(after->error(), QNetworkReply::NoError);
+    QCOMPARE(server.requestCount(), 2);
+}
+
+void tst_NetworkAccessManager::deletingTheManagerInFlightIsSafe()
+{
+    FakeHttpServer server;
+    auto manager = std::make_unique<Manager>();
+    QPointer<QNetworkReply> reply = manager->get(QNetworkRequest(server.url()));
+    QTRY_COMPARE(server.heldCount(), 1);
+    manager.reset(); // takes its replies (children) with it
+    QVERIFY(reply.isNull());
+    QTRY_COMPARE(server.openConnectionCount(), 0);
+}
+
+void tst_NetworkAccessManager::sameOriginRedirectsAreFollowed()
+{
+    FakeHttpServer server;
+    server.enqueue(
+        QStringLiteral("/old"),
+        FakeResponse::status(301, "{\"moved\":true}").withHeader("Location", "/new?after=1"));
+    server.enqueue(QStringLiteral("/new"), FakeResponse::json(R"({"events":[]})"));
+    Manager manager;
+    QNetworkRequest request(server.url(QStringLiteral("/old")));
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                         QNetworkRequest::SameOriginRedirectPolicy);
+    request.setRawHeader("Authorization", "Bearer same-origin-only");
+    ReplyPtr reply(manager.get(request));
+    QSignalSpy redirected(reply.get(), &QNetworkReply::redirected);
+    QSignalSpy headers(reply.get(), &QNetworkReply::metaDataChanged);
+    QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
+    QCOMPARE(reply->error(), QNetworkReply::NoError);
+    QCOMPARE(redirected.size(), 1);
+    QCOMPARE(headers.size(), 1); // the final answer's only
+    QCOMPARE(reply->url(), server.url(QStringLiteral("/new?after=1")));
+    QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+    QCOMPARE(reply->readAll(), QByteArray(R"({"events":[]})"));
+    const FakeRequest followed = server.requests(QStringLiteral("/new")).value(0);
+    QCOMPARE(followed.header("Authorization"), QByteArray("Bearer same-origin-only"));
+    QCOMPARE(server.openConnectionCount(), 1); // the same connection
+}
+
+void tst_NetworkAccessManager::seeOtherTurnsAPostIntoAGet()
+{
+    FakeHttpServer server;
+    server.enqueue(QStringLiteral("/submit"),
+                   FakeResponse::status(303).withHeader("Location", "/result"));
+    server.enqueue(QStringLiteral("/result"), FakeResponse::json("{}"));
+    Manager manager;
+    QNetworkRequest request(server.url(QStringLiteral("/submit")));
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                         QNetworkRequest::SameOriginRedirectPolicy);
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    ReplyPtr reply(manager.post(request, QByteArray("{\"a\":1}")));
+    QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
+    QCOMPARE(reply->error(), QNetworkReply::NoError);
+    const FakeRequest result = server.requests(QStringLiteral("/result")).value(0);
+    QCOMPARE(result.method, QByteArray("GET"));
+    QVERIFY(result.body.isEmpty());
+}
+
+void tst_NetworkAccessManager::redirectsToAnotherOriginAreRefused()
+{
+    FakeHttpServer server;
+    // Another host name for the same server is another origin.
+    const QByteArray elsewhere =
+        QStringLiteral("http://localhost:%1/new").arg(server.url().port()).toLatin1();
+    server.enqueue(QStringLiteral("/old"),
+                   FakeResponse::status(302).withHeader("Location", elsewhere));
+    Manager manager;
+    QNetworkRequest request(server.url(QStringLiteral("/old")));
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                         QNetworkRequest::SameOriginRedirectPolicy);
+    ReplyPtr reply(manager.get(request));
+    QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
+    QCOMPARE(reply->error(), QNetworkReply::InsecureRedirectError);
+    QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 302);
+    QCOMPARE(reply->rawHeader("Location"), elsewhere);
+    QCOMPARE(server.requestCount(), 1);
+}
+
+void tst_NetworkAccessManager::redirectLoopsEnd()
+{
+    FakeHttpServer server;
+    server.setDefaultResponse(FakeResponse::status(307).withHeader("Location", "/loop"));
+    Manager manager;
+    QNetworkRequest request(server.url(QStringLiteral("/loop")));
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                         QNetworkRequest::SameOriginRedirectPolicy);
+    request.setMaximumRedirectsAllowed(3);
+    ReplyPtr reply(manager.get(request));
+    QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
+    QCOMPARE(reply->error(), QNetworkReply::TooManyRedirectsError);
+    QCOMPARE(server.requestCount(), 4);
+}
+
+void tst_NetworkAccessManager::manualRedirectsAreLeftToTheCaller()
+{
+    FakeHttpServer server;
+    server.setDefaultResponse(FakeResponse::status(302).withHeader("Location", "/elsewhere"));
+    Manager manager;
+    QNetworkRequest request(server.url(QStringLiteral("/here")));
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                         QNetworkRequest::ManualRedirectPolicy);
+    ReplyPtr reply(manager.get(request));
+    QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
+    QCOMPARE(reply->error(), QNetworkReply::NoError);
+    QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 302);
+    QCOMPARE(reply->rawHeader("Location"), QByteArray("/elsewhere"));
+    QCOMPARE(server.requestCount(), 1);
+}
+
+void tst_NetworkAccessManager::cookiesGoBackToTheServer()
+{
+    FakeHttpServer server;
+    server.enqueue(QStringLiteral("/login"),
+                   FakeResponse::json("{}").withHeader("Set-Cookie", "session=abc; Path=/"));
+    server.setDefaultResponse(FakeResponse::json("{}"));
+    Manager manager;
+    ReplyPtr login(manager.get(QNetworkRequest(server.url(QStringLiteral("/login")))));
+    QTRY_VERIFY_WITH_TIMEOUT(login->isFinished(), 10000);
+    QCOMPARE(manager.cookieJar()->cookiesForUrl(server.url()).size(), 1);
+    ReplyPtr next(manager.get(QNetworkRequest(server.url(QStringLiteral("/feed")))));
+    QTRY_VERIFY_WITH_TIMEOUT(next->isFinished(), 10000);
+    QCOMPARE(server.requests(QStringLiteral("/feed")).value(0).header("Cookie"),
+             QByteArray("session=abc"));
+}
+
+QTEST_GUILESS_MAIN(tst_NetworkAccessManager)
+#include "tst_networkaccessmanager.moc"
