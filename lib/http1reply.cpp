@@ -4,6 +4,7 @@
 
 #include <QNetworkCookie>
 #include <QNetworkCookieJar>
+#include <QNetworkProxy>
 #include <QTcpSocket>
 
 namespace Longwatch {
@@ -239,6 +240,10 @@ void Http1Reply::start()
     }
     qCDebug(lcNetworkVerbose).noquote() << "new connection to" << m_host << m_port;
     auto *socket = new QTcpSocket(this);
+    // Straight to the server: NetworkAccessManager found no proxy for this
+    // URL, and the socket must not ask the application's proxy again (an
+    // all_proxy for sockets would otherwise apply).
+    socket->setProxy(QNetworkProxy::NoProxy);
     connectSocket(socket, false);
     Q_EMIT socketStartedConnecting();
     socket->connectToHost(m_host, m_port);
