@@ -35,4 +35,6 @@ qint64 currentUsecsUtc();
 
 } // namespace Longwatch
 
+// Every member is relocatable: lists of events grow by moving memory.
+Q_DECLARE_TYPEINFO(Longwatch::Event, Q_RELOCATABLE_TYPE);
 Q_DECLARE_METATYPE(Longwatch::Event)

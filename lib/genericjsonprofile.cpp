@@ -5,6 +5,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QUrlQuery>
+#include <QVarLengthArray>
 
 #include <cmath>
 
@@ -49,19 +50,32 @@ QString typeName(const QJsonValue &value)
     return QStringLiteral("missing");
 }
 
+inline char16_t unit(QChar c)
+{
+    return c.unicode();
+}
+
+inline char16_t unit(char c)
+{
+    return uchar(c);
+}
+
 /// The common case of event times, "2026-11-22T10:00:00.123Z" (UTC, with
 /// or without a fraction), read without QDateTime's general parser, which
 /// costs more than the rest of the event. nullopt for anything else.
-std::optional<qint64> utcIsoMsecs(QStringView text)
+/// `Text` is QStringView, or QByteArrayView for text in UTF-8: every byte
+/// is checked against ASCII, so both read the same time from the same text.
+template<typename Text> std::optional<qint64> utcIsoMsecs(Text text)
 {
     const qsizetype n = text.size();
-    if (n < 20 || n > 30 || text.at(n - 1) != u'Z' || text.at(4) != u'-' || text.at(7) != u'-' ||
-        (text.at(10) != u'T' && text.at(10) != u' ') || text.at(13) != u':' || text.at(16) != u':')
+    if (n < 20 || n > 30 || unit(text[n - 1]) != u'Z' || unit(text[4]) != u'-' ||
+        unit(text[7]) != u'-' || (unit(text[10]) != u'T' && unit(text[10]) != u' ') ||
+        unit(text[13]) != u':' || unit(text[16]) != u':')
         return std::nullopt;
     auto number = [&](qsizetype from, qsizetype count, int *out) {
         int value = 0;
         for (qsizetype i = from; i < from + count; ++i) {
-            const char16_t c = text.at(i).unicode();
+            const char16_t c = unit(text[i]);
             if (c < u'0' || c > u'9')
                 return false;
             value = value * 10 + (c - u'0');
@@ -78,7 +92,7 @@ std::optional<qint64> utcIsoMsecs(QStringView text)
         // ".f" to ".fffffffff": milliseconds from the first three digits.
         const qsizetype digits = n - 21;
         int fraction = 0;
-        if (text.at(19) != u'.' || digits < 1 || digits > 9 || !number(20, digits, &fraction))
+        if (unit(text[19]) != u'.' || digits < 1 || digits > 9 || !number(20, digits, &fraction))
             return std::nullopt;
         for (qsizetype i = digits; i < 3; ++i)
             fraction *= 10;
@@ -95,30 +109,148 @@ std::optional<qint64> utcIsoMsecs(QStringView text)
            second * 1000LL + millis;
 }
 
+QDateTime timeFromText(const QString &text)
+{
+    if (const std::optional<qint64> ms = utcIsoMsecs(QStringView(text)))
+        return QDateTime::fromMSecsSinceEpoch(*ms, Qt::UTC);
+    QDateTime dt = QDateTime::fromString(text, Qt::ISODateWithMs);
+    if (!dt.isValid())
+        dt = QDateTime::fromString(text, Qt::RFC2822Date);
+    return dt.toUTC();
+}
+
+QDateTime timeFromNumber(double d)
+{
+    // Seconds since the epoch, or milliseconds if it is too large for
+    // seconds.
+    return utcFromEpochMsecs(d > 1e11 ? d : d * 1000.0);
+}
+
 QDateTime parseTime(const QJsonValue &value)
 {
-    if (value.isString()) {
-        if (const std::optional<qint64> ms = utcIsoMsecs(value.toString()))
-            return QDateTime::fromMSecsSinceEpoch(*ms, Qt::UTC);
-        QDateTime dt = QDateTime::fromString(value.toString(), Qt::ISODateWithMs);
-        if (!dt.isValid())
-            dt = QDateTime::fromString(value.toString(), Qt::RFC2822Date);
-        return dt.toUTC();
-    }
-    if (value.isDouble()) {
-        const double d = value.toDouble();
-        // Seconds since the epoch, or milliseconds if it is too large for
-        // seconds.
-        return utcFromEpochMsecs(d > 1e11 ? d : d * 1000.0);
-    }
+    if (value.isString())
+        return timeFromText(value.toString());
+    if (value.isDouble())
+        return timeFromNumber(value.toDouble());
     return {};
 }
 
 std::optional<qint64> asInteger(const QString &text)
 {
+    // The usual id, "-?[0-9]{1,18}", without QString::toLongLong's general
+    // parser; anything else (signs, spaces, 19 digits) goes through it.
+    const qsizetype size = text.size();
+    const bool negative = size > 0 && text.front() == u'-';
+    const qsizetype digits = size - (negative ? 1 : 0);
+    if (digits > 0 && digits <= 18) {
+        qint64 n = 0;
+        bool plain = true;
+        for (qsizetype i = size - digits; i < size && plain; ++i) {
+            const char16_t c = text.at(i).unicode();
+            plain = c >= u'0' && c <= u'9';
+            n = n * 10 + (c - u'0');
+        }
+        if (plain)
+            return negative ? -n : n;
+    }
     bool ok = false;
     const qint64 n = text.toLongLong(&ok);
     return ok ? std::optional(n) : std::nullopt;
+}
+
+/// A path's keys for FastJsonScanner; nullopt if it has an array index or
+/// a key that UTF-8 cannot carry unchanged.
+std::optional<FastJsonScanner::Path> scannerPath(const JsonPath &path)
+{
+    const std::optional<QStringList> keys = path.keys();
+    if (!keys)
+        return std::nullopt;
+    FastJsonScanner::Path result;
+    for (const QString &key : *keys) {
+        QByteArray utf8 = key.toUtf8();
+        if (QString::fromUtf8(utf8) != key)
+            return std::nullopt;
+        result.append(std::move(utf8));
+    }
+    return result;
+}
+
+/// jsonScalarText() of what FastJsonScanner found; false where that needs
+/// the value as QJsonDocument holds it (other numbers, objects, arrays).
+bool scalarText(const FastJsonScanner::Value &value, QString *text)
+{
+    using Kind = FastJsonScanner::Value::Kind;
+    switch (value.kind) {
+    case Kind::Missing:
+    case Kind::Null:
+        *text = QString();
+        return true;
+    case Kind::Bool:
+        *text = value.boolean ? QStringLiteral("true") : QStringLiteral("false");
+        return true;
+    case Kind::Integer: {
+        // QString::number() without its general machinery.
+        char16_t digits[24];
+        char16_t *end = digits + std::size(digits);
+        char16_t *p = end;
+        quint64 n = value.integer < 0 ? 0 - quint64(value.integer) : quint64(value.integer);
+        do {
+            *--p = char16_t(u'0' + n % 10);
+            n /= 10;
+        } while (n != 0);
+        if (value.integer < 0)
+            *--p = u'-';
+        *text = QString(reinterpret_cast<const QChar *>(p), end - p);
+        return true;
+    }
+    case Kind::String:
+        *text = value.string();
+        return true;
+    case Kind::Number:
+    case Kind::Object:
+    case Kind::Array:
+        break;
+    }
+    return false;
+}
+
+/// parseTime() of what FastJsonScanner found; false if it cannot tell.
+bool scannedTime(const FastJsonScanner::Value &value, QDateTime *time)
+{
+    using Kind = FastJsonScanner::Value::Kind;
+    switch (value.kind) {
+    case Kind::String:
+        if (!value.escaped) {
+            if (const std::optional<qint64> ms = utcIsoMsecs(value.bytes)) {
+                *time = QDateTime::fromMSecsSinceEpoch(*ms, Qt::UTC);
+                return true;
+            }
+        }
+        *time = timeFromText(value.string());
+        return true;
+    case Kind::Integer:
+        // QJsonValue::toDouble() of an integer, as parseTime() reads it.
+        *time = timeFromNumber(double(value.integer));
+        return true;
+    case Kind::Number: {
+        // QJsonDocument reads numbers with QByteArray::toDouble too.
+        bool ok = false;
+        const double d =
+            QByteArray::fromRawData(value.bytes.data(), value.bytes.size()).toDouble(&ok);
+        if (!ok)
+            return false;
+        *time = timeFromNumber(d);
+        return true;
+    }
+    case Kind::Missing:
+    case Kind::Null:
+    case Kind::Bool:
+    case Kind::Object:
+    case Kind::Array:
+        break;
+    }
+    *time = QDateTime();
+    return true;
 }
 
 } // namespace
@@ -196,6 +328,33 @@ GenericJsonProfile::GenericJsonProfile(GenericJsonOptions options, QString id)
     m_retryAfterPath = JsonPath::parse(m_options.retryAfterPath);
     m_okPath = JsonPath::parse(m_options.okPath);
     m_errorTextPath = JsonPath::parse(m_options.errorTextPath);
+
+    // The fast scan reads an array of events at a path of keys, fields at
+    // paths of keys, a cursor and an "ok" flag at one.
+    const std::optional<FastJsonScanner::Path> events = scannerPath(m_eventsPath);
+    const std::optional<FastJsonScanner::Path> fields[] = {
+        scannerPath(m_idPath), scannerPath(m_typePath), scannerPath(m_textPath),
+        scannerPath(m_timePath)};
+    const bool bodyCursor = m_options.cursorSource == GenericJsonOptions::CursorSource::BodyPath;
+    const std::optional<FastJsonScanner::Path> cursor =
+        bodyCursor ? scannerPath(m_cursorSourcePath) : FastJsonScanner::Path();
+    const std::optional<FastJsonScanner::Path> ok = scannerPath(m_okPath);
+    bool usable = m_options.eventsAt == GenericJsonOptions::EventsAt::ArrayPath && events &&
+                  cursor && (!bodyCursor || !cursor->isEmpty()) && ok;
+    for (const auto &field : fields)
+        usable = usable && field && !field->isEmpty();
+    if (usable) {
+        FastJsonScanner::Plan plan;
+        plan.eventsPath = *events;
+        for (int i = 0; i < FastJsonScanner::kFields; ++i)
+            plan.fieldPaths[size_t(i)] = *fields[i];
+        plan.wantCursor = bodyCursor;
+        plan.cursorPath = *cursor;
+        // An empty ok path means no envelope (parseJson() asks isRoot()).
+        plan.wantOk = !ok->isEmpty();
+        plan.okPath = *ok;
+        m_fastPlan = std::move(plan);
+    }
 }
 
 GenericJsonOptions GenericJsonProfile::seedEventsOptions(const QUrl &url)
@@ -294,6 +453,15 @@ PollResult GenericJsonProfile::parse(const PollResponse &response, const QString
 
 PollResult GenericJsonProfile::parseJson(const PollResponse &response, const QString &cursor)
 {
+    // Most answers are of the shape FastJsonScanner reads, at a fraction of
+    // the cost; for anything else it declines, and QJsonDocument below
+    // gives the answer or the error it always gave.
+    if (m_fastPlan && m_fastScanEnabled) {
+        if (std::optional<PollResult> result = parseJsonFast(response, cursor)) {
+            ++m_fastScans;
+            return std::move(*result);
+        }
+    }
     QJsonDocument doc;
     QString error;
     if (!parseJsonBody(response.body, &doc, &error))
@@ -355,7 +523,92 @@ PollResult GenericJsonProfile::parseJson(const PollResponse &response, const QSt
                 events.append(std::move(event));
         }
     }
-    return finish(response, cursor, std::move(events), root);
+    return finish(response, cursor, std::move(events), bodyCursor(root));
+}
+
+std::optional<PollResult> GenericJsonProfile::parseJsonFast(const PollResponse &response,
+                                                            const QString &cursor)
+{
+    using Kind = FastJsonScanner::Value::Kind;
+    EventList events;
+    // About 100 bytes an event: reserve for most of them at once.
+    events.reserve(std::min<qsizetype>(response.body.size() / 128, 100'000));
+    TypeCache types;
+    const auto element = [&](const FastJsonScanner::Element &scanned) {
+        Event event;
+        bool keep = true;
+        if (!makeEventFast(scanned, &event, &keep, &types))
+            return false;
+        if (keep)
+            events.append(std::move(event));
+        return true;
+    };
+    FastJsonScanner::Found found;
+    if (!FastJsonScanner::scan(response.body, *m_fastPlan, element, &found))
+        return std::nullopt;
+    // Anything but "ok": true is an error that the general path words.
+    if (m_fastPlan->wantOk && (found.ok.kind != Kind::Bool || !found.ok.boolean))
+        return std::nullopt;
+    if (found.events.kind == Kind::Null && m_options.noNewsOnNull)
+        return PollResult::noNews(cursor);
+    if (found.events.kind != Kind::Array)
+        return std::nullopt; // an error: QJsonDocument's path words it
+    std::optional<QString> next;
+    if (m_fastPlan->wantCursor && found.cursor.kind != Kind::Missing &&
+        found.cursor.kind != Kind::Null) {
+        QString text;
+        if (!scalarText(found.cursor, &text))
+            return std::nullopt;
+        next = std::move(text);
+    }
+    return finish(response, cursor, std::move(events), next);
+}
+
+bool GenericJsonProfile::makeEventFast(const FastJsonScanner::Element &element, Event *event,
+                                       bool *keep, TypeCache *types) const
+{
+    // As makeEvent() does with an object.
+    if (!scalarText(element.fields[0], &event->key))
+        return false;
+    const FastJsonScanner::Value &type = element.fields[1];
+    const bool plainType = type.kind == FastJsonScanner::Value::Kind::String && !type.escaped;
+    if (plainType && types->valid && type.bytes == types->bytes) {
+        event->type = types->text;
+    } else {
+        if (!scalarText(type, &event->type))
+            return false;
+        if (plainType)
+            *types = TypeCache{type.bytes, event->type, true};
+    }
+    if (!event->type.isEmpty() && m_options.skipTypes.contains(event->type)) {
+        *keep = false;
+        return true;
+    }
+    if (!scalarText(element.fields[2], &event->text) ||
+        !scannedTime(element.fields[3], &event->time))
+        return false;
+    if (element.compact) {
+        event->raw = element.raw.toByteArray();
+    } else {
+        // Re-serialised like makeEvent() does with an element not sent compact.
+        const QJsonDocument doc = QJsonDocument::fromJson(
+            QByteArray::fromRawData(element.raw.data(), element.raw.size()));
+        if (!doc.isObject())
+            return false;
+        event->raw = compactJson(doc.object());
+    }
+    *keep = true;
+    return true;
+}
+
+std::optional<QString> GenericJsonProfile::bodyCursor(const QJsonValue &document) const
+{
+    if (m_options.cursorSource != GenericJsonOptions::CursorSource::BodyPath)
+        return std::nullopt;
+    const QJsonValue value = m_cursorSourcePath.resolve(document);
+    if (value.isUndefined() || value.isNull())
+        return std::nullopt;
+    return jsonScalarText(value);
 }
 
 PollResult GenericJsonProfile::parseNdjson(const PollResponse &response, const QString &cursor)
@@ -380,7 +633,7 @@ PollResult GenericJsonProfile::parseNdjson(const PollResponse &response, const Q
         if (makeEvent(doc.isObject() ? QJsonValue(doc.object()) : QJsonValue(doc.array()), &event))
             events.append(std::move(event));
     }
-    return finish(response, cursor, std::move(events), QJsonValue());
+    return finish(response, cursor, std::move(events), bodyCursor(QJsonValue()));
 }
 
 bool GenericJsonProfile::makeEvent(const QJsonValue &value, Event *event, QByteArrayView raw) const
@@ -429,7 +682,7 @@ std::optional<QString> GenericJsonProfile::cursorAfter(const EventList &events, 
 }
 
 PollResult GenericJsonProfile::finish(const PollResponse &response, const QString &cursor,
-                                      EventList events, const QJsonValue &document)
+                                      EventList events, const std::optional<QString> &bodyCursor)
 {
     using Source = GenericJsonOptions::CursorSource;
     QString next = cursor;
@@ -437,9 +690,8 @@ PollResult GenericJsonProfile::finish(const PollResponse &response, const QStrin
     case Source::None:
         break;
     case Source::BodyPath: {
-        const QJsonValue value = m_cursorSourcePath.resolve(document);
-        if (!value.isUndefined() && !value.isNull())
-            next = jsonScalarText(value);
+        if (bodyCursor)
+            next = *bodyCursor;
         else if (!events.isEmpty())
             return PollResult::malformedBody(
                 cursor,
@@ -458,21 +710,28 @@ PollResult GenericJsonProfile::finish(const PollResponse &response, const QStrin
         // Numeric ids: the cursor is the largest id (+ increment); anything at
         // or behind the current cursor is a repeat and is dropped.
         const std::optional<qint64> current = asInteger(cursor);
-        bool allNumeric = true;
-        for (const Event &e : std::as_const(events))
-            allNumeric = allNumeric && asInteger(e.key).has_value();
-        if (allNumeric) {
+        QVarLengthArray<qint64, 1024> ids;
+        ids.reserve(events.size());
+        for (const Event &e : std::as_const(events)) {
+            const std::optional<qint64> id = asInteger(e.key);
+            if (!id)
+                break;
+            ids.append(*id);
+        }
+        if (ids.size() == events.size()) {
             qint64 best = current.value_or(std::numeric_limits<qint64>::min());
-            EventList fresh;
-            fresh.reserve(events.size());
-            for (Event &e : events) {
-                const qint64 id = *asInteger(e.key);
+            // In place: usually nothing is dropped, and then no event moves.
+            qsizetype kept = 0;
+            for (qsizetype i = 0; i < events.size(); ++i) {
+                const qint64 id = ids[i];
                 if (current && id + m_options.cursorIncrement <= *current)
                     continue;
                 best = std::max(best, id + m_options.cursorIncrement);
-                fresh.append(std::move(e));
+                if (kept != i)
+                    events[kept] = std::move(events[i]);
+                ++kept;
             }
-            events = std::move(fresh);
+            events.resize(kept);
             if (!events.isEmpty())
                 next = QString::number(best);
             break;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "fastjsonscanner.h"
 #include "feedprofile.h"
 #include "jsonpath.h"
 
@@ -80,6 +81,17 @@ public:
 
     const GenericJsonOptions &options() const { return m_options; }
 
+    /// Whether parse() reads answers of the usual shape with FastJsonScanner
+    /// (the default), falling back to QJsonDocument for anything else. Both
+    /// give the same result; off, QJsonDocument reads every answer (for the
+    /// tests and benchmarks that compare the two).
+    void setFastScanEnabled(bool enabled) { m_fastScanEnabled = enabled; }
+    bool isFastScanEnabled() const { return m_fastScanEnabled; }
+    /// Whether these options let FastJsonScanner read answers at all.
+    bool canFastScan() const { return m_fastPlan.has_value(); }
+    /// How many answers FastJsonScanner has read (for tests and diagnostics).
+    qint64 fastScanCount() const { return m_fastScans; }
+
     /// The preset for the original seed-events feed: `GET url?last_id=N`.
     static GenericJsonOptions seedEventsOptions(const QUrl &url);
     /// The preset for the seed-queue feed: `GET /receive`, `{"message": ...}`.
@@ -92,13 +104,31 @@ protected:
 private:
     PollResult parseJson(const PollResponse &response, const QString &cursor);
     PollResult parseNdjson(const PollResponse &response, const QString &cursor);
+    /// nullopt if the answer is not of the shape FastJsonScanner reads.
+    std::optional<PollResult> parseJsonFast(const PollResponse &response, const QString &cursor);
+    /// The last type text read by the fast scan: events in one answer
+    /// mostly share a few, and the next one then costs no allocation.
+    struct TypeCache
+    {
+        QByteArrayView bytes;
+        QString text;
+        bool valid = false;
+    };
+    /// false if the element is not of the shape FastJsonScanner reads.
+    bool makeEventFast(const FastJsonScanner::Element &element, Event *event, bool *keep,
+                       TypeCache *types) const;
+    /// The next cursor a body gives with CursorSource::BodyPath, if it has one.
+    std::optional<QString> bodyCursor(const QJsonValue &document) const;
     PollResult finish(const PollResponse &response, const QString &cursor, EventList events,
-                      const QJsonValue &document);
+                      const std::optional<QString> &bodyCursor);
 
     GenericJsonOptions m_options;
     QString m_id;
     JsonPath m_cursorName, m_cursorSourcePath, m_eventsPath, m_idPath, m_typePath, m_textPath,
         m_timePath, m_retryAfterPath, m_okPath, m_errorTextPath;
+    std::optional<FastJsonScanner::Plan> m_fastPlan; ///< set if the options allow a fast scan
+    bool m_fastScanEnabled = true;
+    qint64 m_fastScans = 0;
 };
 
 /// Formats a hold time in the unit a server expects ("55", "55000", "55s").

@@ -84,6 +84,21 @@ JsonPath JsonPath::parse(const QString &text, QString *error)
     return path;
 }
 
+std::optional<QStringList> JsonPath::keys() const
+{
+    if (!m_valid)
+        return std::nullopt;
+    QStringList keys;
+    keys.reserve(m_segments.size());
+    for (const Segment &segment : m_segments) {
+        const auto *key = std::get_if<QString>(&segment);
+        if (!key)
+            return std::nullopt;
+        keys.append(*key);
+    }
+    return keys;
+}
+
 QJsonValue JsonPath::resolve(const QJsonValue &root) const
 {
     if (!m_valid)

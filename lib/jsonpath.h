@@ -4,6 +4,7 @@
 #include <QJsonValue>
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 #include <optional>
 #include <variant>
@@ -28,6 +29,9 @@ public:
     bool isValid() const { return m_valid; }
     bool isRoot() const { return m_valid && m_segments.isEmpty(); }
     QString toString() const { return m_text; }
+    /// The path's keys, outermost first, if it has no array index (empty for
+    /// the document itself); nullopt for an invalid path or one with an index.
+    std::optional<QStringList> keys() const;
 
     /// The value at this path, or an undefined QJsonValue if any step is missing.
     QJsonValue resolve(const QJsonValue &root) const;

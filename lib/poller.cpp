@@ -774,22 +774,28 @@ EventList Poller::dropRepeats(EventList events)
 {
     if (m_settings.dedupeMemory <= 0)
         return events;
-    EventList fresh;
-    fresh.reserve(events.size());
-    for (Event &event : events) {
+    // In place: usually nothing is dropped, and then no event moves.
+    qsizetype kept = 0;
+    for (qsizetype i = 0; i < events.size(); ++i) {
+        Event &event = events[i];
         if (!event.key.isEmpty()) {
-            if (m_recentKeySet.contains(event.key))
-                continue;
+            // One lookup: inserting a key already there leaves the set as it was.
+            const qsizetype known = m_recentKeySet.size();
             m_recentKeySet.insert(event.key);
+            if (m_recentKeySet.size() == known)
+                continue;
             m_recentKeys.push_back(event.key);
             while (m_recentKeys.size() > size_t(m_settings.dedupeMemory)) {
                 m_recentKeySet.remove(m_recentKeys.front());
                 m_recentKeys.pop_front();
             }
         }
-        fresh.append(std::move(event));
+        if (kept != i)
+            events[kept] = std::move(event);
+        ++kept;
     }
-    return fresh;
+    events.resize(kept);
+    return events;
 }
 
 void Poller::handleResult(PollResult result)

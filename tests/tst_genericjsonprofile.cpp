@@ -1,4 +1,6 @@
 #include "common/profiletesting.h"
+#include "fastjsonscanner.h"
+#include "fuzz/fastscandiff.h"
 #include "genericjsonprofile.h"
 #include "profiles.h"
 
@@ -60,6 +62,13 @@ private Q_SLOTS:
     void okEnvelope();
     void knobErrors_data();
     void knobErrors();
+    void fastScanMatchesQJsonDocument_data();
+    void fastScanMatchesQJsonDocument();
+    void fastScannerTakesOnlyWhatItUnderstands_data();
+    void fastScannerTakesOnlyWhatItUnderstands();
+    void fastScanIsOnForArrayFeedsOnly();
+    void fastScanReadsTheUsualAnswers_data();
+    void fastScanReadsTheUsualAnswers();
 };
 
 void tst_GenericJsonProfile::seedEventsRequest()
@@ -506,6 +515,271 @@ void tst_GenericJsonProfile::knobErrors()
     QVERIFY(!errors.isEmpty());
     QVERIFY2(errors.join(QLatin1Char(' ')).contains(mentions),
              qPrintable(errors.join(QLatin1Char('|'))));
+}
+
+namespace {
+
+/// Bodies for the fast scan's differential test: the usual shape, and every
+/// kind of thing it must decline (each then parsed by QJsonDocument).
+void addBodies()
+{
+    QTest::addColumn<QByteArray>("body");
+    const auto row = [](const char *name, const QByteArray &body) { QTest::newRow(name) << body; };
+    row("the usual answer",
+        R"({"events":[{"id":6,"type":"job.finished","message":"Build #6 ok","time":"2026-11-22T20:31:41.123456Z"},{"id":7,"type":"job.started","message":"Build #7","time":"2026-11-22T20:31:42Z"}],"cursor":"7"})");
+    row("no events", R"({"events":[]})");
+    row("heartbeat whitespace, pretty-printed events",
+        "\n \r\n{ \"events\" : [\n  {\"id\": 6, \"type\": \"a\"},\n  {\"id\":7}\n] , \"cursor\" : "
+        "9 }\n");
+    row("whitespace only between elements", "{\"events\":[ {\"id\":6} ,\n {\"id\":7} ]}");
+    row("escapes in strings",
+        R"({"events":[{"id":"6","message":"a\"b\\c\/d\b\f\n\r\t \u00e9\u20ac\uFFFF end","type":"t\u0041"}]})");
+    row("UTF-8 in strings",
+        "{\"events\":[{\"id\":6,\"message\":\"h\xc3\xa9llo \xe2\x82\xac \xf0\x9f\x98\x80\","
+        "\"type\":\"\xe2\x9c\x93\"}]}");
+    row("missing, null and boolean fields",
+        R"({"events":[{"id":6},{"id":7,"type":null,"message":true,"time":false},{"type":"x"}]})");
+    row("empty strings", R"({"events":[{"id":"","type":"","message":"","time":""}],"cursor":""})");
+    row("ids as strings, negative, zero",
+        R"({"events":[{"id":"6"},{"id":-3},{"id":-0},{"id":0}]})");
+    row("ids of 18, 19 and 20 digits",
+        R"({"events":[{"id":123456789012345678},{"id":1234567890123456789},{"id":12345678901234567890}]})");
+    row("ids that are not integers",
+        R"({"events":[{"id":1.5},{"id":2.0},{"id":1e2},{"id":-1E-2},{"id":0.000}]})");
+    row("ids that are objects or arrays", R"({"events":[{"id":{"b":1,"a":2}},{"id":[1,"x"]}]})");
+    row("times in every form",
+        R"({"events":[{"id":1,"time":"2026-11-22T10:00:05Z"},{"id":2,"time":"2026-11-22T10:00:05.1Z"},{"id":3,"time":"2026-11-22T11:00:05+01:00"},{"id":4,"time":"Sun, 22 Nov 2026 10:00:05 +0000"},{"id":5,"time":"soon"},{"id":6,"time":"2026-02-30T10:00:05Z"},{"id":7,"time":"0000-01-01T00:00:00Z"},{"id":8,"time":"2026-11-22 10:00:05Z"}]})");
+    row("times as numbers",
+        R"({"events":[{"id":1,"time":1700000000},{"id":2,"time":1700000000123},{"id":3,"time":1.5e9},{"id":4,"time":-5},{"id":5,"time":1.7e86},{"id":6,"time":1700000000.5},{"id":7,"time":123456789012345678901}]})");
+    row("an escaped time", R"({"events":[{"id":1,"time":"2026-11-22T10:00:05\u005a"}]})");
+    row("noise types",
+        R"({"events":[{"id":1,"type":"keepalive"},{"id":2,"type":"open"},{"id":3,"type":"ping"},{"id":4,"type":"x"}]})");
+    row("nested fields",
+        R"({"data":{"items":[{"meta":{"id":7,"at":"2026-11-22T10:00:05Z"},"kind":"k","body":{"text":"hi"}},{"meta":{"id":8},"body":"flat"}],"next":"n8"}})");
+    row("nested fields that are not objects",
+        R"({"data":{"items":[{"meta":5,"body":[1]}],"next":null}})");
+    row("telegram-like updates",
+        R"({"ok":true,"result":[{"update_id":10,"type":"message"},{"update_id":11}]})");
+    row("an envelope without ok", R"({"result":[{"update_id":10}]})");
+    row("an envelope that is not ok",
+        R"({"ok":false,"description":"Too Many Requests","parameters":{"retry_after":7},"result":[]})");
+    row("an envelope with ok not a boolean", R"({"ok":"true","result":[{"update_id":10}]})");
+    row("an envelope with ok null", R"({"ok":null,"result":[{"update_id":10}]})");
+    row("events null", R"({"events":null,"cursor":"3"})");
+    row("events missing", R"({"evnts":[],"cursor":"3"})");
+    row("events an object", R"({"events":{"id":6}})");
+    row("events a string", R"({"events":"6"})");
+    row("cursor a string", R"({"events":[{"id":6}],"cursor":"abc"})");
+    row("cursor a number", R"({"events":[{"id":6}],"cursor":12})");
+    row("cursor a fraction", R"({"events":[{"id":6}],"cursor":1.5})");
+    row("cursor null", R"({"events":[{"id":6}],"cursor":null})");
+    row("cursor true", R"({"events":[{"id":6}],"cursor":true})");
+    row("cursor an object", R"({"events":[{"id":6}],"cursor":{"b":1,"a":[2]}})");
+    row("cursor empty", R"({"events":[],"cursor":""})");
+    row("a top-level array", R"([{"id":"a"},{"id":"b","type":"x"}])");
+    row("an empty top-level array", "[]");
+    row("a repeated member at the top", R"({"events":[{"id":9}],"events":[{"id":1},{"id":2}]})");
+    row("a repeated member in an event", R"({"events":[{"id":1,"id":2}]})");
+    row("a repeated member deeper", R"({"events":[{"id":1,"x":{"a":1,"a":2}}]})");
+    row("an escaped member name", R"({"ev\u0065nts":[{"id":1}]})");
+    row("an escaped field name", R"({"events":[{"i\u0064":5}]})");
+    row("a byte order mark", "\xef\xbb\xbf{\"events\":[{\"id\":1}]}");
+    row("garbage after the document", R"({"events":[]} x)");
+    row("two documents", R"({"events":[]}{"events":[]})");
+    row("a trailing comma in the array", R"({"events":[{"id":1},]})");
+    row("a trailing comma in an object", R"({"events":[{"id":1,}]})");
+    row("a missing comma", R"({"events":[{"id":1}{"id":2}]})");
+    row("a missing colon", R"({"events":[{"id" 1}]})");
+    row("unterminated", R"({"events":[{"id":6)");
+    row("unterminated string", R"({"events":[{"id":"6)");
+    row("a leading zero", R"({"events":[{"id":01}]})");
+    row("a lone minus", R"({"events":[{"id":-}]})");
+    row("a bare decimal point", R"({"events":[{"id":1.}]})");
+    row("no integer part", R"({"events":[{"id":.5}]})");
+    row("an empty exponent", R"({"events":[{"id":1e}]})");
+    row("a huge exponent", R"({"events":[{"id":1,"x":1e999}]})");
+    row("a number of 25 digits", R"({"events":[{"id":1,"x":1234567890123456789012345}]})");
+    row("a number at the very end", "[1");
+    row("a raw tab in a string", "{\"events\":[{\"id\":1,\"message\":\"a\tb\"}]}");
+    row("a raw newline in a string", "{\"events\":[{\"id\":1,\"message\":\"a\nb\"}]}");
+    row("a form feed as whitespace", "{\"events\":[{\"id\":1}]\f}");
+    row("an invalid UTF-8 byte", "{\"events\":[{\"id\":1,\"message\":\"a\xff\"}]}");
+    row("an overlong UTF-8 sequence", "{\"events\":[{\"id\":1,\"message\":\"\xc0\xaf\"}]}");
+    row("a UTF-8 surrogate", "{\"events\":[{\"id\":1,\"message\":\"\xed\xa0\x80\"}]}");
+    row("a UTF-8 noncharacter", "{\"events\":[{\"id\":1,\"message\":\"\xef\xbf\xbe\"}]}");
+    row("a byte order mark in a string", "{\"events\":[{\"id\":1,\"message\":\"\xef\xbb\xbfx\"}]}");
+    row("a truncated UTF-8 sequence", "{\"events\":[{\"id\":1,\"message\":\"\xe2\x82\"}]}");
+    row("beyond U+10FFFF", "{\"events\":[{\"id\":1,\"message\":\"\xf4\x90\x80\x80\"}]}");
+    row("an unknown escape", R"({"events":[{"id":1,"message":"a\xb"}]})");
+    row("an escaped NUL", R"({"events":[{"id":1,"message":"a\u0000b"}]})");
+    row("an escaped surrogate pair", R"({"events":[{"id":1,"message":"\ud83d\ude00"}]})");
+    row("a lone escaped surrogate", R"({"events":[{"id":1,"message":"\ud800"}]})");
+    row("a short \\u escape", R"({"events":[{"id":1,"message":"\u12"}]})");
+    row("a top-level number", "5");
+    row("a top-level string", R"("s")");
+    row("truncated literals", R"({"events":[{"id":1,"a":tru}]})");
+    row("misspelt literals", R"({"events":[{"id":1,"a":nul}]})");
+    row("elements that are not objects", R"({"events":[1,"s",null,true,[1],{"id":2}]})");
+    QByteArray deep = R"({"events":[{"id":1,"x":)";
+    deep += QByteArray(70, '[') + QByteArray(70, ']') + "}]}";
+    row("nesting deeper than the scanner goes", deep);
+    QByteArray shallow = R"({"events":[{"id":1,"x":)";
+    shallow += QByteArray(40, '[') + QByteArray(40, ']') + "}]}";
+    row("nesting the scanner takes", shallow);
+    QByteArray wide = R"({"events":[{"id":1)";
+    for (int i = 0; i < 70; ++i)
+        wide += ",\"k" + QByteArray::number(i) + "\":" + QByteArray::number(i);
+    row("an event with 70 members", wide + "}]}");
+    QByteArray longText = R"({"events":[{"id":1,"message":")";
+    for (int i = 0; i < 40; ++i)
+        longText += "0123456789abcdef\\\"\xc3\xa9 ";
+    row("a long string with escapes and UTF-8 at every offset", longText + "\"}]}");
+}
+
+} // namespace
+
+void tst_GenericJsonProfile::fastScanMatchesQJsonDocument_data()
+{
+    addBodies();
+}
+
+void tst_GenericJsonProfile::fastScanMatchesQJsonDocument()
+{
+    QFETCH(QByteArray, body);
+    const QList<GenericJsonOptions> sets = FastScanDiff::optionSets();
+    for (qsizetype i = 0; i < sets.size(); ++i) {
+        for (const QString &cursor : FastScanDiff::cursors()) {
+            const QString why = FastScanDiff::compare(sets.at(i), body, cursor);
+            QVERIFY2(why.isEmpty(), qPrintable(QStringLiteral("option set %1, cursor %2: %3")
+                                                   .arg(i)
+                                                   .arg(FastScanDiff::describe(cursor), why)));
+        }
+    }
+}
+
+void tst_GenericJsonProfile::fastScannerTakesOnlyWhatItUnderstands_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<bool>("taken");
+    QTest::addColumn<int>("elements");
+
+    QTest::newRow("the usual answer")
+        << QByteArray(
+               R"({"events":[{"id":6,"type":"a","message":"m","time":"2026-11-22T20:31:41Z"},{"id":7}]})")
+        << true << 2;
+    QTest::newRow("pretty-printed")
+        << QByteArray("{\n \"events\": [\n  {\"id\": 6}\n ]\n}\n") << true << 1;
+    QTest::newRow("escapes and UTF-8")
+        << QByteArray("{\"events\":[{\"id\":6,\"message\":\"\\\"\\u00e9\xc3\xa9\"}]}") << true << 1;
+    QTest::newRow("no events array") << QByteArray(R"({"other":1})") << true << 0;
+    QTest::newRow("invalid JSON") << QByteArray(R"({"events":[{"id":6})") << false << 0;
+    QTest::newRow("a repeated member")
+        << QByteArray(R"({"events":[{"id":6,"id":7}]})") << false << 0;
+    QTest::newRow("an escaped member name")
+        << QByteArray(R"({"events":[{"\u0069d":6}]})") << false << 0;
+    QTest::newRow("a raw control character")
+        << QByteArray("{\"events\":[{\"id\":6,\"message\":\"\x01\"}]}") << false << 0;
+    QTest::newRow("an element that is not an object")
+        << QByteArray(R"({"events":[6]})") << false << 0;
+}
+
+void tst_GenericJsonProfile::fastScannerTakesOnlyWhatItUnderstands()
+{
+    QFETCH(QByteArray, body);
+    QFETCH(bool, taken);
+    QFETCH(int, elements);
+    FastJsonScanner::Plan plan;
+    plan.eventsPath = {"events"};
+    plan.fieldPaths = {FastJsonScanner::Path{"id"}, FastJsonScanner::Path{"type"},
+                       FastJsonScanner::Path{"message"}, FastJsonScanner::Path{"time"}};
+    int seen = 0;
+    FastJsonScanner::Found found;
+    const bool ok = FastJsonScanner::scan(
+        body, plan, [&](const FastJsonScanner::Element &) { return ++seen > 0; }, &found);
+    QCOMPARE(ok, taken);
+    if (taken) {
+        QCOMPARE(seen, elements);
+        // Whatever the scanner takes, QJsonDocument takes too.
+        QJsonParseError error;
+        QJsonDocument::fromJson(body, &error);
+        QCOMPARE(error.error, QJsonParseError::NoError);
+    }
+}
+
+void tst_GenericJsonProfile::fastScanIsOnForArrayFeedsOnly()
+{
+    const QUrl url(QStringLiteral("http://feed.test/poll"));
+    QVERIFY(GenericJsonProfile(GenericJsonProfile::seedEventsOptions(url)).canFastScan());
+    for (const GenericJsonOptions &options : FastScanDiff::optionSets())
+        QVERIFY(GenericJsonProfile(options).canFastScan());
+
+    // A single event, lines of JSON, array indices and paths that are the
+    // event itself go through QJsonDocument.
+    QVERIFY(!GenericJsonProfile(GenericJsonProfile::seedQueueOptions(url)).canFastScan());
+    GenericJsonOptions options = GenericJsonProfile::seedEventsOptions(url);
+    options.eventsAt = GenericJsonOptions::EventsAt::NdjsonLines;
+    QVERIFY(!GenericJsonProfile(options).canFastScan());
+    options = GenericJsonProfile::seedEventsOptions(url);
+    options.okPath = QStringLiteral("ok[0]");
+    QVERIFY(!GenericJsonProfile(options).canFastScan());
+    options = GenericJsonProfile::seedEventsOptions(url);
+    options.eventsPath = QStringLiteral("data[0].events");
+    QVERIFY(!GenericJsonProfile(options).canFastScan());
+    options = GenericJsonProfile::seedEventsOptions(url);
+    options.textPath.clear();
+    QVERIFY(!GenericJsonProfile(options).canFastScan());
+}
+
+void tst_GenericJsonProfile::fastScanReadsTheUsualAnswers_data()
+{
+    QTest::addColumn<int>("optionSet");
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<bool>("fast");
+
+    QTest::newRow("seed-events")
+        << 0
+        << QByteArray(
+               R"({"events":[{"id":6,"type":"job.finished","message":"Build #6 ok","time":"2026-11-22T20:31:41.123456Z"}]})")
+        << true;
+    QTest::newRow("seed-events, pretty-printed")
+        << 0
+        << QByteArray(
+               "{\n  \"events\": [\n    {\"id\": 6, \"message\": \"a\\nb \xc3\xa9\"}\n  ]\n}\n")
+        << true;
+    QTest::newRow("seed-events, no news") << 0 << QByteArray(R"({"events":[]})") << true;
+    QTest::newRow("a cursor in the body, noise types")
+        << 1 << QByteArray(R"({"events":[{"id":6,"type":"keepalive"},{"id":7}],"cursor":"c7"})")
+        << true;
+    QTest::newRow("events null") << 0 << QByteArray(R"({"events":null})") << true;
+    QTest::newRow("events null where that is an error")
+        << 1 << QByteArray(R"({"events":null,"cursor":"c7"})") << false;
+    QTest::newRow("nested paths")
+        << 2 << QByteArray(R"({"data":{"items":[{"meta":{"id":7},"kind":"k"}],"next":"n8"}})")
+        << true;
+    QTest::newRow("a top-level array") << 3 << QByteArray(R"([{"id":"a"},{"id":"b"}])") << true;
+    QTest::newRow("an ok envelope")
+        << 4 << QByteArray(R"({"ok":true,"result":[{"update_id":10,"type":"message"}]})") << true;
+    QTest::newRow("an envelope that is not ok")
+        << 4 << QByteArray(R"({"ok":false,"description":"Too Many Requests"})") << false;
+    QTest::newRow("not JSON") << 0 << QByteArray("<html>oops</html>") << false;
+    QTest::newRow("no events field") << 0 << QByteArray(R"({"evnts":[]})") << false;
+    QTest::newRow("an id that is an object")
+        << 0 << QByteArray(R"({"events":[{"id":{"a":1}}]})") << false;
+}
+
+void tst_GenericJsonProfile::fastScanReadsTheUsualAnswers()
+{
+    QFETCH(int, optionSet);
+    QFETCH(QByteArray, body);
+    QFETCH(bool, fast);
+    GenericJsonProfile profile(FastScanDiff::optionSets().at(optionSet));
+    const PollResult result = profile.parse(response(200, body), QStringLiteral("0"));
+    QCOMPARE(profile.fastScanCount(), fast ? 1 : 0);
+    if (fast)
+        QVERIFY(result.verdict == Verdict::Events || result.verdict == Verdict::NoNews);
+    QCOMPARE(
+        FastScanDiff::compare(FastScanDiff::optionSets().at(optionSet), body, QStringLiteral("0")),
+        QString());
 }
 
 QTEST_GUILESS_MAIN(tst_GenericJsonProfile)

@@ -1,6 +1,6 @@
 #include "fakehttpserver.h"
-#include "networkpool.h"
 #include "networkaccessmanager.h"
+#include "networkpool.h"
 #include "poller.h"
 #include "profiles.h"
 
@@ -212,6 +212,7 @@ private Q_SLOTS:
     void noEventLostOrDoubledAcrossAFault_data();
     void noEventLostOrDoubledAcrossAFault();
     void idsGoingBackwardsAreDropped();
+    void repeatsWithinTheDedupeMemoryAreDropped();
     void goneResetsTheCursor();
     void stopInACursorResetSlotSticks();
 
@@ -727,10 +728,11 @@ void tst_Poller::pollIntervalPacesFeedsThatAnswerAtOnce()
             [&](const FakeRequest &) { arrivals.append(clock.elapsed()); });
 
     QStringList errors;
-    auto profile = createProfile(QStringLiteral("generic-json"), server.url(QStringLiteral("/feed")),
-                                 {{QStringLiteral("hold"), QStringLiteral("0.2")},
-                                  {QStringLiteral("poll-interval"), QStringLiteral("0.3")}},
-                                 &errors);
+    auto profile =
+        createProfile(QStringLiteral("generic-json"), server.url(QStringLiteral("/feed")),
+                      {{QStringLiteral("hold"), QStringLiteral("0.2")},
+                       {QStringLiteral("poll-interval"), QStringLiteral("0.3")}},
+                      &errors);
     QVERIFY2(profile, qPrintable(errors.join(QLatin1Char(' '))));
     TestManager manager;
     Poller poller(std::move(profile), &manager);
@@ -740,9 +742,10 @@ void tst_Poller::pollIntervalPacesFeedsThatAnswerAtOnce()
     poller.stop();
     for (qsizetype i = 1; i < arrivals.size(); ++i) {
         const qint64 gap = arrivals.at(i) - arrivals.at(i - 1);
-        QVERIFY2(gap >= 290, qPrintable(QStringLiteral("poll %1 came %2 ms after the one before")
-                                            .arg(i + 1)
-                                            .arg(gap)));
+        QVERIFY2(
+            gap >= 290,
+            qPrintable(
+                QStringLiteral("poll %1 came %2 ms after the one before").arg(i + 1).arg(gap)));
     }
     QCOMPARE(poller.state(), Poller::State::Stopped);
 }
@@ -870,6 +873,53 @@ void tst_Poller::idsGoingBackwardsAreDropped()
              (QStringList{QStringLiteral("0"), QStringLiteral("6"), QStringLiteral("7"),
                           QStringLiteral("7"), QStringLiteral("9")}));
     QVERIFY(channel.errors.isEmpty());
+}
+
+void tst_Poller::repeatsWithinTheDedupeMemoryAreDropped()
+{
+    // Keys that are not numbers: the cursor drops nothing, only the memory
+    // of the last keys does. Each event's message says which one it is, so
+    // that events moved up over a dropped one are seen whole.
+    FakeHttpServer server;
+    const QString path = QStringLiteral("/feed");
+    const auto answer = [](const QList<const char *> &keys) {
+        QByteArray body = "{\"events\":[";
+        for (qsizetype i = 0; i < keys.size(); ++i) {
+            const QByteArray key = keys.at(i);
+            body += (i > 0 ? "," : "") + QByteArray("{\"id\":\"") + key +
+                    "\",\"type\":\"t\",\"message\":\"m-" + key + QByteArray::number(i) + "\"}";
+        }
+        return FakeResponse::json(body + "]}");
+    };
+    server.enqueue(path, answer({"a", "b", "a", "c"}));
+    server.enqueue(path, answer({"b", "d"}));
+    server.enqueue(path, answer({"a", "c", "", ""}));
+
+    PollerSettings settings = quickSettings();
+    settings.dedupeMemory = 3;
+    QStringList errors;
+    auto profile = createProfile(QStringLiteral("seed-events"), server.url(path),
+                                 {{QStringLiteral("hold"), QStringLiteral("0.2")}}, &errors);
+    QVERIFY2(profile, qPrintable(errors.join(QLatin1Char(' '))));
+    TestManager manager;
+    Poller poller(std::move(profile), &manager);
+    poller.setSettings(settings);
+    poller.setClock([] { return kNow; });
+    QList<QStringList> batches;
+    QObject::connect(&poller, &Poller::batchReceived, &poller, [&](const EventList &events) {
+        QStringList batch;
+        for (const Event &event : events)
+            batch << event.key + QLatin1Char('=') + event.text;
+        batches.append(batch);
+    });
+    QVERIFY(poller.start());
+    QTRY_COMPARE_WITH_TIMEOUT(batches.size(), 3, 10000);
+    // A repeat in the same answer goes; "b" is remembered; "a" was
+    // forgotten (three keys: b, c, d) and comes back; keyless events stay.
+    QCOMPARE(batches.at(0), (QStringList{"a=m-a0", "b=m-b1", "c=m-c3"}));
+    QCOMPARE(batches.at(1), (QStringList{"d=m-d1"}));
+    QCOMPARE(batches.at(2), (QStringList{"a=m-a0", "=m-2", "=m-3"}));
+    poller.stop();
 }
 
 void tst_Poller::goneResetsTheCursor()

@@ -22,6 +22,7 @@
 //   bench_poller_cpu [--polls N] [--events N] [--runs K]
 
 #include "benchsupport.h"
+#include "genericjsonprofile.h"
 #include "networkaccessmanager.h"
 #include "poller.h"
 #include "profiles.h"
@@ -304,9 +305,10 @@ double parseCpuPerEvent(const QByteArray &body, int eventsPerBody, int times)
 /// the next cursor) over `body` (a 200 answer of `eventsPerBody` events to
 /// the poll at cursor 0 of `url`), parsed `times` times on this thread, with
 /// the knobs the Poller rows use; NaN (and why, on stderr) if the answer
-/// does not parse to that many events.
+/// does not parse to that many events. `fastScan` false: the general path
+/// (QJsonDocument and JsonPath) the profile takes for unusual answers.
 double profileParseCpuPerEvent(const QUrl &url, const QByteArray &body, int eventsPerBody,
-                               int times)
+                               int times, bool fastScan = true)
 {
     QStringList errors;
     const std::unique_ptr<FeedProfile> profile =
@@ -318,6 +320,8 @@ double profileParseCpuPerEvent(const QUrl &url, const QByteArray &body, int even
         std::fprintf(stderr, "profile: %s\n", qPrintable(errors.join(QLatin1Char(' '))));
         return std::nan("");
     }
+    if (auto *generic = dynamic_cast<GenericJsonProfile *>(profile.get()))
+        generic->setFastScanEnabled(fastScan);
     PollResponse response;
     response.status = 200;
     response.reasonPhrase = QByteArrayLiteral("OK");
@@ -542,6 +546,18 @@ int main(int argc, char *argv[])
         Bench::printRow(
             QStringLiteral("GenericJsonProfile parse alone, per event (1000-event body)"),
             profileParse1000, "us");
+        // The same through the general path (QJsonDocument, JsonPath), which
+        // the profile takes for answers the fast scan does not read.
+        std::vector<double> generalParse;
+        for (int r = 0; r < runs && !body.isEmpty(); ++r) {
+            const double perEventParse =
+                profileParseCpuPerEvent(QUrl(base + QStringLiteral("/poll")), body, 1000,
+                                        std::max(10, events / 1000), false);
+            if (!std::isnan(perEventParse))
+                generalParse.push_back(perEventParse);
+        }
+        Bench::printRow(QStringLiteral("GenericJsonProfile parse, general path (1000-event body)"),
+                        Bench::summarize(generalParse), "us");
         std::printf("  (the 1000-event body: %lld bytes, parsed %d times a run)\n",
                     static_cast<long long>(body.size()), std::max(10, events / 1000));
     }

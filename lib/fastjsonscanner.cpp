@@ -1,0 +1,596 @@
+#include "fastjsonscanner.h"
+
+#include <QVarLengthArray>
+
+#include <cstring>
+
+namespace Longwatch {
+
+namespace {
+
+using Value = FastJsonScanner::Value;
+using Kind = Value::Kind;
+
+// Far below QJsonDocument's 1024; deeper documents go the general way.
+constexpr int kMaxDepth = 64;
+// Members per object for the repeated-name check, which is quadratic.
+constexpr int kMaxMembers = 64;
+// Paths looked for at once: the events and the cursor, or an event's fields.
+constexpr int kMaxTargets = FastJsonScanner::kFields;
+
+/// The bytes that stand for themselves in a JSON string: printable ASCII
+/// but the quote and the backslash.
+constexpr std::array<bool, 256> kPlain = [] {
+    std::array<bool, 256> plain{};
+    for (int c = 0x20; c < 0x80; ++c)
+        plain[size_t(c)] = c != '"' && c != '\\';
+    return plain;
+}();
+
+bool same(QByteArrayView a, QByteArrayView b)
+{
+    if (a.size() != b.size())
+        return false;
+    if (a.size() > 16)
+        return memcmp(a.data(), b.data(), size_t(a.size())) == 0;
+    // Member names are short: a loop costs less than a call.
+    for (qsizetype i = 0; i < a.size(); ++i) {
+        if (a.data()[i] != b.data()[i])
+            return false;
+    }
+    return true;
+}
+
+/// A key path being looked for, and where its value goes.
+struct Target
+{
+    const QByteArray *keys;
+    qsizetype count;
+    Value *slot;
+    bool events; ///< the events array: its elements go out one by one
+};
+
+class Scanner
+{
+public:
+    Scanner(QByteArrayView json, const FastJsonScanner::Plan &plan,
+            const FastJsonScanner::ElementFunction &element)
+        : m_p(json.data())
+        , m_end(json.data() + json.size())
+        , m_element(element)
+    {
+        for (int i = 0; i < FastJsonScanner::kFields; ++i) {
+            const FastJsonScanner::Path &path = plan.fieldPaths[size_t(i)];
+            m_fieldTargets[size_t(i)] =
+                Target{path.constData(), path.size(), &m_current.fields[size_t(i)], false};
+        }
+    }
+
+    bool document(const FastJsonScanner::Plan &plan, FastJsonScanner::Found *found)
+    {
+        space();
+        if (m_p >= m_end)
+            return false;
+        // QJsonDocument takes only an object or an array at the top.
+        if (*m_p != '{' && *m_p != '[')
+            return false;
+        Target targets[3];
+        int count = 0;
+        if (!plan.eventsPath.isEmpty())
+            targets[count++] =
+                Target{plan.eventsPath.constData(), plan.eventsPath.size(), &found->events, true};
+        if (plan.wantCursor && !plan.cursorPath.isEmpty())
+            targets[count++] =
+                Target{plan.cursorPath.constData(), plan.cursorPath.size(), &found->cursor, false};
+        if (plan.wantOk && !plan.okPath.isEmpty())
+            targets[count++] =
+                Target{plan.okPath.constData(), plan.okPath.size(), &found->ok, false};
+        Value root;
+        if (!value(0, targets, count, 0, plan.eventsPath.isEmpty(), &root))
+            return false;
+        if (plan.eventsPath.isEmpty())
+            found->events = root;
+        if (plan.wantCursor && plan.cursorPath.isEmpty())
+            found->cursor = root;
+        if (plan.wantOk && plan.okPath.isEmpty())
+            found->ok = root;
+        space();
+        return m_p == m_end;
+    }
+
+private:
+    void space()
+    {
+        if (m_p >= m_end || uchar(*m_p) > ' ')
+            return; // the usual case: compact JSON
+        const char *start = m_p;
+        while (m_p < m_end && (*m_p == ' ' || *m_p == '\n' || *m_p == '\r' || *m_p == '\t'))
+            ++m_p;
+        m_spaces += m_p - start;
+    }
+
+    /// One value at m_p (not at the end). `targets` continue into it at key
+    /// `level`, if it is an object; `events`: if it is an array, its
+    /// elements go out. `record` (may be null) gets what it is.
+    bool value(int depth, const Target *targets, int count, int level, bool events, Value *record)
+    {
+        const char *begin = m_p;
+        switch (*m_p) {
+        case '{':
+            if (!object(depth + 1, targets, count, level))
+                return false;
+            return set(record, Kind::Object, begin);
+        case '[':
+            if (!(events ? elements(depth + 1) : array(depth + 1)))
+                return false;
+            return set(record, Kind::Array, begin);
+        case '"': {
+            QByteArrayView text;
+            bool escaped = false;
+            bool ascii = true;
+            if (!string(&text, &escaped, &ascii))
+                return false;
+            if (record) {
+                record->kind = Kind::String;
+                record->bytes = text;
+                record->escaped = escaped;
+                record->ascii = ascii;
+            }
+            return true;
+        }
+        case 't':
+            if (!literal("true", 4))
+                return false;
+            if (record)
+                record->boolean = true;
+            return set(record, Kind::Bool, begin);
+        case 'f':
+            if (!literal("false", 5))
+                return false;
+            return set(record, Kind::Bool, begin);
+        case 'n':
+            if (!literal("null", 4))
+                return false;
+            return set(record, Kind::Null, begin);
+        default:
+            return number(record);
+        }
+    }
+
+    bool set(Value *record, Kind kind, const char *begin) const
+    {
+        if (record) {
+            record->kind = kind;
+            record->bytes = QByteArrayView(begin, m_p - begin);
+        }
+        return true;
+    }
+
+    bool literal(const char *word, qsizetype size)
+    {
+        if (m_end - m_p < size || memcmp(m_p, word, size_t(size)) != 0)
+            return false;
+        m_p += size;
+        return true;
+    }
+
+    bool object(int depth, const Target *targets, int count, int level)
+    {
+        if (depth > kMaxDepth)
+            return false;
+        ++m_p;
+        space();
+        if (m_p >= m_end)
+            return false;
+        if (*m_p == '}') {
+            ++m_p;
+            return true;
+        }
+        QVarLengthArray<QByteArrayView, 16> names;
+        for (;;) {
+            QByteArrayView name;
+            bool escaped = false;
+            bool ascii = true;
+            if (*m_p != '"' || !string(&name, &escaped, &ascii) || escaped)
+                return false; // an escaped name might repeat another: leave it to Qt
+            for (const QByteArrayView &seen : names) {
+                if (same(seen, name))
+                    return false; // Qt keeps the last one; not worth copying that here
+            }
+            if (names.size() >= kMaxMembers)
+                return false;
+            names.append(name);
+            space();
+            if (m_p >= m_end || *m_p != ':')
+                return false;
+            ++m_p;
+            space();
+            if (m_p >= m_end)
+                return false;
+
+            Target deeper[kMaxTargets];
+            int deeperCount = 0;
+            Value *records[kMaxTargets];
+            int recordCount = 0;
+            bool events = false;
+            for (int i = 0; i < count; ++i) {
+                const Target &target = targets[i];
+                if (!same(target.keys[level], name))
+                    continue;
+                if (level + 1 == target.count) {
+                    records[recordCount++] = target.slot;
+                    events = events || target.events;
+                } else {
+                    deeper[deeperCount++] = target;
+                }
+            }
+            Value found;
+            if (!value(depth, deeper, deeperCount, level + 1, events,
+                       recordCount > 0 ? &found : nullptr))
+                return false;
+            for (int i = 0; i < recordCount; ++i)
+                *records[i] = found;
+
+            space();
+            if (m_p >= m_end)
+                return false;
+            if (*m_p == '}') {
+                ++m_p;
+                return true;
+            }
+            if (*m_p != ',')
+                return false;
+            ++m_p;
+            space();
+            if (m_p >= m_end)
+                return false;
+        }
+    }
+
+    bool array(int depth)
+    {
+        if (depth > kMaxDepth)
+            return false;
+        ++m_p;
+        space();
+        if (m_p >= m_end)
+            return false;
+        if (*m_p == ']') {
+            ++m_p;
+            return true;
+        }
+        for (;;) {
+            bool done = false;
+            if (!value(depth, nullptr, 0, 0, false, nullptr) || !nextElement(&done))
+                return false;
+            if (done)
+                return true;
+        }
+    }
+
+    /// After an array's element: the ',' and the start of the next one, or
+    /// the ']' that ends the array (`done`).
+    bool nextElement(bool *done)
+    {
+        space();
+        if (m_p >= m_end)
+            return false;
+        if (*m_p == ']') {
+            ++m_p;
+            *done = true;
+            return true;
+        }
+        if (*m_p != ',')
+            return false;
+        ++m_p;
+        space();
+        return m_p < m_end;
+    }
+
+    /// The events array: every element must be an object.
+    bool elements(int depth)
+    {
+        if (depth > kMaxDepth)
+            return false;
+        ++m_p;
+        space();
+        if (m_p >= m_end)
+            return false;
+        if (*m_p == ']') {
+            ++m_p;
+            return true;
+        }
+        for (;;) {
+            if (*m_p != '{')
+                return false;
+            const char *begin = m_p;
+            const qsizetype spaces = m_spaces;
+            m_current.fields = {};
+            if (!object(depth + 1, m_fieldTargets.data(), FastJsonScanner::kFields, 0))
+                return false;
+            m_current.raw = QByteArrayView(begin, m_p - begin);
+            m_current.compact = m_spaces == spaces;
+            bool done = false;
+            if (!m_element(m_current) || !nextElement(&done))
+                return false;
+            if (done)
+                return true;
+        }
+    }
+
+    /// Whether any of 8 bytes is not kPlain: a quote, a backslash, a
+    /// control character or not ASCII. (The usual bit trick: it may flag a
+    /// plain byte after one that is not, never the other way round.)
+    static bool anySpecial(const char *p)
+    {
+        constexpr quint64 ones = 0x0101010101010101ULL;
+        constexpr quint64 highs = 0x8080808080808080ULL;
+        quint64 v;
+        memcpy(&v, p, sizeof v);
+        const auto zero = [](quint64 x) { return (x - ones) & ~x & highs; };
+        return ((v | ((v - 0x20 * ones) & ~v) | zero(v ^ ('"' * ones)) | zero(v ^ ('\\' * ones))) &
+                highs) != 0;
+    }
+
+    bool string(QByteArrayView *text, bool *escaped, bool *ascii)
+    {
+        const char *start = ++m_p;
+        bool sawEscape = false;
+        bool sawWide = false;
+        for (;;) {
+            // Eight plain bytes at a time, then one by one up to the next
+            // byte that is not plain.
+            while (m_end - m_p >= 8 && !anySpecial(m_p))
+                m_p += 8;
+            while (m_p < m_end && kPlain[uchar(*m_p)])
+                ++m_p;
+            if (m_p >= m_end)
+                return false;
+            const uchar c = uchar(*m_p);
+            if (c == '"') {
+                *text = QByteArrayView(start, m_p - start);
+                *escaped = sawEscape;
+                *ascii = !sawWide;
+                ++m_p;
+                return true;
+            }
+            if (c == '\\') {
+                if (!escape())
+                    return false;
+                sawEscape = true;
+            } else if (c < 0x80) {
+                return false; // Qt lets raw control characters pass; JSON does not
+            } else if (!utf8()) {
+                return false;
+            } else {
+                sawWide = true;
+            }
+        }
+    }
+
+    static int hexDigit(char c)
+    {
+        if (c >= '0' && c <= '9')
+            return c - '0';
+        if (c >= 'a' && c <= 'f')
+            return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F')
+            return c - 'A' + 10;
+        return -1;
+    }
+
+    bool escape()
+    {
+        if (m_end - m_p < 2)
+            return false;
+        switch (m_p[1]) {
+        case '"':
+        case '\\':
+        case '/':
+        case 'b':
+        case 'f':
+        case 'n':
+        case 'r':
+        case 't':
+            m_p += 2;
+            return true;
+        case 'u': {
+            if (m_end - m_p < 6)
+                return false;
+            int code = 0;
+            for (int i = 2; i < 6; ++i) {
+                const int digit = hexDigit(m_p[i]);
+                if (digit < 0)
+                    return false;
+                code = code * 16 + digit;
+            }
+            // NUL and surrogates (lone or paired) go the general way.
+            if (code == 0 || (code >= 0xd800 && code <= 0xdfff))
+                return false;
+            m_p += 6;
+            return true;
+        }
+        default:
+            return false; // Qt takes "\x" as "x"; JSON does not
+        }
+    }
+
+    /// One well-formed UTF-8 sequence of two to four bytes (Unicode table
+    /// 3-7) that is not a noncharacter or U+FEFF.
+    bool utf8()
+    {
+        const auto *p = reinterpret_cast<const uchar *>(m_p);
+        const qsizetype left = m_end - m_p;
+        const uchar b0 = p[0];
+        auto tail = [&](qsizetype i) { return i < left && (p[i] & 0xc0) == 0x80; };
+        char32_t code = 0;
+        qsizetype size = 0;
+        if (b0 >= 0xc2 && b0 <= 0xdf) {
+            if (!tail(1))
+                return false;
+            code = char32_t(b0 & 0x1f) << 6 | (p[1] & 0x3f);
+            size = 2;
+        } else if (b0 >= 0xe0 && b0 <= 0xef) {
+            if (!tail(1) || !tail(2))
+                return false;
+            if ((b0 == 0xe0 && p[1] < 0xa0) || (b0 == 0xed && p[1] > 0x9f))
+                return false; // overlong, or a surrogate
+            code = char32_t(b0 & 0x0f) << 12 | char32_t(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+            size = 3;
+        } else if (b0 >= 0xf0 && b0 <= 0xf4) {
+            if (!tail(1) || !tail(2) || !tail(3))
+                return false;
+            if ((b0 == 0xf0 && p[1] < 0x90) || (b0 == 0xf4 && p[1] > 0x8f))
+                return false; // overlong, or beyond U+10FFFF
+            code = char32_t(b0 & 0x07) << 18 | char32_t(p[1] & 0x3f) << 12 |
+                   char32_t(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
+            size = 4;
+        } else {
+            return false;
+        }
+        if ((code & 0xfffe) == 0xfffe || (code >= 0xfdd0 && code <= 0xfdef) || code == 0xfeff)
+            return false;
+        m_p += size;
+        return true;
+    }
+
+    /// A number as JSON writes it (RFC 8259 section 6), short enough that
+    /// QByteArray::toDouble, which QJsonDocument uses, takes it for sure.
+    bool number(Value *record)
+    {
+        const char *begin = m_p;
+        const bool negative = *m_p == '-';
+        if (negative)
+            ++m_p;
+        if (m_p >= m_end)
+            return false;
+        int digits = 0;
+        qint64 integer = 0;
+        if (*m_p == '0') {
+            ++m_p;
+            digits = 1;
+        } else if (*m_p >= '1' && *m_p <= '9') {
+            while (m_p < m_end && *m_p >= '0' && *m_p <= '9') {
+                if (++digits <= 18)
+                    integer = integer * 10 + (*m_p - '0');
+                ++m_p;
+            }
+        } else {
+            return false;
+        }
+        bool plain = true;
+        int fractionDigits = 0;
+        if (m_p < m_end && *m_p == '.') {
+            plain = false;
+            ++m_p;
+            while (m_p < m_end && *m_p >= '0' && *m_p <= '9') {
+                ++fractionDigits;
+                ++m_p;
+            }
+            if (fractionDigits == 0)
+                return false;
+        }
+        if (m_p < m_end && (*m_p == 'e' || *m_p == 'E')) {
+            plain = false;
+            ++m_p;
+            if (m_p < m_end && (*m_p == '-' || *m_p == '+'))
+                ++m_p;
+            int exponentDigits = 0;
+            int exponent = 0;
+            while (m_p < m_end && *m_p >= '0' && *m_p <= '9') {
+                if (++exponentDigits > 3)
+                    return false;
+                exponent = exponent * 10 + (*m_p - '0');
+                ++m_p;
+            }
+            if (exponentDigits == 0 || exponent > 200)
+                return false;
+        }
+        if (digits + fractionDigits > 20 || m_p >= m_end)
+            return false;
+        if (record) {
+            if (plain && digits <= 18) {
+                record->kind = Kind::Integer;
+                record->integer = negative ? -integer : integer;
+            } else {
+                record->kind = Kind::Number;
+            }
+            record->bytes = QByteArrayView(begin, m_p - begin);
+        }
+        return true;
+    }
+
+    const char *m_p;
+    const char *m_end;
+    qsizetype m_spaces = 0; ///< whitespace bytes skipped so far, outside strings
+    const FastJsonScanner::ElementFunction &m_element;
+    FastJsonScanner::Element m_current;
+    std::array<Target, FastJsonScanner::kFields> m_fieldTargets;
+};
+
+} // namespace
+
+QString FastJsonScanner::Value::string() const
+{
+    if (!escaped)
+        return ascii ? QString::fromLatin1(bytes) : QString::fromUtf8(bytes);
+    QString text;
+    text.reserve(bytes.size());
+    const char *p = bytes.data();
+    const char *end = p + bytes.size();
+    const char *run = p;
+    while (p < end) {
+        if (*p != '\\') {
+            ++p;
+            continue;
+        }
+        text.append(QString::fromUtf8(run, p - run));
+        char16_t c = 0;
+        switch (p[1]) {
+        case 'b':
+            c = u'\b';
+            break;
+        case 'f':
+            c = u'\f';
+            break;
+        case 'n':
+            c = u'\n';
+            break;
+        case 'r':
+            c = u'\r';
+            break;
+        case 't':
+            c = u'\t';
+            break;
+        case 'u':
+            // The scanner checked the four hex digits.
+            c = char16_t(QByteArrayView(p + 2, 4).toUShort(nullptr, 16));
+            p += 4;
+            break;
+        default: // '"', '\\', '/'
+            c = char16_t(p[1]);
+            break;
+        }
+        text.append(QChar(c));
+        p += 2;
+        run = p;
+    }
+    text.append(QString::fromUtf8(run, end - run));
+    return text;
+}
+
+bool FastJsonScanner::scan(QByteArrayView json, const Plan &plan, const ElementFunction &element,
+                           Found *found)
+{
+    *found = {};
+    for (const Path &path : plan.fieldPaths) {
+        if (path.isEmpty() || path.size() > 16)
+            return false;
+    }
+    if (plan.eventsPath.size() > 16 || plan.cursorPath.size() > 16 || plan.okPath.size() > 16)
+        return false;
+    Scanner scanner(json, plan, element);
+    return scanner.document(plan, found);
+}
+
+} // namespace Longwatch
