@@ -25,7 +25,9 @@
 #include <QLineEdit>
 #include <QListView>
 #include <QMessageBox>
+#include <QPaintEvent>
 #include <QPushButton>
+#include <QScreen>
 #include <QScrollBar>
 #include <QSettings>
 #include <QStackedWidget>
@@ -62,6 +64,40 @@ QString statusOf(const MainWindow &window, int row)
     return window.channelModel()->index(row).data(ChannelModel::StatusTextRole).toString();
 }
 
+/// The regions a widget painted, from its Paint events.
+class PaintRecorder final : public QObject
+{
+public:
+    explicit PaintRecorder(QWidget *widget) { widget->installEventFilter(this); }
+    QRegion painted;
+    int paints = 0;
+
+protected:
+    bool eventFilter(QObject *, QEvent *event) override
+    {
+        if (event->type() == QEvent::Paint) {
+            painted += static_cast<QPaintEvent *>(event)->region();
+            ++paints;
+        }
+        return false;
+    }
+};
+
+EventList probeEvents(int first, int count)
+{
+    EventList events;
+    for (int id = first; id < first + count; ++id) {
+        Event event;
+        event.key = QString::number(id);
+        event.type = "probe";
+        event.text = QStringLiteral("event %1").arg(id);
+        event.raw = QStringLiteral(R"({"id":%1})").arg(id).toUtf8();
+        event.receivedUsecs = 1'700'000'000'000'000LL + id;
+        events.append(event);
+    }
+    return events;
+}
+
 template<typename T> T *child(QWidget *parent, const char *name)
 {
     T *widget = parent->findChild<T *>(QString::fromLatin1(name));
@@ -92,6 +128,7 @@ private Q_SLOTS:
     void workspaceRoundTripLeavesSecretsOut();
     void refusedWorkspaceSaysWhy();
     void historyPagesInFromTheEventLog();
+    void aNewRowRepaintsOnlyTheRowsFromItDown();
 
 private:
     QTemporaryDir *m_dir = nullptr;
@@ -417,6 +454,87 @@ void tst_MainWindow::demoShowsLiveChannelsAndARetryingOne()
     // A second start does not add the channels again.
     QVERIFY(window.startDemo());
     QCOMPARE(manager.count(), 5);
+}
+
+void tst_MainWindow::aNewRowRepaintsOnlyTheRowsFromItDown()
+{
+    // Qt's views repaint every visible cell for any inserted row; the event
+    // table repaints from the new row down, and the page's other widgets not
+    // at all.
+    MemoryChannelStore store;
+    ChannelManager manager(&store);
+    MainWindow window(&manager, m_settings);
+    manager.addChannel(channelFor(*m_server, "feed"));
+    window.resize(1000, 700);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    EventModel *model = window.eventModel();
+    QTableView *view = window.eventView();
+    PaintRecorder cells(view->viewport());
+    model->appendBatch("chan", "Chan", probeEvents(1, 3));
+    QTRY_VERIFY(cells.painted.contains(view->visualRect(view->model()->index(2, 0))));
+    cells.painted = {};
+    cells.paints = 0;
+    PaintRecorder search(child<QLineEdit>(&window, "eventSearch"));
+    model->appendBatch("chan", "Chan", probeEvents(4, 1));
+    // One pass of the window's repaint paints everything that is dirty:
+    // once the new row is painted, so is whatever else the row dirtied.
+    QTRY_VERIFY(cells.paints > 0);
+    const QRect newRow = view->visualRect(view->model()->index(3, 0));
+    QVERIFY2(cells.painted.boundingRect().top() >= newRow.top(),
+             qPrintable(QStringLiteral("painted from y=%1, the new row starts at y=%2")
+                            .arg(cells.painted.boundingRect().top())
+                            .arg(newRow.top())));
+    QCOMPARE(search.paints, 0);
+
+    // Many more rows, followed: the newest is shown, and a new row below
+    // the visible ones repaints no cell until the view scrolls to it.
+    model->appendBatch("chan", "Chan", probeEvents(5, 200));
+    const QModelIndex newest = view->model()->index(203, 0);
+    QTRY_VERIFY(view->viewport()->rect().contains(view->visualRect(newest).center()));
+    // Rows one by one, followed: the view scrolls by moving its pixels
+    // (and paints only the new rows), and what is on screen is what a full
+    // paint draws. The offscreen platform grabs a window from its backing
+    // store, where the moved pixels are; QWidget::grab() paints anew.
+    for (int id = 205; id < 215; ++id) {
+        model->appendBatch("chan", "Chan", probeEvents(id, 1));
+        const QModelIndex last = view->model()->index(id - 2, 0);
+        QTRY_VERIFY(view->viewport()->rect().contains(view->visualRect(last).center()));
+    }
+    // Stale strips left by a wrong scroll would stay on screen for good,
+    // so this holds only if every scroll drew the right pixels.
+    QWidget *viewport = view->viewport();
+    const auto onScreenIsAFullPaint = [&] {
+        const QImage onScreen =
+            window.screen()
+                ->grabWindow(window.winId(), viewport->mapTo(&window, QPoint()).x(),
+                             viewport->mapTo(&window, QPoint()).y(), viewport->width(),
+                             viewport->height())
+                .toImage()
+                .convertToFormat(QImage::Format_RGB32);
+        const QImage painted = viewport->grab().toImage().convertToFormat(QImage::Format_RGB32);
+        return onScreen.size() == painted.size() && onScreen == painted;
+    };
+    QTRY_VERIFY(onScreenIsAFullPaint());
+
+    // Looking back: no longer following.
+    view->verticalScrollBar()->triggerAction(QAbstractSlider::SliderToMinimum);
+    QTRY_VERIFY(!view->viewport()->rect().contains(view->visualRect(newest).center()));
+
+    // Events from the feed: the tab's count changes, its tab bar repaints,
+    // the page's other widgets do not (unless the tab bar's size changes,
+    // as it does with the first: "Events (3)" to "Events (216)").
+    QTabWidget *tabs = child<QTabWidget>(&window, "pages");
+    PaintRecorder tabBar(tabs->tabBar());
+    m_server->publish("feed", QJsonObject{{"type", "probe"}, {"message", "from the feed"}});
+    QTRY_COMPARE(tabs->tabText(0), QStringLiteral("Events (215)"));
+    QTRY_VERIFY(tabBar.paints > 0);
+    search.paints = 0;
+    tabBar.paints = 0;
+    m_server->publish("feed", QJsonObject{{"type", "probe"}, {"message", "again"}});
+    QTRY_COMPARE(tabs->tabText(0), QStringLiteral("Events (216)"));
+    QTRY_VERIFY(tabBar.paints > 0); // in the same pass as anything else the title dirtied
+    QCOMPARE(search.paints, 0);
 }
 
 QTEST_MAIN(tst_MainWindow)

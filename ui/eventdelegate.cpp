@@ -3,6 +3,7 @@
 #include <QApplication>
 #include <QFontMetrics>
 #include <QPainter>
+#include <QtMath>
 
 namespace Longwatch {
 
@@ -25,10 +26,7 @@ const EventDelegate::Line *EventDelegate::line(const QString &text, int width, c
         m_lines.clear();
         m_font = font;
     }
-    QString key = text;
-    key += QChar(0x1f);
-    key += QString::number(width);
-    key += QChar(u'0' + int(elide));
+    LineKey key{text, width, elide};
     if (const Line *cached = m_lines.object(key))
         return cached;
     // One line: a message's line breaks and tabs show as spaces.
@@ -38,15 +36,19 @@ const EventDelegate::Line *EventDelegate::line(const QString &text, int width, c
             c == QChar::ParagraphSeparator)
             c = u' ';
     }
-    const QFontMetrics metrics(font);
     auto *made = new Line;
-    const QString elided = metrics.elidedText(flat, elide, width);
-    made->text.setText(elided);
     made->text.setTextFormat(Qt::PlainText);
     made->text.setPerformanceHint(QStaticText::AggressiveCaching);
+    // Laid out whole first: most cells fit, and are shaped only once so.
+    made->text.setText(flat);
     made->text.prepare(QTransform(), font);
-    made->width = metrics.horizontalAdvance(elided);
-    m_lines.insert(key, made);
+    if (made->text.size().width() > width) {
+        const QString elided = QFontMetrics(font).elidedText(flat, elide, width);
+        made->text.setText(elided);
+        made->text.prepare(QTransform(), font);
+    }
+    made->width = qCeil(made->text.size().width());
+    m_lines.insert(std::move(key), made);
     return made;
 }
 
@@ -59,7 +61,17 @@ void EventDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option,
     const QWidget *widget = opt.widget;
     QStyle *style = widget ? widget->style() : QApplication::style();
     // Background, selection and focus as the style draws them, without text.
-    style->drawControl(QStyle::CE_ItemViewItem, &opt, painter, widget);
+    // A plain cell (not selected, focused or hovered, no background of its
+    // own, no icon or check box) is left as the view painted its row: the
+    // styles draw nothing more for it, and asking them was a third of the
+    // cost of a cell.
+    constexpr QStyle::State kDrawn =
+        QStyle::State_Selected | QStyle::State_HasFocus | QStyle::State_MouseOver;
+    constexpr QStyleOptionViewItem::ViewItemFeatures kDecorated =
+        QStyleOptionViewItem::HasCheckIndicator | QStyleOptionViewItem::HasDecoration;
+    if ((opt.state & kDrawn) || (opt.features & kDecorated) ||
+        opt.backgroundBrush.style() != Qt::NoBrush)
+        style->drawControl(QStyle::CE_ItemViewItem, &opt, painter, widget);
     if (text.isEmpty())
         return;
 
@@ -83,12 +95,15 @@ void EventDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option,
         x = rect.left() + (rect.width() - laid->width) / 2;
     const int y = rect.top() + (rect.height() - height) / 2;
 
-    painter->save();
+    // The line fits the cell (elided to it): no clip, and the painter's pen
+    // and font put back by hand (cheaper than save() and restore()).
+    const QPen pen = painter->pen();
+    const QFont font = painter->font();
     painter->setFont(opt.font);
     painter->setPen(opt.palette.color(group, role));
-    painter->setClipRect(rect, Qt::IntersectClip);
     painter->drawStaticText(QPoint(x, y), laid->text);
-    painter->restore();
+    painter->setPen(pen);
+    painter->setFont(font);
 }
 
 } // namespace Longwatch

@@ -1,5 +1,7 @@
 #include "mainwindow.h"
 
+#include "eventtableview.h"
+
 #include "channel.h"
 #include "channeldelegate.h"
 #include "channeldialog.h"
@@ -56,6 +58,7 @@
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QSystemTrayIcon>
+#include <QTabBar>
 #include <QTabWidget>
 #include <QTableView>
 #include <QToolBar>
@@ -98,6 +101,57 @@ void setListText(QMessageBox *box, const QString &heading, const QStringList &it
     if (items.size() > kShown)
         box->setDetailedText(items.join(QLatin1Char('\n')));
 }
+
+/// A tab's new title, on its tab bar: QTabWidget::setTabText() lays the tab
+/// widget out again and repaints all of it, every widget of the page shown
+/// included (the event table's cells too), even for the same text. The tab
+/// bar repaints itself, and asks for a layout if its size changed (see
+/// TabLayoutFilter).
+void setTabText(QTabWidget *tabs, int index, const QString &text)
+{
+    if (tabs->tabText(index) != text)
+        tabs->tabBar()->setTabText(index, text);
+}
+
+/// Keeps a QTabWidget from repainting all of itself when a tab's title
+/// changes and its tab bar keeps its size: the "Events (1,234)" count
+/// changes ten times a second under a trickle, and each change made the tab
+/// widget lay itself out again (the tab bar's LayoutRequest) and repaint
+/// every widget of the page shown, the event table's cells included. The tab bar repaints itself;
+/// the layout is only needed when its size changes (QTabWidget::setUpLayout() sets the tab bar's
+/// and the pages' geometry, and tells its own parent about its size hints).
+class TabLayoutFilter final : public QObject
+{
+public:
+    explicit TabLayoutFilter(QTabWidget *tabs)
+        : QObject(tabs)
+        , m_tabs(tabs)
+    {
+        tabs->installEventFilter(this);
+    }
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override
+    {
+        if (watched != m_tabs || event->type() != QEvent::LayoutRequest)
+            return false;
+        const QTabBar *bar = m_tabs->tabBar();
+        const QSize hint = bar->sizeHint();
+        const QSize pages =
+            m_tabs->currentWidget() ? m_tabs->currentWidget()->minimumSizeHint() : QSize();
+        // Laid out for the same sizes: nothing to do (a document-mode tab bar
+        // is as wide as the tab widget, not as its hint).
+        const bool same = bar->isVisible() && hint == m_laidOutBar && pages == m_laidOutPages;
+        m_laidOutBar = hint;
+        m_laidOutPages = pages;
+        return same;
+    }
+
+private:
+    QTabWidget *m_tabs;
+    QSize m_laidOutBar;   ///< the tab bar's size hint at the last layout
+    QSize m_laidOutPages; ///< the page's minimum size hint then
+};
 
 QLabel *dimLabel(const QString &text = {})
 {
@@ -142,6 +196,7 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
     m_tabs = new QTabWidget;
     m_tabs->setObjectName(QStringLiteral("pages"));
     m_tabs->setDocumentMode(true);
+    new TabLayoutFilter(m_tabs);
     m_tabs->addTab(buildEventsPage(), tr("Events"));
     m_tabs->addTab(buildJobsPage(), tr("Jobs"));
     m_splitter->addWidget(m_tabs);
@@ -216,10 +271,12 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
         updateChrome();
         m_chromeTimer.start();
     });
-    // Following the newest row: scrolled to at most 20 times a second, so
-    // the view repaints once for many rows.
+    // Following the newest row: scrolled to once a frame. A scroll moves the
+    // rows painted and paints only the new ones (EventTableView), so a
+    // paint costs what the rows of one frame cost, and the shorter paints
+    // hold up the next batch less.
     m_followTimer.setSingleShot(true);
-    m_followTimer.setInterval(50ms);
+    m_followTimer.setInterval(16ms);
     connect(&m_followTimer, &QTimer::timeout, this, [this] {
         if (m_follow)
             m_eventView->scrollToBottom();
@@ -545,7 +602,7 @@ QWidget *MainWindow::buildEventsPage()
     m_historyBar->hide();
     layout->addWidget(m_historyBar);
 
-    m_eventView = new QTableView;
+    m_eventView = new EventTableView;
     m_eventView->setObjectName(QStringLiteral("eventView"));
     m_eventView->setModel(m_eventFilter);
     m_eventView->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -555,7 +612,6 @@ QWidget *MainWindow::buildEventsPage()
     m_eventView->setWordWrap(false);
     m_eventView->setTextElideMode(Qt::ElideRight);
     m_eventView->setItemDelegate(new EventDelegate(m_eventView));
-    m_eventPacer = new PaintPacer(m_eventView, m_eventView->viewport(), 33ms);
     m_eventView->setAccessibleName(tr("Events"));
     m_eventView->verticalHeader()->hide();
     m_eventView->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
@@ -795,6 +851,10 @@ void MainWindow::refreshIcons()
     m_snoozeAction->setIcon(themed(QStringLiteral("snooze")));
     m_unsnoozeAction->setIcon(themed(QStringLiteral("bell")));
     m_tabs->setTabIcon(EventsTab, themed(QStringLiteral("events")));
+    // Icons in the new palette's colours: all set again below.
+    m_jobsTabFailedIcon.reset();
+    m_pauseActionResumes.reset();
+    m_healthColor = QColor();
     if (m_highlighter)
         m_highlighter->setPalette(p);
     updateActions();
@@ -840,9 +900,6 @@ void MainWindow::flushRows()
     // a flood of rows, that nobody reads one by one, goes in ten times a
     // second (see the rows timer), so painting cannot take the GUI thread.
     m_eventModel->appendBatches(batches);
-    // In the model at once; on screen with the next frame.
-    if (m_eventPacer)
-        m_eventPacer->hold();
 }
 
 void MainWindow::scheduleChrome()
@@ -913,8 +970,11 @@ void MainWindow::updateActions()
         action->setEnabled(has);
     const bool paused = has && channel->isPaused();
     m_pauseAction->setText(paused ? tr("&Resume") : tr("&Pause"));
-    m_pauseAction->setIcon(
-        Icons::themed(paused ? QStringLiteral("resume") : QStringLiteral("pause"), palette()));
+    // Called with every change of the channels' health: a new icon, even
+    // the same picture, repaints the tool bar.
+    if (std::exchange(m_pauseActionResumes, paused) != paused)
+        m_pauseAction->setIcon(
+            Icons::themed(paused ? QStringLiteral("resume") : QStringLiteral("pause"), palette()));
     const bool any = m_manager->count() > 0;
     m_pauseAllAction->setEnabled(any);
     m_resumeAllAction->setEnabled(any);
@@ -1086,12 +1146,17 @@ void MainWindow::updateHealth()
         break;
     }
     const QString summary = m_notifier->summary();
-    m_healthIcon->setPixmap(Icons::dot(color).pixmap(16, 16));
+    // Done ten times a second under a trickle of events: a new pixmap, even
+    // the same picture, repaints the status bar.
+    const bool newColor = color != std::exchange(m_healthColor, color);
+    if (newColor)
+        m_healthIcon->setPixmap(Icons::dot(color).pixmap(16, 16));
     m_healthIcon->setToolTip(Notifier::healthText(health));
     m_healthLabel->setText(summary);
     m_healthLabel->setToolTip(Notifier::healthText(health));
     if (m_tray) {
-        m_tray->setIcon(Icons::application(color));
+        if (newColor)
+            m_tray->setIcon(Icons::application(color));
         m_tray->setToolTip(tr("Longwatch — %1").arg(summary));
     }
     updateActions();
@@ -1143,14 +1208,19 @@ void MainWindow::updateChannelFilterCombo()
 void MainWindow::updateTabTitles()
 {
     const QLocale locale;
-    m_tabs->setTabText(EventsTab, tr("Events (%1)").arg(locale.toString(m_eventModel->rowCount())));
+    setTabText(m_tabs, EventsTab, tr("Events (%1)").arg(locale.toString(m_eventModel->rowCount())));
     const int failed = m_jobModel->failedCount();
     const int running = m_jobModel->countWithStatus(JobStatus::Running);
     const int jobs = m_jobModel->rowCount();
-    m_tabs->setTabText(JobsTab, failed > 0 ? tr("Jobs (%1 failed)").arg(failed)
-                                           : tr("Jobs (%1)").arg(locale.toString(jobs)));
-    m_tabs->setTabIcon(JobsTab, failed > 0 ? Icons::jobStatus(JobStatus::Failed, palette())
-                                           : Icons::themed(QStringLiteral("jobs"), palette()));
+    setTabText(m_tabs, JobsTab,
+               failed > 0 ? tr("Jobs (%1 failed)").arg(failed)
+                          : tr("Jobs (%1)").arg(locale.toString(jobs)));
+    // A new icon repaints the whole tab widget as a new text does: only when
+    // it is another one.
+    if (std::exchange(m_jobsTabFailedIcon, failed > 0) != (failed > 0))
+        m_tabs->tabBar()->setTabIcon(JobsTab,
+                                     failed > 0 ? Icons::jobStatus(JobStatus::Failed, palette())
+                                                : Icons::themed(QStringLiteral("jobs"), palette()));
     m_jobSummary->setText(
         tr("%1 jobs · %2 running · %3 failed")
             .arg(locale.toString(jobs), locale.toString(running), locale.toString(failed)));

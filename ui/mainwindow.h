@@ -10,6 +10,8 @@
 #include <QSet>
 #include <QTimer>
 
+#include <optional>
+
 class QAction;
 class QCheckBox;
 class QComboBox;
@@ -36,7 +38,6 @@ class ChannelManager;
 class ChannelModel;
 class Demo;
 class EventFilterModel;
-class PaintPacer;
 class ExportDialog;
 class EventRecorder;
 class EventStore;
@@ -208,7 +209,6 @@ private:
     QTimer m_filterDelay;
     QTimer m_chromeTimer;
     QList<EventModel::Batch> m_pendingRows; ///< batches waiting for the next frame
-    PaintPacer *m_eventPacer = nullptr;     ///< the event table paints once a frame
     QTimer m_rowsTimer;                     ///< the current frame of the event table; see onBatch()
     qsizetype m_frameRows = 0;              ///< rows that went in during it
     bool m_chromeDirty = false;
@@ -219,6 +219,12 @@ private:
     QCheckBox *m_failedOnly = nullptr;
     QLabel *m_jobSummary = nullptr;
     QTableView *m_jobView = nullptr;
+
+    /// What the chrome's icons show, so that they are set again only when
+    /// that changes (a new icon repaints its widget); empty: set it.
+    std::optional<bool> m_jobsTabFailedIcon;  ///< the Jobs tab shows "failed"
+    std::optional<bool> m_pauseActionResumes; ///< the Pause action shows "resume"
+    QColor m_healthColor;                     ///< of the health dot shown
 
     QLabel *m_healthIcon = nullptr;
     QLabel *m_healthLabel = nullptr;

@@ -15,9 +15,15 @@ namespace Longwatch {
 /// wait (QWidget::setUpdatesEnabled(false)) until the frame ends, and then
 /// it paints once with everything that changed meanwhile.
 ///
-/// The event table gets a row with each batch; a trickle of 200 events a
-/// second would otherwise repaint it 200 times a second, and a repaint
-/// holds up the GUI thread for milliseconds, so the next row waited.
+/// The event table's scroll bar changes with each row that comes in; a
+/// trickle of 200 events a second would otherwise repaint it 200 times a
+/// second, and as it is not opaque, each of its paints paints the widgets
+/// behind it (the tab widget, the splitters, the window) too.
+///
+/// Re-enabling updates repaints the whole widget and its children: pace a
+/// widget whose content changes as a whole (a scroll bar), not one that
+/// repaints only what changed (the table's viewport, see EventTableView in
+/// mainwindow.cpp).
 class PaintPacer final : public QObject
 {
     Q_OBJECT

@@ -25,6 +25,12 @@
 // --hidden-window runs latency and flood without showing the window, so
 // that the cost of painting can be told apart; --same-thread runs the
 // pollers on the GUI thread rather than on the app's network thread.
+// Latency also counts the window's paints while events trickle in and the
+// GUI thread's CPU time in each; --paint-profile adds which widgets painted
+// and how much of them. Under callgrind, each run's trickle is dumped on
+// its own ("latency trickle"): run with
+// --toggle-collect='QWidgetRepaintManager::paintAndFlush()' for the
+// instructions per paint.
 //
 // Not a test: it prints medians over runs with min and max, never fails on a
 // slow machine. docs/PERFORMANCE.md has the figures and the command.
@@ -51,12 +57,14 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
+#include <QPaintEvent>
 #include <QProcess>
 #include <QSettings>
 #include <QTableView>
@@ -71,6 +79,14 @@
 
 #include <malloc.h>
 #include <sys/resource.h>
+#include <time.h>
+
+#if __has_include(<valgrind/callgrind.h>)
+#include <valgrind/callgrind.h>
+#else
+#define CALLGRIND_ZERO_STATS
+#define CALLGRIND_DUMP_STATS_AT(name)
+#endif
 
 using namespace Longwatch;
 using namespace std::chrono_literals;
@@ -148,6 +164,77 @@ bool g_showWindow = true;
 /// False with --same-thread: the pollers run on the GUI thread instead of
 /// the network thread the app gives them (tells that thread's gain apart).
 bool g_networkThread = true;
+
+/// CPU time of the calling thread, µs.
+double threadCpuUsecs()
+{
+    timespec now{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return double(now.tv_sec) * 1e6 + double(now.tv_nsec) / 1e3;
+}
+
+/// The window's paints while recording (a latency run's trickle): each
+/// UpdateRequest a top-level widget handles is one paint of the window
+/// (QWidgetRepaintManager::sync()), with every widget's Paint event in it.
+struct PaintProfile
+{
+    struct Widget
+    {
+        qint64 paints = 0;
+        qint64 pixels = 0; ///< painted area, summed over the paints
+    };
+    bool recording = false;
+    bool perWidget = false;         ///< --paint-profile
+    std::vector<double> cpuUsecs;   ///< the GUI thread's, per window paint
+    QHash<QString, Widget> widgets; ///< by "Class#objectName"
+
+    void start()
+    {
+        recording = true;
+        cpuUsecs.clear();
+        widgets.clear();
+    }
+};
+PaintProfile g_paints;
+
+/// "Class#objectName" of a widget, or of the nearest named parent.
+QString widgetKey(const QWidget *widget)
+{
+    QString key = QString::fromLatin1(widget->metaObject()->className());
+    for (const QWidget *w = widget; w; w = w->parentWidget()) {
+        if (!w->objectName().isEmpty() && !w->objectName().startsWith(QLatin1String("qt_"))) {
+            key += (w == widget ? QStringLiteral("#") : QStringLiteral(" in #")) + w->objectName();
+            break;
+        }
+    }
+    return key;
+}
+
+/// Records g_paints while it is recording.
+class BenchApplication final : public QApplication
+{
+public:
+    using QApplication::QApplication;
+
+    bool notify(QObject *receiver, QEvent *event) override
+    {
+        if (!g_paints.recording || !receiver->isWidgetType())
+            return QApplication::notify(receiver, event);
+        auto *widget = static_cast<QWidget *>(receiver);
+        if (event->type() == QEvent::Paint && g_paints.perWidget) {
+            PaintProfile::Widget &w = g_paints.widgets[widgetKey(widget)];
+            ++w.paints;
+            for (const QRect &rect : static_cast<QPaintEvent *>(event)->region())
+                w.pixels += qint64(rect.width()) * rect.height();
+        }
+        if (event->type() != QEvent::UpdateRequest || !widget->isWindow())
+            return QApplication::notify(receiver, event);
+        const double before = threadCpuUsecs();
+        const bool result = QApplication::notify(receiver, event);
+        g_paints.cpuUsecs.push_back(threadCpuUsecs() - before);
+        return result;
+    }
+};
 
 const char *windowState()
 {
@@ -336,6 +423,9 @@ int runFloodServer(int argc, char *argv[])
 struct LatencyFigures
 {
     std::vector<double> p50, p99;
+    std::vector<double> paintsPerSecond;           ///< window paints during the trickle
+    std::vector<double> paintCpuMean, paintCpuP99; ///< GUI thread CPU per window paint
+    QHash<QString, PaintProfile::Widget> widgets;  ///< summed over the runs
     int lost = 0;
 };
 
@@ -372,9 +462,29 @@ bool latencyRun(const QString &dir, const QUrl &pollUrl, int count, int rate,
     Bench::waitUntil([&] { return dashboard.allWaiting(); }, 10'000);
     Bench::idleFor(200);
 
+    g_paints.start();
+    CALLGRIND_ZERO_STATS;
+    QElapsedTimer trickle;
+    trickle.start();
     startPublishing();
     const int runMs = count * 1000 / rate + 10'000;
     Bench::waitUntil([&] { return seen >= count && publishingDone(); }, runMs);
+    CALLGRIND_DUMP_STATS_AT("latency trickle");
+    g_paints.recording = false;
+    const double seconds = double(std::max<qint64>(1, trickle.elapsed())) / 1000.0;
+    figures->paintsPerSecond.push_back(double(g_paints.cpuUsecs.size()) / seconds);
+    if (!g_paints.cpuUsecs.empty()) {
+        double sum = 0;
+        for (const double usecs : g_paints.cpuUsecs)
+            sum += usecs;
+        figures->paintCpuMean.push_back(sum / double(g_paints.cpuUsecs.size()));
+        figures->paintCpuP99.push_back(Bench::quantile(g_paints.cpuUsecs, 0.99));
+    }
+    for (auto it = g_paints.widgets.cbegin(); it != g_paints.widgets.cend(); ++it) {
+        PaintProfile::Widget &sum = figures->widgets[it.key()];
+        sum.paints += it->paints;
+        sum.pixels += it->pixels;
+    }
     figures->lost += count - std::min(seen, count);
     if (latencies.empty())
         return false;
@@ -387,6 +497,14 @@ void reportLatency(const QString &label, const LatencyFigures &f)
 {
     Bench::printRow(label + QStringLiteral(": p50"), Bench::summarize(f.p50), "us");
     Bench::printRow(label + QStringLiteral(": p99"), Bench::summarize(f.p99), "us");
+    if (g_showWindow) {
+        Bench::printRow(label + QStringLiteral(": window paints"),
+                        Bench::summarize(f.paintsPerSecond), "/s");
+        Bench::printRow(label + QStringLiteral(": GUI CPU per window paint, mean"),
+                        Bench::summarize(f.paintCpuMean), "us");
+        Bench::printRow(label + QStringLiteral(": GUI CPU per window paint, p99"),
+                        Bench::summarize(f.paintCpuP99), "us");
+    }
     Bench::deferSummary(2, QStringLiteral("publish -> row in the EventModel, %1: p50").arg(label),
                         Bench::summarize(f.p50).median, "us", {});
     Bench::deferSummary(2, QStringLiteral("publish -> row in the EventModel, %1: p99").arg(label),
@@ -394,6 +512,21 @@ void reportLatency(const QString &label, const LatencyFigures &f)
                         Bench::Goal::AtMost, 5000);
     if (f.lost > 0)
         std::printf("  (%s: %d events did not arrive in time)\n", qPrintable(label), f.lost);
+    if (!f.widgets.isEmpty()) {
+        // Most painted area first.
+        QList<QString> keys = f.widgets.keys();
+        std::sort(keys.begin(), keys.end(), [&f](const QString &a, const QString &b) {
+            return f.widgets.value(a).pixels > f.widgets.value(b).pixels;
+        });
+        std::printf("\n  %s, paints during the trickles (all runs):\n  | %-58s | %8s | %12s |\n",
+                    qPrintable(label), "widget", "paints", "kpixels");
+        for (const QString &key : keys) {
+            const PaintProfile::Widget &w = f.widgets.value(key);
+            std::printf("  | %-58s | %8lld | %12.1f |\n", qPrintable(key.left(58)), w.paints,
+                        double(w.pixels) / 1000.0);
+        }
+        std::printf("\n");
+    }
 }
 
 void benchLatency(const QTemporaryDir &dir, int runs, int count, int rate)
@@ -1013,7 +1146,7 @@ int main(int argc, char *argv[])
     g_defaultHandler = qInstallMessageHandler(quietMessages);
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
-    QApplication app(argc, argv);
+    BenchApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("Longwatch"));
     QApplication::setApplicationName(QStringLiteral("longwatch-bench"));
     QLoggingCategory::setFilterRules(QStringLiteral("longwatch.*.debug=false\n"
@@ -1063,16 +1196,21 @@ int main(int argc, char *argv[])
     const QCommandLineOption hiddenOption(
         QStringLiteral("hidden-window"),
         QStringLiteral("latency and flood: do not show the window (diagnostics: no painting)"));
+    const QCommandLineOption paintProfileOption(
+        QStringLiteral("paint-profile"),
+        QStringLiteral("latency: list the widgets painted during the trickle (diagnostics)"));
     const QCommandLineOption sameThreadOption(
         QStringLiteral("same-thread"),
         QStringLiteral("latency and flood: run the pollers on the GUI thread, not on the network "
                        "thread the app uses (diagnostics)"));
-    parser.addOptions({hiddenOption, sameThreadOption, onlyOption, runsOption, rateOption,
-                       eventsOption, floodSecondsOption, floodRunsOption, floodRateOption,
-                       floodChannelsOption, coldEventsOption, coldChannelsOption, coldCacheOption});
+    parser.addOptions({hiddenOption, sameThreadOption, paintProfileOption, onlyOption, runsOption,
+                       rateOption, eventsOption, floodSecondsOption, floodRunsOption,
+                       floodRateOption, floodChannelsOption, coldEventsOption, coldChannelsOption,
+                       coldCacheOption});
     parser.process(app);
     g_showWindow = !parser.isSet(hiddenOption);
     g_networkThread = !parser.isSet(sameThreadOption);
+    g_paints.perWidget = parser.isSet(paintProfileOption);
     const QStringList only = parser.value(onlyOption).split(QLatin1Char(','));
     const auto wants = [&only](const char *name, const char *row) {
         return only.contains(QLatin1String(name)) || only.contains(QLatin1String(row));
