@@ -247,7 +247,9 @@ private:
         }
     }
 
-    bool array(int depth)
+    /// Past an array's '[' and the white space after it; `empty` if the
+    /// ']' that ends it came next (and is passed too).
+    bool openArray(int depth, bool *empty)
     {
         if (depth > kMaxDepth)
             return false;
@@ -255,10 +257,19 @@ private:
         space();
         if (m_p >= m_end)
             return false;
-        if (*m_p == ']') {
+        *empty = *m_p == ']';
+        if (*empty)
             ++m_p;
+        return true;
+    }
+
+    bool array(int depth)
+    {
+        bool empty = false;
+        if (!openArray(depth, &empty))
+            return false;
+        if (empty)
             return true;
-        }
         for (;;) {
             bool done = false;
             if (!value(depth, nullptr, 0, 0, false, nullptr) || !nextElement(&done))
@@ -290,16 +301,11 @@ private:
     /// The events array: every element must be an object.
     bool elements(int depth)
     {
-        if (depth > kMaxDepth)
+        bool empty = false;
+        if (!openArray(depth, &empty))
             return false;
-        ++m_p;
-        space();
-        if (m_p >= m_end)
-            return false;
-        if (*m_p == ']') {
-            ++m_p;
+        if (empty)
             return true;
-        }
         for (;;) {
             if (*m_p != '{')
                 return false;

@@ -96,6 +96,15 @@ bool Http1Parser::takeLine(const QByteArray &input, qsizetype &pos, QByteArrayVi
     return true;
 }
 
+bool Http1Parser::takeCounted(const QByteArray &input, qsizetype &pos, QByteArray &body)
+{
+    const qint64 take = std::min<qint64>(m_remaining, input.size() - pos);
+    body.append(QByteArrayView(input).sliced(pos, take));
+    pos += take;
+    m_remaining -= take;
+    return m_remaining == 0;
+}
+
 Http1Parser::Step Http1Parser::parse(QByteArray &input, QByteArray &body)
 {
     qsizetype pos = 0;
@@ -146,11 +155,7 @@ Http1Parser::Step Http1Parser::parse(QByteArray &input, QByteArray &body)
                 pos = input.size();
                 return Step::NeedMore;
             }
-            const qint64 take = std::min<qint64>(m_remaining, input.size() - pos);
-            body.append(QByteArrayView(input).sliced(pos, take));
-            pos += take;
-            m_remaining -= take;
-            if (m_remaining > 0)
+            if (!takeCounted(input, pos, body))
                 return Step::NeedMore;
             m_phase = Phase::Done;
             return Step::Done;
@@ -187,11 +192,7 @@ Http1Parser::Step Http1Parser::parse(QByteArray &input, QByteArray &body)
             continue;
         }
         case Phase::ChunkData: {
-            const qint64 take = std::min<qint64>(m_remaining, input.size() - pos);
-            body.append(QByteArrayView(input).sliced(pos, take));
-            pos += take;
-            m_remaining -= take;
-            if (m_remaining > 0)
+            if (!takeCounted(input, pos, body))
                 return Step::NeedMore;
             m_phase = Phase::ChunkDataEnd;
             continue;

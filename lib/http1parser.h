@@ -76,9 +76,12 @@ private:
     enum class Framing { None, Length, Chunked, UntilClose };
 
     Step fail(const QString &error);
-    /// A line from `input` at `pos` without its line end, or nullopt if the
-    /// line is not complete yet.
+    /// The line in `input` at `pos`, without its line end, in `line`, and
+    /// `pos` past it; false if the line is not complete yet.
     bool takeLine(const QByteArray &input, qsizetype &pos, QByteArrayView &line);
+    /// Moves up to m_remaining bytes of body from `input` at `pos` to
+    /// `body`; true once m_remaining is 0.
+    bool takeCounted(const QByteArray &input, qsizetype &pos, QByteArray &body);
     Step parseStatusLine(QByteArrayView line);
     Step parseField(QByteArrayView line);
     Step endOfFields();
