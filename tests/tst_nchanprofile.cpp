@@ -4,7 +4,9 @@
 
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QLocale>
 #include <QTest>
+#include <QTimeZone>
 
 using namespace Longwatch;
 using Longwatch::Testing::verdictName;
@@ -65,9 +67,45 @@ private Q_SLOTS:
     void parse_data();
     void parse();
     void messageTimeIsLastModified();
+    void httpDatesAreWhatQLocaleMakesOfThem();
     void knobs_data();
     void knobs();
 };
+
+void tst_NchanProfile::httpDatesAreWhatQLocaleMakesOfThem()
+{
+    // parseHttpDate() and formatHttpDate() read and write the usual form by
+    // hand; they must agree with QLocale, which they replaced on that path.
+    const QString format = QStringLiteral("ddd, dd MMM yyyy HH:mm:ss 'GMT'");
+    QDateTime time(QDate(1994, 11, 6), QTime(8, 49, 37), QTimeZone::utc());
+    for (int i = 0; i < 400; ++i) {
+        time = time.addSecs(86'400LL * 37 + 3'601 * i + 7);
+        const QByteArray expected = QLocale::c().toString(time, format).toLatin1();
+        QCOMPARE(NchanProfile::formatHttpDate(time), expected);
+        QCOMPARE(NchanProfile::parseHttpDate(expected), time);
+    }
+    QCOMPARE(NchanProfile::formatHttpDate(
+                 QDateTime(QDate(2024, 2, 29), QTime(23, 59, 59), QTimeZone::utc())),
+             QByteArray("Thu, 29 Feb 2024 23:59:59 GMT"));
+    // Times in another zone are written in GMT.
+    QCOMPARE(
+        NchanProfile::formatHttpDate(QDateTime(QDate(2026, 11, 23), QTime(7, 0), QTimeZone(3600))),
+        QByteArray("Mon, 23 Nov 2026 06:00:00 GMT"));
+    // What the hand reader leaves to QLocale: a wrong day name, another
+    // form, nonsense.
+    for (const QByteArray &text :
+         {QByteArray("Tue, 23 Nov 2026 06:00:00 GMT"),
+          QByteArray("Mon, 23 Nov 2026 06:00:00 +0000"),
+          QByteArray("Mon, 31 Feb 2026 06:00:00 GMT"), QByteArray("Mon, 23 Xyz 2026 06:00:00 GMT"),
+          QByteArray("Mon, 2x Nov 2026 06:00:00 GMT"), QByteArray("yesterday")}) {
+        QDateTime old = QLocale::c().toDateTime(QString::fromLatin1(text), format);
+        if (!old.isValid())
+            old = QDateTime::fromString(QString::fromLatin1(text), Qt::RFC2822Date);
+        if (old.isValid())
+            old.setTimeZone(QTimeZone::utc());
+        QCOMPARE(NchanProfile::parseHttpDate(text), old);
+    }
+}
 
 void tst_NchanProfile::registered()
 {
