@@ -231,19 +231,11 @@ private:
             for (int i = 0; i < recordCount; ++i)
                 *records[i] = found;
 
-            space();
-            if (m_p >= m_end)
+            bool done = false;
+            if (!separator('}', &done))
                 return false;
-            if (*m_p == '}') {
-                ++m_p;
+            if (done)
                 return true;
-            }
-            if (*m_p != ',')
-                return false;
-            ++m_p;
-            space();
-            if (m_p >= m_end)
-                return false;
         }
     }
 
@@ -272,21 +264,21 @@ private:
             return true;
         for (;;) {
             bool done = false;
-            if (!value(depth, nullptr, 0, 0, false, nullptr) || !nextElement(&done))
+            if (!value(depth, nullptr, 0, 0, false, nullptr) || !separator(']', &done))
                 return false;
             if (done)
                 return true;
         }
     }
 
-    /// After an array's element: the ',' and the start of the next one, or
-    /// the ']' that ends the array (`done`).
-    bool nextElement(bool *done)
+    /// After an array's element or an object's member: the ',' and the
+    /// start of the next one, or the `close` that ends them (`done`).
+    bool separator(char close, bool *done)
     {
         space();
         if (m_p >= m_end)
             return false;
-        if (*m_p == ']') {
+        if (*m_p == close) {
             ++m_p;
             *done = true;
             return true;
@@ -317,7 +309,7 @@ private:
             m_current.raw = QByteArrayView(begin, m_p - begin);
             m_current.compact = m_spaces == spaces;
             bool done = false;
-            if (!m_element(m_current) || !nextElement(&done))
+            if (!m_element(m_current) || !separator(']', &done))
                 return false;
             if (done)
                 return true;
