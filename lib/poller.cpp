@@ -26,6 +26,8 @@ constexpr milliseconds kMinimumRetryDelay = 100ms;
 // does not hold: pause between polls rather than spin.
 constexpr milliseconds kFastAnswer = 50ms;
 constexpr int kFastAnswersBeforeGuard = 5;
+// Bytes of an answer a reply buffers before we read them (see sendRequest()).
+constexpr qint64 kReadAhead = 256 * 1024;
 
 // "Basic base64(user:password)", RFC 7617 section 2 (UTF-8, as section
 // 2.1 lets a server ask for; what browsers send today).
@@ -285,6 +287,11 @@ void Poller::sendRequest()
     if (upload)
         upload->setParent(reply);
     m_reply.reset(reply);
+    // Whichever client carries it reads at most this far ahead of us: a
+    // body over the cap is then refused before much more of it arrived
+    // (Qt's client would otherwise read on in its own thread until our
+    // abort reaches it).
+    reply->setReadBufferSize(kReadAhead);
     // The reply is a child of the manager: if the manager goes first, it
     // takes the reply with it, and we must not touch (or delete) it again.
     connect(reply, &QObject::destroyed, this, [this, reply] {
