@@ -16,9 +16,6 @@ namespace {
 // How often idle connections are checked for their age.
 constexpr std::chrono::milliseconds kSweepInterval = 5s;
 
-// What a socket reads ahead of its reply's parser, in bytes.
-constexpr qint64 kSocketReadAhead = 256 * 1024;
-
 bool isRedirect(int status)
 {
     return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
@@ -255,10 +252,10 @@ void Http1Reply::start()
 void Http1Reply::connectSocket(QTcpSocket *socket, bool reused)
 {
     socket->setParent(this);
-    // Read at most this far ahead of the parser: the rest of a huge answer
-    // waits in the kernel, so a reader that gives up at its cap (the
-    // Poller's body limit) stops the transfer early and memory stays small.
-    socket->setReadBufferSize(kSocketReadAhead);
+    // The reply's read buffer size (QNetworkReply::setReadBufferSize) is
+    // how far the socket reads ahead: the rest of a huge answer waits in the
+    // kernel, so a reader that gives up at its cap stops the transfer early.
+    socket->setReadBufferSize(readBufferSize());
     m_socket = socket;
     m_reusedSocket = reused;
     connect(socket, &QTcpSocket::connected, this, &Http1Reply::onConnected);
@@ -563,6 +560,13 @@ void Http1Reply::close()
         finishNow();
     }
     QNetworkReply::close();
+}
+
+void Http1Reply::setReadBufferSize(qint64 size)
+{
+    QNetworkReply::setReadBufferSize(size);
+    if (m_socket)
+        m_socket->setReadBufferSize(size);
 }
 
 qint64 Http1Reply::bytesAvailable() const

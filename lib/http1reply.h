@@ -63,6 +63,8 @@ public:
 
     void abort() override;
     void close() override;
+    /// Also how far the socket reads ahead of the parser (0: no limit).
+    void setReadBufferSize(qint64 size) override;
     qint64 bytesAvailable() const override;
     bool isSequential() const override { return true; }
 
