@@ -261,7 +261,7 @@ void Http1Reply::connectSocket(QTcpSocket *socket, bool reused)
     connect(socket, &QTcpSocket::connected, this, &Http1Reply::onConnected);
     connect(socket, &QTcpSocket::readyRead, this, &Http1Reply::onReadyRead);
     connect(socket, &QTcpSocket::errorOccurred, this, &Http1Reply::onSocketError);
-    connect(socket, &QTcpSocket::disconnected, this, &Http1Reply::onDisconnected);
+    connect(socket, &QTcpSocket::disconnected, this, &Http1Reply::onSocketError);
     connect(socket, &QTcpSocket::bytesWritten, this, [this] {
         if (!m_requestSent && m_socket && m_socket->bytesToWrite() == 0) {
             m_requestSent = true;
@@ -441,7 +441,7 @@ void Http1Reply::onComplete()
     finishNow();
 }
 
-bool Http1Reply::followRedirect()
+void Http1Reply::followRedirect()
 {
     const QUrl target = attribute(QNetworkRequest::RedirectionTargetAttribute).toUrl();
     const int status = m_parser.statusCode();
@@ -457,15 +457,8 @@ bool Http1Reply::followRedirect()
     setUrl(target);
     m_retried = false;
     Q_EMIT redirected(target);
-    if (m_finished)
-        return false;
-    start();
-    return true;
-}
-
-void Http1Reply::onDisconnected()
-{
-    onSocketError();
+    if (!m_finished) // not aborted by a slot
+        start();
 }
 
 void Http1Reply::onSocketError()

@@ -77,12 +77,12 @@ private:
     void sendRequest();
     void onConnected();
     void onReadyRead();
-    void onDisconnected();
+    /// An error or the close of the connection (both end up here).
     void onSocketError();
     void process();
     void onHeaders();
     void onComplete();
-    bool followRedirect();
+    void followRedirect();
     /// Lets go of the socket: back to the pool if it can carry another request.
     void releaseSocket(bool reusable);
     void finishWithError(NetworkError code, const QString &message);
