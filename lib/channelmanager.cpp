@@ -1,6 +1,7 @@
 #include "channelmanager.h"
 
 #include "channelstore.h"
+#include "epolleventdispatcher.h"
 #include "logging.h"
 #include "networkpool.h"
 #include "threadpriority.h"
@@ -38,6 +39,10 @@ void ChannelManager::useNetworkThread()
         return;
     m_networkThread = new QThread;
     m_networkThread->setObjectName(QStringLiteral("longwatch-net"));
+    // It holds every channel's socket: on Linux an epoll dispatcher, whose
+    // wake-ups cost what is ready rather than what is open.
+    if (QAbstractEventDispatcher *dispatcher = createNetworkEventDispatcher())
+        m_networkThread->setEventDispatcher(dispatcher);
     // Below the GUI thread: when the cores are all busy (a flood of
     // answers), polls wait a little and come back with bigger batches,
     // rather than the window freezing. The managers' HTTP threads, started

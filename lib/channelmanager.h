@@ -31,8 +31,9 @@ public:
     /// own ("longwatch-net"): requests are made, answers read and parsed
     /// there, and only batches and states come to this thread, so a busy
     /// GUI does not delay polls and a flood of answers does not stall it.
-    /// Call before any channel is added. Clocks set by setChannelSetup()
-    /// are then called on that thread too.
+    /// On Linux the thread runs on EpollEventDispatcher (see
+    /// createNetworkEventDispatcher()). Call before any channel is added.
+    /// Clocks set by setChannelSetup() are then called on that thread too.
     void useNetworkThread();
     bool usesNetworkThread() const { return m_networkThread != nullptr; }
     /// The store's warning about where secrets are kept (see

@@ -1,7 +1,9 @@
 #include "channel.h"
 #include "channelmanager.h"
 #include "channelstore.h"
+#include "epolleventdispatcher.h"
 #include "fakehttpserver.h"
+#include "networkpool.h"
 #include "secretstore.h"
 #include "threadpriority.h"
 #include "tlsinfo.h"
@@ -85,6 +87,12 @@ void tst_ChannelManager::prepare(ChannelManager &manager) const
     if (m_networkThread)
         manager.useNetworkThread();
     QCOMPARE(manager.usesNetworkThread(), m_networkThread);
+#ifdef Q_OS_LINUX
+    // The network thread holds the sockets on an epoll dispatcher.
+    if (m_networkThread && qEnvironmentVariable("LONGWATCH_EVENT_DISPATCHER") != "qt")
+        QVERIFY(dynamic_cast<EpollEventDispatcher *>(
+            QAbstractEventDispatcher::instance(manager.networkPool()->managerThread())));
+#endif
 }
 
 void tst_ChannelManager::storedSecretsAreFilledInBeforeTheChannelStarts()

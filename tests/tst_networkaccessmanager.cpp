@@ -1,5 +1,6 @@
 #include "fakehttpserver.h"
 #include "networkaccessmanager.h"
+#include "testeventdispatcher.h"
 
 #include <QNetworkCookie>
 #include <QNetworkCookieJar>
@@ -548,5 +549,12 @@ void tst_NetworkAccessManager::cookiesGoBackToTheServer()
              QByteArray("session=abc"));
 }
 
-QTEST_GUILESS_MAIN(tst_NetworkAccessManager)
+int main(int argc, char *argv[])
+{
+    useTestEventDispatcher();
+    QCoreApplication app(argc, argv);
+    QTEST_SET_MAIN_SOURCE_PATH
+    tst_NetworkAccessManager test;
+    return QTest::qExec(&test, argc, argv);
+}
 #include "tst_networkaccessmanager.moc"

@@ -3,6 +3,7 @@
 #include "networkpool.h"
 #include "poller.h"
 #include "profiles.h"
+#include "testeventdispatcher.h"
 
 #include <QElapsedTimer>
 #include <QNetworkAccessManager>
@@ -1134,6 +1135,7 @@ void tst_Poller::oneManagerRunsOnlySixAtOnce()
 
 int main(int argc, char *argv[])
 {
+    useTestEventDispatcher();
     QCoreApplication app(argc, argv);
     QTEST_SET_MAIN_SOURCE_PATH
     tst_Poller ownClient;

@@ -308,6 +308,7 @@ int main(int argc, char *argv[])
 {
     limitMallocArenas(); // as the programs do: see memorytuning.h
     raiseDescriptorLimit();
+    Bench::useNetworkEventDispatcher();
     QCoreApplication app(argc, argv);
     QLoggingCategory::setFilterRules(QStringLiteral("longwatch.*.debug=false\n"
                                                     "longwatch.*.info=false"));

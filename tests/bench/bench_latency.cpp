@@ -700,6 +700,7 @@ private:
 
 int main(int argc, char *argv[])
 {
+    Bench::useNetworkEventDispatcher();
     QCoreApplication app(argc, argv);
     QLoggingCategory::setFilterRules(QStringLiteral("longwatch.*.debug=false\n"
                                                     "longwatch.*.info=false"));

@@ -354,6 +354,7 @@ double profileParseCpuPerEvent(const QUrl &url, const QByteArray &body, int even
 
 int main(int argc, char *argv[])
 {
+    Bench::useNetworkEventDispatcher();
     QCoreApplication app(argc, argv);
     QLoggingCategory::setFilterRules(QStringLiteral("longwatch.*.debug=false\n"
                                                     "longwatch.*.info=false"));

@@ -6,6 +6,8 @@
 // .ci/bench collects, and a minimal blocking HTTP/1.1 client. Header-only so
 // each bench stays one target.
 
+#include "epolleventdispatcher.h"
+
 #include <QByteArray>
 #include <QCoreApplication>
 #include <QDeadlineTimer>
@@ -192,6 +194,20 @@ inline void printDeferredSummaries()
     for (const auto &line : deferredSummaries())
         line();
     deferredSummaries().clear();
+}
+
+/// Puts the main thread, where a benchmark runs its Pollers, on the event
+/// dispatcher of the dashboard's network thread (EpollEventDispatcher on
+/// Linux), and says so. LONGWATCH_EVENT_DISPATCHER=qt keeps Qt's, for a
+/// comparison. Call before the QCoreApplication is made.
+inline void useNetworkEventDispatcher()
+{
+    QAbstractEventDispatcher *dispatcher = Longwatch::createNetworkEventDispatcher();
+    if (dispatcher)
+        QCoreApplication::setEventDispatcher(dispatcher);
+    std::printf("event dispatcher of the polling thread: %s\n",
+                dispatcher ? "epoll (as the dashboard's network thread)"
+                           : "Qt's (LONGWATCH_EVENT_DISPATCHER=qt, or not Linux)");
 }
 
 /// Runs the event loop for up to `timeoutMs` until `done()` holds; returns
