@@ -134,12 +134,13 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
 
     const bool includeTimers = !flags.testFlag(QEventLoop::X11ExcludeTimers);
     const bool includeNotifiers = !flags.testFlag(QEventLoop::ExcludeSocketNotifiers);
-    const bool canWait = flags.testFlag(QEventLoop::WaitForMoreEvents) && !m_wokenHere &&
-                         !m_interrupt.load(std::memory_order_acquire);
+    bool canWait = flags.testFlag(QEventLoop::WaitForMoreEvents) && !m_wokenHere &&
+                   !m_interrupt.load(std::memory_order_acquire);
     if (canWait)
         Q_EMIT aboutToBlock();
     if (m_interrupt.load(std::memory_order_acquire))
         return false;
+    canWait = canWait && !m_wokenHere; // aboutToBlock's handlers may have posted
 
     int timeout = -1;
     if (!canWait || (includeNotifiers && m_alwaysReady > 0))

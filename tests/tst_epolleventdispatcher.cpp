@@ -98,6 +98,7 @@ private Q_SLOTS:
     void isTheMainThreadsDispatcher();
     void postedEventsAndQueuedCalls();
     void anotherThreadWakesItUp();
+    void aPostFromAboutToBlockIsNotLeftWaiting();
     void timersFireInOrderAndNeverEarly();
     void repeatingTimerStopsWhenKilled();
     void zeroTimerDoesNotStarveOthers();
@@ -164,6 +165,34 @@ void tst_EpollEventDispatcher::anotherThreadWakesItUp()
     poster.join();
     QVERIFY(woken);
     QVERIFY2(clock.elapsed() < 5000, "the posted call did not wake the waiting loop");
+}
+
+void tst_EpollEventDispatcher::aPostFromAboutToBlockIsNotLeftWaiting()
+{
+    // A handler of aboutToBlock() posts from the dispatcher's own thread,
+    // after the pass decided it may wait; the wait must not begin.
+    QEventLoop loop;
+    bool handled = false;
+    QTimer guard;
+    guard.setSingleShot(true);
+    connect(&guard, &QTimer::timeout, &loop, &QEventLoop::quit);
+    guard.start(10s);
+    const QMetaObject::Connection once =
+        connect(dispatcher(), &QAbstractEventDispatcher::aboutToBlock, &loop, [&] {
+            disconnect(once);
+            QMetaObject::invokeMethod(
+                &loop,
+                [&] {
+                    handled = true;
+                    loop.quit();
+                },
+                Qt::QueuedConnection);
+        });
+    QElapsedTimer clock;
+    clock.start();
+    loop.exec();
+    QVERIFY(handled);
+    QVERIFY2(clock.elapsed() < 5000, "the post waited for the next wake-up");
 }
 
 void tst_EpollEventDispatcher::timersFireInOrderAndNeverEarly()
