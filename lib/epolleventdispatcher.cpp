@@ -311,11 +311,17 @@ void EpollEventDispatcher::registerTimer(int timerId, qint64 interval, Qt::Timer
     timer.interval = interval;
     timer.type = timerType;
     timer.object = object;
-    const auto previous = m_timers.constFind(timerId);
-    if (previous != m_timers.cend())
-        m_queue.erase({previous->deadline, timerId});
+    unregisterTimer(timerId); // not expected: ids are unique until released
     m_timers.insert(timerId, timer);
     m_queue.insert({timer.deadline, timerId});
+    ++m_timersOf[object];
+}
+
+void EpollEventDispatcher::forgetTimerOf(QObject *object)
+{
+    const auto it = m_timersOf.find(object);
+    if (it != m_timersOf.end() && --*it <= 0)
+        m_timersOf.erase(it);
 }
 
 bool EpollEventDispatcher::unregisterTimer(int timerId)
@@ -324,29 +330,32 @@ bool EpollEventDispatcher::unregisterTimer(int timerId)
     if (it == m_timers.end())
         return false;
     m_queue.erase({it->deadline, timerId});
+    forgetTimerOf(it->object);
     m_timers.erase(it);
     return true;
 }
 
 bool EpollEventDispatcher::unregisterTimers(QObject *object)
 {
-    bool any = false;
+    if (!m_timersOf.remove(object))
+        return false;
     for (auto it = m_timers.begin(); it != m_timers.end();) {
         if (it->object == object) {
             m_queue.erase({it->deadline, it.key()});
             it = m_timers.erase(it);
-            any = true;
         } else {
             ++it;
         }
     }
-    return any;
+    return true;
 }
 
 QList<QAbstractEventDispatcher::TimerInfo>
 EpollEventDispatcher::registeredTimers(QObject *object) const
 {
     QList<TimerInfo> timers;
+    if (!m_timersOf.contains(object))
+        return timers;
     for (auto it = m_timers.cbegin(); it != m_timers.cend(); ++it) {
         if (it->object == object)
             timers.append(TimerInfo(it.key(), int(it->interval), it->type));

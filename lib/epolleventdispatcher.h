@@ -94,6 +94,7 @@ private:
     };
     using Deadline = std::pair<qint64, int>; ///< deadline, timer id
 
+    void forgetTimerOf(QObject *object);
     void updateWatch(int fd);
     void queueActivation(QSocketNotifier *notifier, std::size_t leftOver);
     int activateSocketNotifiers();
@@ -116,6 +117,11 @@ private:
     std::deque<QSocketNotifier *> m_pending; ///< activations not yet sent
 
     QHash<int, Timer> m_timers; ///< by timer id
+    /// Timers per object that has any. QObject asks registeredTimers() for
+    /// every object moved to another thread (Qt's HTTP client moves one per
+    /// request), so the answer for an object without timers must not cost
+    /// a walk over all of them.
+    QHash<QObject *, int> m_timersOf;
     std::set<Deadline> m_queue; ///< every timer, soonest first
 };
 

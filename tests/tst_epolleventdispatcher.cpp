@@ -308,6 +308,18 @@ void tst_EpollEventDispatcher::remainingTimeAndRegisteredTimers()
     QCOMPARE(dispatcher()->remainingTime(-5), -1);
     timer.stop();
     QVERIFY(dispatcher()->registeredTimers(&timer).isEmpty());
+
+    // Per object, as timers come and go.
+    QObject object;
+    const int first = object.startTimer(1h);
+    const int second = object.startTimer(2h);
+    QCOMPARE(dispatcher()->registeredTimers(&object).size(), 2);
+    object.killTimer(first);
+    QCOMPARE(dispatcher()->registeredTimers(&object).size(), 1);
+    QCOMPARE(dispatcher()->registeredTimers(&object).first().timerId, second);
+    object.killTimer(second);
+    QVERIFY(dispatcher()->registeredTimers(&object).isEmpty());
+    QVERIFY(!dispatcher()->unregisterTimers(&object));
 }
 
 void tst_EpollEventDispatcher::timersMoveWithTheirObjectBetweenDispatchers()
