@@ -161,10 +161,12 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
     // Left over from a pass whose handler ran a nested loop: these may come
     // again, and must not be sent twice.
     const std::size_t leftOver = m_pending.size();
+    int handled = 0;
     for (int i = 0; i < count; ++i) {
         const int fd = ready[i].data.fd;
         if (fd == m_wakeFd) {
             readWakeUps();
+            ++handled; // as Qt's dispatchers count a wake-up
             continue;
         }
         if (!includeNotifiers)
@@ -172,12 +174,16 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
         const auto watch = m_watches.constFind(fd);
         if (watch == m_watches.cend())
             continue;
+        // A hang-up or an error wakes every notifier of the socket, as in
+        // Qt's poll() dispatcher (epoll reports both whether asked or not,
+        // so a notifier left out would have the wait end at once forever).
         const quint32 events = ready[i].events;
-        if (watch->read && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+        const quint32 always = EPOLLHUP | EPOLLERR;
+        if (watch->read && (events & (EPOLLIN | always)))
             queueActivation(watch->read, leftOver);
-        if (watch->write && (events & (EPOLLOUT | EPOLLERR)))
+        if (watch->write && (events & (EPOLLOUT | always)))
             queueActivation(watch->write, leftOver);
-        if (watch->exception && (events & EPOLLPRI))
+        if (watch->exception && (events & (EPOLLPRI | always)))
             queueActivation(watch->exception, leftOver);
     }
     if (includeNotifiers && m_alwaysReady > 0) {
@@ -191,7 +197,8 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
         }
     }
 
-    int handled = includeNotifiers ? activateSocketNotifiers() : 0;
+    if (includeNotifiers)
+        handled += activateSocketNotifiers();
     if (includeTimers)
         handled += activateTimers();
     return handled > 0;

@@ -34,10 +34,9 @@ QAbstractEventDispatcher *createNetworkEventDispatcher();
 ///
 /// What it does like Qt's UNIX dispatcher:
 /// - posted events first, then ready sockets, then due timers, in each pass;
-/// - a socket that reports an error or a hang-up activates its read
-///   notifier (and an error its write notifier too), as poll()'s
-///   POLLERR/POLLHUP do; a file epoll cannot watch (a regular file) counts
-///   as always ready, as poll() says it is;
+/// - a socket that reports an error or a hang-up activates all its
+///   notifiers; a file epoll cannot watch (a regular file) counts as always
+///   ready, as poll() says it is;
 /// - a timer does not fire again while its own timer event is being handled
 ///   (a nested event loop), and zero-interval timers run once per pass
 ///   without counting as work done.

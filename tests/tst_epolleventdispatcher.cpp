@@ -108,6 +108,7 @@ private Q_SLOTS:
     void timersMoveWithTheirObjectBetweenDispatchers();
     void socketNotifierReadAndWrite();
     void notifierDeletedWhileAnotherIsBeingHandled();
+    void aHangUpWakesEveryNotifierOfTheSocket();
     void regularFileCountsAsAlwaysReady();
     void excludedSocketsDoNotEndTheWait();
     void tcpRoundTripAndHangUp();
@@ -412,6 +413,23 @@ void tst_EpollEventDispatcher::notifierDeletedWhileAnotherIsBeingHandled()
     QCOMPARE(activations, 1);
     delete a;
     delete b;
+}
+
+void tst_EpollEventDispatcher::aHangUpWakesEveryNotifierOfTheSocket()
+{
+    // epoll reports a hang-up whatever was asked for; a notifier that did
+    // not hear of it would have every wait end at once, for ever.
+    SocketPair pair;
+    QVERIFY(pair.isValid());
+    QSocketNotifier exception(pair.fds[0], QSocketNotifier::Exception);
+    int activations = 0;
+    connect(&exception, &QSocketNotifier::activated, this, [&] {
+        ++activations;
+        exception.setEnabled(false);
+    });
+    ::close(pair.fds[1]);
+    pair.fds[1] = -1;
+    QVERIFY(runUntil([&] { return activations == 1; }));
 }
 
 void tst_EpollEventDispatcher::regularFileCountsAsAlwaysReady()
