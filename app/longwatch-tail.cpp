@@ -1,6 +1,7 @@
 // longwatch-tail: polls one or more long-poll channels and writes each event
 // as one NDJSON line to stdout; states and errors go to stderr as sentences.
 
+#include "epolleventdispatcher.h"
 #include "event.h"
 #include "eventstore.h"
 #include "logging.h"
@@ -76,6 +77,10 @@ milliseconds secondsOption(const QCommandLineParser &parser, const QString &name
 int main(int argc, char *argv[])
 {
     limitMallocArenas();
+    // The channels poll in this thread: the same epoll dispatcher as the
+    // dashboard's network thread (a thousand sockets cost only what is ready).
+    if (QAbstractEventDispatcher *dispatcher = Longwatch::createNetworkEventDispatcher())
+        QCoreApplication::setEventDispatcher(dispatcher);
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("longwatch-tail"));
     QCoreApplication::setApplicationVersion(QStringLiteral(LONGWATCH_VERSION));
