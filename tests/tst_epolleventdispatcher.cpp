@@ -47,6 +47,42 @@ bool runUntil(const std::function<bool()> &done, int timeoutMs = 5000)
     return done();
 }
 
+// Runs the event loop until a timer of `interval` fires: time for what
+// should not happen to show, or for a dispatcher that can wait again.
+bool runFor(std::chrono::milliseconds interval)
+{
+    QObject context;
+    bool fired = false;
+    QTimer::singleShot(interval, &context, [&] { fired = true; });
+    return runUntil([&] { return fired; });
+}
+
+// Runs `loop` with a 10-s backstop against a wake-up that never comes;
+// returns how long it ran, in ms.
+qint64 execWithBackstop(QEventLoop &loop)
+{
+    QTimer backstop;
+    backstop.setSingleShot(true);
+    QObject::connect(&backstop, &QTimer::timeout, &loop, &QEventLoop::quit);
+    backstop.start(10s);
+    QElapsedTimer clock;
+    clock.start();
+    loop.exec();
+    return clock.elapsed();
+}
+
+// Posts (from any thread) a call that sets `*done` and quits `loop`.
+void postQuit(QEventLoop &loop, bool *done)
+{
+    QMetaObject::invokeMethod(
+        &loop,
+        [&loop, done] {
+            *done = true;
+            loop.quit();
+        },
+        Qt::QueuedConnection);
+}
+
 // A connected pair of UNIX sockets, closed on destruction.
 struct SocketPair
 {
@@ -143,29 +179,20 @@ void tst_EpollEventDispatcher::postedEventsAndQueuedCalls()
 
 void tst_EpollEventDispatcher::anotherThreadWakesItUp()
 {
-    // The loop waits with no timer at all: only the other thread's posted
-    // call can end it. The guard is a backstop for a broken wake-up.
+    // The other thread posts once this thread's pass has decided to wait
+    // (aboutToBlock), with no timer due: only the eventfd can end the wait.
     QEventLoop loop;
     bool woken = false;
-    QTimer guard;
-    guard.setSingleShot(true);
-    connect(&guard, &QTimer::timeout, &loop, &QEventLoop::quit);
-    guard.start(10s);
-    std::thread poster([&] {
-        QMetaObject::invokeMethod(
-            &loop,
-            [&] {
-                woken = true;
-                loop.quit();
-            },
-            Qt::QueuedConnection);
-    });
-    QElapsedTimer clock;
-    clock.start();
-    loop.exec();
+    std::thread poster;
+    const QMetaObject::Connection once =
+        connect(dispatcher(), &QAbstractEventDispatcher::aboutToBlock, &loop, [&] {
+            disconnect(once);
+            poster = std::thread([&] { postQuit(loop, &woken); });
+        });
+    const qint64 ms = execWithBackstop(loop);
     poster.join();
     QVERIFY(woken);
-    QVERIFY2(clock.elapsed() < 5000, "the posted call did not wake the waiting loop");
+    QVERIFY2(ms < 5000, "the posted call did not wake the waiting loop");
 }
 
 void tst_EpollEventDispatcher::aPostFromAboutToBlockIsNotLeftWaiting()
@@ -174,26 +201,14 @@ void tst_EpollEventDispatcher::aPostFromAboutToBlockIsNotLeftWaiting()
     // after the pass decided it may wait; the wait must not begin.
     QEventLoop loop;
     bool handled = false;
-    QTimer guard;
-    guard.setSingleShot(true);
-    connect(&guard, &QTimer::timeout, &loop, &QEventLoop::quit);
-    guard.start(10s);
     const QMetaObject::Connection once =
         connect(dispatcher(), &QAbstractEventDispatcher::aboutToBlock, &loop, [&] {
             disconnect(once);
-            QMetaObject::invokeMethod(
-                &loop,
-                [&] {
-                    handled = true;
-                    loop.quit();
-                },
-                Qt::QueuedConnection);
+            postQuit(loop, &handled);
         });
-    QElapsedTimer clock;
-    clock.start();
-    loop.exec();
+    const qint64 ms = execWithBackstop(loop);
     QVERIFY(handled);
-    QVERIFY2(clock.elapsed() < 5000, "the post waited for the next wake-up");
+    QVERIFY2(ms < 5000, "the post waited for the next wake-up");
 }
 
 void tst_EpollEventDispatcher::timersFireInOrderAndNeverEarly()
@@ -228,10 +243,7 @@ void tst_EpollEventDispatcher::repeatingTimerStopsWhenKilled()
     timer.start();
     QVERIFY(runUntil([&] { return ticks == 3; }));
     QCOMPARE(dispatcher()->registeredTimers(&timer).size(), 0);
-    // Well past several more intervals, nothing came.
-    bool sentinel = false;
-    QTimer::singleShot(30ms, this, [&] { sentinel = true; });
-    QVERIFY(runUntil([&] { return sentinel; }));
+    QVERIFY(runFor(30ms)); // well past several more intervals: nothing came
     QCOMPARE(ticks, 3);
 }
 
@@ -287,10 +299,7 @@ void tst_EpollEventDispatcher::objectDeletedInItsOwnTimerEvent()
     const int before = dispatcher()->timerCount();
     QVERIFY(runUntil([&] { return gone; }));
     QCOMPARE(dispatcher()->timerCount(), before - 1);
-    // The dispatcher goes on.
-    bool fired = false;
-    QTimer::singleShot(1ms, this, [&] { fired = true; });
-    QVERIFY(runUntil([&] { return fired; }));
+    QVERIFY(runFor(1ms)); // the dispatcher goes on
 }
 
 void tst_EpollEventDispatcher::remainingTimeAndRegisteredTimers()
@@ -407,9 +416,7 @@ void tst_EpollEventDispatcher::notifierDeletedWhileAnotherIsBeingHandled()
     first.makeReadable();
     second.makeReadable();
     QVERIFY(runUntil([&] { return activations > 0; }));
-    bool sentinel = false;
-    QTimer::singleShot(20ms, this, [&] { sentinel = true; });
-    QVERIFY(runUntil([&] { return sentinel; }));
+    QVERIFY(runFor(20ms));
     QCOMPARE(activations, 1);
     delete a;
     delete b;
@@ -445,10 +452,7 @@ void tst_EpollEventDispatcher::regularFileCountsAsAlwaysReady()
             notifier.setEnabled(false);
     });
     QVERIFY(runUntil([&] { return activations == 2; }));
-    // Disabled, it is no longer watched and the loop can wait again.
-    bool fired = false;
-    QTimer::singleShot(5ms, this, [&] { fired = true; });
-    QVERIFY(runUntil([&] { return fired; }));
+    QVERIFY(runFor(5ms)); // disabled, it is no longer watched: the loop waits again
     QCOMPARE(activations, 2);
 }
 
