@@ -1,8 +1,13 @@
 #include "fastjsonscanner.h"
 
 #include <QVarLengthArray>
+#include <QtEndian>
 
 #include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace Longwatch {
 
@@ -27,15 +32,32 @@ constexpr std::array<bool, 256> kPlain = [] {
     return plain;
 }();
 
+template<typename Word> Word load(const char *p)
+{
+    Word word;
+    memcpy(&word, p, sizeof word);
+    return word;
+}
+
 bool same(QByteArrayView a, QByteArrayView b)
 {
-    if (a.size() != b.size())
+    const qsizetype n = a.size();
+    if (n != b.size())
         return false;
-    if (a.size() > 16)
-        return memcmp(a.data(), b.data(), size_t(a.size())) == 0;
-    // Member names are short: a loop costs less than a call.
-    for (qsizetype i = 0; i < a.size(); ++i) {
-        if (a.data()[i] != b.data()[i])
+    const char *p = a.data();
+    const char *q = b.data();
+    // Member names are short: two words that overlap in the middle cover
+    // 4 to 16 bytes, cheaper than a loop or a call.
+    if (n >= 8 && n <= 16)
+        return load<quint64>(p) == load<quint64>(q) &&
+               load<quint64>(p + n - 8) == load<quint64>(q + n - 8);
+    if (n >= 4 && n < 8)
+        return load<quint32>(p) == load<quint32>(q) &&
+               load<quint32>(p + n - 4) == load<quint32>(q + n - 4);
+    if (n > 16)
+        return memcmp(p, q, size_t(n)) == 0;
+    for (qsizetype i = 0; i < n; ++i) {
+        if (p[i] != q[i])
             return false;
     }
     return true;
@@ -63,6 +85,9 @@ public:
             const FastJsonScanner::Path &path = plan.fieldPaths[size_t(i)];
             m_fieldTargets[size_t(i)] =
                 Target{path.constData(), path.size(), &m_current.fields[size_t(i)], false};
+            m_flatFields = m_flatFields && path.size() == 1;
+            m_flatKeys[size_t(i)] =
+                path.isEmpty() ? QByteArrayView() : QByteArrayView(path.first());
         }
     }
 
@@ -194,7 +219,7 @@ private:
             if (*m_p != '"' || !string(&name, &escaped, &ascii) || escaped)
                 return false; // an escaped name might repeat another: leave it to Qt
             for (const QByteArrayView &seen : names) {
-                if (same(seen, name))
+                if (seen.size() == name.size() && same(seen, name))
                     return false; // Qt keeps the last one; not worth copying that here
             }
             if (names.size() >= kMaxMembers)
@@ -213,22 +238,37 @@ private:
             Value *records[kMaxTargets];
             int recordCount = 0;
             bool events = false;
-            for (int i = 0; i < count; ++i) {
-                const Target &target = targets[i];
-                if (!same(target.keys[level], name))
-                    continue;
-                if (level + 1 == target.count) {
-                    records[recordCount++] = target.slot;
-                    events = events || target.events;
-                } else {
-                    deeper[deeperCount++] = target;
+            if (targets == m_fieldTargets.data() && m_flatFields) {
+                // An event's fields, each one key deep (the usual plan):
+                // the same matching, from a compact list of the keys.
+                for (int i = 0; i < FastJsonScanner::kFields; ++i) {
+                    const QByteArrayView key = m_flatKeys[size_t(i)];
+                    if (key.size() == name.size() && same(key, name))
+                        records[recordCount++] = m_fieldTargets[size_t(i)].slot;
+                }
+            } else {
+                for (int i = 0; i < count; ++i) {
+                    const Target &target = targets[i];
+                    // The sizes first, here: most names differ in size, and
+                    // a call to compare them would cost more than that.
+                    const QByteArray &key = target.keys[level];
+                    if (key.size() != name.size() || !same(key, name))
+                        continue;
+                    if (level + 1 == target.count) {
+                        records[recordCount++] = target.slot;
+                        events = events || target.events;
+                    } else {
+                        deeper[deeperCount++] = target;
+                    }
                 }
             }
+            // Straight into the one place it goes, the usual case (each
+            // place is still empty: member names do not repeat).
             Value found;
-            if (!value(depth, deeper, deeperCount, level + 1, events,
-                       recordCount > 0 ? &found : nullptr))
+            Value *into = recordCount == 1 ? records[0] : recordCount > 1 ? &found : nullptr;
+            if (!value(depth, deeper, deeperCount, level + 1, events, into))
                 return false;
-            for (int i = 0; i < recordCount; ++i)
+            for (int i = 0; recordCount > 1 && i < recordCount; ++i)
                 *records[i] = found;
 
             bool done = false;
@@ -316,18 +356,53 @@ private:
         }
     }
 
-    /// Whether any of 8 bytes is not kPlain: a quote, a backslash, a
-    /// control character or not ASCII. (The usual bit trick: it may flag a
-    /// plain byte after one that is not, never the other way round.)
-    static bool anySpecial(const char *p)
+    /// The bytes among the 8 at `p` that are not kPlain (a quote, a
+    /// backslash, a control character or not ASCII), as the high bit of
+    /// each. (The usual bit trick: it may flag a plain byte after one that
+    /// is not, never before, so the lowest flag is the first such byte.)
+    static quint64 specialBytes(const char *p)
     {
         constexpr quint64 ones = 0x0101010101010101ULL;
         constexpr quint64 highs = 0x8080808080808080ULL;
-        quint64 v;
-        memcpy(&v, p, sizeof v);
+        const quint64 v = qFromLittleEndian<quint64>(p);
         const auto zero = [](quint64 x) { return (x - ones) & ~x & highs; };
-        return ((v | ((v - 0x20 * ones) & ~v) | zero(v ^ ('"' * ones)) | zero(v ^ ('\\' * ones))) &
-                highs) != 0;
+        return (v | ((v - 0x20 * ones) & ~v) | zero(v ^ ('"' * ones)) | zero(v ^ ('\\' * ones))) &
+               highs;
+    }
+
+    /// Moves m_p to the first byte from it on that is not kPlain, or to
+    /// m_end: many bytes at a time, the last few one by one.
+    void skipPlain()
+    {
+#if defined(__SSE2__)
+        // Sixteen at a time: a quote, a backslash, and, as signed bytes,
+        // anything below 0x20 (control characters, and from 0x80 on).
+        const __m128i quote = _mm_set1_epi8('"');
+        const __m128i backslash = _mm_set1_epi8('\\');
+        const __m128i space = _mm_set1_epi8(0x20);
+        while (m_end - m_p >= 16) {
+            const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i *>(m_p));
+            const __m128i stops = _mm_or_si128(
+                _mm_or_si128(_mm_cmpeq_epi8(bytes, quote), _mm_cmpeq_epi8(bytes, backslash)),
+                _mm_cmplt_epi8(bytes, space));
+            const uint mask = uint(_mm_movemask_epi8(stops));
+            if (mask != 0) {
+                m_p += qCountTrailingZeroBits(mask);
+                return;
+            }
+            m_p += 16;
+        }
+#endif
+        while (m_end - m_p >= 8) {
+            const quint64 special = specialBytes(m_p);
+            if (special != 0) {
+                m_p += qCountTrailingZeroBits(special) / 8;
+                return;
+            }
+            m_p += 8;
+        }
+        while (m_p < m_end && kPlain[uchar(*m_p)])
+            ++m_p;
     }
 
     bool string(QByteArrayView *text, bool *escaped, bool *ascii)
@@ -336,12 +411,7 @@ private:
         bool sawEscape = false;
         bool sawWide = false;
         for (;;) {
-            // Eight plain bytes at a time, then one by one up to the next
-            // byte that is not plain.
-            while (m_end - m_p >= 8 && !anySpecial(m_p))
-                m_p += 8;
-            while (m_p < m_end && kPlain[uchar(*m_p)])
-                ++m_p;
+            skipPlain();
             if (m_p >= m_end)
                 return false;
             const uchar c = uchar(*m_p);
@@ -524,6 +594,8 @@ private:
     const FastJsonScanner::ElementFunction &m_element;
     FastJsonScanner::Element m_current;
     std::array<Target, FastJsonScanner::kFields> m_fieldTargets;
+    bool m_flatFields = true; ///< every field path is one key, m_flatKeys
+    std::array<QByteArrayView, FastJsonScanner::kFields> m_flatKeys;
 };
 
 } // namespace

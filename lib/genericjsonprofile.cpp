@@ -60,6 +60,43 @@ inline char16_t unit(char c)
     return uchar(c);
 }
 
+/// `count` decimal digits of `text` from `from` as a number, or -1.
+template<typename Text> int digitsAt(Text text, qsizetype from, qsizetype count)
+{
+    int value = 0;
+    for (qsizetype i = from; i < from + count; ++i) {
+        const char16_t c = unit(text[i]);
+        if (c < u'0' || c > u'9')
+            return -1;
+        value = value * 10 + (c - u'0');
+    }
+    return value;
+}
+
+/// Days from 1970-01-01 to a valid date of the proleptic Gregorian
+/// calendar with a positive year (H. Hinnant's days_from_civil), as
+/// QDate::toJulianDay() - 2440588 gives them, without QDate's calendar
+/// machinery (half the instructions).
+qint64 daysSinceEpoch(int year, int month, int day)
+{
+    year -= month <= 2 ? 1 : 0;
+    const int era = year / 400; // year >= 0 here
+    const int yearOfEra = year - era * 400;
+    const int dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+    const int dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear;
+    return era * 146097LL + dayOfEra - 719468;
+}
+
+/// Whether year-month-day is a date QDate takes: it knows no year 0.
+bool isValidDate(int year, int month, int day)
+{
+    static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (year == 0 || month < 1 || month > 12 || day < 1)
+        return false;
+    const bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    return day <= kDays[month - 1] + (month == 2 && leap ? 1 : 0);
+}
+
 /// The common case of event times, "2026-11-22T10:00:00.123Z" (UTC, with
 /// or without a fraction), read without QDateTime's general parser, which
 /// costs more than the rest of the event. nullopt for anything else.
@@ -72,27 +109,22 @@ template<typename Text> std::optional<qint64> utcIsoMsecs(Text text)
         unit(text[7]) != u'-' || (unit(text[10]) != u'T' && unit(text[10]) != u' ') ||
         unit(text[13]) != u':' || unit(text[16]) != u':')
         return std::nullopt;
-    auto number = [&](qsizetype from, qsizetype count, int *out) {
-        int value = 0;
-        for (qsizetype i = from; i < from + count; ++i) {
-            const char16_t c = unit(text[i]);
-            if (c < u'0' || c > u'9')
-                return false;
-            value = value * 10 + (c - u'0');
-        }
-        *out = value;
-        return true;
-    };
-    int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-    if (!number(0, 4, &year) || !number(5, 2, &month) || !number(8, 2, &day) ||
-        !number(11, 2, &hour) || !number(14, 2, &minute) || !number(17, 2, &second))
+    const int year = digitsAt(text, 0, 4);
+    const int month = digitsAt(text, 5, 2);
+    const int day = digitsAt(text, 8, 2);
+    const int hour = digitsAt(text, 11, 2);
+    const int minute = digitsAt(text, 14, 2);
+    const int second = digitsAt(text, 17, 2);
+    if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0)
         return std::nullopt;
     int millis = 0;
     if (n > 20) {
         // ".f" to ".fffffffff": milliseconds from the first three digits.
         const qsizetype digits = n - 21;
-        int fraction = 0;
-        if (unit(text[19]) != u'.' || digits < 1 || digits > 9 || !number(20, digits, &fraction))
+        if (unit(text[19]) != u'.' || digits < 1 || digits > 9)
+            return std::nullopt;
+        int fraction = digitsAt(text, 20, digits);
+        if (fraction < 0)
             return std::nullopt;
         for (qsizetype i = digits; i < 3; ++i)
             fraction *= 10;
@@ -100,13 +132,10 @@ template<typename Text> std::optional<qint64> utcIsoMsecs(Text text)
             fraction /= 10;
         millis = fraction;
     }
-    if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59)
+    if (!isValidDate(year, month, day) || hour > 23 || minute > 59 || second > 59)
         return std::nullopt;
-    const QDate date(year, month, day);
-    if (!date.isValid())
-        return std::nullopt;
-    return (date.toJulianDay() - 2440588) * 86'400'000LL + hour * 3'600'000LL + minute * 60'000LL +
-           second * 1000LL + millis;
+    return daysSinceEpoch(year, month, day) * 86'400'000LL + hour * 3'600'000LL +
+           minute * 60'000LL + second * 1000LL + millis;
 }
 
 QDateTime timeFromText(const QString &text)
@@ -535,12 +564,14 @@ std::optional<PollResult> GenericJsonProfile::parseJsonFast(const PollResponse &
     events.reserve(std::min<qsizetype>(response.body.size() / 128, 100'000));
     TypeCache types;
     const auto element = [&](const FastJsonScanner::Element &scanned) {
-        Event event;
+        // Made in its place in the list rather than moved there: a skipped
+        // event is taken off again, and a declined answer drops them all.
+        Event &event = events.emplace_back();
         bool keep = true;
         if (!makeEventFast(scanned, &event, &keep, &types))
             return false;
-        if (keep)
-            events.append(std::move(event));
+        if (!keep)
+            events.removeLast();
         return true;
     };
     FastJsonScanner::Found found;
@@ -580,7 +611,8 @@ bool GenericJsonProfile::makeEventFast(const FastJsonScanner::Element &element, 
         if (plainType)
             *types = TypeCache{type.bytes, event->type, true};
     }
-    if (!event->type.isEmpty() && m_options.skipTypes.contains(event->type)) {
+    if (!m_options.skipTypes.isEmpty() && !event->type.isEmpty() &&
+        m_options.skipTypes.contains(event->type)) {
         *keep = false;
         return true;
     }

@@ -50,6 +50,7 @@ private Q_SLOTS:
     void rawIsTheServersBytes();
     void eventTimes_data();
     void eventTimes();
+    void everyDayOfSomeYearsReadsAsQDateHasIt();
     void seedQueue_data();
     void seedQueue();
     void cursorPlacement_data();
@@ -241,6 +242,20 @@ void tst_GenericJsonProfile::eventTimes_data()
     QTest::newRow("a leap day") << "2024-02-29T00:00:00Z"
                                 << QDateTime(QDate(2024, 2, 29), QTime(0, 0), Qt::UTC);
     QTest::newRow("not a day") << "2026-02-30T10:00:05Z" << QDateTime();
+    QTest::newRow("not a leap year") << "2023-02-29T00:00:00Z" << QDateTime();
+    QTest::newRow("a century without a leap day") << "2100-02-29T00:00:00Z" << QDateTime();
+    QTest::newRow("a fourth century with one")
+        << "2000-02-29T23:59:59.999Z"
+        << QDateTime(QDate(2000, 2, 29), QTime(23, 59, 59, 999), Qt::UTC);
+    QTest::newRow("before the epoch")
+        << "1969-12-31T23:59:59.5Z"
+        << QDateTime(QDate(1969, 12, 31), QTime(23, 59, 59, 500), Qt::UTC);
+    QTest::newRow("the first year")
+        << "0001-01-01T00:00:00Z" << QDateTime(QDate(1, 1, 1), QTime(0, 0), Qt::UTC);
+    QTest::newRow("the last day") << "9999-12-31T23:59:59Z"
+                                  << QDateTime(QDate(9999, 12, 31), QTime(23, 59, 59), Qt::UTC);
+    QTest::newRow("no month 13") << "2026-13-01T00:00:00Z" << QDateTime();
+    QTest::newRow("no day 31 in April") << "2026-04-31T00:00:00Z" << QDateTime();
     QTest::newRow("not a time") << "2026-11-22T25:00:05Z" << QDateTime();
     QTest::newRow("RFC 2822") << "Sun, 22 Nov 2026 10:00:05 +0000" << base;
     QTest::newRow("garbage") << "soon" << QDateTime();
@@ -257,6 +272,49 @@ void tst_GenericJsonProfile::eventTimes()
     QCOMPARE(result.events.first().time.isValid(), expected.isValid());
     if (expected.isValid())
         QCOMPARE(result.events.first().time.toMSecsSinceEpoch(), expected.toMSecsSinceEpoch());
+}
+
+void tst_GenericJsonProfile::everyDayOfSomeYearsReadsAsQDateHasIt()
+{
+    // The usual "...Z" times are read by hand, not by QDate: every day of
+    // years around the calendar's rules, and days 29 to 31 of every month,
+    // through both parse paths, against QDate and QDateTime.
+    for (const int year : {1, 4, 100, 399, 400, 1582, 1600, 1900, 1969, 1970, 1972, 2000, 2024,
+                           2026, 2100, 2400, 9999}) {
+        QByteArray body = "{\"events\":[";
+        QList<QDateTime> expected;
+        for (int month = 1; month <= 12; ++month) {
+            for (int day = 1; day <= 31; ++day) {
+                const QByteArray time = QByteArray::number(year).rightJustified(4, '0') + '-' +
+                                        QByteArray::number(month).rightJustified(2, '0') + '-' +
+                                        QByteArray::number(day).rightJustified(2, '0') +
+                                        "T13:14:15.678Z";
+                if (!expected.isEmpty())
+                    body += ',';
+                body += "{\"id\":" + QByteArray::number(expected.size() + 1) + ",\"time\":\"" +
+                        time + "\"}";
+                const QDate date(year, month, day);
+                expected << (date.isValid() ? QDateTime(date, QTime(13, 14, 15, 678), Qt::UTC)
+                                            : QDateTime());
+            }
+        }
+        body += "]}";
+        for (const bool fast : {true, false}) {
+            auto profile = make(QStringLiteral("seed-events"));
+            static_cast<GenericJsonProfile *>(profile.get())->setFastScanEnabled(fast);
+            const PollResult result = profile->parse(response(200, body), QStringLiteral("0"));
+            QCOMPARE(result.events.size(), expected.size());
+            for (qsizetype i = 0; i < expected.size(); ++i) {
+                const QDateTime &time = result.events.at(i).time;
+                QVERIFY2(time == expected.at(i),
+                         qPrintable(QStringLiteral("%1 (fast scan %2): %3, expected %4")
+                                        .arg(year)
+                                        .arg(fast)
+                                        .arg(time.toString(Qt::ISODateWithMs),
+                                             expected.at(i).toString(Qt::ISODateWithMs))));
+            }
+        }
+    }
 }
 
 void tst_GenericJsonProfile::seedQueue_data()
