@@ -96,11 +96,17 @@ bool Http1Parser::takeLine(const QByteArray &input, qsizetype &pos, QByteArrayVi
     return true;
 }
 
-bool Http1Parser::takeCounted(const QByteArray &input, qsizetype &pos, QByteArray &body)
+bool Http1Parser::takeCounted(QByteArray &input, qsizetype &pos, QByteArray &body)
 {
     const qint64 take = std::min<qint64>(m_remaining, input.size() - pos);
-    body.append(QByteArrayView(input).sliced(pos, take));
-    pos += take;
+    if (pos == 0 && take == input.size() && body.isEmpty()) {
+        // All of `input` is body, as when an answer's body came in one
+        // read after its headers: hand the bytes over instead of copying.
+        body = std::exchange(input, QByteArray());
+    } else {
+        body.append(QByteArrayView(input).sliced(pos, take));
+        pos += take;
+    }
     m_remaining -= take;
     return m_remaining == 0;
 }

@@ -81,7 +81,7 @@ private:
     bool takeLine(const QByteArray &input, qsizetype &pos, QByteArrayView &line);
     /// Moves up to m_remaining bytes of body from `input` at `pos` to
     /// `body`; true once m_remaining is 0.
-    bool takeCounted(const QByteArray &input, qsizetype &pos, QByteArray &body);
+    bool takeCounted(QByteArray &input, qsizetype &pos, QByteArray &body);
     Step parseStatusLine(QByteArrayView line);
     Step parseField(QByteArrayView line);
     Step endOfFields();

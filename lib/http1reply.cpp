@@ -110,9 +110,9 @@ QString Http1ConnectionPool::key(const QString &host, quint16 port)
     return host.toLower() + QLatin1Char(':') + QString::number(port);
 }
 
-QTcpSocket *Http1ConnectionPool::take(const QString &host, quint16 port)
+QTcpSocket *Http1ConnectionPool::take(const QString &key)
 {
-    const auto it = m_idle.find(key(host, port));
+    const auto it = m_idle.find(key);
     if (it == m_idle.end())
         return nullptr;
     QTcpSocket *found = nullptr;
@@ -134,7 +134,7 @@ QTcpSocket *Http1ConnectionPool::take(const QString &host, quint16 port)
     return found;
 }
 
-void Http1ConnectionPool::put(const QString &host, quint16 port, QTcpSocket *socket)
+void Http1ConnectionPool::put(const QString &key, QTcpSocket *socket)
 {
     socket->setParent(this);
     // Anything from the server while no request is out (a close, a stray
@@ -142,7 +142,7 @@ void Http1ConnectionPool::put(const QString &host, quint16 port, QTcpSocket *soc
     connect(socket, &QTcpSocket::readyRead, this, [this, socket] { drop(socket); });
     connect(socket, &QTcpSocket::disconnected, this, [this, socket] { drop(socket); });
     connect(socket, &QTcpSocket::errorOccurred, this, [this, socket] { drop(socket); });
-    m_idle[key(host, port)].append({socket, QDeadlineTimer(kIdleLimit)});
+    m_idle[key].append({socket, QDeadlineTimer(kIdleLimit)});
     if (!m_sweep.isActive())
         m_sweep.start();
 }
@@ -228,10 +228,12 @@ void Http1Reply::start()
     const QUrl target = url();
     m_host = target.host();
     m_port = quint16(target.port(80));
+    // Once per server rather than at every take() and put().
+    m_poolKey = Http1ConnectionPool::key(m_host, m_port);
     m_parser = Http1Parser(m_method == "HEAD");
     m_input.clear();
     m_requestSent = false;
-    if (QTcpSocket *idle = m_pool ? m_pool->take(m_host, m_port) : nullptr) {
+    if (QTcpSocket *idle = m_pool ? m_pool->take(m_poolKey) : nullptr) {
         qCDebug(lcNetworkVerbose).noquote()
             << "reusing a kept-alive connection to" << m_host << m_port;
         connectSocket(idle, true);
@@ -292,23 +294,28 @@ void Http1Reply::sendRequest()
     if (target.port() != -1 && target.port() != 80)
         host += ':' + QByteArray::number(target.port());
 
+    // Appended piece by piece into one buffer: `a + b + c` would make a
+    // QByteArray for every `+` (no QStringBuilder here).
     QByteArray message;
-    message.reserve(256 + m_body.size());
-    message += m_method + ' ' + path + " HTTP/1.1\r\nHost: " + host + "\r\n";
+    message.reserve(256 + path.size() + m_body.size());
+    const auto add = [&message](std::initializer_list<QByteArrayView> pieces) {
+        for (QByteArrayView piece : pieces)
+            message.append(piece);
+    };
+    add({m_method, " ", path, " HTTP/1.1\r\nHost: ", host, "\r\n"});
     const QNetworkRequest &original = request();
     bool userAgent = false;
     for (const QByteArray &name : original.rawHeaderList()) {
         if (isOwnField(name))
             continue;
         userAgent = userAgent || name.compare("User-Agent", Qt::CaseInsensitive) == 0;
-        message += name + ": " + original.rawHeader(name) + "\r\n";
+        add({name, ": ", original.rawHeader(name), "\r\n"});
     }
     if (!userAgent)
-        message += "User-Agent: Longwatch\r\n";
+        add({"User-Agent: Longwatch\r\n"});
     if (!m_body.isEmpty() || m_method == "POST" || m_method == "PUT" || m_method == "PATCH")
-        message += "Content-Length: " + QByteArray::number(m_body.size()) + "\r\n";
-    message += "\r\n";
-    message += m_body;
+        add({"Content-Length: ", QByteArray::number(m_body.size()), "\r\n"});
+    add({"\r\n", m_body});
     m_socket->write(message);
     // Out now rather than on the next turn of the event loop.
     m_socket->flush();
@@ -508,7 +515,7 @@ void Http1Reply::releaseSocket(bool reusable)
         << "connection to" << m_host << m_port << (reusable ? "kept alive" : "closed");
     disconnect(socket, nullptr, this, nullptr);
     if (reusable && m_pool && socket->state() == QAbstractSocket::ConnectedState) {
-        m_pool->put(m_host, m_port, socket);
+        m_pool->put(m_poolKey, socket);
         return;
     }
     socket->abort();
@@ -565,6 +572,16 @@ void Http1Reply::setReadBufferSize(qint64 size)
 qint64 Http1Reply::bytesAvailable() const
 {
     return m_buffer.size() - m_readPos + QNetworkReply::bytesAvailable();
+}
+
+QByteArray Http1Reply::takeAll()
+{
+    // Anything QIODevice keeps track of itself (a peek, a transaction, a
+    // closed device) is readAll()'s to get right.
+    if (!isReadable() || isTransactionStarted() || m_readPos != 0 ||
+        QNetworkReply::bytesAvailable() > 0)
+        return readAll();
+    return std::exchange(m_buffer, {});
 }
 
 qint64 Http1Reply::readData(char *data, qint64 maxSize)

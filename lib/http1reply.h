@@ -26,10 +26,13 @@ public:
 
     explicit Http1ConnectionPool(QObject *parent = nullptr);
 
-    /// An open idle connection to host:port, now owned by the caller; or nullptr.
-    QTcpSocket *take(const QString &host, quint16 port);
+    /// The name connections to host:port are kept under.
+    static QString key(const QString &host, quint16 port);
+    /// An open idle connection to the server `key` names, now owned by the
+    /// caller; or nullptr.
+    QTcpSocket *take(const QString &key);
     /// Takes back a connection whose last response was complete.
-    void put(const QString &host, quint16 port, QTcpSocket *socket);
+    void put(const QString &key, QTcpSocket *socket);
     int idleCount() const;
     /// Closes every idle connection.
     void clear();
@@ -40,7 +43,6 @@ private:
         QTcpSocket *socket = nullptr;
         QDeadlineTimer expires;
     };
-    static QString key(const QString &host, quint16 port);
     void drop(QTcpSocket *socket);
     void expire();
 
@@ -67,6 +69,8 @@ public:
     void setReadBufferSize(qint64 size) override;
     qint64 bytesAvailable() const override;
     bool isSequential() const override { return true; }
+    /// What readAll() gives, handed over without a copy.
+    QByteArray takeAll();
 
 protected:
     qint64 readData(char *data, qint64 maxSize) override;
@@ -94,6 +98,7 @@ private:
     QByteArray m_body;
     QString m_host;
     quint16 m_port = 80;
+    QString m_poolKey; ///< Http1ConnectionPool::key() of m_host and m_port
     QTcpSocket *m_socket = nullptr;
     bool m_reusedSocket = false;
     bool m_retried = false;     ///< already tried once more after a kept-alive connection failed

@@ -56,6 +56,7 @@ private Q_SLOTS:
     void response();
     void headersOverTheLimitFailWithoutWaitingForTheirEnd();
     void theClosedConnectionEndsOnlyAnOpenEndedBody();
+    void aBodyThatFillsTheInputIsHandedOverUncopied();
 };
 
 void tst_Http1Parser::response_data()
@@ -239,6 +240,33 @@ void tst_Http1Parser::theClosedConnectionEndsOnlyAnOpenEndedBody()
     QCOMPARE(parser.closed(), Http1Parser::Step::Done);
     QVERIFY(parser.isDone());
     QVERIFY(!parser.keepAlive());
+}
+
+void tst_Http1Parser::aBodyThatFillsTheInputIsHandedOverUncopied()
+{
+    // The usual answer: its body comes in one read with the headers. The
+    // bytes become the body as they are, rather than a copy (a 100-event
+    // answer is ~11 KB).
+    Http1Parser parser;
+    const QByteArray payload(10'000, 'e');
+    QByteArray input = "HTTP/1.1 200 OK\r\nContent-Length: 10000\r\n\r\n" + payload;
+    QByteArray body;
+    QCOMPARE(parser.parse(input, body), Http1Parser::Step::Headers);
+    const char *bytes = input.constData();
+    QCOMPARE(parser.parse(input, body), Http1Parser::Step::Done);
+    QCOMPARE(body, payload);
+    QCOMPARE(body.constData(), bytes);
+    QVERIFY(input.isEmpty());
+    QVERIFY(parser.keepAlive());
+
+    // Not when there is body already, or the next answer's bytes follow.
+    Http1Parser second;
+    input = "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nbodyHTTP/1.1";
+    body.clear();
+    QCOMPARE(second.parse(input, body), Http1Parser::Step::Headers);
+    QCOMPARE(second.parse(input, body), Http1Parser::Step::Done);
+    QCOMPARE(body, QByteArray("body"));
+    QCOMPARE(input, QByteArray("HTTP/1.1"));
 }
 
 QTEST_APPLESS_MAIN(tst_Http1Parser)
