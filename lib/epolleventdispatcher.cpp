@@ -142,6 +142,7 @@ bool EpollEventDispatcher::processEvents(QEventLoop::ProcessEventsFlags flags)
         return false;
     canWait = canWait && !m_wokenHere; // aboutToBlock's handlers may have posted
 
+    applyWatchChanges();
     int timeout = -1;
     if (!canWait || (includeNotifiers && m_alwaysReady > 0))
         timeout = 0;
@@ -259,54 +260,84 @@ void EpollEventDispatcher::unregisterSocketNotifier(QSocketNotifier *notifier)
     updateWatch(fd);
 }
 
+namespace {
+
+quint32 wantedEvents(const QSocketNotifier *read, const QSocketNotifier *write,
+                     const QSocketNotifier *exception)
+{
+    return (read ? quint32(EPOLLIN) : 0u) | (write ? quint32(EPOLLOUT) : 0u) |
+           (exception ? quint32(EPOLLPRI) : 0u);
+}
+
+} // namespace
+
 void EpollEventDispatcher::updateWatch(int fd)
 {
     const auto it = m_watches.find(fd);
     if (it == m_watches.end())
         return;
     Watch &watch = *it;
-    const quint32 wanted = (watch.read ? quint32(EPOLLIN) : 0u) |
-                           (watch.write ? quint32(EPOLLOUT) : 0u) |
-                           (watch.exception ? quint32(EPOLLPRI) : 0u);
-    if (watch.alwaysReady) {
-        if (wanted == 0) {
-            --m_alwaysReady;
-            m_watches.erase(it);
-        }
-        return;
-    }
-    if (wanted == watch.events) {
-        if (wanted == 0)
-            m_watches.erase(it);
-        return;
-    }
-    epoll_event event{};
-    event.events = wanted;
-    event.data.fd = fd;
+    const quint32 wanted = wantedEvents(watch.read, watch.write, watch.exception);
     if (wanted == 0) {
-        // Fails harmlessly when the descriptor was closed first: the
-        // kernel dropped it from the set then.
-        epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, &event);
+        // At once: Qt closes a socket right after its last notifier goes,
+        // and the number may come back for another file in this very pass,
+        // which must then be added afresh. (The removal fails harmlessly
+        // when the descriptor was closed first: the kernel dropped it.)
+        if (watch.alwaysReady) {
+            --m_alwaysReady;
+        } else if (watch.events != 0) {
+            epoll_event event{};
+            epoll_ctl(m_epoll, EPOLL_CTL_DEL, fd, &event);
+            ++m_kernelUpdates;
+        }
         m_watches.erase(it);
         return;
     }
-    int op = watch.events == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
-    int result = epoll_ctl(m_epoll, op, fd, &event);
-    // The descriptor was closed and its number reused behind our back (the
-    // kernel dropped the old file from the set), or is still in the set
-    // from before: do the other one.
-    if (result != 0 && (errno == EEXIST || errno == ENOENT)) {
-        op = op == EPOLL_CTL_ADD ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-        result = epoll_ctl(m_epoll, op, fd, &event);
+    // Anything else waits for the next epoll_wait(): a socket turns its
+    // write notifier on to send a request and off once it is flushed, in
+    // the same pass, and then nothing need change in the kernel.
+    if (wanted != watch.events && !watch.dirty) {
+        watch.dirty = true;
+        m_dirty.push_back(fd);
     }
-    if (result != 0 && errno == EPERM) {
-        // A regular file or a directory: poll() calls it always ready.
-        watch.alwaysReady = true;
-        ++m_alwaysReady;
-    } else if (result != 0) {
-        qCWarning(lcNetwork) << "cannot watch socket" << fd << ":" << std::strerror(errno);
+}
+
+void EpollEventDispatcher::applyWatchChanges()
+{
+    for (const int fd : m_dirty) {
+        const auto it = m_watches.find(fd);
+        if (it == m_watches.end() || !it->dirty)
+            continue; // gone (and perhaps back) since
+        Watch &watch = *it;
+        watch.dirty = false;
+        const quint32 wanted = wantedEvents(watch.read, watch.write, watch.exception);
+        if (wanted == watch.events || watch.alwaysReady) {
+            watch.events = wanted;
+            continue;
+        }
+        epoll_event event{};
+        event.events = wanted;
+        event.data.fd = fd;
+        int op = watch.events == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+        int result = epoll_ctl(m_epoll, op, fd, &event);
+        ++m_kernelUpdates;
+        // The descriptor was closed and its number reused behind our back
+        // (the kernel dropped the old file from the set), or is still in
+        // the set from before: do the other one.
+        if (result != 0 && (errno == EEXIST || errno == ENOENT)) {
+            op = op == EPOLL_CTL_ADD ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
+            result = epoll_ctl(m_epoll, op, fd, &event);
+        }
+        if (result != 0 && errno == EPERM) {
+            // A regular file or a directory: poll() calls it always ready.
+            watch.alwaysReady = true;
+            ++m_alwaysReady;
+        } else if (result != 0) {
+            qCWarning(lcNetwork) << "cannot watch socket" << fd << ":" << std::strerror(errno);
+        }
+        watch.events = wanted;
     }
-    watch.events = wanted;
+    m_dirty.clear();
 }
 
 void EpollEventDispatcher::registerTimer(int timerId, qint64 interval, Qt::TimerType timerType,

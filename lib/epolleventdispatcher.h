@@ -7,6 +7,7 @@
 #include <deque>
 #include <set>
 #include <utility>
+#include <vector>
 
 namespace Longwatch {
 
@@ -42,6 +43,10 @@ QAbstractEventDispatcher *createNetworkEventDispatcher();
 ///   without counting as work done.
 /// What it does differently: every timer fires at its due time, rounded up
 /// to the millisecond; coarse timers are not moved to shared boundaries.
+/// A notifier switched on and off within one pass (a socket's write
+/// notifier, for each request sent) costs no system call: changes reach
+/// the kernel just before the wait, all but removals, which go at once
+/// (the descriptor may be closed and its number reused within the pass).
 ///
 /// Everything but wakeUp() and interrupt() runs in the dispatcher's thread.
 class EpollEventDispatcher final : public QAbstractEventDispatcher
@@ -70,9 +75,11 @@ public:
     void interrupt() override;
     void startingUp() override;
 
-    /// Sockets and timers registered now (for tests).
+    /// Sockets and timers registered now, and epoll_ctl() calls so far
+    /// (for tests).
     int watchedSocketCount() const { return int(m_watches.size()); }
     int timerCount() const { return int(m_timers.size()); }
+    qint64 kernelUpdateCount() const { return m_kernelUpdates; }
 
 private:
     struct Watch
@@ -82,6 +89,7 @@ private:
         QSocketNotifier *exception = nullptr;
         quint32 events = 0;       ///< what epoll watches for now
         bool alwaysReady = false; ///< epoll refused the file (EPERM)
+        bool dirty = false;       ///< in m_dirty: the kernel has yet to hear of a change
     };
     struct Timer
     {
@@ -95,6 +103,7 @@ private:
 
     void forgetTimerOf(QObject *object);
     void updateWatch(int fd);
+    void applyWatchChanges();
     void queueActivation(QSocketNotifier *notifier, std::size_t leftOver);
     int activateSocketNotifiers();
     int activateTimers();
@@ -111,8 +120,10 @@ private:
     /// thread is not waiting, so it only has to not wait next time.
     bool m_wokenHere = false;
 
-    QHash<int, Watch> m_watches;             ///< by file descriptor
-    int m_alwaysReady = 0;                   ///< watches with alwaysReady set
+    QHash<int, Watch> m_watches; ///< by file descriptor
+    int m_alwaysReady = 0;       ///< watches with alwaysReady set
+    qint64 m_kernelUpdates = 0;
+    std::vector<int> m_dirty;                ///< watches to update before the next wait
     std::deque<QSocketNotifier *> m_pending; ///< activations not yet sent
 
     QHash<int, Timer> m_timers; ///< by timer id

@@ -145,6 +145,8 @@ private Q_SLOTS:
     void socketNotifierReadAndWrite();
     void notifierDeletedWhileAnotherIsBeingHandled();
     void aHangUpWakesEveryNotifierOfTheSocket();
+    void aNotifierOnAndOffInOnePassCostsNoSystemCall();
+    void aDescriptorClosedAndReusedInOnePassIsWatchedAfresh();
     void regularFileCountsAsAlwaysReady();
     void excludedSocketsDoNotEndTheWait();
     void tcpRoundTripAndHangUp();
@@ -437,6 +439,61 @@ void tst_EpollEventDispatcher::aHangUpWakesEveryNotifierOfTheSocket()
     ::close(pair.fds[1]);
     pair.fds[1] = -1;
     QVERIFY(runUntil([&] { return activations == 1; }));
+}
+
+void tst_EpollEventDispatcher::aNotifierOnAndOffInOnePassCostsNoSystemCall()
+{
+    // As a socket does with its write notifier for every request it sends.
+    SocketPair pair;
+    QVERIFY(pair.isValid());
+    QSocketNotifier readable(pair.fds[0], QSocketNotifier::Read);
+    QSocketNotifier writable(pair.fds[0], QSocketNotifier::Write);
+    writable.setEnabled(false);
+    QVERIFY(runFor(1ms)); // the read notifier is in the kernel now
+    const qint64 before = dispatcher()->kernelUpdateCount();
+    for (int i = 0; i < 10; ++i) {
+        writable.setEnabled(true);
+        writable.setEnabled(false);
+    }
+    QVERIFY(runFor(1ms));
+    QCOMPARE(dispatcher()->kernelUpdateCount(), before);
+    // A change that lasts reaches the kernel once.
+    int writes = 0;
+    connect(&writable, &QSocketNotifier::activated, this, [&] {
+        ++writes;
+        writable.setEnabled(false);
+    });
+    writable.setEnabled(true);
+    QVERIFY(runUntil([&] { return writes == 1; }));
+    QVERIFY(dispatcher()->kernelUpdateCount() > before);
+}
+
+void tst_EpollEventDispatcher::aDescriptorClosedAndReusedInOnePassIsWatchedAfresh()
+{
+    // A socket's last notifier goes, the socket is closed and a new one
+    // gets the same number before the loop turns (a retry on a new
+    // connection): the kernel dropped the old file, the new one must be
+    // added, not taken for the old.
+    auto first = std::make_unique<SocketPair>();
+    QVERIFY(first->isValid());
+    const int number = first->fds[0];
+    auto oldNotifier = std::make_unique<QSocketNotifier>(number, QSocketNotifier::Read);
+    QVERIFY(runFor(1ms));
+    oldNotifier.reset();
+    first.reset();
+    SocketPair second;
+    QVERIFY(second.isValid());
+    if (second.fds[0] != number && second.fds[1] != number)
+        QSKIP("the kernel gave other numbers to the new sockets");
+    const int reader = second.fds[0] == number ? 0 : 1;
+    QSocketNotifier notifier(second.fds[reader], QSocketNotifier::Read);
+    int reads = 0;
+    connect(&notifier, &QSocketNotifier::activated, this, [&] {
+        ++reads;
+        notifier.setEnabled(false);
+    });
+    QCOMPARE(::write(second.fds[1 - reader], "x", 1), ssize_t(1));
+    QVERIFY(runUntil([&] { return reads == 1; }));
 }
 
 void tst_EpollEventDispatcher::regularFileCountsAsAlwaysReady()
