@@ -75,6 +75,7 @@ bool writeJournal(const QString &path, const QString &feed, int count)
 struct Measured
 {
     double cpuUsecs = 0;
+    double systemUsecs = 0; ///< of cpuUsecs, in the kernel
     double wallUsecs = 0;
     int polls = 0;
     int events = 0;
@@ -124,10 +125,12 @@ Measured poll(const QUrl &url, const QString &hold, const QString &cursor,
     Bench::waitUntil([&] { return m.polls > 0; }, 5000);
     m = {};
     const double cpu0 = Bench::cpuUsecs();
+    const double system0 = Bench::systemCpuUsecs();
     QElapsedTimer wall;
     wall.start();
     Bench::waitUntil([&] { return enough(m, total); }, timeoutMs, 1);
     m.cpuUsecs = Bench::cpuUsecs() - cpu0;
+    m.systemUsecs = Bench::systemCpuUsecs() - system0;
     m.wallUsecs = double(wall.nsecsElapsed()) / 1000.0;
     poller.stop();
     return m;
@@ -180,7 +183,7 @@ double bareGets(const QUrl &url, int polls, bool http2)
 /// GETs after one that opens the connection, NaN (and why, on stderr) if
 /// anything else came.
 double minimalGets(quint16 port, const QByteArray &target, const QByteArray &expectedBody,
-                   int polls)
+                   int polls, double *systemPerGet = nullptr)
 {
     QTcpSocket socket;
     socket.connectToHost(QHostAddress::LocalHost, port);
@@ -198,6 +201,7 @@ double minimalGets(quint16 port, const QByteArray &target, const QByteArray &exp
     const int total = polls + 1;
     QEventLoop loop;
     double cpu0 = 0;
+    double system0 = 0;
     QObject::connect(&socket, &QTcpSocket::readyRead, &loop, [&] {
         buffer += socket.readAll();
         while (problem.isEmpty()) {
@@ -227,8 +231,10 @@ double minimalGets(quint16 port, const QByteArray &target, const QByteArray &exp
                 break;
             }
             buffer.remove(0, headerEnd + 4 + length);
-            if (++done == 1)
+            if (++done == 1) {
                 cpu0 = Bench::cpuUsecs(); // the connection is open: count from here
+                system0 = Bench::systemCpuUsecs();
+            }
             if (done == total) {
                 loop.quit();
                 return;
@@ -248,6 +254,8 @@ double minimalGets(quint16 port, const QByteArray &target, const QByteArray &exp
     socket.write(request);
     loop.exec();
     const double perGet = (Bench::cpuUsecs() - cpu0) / std::max(1, done - 1);
+    if (systemPerGet)
+        *systemPerGet = (Bench::systemCpuUsecs() - system0) / std::max(1, done - 1);
     if (!problem.isEmpty() || done != total) {
         std::fprintf(stderr, "minimal client: %s after %d answers\n", problem.constData(), done);
         return std::nan("");
@@ -400,7 +408,7 @@ int main(int argc, char *argv[])
 
     // No news: the cursor is the newest event and the server holds for 0 s.
     {
-        std::vector<double> perPoll, rate;
+        std::vector<double> perPoll, inKernel, rate;
         for (int r = 0; r < runs; ++r) {
             const Measured m = poll(
                 QUrl(base + QStringLiteral("/poll?hold=0")), QStringLiteral("1"),
@@ -409,10 +417,12 @@ int main(int argc, char *argv[])
             if (m.polls == 0)
                 continue;
             perPoll.push_back(m.cpuUsecs / m.polls);
+            inKernel.push_back(m.systemUsecs / m.polls);
             rate.push_back(m.polls / (m.wallUsecs / 1e6));
         }
         noNewsPoll = Bench::summarize(perPoll);
         Bench::printRow(QStringLiteral("CPU per no-news poll"), noNewsPoll, "us");
+        Bench::printRow(QStringLiteral("  of it in the kernel"), Bench::summarize(inKernel), "us");
         Bench::printRow(QStringLiteral("no-news polls per second"), Bench::summarize(rate), "1/s");
     }
 
@@ -435,14 +445,18 @@ int main(int argc, char *argv[])
         return summary;
     };
     const auto minimalRow = [&](const QString &name, quint16 port) {
-        std::vector<double> perPoll;
+        std::vector<double> perPoll, inKernel;
         for (int r = 0; r < runs; ++r) {
-            const double perGet = minimalGets(port, noNewsTarget, noNewsBody, polls);
-            if (!std::isnan(perGet))
+            double system = 0;
+            const double perGet = minimalGets(port, noNewsTarget, noNewsBody, polls, &system);
+            if (!std::isnan(perGet)) {
                 perPoll.push_back(perGet);
+                inKernel.push_back(system);
+            }
         }
         const Bench::Summary summary = Bench::summarize(perPoll);
         Bench::printRow(name, summary, "us");
+        Bench::printRow(QStringLiteral("  of it in the kernel"), Bench::summarize(inKernel), "us");
         return summary;
     };
     const auto pollerRow = [&](const QString &name, quint16 port, HttpVersion version) {
@@ -493,7 +507,7 @@ int main(int argc, char *argv[])
     }
 
     // Batches: the server answers with `limit` events per poll, from id 0.
-    Bench::Summary perEvent1000, rate1000, rate10000, parse1000, profileParse1000;
+    Bench::Summary perEvent100, perEvent1000, rate1000, rate10000, parse1000, profileParse1000;
     for (const int limit : {100, 1000, 10'000}) {
         std::vector<double> perEvent, perPoll, rate;
         for (int r = 0; r < runs; ++r) {
@@ -511,6 +525,8 @@ int main(int argc, char *argv[])
                         Bench::summarize(perEvent), "us");
         Bench::printRow(QStringLiteral("events/s one channel, %1-event batches").arg(limit),
                         Bench::summarize(rate), "1/s");
+        if (limit == 100)
+            perEvent100 = Bench::summarize(perEvent);
         if (limit == 10'000)
             rate10000 = Bench::summarize(rate);
         if (limit != 1000)
@@ -575,6 +591,8 @@ int main(int argc, char *argv[])
         Bench::printSummary(3, QStringLiteral("via nginx, HTTP/2 h2c: CPU per no-news poll"),
                             h2cPoll.median, "us", pollTarget, Bench::Goal::AtMost, 100);
     const QString eventTarget = QStringLiteral("<= 2 us");
+    Bench::printSummary(3, QStringLiteral("CPU per event, 100-event batches"), perEvent100.median,
+                        "us", eventTarget, Bench::Goal::AtMost, 2);
     Bench::printSummary(3, QStringLiteral("CPU per event, 1000-event batches"), perEvent1000.median,
                         "us", eventTarget, Bench::Goal::AtMost, 2);
     Bench::printSummary(3, QStringLiteral("QJsonDocument::fromJson alone, per event"),

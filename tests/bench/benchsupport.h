@@ -62,6 +62,15 @@ inline double cpuUsecs()
            double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
 }
 
+/// The part of cpuUsecs() spent in the kernel (system calls, the network
+/// stack, scheduling), µs.
+inline double systemCpuUsecs()
+{
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return double(usage.ru_stime.tv_sec) * 1e6 + double(usage.ru_stime.tv_usec);
+}
+
 /// A field of /proc/<pid>/status in KiB (VmRSS, VmHWM); pid 0 is this
 /// process. -1 if unknown (the process is gone). readAll(), not
 /// atEnd()/readLine(): /proc files report a size of 0.
