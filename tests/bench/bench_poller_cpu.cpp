@@ -480,6 +480,10 @@ int main(int argc, char *argv[])
     // above is Qt's HTTP/1.1 client (its thread, the hops, the byte reads).
     minimalGet = minimalRow(QStringLiteral("CPU per no-news GET, minimal client (machine floor)"),
                             server.port());
+    // The ratio holds however busy the machine is (a noisy VM makes both
+    // sides dearer): 100 us against a quiet machine's floor of ~25 us is 4x.
+    Bench::printRow(QStringLiteral("no-news poll: Poller / minimal client (medians)"),
+                    Bench::summarize({noNewsPoll.median / minimalGet.median}), "x");
 
     // HTTP/1.1 against HTTP/2 (h2c) through the same nginx, which proxies to
     // the same longwatch-feed: nginx's own CPU is not counted, only ours.
