@@ -114,6 +114,24 @@ bool NetworkAccessManager::usesOwnClient(const QNetworkRequest &request, Operati
     return proxies.isEmpty() || proxies.first().type() == QNetworkProxy::NoProxy;
 }
 
+QNetworkReply *NetworkAccessManager::send(const QNetworkRequest &request, const QByteArray &verb,
+                                          QIODevice *body)
+{
+    QNetworkRequest withVerb = request;
+    withVerb.setAttribute(QNetworkRequest::CustomVerbAttribute, verb);
+    if (body || autoDeleteReplies() ||
+        request.attribute(QNetworkRequest::AutoDeleteReplyOnFinishAttribute).toBool() ||
+        !usesOwnClient(withVerb, CustomOperation))
+        return sendCustomRequest(request, verb, body);
+    QNetworkReply *reply = createRequest(CustomOperation, withVerb, nullptr);
+    // What QNetworkAccessManager's post-processing does for a reply without
+    // TLS: its finished() becomes the manager's, at once.
+    connect(
+        reply, &QNetworkReply::finished, this, [this, reply] { Q_EMIT finished(reply); },
+        Qt::DirectConnection);
+    return reply;
+}
+
 QNetworkReply *NetworkAccessManager::createRequest(Operation operation,
                                                    const QNetworkRequest &request,
                                                    QIODevice *outgoingData)
@@ -128,6 +146,12 @@ QNetworkReply *NetworkAccessManager::createRequest(Operation operation,
         body = outgoingData->readAll();
     }
     QNetworkRequest sent = request;
+    // As QNetworkAccessManager::createRequest() does: the manager's
+    // post-processing deletes the reply after finished() if the request
+    // says so.
+    if (autoDeleteReplies() &&
+        request.attribute(QNetworkRequest::AutoDeleteReplyOnFinishAttribute).isNull())
+        sent.setAttribute(QNetworkRequest::AutoDeleteReplyOnFinishAttribute, true);
     // Cookies from the manager's jar, as Qt's client sends them.
     if (!request.hasRawHeader("Cookie") &&
         request.attribute(QNetworkRequest::CookieLoadControlAttribute).toInt() !=

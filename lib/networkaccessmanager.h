@@ -41,6 +41,17 @@ public:
     /// Whether `request` (with `operation`) would go through Longwatch's client.
     bool usesOwnClient(const QNetworkRequest &request, Operation operation) const;
 
+    /// sendCustomRequest(request, verb, body), a little cheaper for what
+    /// Longwatch's client takes without a body: QNetworkAccessManager's
+    /// post-processing connects four of every reply's signals by name (a
+    /// tenth of a long poll's own CPU), for its finished() and its TLS
+    /// signals; a reply of the own client has no TLS, and finished() is
+    /// passed on here. Such a reply's manager() is null. Anything else, and
+    /// every request while autoDeleteReplies() is on, goes to
+    /// sendCustomRequest().
+    QNetworkReply *send(const QNetworkRequest &request, const QByteArray &verb,
+                        QIODevice *body = nullptr);
+
     /// Kept-alive connections waiting for a request (for tests).
     int idleConnectionCount() const;
     /// Closes the kept-alive connections of both clients (hides

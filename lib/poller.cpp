@@ -2,6 +2,7 @@
 
 #include "http1reply.h"
 #include "logging.h"
+#include "networkaccessmanager.h"
 #include "redact.h"
 #include "secretstore.h"
 
@@ -293,7 +294,9 @@ void Poller::sendRequest()
         upload->setData(pollRequest.body);
         upload->open(QIODevice::ReadOnly);
     }
-    QNetworkReply *reply = m_manager->sendCustomRequest(request, pollRequest.method, upload);
+    auto *own = qobject_cast<NetworkAccessManager *>(m_manager.data());
+    QNetworkReply *reply = own ? own->send(request, pollRequest.method, upload)
+                               : m_manager->sendCustomRequest(request, pollRequest.method, upload);
     if (upload)
         upload->setParent(reply);
     m_reply.reset(reply);

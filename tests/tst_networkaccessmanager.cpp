@@ -1,11 +1,14 @@
 #include "fakehttpserver.h"
+#include "http1reply.h"
 #include "networkaccessmanager.h"
 #include "testeventdispatcher.h"
 
+#include <QBuffer>
 #include <QNetworkCookie>
 #include <QNetworkCookieJar>
 #include <QNetworkProxy>
 #include <QNetworkReply>
+#include <QPointer>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -46,6 +49,7 @@ private Q_SLOTS:
 
     // Answers
     void readsStatusHeadersAndBodyWithQtsSignals();
+    void sendPassesFinishedOnWithoutQtsPostProcessing();
     void everyFramingGivesTheWholeBody_data();
     void everyFramingGivesTheWholeBody();
     void sendsTheRequestAsGiven();
@@ -204,6 +208,39 @@ void tst_NetworkAccessManager::readsStatusHeadersAndBodyWithQtsSignals()
     QCOMPARE(reply->header(QNetworkRequest::ContentLengthHeader).toLongLong(), body.size());
     QCOMPARE(body, QByteArray(R"({"events":[]})"));
     QCOMPARE(managerFinished.size(), 1); // QNetworkAccessManager::finished, as for Qt's replies
+}
+
+void tst_NetworkAccessManager::sendPassesFinishedOnWithoutQtsPostProcessing()
+{
+    FakeHttpServer server;
+    server.setDefaultResponse(FakeResponse::json(R"({"events":[]})"));
+    Manager manager;
+    QSignalSpy managerFinished(&manager, &QNetworkAccessManager::finished);
+    const QNetworkRequest request(server.url(QStringLiteral("/feed")));
+
+    // The own client's reply, handed out without the by-name connects:
+    // no manager() then, but the manager's finished() all the same.
+    ReplyPtr fast(manager.send(request, "GET"));
+    QVERIFY(qobject_cast<Http1Reply *>(fast.get()));
+    QCOMPARE(fast->manager(), nullptr);
+    QTRY_VERIFY_WITH_TIMEOUT(fast->isFinished(), 10000);
+    QCOMPARE(fast->error(), QNetworkReply::NoError);
+    QCOMPARE(fast->readAll(), QByteArray(R"({"events":[]})"));
+    QCOMPARE(managerFinished.size(), 1);
+    QCOMPARE(managerFinished.first().first().value<QNetworkReply *>(), fast.get());
+
+    // A body, or replies the manager deletes itself: sendCustomRequest().
+    QBuffer body;
+    body.setData("{}");
+    ReplyPtr withBody(manager.send(request, "POST", &body));
+    QCOMPARE(withBody->manager(), &manager);
+    QTRY_VERIFY_WITH_TIMEOUT(withBody->isFinished(), 10000);
+    QCOMPARE(managerFinished.size(), 2);
+    manager.setAutoDeleteReplies(true);
+    QPointer<QNetworkReply> autoDeleted = manager.send(request, "GET");
+    QCOMPARE(autoDeleted->manager(), &manager);
+    QTRY_VERIFY_WITH_TIMEOUT(autoDeleted.isNull(), 10000);
+    QCOMPARE(managerFinished.size(), 3);
 }
 
 void tst_NetworkAccessManager::everyFramingGivesTheWholeBody_data()
