@@ -123,7 +123,7 @@ QNetworkReply *NetworkAccessManager::send(const QNetworkRequest &request, const 
         request.attribute(QNetworkRequest::AutoDeleteReplyOnFinishAttribute).toBool() ||
         !usesOwnClient(withVerb, CustomOperation))
         return sendCustomRequest(request, verb, body);
-    QNetworkReply *reply = createRequest(CustomOperation, withVerb, nullptr);
+    QNetworkReply *reply = createOwnReply(CustomOperation, withVerb, {});
     // What QNetworkAccessManager's post-processing does for a reply without
     // TLS: its finished() becomes the manager's, at once.
     connect(
@@ -145,6 +145,12 @@ QNetworkReply *NetworkAccessManager::createRequest(Operation operation,
             return QNetworkAccessManager::createRequest(operation, request, outgoingData);
         body = outgoingData->readAll();
     }
+    return createOwnReply(operation, request, std::move(body));
+}
+
+QNetworkReply *NetworkAccessManager::createOwnReply(Operation operation,
+                                                    const QNetworkRequest &request, QByteArray body)
+{
     QNetworkRequest sent = request;
     // As QNetworkAccessManager::createRequest() does: the manager's
     // post-processing deletes the reply after finished() if the request

@@ -63,6 +63,10 @@ protected:
                                  QIODevice *outgoingData) override;
 
 private:
+    /// An Http1Reply for `request`, which usesOwnClient() took.
+    QNetworkReply *createOwnReply(Operation operation, const QNetworkRequest &request,
+                                  QByteArray body);
+
     Http1ConnectionPool *m_pool;
     bool m_ownClient = true;
 };
