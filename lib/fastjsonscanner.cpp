@@ -201,16 +201,11 @@ private:
 
     bool object(int depth, const Target *targets, int count, int level)
     {
-        if (depth > kMaxDepth)
+        bool empty = false;
+        if (!open(depth, '}', &empty))
             return false;
-        ++m_p;
-        space();
-        if (m_p >= m_end)
-            return false;
-        if (*m_p == '}') {
-            ++m_p;
+        if (empty)
             return true;
-        }
         QVarLengthArray<QByteArrayView, 16> names;
         for (;;) {
             QByteArrayView name;
@@ -279,9 +274,9 @@ private:
         }
     }
 
-    /// Past an array's '[' and the white space after it; `empty` if the
-    /// ']' that ends it came next (and is passed too).
-    bool openArray(int depth, bool *empty)
+    /// Past an object's '{' or an array's '[' and the white space after
+    /// it; `empty` if the `close` that ends it came next (and is passed too).
+    bool open(int depth, char close, bool *empty)
     {
         if (depth > kMaxDepth)
             return false;
@@ -289,7 +284,7 @@ private:
         space();
         if (m_p >= m_end)
             return false;
-        *empty = *m_p == ']';
+        *empty = *m_p == close;
         if (*empty)
             ++m_p;
         return true;
@@ -297,14 +292,21 @@ private:
 
     bool array(int depth)
     {
+        return eachElement(depth, [&] { return value(depth, nullptr, 0, 0, false, nullptr); });
+    }
+
+    /// An array at m_p: `element()` reads each element (at m_p, not at the
+    /// end) and says whether it was good.
+    template<typename Element> bool eachElement(int depth, Element element)
+    {
         bool empty = false;
-        if (!openArray(depth, &empty))
+        if (!open(depth, ']', &empty))
             return false;
         if (empty)
             return true;
         for (;;) {
             bool done = false;
-            if (!value(depth, nullptr, 0, 0, false, nullptr) || !separator(']', &done))
+            if (!element() || !separator(']', &done))
                 return false;
             if (done)
                 return true;
@@ -333,12 +335,7 @@ private:
     /// The events array: every element must be an object.
     bool elements(int depth)
     {
-        bool empty = false;
-        if (!openArray(depth, &empty))
-            return false;
-        if (empty)
-            return true;
-        for (;;) {
+        return eachElement(depth, [&] {
             if (*m_p != '{')
                 return false;
             const char *begin = m_p;
@@ -348,12 +345,8 @@ private:
                 return false;
             m_current.raw = QByteArrayView(begin, m_p - begin);
             m_current.compact = m_spaces == spaces;
-            bool done = false;
-            if (!m_element(m_current) || !separator(']', &done))
-                return false;
-            if (done)
-                return true;
-        }
+            return m_element(m_current);
+        });
     }
 
     /// The bytes among the 8 at `p` that are not kPlain (a quote, a

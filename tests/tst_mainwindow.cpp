@@ -83,13 +83,13 @@ protected:
     }
 };
 
-EventList probeEvents(int first, int count)
+EventList probeEvents(int first, int count, const QString &type = QStringLiteral("probe"))
 {
     EventList events;
     for (int id = first; id < first + count; ++id) {
         Event event;
         event.key = QString::number(id);
-        event.type = "probe";
+        event.type = type;
         event.text = QStringLiteral("event %1").arg(id);
         event.raw = QStringLiteral(R"({"id":%1})").arg(id).toUtf8();
         event.receivedUsecs = 1'700'000'000'000'000LL + id;
@@ -609,19 +609,9 @@ void tst_MainWindow::historyPagesInFromTheEventLog()
         EventStore log;
         QVERIFY(log.open(logPath));
         QVERIFY(log.setChannelTitle("chan-1", "Builds"));
-        for (int first = 1; first <= 6000; first += 1000) {
-            EventList batch;
-            for (int id = first; id < first + 1000; ++id) {
-                Event event;
-                event.key = QString::number(id);
-                event.type = "build";
-                event.text = QStringLiteral("event %1").arg(id);
-                event.raw = QStringLiteral(R"({"id":%1})").arg(id).toUtf8();
-                event.receivedUsecs = 1'700'000'000'000'000LL + id;
-                batch.append(event);
-            }
-            QVERIFY(log.append("chan-1", batch, QString::number(first + 999)));
-        }
+        for (int first = 1; first <= 6000; first += 1000)
+            QVERIFY(log.append("chan-1", probeEvents(first, 1000, "build"),
+                               QString::number(first + 999)));
     }
     MemoryChannelStore store;
     ChannelManager manager(&store);
