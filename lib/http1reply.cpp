@@ -95,6 +95,37 @@ bool isOwnField(QByteArrayView name)
 
 } // namespace
 
+// --- Http1Connection -------------------------------------------------------
+
+Http1Connection::Http1Connection(QTcpSocket *socket)
+    : m_socket(socket)
+{
+    socket->setParent(this);
+    connect(socket, &QTcpSocket::connected, this, [this] {
+        if (m_reply)
+            m_reply->onConnected();
+    });
+    connect(socket, &QTcpSocket::bytesWritten, this, [this] {
+        if (m_reply)
+            m_reply->onBytesWritten();
+    });
+    connect(socket, &QTcpSocket::readyRead, this, [this] {
+        if (m_reply)
+            m_reply->onReadyRead();
+        else if (m_idleIn)
+            m_idleIn->drop(this);
+    });
+    // An error or the close of the connection: both end up in onSocketError().
+    const auto onError = [this] {
+        if (m_reply)
+            m_reply->onSocketError();
+        else if (m_idleIn)
+            m_idleIn->drop(this);
+    };
+    connect(socket, &QTcpSocket::errorOccurred, this, onError);
+    connect(socket, &QTcpSocket::disconnected, this, onError);
+}
+
 // --- Http1ConnectionPool ---------------------------------------------------
 
 Http1ConnectionPool::Http1ConnectionPool(QObject *parent)
@@ -105,44 +136,49 @@ Http1ConnectionPool::Http1ConnectionPool(QObject *parent)
     connect(&m_sweep, &QTimer::timeout, this, &Http1ConnectionPool::expire);
 }
 
+Http1ConnectionPool::~Http1ConnectionPool()
+{
+    for (const QList<Idle> &list : std::as_const(m_idle)) {
+        for (const Idle &idle : list) {
+            idle.connection->setIdleIn(nullptr);
+            delete idle.connection; // closes its socket
+        }
+    }
+}
+
 QString Http1ConnectionPool::key(const QString &host, quint16 port)
 {
     return host.toLower() + QLatin1Char(':') + QString::number(port);
 }
 
-QTcpSocket *Http1ConnectionPool::take(const QString &key)
+Http1Connection *Http1ConnectionPool::take(const QString &key)
 {
     const auto it = m_idle.find(key);
     if (it == m_idle.end())
         return nullptr;
-    QTcpSocket *found = nullptr;
+    Http1Connection *found = nullptr;
     while (!found && !it->isEmpty()) {
         // The most recently used first: the least likely to have been closed.
-        QTcpSocket *socket = it->takeLast().socket;
-        disconnect(socket, nullptr, this, nullptr);
+        Http1Connection *connection = it->takeLast().connection;
+        connection->setIdleIn(nullptr);
+        QTcpSocket *socket = connection->socket();
         if (socket->state() == QAbstractSocket::ConnectedState && socket->bytesAvailable() == 0) {
-            found = socket;
+            found = connection;
         } else {
             socket->abort();
-            socket->deleteLater();
+            connection->deleteLater();
         }
     }
-    if (it->isEmpty())
-        m_idle.erase(it);
-    if (m_idle.isEmpty())
-        m_sweep.stop();
+    // The sweep timer runs on: stopping and starting it for every request
+    // costs more than its one wake-up in kSweepInterval (expire() stops it
+    // when nothing is left to sweep).
     return found;
 }
 
-void Http1ConnectionPool::put(const QString &key, QTcpSocket *socket)
+void Http1ConnectionPool::put(const QString &key, Http1Connection *connection)
 {
-    socket->setParent(this);
-    // Anything from the server while no request is out (a close, a stray
-    // byte) makes the connection useless.
-    connect(socket, &QTcpSocket::readyRead, this, [this, socket] { drop(socket); });
-    connect(socket, &QTcpSocket::disconnected, this, [this, socket] { drop(socket); });
-    connect(socket, &QTcpSocket::errorOccurred, this, [this, socket] { drop(socket); });
-    m_idle[key].append({socket, QDeadlineTimer(kIdleLimit)});
+    connection->setIdleIn(this);
+    m_idle[key].append({connection, QDeadlineTimer(kIdleLimit)});
     if (!m_sweep.isActive())
         m_sweep.start();
 }
@@ -157,47 +193,48 @@ int Http1ConnectionPool::idleCount() const
 
 void Http1ConnectionPool::clear()
 {
-    QList<QTcpSocket *> all;
+    QList<Http1Connection *> all;
     for (const QList<Idle> &list : std::as_const(m_idle)) {
         for (const Idle &idle : list)
-            all.append(idle.socket);
+            all.append(idle.connection);
     }
-    for (QTcpSocket *socket : std::as_const(all))
-        drop(socket);
+    for (Http1Connection *connection : std::as_const(all))
+        drop(connection);
 }
 
-void Http1ConnectionPool::drop(QTcpSocket *socket)
+void Http1ConnectionPool::drop(Http1Connection *connection)
 {
     for (auto it = m_idle.begin(); it != m_idle.end(); ++it) {
         const qsizetype index =
             std::find_if(it->cbegin(), it->cend(),
-                         [socket](const Idle &idle) { return idle.socket == socket; }) -
+                         [connection](const Idle &idle) { return idle.connection == connection; }) -
             it->cbegin();
         if (index == it->size())
             continue;
         it->removeAt(index);
-        if (it->isEmpty())
-            m_idle.erase(it);
-        disconnect(socket, nullptr, this, nullptr);
-        socket->abort();
-        socket->deleteLater(); // we may be in one of its signals
+        connection->setIdleIn(nullptr);
+        connection->socket()->abort();
+        connection->deleteLater(); // we may be in one of its socket's signals
         break;
     }
-    if (m_idle.isEmpty())
+    if (idleCount() == 0)
         m_sweep.stop();
 }
 
 void Http1ConnectionPool::expire()
 {
-    QList<QTcpSocket *> old;
+    QList<Http1Connection *> old;
     for (const QList<Idle> &list : std::as_const(m_idle)) {
         for (const Idle &idle : list) {
             if (idle.expires.hasExpired())
-                old.append(idle.socket);
+                old.append(idle.connection);
         }
     }
-    for (QTcpSocket *socket : std::as_const(old))
-        drop(socket);
+    for (Http1Connection *connection : std::as_const(old))
+        drop(connection);
+    m_idle.removeIf([](const auto &entry) { return entry.value().isEmpty(); });
+    if (m_idle.isEmpty())
+        m_sweep.stop();
 }
 
 // --- Http1Reply ------------------------------------------------------------
@@ -219,7 +256,14 @@ Http1Reply::Http1Reply(QNetworkAccessManager *manager, Http1ConnectionPool *pool
     QMetaObject::invokeMethod(this, &Http1Reply::start, Qt::QueuedConnection);
 }
 
-Http1Reply::~Http1Reply() = default; // a socket still held is a child, and goes too
+Http1Reply::~Http1Reply()
+{
+    // A connection still held is closed at once, as a child would be.
+    if (Http1Connection *connection = std::exchange(m_connection, nullptr)) {
+        connection->setReply(nullptr);
+        delete connection;
+    }
+}
 
 void Http1Reply::start()
 {
@@ -233,43 +277,42 @@ void Http1Reply::start()
     m_parser = Http1Parser(m_method == "HEAD");
     m_input.clear();
     m_requestSent = false;
-    if (QTcpSocket *idle = m_pool ? m_pool->take(m_poolKey) : nullptr) {
+    if (Http1Connection *idle = m_pool ? m_pool->take(m_poolKey) : nullptr) {
         qCDebug(lcNetworkVerbose).noquote()
             << "reusing a kept-alive connection to" << m_host << m_port;
-        connectSocket(idle, true);
+        attach(idle, true);
         sendRequest();
         return;
     }
     qCDebug(lcNetworkVerbose).noquote() << "new connection to" << m_host << m_port;
-    auto *socket = new QTcpSocket(this);
+    auto *socket = new QTcpSocket;
     // Straight to the server: NetworkAccessManager found no proxy for this
     // URL, and the socket must not ask the application's proxy again (an
     // all_proxy for sockets would otherwise apply).
     socket->setProxy(QNetworkProxy::NoProxy);
-    connectSocket(socket, false);
+    attach(new Http1Connection(socket), false);
     Q_EMIT socketStartedConnecting();
     socket->connectToHost(m_host, m_port);
 }
 
-void Http1Reply::connectSocket(QTcpSocket *socket, bool reused)
+void Http1Reply::attach(Http1Connection *connection, bool reused)
 {
-    socket->setParent(this);
+    m_connection = connection;
+    m_socket = connection->socket();
+    m_reusedSocket = reused;
     // The reply's read buffer size (QNetworkReply::setReadBufferSize) is
     // how far the socket reads ahead: the rest of a huge answer waits in the
     // kernel, so a reader that gives up at its cap stops the transfer early.
-    socket->setReadBufferSize(readBufferSize());
-    m_socket = socket;
-    m_reusedSocket = reused;
-    connect(socket, &QTcpSocket::connected, this, &Http1Reply::onConnected);
-    connect(socket, &QTcpSocket::readyRead, this, &Http1Reply::onReadyRead);
-    connect(socket, &QTcpSocket::errorOccurred, this, &Http1Reply::onSocketError);
-    connect(socket, &QTcpSocket::disconnected, this, &Http1Reply::onSocketError);
-    connect(socket, &QTcpSocket::bytesWritten, this, [this] {
-        if (!m_requestSent && m_socket && m_socket->bytesToWrite() == 0) {
-            m_requestSent = true;
-            Q_EMIT requestSent();
-        }
-    });
+    m_socket->setReadBufferSize(readBufferSize());
+    connection->setReply(this);
+}
+
+void Http1Reply::onBytesWritten()
+{
+    if (!m_requestSent && m_socket && m_socket->bytesToWrite() == 0) {
+        m_requestSent = true;
+        Q_EMIT requestSent();
+    }
 }
 
 void Http1Reply::onConnected()
@@ -508,19 +551,19 @@ void Http1Reply::onSocketError()
 
 void Http1Reply::releaseSocket(bool reusable)
 {
+    Http1Connection *connection = std::exchange(m_connection, nullptr);
     QTcpSocket *socket = std::exchange(m_socket, nullptr);
-    if (!socket)
+    if (!connection)
         return;
     qCDebug(lcNetworkVerbose).noquote()
         << "connection to" << m_host << m_port << (reusable ? "kept alive" : "closed");
-    disconnect(socket, nullptr, this, nullptr);
+    connection->setReply(nullptr); // its socket's signals stop here
     if (reusable && m_pool && socket->state() == QAbstractSocket::ConnectedState) {
-        m_pool->put(m_poolKey, socket);
+        m_pool->put(m_poolKey, connection);
         return;
     }
     socket->abort();
-    socket->setParent(nullptr);
-    socket->deleteLater(); // we may be in one of its signals
+    connection->deleteLater(); // we may be in one of its socket's signals
 }
 
 void Http1Reply::finishWithError(NetworkError code, const QString &message)

@@ -117,13 +117,22 @@ bool NetworkAccessManager::usesOwnClient(const QNetworkRequest &request, Operati
 QNetworkReply *NetworkAccessManager::send(const QNetworkRequest &request, const QByteArray &verb,
                                           QIODevice *body)
 {
-    QNetworkRequest withVerb = request;
-    withVerb.setAttribute(QNetworkRequest::CustomVerbAttribute, verb);
     if (body || autoDeleteReplies() ||
-        request.attribute(QNetworkRequest::AutoDeleteReplyOnFinishAttribute).toBool() ||
-        !usesOwnClient(withVerb, CustomOperation))
+        request.attribute(QNetworkRequest::AutoDeleteReplyOnFinishAttribute).toBool())
         return sendCustomRequest(request, verb, body);
-    QNetworkReply *reply = createOwnReply(CustomOperation, withVerb, {});
+    QNetworkReply *reply = nullptr;
+    if (verb == "GET") {
+        // A GET, as get() sends it: no verb attribute to copy the request for.
+        if (!usesOwnClient(request, GetOperation))
+            return sendCustomRequest(request, verb, body);
+        reply = createOwnReply(GetOperation, request, {});
+    } else {
+        QNetworkRequest withVerb = request;
+        withVerb.setAttribute(QNetworkRequest::CustomVerbAttribute, verb);
+        if (!usesOwnClient(withVerb, CustomOperation))
+            return sendCustomRequest(request, verb, body);
+        reply = createOwnReply(CustomOperation, withVerb, {});
+    }
     // What QNetworkAccessManager's post-processing does for a reply without
     // TLS: its finished() becomes the manager's, at once.
     connect(

@@ -46,7 +46,8 @@ public:
     /// post-processing connects four of every reply's signals by name (a
     /// tenth of a long poll's own CPU), for its finished() and its TLS
     /// signals; a reply of the own client has no TLS, and finished() is
-    /// passed on here. Such a reply's manager() is null. Anything else, and
+    /// passed on here. Such a reply's manager() is null, and a GET's
+    /// operation() is GetOperation, as get() makes it. Anything else, and
     /// every request while autoDeleteReplies() is on, goes to
     /// sendCustomRequest().
     QNetworkReply *send(const QNetworkRequest &request, const QByteArray &verb,

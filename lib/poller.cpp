@@ -320,11 +320,13 @@ void Poller::sendRequest()
         if (!m_gotBytes)
             m_watchdog.start(m_settings.connectTimeout);
     });
-    connect(reply, &QNetworkReply::encrypted, this, [this] {
-        if (!m_gotBytes)
-            m_watchdog.stop();
-    });
-    connect(reply, &QNetworkReply::sslErrors, this, &Poller::onSslErrors);
+    if (!qobject_cast<Http1Reply *>(reply)) { // Longwatch's own client speaks no TLS
+        connect(reply, &QNetworkReply::encrypted, this, [this] {
+            if (!m_gotBytes)
+                m_watchdog.stop();
+        });
+        connect(reply, &QNetworkReply::sslErrors, this, &Poller::onSslErrors);
+    }
     connect(reply, &QNetworkReply::requestSent, this, &Poller::onRequestSent);
     connect(reply, &QNetworkReply::metaDataChanged, this, &Poller::onMetaDataChanged);
     connect(reply, &QNetworkReply::readyRead, this, &Poller::onReadyRead);

@@ -62,6 +62,7 @@ private Q_SLOTS:
     // Connections
     void aKeptAliveConnectionCarriesTheNextRequest();
     void aConnectionTheServerClosedIsNotUsedAgain();
+    void anIdleConnectionTheServerClosesLeavesThePool();
     void aClosingConnectionIsNotKept();
 
     // Control
@@ -228,6 +229,17 @@ void tst_NetworkAccessManager::sendPassesFinishedOnWithoutQtsPostProcessing()
     QCOMPARE(fast->readAll(), QByteArray(R"({"events":[]})"));
     QCOMPARE(managerFinished.size(), 1);
     QCOMPARE(managerFinished.first().first().value<QNetworkReply *>(), fast.get());
+    QCOMPARE(fast->operation(), QNetworkAccessManager::GetOperation); // as get() makes it
+    // Another verb without a body: the own client too, as a custom request.
+    ReplyPtr custom(manager.send(request, "REPORT"));
+    QVERIFY(qobject_cast<Http1Reply *>(custom.get()));
+    QCOMPARE(custom->operation(), QNetworkAccessManager::CustomOperation);
+    QCOMPARE(custom->request().attribute(QNetworkRequest::CustomVerbAttribute).toByteArray(),
+             QByteArray("REPORT"));
+    QTRY_VERIFY_WITH_TIMEOUT(custom->isFinished(), 10000);
+    QCOMPARE(server.requests().last().method, QByteArray("REPORT"));
+    QCOMPARE(managerFinished.size(), 2);
+    managerFinished.removeLast();
 
     // A body, or replies the manager deletes itself: sendCustomRequest().
     QBuffer body;
@@ -418,6 +430,24 @@ void tst_NetworkAccessManager::aConnectionTheServerClosedIsNotUsedAgain()
         QCOMPARE(next->readAll(), QByteArray("{}"));
     }
     QCOMPARE(server.requestCount(), 4);
+}
+
+void tst_NetworkAccessManager::anIdleConnectionTheServerClosesLeavesThePool()
+{
+    // The connection's socket signals go to the pool while it waits there
+    // (Http1Connection): a close is noticed without a request.
+    FakeHttpServer server;
+    server.setDefaultResponse(FakeResponse::json("{}"));
+    Manager manager;
+    for (int round = 0; round < 2; ++round) { // the second time on a new connection
+        ReplyPtr reply(manager.get(QNetworkRequest(server.url())));
+        QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
+        QCOMPARE(reply->error(), QNetworkReply::NoError);
+        QCOMPARE(manager.idleConnectionCount(), 1);
+        server.closeAllConnections();
+        QTRY_COMPARE_WITH_TIMEOUT(manager.idleConnectionCount(), 0, 10000);
+    }
+    QCOMPARE(server.requestCount(), 2);
 }
 
 void tst_NetworkAccessManager::aClosingConnectionIsNotKept()
