@@ -89,6 +89,9 @@ public:
     bool isFastScanEnabled() const { return m_fastScanEnabled; }
     /// Whether these options let FastJsonScanner read answers at all.
     bool canFastScan() const { return m_fastPlan.has_value(); }
+    /// Whether request() puts most cursors into a query made once rather
+    /// than rebuilding the query with QUrlQuery (for tests).
+    bool splicesCursorIntoQuery() const { return m_queryAroundCursor.has_value(); }
     /// How many answers FastJsonScanner has read (for tests and diagnostics).
     qint64 fastScanCount() const { return m_fastScans; }
 
@@ -102,6 +105,11 @@ protected:
     bool makeEvent(const QJsonValue &value, Event *event, QByteArrayView raw = {}) const;
 
 private:
+    /// The poll URL for `cursor`: the configured one, its query rebuilt
+    /// with the cursor (CursorTarget::Query) and the hold parameter.
+    QUrl pollUrl(const QString &cursor) const;
+    /// pollUrl() with QUrlQuery, for any cursor.
+    QUrl pollUrlFromQuery(const QString &cursor) const;
     PollResult parseJson(const PollResponse &response, const QString &cursor);
     PollResult parseNdjson(const PollResponse &response, const QString &cursor);
     /// nullopt if the answer is not of the shape FastJsonScanner reads.
@@ -126,6 +134,9 @@ private:
     QString m_id;
     JsonPath m_cursorName, m_cursorSourcePath, m_eventsPath, m_idPath, m_typePath, m_textPath,
         m_timePath, m_retryAfterPath, m_okPath, m_errorTextPath;
+    /// The poll URL's query, fully encoded, before and after the cursor,
+    /// for cursors that percent-encoding leaves as they are (pollUrl()).
+    std::optional<std::pair<QString, QString>> m_queryAroundCursor;
     std::optional<FastJsonScanner::Plan> m_fastPlan; ///< set if the options allow a fast scan
     bool m_fastScanEnabled = true;
     qint64 m_fastScans = 0;

@@ -55,6 +55,7 @@ private Q_SLOTS:
     void seedQueue();
     void cursorPlacement_data();
     void cursorPlacement();
+    void pollUrlIsQUrlQuerysForAnyCursor();
     void cursorSource_data();
     void cursorSource();
     void ndjson();
@@ -404,6 +405,85 @@ void tst_GenericJsonProfile::cursorPlacement()
     }
     QCOMPARE(sentHeader, header);
     QCOMPARE(request.body, body);
+}
+
+// request() splices most cursors into a query made once (pollUrl()); the
+// URL must be the one QUrlQuery makes for every poll, as it was before
+// (cursor: removed and added at the end; then the hold parameter).
+void tst_GenericJsonProfile::pollUrlIsQUrlQuerysForAnyCursor()
+{
+    const QStringList urls = {
+        QStringLiteral("http://127.0.0.1:8080/feeds/x/poll"),
+        QStringLiteral("http://h/poll?last_id=5&wait=3"),
+        QStringLiteral("http://h/poll?a=1&b=x%20y&c=%26&d=caf%C3%A9&e=ü"),
+        QStringLiteral("http://h/poll?a=b+c&last_id=&x&&y=%25"),
+        QStringLiteral("http://h/poll?q=a%2Bb;c&%7Bk%7D=v#fragment"),
+        QStringLiteral("http://h/poll?"),
+        QStringLiteral("http://h/poll?LongwatchCursorPlaceholder=1"),
+        QStringLiteral("http://user@h/p%20ath/?since=1&since=2"),
+    };
+    const QStringList cursors = {
+        QString(),
+        QStringLiteral("0"),
+        QStringLiteral("1234567890123"),
+        QStringLiteral("abc-DEF_1.2~"),
+        QStringLiteral("a b"),
+        QStringLiteral("x&y=z"),
+        QStringLiteral("ümlaut"),
+        QStringLiteral("%41+/?#"),
+        QStringLiteral("LongwatchCursorPlaceholder"),
+    };
+    const QList<QVariantMap> knobSets = {
+        {},
+        {{"hold-param", "wait"}, {"hold-unit", "go"}, {"hold", "30"}},
+        {{"cursor-name", "since"}, {"hold-param", "timeout"}, {"hold-unit", "ms"}},
+        {{"cursor-name", "c d"}, {"hold-param", "wait"}},
+        {{"cursor-name", "wait"}, {"hold-param", "wait"}},
+    };
+    int compared = 0;
+    for (const QString &url : urls) {
+        for (const QVariantMap &knobs : knobSets) {
+            auto profile = make(QStringLiteral("generic-json"), knobs, url);
+            QVERIFY2(profile, qPrintable(url));
+            const auto *generic = dynamic_cast<const GenericJsonProfile *>(profile.get());
+            QVERIFY(generic);
+            const GenericJsonOptions &options = generic->options();
+            for (const QString &cursor : cursors) {
+                QUrl expected = options.url;
+                QUrlQuery query(expected);
+                if (!cursor.isEmpty()) {
+                    query.removeAllQueryItems(options.cursorName);
+                    query.addQueryItem(options.cursorName,
+                                       QString::fromLatin1(QUrl::toPercentEncoding(cursor)));
+                }
+                if (!options.holdParam.isEmpty()) {
+                    query.removeAllQueryItems(options.holdParam);
+                    query.addQueryItem(options.holdParam,
+                                       formatHoldTime(options.holdTime, options.holdUnit));
+                }
+                expected.setQuery(query);
+                const QUrl made = profile->request(cursor).url;
+                const QString where = url + QLatin1String(" cursor ") + cursor;
+                QVERIFY2(made == expected,
+                         qPrintable(where + QLatin1String(": ") + made.toString() +
+                                    QLatin1String(" != ") + expected.toString()));
+                QVERIFY2(made.toEncoded() == expected.toEncoded(), qPrintable(where));
+                ++compared;
+            }
+        }
+    }
+    QCOMPARE(compared, urls.size() * knobSets.size() * cursors.size());
+    // The splice is what the usual URLs get; the odd ones take QUrlQuery.
+    const auto splices = [](const QString &url, const QVariantMap &knobs = {}) {
+        auto profile = make(QStringLiteral("generic-json"), knobs, url);
+        const auto *generic = dynamic_cast<const GenericJsonProfile *>(profile.get());
+        return generic && generic->splicesCursorIntoQuery();
+    };
+    QVERIFY(splices(urls.at(0)));
+    QVERIFY(splices(urls.at(1), knobSets.at(1)));
+    QVERIFY(!splices(urls.at(4)));                 // "{k}": QUrl keeps it either way
+    QVERIFY(!splices(urls.at(6)));                 // the placeholder is in the URL
+    QVERIFY(!splices(urls.at(0), knobSets.at(4))); // the hold parameter takes the cursor's name
 }
 
 void tst_GenericJsonProfile::cursorSource_data()
