@@ -423,6 +423,7 @@ void Http1Reply::onHeaders()
     // Repeated fields become one, as Qt gives them (RFC 9110 section 5.3):
     // joined by ", ", Set-Cookie by newlines.
     QList<std::pair<QByteArray, QByteArray>> fields;
+    fields.reserve(m_parser.headers().size());
     for (const auto &[name, value] : m_parser.headers()) {
         auto same = std::find_if(fields.begin(), fields.end(), [&name](const auto &field) {
             return field.first.compare(name, Qt::CaseInsensitive) == 0;
