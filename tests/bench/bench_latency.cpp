@@ -8,7 +8,10 @@
 // event stamped right before its request is written, every answer's status
 // checked (--publisher qnam: the older QNetworkAccessManager publisher, which
 // stamps before queuing the POST and so counts its own send path too). On
-// the same server in the same run, besides the Poller:
+// the same server in the same run, each on its own in turn (--together: all
+// at once on the same events, where they wait for each other's answers
+// on the two cores and, the Poller and the bare QNAM loop, in the main
+// thread), besides the Poller:
 //   - a minimal client: one thread, one blocking keep-alive socket, a
 //     hand-built long-poll GET with the cursor, the answer read by
 //     Content-Length and searched for the stamps and the next cursor. No Qt
@@ -17,8 +20,7 @@
 //   - a bare QNetworkAccessManager long-poll loop on the main thread (the
 //     same GETs as the minimal client's, no Poller, no profile): between it
 //     and the floor is Qt's HTTP stack, between it and the Poller the
-//     Poller's own share. It shares the main thread with the Poller, so
-//     when both answers come at once one of them waits for the other;
+//     Poller's own share;
 //   - a plain Python `requests` long-poll client, for the ratio.
 // Not a test: docs/PERFORMANCE.md has the figures and the command. Ends with
 // SUMMARY lines (row 1 of issue #6) for .ci/bench.
@@ -28,7 +30,7 @@
 // machine, one clock).
 //
 //   bench_latency [--rate R] [--events N] [--runs K] [--only a,b,c] [--no-python]
-//                 [--publisher socket|qnam]
+//                 [--together] [--publisher socket|qnam]
 
 #include "benchsupport.h"
 #include "networkaccessmanager.h"
@@ -464,6 +466,14 @@ struct Run
     QString pythonMode;
     /// None: neither the minimal client nor the bare QNAM loop.
     std::optional<MinimalClient::Mode> minimal;
+    /// Which clients this run starts (of those set up above).
+    struct Clients
+    {
+        bool poller = true;
+        bool python = true;
+        bool minimal = true;
+        bool bare = true;
+    } clients;
 
     bool execute(const std::function<void()> &startPublishing,
                  const std::function<bool()> &publishingDone, RunFigures *figures) const
@@ -475,39 +485,44 @@ struct Run
             return false;
         }
         NetworkAccessManager network; // the app's: Longwatch's client for plain http
-        Poller poller(std::move(profile), &network);
+        std::unique_ptr<Poller> poller;
+        if (clients.poller)
+            poller = std::make_unique<Poller>(std::move(profile), &network);
         std::vector<double> latencies;
-        int seen = 0;
-        QObject::connect(&poller, &Poller::batchReceived, &poller, [&](const EventList &events) {
-            const qint64 now = Bench::monotonicUsecs();
-            for (const Event &event : events) {
-                const qint64 t = stampOf(event.raw);
-                if (t < 0)
-                    continue;
-                if (seen++ >= kWarmup)
-                    latencies.push_back(double(now - t));
-            }
-        });
+        int seen = clients.poller ? 0 : count;
+        if (poller)
+            QObject::connect(poller.get(), &Poller::batchReceived, poller.get(),
+                             [&](const EventList &events) {
+                                 const qint64 now = Bench::monotonicUsecs();
+                                 for (const Event &event : events) {
+                                     const qint64 t = stampOf(event.raw);
+                                     if (t < 0)
+                                         continue;
+                                     if (seen++ >= kWarmup)
+                                         latencies.push_back(double(now - t));
+                                 }
+                             });
         const double runSeconds = double(count) / rate + 10.0;
         PythonClient python;
         bool withPython = false;
-        if (!pythonScript.isEmpty()) {
+        if (!pythonScript.isEmpty() && clients.python) {
             withPython = python.start(pythonScript, pythonMode, pollUrl, count, runSeconds);
             figures->pythonMissing = python.missing();
         }
         std::unique_ptr<MinimalClient> minimalClient;
-        if (minimal)
+        if (minimal && clients.minimal)
             minimalClient = std::make_unique<MinimalClient>(
                 *minimal, quint16(pollUrl.port()), pollUrl.path(QUrl::FullyEncoded).toLatin1(),
                 count, runSeconds);
         std::unique_ptr<BareQnamClient> bareClient;
-        if (minimal)
+        if (minimal && clients.bare)
             bareClient = std::make_unique<BareQnamClient>(*minimal, pollUrl, count);
-        poller.start();
+        if (poller)
+            poller->start();
         // Let every client hold its first request before the clock starts.
         Bench::waitUntil(
             [&] {
-                return poller.state() == Poller::State::Waiting &&
+                return (!poller || poller->state() == Poller::State::Waiting) &&
                        (!minimalClient || minimalClient->isReady());
             },
             5000);
@@ -521,7 +536,8 @@ struct Run
                        (!bareClient || bareClient->isDone());
             },
             int(runSeconds * 1000));
-        poller.stop();
+        if (poller)
+            poller->stop();
         figures->lost += count - std::min(seen, count);
         if (minimalClient) {
             minimalClient->stop();
@@ -545,10 +561,12 @@ struct Run
                 figures->bareP99.push_back(Bench::quantile(bareClient->latencies(), 0.99));
             }
         }
-        if (latencies.empty())
-            return false;
-        figures->p50.push_back(Bench::quantile(latencies, 0.5));
-        figures->p99.push_back(Bench::quantile(latencies, 0.99));
+        if (poller) {
+            if (latencies.empty())
+                return false;
+            figures->p50.push_back(Bench::quantile(latencies, 0.5));
+            figures->p99.push_back(Bench::quantile(latencies, 0.99));
+        }
         double p50 = 0, p99 = 0;
         if (withPython && python.finish(&p50, &p99, 15'000)) {
             figures->pyP50.push_back(p50);
@@ -720,6 +738,10 @@ int main(int argc, char *argv[])
                                         QStringLiteral("LIST"), QStringLiteral("a,b,c"));
     const QCommandLineOption noPythonOption(QStringLiteral("no-python"),
                                             QStringLiteral("skip the Python requests client"));
+    const QCommandLineOption togetherOption(
+        QStringLiteral("together"),
+        QStringLiteral("(b) and (c): run the Poller and the other clients at once, as before "
+                       "(by default each runs on its own, one after the other, for every run)"));
     const QCommandLineOption publisherOption(
         QStringLiteral("publisher"),
         QStringLiteral("(b) and (c): socket (blocking keep-alive POSTs over a plain socket, "
@@ -727,8 +749,8 @@ int main(int argc, char *argv[])
                        "QNetworkAccessManager in a helper thread, stamped before the POST is "
                        "queued)"),
         QStringLiteral("P"), QStringLiteral("socket"));
-    parser.addOptions(
-        {rateOption, eventsOption, runsOption, onlyOption, noPythonOption, publisherOption});
+    parser.addOptions({rateOption, eventsOption, runsOption, onlyOption, noPythonOption,
+                       togetherOption, publisherOption});
     parser.process(app);
     const QString publisherKind = parser.value(publisherOption);
     if (publisherKind != QLatin1String("socket") && publisherKind != QLatin1String("qnam")) {
@@ -756,11 +778,26 @@ int main(int argc, char *argv[])
         }
     }
 
+    // (b) and (c): each client on its own by default, in turn within every
+    // run, so that none waits for another's answer in its thread or for a
+    // core; --together starts them all on the same events.
+    std::vector<Run::Clients> phases;
+    if (parser.isSet(togetherOption)) {
+        phases.push_back({});
+    } else {
+        phases.push_back({true, false, false, false}); // the Poller
+        phases.push_back({false, false, true, false}); // the minimal client
+        phases.push_back({false, false, false, true}); // the bare QNAM loop
+        if (!script.isEmpty())
+            phases.push_back({false, true, false, false}); // Python requests
+    }
+
     std::printf("bench_latency: %d events/s, %d events per run (first %d not counted), %d runs; "
-                "(b), (c) published by %s\n\n",
+                "(b), (c) published by %s, %s\n\n",
                 rate, count, kWarmup, runs,
                 qnamPublisher ? "a QNetworkAccessManager (stamped before queuing)"
-                              : "blocking socket POSTs (stamped right before the write)");
+                              : "blocking socket POSTs (stamped right before the write)",
+                phases.size() == 1 ? "all clients at once" : "each client on its own, in turn");
     Bench::printHeader("unit");
     // SUMMARY lines go after the table, so they do not cut it.
     std::vector<std::function<void()>> summaries;
@@ -790,7 +827,8 @@ int main(int argc, char *argv[])
                     rate,
                     {},
                     {},
-                    std::nullopt};
+                    std::nullopt,
+                    {}};
             QTimer timer;
             timer.setTimerType(Qt::PreciseTimer);
             timer.setInterval(std::chrono::milliseconds(std::max(1, 1000 / rate)));
@@ -818,7 +856,7 @@ int main(int argc, char *argv[])
             return 1;
         const QString base = QStringLiteral("http://127.0.0.1:%1").arg(server.port());
         RunFigures figures;
-        for (int r = 0; r < runs; ++r) {
+        for (int r = 0; r < runs * int(phases.size()); ++r) {
             const QString feed = QStringLiteral("b%1").arg(r);
             Run run{QStringLiteral("seed-events"),
                     QUrl(base + QStringLiteral("/feeds/") + feed + QStringLiteral("/poll")),
@@ -828,7 +866,8 @@ int main(int argc, char *argv[])
                     rate,
                     script,
                     QStringLiteral("feed"),
-                    MinimalClient::Mode::Feed};
+                    MinimalClient::Mode::Feed,
+                    phases[std::size_t(r) % phases.size()]};
             std::unique_ptr<Publisher> publisher;
             run.execute(
                 [&] {
@@ -860,7 +899,7 @@ int main(int argc, char *argv[])
                 return 1;
             const QString base = QStringLiteral("http://127.0.0.1:%1").arg(server.port());
             RunFigures figures;
-            for (int r = 0; r < runs; ++r) {
+            for (int r = 0; r < runs * int(phases.size()); ++r) {
                 const QString channel = QStringLiteral("c%1").arg(r);
                 Run run{QStringLiteral("nchan"),
                         QUrl(base + QStringLiteral("/sub/") + channel),
@@ -869,7 +908,8 @@ int main(int argc, char *argv[])
                         rate,
                         script,
                         QStringLiteral("nchan"),
-                        MinimalClient::Mode::Nchan};
+                        MinimalClient::Mode::Nchan,
+                        phases[std::size_t(r) % phases.size()]};
                 std::unique_ptr<Publisher> publisher;
                 run.execute(
                     [&] {
