@@ -2,7 +2,8 @@
 // (longwatch-feed) in another process so that the server's CPU is not
 // counted:
 //   - CPU per no-news poll (the server answers at once with no events),
-//   - CPU per event when answers carry 100 or 1,000 events,
+//   - CPU per event when answers carry 100 or 1,000 events (and the
+//     minimal client's, below, reading the same 100-event answer whole),
 //   - events/s through one channel when the server answers with large batches;
 //   - the same no-news GET from a bare QNetworkAccessManager, and from a
 //     minimal single-threaded HTTP/1.1 client written here (the floor the
@@ -536,7 +537,8 @@ int main(int argc, char *argv[])
     }
 
     // Batches: the server answers with `limit` events per poll, from id 0.
-    Bench::Summary perEvent100, perEvent1000, rate1000, rate10000, parse1000, profileParse1000;
+    Bench::Summary perEvent100, minimalEvent100, perEvent1000, rate1000, rate10000, parse1000,
+        profileParse1000;
     for (const int limit : {100, 1000, 10'000}) {
         std::vector<double> perEvent, perPoll, rate;
         for (int r = 0; r < runs; ++r) {
@@ -554,8 +556,25 @@ int main(int argc, char *argv[])
                         Bench::summarize(perEvent), "us");
         Bench::printRow(QStringLiteral("events/s one channel, %1-event batches").arg(limit),
                         Bench::summarize(rate), "1/s");
-        if (limit == 100)
+        if (limit == 100) {
             perEvent100 = Bench::summarize(perEvent);
+            // The floor at this size: the minimal client GETs the first
+            // 100-event answer again and again and reads it whole (no
+            // JSON): what moving the bytes costs, per event.
+            const QByteArray target =
+                "/feeds/" + feed.toLatin1() + "/poll?limit=100&last_id=0&hold=0";
+            const QByteArray body = fetchBody(server.port(), target);
+            std::vector<double> floor;
+            for (int r = 0; r < runs && !body.isEmpty(); ++r) {
+                const double perGet =
+                    minimalGets(server.port(), target, body, std::max(10, polls / 2));
+                if (!std::isnan(perGet))
+                    floor.push_back(perGet / 100);
+            }
+            minimalEvent100 = Bench::summarize(floor);
+            Bench::printRow(QStringLiteral("  minimal client, per event of 100-event answers"),
+                            minimalEvent100, "us");
+        }
         if (limit == 10'000)
             rate10000 = Bench::summarize(rate);
         if (limit != 1000)
@@ -622,6 +641,8 @@ int main(int argc, char *argv[])
     const QString eventTarget = QStringLiteral("<= 2 us");
     Bench::printSummary(3, QStringLiteral("CPU per event, 100-event batches"), perEvent100.median,
                         "us", eventTarget, Bench::Goal::AtMost, 2);
+    Bench::printSummary(3, QStringLiteral("CPU per event of 100-event answers, minimal client"),
+                        minimalEvent100.median, "us", eventTarget, Bench::Goal::AtMost, 2);
     Bench::printSummary(3, QStringLiteral("CPU per event, 1000-event batches"), perEvent1000.median,
                         "us", eventTarget, Bench::Goal::AtMost, 2);
     Bench::printSummary(3, QStringLiteral("QJsonDocument::fromJson alone, per event"),
