@@ -134,7 +134,7 @@ private:
     QString m_id;
     JsonPath m_cursorName, m_cursorSourcePath, m_eventsPath, m_idPath, m_typePath, m_textPath,
         m_timePath, m_retryAfterPath, m_okPath, m_errorTextPath;
-    /// The poll URL's query, fully encoded, before and after the cursor,
+    /// The poll URL's query (as QUrl::query() gives it) before and after the cursor,
     /// for cursors that percent-encoding leaves as they are (pollUrl()).
     std::optional<std::pair<QString, QString>> m_queryAroundCursor;
     std::optional<FastJsonScanner::Plan> m_fastPlan; ///< set if the options allow a fast scan
