@@ -120,19 +120,15 @@ QNetworkReply *NetworkAccessManager::send(const QNetworkRequest &request, const 
     if (body || autoDeleteReplies() ||
         request.attribute(QNetworkRequest::AutoDeleteReplyOnFinishAttribute).toBool())
         return sendCustomRequest(request, verb, body);
-    QNetworkReply *reply = nullptr;
-    if (verb == "GET") {
-        // A GET, as get() sends it: no verb attribute to copy the request for.
-        if (!usesOwnClient(request, GetOperation))
-            return sendCustomRequest(request, verb, body);
-        reply = createOwnReply(GetOperation, request, {});
-    } else {
-        QNetworkRequest withVerb = request;
-        withVerb.setAttribute(QNetworkRequest::CustomVerbAttribute, verb);
-        if (!usesOwnClient(withVerb, CustomOperation))
-            return sendCustomRequest(request, verb, body);
-        reply = createOwnReply(CustomOperation, withVerb, {});
-    }
+    // A GET as get() sends it: no verb attribute, so the request is not
+    // copied for one.
+    const Operation operation = verb == "GET" ? GetOperation : CustomOperation;
+    QNetworkRequest sent = request;
+    if (operation == CustomOperation)
+        sent.setAttribute(QNetworkRequest::CustomVerbAttribute, verb);
+    if (!usesOwnClient(sent, operation))
+        return sendCustomRequest(request, verb, body);
+    QNetworkReply *reply = createOwnReply(operation, sent, {});
     // What QNetworkAccessManager's post-processing does for a reply without
     // TLS: its finished() becomes the manager's, at once.
     connect(
