@@ -42,6 +42,7 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QEventLoop>
+#include <QFileInfo>
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QNetworkAccessManager>
@@ -388,6 +389,37 @@ def q(p):
 print("result %f %f %d" % (q(0.5), q(0.99), len(lat)), flush=True)
 )PY";
 
+/// Debian's own Python, with Debian's python3-requests (.ci/deps installs
+/// it), rather than whatever python3 comes first in PATH (a pyenv or venv
+/// Python may have another requests, or none): the comparison is with the
+/// packaged client. Falls back to PATH where there is no /usr/bin/python3.
+QString pythonProgram()
+{
+    const QString debian = QStringLiteral("/usr/bin/python3");
+    return QFileInfo(debian).isExecutable() ? debian : QStringLiteral("python3");
+}
+
+/// "PATH (Python X.Y.Z, requests A.B.C)" for the run's header.
+QString pythonDescription(const QString &python)
+{
+    QProcess process;
+    process.start(python, {QStringLiteral("-c"),
+                           QStringLiteral("import sys\n"
+                                          "try:\n"
+                                          "    import requests; r = requests.__version__\n"
+                                          "except ImportError:\n"
+                                          "    r = 'missing'\n"
+                                          "print(sys.version.split()[0], r)")});
+    const QStringList parts = process.waitForFinished(10'000)
+                                  ? QString::fromUtf8(process.readAllStandardOutput())
+                                        .simplified()
+                                        .split(QLatin1Char(' '))
+                                  : QStringList();
+    if (parts.size() != 2)
+        return python;
+    return QStringLiteral("%1 (Python %2, requests %3)").arg(python, parts[0], parts[1]);
+}
+
 /// The Python client of one run, in a child process.
 class PythonClient
 {
@@ -395,7 +427,7 @@ public:
     bool start(const QString &script, const QString &mode, const QUrl &url, int count,
                double deadlineSeconds)
     {
-        m_process.setProgram(QStringLiteral("python3"));
+        m_process.setProgram(pythonProgram());
         m_process.setArguments({script, mode, url.toString(), QString::number(count),
                                 QString::number(kWarmup), QString::number(deadlineSeconds)});
         m_process.setProcessChannelMode(QProcess::ForwardedErrorChannel);
@@ -768,9 +800,11 @@ int main(int argc, char *argv[])
         return 1;
     QString script;
     if (!parser.isSet(noPythonOption)) {
-        if (QStandardPaths::findExecutable(QStringLiteral("python3")).isEmpty()) {
+        const QString python = pythonProgram();
+        if (QStandardPaths::findExecutable(python).isEmpty()) {
             std::printf("python3 not found: skipping the Python client\n");
         } else {
+            std::printf("Python client: %s\n", qPrintable(pythonDescription(python)));
             script = dir.filePath(QStringLiteral("client.py"));
             QFile file(script);
             if (!file.open(QIODevice::WriteOnly) || file.write(kPythonClient) < 0)
