@@ -238,9 +238,13 @@ QString DemoFeed::finalMessage(const Job &job) const
                   : tr("Compilation failed: src/engine/scheduler.cpp:%1: error: "
                        "no matching function for call")
                         .arg(40 + job.runner);
-    case Kind::Test:
-        return ok ? tr("All %1 tests passed").arg(job.units)
-                  : tr("%1 tests failed (first: checkout_flow_times_out)").arg(1 + job.runner % 4);
+    case Kind::Test: {
+        if (ok)
+            return tr("All %1 tests passed").arg(job.units);
+        const int failed = 1 + job.runner % 4;
+        return failed == 1 ? tr("1 test failed: checkout_flow_times_out")
+                           : tr("%1 tests failed (first: checkout_flow_times_out)").arg(failed);
+    }
     case Kind::Deploy:
         return ok ? tr("Deployed to %1 hosts").arg(job.units)
                   : tr("Health check failed on %1 of %2 hosts; rolled back")
