@@ -1,5 +1,6 @@
 #include "http1reply.h"
 
+#include "contentdecoder.h"
 #include "logging.h"
 
 #include <QNetworkCookie>
@@ -15,6 +16,8 @@ namespace {
 
 // How often idle connections are checked for their age.
 constexpr std::chrono::milliseconds kSweepInterval = 5s;
+// The most decoded bytes of a coded body made at a time (one readyRead()).
+constexpr qsizetype kDecodePiece = 64 * 1024;
 
 bool isRedirect(int status)
 {
@@ -277,6 +280,10 @@ void Http1Reply::start()
     m_parser = Http1Parser(m_method == "HEAD");
     m_input.clear();
     m_requestSent = false;
+    m_decoder.reset();
+    m_encoded.clear();
+    m_decodePaused = false;
+    m_completePending = false;
     if (Http1Connection *idle = m_pool ? m_pool->take(m_poolKey) : nullptr) {
         qCDebug(lcNetworkVerbose).noquote()
             << "reusing a kept-alive connection to" << m_host << m_port;
@@ -356,6 +363,11 @@ void Http1Reply::sendRequest()
     }
     if (!userAgent)
         add({"User-Agent: Longwatch\r\n"});
+    // As Qt's client: gzip and deflate are asked for and undone here, unless
+    // the request names codings of its own (its body is then left as it came).
+    m_askedForCodings = !original.hasRawHeader("Accept-Encoding");
+    if (m_askedForCodings)
+        add({"Accept-Encoding: gzip, deflate\r\n"});
     if (!m_body.isEmpty() || m_method == "POST" || m_method == "PUT" || m_method == "PATCH")
         add({"Content-Length: ", QByteArray::number(m_body.size()), "\r\n"});
     add({"\r\n", m_body});
@@ -382,6 +394,17 @@ void Http1Reply::onReadyRead()
 void Http1Reply::process()
 {
     while (!m_finished) {
+        if (m_decoder) {
+            // A coded body: parsed into m_encoded, decoded from there.
+            const Http1Parser::Step step = m_parser.parse(m_input, m_encoded);
+            if (!decodeBody())
+                return;
+            if (step == Http1Parser::Step::Done)
+                onComplete();
+            else if (step == Http1Parser::Step::Failed)
+                finishWithError(ProtocolFailure, m_parser.errorString());
+            return; // NeedMore (Headers came before the decoder)
+        }
         const qsizetype before = m_buffer.size();
         const Http1Parser::Step step = m_parser.parse(m_input, m_buffer);
         const bool following = m_parser.headersComplete() && isRedirect(m_parser.statusCode()) &&
@@ -424,6 +447,7 @@ void Http1Reply::onHeaders()
     // joined by ", ", Set-Cookie by newlines.
     QList<std::pair<QByteArray, QByteArray>> fields;
     fields.reserve(m_parser.headers().size());
+    std::optional<ContentDecoder::Coding> coding;
     for (const auto &[name, value] : m_parser.headers()) {
         auto same = std::find_if(fields.begin(), fields.end(), [&name](const auto &field) {
             return field.first.compare(name, Qt::CaseInsensitive) == 0;
@@ -434,8 +458,21 @@ void Http1Reply::onHeaders()
             same->second +=
                 (name.compare("Set-Cookie", Qt::CaseInsensitive) == 0 ? "\n" : ", ") + value;
     }
-    for (const auto &[name, value] : std::as_const(fields))
+    // A body coded as we asked is handed on decoded (a list of codings, or
+    // one we did not ask for, is left as it came, as Qt's client does).
+    if (m_askedForCodings && status != 204 && status != 304 && m_method != "HEAD") {
+        for (const auto &[name, value] : std::as_const(fields)) {
+            if (name.compare("Content-Encoding", Qt::CaseInsensitive) == 0)
+                coding = ContentDecoder::codingFor(value);
+        }
+    }
+    for (const auto &[name, value] : std::as_const(fields)) {
+        // Like Qt's client: a decoded body's Content-Length would be the
+        // coded length, so it goes; Content-Encoding stays.
+        if (coding && name.compare("Content-Length", Qt::CaseInsensitive) == 0)
+            continue;
         setRawHeader(name, value);
+    }
 
     const QNetworkRequest &original = request();
     if (m_manager && original.attribute(QNetworkRequest::CookieSaveControlAttribute).toInt() !=
@@ -467,6 +504,8 @@ void Http1Reply::onHeaders()
         setAttribute(QNetworkRequest::RedirectionTargetAttribute, target);
         return;
     }
+    if (coding)
+        m_decoder = std::make_unique<ContentDecoder>(*coding);
     Q_EMIT metaDataChanged();
 }
 
@@ -478,6 +517,21 @@ void Http1Reply::onComplete()
         followRedirect();
         return;
     }
+    if (m_decoder && !m_decoder->atEnd()) {
+        // The rest is decoded as the reader reads (resumeDecoding()).
+        if (m_decodePaused) {
+            m_completePending = true;
+            return;
+        }
+        finishWithError(UnknownContentError,
+                        tr("Decompression failed: the compressed data is cut short"));
+        return;
+    }
+    finishResponse();
+}
+
+void Http1Reply::finishResponse()
+{
     const int status = m_parser.statusCode();
     if (const NetworkError code = errorForStatus(status); code != NoError) {
         // Qt's sentence, with the server only: a path or query may hold a token.
@@ -490,6 +544,65 @@ void Http1Reply::onComplete()
             return;
     }
     finishNow();
+}
+
+bool Http1Reply::decodeBody()
+{
+    while (!m_finished) {
+        // The reader's read buffer size bounds what waits decoded for it:
+        // a small body that inflates to gigabytes is never held whole.
+        const qint64 limit = readBufferSize();
+        const qsizetype unread = m_buffer.size() - m_readPos;
+        if (limit > 0 && unread >= limit) {
+            m_decodePaused = true;
+            return true;
+        }
+        const qsizetype piece =
+            limit > 0 ? std::min(kDecodePiece, qsizetype(limit) - unread) : kDecodePiece;
+        const qsizetype before = m_buffer.size();
+        const ContentDecoder::Status status = m_decoder->decode(m_encoded, m_buffer, piece);
+        if (status == ContentDecoder::Status::Failed) {
+            // Qt's client's code and words for the same failure.
+            finishWithError(UnknownContentError,
+                            tr("Decompression failed: %1").arg(m_decoder->errorString()));
+            return false;
+        }
+        if (m_buffer.size() > before) {
+            m_received += m_buffer.size() - before;
+            Q_EMIT readyRead();
+            if (m_finished)
+                return false;
+            Q_EMIT downloadProgress(m_received, -1); // the decoded size is known at the end
+        }
+        if (status != ContentDecoder::Status::Full)
+            break;
+    }
+    m_decodePaused = false;
+    return !m_finished;
+}
+
+void Http1Reply::queueResume()
+{
+    if (m_decodePaused && !m_resumeQueued) {
+        m_resumeQueued = true;
+        QMetaObject::invokeMethod(this, &Http1Reply::resumeDecoding, Qt::QueuedConnection);
+    }
+}
+
+void Http1Reply::resumeDecoding()
+{
+    m_resumeQueued = false;
+    if (m_finished || !m_decoder || !m_decodePaused)
+        return;
+    if (!decodeBody() || m_decodePaused || !m_completePending)
+        return;
+    m_completePending = false;
+    if (!m_decoder->atEnd()) {
+        finishWithError(UnknownContentError,
+                        tr("Decompression failed: the compressed data is cut short"));
+        return;
+    }
+    finishResponse();
 }
 
 void Http1Reply::followRedirect()
@@ -625,6 +738,7 @@ QByteArray Http1Reply::takeAll()
     if (!isReadable() || isTransactionStarted() || m_readPos != 0 ||
         QNetworkReply::bytesAvailable() > 0)
         return readAll();
+    queueResume();
     return std::exchange(m_buffer, {});
 }
 
@@ -640,6 +754,7 @@ qint64 Http1Reply::readData(char *data, qint64 maxSize)
         m_buffer.clear();
         m_readPos = 0;
     }
+    queueResume();
     return count;
 }
 

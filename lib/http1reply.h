@@ -10,10 +10,13 @@
 #include <QPointer>
 #include <QTimer>
 
+#include <memory>
+
 class QTcpSocket;
 
 namespace Longwatch {
 
+class ContentDecoder;
 class Http1Reply;
 class Http1ConnectionPool;
 
@@ -124,6 +127,15 @@ private:
     void process();
     void onHeaders();
     void onComplete();
+    /// The response's status as the reply's error, if it is one; then finished().
+    void finishResponse();
+    /// Decodes what came of a coded body into the read buffer, a piece at a
+    /// time (readyRead() for each), until the reader has readBufferSize()
+    /// unread; false once the reply has finished.
+    bool decodeBody();
+    /// Goes on decoding once the reader has read (queued from a read).
+    void resumeDecoding();
+    void queueResume();
     void followRedirect();
     /// Lets go of the connection: back to the pool if it can carry another
     /// request, closed and deleted if not.
@@ -150,6 +162,14 @@ private:
     qsizetype m_readPos = 0; ///< into m_buffer
     qint64 m_received = 0;
     bool m_finished = false;
+    /// Accept-Encoding was ours (the request named none): a gzip or deflate
+    /// body is then undone here, as Qt's client does.
+    bool m_askedForCodings = false;
+    std::unique_ptr<ContentDecoder> m_decoder; ///< for this response's coded body
+    QByteArray m_encoded;                      ///< coded body bytes not yet decoded
+    bool m_decodePaused = false;               ///< the reader has readBufferSize() unread
+    bool m_completePending = false;            ///< the response is in, not all of it decoded
+    bool m_resumeQueued = false;
 };
 
 } // namespace Longwatch

@@ -23,7 +23,9 @@ class Http1ConnectionPool;
 /// (socketStartedConnecting, requestSent, metaDataChanged, readyRead,
 /// downloadProgress, redirected, errorOccurred, finished), the same error
 /// codes and attributes, keep-alive connections, the manager's cookie jar,
-/// same-origin redirects, and abort() finishing at once.
+/// same-origin redirects, gzip and deflate bodies decoded (decoded only as
+/// fast as the reader reads, at most its read buffer size ahead), and
+/// abort() finishing at once.
 ///
 /// Set LONGWATCH_HTTP_CLIENT=qt in the environment to send every request
 /// through Qt's stack (a diagnostic switch).

@@ -1,3 +1,4 @@
+#include "compression.h"
 #include "fakehttpserver.h"
 #include "http1reply.h"
 #include "networkaccessmanager.h"
@@ -19,6 +20,7 @@ using namespace Longwatch::Testing;
 using namespace std::chrono_literals;
 
 Q_DECLARE_METATYPE(Longwatch::Testing::FakeResponse::Framing)
+Q_DECLARE_METATYPE(Longwatch::Testing::Compression)
 
 namespace {
 
@@ -77,6 +79,16 @@ private Q_SLOTS:
     void redirectLoopsEnd();
     void manualRedirectsAreLeftToTheCaller();
     void cookiesGoBackToTheServer();
+
+    // Content codings (gzip, deflate)
+    void codedBodiesAreDecodedAsByQt_data();
+    void codedBodiesAreDecodedAsByQt();
+    void gzipMembersOneAfterTheOtherAreOneBody();
+    void aRequestNamingItsOwnCodingsGetsTheBodyAsItCame();
+    void aCodingNotAskedForIsLeftAsItCame();
+    void aCorruptCodedBodyIsAContentError();
+    void aCutCodedBodyIsAContentError();
+    void aBombIsDecodedOnlyAsFastAsItIsRead();
 };
 
 void tst_NetworkAccessManager::initTestCase()
@@ -614,6 +626,225 @@ void tst_NetworkAccessManager::cookiesGoBackToTheServer()
     QTRY_VERIFY_WITH_TIMEOUT(next->isFinished(), 10000);
     QCOMPARE(server.requests(QStringLiteral("/feed")).value(0).header("Cookie"),
              QByteArray("session=abc"));
+}
+
+namespace {
+
+/// A JSON body that compresses well, as a backlog of events does.
+QByteArray eventsBody(int count)
+{
+    QByteArray body = "{\"events\":[";
+    for (int i = 1; i <= count; ++i) {
+        body += (i > 1 ? "," : "") + QByteArray(R"({"id":)") + QByteArray::number(i) +
+                R"(,"type":"job.finished","message":"Build #)" + QByteArray::number(i) +
+                R"( of service-7 ok"})";
+    }
+    return body + "]}";
+}
+
+} // namespace
+
+void tst_NetworkAccessManager::codedBodiesAreDecodedAsByQt_data()
+{
+    QTest::addColumn<Compression>("format");
+    QTest::addColumn<QByteArray>("coding");
+    QTest::addColumn<FakeResponse::Framing>("framing");
+    QTest::addColumn<bool>("trickle");
+    QTest::addColumn<bool>("qtToo"); // Qt 6.4's client reads it too
+    using F = FakeResponse::Framing;
+    QTest::newRow("gzip") << Compression::Gzip << QByteArray("gzip") << F::ContentLength << false
+                          << true;
+    QTest::newRow("gzip, chunked")
+        << Compression::Gzip << QByteArray("gzip") << F::Chunked << false << true;
+    QTest::newRow("gzip until the close")
+        << Compression::Gzip << QByteArray("gzip") << F::UntilClose << false << true;
+    QTest::newRow("gzip, a byte at a time")
+        << Compression::Gzip << QByteArray("gzip") << F::ContentLength << true << true;
+    QTest::newRow("x-gzip") << Compression::Gzip << QByteArray("x-gzip") << F::ContentLength
+                            << false << false;
+    QTest::newRow("GZIP in capitals")
+        << Compression::Gzip << QByteArray("GZIP") << F::ContentLength << false << true;
+    QTest::newRow("deflate in the zlib format (RFC 9110)")
+        << Compression::Zlib << QByteArray("deflate") << F::ContentLength << false << true;
+    QTest::newRow("deflate sent raw")
+        << Compression::RawDeflate << QByteArray("deflate") << F::ContentLength << false << true;
+}
+
+void tst_NetworkAccessManager::codedBodiesAreDecodedAsByQt()
+{
+    QFETCH(Compression, format);
+    QFETCH(QByteArray, coding);
+    QFETCH(FakeResponse::Framing, framing);
+    QFETCH(bool, trickle);
+    QFETCH(bool, qtToo);
+
+    const QByteArray plain = eventsBody(trickle ? 20 : 2000);
+    const QByteArray coded = compressed(plain, format);
+    QVERIFY(!coded.isEmpty());
+    QVERIFY(coded.size() < plain.size() / 4);
+    FakeResponse response =
+        FakeResponse::json(coded).withHeader("Content-Encoding", coding).withFraming(framing);
+    if (trickle)
+        response = response.withTrickle(1ms);
+    FakeHttpServer server;
+    server.setDefaultResponse(response);
+    // The same on both clients: the body decoded, Content-Encoding kept,
+    // Content-Length (the coded length) gone. Qt 6.4's does not know
+    // "x-gzip", which RFC 9110 section 8.4.1.3 asks to read as "gzip".
+    for (const bool own : {true, false}) {
+        if (!own && !qtToo)
+            continue;
+        Manager manager;
+        manager.setOwnClientEnabled(own);
+        const QNetworkRequest request(server.url(QStringLiteral("/feed")));
+        QCOMPARE(manager.usesOwnClient(request, QNetworkAccessManager::GetOperation), own);
+        ReplyPtr reply(manager.get(request));
+        QByteArray body;
+        connect(reply.get(), &QNetworkReply::readyRead, this, [&] { body += reply->readAll(); });
+        QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
+        QCOMPARE(reply->error(), QNetworkReply::NoError);
+        QCOMPARE(body.size(), plain.size());
+        QCOMPARE(body, plain);
+        QCOMPARE(reply->rawHeader("Content-Encoding"), coding);
+        QVERIFY2(!reply->hasRawHeader("Content-Length"), own ? "own client" : "Qt's client");
+        QVERIFY(!reply->header(QNetworkRequest::ContentLengthHeader).isValid());
+        QVERIFY(server.requests().constLast().header("Accept-Encoding").contains("gzip"));
+    }
+}
+
+void tst_NetworkAccessManager::gzipMembersOneAfterTheOtherAreOneBody()
+{
+    // RFC 1952 section 2.2: a gzip file is a series of members.
+    const QByteArray first = eventsBody(300);
+    const QByteArray second = "\n" + eventsBody(5);
+    FakeHttpServer server;
+    server.setDefaultResponse(FakeResponse::json(compressed(first, Compression::Gzip) +
+                                                 compressed(second, Compression::Gzip))
+                                  .withHeader("Content-Encoding", "gzip"));
+    Manager manager;
+    ReplyPtr reply(manager.get(QNetworkRequest(server.url(QStringLiteral("/feed")))));
+    QVERIFY(qobject_cast<Http1Reply *>(reply.get()));
+    QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
+    QCOMPARE(reply->error(), QNetworkReply::NoError);
+    QCOMPARE(reply->readAll(), first + second);
+}
+
+void tst_NetworkAccessManager::aRequestNamingItsOwnCodingsGetsTheBodyAsItCame()
+{
+    const QByteArray coded = compressed(eventsBody(100), Compression::Gzip);
+    FakeHttpServer server;
+    server.setDefaultResponse(FakeResponse::json(coded).withHeader("Content-Encoding", "gzip"));
+    for (const bool own : {true, false}) {
+        Manager manager;
+        manager.setOwnClientEnabled(own);
+        QNetworkRequest request(server.url(QStringLiteral("/feed")));
+        request.setRawHeader("Accept-Encoding", "gzip");
+        ReplyPtr reply(manager.get(request));
+        QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
+        QCOMPARE(reply->error(), QNetworkReply::NoError);
+        QCOMPARE(reply->readAll(), coded);
+        QCOMPARE(reply->header(QNetworkRequest::ContentLengthHeader).toLongLong(), coded.size());
+        QCOMPARE(server.requests().constLast().header("Accept-Encoding"), QByteArray("gzip"));
+    }
+}
+
+void tst_NetworkAccessManager::aCodingNotAskedForIsLeftAsItCame()
+{
+    // Not undone: the reader sees what came, and Content-Encoding says what it is.
+    const QByteArray coded = compressed(eventsBody(100), Compression::Gzip);
+    FakeHttpServer server;
+    server.enqueue(QStringLiteral("/br"),
+                   FakeResponse::json("not really brotli").withHeader("Content-Encoding", "br"));
+    server.enqueue(QStringLiteral("/twice"),
+                   FakeResponse::json(coded).withHeader("Content-Encoding", "gzip, gzip"));
+    Manager manager;
+    ReplyPtr br(manager.get(QNetworkRequest(server.url(QStringLiteral("/br")))));
+    ReplyPtr twice(manager.get(QNetworkRequest(server.url(QStringLiteral("/twice")))));
+    QTRY_VERIFY_WITH_TIMEOUT(br->isFinished() && twice->isFinished(), 10000);
+    QCOMPARE(br->error(), QNetworkReply::NoError);
+    QCOMPARE(br->readAll(), QByteArray("not really brotli"));
+    QCOMPARE(twice->error(), QNetworkReply::NoError);
+    QCOMPARE(twice->readAll(), coded);
+}
+
+void tst_NetworkAccessManager::aCorruptCodedBodyIsAContentError()
+{
+    QByteArray coded = compressed(eventsBody(2000), Compression::Gzip);
+    for (qsizetype i = 40; i < coded.size() - 40; i += 7)
+        coded[i] = char(coded[i] ^ 0x5a);
+    FakeHttpServer server;
+    server.setDefaultResponse(FakeResponse::json(coded).withHeader("Content-Encoding", "gzip"));
+    // The same code and the same first words on both clients.
+    for (const bool own : {true, false}) {
+        Manager manager;
+        manager.setOwnClientEnabled(own);
+        ReplyPtr reply(manager.get(QNetworkRequest(server.url(QStringLiteral("/feed")))));
+        QCOMPARE(qobject_cast<Http1Reply *>(reply.get()) != nullptr, own);
+        QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
+        QCOMPARE(reply->error(), QNetworkReply::UnknownContentError);
+        QVERIFY2(reply->errorString().startsWith(QLatin1String("Decompression failed")),
+                 qPrintable(reply->errorString()));
+    }
+}
+
+void tst_NetworkAccessManager::aCutCodedBodyIsAContentError()
+{
+    // The HTTP framing is complete; the gzip stream in it is not.
+    const QByteArray coded = compressed(eventsBody(2000), Compression::Gzip);
+    FakeHttpServer server;
+    server.setDefaultResponse(
+        FakeResponse::json(coded.first(coded.size() / 2)).withHeader("Content-Encoding", "gzip"));
+    Manager manager;
+    ReplyPtr reply(manager.get(QNetworkRequest(server.url(QStringLiteral("/feed")))));
+    QVERIFY(qobject_cast<Http1Reply *>(reply.get()));
+    QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
+    QCOMPARE(reply->error(), QNetworkReply::UnknownContentError);
+    QVERIFY2(reply->errorString().contains(QLatin1String("the compressed data is cut short")),
+             qPrintable(reply->errorString()));
+}
+
+void tst_NetworkAccessManager::aBombIsDecodedOnlyAsFastAsItIsRead()
+{
+    // 32 MiB of zeros in about 32 KiB: never more than the reply's read
+    // buffer size waits decoded for the reader, however fast it arrived.
+    constexpr qint64 kDecoded = 32 * 1024 * 1024;
+    constexpr qint64 kLimit = 64 * 1024;
+    const QByteArray coded = compressed(QByteArray(kDecoded, '\0'), Compression::Gzip);
+    QVERIFY(coded.size() < 64 * 1024);
+    FakeHttpServer server;
+    server.setDefaultResponse(FakeResponse::json(coded).withHeader("Content-Encoding", "gzip"));
+    Manager manager;
+    ReplyPtr reply(manager.get(QNetworkRequest(server.url(QStringLiteral("/feed")))));
+    QVERIFY(qobject_cast<Http1Reply *>(reply.get()));
+    reply->setReadBufferSize(kLimit);
+
+    // A reader that does not read: the reply waits with what it decoded
+    // (had it decoded on, the first readyRead would have brought far more).
+    QTRY_VERIFY_WITH_TIMEOUT(reply->bytesAvailable() == kLimit, 10000);
+    QCoreApplication::processEvents();
+    QCOMPARE(reply->bytesAvailable(), kLimit);
+    QVERIFY(!reply->isFinished());
+
+    // Reading lets it go on, never more than a read buffer ahead.
+    qint64 total = 0;
+    qint64 most = 0;
+    bool zeros = true;
+    const auto read = [&] {
+        most = std::max(most, reply->bytesAvailable());
+        const QByteArray piece = reply->readAll();
+        zeros = zeros && piece.count('\0') == piece.size();
+        total += piece.size();
+    };
+    QSignalSpy readyRead(reply.get(), &QNetworkReply::readyRead);
+    connect(reply.get(), &QNetworkReply::readyRead, this, read);
+    read();
+    QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 20000);
+    read();
+    QCOMPARE(reply->error(), QNetworkReply::NoError);
+    QCOMPARE(total, kDecoded);
+    QVERIFY(zeros);
+    QVERIFY2(most <= kLimit, qPrintable(QString::number(most)));
+    QVERIFY(readyRead.count() >= (kDecoded - kLimit) / kLimit);
 }
 
 int main(int argc, char *argv[])

@@ -1,0 +1,117 @@
+// libFuzzer harness for ContentDecoder, which undoes gzip and deflate
+// bodies for Longwatch's own HTTP/1.1 client: whatever a server sends as
+// such a body. The first byte chooses the coding and where the rest is cut
+// into pieces; the rest is decoded twice, all at once with big outputs and
+// piece by piece with small ones (as Http1Reply does when its reader is
+// slow): both must end the same way with the same bytes, no call may make
+// more than it was allowed, and a failure always says why. Then the same
+// bytes, compressed by zlib in the chosen format, must decode to themselves.
+
+#include "contentdecoder.h"
+
+#include <QList>
+
+#include <zlib.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+
+using namespace Longwatch;
+
+namespace {
+
+// Enough for most inputs of -max_len=65536; a bomb's
+// first 512 KiB are compared, not its whole output.
+constexpr qsizetype kMaxOutput = 512 * 1024;
+
+struct Outcome
+{
+    ContentDecoder::Status status = ContentDecoder::Status::NeedInput;
+    QByteArray output;
+};
+
+void check(bool condition)
+{
+    if (!condition)
+        abort();
+}
+
+Outcome decode(ContentDecoder::Coding coding, const QList<QByteArray> &pieces, qsizetype step)
+{
+    ContentDecoder decoder(coding);
+    Outcome outcome;
+    QByteArray input;
+    for (const QByteArray &piece : pieces) {
+        input += piece;
+        while (outcome.output.size() < kMaxOutput) {
+            const qsizetype before = outcome.output.size();
+            const qsizetype unused = input.size();
+            outcome.status = decoder.decode(input, outcome.output, step);
+            check(outcome.output.size() - before <= step);
+            check(input.size() <= unused);
+            if (outcome.status == ContentDecoder::Status::Failed) {
+                check(!decoder.errorString().isEmpty());
+                return outcome;
+            }
+            check(decoder.atEnd() == (outcome.status == ContentDecoder::Status::End));
+            if (outcome.status != ContentDecoder::Status::Full)
+                break;
+        }
+    }
+    return outcome;
+}
+
+QByteArray compress(const QByteArray &data, ContentDecoder::Coding coding, bool raw)
+{
+    z_stream z{};
+    const int bits = coding == ContentDecoder::Coding::Gzip ? 15 + 16 : (raw ? -15 : 15);
+    if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, bits, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        abort();
+    QByteArray out(qsizetype(deflateBound(&z, uLong(data.size()))), Qt::Uninitialized);
+    z.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(data.constData()));
+    z.avail_in = uInt(data.size());
+    z.next_out = reinterpret_cast<Bytef *>(out.data());
+    z.avail_out = uInt(out.size());
+    check(deflate(&z, Z_FINISH) == Z_STREAM_END);
+    out.resize(qsizetype(z.total_out));
+    deflateEnd(&z);
+    return out;
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1)
+        return 0;
+    const uint8_t control = data[0];
+    const QByteArray bytes(reinterpret_cast<const char *>(data + 1), qsizetype(size - 1));
+    const auto coding =
+        (control & 1) ? ContentDecoder::Coding::Deflate : ContentDecoder::Coding::Gzip;
+
+    // As a coded body: whole, and in pieces of 1 to 64 bytes with outputs
+    // of 1 to 512 bytes a call.
+    const Outcome whole = decode(coding, {bytes}, kMaxOutput);
+    const qsizetype cut = 1 + ((control >> 1) & 63);
+    const qsizetype step = 1 + qsizetype((control >> 7) ? 511 : (control >> 1) & 15);
+    QList<QByteArray> pieces;
+    for (qsizetype at = 0; at < bytes.size(); at += cut)
+        pieces.append(bytes.mid(at, cut));
+    const Outcome pieced = decode(coding, pieces, step);
+    const bool complete = whole.output.size() < kMaxOutput && pieced.output.size() < kMaxOutput;
+    if (complete) {
+        using Status = ContentDecoder::Status;
+        check((whole.status == Status::Failed) == (pieced.status == Status::Failed));
+        check((whole.status == Status::End) == (pieced.status == Status::End));
+        if (whole.status != ContentDecoder::Status::Failed)
+            check(whole.output == pieced.output);
+    }
+
+    // The bytes themselves, compressed: they come back.
+    const bool raw = (control & 2) != 0;
+    const Outcome back = decode(coding, {compress(bytes, coding, raw)}, 4096);
+    check(back.status == ContentDecoder::Status::End);
+    check(back.output == bytes);
+    return 0;
+}
