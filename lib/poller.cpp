@@ -656,6 +656,25 @@ void Poller::onFinished()
         return;
     }
 
+    if (networkError != QNetworkReply::NoError && status.toInt() < 400) {
+        // The server answered, but the client could not read what it sent:
+        // a compressed body that does not decompress (Qt 6.4's client also
+        // refuses one that decodes to many times its size, a "bomb"). What
+        // came is not the answer: taking it for one would make an
+        // unreadable answer look like no news.
+        QString why = redact(reply->errorString()).trimmed();
+        if (why.endsWith(QLatin1Char(':')))
+            why.chop(1);
+        const QByteArray coding = reply->rawHeader(QByteArrayLiteral("Content-Encoding"));
+        failed(Error::ResponseError,
+               tr("The answer from %1 could not be read (%2).").arg(target(), why),
+               coding.isEmpty() ? tr("HTTP %1").arg(status.toInt())
+                                : tr("HTTP %1, Content-Encoding: %2")
+                                      .arg(status.toInt())
+                                      .arg(QString::fromLatin1(coding)));
+        return;
+    }
+
     PollResponse response;
     response.status = status.toInt();
     response.reasonPhrase =

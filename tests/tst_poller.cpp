@@ -1,3 +1,4 @@
+#include "compression.h"
 #include "fakehttpserver.h"
 #include "networkaccessmanager.h"
 #include "networkpool.h"
@@ -187,6 +188,8 @@ private Q_SLOTS:
     void fault_data();
     void fault();
     void refusedConnectionIsRetried();
+    void compressedAnswersThatCannotBeTaken_data();
+    void compressedAnswersThatCannotBeTaken();
     void bodyOverTheCapIsCutOff_data();
     void bodyOverTheCapIsCutOff();
     void slowOrSilentServerTimesOut_data();
@@ -436,30 +439,96 @@ void tst_Poller::refusedConnectionIsRetried()
     QTRY_COMPARE(channel.poller().state(), Poller::State::Live);
 }
 
+void tst_Poller::compressedAnswersThatCannotBeTaken_data()
+{
+    QTest::addColumn<FakeResponse>("response");
+    QTest::addColumn<Poller::Error>("error");
+    QTest::addColumn<QString>("words");
+    QTest::addColumn<Poller::Error>("qtError"); // with Qt's client
+    QTest::addColumn<QString>("qtWords");
+
+    const QByteArray json = R"({"events":[{"id":4,"type":"a"},{"id":5},{"id":6}]})";
+    QByteArray corrupt = compressed(QByteArray(json).repeated(200), Compression::Gzip);
+    for (qsizetype i = 20; i < corrupt.size() - 20; i += 5)
+        corrupt[i] = char(corrupt[i] ^ 0x5a);
+    const QByteArray whole = compressed(json, Compression::Gzip);
+    const auto gzip = [](const QByteArray &body) {
+        return FakeResponse::json(body).withHeader("Content-Encoding", "gzip");
+    };
+    // A "decompression bomb": the cap is on what the body decodes to, and
+    // Longwatch's client decodes only as fast as the Poller takes it; Qt
+    // 6.4's refuses such a body itself.
+    QTest::newRow("64 MiB gzip-compressed into 64 KiB")
+        << gzip(compressed(QByteArray(64 * kMiB, ' '), Compression::Gzip))
+        << Poller::Error::SizeLimitError
+        << QStringLiteral("is larger than this channel's limit of 1.00 MiB")
+        << Poller::Error::ResponseError
+        << QStringLiteral("could not be read (Decompression failed)");
+    QTest::newRow("a corrupt gzip body")
+        << gzip(corrupt) << Poller::Error::ResponseError
+        << QStringLiteral("could not be read (Decompression failed: ")
+        << Poller::Error::ResponseError
+        << QStringLiteral("could not be read (Decompression failed");
+    // Qt 6.4's client hands on what it could decode, without a word that
+    // the rest is missing; the profile then finds the JSON cut short.
+    QTest::newRow("a gzip body cut short")
+        << gzip(whole.first(whole.size() / 2)) << Poller::Error::ResponseError
+        << QStringLiteral(
+               "could not be read (Decompression failed: the compressed data is cut short")
+        << Poller::Error::ResponseError << QStringLiteral("is not valid JSON");
+}
+
+void tst_Poller::compressedAnswersThatCannotBeTaken()
+{
+    QFETCH(FakeResponse, response);
+    QFETCH(Poller::Error, error);
+    QFETCH(QString, words);
+    QFETCH(Poller::Error, qtError);
+    QFETCH(QString, qtWords);
+    if (!g_ownClient) {
+        error = qtError;
+        words = qtWords;
+    }
+
+    FakeHttpServer server;
+    server.enqueue(QStringLiteral("/feed"), response);
+    Channel channel(server, QStringLiteral("/feed"));
+    QVERIFY(channel.poller().start(QStringLiteral("3")));
+    QTRY_VERIFY_WITH_TIMEOUT(!channel.errors.isEmpty(), 10000);
+    const Failure failure = channel.errors.first();
+    QVERIFY2(failure.error == error, qPrintable(failure.errorString));
+    QVERIFY2(failure.errorString.contains(words), qPrintable(failure.errorString));
+    QCOMPARE(failure.state, Poller::State::Backoff); // retried, as any unreadable answer
+    QCOMPARE(failure.cursor, QStringLiteral("3"));
+    QVERIFY(channel.ids.isEmpty());
+}
+
 void tst_Poller::bodyOverTheCapIsCutOff_data()
 {
-    QTest::addColumn<FakeResponse::Framing>("framing");
+    constexpr qint64 huge = 64 * kMiB;
+    using Framing = FakeResponse::Framing;
+    QTest::addColumn<FakeResponse>("response");
     QTest::newRow("a 64 MiB body announced by Content-Length is refused at the headers")
-        << FakeResponse::Framing::ContentLength;
-    QTest::newRow("a 64 MiB chunked body is cut off at the cap") << FakeResponse::Framing::Chunked;
+        << FakeResponse::hugeBody(huge).withFraming(Framing::ContentLength);
+    QTest::newRow("a 64 MiB chunked body is cut off at the cap")
+        << FakeResponse::hugeBody(huge).withFraming(Framing::Chunked);
     QTest::newRow("a 64 MiB body without a length is cut off at the cap")
-        << FakeResponse::Framing::UntilClose;
+        << FakeResponse::hugeBody(huge).withFraming(Framing::UntilClose);
 }
 
 void tst_Poller::bodyOverTheCapIsCutOff()
 {
-    QFETCH(FakeResponse::Framing, framing);
-    constexpr qint64 huge = 64 * kMiB;
+    QFETCH(FakeResponse, response);
 
     FakeHttpServer server;
-    server.enqueue(QStringLiteral("/feed"), FakeResponse::hugeBody(huge).withFraming(framing));
+    server.enqueue(QStringLiteral("/feed"), response);
     Channel channel(server, QStringLiteral("/feed"));
     QCOMPARE(channel.poller().settings().maxBodyBytes, 1 * kMiB);
     QVERIFY(channel.poller().start());
     QTRY_VERIFY_WITH_TIMEOUT(!channel.errors.isEmpty(), 10000);
 
     const Failure failure = channel.errors.first();
-    QCOMPARE(failure.error, Poller::Error::SizeLimitError);
+    QVERIFY2(failure.error == Poller::Error::SizeLimitError, qPrintable(failure.errorString));
     QCOMPARE(failure.state, Poller::State::Backoff); // retry, per PROTOCOLS.md
     QVERIFY2(failure.errorString.contains(QStringLiteral("larger than")),
              qPrintable(failure.errorString));
@@ -765,6 +834,14 @@ void tst_Poller::answersThatParse_data()
         << events.withTrickle(1ms);
     QTest::newRow("an answer whose events carry extra fields") << FakeResponse::json(
         R"({"events":[{"id":4,"x":[1]},{"id":5,"type":"a"},{"id":6}],"more":1})");
+    const QByteArray json = R"({"events":[{"id":4,"type":"a"},{"id":5},{"id":6}]})";
+    QTest::newRow("a gzip-compressed answer")
+        << FakeResponse::json(compressed(json, Compression::Gzip))
+               .withHeader("Content-Encoding", "gzip");
+    QTest::newRow("a deflate-compressed answer, chunked")
+        << FakeResponse::json(compressed(json, Compression::Zlib))
+               .withHeader("Content-Encoding", "deflate")
+               .withFraming(FakeResponse::Framing::Chunked);
 }
 
 void tst_Poller::answersThatParse()
