@@ -186,10 +186,17 @@ private Q_SLOTS:
 
         // One more run to catch up; the store is watched from here, as the
         // dashboard would (WAL lets it read while the recorder writes).
+        // The killed runs' held polls go with their connections first, so
+        // that a held poll below is this run's.
+        QTRY_COMPARE_WITH_TIMEOUT(m_server->heldCount(), 0, 10'000);
         std::unique_ptr<QProcess> last = startTail({"--quiet"});
         EventStore watcher;
         QTRY_VERIFY_WITH_TIMEOUT(watcher.isOpen() || watcher.open(storePath()), 10'000);
         QTRY_COMPARE_WITH_TIMEOUT(watcher.countEvents({}), qint64(total), 30'000);
+        // Caught up and waiting, so past setting up its signal handlers: a
+        // SIGTERM sent sooner (the killed runs may have stored everything
+        // already) would meet the default action and read as a crash.
+        QTRY_VERIFY_WITH_TIMEOUT(m_server->heldCount() > 0, 10'000);
         last->terminate(); // SIGTERM: a clean exit
         QVERIFY(finishes(*last));
         QCOMPARE(last->exitStatus(), QProcess::NormalExit);
