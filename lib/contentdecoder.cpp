@@ -87,14 +87,17 @@ ContentDecoder::Status ContentDecoder::decode(QByteArray &input, QByteArray &out
         return Status::Failed;
     const bool gzip = m_coding == Coding::Gzip;
     if (m_end) {
-        if (gzip && gzipMemberAt(input, 0)) {
+        if (!m_ignoringRest && gzip && gzipMemberAt(input, 0)) {
             inflateReset(&m_stream->z);
             m_end = false;
         } else {
             // Anything else after the end is ignored, as browsers and curl
-            // do; one byte may still be the start of another gzip member.
-            if (!gzip || input.size() >= 2)
+            // do, however it arrives; one byte may still be the start of
+            // another gzip member.
+            if (m_ignoringRest || !gzip || input.size() >= 2) {
                 input.clear();
+                m_ignoringRest = true;
+            }
             return Status::End;
         }
     }
@@ -128,8 +131,10 @@ ContentDecoder::Status ContentDecoder::decode(QByteArray &input, QByteArray &out
             }
             m_end = true;
             status = Status::End;
-            if (!gzip || input.size() - used >= 2)
+            if (!gzip || input.size() - used >= 2) {
                 used = input.size(); // ignored, as above
+                m_ignoringRest = true;
+            }
             break;
         }
         if (result == Z_BUF_ERROR && z.avail_in == 0) {

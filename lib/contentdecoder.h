@@ -52,6 +52,7 @@ private:
     Coding m_coding;
     std::unique_ptr<Stream> m_stream; ///< zlib's state, once the first bytes told its format
     bool m_end = false;
+    bool m_ignoringRest = false; ///< the end was followed by no further gzip member
     QString m_error;
 };
 
