@@ -283,7 +283,6 @@ void Http1Reply::start()
     m_decoder.reset();
     m_encoded.clear();
     m_decodePaused = false;
-    m_completePending = false;
     if (Http1Connection *idle = m_pool ? m_pool->take(m_poolKey) : nullptr) {
         qCDebug(lcNetworkVerbose).noquote()
             << "reusing a kept-alive connection to" << m_host << m_port;
@@ -517,12 +516,19 @@ void Http1Reply::onComplete()
         followRedirect();
         return;
     }
-    if (m_decoder && !m_decoder->atEnd()) {
-        // The rest is decoded as the reader reads (resumeDecoding()).
-        if (m_decodePaused) {
-            m_completePending = true;
-            return;
-        }
+    if (!m_decoder) {
+        finishResponse();
+        return;
+    }
+    // A paused decoder has the rest still to make; resumeDecoding() ends
+    // the response once the reader has read it.
+    if (!m_decodePaused)
+        finishCodedResponse();
+}
+
+void Http1Reply::finishCodedResponse()
+{
+    if (!m_decoder->atEnd()) {
         finishWithError(UnknownContentError,
                         tr("Decompression failed: the compressed data is cut short"));
         return;
@@ -594,15 +600,9 @@ void Http1Reply::resumeDecoding()
     m_resumeQueued = false;
     if (m_finished || !m_decoder || !m_decodePaused)
         return;
-    if (!decodeBody() || m_decodePaused || !m_completePending)
-        return;
-    m_completePending = false;
-    if (!m_decoder->atEnd()) {
-        finishWithError(UnknownContentError,
-                        tr("Decompression failed: the compressed data is cut short"));
-        return;
-    }
-    finishResponse();
+    // The response was complete while decoding waited (see onComplete()).
+    if (decodeBody() && !m_decodePaused && m_parser.isDone())
+        finishCodedResponse();
 }
 
 void Http1Reply::followRedirect()

@@ -129,6 +129,8 @@ private:
     void onComplete();
     /// The response's status as the reply's error, if it is one; then finished().
     void finishResponse();
+    /// finishResponse() for a coded body, which must have come whole.
+    void finishCodedResponse();
     /// Decodes what came of a coded body into the read buffer, a piece at a
     /// time (readyRead() for each), until the reader has readBufferSize()
     /// unread; false once the reply has finished.
@@ -168,7 +170,6 @@ private:
     std::unique_ptr<ContentDecoder> m_decoder; ///< for this response's coded body
     QByteArray m_encoded;                      ///< coded body bytes not yet decoded
     bool m_decodePaused = false;               ///< the reader has readBufferSize() unread
-    bool m_completePending = false;            ///< the response is in, not all of it decoded
     bool m_resumeQueued = false;
 };
 
