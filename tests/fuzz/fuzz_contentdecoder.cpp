@@ -7,15 +7,14 @@
 // more than it was allowed, and a failure always says why. Then the same
 // bytes, compressed by zlib in the chosen format, must decode to themselves.
 
+#include "compression.h"
 #include "contentdecoder.h"
 
 #include <QList>
 
-#include <zlib.h>
-
 #include <cstddef>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 
 using namespace Longwatch;
@@ -68,23 +67,6 @@ Outcome decode(ContentDecoder::Coding coding, const QList<QByteArray> &pieces, q
     return outcome;
 }
 
-QByteArray compress(const QByteArray &data, ContentDecoder::Coding coding, bool raw)
-{
-    z_stream z{};
-    const int bits = coding == ContentDecoder::Coding::Gzip ? 15 + 16 : (raw ? -15 : 15);
-    if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, bits, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        abort();
-    QByteArray out(qsizetype(deflateBound(&z, uLong(data.size()))), Qt::Uninitialized);
-    z.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(data.constData()));
-    z.avail_in = uInt(data.size());
-    z.next_out = reinterpret_cast<Bytef *>(out.data());
-    z.avail_out = uInt(out.size());
-    CHECK(deflate(&z, Z_FINISH) == Z_STREAM_END);
-    out.resize(qsizetype(z.total_out));
-    deflateEnd(&z);
-    return out;
-}
-
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -115,8 +97,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     // The bytes themselves, compressed: they come back.
-    const bool raw = (control & 2) != 0;
-    const Outcome back = decode(coding, {compress(bytes, coding, raw)}, 4096);
+    using Testing::Compression;
+    const Compression format = coding == ContentDecoder::Coding::Gzip ? Compression::Gzip
+                               : (control & 2)                        ? Compression::RawDeflate
+                                                                      : Compression::Zlib;
+    const QByteArray coded = Testing::compressed(bytes, format);
+    CHECK(!coded.isEmpty());
+    const Outcome back = decode(coding, {coded}, 4096);
     CHECK(back.status == ContentDecoder::Status::End);
     CHECK(back.output == bytes);
     return 0;
