@@ -700,9 +700,7 @@ bool floodRun(const QString &dir, const QString &selfPath, int channels, int rat
                      [&](const QString &, const QString &, int added) { recorded += added; });
 
     const qint64 rss0 = Bench::procStatusKiB(0, "VmRSS");
-    qint64 rssPeak = rss0;
-    qint64 rssHalf = -1;
-    std::vector<double> rssCurve;
+    std::vector<double> rssCurve; // MiB, once a second
     const qint64 appended0 = model->totalAppended();
     const QByteArray control = QJsonDocument(QJsonObject{{QStringLiteral("rate"), rate},
                                                          {QStringLiteral("seconds"), seconds},
@@ -715,13 +713,8 @@ bool floodRun(const QString &dir, const QString &selfPath, int channels, int rat
     wall.start();
     QTimer sampler;
     sampler.setInterval(1000);
-    QObject::connect(&sampler, &QTimer::timeout, &sampler, [&] {
-        const qint64 rss = Bench::procStatusKiB(0, "VmRSS");
-        rssPeak = std::max(rssPeak, rss);
-        rssCurve.push_back(mib(rss));
-        if (rssHalf < 0 && wall.elapsed() >= seconds * 500)
-            rssHalf = rss;
-    });
+    QObject::connect(&sampler, &QTimer::timeout, &sampler,
+                     [&] { rssCurve.push_back(mib(Bench::procStatusKiB(0, "VmRSS"))); });
     sampler.start();
     Bench::idleFor(seconds * 1000);
     const qint64 elapsedMs = wall.elapsed();
@@ -760,15 +753,19 @@ bool floodRun(const QString &dir, const QString &selfPath, int channels, int rat
                                              [](double s) { return s >= 16.0; })));
     f->stalledShare.push_back(100.0 * stalledMs / double(elapsedMs));
     f->rssStart.push_back(mib(rss0));
-    f->rssHalf.push_back(mib(rssHalf));
+    // The curve gives the rest: half time, the peak, the last quarter.
+    const auto at = [&rssCurve](std::size_t i) {
+        return i < rssCurve.size() ? rssCurve[i] : std::nan("");
+    };
+    const double rssHalf = rssCurve.empty() ? std::nan("") : at((rssCurve.size() - 1) / 2);
+    f->rssHalf.push_back(rssHalf);
     f->rssEnd.push_back(mib(rssEnd));
-    f->rssPeak.push_back(mib(rssPeak));
-    f->rssSecondHalf.push_back(mib(rssEnd) - mib(rssHalf));
+    f->rssPeak.push_back(
+        std::max(mib(std::max(rss0, rssEnd)),
+                 rssCurve.empty() ? 0.0 : *std::max_element(rssCurve.begin(), rssCurve.end())));
+    f->rssSecondHalf.push_back(mib(rssEnd) - rssHalf);
     // Bounded memory levels off: the last quarter of the run adds little.
-    const std::size_t quarter = rssCurve.size() * 3 / 4;
-    f->rssLastQuarter.push_back(quarter < rssCurve.size() && rssEnd > 0
-                                    ? 100.0 * (mib(rssEnd) - rssCurve[quarter]) / mib(rssEnd)
-                                    : std::nan(""));
+    f->rssLastQuarter.push_back(100.0 * (mib(rssEnd) - at(rssCurve.size() * 3 / 4)) / mib(rssEnd));
     f->rssCurve = std::move(rssCurve);
     f->rows.push_back(double(rows));
     f->deliveredPerSecond.push_back(double(appended) * 1000.0 / double(elapsedMs));
