@@ -8,6 +8,8 @@
 
 #include <QThread>
 
+#include <algorithm>
+
 namespace Longwatch {
 
 ChannelManager::ChannelManager(ChannelStore *store, QObject *parent)
@@ -162,14 +164,27 @@ Channel *ChannelManager::insert(const ChannelConfig &config, bool start)
     return channel;
 }
 
+ChannelConfig ChannelManager::copyOf(const Channel *channel) const
+{
+    ChannelConfig config = channel->config();
+    config.id.clear();
+    const auto taken = [this](const QString &name) {
+        return std::any_of(m_channels.cbegin(), m_channels.cend(), [&](const Channel *other) {
+            return other->name().compare(name, Qt::CaseInsensitive) == 0;
+        });
+    };
+    QString name = tr("%1 (copy)").arg(config.name);
+    for (int n = 2; taken(name); ++n)
+        name = tr("%1 (copy %2)").arg(config.name).arg(n);
+    config.name = name;
+    return config;
+}
+
 Channel *ChannelManager::duplicateChannel(Channel *channel)
 {
     if (!channel)
         return nullptr;
-    ChannelConfig config = channel->config();
-    config.id.clear();
-    config.name = tr("%1 (copy)").arg(config.name);
-    return addChannel(config);
+    return addChannel(copyOf(channel));
 }
 
 void ChannelManager::updateChannel(Channel *channel, const ChannelConfig &config)

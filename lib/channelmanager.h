@@ -53,7 +53,10 @@ public:
 
     /// Adds a channel (a new id if it has none) and starts it unless paused.
     Channel *addChannel(ChannelConfig config);
-    /// A copy of `channel` named "<name> (copy)", with a new id.
+    /// The settings of a copy of `channel`: no id, named "<name> (copy)",
+    /// or "<name> (copy 2)" and so on when that name is taken.
+    ChannelConfig copyOf(const Channel *channel) const;
+    /// Adds copyOf(`channel`) with a new id.
     Channel *duplicateChannel(Channel *channel);
     void updateChannel(Channel *channel, const ChannelConfig &config);
     void removeChannel(Channel *channel);

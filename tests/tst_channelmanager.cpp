@@ -275,6 +275,12 @@ void tst_ChannelManager::duplicateGetsANewIdentity()
     QVERIFY(copy->name() != original->name());
     QCOMPARE(copy->config().url, original->config().url);
     QCOMPARE(store.load().size(), 2);
+    // A second copy gets a name of its own.
+    Channel *second = manager.duplicateChannel(original);
+    QCOMPARE(copy->name(), QStringLiteral("builds (copy)"));
+    QCOMPARE(second->name(), QStringLiteral("builds (copy 2)"));
+    QVERIFY(manager.copyOf(original).id.isEmpty());
+    QCOMPARE(manager.copyOf(original).name, QStringLiteral("builds (copy 3)"));
 }
 
 void tst_ChannelManager::anEditKeepsTheCursorOfTheSameFeed()

@@ -129,6 +129,7 @@ private Q_SLOTS:
     void refusedWorkspaceSaysWhy();
     void historyPagesInFromTheEventLog();
     void aNewRowRepaintsOnlyTheRowsFromItDown();
+    void duplicateOpensTheDialogOnACopyBeforeItPolls();
 
 private:
     QTemporaryDir *m_dir = nullptr;
@@ -384,9 +385,17 @@ void tst_MainWindow::channelActionsWorkFromTheKeyboard()
     QVERIFY(!channel->isPaused());
     QTRY_COMPARE(statusOf(window, 0), QStringLiteral("Waiting for the server"));
 
+    // Duplicate opens the dialog on the copy; it is added when accepted.
     QTest::keyClick(&window, Qt::Key_D, Qt::ControlModifier);
+    ChannelDialog *dialog = nullptr;
+    QTRY_VERIFY((dialog = window.findChild<ChannelDialog *>()) && dialog->isVisible());
+    QCOMPARE(manager.count(), 1);
+    QTest::mouseClick(child<QPushButton>(dialog, "okButton"), Qt::LeftButton);
     QCOMPARE(manager.count(), 2);
     QCOMPARE(window.currentChannel(), manager.at(1));
+    QTRY_VERIFY(!window.findChild<ChannelDialog *>());
+    window.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
 
     // Removing asks first; cancelling keeps the channel.
     QTest::keyClick(window.channelView(), Qt::Key_Delete);
@@ -414,7 +423,7 @@ void tst_MainWindow::channelActionsWorkFromTheKeyboard()
     // Ctrl+E opens the editor for the selected channel.
     window.selectChannel(channel);
     QTest::keyClick(&window, Qt::Key_E, Qt::ControlModifier);
-    ChannelDialog *dialog = nullptr;
+    dialog = nullptr;
     QTRY_VERIFY((dialog = window.findChild<ChannelDialog *>()) && dialog->isVisible());
     QCOMPARE(dialog->config().id, channel->id());
     dialog->reject();
@@ -653,4 +662,42 @@ void tst_MainWindow::historyPagesInFromTheEventLog()
     QCOMPARE(window.eventModel()->index(0, EventModel::IdColumn).data().toString(),
              QStringLiteral("1"));
     window.setEventLog(nullptr, nullptr, nullptr);
+}
+
+void tst_MainWindow::duplicateOpensTheDialogOnACopyBeforeItPolls()
+{
+    ChannelManager manager;
+    MainWindow window(&manager, m_settings);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    Channel *original = manager.addChannel(channelFor(*m_server, "builds"));
+    window.selectChannel(original);
+
+    QTest::keyClick(window.channelView(), Qt::Key_D, Qt::ControlModifier);
+    ChannelDialog *dialog = nullptr;
+    QTRY_VERIFY((dialog = window.findChild<ChannelDialog *>()) && dialog->isVisible());
+    // Nothing polls the copy before the user has seen its settings.
+    QCOMPARE(manager.count(), 1);
+    QCOMPARE(child<QLineEdit>(dialog, "nameEdit")->text(), QStringLiteral("builds (copy)"));
+    QVERIFY(dialog->windowTitle().contains("Duplicate"));
+
+    auto *url = child<QLineEdit>(dialog, "urlEdit");
+    url->selectAll();
+    QTest::keyClicks(url, m_server->baseUrl().toString() + "/feeds/tests/poll");
+    auto *ok = child<QPushButton>(dialog, "okButton");
+    QVERIFY2(ok->isEnabled(), qPrintable(dialog->problems().join('\n')));
+    QTest::mouseClick(ok, Qt::LeftButton);
+    QTRY_COMPARE(manager.count(), 2);
+    QCOMPARE(manager.at(1)->name(), QStringLiteral("builds (copy)"));
+    QVERIFY(manager.at(1)->id() != original->id());
+    QVERIFY(manager.at(1)->config().url.path().endsWith("/feeds/tests/poll"));
+    QCOMPARE(original->config().url.path(), QStringLiteral("/feeds/builds/poll"));
+
+    // Cancelled, it adds nothing.
+    window.selectChannel(original);
+    QTest::keyClick(window.channelView(), Qt::Key_D, Qt::ControlModifier);
+    QTRY_VERIFY((dialog = window.findChild<ChannelDialog *>()) && dialog->isVisible());
+    dialog->reject();
+    QTRY_VERIFY(!window.findChild<ChannelDialog *>());
+    QCOMPARE(manager.count(), 2);
 }

@@ -339,8 +339,9 @@ void MainWindow::buildActions()
                         tr("Edit the selected channel (Ctrl+E)"));
     m_editAction->setPriority(QAction::LowPriority);
     connect(m_editAction, &QAction::triggered, this, [this] { editChannel(currentChannel()); });
-    m_duplicateAction = make(tr("D&uplicate"), QKeySequence(Qt::CTRL | Qt::Key_D),
-                             tr("Duplicate the selected channel (Ctrl+D)"));
+    m_duplicateAction =
+        make(tr("D&uplicate…"), QKeySequence(Qt::CTRL | Qt::Key_D),
+             tr("Add a copy of the selected channel, after you check its settings (Ctrl+D)"));
     m_duplicateAction->setPriority(QAction::LowPriority);
     connect(m_duplicateAction, &QAction::triggered, this, &MainWindow::duplicateCurrent);
     m_removeAction =
@@ -1592,10 +1593,21 @@ QDialog *MainWindow::askProxyCredentials(Channel *channel)
     return dialog;
 }
 
+ChannelDialog *MainWindow::duplicateChannel(Channel *channel)
+{
+    if (!channel)
+        return nullptr;
+    // The copy is added only when the dialog is accepted: a copy that polled
+    // at once would hit the same feed before the user could change it.
+    ChannelDialog *dialog = addChannel();
+    dialog->setConfig(m_manager->copyOf(channel));
+    dialog->setWindowTitle(tr("Duplicate Channel — %1").arg(channel->name()));
+    return dialog;
+}
+
 void MainWindow::duplicateCurrent()
 {
-    if (Channel *channel = currentChannel())
-        selectChannel(m_manager->duplicateChannel(channel));
+    duplicateChannel(currentChannel());
 }
 
 void MainWindow::removeCurrent()

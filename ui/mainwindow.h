@@ -73,6 +73,9 @@ public:
     ChannelDialog *addChannel();
     /// Opens the edit dialog for `channel` (window-modal; does not block).
     ChannelDialog *editChannel(Channel *channel);
+    /// Opens the add-channel dialog on a copy of `channel` ("… (copy)");
+    /// the copy is added only when the dialog is accepted.
+    ChannelDialog *duplicateChannel(Channel *channel);
     /// Asks (window-modal; does not block) whether to trust the certificate
     /// `channel`'s server presented; Yes pins it and reconnects. nullptr if
     /// the channel has no certificate that pinning would let through.
