@@ -20,6 +20,7 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFile>
+#include <QHeaderView>
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
@@ -30,6 +31,7 @@
 #include <QScreen>
 #include <QScrollBar>
 #include <QSettings>
+#include <QSplitter>
 #include <QStackedWidget>
 #include <QTabWidget>
 #include <QTableView>
@@ -130,6 +132,8 @@ private Q_SLOTS:
     void historyPagesInFromTheEventLog();
     void aNewRowRepaintsOnlyTheRowsFromItDown();
     void duplicateOpensTheDialogOnACopyBeforeItPolls();
+    void fitsSmallWindows_data();
+    void fitsSmallWindows();
 
 private:
     QTemporaryDir *m_dir = nullptr;
@@ -700,4 +704,65 @@ void tst_MainWindow::duplicateOpensTheDialogOnACopyBeforeItPolls()
     dialog->reject();
     QTRY_VERIFY(!window.findChild<ChannelDialog *>());
     QCOMPARE(manager.count(), 2);
+}
+
+void tst_MainWindow::fitsSmallWindows_data()
+{
+    QTest::addColumn<QSize>("size");
+    QTest::addColumn<int>("maxChannelList");
+    QTest::newRow("a laptop's 1280×800") << QSize(1280, 800) << 300;
+    QTest::newRow("800×500") << QSize(800, 500) << 220;
+    QTest::newRow("below the minimum") << QSize(500, 350) << 200;
+}
+
+void tst_MainWindow::fitsSmallWindows()
+{
+    QFETCH(QSize, size);
+    QFETCH(int, maxChannelList);
+    ChannelManager manager;
+    MainWindow window(&manager, m_settings);
+    window.restoreWindowState();
+    manager.addChannel(channelFor(*m_server, "builds"));
+    window.resize(size);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+    // Never smaller than what it can show, and 800×500 is above that.
+    QVERIFY(window.minimumWidth() >= 600 && window.minimumWidth() <= 800);
+    QVERIFY(window.minimumHeight() >= 400 && window.minimumHeight() <= 500);
+    QVERIFY(window.width() >= window.minimumWidth());
+    QVERIFY(window.height() >= window.minimumHeight());
+
+    auto *channelPanel = window.channelView();
+    QVERIFY2(channelPanel->width() <= maxChannelList,
+             qPrintable(QString::number(channelPanel->width())));
+    QVERIFY(channelPanel->width() >= 170);
+    // The Text column starts well inside the table: something of it shows.
+    QTableView *events = window.eventView();
+    const int text = events->horizontalHeader()->sectionViewportPosition(EventModel::TextColumn);
+    QVERIFY2(
+        text >= 0 && text + 100 <= events->viewport()->width(),
+        qPrintable(QStringLiteral("Text at %1 of %2").arg(text).arg(events->viewport()->width())));
+    // The filter box can be typed into.
+    QVERIFY(child<QLineEdit>(&window, "eventSearch")->width() >= 150);
+
+    // Moved by hand, the channel list keeps its width through a resize and a
+    // restart.
+    QSplitter *splitter = child<QSplitter>(&window, "mainSplitter");
+    splitter->setSizes({230, splitter->width() - 230});
+    Q_EMIT splitter->splitterMoved(230, 1);
+    window.resize(window.width() + 40, window.height());
+    QTRY_COMPARE(channelPanel->parentWidget()->width(), 230);
+    window.saveWindowState();
+    MainWindow again(&manager, m_settings);
+    again.restoreWindowState();
+    again.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&again));
+    QCOMPARE(child<QSplitter>(&again, "mainSplitter")->sizes().first(), 230);
+
+    // A column the user widened keeps its width too.
+    QHeaderView *header = events->horizontalHeader();
+    header->resizeSection(EventModel::ChannelColumn, 150); // as a drag does, while shown
+    window.resize(window.width() - 40, window.height());
+    QTRY_COMPARE(header->sectionSize(EventModel::ChannelColumn), 150);
 }

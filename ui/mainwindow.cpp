@@ -15,6 +15,7 @@
 #include "eventstore.h"
 #include "exportdialog.h"
 #include "feedserver.h"
+#include "headerfitter.h"
 #include "icons.h"
 #include "jobdelegates.h"
 #include "jobfiltermodel.h"
@@ -50,6 +51,7 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QResizeEvent>
 #include <QSaveFile>
 #include <QScrollBar>
 #include <QSettings>
@@ -63,6 +65,8 @@
 #include <QTableView>
 #include <QToolBar>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 using namespace std::chrono_literals;
 
@@ -202,8 +206,10 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
     m_splitter->addWidget(m_tabs);
     m_splitter->setStretchFactor(0, 0);
     m_splitter->setStretchFactor(1, 1);
-    m_splitter->setSizes({300, 900});
     m_splitter->setChildrenCollapsible(false);
+    // Until the user moves it, the channel list takes its share of the
+    // window's width (fitChannelList()); from then on, where they put it.
+    connect(m_splitter, &QSplitter::splitterMoved, this, [this] { m_channelListPlaced = true; });
     m_stack->addWidget(m_splitter);
     setCentralWidget(m_stack);
 
@@ -292,6 +298,10 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
     updateNotificationState();
     updateTabTitles();
     refreshIcons();
+    // Small enough for a 1366×768 laptop at 125 % and for tiling half a
+    // 1280-px screen; below it the filter bar and the table's Text column
+    // no longer fit.
+    setMinimumSize(640, 420);
     resize(1280, 800);
 }
 
@@ -497,7 +507,7 @@ QWidget *MainWindow::buildChannelPanel()
     m_channelView->setContextMenuPolicy(Qt::CustomContextMenu);
     m_channelView->setUniformItemSizes(true);
     m_channelView->setMouseTracking(true);
-    m_channelView->setMinimumWidth(240);
+    m_channelView->setMinimumWidth(kChannelListMinWidth);
     m_channelView->setAccessibleName(tr("Channels"));
     connect(m_channelView, &QListView::customContextMenuRequested, this, [this](const QPoint &pos) {
         const QModelIndex index = m_channelView->indexAt(pos);
@@ -543,6 +553,7 @@ QWidget *MainWindow::buildEventsPage()
     m_eventSearch->setObjectName(QStringLiteral("eventSearch"));
     m_eventSearch->setPlaceholderText(tr("Filter events by text, id or type (Ctrl+F)"));
     m_eventSearch->setClearButtonEnabled(true);
+    m_eventSearch->setMinimumWidth(160); // still usable at the window's minimum width
     m_eventSearch->setAccessibleName(tr("Filter events"));
     m_filterDelay.setSingleShot(true);
     m_filterDelay.setInterval(150ms);
@@ -621,11 +632,15 @@ QWidget *MainWindow::buildEventsPage()
     header->setHighlightSections(false);
     header->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
     header->setStretchLastSection(true);
-    header->resizeSection(EventModel::TimeColumn,
-                          fontMetrics().horizontalAdvance(QStringLiteral("00:00:00.000")) + 24);
-    header->resizeSection(EventModel::ChannelColumn, 130);
-    header->resizeSection(EventModel::IdColumn, 64);
-    header->resizeSection(EventModel::TypeColumn, 130);
+    // The columns share the table's width until the user resizes one; the
+    // Text column keeps at least 200 px of it.
+    m_eventColumns = new HeaderFitter(header, 200);
+    const int timeWidth = fontMetrics().horizontalAdvance(QStringLiteral("00:00:00.000")) + 24;
+    m_eventColumns->setSection(EventModel::TimeColumn, timeWidth, timeWidth);
+    m_eventColumns->setSection(EventModel::ChannelColumn, 130, 80);
+    m_eventColumns->setSection(EventModel::IdColumn, 64, 44);
+    m_eventColumns->setSection(EventModel::TypeColumn, 130, 80);
+    m_eventColumns->fit();
     connect(m_eventView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             &MainWindow::updateDetails);
     connect(m_eventFilter, &QAbstractItemModel::rowsInserted, this, [this] {
@@ -861,6 +876,22 @@ void MainWindow::refreshIcons()
     updateActions();
     updateTabTitles();
     updateHealth();
+}
+
+void MainWindow::resizeEvent(QResizeEvent *event)
+{
+    QMainWindow::resizeEvent(event);
+    if (!m_channelListPlaced)
+        fitChannelList();
+}
+
+void MainWindow::fitChannelList()
+{
+    // A quarter of the window, between the list's minimum and 300 px: at
+    // 800 px the events keep 600 px and their Text column stays in view.
+    const int total = m_splitter->width() > 0 ? m_splitter->width() : width();
+    const int list = std::clamp(total / 4, kChannelListMinWidth, kChannelListWidth);
+    m_splitter->setSizes({list, std::max(0, total - list - m_splitter->handleWidth())});
 }
 
 void MainWindow::changeEvent(QEvent *event)
@@ -1733,10 +1764,19 @@ void MainWindow::restoreWindowState()
     settings->beginGroup(QStringLiteral("window"));
     restoreGeometry(settings->value(QStringLiteral("geometry")).toByteArray());
     restoreState(settings->value(QStringLiteral("state")).toByteArray());
-    m_splitter->restoreState(settings->value(QStringLiteral("splitter")).toByteArray());
+    // A splitter that was placed by hand is put back; one that followed the
+    // window's width goes on doing so.
+    m_channelListPlaced = settings->value(QStringLiteral("channelListPlaced"), false).toBool();
+    if (m_channelListPlaced)
+        m_splitter->restoreState(settings->value(QStringLiteral("splitter")).toByteArray());
+    else
+        fitChannelList();
     m_eventSplitter->restoreState(settings->value(QStringLiteral("eventSplitter")).toByteArray());
-    m_eventView->horizontalHeader()->restoreState(
-        settings->value(QStringLiteral("eventHeader")).toByteArray());
+    if (settings->value(QStringLiteral("eventColumnsPlaced"), false).toBool()) {
+        m_eventView->horizontalHeader()->restoreState(
+            settings->value(QStringLiteral("eventHeader")).toByteArray());
+        m_eventColumns->setPlaced(true);
+    }
     m_jobView->horizontalHeader()->restoreState(
         settings->value(QStringLiteral("jobHeader")).toByteArray());
     m_tabs->setCurrentIndex(settings->value(QStringLiteral("page"), 0).toInt());
@@ -1756,8 +1796,10 @@ void MainWindow::saveWindowState()
     settings->setValue(QStringLiteral("geometry"), saveGeometry());
     settings->setValue(QStringLiteral("state"), saveState());
     settings->setValue(QStringLiteral("splitter"), m_splitter->saveState());
+    settings->setValue(QStringLiteral("channelListPlaced"), m_channelListPlaced);
     settings->setValue(QStringLiteral("eventSplitter"), m_eventSplitter->saveState());
     settings->setValue(QStringLiteral("eventHeader"), m_eventView->horizontalHeader()->saveState());
+    settings->setValue(QStringLiteral("eventColumnsPlaced"), m_eventColumns->isPlaced());
     settings->setValue(QStringLiteral("jobHeader"), m_jobView->horizontalHeader()->saveState());
     settings->setValue(QStringLiteral("page"), m_tabs->currentIndex());
     settings->setValue(QStringLiteral("details"), m_detailsAction->isChecked());

@@ -38,6 +38,7 @@ class ChannelManager;
 class ChannelModel;
 class Demo;
 class EventFilterModel;
+class HeaderFitter;
 class ExportDialog;
 class EventRecorder;
 class EventStore;
@@ -126,6 +127,7 @@ public:
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
     void changeEvent(QEvent *event) override;
 
 private:
@@ -139,6 +141,8 @@ private:
     void buildStatusBar();
     void buildTray();
     void refreshIcons();
+    /// Gives the channel list its share of the window's width.
+    void fitChannelList();
 
     void onBatch(Channel *channel, const EventList &events);
     void onChannelChanged(Channel *channel);
@@ -192,6 +196,9 @@ private:
 
     QStackedWidget *m_stack = nullptr;
     QSplitter *m_splitter = nullptr;
+    static constexpr int kChannelListMinWidth = 180;
+    static constexpr int kChannelListWidth = 300; ///< at most, until the user moves it
+    bool m_channelListPlaced = false;             ///< the user moved the splitter
     QListView *m_channelView = nullptr;
     QLabel *m_channelHeader = nullptr;
     QTabWidget *m_tabs = nullptr;
@@ -200,6 +207,7 @@ private:
     QComboBox *m_typeFilter = nullptr;
     QComboBox *m_channelFilter = nullptr;
     QTableView *m_eventView = nullptr;
+    HeaderFitter *m_eventColumns = nullptr;
     QWidget *m_historyBar = nullptr;
     QLabel *m_historyLabel = nullptr;
     QPushButton *m_olderButton = nullptr;

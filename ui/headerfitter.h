@@ -1,0 +1,48 @@
+#pragma once
+
+#include <QHash>
+#include <QObject>
+
+class QHeaderView;
+
+namespace Longwatch {
+
+/// Keeps a table's columns fitted to its width until the user resizes one:
+/// every column but the last gets its preferred width while the last (the
+/// stretching one, e.g. an event's text) keeps at least `lastMinimum`
+/// pixels; when the table is narrower, the columns give up width in
+/// proportion to what they have above their minimum. Once the user drags a
+/// section, their widths stand (isPlaced()).
+class HeaderFitter final : public QObject
+{
+    Q_OBJECT
+public:
+    explicit HeaderFitter(QHeaderView *header, int lastMinimum);
+
+    /// The width `section` gets when there is room, and the least it is
+    /// given when there is not.
+    void setSection(int section, int preferred, int minimum);
+    /// True once the user resized a section (or setPlaced(true) said so,
+    /// for widths restored from the settings).
+    bool isPlaced() const { return m_placed; }
+    void setPlaced(bool placed);
+    /// Fits the sections to the header's current width (unless placed).
+    void fit();
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
+private:
+    struct Widths
+    {
+        int preferred = 0;
+        int minimum = 0;
+    };
+    QHeaderView *m_header;
+    int m_lastMinimum;
+    QHash<int, Widths> m_sections;
+    bool m_placed = false;
+    bool m_fitting = false; ///< our own resizes, not the user's
+};
+
+} // namespace Longwatch
