@@ -89,10 +89,13 @@ template<typename Visit> void forEachSecretItem(const QStringList &items, Visit 
     }
 }
 
+// A "bot<token>" segment; also "bot" (a token taken out) and "bot***" (one
+// masked by redactedUrl()), so those places are found again.
 bool isBotSegment(const QString &encoded)
 {
-    return encoded == QLatin1String("bot") ||
-           botTokenSegment().match(QUrl::fromPercentEncoding(encoded.toUtf8())).hasMatch();
+    const QString segment = QUrl::fromPercentEncoding(encoded.toUtf8());
+    return segment == QLatin1String("bot") || segment == QLatin1String("bot") + kMask ||
+           botTokenSegment().match(segment).hasMatch();
 }
 
 } // namespace

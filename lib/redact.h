@@ -29,7 +29,7 @@ struct UrlSecret
 /// Every place of `url` that holds or can hold a secret, in the order user
 /// info, bot tokens, query parameters: the user info of a valid address
 /// (always listed, empty if there is none), each path segment
-/// "bot<digits>:<token>" and each "bot" segment (a token taken out), and
+/// "bot<digits>:<token>", "bot" (a token taken out) or "bot***" (masked), and
 /// each query parameter with a secret-looking name (token, key, password,
 /// secret, signature, ...; see isSecretHeader()), with or without a value.
 QList<UrlSecret> urlSecrets(const QUrl &url);

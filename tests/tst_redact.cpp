@@ -94,6 +94,10 @@ void tst_Redact::secretPlacesSplitTheAddress_data()
         << "http://host/p?a%2Ftoken=x%26y%3Dz&since=1"
         << "http://host/p?a%2Ftoken=&since=1" << QStringList{"userinfo", "query/a%2Ftoken"}
         << QStringList{"x%26y%3Dz"};
+    QTest::newRow("a masked bot token is a place")
+        << "https://api.telegram.org/bot***/getUpdates"
+        << "https://api.telegram.org/bot/getUpdates" << QStringList{"userinfo", "bot/1"}
+        << QStringList{"***"};
     QTest::newRow("a token without a value is an empty place")
         << "http://host/p?token&since=1"
         << "http://host/p?token&since=1" << QStringList{"userinfo", "query/token"} << QStringList{};
@@ -133,7 +137,8 @@ void tst_Redact::secretPlacesSplitTheAddress()
     const QString shown = redactedUrl(full);
     for (const QString &secret : std::as_const(secrets)) {
         QVERIFY2(!without.toString().contains(secret), qPrintable(without.toString()));
-        QVERIFY2(!shown.contains(secret), qPrintable(shown));
+        if (secret != "***") // a mask is shown as one
+            QVERIFY2(!shown.contains(secret), qPrintable(shown));
     }
 
     // Put back, the secrets give the address again, exactly.
