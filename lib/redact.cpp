@@ -57,7 +57,8 @@ QString itemKey(const QString &item)
     return item.section(QLatin1Char('='), 0, 0);
 }
 
-// Index of the first "=" of a query item, or -1.
+// Where the value of a query item starts (after its first "="), or -1
+// for an item without "=".
 qsizetype valueStart(const QString &item)
 {
     const qsizetype equals = item.indexOf(QLatin1Char('='));
