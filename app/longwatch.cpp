@@ -176,6 +176,9 @@ int main(int argc, char *argv[])
         parser.isSet(settingsOption)
             ? std::make_unique<QSettings>(parser.value(settingsOption), QSettings::IniFormat)
             : std::make_unique<QSettings>();
+    // Readable by the user alone (0600), created so before the window or
+    // the store writes to it; a file an older version made 0644 is narrowed.
+    SettingsChannelStore::makeFilePrivate(settings.get());
     SettingsChannelStore store(settings.get());
     ChannelManager manager(&store);
     // Polls are made and answers parsed off the GUI thread: a busy window

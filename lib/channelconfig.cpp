@@ -44,6 +44,14 @@ ChannelConfig::Auth authFromKey(const QString &key)
 }
 
 const QLatin1String kHeaderFieldPrefix("header/");
+const QLatin1String kUrlFieldPrefix("url/");
+
+// The place in the address (UrlSecret::place) a "url/..." field names, or
+// an empty string for another field.
+QString urlPlace(const QString &field)
+{
+    return field.startsWith(kUrlFieldPrefix) ? field.mid(kUrlFieldPrefix.size()) : QString();
+}
 
 // The secret header a "header/<Name>" or "header/<Name>/<n>" field names:
 // the index in `headers` of the n-th header (1-based) called exactly Name,
@@ -112,15 +120,30 @@ QStringList ChannelConfig::headerSecretFields() const
     return fields;
 }
 
+QStringList ChannelConfig::urlSecretFields() const
+{
+    QStringList fields;
+    for (const UrlSecret &secret : urlSecrets(url))
+        fields << kUrlFieldPrefix + secret.place;
+    return fields;
+}
+
 QStringList ChannelConfig::allSecretFields() const
 {
-    return secretFields() + headerSecretFields();
+    return secretFields() + headerSecretFields() + urlSecretFields();
 }
 
 QString ChannelConfig::secret(const QString &field) const
 {
     if (const qsizetype index = headerIndex(headers, field); index >= 0)
         return QString::fromUtf8(headers.at(index).second);
+    if (const QString place = urlPlace(field); !place.isEmpty()) {
+        for (const UrlSecret &secret : urlSecrets(url)) {
+            if (secret.place == place)
+                return secret.value;
+        }
+        return {};
+    }
     if (field == QLatin1String("token"))
         return token;
     if (field == QLatin1String("password"))
@@ -136,6 +159,8 @@ void ChannelConfig::setSecret(const QString &field, const QString &value)
 {
     if (const qsizetype index = headerIndex(headers, field); index >= 0)
         headers[index].second = value.toUtf8();
+    else if (const QString place = urlPlace(field); !place.isEmpty())
+        setUrlSecret(&url, place, value);
     else if (field == QLatin1String("token"))
         token = value;
     else if (field == QLatin1String("password"))
@@ -237,7 +262,19 @@ std::unique_ptr<FeedProfile> ChannelConfig::createProfile(QStringList *errors) c
 
 bool ChannelConfig::sameFeed(const ChannelConfig &other) const
 {
-    return url == other.url && profileId == other.profileId && knobs == other.knobs;
+    if (profileId != other.profileId || knobs != other.knobs)
+        return false;
+    // A channel loaded from the store gets the secrets of its address a
+    // moment later: the same feed, whose cursor and history must stay.
+    QUrl mine = url;
+    QUrl theirs = other.url;
+    for (const QString &field : pendingSecretFields + other.pendingSecretFields) {
+        if (const QString place = urlPlace(field); !place.isEmpty()) {
+            setUrlSecret(&mine, place, QString());
+            setUrlSecret(&theirs, place, QString());
+        }
+    }
+    return mine == theirs;
 }
 
 QVariantMap ChannelConfig::toVariantMap() const
@@ -245,7 +282,16 @@ QVariantMap ChannelConfig::toVariantMap() const
     QVariantMap map;
     map.insert(QStringLiteral("id"), id);
     map.insert(QStringLiteral("name"), name);
-    map.insert(QStringLiteral("url"), url.toString());
+    // The secrets of the address, like those of headers, go to a
+    // SecretStore: the address keeps their places, emptied, and their
+    // fields ("url/...") are listed in "secretFields" below.
+    const QStringList storable = storableSecretFields();
+    QUrl storedUrl = url;
+    for (const QString &field : storable) {
+        if (const QString place = urlPlace(field); !place.isEmpty())
+            setUrlSecret(&storedUrl, place, QString());
+    }
+    map.insert(QStringLiteral("url"), storedUrl.toString());
     map.insert(QStringLiteral("profile"), profileId);
     map.insert(QStringLiteral("knobs"), knobs);
     // Secret header values go to a SecretStore too: the header stays, with
@@ -262,7 +308,7 @@ QVariantMap ChannelConfig::toVariantMap() const
     // Secrets go to a SecretStore (see SettingsChannelStore); only the names
     // of the fields kept there are written, and references, which are not
     // secrets, as written.
-    QStringList stored = storableSecretFields();
+    QStringList stored = storable;
     const QStringList known = allSecretFields();
     for (const QString &field : pendingSecretFields) {
         if (!stored.contains(field) && known.contains(field) && secret(field).isEmpty())

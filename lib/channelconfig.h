@@ -70,13 +70,19 @@ struct ChannelConfig
     /// for a second one, and so on (a header name has no "/"). Kept like
     /// the fixed ones.
     QStringList headerSecretFields() const;
-    /// secretFields() followed by headerSecretFields().
+    /// The secret fields of the address: "url/" + each place of
+    /// urlSecrets(url) ("url/userinfo", "url/bot/<n>", "url/query/<name>"),
+    /// filled or not. Kept like the fixed ones; the address in the settings
+    /// file has them taken out (withoutUrlSecrets()).
+    QStringList urlSecretFields() const;
+    /// secretFields(), headerSecretFields(), then urlSecretFields().
     QStringList allSecretFields() const;
-    /// The value of a secret field (a header's value for "header/..."),
-    /// empty for a field this channel does not have.
+    /// The value of a secret field (a header's value for "header/...", the
+    /// percent-encoded part of the address for "url/..."), empty for a
+    /// field this channel does not have.
     QString secret(const QString &field) const;
-    /// Sets a secret field; a header field of a header that is not there
-    /// is ignored.
+    /// Sets a secret field; a header field of a header that is not there,
+    /// or an address field of a place the address does not have, is ignored.
     void setSecret(const QString &field, const QString &value);
     /// The SecretStore key of a secret field: "channel/<id>/<field>", e.g.
     /// "channel/<id>/header/X-Api-Key".
@@ -96,15 +102,18 @@ struct ChannelConfig
     std::unique_ptr<FeedProfile> createProfile(QStringList *errors = nullptr) const;
 
     /// True if `other` polls the same feed the same way, so a cursor taken
-    /// under one is valid under the other.
+    /// under one is valid under the other. A secret of the address that one
+    /// of them has not read back yet (pending) is no difference.
     bool sameFeed(const ChannelConfig &other) const;
 
     /// For the store. Durations in milliseconds; headers as "Name: value"
     /// lines. Holds no secret: "secretFields" lists the fields kept in a
     /// SecretStore (and those still pending); a secret header's line is
     /// kept as "Name:" with its value left out, and listed there as
-    /// "header/<Name>". `${env:NAME}` references are kept as written. A map
-    /// with a plain-text secret (written by older versions) is still read.
+    /// "header/<Name>"; the address is kept with its secrets taken out
+    /// ("?access_token=", "/bot/", no user info), each listed as "url/...".
+    /// `${env:NAME}` references are kept as written. A map with a
+    /// plain-text secret (written by older versions) is still read.
     QVariantMap toVariantMap() const;
     static ChannelConfig fromVariantMap(const QVariantMap &map);
 };

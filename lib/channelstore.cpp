@@ -76,6 +76,20 @@ QList<ChannelConfig> SettingsChannelStore::load()
     return channels;
 }
 
+bool SettingsChannelStore::makeFilePrivate(QSettings *settings)
+{
+    std::unique_ptr<QSettings> own;
+    if (!settings) {
+        own = std::make_unique<QSettings>();
+        settings = own.get();
+    }
+#ifdef Q_OS_WIN
+    if (settings->format() == QSettings::NativeFormat)
+        return true; // the registry: no file
+#endif
+    return makePrivateFile(settings->fileName());
+}
+
 void SettingsChannelStore::save(const QList<ChannelConfig> &channels)
 {
     std::unique_ptr<QSettings> own;
@@ -84,6 +98,9 @@ void SettingsChannelStore::save(const QList<ChannelConfig> &channels)
         own = std::make_unique<QSettings>();
         settings = own.get();
     }
+    // It names where secrets are and holds the feeds' addresses: private
+    // before anything is written (QSettings keeps the permissions).
+    makeFilePrivate(settings);
     // Secrets of channels that are gone go with them.
     QStringList keptKeys;
     for (const ChannelConfig &config : channels) {

@@ -1,6 +1,7 @@
 #include "eventstore.h"
 
 #include "logging.h"
+#include "secretstore.h"
 
 #include <QDeadlineTimer>
 #include <QDir>
@@ -292,6 +293,14 @@ bool EventStore::open(const QString &path, OpenMode mode)
                                            .arg(QDir::toNativeSeparators(info.absolutePath())));
             return false;
         }
+    }
+    if (mode == OpenMode::CreateIfMissing) {
+        // Events quote what feeds send: readable by the user alone. SQLite
+        // gives the -wal, -shm and -journal files it creates the database's
+        // permissions; those an older version left wider are narrowed.
+        makePrivateFile(path);
+        for (const char *suffix : {"-wal", "-shm", "-journal"})
+            narrowToOwner(path + QLatin1String(suffix));
     }
 
     m_db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), m_connectionName);

@@ -130,15 +130,8 @@ bool FileSecretStore::load(QJsonObject *object, QString *error) const
         return true;
     }
     // Someone (a backup restore, a copy) widened the permissions: narrow
-    // them again before reading, and say so.
-    constexpr QFileDevice::Permissions kOthers = QFileDevice::ReadGroup | QFileDevice::WriteGroup |
-                                                 QFileDevice::ExeGroup | QFileDevice::ReadOther |
-                                                 QFileDevice::WriteOther | QFileDevice::ExeOther;
-    if (file.permissions() & kOthers) {
-        qCWarning(lcStore).noquote()
-            << "the secrets file" << m_path << "was readable by others; made it private again";
-        file.setPermissions(kOwnerOnly);
-    }
+    // them again before reading.
+    narrowToOwner(m_path);
     if (!file.open(QIODevice::ReadOnly)) {
         *error = tr("Could not read the secrets file %1: %2.").arg(m_path, file.errorString());
         return false;
@@ -321,6 +314,53 @@ std::shared_ptr<SecretStore> createKeychainSecretStore(const QString &)
 }
 
 #endif
+
+// -------------------------------------------------------------- private files
+
+bool narrowToOwner(const QString &path)
+{
+    constexpr QFileDevice::Permissions kOthers = QFileDevice::ReadGroup | QFileDevice::WriteGroup |
+                                                 QFileDevice::ExeGroup | QFileDevice::ReadOther |
+                                                 QFileDevice::WriteOther | QFileDevice::ExeOther;
+    QFile file(path);
+    if (!file.exists() || !(file.permissions() & kOthers))
+        return true;
+    if (!file.setPermissions(kOwnerOnly)) {
+        qCWarning(lcStore).noquote() << path << "can be read by others, and could not be made "
+                                     << "private:" << file.errorString();
+        return false;
+    }
+    qCWarning(lcStore).noquote() << path << "could be read by others; made it private (0600)";
+    return true;
+}
+
+bool makePrivateFile(const QString &path, QString *error)
+{
+    auto fail = [error](const QString &sentence) {
+        if (error)
+            *error = sentence;
+        qCWarning(lcStore).noquote() << sentence;
+        return false;
+    };
+    const QFileInfo info(path);
+    if (!info.exists()) {
+        if (!QDir().mkpath(info.absolutePath()))
+            return fail(SecretText::tr("Could not create the folder %1.")
+                            .arg(QDir::toNativeSeparators(info.absolutePath())));
+        // Created with these permissions, never wider for a moment; NewOnly,
+        // so that a file made meanwhile by another process is not emptied.
+        QFile file(path);
+        if (file.open(QIODevice::WriteOnly | QIODevice::NewOnly, kOwnerOnly))
+            return true;
+        if (!file.exists())
+            return fail(SecretText::tr("Could not create %1: %2.")
+                            .arg(QDir::toNativeSeparators(path), file.errorString()));
+    }
+    if (!narrowToOwner(path))
+        return fail(SecretText::tr("Could not make %1 readable by you alone.")
+                        .arg(QDir::toNativeSeparators(path)));
+    return true;
+}
 
 // ------------------------------------------------------ environment references
 

@@ -106,6 +106,19 @@ private:
 /// with QtKeychain (hasKeychainSupport()); create it with SecretStore::open().
 std::shared_ptr<SecretStore> createKeychainSecretStore(const QString &service);
 
+/// If the file `path` exists and its group or others may use it, makes it
+/// readable and writable by its owner only (0600), and says so in the log.
+/// Returns false if that failed; true if the file is private or absent.
+bool narrowToOwner(const QString &path);
+
+/// Makes `path` a file that only its owner may read and write (0600): an
+/// existing one is narrowed (narrowToOwner()), a missing one created empty
+/// with those permissions (and its folder, if needed), before a byte is
+/// written to it. For files that hold secrets or say where they are: the
+/// settings file, the event log, the secrets file. Returns false with a
+/// sentence in `error` if it could not.
+bool makePrivateFile(const QString &path, QString *error = nullptr);
+
 /// True if `value` holds a `${env:NAME}` reference.
 bool hasEnvironmentReference(QByteArrayView value);
 

@@ -199,6 +199,26 @@ QString writableUrl(const QUrl &url, bool *redacted)
                  : shown;
 }
 
+// Takes the masks ("***", as redactedUrl() writes them) out of the secret
+// places of an imported address, which then hold nothing rather than a
+// literal "***" that would be stored and sent to the server. True if the
+// address lacks secrets: it had masks, or the export says it left secrets
+// out (`omitted`) and none was filled in since.
+bool addressLacksSecrets(QUrl *url, bool omitted)
+{
+    bool masked = false;
+    bool filled = false;
+    for (const UrlSecret &secret : urlSecrets(*url)) {
+        if (QUrl::fromPercentEncoding(secret.value.toUtf8()) == kMask) {
+            setUrlSecret(url, secret.place, QString());
+            masked = true;
+        } else if (!secret.value.isEmpty()) {
+            filled = true;
+        }
+    }
+    return masked || (omitted && !filled);
+}
+
 // "Builds: token", for WorkspaceExport::omitted.
 QString omittedPhrase(const QString &name, const QString &field)
 {
@@ -235,8 +255,9 @@ QString reenterSentence(const QString &name, const QString &field)
     if (field == QLatin1String("keyPassphrase"))
         return Tr::tr("%1: enter the key passphrase again in Edit channel.").arg(shown);
     if (field == kUrlField)
-        return Tr::tr("%1: enter the address again in Edit channel; its secret parts were left "
-                      "out of the workspace file (shown as ***).")
+        return Tr::tr("%1: the secret parts of the address were left out of the workspace file; "
+                      "the channel stays paused until you enter them in Edit channel and resume "
+                      "it.")
             .arg(shown);
     if (field == kBodyField)
         return Tr::tr("%1: enter the POST body again in Edit channel; it held secrets and was "
@@ -257,7 +278,11 @@ QList<std::pair<QLatin1String, QJsonValue>> channelFields(const ChannelConfig &c
     // toVariantMap() writes only references.
     ChannelConfig shown = config;
     QStringList left;
+    // The address's secrets are taken out below, by writableUrl().
+    const QStringList addressFields = config.urlSecretFields();
     for (const QString &field : config.allSecretFields()) {
+        if (addressFields.contains(field))
+            continue;
         const QString value = config.secret(field);
         const bool keep = value.isEmpty() ? !config.pendingSecretFields.contains(field)
                                           : isReferenceOnly(value, field.startsWith(kHeaderPrefix));
@@ -276,7 +301,14 @@ QList<std::pair<QLatin1String, QJsonValue>> channelFields(const ChannelConfig &c
     QVariantMap map = shown.toVariantMap();
     bool redacted = false;
     map.insert(kUrlField, writableUrl(config.url, &redacted));
-    if (redacted)
+    // Secrets of the address still in the keychain (not read back yet)
+    // are left out as well: the address has only their empty places.
+    const bool pendingInAddress =
+        std::any_of(config.pendingSecretFields.cbegin(), config.pendingSecretFields.cend(),
+                    [&config, &addressFields](const QString &field) {
+                        return addressFields.contains(field) && config.secret(field).isEmpty();
+                    });
+    if (redacted || pendingInAddress)
         left << kUrlField;
     // Written here rather than trusted to toVariantMap(): secret header
     // values are cleared above, references kept.
@@ -469,13 +501,18 @@ void readChannel(const QJsonValue &value, int number, WorkspaceImport *result)
 
     // What the export left out, unless the file was filled in since.
     const QStringList omitted = map.value(kOmittedKey).toStringList();
+    if (addressLacksSecrets(&config.url, omitted.contains(kUrlField))) {
+        // Polled as it is, it would send the server an empty or a wrong
+        // credential: it waits for the person.
+        config.paused = true;
+        result->warnings << reenterSentence(name, kUrlField);
+    }
     const QStringList secretFields = config.allSecretFields();
-    QStringList warned;
+    QStringList warned = {kUrlField};
     for (const QString &field : omitted) {
         if (warned.contains(field))
             continue;
-        const bool missing = field == kUrlField ||
-                             (field == kBodyField && !config.knobs.contains(kBodyKnob)) ||
+        const bool missing = (field == kBodyField && !config.knobs.contains(kBodyKnob)) ||
                              (secretFields.contains(field) && config.secret(field).isEmpty());
         const QString sentence = missing ? reenterSentence(name, field) : QString();
         if (!sentence.isEmpty()) {

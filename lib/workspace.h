@@ -69,8 +69,14 @@ struct WorkspaceImport
 /// with a wrong field, no name or no usable address is skipped with a
 /// warning. Unknown fields are ignored, so later versions can add some.
 ///
+/// A secret of an address that was left out (written as "***", or the
+/// user info dropped) comes back as an empty place ("?access_token=", a
+/// "/bot/" segment), never as a literal "***", and its channel is paused
+/// with a warning: polled, it would only send a wrong credential.
+///
 /// importWorkspace(exportWorkspace(x).json) gives configurations equal to
-/// `x` except for their ids and the secrets that were left out.
+/// `x` except for their ids, the secrets that were left out, and the
+/// pause of a channel whose address lost secrets.
 WorkspaceImport importWorkspace(const QByteArray &json);
 
 /// Translation context for the sentences of this file.

@@ -6,6 +6,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRandomGenerator>
+#include <QScopeGuard>
 #include <QSemaphore>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -16,6 +17,7 @@
 
 #include <thread>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 Q_DECLARE_METATYPE(Longwatch::EventQuery)
@@ -28,6 +30,16 @@ namespace {
 int latestVersion()
 {
     return EventStore::builtinMigrations().constLast().version;
+}
+
+// The permission bits of a file (0600, 0644), or -1 if it is not there.
+int modeOf(const QString &path)
+{
+    struct stat info
+    {};
+    if (::stat(QFile::encodeName(path).constData(), &info) != 0)
+        return -1;
+    return int(info.st_mode & 0777);
 }
 
 constexpr qint64 kT0 = 1'700'000'000'000'000; // µs, 2023-11-14
@@ -172,6 +184,47 @@ private Q_SLOTS:
         QCOMPARE(scalar(store.database(), QStringLiteral("PRAGMA synchronous")), 1); // NORMAL
         QCOMPARE(scalar(store.database(), QStringLiteral("SELECT version FROM schema_version")),
                  latestVersion());
+    }
+
+    // Events quote what feeds send: the log and the files SQLite keeps
+    // beside it are the user's alone, whatever the umask says.
+    void theLogIsReadableByTheUserAlone()
+    {
+        const mode_t before = ::umask(022);
+        const auto restore = qScopeGuard([before] { ::umask(before); });
+        const QString path = m_dir->filePath(QStringLiteral("new/events.sqlite"));
+        EventStore store;
+        QVERIFY2(store.open(path), qPrintable(store.errorString()));
+        QVERIFY(store.append(QStringLiteral("a"), makeEvents({"1", "2"}), QStringLiteral("2")));
+        for (const QString &file : {path, path + "-wal", path + "-shm"}) {
+            QVERIFY2(QFileInfo::exists(file), qPrintable(file));
+            QCOMPARE(modeOf(file), 0600);
+        }
+    }
+
+    void anOlderWideLogIsNarrowed()
+    {
+        const mode_t before = ::umask(022);
+        const auto restore = qScopeGuard([before] { ::umask(before); });
+        {
+            EventStore store;
+            QVERIFY(store.open(dbPath()));
+            QVERIFY(store.append(QStringLiteral("a"), makeEvents({"1"}), QStringLiteral("1")));
+        }
+        constexpr auto kWide = QFileDevice::ReadOwner | QFileDevice::WriteOwner |
+                               QFileDevice::ReadGroup | QFileDevice::ReadOther;
+        for (const QString &file : {dbPath(), dbPath() + "-wal", dbPath() + "-shm"}) {
+            if (QFileInfo::exists(file))
+                QVERIFY(QFile::setPermissions(file, kWide));
+        }
+        QCOMPARE(modeOf(dbPath()), 0644);
+        EventStore store;
+        QVERIFY(store.open(dbPath()));
+        QCOMPARE(store.countEvents({}), 1);
+        for (const QString &file : {dbPath(), dbPath() + "-wal", dbPath() + "-shm"}) {
+            if (QFileInfo::exists(file))
+                QCOMPARE(modeOf(file), 0600);
+        }
     }
 
     void appendKeepsEveryField()

@@ -9,6 +9,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -18,6 +19,7 @@
 
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 
 using namespace Longwatch;
 
@@ -81,6 +83,7 @@ private Q_SLOTS:
     void fileStoreKeepsSecrets();
     void fileIsReadableOnlyByTheUser();
     void widenedPermissionsAreNarrowedAgain();
+    void privateFilesAreCreatedPrivateAndNarrowed();
     void damagedFileIsAnErrorWithoutItsContent();
     void fileStoreIsFlaggedAsNotSecure();
     void openFallsBackToTheFileWithoutAKeychain();
@@ -233,6 +236,37 @@ void tst_SecretStore::fileIsReadableOnlyByTheUser()
     QCOMPARE(QFileInfo(folder).permissions() & kGroupOrOther, QFileDevice::Permissions());
     // Written atomically: no temporary file left beside it.
     QCOMPARE(QDir(folder).entryList(QDir::Files), QStringList{"secrets.json"});
+}
+
+void tst_SecretStore::privateFilesAreCreatedPrivateAndNarrowed()
+{
+    const mode_t before = ::umask(022);
+    const auto restore = qScopeGuard([before] { ::umask(before); });
+    // Missing: created empty, with its folder, never readable by others.
+    const QString created = m_dir.filePath("made/private.conf");
+    QVERIFY(makePrivateFile(created));
+    QVERIFY(QFileInfo::exists(created));
+    QCOMPARE(QFileInfo(created).size(), 0);
+    QCOMPARE(QFileInfo(created).permissions() & kGroupOrOther, QFileDevice::Permissions());
+
+    // There: narrowed, its content kept.
+    const QString wide = m_dir.filePath("made/wide.conf");
+    {
+        QFile file(wide);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("kept");
+    }
+    QVERIFY(QFileInfo(wide).permissions() & QFileDevice::ReadOther);
+    QVERIFY(makePrivateFile(wide));
+    QCOMPARE(QFileInfo(wide).permissions() & kGroupOrOther, QFileDevice::Permissions());
+    QVERIFY(QFileInfo(wide).permissions() & QFileDevice::WriteOwner);
+    QFile file(wide);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QCOMPARE(file.readAll(), QByteArray("kept"));
+
+    // narrowToOwner() leaves an absent file absent.
+    QVERIFY(narrowToOwner(m_dir.filePath("made/absent")));
+    QVERIFY(!QFileInfo::exists(m_dir.filePath("made/absent")));
 }
 
 void tst_SecretStore::widenedPermissionsAreNarrowedAgain()

@@ -163,6 +163,8 @@ private Q_SLOTS:
     void secretsNeverReachTheFile();
     void addressesThatCannotBeMaskedKeepOnlyTheServer();
     void omittedSecretsAreAskedForOnImport();
+    void masksInAnAddressAreNeverImported_data();
+    void masksInAnAddressAreNeverImported();
     void environmentReferencesAreKept();
     void secretsStillInTheKeychainAreOmitted();
     void filledInSecretsAreNotAskedFor();
@@ -343,10 +345,10 @@ void tst_Workspace::omittedSecretsAreAskedForOnImport()
         "Secrets: enter the value of the header Authorization again in Edit channel.",
         "Secrets: enter the POST body again in Edit channel; it held secrets and was left out of "
         "the workspace file.",
-        "Secrets: enter the address again in Edit channel; its secret parts were left out of the "
-        "workspace file (shown as ***).",
-        "Bot: enter the address again in Edit channel; its secret parts were left out of the "
-        "workspace file (shown as ***).",
+        "Secrets: the secret parts of the address were left out of the workspace file; the "
+        "channel stays paused until you enter them in Edit channel and resume it.",
+        "Bot: the secret parts of the address were left out of the workspace file; the channel "
+        "stays paused until you enter them in Edit channel and resume it.",
     };
     for (const QString &sentence : expected)
         QVERIFY2(imported.warnings.contains(sentence), qPrintable(imported.warnings.join('\n')));
@@ -365,6 +367,66 @@ void tst_Workspace::omittedSecretsAreAskedForOnImport()
     QCOMPARE(c.timing.transport.proxy.user, "proxy-user");
     QCOMPARE(c.knobs.value("method").toString(), "POST");
     QVERIFY(c.validate().join(' ').contains("token")); // the channel cannot run until then
+    // The address keeps the places of its secrets, empty, never "***"; the
+    // channel waits, paused, for the person to fill them in.
+    QCOMPARE(c.url, QUrl("https://feed.example/poll?access_token=&since=1"));
+    QVERIFY(c.paused);
+    const ChannelConfig &bot2 = imported.channels.at(1);
+    QCOMPARE(bot2.url, QUrl("https://api.telegram.org/bot/getUpdates"));
+    QVERIFY(bot2.paused);
+}
+
+void tst_Workspace::masksInAnAddressAreNeverImported_data()
+{
+    QTest::addColumn<QByteArray>("channel");
+    QTest::addColumn<QString>("url");
+    QTest::addColumn<bool>("paused");
+
+    QTest::newRow("a token written as *** by the export")
+        << QByteArray(R"("url": "http://127.0.0.1:9/poll?access_token=***&since=1",
+                         "omittedSecrets": ["url"])")
+        << "http://127.0.0.1:9/poll?access_token=&since=1" << true;
+    QTest::newRow("a mask written by hand, without omittedSecrets")
+        << QByteArray(R"("url": "http://127.0.0.1:9/poll?api_key=***")")
+        << "http://127.0.0.1:9/poll?api_key=" << true;
+    QTest::newRow("a percent-encoded mask")
+        << QByteArray(R"("url": "http://127.0.0.1:9/poll?token=%2A%2A%2A")")
+        << "http://127.0.0.1:9/poll?token=" << true;
+    QTest::newRow("a masked bot token and user info")
+        << QByteArray(R"("url": "https://***@api.telegram.org/bot***/getUpdates")")
+        << "https://api.telegram.org/bot/getUpdates" << true;
+    QTest::newRow("user info left out: nothing to see, but still lacking")
+        << QByteArray(R"("url": "https://feed.example/poll", "omittedSecrets": ["url"])")
+        << "https://feed.example/poll" << true;
+    QTest::newRow("a token filled in after the export")
+        << QByteArray(R"("url": "http://127.0.0.1:9/poll?access_token=typed-in",
+                         "omittedSecrets": ["url"])")
+        << "http://127.0.0.1:9/poll?access_token=typed-in" << false;
+    QTest::newRow("an address without secrets")
+        << QByteArray(R"("url": "http://127.0.0.1:9/poll?since=***")")
+        << "http://127.0.0.1:9/poll?since=***" << false;
+}
+
+void tst_Workspace::masksInAnAddressAreNeverImported()
+{
+    QFETCH(QByteArray, channel);
+    QFETCH(QString, url);
+    QFETCH(bool, paused);
+    const WorkspaceImport imported =
+        importWorkspace(workspaceWith(R"({"name": "Builds", )" + channel + "}"));
+    QVERIFY2(imported.ok, qPrintable(imported.error));
+    QCOMPARE(imported.channels.size(), 1);
+    const ChannelConfig &c = imported.channels.first();
+    QCOMPARE(c.url, QUrl(url));
+    QCOMPARE(c.paused, paused);
+    QCOMPARE(imported.warnings.size(), paused ? 1 : 0);
+    if (paused) {
+        QCOMPARE(imported.warnings.first(),
+                 "Builds: the secret parts of the address were left out of the workspace file; "
+                 "the channel stays paused until you enter them in Edit channel and resume it.");
+        for (const QString &field : c.urlSecretFields())
+            QVERIFY2(c.secret(field).isEmpty(), qPrintable(field));
+    }
 }
 
 void tst_Workspace::environmentReferencesAreKept()
@@ -397,6 +459,17 @@ void tst_Workspace::secretsStillInTheKeychainAreOmitted()
                           "Deploys: enter the value of the header X-Api-Key again in Edit "
                           "channel."}));
     QVERIFY(imported.channels.value(0).pendingSecretFields.isEmpty());
+
+    // A secret of the address not read back yet: its place is empty, and
+    // the export says it is left out.
+    ChannelConfig pending = basicConfig();
+    pending.url = QUrl("http://127.0.0.1:8080/deploys?access_token=");
+    pending.pendingSecretFields = {"url/query/access_token"};
+    const WorkspaceExport withAddress = exportWorkspace({pending});
+    QCOMPARE(withAddress.omitted, QStringList{"Deploys: the secret parts of the address"});
+    const ChannelConfig back = importWorkspace(withAddress.json).channels.value(0);
+    QCOMPARE(back.url, pending.url);
+    QVERIFY(back.paused);
 }
 
 void tst_Workspace::filledInSecretsAreNotAskedFor()
