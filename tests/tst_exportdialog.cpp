@@ -1,6 +1,7 @@
 #include "eventexporter.h"
 #include "eventstore.h"
 #include "exportdialog.h"
+#include "filelocations.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -18,6 +19,7 @@
 #include <QPushButton>
 #include <QRadioButton>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QSqlDatabase>
 #include <QStandardPaths>
@@ -557,10 +559,7 @@ private Q_SLOTS:
                      .match(initial.fileName())
                      .hasMatch(),
                  qPrintable(initial.fileName()));
-        const QString documents =
-            QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
-        if (!documents.isEmpty())
-            QCOMPARE(initial.absolutePath(), QDir::cleanPath(documents));
+        QCOMPARE(initial.absolutePath(), suggestedSaveFolder());
         QCOMPARE(file->text(), QDir::toNativeSeparators(initial.filePath()));
         QVERIFY(!child<QLabel>(*dialog, "fileNote")->isVisibleTo(dialog.get()));
 
@@ -594,11 +593,56 @@ private Q_SLOTS:
         file->clear();
         QCOMPARE(note->text(), QStringLiteral("Choose the file to export to."));
         QVERIFY(!child<QPushButton>(*dialog, "exportButton")->isEnabled());
-        // A bare name goes to the Documents folder, and the note says where.
+        // A bare name goes to the suggested folder, and the note says where.
         file->setText(QStringLiteral("mine.csv"));
         QCOMPARE(QFileInfo(dialog->filePath()).fileName(), QStringLiteral("mine.csv"));
         QVERIFY(QDir::isAbsolutePath(dialog->filePath()));
         QCOMPARE(note->text(), QStringLiteral("The file will be %1.").arg(dialog->filePath()));
+    }
+
+    void suggestedFileIsInAFolderThatExists_data()
+    {
+        QTest::addColumn<bool>("documentsExists");
+        QTest::newRow("in Documents when there is one") << true;
+        QTest::newRow("in the home folder of a fresh account without Documents") << false;
+    }
+
+    void suggestedFileIsInAFolderThatExists()
+    {
+        QFETCH(bool, documentsExists);
+        // A home folder of our own (QStandardPaths is in test mode, so no
+        // user-dirs.dirs of the real account moves Documents elsewhere).
+        QTemporaryDir home;
+        QVERIFY(home.isValid());
+        const QByteArray previousHome = qgetenv("HOME");
+        qputenv("HOME", QFile::encodeName(home.path()));
+        const auto restoreHome = qScopeGuard([&] { qputenv("HOME", previousHome); });
+        const QString homePath = QDir(home.path()).canonicalPath();
+        QCOMPARE(QDir(QDir::homePath()).canonicalPath(), homePath);
+        if (documentsExists)
+            QVERIFY(QDir(home.path()).mkdir(QStringLiteral("Documents")));
+        const QString expected =
+            documentsExists ? homePath + QStringLiteral("/Documents") : homePath;
+        QCOMPARE(QDir(suggestedSaveFolder()).canonicalPath(), expected);
+
+        const auto dialog = makeDialog();
+        const QFileInfo suggested(dialog->filePath());
+        QVERIFY2(suggested.dir().exists(), qPrintable(suggested.absolutePath()));
+        QCOMPARE(suggested.dir().canonicalPath(), expected);
+        // A bare name lands there too.
+        dialog->setFilePath(QStringLiteral("mine.csv"));
+        QCOMPARE(QFileInfo(dialog->filePath()).dir().canonicalPath(), expected);
+
+        // The first export with the suggested name just works.
+        dialog->setFilePath(suggested.filePath());
+        QTRY_COMPARE(child<QLabel>(*dialog, "matchCount")->text(), countText(10));
+        QSignalSpy finished(dialog.get(), &ExportDialog::exportFinished);
+        child<QPushButton>(*dialog, "exportButton")->click();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, kWait);
+        QVERIFY2(dialog->state() == ExportDialog::State::Succeeded, qPrintable(dialog->message()));
+        QVERIFY(QFileInfo::exists(suggested.filePath()));
+        // Nothing was created on the way.
+        QCOMPARE(QDir(home.path()).exists(QStringLiteral("Documents")), documentsExists);
     }
 
     void timeRangeMustRunForward()

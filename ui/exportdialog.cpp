@@ -1,5 +1,6 @@
 #include "exportdialog.h"
 
+#include "filelocations.h"
 #include "icons.h"
 #include "logging.h"
 #include "statuscolors.h"
@@ -23,7 +24,6 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QRadioButton>
-#include <QStandardPaths>
 #include <QUrl>
 #include <QVBoxLayout>
 
@@ -131,12 +131,6 @@ QString displayFormatName(EventExporter::Format format)
         return ExportDialog::tr("JSON (one array)");
     }
     return {};
-}
-
-QString documentsFolder()
-{
-    const QString documents = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
-    return documents.isEmpty() ? QDir::homePath() : documents;
 }
 
 QString localized(qint64 number)
@@ -292,7 +286,7 @@ ExportDialog::ExportDialog(const QString &storePath, QWidget *parent)
     layout->addLayout(statusRow);
     layout->addWidget(m_buttons);
 
-    setFilePath(QDir(documentsFolder())
+    setFilePath(QDir(suggestedSaveFolder())
                     .filePath(QStringLiteral("events-%1.%2")
                                   .arg(QDateTime::currentDateTime().toString(
                                            QStringLiteral("yyyyMMdd-HHmm")),
@@ -593,7 +587,7 @@ QString ExportDialog::filePath() const
         return {};
     if (path == QLatin1String("~") || path.startsWith(QLatin1String("~/")))
         path.replace(0, 1, QDir::homePath());
-    return QDir::cleanPath(QDir(documentsFolder()).absoluteFilePath(path));
+    return QDir::cleanPath(QDir(suggestedSaveFolder()).absoluteFilePath(path));
 }
 
 void ExportDialog::onFormatChanged()

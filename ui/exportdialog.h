@@ -86,7 +86,9 @@ public:
     bool usesCurrentView() const;
     void setFormat(EventExporter::Format format);
     EventExporter::Format format() const;
-    /// The file to write; a relative path is taken in the Documents folder.
+    /// The file to write; a relative path is taken in suggestedSaveFolder()
+    /// (Documents, or the home folder if there is no Documents folder),
+    /// where the suggested file name is too.
     void setFilePath(const QString &path);
     /// The absolute path export would write to; empty if none is given.
     QString filePath() const;
