@@ -8,6 +8,7 @@
 #include <QDateTimeEdit>
 #include <QDir>
 #include <QFile>
+#include <QFileDialog>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -15,6 +16,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QLocale>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QRadioButton>
@@ -589,7 +591,7 @@ private Q_SLOTS:
         QVERIFY(!note->isVisibleTo(dialog.get()));
         dialog->setFilePath(m_storePath); // exists
         QVERIFY(note->isVisibleTo(dialog.get()));
-        QCOMPARE(note->text(), QStringLiteral("The file exists; the export will replace it."));
+        QCOMPARE(note->text(), QStringLiteral("The file exists; Export asks before replacing it."));
         file->clear();
         QCOMPARE(note->text(), QStringLiteral("Choose the file to export to."));
         QVERIFY(!child<QPushButton>(*dialog, "exportButton")->isEnabled());
@@ -598,6 +600,110 @@ private Q_SLOTS:
         QCOMPARE(QFileInfo(dialog->filePath()).fileName(), QStringLiteral("mine.csv"));
         QVERIFY(QDir::isAbsolutePath(dialog->filePath()));
         QCOMPARE(note->text(), QStringLiteral("The file will be %1.").arg(dialog->filePath()));
+    }
+
+    void anExistingFileIsReplacedOnlyAfterYes_data()
+    {
+        QTest::addColumn<QString>("answer");
+        QTest::newRow("Replace replaces it") << QStringLiteral("yes");
+        QTest::newRow("No leaves it as it was") << QStringLiteral("no");
+        QTest::newRow("Escape leaves it as it was") << QStringLiteral("escape");
+        QTest::newRow("closing the export dialog leaves it as it was") << QStringLiteral("close");
+    }
+
+    void anExistingFileIsReplacedOnlyAfterYes()
+    {
+        QFETCH(QString, answer);
+        const QString path = m_outDir + QStringLiteral("/old.csv");
+        {
+            QFile old(path);
+            QVERIFY(old.open(QIODevice::WriteOnly));
+            old.write("the previous export");
+        }
+        const auto dialog = makeDialog();
+        dialog->open();
+        QVERIFY(QTest::qWaitForWindowExposed(dialog.get()));
+        dialog->setFilePath(path);
+        QTRY_COMPARE(child<QLabel>(*dialog, "matchCount")->text(), countText(10));
+        QSignalSpy finished(dialog.get(), &ExportDialog::exportFinished);
+        QSignalSpy states(dialog.get(), &ExportDialog::stateChanged);
+
+        child<QPushButton>(*dialog, "exportButton")->click();
+        auto *question = dialog->findChild<QMessageBox *>(QStringLiteral("replaceQuestion"));
+        QVERIFY(question);
+        QTRY_VERIFY(question->isVisible());
+        QCOMPARE(question->windowModality(), Qt::WindowModal);
+        QCOMPARE(question->text(), QStringLiteral("Replace “old.csv”?"));
+        QVERIFY2(question->informativeText().contains(m_outDir),
+                 qPrintable(question->informativeText()));
+        QCOMPARE(question->defaultButton(), question->button(QMessageBox::No));
+        // Nothing happens while the question is up, however long it stays.
+        QCOMPARE(dialog->state(), ExportDialog::State::Ready);
+        QVERIFY(states.isEmpty());
+        dialog->startExport(); // a second start is not a second question
+        QCOMPARE(dialog->findChildren<QMessageBox *>().size(), 1);
+        QCOMPARE(readFile(path), QByteArray("the previous export"));
+
+        const QPointer<QMessageBox> asked(question);
+        if (answer == QLatin1String("yes"))
+            question->button(QMessageBox::Yes)->click();
+        else if (answer == QLatin1String("no"))
+            question->button(QMessageBox::No)->click();
+        else if (answer == QLatin1String("escape"))
+            QTest::keyClick(question, Qt::Key_Escape);
+        else
+            dialog->reject();
+        QTRY_VERIFY(asked.isNull()); // the question goes away
+
+        if (answer == QLatin1String("yes")) {
+            QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, kWait);
+            QCOMPARE(dialog->state(), ExportDialog::State::Succeeded);
+            QByteArray wanted = EventExporter::csvHeader();
+            for (const StoredEvent &event : std::as_const(m_stored))
+                wanted += EventExporter::csvRecord(event);
+            QCOMPARE(readFile(path), wanted);
+            // The yes was for that export: the next one asks again.
+            child<QPushButton>(*dialog, "exportButton")->click();
+            auto *again = dialog->findChild<QMessageBox *>(QStringLiteral("replaceQuestion"));
+            QVERIFY(again);
+            QCOMPARE(dialog->state(), ExportDialog::State::Succeeded);
+            again->button(QMessageBox::No)->click();
+        } else {
+            QCOMPARE(dialog->state(), ExportDialog::State::Ready);
+            QVERIFY(states.isEmpty());
+            QVERIFY(finished.isEmpty());
+            QCOMPARE(readFile(path), QByteArray("the previous export"));
+            QCOMPARE(outFiles(), QStringList{"old.csv"});
+            if (answer != QLatin1String("close"))
+                QVERIFY(child<QPushButton>(*dialog, "exportButton")->isEnabled());
+        }
+    }
+
+    void aFileConfirmedInTheChooserIsNotAskedAbout()
+    {
+        const QString path = m_outDir + QStringLiteral("/chosen.csv");
+        {
+            QFile old(path);
+            QVERIFY(old.open(QIODevice::WriteOnly));
+            old.write("the previous export");
+        }
+        const auto dialog = makeDialog();
+        dialog->open();
+        QVERIFY(QTest::qWaitForWindowExposed(dialog.get()));
+        child<QPushButton>(*dialog, "chooseFileButton")->click();
+        auto *chooser = dialog->findChild<QFileDialog *>(QStringLiteral("fileChooser"));
+        QVERIFY(chooser);
+        // What the chooser does once its own "replace?" was answered Yes.
+        Q_EMIT chooser->fileSelected(path);
+        chooser->close();
+        QCOMPARE(dialog->filePath(), path);
+        QTRY_COMPARE(child<QLabel>(*dialog, "matchCount")->text(), countText(10));
+        QSignalSpy finished(dialog.get(), &ExportDialog::exportFinished);
+        dialog->startExport();
+        QVERIFY(!dialog->findChild<QMessageBox *>(QStringLiteral("replaceQuestion")));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, kWait);
+        QCOMPARE(dialog->state(), ExportDialog::State::Succeeded);
+        QVERIFY(readFile(path).startsWith(EventExporter::csvHeader()));
     }
 
     void suggestedFileIsInAFolderThatExists_data()

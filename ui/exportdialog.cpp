@@ -21,6 +21,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QLocale>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QRadioButton>
@@ -621,7 +622,11 @@ void ExportDialog::chooseFile()
         {tr("%1 files (*.%2)").arg(extension.toUpper(), extension), tr("All files (*)")});
     if (!filePath().isEmpty())
         chooser->selectFile(filePath());
-    connect(chooser, &QFileDialog::fileSelected, this, &ExportDialog::setFilePath);
+    // The chooser asks itself before it accepts an existing file.
+    connect(chooser, &QFileDialog::fileSelected, this, [this](const QString &path) {
+        setFilePath(path);
+        m_replaceConfirmed = QFileInfo::exists(path) ? filePath() : QString();
+    });
     chooser->open();
 }
 
@@ -751,12 +756,58 @@ void ExportDialog::onCounted(quint64 request, qint64 count, const QString &error
     Q_EMIT matchCountChanged(m_matchCount);
 }
 
+bool ExportDialog::canExport(const QString &path) const
+{
+    return m_state != State::Exporting && !path.isEmpty() && !QFileInfo(path).isDir() &&
+           problems().isEmpty() && m_countError.isEmpty() && m_matchCount != 0;
+}
+
 void ExportDialog::startExport()
 {
     const QString path = filePath();
-    if (m_state == State::Exporting || path.isEmpty() || QFileInfo(path).isDir() ||
-        !problems().isEmpty() || !m_countError.isEmpty() || m_matchCount == 0)
+    if (m_replaceQuestion || !canExport(path))
         return;
+    if (QFileInfo::exists(path) && path != m_replaceConfirmed) {
+        askToReplace(path);
+        return;
+    }
+    beginExport(path);
+}
+
+void ExportDialog::askToReplace(const QString &path)
+{
+    const QFileInfo info(path);
+    // Asked with open(), not exec(): no nested event loop, and the worker's
+    // answers (counts) keep arriving while the question is up.
+    auto *question = new QMessageBox(QMessageBox::Question, tr("Replace File?"),
+                                     tr("Replace “%1”?").arg(info.fileName()),
+                                     QMessageBox::Yes | QMessageBox::No, this);
+    question->setObjectName(QStringLiteral("replaceQuestion"));
+    question->setTextFormat(Qt::PlainText);
+    question->setInformativeText(
+        tr("A file of that name already exists in %1. Exporting replaces what it holds.")
+            .arg(QDir::toNativeSeparators(info.absolutePath())));
+    question->button(QMessageBox::Yes)->setText(tr("&Replace"));
+    question->setDefaultButton(QMessageBox::No);
+    question->setEscapeButton(QMessageBox::No);
+    question->setAttribute(Qt::WA_DeleteOnClose);
+    question->setWindowModality(Qt::WindowModal);
+    connect(question, &QMessageBox::finished, this, [this, question, path] {
+        // The choices cannot change while the window-modal question is up,
+        // but the count can still come back as a failure or as zero.
+        const bool replace =
+            question->standardButton(question->clickedButton()) == QMessageBox::Yes;
+        if (replace && path == filePath() && canExport(path))
+            beginExport(path);
+    });
+    m_replaceQuestion = question;
+    question->open();
+}
+
+void ExportDialog::beginExport(const QString &path)
+{
+    // A yes counts for this export only: the next one asks again.
+    m_replaceConfirmed.clear();
     m_exportedPath = path;
     m_message.clear();
     m_cancelling = false;
@@ -792,7 +843,10 @@ void ExportDialog::cancelExport()
 void ExportDialog::done(int result)
 {
     // Closing the dialog stops the export; its outcome still arrives, and
-    // exportFinished() is still emitted, if the dialog lives on.
+    // exportFinished() is still emitted, if the dialog lives on. An open
+    // question about replacing the file is answered No.
+    if (m_replaceQuestion)
+        m_replaceQuestion->reject();
     cancelExport();
     QDialog::done(result);
 }
@@ -861,7 +915,7 @@ void ExportDialog::updateControls()
         note = tr("%1 is a folder; choose a file name.").arg(QDir::toNativeSeparators(path));
     else if (info.exists() && m_state != State::Exporting &&
              !(m_state == State::Succeeded && path == m_exportedPath))
-        note = tr("The file exists; the export will replace it.");
+        note = tr("The file exists; Export asks before replacing it.");
     else if (!QDir::isAbsolutePath(QDir::fromNativeSeparators(m_file->text().trimmed())))
         note = tr("The file will be %1.").arg(QDir::toNativeSeparators(path));
     m_fileNote->setText(note);

@@ -4,6 +4,7 @@
 #include "eventstore.h"
 
 #include <QDialog>
+#include <QPointer>
 #include <QThread>
 #include <QTimer>
 
@@ -17,6 +18,7 @@ class QGroupBox;
 class QLabel;
 class QLineEdit;
 class QListWidget;
+class QMessageBox;
 class QProgressBar;
 class QPushButton;
 class QRadioButton;
@@ -108,7 +110,12 @@ public:
     QString message() const { return m_message; }
 
     /// Starts the export, as the Export button does. Does nothing while an
-    /// export runs or when the choices cannot be exported.
+    /// export runs or when the choices cannot be exported. If the file
+    /// exists, it first asks whether to replace it, in a window-modal
+    /// QMessageBox named "replaceQuestion" (shown with open(), so the event
+    /// loop runs on): the export starts on Yes; No leaves the file alone.
+    /// A file already confirmed in the Choose… file dialog is not asked
+    /// about again.
     void startExport();
     /// Stops a running export (at the exporter's next page); the dialog
     /// stays open and says that nothing was written.
@@ -140,6 +147,9 @@ private:
     void onExported(EventExporter::Error error, qint64 count, const QString &sentence);
     void onFormatChanged();
     void chooseFile();
+    bool canExport(const QString &path) const;
+    void askToReplace(const QString &path);
+    void beginExport(const QString &path);
     void openFolder();
     void updateControls();
     QStringList problems() const;
@@ -156,6 +166,10 @@ private:
     bool m_cancelling = false; ///< cancelExport() was called; the outcome is on its way
     QString m_message;
     QString m_exportedPath;
+    /// A file the person agreed to replace in the file chooser.
+    QString m_replaceConfirmed;
+    /// "Replace the file?", while it is asked.
+    QPointer<QMessageBox> m_replaceQuestion;
     std::optional<qint64> m_matchCount;
     QString m_countError;
     quint64 m_countRequest = 0; ///< bumped on every change; older answers are dropped
