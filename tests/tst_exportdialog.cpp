@@ -29,6 +29,7 @@
 #include <QTest>
 
 using namespace Longwatch;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -214,6 +215,84 @@ private Q_SLOTS:
         const qsizetype before = counted.size();
         QTest::keyClicks(text, QStringLiteral("ship"));
         QTRY_COMPARE(count->text(), countText(2));
+        QCOMPARE(counted.size(), before + 1);
+    }
+
+    void countFollowsTheTimeRangeAndChannels()
+    {
+        const auto dialog = makeDialog();
+        dialog->open();
+        QVERIFY(QTest::qWaitForWindowExposed(dialog.get()));
+        auto *count = child<QLabel>(*dialog, "matchCount");
+        auto *fromCheck = child<QCheckBox>(*dialog, "fromCheck");
+        auto *from = child<QDateTimeEdit>(*dialog, "from");
+        auto *toCheck = child<QCheckBox>(*dialog, "toCheck");
+        auto *to = child<QDateTimeEdit>(*dialog, "to");
+        auto *channels = child<QListWidget>(*dialog, "channelList");
+        QTRY_COMPARE(count->text(), countText(10));
+
+        // The edits keep their values while unchecked; checking one counts anew.
+        from->setDateTime(QDateTime::fromMSecsSinceEpoch(kT0 / 1000 + 2000)); // b3 on
+        QTRY_COMPARE(count->text(), countText(10));
+        QTest::mouseClick(fromCheck, Qt::LeftButton, {}, QPoint(5, fromCheck->height() / 2));
+        QVERIFY(fromCheck->isChecked());
+        QTRY_COMPARE(count->text(), countText(8));
+        QCOMPARE(dialog->matchCount(), std::optional<qint64>(8));
+
+        // Stepping the start by keyboard, a second at a time.
+        from->setFocus();
+        from->setCurrentSection(QDateTimeEdit::SecondSection);
+        QTest::keyClick(from, Qt::Key_Up);
+        QTRY_COMPARE(count->text(), countText(7));
+        QTest::keyClick(from, Qt::Key_Down);
+        QTest::keyClick(from, Qt::Key_Down);
+        QTRY_COMPARE(count->text(), countText(9));
+
+        // The end of the range.
+        to->setDateTime(QDateTime::fromMSecsSinceEpoch(kT0 / 1000 + 10'000)); // up to d1
+        QTest::mouseClick(toCheck, Qt::LeftButton, {}, QPoint(5, toCheck->height() / 2));
+        QTRY_COMPARE(count->text(), countText(6)); // b2..b6, d1
+        to->setDateTime(QDateTime::fromMSecsSinceEpoch(kT0 / 1000 + 12'000));
+        QTRY_COMPARE(count->text(), countText(8));
+        QTest::mouseClick(fromCheck, Qt::LeftButton, {}, QPoint(5, fromCheck->height() / 2));
+        QVERIFY(!fromCheck->isChecked());
+        QTRY_COMPARE(count->text(), countText(9)); // b1..b6, d1..d3
+
+        // Channels, by a click on an item's check box.
+        QListWidgetItem *deploys = itemNamed(channels, "Deploys");
+        const QRect rect = channels->visualItemRect(deploys);
+        QTest::mouseClick(channels->viewport(), Qt::LeftButton, {},
+                          QPoint(rect.left() + 10, rect.center().y()));
+        QCOMPARE(deploys->checkState(), Qt::Unchecked);
+        QTRY_COMPARE(count->text(), countText(6));
+        child<QCheckBox>(*dialog, "allChannels")->click();
+        QTRY_COMPARE(count->text(), countText(9));
+        itemNamed(channels, "Builds")->setCheckState(Qt::Unchecked);
+        QTRY_COMPARE(count->text(), countText(3));
+        QCOMPARE(dialog->matchCount(), std::optional<qint64>(3));
+    }
+
+    void countFollowsTheLog()
+    {
+        // The dashboard records while the dialog is open.
+        const auto dialog = makeDialog();
+        dialog->setRefreshInterval(20ms);
+        auto *count = child<QLabel>(*dialog, "matchCount");
+        QSignalSpy counted(dialog.get(), &ExportDialog::matchCountChanged);
+        child<QLineEdit>(*dialog, "text")->setText(QStringLiteral("prod"));
+        QTRY_COMPARE(count->text(), countText(5));
+        const qsizetype before = counted.size();
+        {
+            EventStore store;
+            QVERIFY(store.open(m_storePath));
+            QVERIFY(
+                store.append(kDeploys,
+                             {makeEvent("d5", "deploy", "ship to prod again", kT0 + 20 * kSecond),
+                              makeEvent("d6", "note", "lunch", kT0 + 21 * kSecond)},
+                             QStringLiteral("d6")));
+        }
+        QTRY_COMPARE(count->text(), countText(6));
+        QCOMPARE(dialog->matchCount(), std::optional<qint64>(6));
         QCOMPARE(counted.size(), before + 1);
     }
 

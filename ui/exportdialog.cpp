@@ -59,14 +59,25 @@ public:
             Q_EMIT opened(m_store->channels());
     }
 
-    void count(quint64 request, const EventQuery &query)
+    /// Counts the events that match `query`. With `onlyIfTheLogChanged`,
+    /// nothing is counted or emitted unless events were added to or
+    /// removed from the log since the last count (checking that is cheap:
+    /// the last seq and the per-channel counts; a count may scan the log).
+    void count(quint64 request, const EventQuery &query, bool onlyIfTheLogChanged)
     {
         if (!ensureOpen()) {
             Q_EMIT counted(request, -1, m_store->errorString());
             return;
         }
         bool ok = false;
-        const qint64 count = m_store->countEvents(query, &ok);
+        const qint64 lastSeq = m_store->lastSeq(&ok);
+        const qint64 total = ok ? m_store->countEvents({}, &ok) : 0;
+        const std::optional<std::pair<qint64, qint64>> logState =
+            ok ? std::optional(std::pair(lastSeq, total)) : std::nullopt;
+        if (onlyIfTheLogChanged && logState && logState == m_countedLogState)
+            return;
+        m_countedLogState = logState;
+        const qint64 count = ok ? m_store->countEvents(query, &ok) : -1;
         Q_EMIT counted(request, ok ? count : -1, ok ? QString() : m_store->errorString());
     }
 
@@ -115,6 +126,8 @@ private:
     const QString m_storePath;
     std::unique_ptr<EventStore> m_store;
     std::atomic<bool> m_cancelRequested{false};
+    /// The log's last seq and event count when it was last counted.
+    std::optional<std::pair<qint64, qint64>> m_countedLogState;
 };
 
 namespace {
@@ -236,7 +249,12 @@ ExportDialog::ExportDialog(const QString &storePath, QWidget *parent)
     // Counting waits for a pause in typing and clicking.
     m_countTimer.setSingleShot(true);
     m_countTimer.setInterval(250ms);
-    connect(&m_countTimer, &QTimer::timeout, this, &ExportDialog::sendCount);
+    connect(&m_countTimer, &QTimer::timeout, this, [this] { sendCount(false); });
+    // The dashboard keeps recording while the dialog is open: the count
+    // follows the log as it grows (or is trimmed), not only the choices.
+    m_refreshTimer.setInterval(2s);
+    connect(&m_refreshTimer, &QTimer::timeout, this, &ExportDialog::refreshCount);
+    m_refreshTimer.start();
 
     m_count = new QLabel(this);
     m_count->setObjectName(QStringLiteral("matchCount"));
@@ -733,19 +751,44 @@ void ExportDialog::choicesChanged()
     updateControls();
 }
 
-void ExportDialog::sendCount()
+void ExportDialog::sendCount(bool onlyIfTheLogChanged)
 {
     const EventQuery query = this->query();
     const quint64 request = m_countRequest;
     ExportWorker *worker = m_worker;
     QMetaObject::invokeMethod(
-        worker, [worker, request, query] { worker->count(request, query); }, Qt::QueuedConnection);
+        worker,
+        [worker, request, query, onlyIfTheLogChanged] {
+            worker->count(request, query, onlyIfTheLogChanged);
+        },
+        Qt::QueuedConnection);
+}
+
+void ExportDialog::setRefreshInterval(std::chrono::milliseconds interval)
+{
+    m_refreshTimer.setInterval(interval);
+}
+
+void ExportDialog::refreshCount()
+{
+    // Only a count that stands is refreshed: a change of the choices is
+    // counted anew anyway, and an export counts for itself.
+    const bool counted = m_matchCount || !m_countError.isEmpty();
+    if (m_state == State::Exporting || m_countTimer.isActive() || !counted || !problems().isEmpty())
+        return;
+    sendCount(true);
 }
 
 void ExportDialog::onCounted(quint64 request, qint64 count, const QString &error)
 {
     if (request != m_countRequest)
         return;
+    // A refresh that comes to the same number, or the same failure, says
+    // nothing new.
+    if (count >= 0 ? m_countError.isEmpty() && m_matchCount == count
+                   : !m_countError.isEmpty() && m_countError == error)
+        return;
+    m_countError.clear();
     if (count < 0) {
         m_countError = error;
         m_matchCount.reset();

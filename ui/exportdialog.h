@@ -8,6 +8,7 @@
 #include <QThread>
 #include <QTimer>
 
+#include <chrono>
 #include <optional>
 
 class QCheckBox;
@@ -38,7 +39,8 @@ struct ExportChannel
 
 /// Exports events of the event log to a CSV, NDJSON or JSON file: those of
 /// the dashboard's current view, or a selection by channel, received time,
-/// type and text. It says how many events match as the choice changes,
+/// type and text. It says how many events match as the choice changes
+/// (any of them: channels, time range, types, text) and as the log grows,
 /// exports in a worker thread with its own EventStore connection while a
 /// progress bar runs, and can be cancelled. A cancelled or failed export
 /// leaves no file behind (EventExporter writes through QSaveFile).
@@ -97,6 +99,9 @@ public:
     /// Events per page of the export (tests: a smaller page reports
     /// progress, and notices a cancel, more often).
     void setPageSize(int events) { m_pageSize = events; }
+    /// How often the dialog looks whether the log changed (events recorded
+    /// or trimmed while it is open) and then counts again; default 2 s.
+    void setRefreshInterval(std::chrono::milliseconds interval);
 
     /// What would be exported, as the choices stand.
     EventQuery query() const;
@@ -140,7 +145,8 @@ private:
     QWidget *buildFileBox();
     void setState(State state);
     void choicesChanged();
-    void sendCount();
+    void sendCount(bool onlyIfTheLogChanged);
+    void refreshCount();
     void onCounted(quint64 request, qint64 count, const QString &error);
     void onStoreOpened(const QStringList &storedChannels);
     void onProgress(qint64 done, qint64 total);
@@ -177,6 +183,7 @@ private:
     QThread m_thread;
     ExportWorker *m_worker = nullptr; ///< lives in m_thread; deleted when it finishes
     QTimer m_countTimer;
+    QTimer m_refreshTimer; ///< recounts while the log changes under the dialog
 
     QGroupBox *m_whatBox = nullptr;
     QRadioButton *m_viewChoice = nullptr;
