@@ -147,10 +147,35 @@ void appendRawJson(QByteArray &out, const QByteArray &raw)
     appendJsonString(out, raw);
 }
 
+/// Whether a spreadsheet opening the CSV would take the cell for a formula
+/// (or the start of one): OWASP's "CSV Injection" lists =, +, -, @, tab
+/// and carriage return as the characters that make it do so.
+bool startsLikeFormula(const QByteArray &utf8)
+{
+    if (utf8.isEmpty())
+        return false;
+    switch (utf8.front()) {
+    case '=':
+    case '+':
+    case '-':
+    case '@':
+    case '\t':
+    case '\r':
+        return true;
+    default:
+        return false;
+    }
+}
+
+/// A text cell of what a feed sent (channel, key, type, text, raw).
 /// RFC 4180 section 2: a field with a comma, a double quote, CR or LF is
-/// enclosed in double quotes, and its double quotes are doubled.
+/// enclosed in double quotes, and its double quotes are doubled. A cell
+/// that a spreadsheet would evaluate gets a leading ' first (OWASP's
+/// advice), so it is shown as text; the quoting applies on top. The times
+/// Longwatch writes itself do not come through here and are not guarded.
 void appendCsvField(QByteArray &out, const QByteArray &utf8)
 {
+    const bool guard = startsLikeFormula(utf8);
     bool quote = false;
     for (const char c : utf8) {
         if (c == ',' || c == '"' || c == '\n' || c == '\r') {
@@ -159,10 +184,14 @@ void appendCsvField(QByteArray &out, const QByteArray &utf8)
         }
     }
     if (!quote) {
+        if (guard)
+            out += '\'';
         out += utf8;
         return;
     }
     out += '"';
+    if (guard)
+        out += '\'';
     qsizetype start = 0;
     for (qsizetype i = 0; i < utf8.size(); ++i) {
         if (utf8.at(i) == '"') {

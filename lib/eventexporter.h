@@ -34,8 +34,11 @@ class EventExporter final : public QObject
     Q_OBJECT
 public:
     enum class Format {
-        Csv,    ///< RFC 4180: UTF-8, CRLF, header row channel,key,type,text,time,received,raw
-        Ndjson, ///< one JSON object per line; the raw event is embedded verbatim
+        /// RFC 4180: UTF-8, CRLF, header row channel,key,type,text,time,received,raw.
+        /// For spreadsheets: a cell of what a feed sent that starts with =, +, -, @,
+        /// a tab or a CR gets a leading ' so that it is not evaluated as a formula.
+        Csv,
+        Ndjson, ///< one JSON object per line; the raw event is embedded verbatim; no guard
         Json,   ///< one JSON array of the same objects
     };
     Q_ENUM(Format)

@@ -218,6 +218,100 @@ private Q_SLOTS:
         QCOMPARE(records->at(3).at(4), QStringLiteral("2026-03-02T00:30:00.005Z"));
     }
 
+    void csvGuardsFormulas_data()
+    {
+        QTest::addColumn<QString>("column");
+        QTest::addColumn<QString>("value");
+        QTest::addColumn<bool>("guarded");
+
+        const QStringList starts = {"=", "+", "-", "@", "\t", "\r"};
+        const QStringList names = {"=", "+", "-", "@", "a tab", "a carriage return"};
+        for (const QString column : {"channel", "key", "type", "text"}) {
+            for (qsizetype i = 0; i < starts.size(); ++i) {
+                QTest::addRow("a %s starting with %s is guarded", qPrintable(column),
+                              qPrintable(names.at(i)))
+                    << column << starts.at(i) + QStringLiteral("cmd|' /C calc'!A0") << true;
+            }
+        }
+        QTest::newRow("a text formula with a quote, a comma and a newline is guarded and quoted")
+            << "text" << QStringLiteral("=HYPERLINK(\"http://x.example\",\"a, b\")\nnext") << true;
+        QTest::newRow("a text starting with a CR then LF is guarded and quoted")
+            << "text" << QStringLiteral("\r\n=1+1") << true;
+        QTest::newRow("a raw event that is a negative number is guarded") << "raw"
+                                                                          << "-12" << true;
+        QTest::newRow("a raw event after a tab is guarded") << "raw"
+                                                            << "\t{\"a\":1}" << true;
+        QTest::newRow("an = inside a text is left alone") << "text"
+                                                          << "a=b" << false;
+        QTest::newRow("a text starting with a space is left alone") << "text"
+                                                                    << " =1" << false;
+        QTest::newRow("a text starting with ' is left alone") << "text"
+                                                              << "'quoted" << false;
+    }
+
+    void csvGuardsFormulas()
+    {
+        QFETCH(QString, column);
+        QFETCH(QString, value);
+        QFETCH(bool, guarded);
+        const bool isRaw = column == QLatin1String("raw");
+        QString channel = QStringLiteral("feed");
+        Event event = makeEvent("k", "t", "plain", kT0 + 50,
+                                isRaw ? value.toUtf8() : QByteArrayLiteral("{\"a\":1}"));
+        event.time = QDateTime::fromMSecsSinceEpoch(kT0 / 1000, Qt::UTC);
+        if (column == QLatin1String("channel"))
+            channel = value;
+        else if (column == QLatin1String("key"))
+            event.key = value;
+        else if (column == QLatin1String("type"))
+            event.type = value;
+        else if (column == QLatin1String("text"))
+            event.text = value;
+        QVERIFY(m_store->append(channel, {event}, QStringLiteral("k")));
+        const EventQuery query = makeQuery({channel}, {event.type});
+
+        EventExporter csv(m_store.get());
+        csv.setFormat(EventExporter::Format::Csv);
+        csv.setQuery(query);
+        QVERIFY2(csv.exportToFile(outPath("out.csv")), qPrintable(csv.errorString()));
+        const QByteArray bytes = readFile(outPath("out.csv"));
+        const std::optional<QList<QStringList>> records = parseCsv(bytes);
+        QVERIFY2(records, bytes.constData()); // still RFC 4180
+        QCOMPARE(records->size(), 2);
+        const QStringList header = records->at(0);
+        const QStringList record = records->at(1);
+        const QString expected = guarded ? u'\'' + value : value;
+        QCOMPARE(record.at(header.indexOf(column)), expected);
+        // The other cells, and the times Longwatch writes, are as they were.
+        QCOMPARE(record.at(0), column == QLatin1String("channel") ? expected : channel);
+        QCOMPARE(record.at(4), QStringLiteral("2023-11-14T22:13:20.000Z"));
+        QCOMPARE(record.at(5), formatUsecsUtc(kT0 + 50));
+
+        // NDJSON and JSON carry the value untouched.
+        for (const auto format : {EventExporter::Format::Ndjson, EventExporter::Format::Json}) {
+            EventExporter exporter(m_store.get());
+            exporter.setFormat(format);
+            exporter.setQuery(query);
+            QBuffer out;
+            QVERIFY(out.open(QIODevice::WriteOnly));
+            QVERIFY(exporter.exportToDevice(&out));
+            QJsonParseError error;
+            const QJsonDocument document = QJsonDocument::fromJson(
+                format == EventExporter::Format::Json ? out.data() : '[' + out.data() + ']',
+                &error);
+            QVERIFY2(error.error == QJsonParseError::NoError, out.data().constData());
+            const QJsonObject object = document.array().at(0).toObject();
+            if (isRaw) {
+                QCOMPARE(
+                    object.value("event").toVariant(),
+                    QJsonDocument::fromJson('[' + value.toUtf8() + ']').array().at(0).toVariant());
+                QVERIFY(!out.data().contains('\''));
+            } else {
+                QCOMPARE(object.value(column).toString(), value);
+            }
+        }
+    }
+
     void ndjsonKeepsRawVerbatim()
     {
         EventExporter exporter(m_store.get());

@@ -1,12 +1,14 @@
 #include "eventexporter.h"
 #include "eventstore.h"
 #include "exportdialog.h"
+#include "filelocations.h"
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDateTimeEdit>
 #include <QDir>
 #include <QFile>
+#include <QFileDialog>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -14,10 +16,12 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QLocale>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QRadioButton>
 #include <QRegularExpression>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QSqlDatabase>
 #include <QStandardPaths>
@@ -25,6 +29,7 @@
 #include <QTest>
 
 using namespace Longwatch;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -210,6 +215,84 @@ private Q_SLOTS:
         const qsizetype before = counted.size();
         QTest::keyClicks(text, QStringLiteral("ship"));
         QTRY_COMPARE(count->text(), countText(2));
+        QCOMPARE(counted.size(), before + 1);
+    }
+
+    void countFollowsTheTimeRangeAndChannels()
+    {
+        const auto dialog = makeDialog();
+        dialog->open();
+        QVERIFY(QTest::qWaitForWindowExposed(dialog.get()));
+        auto *count = child<QLabel>(*dialog, "matchCount");
+        auto *fromCheck = child<QCheckBox>(*dialog, "fromCheck");
+        auto *from = child<QDateTimeEdit>(*dialog, "from");
+        auto *toCheck = child<QCheckBox>(*dialog, "toCheck");
+        auto *to = child<QDateTimeEdit>(*dialog, "to");
+        auto *channels = child<QListWidget>(*dialog, "channelList");
+        QTRY_COMPARE(count->text(), countText(10));
+
+        // The edits keep their values while unchecked; checking one counts anew.
+        from->setDateTime(QDateTime::fromMSecsSinceEpoch(kT0 / 1000 + 2000)); // b3 on
+        QTRY_COMPARE(count->text(), countText(10));
+        QTest::mouseClick(fromCheck, Qt::LeftButton, {}, QPoint(5, fromCheck->height() / 2));
+        QVERIFY(fromCheck->isChecked());
+        QTRY_COMPARE(count->text(), countText(8));
+        QCOMPARE(dialog->matchCount(), std::optional<qint64>(8));
+
+        // Stepping the start by keyboard, a second at a time.
+        from->setFocus();
+        from->setCurrentSection(QDateTimeEdit::SecondSection);
+        QTest::keyClick(from, Qt::Key_Up);
+        QTRY_COMPARE(count->text(), countText(7));
+        QTest::keyClick(from, Qt::Key_Down);
+        QTest::keyClick(from, Qt::Key_Down);
+        QTRY_COMPARE(count->text(), countText(9));
+
+        // The end of the range.
+        to->setDateTime(QDateTime::fromMSecsSinceEpoch(kT0 / 1000 + 10'000)); // up to d1
+        QTest::mouseClick(toCheck, Qt::LeftButton, {}, QPoint(5, toCheck->height() / 2));
+        QTRY_COMPARE(count->text(), countText(6)); // b2..b6, d1
+        to->setDateTime(QDateTime::fromMSecsSinceEpoch(kT0 / 1000 + 12'000));
+        QTRY_COMPARE(count->text(), countText(8));
+        QTest::mouseClick(fromCheck, Qt::LeftButton, {}, QPoint(5, fromCheck->height() / 2));
+        QVERIFY(!fromCheck->isChecked());
+        QTRY_COMPARE(count->text(), countText(9)); // b1..b6, d1..d3
+
+        // Channels, by a click on an item's check box.
+        QListWidgetItem *deploys = itemNamed(channels, "Deploys");
+        const QRect rect = channels->visualItemRect(deploys);
+        QTest::mouseClick(channels->viewport(), Qt::LeftButton, {},
+                          QPoint(rect.left() + 10, rect.center().y()));
+        QCOMPARE(deploys->checkState(), Qt::Unchecked);
+        QTRY_COMPARE(count->text(), countText(6));
+        child<QCheckBox>(*dialog, "allChannels")->click();
+        QTRY_COMPARE(count->text(), countText(9));
+        itemNamed(channels, "Builds")->setCheckState(Qt::Unchecked);
+        QTRY_COMPARE(count->text(), countText(3));
+        QCOMPARE(dialog->matchCount(), std::optional<qint64>(3));
+    }
+
+    void countFollowsTheLog()
+    {
+        // The dashboard records while the dialog is open.
+        const auto dialog = makeDialog();
+        dialog->setRefreshInterval(20ms);
+        auto *count = child<QLabel>(*dialog, "matchCount");
+        QSignalSpy counted(dialog.get(), &ExportDialog::matchCountChanged);
+        child<QLineEdit>(*dialog, "text")->setText(QStringLiteral("prod"));
+        QTRY_COMPARE(count->text(), countText(5));
+        const qsizetype before = counted.size();
+        {
+            EventStore store;
+            QVERIFY(store.open(m_storePath));
+            QVERIFY(
+                store.append(kDeploys,
+                             {makeEvent("d5", "deploy", "ship to prod again", kT0 + 20 * kSecond),
+                              makeEvent("d6", "note", "lunch", kT0 + 21 * kSecond)},
+                             QStringLiteral("d6")));
+        }
+        QTRY_COMPARE(count->text(), countText(6));
+        QCOMPARE(dialog->matchCount(), std::optional<qint64>(6));
         QCOMPARE(counted.size(), before + 1);
     }
 
@@ -557,10 +640,7 @@ private Q_SLOTS:
                      .match(initial.fileName())
                      .hasMatch(),
                  qPrintable(initial.fileName()));
-        const QString documents =
-            QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
-        if (!documents.isEmpty())
-            QCOMPARE(initial.absolutePath(), QDir::cleanPath(documents));
+        QCOMPARE(initial.absolutePath(), suggestedSaveFolder());
         QCOMPARE(file->text(), QDir::toNativeSeparators(initial.filePath()));
         QVERIFY(!child<QLabel>(*dialog, "fileNote")->isVisibleTo(dialog.get()));
 
@@ -590,15 +670,164 @@ private Q_SLOTS:
         QVERIFY(!note->isVisibleTo(dialog.get()));
         dialog->setFilePath(m_storePath); // exists
         QVERIFY(note->isVisibleTo(dialog.get()));
-        QCOMPARE(note->text(), QStringLiteral("The file exists; the export will replace it."));
+        QCOMPARE(note->text(), QStringLiteral("The file exists; Export asks before replacing it."));
         file->clear();
         QCOMPARE(note->text(), QStringLiteral("Choose the file to export to."));
         QVERIFY(!child<QPushButton>(*dialog, "exportButton")->isEnabled());
-        // A bare name goes to the Documents folder, and the note says where.
+        // A bare name goes to the suggested folder, and the note says where.
         file->setText(QStringLiteral("mine.csv"));
         QCOMPARE(QFileInfo(dialog->filePath()).fileName(), QStringLiteral("mine.csv"));
         QVERIFY(QDir::isAbsolutePath(dialog->filePath()));
         QCOMPARE(note->text(), QStringLiteral("The file will be %1.").arg(dialog->filePath()));
+    }
+
+    void anExistingFileIsReplacedOnlyAfterYes_data()
+    {
+        QTest::addColumn<QString>("answer");
+        QTest::newRow("Replace replaces it") << QStringLiteral("yes");
+        QTest::newRow("No leaves it as it was") << QStringLiteral("no");
+        QTest::newRow("Escape leaves it as it was") << QStringLiteral("escape");
+        QTest::newRow("closing the export dialog leaves it as it was") << QStringLiteral("close");
+    }
+
+    void anExistingFileIsReplacedOnlyAfterYes()
+    {
+        QFETCH(QString, answer);
+        const QString path = m_outDir + QStringLiteral("/old.csv");
+        {
+            QFile old(path);
+            QVERIFY(old.open(QIODevice::WriteOnly));
+            old.write("the previous export");
+        }
+        const auto dialog = makeDialog();
+        dialog->open();
+        QVERIFY(QTest::qWaitForWindowExposed(dialog.get()));
+        dialog->setFilePath(path);
+        QTRY_COMPARE(child<QLabel>(*dialog, "matchCount")->text(), countText(10));
+        QSignalSpy finished(dialog.get(), &ExportDialog::exportFinished);
+        QSignalSpy states(dialog.get(), &ExportDialog::stateChanged);
+
+        child<QPushButton>(*dialog, "exportButton")->click();
+        auto *question = dialog->findChild<QMessageBox *>(QStringLiteral("replaceQuestion"));
+        QVERIFY(question);
+        QTRY_VERIFY(question->isVisible());
+        QCOMPARE(question->windowModality(), Qt::WindowModal);
+        QCOMPARE(question->text(), QStringLiteral("Replace “old.csv”?"));
+        QVERIFY2(question->informativeText().contains(m_outDir),
+                 qPrintable(question->informativeText()));
+        QCOMPARE(question->defaultButton(), question->button(QMessageBox::No));
+        // Nothing happens while the question is up, however long it stays.
+        QCOMPARE(dialog->state(), ExportDialog::State::Ready);
+        QVERIFY(states.isEmpty());
+        dialog->startExport(); // a second start is not a second question
+        QCOMPARE(dialog->findChildren<QMessageBox *>().size(), 1);
+        QCOMPARE(readFile(path), QByteArray("the previous export"));
+
+        const QPointer<QMessageBox> asked(question);
+        if (answer == QLatin1String("yes"))
+            question->button(QMessageBox::Yes)->click();
+        else if (answer == QLatin1String("no"))
+            question->button(QMessageBox::No)->click();
+        else if (answer == QLatin1String("escape"))
+            QTest::keyClick(question, Qt::Key_Escape);
+        else
+            dialog->reject();
+        QTRY_VERIFY(asked.isNull()); // the question goes away
+
+        if (answer == QLatin1String("yes")) {
+            QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, kWait);
+            QCOMPARE(dialog->state(), ExportDialog::State::Succeeded);
+            QByteArray wanted = EventExporter::csvHeader();
+            for (const StoredEvent &event : std::as_const(m_stored))
+                wanted += EventExporter::csvRecord(event);
+            QCOMPARE(readFile(path), wanted);
+            // The yes was for that export: the next one asks again.
+            child<QPushButton>(*dialog, "exportButton")->click();
+            auto *again = dialog->findChild<QMessageBox *>(QStringLiteral("replaceQuestion"));
+            QVERIFY(again);
+            QCOMPARE(dialog->state(), ExportDialog::State::Succeeded);
+            again->button(QMessageBox::No)->click();
+        } else {
+            QCOMPARE(dialog->state(), ExportDialog::State::Ready);
+            QVERIFY(states.isEmpty());
+            QVERIFY(finished.isEmpty());
+            QCOMPARE(readFile(path), QByteArray("the previous export"));
+            QCOMPARE(outFiles(), QStringList{"old.csv"});
+            if (answer != QLatin1String("close"))
+                QVERIFY(child<QPushButton>(*dialog, "exportButton")->isEnabled());
+        }
+    }
+
+    void aFileConfirmedInTheChooserIsNotAskedAbout()
+    {
+        const QString path = m_outDir + QStringLiteral("/chosen.csv");
+        {
+            QFile old(path);
+            QVERIFY(old.open(QIODevice::WriteOnly));
+            old.write("the previous export");
+        }
+        const auto dialog = makeDialog();
+        dialog->open();
+        QVERIFY(QTest::qWaitForWindowExposed(dialog.get()));
+        child<QPushButton>(*dialog, "chooseFileButton")->click();
+        auto *chooser = dialog->findChild<QFileDialog *>(QStringLiteral("fileChooser"));
+        QVERIFY(chooser);
+        // What the chooser does once its own "replace?" was answered Yes.
+        Q_EMIT chooser->fileSelected(path);
+        chooser->close();
+        QCOMPARE(dialog->filePath(), path);
+        QTRY_COMPARE(child<QLabel>(*dialog, "matchCount")->text(), countText(10));
+        QSignalSpy finished(dialog.get(), &ExportDialog::exportFinished);
+        dialog->startExport();
+        QVERIFY(!dialog->findChild<QMessageBox *>(QStringLiteral("replaceQuestion")));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, kWait);
+        QCOMPARE(dialog->state(), ExportDialog::State::Succeeded);
+        QVERIFY(readFile(path).startsWith(EventExporter::csvHeader()));
+    }
+
+    void suggestedFileIsInAFolderThatExists_data()
+    {
+        QTest::addColumn<bool>("documentsExists");
+        QTest::newRow("in Documents when there is one") << true;
+        QTest::newRow("in the home folder of a fresh account without Documents") << false;
+    }
+
+    void suggestedFileIsInAFolderThatExists()
+    {
+        QFETCH(bool, documentsExists);
+        // A home folder of our own (QStandardPaths is in test mode, so no
+        // user-dirs.dirs of the real account moves Documents elsewhere).
+        QTemporaryDir home;
+        QVERIFY(home.isValid());
+        const QByteArray previousHome = qgetenv("HOME");
+        qputenv("HOME", QFile::encodeName(home.path()));
+        const auto restoreHome = qScopeGuard([&] { qputenv("HOME", previousHome); });
+        const QString homePath = QDir(home.path()).canonicalPath();
+        QCOMPARE(QDir(QDir::homePath()).canonicalPath(), homePath);
+        if (documentsExists)
+            QVERIFY(QDir(home.path()).mkdir(QStringLiteral("Documents")));
+        const QString expected =
+            documentsExists ? homePath + QStringLiteral("/Documents") : homePath;
+        QCOMPARE(QDir(suggestedSaveFolder()).canonicalPath(), expected);
+
+        const auto dialog = makeDialog();
+        const QFileInfo suggested(dialog->filePath());
+        QVERIFY2(suggested.dir().exists(), qPrintable(suggested.absolutePath()));
+        QCOMPARE(suggested.dir().canonicalPath(), expected);
+        // A bare name lands there too.
+        dialog->setFilePath(QStringLiteral("mine.csv"));
+        QCOMPARE(QFileInfo(dialog->filePath()).dir().canonicalPath(), expected);
+
+        // The first export with the suggested name just works.
+        dialog->setFilePath(suggested.filePath());
+        QTRY_COMPARE(child<QLabel>(*dialog, "matchCount")->text(), countText(10));
+        QSignalSpy finished(dialog.get(), &ExportDialog::exportFinished);
+        child<QPushButton>(*dialog, "exportButton")->click();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, kWait);
+        QVERIFY2(dialog->state() == ExportDialog::State::Succeeded, qPrintable(dialog->message()));
+        QVERIFY(QFileInfo::exists(suggested.filePath()));
+        // Nothing was created on the way.
+        QCOMPARE(QDir(home.path()).exists(QStringLiteral("Documents")), documentsExists);
     }
 
     void timeRangeMustRunForward()

@@ -304,6 +304,32 @@ private Q_SLOTS:
                  QStringList());
     }
 
+    void exportProgramGuardsFormulasInCsv()
+    {
+        {
+            EventStore store;
+            QVERIFY(store.open(storePath()));
+            Event event;
+            event.key = QStringLiteral("@key");
+            event.type = QStringLiteral("+type");
+            event.text = QStringLiteral("=cmd|' /C calc'!A0");
+            event.receivedUsecs = 1'700'000'000'000'000;
+            event.raw = QByteArrayLiteral("-1");
+            QVERIFY(store.append("-channel", {event}, "1"));
+        }
+        QByteArray out;
+        QByteArray err;
+        QCOMPARE(runExport({"--store", storePath(), "--format", "csv"}, &out, &err), 0);
+        QCOMPARE(out, QByteArray("channel,key,type,text,time,received,raw\r\n"
+                                 "'-channel,'@key,'+type,'=cmd|' /C calc'!A0,,"
+                                 "2023-11-14T22:13:20.000000Z,'-1\r\n"));
+        // NDJSON is for programs: the values stay as the feed sent them.
+        QCOMPARE(runExport({"--store", storePath(), "--format", "ndjson"}, &out, &err), 0);
+        QCOMPARE(out, QByteArray("{\"channel\":\"-channel\",\"key\":\"@key\",\"type\":\"+type\","
+                                 "\"text\":\"=cmd|' /C calc'!A0\",\"time\":null,"
+                                 "\"received\":\"2023-11-14T22:13:20.000000Z\",\"event\":-1}\n"));
+    }
+
     void exportProgramWritesFiles()
     {
         publish(300);

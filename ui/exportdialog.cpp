@@ -1,5 +1,6 @@
 #include "exportdialog.h"
 
+#include "filelocations.h"
 #include "icons.h"
 #include "logging.h"
 #include "statuscolors.h"
@@ -20,10 +21,10 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QLocale>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QRadioButton>
-#include <QStandardPaths>
 #include <QUrl>
 #include <QVBoxLayout>
 
@@ -58,14 +59,25 @@ public:
             Q_EMIT opened(m_store->channels());
     }
 
-    void count(quint64 request, const EventQuery &query)
+    /// Counts the events that match `query`. With `onlyIfTheLogChanged`,
+    /// nothing is counted or emitted unless events were added to or
+    /// removed from the log since the last count (checking that is cheap:
+    /// the last seq and the per-channel counts; a count may scan the log).
+    void count(quint64 request, const EventQuery &query, bool onlyIfTheLogChanged)
     {
         if (!ensureOpen()) {
             Q_EMIT counted(request, -1, m_store->errorString());
             return;
         }
         bool ok = false;
-        const qint64 count = m_store->countEvents(query, &ok);
+        const qint64 lastSeq = m_store->lastSeq(&ok);
+        const qint64 total = ok ? m_store->countEvents({}, &ok) : 0;
+        const std::optional<std::pair<qint64, qint64>> logState =
+            ok ? std::optional(std::pair(lastSeq, total)) : std::nullopt;
+        if (onlyIfTheLogChanged && logState && logState == m_countedLogState)
+            return;
+        m_countedLogState = logState;
+        const qint64 count = ok ? m_store->countEvents(query, &ok) : -1;
         Q_EMIT counted(request, ok ? count : -1, ok ? QString() : m_store->errorString());
     }
 
@@ -114,6 +126,8 @@ private:
     const QString m_storePath;
     std::unique_ptr<EventStore> m_store;
     std::atomic<bool> m_cancelRequested{false};
+    /// The log's last seq and event count when it was last counted.
+    std::optional<std::pair<qint64, qint64>> m_countedLogState;
 };
 
 namespace {
@@ -131,12 +145,6 @@ QString displayFormatName(EventExporter::Format format)
         return ExportDialog::tr("JSON (one array)");
     }
     return {};
-}
-
-QString documentsFolder()
-{
-    const QString documents = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
-    return documents.isEmpty() ? QDir::homePath() : documents;
 }
 
 QString localized(qint64 number)
@@ -241,7 +249,12 @@ ExportDialog::ExportDialog(const QString &storePath, QWidget *parent)
     // Counting waits for a pause in typing and clicking.
     m_countTimer.setSingleShot(true);
     m_countTimer.setInterval(250ms);
-    connect(&m_countTimer, &QTimer::timeout, this, &ExportDialog::sendCount);
+    connect(&m_countTimer, &QTimer::timeout, this, [this] { sendCount(false); });
+    // The dashboard keeps recording while the dialog is open: the count
+    // follows the log as it grows (or is trimmed), not only the choices.
+    m_refreshTimer.setInterval(2s);
+    connect(&m_refreshTimer, &QTimer::timeout, this, &ExportDialog::refreshCount);
+    m_refreshTimer.start();
 
     m_count = new QLabel(this);
     m_count->setObjectName(QStringLiteral("matchCount"));
@@ -292,7 +305,7 @@ ExportDialog::ExportDialog(const QString &storePath, QWidget *parent)
     layout->addLayout(statusRow);
     layout->addWidget(m_buttons);
 
-    setFilePath(QDir(documentsFolder())
+    setFilePath(QDir(suggestedSaveFolder())
                     .filePath(QStringLiteral("events-%1.%2")
                                   .arg(QDateTime::currentDateTime().toString(
                                            QStringLiteral("yyyyMMdd-HHmm")),
@@ -593,7 +606,7 @@ QString ExportDialog::filePath() const
         return {};
     if (path == QLatin1String("~") || path.startsWith(QLatin1String("~/")))
         path.replace(0, 1, QDir::homePath());
-    return QDir::cleanPath(QDir(documentsFolder()).absoluteFilePath(path));
+    return QDir::cleanPath(QDir(suggestedSaveFolder()).absoluteFilePath(path));
 }
 
 void ExportDialog::onFormatChanged()
@@ -627,7 +640,11 @@ void ExportDialog::chooseFile()
         {tr("%1 files (*.%2)").arg(extension.toUpper(), extension), tr("All files (*)")});
     if (!filePath().isEmpty())
         chooser->selectFile(filePath());
-    connect(chooser, &QFileDialog::fileSelected, this, &ExportDialog::setFilePath);
+    // The chooser asks itself before it accepts an existing file.
+    connect(chooser, &QFileDialog::fileSelected, this, [this](const QString &path) {
+        setFilePath(path);
+        m_replaceConfirmed = QFileInfo::exists(path) ? filePath() : QString();
+    });
     chooser->open();
 }
 
@@ -734,19 +751,44 @@ void ExportDialog::choicesChanged()
     updateControls();
 }
 
-void ExportDialog::sendCount()
+void ExportDialog::sendCount(bool onlyIfTheLogChanged)
 {
     const EventQuery query = this->query();
     const quint64 request = m_countRequest;
     ExportWorker *worker = m_worker;
     QMetaObject::invokeMethod(
-        worker, [worker, request, query] { worker->count(request, query); }, Qt::QueuedConnection);
+        worker,
+        [worker, request, query, onlyIfTheLogChanged] {
+            worker->count(request, query, onlyIfTheLogChanged);
+        },
+        Qt::QueuedConnection);
+}
+
+void ExportDialog::setRefreshInterval(std::chrono::milliseconds interval)
+{
+    m_refreshTimer.setInterval(interval);
+}
+
+void ExportDialog::refreshCount()
+{
+    // Only a count that stands is refreshed: a change of the choices is
+    // counted anew anyway, and an export counts for itself.
+    const bool counted = m_matchCount || !m_countError.isEmpty();
+    if (m_state == State::Exporting || m_countTimer.isActive() || !counted || !problems().isEmpty())
+        return;
+    sendCount(true);
 }
 
 void ExportDialog::onCounted(quint64 request, qint64 count, const QString &error)
 {
     if (request != m_countRequest)
         return;
+    // A refresh that comes to the same number, or the same failure, says
+    // nothing new.
+    if (count >= 0 ? m_countError.isEmpty() && m_matchCount == count
+                   : !m_countError.isEmpty() && m_countError == error)
+        return;
+    m_countError.clear();
     if (count < 0) {
         m_countError = error;
         m_matchCount.reset();
@@ -757,12 +799,58 @@ void ExportDialog::onCounted(quint64 request, qint64 count, const QString &error
     Q_EMIT matchCountChanged(m_matchCount);
 }
 
+bool ExportDialog::canExport(const QString &path) const
+{
+    return m_state != State::Exporting && !path.isEmpty() && !QFileInfo(path).isDir() &&
+           problems().isEmpty() && m_countError.isEmpty() && m_matchCount != 0;
+}
+
 void ExportDialog::startExport()
 {
     const QString path = filePath();
-    if (m_state == State::Exporting || path.isEmpty() || QFileInfo(path).isDir() ||
-        !problems().isEmpty() || !m_countError.isEmpty() || m_matchCount == 0)
+    if (m_replaceQuestion || !canExport(path))
         return;
+    if (QFileInfo::exists(path) && path != m_replaceConfirmed) {
+        askToReplace(path);
+        return;
+    }
+    beginExport(path);
+}
+
+void ExportDialog::askToReplace(const QString &path)
+{
+    const QFileInfo info(path);
+    // Asked with open(), not exec(): no nested event loop, and the worker's
+    // answers (counts) keep arriving while the question is up.
+    auto *question = new QMessageBox(QMessageBox::Question, tr("Replace File?"),
+                                     tr("Replace “%1”?").arg(info.fileName()),
+                                     QMessageBox::Yes | QMessageBox::No, this);
+    question->setObjectName(QStringLiteral("replaceQuestion"));
+    question->setTextFormat(Qt::PlainText);
+    question->setInformativeText(
+        tr("A file of that name already exists in %1. Exporting replaces what it holds.")
+            .arg(QDir::toNativeSeparators(info.absolutePath())));
+    question->button(QMessageBox::Yes)->setText(tr("&Replace"));
+    question->setDefaultButton(QMessageBox::No);
+    question->setEscapeButton(QMessageBox::No);
+    question->setAttribute(Qt::WA_DeleteOnClose);
+    question->setWindowModality(Qt::WindowModal);
+    connect(question, &QMessageBox::finished, this, [this, question, path] {
+        // The choices cannot change while the window-modal question is up,
+        // but the count can still come back as a failure or as zero.
+        const bool replace =
+            question->standardButton(question->clickedButton()) == QMessageBox::Yes;
+        if (replace && path == filePath() && canExport(path))
+            beginExport(path);
+    });
+    m_replaceQuestion = question;
+    question->open();
+}
+
+void ExportDialog::beginExport(const QString &path)
+{
+    // A yes counts for this export only: the next one asks again.
+    m_replaceConfirmed.clear();
     m_exportedPath = path;
     m_message.clear();
     m_cancelling = false;
@@ -798,7 +886,10 @@ void ExportDialog::cancelExport()
 void ExportDialog::done(int result)
 {
     // Closing the dialog stops the export; its outcome still arrives, and
-    // exportFinished() is still emitted, if the dialog lives on.
+    // exportFinished() is still emitted, if the dialog lives on. An open
+    // question about replacing the file is answered No.
+    if (m_replaceQuestion)
+        m_replaceQuestion->reject();
     cancelExport();
     QDialog::done(result);
 }
@@ -867,7 +958,7 @@ void ExportDialog::updateControls()
         note = tr("%1 is a folder; choose a file name.").arg(QDir::toNativeSeparators(path));
     else if (info.exists() && m_state != State::Exporting &&
              !(m_state == State::Succeeded && path == m_exportedPath))
-        note = tr("The file exists; the export will replace it.");
+        note = tr("The file exists; Export asks before replacing it.");
     else if (!QDir::isAbsolutePath(QDir::fromNativeSeparators(m_file->text().trimmed())))
         note = tr("The file will be %1.").arg(QDir::toNativeSeparators(path));
     m_fileNote->setText(note);

@@ -4,9 +4,11 @@
 #include "eventstore.h"
 
 #include <QDialog>
+#include <QPointer>
 #include <QThread>
 #include <QTimer>
 
+#include <chrono>
 #include <optional>
 
 class QCheckBox;
@@ -17,6 +19,7 @@ class QGroupBox;
 class QLabel;
 class QLineEdit;
 class QListWidget;
+class QMessageBox;
 class QProgressBar;
 class QPushButton;
 class QRadioButton;
@@ -36,7 +39,8 @@ struct ExportChannel
 
 /// Exports events of the event log to a CSV, NDJSON or JSON file: those of
 /// the dashboard's current view, or a selection by channel, received time,
-/// type and text. It says how many events match as the choice changes,
+/// type and text. It says how many events match as the choice changes
+/// (any of them: channels, time range, types, text) and as the log grows,
 /// exports in a worker thread with its own EventStore connection while a
 /// progress bar runs, and can be cancelled. A cancelled or failed export
 /// leaves no file behind (EventExporter writes through QSaveFile).
@@ -86,13 +90,18 @@ public:
     bool usesCurrentView() const;
     void setFormat(EventExporter::Format format);
     EventExporter::Format format() const;
-    /// The file to write; a relative path is taken in the Documents folder.
+    /// The file to write; a relative path is taken in suggestedSaveFolder()
+    /// (Documents, or the home folder if there is no Documents folder),
+    /// where the suggested file name is too.
     void setFilePath(const QString &path);
     /// The absolute path export would write to; empty if none is given.
     QString filePath() const;
     /// Events per page of the export (tests: a smaller page reports
     /// progress, and notices a cancel, more often).
     void setPageSize(int events) { m_pageSize = events; }
+    /// How often the dialog looks whether the log changed (events recorded
+    /// or trimmed while it is open) and then counts again; default 2 s.
+    void setRefreshInterval(std::chrono::milliseconds interval);
 
     /// What would be exported, as the choices stand.
     EventQuery query() const;
@@ -106,7 +115,12 @@ public:
     QString message() const { return m_message; }
 
     /// Starts the export, as the Export button does. Does nothing while an
-    /// export runs or when the choices cannot be exported.
+    /// export runs or when the choices cannot be exported. If the file
+    /// exists, it first asks whether to replace it, in a window-modal
+    /// QMessageBox named "replaceQuestion" (shown with open(), so the event
+    /// loop runs on): the export starts on Yes; No leaves the file alone.
+    /// A file already confirmed in the Choose… file dialog is not asked
+    /// about again.
     void startExport();
     /// Stops a running export (at the exporter's next page); the dialog
     /// stays open and says that nothing was written.
@@ -131,13 +145,17 @@ private:
     QWidget *buildFileBox();
     void setState(State state);
     void choicesChanged();
-    void sendCount();
+    void sendCount(bool onlyIfTheLogChanged);
+    void refreshCount();
     void onCounted(quint64 request, qint64 count, const QString &error);
     void onStoreOpened(const QStringList &storedChannels);
     void onProgress(qint64 done, qint64 total);
     void onExported(EventExporter::Error error, qint64 count, const QString &sentence);
     void onFormatChanged();
     void chooseFile();
+    bool canExport(const QString &path) const;
+    void askToReplace(const QString &path);
+    void beginExport(const QString &path);
     void openFolder();
     void updateControls();
     QStringList problems() const;
@@ -154,6 +172,10 @@ private:
     bool m_cancelling = false; ///< cancelExport() was called; the outcome is on its way
     QString m_message;
     QString m_exportedPath;
+    /// A file the person agreed to replace in the file chooser.
+    QString m_replaceConfirmed;
+    /// "Replace the file?", while it is asked.
+    QPointer<QMessageBox> m_replaceQuestion;
     std::optional<qint64> m_matchCount;
     QString m_countError;
     quint64 m_countRequest = 0; ///< bumped on every change; older answers are dropped
@@ -161,6 +183,7 @@ private:
     QThread m_thread;
     ExportWorker *m_worker = nullptr; ///< lives in m_thread; deleted when it finishes
     QTimer m_countTimer;
+    QTimer m_refreshTimer; ///< recounts while the log changes under the dialog
 
     QGroupBox *m_whatBox = nullptr;
     QRadioButton *m_viewChoice = nullptr;
