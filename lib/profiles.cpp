@@ -68,37 +68,61 @@ QString profileDescription(const QString &id)
     return {};
 }
 
-QList<std::pair<QString, QString>> knobNames()
+QList<ProfileKnob> profileKnobs()
 {
     return {
-        {QStringLiteral("method"), tr("GET or POST")},
-        {QStringLiteral("body"), tr("JSON object sent with POST")},
-        {QStringLiteral("cursor-target"), tr("where the cursor goes: none, query, header, body")},
-        {QStringLiteral("cursor-name"),
+        {QStringLiteral("method"), tr("Request method"), tr("GET or POST")},
+        {QStringLiteral("body"), tr("Request body"), tr("JSON object sent with POST")},
+        {QStringLiteral("cursor-target"), tr("Cursor goes in"),
+         tr("where the cursor goes: none, query, header, body")},
+        {QStringLiteral("cursor-name"), tr("Cursor is sent as"),
          tr("query parameter, header name or body path of the cursor")},
-        {QStringLiteral("initial-cursor"), tr("cursor of the first request (empty: none)")},
-        {QStringLiteral("cursor-from"),
+        {QStringLiteral("initial-cursor"), tr("First cursor"),
+         tr("cursor of the first request (empty: none)")},
+        {QStringLiteral("cursor-from"), tr("Next cursor comes from"),
          tr("where the next cursor comes from: none, body, header, max-id, last-id")},
-        {QStringLiteral("cursor-from-name"), tr("body path or header name of the next cursor")},
-        {QStringLiteral("cursor-increment"), tr("added to the largest id (max-id), e.g. 1")},
-        {QStringLiteral("events-at"), tr("array (at events-path), whole (one event), ndjson")},
-        {QStringLiteral("events-path"), tr("JSON path of the events array (empty: the body)")},
-        {QStringLiteral("id-path"), tr("JSON path of an event's id")},
-        {QStringLiteral("type-path"), tr("JSON path of an event's type")},
-        {QStringLiteral("text-path"), tr("JSON path of an event's text")},
-        {QStringLiteral("time-path"), tr("JSON path of an event's time")},
-        {QStringLiteral("no-news"),
+        {QStringLiteral("cursor-from-name"), tr("Next cursor is at"),
+         tr("body path or header name of the next cursor")},
+        {QStringLiteral("cursor-increment"), tr("Add to the largest id"),
+         tr("added to the largest id (max-id), e.g. 1")},
+        {QStringLiteral("events-at"), tr("Events come as"),
+         tr("array (at the events path), whole (one event), ndjson")},
+        {QStringLiteral("events-path"), tr("Events are at (JSON path)"),
+         tr("JSON path of the events array (empty: the body)")},
+        {QStringLiteral("id-path"), tr("Event id (JSON path)"), tr("JSON path of an event's id")},
+        {QStringLiteral("type-path"), tr("Event type (JSON path)"),
+         tr("JSON path of an event's type")},
+        {QStringLiteral("text-path"), tr("Event text (JSON path)"),
+         tr("JSON path of an event's text")},
+        {QStringLiteral("time-path"), tr("Event time (JSON path)"),
+         tr("JSON path of an event's time")},
+        {QStringLiteral("no-news"), tr("No news is"),
          tr("comma list of what means no news: 304, 408, 204, empty, null, unchanged")},
-        {QStringLiteral("hold"), tr("how long the server holds a request, in seconds")},
-        {QStringLiteral("poll-interval"),
+        {QStringLiteral("hold"), tr("Hold time"),
+         tr("how long the server holds a request, in seconds")},
+        {QStringLiteral("poll-interval"), tr("Least time between polls"),
          tr("least seconds between two polls, for feeds that answer at once instead of holding")},
-        {QStringLiteral("hold-param"), tr("query parameter that tells the server the hold time")},
-        {QStringLiteral("hold-unit"), tr("unit of hold-param: s, ms, go")},
-        {QStringLiteral("skip-types"), tr("comma list of event types to ignore (keepalive, open)")},
-        {QStringLiteral("retry-after-path"), tr("JSON path of a retry hint in seconds")},
-        {QStringLiteral("ok-path"), tr("JSON path that must be true in a good answer")},
-        {QStringLiteral("error-text-path"), tr("JSON path of the error text when it is not")},
+        {QStringLiteral("hold-param"), tr("Hold time is sent as"),
+         tr("query parameter that tells the server the hold time")},
+        {QStringLiteral("hold-unit"), tr("Hold time is counted in"),
+         tr("unit of the hold time parameter: s, ms, go")},
+        {QStringLiteral("skip-types"), tr("Event types to ignore"),
+         tr("comma list of event types to ignore (keepalive, open)")},
+        {QStringLiteral("retry-after-path"), tr("Retry hint (JSON path)"),
+         tr("JSON path of a retry hint in seconds")},
+        {QStringLiteral("ok-path"), tr("Success flag (JSON path)"),
+         tr("JSON path that must be true in a good answer")},
+        {QStringLiteral("error-text-path"), tr("Error text (JSON path)"),
+         tr("JSON path of the error text when it is not")},
     };
+}
+
+QList<std::pair<QString, QString>> knobNames()
+{
+    QList<std::pair<QString, QString>> names;
+    for (const ProfileKnob &knob : profileKnobs())
+        names.append({knob.name, knob.help});
+    return names;
 }
 
 QStringList applyKnobs(GenericJsonOptions &o, const QVariantMap &knobs)

@@ -25,6 +25,18 @@ QString profileDescription(const QString &id);
 std::unique_ptr<FeedProfile> createProfile(const QString &id, const QUrl &url,
                                            const QVariantMap &knobs, QStringList *errors);
 
+/// A knob, as createProfile() takes it and as a person sees it.
+struct ProfileKnob
+{
+    QString name;  ///< as saved and typed: "cursor-target", "longwatch-tail --cursor-target"
+    QString label; ///< what a form calls it, in words, no colon: "Cursor goes in"
+    QString help;  ///< one line: which values it takes and what they do
+};
+
+/// Every knob createProfile() understands, in the order a person should see
+/// them. The one list of knobs: knobNames() is made from it.
+QList<ProfileKnob> profileKnobs();
+
 /// Every knob name createProfile() understands, with a one-line help text.
 QList<std::pair<QString, QString>> knobNames();
 

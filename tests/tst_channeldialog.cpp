@@ -1,5 +1,6 @@
 #include "channeldialog.h"
 #include "fakehttpserver.h"
+#include "profiles.h"
 #include "tlsinfo.h"
 #include "tlstestserver.h"
 
@@ -7,6 +8,7 @@
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFile>
+#include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
@@ -61,6 +63,7 @@ private Q_SLOTS:
     void validatesAsTyped_data();
     void validatesAsTyped();
     void roundTripsAConfiguration();
+    void feedFormatRowsAreLabelledInWords();
     void showsOnlyTheFieldsOfTheChosenAuthentication();
     void refusesATakenName();
     void storedSecretHeaderValuesAreNotShown();
@@ -335,6 +338,54 @@ void tst_ChannelDialog::roundTripsAConfiguration()
     // The profile's own hold time is not written as a knob.
     child<QDoubleSpinBox>(dialog, "holdSpin")->setValue(55);
     QVERIFY(!dialog.config().knobs.contains("hold"));
+}
+
+void tst_ChannelDialog::feedFormatRowsAreLabelledInWords()
+{
+    ChannelDialog dialog;
+    dialog.show();
+    auto *tabs = dialog.findChild<QTabWidget *>();
+    QVERIFY(tabs);
+    QWidget *page = nullptr;
+    for (int i = 0; i < tabs->count(); ++i) {
+        if (tabs->tabText(i).remove(QLatin1Char('&')) == QLatin1String("Feed format"))
+            page = tabs->widget(i);
+    }
+    QVERIFY(page);
+
+    QStringList names;
+    for (const ProfileKnob &knob : profileKnobs())
+        names.append(knob.name);
+    // "cursor-target", "id-path": lowercase words joined by '-'.
+    static const QRegularExpression optionLike(QStringLiteral("^[a-z]+(-[a-z]+)*:?$"));
+    int knobRows = 0;
+    const QList<QFormLayout *> forms = page->findChildren<QFormLayout *>();
+    QVERIFY(!forms.isEmpty());
+    for (QFormLayout *form : forms) {
+        for (int row = 0; row < form->rowCount(); ++row) {
+            QLayoutItem *item = form->itemAt(row, QFormLayout::LabelRole);
+            auto *label = item ? qobject_cast<QLabel *>(item->widget()) : nullptr;
+            if (!label)
+                continue;
+            const QString text = label->text().remove(QLatin1Char('&'));
+            QVERIFY2(!optionLike.match(text).hasMatch(), qPrintable(text));
+            QVERIFY2(!names.contains(text.chopped(text.endsWith(QLatin1Char(':')) ? 1 : 0)),
+                     qPrintable(text));
+            QVERIFY2(text.contains(QLatin1Char(' ')), qPrintable(text)); // words, not a name
+            auto *edit = qobject_cast<QLineEdit *>(label->buddy());
+            if (!edit || !edit->objectName().startsWith(QLatin1String("knob_")))
+                continue;
+            ++knobRows;
+            const QString name = edit->objectName().mid(5);
+            QVERIFY2(names.contains(name), qPrintable(name));
+            if (name.contains(QLatin1Char('-')))
+                QVERIFY2(!text.contains(name), qPrintable(text));
+            QVERIFY2(label->toolTip().contains(name), qPrintable(label->toolTip()));
+            QVERIFY2(edit->toolTip().contains(name), qPrintable(edit->toolTip()));
+        }
+    }
+    // Every knob but the hold time (a number on the Feed tab) has its row.
+    QCOMPARE(knobRows, names.size() - 1);
 }
 
 void tst_ChannelDialog::showsOnlyTheFieldsOfTheChosenAuthentication()

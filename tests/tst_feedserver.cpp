@@ -115,6 +115,7 @@ private Q_SLOTS:
     void pollFilters_data();
     void pollFilters();
     void namedFeedsAreIndependent();
+    void feedListNamesPolledFeedsWithoutEvents();
     void retentionKeepsTheNewestEvents();
     void badRequests_data();
     void badRequests();
@@ -366,6 +367,38 @@ void tst_FeedServer::namedFeedsAreIndependent()
         names.append(feed.toObject().value(QStringLiteral("name")).toString());
     QCOMPARE(names, (QStringList{QStringLiteral("builds"), QStringLiteral("default"),
                                  QStringLiteral("deploys")}));
+}
+
+void tst_FeedServer::feedListNamesPolledFeedsWithoutEvents()
+{
+    // A client that polls a feed nobody published to yet sees it in GET /feeds,
+    // so a mistyped feed name in a channel's address shows up as a second feed.
+    Answer answer;
+    QVERIFY(finish(get(QStringLiteral("/feeds/quiet/poll?last_id=0&hold=0")), &answer));
+    QCOMPARE(answer.status, 200);
+    QNetworkReply *held = get(QStringLiteral("/feeds/waiting/poll?last_id=0"));
+    QTRY_COMPARE(m_server->heldCount(), 1);
+    QVERIFY(finish(post(QStringLiteral("/feeds/busy/publish"), R"({"job":"b"})"), &answer));
+    // A bad poll is refused before it names a feed.
+    QVERIFY(finish(get(QStringLiteral("/feeds/refused/poll?last_id=x")), &answer));
+    QCOMPARE(answer.status, 400);
+
+    Answer list;
+    QVERIFY(finish(get(QStringLiteral("/feeds")), &list));
+    QCOMPARE(list.status, 200);
+    QMap<QString, QJsonObject> feeds;
+    for (const QJsonValue &feed : list.json.value(QStringLiteral("feeds")).toArray())
+        feeds.insert(feed.toObject().value(QStringLiteral("name")).toString(), feed.toObject());
+    QCOMPARE(feeds.keys(), (QStringList{QStringLiteral("busy"), QStringLiteral("quiet"),
+                                        QStringLiteral("waiting")}));
+    for (const QString &name : {QStringLiteral("quiet"), QStringLiteral("waiting")}) {
+        QCOMPARE(feeds.value(name).value(QStringLiteral("last_id")).toInteger(-1), 0);
+        QCOMPARE(feeds.value(name).value(QStringLiteral("retained")).toInt(-1), 0);
+    }
+    QCOMPARE(feeds.value(QStringLiteral("busy")).value(QStringLiteral("retained")).toInt(), 1);
+    QCOMPARE(m_server->feedNames(), feeds.keys());
+    held->abort();
+    held->deleteLater();
 }
 
 void tst_FeedServer::retentionKeepsTheNewestEvents()
@@ -797,7 +830,8 @@ void tst_FeedServer::journalCarriesEventsAcrossARestart()
     Answer answer;
     QVERIFY(finish(reply, &answer));
     QCOMPARE(answer.status, 200);
-    const QJsonArray events = QJsonDocument::fromJson(answer.body).object().value("events").toArray();
+    const QJsonArray events =
+        QJsonDocument::fromJson(answer.body).object().value("events").toArray();
     QCOMPARE(events.size(), 2);
     QCOMPARE(events.at(0).toObject().value("id").toInteger(), 3);
     QCOMPARE(events.at(1).toObject().value("n").toInt(), 4);

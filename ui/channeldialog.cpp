@@ -497,15 +497,20 @@ QWidget *ChannelDialog::buildKnobsTab()
                                    "meta[\"a.b\"]."),
                                 inner);
     form->addRow(intro);
-    for (const auto &[name, help] : knobNames()) {
-        if (name == QLatin1String("hold"))
+    for (const ProfileKnob &knob : profileKnobs()) {
+        if (knob.name == QLatin1String("hold"))
             continue; // on the Feed tab, as a number
         QLabel *error = nullptr;
-        QLineEdit *edit =
-            addLineRow(form, name + QLatin1Char(':'), QStringLiteral("knob_") + name, &error, help);
+        QLineEdit *edit = addLineRow(form, tr("%1:").arg(knob.label),
+                                     QStringLiteral("knob_") + knob.name, &error, knob.help);
         edit->setPlaceholderText(tr("profile default"));
-        m_knobEdits.insert(name, edit);
-        m_knobErrors.insert(name, error);
+        // The row reads in words; the option's own name, which saved
+        // channels and longwatch-tail use, is in the tooltip.
+        const QString tip = tr("%1\nOption: %2 (longwatch-tail --%2)").arg(knob.help, knob.name);
+        edit->setToolTip(tip);
+        form->itemAt(form->rowCount() - 1, QFormLayout::LabelRole)->widget()->setToolTip(tip);
+        m_knobEdits.insert(knob.name, edit);
+        m_knobErrors.insert(knob.name, error);
     }
     auto *scroll = new QScrollArea;
     scroll->setWidget(inner);

@@ -116,13 +116,10 @@ QJsonObject FeedServer::publish(const QString &feedName, QJsonObject event)
 {
     if (!isValidFeedName(feedName))
         return {};
-    auto it = m_feeds.find(feedName);
-    if (it == m_feeds.end()) {
-        if (int(m_feeds.size()) >= maxFeeds)
-            return {};
-        it = m_feeds.emplace(feedName, Feed{}).first;
-    }
-    Feed &feed = it->second;
+    Feed *found = findOrAddFeed(feedName);
+    if (!found)
+        return {};
+    Feed &feed = *found;
     const qint64 id = ++feed.lastId;
     event.insert(QStringLiteral("id"), id);
     if (!event.contains(QStringLiteral("time")))
@@ -205,6 +202,24 @@ FeedServer::SendResult FeedServer::send(const QJsonValue &message)
         return SendResult::QueueFull;
     m_queue.push_back(message);
     return SendResult::Queued;
+}
+
+FeedServer::Feed *FeedServer::findOrAddFeed(const QString &name)
+{
+    auto it = m_feeds.find(name);
+    if (it == m_feeds.end()) {
+        if (int(m_feeds.size()) >= maxFeeds)
+            return nullptr;
+        it = m_feeds.emplace(name, Feed{}).first;
+    }
+    return &it->second;
+}
+
+void FeedServer::refuseNewFeed(HttpConnection *connection)
+{
+    connection->respond(507,
+                        HttpConnection::errorBody(
+                            tr("Too many feeds: this server keeps at most %1.").arg(maxFeeds)));
 }
 
 QStringList FeedServer::feedNames() const
@@ -370,6 +385,10 @@ void FeedServer::handlePoll(HttpConnection *connection, const HttpRequest &reque
         connection->respond(400, HttpConnection::errorBody(error));
         return;
     }
+    // A polled feed exists from now on, with no events yet: GET /feeds lists
+    // what clients watch, not only what was published.
+    if (!findOrAddFeed(feed))
+        return refuseNewFeed(connection);
 
     int count = 0;
     const QByteArray body = eventsBody(feed, lastId, limit, &count);
@@ -402,12 +421,8 @@ void FeedServer::handlePublish(HttpConnection *connection, const HttpRequest &re
         connection->respond(400, HttpConnection::errorBody(tr("The body must be a JSON object.")));
         return;
     }
-    if (m_feeds.find(feed) == m_feeds.end() && int(m_feeds.size()) >= maxFeeds) {
-        connection->respond(507,
-                            HttpConnection::errorBody(
-                                tr("Too many feeds: this server keeps at most %1.").arg(maxFeeds)));
-        return;
-    }
+    if (!findOrAddFeed(feed))
+        return refuseNewFeed(connection);
     connection->respond(201, compact(publish(feed, document.object())));
 }
 

@@ -24,8 +24,8 @@
 
 #include <chrono>
 #include <deque>
-#include <memory>
 #include <map>
+#include <memory>
 #include <set>
 #include <unordered_map>
 
@@ -105,7 +105,8 @@ public:
     int heldCount() const { return int(m_held.size()); }
     /// Open client connections, held or idle.
     int connectionCount() const { return int(m_connections.size()); }
-    /// Feeds that have events, sorted by name.
+    /// Feeds that were published to or polled, sorted by name; a polled
+    /// feed may have no events.
     QStringList feedNames() const;
     /// The id of the feed's newest event, 0 if none.
     qint64 lastId(const QString &feed) const;
@@ -117,7 +118,8 @@ public:
     static bool isValidFeedName(const QString &name);
     /// The feed behind the bare /poll and /publish.
     static QString defaultFeedName() { return QStringLiteral("default"); }
-    /// At most this many feeds exist at once.
+    /// At most this many feeds exist at once: a publish or poll that would
+    /// add one more gets 507.
     static constexpr int maxFeeds = 1024;
 
 Q_SIGNALS:
@@ -158,6 +160,10 @@ private:
     void handleReceive(HttpConnection *connection, const HttpRequest &request);
     void handleSend(HttpConnection *connection, const HttpRequest &request);
     void handleFeedList(HttpConnection *connection);
+    /// The feed `name`, added if new; nullptr when maxFeeds exist already.
+    Feed *findOrAddFeed(const QString &name);
+    /// 507: `connection` asked for a feed beyond maxFeeds.
+    void refuseNewFeed(HttpConnection *connection);
 
     /// `{"events":[...]}` with the feed's events after lastId; *count says how many.
     QByteArray eventsBody(const QString &feed, qint64 lastId, int limit, int *count) const;
