@@ -1182,8 +1182,9 @@ void MainWindow::updateHealth()
     if (newColor)
         m_healthIcon->setPixmap(Icons::dot(color).pixmap(16, 16));
     m_healthIcon->setToolTip(Notifier::healthText(health));
-    m_healthLabel->setText(
-        fontMetrics().elidedText(summary, Qt::ElideRight, std::max(200, width() / 2)));
+    // Room for the count and the notification state beside it.
+    const int room = std::max({200, width() / 2, width() - 480});
+    m_healthLabel->setText(fontMetrics().elidedText(summary, Qt::ElideRight, room));
     m_healthLabel->setToolTip(summary == m_healthLabel->text() ? Notifier::healthText(health)
                                                                : summary);
     if (m_tray) {
