@@ -245,6 +245,7 @@ void tst_ChannelModel::countsDownTheRetry()
     QCOMPARE(status(model, 0), expected);
     QCOMPARE(model.index(0).data(ChannelModel::HeadlineRole).toString(), expected);
     QVERIFY(model.index(0).data(ChannelModel::ReasonRole).toString().contains("refused"));
+    QVERIFY(model.index(0).data(Qt::AccessibleTextRole).toString().contains("refused"));
     QCOMPARE(model.index(0).data(ChannelModel::AttemptRole).toInt(), 1);
     QVERIFY(model.index(0).data(ChannelModel::ErrorRole).toString().contains("refused"));
 }

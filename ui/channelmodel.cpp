@@ -287,9 +287,13 @@ QVariant ChannelModel::data(const QModelIndex &index, int role) const
         return channel->name();
     case Qt::ToolTipRole:
         return toolTip(channel);
-    case Qt::AccessibleTextRole:
-        return tr("%1: %2").arg(channel->name(),
-                                statusText(channel, m_clock(), lastEventAt(channel)));
+    case Qt::AccessibleTextRole: {
+        // A screen reader hears why a retrying channel retries, as the row shows it.
+        const QString text = statusText(channel, m_clock(), lastEventAt(channel));
+        if (channel->state() == Poller::State::Backoff && !reason(channel).isEmpty())
+            return tr("%1: %2. %3").arg(channel->name(), text, reason(channel));
+        return tr("%1: %2").arg(channel->name(), text);
+    }
     case ChannelIdRole:
         return channel->id();
     case StateRole:
