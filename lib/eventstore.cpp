@@ -899,6 +899,53 @@ QHash<QString, qint64> EventStore::eventCounts()
     return result;
 }
 
+namespace {
+
+// The counts are kept in channels.event_count; the newest event of a
+// channel is the last entry of events_channel for it, (channel_id, seq) in
+// effect: one index seek per channel, never a scan of the events.
+const QString kChannelSummariesSql =
+    QStringLiteral("SELECT c.name, c.event_count,"
+                   " (SELECT e.received_usecs FROM events e WHERE e.channel_id = c.id"
+                   "  ORDER BY e.seq DESC LIMIT 1)"
+                   " FROM channels c");
+
+} // namespace
+
+QHash<QString, ChannelSummary> EventStore::channelSummaries()
+{
+    QHash<QString, ChannelSummary> result;
+    if (!checkOpen())
+        return result;
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    if (!query.exec(kChannelSummariesSql)) {
+        readFailed(query.lastError());
+        return result;
+    }
+    while (query.next()) {
+        ChannelSummary summary;
+        summary.eventCount = query.value(1).toLongLong();
+        summary.lastReceivedUsecs = query.value(2).toLongLong();
+        result.insert(query.value(0).toString(), summary);
+    }
+    return result;
+}
+
+QString EventStore::explainChannelSummaries()
+{
+    if (!checkOpen())
+        return {};
+    QSqlQuery query(m_db);
+    if (!query.exec(QStringLiteral("EXPLAIN QUERY PLAN ") + kChannelSummariesSql))
+        return sqliteText(query.lastError());
+    QStringList lines;
+    const int detail = query.record().indexOf(QStringLiteral("detail"));
+    while (query.next())
+        lines << query.value(detail < 0 ? 3 : detail).toString();
+    return lines.join(QLatin1Char('\n'));
+}
+
 void EventStore::setRetention(const QString &channel, const RetentionPolicy &policy)
 {
     if (policy.isNull())

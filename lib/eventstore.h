@@ -83,6 +83,13 @@ struct RetentionPolicy
     friend bool operator==(const RetentionPolicy &, const RetentionPolicy &) = default;
 };
 
+/// What the log holds for one channel, for a dashboard's channel list.
+struct ChannelSummary
+{
+    qint64 eventCount = 0;        ///< events stored for the channel right now
+    qint64 lastReceivedUsecs = 0; ///< receive time of its newest stored event; 0 if none
+};
+
 /// One received batch and the cursor that follows it.
 struct EventBatch
 {
@@ -214,6 +221,11 @@ public:
     QStringList channels();
     /// Events stored per channel right now.
     QHash<QString, qint64> eventCounts();
+    /// Every channel's stored event count and the receive time of its newest
+    /// stored event, by channel key, in one query that costs a few index
+    /// lookups per channel however large the log is (a dashboard reads it at
+    /// start). Empty on failure, with error() set.
+    QHash<QString, ChannelSummary> channelSummaries();
 
     /// Gives `channel` a title, the name a person knows it by (empty to
     /// drop it). The dashboard keys channels by a stable id and sets the
@@ -256,6 +268,8 @@ public:
     qint64 lastSeq(bool *ok = nullptr);
     /// SQLite's plan for the page query (diagnostics and tests).
     QString explain(const EventQuery &query, const EventPage &page);
+    /// SQLite's plan for channelSummaries() (diagnostics and tests).
+    QString explainChannelSummaries();
 
     /// The connection, for diagnostics and tests; same thread rule.
     QSqlDatabase database() const { return m_db; }

@@ -153,7 +153,9 @@ QString Poller::stateString(State state)
     case State::Connecting:
         return tr("Connecting");
     case State::Waiting:
-        return tr("Waiting for the server");
+        // Connected and asked; the server holds the request until it has
+        // news, which for a quiet feed is a whole hold time.
+        return tr("Listening");
     case State::Live:
         return tr("Live");
     case State::Backoff:

@@ -80,7 +80,7 @@ public:
     enum class State {
         Idle,       ///< never started
         Connecting, ///< a request is on its way; no answer since (re)start
-        Waiting,    ///< the request was sent; the server holds it
+        Waiting,    ///< the request was sent; the server holds it ("Listening")
         Live,       ///< the last answer was good; polling on
         Backoff,    ///< the last attempt failed; the next one is scheduled
         Stopped,    ///< stopped by the user

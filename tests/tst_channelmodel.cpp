@@ -2,8 +2,10 @@
 #include "channeldelegate.h"
 #include "channelmanager.h"
 #include "channelmodel.h"
+#include "eventstore.h"
 #include "fakehttpserver.h"
 #include "statuscolors.h"
+#include "storewriter.h"
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
@@ -12,6 +14,7 @@
 #include <QPainter>
 #include <QSignalSpy>
 #include <QStandardItemModel>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTimeZone>
 
@@ -48,7 +51,9 @@ class tst_ChannelModel : public QObject
 private Q_SLOTS:
     void passesTheModelTester();
     void showsLiveWithCounts();
-    void showsWaitingWhileTheServerHolds();
+    void showsListeningWhileTheServerHolds();
+    void countsStartFromTheEventLog();
+    void retentionLowersTheCount();
     void countsDownTheRetry_data();
     void countsDownTheRetry();
     void showsTheFailureReason();
@@ -59,6 +64,9 @@ private Q_SLOTS:
     void sinceText();
     void delegatePaintsTheStateColour_data();
     void delegatePaintsTheStateColour();
+    void reasonLinesKeepTheWholeSentence_data();
+    void reasonLinesKeepTheWholeSentence();
+    void failedAndRetryingRowsAreTallerForTheirReason();
 };
 
 void tst_ChannelModel::passesTheModelTester()
@@ -100,15 +108,110 @@ void tst_ChannelModel::showsLiveWithCounts()
     QCOMPARE(rate.last(), 2);
 }
 
-void tst_ChannelModel::showsWaitingWhileTheServerHolds()
+void tst_ChannelModel::showsListeningWhileTheServerHolds()
 {
     FakeHttpServer server; // holds every request
     ChannelManager manager;
     ChannelModel model(&manager);
-    manager.addChannel(configFor(server.url("/poll"), "builds"));
-    QTRY_COMPARE(status(model, 0), QStringLiteral("Waiting for the server"));
+    Channel *channel = manager.addChannel(configFor(server.url("/poll"), "builds"));
+    // The request went out and is held: connected, listening.
+    QTRY_COMPARE(channel->state(), Poller::State::Waiting);
+    QCOMPARE(status(model, 0), QStringLiteral("Listening · no events yet"));
+    QCOMPARE(model.index(0).data(ChannelModel::HeadlineRole).toString(),
+             QStringLiteral("Listening · no events yet"));
+    QVERIFY(model.index(0).data(ChannelModel::ReasonRole).toString().isEmpty());
     QCOMPARE(model.index(0).data(ChannelModel::SinceLastEventRole).toString(),
              QStringLiteral("no events yet"));
+}
+
+void tst_ChannelModel::countsStartFromTheEventLog()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath("events.sqlite");
+    const qint64 fourMinutesAgo =
+        QDateTime::currentDateTimeUtc().addSecs(-240).toMSecsSinceEpoch() * 1000;
+    {
+        EventStore log;
+        QVERIFY(log.open(path));
+        EventList events;
+        for (int i = 1; i <= 57; ++i) {
+            Event event;
+            event.key = QString::number(i);
+            event.receivedUsecs = fourMinutesAgo - (57 - i) * 1000;
+            event.raw = "{}";
+            events << event;
+        }
+        QVERIFY(log.append("chan-1", events, "57"));
+        QVERIFY(log.append("other", {events.first()}, "1"));
+    }
+    EventStore reader;
+    QVERIFY(reader.open(path, EventStore::OpenMode::MustExist));
+    FakeHttpServer server; // holds: nothing new yet
+    ChannelManager manager;
+    ChannelModel model(&manager);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setEventLog(&reader, nullptr);
+    ChannelConfig config = configFor(server.url("/poll"), "builds");
+    config.id = "chan-1";
+    Channel *channel = manager.addChannel(config);
+    manager.addChannel(configFor(server.url("/fresh"), "fresh"));
+
+    const QModelIndex index = model.index(0);
+    QCOMPARE(index.data(ChannelModel::EventCountRole).toLongLong(), 57);
+    QCOMPARE(index.data(ChannelModel::LastEventRole).toDateTime().toMSecsSinceEpoch(),
+             fourMinutesAgo / 1000);
+    QCOMPARE(index.data(ChannelModel::SinceLastEventRole).toString(), QStringLiteral("4 min ago"));
+    QTRY_COMPARE(channel->state(), Poller::State::Waiting);
+    QCOMPARE(status(model, 0), QStringLiteral("Listening · last event 4 min ago"));
+    // A channel the log does not know starts at nothing.
+    QCOMPARE(model.index(1).data(ChannelModel::EventCountRole).toLongLong(), 0);
+    QCOMPARE(model.index(1).data(ChannelModel::SinceLastEventRole).toString(),
+             QStringLiteral("no events yet"));
+
+    // What arrives now adds to what was stored.
+    server.answerHeld("/poll", FakeResponse::seedEvents({58, 59, 60}));
+    QTRY_COMPARE(index.data(ChannelModel::EventCountRole).toLongLong(), 60);
+    QCOMPARE(index.data(ChannelModel::SinceLastEventRole).toString(), QStringLiteral("just now"));
+}
+
+void tst_ChannelModel::retentionLowersTheCount()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath("events.sqlite");
+    {
+        EventStore log;
+        QVERIFY(log.open(path));
+        EventList events;
+        for (int i = 1; i <= 30; ++i) {
+            Event event;
+            event.key = QString::number(i);
+            event.receivedUsecs = 1'700'000'000'000'000 + i;
+            event.raw = "{}";
+            events << event;
+        }
+        QVERIFY(log.append("chan-1", events, "30"));
+    }
+    StoreWriter writer;
+    StoreWriter::Settings settings;
+    settings.retentionInterval = 20ms;
+    writer.setSettings(settings);
+    QVERIFY(writer.open(path));
+    EventStore reader;
+    QVERIFY(reader.open(path, EventStore::OpenMode::MustExist));
+    FakeHttpServer server;
+    ChannelManager manager;
+    ChannelModel model(&manager);
+    model.setEventLog(&reader, &writer);
+    ChannelConfig config = configFor(server.url("/poll"), "builds");
+    config.id = "chan-1";
+    manager.addChannel(config);
+    QCOMPARE(model.index(0).data(ChannelModel::EventCountRole).toLongLong(), 30);
+
+    // The log keeps 12 from now on: the count is what it keeps.
+    writer.setRetention("chan-1", RetentionPolicy{12, std::chrono::seconds(0)});
+    QTRY_COMPARE(model.index(0).data(ChannelModel::EventCountRole).toLongLong(), 12);
+    QCOMPARE(reader.countEvents({}), 12);
+    QVERIFY(model.index(0).data(ChannelModel::LastEventRole).toDateTime().isValid());
 }
 
 void tst_ChannelModel::countsDownTheRetry_data()
@@ -140,6 +243,9 @@ void tst_ChannelModel::countsDownTheRetry()
     QVERIFY(due.isValid());
     model.setClock([&] { return due.addMSecs(-msecsBeforeRetry); });
     QCOMPARE(status(model, 0), expected);
+    QCOMPARE(model.index(0).data(ChannelModel::HeadlineRole).toString(), expected);
+    QVERIFY(model.index(0).data(ChannelModel::ReasonRole).toString().contains("refused"));
+    QVERIFY(model.index(0).data(Qt::AccessibleTextRole).toString().contains("refused"));
     QCOMPARE(model.index(0).data(ChannelModel::AttemptRole).toInt(), 1);
     QVERIFY(model.index(0).data(ChannelModel::ErrorRole).toString().contains("refused"));
 }
@@ -156,6 +262,11 @@ void tst_ChannelModel::showsTheFailureReason()
     QVERIFY2(text.startsWith("Failed: "), qPrintable(text));
     QCOMPARE(text, "Failed: " + channel->errorString());
     QVERIFY2(text.contains("no feed called poll"), qPrintable(text));
+    // The row shows the state and, apart, the whole reason.
+    QCOMPARE(model.index(0).data(ChannelModel::HeadlineRole).toString(), QStringLiteral("Failed"));
+    QCOMPARE(model.index(0).data(ChannelModel::ReasonRole).toString(), channel->errorString());
+    QVERIFY2(model.index(0).data(ChannelModel::ErrorDetailRole).toString().contains("404"),
+             qPrintable(model.index(0).data(ChannelModel::ErrorDetailRole).toString()));
 }
 
 void tst_ChannelModel::showsPaused()
@@ -276,6 +387,66 @@ void tst_ChannelModel::delegatePaintsTheStateColour()
             found = image.pixelColor(x, y) == expected;
     }
     QVERIFY2(found, qPrintable(expected.name()));
+}
+
+void tst_ChannelModel::reasonLinesKeepTheWholeSentence_data()
+{
+    QTest::addColumn<int>("widthInChars");
+    QTest::addColumn<int>("expectedLines");
+    QTest::addColumn<bool>("cut");
+    QTest::newRow("a wide row takes the sentence on one line") << 200 << 1 << false;
+    QTest::newRow("a narrower row wraps it onto a second line") << 45 << 2 << false;
+    QTest::newRow("a very narrow row cuts it at the end of the second line") << 15 << 2 << true;
+}
+
+void tst_ChannelModel::reasonLinesKeepTheWholeSentence()
+{
+    QFETCH(int, widthInChars);
+    QFETCH(int, expectedLines);
+    QFETCH(bool, cut);
+    const QString reason = QStringLiteral("The server refused the request with 404 Not Found: "
+                                          "there is no feed called poll.");
+    const QFont font = QApplication::font();
+    const int width = QFontMetrics(font).averageCharWidth() * widthInChars;
+    const QStringList lines = ChannelDelegate::reasonLines(reason, font, width);
+    QCOMPARE(lines.size(), expectedLines);
+    for (const QString &line : lines)
+        QVERIFY2(QFontMetrics(font).horizontalAdvance(line) <= width, qPrintable(line));
+    if (cut) {
+        QVERIFY2(lines.last().endsWith(QChar(0x2026)), qPrintable(lines.last()));
+        QVERIFY(lines.first().startsWith("The server"));
+    } else {
+        QCOMPARE(lines.join(' '), reason);
+    }
+}
+
+void tst_ChannelModel::failedAndRetryingRowsAreTallerForTheirReason()
+{
+    QStandardItemModel model;
+    const auto addRow = [&model](Poller::State state, const QString &reason) {
+        auto *item = new QStandardItem("builds");
+        item->setData(QVariant::fromValue(state), ChannelModel::StateRole);
+        item->setData(reason, ChannelModel::ReasonRole);
+        model.appendRow(item);
+    };
+    addRow(Poller::State::Live, {});
+    addRow(Poller::State::Backoff, "Could not connect to 127.0.0.1:9: connection refused.");
+    addRow(Poller::State::Failed,
+           "The server refused the request with 404 Not Found: there is no feed called poll, "
+           "and it said so at some length, more than fits on one line of this row.");
+    QListView view;
+    view.resize(300, 400);
+    view.setModel(&model);
+    ChannelDelegate delegate;
+    QStyleOptionViewItem option;
+    option.initFrom(view.viewport());
+    option.widget = &view;
+    const int live = delegate.sizeHint(option, model.index(0, 0)).height();
+    const int retrying = delegate.sizeHint(option, model.index(1, 0)).height();
+    const int failed = delegate.sizeHint(option, model.index(2, 0)).height();
+    const int line = QFontMetrics(option.font).lineSpacing();
+    QVERIFY2(retrying >= live + line, qPrintable(QString("%1 %2").arg(live).arg(retrying)));
+    QVERIFY2(failed >= live + 2 * line, qPrintable(QString("%1 %2").arg(live).arg(failed)));
 }
 
 QTEST_MAIN(tst_ChannelModel)

@@ -408,6 +408,45 @@ private Q_SLOTS:
         QCOMPARE(store.countEvents({}), 400);
     }
 
+    void channelSummariesCountAndDateEachChannelByIndex()
+    {
+        EventStore store;
+        QVERIFY(store.open(dbPath()));
+        QVERIFY(
+            store.append(QStringLiteral("a"),
+                         {makeEvent("1", {}, "build", kT0), makeEvent("2", {}, "build", kT0 + 5)},
+                         QStringLiteral("2")));
+        QVERIFY(store.append(QStringLiteral("b"), {makeEvent("1", {}, "build", kT0 + 7)},
+                             QStringLiteral("1")));
+        QVERIFY(store.append(QStringLiteral("a"), {makeEvent("3", {}, "build", kT0 + 9)},
+                             QStringLiteral("3")));
+        QVERIFY(store.setCursor(QStringLiteral("quiet"), QStringLiteral("0")));
+        store.setRetention(QStringLiteral("a"), keep(2));
+        QVERIFY(store.applyRetention(10).ok);
+
+        const QHash<QString, ChannelSummary> summaries = store.channelSummaries();
+        QCOMPARE(store.error(), EventStore::Error::NoError);
+        QCOMPARE(summaries.size(), 3);
+        // After retention: what is stored now, and the newest of it.
+        QCOMPARE(summaries.value(QStringLiteral("a")).eventCount, 2);
+        QCOMPARE(summaries.value(QStringLiteral("a")).lastReceivedUsecs, kT0 + 9);
+        QCOMPARE(summaries.value(QStringLiteral("b")).eventCount, 1);
+        QCOMPARE(summaries.value(QStringLiteral("b")).lastReceivedUsecs, kT0 + 7);
+        // A channel that stored only a cursor has no events and no time.
+        QVERIFY(summaries.contains(QStringLiteral("quiet")));
+        QCOMPARE(summaries.value(QStringLiteral("quiet")).eventCount, 0);
+        QCOMPARE(summaries.value(QStringLiteral("quiet")).lastReceivedUsecs, 0);
+
+        // One seek per channel: the newest event comes from events_channel,
+        // never from a scan of the events or a sort.
+        const QString plan = store.explainChannelSummaries();
+        QVERIFY2(plan.contains(QStringLiteral("USING INDEX events_channel")) ||
+                     plan.contains(QStringLiteral("USING COVERING INDEX events_channel")),
+                 qPrintable(plan));
+        QVERIFY2(!plan.contains(QStringLiteral("TEMP B-TREE")), qPrintable(plan));
+        QVERIFY2(!plan.contains(QStringLiteral("SCAN e")), qPrintable(plan));
+    }
+
     void retentionByAgeFollowsTheClock()
     {
         EventStore store;

@@ -387,7 +387,7 @@ void tst_MainWindow::channelActionsWorkFromTheKeyboard()
     QVERIFY(channel->isPaused());
     QTest::keyClick(&window, Qt::Key_P, Qt::ControlModifier);
     QVERIFY(!channel->isPaused());
-    QTRY_COMPARE(statusOf(window, 0), QStringLiteral("Waiting for the server"));
+    QTRY_COMPARE(statusOf(window, 0), QStringLiteral("Listening · no events yet"));
 
     // Duplicate opens the dialog on the copy; it is added when accepted.
     QTest::keyClick(&window, Qt::Key_D, Qt::ControlModifier);

@@ -195,6 +195,7 @@ private Q_SLOTS:
     void slowOrSilentServerTimesOut_data();
     void slowOrSilentServerTimesOut();
     void heldRequestOutlivesTheConnectTimeout();
+    void aHeldRequestReadsListening();
 
     // Pacing
     void backoffCeiling_data();
@@ -607,6 +608,23 @@ void tst_Poller::heldRequestOutlivesTheConnectTimeout()
     QTRY_COMPARE_WITH_TIMEOUT(channel.ids, (QList<qint64>{1, 2}), 10000);
     QVERIFY2(channel.errors.isEmpty(), qPrintable(channel.errors.value(0).message));
     QVERIFY(channel.states.contains(Poller::State::Waiting));
+}
+
+void tst_Poller::aHeldRequestReadsListening()
+{
+    // Sent, and held by the server: connected and listening, on either
+    // client, long before any answer.
+    FakeHttpServer server;
+    PollerSettings settings = quickSettings();
+    settings.deadlineMargin = 30s;
+    Channel channel(server, QStringLiteral("/feed"), settings);
+    QVERIFY(channel.poller().start());
+    QTRY_COMPARE(server.heldCount(), 1);
+    QTRY_COMPARE(channel.poller().state(), Poller::State::Waiting);
+    QCOMPARE(Poller::stateString(channel.poller().state()), QStringLiteral("Listening"));
+    QCOMPARE(channel.states,
+             (QList<Poller::State>{Poller::State::Connecting, Poller::State::Waiting}));
+    QVERIFY(channel.errors.isEmpty());
 }
 
 void tst_Poller::backoffCeiling_data()

@@ -3,10 +3,12 @@
 #include "channelmodel.h"
 #include "statuscolors.h"
 
+#include <QAbstractItemView>
 #include <QApplication>
 #include <QLocale>
 #include <QPainter>
 #include <QPainterPath>
+#include <QTextLayout>
 
 namespace Longwatch {
 
@@ -15,6 +17,32 @@ namespace {
 constexpr int kPadding = 8;
 constexpr int kDot = 10;
 constexpr int kSparkWidth = 56;
+constexpr int kReasonLines = 2;
+
+/// The width a row is painted in: the view's, as QListView gives every row
+/// the width of its viewport. The same in sizeHint() and paint(), so that
+/// both break the reason into the same lines.
+int rowWidth(const QStyleOptionViewItem &option)
+{
+    if (const auto *view = qobject_cast<const QAbstractItemView *>(option.widget))
+        return view->viewport()->width();
+    return option.rect.width() > 0 ? option.rect.width() : 240;
+}
+
+/// Where the text of a row starts and ends, left to right.
+int textWidth(int rowWidth)
+{
+    return std::max(0, rowWidth - 2 * kPadding - kDot - kPadding);
+}
+
+QStringList reasonLinesOf(const QStyleOptionViewItem &option, const QModelIndex &index)
+{
+    const QString reason = index.data(ChannelModel::ReasonRole).toString();
+    if (reason.isEmpty())
+        return {};
+    return ChannelDelegate::reasonLines(reason, option.font, textWidth(rowWidth(option)),
+                                        kReasonLines);
+}
 
 } // namespace
 
@@ -22,11 +50,41 @@ ChannelDelegate::ChannelDelegate(QObject *parent)
     : QStyledItemDelegate(parent)
 {}
 
-QSize ChannelDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelIndex &) const
+QStringList ChannelDelegate::reasonLines(const QString &reason, const QFont &font, int width,
+                                         int maxLines)
+{
+    QString text = reason.simplified();
+    if (text.isEmpty() || maxLines <= 0)
+        return {};
+    const QFontMetrics metrics(font);
+    width = std::max(width, 1);
+    QTextLayout layout(text, font);
+    QTextOption wrap;
+    wrap.setWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
+    layout.setTextOption(wrap);
+    QStringList lines;
+    layout.beginLayout();
+    for (QTextLine line = layout.createLine(); line.isValid(); line = layout.createLine()) {
+        line.setLineWidth(width);
+        if (lines.size() == maxLines - 1) {
+            // The last line we have: whatever is left, cut at its end.
+            lines << metrics.elidedText(text.mid(line.textStart()), Qt::ElideRight, width);
+            break;
+        }
+        lines << text.mid(line.textStart(), line.textLength()).trimmed();
+    }
+    layout.endLayout();
+    return lines;
+}
+
+QSize ChannelDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const
 {
     QFont bold = option.font;
     bold.setBold(true);
-    const int height = QFontMetrics(bold).height() + option.fontMetrics.height() + 3 * kPadding - 2;
+    const QFontMetrics metrics(option.font);
+    int height = QFontMetrics(bold).height() + metrics.height() + 3 * kPadding - 2;
+    if (const qsizetype lines = reasonLinesOf(option, index).size(); lines > 0)
+        height += 2 + int(lines) * metrics.lineSpacing();
     return {240, height};
 }
 
@@ -137,8 +195,12 @@ void ChannelDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
 
     painter->setFont(option.font);
     painter->setPen(dim);
-    const QRect sinceRect(r.right() - sinceWidth, line2, sinceWidth, metrics.height());
-    painter->drawText(sinceRect, Qt::AlignRight | Qt::AlignVCenter, since);
+    // A listening channel's status already says how long it has been quiet.
+    const bool sinceInStatus = state == Poller::State::Waiting;
+    const QRect sinceRect(r.right() - (sinceInStatus ? 0 : sinceWidth), line2,
+                          sinceInStatus ? 0 : sinceWidth, metrics.height());
+    if (!sinceInStatus)
+        painter->drawText(sinceRect, Qt::AlignRight | Qt::AlignVCenter, since);
 
     // Status line in the state's colour (readable on the selection too).
     QColor statusColor = selected ? text : stateColor;
@@ -146,12 +208,30 @@ void ChannelDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
         statusColor = dim;
     painter->setPen(statusColor);
     const int statusRight = sinceRect.left() - kPadding;
-    const QString status = metrics.elidedText(index.data(ChannelModel::StatusTextRole).toString(),
-                                              Qt::ElideRight, std::max(0, statusRight - textLeft));
+    QVariant headline = index.data(ChannelModel::HeadlineRole);
+    if (!headline.isValid())
+        headline = index.data(ChannelModel::StatusTextRole);
+    const QString status = metrics.elidedText(headline.toString(), Qt::ElideRight,
+                                              std::max(0, statusRight - textLeft));
     painter->drawText(QRect(textLeft, line2, statusRight - textLeft, metrics.height()),
                       Qt::AlignLeft | Qt::AlignVCenter, status);
 
+    // Why it failed or retries, whole, below: where the eye goes.
+    const QStringList reason = reasonLinesOf(option, index);
+    painter->setPen(text);
+    int y = line2 + metrics.height() + 2;
+    for (const QString &line : reason) {
+        painter->drawText(QRect(textLeft, y, textWidth(rowWidth(option)), metrics.height()),
+                          Qt::AlignLeft | Qt::AlignVCenter, line);
+        y += metrics.lineSpacing();
+    }
+
     painter->restore();
+
+    // The reason came, went or now takes another number of lines: the row
+    // needs another height. The view lays the rows out again, later.
+    if (sizeHint(option, index).height() != option.rect.height())
+        Q_EMIT const_cast<ChannelDelegate *>(this)->sizeHintChanged(index);
 }
 
 } // namespace Longwatch

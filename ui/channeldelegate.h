@@ -5,9 +5,16 @@
 namespace Longwatch {
 
 /// Paints a channel row of ChannelModel: a dot in the state's colour, the
-/// name, the status line (from StatusTextRole), the event count, the time
-/// since the last event and a small event-rate sparkline. Everything comes
+/// name, the status line (HeadlineRole, else StatusTextRole), the event
+/// count, the time since the last event and a small event-rate sparkline;
+/// for a failed or retrying channel also why (ReasonRole), whole, on up to
+/// two more lines (elided only at the end of the second). Everything comes
 /// from the model's roles.
+///
+/// Rows differ in height: the view must not use uniform item sizes, and
+/// should wrap (QListView::setWordWrap(true)) so that a change of its width
+/// lays the rows out again. A row whose height no longer fits what it
+/// shows asks for a new layout (sizeHintChanged()) when it is painted.
 class ChannelDelegate final : public QStyledItemDelegate
 {
     Q_OBJECT
@@ -17,6 +24,11 @@ public:
     void paint(QPainter *painter, const QStyleOptionViewItem &option,
                const QModelIndex &index) const override;
     QSize sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const override;
+
+    /// `reason` broken at word boundaries into at most `maxLines` lines of
+    /// `width` pixels in `font`; the last one elided if the rest does not fit.
+    static QStringList reasonLines(const QString &reason, const QFont &font, int width,
+                                   int maxLines = 2);
 
     /// Draws a sparkline of `values` (oldest first) into `rect`.
     static void paintSparkline(QPainter *painter, const QRectF &rect, const QList<int> &values,

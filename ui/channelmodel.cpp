@@ -3,9 +3,11 @@
 #include "channel.h"
 #include "channelmanager.h"
 #include "redact.h"
+#include "storewriter.h"
 #include "tlsinfo.h"
 
 #include <QLocale>
+#include <QTimeZone>
 
 #include <cmath>
 
@@ -79,7 +81,78 @@ void ChannelModel::tick()
     if (rows == 0)
         return;
     Q_EMIT dataChanged(index(0), index(rows - 1),
-                       {StatusTextRole, SinceLastEventRole, RateRole, Qt::ToolTipRole});
+                       {StatusTextRole, HeadlineRole, SinceLastEventRole, RateRole, Qt::ToolTipRole,
+                        Qt::AccessibleTextRole});
+}
+
+void ChannelModel::setEventLog(EventStore *reader, StoreWriter *writer)
+{
+    if (m_writer)
+        disconnect(m_writer, nullptr, this, nullptr);
+    m_log = reader;
+    m_writer = writer;
+    m_stored.clear();
+    if (reader) {
+        const QHash<QString, ChannelSummary> summaries = reader->channelSummaries();
+        for (auto it = summaries.cbegin(); it != summaries.cend(); ++it) {
+            Stored stored;
+            stored.atStart = it->eventCount;
+            stored.lastAtStartUsecs = it->lastReceivedUsecs;
+            m_stored.insert(it.key(), stored);
+        }
+    }
+    if (writer) {
+        connect(writer, &StoreWriter::committed, this,
+                [this](const QString &channel, const QString &, int added, int duplicates) {
+                    Stored &stored = m_stored[channel];
+                    stored.committed += added;
+                    stored.duplicates += duplicates;
+                    if (duplicates > 0) {
+                        if (Channel *each = m_manager->channel(channel))
+                            announce(each);
+                    }
+                });
+        connect(writer, &StoreWriter::eventsDeleted, this, &ChannelModel::reconcileStored);
+    }
+    if (const int rows = rowCount(); rows > 0)
+        Q_EMIT dataChanged(index(0), index(rows - 1));
+}
+
+void ChannelModel::reconcileStored()
+{
+    if (!m_log)
+        return;
+    const QHash<QString, ChannelSummary> now = m_log->channelSummaries();
+    if (now.isEmpty() && m_log->error() != EventStore::Error::NoError)
+        return;
+    // The reader sees every commit the writer has told us of (a commit comes
+    // before its signal), and perhaps a few more not told yet: what is
+    // missing from the log is then at least this, never more. Deletions only
+    // grow, so the count settles on the truth and never falls below it.
+    for (auto it = m_stored.begin(); it != m_stored.end(); ++it) {
+        const qint64 gone = it->atStart + it->committed - now.value(it.key()).eventCount;
+        it->deleted = std::max(it->deleted, gone);
+    }
+    if (const int rows = rowCount(); rows > 0)
+        Q_EMIT dataChanged(index(0), index(rows - 1), {EventCountRole, Qt::ToolTipRole});
+}
+
+qint64 ChannelModel::eventCount(const Channel *channel) const
+{
+    qint64 count = channel->eventCount();
+    if (const auto it = m_stored.constFind(channel->id()); it != m_stored.cend())
+        count += it->atStart - it->duplicates - it->deleted;
+    return std::max<qint64>(0, count);
+}
+
+QDateTime ChannelModel::lastEventAt(const Channel *channel) const
+{
+    if (const QDateTime last = channel->lastEventAt(); last.isValid())
+        return last;
+    const auto it = m_stored.constFind(channel->id());
+    if (it == m_stored.cend() || it->lastAtStartUsecs <= 0)
+        return {};
+    return QDateTime::fromMSecsSinceEpoch(it->lastAtStartUsecs / 1000, QTimeZone::utc());
 }
 
 int ChannelModel::rowCount(const QModelIndex &parent) const
@@ -116,15 +189,23 @@ QString ChannelModel::sinceText(const QDateTime &then, const QDateTime &now)
     return tr("%1 d ago").arg(seconds / 86400);
 }
 
-QString ChannelModel::statusText(const Channel *channel, const QDateTime &now)
+QString ChannelModel::headline(const Channel *channel, const QDateTime &now,
+                               const QDateTime &lastEvent)
 {
     switch (channel->state()) {
     case Poller::State::Live:
         return tr("Live");
     case Poller::State::Connecting:
         return tr("Connecting…");
-    case Poller::State::Waiting:
-        return tr("Waiting for the server");
+    case Poller::State::Waiting: {
+        // The request went out and the server holds it: connected, and
+        // hearing nothing is what a quiet feed does.
+        const QDateTime last = lastEvent.isValid() ? lastEvent : channel->lastEventAt();
+        const QString listening = Poller::stateString(Poller::State::Waiting);
+        if (!last.isValid())
+            return tr("%1 · no events yet").arg(listening);
+        return tr("%1 · last event %2").arg(listening, sinceText(last, now));
+    }
     case Poller::State::Backoff: {
         const QDateTime due = channel->nextRetryAt();
         // Round up: "in 1 s" until the moment it fires, never "in 0 s".
@@ -135,13 +216,29 @@ QString ChannelModel::statusText(const Channel *channel, const QDateTime &now)
         return tr("Retrying in %1 s (attempt %2)").arg(seconds).arg(channel->attempt());
     }
     case Poller::State::Failed:
-        return tr("Failed: %1").arg(channel->errorString());
+        return tr("Failed");
     case Poller::State::Stopped:
         return tr("Paused");
     case Poller::State::Idle:
         return channel->isPaused() ? tr("Paused") : tr("Not started");
     }
     return {};
+}
+
+QString ChannelModel::reason(const Channel *channel)
+{
+    const Poller::State state = channel->state();
+    if (state != Poller::State::Failed && state != Poller::State::Backoff)
+        return {};
+    return channel->errorString();
+}
+
+QString ChannelModel::statusText(const Channel *channel, const QDateTime &now,
+                                 const QDateTime &lastEvent)
+{
+    if (channel->state() == Poller::State::Failed && !channel->errorString().isEmpty())
+        return tr("Failed: %1").arg(channel->errorString());
+    return headline(channel, now, lastEvent);
 }
 
 QString ChannelModel::toolTip(const Channel *channel) const
@@ -155,9 +252,9 @@ QString ChannelModel::toolTip(const Channel *channel) const
                        .arg(channel->name().toHtmlEscaped());
     html += row(tr("Address"), redactedUrl(config.url));
     html += row(tr("Profile"), config.profileId);
-    html += row(tr("Status"), statusText(channel, m_clock()));
+    html += row(tr("Status"), statusText(channel, m_clock(), lastEventAt(channel)));
     html += row(tr("Cursor"), channel->cursor().isEmpty() ? tr("(none yet)") : channel->cursor());
-    html += row(tr("Events"), QLocale().toString(channel->eventCount()));
+    html += row(tr("Events"), QLocale().toString(eventCount(channel)));
     const QString error = channel->errorString();
     if (!error.isEmpty()) {
         html += row(tr("Last error"), error);
@@ -190,20 +287,31 @@ QVariant ChannelModel::data(const QModelIndex &index, int role) const
         return channel->name();
     case Qt::ToolTipRole:
         return toolTip(channel);
-    case Qt::AccessibleTextRole:
-        return tr("%1: %2").arg(channel->name(), statusText(channel, m_clock()));
+    case Qt::AccessibleTextRole: {
+        // A screen reader hears why a retrying channel retries, as the row shows it.
+        const QString text = statusText(channel, m_clock(), lastEventAt(channel));
+        if (channel->state() == Poller::State::Backoff && !reason(channel).isEmpty())
+            return tr("%1: %2. %3").arg(channel->name(), text, reason(channel));
+        return tr("%1: %2").arg(channel->name(), text);
+    }
     case ChannelIdRole:
         return channel->id();
     case StateRole:
         return QVariant::fromValue(channel->state());
     case StatusTextRole:
-        return statusText(channel, m_clock());
+        return statusText(channel, m_clock(), lastEventAt(channel));
+    case HeadlineRole:
+        return headline(channel, m_clock(), lastEventAt(channel));
+    case ReasonRole:
+        return reason(channel);
+    case ErrorDetailRole:
+        return channel->errorDetail();
     case EventCountRole:
-        return channel->eventCount();
+        return eventCount(channel);
     case LastEventRole:
-        return channel->lastEventAt();
+        return lastEventAt(channel);
     case SinceLastEventRole:
-        return sinceText(channel->lastEventAt(), m_clock());
+        return sinceText(lastEventAt(channel), m_clock());
     case RateRole:
         return QVariant::fromValue(channel->rateHistory());
     case AttemptRole:
@@ -245,6 +353,9 @@ QHash<int, QByteArray> ChannelModel::roleNames() const
     names.insert(CursorRole, "cursor");
     names.insert(UrlRole, "url");
     names.insert(ProfileRole, "profile");
+    names.insert(HeadlineRole, "headline");
+    names.insert(ReasonRole, "reason");
+    names.insert(ErrorDetailRole, "errorDetail");
     return names;
 }
 

@@ -3,6 +3,7 @@
 #include "eventtableview.h"
 
 #include "channel.h"
+#include "channelbanner.h"
 #include "channeldelegate.h"
 #include "channeldialog.h"
 #include "channelmanager.h"
@@ -505,7 +506,10 @@ QWidget *MainWindow::buildChannelPanel()
     m_channelView->setItemDelegate(new ChannelDelegate(m_channelView));
     m_channelView->setSelectionMode(QAbstractItemView::SingleSelection);
     m_channelView->setContextMenuPolicy(Qt::CustomContextMenu);
-    m_channelView->setUniformItemSizes(true);
+    // Failed and retrying rows are taller (ChannelDelegate): rows differ in
+    // height, and follow the view's width.
+    m_channelView->setUniformItemSizes(false);
+    m_channelView->setWordWrap(true);
     m_channelView->setMouseTracking(true);
     m_channelView->setMinimumWidth(kChannelListMinWidth);
     m_channelView->setAccessibleName(tr("Channels"));
@@ -547,6 +551,19 @@ QWidget *MainWindow::buildEventsPage()
     auto *layout = new QVBoxLayout(page);
     layout->setContentsMargins(6, 6, 6, 0);
     layout->setSpacing(6);
+
+    // Why the selected channel fails, above its events (hidden while it is well).
+    auto *banner = new ChannelBanner(m_channelModel);
+    const auto showBannerFor = [this, banner] {
+        banner->setCurrentIndex(m_channelModel->indexOf(currentChannel()));
+    };
+    connect(m_channelView->selectionModel(), &QItemSelectionModel::currentChanged, banner,
+            showBannerFor);
+    connect(m_channelView->selectionModel(), &QItemSelectionModel::selectionChanged, banner,
+            showBannerFor);
+    connect(banner, &ChannelBanner::retryRequested, m_reconnectAction, &QAction::trigger);
+    connect(banner, &ChannelBanner::editRequested, m_editAction, &QAction::trigger);
+    layout->addWidget(banner);
 
     auto *bar = new QHBoxLayout;
     m_eventSearch = new QLineEdit;
@@ -798,6 +815,7 @@ void MainWindow::buildStatusBar()
     m_healthIcon->setFixedSize(16, 16);
     m_healthLabel = new QLabel;
     m_healthLabel->setObjectName(QStringLiteral("healthLabel"));
+    m_healthLabel->setMinimumWidth(1); // a long reason must not widen the window
     m_eventCountLabel = dimLabel();
     m_lastNotification = new QLabel;
     m_lastNotification->setObjectName(QStringLiteral("lastNotification"));
@@ -1177,15 +1195,30 @@ void MainWindow::updateHealth()
         color = StatusColors::forChannelState(Poller::State::Stopped, palette());
         break;
     }
-    const QString summary = m_notifier->summary();
+    QString summary = m_notifier->summary();
+    // The first channel in trouble, by name and why (failed before retrying).
+    const Channel *trouble = nullptr;
+    for (const Channel *channel : m_manager->channels()) {
+        if (channel->state() == Poller::State::Failed) {
+            trouble = channel;
+            break;
+        }
+        if (!trouble && channel->state() == Poller::State::Backoff)
+            trouble = channel;
+    }
+    if (trouble && !ChannelModel::reason(trouble).isEmpty())
+        summary = tr("%1 — %2: %3").arg(summary, trouble->name(), ChannelModel::reason(trouble));
     // Done ten times a second under a trickle of events: a new pixmap, even
     // the same picture, repaints the status bar.
     const bool newColor = color != std::exchange(m_healthColor, color);
     if (newColor)
         m_healthIcon->setPixmap(Icons::dot(color).pixmap(16, 16));
     m_healthIcon->setToolTip(Notifier::healthText(health));
-    m_healthLabel->setText(summary);
-    m_healthLabel->setToolTip(Notifier::healthText(health));
+    // Room for the count and the notification state beside it.
+    const int room = std::max({200, width() / 2, width() - 480});
+    m_healthLabel->setText(fontMetrics().elidedText(summary, Qt::ElideRight, room));
+    m_healthLabel->setToolTip(summary == m_healthLabel->text() ? Notifier::healthText(health)
+                                                               : summary);
     if (m_tray) {
         if (newColor)
             m_tray->setIcon(Icons::application(color));
@@ -1327,6 +1360,7 @@ void MainWindow::setEventLog(EventStore *reader, StoreWriter *writer, EventRecor
     m_writer = writer;
     m_recorder = recorder;
     m_eventModel->setHistory(reader, [this](const QString &id) { return m_names.value(id); });
+    m_channelModel->setEventLog(reader, writer);
     if (!reader)
         return;
     m_storedTotal = std::max<qint64>(0, reader->countEvents({}));
