@@ -71,6 +71,7 @@ private Q_SLOTS:
     void showsTheJobAsItsChannelsMappingReadsIt();
     void readsTheJobOfStoredRowsToo();
     void namesItsColumnsByKey();
+    void clearedRowsComeBackFromTheLog();
     void opensOnTheNewestStoredEvents();
     void readsOlderPagesOnRequest();
     void looksBackPastTheCapAndComesForward();
@@ -403,3 +404,32 @@ void tst_EventModel::namesItsColumnsByKey()
     QCOMPARE(keys, (QStringList{"time", "channel", "id", "type", "job", "text"}));
 }
 
+void tst_EventModel::clearedRowsComeBackFromTheLog()
+{
+    // Without a log, cleared rows are gone.
+    m_model->appendBatch("a", "Alpha", events(1, 3));
+    m_model->clear();
+    QVERIFY(!m_model->canFetchOlder());
+
+    EventStore store;
+    QVERIFY(fillLog(store, 900));
+    m_model->setHistory(&store);
+    QVERIFY(m_model->loadNewest(100));
+    m_model->clear();
+    QCOMPARE(m_model->rowCount(), 0);
+    // The log still has them: read back from the newest.
+    QVERIFY(m_model->canFetchOlder());
+    QCOMPARE(m_model->fetchOlder(300), 300);
+    QCOMPARE(keyAt(*m_model, 0), QStringLiteral("601"));
+    QCOMPARE(keyAt(*m_model, 299), QStringLiteral("900"));
+
+    // Cleared, then new events: older pages come from before the new ones.
+    m_model->clear();
+    m_model->appendBatch("a", "Alpha", events(901, 902));
+    QVERIFY(store.append("a", events(901, 902), "902"));
+    QVERIFY(m_model->canFetchOlder());
+    QCOMPARE(m_model->fetchOlder(200), 200);
+    QCOMPARE(keyAt(*m_model, 0), QStringLiteral("701"));
+    QCOMPARE(keyAt(*m_model, 199), QStringLiteral("900"));
+    QCOMPARE(keyAt(*m_model, 200), QStringLiteral("901"));
+}

@@ -1,6 +1,6 @@
 // The Events page of the window: what its caption counts, what an empty
 // table says, filters that stay across channels, the Job column (and the
-// saved column layout from before it).
+// saved column layout from before it), and clearing the view.
 
 #include "channel.h"
 #include "channelmanager.h"
@@ -69,6 +69,16 @@ EventList storedEvents(int count)
     return events;
 }
 
+QAction *actionNamed(QWidget *window, const QString &text)
+{
+    const QList<QAction *> actions = window->findChildren<QAction *>();
+    for (QAction *action : actions) {
+        if (action->text() == text)
+            return action;
+    }
+    return nullptr;
+}
+
 } // namespace
 
 class tst_EventsPage : public QObject
@@ -82,6 +92,7 @@ private Q_SLOTS:
     void filtersStayAcrossChannelsAndSaySoWhenTheTableIsEmpty();
     void aJobsNameFindsItsEventsAndItsJob();
     void anOlderSavedHeaderKeepsEachColumnsWidthAndPlace();
+    void aClearedViewComesBackWithLoadOlder();
 
 private:
     /// A log at `m_logPath` with `count` events of "chan-1" titled Builds.
@@ -293,6 +304,55 @@ void tst_EventsPage::anOlderSavedHeaderKeepsEachColumnsWidthAndPlace()
     QCOMPARE(header->sectionSize(EventModel::JobColumn), 77);
     QCOMPARE(header->sectionSize(EventModel::TypeColumn), 144);
     QCOMPARE(header->visualIndex(EventModel::TypeColumn), 2);
+}
+
+void tst_EventsPage::aClearedViewComesBackWithLoadOlder()
+{
+    QVERIFY(fillLog(36));
+    MemoryChannelStore store;
+    ChannelManager manager(&store);
+    MainWindow window(&manager, m_settings);
+    StoreWriter writer;
+    QVERIFY(writer.open(m_logPath));
+    EventStore reader;
+    QVERIFY(reader.open(m_logPath, EventStore::OpenMode::MustExist));
+    EventRecorder recorder(&manager, &writer);
+    window.setEventLog(&reader, &writer, &recorder);
+    manager.addChannel(channelFor(*m_server, "quiet")); // the view's actions need a channel
+    window.show();
+    QCOMPARE(window.eventModel()->rowCount(), 36);
+    auto *older = window.findChild<QPushButton *>("loadOlderButton");
+    auto *caption = window.findChild<QLabel *>("historyLabel");
+    QVERIFY(older && caption);
+    QVERIFY(!older->isEnabled()); // all 36 are in view
+
+    QAction *clear = actionNamed(&window, "&Clear Events");
+    QVERIFY(clear);
+    clear->trigger();
+    QCOMPARE(window.eventModel()->rowCount(), 0);
+    // Hidden, not gone: the view says so, and Load Older brings them back.
+    QVERIFY(older->isEnabled());
+    QVERIFY2(caption->text().contains("view cleared"), qPrintable(caption->text()));
+    auto *table = qobject_cast<EventTableView *>(window.eventView());
+    QVERIFY(table && table->placeholder());
+    QVERIFY(table->placeholder()->isVisible());
+    QVERIFY2(table->placeholder()->text().contains("Load Older"),
+             qPrintable(table->placeholder()->text()));
+
+    QTest::mouseClick(older, Qt::LeftButton);
+    QCOMPARE(window.eventModel()->rowCount(), 36);
+    QCOMPARE(window.eventModel()->index(35, EventModel::IdColumn).data().toString(),
+             QStringLiteral("36"));
+    QVERIFY(!caption->text().contains("view cleared"));
+    QVERIFY(!table->placeholder()->isVisible());
+    QVERIFY(!older->isEnabled());
+
+    // The link in the empty table does the same.
+    clear->trigger();
+    QVERIFY(table->placeholder()->isVisible());
+    Q_EMIT table->placeholder()->linkActivated("load-older");
+    QCOMPARE(window.eventModel()->rowCount(), 36);
+    window.setEventLog(nullptr, nullptr, nullptr);
 }
 
 QTEST_MAIN(tst_EventsPage)

@@ -413,8 +413,8 @@ void EventModel::renameChannel(const QString &channelId, const QString &name)
 
 void EventModel::clear()
 {
-    // Cleared rows are not fetched back: the window starts after them.
-    m_olderInLog = false;
+    // Cleared rows stay in the log, and fetchOlder() reads them back.
+    m_olderInLog = m_store && (m_olderInLog || !m_rows.empty());
     setDetached(false);
     if (m_rows.empty())
         return;

@@ -24,6 +24,8 @@ struct StoredEvent;
 /// through its channel's job mapping (setJobMapping()), as the job board
 /// reads it (extractJobKey()).
 ///
+/// Clearing hides the rows, not the log: fetchOlder() brings them back.
+///
 /// With an event log (setHistory()), the rows are a window on the log: it
 /// opens on the newest stored events (loadNewest()), reads older pages
 /// when the view asks (fetchOlder(), when scrolled to the top), and never
@@ -113,6 +115,8 @@ public:
     void appendBatch(const QString &channelId, const QString &channelName, const EventList &events);
     /// Follows a channel's new name in the rows already shown.
     void renameChannel(const QString &channelId, const QString &name);
+    /// Empties the view. With an event log the events stay there, and
+    /// canFetchOlder() says that fetchOlder() can bring them back.
     void clear();
 
     /// Event types seen so far, sorted.

@@ -390,7 +390,9 @@ void MainWindow::buildActions()
                          tr("Clear the event table; the event log keeps them (Ctrl+Shift+K)"));
     m_clearAction->setPriority(QAction::LowPriority);
     connect(m_clearAction, &QAction::triggered, this, [this] {
+        // Hides the rows, not the events: Load Older brings them back.
         m_eventModel->clear();
+        m_viewCleared = m_eventModel->canFetchOlder();
         updateTabTitles();
         updateDetails();
         updateHistoryBar();
@@ -649,6 +651,8 @@ QWidget *MainWindow::buildEventsPage()
             [this](const QString &link) {
                 if (link == QLatin1String("clear-filters")) {
                     clearEventFilters();
+                } else if (link == QLatin1String("load-older")) {
+                    m_olderButton->click();
                 }
             });
     // The caption counts what the filter lets through.
@@ -1401,6 +1405,8 @@ int MainWindow::loadOlderEvents()
     }
     if (top.isValid())
         m_eventView->scrollTo(top, QAbstractItemView::PositionAtTop);
+    if (read > 0)
+        m_viewCleared = false;
     updateHistoryBar();
     return read;
 }
@@ -1463,6 +1469,9 @@ void MainWindow::updateHistoryBar()
                     tr(", %1 new since").arg(locale.toString(m_eventModel->missedWhileDetached()));
         }
     }
+    const bool cleared = m_viewCleared && m_eventModel->canFetchOlder();
+    if (cleared)
+        text += tr(" · view cleared: Load Older shows the earlier events again");
     m_historyLabel->setText(text);
     m_olderButton->setVisible(m_log != nullptr);
     m_olderButton->setEnabled(m_eventModel->canFetchOlder());
@@ -1476,6 +1485,9 @@ void MainWindow::updateHistoryBar()
                          "filters</a>");
     } else if (shown == 0 && inView > 0 && byChannel) {
         placeholder = tr("No events from %1 in view").arg(channelName.toHtmlEscaped());
+    } else if (inView == 0 && cleared) {
+        placeholder = tr("View cleared; the event log still has its events · "
+                         "<a href=\"load-older\">Load Older</a>");
     }
     m_eventView->setPlaceholderText(placeholder);
 }

@@ -205,6 +205,7 @@ private:
     QLabel *m_historyLabel = nullptr;
     QPushButton *m_olderButton = nullptr;
     QPushButton *m_newestButton = nullptr;
+    bool m_viewCleared = false; ///< the view was cleared; the log has what it hid
     QLabel *m_logProblem = nullptr;
     QSplitter *m_eventSplitter = nullptr;
     QLabel *m_detailHeader = nullptr;
