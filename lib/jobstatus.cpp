@@ -16,6 +16,35 @@ QString tr(const char *text)
     return QCoreApplication::translate("Longwatch::JobStatus", text);
 }
 
+/// The event's JSON object, or an undefined value when `filter` tells that
+/// the event names no job or the event is not an object.
+QJsonValue jobObject(const Event &event, const JobKeyFilter &filter)
+{
+    if (!filter.mayNameAJob(event.raw))
+        return QJsonValue(QJsonValue::Undefined);
+    const QJsonDocument document = QJsonDocument::fromJson(event.raw);
+    if (!document.isObject())
+        return QJsonValue(QJsonValue::Undefined);
+    return document.object();
+}
+
+/// The value of the first job path that has one, as text.
+QString jobKeyIn(const QJsonValue &root, const JobMapping &mapping)
+{
+    for (const QString &text : mapping.jobPaths) {
+        const JsonPath path = JsonPath::parse(text);
+        if (!path.isValid() || path.isRoot())
+            continue;
+        const QJsonValue value = path.resolve(root);
+        if (!value.isUndefined() && !value.isNull()) {
+            QString key = jsonScalarText(value);
+            if (!key.isEmpty())
+                return key;
+        }
+    }
+    return {};
+}
+
 } // namespace
 
 QString jobStatusKey(JobStatus status)
@@ -153,28 +182,21 @@ std::optional<JobUpdate> extractJobUpdate(const Event &event, const JobMapping &
     return extractJobUpdate(event, mapping, JobKeyFilter(mapping));
 }
 
+QString extractJobKey(const Event &event, const JobMapping &mapping, const JobKeyFilter &filter)
+{
+    const QJsonValue root = jobObject(event, filter);
+    return root.isObject() ? jobKeyIn(root, mapping) : QString();
+}
+
 std::optional<JobUpdate> extractJobUpdate(const Event &event, const JobMapping &mapping,
                                           const JobKeyFilter &filter)
 {
-    if (!filter.mayNameAJob(event.raw))
+    const QJsonValue root = jobObject(event, filter);
+    if (!root.isObject())
         return std::nullopt;
-    const QJsonDocument document = QJsonDocument::fromJson(event.raw);
-    if (!document.isObject())
-        return std::nullopt;
-    const QJsonValue root = document.object();
 
     JobUpdate update;
-    for (const QString &text : mapping.jobPaths) {
-        const JsonPath path = JsonPath::parse(text);
-        if (!path.isValid() || path.isRoot())
-            continue;
-        const QJsonValue value = path.resolve(root);
-        if (!value.isUndefined() && !value.isNull()) {
-            update.key = jsonScalarText(value);
-            if (!update.key.isEmpty())
-                break;
-        }
-    }
+    update.key = jobKeyIn(root, mapping);
     if (update.key.isEmpty())
         return std::nullopt;
 

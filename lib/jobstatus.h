@@ -64,6 +64,11 @@ struct JobUpdate
     QString message;             ///< the event's text
 };
 
+/// The job an event names under `mapping` (the value of the first job path
+/// that has one), or an empty string: the key extractJobUpdate() gives, by
+/// the same rule, for a column that shows each event's job.
+QString extractJobKey(const Event &event, const JobMapping &mapping, const JobKeyFilter &filter);
+
 /// The job fields of an event, or nullopt if the event names no job or has
 /// no JSON object to read them from.
 std::optional<JobUpdate> extractJobUpdate(const Event &event, const JobMapping &mapping);

@@ -8,14 +8,18 @@ using namespace Longwatch;
 
 namespace {
 
-Event makeEvent(const QString &key, const QString &type, const QString &text)
+Event makeEvent(const QString &key, const QString &type, const QString &text,
+                const QString &job = {})
 {
     Event e;
     e.key = key;
     e.type = type;
     e.text = text;
     e.raw =
-        QStringLiteral(R"({"id":"%1","type":"%2","message":"%3"})").arg(key, type, text).toUtf8();
+        QStringLiteral(R"({"id":"%1","type":"%2","message":"%3")").arg(key, type, text).toUtf8();
+    if (!job.isEmpty())
+        e.raw += QStringLiteral(R"(,"job":"%1")").arg(job).toUtf8();
+    e.raw += '}';
     return e;
 }
 
@@ -58,6 +62,9 @@ void tst_EventFilterModel::narrowsTheView_data()
     QTest::newRow("text matches the channel name") << "deploy"
                                                    << ""
                                                    << "" << QStringList{"4", "5"};
+    QTest::newRow("text matches the job the event names") << "NIGHTLY-B"
+                                                          << ""
+                                                          << "" << QStringList{"3"};
     QTest::newRow("a type keeps only that type") << ""
                                                  << "job.failed"
                                                  << "" << QStringList{"2", "5"};
@@ -87,7 +94,7 @@ void tst_EventFilterModel::narrowsTheView()
     source.appendBatch("c1", "builds",
                        {makeEvent("1", "job.started", "build started"),
                         makeEvent("2", "job.failed", "Disk full on runner-3"),
-                        makeEvent("3", "job.succeeded", "build done")});
+                        makeEvent("3", "job.succeeded", "build done", "nightly-build")});
     source.appendBatch("c2", "deploys",
                        {makeEvent("4", "job.started", "deploy started"),
                         makeEvent("5", "job.failed", "disk quota exceeded")});

@@ -28,6 +28,24 @@ EventList events(int first, int last, const QString &type = "build")
     return list;
 }
 
+/// An event that names a job where `jobPath` (one key, or "a.b") says.
+Event jobEvent(int id, const QString &job, const QString &jobPath = QStringLiteral("job"))
+{
+    Event event = events(id, id).constFirst();
+    QString field = QStringLiteral(R"("%1")").arg(job);
+    const QStringList keys = jobPath.split(QLatin1Char('.'));
+    for (auto it = keys.crbegin(); it != keys.crend(); ++it)
+        field = QStringLiteral(R"({"%1":%2})").arg(*it, field);
+    // {"id":N, <job object's fields>}
+    event.raw = QStringLiteral(R"({"id":%1,%2)").arg(id).arg(field.mid(1)).toUtf8();
+    return event;
+}
+
+QString jobAt(const EventModel &model, int row)
+{
+    return model.index(row, EventModel::JobColumn).data().toString();
+}
+
 QString keyAt(const EventModel &model, int row)
 {
     return model.index(row, EventModel::IdColumn).data().toString();
@@ -50,6 +68,10 @@ private Q_SLOTS:
     void collectsTypes();
     void followsARename();
     void clears();
+    void showsTheJobAsItsChannelsMappingReadsIt();
+    void readsTheJobOfStoredRowsToo();
+    void namesItsColumnsByKey();
+    void clearedRowsComeBackFromTheLog();
     void opensOnTheNewestStoredEvents();
     void readsOlderPagesOnRequest();
     void looksBackPastTheCapAndComesForward();
@@ -324,4 +346,90 @@ void tst_EventModel::liveRowsFindTheirPlaceInTheLog()
     QCOMPARE(m_model->fetchOlder(500), 500);
     QCOMPARE(keyAt(*m_model, 0), QStringLiteral("501"));
     QCOMPARE(keyAt(*m_model, 500), QStringLiteral("1001"));
+}
+
+void tst_EventModel::showsTheJobAsItsChannelsMappingReadsIt()
+{
+    QCOMPARE(m_model->headerData(EventModel::JobColumn, Qt::Horizontal).toString(),
+             QStringLiteral("Job"));
+    // The default mapping ("job", then "job_id") for a channel not set.
+    m_model->appendBatch("c1", "builds", {jobEvent(1, "deploy prod"), events(2, 2).constFirst()});
+    QCOMPARE(jobAt(*m_model, 0), QStringLiteral("deploy prod"));
+    QCOMPARE(m_model->index(0, 0).data(EventModel::JobRole).toString(),
+             QStringLiteral("deploy prod"));
+    QCOMPARE(jobAt(*m_model, 1), QString()); // names no job
+
+    // A channel's own mapping, as the job board reads it.
+    JobMapping nested;
+    nested.jobPaths = {"build.name"};
+    m_model->setJobMapping("c2", nested);
+    m_model->appendBatch("c2", "ci", {jobEvent(3, "nightly", "build.name"), jobEvent(4, "x")});
+    QCOMPARE(jobAt(*m_model, 2), QStringLiteral("nightly"));
+    QCOMPARE(jobAt(*m_model, 3), QString()); // "job" is not where c2 keeps it
+
+    // Another mapping: the channel's rows read their job again, at once.
+    QSignalSpy changed(m_model, &QAbstractItemModel::dataChanged);
+    m_model->setJobMapping("c2", JobMapping());
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(changed.constFirst().at(0).toModelIndex().column(), int(EventModel::JobColumn));
+    QCOMPARE(jobAt(*m_model, 2), QString());
+    QCOMPARE(jobAt(*m_model, 3), QStringLiteral("x"));
+    QCOMPARE(jobAt(*m_model, 0), QStringLiteral("deploy prod")); // other channels as they were
+    // The same mapping again changes nothing.
+    m_model->setJobMapping("c2", JobMapping());
+    QCOMPARE(changed.size(), 1);
+}
+
+void tst_EventModel::readsTheJobOfStoredRowsToo()
+{
+    EventStore store;
+    QVERIFY(store.open(m_dir.filePath(QStringLiteral("jobs.sqlite"))));
+    QVERIFY(
+        store.append("a", {jobEvent(1, "release", "pipeline.name"), jobEvent(2, "plain")}, "2"));
+    JobMapping mapping;
+    mapping.jobPaths = {"pipeline.name", "job"};
+    m_model->setJobMapping("a", mapping);
+    m_model->setHistory(&store);
+    QVERIFY(m_model->loadNewest(10));
+    QCOMPARE(m_model->rowCount(), 2);
+    QCOMPARE(jobAt(*m_model, 0), QStringLiteral("release"));
+    QCOMPARE(jobAt(*m_model, 1), QStringLiteral("plain"));
+}
+
+void tst_EventModel::namesItsColumnsByKey()
+{
+    QStringList keys;
+    for (int column = 0; column < m_model->columnCount(); ++column)
+        keys << m_model->headerData(column, Qt::Horizontal, EventModel::ColumnKeyRole).toString();
+    QCOMPARE(keys, (QStringList{"time", "channel", "id", "type", "job", "text"}));
+}
+
+void tst_EventModel::clearedRowsComeBackFromTheLog()
+{
+    // Without a log, cleared rows are gone.
+    m_model->appendBatch("a", "Alpha", events(1, 3));
+    m_model->clear();
+    QVERIFY(!m_model->canFetchOlder());
+
+    EventStore store;
+    QVERIFY(fillLog(store, 900));
+    m_model->setHistory(&store);
+    QVERIFY(m_model->loadNewest(100));
+    m_model->clear();
+    QCOMPARE(m_model->rowCount(), 0);
+    // The log still has them: read back from the newest.
+    QVERIFY(m_model->canFetchOlder());
+    QCOMPARE(m_model->fetchOlder(300), 300);
+    QCOMPARE(keyAt(*m_model, 0), QStringLiteral("601"));
+    QCOMPARE(keyAt(*m_model, 299), QStringLiteral("900"));
+
+    // Cleared, then new events: older pages come from before the new ones.
+    m_model->clear();
+    m_model->appendBatch("a", "Alpha", events(901, 902));
+    QVERIFY(store.append("a", events(901, 902), "902"));
+    QVERIFY(m_model->canFetchOlder());
+    QCOMPARE(m_model->fetchOlder(200), 200);
+    QCOMPARE(keyAt(*m_model, 0), QStringLiteral("701"));
+    QCOMPARE(keyAt(*m_model, 199), QStringLiteral("900"));
+    QCOMPARE(keyAt(*m_model, 200), QStringLiteral("901"));
 }

@@ -1,3 +1,5 @@
+#include "eventfiltermodel.h"
+#include "eventmodel.h"
 #include "jobfiltermodel.h"
 #include "jobmodel.h"
 
@@ -56,6 +58,7 @@ private Q_SLOTS:
     void filtersFailedOnly();
     void trimsTheOldestPastTheCap();
     void dropsARemovedChannelsJobs();
+    void aJobsNameFindsItOnTheBoardAndItsEvents();
 
 private:
     JobModel *m_model = nullptr;
@@ -292,6 +295,45 @@ void tst_JobModel::dropsARemovedChannelsJobs()
     m_model->applyBatch("c2", "tests", {}, {jobEvent("c", "succeeded")});
     QCOMPARE(m_model->rowCount(), 2);
     QCOMPARE(m_model->failedCount(), 0);
+}
+
+void tst_JobModel::aJobsNameFindsItOnTheBoardAndItsEvents()
+{
+    // The board and the event table read the job by one rule, so the name
+    // the board shows finds the events that made it.
+    JobMapping mapping;
+    mapping.jobPaths = {"pipeline.name"};
+    mapping.statusPath = "pipeline.state";
+    EventList events;
+    for (const auto &[name, state] :
+         {std::pair{"Release 7", "running"}, std::pair{"nightly", "running"},
+          std::pair{"Release 7", "failed"}}) {
+        Event event;
+        event.key = QString::number(events.size() + 1);
+        event.text = QStringLiteral("step %1").arg(event.key); // the JSON is not searched then
+        event.raw = QStringLiteral(R"({"pipeline":{"name":"%1","state":"%2"}})")
+                        .arg(QLatin1String(name), QLatin1String(state))
+                        .toUtf8();
+        events.append(event);
+    }
+    m_model->applyBatch("c1", "ci", mapping, events);
+    EventModel eventModel;
+    eventModel.setJobMapping("c1", mapping);
+    eventModel.appendBatch("c1", "ci", events);
+
+    JobFilterModel board;
+    board.setSourceModel(m_model);
+    board.setText("release 7");
+    QCOMPARE(board.rowCount(), 1);
+    QCOMPARE(cell(board, 0, JobModel::JobColumn).toString(), QStringLiteral("Release 7"));
+
+    EventFilterModel table;
+    table.setSourceModel(&eventModel);
+    table.setText("release 7");
+    QCOMPARE(table.rowCount(), 2);
+    for (int row = 0; row < table.rowCount(); ++row)
+        QCOMPARE(cell(table, row, EventModel::JobColumn).toString(), QStringLiteral("Release 7"));
+    QCOMPARE(cell(table, 1, EventModel::IdColumn).toString(), QStringLiteral("3"));
 }
 
 QTEST_MAIN(tst_JobModel)

@@ -44,7 +44,7 @@ bool EventFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex &source
     if (m_text.isEmpty())
         return true;
     for (const int role : {EventModel::TextRole, EventModel::KeyRole, EventModel::TypeRole,
-                           EventModel::ChannelNameRole}) {
+                           EventModel::JobRole, EventModel::ChannelNameRole}) {
         if (index.data(role).toString().contains(m_text, Qt::CaseInsensitive))
             return true;
     }

@@ -6,6 +6,7 @@
 #include <QLocale>
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 namespace Longwatch {
@@ -93,6 +94,35 @@ void EventModel::setHistory(EventStore *store, std::function<QString(const QStri
     setDetached(false);
 }
 
+void EventModel::setJobMapping(const QString &channelId, const JobMapping &mapping)
+{
+    if (mappingOf(channelId) == mapping)
+        return;
+    m_mappings.insert(channelId, mapping);
+    const JobKeyFilter filter(mapping);
+    int firstRow = -1;
+    int lastRow = -1;
+    for (size_t i = 0; i < m_rows.size(); ++i) {
+        Row &row = m_rows[i];
+        if (row.channelId != channelId)
+            continue;
+        QString job = extractJobKey(row.event, mapping, filter);
+        if (job == row.job)
+            continue;
+        row.job = std::move(job);
+        if (firstRow < 0)
+            firstRow = int(i);
+        lastRow = int(i);
+    }
+    if (firstRow >= 0)
+        Q_EMIT dataChanged(index(firstRow, JobColumn), index(lastRow, JobColumn));
+}
+
+JobMapping EventModel::mappingOf(const QString &channelId) const
+{
+    return m_mappings.value(channelId);
+}
+
 void EventModel::setDetached(bool detached)
 {
     if (m_detached == detached)
@@ -112,14 +142,24 @@ QList<EventModel::Row> EventModel::toRows(const StoredEventList &stored) const
     rows.reserve(stored.size());
     QString lastKey;
     QString lastName;
+    JobMapping mapping;
+    std::optional<JobKeyFilter> filter;
     for (const StoredEvent &event : stored) {
         if (event.channel != lastKey || rows.isEmpty()) {
             lastKey = event.channel;
             lastName = m_nameOf ? m_nameOf(event.channel) : QString();
             if (lastName.isEmpty())
                 lastName = event.channelLabel();
+            mapping = mappingOf(event.channel);
+            filter.emplace(mapping);
         }
-        rows.append(Row{event.event, event.channel, lastName, event.seq, {}, {}});
+        rows.append(Row{event.event,
+                        event.channel,
+                        lastName,
+                        event.seq,
+                        extractJobKey(event.event, mapping, *filter),
+                        {},
+                        {}});
     }
     return rows;
 }
@@ -332,12 +372,20 @@ void EventModel::insertLive(const QList<Batch> &batches)
     const int start = int(m_rows.size());
     beginInsertRows({}, start, start + int(keep) - 1);
     for (const Batch &batch : batches) {
+        const JobMapping mapping = mappingOf(batch.channelId);
+        const JobKeyFilter filter(mapping);
         for (const Event &event : batch.events) {
             if (skip > 0) {
                 --skip;
                 continue;
             }
-            m_rows.push_back(Row{event, batch.channelId, batch.channelName, 0, {}, {}});
+            m_rows.push_back(Row{event,
+                                 batch.channelId,
+                                 batch.channelName,
+                                 0,
+                                 extractJobKey(event, mapping, filter),
+                                 {},
+                                 {}});
             countTypes(m_rows.back(), &newType);
         }
     }
@@ -365,8 +413,8 @@ void EventModel::renameChannel(const QString &channelId, const QString &name)
 
 void EventModel::clear()
 {
-    // Cleared rows are not fetched back: the window starts after them.
-    m_olderInLog = false;
+    // Cleared rows stay in the log, and fetchOlder() reads them back.
+    m_olderInLog = m_store && (m_olderInLog || !m_rows.empty());
     setDetached(false);
     if (m_rows.empty())
         return;
@@ -412,6 +460,8 @@ QVariant EventModel::data(const QModelIndex &index, int role) const
             return event.key;
         case TypeColumn:
             return event.type;
+        case JobColumn:
+            return row.job;
         case TextColumn:
             if (row.shownText.isNull())
                 row.shownText = compactText(event);
@@ -446,6 +496,8 @@ QVariant EventModel::data(const QModelIndex &index, int role) const
         return event.receivedUsecs;
     case TimeRole:
         return eventTime(event);
+    case JobRole:
+        return row.job;
     default:
         return {};
     }
@@ -453,6 +505,14 @@ QVariant EventModel::data(const QModelIndex &index, int role) const
 
 QVariant EventModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
+    if (orientation == Qt::Horizontal && role == ColumnKeyRole) {
+        static const QStringList keys = {
+            QStringLiteral("time"), QStringLiteral("channel"), QStringLiteral("id"),
+            QStringLiteral("type"), QStringLiteral("job"),     QStringLiteral("text"),
+        };
+        static_assert(ColumnCount == 6, "every column has a key");
+        return section >= 0 && section < keys.size() ? keys.at(section) : QVariant();
+    }
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (section) {
@@ -464,6 +524,8 @@ QVariant EventModel::headerData(int section, Qt::Orientation orientation, int ro
         return tr("Id");
     case TypeColumn:
         return tr("Type");
+    case JobColumn:
+        return tr("Job");
     case TextColumn:
         return tr("Text");
     }

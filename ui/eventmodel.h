@@ -1,6 +1,7 @@
 #pragma once
 
 #include "event.h"
+#include "jobstatus.h"
 
 #include <QAbstractTableModel>
 #include <QHash>
@@ -17,8 +18,13 @@ class EventStore;
 struct StoredEvent;
 
 /// Every event of every channel, in order of arrival, as a table: time,
-/// channel, id, type, text. A batch is inserted with one beginInsertRows;
-/// past maxRows() the oldest rows go with one beginRemoveRows.
+/// channel, id, type, job, text. A batch is inserted with one
+/// beginInsertRows; past maxRows() the oldest rows go with one
+/// beginRemoveRows. The job is read once per row, when the row is made,
+/// through its channel's job mapping (setJobMapping()), as the job board
+/// reads it (extractJobKey()).
+///
+/// Clearing hides the rows, not the log: fetchOlder() brings them back.
 ///
 /// With an event log (setHistory()), the rows are a window on the log: it
 /// opens on the newest stored events (loadNewest()), reads older pages
@@ -33,7 +39,15 @@ class EventModel final : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { TimeColumn, ChannelColumn, IdColumn, TypeColumn, TextColumn, ColumnCount };
+    enum Column {
+        TimeColumn,
+        ChannelColumn,
+        IdColumn,
+        TypeColumn,
+        JobColumn,
+        TextColumn,
+        ColumnCount
+    };
     Q_ENUM(Column)
 
     enum Role {
@@ -46,6 +60,11 @@ public:
         PrettyJsonRole,    ///< QString, indented
         ReceivedUsecsRole, ///< qint64
         TimeRole,          ///< QDateTime: the server's time, else when it arrived
+        JobRole,           ///< the job the event names; empty if none
+        /// Of the horizontal header: a column's name that stays when
+        /// columns are added or moved ("time", "channel", "id", "type",
+        /// "job", "text"), for saved header states.
+        ColumnKeyRole,
     };
     Q_ENUM(Role)
 
@@ -62,6 +81,10 @@ public:
     /// used then).
     void setHistory(EventStore *store, std::function<QString(const QString &)> nameOf = {});
     EventStore *history() const { return m_store; }
+    /// Where a channel's events name their job. Its rows shown read their
+    /// job again when the mapping is another; a channel not set uses the
+    /// default JobMapping (so do history rows read before it is set).
+    void setJobMapping(const QString &channelId, const JobMapping &mapping);
     /// Replaces the rows with the newest `count` stored events and follows
     /// the live feed again. False if the log could not be read.
     bool loadNewest(int count = 500);
@@ -92,6 +115,8 @@ public:
     void appendBatch(const QString &channelId, const QString &channelName, const EventList &events);
     /// Follows a channel's new name in the rows already shown.
     void renameChannel(const QString &channelId, const QString &name);
+    /// Empties the view. With an event log the events stay there, and
+    /// canFetchOlder() says that fetchOlder() can bring them back.
     void clear();
 
     /// Event types seen so far, sorted.
@@ -118,6 +143,7 @@ private:
         QString channelId;
         QString channelName;
         qint64 seq = 0; ///< in the log; 0 for a live row (stored later)
+        QString job;    ///< read once, when the row is made
         /// The time and text columns as shown, made when first asked for:
         /// a repaint asks for every visible row's again.
         mutable QString timeText;
@@ -135,11 +161,13 @@ private:
     /// The seq of the row at `index`, looked up in the log for a live row.
     qint64 seqAt(size_t index) const;
     QList<Row> toRows(const QList<StoredEvent> &stored) const;
+    JobMapping mappingOf(const QString &channelId) const;
     void countTypes(const Row &row, bool *newType);
 
     EventStore *m_store = nullptr;
     std::function<QString(const QString &)> m_nameOf;
-    bool m_olderInLog = false; ///< the log has events before the first row
+    QHash<QString, JobMapping> m_mappings; ///< channel key -> its job mapping
+    bool m_olderInLog = false;             ///< the log has events before the first row
     bool m_detached = false;
     qint64 m_missed = 0;
     QList<Batch> m_sinceDetached; ///< live batches while detached, up to maxRows() events

@@ -1,8 +1,13 @@
 #include "eventtableview.h"
 
+#include "eventmodel.h"
 #include "paintpacer.h"
 
+#include <QHeaderView>
+#include <QLabel>
 #include <QScrollBar>
+#include <QStandardItemModel>
+#include <QVBoxLayout>
 
 using namespace std::chrono_literals;
 
@@ -37,6 +42,104 @@ void EventTableView::setModel(QAbstractItemModel *model)
     connect(model, &QAbstractItemModel::columnsAboutToBeMoved, this, full);
     connect(model, &QAbstractItemModel::modelAboutToBeReset, this, full);
     connect(model, &QAbstractItemModel::layoutAboutToBeChanged, this, full);
+    for (auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved})
+        connect(model, signal, this, &EventTableView::updatePlaceholder);
+    connect(model, &QAbstractItemModel::modelReset, this, &EventTableView::updatePlaceholder);
+    connect(model, &QAbstractItemModel::layoutChanged, this, &EventTableView::updatePlaceholder);
+    updatePlaceholder();
+}
+
+void EventTableView::setPlaceholderText(const QString &text)
+{
+    if (!m_placeholder) {
+        if (text.isEmpty())
+            return;
+        m_placeholder = new QLabel;
+        m_placeholder->setObjectName(QStringLiteral("eventTablePlaceholder"));
+        m_placeholder->setTextFormat(Qt::RichText);
+        m_placeholder->setWordWrap(true);
+        m_placeholder->setAlignment(Qt::AlignCenter);
+        m_placeholder->setTextInteractionFlags(Qt::LinksAccessibleByMouse |
+                                               Qt::LinksAccessibleByKeyboard);
+        m_placeholder->setForegroundRole(QPalette::PlaceholderText);
+        connect(m_placeholder, &QLabel::linkActivated, this,
+                &EventTableView::placeholderLinkActivated);
+        // Across the viewport halfway down, whatever its size (and no
+        // minimum size for the viewport from it).
+        auto *layout = new QVBoxLayout(viewport());
+        layout->setSizeConstraint(QLayout::SetNoConstraint);
+        layout->addStretch();
+        layout->addWidget(m_placeholder);
+        layout->addStretch();
+    }
+    if (m_placeholder->text() != text)
+        m_placeholder->setText(text);
+    updatePlaceholder();
+}
+
+QString EventTableView::placeholderText() const
+{
+    return m_placeholder ? m_placeholder->text() : QString();
+}
+
+void EventTableView::updatePlaceholder()
+{
+    if (!m_placeholder)
+        return;
+    const bool empty = !model() || model()->rowCount(rootIndex()) == 0;
+    m_placeholder->setVisible(empty && !m_placeholder->text().isEmpty());
+}
+
+QStringList EventTableView::columnKeys() const
+{
+    QStringList keys;
+    if (const QAbstractItemModel *m = model()) {
+        for (int column = 0; column < m->columnCount(rootIndex()); ++column)
+            keys << m->headerData(column, Qt::Horizontal, EventModel::ColumnKeyRole).toString();
+    }
+    return keys;
+}
+
+bool EventTableView::restoreHeaderState(const QByteArray &state, const QStringList &savedKeys)
+{
+    QHeaderView *header = horizontalHeader();
+    const QStringList keys = columnKeys();
+    if (savedKeys == keys)
+        return header->restoreState(state);
+    // Saved with other columns (by an older version): QHeaderView would
+    // give each saved width to whatever column now has its number. Read it
+    // in a header of the columns it was saved with, and carry each column
+    // over by its key.
+    QStandardItemModel columns(0, int(savedKeys.size()));
+    QHeaderView saved(Qt::Horizontal);
+    saved.setModel(&columns);
+    if (!saved.restoreState(state) || saved.count() != savedKeys.size())
+        return false;
+    QList<int> order; // today's columns, in the order they are to show
+    for (int visual = 0; visual < saved.count(); ++visual) {
+        const int column = int(keys.indexOf(savedKeys.at(saved.logicalIndex(visual))));
+        if (column >= 0)
+            order.append(column);
+    }
+    for (int column = 0; column < keys.size(); ++column) {
+        if (order.contains(column))
+            continue;
+        qsizetype at = 0; // after the nearest column before it in the model
+        for (int before = column - 1; before >= 0 && at == 0; --before)
+            at = order.indexOf(before) + 1;
+        order.insert(at, column);
+    }
+    for (int visual = 0; visual < order.size(); ++visual)
+        header->moveSection(header->visualIndex(order.at(visual)), visual);
+    for (int logical = 0; logical < saved.count(); ++logical) {
+        const int column = int(keys.indexOf(savedKeys.at(logical)));
+        if (column < 0)
+            continue;
+        header->setSectionHidden(column, saved.isSectionHidden(logical));
+        if (!saved.isSectionHidden(logical))
+            header->resizeSection(column, saved.sectionSize(logical));
+    }
+    return true;
 }
 
 void EventTableView::doItemsLayout()

@@ -2,6 +2,8 @@
 
 #include <QTableView>
 
+class QLabel;
+
 namespace Longwatch {
 
 class PaintPacer;
@@ -17,6 +19,10 @@ class PaintPacer;
 /// QWidget::scroll() needs to copy rather than repaint).
 /// Anything else (a reset, removals, sorting, a new filter) lays the view
 /// out as Qt does.
+///
+/// An empty table can say why in its middle (setPlaceholderText()); its
+/// columns are known by key (EventModel::ColumnKeyRole), so that a header
+/// state saved with other columns is restored column by column.
 class EventTableView final : public QTableView
 {
     Q_OBJECT
@@ -26,12 +32,36 @@ public:
     void setModel(QAbstractItemModel *model) override;
     void doItemsLayout() override;
 
+    /// Rich text shown in the middle of the table while it has no rows;
+    /// empty for nothing. Its links emit placeholderLinkActivated().
+    void setPlaceholderText(const QString &text);
+    QString placeholderText() const;
+    /// The shown placeholder, for tests; nullptr before the first text.
+    QLabel *placeholder() const { return m_placeholder; }
+
+    /// The key of each of the model's columns, in the model's order.
+    QStringList columnKeys() const;
+    /// Restores a horizontal header state (QHeaderView::saveState()) that
+    /// was saved while the columns were `savedKeys`: as it is when they are
+    /// today's, else each column still there by its key (its width, whether
+    /// it is hidden, its place among the others); a column the state does
+    /// not know keeps its width and comes after the column before it in the
+    /// model. False if the state cannot be read.
+    bool restoreHeaderState(const QByteArray &state, const QStringList &savedKeys);
+
+Q_SIGNALS:
+    /// A link of the placeholder was clicked; `link` is its href.
+    void placeholderLinkActivated(const QString &link);
+
 protected:
     void rowsInserted(const QModelIndex &parent, int start, int end) override;
     void changeEvent(QEvent *event) override;
 
 private:
+    void updatePlaceholder();
+
     PaintPacer *m_scrollBarPacer;
+    QLabel *m_placeholder = nullptr;
     int m_insertedFrom = -1;   ///< the first row inserted since the last layout
     bool m_onlyInserts = true; ///< nothing but insertions since the last layout
 };

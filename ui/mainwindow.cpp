@@ -234,6 +234,7 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
     });
     connect(manager, &ChannelManager::channelAdded, this, [this](Channel *channel) {
         m_names.insert(channel->id(), channel->name());
+        m_eventModel->setJobMapping(channel->id(), channel->config().jobs);
         replayJobs(channel);
         updateEmptyState();
         updateChannelFilterCombo();
@@ -290,8 +291,10 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
     });
     connect(m_eventModel, &EventModel::typesChanged, this, &MainWindow::updateTypeFilter);
 
-    for (Channel *channel : manager->channels())
+    for (Channel *channel : manager->channels()) {
         m_names.insert(channel->id(), channel->name());
+        m_eventModel->setJobMapping(channel->id(), channel->config().jobs);
+    }
     updateChannelFilterCombo();
     updateEmptyState();
     updateActions();
@@ -399,9 +402,12 @@ void MainWindow::buildActions()
                          tr("Clear the event table; the event log keeps them (Ctrl+Shift+K)"));
     m_clearAction->setPriority(QAction::LowPriority);
     connect(m_clearAction, &QAction::triggered, this, [this] {
+        // Hides the rows, not the events: Load Older brings them back.
         m_eventModel->clear();
+        m_viewCleared = m_eventModel->canFetchOlder();
         updateTabTitles();
         updateDetails();
+        updateHistoryBar();
     });
 
     m_muteAction = make(tr("&Mute Notifications"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_M),
@@ -568,7 +574,7 @@ QWidget *MainWindow::buildEventsPage()
     auto *bar = new QHBoxLayout;
     m_eventSearch = new QLineEdit;
     m_eventSearch->setObjectName(QStringLiteral("eventSearch"));
-    m_eventSearch->setPlaceholderText(tr("Filter events by text, id or type (Ctrl+F)"));
+    m_eventSearch->setPlaceholderText(tr("Filter events by text, job, id or type (Ctrl+F)"));
     m_eventSearch->setClearButtonEnabled(true);
     m_eventSearch->setMinimumWidth(160); // still usable at the window's minimum width
     m_eventSearch->setAccessibleName(tr("Filter events"));
@@ -576,17 +582,22 @@ QWidget *MainWindow::buildEventsPage()
     m_filterDelay.setInterval(150ms);
     connect(m_eventSearch, &QLineEdit::textChanged, this, [this] { m_filterDelay.start(); });
     // Typing into a 100 000-row filter: wait for a pause in the keys.
-    connect(&m_filterDelay, &QTimer::timeout, this,
-            [this] { m_eventFilter->setText(m_eventSearch->text()); });
-    connect(m_eventSearch, &QLineEdit::returnPressed, this,
-            [this] { m_eventFilter->setText(m_eventSearch->text()); });
+    const auto applyText = [this] {
+        m_filterDelay.stop();
+        m_eventFilter->setText(m_eventSearch->text());
+        updateHistoryBar();
+    };
+    connect(&m_filterDelay, &QTimer::timeout, this, applyText);
+    connect(m_eventSearch, &QLineEdit::returnPressed, this, applyText);
     m_typeFilter = new QComboBox;
     m_typeFilter->setObjectName(QStringLiteral("typeFilter"));
     m_typeFilter->setAccessibleName(tr("Event type"));
     m_typeFilter->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     m_typeFilter->addItem(tr("All types"), QString());
-    connect(m_typeFilter, &QComboBox::currentIndexChanged, this,
-            [this] { m_eventFilter->setType(m_typeFilter->currentData().toString()); });
+    connect(m_typeFilter, &QComboBox::currentIndexChanged, this, [this] {
+        m_eventFilter->setType(m_typeFilter->currentData().toString());
+        updateHistoryBar();
+    });
     m_channelFilter = new QComboBox;
     m_channelFilter->setObjectName(QStringLiteral("channelFilter"));
     m_channelFilter->setAccessibleName(tr("Channel"));
@@ -600,12 +611,21 @@ QWidget *MainWindow::buildEventsPage()
             m_jobFilter->setChannelId({});
         }
     });
+    // Filters stay set when another channel is selected; while a text or a
+    // type is set, this says so and clears both in one click.
+    m_clearFiltersButton = new QPushButton(tr("Clear Filters"));
+    m_clearFiltersButton->setObjectName(QStringLiteral("clearFiltersButton"));
+    m_clearFiltersButton->setToolTip(tr("Show the events of every type, without a text filter"));
+    m_clearFiltersButton->hide();
+    connect(m_clearFiltersButton, &QPushButton::clicked, this, &MainWindow::clearEventFilters);
     bar->addWidget(m_eventSearch, 1);
     bar->addWidget(m_typeFilter);
     bar->addWidget(m_channelFilter);
+    bar->addWidget(m_clearFiltersButton);
     layout->addLayout(bar);
 
-    // Where the rows stand in the event log; only with a log.
+    // How many events the view shows, and, with a log, where the rows stand
+    // in it.
     m_historyBar = new QWidget;
     m_historyBar->setObjectName(QStringLiteral("historyBar"));
     auto *historyLayout = new QHBoxLayout(m_historyBar);
@@ -623,12 +643,13 @@ QWidget *MainWindow::buildEventsPage()
     m_newestButton = new QPushButton(tr("Jump to Newest"));
     m_newestButton->setObjectName(QStringLiteral("jumpToNewestButton"));
     connect(m_newestButton, &QPushButton::clicked, this, &MainWindow::jumpToNewest);
-    for (QPushButton *button : {m_olderButton, m_newestButton})
+    for (QPushButton *button : {m_olderButton, m_newestButton}) {
         button->setFlat(true);
+        button->hide(); // until there is a log
+    }
     historyLayout->addWidget(m_historyLabel, 1);
     historyLayout->addWidget(m_olderButton);
     historyLayout->addWidget(m_newestButton);
-    m_historyBar->hide();
     layout->addWidget(m_historyBar);
 
     m_eventView = new EventTableView;
@@ -657,7 +678,19 @@ QWidget *MainWindow::buildEventsPage()
     m_eventColumns->setSection(EventModel::ChannelColumn, 130, 80);
     m_eventColumns->setSection(EventModel::IdColumn, 64, 44);
     m_eventColumns->setSection(EventModel::TypeColumn, 130, 80);
+    m_eventColumns->setSection(EventModel::JobColumn, 130, 80);
     m_eventColumns->fit();
+    connect(m_eventView, &EventTableView::placeholderLinkActivated, this,
+            [this](const QString &link) {
+                if (link == QLatin1String("clear-filters")) {
+                    clearEventFilters();
+                } else if (link == QLatin1String("load-older")) {
+                    m_olderButton->click();
+                }
+            });
+    // The caption counts what the filter lets through.
+    for (auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved})
+        connect(m_eventFilter, signal, this, &MainWindow::scheduleChrome);
     connect(m_eventView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             &MainWindow::updateDetails);
     connect(m_eventFilter, &QAbstractItemModel::rowsInserted, this, [this] {
@@ -667,6 +700,7 @@ QWidget *MainWindow::buildEventsPage()
     connect(m_eventFilter, &QAbstractItemModel::modelReset, this, &MainWindow::updateDetails);
     connect(m_eventView->verticalScrollBar(), &QScrollBar::actionTriggered, this,
             &MainWindow::onEventScrollAction);
+    updateHistoryBar();
 
     auto *detailPane = new QWidget;
     auto *detailLayout = new QVBoxLayout(detailPane);
@@ -978,6 +1012,7 @@ void MainWindow::onChannelChanged(Channel *channel)
         m_jobModel->renameChannel(channel->id(), name);
         updateChannelFilterCombo();
     }
+    m_eventModel->setJobMapping(channel->id(), channel->config().jobs);
     if (channel == currentChannel())
         updateActions();
 }
@@ -1006,6 +1041,7 @@ void MainWindow::onCurrentChannelChanged()
     m_jobFilter->setChannelId(id);
     const int comboIndex = std::max(0, m_channelFilter->findData(id));
     m_channelFilter->setCurrentIndex(comboIndex);
+    updateHistoryBar(); // the text and type filters stay: say what they let through
     updateActions();
     if (m_follow)
         m_eventView->scrollToBottom();
@@ -1435,6 +1471,8 @@ int MainWindow::loadOlderEvents()
     }
     if (top.isValid())
         m_eventView->scrollTo(top, QAbstractItemView::PositionAtTop);
+    if (read > 0)
+        m_viewCleared = false;
     updateHistoryBar();
     return read;
 }
@@ -1467,21 +1505,66 @@ void MainWindow::jumpToNewest()
 
 void MainWindow::updateHistoryBar()
 {
-    if (!m_log)
-        return;
+    if (!m_historyLabel)
+        return; // building the window
     const QLocale locale;
-    const qint64 shown = m_eventModel->rowCount();
-    QString text =
-        tr("%1 of %2 stored events in view")
-            .arg(locale.toString(shown), locale.toString(std::max(m_storedTotal, shown)));
-    if (m_eventModel->isDetached()) {
-        text += tr(" · looking back in history");
-        if (m_eventModel->missedWhileDetached() > 0)
-            text += tr(", %1 new since").arg(locale.toString(m_eventModel->missedWhileDetached()));
+    const int inView = m_eventModel->rowCount();
+    const int shown = m_eventFilter->rowCount();
+    const bool byTextOrType = m_eventFilter->narrowsByTextOrType();
+    const QString channelName = m_names.value(m_eventFilter->channelId());
+    const bool byChannel = !m_eventFilter->channelId().isEmpty();
+
+    // What the view shows, of the rows it holds; then what the log keeps.
+    QString text;
+    if (!byChannel && !byTextOrType) {
+        text =
+            inView == 1 ? tr("1 event shown") : tr("%1 events shown").arg(locale.toString(inView));
+    } else {
+        const QString narrowedBy = byChannel && byTextOrType ? tr("%1, filtered").arg(channelName)
+                                   : byChannel               ? channelName
+                                                             : tr("filtered");
+        text = tr("%1 of %2 events shown (%3)")
+                   .arg(locale.toString(shown), locale.toString(inView), narrowedBy);
     }
+    if (m_log) {
+        text += tr(" · %1 stored").arg(locale.toString(std::max<qint64>(m_storedTotal, inView)));
+        if (m_eventModel->isDetached()) {
+            text += tr(" · looking back in history");
+            if (m_eventModel->missedWhileDetached() > 0)
+                text +=
+                    tr(", %1 new since").arg(locale.toString(m_eventModel->missedWhileDetached()));
+        }
+    }
+    const bool cleared = m_viewCleared && m_eventModel->canFetchOlder();
+    if (cleared)
+        text += tr(" · view cleared: Load Older shows the earlier events again");
     m_historyLabel->setText(text);
+    m_olderButton->setVisible(m_log != nullptr);
     m_olderButton->setEnabled(m_eventModel->canFetchOlder());
-    m_newestButton->setVisible(m_eventModel->isDetached());
+    m_newestButton->setVisible(m_log && m_eventModel->isDetached());
+    m_clearFiltersButton->setVisible(byTextOrType);
+
+    // An empty table says why.
+    QString placeholder;
+    if (shown == 0 && inView > 0 && byTextOrType) {
+        placeholder = tr("No events match the filters · <a href=\"clear-filters\">Clear "
+                         "filters</a>");
+    } else if (shown == 0 && inView > 0 && byChannel) {
+        placeholder = tr("No events from %1 in view").arg(channelName.toHtmlEscaped());
+    } else if (inView == 0 && cleared) {
+        placeholder = tr("View cleared; the event log still has its events · "
+                         "<a href=\"load-older\">Load Older</a>");
+    }
+    m_eventView->setPlaceholderText(placeholder);
+}
+
+void MainWindow::clearEventFilters()
+{
+    m_eventSearch->clear();
+    m_filterDelay.stop();
+    m_eventFilter->setText({});
+    m_typeFilter->setCurrentIndex(0); // all types; updates the bar
+    updateHistoryBar();
 }
 
 void MainWindow::replayJobs(Channel *channel)
@@ -1806,11 +1889,20 @@ void MainWindow::restoreWindowState()
     else
         fitChannelList();
     m_eventSplitter->restoreState(settings->value(QStringLiteral("eventSplitter")).toByteArray());
-    if (settings->value(QStringLiteral("eventColumnsPlaced"), false).toBool()) {
-        m_eventView->horizontalHeader()->restoreState(
-            settings->value(QStringLiteral("eventHeader")).toByteArray());
-        m_eventColumns->setPlaced(true);
+    // Saved with the names of its columns since the Job column came; a
+    // state without them has the five columns from before.
+    static const QStringList kColumnsBeforeJob = {QStringLiteral("time"), QStringLiteral("channel"),
+                                                  QStringLiteral("id"), QStringLiteral("type"),
+                                                  QStringLiteral("text")};
+    if (const QByteArray header = settings->value(QStringLiteral("eventHeader")).toByteArray();
+        !header.isEmpty()) {
+        m_eventView->restoreHeaderState(
+            header,
+            settings->value(QStringLiteral("eventColumns"), kColumnsBeforeJob).toStringList());
     }
+    // Widths the user chose stand; others follow the table's width.
+    m_eventColumns->setPlaced(
+        settings->value(QStringLiteral("eventColumnsPlaced"), false).toBool());
     m_jobView->horizontalHeader()->restoreState(
         settings->value(QStringLiteral("jobHeader")).toByteArray());
     m_tabs->setCurrentIndex(settings->value(QStringLiteral("page"), 0).toInt());
@@ -1834,6 +1926,7 @@ void MainWindow::saveWindowState()
     settings->setValue(QStringLiteral("eventSplitter"), m_eventSplitter->saveState());
     settings->setValue(QStringLiteral("eventHeader"), m_eventView->horizontalHeader()->saveState());
     settings->setValue(QStringLiteral("eventColumnsPlaced"), m_eventColumns->isPlaced());
+    settings->setValue(QStringLiteral("eventColumns"), m_eventView->columnKeys());
     settings->setValue(QStringLiteral("jobHeader"), m_jobView->horizontalHeader()->saveState());
     settings->setValue(QStringLiteral("page"), m_tabs->currentIndex());
     settings->setValue(QStringLiteral("details"), m_detailsAction->isChecked());

@@ -2,6 +2,7 @@
 
 #include "event.h"
 #include "eventmodel.h"
+#include "eventtableview.h"
 #include "notifier.h"
 
 #include <QHash>
@@ -156,6 +157,8 @@ private:
     void updateTabTitles();
     void updateDetails();
     void updateHistoryBar();
+    /// Shows all events again: no text, all types (the channel stays).
+    void clearEventFilters();
     /// updateChrome() now if it has not run in the last 100 ms, else once
     /// when they are over.
     void scheduleChrome();
@@ -206,12 +209,14 @@ private:
     QLineEdit *m_eventSearch = nullptr;
     QComboBox *m_typeFilter = nullptr;
     QComboBox *m_channelFilter = nullptr;
-    QTableView *m_eventView = nullptr;
+    QPushButton *m_clearFiltersButton = nullptr;
+    EventTableView *m_eventView = nullptr;
     HeaderFitter *m_eventColumns = nullptr;
     QWidget *m_historyBar = nullptr;
     QLabel *m_historyLabel = nullptr;
     QPushButton *m_olderButton = nullptr;
     QPushButton *m_newestButton = nullptr;
+    bool m_viewCleared = false; ///< the view was cleared; the log has what it hid
     QLabel *m_logProblem = nullptr;
     QSplitter *m_eventSplitter = nullptr;
     QLabel *m_detailHeader = nullptr;
