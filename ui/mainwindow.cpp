@@ -16,7 +16,6 @@
 #include "eventstore.h"
 #include "exportdialog.h"
 #include "feedserver.h"
-#include "headerfitter.h"
 #include "icons.h"
 #include "jobdelegates.h"
 #include "jobfiltermodel.h"
@@ -28,6 +27,7 @@
 #include "statuscolors.h"
 #include "storewriter.h"
 #include "tlsinfo.h"
+#include "widthfitters.h"
 #include "workspace.h"
 
 #include <QAction>
@@ -52,7 +52,6 @@
 #include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
-#include <QResizeEvent>
 #include <QSaveFile>
 #include <QScrollBar>
 #include <QSettings>
@@ -208,9 +207,11 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
     m_splitter->setStretchFactor(0, 0);
     m_splitter->setStretchFactor(1, 1);
     m_splitter->setChildrenCollapsible(false);
-    // Until the user moves it, the channel list takes its share of the
-    // window's width (fitChannelList()); from then on, where they put it.
-    connect(m_splitter, &QSplitter::splitterMoved, this, [this] { m_channelListPlaced = true; });
+    // Until the user moves it, the channel list takes a quarter of the
+    // window's width, between its minimum and 300 px: at 800 px the events
+    // keep 600 px and their Text column stays in view. From then on, it
+    // stays where the user put it.
+    m_channelList = new SplitterFitter(m_splitter, 0.25, kChannelListMinWidth, 300);
     m_stack->addWidget(m_splitter);
     setCentralWidget(m_stack);
 
@@ -303,9 +304,9 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
     updateTabTitles();
     refreshIcons();
     // Small enough for a 1366×768 laptop at 125 % and for tiling half a
-    // 1280-px screen; below it the filter bar and the table's Text column
+    // 1366-px screen; below it the filter bar and the table's Text column
     // no longer fit.
-    setMinimumSize(640, 420);
+    setMinimumSize(680, 420);
     resize(1280, 800);
 }
 
@@ -675,10 +676,10 @@ QWidget *MainWindow::buildEventsPage()
     m_eventColumns = new HeaderFitter(header, 200);
     const int timeWidth = fontMetrics().horizontalAdvance(QStringLiteral("00:00:00.000")) + 24;
     m_eventColumns->setSection(EventModel::TimeColumn, timeWidth, timeWidth);
-    m_eventColumns->setSection(EventModel::ChannelColumn, 130, 80);
-    m_eventColumns->setSection(EventModel::IdColumn, 64, 44);
-    m_eventColumns->setSection(EventModel::TypeColumn, 130, 80);
-    m_eventColumns->setSection(EventModel::JobColumn, 130, 80);
+    m_eventColumns->setSection(EventModel::ChannelColumn, 130, 72);
+    m_eventColumns->setSection(EventModel::IdColumn, 64, 40);
+    m_eventColumns->setSection(EventModel::TypeColumn, 130, 72);
+    m_eventColumns->setSection(EventModel::JobColumn, 130, 72);
     m_eventColumns->fit();
     connect(m_eventView, &EventTableView::placeholderLinkActivated, this,
             [this](const QString &link) {
@@ -928,22 +929,6 @@ void MainWindow::refreshIcons()
     updateActions();
     updateTabTitles();
     updateHealth();
-}
-
-void MainWindow::resizeEvent(QResizeEvent *event)
-{
-    QMainWindow::resizeEvent(event);
-    if (!m_channelListPlaced)
-        fitChannelList();
-}
-
-void MainWindow::fitChannelList()
-{
-    // A quarter of the window, between the list's minimum and 300 px: at
-    // 800 px the events keep 600 px and their Text column stays in view.
-    const int total = m_splitter->width() > 0 ? m_splitter->width() : width();
-    const int list = std::clamp(total / 4, kChannelListMinWidth, kChannelListWidth);
-    m_splitter->setSizes({list, std::max(0, total - list - m_splitter->handleWidth())});
 }
 
 void MainWindow::changeEvent(QEvent *event)
@@ -1883,11 +1868,10 @@ void MainWindow::restoreWindowState()
     restoreState(settings->value(QStringLiteral("state")).toByteArray());
     // A splitter that was placed by hand is put back; one that followed the
     // window's width goes on doing so.
-    m_channelListPlaced = settings->value(QStringLiteral("channelListPlaced"), false).toBool();
-    if (m_channelListPlaced)
+    if (settings->value(QStringLiteral("channelListPlaced"), false).toBool()) {
         m_splitter->restoreState(settings->value(QStringLiteral("splitter")).toByteArray());
-    else
-        fitChannelList();
+        m_channelList->setPlaced(true);
+    }
     m_eventSplitter->restoreState(settings->value(QStringLiteral("eventSplitter")).toByteArray());
     // Saved with the names of its columns since the Job column came; a
     // state without them has the five columns from before.
@@ -1900,9 +1884,12 @@ void MainWindow::restoreWindowState()
             header,
             settings->value(QStringLiteral("eventColumns"), kColumnsBeforeJob).toStringList());
     }
-    // Widths the user chose stand; others follow the table's width.
-    m_eventColumns->setPlaced(
-        settings->value(QStringLiteral("eventColumnsPlaced"), false).toBool());
+    // Widths the user chose stand (and those an older version saved, which
+    // could have been); others follow the table's width.
+    m_eventColumns->setPlaced(settings
+                                  ->value(QStringLiteral("eventColumnsPlaced"),
+                                          settings->contains(QStringLiteral("eventHeader")))
+                                  .toBool());
     m_jobView->horizontalHeader()->restoreState(
         settings->value(QStringLiteral("jobHeader")).toByteArray());
     m_tabs->setCurrentIndex(settings->value(QStringLiteral("page"), 0).toInt());
@@ -1922,7 +1909,7 @@ void MainWindow::saveWindowState()
     settings->setValue(QStringLiteral("geometry"), saveGeometry());
     settings->setValue(QStringLiteral("state"), saveState());
     settings->setValue(QStringLiteral("splitter"), m_splitter->saveState());
-    settings->setValue(QStringLiteral("channelListPlaced"), m_channelListPlaced);
+    settings->setValue(QStringLiteral("channelListPlaced"), m_channelList->isPlaced());
     settings->setValue(QStringLiteral("eventSplitter"), m_eventSplitter->saveState());
     settings->setValue(QStringLiteral("eventHeader"), m_eventView->horizontalHeader()->saveState());
     settings->setValue(QStringLiteral("eventColumnsPlaced"), m_eventColumns->isPlaced());

@@ -40,6 +40,7 @@ class ChannelModel;
 class Demo;
 class EventFilterModel;
 class HeaderFitter;
+class SplitterFitter;
 class ExportDialog;
 class EventRecorder;
 class EventStore;
@@ -128,7 +129,6 @@ public:
 
 protected:
     void closeEvent(QCloseEvent *event) override;
-    void resizeEvent(QResizeEvent *event) override;
     void changeEvent(QEvent *event) override;
 
 private:
@@ -142,8 +142,6 @@ private:
     void buildStatusBar();
     void buildTray();
     void refreshIcons();
-    /// Gives the channel list its share of the window's width.
-    void fitChannelList();
 
     void onBatch(Channel *channel, const EventList &events);
     void onChannelChanged(Channel *channel);
@@ -200,8 +198,7 @@ private:
     QStackedWidget *m_stack = nullptr;
     QSplitter *m_splitter = nullptr;
     static constexpr int kChannelListMinWidth = 180;
-    static constexpr int kChannelListWidth = 300; ///< at most, until the user moves it
-    bool m_channelListPlaced = false;             ///< the user moved the splitter
+    SplitterFitter *m_channelList = nullptr;
     QListView *m_channelView = nullptr;
     QLabel *m_channelHeader = nullptr;
     QTabWidget *m_tabs = nullptr;

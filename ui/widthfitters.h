@@ -4,6 +4,7 @@
 #include <QObject>
 
 class QHeaderView;
+class QSplitter;
 
 namespace Longwatch {
 
@@ -43,6 +44,31 @@ private:
     QHash<int, Widths> m_sections;
     bool m_placed = false;
     bool m_fitting = false; ///< our own resizes, not the user's
+};
+
+/// Keeps the first pane of a splitter (a side bar) at a share of the
+/// splitter's width, between a minimum and a maximum, until the user moves
+/// the handle (isPlaced()).
+class SplitterFitter final : public QObject
+{
+    Q_OBJECT
+public:
+    SplitterFitter(QSplitter *splitter, double share, int minimum, int maximum);
+
+    bool isPlaced() const { return m_placed; }
+    void setPlaced(bool placed);
+    /// Sizes the first pane for the splitter's current width (unless placed).
+    void fit();
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
+private:
+    QSplitter *m_splitter;
+    double m_share;
+    int m_minimum;
+    int m_maximum;
+    bool m_placed = false;
 };
 
 } // namespace Longwatch

@@ -1,9 +1,10 @@
-#include "headerfitter.h"
+#include "widthfitters.h"
 
 #include <QAbstractItemView>
 #include <QEvent>
 #include <QHeaderView>
 #include <QScopedValueRollback>
+#include <QSplitter>
 
 #include <algorithm>
 
@@ -71,6 +72,45 @@ void HeaderFitter::fit()
 bool HeaderFitter::eventFilter(QObject *watched, QEvent *event)
 {
     if (event->type() == QEvent::Resize || event->type() == QEvent::Show)
+        fit();
+    return QObject::eventFilter(watched, event);
+}
+
+SplitterFitter::SplitterFitter(QSplitter *splitter, double share, int minimum, int maximum)
+    : QObject(splitter)
+    , m_splitter(splitter)
+    , m_share(share)
+    , m_minimum(minimum)
+    , m_maximum(maximum)
+{
+    // The splitter's own resize, not the window's: when the window's
+    // resize event comes, the splitter may not have its new width yet.
+    splitter->installEventFilter(this);
+    connect(splitter, &QSplitter::splitterMoved, this, [this] { m_placed = true; });
+}
+
+void SplitterFitter::setPlaced(bool placed)
+{
+    m_placed = placed;
+    if (!placed)
+        fit();
+}
+
+void SplitterFitter::fit()
+{
+    if (m_placed || m_splitter->count() < 2)
+        return;
+    const int width = m_splitter->width();
+    const int first = std::clamp(int(width * m_share), m_minimum, m_maximum);
+    QList<int> sizes(m_splitter->count(), 0);
+    sizes[0] = first;
+    sizes[1] = std::max(0, width - first - m_splitter->handleWidth());
+    m_splitter->setSizes(sizes);
+}
+
+bool SplitterFitter::eventFilter(QObject *watched, QEvent *event)
+{
+    if (event->type() == QEvent::Resize)
         fit();
     return QObject::eventFilter(watched, event);
 }
