@@ -7,6 +7,8 @@
 
 #include <QMetaObject>
 
+#include <algorithm>
+
 namespace Longwatch {
 
 Notifier::Notifier(ChannelManager *manager, JobModel *jobs, QObject *parent)
@@ -76,16 +78,18 @@ void Notifier::onJobStatusChanged(const QString &channelId, const QString &chann
     if (current == JobStatus::Failed) {
         if (!config.notifyJobFailed)
             return;
-        pending = {tr("%1 failed").arg(job), message, Severity::Critical};
+        pending = {Kind::Failed, job, tr("%1 failed").arg(job), message, Severity::Critical};
     } else if (previous == JobStatus::Failed &&
                (current == JobStatus::Running || current == JobStatus::Queued ||
                 current == JobStatus::Succeeded) &&
                config.notifyJobRecovered) {
-        pending = {tr("%1 recovered").arg(job), message, Severity::Information};
+        pending = {Kind::Recovered, job, tr("%1 recovered").arg(job), message,
+                   Severity::Information};
     } else if (current == JobStatus::Succeeded && config.notifyJobFinished) {
-        pending = {tr("%1 finished").arg(job), message, Severity::Information};
+        pending = {Kind::Finished, job, tr("%1 finished").arg(job), message, Severity::Information};
     } else if (current == JobStatus::Cancelled && config.notifyJobFinished) {
-        pending = {tr("%1 was cancelled").arg(job), message, Severity::Warning};
+        pending = {Kind::Cancelled, job, tr("%1 was cancelled").arg(job), message,
+                   Severity::Warning};
     } else {
         return;
     }
@@ -102,6 +106,12 @@ void Notifier::onJobStatusChanged(const QString &channelId, const QString &chann
     m_pending.append(pending);
 }
 
+namespace {
+
+constexpr int kNamesPerKind = 4; ///< job names a folded notification lists per kind
+
+} // namespace
+
 void Notifier::flush()
 {
     const QList<Pending> pending = std::exchange(m_pending, {});
@@ -110,18 +120,57 @@ void Notifier::flush()
             Q_EMIT notify(p.title, p.message, p.severity);
         return;
     }
-    const qsizetype failed = std::count_if(pending.cbegin(), pending.cend(), [](const Pending &p) {
-        return p.severity == Severity::Critical;
-    });
-    QStringList titles;
-    for (const Pending &p : pending.mid(0, maxPerBatch))
-        titles << p.title;
-    titles << tr("and %1 more").arg(pending.size() - maxPerBatch);
-    Q_EMIT notify(failed == 1  ? tr("1 job failed")
-                  : failed > 1 ? tr("%1 jobs failed").arg(failed)
-                               : tr("%1 job updates").arg(pending.size()),
-                  titles.join(QStringLiteral(", ")),
-                  failed > 0 ? Severity::Critical : Severity::Information);
+    // Each kind counted and named apart, the worst first: "2 jobs failed ·
+    // 1 recovered", "Failed: build #3, deploy #7 · Recovered: test #2". A
+    // recovery is never counted as a failure.
+    QStringList counts;
+    QStringList lists;
+    Severity severity = Severity::Information;
+    for (const Kind kind : {Kind::Failed, Kind::Cancelled, Kind::Recovered, Kind::Finished}) {
+        QStringList jobs;
+        for (const Pending &p : pending) {
+            if (p.kind == kind) {
+                jobs << p.job;
+                severity = std::max(severity, p.severity);
+            }
+        }
+        const int n = int(jobs.size());
+        if (n == 0)
+            continue;
+        // The first count names what is counted ("2 jobs failed"), the
+        // others follow on from it ("1 recovered").
+        const bool first = counts.isEmpty();
+        switch (kind) {
+        case Kind::Failed:
+            counts << (n == 1 ? tr("1 job failed") : tr("%1 jobs failed").arg(n));
+            lists << tr("Failed: %1");
+            break;
+        case Kind::Cancelled:
+            counts << (!first   ? tr("%1 cancelled").arg(n)
+                       : n == 1 ? tr("1 job cancelled")
+                                : tr("%1 jobs cancelled").arg(n));
+            lists << tr("Cancelled: %1");
+            break;
+        case Kind::Recovered:
+            counts << (!first   ? tr("%1 recovered").arg(n)
+                       : n == 1 ? tr("1 job recovered")
+                                : tr("%1 jobs recovered").arg(n));
+            lists << tr("Recovered: %1");
+            break;
+        case Kind::Finished:
+            counts << (!first   ? tr("%1 finished").arg(n)
+                       : n == 1 ? tr("1 job finished")
+                                : tr("%1 jobs finished").arg(n));
+            lists << tr("Finished: %1");
+            break;
+        }
+        QString names = jobs.mid(0, kNamesPerKind).join(QStringLiteral(", "));
+        if (n > kNamesPerKind)
+            names = tr("%1 and %2 more").arg(names, QString::number(n - kNamesPerKind));
+        lists.last() = lists.last().arg(names);
+    }
+    const QString separator = QStringLiteral(" · ");
+    Q_EMIT notify(counts.join(separator), lists.join(separator), severity);
 }
 
 Notifier::Health Notifier::health() const

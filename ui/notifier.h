@@ -56,7 +56,8 @@ public:
     /// "4 channels: 3 live, 1 retrying".
     QString summary() const;
 
-    /// Notifications from one batch beyond this many are folded into one.
+    /// Notifications from one batch beyond this many are folded into one,
+    /// which counts and names each kind (failed, recovered, ...) apart.
     static constexpr int maxPerBatch = 3;
 
 Q_SIGNALS:
@@ -69,8 +70,12 @@ Q_SIGNALS:
     void activeChanged(bool active);
 
 private:
+    /// What a notification says happened to a job.
+    enum class Kind { Failed, Recovered, Cancelled, Finished };
     struct Pending
     {
+        Kind kind;
+        QString job;
         QString title;
         QString message;
         Severity severity;
