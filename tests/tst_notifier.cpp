@@ -56,6 +56,8 @@ private Q_SLOTS:
     void foldsABurstIntoOne();
     void aBurstCountsAndNamesEachKindApart_data();
     void aBurstCountsAndNamesEachKindApart();
+    void anEventOlderThanTheChannelsListeningIsNotNews_data();
+    void anEventOlderThanTheChannelsListeningIsNotNews();
     void summarisesTheChannelsHealth();
 };
 
@@ -231,6 +233,52 @@ void tst_Notifier::aBurstCountsAndNamesEachKindApart()
     QCOMPARE(notified.at(0).at(0).toString(), title);
     QCOMPARE(notified.at(0).at(1).toString(), message);
     QCOMPARE(notified.at(0).at(2).value<Notifier::Severity>(), severity);
+}
+
+void tst_Notifier::anEventOlderThanTheChannelsListeningIsNotNews_data()
+{
+    QTest::addColumn<int>("secondsBefore"); // the event's own time before the channel started
+    QTest::addColumn<bool>("timed");
+    QTest::addColumn<bool>("announced");
+
+    QTest::newRow("ten minutes before it started listening: old") << 600 << true << false;
+    QTest::newRow("two minutes before: old") << 120 << true << false;
+    QTest::newRow("half a minute before: clocks differ, news") << 30 << true << true;
+    QTest::newRow("after it started: news") << -5 << true << true;
+    QTest::newRow("no time of its own: news") << 0 << false << true;
+}
+
+void tst_Notifier::anEventOlderThanTheChannelsListeningIsNotNews()
+{
+    QFETCH(int, secondsBefore);
+    QFETCH(bool, timed);
+    QFETCH(bool, announced);
+
+    // A channel that listens (retrying a refused connection): its answers,
+    // whenever they come, are no longer its backlog.
+    FakeHttpServer server;
+    server.refuseConnections();
+    ChannelManager manager;
+    JobModel jobs;
+    Notifier notifier(&manager, &jobs);
+    const QDateTime started = QDateTime::currentDateTimeUtc();
+    notifier.setClock([started] { return started; });
+    ChannelConfig config = quietChannel(true, true, true);
+    config.url = server.url("/poll");
+    config.paused = false;
+    config.timing.backoffInitial = 60s;
+    config.timing.backoffMax = 60s;
+    Channel *channel = manager.addChannel(config);
+    QVERIFY(Poller::isRunning(channel->state()));
+
+    QSignalSpy notified(&notifier, &Notifier::notify);
+    Event event = jobEvent("deploy", "failed");
+    if (timed)
+        event.time = started.addSecs(-secondsBefore);
+    jobs.applyBatch(channel->id(), channel->name(), channel->config().jobs, {event});
+    QCoreApplication::processEvents();
+    QCOMPARE(titles(notified), announced ? QStringList{"deploy failed"} : QStringList{});
+    QCOMPARE(jobs.failedCount(), 1); // on the board all the same
 }
 
 void tst_Notifier::summarisesTheChannelsHealth()

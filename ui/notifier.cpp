@@ -18,8 +18,17 @@ Notifier::Notifier(ChannelManager *manager, JobModel *jobs, QObject *parent)
 {
     connect(jobs, &JobModel::jobStatusChanged, this, &Notifier::onJobStatusChanged);
     connect(manager, &ChannelManager::channelChanged, this, &Notifier::updateHealth);
-    connect(manager, &ChannelManager::channelAdded, this, &Notifier::updateHealth);
-    connect(manager, &ChannelManager::channelRemoved, this, &Notifier::updateHealth);
+    connect(manager, &ChannelManager::channelAdded, this, [this](Channel *channel) {
+        watch(channel);
+        updateHealth();
+    });
+    connect(manager, &ChannelManager::channelRemoved, this, [this](const QString &id) {
+        m_listening.remove(id);
+        updateHealth();
+    });
+    connect(manager, &ChannelManager::channelStateChanged, this, &Notifier::onChannelStateChanged);
+    for (Channel *channel : manager->channels())
+        watch(channel);
     m_pauseTimer.setSingleShot(true);
     connect(&m_pauseTimer, &QTimer::timeout, this, &Notifier::resumeNotifications);
     m_health = health();
@@ -66,9 +75,61 @@ bool Notifier::isActive() const
     return !m_muted && !pausedUntil().isValid();
 }
 
+void Notifier::watch(Channel *channel)
+{
+    // A good answer is announced before its events (Poller::responseReceived()),
+    // so the events that follow are known to be the backlog or not.
+    connect(channel, &Channel::responseReceived, this, [this, channel] { onResponse(channel); });
+    onChannelStateChanged(channel, channel->state());
+}
+
+void Notifier::onChannelStateChanged(Channel *channel, Poller::State state)
+{
+    Listening &listening = m_listening[channel->id()];
+    const bool running = Poller::isRunning(state);
+    // Starting to poll after it was not, or with a new poller (an edit may
+    // point the channel at another feed): a new stretch of listening. A
+    // retry after an error, or a reconnect, goes on with the same poller.
+    if (running && (!listening.running || channel->poller() != listening.poller)) {
+        listening = Listening{};
+        listening.since = m_clock();
+        listening.poller = channel->poller();
+    }
+    listening.running = running;
+    if (state == Poller::State::Waiting && listening.answers == 0)
+        listening.waitingSince = m_clock();
+}
+
+void Notifier::onResponse(Channel *channel)
+{
+    Listening &listening = m_listening[channel->id()];
+    ++listening.answers;
+    if (listening.answers > 1) {
+        listening.readingBacklog = false;
+        return;
+    }
+    const bool held =
+        listening.waitingSince.isValid() &&
+        listening.waitingSince.msecsTo(m_clock()) >= qint64(heldAnswerThreshold.count());
+    listening.readingBacklog = !held;
+    qCDebug(lcUi).noquote() << "first answer on" << channel->name()
+                            << (held ? "was held: news" : "came at once: backlog, not announced");
+}
+
+bool Notifier::isNews(const QString &channelId, const QDateTime &eventTime) const
+{
+    const auto it = m_listening.constFind(channelId);
+    if (it == m_listening.cend())
+        return true;
+    if (it->readingBacklog)
+        return false;
+    const qint64 skewMs = std::chrono::milliseconds(clockSkewAllowance).count();
+    return !eventTime.isValid() || !it->since.isValid() || eventTime >= it->since.addMSecs(-skewMs);
+}
+
 void Notifier::onJobStatusChanged(const QString &channelId, const QString &channelName,
                                   const QString &job, JobStatus previous, JobStatus current,
-                                  const QString &message)
+                                  const QString &message, const QDateTime &eventTime)
 {
     const Channel *channel = m_manager ? m_manager->channel(channelId) : nullptr;
     if (!channel)
@@ -93,14 +154,18 @@ void Notifier::onJobStatusChanged(const QString &channelId, const QString &chann
     } else {
         return;
     }
+    if (!isNews(channelId, eventTime)) {
+        qCDebug(lcUi).noquote() << "not new to the user, not announced:" << pending.title;
+        return;
+    }
     pending.message = pending.message.isEmpty() ? tr("On channel %1.").arg(channelName)
                                                 : tr("%1: %2").arg(channelName, pending.message);
     if (!isActive()) {
         qCDebug(lcUi).noquote() << "notification held back:" << pending.title;
         return;
     }
-    // One batch (a channel catching up on history) may change many jobs:
-    // collect them and decide once the batch is through.
+    // One batch may change many jobs: collect them and decide once the
+    // batch is through.
     if (m_pending.isEmpty())
         QMetaObject::invokeMethod(this, &Notifier::flush, Qt::QueuedConnection);
     m_pending.append(pending);
