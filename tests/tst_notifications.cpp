@@ -3,11 +3,13 @@
 #include "channelstore.h"
 #include "event.h"
 #include "feedserver.h"
+#include "icons.h"
 #include "jobmodel.h"
 #include "mainwindow.h"
 #include "notifier.h"
 #include "workspace.h"
 
+#include <QAction>
 #include <QFile>
 #include <QJsonObject>
 #include <QLabel>
@@ -15,6 +17,8 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolBar>
+#include <QToolButton>
 
 using namespace Longwatch;
 using namespace std::chrono_literals;
@@ -22,7 +26,8 @@ using namespace std::chrono_literals;
 // What the window announces, seen from the window: only what is new to
 // the user (a feed's history, an imported or duplicated channel's backlog
 // and events stamped before the channel listened stay quiet), a burst
-// counted kind by kind.
+// counted kind by kind, and the bell showing whether notifications are
+// muted or paused.
 
 namespace {
 
@@ -87,6 +92,7 @@ private Q_SLOTS:
     void anImportedWorkspaceIsQuietAboutOldEvents();
     void aDuplicatedChannelIsQuietAboutOldEvents();
     void aBurstCountsFailuresAndRecoveriesApart();
+    void theBellShowsWhenNotificationsAreMutedOrPaused();
 
 private:
     /// Nine failures and a recovery, as the issue saw them.
@@ -253,6 +259,62 @@ void tst_Notifications::aBurstCountsFailuresAndRecoveriesApart()
     QCOMPARE(notified.at(0).at(2).value<Notifier::Severity>(), Notifier::Severity::Critical);
     const QString shown = child<QLabel>(&window, "lastNotification")->text();
     QVERIFY2(shown.contains("3 jobs failed · 1 recovered — Failed: build #3"), qPrintable(shown));
+}
+
+void tst_Notifications::theBellShowsWhenNotificationsAreMutedOrPaused()
+{
+    MemoryChannelStore store;
+    ChannelManager manager(&store);
+    MainWindow window(&manager, m_settings);
+    // 13:05 today, here: "paused until 14:05".
+    const QDateTime now(QDate::currentDate(), QTime(13, 5));
+    window.notifier()->setClock([now] { return now.toUTC(); });
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+    auto *mute = child<QAction>(&window, "muteNotifications");
+    auto *pause = child<QAction>(&window, "pauseNotifications");
+    auto *resume = child<QAction>(&window, "resumeNotifications");
+    auto *toolBar = child<QToolBar>(&window, "mainToolBar");
+    auto *button = qobject_cast<QToolButton *>(toolBar->widgetForAction(mute));
+    QVERIFY(button);
+    auto *state = child<QLabel>(&window, "notifyState");
+    const auto icon = [&window](const char *name) {
+        return Icons::themed(QString::fromLatin1(name), window.palette()).cacheKey();
+    };
+
+    QCOMPARE(mute->icon().cacheKey(), icon("bell"));
+    QCOMPARE(mute->toolTip(), QStringLiteral("Mute all notifications (Ctrl+Shift+M)"));
+
+    mute->trigger();
+    QVERIFY(window.notifier()->isMuted());
+    QCOMPARE(mute->icon().cacheKey(), icon("bell-off"));
+    QCOMPARE(button->icon().cacheKey(), icon("bell-off"));
+    QVERIFY2(mute->toolTip().startsWith("Notifications muted"), qPrintable(mute->toolTip()));
+    QCOMPARE(state->text(), QStringLiteral("Notifications muted"));
+    mute->trigger();
+    QCOMPARE(mute->icon().cacheKey(), icon("bell"));
+    QVERIFY(state->text().isEmpty());
+
+    pause->trigger();
+    const QString until = QStringLiteral("14:05");
+    QCOMPARE(mute->icon().cacheKey(), icon("bell-snooze"));
+    QCOMPARE(button->icon().cacheKey(), icon("bell-snooze"));
+    QVERIFY(icon("bell-snooze") != icon("bell"));
+    QVERIFY2(mute->toolTip().startsWith("Notifications paused until " + until),
+             qPrintable(mute->toolTip()));
+    QCOMPARE(state->text(), "Notifications paused until " + until);
+
+    // Muted while paused: muted is what counts.
+    mute->trigger();
+    QCOMPARE(mute->icon().cacheKey(), icon("bell-off"));
+    mute->trigger();
+    QCOMPARE(mute->icon().cacheKey(), icon("bell-snooze"));
+
+    resume->trigger();
+    QCOMPARE(mute->icon().cacheKey(), icon("bell"));
+    QCOMPARE(mute->toolTip(), QStringLiteral("Mute all notifications (Ctrl+Shift+M)"));
+    QVERIFY(state->text().isEmpty());
 }
 
 QTEST_MAIN(tst_Notifications)
