@@ -43,9 +43,10 @@ class JobModel;
 ///   stays quiet too.
 /// - Events read back from the event log never notify (JobModel::replayBatch()).
 ///
-/// What is held back is still on the job board. A feed without timestamps
-/// that pages its backlog over several answers is announced from its second
-/// page on: nothing tells those events from news.
+/// What is held back is still on the job board. Without timestamps, what a
+/// feed sends after the first answer is news: a backlog paged over several
+/// answers is announced from its second page on, history sent again after
+/// a resync is announced; nothing tells those events from new ones.
 ///
 /// It shows nothing itself: the window turns notify() into a tray balloon,
 /// or a status bar message where there is no tray.
