@@ -181,14 +181,22 @@ void tst_JobModel::readsACustomMapping()
 void tst_JobModel::announcesStatusChanges()
 {
     QSignalSpy spy(m_model, &JobModel::jobStatusChanged);
-    m_model->applyBatch(
-        "c1", "builds", {},
-        {jobEvent("a", "running", 10), jobEvent("a", "running", 20), jobEvent("a", "failed")});
+    m_model->applyBatch("c1", "builds", {},
+                        {jobEvent("a", "running", 10), jobEvent("a", "running", 20),
+                         jobEvent("a", "failed", -1, 30)});
     QCOMPARE(spy.size(), 2); // unknown -> running, running -> failed; progress is no change
     QCOMPARE(spy.at(1).at(2).toString(), QStringLiteral("a"));
     QCOMPARE(spy.at(1).at(3).value<JobStatus>(), JobStatus::Running);
     QCOMPARE(spy.at(1).at(4).value<JobStatus>(), JobStatus::Failed);
     QCOMPARE(spy.at(1).at(0).toString(), QStringLiteral("c1"));
+    // When it happened by the feed's own clock, so that old news can be
+    // told from new (Notifier); invalid when the feed gives no time.
+    QCOMPARE(spy.at(1).at(6).toDateTime(), kStart.addSecs(30));
+    Event untimed = jobEvent("b", "failed");
+    untimed.time = {};
+    m_model->applyBatch("c1", "builds", {}, {untimed});
+    QCOMPARE(spy.size(), 3);
+    QVERIFY(!spy.at(2).at(6).toDateTime().isValid());
 }
 
 void tst_JobModel::measuresDurations()

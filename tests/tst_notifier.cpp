@@ -54,6 +54,10 @@ private Q_SLOTS:
     void mutedSaysNothing();
     void pausedForAWhileSaysNothingThenSpeaksAgain();
     void foldsABurstIntoOne();
+    void aBurstCountsAndNamesEachKindApart_data();
+    void aBurstCountsAndNamesEachKindApart();
+    void anEventOlderThanTheChannelsListeningIsNotNews_data();
+    void anEventOlderThanTheChannelsListeningIsNotNews();
     void summarisesTheChannelsHealth();
 };
 
@@ -167,8 +171,114 @@ void tst_Notifier::foldsABurstIntoOne()
     QVERIFY(notified.wait());
     QCOMPARE(notified.size(), 1);
     QCOMPARE(notified.at(0).at(0).toString(), QStringLiteral("5 jobs failed"));
-    QVERIFY(notified.at(0).at(1).toString().contains("and 2 more"));
+    QCOMPARE(notified.at(0).at(1).toString(),
+             QStringLiteral("Failed: job 1, job 2, job 3, job 4 and 1 more"));
     QCOMPARE(notified.at(0).at(2).value<Notifier::Severity>(), Notifier::Severity::Critical);
+}
+
+void tst_Notifier::aBurstCountsAndNamesEachKindApart_data()
+{
+    QTest::addColumn<QStringList>("before"); // "job=status", one batch
+    QTest::addColumn<QStringList>("burst");  // the same, the next batch
+    QTest::addColumn<QString>("title");
+    QTest::addColumn<QString>("message");
+    QTest::addColumn<Notifier::Severity>("severity");
+
+    QTest::newRow("failures and a recovery are counted apart")
+        << QStringList{"test #2=failed"}
+        << QStringList{"build #3=failed", "deploy #7=failed", "lint #1=failed", "test #2=running"}
+        << "3 jobs failed · 1 recovered"
+        << "Failed: build #3, deploy #7, lint #1 · Recovered: test #2"
+        << Notifier::Severity::Critical;
+    QTest::newRow("recoveries alone are no failures")
+        << QStringList{"a=failed", "b=failed", "c=failed", "d=failed"}
+        << QStringList{"a=succeeded", "b=running", "c=queued", "d=succeeded"} << "4 jobs recovered"
+        << "Recovered: a, b, c, d" << Notifier::Severity::Information;
+    QTest::newRow("each kind in its own words, the worst first")
+        << QStringList{"x=running", "y=running"}
+        << QStringList{"x=succeeded", "y=cancelled", "z=failed", "w=failed"}
+        << "2 jobs failed · 1 cancelled · 1 finished"
+        << "Failed: z, w · Cancelled: y · Finished: x" << Notifier::Severity::Critical;
+    QTest::newRow("a long list names the first four")
+        << QStringList{} << QStringList{"j1=failed", "j2=failed", "j3=failed",   "j4=failed",
+                                        "j5=failed", "j6=failed", "ok=succeeded"}
+        << "6 jobs failed · 1 finished"
+        << "Failed: j1, j2, j3, j4 and 2 more · Finished: ok" << Notifier::Severity::Critical;
+}
+
+void tst_Notifier::aBurstCountsAndNamesEachKindApart()
+{
+    QFETCH(QStringList, before);
+    QFETCH(QStringList, burst);
+    QFETCH(QString, title);
+    QFETCH(QString, message);
+    QFETCH(Notifier::Severity, severity);
+
+    const auto events = [](const QStringList &changes) {
+        EventList list;
+        for (const QString &change : changes)
+            list << jobEvent(change.section('=', 0, 0), change.section('=', 1));
+        return list;
+    };
+    ChannelManager manager;
+    JobModel jobs;
+    Notifier notifier(&manager, &jobs);
+    Channel *channel = manager.addChannel(quietChannel(true, true, true));
+    jobs.applyBatch(channel->id(), "builds", {}, events(before));
+    QCoreApplication::processEvents();
+    QSignalSpy notified(&notifier, &Notifier::notify);
+    jobs.applyBatch(channel->id(), "builds", {}, events(burst));
+    QVERIFY(notified.wait());
+    QCOMPARE(notified.size(), 1);
+    QCOMPARE(notified.at(0).at(0).toString(), title);
+    QCOMPARE(notified.at(0).at(1).toString(), message);
+    QCOMPARE(notified.at(0).at(2).value<Notifier::Severity>(), severity);
+}
+
+void tst_Notifier::anEventOlderThanTheChannelsListeningIsNotNews_data()
+{
+    QTest::addColumn<int>("secondsBefore"); // the event's own time before the channel started
+    QTest::addColumn<bool>("timed");
+    QTest::addColumn<bool>("announced");
+
+    QTest::newRow("ten minutes before it started listening: old") << 600 << true << false;
+    QTest::newRow("two minutes before: old") << 120 << true << false;
+    QTest::newRow("half a minute before: clocks differ, news") << 30 << true << true;
+    QTest::newRow("after it started: news") << -5 << true << true;
+    QTest::newRow("no time of its own: news") << 0 << false << true;
+}
+
+void tst_Notifier::anEventOlderThanTheChannelsListeningIsNotNews()
+{
+    QFETCH(int, secondsBefore);
+    QFETCH(bool, timed);
+    QFETCH(bool, announced);
+
+    // A channel that listens (retrying a refused connection): its answers,
+    // whenever they come, are no longer its backlog.
+    FakeHttpServer server;
+    server.refuseConnections();
+    ChannelManager manager;
+    JobModel jobs;
+    Notifier notifier(&manager, &jobs);
+    const QDateTime started = QDateTime::currentDateTimeUtc();
+    notifier.setClock([started] { return started; });
+    ChannelConfig config = quietChannel(true, true, true);
+    config.url = server.url("/poll");
+    config.paused = false;
+    config.timing.backoffInitial = 60s;
+    config.timing.backoffMax = 60s;
+    Channel *channel = manager.addChannel(config);
+    QVERIFY(Poller::isRunning(channel->state()));
+
+    QSignalSpy notified(&notifier, &Notifier::notify);
+    Event event = jobEvent("deploy", "failed");
+    if (timed)
+        event.time = started.addSecs(-secondsBefore);
+    jobs.applyBatch(channel->id(), channel->name(), channel->config().jobs, {event});
+    QCoreApplication::processEvents();
+    QCOMPARE(titles(notified), announced ? QStringList{"deploy failed"} : QStringList{});
+    QCOMPARE(jobs.failedCount(), 1); // on the board all the same
 }
 
 void tst_Notifier::summarisesTheChannelsHealth()

@@ -99,23 +99,40 @@ QIcon dot(const QColor &color)
     return icon;
 }
 
-QIcon application(const QColor &badge)
+QIcon application(const QColor &badge, const QString &emblem)
 {
     QSvgRenderer renderer(svgSource(QStringLiteral("longwatch")));
     QIcon icon;
     if (!renderer.isValid())
         return icon;
+    QSvgRenderer emblemRenderer;
+    if (!emblem.isEmpty()) {
+        // Drawn in the logo's own dark blue, which reads on the white disc.
+        emblemRenderer.load(svgSource(emblem).replace("currentColor", "#1b3f8f"));
+    }
     for (const int size : {16, 22, 24, 32, 48, 64, 128}) {
         QPixmap pixmap = render(renderer, size);
+        QPainter painter(&pixmap);
+        painter.setRenderHint(QPainter::Antialiasing);
         if (badge.isValid()) {
             // Paint over the logo's own dot: the tray shows health there.
-            QPainter painter(&pixmap);
-            painter.setRenderHint(QPainter::Antialiasing);
             painter.setPen(QPen(Qt::white, std::max(1.0, size / 32.0)));
             painter.setBrush(badge);
             const qreal r = size * 0.2;
             painter.drawEllipse(QPointF(size * 100.0 / 128.0, size * 32.0 / 128.0), r, r);
         }
+        if (emblemRenderer.isValid()) {
+            // Big enough to be told apart at tray sizes; it covers the
+            // start of the logo's pulse line, which stays recognisable.
+            const qreal d = size * 0.58;
+            const QRectF disc(0, size - d, d, d);
+            painter.setPen(QPen(QColor(0x1b, 0x3f, 0x8f), std::max(1.0, size / 32.0)));
+            painter.setBrush(Qt::white);
+            painter.drawEllipse(disc.adjusted(0.5, 0.5, -0.5, -0.5));
+            const qreal inset = d * 0.2;
+            emblemRenderer.render(&painter, disc.adjusted(inset, inset, -inset, -inset));
+        }
+        painter.end();
         icon.addPixmap(pixmap);
     }
     return icon;

@@ -24,8 +24,10 @@ QIcon tinted(const QString &name, const QColor &color);
 QIcon jobStatus(JobStatus status, const QPalette &palette);
 /// A filled dot, e.g. for the tray and the status bar.
 QIcon dot(const QColor &color);
-/// The application icon, optionally with a status dot in its corner.
-QIcon application(const QColor &badge = {});
+/// The application icon, optionally with a status dot in its upper right
+/// corner and a line icon (`emblem`, e.g. "bell-off") on a white disc in its
+/// lower left one: the tray shows health and how notifications stand.
+QIcon application(const QColor &badge = {}, const QString &emblem = {});
 
 } // namespace Icons
 

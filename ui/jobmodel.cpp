@@ -124,6 +124,7 @@ void JobModel::applyBatch(const QString &channelId, const QString &channelName,
         JobStatus previous;
         JobStatus current;
         QString message;
+        QDateTime eventTime;
     };
     QList<Job> added;
     QHash<QString, qsizetype> addedAt; // rowKey -> index in `added`
@@ -193,7 +194,7 @@ void JobModel::applyBatch(const QString &channelId, const QString &channelName,
             job->finished = {};
         }
         if (job->status != previous)
-            changes.append({update->key, previous, job->status, job->message});
+            changes.append({update->key, previous, job->status, job->message, event.time});
     }
 
     if (firstUpdated >= 0)
@@ -221,7 +222,7 @@ void JobModel::applyBatch(const QString &channelId, const QString &channelName,
     if (!m_replaying) {
         for (const Change &change : std::as_const(changes))
             Q_EMIT jobStatusChanged(channelId, channelName, change.job, change.previous,
-                                    change.current, change.message);
+                                    change.current, change.message, change.eventTime);
     }
     if (!changes.isEmpty() || !added.isEmpty())
         Q_EMIT countsChanged();

@@ -87,10 +87,12 @@ public:
 Q_SIGNALS:
     /// Emitted once per event that changed a job's status (also for a job
     /// seen for the first time, with `previous` Unknown), after the model
-    /// is updated.
+    /// is updated. `eventTime` is the event's own timestamp (Event::time),
+    /// invalid when the feed gives none: whoever decides whether the change
+    /// is news (Notifier) needs to know when it happened, not when it came.
     void jobStatusChanged(const QString &channelId, const QString &channelName, const QString &job,
                           Longwatch::JobStatus previous, Longwatch::JobStatus current,
-                          const QString &message);
+                          const QString &message, const QDateTime &eventTime);
     /// Emitted when the totals (jobs per status) may have changed.
     void countsChanged();
 

@@ -413,13 +413,16 @@ void MainWindow::buildActions()
 
     m_muteAction = make(tr("&Mute Notifications"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_M),
                         tr("Mute all notifications (Ctrl+Shift+M)"));
+    m_muteAction->setObjectName(QStringLiteral("muteNotifications"));
     m_muteAction->setIconText(tr("Mute"));
     m_muteAction->setCheckable(true);
     m_muteAction->setPriority(QAction::LowPriority);
     connect(m_muteAction, &QAction::toggled, m_notifier, &Notifier::setMuted);
     m_snoozeAction = make(tr("&Pause Notifications for an Hour"), {});
+    m_snoozeAction->setObjectName(QStringLiteral("pauseNotifications"));
     connect(m_snoozeAction, &QAction::triggered, this, [this] { m_notifier->pauseFor(1h); });
     m_unsnoozeAction = make(tr("&Resume Notifications"), {});
+    m_unsnoozeAction->setObjectName(QStringLiteral("resumeNotifications"));
     connect(m_unsnoozeAction, &QAction::triggered, m_notifier, &Notifier::resumeNotifications);
     m_showWindowAction = make(tr("&Show Longwatch"), {});
     connect(m_showWindowAction, &QAction::triggered, this, [this] {
@@ -915,8 +918,7 @@ void MainWindow::refreshIcons()
     m_findAction->setIcon(themed(QStringLiteral("search")));
     m_eventsPageAction->setIcon(themed(QStringLiteral("events")));
     m_jobsPageAction->setIcon(themed(QStringLiteral("jobs")));
-    m_muteAction->setIcon(
-        themed(m_notifier->isMuted() ? QStringLiteral("bell-off") : QStringLiteral("bell")));
+    updateNotificationState(); // the bell, as notifications stand
     m_snoozeAction->setIcon(themed(QStringLiteral("snooze")));
     m_unsnoozeAction->setIcon(themed(QStringLiteral("bell")));
     m_tabs->setTabIcon(EventsTab, themed(QStringLiteral("events")));
@@ -1194,6 +1196,39 @@ void MainWindow::updateEmptyState()
         action->setEnabled(!empty);
 }
 
+namespace {
+
+/// The bell's icon: crossed out while muted, asleep while paused.
+QString bellIconName(const Notifier &notifier)
+{
+    if (notifier.isMuted())
+        return QStringLiteral("bell-off");
+    return notifier.pausedUntil().isValid() ? QStringLiteral("bell-snooze")
+                                            : QStringLiteral("bell");
+}
+
+/// "Notifications muted", "Notifications paused until 14:05", or empty.
+QString notificationStateText(const Notifier &notifier)
+{
+    if (notifier.isMuted())
+        return MainWindow::tr("Notifications muted");
+    const QDateTime until = notifier.pausedUntil();
+    // Hours and minutes: a pause ends on the minute it was asked for.
+    if (until.isValid())
+        return MainWindow::tr("Notifications paused until %1")
+            .arg(QLocale().toString(until.toLocalTime().time(), QStringLiteral("HH:mm")));
+    return {};
+}
+
+QString trayToolTip(const QString &summary, const Notifier &notifier)
+{
+    const QString state = notificationStateText(notifier);
+    return state.isEmpty() ? MainWindow::tr("Longwatch — %1").arg(summary)
+                           : MainWindow::tr("Longwatch — %1\n%2").arg(summary, state);
+}
+
+} // namespace
+
 void MainWindow::updateHealth()
 {
     const Notifier::Health health = m_notifier->health();
@@ -1242,8 +1277,8 @@ void MainWindow::updateHealth()
                                                                : summary);
     if (m_tray) {
         if (newColor)
-            m_tray->setIcon(Icons::application(color));
-        m_tray->setToolTip(tr("Longwatch — %1").arg(summary));
+            m_tray->setIcon(Icons::application(color, bellIconName(*m_notifier)));
+        m_tray->setToolTip(trayToolTip(summary, *m_notifier));
     }
     updateActions();
 }
@@ -1256,17 +1291,21 @@ void MainWindow::updateNotificationState()
         const QSignalBlocker blocker(m_muteAction);
         m_muteAction->setChecked(muted);
     }
-    m_muteAction->setIcon(
-        Icons::themed(muted ? QStringLiteral("bell-off") : QStringLiteral("bell"), palette()));
+    // The bell shows how notifications stand, in the toolbar and the tray.
+    const QString bell = bellIconName(*m_notifier);
+    m_muteAction->setIcon(Icons::themed(bell, palette()));
+    const QString state = notificationStateText(*m_notifier);
+    const QString shortcut = m_muteAction->shortcut().toString(QKeySequence::NativeText);
+    m_muteAction->setToolTip(
+        muted             ? tr("%1 — click to unmute them (%2)").arg(state, shortcut)
+        : until.isValid() ? tr("%1 — click to mute them altogether (%2)").arg(state, shortcut)
+                          : tr("Mute all notifications (%1)").arg(shortcut));
     m_unsnoozeAction->setEnabled(until.isValid());
-    if (muted)
-        m_notifyStateLabel->setText(tr("Notifications muted"));
-    else if (until.isValid())
-        m_notifyStateLabel->setText(
-            tr("Notifications paused until %1")
-                .arg(QLocale().toString(until.toLocalTime().time(), QLocale::ShortFormat)));
-    else
-        m_notifyStateLabel->clear();
+    m_notifyStateLabel->setText(state);
+    if (m_tray) {
+        m_tray->setIcon(Icons::application(m_healthColor, bell));
+        m_tray->setToolTip(trayToolTip(m_notifier->summary(), *m_notifier));
+    }
 }
 
 void MainWindow::updateTypeFilter()

@@ -7,6 +7,8 @@
 
 #include <QMetaObject>
 
+#include <algorithm>
+
 namespace Longwatch {
 
 Notifier::Notifier(ChannelManager *manager, JobModel *jobs, QObject *parent)
@@ -16,8 +18,17 @@ Notifier::Notifier(ChannelManager *manager, JobModel *jobs, QObject *parent)
 {
     connect(jobs, &JobModel::jobStatusChanged, this, &Notifier::onJobStatusChanged);
     connect(manager, &ChannelManager::channelChanged, this, &Notifier::updateHealth);
-    connect(manager, &ChannelManager::channelAdded, this, &Notifier::updateHealth);
-    connect(manager, &ChannelManager::channelRemoved, this, &Notifier::updateHealth);
+    connect(manager, &ChannelManager::channelAdded, this, [this](Channel *channel) {
+        watch(channel);
+        updateHealth();
+    });
+    connect(manager, &ChannelManager::channelRemoved, this, [this](const QString &id) {
+        m_listening.remove(id);
+        updateHealth();
+    });
+    connect(manager, &ChannelManager::channelStateChanged, this, &Notifier::onChannelStateChanged);
+    for (Channel *channel : manager->channels())
+        watch(channel);
     m_pauseTimer.setSingleShot(true);
     connect(&m_pauseTimer, &QTimer::timeout, this, &Notifier::resumeNotifications);
     m_health = health();
@@ -64,9 +75,61 @@ bool Notifier::isActive() const
     return !m_muted && !pausedUntil().isValid();
 }
 
+void Notifier::watch(Channel *channel)
+{
+    // A good answer is announced before its events (Poller::responseReceived()),
+    // so the events that follow are known to be the backlog or not.
+    connect(channel, &Channel::responseReceived, this, [this, channel] { onResponse(channel); });
+    onChannelStateChanged(channel, channel->state());
+}
+
+void Notifier::onChannelStateChanged(Channel *channel, Poller::State state)
+{
+    Listening &listening = m_listening[channel->id()];
+    const bool running = Poller::isRunning(state);
+    // Starting to poll after it was not, or with a new poller (an edit may
+    // point the channel at another feed): a new stretch of listening. A
+    // retry after an error, or a reconnect, goes on with the same poller.
+    if (running && (!listening.running || channel->poller() != listening.poller)) {
+        listening = Listening{};
+        listening.since = m_clock();
+        listening.poller = channel->poller();
+    }
+    listening.running = running;
+    if (state == Poller::State::Waiting && listening.answers == 0)
+        listening.waitingSince = m_clock();
+}
+
+void Notifier::onResponse(Channel *channel)
+{
+    Listening &listening = m_listening[channel->id()];
+    ++listening.answers;
+    if (listening.answers > 1) {
+        listening.readingBacklog = false;
+        return;
+    }
+    const bool held =
+        listening.waitingSince.isValid() &&
+        listening.waitingSince.msecsTo(m_clock()) >= qint64(heldAnswerThreshold.count());
+    listening.readingBacklog = !held;
+    qCDebug(lcUi).noquote() << "first answer on" << channel->name()
+                            << (held ? "was held: news" : "came at once: backlog, not announced");
+}
+
+bool Notifier::isNews(const QString &channelId, const QDateTime &eventTime) const
+{
+    const auto it = m_listening.constFind(channelId);
+    if (it == m_listening.cend())
+        return true;
+    if (it->readingBacklog)
+        return false;
+    const qint64 skewMs = std::chrono::milliseconds(clockSkewAllowance).count();
+    return !eventTime.isValid() || !it->since.isValid() || eventTime >= it->since.addMSecs(-skewMs);
+}
+
 void Notifier::onJobStatusChanged(const QString &channelId, const QString &channelName,
                                   const QString &job, JobStatus previous, JobStatus current,
-                                  const QString &message)
+                                  const QString &message, const QDateTime &eventTime)
 {
     const Channel *channel = m_manager ? m_manager->channel(channelId) : nullptr;
     if (!channel)
@@ -76,17 +139,23 @@ void Notifier::onJobStatusChanged(const QString &channelId, const QString &chann
     if (current == JobStatus::Failed) {
         if (!config.notifyJobFailed)
             return;
-        pending = {tr("%1 failed").arg(job), message, Severity::Critical};
+        pending = {Kind::Failed, job, tr("%1 failed").arg(job), message, Severity::Critical};
     } else if (previous == JobStatus::Failed &&
                (current == JobStatus::Running || current == JobStatus::Queued ||
                 current == JobStatus::Succeeded) &&
                config.notifyJobRecovered) {
-        pending = {tr("%1 recovered").arg(job), message, Severity::Information};
+        pending = {Kind::Recovered, job, tr("%1 recovered").arg(job), message,
+                   Severity::Information};
     } else if (current == JobStatus::Succeeded && config.notifyJobFinished) {
-        pending = {tr("%1 finished").arg(job), message, Severity::Information};
+        pending = {Kind::Finished, job, tr("%1 finished").arg(job), message, Severity::Information};
     } else if (current == JobStatus::Cancelled && config.notifyJobFinished) {
-        pending = {tr("%1 was cancelled").arg(job), message, Severity::Warning};
+        pending = {Kind::Cancelled, job, tr("%1 was cancelled").arg(job), message,
+                   Severity::Warning};
     } else {
+        return;
+    }
+    if (!isNews(channelId, eventTime)) {
+        qCDebug(lcUi).noquote() << "not new to the user, not announced:" << pending.title;
         return;
     }
     pending.message = pending.message.isEmpty() ? tr("On channel %1.").arg(channelName)
@@ -95,12 +164,18 @@ void Notifier::onJobStatusChanged(const QString &channelId, const QString &chann
         qCDebug(lcUi).noquote() << "notification held back:" << pending.title;
         return;
     }
-    // One batch (a channel catching up on history) may change many jobs:
-    // collect them and decide once the batch is through.
+    // One batch may change many jobs: collect them and decide once the
+    // batch is through.
     if (m_pending.isEmpty())
         QMetaObject::invokeMethod(this, &Notifier::flush, Qt::QueuedConnection);
     m_pending.append(pending);
 }
+
+namespace {
+
+constexpr int kNamesPerKind = 4; ///< job names a folded notification lists per kind
+
+} // namespace
 
 void Notifier::flush()
 {
@@ -110,18 +185,57 @@ void Notifier::flush()
             Q_EMIT notify(p.title, p.message, p.severity);
         return;
     }
-    const qsizetype failed = std::count_if(pending.cbegin(), pending.cend(), [](const Pending &p) {
-        return p.severity == Severity::Critical;
-    });
-    QStringList titles;
-    for (const Pending &p : pending.mid(0, maxPerBatch))
-        titles << p.title;
-    titles << tr("and %1 more").arg(pending.size() - maxPerBatch);
-    Q_EMIT notify(failed == 1  ? tr("1 job failed")
-                  : failed > 1 ? tr("%1 jobs failed").arg(failed)
-                               : tr("%1 job updates").arg(pending.size()),
-                  titles.join(QStringLiteral(", ")),
-                  failed > 0 ? Severity::Critical : Severity::Information);
+    // Each kind counted and named apart, the worst first: "2 jobs failed ·
+    // 1 recovered", "Failed: build #3, deploy #7 · Recovered: test #2". A
+    // recovery is never counted as a failure.
+    QStringList counts;
+    QStringList lists;
+    Severity severity = Severity::Information;
+    for (const Kind kind : {Kind::Failed, Kind::Cancelled, Kind::Recovered, Kind::Finished}) {
+        QStringList jobs;
+        for (const Pending &p : pending) {
+            if (p.kind == kind) {
+                jobs << p.job;
+                severity = std::max(severity, p.severity);
+            }
+        }
+        const int n = int(jobs.size());
+        if (n == 0)
+            continue;
+        // The first count names what is counted ("2 jobs failed"), the
+        // others follow on from it ("1 recovered").
+        const bool first = counts.isEmpty();
+        switch (kind) {
+        case Kind::Failed:
+            counts << (n == 1 ? tr("1 job failed") : tr("%1 jobs failed").arg(n));
+            lists << tr("Failed: %1");
+            break;
+        case Kind::Cancelled:
+            counts << (!first   ? tr("%1 cancelled").arg(n)
+                       : n == 1 ? tr("1 job cancelled")
+                                : tr("%1 jobs cancelled").arg(n));
+            lists << tr("Cancelled: %1");
+            break;
+        case Kind::Recovered:
+            counts << (!first   ? tr("%1 recovered").arg(n)
+                       : n == 1 ? tr("1 job recovered")
+                                : tr("%1 jobs recovered").arg(n));
+            lists << tr("Recovered: %1");
+            break;
+        case Kind::Finished:
+            counts << (!first   ? tr("%1 finished").arg(n)
+                       : n == 1 ? tr("1 job finished")
+                                : tr("%1 jobs finished").arg(n));
+            lists << tr("Finished: %1");
+            break;
+        }
+        QString names = jobs.mid(0, kNamesPerKind).join(QStringLiteral(", "));
+        if (n > kNamesPerKind)
+            names = tr("%1 and %2 more").arg(names, QString::number(n - kNamesPerKind));
+        lists.last() = lists.last().arg(names);
+    }
+    const QString separator = QStringLiteral(" · ");
+    Q_EMIT notify(counts.join(separator), lists.join(separator), severity);
 }
 
 Notifier::Health Notifier::health() const
