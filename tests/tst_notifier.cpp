@@ -303,6 +303,18 @@ void tst_Notifier::summarisesTheChannelsHealth()
     QTRY_COMPARE(notifier.health(), Notifier::Health::Retrying);
     QVERIFY(!health.isEmpty());
     QCOMPARE(notifier.summary(), QStringLiteral("2 channels: 1 retrying, 1 paused"));
+
+    // A channel whose request the server holds is connected: live, not
+    // "connecting" (its row reads "Listening").
+    FakeHttpServer holding; // holds every request
+    ChannelConfig quiet;
+    quiet.name = "quiet";
+    quiet.url = holding.url("/poll");
+    Channel *listening = manager.addChannel(quiet);
+    QTRY_COMPARE(listening->state(), Poller::State::Waiting);
+    QCOMPARE(notifier.summary(), QStringLiteral("3 channels: 1 live, 1 retrying, 1 paused"));
+    manager.removeChannel(manager.at(1));
+    QCOMPARE(notifier.health(), Notifier::Health::Live);
 }
 
 QTEST_MAIN(tst_Notifier)

@@ -252,9 +252,9 @@ Notifier::Health Notifier::health() const
             retrying = true;
             break;
         case Poller::State::Connecting:
-        case Poller::State::Waiting:
             connecting = true;
             break;
+        case Poller::State::Waiting: // connected; the server holds the request
         case Poller::State::Live:
             live = true;
             break;
@@ -300,6 +300,7 @@ QString Notifier::summary() const
     int live = 0, retrying = 0, failed = 0, paused = 0, connecting = 0;
     for (const Channel *channel : m_manager->channels()) {
         switch (channel->state()) {
+        case Poller::State::Waiting: // connected; the server holds the request
         case Poller::State::Live:
             ++live;
             break;
@@ -314,7 +315,6 @@ QString Notifier::summary() const
             ++paused;
             break;
         case Poller::State::Connecting:
-        case Poller::State::Waiting:
             ++connecting;
             break;
         }
