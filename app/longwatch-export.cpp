@@ -2,6 +2,7 @@
 // file of `longwatch-tail --store` or of the dashboard) as CSV, NDJSON or
 // JSON, filtered by channel, time, type and text.
 
+#include "englishplurals.h"
 #include "eventexporter.h"
 #include "eventstore.h"
 
@@ -61,6 +62,7 @@ std::optional<qint64> parseTime(const QString &text)
 int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
+    Longwatch::installEnglishPlurals(&app);
     QCoreApplication::setApplicationName(QStringLiteral("longwatch-export"));
     QCoreApplication::setApplicationVersion(QStringLiteral(LONGWATCH_VERSION));
 

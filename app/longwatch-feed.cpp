@@ -2,6 +2,7 @@
 // seed-queue), with simulated CI jobs in --demo mode. docs/FEED-SERVER.md.
 
 #include "demofeed.h"
+#include "englishplurals.h"
 #include "feedserver.h"
 #include "logging.h"
 
@@ -56,6 +57,7 @@ qint64 parseCount(const QString &text, const QString &option, qint64 lowest, qin
 int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
+    Longwatch::installEnglishPlurals(&app);
     QCoreApplication::setApplicationName(QStringLiteral("longwatch-feed"));
     QCoreApplication::setApplicationVersion(QStringLiteral(LONGWATCH_VERSION));
 

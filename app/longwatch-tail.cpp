@@ -1,6 +1,7 @@
 // longwatch-tail: polls one or more long-poll channels and writes each event
 // as one NDJSON line to stdout; states and errors go to stderr as sentences.
 
+#include "englishplurals.h"
 #include "epolleventdispatcher.h"
 #include "event.h"
 #include "eventstore.h"
@@ -82,6 +83,7 @@ int main(int argc, char *argv[])
     if (QAbstractEventDispatcher *dispatcher = Longwatch::createNetworkEventDispatcher())
         QCoreApplication::setEventDispatcher(dispatcher);
     QCoreApplication app(argc, argv);
+    Longwatch::installEnglishPlurals(&app);
     QCoreApplication::setApplicationName(QStringLiteral("longwatch-tail"));
     QCoreApplication::setApplicationVersion(QStringLiteral(LONGWATCH_VERSION));
 

@@ -4,6 +4,7 @@
 #include "channelmanager.h"
 #include "channelmodel.h"
 #include "channelstore.h"
+#include "englishplurals.h"
 #include "eventstore.h"
 #include "logging.h"
 #include "mainwindow.h"
@@ -184,6 +185,7 @@ int main(int argc, char *argv[])
     answerWithoutTheGui(parser, argc, argv);
 
     QApplication app(argc, argv);
+    Longwatch::installEnglishPlurals(&app);
     // SIGTERM, SIGINT and SIGHUP (a logout, `kill`) end the dashboard as
     // Quit does: window state saved, queued events written. Handled from the
     // event loop, so a signal that comes while starting waits for it.

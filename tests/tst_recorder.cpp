@@ -341,7 +341,7 @@ private Q_SLOTS:
         QByteArray err;
         QCOMPARE(
             runExport({"--store", storePath(), "--format", "csv", "--output", csv}, &out, &err), 0);
-        QVERIFY2(err.contains("Exported 300 event(s) to"), err.constData());
+        QVERIFY2(err.contains("Exported 300 events to"), err.constData());
         QFile file(csv);
         QVERIFY(file.open(QIODevice::ReadOnly));
         const QList<QByteArray> lines = file.readAll().split('\n');
