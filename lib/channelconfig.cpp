@@ -277,6 +277,13 @@ bool ChannelConfig::sameFeed(const ChannelConfig &other) const
     return mine == theirs;
 }
 
+bool ChannelConfig::sameAddress(const ChannelConfig &other) const
+{
+    return profileId == other.profileId &&
+           withoutUrlSecrets(url).adjusted(QUrl::StripTrailingSlash) ==
+               withoutUrlSecrets(other.url).adjusted(QUrl::StripTrailingSlash);
+}
+
 QVariantMap ChannelConfig::toVariantMap() const
 {
     QVariantMap map;

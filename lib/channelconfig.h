@@ -105,6 +105,10 @@ struct ChannelConfig
     /// under one is valid under the other. A secret of the address that one
     /// of them has not read back yet (pending) is no difference.
     bool sameFeed(const ChannelConfig &other) const;
+    /// True if `other` has the same profile and the same address once the
+    /// secrets of both addresses are taken out, as a workspace file has
+    /// them: the channel that an import finds already there.
+    bool sameAddress(const ChannelConfig &other) const;
 
     /// For the store. Durations in milliseconds; headers as "Name: value"
     /// lines. Holds no secret: "secretFields" lists the fields kept in a

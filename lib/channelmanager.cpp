@@ -164,19 +164,26 @@ Channel *ChannelManager::insert(const ChannelConfig &config, bool start)
     return channel;
 }
 
+bool ChannelManager::isNameTaken(const QString &name) const
+{
+    return std::any_of(m_channels.cbegin(), m_channels.cend(), [&](const Channel *other) {
+        return other->name().compare(name, Qt::CaseInsensitive) == 0;
+    });
+}
+
+QString ChannelManager::copyName(const QString &name) const
+{
+    QString copy = tr("%1 (copy)").arg(name);
+    for (int n = 2; isNameTaken(copy); ++n)
+        copy = tr("%1 (copy %2)").arg(name).arg(n);
+    return copy;
+}
+
 ChannelConfig ChannelManager::copyOf(const Channel *channel) const
 {
     ChannelConfig config = channel->config();
     config.id.clear();
-    const auto taken = [this](const QString &name) {
-        return std::any_of(m_channels.cbegin(), m_channels.cend(), [&](const Channel *other) {
-            return other->name().compare(name, Qt::CaseInsensitive) == 0;
-        });
-    };
-    QString name = tr("%1 (copy)").arg(config.name);
-    for (int n = 2; taken(name); ++n)
-        name = tr("%1 (copy %2)").arg(config.name).arg(n);
-    config.name = name;
+    config.name = copyName(config.name);
     return config;
 }
 

@@ -53,8 +53,11 @@ public:
 
     /// Adds a channel (a new id if it has none) and starts it unless paused.
     Channel *addChannel(ChannelConfig config);
-    /// The settings of a copy of `channel`: no id, named "<name> (copy)",
-    /// or "<name> (copy 2)" and so on when that name is taken.
+    /// True if a channel is called `name` (in any case).
+    bool isNameTaken(const QString &name) const;
+    /// "<name> (copy)", or "<name> (copy 2)" and so on when that is taken.
+    QString copyName(const QString &name) const;
+    /// The settings of a copy of `channel`: no id, named copyName().
     ChannelConfig copyOf(const Channel *channel) const;
     /// Adds copyOf(`channel`) with a new id.
     Channel *duplicateChannel(Channel *channel);

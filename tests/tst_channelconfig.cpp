@@ -78,6 +78,8 @@ class tst_ChannelConfig : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void sameAddressIgnoresSecretsOnly_data();
+    void sameAddressIgnoresSecretsOnly();
     void validationNamesWhatIsWrong_data();
     void validationNamesWhatIsWrong();
     void credentialsBecomeAnAuthorizationHeader();
@@ -548,6 +550,46 @@ void tst_ChannelConfig::transientDetailsAreNotStored()
     const ChannelConfig back = ChannelConfig::fromVariantMap(c.toVariantMap());
     QCOMPARE(back.transient, false);
     QVERIFY(!c.toVariantMap().contains("transient"));
+}
+
+void tst_ChannelConfig::sameAddressIgnoresSecretsOnly_data()
+{
+    QTest::addColumn<QString>("here");
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("fileProfile");
+    QTest::addColumn<bool>("same");
+    const QString poll = "http://ci.example:8080/feeds/builds/poll";
+    QTest::newRow("the same address") << poll << poll << "seed-events" << true;
+    QTest::newRow("a token left out of the file")
+        << poll + "?access_token=TOPSECRET42" << poll + "?access_token="
+        << "seed-events" << true;
+    QTest::newRow("user and password left out")
+        << "http://me:pw@ci.example:8080/feeds/builds/poll" << poll << "seed-events" << true;
+    QTest::newRow("a trailing slash") << poll << poll + "/"
+                                      << "seed-events" << true;
+    QTest::newRow("another feed") << poll << "http://ci.example:8080/feeds/tests/poll"
+                                  << "seed-events" << false;
+    QTest::newRow("another port") << poll << "http://ci.example:8081/feeds/builds/poll"
+                                  << "seed-events" << false;
+    QTest::newRow("another query") << poll + "?topic=a" << poll + "?topic=b"
+                                   << "seed-events" << false;
+    QTest::newRow("another profile") << poll << poll << "generic-json" << false;
+}
+
+void tst_ChannelConfig::sameAddressIgnoresSecretsOnly()
+{
+    QFETCH(QString, here);
+    QFETCH(QString, file);
+    QFETCH(QString, fileProfile);
+    QFETCH(bool, same);
+    ChannelConfig a;
+    a.url = QUrl(here);
+    a.profileId = "seed-events";
+    ChannelConfig b;
+    b.url = QUrl(file);
+    b.profileId = fileProfile;
+    QCOMPARE(a.sameAddress(b), same);
+    QCOMPARE(b.sameAddress(a), same);
 }
 
 QTEST_GUILESS_MAIN(tst_ChannelConfig)

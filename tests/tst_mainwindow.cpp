@@ -3,6 +3,7 @@
 #include "channelmanager.h"
 #include "channelmodel.h"
 #include "channelstore.h"
+#include "englishplurals.h"
 #include "eventfiltermodel.h"
 #include "eventmodel.h"
 #include "eventrecorder.h"
@@ -33,6 +34,7 @@
 #include <QSettings>
 #include <QSplitter>
 #include <QStackedWidget>
+#include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -115,6 +117,7 @@ class tst_MainWindow : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void initTestCase();
     void init();
     void cleanup();
     void showsTheEmptyStateFirst();
@@ -132,6 +135,8 @@ private Q_SLOTS:
     void historyPagesInFromTheEventLog();
     void aNewRowRepaintsOnlyTheRowsFromItDown();
     void duplicateOpensTheDialogOnACopyBeforeItPolls();
+    void importingChannelsAlreadyHereAsks_data();
+    void importingChannelsAlreadyHereAsks();
     void fitsSmallWindows_data();
     void fitsSmallWindows();
 
@@ -140,6 +145,11 @@ private:
     QSettings *m_settings = nullptr;
     FeedServer *m_server = nullptr;
 };
+
+void tst_MainWindow::initTestCase()
+{
+    installEnglishPlurals(qApp); // as the program does
+}
 
 void tst_MainWindow::init()
 {
@@ -765,4 +775,93 @@ void tst_MainWindow::fitsSmallWindows()
     header->resizeSection(EventModel::ChannelColumn, 150); // as a drag does, while shown
     window.resize(window.width() - 40, window.height());
     QTRY_COMPARE(header->sectionSize(EventModel::ChannelColumn), 150);
+}
+
+void tst_MainWindow::importingChannelsAlreadyHereAsks_data()
+{
+    QTest::addColumn<QString>("button");
+    QTest::addColumn<QStringList>("names");
+    QTest::newRow("skip them") << "skipButton" << QStringList{"builds", "deploys", "tests"};
+    QTest::newRow("import them as copies")
+        << "copiesButton" << QStringList{"builds", "deploys", "builds (copy)", "tests"};
+    QTest::newRow("replace their settings")
+        << "replaceButton" << QStringList{"builds", "deploys", "tests"};
+    QTest::newRow("cancel") << "" << QStringList{"builds", "deploys"};
+}
+
+void tst_MainWindow::importingChannelsAlreadyHereAsks()
+{
+    QFETCH(QString, button);
+    QFETCH(QStringList, names);
+    // A workspace with "builds" (its token left out) and "tests".
+    const QString path = m_dir->filePath("workspace.json");
+    {
+        MemoryChannelStore store;
+        ChannelManager manager(&store);
+        MainWindow window(&manager, m_settings);
+        ChannelConfig builds = channelFor(*m_server, "builds");
+        builds.url.setQuery("access_token=TOPSECRET42");
+        builds.timing.backoffMax = 7s; // the file's own setting
+        builds.paused = true;
+        manager.addChannel(builds);
+        ChannelConfig tests = channelFor(*m_server, "tests");
+        tests.paused = true;
+        manager.addChannel(tests);
+        QVERIFY(window.exportWorkspaceTo(path));
+    }
+
+    // Here: "builds" under that address with its token, and "deploys".
+    MemoryChannelStore store;
+    ChannelManager manager(&store);
+    MainWindow window(&manager, m_settings);
+    ChannelConfig builds = channelFor(*m_server, "builds");
+    builds.url.setQuery("access_token=TOPSECRET42");
+    builds.paused = true;
+    Channel *here = manager.addChannel(builds);
+    ChannelConfig deploys = channelFor(*m_server, "deploys");
+    deploys.paused = true;
+    manager.addChannel(deploys);
+
+    QCOMPARE(window.importWorkspaceFrom(path), 0); // it asks first
+    QMessageBox *box = nullptr;
+    QTRY_VERIFY((box = window.findChild<QMessageBox *>("workspaceAlreadyHere")) &&
+                box->isVisible());
+    QVERIFY2(box->text().startsWith("One of the channels in workspace.json is already here"),
+             qPrintable(box->text()));
+    QVERIFY2(box->informativeText().contains("builds"), qPrintable(box->informativeText()));
+    QVERIFY(!box->informativeText().contains("tests"));
+    QCOMPARE(manager.count(), 2); // nothing added before the answer
+    if (button.isEmpty())
+        box->reject();
+    else
+        QTest::mouseClick(child<QPushButton>(box, qPrintable(button)), Qt::LeftButton);
+
+    QStringList now;
+    for (const Channel *channel : manager.channels())
+        now << channel->name();
+    QTRY_COMPARE(now.size(), names.size());
+    QCOMPARE(now, names);
+    // The channel here keeps its id, its token and its place.
+    QCOMPARE(manager.at(0), here);
+    QCOMPARE(here->config().url.query(), QStringLiteral("access_token=TOPSECRET42"));
+    QCOMPARE(here->config().timing.backoffMax, button == "replaceButton" ? 7s : 1s);
+    if (button == "copiesButton") {
+        const ChannelConfig copy = manager.at(2)->config();
+        QVERIFY(copy.id != here->id());
+        QCOMPARE(copy.url.query(), QStringLiteral("access_token=")); // to enter again
+    }
+    if (!button.isEmpty()) {
+        // The summary counts what happened.
+        const QString said = window.statusBar()->currentMessage() + [&] {
+            auto *told = window.findChild<QMessageBox *>("workspaceImported");
+            return told ? told->text() : QString();
+        }();
+        QVERIFY2(
+            said.contains(button == "copiesButton" ? "2 channels imported" : "1 channel imported"),
+            qPrintable(said));
+        if (button == "skipButton")
+            QVERIFY2(said.contains("1 skipped"), qPrintable(said));
+        if (button == "replaceButton")
+            QVERIFY2(said.contains("1 replaced"), qPrintable(said));
+    }
 }

@@ -16,6 +16,7 @@
 #include "eventstore.h"
 #include "exportdialog.h"
 #include "feedserver.h"
+#include "filelocations.h"
 #include "icons.h"
 #include "jobdelegates.h"
 #include "jobfiltermodel.h"
@@ -57,7 +58,6 @@
 #include <QSettings>
 #include <QSplitter>
 #include <QStackedWidget>
-#include <QStandardPaths>
 #include <QStatusBar>
 #include <QSystemTrayIcon>
 #include <QTabBar>
@@ -1086,8 +1086,7 @@ void MainWindow::chooseWorkspaceFile(bool save)
 {
     auto *chooser =
         new QFileDialog(this, save ? tr("Export Workspace") : tr("Import Workspace"),
-                        QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation),
-                        tr("Longwatch workspace (*.json);;All files (*)"));
+                        suggestedSaveFolder(), tr("Longwatch workspace (*.json);;All files (*)"));
     chooser->setObjectName(QStringLiteral("workspaceFileDialog"));
     chooser->setAttribute(Qt::WA_DeleteOnClose);
     chooser->setAcceptMode(save ? QFileDialog::AcceptSave : QFileDialog::AcceptOpen);
@@ -1163,28 +1162,142 @@ int MainWindow::importWorkspaceFrom(const QString &path)
         box->open();
         return -1;
     }
+    // Channels already here (the same profile and address) are not made
+    // twice without asking.
+    QHash<qsizetype, Channel *> alreadyHere;
+    for (qsizetype i = 0; i < imported.channels.size(); ++i) {
+        for (Channel *channel : m_manager->channels()) {
+            if (channel->config().sameAddress(imported.channels.at(i))) {
+                alreadyHere.insert(i, channel);
+                break;
+            }
+        }
+    }
+    if (alreadyHere.isEmpty())
+        return addImportedChannels(path, imported, {}, ImportChoice::Copies);
+
+    QStringList names;
+    for (auto it = alreadyHere.cbegin(); it != alreadyHere.cend(); ++it) {
+        const QString name = imported.channels.at(it.key()).name;
+        names << (name == it.value()->name()
+                      ? name
+                      : tr("%1 (here as \u201c%2\u201d)").arg(name, it.value()->name()));
+    }
+    names.sort(Qt::CaseInsensitive);
+    auto *box = new QMessageBox(
+        QMessageBox::Question, tr("Import Workspace"),
+        alreadyHere.size() == 1
+            ? tr("One of the channels in %1 is already here, with the same address and profile.")
+                  .arg(QDir::toNativeSeparators(QFileInfo(path).fileName()))
+            : tr("%1 of the channels in %2 are already here, with the same address and profile.")
+                  .arg(alreadyHere.size())
+                  .arg(QDir::toNativeSeparators(QFileInfo(path).fileName())),
+        QMessageBox::NoButton, this);
+    box->setObjectName(QStringLiteral("workspaceAlreadyHere"));
+    setListText(box, tr("Already here:"), names);
+    QPushButton *skip = box->addButton(tr("Skip Them"), QMessageBox::AcceptRole);
+    skip->setObjectName(QStringLiteral("skipButton"));
+    skip->setToolTip(tr("Import only the channels that are not here yet"));
+    QPushButton *replace = box->addButton(tr("Replace Their Settings"), QMessageBox::ActionRole);
+    replace->setObjectName(QStringLiteral("replaceButton"));
+    replace->setToolTip(tr("Give the channels here the file's settings; their secrets, cursors "
+                           "and events stay"));
+    QPushButton *copies = box->addButton(tr("Import as Copies"), QMessageBox::ActionRole);
+    copies->setObjectName(QStringLiteral("copiesButton"));
+    copies->setToolTip(tr("Add them again beside the ones here, named \u201c\u2026 (copy)\u201d"));
+    box->addButton(QMessageBox::Cancel);
+    box->setDefaultButton(skip);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::finished, this,
+            [this, box, skip, replace, copies, path, imported, alreadyHere] {
+                QAbstractButton *clicked = box->clickedButton();
+                if (clicked == skip)
+                    addImportedChannels(path, imported, alreadyHere, ImportChoice::Skip);
+                else if (clicked == replace)
+                    addImportedChannels(path, imported, alreadyHere, ImportChoice::Replace);
+                else if (clicked == copies)
+                    addImportedChannels(path, imported, alreadyHere, ImportChoice::Copies);
+                else
+                    statusBar()->showMessage(tr("Nothing was imported."), 5000);
+            });
+    box->open();
+    return 0;
+}
+
+int MainWindow::addImportedChannels(const QString &path, const WorkspaceImport &imported,
+                                    const QHash<qsizetype, Channel *> &alreadyHere,
+                                    ImportChoice choice)
+{
     Channel *first = nullptr;
-    for (const ChannelConfig &config : std::as_const(imported.channels)) {
-        Channel *added = m_manager->addChannel(config);
+    int added = 0;
+    int replaced = 0;
+    int skipped = 0;
+    QStringList warnings = imported.warnings;
+    // "Builds: enter the token again…" does not concern a channel that
+    // was skipped, or replaced keeping the secret it has here.
+    const auto dropWarningsOf = [&warnings](const QString &name) {
+        warnings.removeIf([&name](const QString &warning) {
+            return warning.startsWith(name + QStringLiteral(": "));
+        });
+    };
+    for (qsizetype i = 0; i < imported.channels.size(); ++i) {
+        const ChannelConfig &config = imported.channels.at(i);
+        Channel *here = alreadyHere.value(i);
+        if (here && choice == ImportChoice::Skip) {
+            ++skipped;
+            dropWarningsOf(config.name);
+            continue;
+        }
+        if (here && choice == ImportChoice::Replace) {
+            ChannelConfig merged = config;
+            merged.id = here->id();
+            const ChannelConfig &current = here->config();
+            bool keptSecret = false;
+            for (const QString &field : current.allSecretFields()) {
+                if (merged.secret(field).isEmpty() && !current.secret(field).isEmpty()) {
+                    merged.setSecret(field, current.secret(field));
+                    keptSecret = true;
+                }
+            }
+            if (keptSecret) {
+                // Paused by the import for want of a secret it has here.
+                merged.paused = current.paused;
+                dropWarningsOf(config.name);
+            }
+            m_manager->updateChannel(here, merged);
+            ++replaced;
+            if (!first)
+                first = here;
+            continue;
+        }
+        ChannelConfig copy = config;
+        if (m_manager->isNameTaken(copy.name))
+            copy.name = m_manager->copyName(copy.name);
+        Channel *channel = m_manager->addChannel(copy);
+        ++added;
         if (!first)
-            first = added;
+            first = channel;
     }
     if (first)
         selectChannel(first);
-    const QString summary =
-        tr("%n channel(s) imported from %1.", nullptr, int(imported.channels.size()))
-            .arg(QDir::toNativeSeparators(path));
-    if (imported.warnings.isEmpty()) {
+    QStringList parts{
+        tr("%n channel(s) imported from %1", nullptr, added).arg(QDir::toNativeSeparators(path))};
+    if (replaced > 0)
+        parts << tr("%n replaced", nullptr, replaced);
+    if (skipped > 0)
+        parts << tr("%n skipped (already here)", nullptr, skipped);
+    const QString summary = parts.join(QStringLiteral(", ")) + QLatin1Char('.');
+    if (warnings.isEmpty()) {
         statusBar()->showMessage(summary, 8000);
     } else {
         auto *box = new QMessageBox(QMessageBox::Information, tr("Workspace Imported"), summary,
                                     QMessageBox::Ok, this);
         box->setObjectName(QStringLiteral("workspaceImported"));
-        setListText(box, tr("Some things need your attention:"), imported.warnings);
+        setListText(box, tr("Some things need your attention:"), warnings);
         box->setAttribute(Qt::WA_DeleteOnClose);
         box->open();
     }
-    return int(imported.channels.size());
+    return added + replaced;
 }
 
 void MainWindow::updateEmptyState()

@@ -48,6 +48,7 @@ class StoreWriter;
 class JobFilterModel;
 class JobModel;
 class JsonHighlighter;
+struct WorkspaceImport;
 
 /// Longwatch's window: the channel list on the left; on the right the
 /// event table (filter, follow, details) and the job board; the health
@@ -112,7 +113,10 @@ public:
     bool exportWorkspaceTo(const QString &path, QString *error = nullptr);
     /// Adds the channels of a workspace file and says what to enter again
     /// (a window-modal message, not blocking); returns how many were added,
-    /// -1 if the file was refused.
+    /// -1 if the file was refused. When some of its channels are here
+    /// already (ChannelConfig::sameAddress()), a window-modal question
+    /// ("workspaceAlreadyHere") asks whether to skip them, replace their
+    /// settings or import them as copies, and 0 is returned.
     int importWorkspaceFrom(const QString &path);
 
     /// Starts the embedded demo (once) and adds its channels.
@@ -175,6 +179,11 @@ private:
                           Notifier::Severity severity);
     void showAbout();
     void chooseWorkspaceFile(bool save);
+    enum class ImportChoice { Skip, Replace, Copies }; ///< for channels already here
+    /// Adds (or, as `choice` says, skips or replaces) the imported channels
+    /// and says so; `alreadyHere` maps their index to the channel here.
+    int addImportedChannels(const QString &path, const WorkspaceImport &imported,
+                            const QHash<qsizetype, Channel *> &alreadyHere, ImportChoice choice);
 
     ChannelManager *m_manager;
     QSettings *m_settings;
