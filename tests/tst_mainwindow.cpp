@@ -747,6 +747,10 @@ void tst_MainWindow::fitsSmallWindows()
     QVERIFY2(channelPanel->width() <= maxChannelList,
              qPrintable(QString::number(channelPanel->width())));
     QVERIFY(channelPanel->width() >= 170);
+    // Its rows fit it: nothing to scroll sideways to.
+    const QModelIndex row = channelPanel->model()->index(0, 0);
+    QTRY_VERIFY(channelPanel->visualRect(row).right() < channelPanel->viewport()->width());
+    QVERIFY(!channelPanel->horizontalScrollBar()->isVisible());
     // The Text column starts well inside the table: something of it shows.
     QTableView *events = window.eventView();
     const int text = events->horizontalHeader()->sectionViewportPosition(EventModel::TextColumn);

@@ -85,7 +85,9 @@ QSize ChannelDelegate::sizeHint(const QStyleOptionViewItem &option, const QModel
     int height = QFontMetrics(bold).height() + metrics.height() + 3 * kPadding - 2;
     if (const qsizetype lines = reasonLinesOf(option, index).size(); lines > 0)
         height += 2 + int(lines) * metrics.lineSpacing();
-    return {240, height};
+    // As wide as the list is (never wider: a narrow list must not scroll
+    // sideways; paint() drops the sparkline and elides instead).
+    return {std::min(240, rowWidth(option)), height};
 }
 
 void ChannelDelegate::paintSparkline(QPainter *painter, const QRectF &rect,

@@ -522,6 +522,7 @@ QWidget *MainWindow::buildChannelPanel()
     m_channelView->setWordWrap(true);
     m_channelView->setMouseTracking(true);
     m_channelView->setMinimumWidth(kChannelListMinWidth);
+    m_channelView->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     m_channelView->setAccessibleName(tr("Channels"));
     connect(m_channelView, &QListView::customContextMenuRequested, this, [this](const QPoint &pos) {
         const QModelIndex index = m_channelView->indexAt(pos);
