@@ -88,8 +88,12 @@ void scheduleScreenshot(MainWindow *window, const QString &file, int delayMs, co
             if (auto *dialog = window->findChild<ChannelDialog *>())
                 target = dialog;
         } else if (view != QLatin1String("jobs")) {
-            if (view == QLatin1String("channel"))
-                window->selectChannel(window->channelModel()->manager()->at(0));
+            // "channel" or "channel:<n>": that channel selected (its banner
+            // shows when it fails or retries).
+            if (view.startsWith(QLatin1String("channel"))) {
+                ChannelManager *manager = window->channelModel()->manager();
+                window->selectChannel(manager->at(view.section(QLatin1Char(':'), 1).toInt()));
+            }
             // Show a selected event and its JSON, a few rows up from the end.
             QTableView *events = window->eventView();
             const int rows = events->model()->rowCount();
@@ -167,7 +171,7 @@ int main(int argc, char *argv[])
                                    QStringLiteral("ms"), QStringLiteral("3000"));
     QCommandLineOption viewOption(
         QStringLiteral("screenshot-view"),
-        QApplication::translate("main", "events, channel, jobs, dialog or dialog:<tab>."),
+        QApplication::translate("main", "events, channel, channel:<n>, jobs, dialog or dialog:<tab>."),
         QStringLiteral("view"), QStringLiteral("events"));
     const QCommandLineOption eventLogOption(
         QStringLiteral("event-log"),

@@ -149,7 +149,7 @@ void tst_EventsPage::theCaptionCountsWhatTheViewShows()
     QVERIFY(search);
     QTest::keyClicks(search, "event 17");
     QTRY_COMPARE(window.eventView()->model()->rowCount(), 1);
-    QCOMPARE(caption->text(), QStringLiteral("1 of 36 events shown (filtered) · 36 stored"));
+    QCOMPARE(caption->text(), QStringLiteral("1 of 36 events shown, filtered · 36 stored"));
     search->clear();
     QTRY_COMPARE(caption->text(), QStringLiteral("36 events shown · 36 stored"));
     window.setEventLog(nullptr, nullptr, nullptr);
@@ -194,7 +194,7 @@ void tst_EventsPage::filtersStayAcrossChannelsAndSaySoWhenTheTableIsEmpty()
              qPrintable(table->placeholder()->text()));
     auto *caption = window.findChild<QLabel *>("historyLabel");
     QVERIFY(caption->isVisible());
-    QCOMPARE(caption->text(), QStringLiteral("0 of 7 events shown (tests, filtered)"));
+    QCOMPARE(caption->text(), QStringLiteral("0 of 7 events shown, from tests, filtered"));
 
     // One click shows the channel's events again; the channel stays.
     QTest::mouseClick(clearButton, Qt::LeftButton);
@@ -203,7 +203,7 @@ void tst_EventsPage::filtersStayAcrossChannelsAndSaySoWhenTheTableIsEmpty()
     QCOMPARE(window.currentChannel(), tests);
     QVERIFY(!table->placeholder()->isVisible());
     QVERIFY(!clearButton->isVisible());
-    QCOMPARE(caption->text(), QStringLiteral("5 of 7 events shown (tests)"));
+    QCOMPARE(caption->text(), QStringLiteral("5 of 7 events shown, from tests"));
 
     // The link in the empty table clears a text filter the same way.
     auto *search = window.findChild<QLineEdit *>("eventSearch");

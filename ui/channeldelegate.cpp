@@ -197,8 +197,11 @@ void ChannelDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
 
     painter->setFont(option.font);
     painter->setPen(dim);
-    // A listening channel's status already says how long it has been quiet.
-    const bool sinceInStatus = state == Poller::State::Waiting;
+    // A listening channel's status already says how long it has been quiet;
+    // a failing one's needs the room more than "no events yet" does.
+    const bool sinceInStatus = state == Poller::State::Waiting ||
+                               (index.data(ChannelModel::EventCountRole).toLongLong() == 0 &&
+                                !index.data(ChannelModel::ReasonRole).toString().isEmpty());
     const QRect sinceRect(r.right() - (sinceInStatus ? 0 : sinceWidth), line2,
                           sinceInStatus ? 0 : sinceWidth, metrics.height());
     if (!sinceInStatus)

@@ -1658,10 +1658,12 @@ void MainWindow::updateHistoryBar()
         text =
             inView == 1 ? tr("1 event shown") : tr("%1 events shown").arg(locale.toString(inView));
     } else {
-        const QString narrowedBy = byChannel && byTextOrType ? tr("%1, filtered").arg(channelName)
-                                   : byChannel               ? channelName
-                                                             : tr("filtered");
-        text = tr("%1 of %2 events shown (%3)")
+        // "(…)" would clash with a channel named "Staging (offline)".
+        const QString narrowedBy = byChannel && byTextOrType
+                                       ? tr("from %1, filtered").arg(channelName)
+                                   : byChannel ? tr("from %1").arg(channelName)
+                                               : tr("filtered");
+        text = tr("%1 of %2 events shown, %3")
                    .arg(locale.toString(shown), locale.toString(inView), narrowedBy);
     }
     if (m_log) {
