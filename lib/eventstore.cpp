@@ -932,6 +932,20 @@ QHash<QString, ChannelSummary> EventStore::channelSummaries()
     return result;
 }
 
+namespace {
+
+/// The "detail" lines of an executed EXPLAIN QUERY PLAN, one per step.
+QString queryPlanText(QSqlQuery &query)
+{
+    QStringList lines;
+    const int detail = query.record().indexOf(QStringLiteral("detail"));
+    while (query.next())
+        lines << query.value(detail < 0 ? 3 : detail).toString();
+    return lines.join(QLatin1Char('\n'));
+}
+
+} // namespace
+
 QString EventStore::explainChannelSummaries()
 {
     if (!checkOpen())
@@ -939,11 +953,7 @@ QString EventStore::explainChannelSummaries()
     QSqlQuery query(m_db);
     if (!query.exec(QStringLiteral("EXPLAIN QUERY PLAN ") + kChannelSummariesSql))
         return sqliteText(query.lastError());
-    QStringList lines;
-    const int detail = query.record().indexOf(QStringLiteral("detail"));
-    while (query.next())
-        lines << query.value(detail < 0 ? 3 : detail).toString();
-    return lines.join(QLatin1Char('\n'));
+    return queryPlanText(query);
 }
 
 void EventStore::setRetention(const QString &channel, const RetentionPolicy &policy)
@@ -1350,11 +1360,7 @@ QString EventStore::explain(const EventQuery &eventQuery, const EventPage &page)
         query.bindValue(int(i), binds.at(i));
     if (!query.exec())
         return sqliteText(query.lastError());
-    QStringList lines;
-    const int detail = query.record().indexOf(QStringLiteral("detail"));
-    while (query.next())
-        lines << query.value(detail < 0 ? 3 : detail).toString();
-    return lines.join(QLatin1Char('\n'));
+    return queryPlanText(query);
 }
 
 bool EventStore::recover()
