@@ -16,6 +16,7 @@
 #include "eventstore.h"
 #include "exportdialog.h"
 #include "feedserver.h"
+#include "helpwindow.h"
 #include "icons.h"
 #include "jobdelegates.h"
 #include "jobfiltermodel.h"
@@ -24,6 +25,7 @@
 #include "jsonhighlighter.h"
 #include "logging.h"
 #include "paintpacer.h"
+#include "shortcutsdialog.h"
 #include "statuscolors.h"
 #include "storewriter.h"
 #include "tlsinfo.h"
@@ -430,7 +432,15 @@ void MainWindow::buildActions()
         raise();
         activateWindow();
     });
+    m_helpAction =
+        make(tr("Longwatch &Help"), QKeySequence::HelpContents, tr("Read the documentation (F1)"));
+    m_helpAction->setObjectName(QStringLiteral("helpAction"));
+    connect(m_helpAction, &QAction::triggered, this, &MainWindow::showHelp);
+    m_shortcutsAction = make(tr("&Keyboard Shortcuts"), {});
+    m_shortcutsAction->setObjectName(QStringLiteral("shortcutsAction"));
+    connect(m_shortcutsAction, &QAction::triggered, this, &MainWindow::showShortcuts);
     m_aboutAction = make(tr("&About Longwatch"), {});
+    m_aboutAction->setObjectName(QStringLiteral("aboutAction"));
     m_aboutAction->setMenuRole(QAction::AboutRole);
     connect(m_aboutAction, &QAction::triggered, this, &MainWindow::showAbout);
 }
@@ -474,6 +484,9 @@ void MainWindow::buildMenus()
     notifications->addAction(m_unsnoozeAction);
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(m_helpAction);
+    help->addAction(m_shortcutsAction);
+    help->addSeparator();
     help->addAction(m_aboutAction);
 }
 
@@ -1883,13 +1896,70 @@ void MainWindow::showNotification(const QString &title, const QString &message,
         QApplication::alert(this);
 }
 
-void MainWindow::showAbout()
+HelpWindow *MainWindow::showHelp()
 {
-    QMessageBox::about(this, tr("About Longwatch"),
-                       tr("<h3>Longwatch %1</h3><p>A desktop dashboard for HTTP long-poll "
-                          "feeds: events as they arrive, the status of every job, and the "
-                          "health of every channel.</p>")
-                           .arg(QApplication::applicationVersion()));
+    if (!m_helpWindow) {
+        m_helpWindow = new HelpWindow(this);
+        m_helpWindow->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    m_helpWindow->show();
+    m_helpWindow->raise();
+    m_helpWindow->activateWindow();
+    return m_helpWindow;
+}
+
+ShortcutsDialog *MainWindow::showShortcuts()
+{
+    if (!m_shortcutsDialog) {
+        m_shortcutsDialog = new ShortcutsDialog(this);
+        m_shortcutsDialog->setAttribute(Qt::WA_DeleteOnClose);
+    } else {
+        m_shortcutsDialog->refresh();
+    }
+    m_shortcutsDialog->show();
+    m_shortcutsDialog->raise();
+    m_shortcutsDialog->activateWindow();
+    return m_shortcutsDialog;
+}
+
+QMessageBox *MainWindow::showAbout()
+{
+    std::unique_ptr<QSettings> own;
+    QSettings *settings = m_settings;
+    if (!settings) {
+        own = std::make_unique<QSettings>();
+        settings = own.get();
+    }
+    const auto row = [](const QString &label, const QString &value) {
+        return QStringLiteral("<tr><td style='padding-right:12px'><b>%1</b></td><td>%2</td></tr>")
+            .arg(label, value.toHtmlEscaped());
+    };
+    const QString eventLog = m_log ? QDir::toNativeSeparators(m_log->path())
+                                   : tr("Not saved: events are kept in this window only");
+    const QString text =
+        tr("<h3>Longwatch %1</h3>"
+           "<p>A desktop dashboard for HTTP long-poll feeds: events as they arrive, the "
+           "status of every job, and the health of every channel.</p>"
+           "<p>Runs on Qt %2 (built with Qt %3).</p>")
+            .arg(QStringLiteral(LONGWATCH_VERSION), QString::fromLatin1(qVersion()),
+                 QStringLiteral(QT_VERSION_STR)) +
+        QStringLiteral("<table>") +
+        row(tr("Settings:"), QDir::toNativeSeparators(settings->fileName())) +
+        row(tr("Event log:"), eventLog) + row(tr("Secrets:"), m_manager->secretLocation()) +
+        QStringLiteral("</table>");
+
+    auto *box = new QMessageBox(this);
+    box->setObjectName(QStringLiteral("aboutBox"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setWindowTitle(tr("About Longwatch"));
+    box->setIconPixmap(windowIcon().pixmap(64, 64));
+    box->setTextFormat(Qt::RichText);
+    box->setText(text);
+    box->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
+    box->setStandardButtons(QMessageBox::Ok);
+    box->setWindowModality(Qt::WindowModal);
+    box->open();
+    return box;
 }
 
 // ---------------------------------------------------------------- settings
