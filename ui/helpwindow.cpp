@@ -200,7 +200,7 @@ HelpWindow::HelpWindow(QWidget *parent)
     m_forwardAction->setEnabled(false);
     connect(m_forwardAction, &QAction::triggered, m_browser, &QTextBrowser::forward);
     connect(m_browser, &QTextBrowser::forwardAvailable, m_forwardAction, &QAction::setEnabled);
-    m_homeAction = new QAction(style->standardIcon(QStyle::SP_DirHomeIcon), tr("&Overview"), this);
+    m_homeAction = new QAction(QIcon::fromTheme(QStringLiteral("go-home")), tr("&Overview"), this);
     m_homeAction->setToolTip(tr("Show the overview (README)"));
     connect(m_homeAction, &QAction::triggered, this, [this] { showDocument(homeUrl()); });
     auto *closeAction = new QAction(tr("&Close"), this);

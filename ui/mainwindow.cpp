@@ -1922,7 +1922,7 @@ ShortcutsDialog *MainWindow::showShortcuts()
     return m_shortcutsDialog;
 }
 
-QMessageBox *MainWindow::showAbout()
+QDialog *MainWindow::showAbout()
 {
     std::unique_ptr<QSettings> own;
     QSettings *settings = m_settings;
@@ -1930,36 +1930,67 @@ QMessageBox *MainWindow::showAbout()
         own = std::make_unique<QSettings>();
         settings = own.get();
     }
-    const auto row = [](const QString &label, const QString &value) {
-        return QStringLiteral("<tr><td style='padding-right:12px'><b>%1</b></td><td>%2</td></tr>")
-            .arg(label, value.toHtmlEscaped());
-    };
-    const QString eventLog = m_log ? QDir::toNativeSeparators(m_log->path())
-                                   : tr("Not saved: events are kept in this window only");
-    const QString text =
-        tr("<h3>Longwatch %1</h3>"
-           "<p>A desktop dashboard for HTTP long-poll feeds: events as they arrive, the "
-           "status of every job, and the health of every channel.</p>"
-           "<p>Runs on Qt %2 (built with Qt %3).</p>")
-            .arg(QStringLiteral(LONGWATCH_VERSION), QString::fromLatin1(qVersion()),
-                 QStringLiteral(QT_VERSION_STR)) +
-        QStringLiteral("<table>") +
-        row(tr("Settings:"), QDir::toNativeSeparators(settings->fileName())) +
-        row(tr("Event log:"), eventLog) + row(tr("Secrets:"), m_manager->secretLocation()) +
-        QStringLiteral("</table>");
 
-    auto *box = new QMessageBox(this);
-    box->setObjectName(QStringLiteral("aboutBox"));
-    box->setAttribute(Qt::WA_DeleteOnClose);
-    box->setWindowTitle(tr("About Longwatch"));
-    box->setIconPixmap(windowIcon().pixmap(64, 64));
-    box->setTextFormat(Qt::RichText);
-    box->setText(text);
-    box->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
-    box->setStandardButtons(QMessageBox::Ok);
-    box->setWindowModality(Qt::WindowModal);
-    box->open();
-    return box;
+    auto *dialog = new QDialog(this);
+    dialog->setObjectName(QStringLiteral("aboutDialog"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowTitle(tr("About Longwatch"));
+
+    auto *icon = new QLabel;
+    icon->setPixmap(windowIcon().pixmap(64, 64));
+    icon->setAlignment(Qt::AlignTop);
+    auto *title = new QLabel(tr("<h2>Longwatch %1</h2>").arg(QStringLiteral(LONGWATCH_VERSION)));
+    auto *summary = new QLabel(tr("A desktop dashboard for HTTP long-poll feeds: events as they "
+                                  "arrive, the status of every job, and the health of every "
+                                  "channel."));
+    summary->setWordWrap(true);
+    auto *qt =
+        new QLabel(tr("Runs on Qt %1 (built with Qt %2).")
+                       .arg(QString::fromLatin1(qVersion()), QStringLiteral(QT_VERSION_STR)));
+    qt->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    // Where things are, selectable so a path can be copied.
+    auto *places = new QFormLayout;
+    places->setContentsMargins(0, 8, 0, 0);
+    places->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    places->setLabelAlignment(Qt::AlignLeft);
+    places->setVerticalSpacing(6);
+    const auto place = [places](const QString &label, const QString &value, bool wrap) {
+        auto *field = new QLabel(value);
+        field->setTextFormat(Qt::PlainText);
+        field->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
+        field->setWordWrap(wrap);
+        places->addRow(label, field);
+    };
+    place(tr("Settings:"), QDir::toNativeSeparators(settings->fileName()), false);
+    place(tr("Event log:"),
+          m_log ? QDir::toNativeSeparators(m_log->path())
+                : tr("Not saved: events are kept in this window only"),
+          false);
+    place(tr("Secrets:"), m_manager->secretLocation(), true);
+
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok);
+    connect(buttons, &QDialogButtonBox::accepted, dialog, &QDialog::accept);
+
+    auto *text = new QVBoxLayout;
+    text->addWidget(title);
+    text->addWidget(summary);
+    text->addWidget(qt);
+    text->addLayout(places);
+    text->addStretch();
+    auto *top = new QHBoxLayout;
+    top->setSpacing(16);
+    top->addWidget(icon);
+    top->addLayout(text, 1);
+    auto *layout = new QVBoxLayout(dialog);
+    layout->addLayout(top);
+    layout->addStretch();
+    layout->addWidget(buttons);
+    dialog->setMinimumWidth(560);
+
+    dialog->setWindowModality(Qt::WindowModal);
+    dialog->open();
+    return dialog;
 }
 
 // ---------------------------------------------------------------- settings

@@ -134,7 +134,7 @@ public:
     /// Help › About Longwatch: the version, the Qt versions, where the
     /// settings, the event log and the secrets are (window-modal; does not
     /// block).
-    QMessageBox *showAbout();
+    QDialog *showAbout();
 
     /// Restores geometry and layout from the settings.
     void restoreWindowState();

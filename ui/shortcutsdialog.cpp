@@ -58,7 +58,6 @@ ShortcutsDialog::ShortcutsDialog(QMainWindow *window)
     m_tree->setFocusPolicy(Qt::NoFocus);
     m_tree->setAlternatingRowColors(true);
     m_tree->header()->setSectionResizeMode(0, QHeaderView::Stretch);
-    m_tree->header()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
     m_tree->header()->setStretchLastSection(false);
 
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close);
@@ -70,7 +69,7 @@ ShortcutsDialog::ShortcutsDialog(QMainWindow *window)
     layout->addWidget(buttons);
 
     refresh();
-    resize(460, 560);
+    resize(440, 520);
 }
 
 ShortcutsDialog::~ShortcutsDialog() = default;
@@ -95,6 +94,8 @@ void ShortcutsDialog::refresh()
         new QTreeWidgetItem(other, {plainText(action->text()), shortcutText(action)});
     }
     m_tree->expandAll();
+    m_tree->resizeColumnToContents(1);
+    m_tree->setColumnWidth(1, m_tree->columnWidth(1) + fontMetrics().averageCharWidth() * 3);
     applyFilter();
 }
 
