@@ -123,6 +123,7 @@ private Q_SLOTS:
     void aLinkToADocumentOpensItInTheSameWindow();
     void aLinkToAHeadingScrollsToIt();
     void everyDocumentRenders();
+    void findInPageWrapsAround();
     void screenshotsAreBuiltInAndFitTheWindow();
     void shortcutsAreListedByMenu();
     void aShortcutAddedToAnActionIsListed();
@@ -235,6 +236,21 @@ void tst_HelpMenu::everyDocumentRenders()
         if (row > 0)
             QCOMPARE(firstLine(help.browser()), document.title);
     }
+}
+
+void tst_HelpMenu::findInPageWrapsAround()
+{
+    HelpWindow help;
+    help.showDocument(QUrl("qrc:/help/docs/WORKSPACE.md"));
+    QVERIFY(help.find("workspace"));
+    const int first = help.browser()->textCursor().selectionStart();
+    QCOMPARE(help.browser()->textCursor().selectedText().toLower(), QString("workspace"));
+    QVERIFY(help.find("workspace", true)); // back from the first: the last one
+    QVERIFY(help.browser()->textCursor().selectionStart() > first);
+    QVERIFY(help.find("workspace")); // on from the last: the first again
+    QCOMPARE(help.browser()->textCursor().selectionStart(), first);
+    QVERIFY(!help.find("no such text anywhere in longwatch"));
+    QCOMPARE(help.browser()->textCursor().selectionStart(), first);
 }
 
 void tst_HelpMenu::screenshotsAreBuiltInAndFitTheWindow()

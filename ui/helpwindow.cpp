@@ -8,6 +8,7 @@
 #include <QDir>
 #include <QFile>
 #include <QImage>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QRegularExpression>
 #include <QSplitter>
@@ -216,6 +217,34 @@ HelpWindow::HelpWindow(QWidget *parent)
     bar->addAction(m_backAction);
     bar->addAction(m_forwardAction);
     bar->addAction(m_homeAction);
+    auto *spacer = new QWidget;
+    spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    bar->addWidget(spacer);
+    m_find = new QLineEdit;
+    m_find->setObjectName(QStringLiteral("helpFind"));
+    m_find->setPlaceholderText(tr("Find in this page (Ctrl+F)"));
+    m_find->setClearButtonEnabled(true);
+    m_find->setMaximumWidth(260);
+    bar->addWidget(m_find);
+    connect(m_find, &QLineEdit::returnPressed, this, [this] {
+        if (!find(m_find->text()))
+            statusBar()->showMessage(tr("“%1” is not in this page.").arg(m_find->text()), 5000);
+    });
+    auto *findAction = new QAction(tr("&Find"), this);
+    findAction->setShortcut(QKeySequence::Find);
+    connect(findAction, &QAction::triggered, this, [this] {
+        m_find->setFocus(Qt::ShortcutFocusReason);
+        m_find->selectAll();
+    });
+    addAction(findAction);
+    auto *findNextAction = new QAction(tr("Find &Next"), this);
+    findNextAction->setShortcut(QKeySequence::FindNext);
+    connect(findNextAction, &QAction::triggered, this, [this] { find(m_find->text()); });
+    addAction(findNextAction);
+    auto *findPreviousAction = new QAction(tr("Find &Previous"), this);
+    findPreviousAction->setShortcut(QKeySequence::FindPrevious);
+    connect(findPreviousAction, &QAction::triggered, this, [this] { find(m_find->text(), true); });
+    addAction(findPreviousAction);
 
     connect(m_list, &QListWidget::currentItemChanged, this, [this](QListWidgetItem *item) {
         if (item)
@@ -308,6 +337,25 @@ void HelpWindow::openLink(const QUrl &link)
 QUrl HelpWindow::currentDocument() const
 {
     return m_browser->source().adjusted(QUrl::RemoveFragment);
+}
+
+bool HelpWindow::find(const QString &text, bool backward)
+{
+    if (text.isEmpty())
+        return false;
+    const QTextDocument::FindFlags flags =
+        backward ? QTextDocument::FindBackward : QTextDocument::FindFlags();
+    if (m_browser->find(text, flags))
+        return true;
+    // From the other end of the page.
+    const QTextCursor kept = m_browser->textCursor();
+    QTextCursor start(m_browser->document());
+    start.movePosition(backward ? QTextCursor::End : QTextCursor::Start);
+    m_browser->setTextCursor(start);
+    if (m_browser->find(text, flags))
+        return true;
+    m_browser->setTextCursor(kept);
+    return false;
 }
 
 void HelpWindow::onSourceChanged(const QUrl &url)

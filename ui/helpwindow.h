@@ -5,6 +5,7 @@
 #include <QUrl>
 
 class QAction;
+class QLineEdit;
 class QListWidget;
 class QTextBrowser;
 
@@ -47,9 +48,14 @@ public:
     void openLink(const QUrl &link);
     /// The document shown, without fragment.
     QUrl currentDocument() const;
+    /// Selects the next place (`backward`: the previous one) where `text`
+    /// is in the document shown, starting again at its other end; false
+    /// if it is nowhere.
+    bool find(const QString &text, bool backward = false);
 
     QTextBrowser *browser() const { return m_browser; }
     QListWidget *documentList() const { return m_list; }
+    QLineEdit *findEdit() const { return m_find; }
 
 private:
     void onSourceChanged(const QUrl &url);
@@ -59,6 +65,7 @@ private:
     QAction *m_backAction = nullptr;
     QAction *m_forwardAction = nullptr;
     QAction *m_homeAction = nullptr;
+    QLineEdit *m_find = nullptr;
 };
 
 } // namespace Longwatch

@@ -33,6 +33,17 @@ QString shortcutText(const QAction *action)
     return keys.join(QLatin1String(", "));
 }
 
+/// The bold line above the shortcuts of a menu.
+QTreeWidgetItem *groupItem(QTreeWidget *tree, const QString &name)
+{
+    auto *item = new QTreeWidgetItem(tree, {name});
+    item->setFirstColumnSpanned(true);
+    QFont bold = item->font(0);
+    bold.setBold(true);
+    item->setFont(0, bold);
+    return item;
+}
+
 } // namespace
 
 ShortcutsDialog::ShortcutsDialog(QMainWindow *window)
@@ -88,8 +99,7 @@ void ShortcutsDialog::refresh()
         if (action->shortcuts().isEmpty() || listed.contains(action))
             continue;
         if (!other) {
-            other = new QTreeWidgetItem(m_tree, {tr("Other")});
-            other->setFirstColumnSpanned(true);
+            other = groupItem(m_tree, tr("Other"));
         }
         new QTreeWidgetItem(other, {plainText(action->text()), shortcutText(action)});
     }
@@ -111,11 +121,7 @@ void ShortcutsDialog::addMenu(const QMenu *menu, const QString &group,
         if (action->isSeparator() || action->shortcuts().isEmpty())
             continue;
         if (!header) {
-            header = new QTreeWidgetItem(m_tree, {group});
-            header->setFirstColumnSpanned(true);
-            QFont bold = header->font(0);
-            bold.setBold(true);
-            header->setFont(0, bold);
+            header = groupItem(m_tree, group);
         }
         auto *item = new QTreeWidgetItem(header, {plainText(action->text()), shortcutText(action)});
         item->setToolTip(0, action->toolTip());
