@@ -19,6 +19,7 @@
 #include <QMenuBar>
 #include <QScrollBar>
 #include <QSettings>
+#include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTextBlock>
@@ -101,6 +102,26 @@ QList<QStringList> shortcutRows(const ShortcutsDialog *dialog)
     return rows;
 }
 
+/// A keychain that answers nothing: enough to be "the system keychain".
+class FakeKeychain final : public SecretStore
+{
+public:
+    QString backendName() const override { return "system keychain"; }
+    bool isSecure() const override { return true; }
+    void read(const QString &, QObject *context, Callback done) override
+    {
+        deliver(context, std::move(done), {Status::NotFound, {}, {}});
+    }
+    void write(const QString &, const QString &, QObject *context, Callback done) override
+    {
+        deliver(context, std::move(done), {});
+    }
+    void remove(const QString &, QObject *context, Callback done) override
+    {
+        deliver(context, std::move(done), {});
+    }
+};
+
 /// The text of every label of `widget`, a line each.
 QString labelText(const QWidget *widget)
 {
@@ -129,6 +150,7 @@ private Q_SLOTS:
     void aShortcutAddedToAnActionIsListed();
     void aboutSaysWhereThingsAre();
     void aboutWithoutEventLogSaysItIsNotSaved();
+    void aboutNamesTheKeychain();
 };
 
 void tst_HelpMenu::helpMenuHasItsThreeEntries()
@@ -197,6 +219,12 @@ void tst_HelpMenu::aLinkToADocumentOpensItInTheSameWindow()
 
     browser->backward();
     QCOMPARE(help->currentDocument(), QUrl("qrc:/help/README.md"));
+
+    // A file of the source tree is not built in: the page stays, and says so.
+    Q_EMIT browser->anchorClicked(QUrl("lib/poller.h"));
+    QCOMPARE(help->currentDocument(), QUrl("qrc:/help/README.md"));
+    QVERIFY2(help->statusBar()->currentMessage().contains("lib/poller.h"),
+             qPrintable(help->statusBar()->currentMessage()));
 }
 
 void tst_HelpMenu::aLinkToAHeadingScrollsToIt()
@@ -352,6 +380,18 @@ void tst_HelpMenu::aboutWithoutEventLogSaysItIsNotSaved()
     QVERIFY2(text.contains("Not saved: events are kept in this window only"), qPrintable(text));
     QVERIFY2(text.contains(ChannelStore::secretsForgotten()), qPrintable(text));
     QCOMPARE(manager.secretLocation(), ChannelStore::secretsForgotten());
+}
+
+void tst_HelpMenu::aboutNamesTheKeychain()
+{
+    QTemporaryDir dir;
+    QSettings settings(dir.filePath("longwatch.ini"), QSettings::IniFormat);
+    SettingsChannelStore store(&settings, std::make_shared<FakeKeychain>());
+    ChannelManager manager(&store);
+    MainWindow window(&manager, &settings);
+
+    QCOMPARE(manager.secretLocation(), QString("In the system keychain"));
+    QVERIFY(labelText(window.showAbout()).contains("In the system keychain"));
 }
 
 QTEST_MAIN(tst_HelpMenu)
