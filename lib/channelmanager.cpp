@@ -61,6 +61,11 @@ QString ChannelManager::secretWarning() const
     return m_store ? m_store->secretWarning() : QString();
 }
 
+QString ChannelManager::secretLocation() const
+{
+    return m_store ? m_store->secretLocation() : ChannelStore::secretsForgotten();
+}
+
 void ChannelManager::setChannelSetup(std::function<void(Channel *)> setup)
 {
     m_setup = std::move(setup);

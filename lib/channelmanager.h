@@ -39,6 +39,9 @@ public:
     /// The store's warning about where secrets are kept (see
     /// ChannelStore::secretWarning()); empty if none.
     QString secretWarning() const;
+    /// Where the store keeps secrets, in words (see
+    /// ChannelStore::secretLocation()).
+    QString secretLocation() const;
 
     /// Adds the stored channels and starts those not paused.
     void load();

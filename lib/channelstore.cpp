@@ -3,6 +3,7 @@
 #include "logging.h"
 #include "secretstore.h"
 
+#include <QDir>
 #include <QSettings>
 
 #include <memory>
@@ -10,6 +11,11 @@
 namespace Longwatch {
 
 ChannelStore::~ChannelStore() = default;
+
+QString ChannelStore::secretsForgotten()
+{
+    return SecretText::tr("Secrets are not saved: they are forgotten when Longwatch quits.");
+}
 
 void ChannelStore::readSecrets(const ChannelConfig &config, QObject *context,
                                std::function<void(const ChannelConfig &)> done)
@@ -157,10 +163,24 @@ void SettingsChannelStore::save(const QList<ChannelConfig> &channels)
     qCDebug(lcStore) << "saved" << channels.size() << "channel(s)";
 }
 
+QString SettingsChannelStore::secretLocation() const
+{
+    if (!m_secrets)
+        return ChannelStore::secretLocation();
+    if (const auto *file = qobject_cast<const FileSecretStore *>(m_secrets.get())) {
+        return SecretText::tr("In %1, unencrypted, readable only by your user account (no "
+                              "system keychain was available)")
+            .arg(QDir::toNativeSeparators(file->path()));
+    }
+    if (m_secrets->isSecure())
+        return SecretText::tr("In the system keychain");
+    return m_secrets->backendName();
+}
+
 QString SettingsChannelStore::secretWarning() const
 {
     if (!m_secrets)
-        return SecretText::tr("Secrets are not saved: they are forgotten when Longwatch quits.");
+        return secretsForgotten();
     return m_secrets->isSecure() ? QString() : m_secrets->warning();
 }
 

@@ -34,6 +34,12 @@ public:
     /// Why secrets are less protected than they could be (shown where they
     /// are entered); empty if they are safe or not stored at all.
     virtual QString secretWarning() const { return {}; }
+    /// Where secrets are kept, in words for the About box ("In the system
+    /// keychain", "In /home/…/secrets.json, …"). This one keeps none.
+    virtual QString secretLocation() const { return secretsForgotten(); }
+    /// The sentence for a store that keeps no secrets: they are forgotten
+    /// when Longwatch quits.
+    static QString secretsForgotten();
 
 protected:
     ChannelStore() = default;
@@ -61,6 +67,7 @@ public:
     void readSecrets(const ChannelConfig &config, QObject *context,
                      std::function<void(const ChannelConfig &)> done) override;
     QString secretWarning() const override;
+    QString secretLocation() const override;
 
     /// Makes the file of `settings` (nullptr: the application's default
     /// QSettings) readable by the user alone (0600): created so if it is

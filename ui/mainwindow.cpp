@@ -17,6 +17,7 @@
 #include "exportdialog.h"
 #include "feedserver.h"
 #include "filelocations.h"
+#include "helpwindow.h"
 #include "icons.h"
 #include "jobdelegates.h"
 #include "jobfiltermodel.h"
@@ -25,6 +26,7 @@
 #include "jsonhighlighter.h"
 #include "logging.h"
 #include "paintpacer.h"
+#include "shortcutsdialog.h"
 #include "statuscolors.h"
 #include "storewriter.h"
 #include "tlsinfo.h"
@@ -430,7 +432,15 @@ void MainWindow::buildActions()
         raise();
         activateWindow();
     });
+    m_helpAction =
+        make(tr("Longwatch &Help"), QKeySequence::HelpContents, tr("Read the documentation (F1)"));
+    m_helpAction->setObjectName(QStringLiteral("helpAction"));
+    connect(m_helpAction, &QAction::triggered, this, &MainWindow::showHelp);
+    m_shortcutsAction = make(tr("&Keyboard Shortcuts"), {});
+    m_shortcutsAction->setObjectName(QStringLiteral("shortcutsAction"));
+    connect(m_shortcutsAction, &QAction::triggered, this, &MainWindow::showShortcuts);
     m_aboutAction = make(tr("&About Longwatch"), {});
+    m_aboutAction->setObjectName(QStringLiteral("aboutAction"));
     m_aboutAction->setMenuRole(QAction::AboutRole);
     connect(m_aboutAction, &QAction::triggered, this, &MainWindow::showAbout);
 }
@@ -474,6 +484,9 @@ void MainWindow::buildMenus()
     notifications->addAction(m_unsnoozeAction);
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(m_helpAction);
+    help->addAction(m_shortcutsAction);
+    help->addSeparator();
     help->addAction(m_aboutAction);
 }
 
@@ -1999,13 +2012,101 @@ void MainWindow::showNotification(const QString &title, const QString &message,
         QApplication::alert(this);
 }
 
-void MainWindow::showAbout()
+HelpWindow *MainWindow::showHelp()
 {
-    QMessageBox::about(this, tr("About Longwatch"),
-                       tr("<h3>Longwatch %1</h3><p>A desktop dashboard for HTTP long-poll "
-                          "feeds: events as they arrive, the status of every job, and the "
-                          "health of every channel.</p>")
-                           .arg(QApplication::applicationVersion()));
+    if (!m_helpWindow) {
+        m_helpWindow = new HelpWindow(this);
+        m_helpWindow->setAttribute(Qt::WA_DeleteOnClose);
+    }
+    m_helpWindow->show();
+    m_helpWindow->raise();
+    m_helpWindow->activateWindow();
+    return m_helpWindow;
+}
+
+ShortcutsDialog *MainWindow::showShortcuts()
+{
+    if (!m_shortcutsDialog) {
+        m_shortcutsDialog = new ShortcutsDialog(this);
+        m_shortcutsDialog->setAttribute(Qt::WA_DeleteOnClose);
+    } else {
+        m_shortcutsDialog->refresh();
+    }
+    m_shortcutsDialog->show();
+    m_shortcutsDialog->raise();
+    m_shortcutsDialog->activateWindow();
+    return m_shortcutsDialog;
+}
+
+QDialog *MainWindow::showAbout()
+{
+    std::unique_ptr<QSettings> own;
+    QSettings *settings = m_settings;
+    if (!settings) {
+        own = std::make_unique<QSettings>();
+        settings = own.get();
+    }
+
+    auto *dialog = new QDialog(this);
+    dialog->setObjectName(QStringLiteral("aboutDialog"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setWindowTitle(tr("About Longwatch"));
+
+    auto *icon = new QLabel;
+    icon->setPixmap(windowIcon().pixmap(64, 64));
+    icon->setAlignment(Qt::AlignTop);
+    auto *title = new QLabel(tr("<h2>Longwatch %1</h2>").arg(QStringLiteral(LONGWATCH_VERSION)));
+    auto *summary = new QLabel(tr("A desktop dashboard for HTTP long-poll feeds: events as they "
+                                  "arrive, the status of every job, and the health of every "
+                                  "channel."));
+    summary->setWordWrap(true);
+    auto *qt =
+        new QLabel(tr("Runs on Qt %1 (built with Qt %2).")
+                       .arg(QString::fromLatin1(qVersion()), QStringLiteral(QT_VERSION_STR)));
+    qt->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    // Where things are, selectable so a path can be copied.
+    auto *places = new QFormLayout;
+    places->setContentsMargins(0, 8, 0, 0);
+    places->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    places->setLabelAlignment(Qt::AlignLeft);
+    places->setVerticalSpacing(6);
+    const auto place = [places](const QString &label, const QString &value, bool wrap) {
+        auto *field = new QLabel(value);
+        field->setTextFormat(Qt::PlainText);
+        field->setTextInteractionFlags(Qt::TextSelectableByMouse | Qt::TextSelectableByKeyboard);
+        field->setWordWrap(wrap);
+        places->addRow(label, field);
+    };
+    place(tr("Settings:"), QDir::toNativeSeparators(settings->fileName()), false);
+    place(tr("Event log:"),
+          m_log ? QDir::toNativeSeparators(m_log->path())
+                : tr("Not saved: events are kept in this window only"),
+          false);
+    place(tr("Secrets:"), m_manager->secretLocation(), true);
+
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok);
+    connect(buttons, &QDialogButtonBox::accepted, dialog, &QDialog::accept);
+
+    auto *text = new QVBoxLayout;
+    text->addWidget(title);
+    text->addWidget(summary);
+    text->addWidget(qt);
+    text->addLayout(places);
+    text->addStretch();
+    auto *top = new QHBoxLayout;
+    top->setSpacing(16);
+    top->addWidget(icon);
+    top->addLayout(text, 1);
+    auto *layout = new QVBoxLayout(dialog);
+    layout->addLayout(top);
+    layout->addStretch();
+    layout->addWidget(buttons);
+    dialog->setMinimumWidth(560);
+
+    dialog->setWindowModality(Qt::WindowModal);
+    dialog->open();
+    return dialog;
 }
 
 // ---------------------------------------------------------------- settings

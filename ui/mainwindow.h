@@ -40,6 +40,8 @@ class ChannelModel;
 class Demo;
 class EventFilterModel;
 class HeaderFitter;
+class HelpWindow;
+class ShortcutsDialog;
 class SplitterFitter;
 class ExportDialog;
 class EventRecorder;
@@ -127,6 +129,17 @@ public:
     Channel *currentChannel() const;
     void selectChannel(Channel *channel);
 
+    /// Help › Longwatch Help (F1): opens the help window on the overview,
+    /// or raises it if it is open (one window, not modal).
+    HelpWindow *showHelp();
+    /// Help › Keyboard Shortcuts: the shortcuts of the window's actions as
+    /// they are now (not modal; raised if open).
+    ShortcutsDialog *showShortcuts();
+    /// Help › About Longwatch: the version, the Qt versions, where the
+    /// settings, the event log and the secrets are (window-modal; does not
+    /// block).
+    QDialog *showAbout();
+
     /// Restores geometry and layout from the settings.
     void restoreWindowState();
     void saveWindowState();
@@ -177,7 +190,6 @@ private:
     void reconnectCurrent();
     void showNotification(const QString &title, const QString &message,
                           Notifier::Severity severity);
-    void showAbout();
     void chooseWorkspaceFile(bool save);
     enum class ImportChoice { Skip, Replace, Copies }; ///< for channels already here
     /// Adds (or, as `choice` says, skips or replaces) the imported channels
@@ -280,7 +292,11 @@ private:
     QAction *m_snoozeAction = nullptr;
     QAction *m_unsnoozeAction = nullptr;
     QAction *m_showWindowAction = nullptr;
+    QAction *m_helpAction = nullptr;
+    QAction *m_shortcutsAction = nullptr;
     QAction *m_aboutAction = nullptr;
+    QPointer<HelpWindow> m_helpWindow;
+    QPointer<ShortcutsDialog> m_shortcutsDialog;
     QMenu *m_channelMenu = nullptr;
 };
 
