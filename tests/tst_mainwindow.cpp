@@ -37,6 +37,7 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -757,6 +758,26 @@ void tst_MainWindow::fitsSmallWindows()
     QVERIFY2(
         text >= 0 && text + 100 <= events->viewport()->width(),
         qPrintable(QStringLiteral("Text at %1 of %2").arg(text).arg(events->viewport()->width())));
+    // A long notification does not squeeze the channels' health (long, with
+    // a channel in trouble) out of the status bar.
+    quint16 deadPort = 0;
+    {
+        QTcpServer gone;
+        QVERIFY(gone.listen(QHostAddress::LocalHost, 0));
+        deadPort = gone.serverPort();
+    }
+    ChannelConfig dead = channelFor(*m_server, "dead");
+    dead.url.setPort(deadPort);
+    manager.addChannel(dead);
+    QTRY_VERIFY(manager.at(1)->state() == Poller::State::Backoff);
+    Q_EMIT window.notifier()->notify(
+        "e2e-tests #1430 failed",
+        "Test runs: 1 test failed: checkout_flow_times_out after 30 s waiting for the page",
+        Notifier::Severity::Critical);
+    auto *health = child<QLabel>(&window, "healthLabel");
+    QTRY_VERIFY2(health->width() >= 250, qPrintable(QString::number(health->width())));
+    QVERIFY(child<QLabel>(&window, "lastNotification")->text().contains("checkout_flow"));
+
     // The filter box can be typed into.
     QVERIFY(child<QLineEdit>(&window, "eventSearch")->width() >= 150);
 

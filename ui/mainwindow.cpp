@@ -9,6 +9,7 @@
 #include "channelmanager.h"
 #include "channelmodel.h"
 #include "demo.h"
+#include "elidedlabel.h"
 #include "eventdelegate.h"
 #include "eventfiltermodel.h"
 #include "eventmodel.h"
@@ -869,9 +870,10 @@ void MainWindow::buildStatusBar()
     m_healthLabel->setObjectName(QStringLiteral("healthLabel"));
     m_healthLabel->setMinimumWidth(1); // a long reason must not widen the window
     m_eventCountLabel = dimLabel();
-    m_lastNotification = new QLabel;
+    // The last notification takes what room is left, so the channels'
+    // health beside it is not squeezed out by a long message.
+    m_lastNotification = new ElidedLabel;
     m_lastNotification->setObjectName(QStringLiteral("lastNotification"));
-    m_lastNotification->setTextFormat(Qt::PlainText);
     m_notifyStateLabel = dimLabel();
     m_notifyStateLabel->setObjectName(QStringLiteral("notifyState"));
     auto *left = new QWidget;
