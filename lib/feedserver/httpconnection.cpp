@@ -315,6 +315,12 @@ bool HttpConnection::parseHead(const QByteArray &head)
         }
         const QByteArray name = line.left(colon).toLower();
         const QByteArray value = line.mid(colon + 1).trimmed();
+        // RFC 9110 section 5.5: a value with CR, LF or NUL must be rejected
+        // (a bare CR is not a line end here, but might be one downstream).
+        if (value.contains('\r') || value.contains('\0')) {
+            fail(400, tr("Malformed header field."));
+            return false;
+        }
         auto it = m_request.headers.find(name);
         if (it == m_request.headers.end())
             m_request.headers.insert(name, value);
