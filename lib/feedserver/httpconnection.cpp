@@ -223,7 +223,10 @@ void HttpConnection::processBuffer()
                 m_buffer.remove(0, skip);
             const qsizetype end = m_buffer.indexOf("\r\n\r\n");
             if (end < 0) {
-                if (m_buffer.size() > m_limits.maxHeadBytes)
+                // The blank line may still end at maxHeadBytes, its first
+                // bytes already here: refuse only what can no longer fit,
+                // so where TCP cuts the request does not decide.
+                if (m_buffer.size() > m_limits.maxHeadBytes + 3)
                     fail(431, tr("The request line and header fields exceed %1 bytes.")
                                   .arg(m_limits.maxHeadBytes));
                 return;
