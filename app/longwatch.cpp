@@ -171,7 +171,8 @@ int main(int argc, char *argv[])
                                    QStringLiteral("ms"), QStringLiteral("3000"));
     QCommandLineOption viewOption(
         QStringLiteral("screenshot-view"),
-        QApplication::translate("main", "events, channel, channel:<n>, jobs, dialog or dialog:<tab>."),
+        QApplication::translate("main",
+                                "events, channel, channel:<n>, jobs, dialog or dialog:<tab>."),
         QStringLiteral("view"), QStringLiteral("events"));
     const QCommandLineOption eventLogOption(
         QStringLiteral("event-log"),

@@ -89,8 +89,8 @@ bool tst_CouchDbIntegration::startServer(quint16 port)
     m_server = std::make_unique<QProcess>();
     m_server->setProgram(m_node);
     m_server->setWorkingDirectory(m_serverDir);
-    m_server->setArguments({m_serverDir + QStringLiteral("/server.js"), m_data.path(),
-                            QString::number(port)});
+    m_server->setArguments(
+        {m_serverDir + QStringLiteral("/server.js"), m_data.path(), QString::number(port)});
     m_server->setProcessChannelMode(QProcess::ForwardedErrorChannel);
     // If the test dies, the server dies with it.
     m_server->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
@@ -101,7 +101,10 @@ bool tst_CouchDbIntegration::startServer(quint16 port)
     if (!m_server->waitForStarted(5000))
         return false;
     // "PORT <n>" once it listens.
-    [&] { QTRY_VERIFY_WITH_TIMEOUT(output.contains('\n') || m_server->state() != QProcess::Running, kWaitMs); }();
+    [&] {
+        QTRY_VERIFY_WITH_TIMEOUT(output.contains('\n') || m_server->state() != QProcess::Running,
+                                 kWaitMs);
+    }();
     disconnect(m_server.get(), &QProcess::readyReadStandardOutput, this, nullptr);
     const QByteArray line = output.trimmed();
     if (!line.startsWith("PORT "))
@@ -133,12 +136,12 @@ int tst_CouchDbIntegration::put(const QString &path, const QByteArray &body)
 std::unique_ptr<Poller> tst_CouchDbIntegration::makePoller(const QString &db)
 {
     QStringList errors;
-    auto profile = createProfile(
-        QStringLiteral("couchdb-changes"),
-        QUrl(QStringLiteral("http://127.0.0.1:%1/%2/_changes").arg(m_port).arg(db)),
-        {{QStringLiteral("hold"), QStringLiteral("30")},
-         {QStringLiteral("initial-cursor"), QStringLiteral("0")}},
-        &errors);
+    auto profile =
+        createProfile(QStringLiteral("couchdb-changes"),
+                      QUrl(QStringLiteral("http://127.0.0.1:%1/%2/_changes").arg(m_port).arg(db)),
+                      {{QStringLiteral("hold"), QStringLiteral("30")},
+                       {QStringLiteral("initial-cursor"), QStringLiteral("0")}},
+                      &errors);
     if (!profile) {
         qWarning() << errors;
         return nullptr;
@@ -172,14 +175,16 @@ void tst_CouchDbIntegration::changesArriveOnceAndInOrderAcrossARestart()
     }
     QTRY_COMPARE_WITH_TIMEOUT(m_received, expected, kWaitMs);
     const QString cursorBefore = poller->cursor();
-    QVERIFY2(!cursorBefore.isEmpty() && cursorBefore != QLatin1String("0"), qPrintable(cursorBefore));
+    QVERIFY2(!cursorBefore.isEmpty() && cursorBefore != QLatin1String("0"),
+             qPrintable(cursorBefore));
 
     // Crash the server while the channel waits on it, then start it again on
     // the same port from the same data.
     const quint16 port = m_port;
     stopServer();
     QTRY_COMPARE_WITH_TIMEOUT(poller->state(), Poller::State::Backoff, kWaitMs);
-    QVERIFY2(poller->errorString().contains(QString::number(port)), qPrintable(poller->errorString()));
+    QVERIFY2(poller->errorString().contains(QString::number(port)),
+             qPrintable(poller->errorString()));
     QCOMPARE(poller->cursor(), cursorBefore);
     QVERIFY(startServer(port));
     QCOMPARE(m_port, port);
@@ -201,7 +206,8 @@ void tst_CouchDbIntegration::aDatabaseThatDoesNotExistStopsTheChannel()
     QVERIFY(poller);
     QVERIFY(poller->start());
     QTRY_COMPARE_WITH_TIMEOUT(poller->state(), Poller::State::Failed, kWaitMs);
-    QVERIFY2(poller->errorString().contains(QLatin1String("404")), qPrintable(poller->errorString()));
+    QVERIFY2(poller->errorString().contains(QLatin1String("404")),
+             qPrintable(poller->errorString()));
     QVERIFY(m_received.isEmpty());
 }
 

@@ -117,10 +117,11 @@ bool tst_LongwatchTail::publish(const QString &feed, int n)
     QNetworkRequest request(
         QUrl(QStringLiteral("http://127.0.0.1:%1/feeds/%2/publish").arg(m_port).arg(feed)));
     request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-    const QByteArray body = QJsonDocument(QJsonObject{{"type", "job.progress"},
-                                                      {"message", QStringLiteral("step %1, \"quoted\", ü").arg(n)},
-                                                      {"n", n}})
-                                .toJson(QJsonDocument::Compact);
+    const QByteArray body =
+        QJsonDocument(QJsonObject{{"type", "job.progress"},
+                                  {"message", QStringLiteral("step %1, \"quoted\", ü").arg(n)},
+                                  {"n", n}})
+            .toJson(QJsonDocument::Compact);
     std::unique_ptr<QNetworkReply> reply(m_manager.post(request, body));
     QSignalSpy finished(reply.get(), &QNetworkReply::finished);
     return finished.wait(kWaitMs) &&
@@ -148,12 +149,13 @@ void tst_LongwatchTail::printsEveryEventOnceInOrderThroughAServerRestart()
 {
     QVERIFY(startFeed(0));
     const quint16 port = m_port;
-    auto tail = makeProcess(
-        kTail, {QStringLiteral("--channel"),
-                QStringLiteral("jobs=http://127.0.0.1:%1/feeds/jobs/poll").arg(port),
-                QStringLiteral("--count"), QStringLiteral("40"), QStringLiteral("--backoff-initial"),
-                QStringLiteral("0.2"), QStringLiteral("--backoff-max"), QStringLiteral("0.5"),
-                QStringLiteral("--hold"), QStringLiteral("2")});
+    auto tail =
+        makeProcess(kTail, {QStringLiteral("--channel"),
+                            QStringLiteral("jobs=http://127.0.0.1:%1/feeds/jobs/poll").arg(port),
+                            QStringLiteral("--count"), QStringLiteral("40"),
+                            QStringLiteral("--backoff-initial"), QStringLiteral("0.2"),
+                            QStringLiteral("--backoff-max"), QStringLiteral("0.5"),
+                            QStringLiteral("--hold"), QStringLiteral("2")});
     QByteArray out;
     QByteArray err;
     connect(tail.get(), &QProcess::readyReadStandardOutput, this,
@@ -169,8 +171,8 @@ void tst_LongwatchTail::printsEveryEventOnceInOrderThroughAServerRestart()
 
     // Restart the server on the same port; the tail notices and comes back.
     stopFeed();
-    QTRY_VERIFY_WITH_TIMEOUT(err.contains("connection refused") || err.contains("closed the connection"),
-                             kWaitMs);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        err.contains("connection refused") || err.contains("closed the connection"), kWaitMs);
     QVERIFY(startFeed(port));
     for (int i = 21; i <= 40; ++i)
         QVERIFY(publish(QStringLiteral("jobs"), i));
@@ -189,7 +191,8 @@ void tst_LongwatchTail::printsEveryEventOnceInOrderThroughAServerRestart()
         QCOMPARE(line.value("channel").toString(), QStringLiteral("jobs"));
         QCOMPARE(line.value("key").toString(), QString::number(i + 1));
         QCOMPARE(line.value("type").toString(), QStringLiteral("job.progress"));
-        QCOMPARE(line.value("text").toString(), QStringLiteral("step %1, \"quoted\", ü").arg(i + 1));
+        QCOMPARE(line.value("text").toString(),
+                 QStringLiteral("step %1, \"quoted\", ü").arg(i + 1));
         QVERIFY2(utcMicros.match(line.value("received").toString()).hasMatch(),
                  qPrintable(line.value("received").toString()));
         // The event's own JSON, as the server stored it.
@@ -226,11 +229,13 @@ void tst_LongwatchTail::badArgumentsExitWithTwo_data()
     QTest::newRow("no channel") << QStringList{} << "--channel";
     QTest::newRow("a channel without a URL") << QStringList{"--channel", "x"} << "NAME=URL";
     QTest::newRow("an unknown profile")
-        << QStringList{"--channel", "x=http://127.0.0.1:1/", "--profile", "nope"} << "Unknown profile";
+        << QStringList{"--channel", "x=http://127.0.0.1:1/", "--profile", "nope"}
+        << "Unknown profile";
     QTest::newRow("a bad JSON path")
-        << QStringList{"--channel", "x=http://127.0.0.1:1/", "--events-path", "a..b"} << "events path";
-    QTest::newRow("a count of zero") << QStringList{"--channel", "x=http://127.0.0.1:1/", "--count", "0"}
-                                     << "--count";
+        << QStringList{"--channel", "x=http://127.0.0.1:1/", "--events-path", "a..b"}
+        << "events path";
+    QTest::newRow("a count of zero")
+        << QStringList{"--channel", "x=http://127.0.0.1:1/", "--count", "0"} << "--count";
     QTest::newRow("two channels with one name")
         << QStringList{"--channel", "x=http://127.0.0.1:1/", "--channel", "x=http://127.0.0.1:2/"}
         << "two channels";

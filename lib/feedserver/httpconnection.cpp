@@ -223,7 +223,10 @@ void HttpConnection::processBuffer()
                 m_buffer.remove(0, skip);
             const qsizetype end = m_buffer.indexOf("\r\n\r\n");
             if (end < 0) {
-                if (m_buffer.size() > m_limits.maxHeadBytes)
+                // The blank line may still end at maxHeadBytes, its first
+                // bytes already here: refuse only what can no longer fit,
+                // so where TCP cuts the request does not decide.
+                if (m_buffer.size() > m_limits.maxHeadBytes + 3)
                     fail(431, tr("The request line and header fields exceed %1 bytes.")
                                   .arg(m_limits.maxHeadBytes));
                 return;
@@ -315,6 +318,12 @@ bool HttpConnection::parseHead(const QByteArray &head)
         }
         const QByteArray name = line.left(colon).toLower();
         const QByteArray value = line.mid(colon + 1).trimmed();
+        // RFC 9110 section 5.5: a value with CR, LF or NUL must be rejected
+        // (a bare CR is not a line end here, but might be one downstream).
+        if (value.contains('\r') || value.contains('\0')) {
+            fail(400, tr("Malformed header field."));
+            return false;
+        }
         auto it = m_request.headers.find(name);
         if (it == m_request.headers.end())
             m_request.headers.insert(name, value);
