@@ -4,6 +4,7 @@
 #include "englishplurals.h"
 #include "epolleventdispatcher.h"
 #include "event.h"
+#include "eventexporter.h"
 #include "eventstore.h"
 #include "logging.h"
 #include "memorytuning.h"
@@ -15,8 +16,6 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
-#include <QJsonArray>
-#include <QJsonDocument>
 #include <QNetworkProxyFactory>
 #include <QTimer>
 
@@ -39,31 +38,6 @@ void say(const QString &line)
 {
     std::fprintf(stderr, "%s\n", line.toLocal8Bit().constData());
     std::fflush(stderr);
-}
-
-QByteArray jsonString(const QString &text)
-{
-    const QByteArray wrapped = QJsonDocument(QJsonArray{text}).toJson(QJsonDocument::Compact);
-    return wrapped.mid(1, wrapped.size() - 2);
-}
-
-/// One NDJSON line, fields in a fixed order, then the event's own JSON verbatim.
-QByteArray eventLine(const QString &channel, const Event &event)
-{
-    QByteArray line;
-    line.reserve(160 + event.raw.size());
-    line += "{\"channel\":" + jsonString(channel);
-    line += ",\"key\":" + jsonString(event.key);
-    line += ",\"type\":" + jsonString(event.type);
-    line += ",\"text\":" + jsonString(event.text);
-    line +=
-        ",\"time\":" + (event.time.isValid() ? jsonString(event.time.toString(Qt::ISODateWithMs))
-                                             : QByteArrayLiteral("null"));
-    line += ",\"received\":" + jsonString(formatUsecsUtc(event.receivedUsecs));
-    line += ",\"event\":";
-    line += event.raw.isEmpty() ? QByteArrayLiteral("null") : event.raw;
-    line += "}\n";
-    return line;
 }
 
 milliseconds secondsOption(const QCommandLineParser &parser, const QString &name, bool *ok)
@@ -331,7 +305,7 @@ int main(int argc, char *argv[])
                     }
                     if (remaining == 0)
                         break;
-                    const QByteArray line = eventLine(name, events.at(at));
+                    const QByteArray line = EventExporter::ndjsonLine(name, events.at(at));
                     if (std::fwrite(line.constData(), 1, size_t(line.size()), stdout) !=
                             size_t(line.size()) ||
                         std::fflush(stdout) != 0) {
