@@ -16,11 +16,6 @@ namespace Longwatch {
 
 namespace {
 
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("Longwatch::ChannelConfig", text);
-}
-
 QString authKey(ChannelConfig::Auth auth)
 {
     switch (auth) {
@@ -195,14 +190,14 @@ QString ChannelConfig::newId()
 QString checkFeedUrl(const QUrl &url)
 {
     if (url.isEmpty())
-        return tr("Enter the feed's address.");
+        return ChannelConfig::tr("Enter the feed's address.");
     if (!url.isValid())
-        return tr("This is not a valid address: %1").arg(url.errorString());
+        return ChannelConfig::tr("This is not a valid address: %1").arg(url.errorString());
     const QString scheme = url.scheme().toLower();
     if (scheme != QLatin1String("http") && scheme != QLatin1String("https"))
-        return tr("The address must start with http:// or https://.");
+        return ChannelConfig::tr("The address must start with http:// or https://.");
     if (url.host().isEmpty())
-        return tr("The address has no server name.");
+        return ChannelConfig::tr("The address has no server name.");
     return {};
 }
 
@@ -451,7 +446,9 @@ HeaderList parseHeaderLines(const QString &text, QStringList *errors)
             });
         if (!validName) {
             if (errors)
-                *errors << tr("Line %1 is not a header: write it as \"Name: value\".").arg(i + 1);
+                *errors << ChannelConfig::tr(
+                               "Line %1 is not a header: write it as \"Name: value\".")
+                               .arg(i + 1);
             continue;
         }
         headers.append({name.toLatin1(), line.mid(colon + 1).trimmed().toUtf8()});

@@ -4,6 +4,7 @@
 #include "jobstatus.h"
 #include "poller.h"
 
+#include <QCoreApplication>
 #include <QString>
 #include <QStringList>
 #include <QUrl>
@@ -17,6 +18,9 @@ namespace Longwatch {
 /// what to make of the events. Plain data; Channel brings it to life.
 struct ChannelConfig
 {
+    Q_DECLARE_TR_FUNCTIONS(Longwatch::ChannelConfig)
+
+public:
     enum class Auth { None, Bearer, Basic };
 
     QString id;   ///< stable identity (a UUID), survives renames

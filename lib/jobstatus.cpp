@@ -11,11 +11,6 @@ namespace Longwatch {
 
 namespace {
 
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("Longwatch::JobStatus", text);
-}
-
 /// The event's JSON object, or an undefined value when `filter` tells that
 /// the event names no job or the event is not an object.
 QJsonValue jobObject(const Event &event, const JobKeyFilter &filter)
@@ -70,17 +65,17 @@ QString jobStatusText(JobStatus status)
 {
     switch (status) {
     case JobStatus::Unknown:
-        return tr("Unknown");
+        return JobStatusText::tr("Unknown");
     case JobStatus::Queued:
-        return tr("Queued");
+        return JobStatusText::tr("Queued");
     case JobStatus::Running:
-        return tr("Running");
+        return JobStatusText::tr("Running");
     case JobStatus::Succeeded:
-        return tr("Succeeded");
+        return JobStatusText::tr("Succeeded");
     case JobStatus::Failed:
-        return tr("Failed");
+        return JobStatusText::tr("Failed");
     case JobStatus::Cancelled:
-        return tr("Cancelled");
+        return JobStatusText::tr("Cancelled");
     }
     return {};
 }
@@ -136,16 +131,17 @@ QStringList JobMapping::validate() const
     const auto check = [&](const QString &what, const QString &path) {
         QString error;
         if (!JsonPath::parse(path, &error).isValid())
-            problems << tr("The %1 path '%2' is not valid: %3").arg(what, path, error);
+            problems
+                << JobStatusText::tr("The %1 path '%2' is not valid: %3").arg(what, path, error);
     };
     if (jobPaths.isEmpty())
-        problems << tr("Name at least one field that identifies a job.");
+        problems << JobStatusText::tr("Name at least one field that identifies a job.");
     for (const QString &path : jobPaths)
-        check(tr("job"), path);
+        check(JobStatusText::tr("job"), path);
     if (!statusPath.isEmpty())
-        check(tr("status"), statusPath);
+        check(JobStatusText::tr("status"), statusPath);
     if (!progressPath.isEmpty())
-        check(tr("progress"), progressPath);
+        check(JobStatusText::tr("progress"), progressPath);
     return problems;
 }
 

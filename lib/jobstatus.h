@@ -25,6 +25,12 @@ JobStatus normaliseJobStatus(const QString &word);
 /// Succeeded, failed or cancelled: nothing more should happen to the job.
 bool isFinalJobStatus(JobStatus status);
 
+/// The context of the job statuses' words and the job mapping's sentences.
+class JobStatusText
+{
+    Q_DECLARE_TR_FUNCTIONS(Longwatch::JobStatusText)
+};
+
 /// Where a channel's events keep their job fields. Paths are JsonPath text;
 /// the first job path that yields a value wins ("job", then "job_id").
 struct JobMapping
