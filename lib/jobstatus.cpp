@@ -125,24 +125,34 @@ bool isFinalJobStatus(JobStatus status)
            status == JobStatus::Cancelled;
 }
 
-QStringList JobMapping::validate() const
+QList<std::pair<JobMapping::Part, QString>> JobMapping::problems() const
 {
-    QStringList problems;
-    const auto check = [&](const QString &what, const QString &path) {
+    QList<std::pair<Part, QString>> problems;
+    const auto check = [&](Part part, const QString &what, const QString &path) {
         QString error;
         if (!JsonPath::parse(path, &error).isValid())
-            problems
-                << JobStatusText::tr("The %1 path '%2' is not valid: %3").arg(what, path, error);
+            problems.append(
+                {part,
+                 JobStatusText::tr("The %1 path '%2' is not valid: %3").arg(what, path, error)});
     };
     if (jobPaths.isEmpty())
-        problems << JobStatusText::tr("Name at least one field that identifies a job.");
+        problems.append(
+            {Part::JobPaths, JobStatusText::tr("Name at least one field that identifies a job.")});
     for (const QString &path : jobPaths)
-        check(JobStatusText::tr("job"), path);
+        check(Part::JobPaths, JobStatusText::tr("job"), path);
     if (!statusPath.isEmpty())
-        check(JobStatusText::tr("status"), statusPath);
+        check(Part::StatusPath, JobStatusText::tr("status"), statusPath);
     if (!progressPath.isEmpty())
-        check(JobStatusText::tr("progress"), progressPath);
+        check(Part::ProgressPath, JobStatusText::tr("progress"), progressPath);
     return problems;
+}
+
+QStringList JobMapping::validate() const
+{
+    QStringList sentences;
+    for (const auto &[part, sentence] : problems())
+        sentences << sentence;
+    return sentences;
 }
 
 // The first key of each job path, in quotes, must be in the bytes. Most
