@@ -33,10 +33,11 @@ void onSignal(int)
         g_exporter->cancel();
 }
 
-QString tr(const char *text)
+/// The context of longwatch-export's sentences.
+class ExportText
 {
-    return QCoreApplication::translate("longwatch-export", text);
-}
+    Q_DECLARE_TR_FUNCTIONS(ExportText)
+};
 
 void say(const QString &line)
 {
@@ -67,82 +68,88 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationVersion(QStringLiteral(LONGWATCH_VERSION));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(
-        tr("Writes the events of a Longwatch event log as CSV, NDJSON or JSON.\n\n"
-           "Formats:\n"
-           "  csv     RFC 4180, UTF-8, CRLF line ends, header row\n"
-           "          channel,key,type,text,time,received,raw\n"
-           "          A cell of what a feed sent that starts with =, +, -, @, a tab or a\n"
-           "          carriage return gets a leading ' so that a spreadsheet shows it as\n"
-           "          text instead of running it as a formula (OWASP, CSV injection).\n"
-           "  ndjson  one JSON object per line, the same fields as longwatch-tail prints:\n"
-           "          {\"channel\",\"key\",\"type\",\"text\",\"time\",\"received\",\"event\":<the "
-           "event's own JSON, verbatim>}\n"
-           "  json    one JSON array of those objects\n"
-           "NDJSON and JSON hold every value exactly as the feed sent it.\n\n"
-           "\"time\" is the server's own time of the event (empty or null if it sent none), "
-           "\"received\" when Longwatch received it; both ISO 8601 UTC. The export holds only "
-           "what the feeds sent: the event log keeps no URLs, headers or credentials.\n\n"
-           "Filters combine: an event is exported if it matches every filter given, and any "
-           "of the values of a repeated one. --since and --until compare with the received "
-           "time; a date or time without a zone is local time.\n\n"
-           "A file is written under a temporary name and renamed when complete, so a failed "
-           "or interrupted export (Ctrl+C) leaves no file, and an existing file is only "
-           "replaced by a complete export.\n\n"
-           "Exit status: 0 on success, 1 if the log cannot be read or the output cannot be "
-           "written (or on Ctrl+C), 2 on bad arguments.\n\n"
-           "Example:\n"
-           "  longwatch-export --store events.sqlite --format csv --channel builds "
-           "--since 2026-11-01 --output builds.csv"));
+    parser.setApplicationDescription(ExportText::tr(
+        "Writes the events of a Longwatch event log as CSV, NDJSON or JSON.\n\n"
+        "Formats:\n"
+        "  csv     RFC 4180, UTF-8, CRLF line ends, header row\n"
+        "          channel,key,type,text,time,received,raw\n"
+        "          A cell of what a feed sent that starts with =, +, -, @, a tab or a\n"
+        "          carriage return gets a leading ' so that a spreadsheet shows it as\n"
+        "          text instead of running it as a formula (OWASP, CSV injection).\n"
+        "  ndjson  one JSON object per line, the same fields as longwatch-tail prints:\n"
+        "          {\"channel\",\"key\",\"type\",\"text\",\"time\",\"received\",\"event\":<the "
+        "event's own JSON, verbatim>}\n"
+        "  json    one JSON array of those objects\n"
+        "NDJSON and JSON hold every value exactly as the feed sent it.\n\n"
+        "\"time\" is the server's own time of the event (empty or null if it sent none), "
+        "\"received\" when Longwatch received it; both ISO 8601 UTC. The export holds only "
+        "what the feeds sent: the event log keeps no URLs, headers or credentials.\n\n"
+        "Filters combine: an event is exported if it matches every filter given, and any "
+        "of the values of a repeated one. --since and --until compare with the received "
+        "time; a date or time without a zone is local time.\n\n"
+        "A file is written under a temporary name and renamed when complete, so a failed "
+        "or interrupted export (Ctrl+C) leaves no file, and an existing file is only "
+        "replaced by a complete export.\n\n"
+        "Exit status: 0 on success, 1 if the log cannot be read or the output cannot be "
+        "written (or on Ctrl+C), 2 on bad arguments.\n\n"
+        "Example:\n"
+        "  longwatch-export --store events.sqlite --format csv --channel builds "
+        "--since 2026-11-01 --output builds.csv"));
     parser.addHelpOption();
     parser.addVersionOption();
 
     const QCommandLineOption storeOption(QStringLiteral("store"),
-                                         tr("The event log (SQLite file) to read."), tr("FILE"));
+                                         ExportText::tr("The event log (SQLite file) to read."),
+                                         ExportText::tr("FILE"));
     const QCommandLineOption formatOption(QStringLiteral("format"),
-                                          tr("csv, ndjson or json (default csv)."), tr("FORMAT"),
-                                          QStringLiteral("csv"));
+                                          ExportText::tr("csv, ndjson or json (default csv)."),
+                                          ExportText::tr("FORMAT"), QStringLiteral("csv"));
     const QCommandLineOption channelOption(
-        QStringLiteral("channel"), tr("Only events of this channel; repeatable."), tr("NAME"));
+        QStringLiteral("channel"), ExportText::tr("Only events of this channel; repeatable."),
+        ExportText::tr("NAME"));
     const QCommandLineOption sinceOption(
         QStringLiteral("since"),
-        tr("Only events received at or after this ISO 8601 date or time, e.g. 2026-11-01 or "
-           "2026-11-01T08:00:00Z."),
-        tr("ISO"));
+        ExportText::tr(
+            "Only events received at or after this ISO 8601 date or time, e.g. 2026-11-01 or "
+            "2026-11-01T08:00:00Z."),
+        ExportText::tr("ISO"));
     const QCommandLineOption untilOption(
-        QStringLiteral("until"), tr("Only events received before this ISO 8601 date or time."),
-        tr("ISO"));
+        QStringLiteral("until"),
+        ExportText::tr("Only events received before this ISO 8601 date or time."),
+        ExportText::tr("ISO"));
     const QCommandLineOption typeOption(QStringLiteral("type"),
-                                        tr("Only events of this type; repeatable."), tr("TYPE"));
+                                        ExportText::tr("Only events of this type; repeatable."),
+                                        ExportText::tr("TYPE"));
     const QCommandLineOption textOption(
         QStringLiteral("text"),
-        tr("Only events whose key, type or text contains this (ASCII letters match either case)."),
-        tr("SUBSTRING"));
+        ExportText::tr(
+            "Only events whose key, type or text contains this (ASCII letters match either case)."),
+        ExportText::tr("SUBSTRING"));
     const QCommandLineOption outputOption(
         {QStringLiteral("o"), QStringLiteral("output")},
-        tr("Write to this file; - is standard output (the default)."), tr("FILE"),
-        QStringLiteral("-"));
+        ExportText::tr("Write to this file; - is standard output (the default)."),
+        ExportText::tr("FILE"), QStringLiteral("-"));
     const QCommandLineOption quietOption({QStringLiteral("q"), QStringLiteral("quiet")},
-                                         tr("Report only errors on standard error."));
+                                         ExportText::tr("Report only errors on standard error."));
     parser.addOptions({storeOption, formatOption, channelOption, sinceOption, untilOption,
                        typeOption, textOption, outputOption, quietOption});
     parser.process(app);
 
     auto usageError = [](const QString &message) {
         say(QStringLiteral("longwatch-export: %1").arg(message));
-        say(tr("Try 'longwatch-export --help'."));
+        say(ExportText::tr("Try 'longwatch-export --help'."));
         return ExitUsage;
     };
     if (!parser.positionalArguments().isEmpty())
         return usageError(
-            tr("unexpected argument '%1'.").arg(parser.positionalArguments().first()));
+            ExportText::tr("unexpected argument '%1'.").arg(parser.positionalArguments().first()));
     if (!parser.isSet(storeOption) || parser.value(storeOption).isEmpty())
-        return usageError(tr("say which event log to read with --store FILE."));
+        return usageError(ExportText::tr("say which event log to read with --store FILE."));
     const std::optional<EventExporter::Format> format =
         EventExporter::formatFromName(parser.value(formatOption));
     if (!format)
-        return usageError(
-            tr("--format takes csv, ndjson or json, not '%1'.").arg(parser.value(formatOption)));
+        return usageError(ExportText::tr("--format takes csv, ndjson or json, not '%1'.")
+                              .arg(parser.value(formatOption)));
 
     EventQuery query;
     query.channels = parser.values(channelOption);
@@ -151,13 +158,13 @@ int main(int argc, char *argv[])
     if (parser.isSet(sinceOption)) {
         query.sinceUsecs = parseTime(parser.value(sinceOption));
         if (!query.sinceUsecs)
-            return usageError(tr("--since takes an ISO 8601 date or time, not '%1'.")
+            return usageError(ExportText::tr("--since takes an ISO 8601 date or time, not '%1'.")
                                   .arg(parser.value(sinceOption)));
     }
     if (parser.isSet(untilOption)) {
         query.untilUsecs = parseTime(parser.value(untilOption));
         if (!query.untilUsecs)
-            return usageError(tr("--until takes an ISO 8601 date or time, not '%1'.")
+            return usageError(ExportText::tr("--until takes an ISO 8601 date or time, not '%1'.")
                                   .arg(parser.value(untilOption)));
     }
     const bool quiet = parser.isSet(quietOption);
@@ -176,12 +183,12 @@ int main(int argc, char *argv[])
     const bool toStdout = output == QLatin1String("-");
     if (!quiet && !toStdout && ::isatty(STDERR_FILENO)) {
         // A progress line that rewrites itself, on a terminal only.
-        QObject::connect(&exporter, &EventExporter::progress, &exporter,
-                         [](qint64 done, qint64 total) {
-                             std::fprintf(stderr, "\r%s",
-                                          qPrintable(tr("%1 of %2 events").arg(done).arg(total)));
-                             std::fflush(stderr);
-                         });
+        QObject::connect(
+            &exporter, &EventExporter::progress, &exporter, [](qint64 done, qint64 total) {
+                std::fprintf(stderr, "\r%s",
+                             qPrintable(ExportText::tr("%1 of %2 events").arg(done).arg(total)));
+                std::fflush(stderr);
+            });
     }
 
     g_exporter = &exporter;

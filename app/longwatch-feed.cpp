@@ -18,10 +18,11 @@ using namespace Longwatch;
 
 namespace {
 
-QString tr(const char *text)
+/// The context of longwatch-feed's sentences.
+class FeedText
 {
-    return QCoreApplication::translate("longwatch-feed", text);
-}
+    Q_DECLARE_TR_FUNCTIONS(FeedText)
+};
 
 [[noreturn]] void fail(const QString &message)
 {
@@ -34,7 +35,7 @@ std::chrono::milliseconds parseSeconds(const QString &text, const QString &optio
     bool ok = false;
     const double seconds = text.toDouble(&ok);
     if (!ok || !std::isfinite(seconds) || seconds < 0 || seconds > 24 * 3600)
-        fail(tr("--%1 wants a number of seconds between 0 and 86400, not \"%2\".")
+        fail(FeedText::tr("--%1 wants a number of seconds between 0 and 86400, not \"%2\".")
                  .arg(option, text));
     return std::chrono::milliseconds(qint64(std::ceil(seconds * 1000)));
 }
@@ -44,7 +45,7 @@ qint64 parseCount(const QString &text, const QString &option, qint64 lowest, qin
     bool ok = false;
     const qint64 value = text.toLongLong(&ok);
     if (!ok || value < lowest || value > highest)
-        fail(tr("--%1 wants a whole number from %2 to %3, not \"%4\".")
+        fail(FeedText::tr("--%1 wants a whole number from %2 to %3, not \"%4\".")
                  .arg(option)
                  .arg(lowest)
                  .arg(highest)
@@ -62,7 +63,7 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationVersion(QStringLiteral(LONGWATCH_VERSION));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(tr(
+    parser.setApplicationDescription(FeedText::tr(
         "The reference long-poll feed server for Longwatch.\n"
         "\n"
         "Endpoints (JSON in and out; errors are {\"error\": \"...\"}):\n"
@@ -85,53 +86,59 @@ int main(int argc, char *argv[])
     parser.addVersionOption();
 
     const QCommandLineOption listenOption(
-        QStringLiteral("listen"), tr("Address to listen on (default 127.0.0.1; 0.0.0.0 for all)."),
-        tr("ADDR"), QStringLiteral("127.0.0.1"));
-    const QCommandLineOption portOption(QStringLiteral("port"),
-                                        tr("Port to listen on; 0 picks a free one (default 8080)."),
-                                        tr("N"), QStringLiteral("8080"));
+        QStringLiteral("listen"),
+        FeedText::tr("Address to listen on (default 127.0.0.1; 0.0.0.0 for all)."),
+        FeedText::tr("ADDR"), QStringLiteral("127.0.0.1"));
+    const QCommandLineOption portOption(
+        QStringLiteral("port"),
+        FeedText::tr("Port to listen on; 0 picks a free one (default 8080)."), FeedText::tr("N"),
+        QStringLiteral("8080"));
     const QCommandLineOption portFileOption(
         QStringLiteral("port-file"),
-        tr("Write the port to FILE once listening (for scripts, with --port 0)."), tr("FILE"));
+        FeedText::tr("Write the port to FILE once listening (for scripts, with --port 0)."),
+        FeedText::tr("FILE"));
     const QCommandLineOption holdOption(
         QStringLiteral("hold"),
-        tr("Longest hold of a poll, in seconds (default 55); clients may ask for less "
-           "with ?hold=S."),
-        tr("SECONDS"), QStringLiteral("55"));
+        FeedText::tr("Longest hold of a poll, in seconds (default 55); clients may ask for less "
+                     "with ?hold=S."),
+        FeedText::tr("SECONDS"), QStringLiteral("55"));
     const QCommandLineOption queueHoldOption(
-        QStringLiteral("queue-hold"), tr("Longest hold of GET /receive, in seconds (default 30)."),
-        tr("SECONDS"), QStringLiteral("30"));
+        QStringLiteral("queue-hold"),
+        FeedText::tr("Longest hold of GET /receive, in seconds (default 30)."),
+        FeedText::tr("SECONDS"), QStringLiteral("30"));
     const QCommandLineOption retainOption(
         QStringLiteral("retain"),
-        tr("Events kept per feed, and messages kept in the queue (default 10000)."), tr("N"),
-        QStringLiteral("10000"));
+        FeedText::tr("Events kept per feed, and messages kept in the queue (default 10000)."),
+        FeedText::tr("N"), QStringLiteral("10000"));
     const QCommandLineOption maxBodyOption(
         QStringLiteral("max-body"),
-        tr("Largest request body in bytes; larger ones get 413 (default 1048576)."), tr("BYTES"),
-        QStringLiteral("1048576"));
+        FeedText::tr("Largest request body in bytes; larger ones get 413 (default 1048576)."),
+        FeedText::tr("BYTES"), QStringLiteral("1048576"));
     const QCommandLineOption demoOption(
         QStringLiteral("demo"),
-        tr("Publish simulated CI jobs on the feeds builds, tests, deploys and batch."));
+        FeedText::tr("Publish simulated CI jobs on the feeds builds, tests, deploys and batch."));
     const QCommandLineOption seedOption(
-        QStringLiteral("seed"), tr("Seed of the demo jobs, to repeat a run (default: random)."),
-        tr("N"));
+        QStringLiteral("seed"),
+        FeedText::tr("Seed of the demo jobs, to repeat a run (default: random)."),
+        FeedText::tr("N"));
     const QCommandLineOption demoIntervalOption(
         QStringLiteral("demo-interval"),
-        tr("Gap between demo events in milliseconds, drawn from MIN-MAX (default 500-2000)."),
-        tr("MIN-MAX"), QStringLiteral("500-2000"));
+        FeedText::tr(
+            "Gap between demo events in milliseconds, drawn from MIN-MAX (default 500-2000)."),
+        FeedText::tr("MIN-MAX"), QStringLiteral("500-2000"));
     const QCommandLineOption journalOption(
         QStringLiteral("journal"),
-        tr("Keep every published event in this file (NDJSON) and load it at start, so a "
-           "restarted server goes on with the same events and ids."),
-        tr("FILE"));
+        FeedText::tr("Keep every published event in this file (NDJSON) and load it at start, so a "
+                     "restarted server goes on with the same events and ids."),
+        FeedText::tr("FILE"));
     const QCommandLineOption verboseOption(QStringLiteral("verbose"),
-                                           tr("Log every request and stored event."));
+                                           FeedText::tr("Log every request and stored event."));
     parser.addOptions({listenOption, portOption, portFileOption, holdOption, queueHoldOption,
                        retainOption, maxBodyOption, demoOption, seedOption, demoIntervalOption,
                        journalOption, verboseOption});
     parser.process(app);
     if (!parser.positionalArguments().isEmpty())
-        fail(tr("Unexpected argument \"%1\"; see --help.")
+        fail(FeedText::tr("Unexpected argument \"%1\"; see --help.")
                  .arg(parser.positionalArguments().first()));
 
     // Per-request lines only on request; QT_LOGGING_RULES still wins.
@@ -140,7 +147,8 @@ int main(int argc, char *argv[])
 
     const QHostAddress address(parser.value(listenOption));
     if (address.isNull())
-        fail(tr("--listen wants an IP address, not \"%1\".").arg(parser.value(listenOption)));
+        fail(FeedText::tr("--listen wants an IP address, not \"%1\".")
+                 .arg(parser.value(listenOption)));
     const auto port =
         quint16(parseCount(parser.value(portOption), QStringLiteral("port"), 0, 65535));
 
@@ -165,7 +173,7 @@ int main(int argc, char *argv[])
         QSaveFile file(parser.value(portFileOption));
         if (!file.open(QIODevice::WriteOnly) ||
             file.write(QByteArray::number(server.port()) + '\n') < 0 || !file.commit()) {
-            fail(tr("Could not write the port file %1: %2")
+            fail(FeedText::tr("Could not write the port file %1: %2")
                      .arg(parser.value(portFileOption), file.errorString()));
         }
     }
@@ -176,7 +184,8 @@ int main(int argc, char *argv[])
             bool ok = false;
             const quint64 seed = parser.value(seedOption).toULongLong(&ok);
             if (!ok)
-                fail(tr("--seed wants a whole number, not \"%1\".").arg(parser.value(seedOption)));
+                fail(FeedText::tr("--seed wants a whole number, not \"%1\".")
+                         .arg(parser.value(seedOption)));
             demo.setSeed(seed);
         }
         const QStringList range = parser.value(demoIntervalOption).split(QLatin1Char('-'));

@@ -4,6 +4,7 @@
 #include "englishplurals.h"
 #include "epolleventdispatcher.h"
 #include "event.h"
+#include "eventexporter.h"
 #include "eventstore.h"
 #include "logging.h"
 #include "memorytuning.h"
@@ -15,8 +16,6 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
-#include <QJsonArray>
-#include <QJsonDocument>
 #include <QNetworkProxyFactory>
 #include <QTimer>
 
@@ -30,40 +29,16 @@ namespace {
 
 enum ExitCode { ExitOk = 0, ExitFatal = 1, ExitUsage = 2 };
 
-QString tr(const char *text)
+/// The context of longwatch-tail's sentences.
+class TailText
 {
-    return QCoreApplication::translate("longwatch-tail", text);
-}
+    Q_DECLARE_TR_FUNCTIONS(TailText)
+};
 
 void say(const QString &line)
 {
     std::fprintf(stderr, "%s\n", line.toLocal8Bit().constData());
     std::fflush(stderr);
-}
-
-QByteArray jsonString(const QString &text)
-{
-    const QByteArray wrapped = QJsonDocument(QJsonArray{text}).toJson(QJsonDocument::Compact);
-    return wrapped.mid(1, wrapped.size() - 2);
-}
-
-/// One NDJSON line, fields in a fixed order, then the event's own JSON verbatim.
-QByteArray eventLine(const QString &channel, const Event &event)
-{
-    QByteArray line;
-    line.reserve(160 + event.raw.size());
-    line += "{\"channel\":" + jsonString(channel);
-    line += ",\"key\":" + jsonString(event.key);
-    line += ",\"type\":" + jsonString(event.type);
-    line += ",\"text\":" + jsonString(event.text);
-    line +=
-        ",\"time\":" + (event.time.isValid() ? jsonString(event.time.toString(Qt::ISODateWithMs))
-                                             : QByteArrayLiteral("null"));
-    line += ",\"received\":" + jsonString(formatUsecsUtc(event.receivedUsecs));
-    line += ",\"event\":";
-    line += event.raw.isEmpty() ? QByteArrayLiteral("null") : event.raw;
-    line += "}\n";
-    return line;
 }
 
 milliseconds secondsOption(const QCommandLineParser &parser, const QString &name, bool *ok)
@@ -89,110 +64,120 @@ int main(int argc, char *argv[])
 
     QCommandLineParser parser;
     parser.setApplicationDescription(
-        tr("Polls HTTP long-poll feeds and writes every event as one JSON line to standard "
-           "output:\n"
-           "  {\"channel\",\"key\",\"type\",\"text\",\"time\",\"received\",\"event\":<the event's "
-           "own JSON>}\n"
-           "States and errors go to standard error as sentences.\n\n"
-           "Profiles:\n") +
+        TailText::tr(
+            "Polls HTTP long-poll feeds and writes every event as one JSON line to standard "
+            "output:\n"
+            "  {\"channel\",\"key\",\"type\",\"text\",\"time\",\"received\",\"event\":<the event's "
+            "own JSON>}\n"
+            "States and errors go to standard error as sentences.\n\n"
+            "Profiles:\n") +
         [] {
             QString text;
             for (const QString &id : profileIds())
                 text += QStringLiteral("  %1  %2\n").arg(id, -14).arg(profileDescription(id));
             return text;
         }() +
-        tr("\nWith --store FILE, every batch of events and the channel's new cursor are first "
-           "written to that event log (SQLite) in one transaction, and only then printed; "
-           "events already stored are not printed again, and with --count the rest of the last "
-           "batch is recorded but not printed. Started again "
-           "with the same file, each channel resumes from the cursor stored with its last "
-           "batch (unless --since names a cursor), so nothing is missed or repeated across "
-           "restarts, even after a crash. Channels are known by NAME: give a name to one "
-           "feed only. longwatch-export reads the file.\n"
-           "\nExit status: 0 when --count or --duration is reached or on Ctrl+C, 1 when a channel "
-           "fails for good (e.g. the server refuses the request) or the event log cannot be "
-           "opened or written, 2 on bad arguments.\n\n"
-           "Example:\n  longwatch-tail --channel builds=http://127.0.0.1:8080/poll --profile "
-           "seed-events"));
+        TailText::tr(
+            "\nWith --store FILE, every batch of events and the channel's new cursor are first "
+            "written to that event log (SQLite) in one transaction, and only then printed; "
+            "events already stored are not printed again, and with --count the rest of the last "
+            "batch is recorded but not printed. Started again "
+            "with the same file, each channel resumes from the cursor stored with its last "
+            "batch (unless --since names a cursor), so nothing is missed or repeated across "
+            "restarts, even after a crash. Channels are known by NAME: give a name to one "
+            "feed only. longwatch-export reads the file.\n"
+            "\nExit status: 0 when --count or --duration is reached or on Ctrl+C, 1 when a channel "
+            "fails for good (e.g. the server refuses the request) or the event log cannot be "
+            "opened or written, 2 on bad arguments.\n\n"
+            "Example:\n  longwatch-tail --channel builds=http://127.0.0.1:8080/poll --profile "
+            "seed-events"));
     parser.addHelpOption();
     parser.addVersionOption();
 
-    const QCommandLineOption channelOption(
-        QStringLiteral("channel"), tr("A channel to poll; repeat for several."), tr("NAME=URL"));
-    const QCommandLineOption profileOption(QStringLiteral("profile"),
-                                           tr("Feed profile: one for every channel, or one per "
-                                              "--channel in order (default seed-events)."),
-                                           tr("PROFILE"));
+    const QCommandLineOption channelOption(QStringLiteral("channel"),
+                                           TailText::tr("A channel to poll; repeat for several."),
+                                           TailText::tr("NAME=URL"));
+    const QCommandLineOption profileOption(
+        QStringLiteral("profile"),
+        TailText::tr("Feed profile: one for every channel, or one per "
+                     "--channel in order (default seed-events)."),
+        TailText::tr("PROFILE"));
     const QCommandLineOption sinceOption(
         QStringLiteral("since"),
-        tr("Resume from this cursor (every channel), or NAME=CURSOR for one channel; repeatable."),
-        tr("CURSOR"));
-    const QCommandLineOption countOption(QStringLiteral("count"), tr("Exit after N events."),
-                                         tr("N"));
-    const QCommandLineOption durationOption(QStringLiteral("duration"), tr("Exit after S seconds."),
-                                            tr("S"));
-    const QCommandLineOption headerOption(QStringLiteral("header"),
-                                          tr("Send this header with every request; repeatable."),
-                                          tr("NAME: VALUE"));
+        TailText::tr(
+            "Resume from this cursor (every channel), or NAME=CURSOR for one channel; repeatable."),
+        TailText::tr("CURSOR"));
+    const QCommandLineOption countOption(QStringLiteral("count"),
+                                         TailText::tr("Exit after N events."), TailText::tr("N"));
+    const QCommandLineOption durationOption(
+        QStringLiteral("duration"), TailText::tr("Exit after S seconds."), TailText::tr("S"));
+    const QCommandLineOption headerOption(
+        QStringLiteral("header"), TailText::tr("Send this header with every request; repeatable."),
+        TailText::tr("NAME: VALUE"));
     const QCommandLineOption connectTimeoutOption(
-        QStringLiteral("connect-timeout"), tr("Seconds to wait for a connection (default 5)."),
-        tr("S"), QStringLiteral("5"));
+        QStringLiteral("connect-timeout"),
+        TailText::tr("Seconds to wait for a connection (default 5)."), TailText::tr("S"),
+        QStringLiteral("5"));
     const QCommandLineOption marginOption(
         QStringLiteral("deadline-margin"),
-        tr("Seconds a request may run past the server's hold time (default 10)."), tr("S"),
-        QStringLiteral("10"));
+        TailText::tr("Seconds a request may run past the server's hold time (default 10)."),
+        TailText::tr("S"), QStringLiteral("10"));
     const QCommandLineOption inactivityOption(
         QStringLiteral("inactivity-timeout"),
-        tr("Seconds of silence allowed once an answer has started (default 30)."), tr("S"),
-        QStringLiteral("30"));
+        TailText::tr("Seconds of silence allowed once an answer has started (default 30)."),
+        TailText::tr("S"), QStringLiteral("30"));
     const QCommandLineOption backoffInitialOption(
         QStringLiteral("backoff-initial"),
-        tr("Ceiling of the first retry delay in seconds (default 4)."), tr("S"),
+        TailText::tr("Ceiling of the first retry delay in seconds (default 4)."), TailText::tr("S"),
         QStringLiteral("4"));
     const QCommandLineOption backoffMaxOption(
-        QStringLiteral("backoff-max"), tr("Ceiling of any retry delay in seconds (default 300)."),
-        tr("S"), QStringLiteral("300"));
+        QStringLiteral("backoff-max"),
+        TailText::tr("Ceiling of any retry delay in seconds (default 300)."), TailText::tr("S"),
+        QStringLiteral("300"));
     const QCommandLineOption maxBodyOption(
-        QStringLiteral("max-body"), tr("Largest answer accepted, in bytes (default 16 MiB)."),
-        tr("BYTES"), QString::number(16 * 1024 * 1024));
+        QStringLiteral("max-body"),
+        TailText::tr("Largest answer accepted, in bytes (default 16 MiB)."), TailText::tr("BYTES"),
+        QString::number(16 * 1024 * 1024));
     const QCommandLineOption storeOption(
         QStringLiteral("store"),
-        tr("Record events in this event log (SQLite file, created if missing) before printing "
-           "them, and resume each channel from its stored cursor."),
-        tr("FILE"));
+        TailText::tr(
+            "Record events in this event log (SQLite file, created if missing) before printing "
+            "them, and resume each channel from its stored cursor."),
+        TailText::tr("FILE"));
     const QCommandLineOption quietOption({QStringLiteral("q"), QStringLiteral("quiet")},
-                                         tr("Report only errors on standard error."));
+                                         TailText::tr("Report only errors on standard error."));
     const QCommandLineOption verboseOption(QStringLiteral("verbose"),
-                                           tr("Log every request on standard error."));
+                                           TailText::tr("Log every request on standard error."));
     parser.addOptions({channelOption, profileOption, sinceOption, countOption, durationOption,
                        headerOption, connectTimeoutOption, marginOption, inactivityOption,
                        backoffInitialOption, backoffMaxOption, maxBodyOption, storeOption,
                        quietOption, verboseOption});
     QList<QCommandLineOption> knobOptions;
     for (const auto &[name, help] : knobNames()) {
-        knobOptions.append(
-            QCommandLineOption(name, tr("Profile setting: %1.").arg(help), tr("VALUE")));
+        knobOptions.append(QCommandLineOption(name, TailText::tr("Profile setting: %1.").arg(help),
+                                              TailText::tr("VALUE")));
         parser.addOption(knobOptions.back());
     }
     parser.process(app);
 
     auto usageError = [&](const QString &message) {
         say(QStringLiteral("longwatch-tail: %1").arg(message));
-        say(tr("Try 'longwatch-tail --help'."));
+        say(TailText::tr("Try 'longwatch-tail --help'."));
         return ExitUsage;
     };
 
     if (!parser.positionalArguments().isEmpty())
         return usageError(
-            tr("unexpected argument '%1'.").arg(parser.positionalArguments().first()));
+            TailText::tr("unexpected argument '%1'.").arg(parser.positionalArguments().first()));
     const QStringList channelSpecs = parser.values(channelOption);
     if (channelSpecs.isEmpty())
-        return usageError(tr("say which feed to poll with --channel NAME=URL."));
+        return usageError(TailText::tr("say which feed to poll with --channel NAME=URL."));
     QStringList profiles = parser.values(profileOption);
     if (profiles.isEmpty())
         profiles << QStringLiteral("seed-events");
     if (profiles.size() != 1 && profiles.size() != channelSpecs.size())
-        return usageError(tr("give one --profile for all channels or one per --channel."));
+        return usageError(
+            TailText::tr("give one --profile for all channels or one per --channel."));
 
     QVariantMap knobs;
     for (const QCommandLineOption &option : std::as_const(knobOptions)) {
@@ -212,15 +197,15 @@ int main(int argc, char *argv[])
         *target = secondsOption(parser, option->names().constFirst(), &ok);
         if (!ok)
             return usageError(
-                tr("--%1 takes a number of seconds.").arg(option->names().constFirst()));
+                TailText::tr("--%1 takes a number of seconds.").arg(option->names().constFirst()));
     }
     settings.maxBodyBytes = parser.value(maxBodyOption).toLongLong(&ok);
     if (!ok || settings.maxBodyBytes <= 0)
-        return usageError(tr("--max-body takes a positive number of bytes."));
+        return usageError(TailText::tr("--max-body takes a positive number of bytes."));
     for (const QString &header : parser.values(headerOption)) {
         const qsizetype colon = header.indexOf(QLatin1Char(':'));
         if (colon <= 0)
-            return usageError(tr("--header takes 'Name: value'."));
+            return usageError(TailText::tr("--header takes 'Name: value'."));
         settings.headers.append(
             {header.left(colon).trimmed().toLatin1(), header.mid(colon + 1).trimmed().toUtf8()});
     }
@@ -229,7 +214,7 @@ int main(int argc, char *argv[])
     if (parser.isSet(countOption)) {
         remaining = parser.value(countOption).toLongLong(&ok);
         if (!ok || remaining <= 0)
-            return usageError(tr("--count takes a positive whole number."));
+            return usageError(TailText::tr("--count takes a positive whole number."));
     }
 
     QHash<QString, QString> sinceByChannel;
@@ -290,17 +275,18 @@ int main(int argc, char *argv[])
         const QString &spec = channelSpecs.at(i);
         const qsizetype eq = spec.indexOf(QLatin1Char('='));
         if (eq <= 0)
-            return usageError(tr("--channel takes NAME=URL, not '%1'.").arg(spec));
+            return usageError(TailText::tr("--channel takes NAME=URL, not '%1'.").arg(spec));
         const QString name = spec.left(eq);
         if (names.contains(name))
-            return usageError(tr("two channels are called '%1'.").arg(name));
+            return usageError(TailText::tr("two channels are called '%1'.").arg(name));
         names.insert(name);
         const QUrl url = QUrl::fromUserInput(spec.mid(eq + 1));
         const QString profileId = profiles.size() == 1 ? profiles.first() : profiles.at(i);
         QStringList errors;
         std::unique_ptr<FeedProfile> profile = createProfile(profileId, url, knobs, &errors);
         if (!profile)
-            return usageError(tr("channel '%1': %2").arg(name, errors.join(QLatin1Char(' '))));
+            return usageError(
+                TailText::tr("channel '%1': %2").arg(name, errors.join(QLatin1Char(' '))));
 
         QNetworkAccessManager *manager = pool.acquire(url, settings.transport);
         auto poller = std::make_unique<Poller>(std::move(profile), manager);
@@ -317,7 +303,8 @@ int main(int argc, char *argv[])
                 if (store) {
                     const std::optional<AppendResult> result = store->append(name, events, cursor);
                     if (!result) {
-                        say(tr("[%1] could not record events: %2").arg(name, store->errorString()));
+                        say(TailText::tr("[%1] could not record events: %2")
+                                .arg(name, store->errorString()));
                         finish(ExitFatal);
                         return;
                     }
@@ -331,7 +318,7 @@ int main(int argc, char *argv[])
                     }
                     if (remaining == 0)
                         break;
-                    const QByteArray line = eventLine(name, events.at(at));
+                    const QByteArray line = EventExporter::ndjsonLine(name, events.at(at));
                     if (std::fwrite(line.constData(), 1, size_t(line.size()), stdout) !=
                             size_t(line.size()) ||
                         std::fflush(stdout) != 0) {
@@ -346,32 +333,34 @@ int main(int argc, char *argv[])
             });
         QObject::connect(p, &Poller::stateChanged, p, [&, p, name](Poller::State state) {
             if (state == Poller::State::Failed) {
-                say(tr("[%1] stopped: %2").arg(name, p->errorString()));
+                say(TailText::tr("[%1] stopped: %2").arg(name, p->errorString()));
                 finish(ExitFatal);
             } else if (!quiet && state != Poller::State::Backoff &&
                        state != Poller::State::Stopped) {
-                say(tr("[%1] %2").arg(name, Poller::stateString(state).toLower()));
+                say(TailText::tr("[%1] %2").arg(name, Poller::stateString(state).toLower()));
             }
         });
         QObject::connect(p, &Poller::retryScheduled, p,
                          [&, p, name](int attempt, milliseconds delay) {
-                             say(tr("[%1] %2 Next try in %3 s (attempt %4).")
+                             say(TailText::tr("[%1] %2 Next try in %3 s (attempt %4).")
                                      .arg(name, p->errorString())
                                      .arg(double(delay.count()) / 1000.0, 0, 'f', 1)
                                      .arg(attempt));
                          });
-        QObject::connect(
-            p, &Poller::cursorReset, p,
-            [&, name](const QString &, const QString &why) { say(tr("[%1] %2").arg(name, why)); });
+        QObject::connect(p, &Poller::cursorReset, p,
+                         [&, name](const QString &, const QString &why) {
+                             say(TailText::tr("[%1] %2").arg(name, why));
+                         });
         if (!quiet)
-            say(tr("[%1] polling %2 (%3)").arg(name, redactedUrl(url), profileId));
+            say(TailText::tr("[%1] polling %2 (%3)").arg(name, redactedUrl(url), profileId));
         QString startCursor = sinceByChannel.value(name, sinceForAll);
         if (store && !sinceByChannel.contains(name) && !sinceForAllGiven) {
             const std::optional<QString> stored = store->cursor(name);
             if (stored) {
                 startCursor = *stored;
                 if (!quiet)
-                    say(tr("[%1] resuming from the stored cursor %2").arg(name, startCursor));
+                    say(TailText::tr("[%1] resuming from the stored cursor %2")
+                            .arg(name, startCursor));
             } else if (store->error() != EventStore::Error::NoError) {
                 say(QStringLiteral("longwatch-tail: %1").arg(store->errorString()));
                 return ExitFatal;
@@ -385,7 +374,7 @@ int main(int argc, char *argv[])
         const milliseconds duration =
             secondsOption(parser, durationOption.names().constFirst(), &ok);
         if (!ok)
-            return usageError(tr("--duration takes a number of seconds."));
+            return usageError(TailText::tr("--duration takes a number of seconds."));
         QTimer::singleShot(duration, &app, [&] { finish(ExitOk); });
     }
 

@@ -1,5 +1,7 @@
 #include "channelconfig.h"
 
+#include "genericjsonprofile.h"
+#include "jsonpath.h"
 #include "profiles.h"
 #include "redact.h"
 #include "secretstore.h"
@@ -15,11 +17,6 @@ using namespace std::chrono;
 namespace Longwatch {
 
 namespace {
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("Longwatch::ChannelConfig", text);
-}
 
 QString authKey(ChannelConfig::Auth auth)
 {
@@ -195,44 +192,108 @@ QString ChannelConfig::newId()
 QString checkFeedUrl(const QUrl &url)
 {
     if (url.isEmpty())
-        return tr("Enter the feed's address.");
+        return ChannelConfig::tr("Enter the feed's address.");
     if (!url.isValid())
-        return tr("This is not a valid address: %1").arg(url.errorString());
+        return ChannelConfig::tr("This is not a valid address: %1").arg(url.errorString());
     const QString scheme = url.scheme().toLower();
     if (scheme != QLatin1String("http") && scheme != QLatin1String("https"))
-        return tr("The address must start with http:// or https://.");
+        return ChannelConfig::tr("The address must start with http:// or https://.");
     if (url.host().isEmpty())
-        return tr("The address has no server name.");
+        return ChannelConfig::tr("The address has no server name.");
     return {};
+}
+
+QList<ChannelConfig::Problem> ChannelConfig::problems() const
+{
+    QList<Problem> found;
+    const auto add = [&found](Field field, const QString &sentence, const QString &knob = {}) {
+        found.append({field, sentence, knob});
+    };
+    if (name.trimmed().isEmpty())
+        add(Field::Name, tr("Give the channel a name."));
+    const QString urlProblem = checkFeedUrl(url);
+    if (!urlProblem.isEmpty())
+        add(Field::Url, urlProblem);
+
+    // Each knob alone, so that a form can show the reason at the knob: a
+    // path must parse, a value must be one the profile takes.
+    bool knobsOk = true;
+    for (auto it = knobs.cbegin(); it != knobs.cend(); ++it) {
+        const QString value = it.value().toString().trimmed();
+        if (value.isEmpty())
+            continue;
+        QString problem;
+        if (it.key().endsWith(QLatin1String("-path"))) {
+            QString error;
+            if (!JsonPath::parse(value, &error).isValid())
+                problem = tr("Not a valid JSON path: %1").arg(error);
+        } else {
+            GenericJsonOptions options;
+            problem = applyKnobs(options, {{it.key(), value}}).join(QLatin1Char(' '));
+        }
+        if (!problem.isEmpty()) {
+            knobsOk = false;
+            add(Field::Knob, problem, it.key());
+        }
+    }
+    // The whole profile, once the parts are fine: options that clash.
+    if (urlProblem.isEmpty() && knobsOk) {
+        QStringList errors;
+        createProfile(&errors);
+        for (const QString &error : std::as_const(errors))
+            add(Field::Profile, error);
+    }
+
+    if (auth == Auth::Bearer && token.isEmpty())
+        add(Field::Token, tr("Enter the bearer token, or choose no authentication."));
+    if (auth == Auth::Basic && user.isEmpty())
+        add(Field::User, tr("Enter the user name for basic authentication."));
+
+    const ProxySettings &proxy = timing.transport.proxy;
+    if (proxy.mode == ProxySettings::Mode::Http || proxy.mode == ProxySettings::Mode::Socks5) {
+        const QString host = proxy.host.trimmed();
+        if (host.isEmpty())
+            add(Field::Proxy, tr("Enter the proxy's server name."));
+        else if (host.contains(QLatin1Char(' ')))
+            add(Field::Proxy, tr("A server name has no spaces."));
+        else if (proxy.port == 0)
+            add(Field::Proxy, tr("Enter the proxy's port."));
+    }
+    const TlsSettings &tls = timing.transport.tls;
+    if (!tls.clientKeyFile.trimmed().isEmpty() && tls.clientCertificateFile.trimmed().isEmpty())
+        add(Field::ClientKey, tr("A key needs its client certificate."));
+    for (const QString &pin : tls.pinnedSha256) {
+        if (normalizedFingerprint(pin).isEmpty())
+            add(Field::PinnedCertificates,
+                tr("The pinned fingerprint %1 is not a SHA-256 fingerprint.").arg(pin));
+    }
+    if (timing.maxBodyBytes <= 0 || timing.maxHeaderBytes <= 0 || timing.maxEventsPerBatch < 0)
+        add(Field::Limits, tr("The size limits must be positive."));
+    if (timing.backoffInitial > timing.backoffMax)
+        add(Field::Backoff, tr("The first retry bound is longer than the longest wait."));
+
+    for (const auto &[part, sentence] : jobs.problems()) {
+        switch (part) {
+        case JobMapping::Part::JobPaths:
+            add(Field::JobPaths, sentence);
+            break;
+        case JobMapping::Part::StatusPath:
+            add(Field::StatusPath, sentence);
+            break;
+        case JobMapping::Part::ProgressPath:
+            add(Field::ProgressPath, sentence);
+            break;
+        }
+    }
+    return found;
 }
 
 QStringList ChannelConfig::validate() const
 {
-    QStringList problems;
-    if (name.trimmed().isEmpty())
-        problems << tr("The channel has no name.");
-    if (const QString problem = checkFeedUrl(url); !problem.isEmpty())
-        problems << problem;
-    else
-        createProfile(&problems);
-    problems << jobs.validate();
-    if (auth == Auth::Bearer && token.isEmpty())
-        problems << tr("Enter the bearer token, or choose no authentication.");
-    if (auth == Auth::Basic && user.isEmpty())
-        problems << tr("Enter the user name for basic authentication.");
-    const ProxySettings &proxy = timing.transport.proxy;
-    if ((proxy.mode == ProxySettings::Mode::Http || proxy.mode == ProxySettings::Mode::Socks5) &&
-        (proxy.host.trimmed().isEmpty() || proxy.port == 0))
-        problems << tr("Enter the proxy's server name and port.");
-    for (const QString &pin : timing.transport.tls.pinnedSha256) {
-        if (normalizedFingerprint(pin).isEmpty())
-            problems << tr("The pinned fingerprint %1 is not a SHA-256 fingerprint.").arg(pin);
-    }
-    if (timing.maxBodyBytes <= 0 || timing.maxHeaderBytes <= 0 || timing.maxEventsPerBatch < 0)
-        problems << tr("The size limits must be positive.");
-    if (timing.backoffInitial > timing.backoffMax)
-        problems << tr("The first retry delay is longer than the longest one.");
-    return problems;
+    QStringList sentences;
+    for (const Problem &problem : problems())
+        sentences << problem.sentence;
+    return sentences;
 }
 
 PollerSettings ChannelConfig::pollerSettings() const
@@ -451,7 +512,9 @@ HeaderList parseHeaderLines(const QString &text, QStringList *errors)
             });
         if (!validName) {
             if (errors)
-                *errors << tr("Line %1 is not a header: write it as \"Name: value\".").arg(i + 1);
+                *errors << ChannelConfig::tr(
+                               "Line %1 is not a header: write it as \"Name: value\".")
+                               .arg(i + 1);
             continue;
         }
         headers.append({name.toLatin1(), line.mid(colon + 1).trimmed().toUtf8()});

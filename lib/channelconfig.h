@@ -4,6 +4,7 @@
 #include "jobstatus.h"
 #include "poller.h"
 
+#include <QCoreApplication>
 #include <QString>
 #include <QStringList>
 #include <QUrl>
@@ -17,6 +18,9 @@ namespace Longwatch {
 /// what to make of the events. Plain data; Channel brings it to life.
 struct ChannelConfig
 {
+    Q_DECLARE_TR_FUNCTIONS(Longwatch::ChannelConfig)
+
+public:
     enum class Auth { None, Bearer, Basic };
 
     QString id;   ///< stable identity (a UUID), survives renames
@@ -91,8 +95,38 @@ struct ChannelConfig
     /// SecretStore: set, and not a `${env:NAME}` reference.
     QStringList storableSecretFields() const;
 
-    /// Sentences describing what keeps the channel from running; empty if
-    /// it can run. Checks the URL, the profile and its knobs, the job mapping.
+    /// The setting a problem is about, so that a form can show the
+    /// sentence next to it.
+    enum class Field {
+        Name,
+        Url,
+        Knob,    ///< one knob, named in Problem::knob
+        Profile, ///< the profile with all its knobs (each of them fine alone)
+        Token,
+        User,
+        Proxy,
+        ClientKey,
+        PinnedCertificates,
+        Limits,
+        Backoff,
+        JobPaths,
+        StatusPath,
+        ProgressPath,
+    };
+    /// One thing that keeps the channel from running.
+    struct Problem
+    {
+        Field field = Field::Name;
+        QString sentence;
+        QString knob; ///< for Field::Knob: the knob's name
+    };
+    /// What keeps the channel from running, in the order of the fields
+    /// above; empty if it can run. The one place these rules are written:
+    /// ChannelDialog shows these sentences at its fields and checks only what
+    /// a configuration alone cannot tell (names of other channels, header
+    /// lines it could not read, files on this computer).
+    QList<Problem> problems() const;
+    /// The sentences of problems().
     QStringList validate() const;
 
     /// The Poller's settings: timing plus headers plus the credentials.

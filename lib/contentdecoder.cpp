@@ -15,11 +15,6 @@ namespace {
 // that the QByteArray's growth stays close to what was made.
 constexpr qsizetype kStep = 64 * 1024;
 
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("Longwatch::ContentDecoder", text);
-}
-
 // Whether `input` from `from` on starts another gzip member (RFC 1952
 // sections 2.2 and 2.3.1: members may follow each other; each starts with
 // ID1 31, ID2 139).

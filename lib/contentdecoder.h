@@ -2,6 +2,7 @@
 
 #include <QByteArray>
 #include <QByteArrayView>
+#include <QCoreApplication>
 #include <QString>
 
 #include <memory>
@@ -18,6 +19,8 @@ namespace Longwatch {
 /// on and stops when its reader has had enough.
 class ContentDecoder
 {
+    Q_DECLARE_TR_FUNCTIONS(Longwatch::ContentDecoder)
+
 public:
     enum class Coding { Gzip, Deflate };
     enum class Status {

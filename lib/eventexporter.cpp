@@ -231,7 +231,7 @@ void appendCsvRecord(QByteArray &out, const Row &row)
     out += "\r\n";
 }
 
-/// The same fields, in the same order, as a line of longwatch-tail.
+/// One NDJSON line without its "\n"; one element of a JSON export.
 void appendJsonObject(QByteArray &out, const Row &row)
 {
     const StoredEventBytes &event = row.event;
@@ -256,19 +256,25 @@ void appendJsonObject(QByteArray &out, const Row &row)
     out += '}';
 }
 
-StoredEventBytes toBytes(const StoredEvent &stored)
+StoredEventBytes toBytes(const Event &event)
 {
     StoredEventBytes bytes;
+    bytes.key = event.key.toUtf8();
+    bytes.type = event.type.toUtf8();
+    bytes.text = event.text.toUtf8();
+    if (event.time.isValid())
+        bytes.timeMsecs = event.time.toMSecsSinceEpoch();
+    bytes.receivedUsecs = event.receivedUsecs;
+    bytes.raw = event.raw;
+    return bytes;
+}
+
+StoredEventBytes toBytes(const StoredEvent &stored)
+{
+    StoredEventBytes bytes = toBytes(stored.event);
     bytes.seq = stored.seq;
     bytes.channel = stored.channel;
     bytes.channelTitle = stored.channelTitle;
-    bytes.key = stored.event.key.toUtf8();
-    bytes.type = stored.event.type.toUtf8();
-    bytes.text = stored.event.text.toUtf8();
-    if (stored.event.time.isValid())
-        bytes.timeMsecs = stored.event.time.toMSecsSinceEpoch();
-    bytes.receivedUsecs = stored.event.receivedUsecs;
-    bytes.raw = stored.event.raw;
     return bytes;
 }
 
@@ -329,6 +335,16 @@ QByteArray EventExporter::jsonObject(const StoredEvent &event)
     QByteArray out;
     const StoredEventBytes bytes = toBytes(event);
     appendJsonObject(out, {event.channelLabel().toUtf8(), bytes});
+    return out;
+}
+
+QByteArray EventExporter::ndjsonLine(const QString &channel, const Event &event)
+{
+    QByteArray out;
+    out.reserve(160 + event.raw.size());
+    const StoredEventBytes bytes = toBytes(event);
+    appendJsonObject(out, {channel.toUtf8(), bytes});
+    out += '\n';
     return out;
 }
 

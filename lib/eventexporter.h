@@ -85,6 +85,10 @@ public:
     static QByteArray csvHeader();
     static QByteArray csvRecord(const StoredEvent &event);
     static QByteArray jsonObject(const StoredEvent &event);
+    /// The NDJSON line of one event, "\n" included, as an NDJSON export
+    /// writes it and longwatch-tail prints it (the one place that line is
+    /// made): {"channel","key","type","text","time","received","event"}.
+    static QByteArray ndjsonLine(const QString &channel, const Event &event);
 
 Q_SIGNALS:
     /// Emitted once before the first page (done 0) and after every page

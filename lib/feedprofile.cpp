@@ -13,11 +13,6 @@ namespace Longwatch {
 
 namespace {
 
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("Longwatch::FeedProfile", text);
-}
-
 QString statusText(const PollResponse &response)
 {
     if (response.reasonPhrase.isEmpty())
@@ -115,7 +110,8 @@ std::optional<PollResult> classifyHttpStatus(const PollResponse &response, const
     case 504: {
         PollResult result = PollResult::retry(
             cursor,
-            withServerReason(tr("The server answered %1").arg(statusText(response)), response.body),
+            withServerReason(FeedProfile::tr("The server answered %1").arg(statusText(response)),
+                             response.body),
             detail);
         result.retryAfter = parseRetryAfter(response.header("Retry-After"), response.receivedAt);
         return result;
@@ -125,7 +121,8 @@ std::optional<PollResult> classifyHttpStatus(const PollResponse &response, const
         result.verdict = Verdict::Resync;
         result.cursor = cursor;
         result.reason = withServerReason(
-            tr("The server no longer has this position in the feed (410 Gone); starting over"),
+            FeedProfile::tr(
+                "The server no longer has this position in the feed (410 Gone); starting over"),
             response.body);
         result.detail = detail;
         return result;
@@ -136,27 +133,29 @@ std::optional<PollResult> classifyHttpStatus(const PollResponse &response, const
     if (status >= 500)
         return PollResult::retry(
             cursor,
-            withServerReason(tr("The server answered %1").arg(statusText(response)), response.body),
+            withServerReason(FeedProfile::tr("The server answered %1").arg(statusText(response)),
+                             response.body),
             detail);
     if (status >= 300 && status < 400)
         return PollResult::fatal(
             cursor,
-            tr("The server redirected (%1) to %2, which Longwatch does not follow. "
-               "Use the final address in the channel.")
+            FeedProfile::tr("The server redirected (%1) to %2, which Longwatch does not follow. "
+                            "Use the final address in the channel.")
                 .arg(statusText(response), QString::fromLatin1(response.header("Location"))),
             detail);
     // 400, 401, 403, 404, 405, 409, 422 and every other 4xx: the request is wrong.
     QString hint;
     if (status == 401 || status == 403)
-        hint = tr(" Check the channel's credentials.");
+        hint = FeedProfile::tr(" Check the channel's credentials.");
     else if (status == 404)
-        hint = tr(" Check the channel's URL.");
+        hint = FeedProfile::tr(" Check the channel's URL.");
     else if (status == 409)
-        hint = tr(" Another client may be polling the same feed.");
+        hint = FeedProfile::tr(" Another client may be polling the same feed.");
     return PollResult::fatal(
         cursor,
-        withServerReason(tr("The server refused the request with %1").arg(statusText(response)),
-                         response.body) +
+        withServerReason(
+            FeedProfile::tr("The server refused the request with %1").arg(statusText(response)),
+            response.body) +
             hint,
         detail);
 }
@@ -192,9 +191,9 @@ bool parseJsonBody(const QByteArray &body, QJsonDocument *document, QString *err
         return true;
     if (error) {
         if (body.trimmed().isEmpty())
-            *error = tr("The server sent an empty body where JSON was expected.");
+            *error = FeedProfile::tr("The server sent an empty body where JSON was expected.");
         else
-            *error = tr("The server's answer is not valid JSON (%1 at byte %2).")
+            *error = FeedProfile::tr("The server's answer is not valid JSON (%1 at byte %2).")
                          .arg(parseError.errorString())
                          .arg(parseError.offset);
     }

@@ -3,6 +3,7 @@
 #include "event.h"
 
 #include <QByteArray>
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QList>
 #include <QString>
@@ -74,6 +75,8 @@ struct PollResult
 /// profile may keep per-channel state (the last body, seen revisions).
 class FeedProfile
 {
+    Q_DECLARE_TR_FUNCTIONS(Longwatch::FeedProfile)
+
 public:
     virtual ~FeedProfile();
 

@@ -26,11 +26,6 @@ bool isUnreserved(QStringView text)
     return true;
 }
 
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("Longwatch::GenericJsonProfile", text);
-}
-
 QByteArray compactJson(const QJsonValue &value)
 {
     if (value.isObject())
@@ -316,24 +311,26 @@ QStringList GenericJsonOptions::validate() const
 {
     QStringList problems;
     if (!url.isValid() || url.host().isEmpty())
-        problems << tr("The URL is not valid.");
+        problems << GenericJsonProfile::tr("The URL is not valid.");
     else if (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))
-        problems << tr("The URL must start with http:// or https://.");
+        problems << GenericJsonProfile::tr("The URL must start with http:// or https://.");
     if (method != "GET" && method != "POST")
-        problems << tr("The method must be GET or POST.");
+        problems << GenericJsonProfile::tr("The method must be GET or POST.");
     if (!bodyTemplate.isEmpty()) {
         QJsonParseError error;
         const QJsonDocument doc = QJsonDocument::fromJson(bodyTemplate, &error);
         if (error.error != QJsonParseError::NoError || !doc.isObject())
-            problems << tr("The request body must be a JSON object.");
+            problems << GenericJsonProfile::tr("The request body must be a JSON object.");
     }
     if (cursorTarget != CursorTarget::None && cursorName.trimmed().isEmpty())
-        problems << tr("Say where the cursor goes (a parameter, header or body field name).");
+        problems << GenericJsonProfile::tr(
+            "Say where the cursor goes (a parameter, header or body field name).");
     if (cursorTarget == CursorTarget::BodyField && method != "POST")
-        problems << tr("A cursor in the body needs the POST method.");
+        problems << GenericJsonProfile::tr("A cursor in the body needs the POST method.");
     if ((cursorSource == CursorSource::BodyPath || cursorSource == CursorSource::Header) &&
         cursorSourceName.trimmed().isEmpty())
-        problems << tr("Say where the next cursor comes from (a body path or header name).");
+        problems << GenericJsonProfile::tr(
+            "Say where the next cursor comes from (a body path or header name).");
     const std::pair<const QString *, const char *> paths[] = {
         {&eventsPath, "events path"}, {&idPath, "id path"},
         {&typePath, "type path"},     {&textPath, "text path"},
@@ -342,15 +339,16 @@ QStringList GenericJsonOptions::validate() const
     for (const auto &[path, label] : paths) {
         QString error;
         if (!JsonPath::parse(*path, &error).isValid())
-            problems << tr("The %1 is not valid: %2").arg(QLatin1String(label), error);
+            problems << GenericJsonProfile::tr("The %1 is not valid: %2")
+                            .arg(QLatin1String(label), error);
     }
     if (cursorSource == CursorSource::BodyPath) {
         QString error;
         if (!JsonPath::parse(cursorSourceName, &error).isValid())
-            problems << tr("The cursor path is not valid: %1").arg(error);
+            problems << GenericJsonProfile::tr("The cursor path is not valid: %1").arg(error);
     }
     if (holdTime.count() <= 0)
-        problems << tr("The hold time must be positive.");
+        problems << GenericJsonProfile::tr("The hold time must be positive.");
     return problems;
 }
 

@@ -4,6 +4,7 @@
 #include "feedprofile.h"
 #include "jsonpath.h"
 
+#include <QCoreApplication>
 #include <QStringList>
 
 namespace Longwatch {
@@ -61,6 +62,8 @@ struct GenericJsonOptions
 
 class GenericJsonProfile : public FeedProfile
 {
+    Q_DECLARE_TR_FUNCTIONS(Longwatch::GenericJsonProfile)
+
 public:
     explicit GenericJsonProfile(GenericJsonOptions options,
                                 QString id = QStringLiteral("generic-json"));

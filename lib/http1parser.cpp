@@ -51,11 +51,6 @@ qint64 parseLength(QByteArrayView text)
     return value;
 }
 
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("Longwatch::Http1Parser", text);
-}
-
 } // namespace
 
 Http1Parser::Http1Parser(bool bodyless)

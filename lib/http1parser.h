@@ -1,6 +1,7 @@
 #pragma once
 
 #include <QByteArray>
+#include <QCoreApplication>
 #include <QList>
 #include <QString>
 
@@ -19,6 +20,8 @@ namespace Longwatch {
 /// connection (conflicting Content-Length values, bad chunk sizes).
 class Http1Parser
 {
+    Q_DECLARE_TR_FUNCTIONS(Longwatch::Http1Parser)
+
 public:
     enum class Step {
         NeedMore, ///< everything given was consumed; feed more

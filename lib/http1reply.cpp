@@ -270,7 +270,7 @@ Http1Reply::~Http1Reply()
 
 void Http1Reply::start()
 {
-    if (m_finished)
+    if (hasEnded())
         return;
     const QUrl target = url();
     m_host = target.host();
@@ -279,10 +279,8 @@ void Http1Reply::start()
     m_poolKey = Http1ConnectionPool::key(m_host, m_port);
     m_parser = Http1Parser(m_method == "HEAD");
     m_input.clear();
-    m_requestSent = false;
     m_decoder.reset();
     m_encoded.clear();
-    m_decodePaused = false;
     if (Http1Connection *idle = m_pool ? m_pool->take(m_poolKey) : nullptr) {
         qCDebug(lcNetworkVerbose).noquote()
             << "reusing a kept-alive connection to" << m_host << m_port;
@@ -291,6 +289,7 @@ void Http1Reply::start()
         return;
     }
     qCDebug(lcNetworkVerbose).noquote() << "new connection to" << m_host << m_port;
+    m_phase = Phase::Connecting;
     auto *socket = new QTcpSocket;
     // Straight to the server: NetworkAccessManager found no proxy for this
     // URL, and the socket must not ask the application's proxy again (an
@@ -315,8 +314,8 @@ void Http1Reply::attach(Http1Connection *connection, bool reused)
 
 void Http1Reply::onBytesWritten()
 {
-    if (!m_requestSent && m_socket && m_socket->bytesToWrite() == 0) {
-        m_requestSent = true;
+    if (m_phase == Phase::Sending && m_socket && m_socket->bytesToWrite() == 0) {
+        m_phase = Phase::Receiving;
         Q_EMIT requestSent();
     }
 }
@@ -332,6 +331,7 @@ void Http1Reply::onConnected()
 
 void Http1Reply::sendRequest()
 {
+    m_phase = Phase::Sending;
     const QUrl target = url();
     QByteArray path =
         target.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority | QUrl::RemoveFragment);
@@ -373,10 +373,7 @@ void Http1Reply::sendRequest()
     m_socket->write(message);
     // Out now rather than on the next turn of the event loop.
     m_socket->flush();
-    if (!m_requestSent && m_socket && m_socket->bytesToWrite() == 0) {
-        m_requestSent = true;
-        Q_EMIT requestSent();
-    }
+    onBytesWritten();
 }
 
 void Http1Reply::onReadyRead()
@@ -392,7 +389,7 @@ void Http1Reply::onReadyRead()
 
 void Http1Reply::process()
 {
-    while (!m_finished) {
+    while (!hasEnded()) {
         if (m_decoder) {
             // A coded body: parsed into m_encoded, decoded from there.
             const Http1Parser::Step step = m_parser.parse(m_input, m_encoded);
@@ -414,7 +411,7 @@ void Http1Reply::process()
                 m_buffer.truncate(m_readPos); // a redirect's body is nobody's
             } else {
                 Q_EMIT readyRead();
-                if (m_finished)
+                if (hasEnded())
                     return;
                 Q_EMIT downloadProgress(m_received, m_parser.contentLength());
             }
@@ -522,7 +519,7 @@ void Http1Reply::onComplete()
     }
     // A paused decoder has the rest still to make; resumeDecoding() ends
     // the response once the reader has read it.
-    if (!m_decodePaused)
+    if (m_phase != Phase::DecodePaused)
         finishCodedResponse();
 }
 
@@ -546,7 +543,7 @@ void Http1Reply::finishResponse()
                            .arg(m_port)
                            .arg(QString::fromLatin1(m_parser.reasonPhrase())));
         Q_EMIT errorOccurred(code);
-        if (m_finished)
+        if (hasEnded())
             return;
     }
     finishNow();
@@ -554,13 +551,13 @@ void Http1Reply::finishResponse()
 
 bool Http1Reply::decodeBody()
 {
-    while (!m_finished) {
+    while (!hasEnded()) {
         // The reader's read buffer size bounds what waits decoded for it:
         // a small body that inflates to gigabytes is never held whole.
         const qint64 limit = readBufferSize();
         const qsizetype unread = m_buffer.size() - m_readPos;
         if (limit > 0 && unread >= limit) {
-            m_decodePaused = true;
+            m_phase = Phase::DecodePaused;
             return true;
         }
         const qsizetype piece =
@@ -576,20 +573,21 @@ bool Http1Reply::decodeBody()
         if (m_buffer.size() > before) {
             m_received += m_buffer.size() - before;
             Q_EMIT readyRead();
-            if (m_finished)
+            if (hasEnded())
                 return false;
             Q_EMIT downloadProgress(m_received, -1); // the decoded size is known at the end
         }
         if (status != ContentDecoder::Status::Full)
             break;
     }
-    m_decodePaused = false;
-    return !m_finished;
+    if (m_phase == Phase::DecodePaused)
+        m_phase = Phase::Receiving;
+    return !hasEnded();
 }
 
 void Http1Reply::queueResume()
 {
-    if (m_decodePaused && !m_resumeQueued) {
+    if (m_phase == Phase::DecodePaused && !m_resumeQueued) {
         m_resumeQueued = true;
         QMetaObject::invokeMethod(this, &Http1Reply::resumeDecoding, Qt::QueuedConnection);
     }
@@ -598,10 +596,10 @@ void Http1Reply::queueResume()
 void Http1Reply::resumeDecoding()
 {
     m_resumeQueued = false;
-    if (m_finished || !m_decoder || !m_decodePaused)
+    if (m_phase != Phase::DecodePaused || !m_decoder)
         return;
     // The response was complete while decoding waited (see onComplete()).
-    if (decodeBody() && !m_decodePaused && m_parser.isDone())
+    if (decodeBody() && m_phase != Phase::DecodePaused && m_parser.isDone())
         finishCodedResponse();
 }
 
@@ -621,19 +619,19 @@ void Http1Reply::followRedirect()
     setUrl(target);
     m_retried = false;
     Q_EMIT redirected(target);
-    if (!m_finished) // not aborted by a slot
+    if (!hasEnded()) // not aborted by a slot
         start();
 }
 
 void Http1Reply::onSocketError()
 {
-    if (!m_socket || m_finished)
+    if (!m_socket || hasEnded())
         return;
     // Whatever came with the close comes first.
     if (m_socket->bytesAvailable() > 0) {
         m_input += m_socket->readAll();
         process();
-        if (m_finished || !m_socket)
+        if (hasEnded() || !m_socket)
             return;
     }
     const QAbstractSocket::SocketError socketError = m_socket->error();
@@ -682,7 +680,7 @@ void Http1Reply::releaseSocket(bool reusable)
 
 void Http1Reply::finishWithError(NetworkError code, const QString &message)
 {
-    if (m_finished)
+    if (hasEnded())
         return;
     releaseSocket(false);
     setError(code, message);
@@ -692,16 +690,16 @@ void Http1Reply::finishWithError(NetworkError code, const QString &message)
 
 void Http1Reply::finishNow()
 {
-    if (m_finished)
+    if (hasEnded())
         return;
-    m_finished = true;
+    m_phase = Phase::Finished;
     setFinished(true);
     Q_EMIT finished();
 }
 
 void Http1Reply::abort()
 {
-    if (m_finished)
+    if (hasEnded())
         return;
     releaseSocket(false);
     QNetworkReply::close();
@@ -712,7 +710,7 @@ void Http1Reply::abort()
 
 void Http1Reply::close()
 {
-    if (!m_finished) {
+    if (!hasEnded()) {
         releaseSocket(false);
         finishNow();
     }
@@ -746,7 +744,7 @@ qint64 Http1Reply::readData(char *data, qint64 maxSize)
 {
     const qint64 available = m_buffer.size() - m_readPos;
     if (available == 0)
-        return m_finished ? -1 : 0;
+        return hasEnded() ? -1 : 0;
     const qint64 count = std::min(maxSize, available);
     memcpy(data, m_buffer.constData() + m_readPos, size_t(count));
     m_readPos += count;

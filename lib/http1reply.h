@@ -145,6 +145,17 @@ private:
     void finishWithError(NetworkError code, const QString &message);
     void finishNow();
 
+    /// Where this attempt is. Only this class cares: the public state is
+    /// QNetworkReply's (isRunning(), isFinished(), the signals).
+    enum class Phase {
+        Connecting,   ///< a new connection is being made (or start() is queued)
+        Sending,      ///< the request is being written; requestSent() not yet emitted
+        Receiving,    ///< the request is out; the response is being read
+        DecodePaused, ///< a coded body waits until the reader has read (readBufferSize())
+        Finished,     ///< finished() was emitted: nothing more happens
+    };
+    bool hasEnded() const { return m_phase == Phase::Finished; }
+
     QPointer<QNetworkAccessManager> m_manager;
     QPointer<Http1ConnectionPool> m_pool;
     QByteArray m_method;
@@ -154,23 +165,21 @@ private:
     QString m_poolKey; ///< Http1ConnectionPool::key() of m_host and m_port
     Http1Connection *m_connection = nullptr;
     QTcpSocket *m_socket = nullptr; ///< m_connection's
-    bool m_reusedSocket = false;
-    bool m_retried = false;     ///< already tried once more after a kept-alive connection failed
-    bool m_requestSent = false; ///< requestSent() emitted for this attempt
+    Phase m_phase = Phase::Connecting;
+    bool m_reusedSocket = false; ///< this attempt's connection was kept alive from another
+    bool m_retried = false;      ///< already tried once more after a kept-alive connection failed
     int m_redirects = 0;
     Http1Parser m_parser;
     QByteArray m_input;      ///< read from the socket, not yet parsed
     QByteArray m_buffer;     ///< body bytes not yet read by the user
     qsizetype m_readPos = 0; ///< into m_buffer
     qint64 m_received = 0;
-    bool m_finished = false;
     /// Accept-Encoding was ours (the request named none): a gzip or deflate
     /// body is then undone here, as Qt's client does.
     bool m_askedForCodings = false;
     std::unique_ptr<ContentDecoder> m_decoder; ///< for this response's coded body
     QByteArray m_encoded;                      ///< coded body bytes not yet decoded
-    bool m_decodePaused = false;               ///< the reader has readBufferSize() unread
-    bool m_resumeQueued = false;
+    bool m_resumeQueued = false;               ///< resumeDecoding() is queued
 };
 
 } // namespace Longwatch

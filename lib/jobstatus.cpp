@@ -11,11 +11,6 @@ namespace Longwatch {
 
 namespace {
 
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("Longwatch::JobStatus", text);
-}
-
 /// The event's JSON object, or an undefined value when `filter` tells that
 /// the event names no job or the event is not an object.
 QJsonValue jobObject(const Event &event, const JobKeyFilter &filter)
@@ -70,17 +65,17 @@ QString jobStatusText(JobStatus status)
 {
     switch (status) {
     case JobStatus::Unknown:
-        return tr("Unknown");
+        return JobStatusText::tr("Unknown");
     case JobStatus::Queued:
-        return tr("Queued");
+        return JobStatusText::tr("Queued");
     case JobStatus::Running:
-        return tr("Running");
+        return JobStatusText::tr("Running");
     case JobStatus::Succeeded:
-        return tr("Succeeded");
+        return JobStatusText::tr("Succeeded");
     case JobStatus::Failed:
-        return tr("Failed");
+        return JobStatusText::tr("Failed");
     case JobStatus::Cancelled:
-        return tr("Cancelled");
+        return JobStatusText::tr("Cancelled");
     }
     return {};
 }
@@ -130,23 +125,34 @@ bool isFinalJobStatus(JobStatus status)
            status == JobStatus::Cancelled;
 }
 
-QStringList JobMapping::validate() const
+QList<std::pair<JobMapping::Part, QString>> JobMapping::problems() const
 {
-    QStringList problems;
-    const auto check = [&](const QString &what, const QString &path) {
+    QList<std::pair<Part, QString>> problems;
+    const auto check = [&](Part part, const QString &what, const QString &path) {
         QString error;
         if (!JsonPath::parse(path, &error).isValid())
-            problems << tr("The %1 path '%2' is not valid: %3").arg(what, path, error);
+            problems.append(
+                {part,
+                 JobStatusText::tr("The %1 path '%2' is not valid: %3").arg(what, path, error)});
     };
     if (jobPaths.isEmpty())
-        problems << tr("Name at least one field that identifies a job.");
+        problems.append(
+            {Part::JobPaths, JobStatusText::tr("Name at least one field that identifies a job.")});
     for (const QString &path : jobPaths)
-        check(tr("job"), path);
+        check(Part::JobPaths, JobStatusText::tr("job"), path);
     if (!statusPath.isEmpty())
-        check(tr("status"), statusPath);
+        check(Part::StatusPath, JobStatusText::tr("status"), statusPath);
     if (!progressPath.isEmpty())
-        check(tr("progress"), progressPath);
+        check(Part::ProgressPath, JobStatusText::tr("progress"), progressPath);
     return problems;
+}
+
+QStringList JobMapping::validate() const
+{
+    QStringList sentences;
+    for (const auto &[part, sentence] : problems())
+        sentences << sentence;
+    return sentences;
 }
 
 // The first key of each job path, in quotes, must be in the bytes. Most

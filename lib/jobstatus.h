@@ -25,6 +25,12 @@ JobStatus normaliseJobStatus(const QString &word);
 /// Succeeded, failed or cancelled: nothing more should happen to the job.
 bool isFinalJobStatus(JobStatus status);
 
+/// The context of the job statuses' words and the job mapping's sentences.
+class JobStatusText
+{
+    Q_DECLARE_TR_FUNCTIONS(Longwatch::JobStatusText)
+};
+
 /// Where a channel's events keep their job fields. Paths are JsonPath text;
 /// the first job path that yields a value wins ("job", then "job_id").
 struct JobMapping
@@ -33,7 +39,12 @@ struct JobMapping
     QString statusPath = QStringLiteral("status");
     QString progressPath = QStringLiteral("progress");
 
-    /// Sentences for paths that do not parse; empty when all are usable.
+    /// Which of the paths a problem is about.
+    enum class Part { JobPaths, StatusPath, ProgressPath };
+    /// A sentence for each path that does not parse (and for no job path at
+    /// all), with the part it is about; empty when all are usable.
+    QList<std::pair<Part, QString>> problems() const;
+    /// The sentences of problems().
     QStringList validate() const;
 
     friend bool operator==(const JobMapping &, const JobMapping &) = default;

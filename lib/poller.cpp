@@ -544,12 +544,33 @@ void Poller::onFinished()
     const Abort abort = std::exchange(m_abort, Abort::None);
     const milliseconds elapsed(m_requestClock.elapsed());
 
+    if (abort != Abort::None) {
+        finishAborted(abort, body.size());
+        return;
+    }
+    const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
+    const QNetworkReply::NetworkError networkError = reply->error();
+    if (!status.isValid() || isTransportError(networkError)) {
+        failTransport(reply.get(), status, body.size(), elapsed);
+        return;
+    }
+    if (networkError != QNetworkReply::NoError && status.toInt() < 400) {
+        failUnreadableBody(reply.get(), status.toInt());
+        return;
+    }
+    parseAnswer(reply.get(), status.toInt(), body, elapsed);
+}
+
+/// Our own abort (abortReply()): a person's stop says nothing, a limit or a
+/// timer says which.
+void Poller::finishAborted(Abort abort, qsizetype bodySize)
+{
     if ((abort == Abort::Deadline || abort == Abort::Inactivity) && m_headersUnreadable) {
         failed(Error::SizeLimitError,
                tr("The response headers from %1 could not be read (more than 100 header fields, "
                   "or a header line too long); the answer was abandoned.")
                    .arg(target()),
-               tr("%n byte(s) of body received", nullptr, int(body.size())));
+               tr("%n byte(s) of body received", nullptr, int(bodySize)));
         return;
     }
     switch (abort) {
@@ -569,14 +590,14 @@ void Poller::onFinished()
                    .arg(duration_cast<duration<double>>(m_profile->holdTime() +
                                                         m_settings.deadlineMargin)
                             .count()),
-               tr("%n byte(s) received", nullptr, int(body.size())));
+               tr("%n byte(s) received", nullptr, int(bodySize)));
         return;
     case Abort::Inactivity:
         failed(Error::TimeoutError,
                tr("%1 stopped sending in the middle of an answer (silent for %2 s).")
                    .arg(target())
                    .arg(duration_cast<duration<double>>(m_settings.inactivityTimeout).count()),
-               tr("%n byte(s) received", nullptr, int(body.size())));
+               tr("%n byte(s) received", nullptr, int(bodySize)));
         return;
     case Abort::TooLarge:
         failed(Error::SizeLimitError,
@@ -594,91 +615,95 @@ void Poller::onFinished()
     case Abort::None:
         break;
     }
+}
 
-    const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
+/// No HTTP answer came (or one was cut off): the network's reason, in words.
+void Poller::failTransport(QNetworkReply *reply, const QVariant &status, qsizetype bodySize,
+                           milliseconds elapsed)
+{
     const QNetworkReply::NetworkError networkError = reply->error();
-    if (!status.isValid() || (isTransportError(networkError) && status.isValid())) {
-        QString sentence;
-        Error code = Error::ConnectionError;
-        switch (networkError) {
-        case QNetworkReply::ConnectionRefusedError:
-            sentence = tr("Could not connect to %1: connection refused.").arg(target());
-            break;
-        case QNetworkReply::HostNotFoundError:
-            sentence = tr("Could not find the server %1 (host not found).").arg(target());
-            break;
-        case QNetworkReply::RemoteHostClosedError:
-            if (status.isValid()) {
-                sentence = tr("%1 closed the connection in the middle of an answer.").arg(target());
-            } else if (!m_gotBytes && elapsed >= m_profile->holdTime() / 2) {
-                // A proxy or the server cut an idle long poll: that is no news.
-                qCDebug(lcPollerVerbose).noquote()
-                    << m_name << "idle poll cut after" << elapsed.count() << "ms: no news";
-                handleResult(PollResult::noNews(m_cursor));
-                return;
-            } else {
-                sentence = tr("%1 closed the connection before answering.").arg(target());
-            }
-            break;
-        case QNetworkReply::TimeoutError:
-        case QNetworkReply::OperationCanceledError:
-            code = Error::TimeoutError;
-            sentence = tr("%1 did not answer in time.").arg(target());
-            break;
-        case QNetworkReply::SslHandshakeFailedError:
-            failTls(redact(reply->errorString()));
+    QString sentence;
+    Error code = Error::ConnectionError;
+    switch (networkError) {
+    case QNetworkReply::ConnectionRefusedError:
+        sentence = tr("Could not connect to %1: connection refused.").arg(target());
+        break;
+    case QNetworkReply::HostNotFoundError:
+        sentence = tr("Could not find the server %1 (host not found).").arg(target());
+        break;
+    case QNetworkReply::RemoteHostClosedError:
+        if (status.isValid()) {
+            sentence = tr("%1 closed the connection in the middle of an answer.").arg(target());
+        } else if (!m_gotBytes && elapsed >= m_profile->holdTime() / 2) {
+            // A proxy or the server cut an idle long poll: that is no news.
+            qCDebug(lcPollerVerbose).noquote()
+                << m_name << "idle poll cut after" << elapsed.count() << "ms: no news";
+            handleResult(PollResult::noNews(m_cursor));
             return;
-        case QNetworkReply::InsecureRedirectError:
-            failRedirect(reply.get());
-            return;
-        case QNetworkReply::ProxyConnectionRefusedError:
-        case QNetworkReply::ProxyConnectionClosedError:
-        case QNetworkReply::ProxyNotFoundError:
-        case QNetworkReply::ProxyTimeoutError:
-        case QNetworkReply::ProxyAuthenticationRequiredError:
-        case QNetworkReply::UnknownProxyError:
-            failProxy(networkError, redact(reply->errorString()));
-            return;
-        case QNetworkReply::ProtocolFailure:
-            sentence = tr("%1 sent an answer that is not valid HTTP: %2.")
-                           .arg(target(), redact(reply->errorString()));
-            break;
-        case QNetworkReply::TooManyRedirectsError:
-            sentence = tr("Could not talk to %1: %2.").arg(target(), redact(reply->errorString()));
-            break;
-        default:
-            sentence = tr("Could not reach %1: %2.").arg(target(), redact(reply->errorString()));
-            break;
+        } else {
+            sentence = tr("%1 closed the connection before answering.").arg(target());
         }
-        failed(
-            code, sentence,
-            status.isValid()
-                ? tr("HTTP %1, %n byte(s) received", nullptr, int(body.size())).arg(status.toInt())
-                : QString());
+        break;
+    case QNetworkReply::TimeoutError:
+    case QNetworkReply::OperationCanceledError:
+        code = Error::TimeoutError;
+        sentence = tr("%1 did not answer in time.").arg(target());
+        break;
+    case QNetworkReply::SslHandshakeFailedError:
+        failTls(redact(reply->errorString()));
         return;
-    }
-
-    if (networkError != QNetworkReply::NoError && status.toInt() < 400) {
-        // The server answered, but the client could not read what it sent:
-        // a compressed body that does not decompress (Qt 6.4's client also
-        // refuses one that decodes to many times its size, a "bomb"). What
-        // came is not the answer: taking it for one would make an
-        // unreadable answer look like no news.
-        QString why = redact(reply->errorString()).trimmed();
-        if (why.endsWith(QLatin1Char(':')))
-            why.chop(1);
-        const QByteArray coding = reply->rawHeader(QByteArrayLiteral("Content-Encoding"));
-        failed(Error::ResponseError,
-               tr("The answer from %1 could not be read (%2).").arg(target(), why),
-               coding.isEmpty() ? tr("HTTP %1").arg(status.toInt())
-                                : tr("HTTP %1, Content-Encoding: %2")
-                                      .arg(status.toInt())
-                                      .arg(QString::fromLatin1(coding)));
+    case QNetworkReply::InsecureRedirectError:
+        failRedirect(reply);
         return;
+    case QNetworkReply::ProxyConnectionRefusedError:
+    case QNetworkReply::ProxyConnectionClosedError:
+    case QNetworkReply::ProxyNotFoundError:
+    case QNetworkReply::ProxyTimeoutError:
+    case QNetworkReply::ProxyAuthenticationRequiredError:
+    case QNetworkReply::UnknownProxyError:
+        failProxy(networkError, redact(reply->errorString()));
+        return;
+    case QNetworkReply::ProtocolFailure:
+        sentence = tr("%1 sent an answer that is not valid HTTP: %2.")
+                       .arg(target(), redact(reply->errorString()));
+        break;
+    case QNetworkReply::TooManyRedirectsError:
+        sentence = tr("Could not talk to %1: %2.").arg(target(), redact(reply->errorString()));
+        break;
+    default:
+        sentence = tr("Could not reach %1: %2.").arg(target(), redact(reply->errorString()));
+        break;
     }
+    failed(code, sentence,
+           status.isValid()
+               ? tr("HTTP %1, %n byte(s) received", nullptr, int(bodySize)).arg(status.toInt())
+               : QString());
+}
 
+void Poller::failUnreadableBody(QNetworkReply *reply, int status)
+{
+    // The server answered, but the client could not read what it sent:
+    // a compressed body that does not decompress (Qt 6.4's client also
+    // refuses one that decodes to many times its size, a "bomb"). What
+    // came is not the answer: taking it for one would make an
+    // unreadable answer look like no news.
+    QString why = redact(reply->errorString()).trimmed();
+    if (why.endsWith(QLatin1Char(':')))
+        why.chop(1);
+    const QByteArray coding = reply->rawHeader(QByteArrayLiteral("Content-Encoding"));
+    failed(Error::ResponseError,
+           tr("The answer from %1 could not be read (%2).").arg(target(), why),
+           coding.isEmpty()
+               ? tr("HTTP %1").arg(status)
+               : tr("HTTP %1, Content-Encoding: %2").arg(status).arg(QString::fromLatin1(coding)));
+}
+
+/// A whole answer: the profile makes of it events, no news or a failure.
+void Poller::parseAnswer(QNetworkReply *reply, int status, const QByteArray &body,
+                         milliseconds elapsed)
+{
     PollResponse response;
-    response.status = status.toInt();
+    response.status = status;
     response.reasonPhrase =
         reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray();
     response.headers = reply->rawHeaderPairs(); // the same list type: shared, not copied

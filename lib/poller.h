@@ -203,7 +203,16 @@ private:
     void onMetaDataChanged();
     void onReadyRead();
     void onSslErrors(const QList<QSslError> &errors);
+    /// The end of a request, in the steps below: our own abort, a reply
+    /// that brought no HTTP answer, a body that could not be read, or an
+    /// answer for the profile.
     void onFinished();
+    void finishAborted(Abort abort, qsizetype bodySize);
+    void failTransport(QNetworkReply *reply, const QVariant &status, qsizetype bodySize,
+                       std::chrono::milliseconds elapsed);
+    void failUnreadableBody(QNetworkReply *reply, int status);
+    void parseAnswer(QNetworkReply *reply, int status, const QByteArray &body,
+                     std::chrono::milliseconds elapsed);
     void failTls(const QString &qtError);
     void failRedirect(QNetworkReply *reply);
     void failProxy(QNetworkReply::NetworkError error, const QString &qtError);

@@ -13,11 +13,6 @@ namespace Longwatch {
 
 namespace {
 
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("Longwatch::Profiles", text);
-}
-
 template<typename Enum>
 bool pickEnum(const QString &value, std::initializer_list<std::pair<const char *, Enum>> choices,
               Enum *out)
@@ -48,72 +43,83 @@ QStringList profileIds()
 QString profileDescription(const QString &id)
 {
     if (id == QLatin1String("seed-events"))
-        return tr("GET url?last_id=N, answers {\"events\":[...]}; the cursor is the largest id.");
+        return ProfileText::tr(
+            "GET url?last_id=N, answers {\"events\":[...]}; the cursor is the largest id.");
     if (id == QLatin1String("seed-queue"))
-        return tr("GET /receive, answers {\"message\": value or null}; the server pops messages.");
+        return ProfileText::tr(
+            "GET /receive, answers {\"message\": value or null}; the server pops messages.");
     if (id == QLatin1String("couchdb-changes"))
-        return tr("CouchDB /<db>/_changes?feed=longpoll&since=<seq>; one event per (id, rev).");
+        return ProfileText::tr(
+            "CouchDB /<db>/_changes?feed=longpoll&since=<seq>; one event per (id, rev).");
     if (id == QLatin1String("nchan"))
-        return tr("Nchan long-poll subscriber /sub/<channel>; the cursor is Nchan's message id "
-                  "(Last-Modified seconds:Etag).");
+        return ProfileText::tr(
+            "Nchan long-poll subscriber /sub/<channel>; the cursor is Nchan's message id "
+            "(Last-Modified seconds:Etag).");
     if (id == QLatin1String("consul-blocking"))
-        return tr("Consul or Nomad blocking query /v1/<endpoint>?index=N&wait=...; an event "
-                  "when the state changes.");
+        return ProfileText::tr(
+            "Consul or Nomad blocking query /v1/<endpoint>?index=N&wait=...; an event "
+            "when the state changes.");
     if (id == QLatin1String("telegram-getupdates"))
-        return tr("Telegram Bot API <base>/bot<token>/getUpdates?offset=N&timeout=s.");
+        return ProfileText::tr("Telegram Bot API <base>/bot<token>/getUpdates?offset=N&timeout=s.");
     if (id == QLatin1String("ntfy"))
-        return tr("ntfy topic in poll mode /<topic>/json?poll=1&since=<id>; answers at once.");
+        return ProfileText::tr(
+            "ntfy topic in poll mode /<topic>/json?poll=1&since=<id>; answers at once.");
     if (id == QLatin1String("generic-json"))
-        return tr("Any JSON long-poll feed, described by the knobs.");
+        return ProfileText::tr("Any JSON long-poll feed, described by the knobs.");
     return {};
 }
 
 QList<ProfileKnob> profileKnobs()
 {
     return {
-        {QStringLiteral("method"), tr("Request method"), tr("GET or POST")},
-        {QStringLiteral("body"), tr("Request body"), tr("JSON object sent with POST")},
-        {QStringLiteral("cursor-target"), tr("Cursor goes in"),
-         tr("where the cursor goes: none, query, header, body")},
-        {QStringLiteral("cursor-name"), tr("Cursor is sent as"),
-         tr("query parameter, header name or body path of the cursor")},
-        {QStringLiteral("initial-cursor"), tr("First cursor"),
-         tr("cursor of the first request (empty: none)")},
-        {QStringLiteral("cursor-from"), tr("Next cursor comes from"),
-         tr("where the next cursor comes from: none, body, header, max-id, last-id")},
-        {QStringLiteral("cursor-from-name"), tr("Next cursor is at"),
-         tr("body path or header name of the next cursor")},
-        {QStringLiteral("cursor-increment"), tr("Add to the largest id"),
-         tr("added to the largest id (max-id), e.g. 1")},
-        {QStringLiteral("events-at"), tr("Events come as"),
-         tr("array (at the events path), whole (one event), ndjson")},
-        {QStringLiteral("events-path"), tr("Events are at (JSON path)"),
-         tr("JSON path of the events array (empty: the body)")},
-        {QStringLiteral("id-path"), tr("Event id (JSON path)"), tr("JSON path of an event's id")},
-        {QStringLiteral("type-path"), tr("Event type (JSON path)"),
-         tr("JSON path of an event's type")},
-        {QStringLiteral("text-path"), tr("Event text (JSON path)"),
-         tr("JSON path of an event's text")},
-        {QStringLiteral("time-path"), tr("Event time (JSON path)"),
-         tr("JSON path of an event's time")},
-        {QStringLiteral("no-news"), tr("No news is"),
-         tr("comma list of what means no news: 304, 408, 204, empty, null, unchanged")},
-        {QStringLiteral("hold"), tr("Hold time"),
-         tr("how long the server holds a request, in seconds")},
-        {QStringLiteral("poll-interval"), tr("Least time between polls"),
-         tr("least seconds between two polls, for feeds that answer at once instead of holding")},
-        {QStringLiteral("hold-param"), tr("Hold time is sent as"),
-         tr("query parameter that tells the server the hold time")},
-        {QStringLiteral("hold-unit"), tr("Hold time is counted in"),
-         tr("unit of the hold time parameter: s, ms, go")},
-        {QStringLiteral("skip-types"), tr("Event types to ignore"),
-         tr("comma list of event types to ignore (keepalive, open)")},
-        {QStringLiteral("retry-after-path"), tr("Retry hint (JSON path)"),
-         tr("JSON path of a retry hint in seconds")},
-        {QStringLiteral("ok-path"), tr("Success flag (JSON path)"),
-         tr("JSON path that must be true in a good answer")},
-        {QStringLiteral("error-text-path"), tr("Error text (JSON path)"),
-         tr("JSON path of the error text when it is not")},
+        {QStringLiteral("method"), ProfileText::tr("Request method"),
+         ProfileText::tr("GET or POST")},
+        {QStringLiteral("body"), ProfileText::tr("Request body"),
+         ProfileText::tr("JSON object sent with POST")},
+        {QStringLiteral("cursor-target"), ProfileText::tr("Cursor goes in"),
+         ProfileText::tr("where the cursor goes: none, query, header, body")},
+        {QStringLiteral("cursor-name"), ProfileText::tr("Cursor is sent as"),
+         ProfileText::tr("query parameter, header name or body path of the cursor")},
+        {QStringLiteral("initial-cursor"), ProfileText::tr("First cursor"),
+         ProfileText::tr("cursor of the first request (empty: none)")},
+        {QStringLiteral("cursor-from"), ProfileText::tr("Next cursor comes from"),
+         ProfileText::tr("where the next cursor comes from: none, body, header, max-id, last-id")},
+        {QStringLiteral("cursor-from-name"), ProfileText::tr("Next cursor is at"),
+         ProfileText::tr("body path or header name of the next cursor")},
+        {QStringLiteral("cursor-increment"), ProfileText::tr("Add to the largest id"),
+         ProfileText::tr("added to the largest id (max-id), e.g. 1")},
+        {QStringLiteral("events-at"), ProfileText::tr("Events come as"),
+         ProfileText::tr("array (at the events path), whole (one event), ndjson")},
+        {QStringLiteral("events-path"), ProfileText::tr("Events are at (JSON path)"),
+         ProfileText::tr("JSON path of the events array (empty: the body)")},
+        {QStringLiteral("id-path"), ProfileText::tr("Event id (JSON path)"),
+         ProfileText::tr("JSON path of an event's id")},
+        {QStringLiteral("type-path"), ProfileText::tr("Event type (JSON path)"),
+         ProfileText::tr("JSON path of an event's type")},
+        {QStringLiteral("text-path"), ProfileText::tr("Event text (JSON path)"),
+         ProfileText::tr("JSON path of an event's text")},
+        {QStringLiteral("time-path"), ProfileText::tr("Event time (JSON path)"),
+         ProfileText::tr("JSON path of an event's time")},
+        {QStringLiteral("no-news"), ProfileText::tr("No news is"),
+         ProfileText::tr(
+             "comma list of what means no news: 304, 408, 204, empty, null, unchanged")},
+        {QStringLiteral("hold"), ProfileText::tr("Hold time"),
+         ProfileText::tr("how long the server holds a request, in seconds")},
+        {QStringLiteral("poll-interval"), ProfileText::tr("Least time between polls"),
+         ProfileText::tr(
+             "least seconds between two polls, for feeds that answer at once instead of holding")},
+        {QStringLiteral("hold-param"), ProfileText::tr("Hold time is sent as"),
+         ProfileText::tr("query parameter that tells the server the hold time")},
+        {QStringLiteral("hold-unit"), ProfileText::tr("Hold time is counted in"),
+         ProfileText::tr("unit of the hold time parameter: s, ms, go")},
+        {QStringLiteral("skip-types"), ProfileText::tr("Event types to ignore"),
+         ProfileText::tr("comma list of event types to ignore (keepalive, open)")},
+        {QStringLiteral("retry-after-path"), ProfileText::tr("Retry hint (JSON path)"),
+         ProfileText::tr("JSON path of a retry hint in seconds")},
+        {QStringLiteral("ok-path"), ProfileText::tr("Success flag (JSON path)"),
+         ProfileText::tr("JSON path that must be true in a good answer")},
+        {QStringLiteral("error-text-path"), ProfileText::tr("Error text (JSON path)"),
+         ProfileText::tr("JSON path of the error text when it is not")},
     };
 }
 
@@ -136,7 +142,7 @@ QStringList applyKnobs(GenericJsonOptions &o, const QVariantMap &knobs)
         const bool isKnown = std::any_of(known.cbegin(), known.cend(),
                                          [&](const auto &k) { return k.first == name; });
         if (!isKnown) {
-            errors << tr("Unknown setting '%1'.").arg(name);
+            errors << ProfileText::tr("Unknown setting '%1'.").arg(name);
             continue;
         }
         bool ok = true;
@@ -233,7 +239,7 @@ QStringList applyKnobs(GenericJsonOptions &o, const QVariantMap &knobs)
             o.errorTextPath = value;
         }
         if (!ok)
-            errors << tr("'%1' is not a valid value for %2.").arg(value, name);
+            errors << ProfileText::tr("'%1' is not a valid value for %2.").arg(value, name);
     }
     return errors;
 }
@@ -259,7 +265,7 @@ std::unique_ptr<FeedProfile> createProfile(const QString &id, const QUrl &url,
         options = ntfyOptions(url);
     else {
         if (errors)
-            *errors << tr("Unknown profile '%1'; known profiles: %2.")
+            *errors << ProfileText::tr("Unknown profile '%1'; known profiles: %2.")
                            .arg(id, profileIds().join(QStringLiteral(", ")));
         return nullptr;
     }

@@ -2,12 +2,19 @@
 
 #include "feedprofile.h"
 
+#include <QCoreApplication>
 #include <QStringList>
 #include <QVariantMap>
 
 #include <memory>
 
 namespace Longwatch {
+
+/// The context of the profiles' own sentences (knobs, URLs).
+class ProfileText
+{
+    Q_DECLARE_TR_FUNCTIONS(Longwatch::ProfileText)
+};
 
 struct GenericJsonOptions;
 

@@ -18,8 +18,6 @@ namespace Longwatch {
 
 namespace {
 
-using Tr = WorkspaceText;
-
 constexpr QLatin1String kFormat("longwatch-workspace");
 constexpr QLatin1String kOmittedKey("omittedSecrets");
 // Secret "fields" of a workspace besides ChannelConfig::allSecretFields().
@@ -109,7 +107,7 @@ QString shownName(const QString &name)
             --cut;
         shown = shown.left(cut) + QChar(0x2026);
     }
-    return shown.isEmpty() ? Tr::tr("(no name)") : shown;
+    return shown.isEmpty() ? WorkspaceText::tr("(no name)") : shown;
 }
 
 // True if `value` is nothing but `${env:NAME}` references ("${env:TOKEN}"),
@@ -224,21 +222,21 @@ QString omittedPhrase(const QString &name, const QString &field)
 {
     const QString shown = shownName(name);
     if (field == QLatin1String("token"))
-        return Tr::tr("%1: token").arg(shown);
+        return WorkspaceText::tr("%1: token").arg(shown);
     if (field == QLatin1String("password"))
-        return Tr::tr("%1: password").arg(shown);
+        return WorkspaceText::tr("%1: password").arg(shown);
     if (field == QLatin1String("proxyPassword"))
-        return Tr::tr("%1: proxy password").arg(shown);
+        return WorkspaceText::tr("%1: proxy password").arg(shown);
     if (field == QLatin1String("keyPassphrase"))
-        return Tr::tr("%1: key passphrase").arg(shown);
+        return WorkspaceText::tr("%1: key passphrase").arg(shown);
     if (field == kUrlField)
-        return Tr::tr("%1: the secret parts of the address").arg(shown);
+        return WorkspaceText::tr("%1: the secret parts of the address").arg(shown);
     if (field == kBodyField)
-        return Tr::tr("%1: the POST body (it holds secrets)").arg(shown);
+        return WorkspaceText::tr("%1: the POST body (it holds secrets)").arg(shown);
     if (field.startsWith(kHeaderPrefix))
-        return Tr::tr("%1: header %2")
+        return WorkspaceText::tr("%1: header %2")
             .arg(shown, field.mid(kHeaderPrefix.size()).section(QLatin1Char('/'), 0, 0));
-    return Tr::tr("%1: %2").arg(shown, field);
+    return WorkspaceText::tr("%1: %2").arg(shown, field);
 }
 
 // "Builds: enter the token again in Edit channel.", for an import; empty
@@ -247,24 +245,26 @@ QString reenterSentence(const QString &name, const QString &field)
 {
     const QString shown = shownName(name);
     if (field == QLatin1String("token"))
-        return Tr::tr("%1: enter the token again in Edit channel.").arg(shown);
+        return WorkspaceText::tr("%1: enter the token again in Edit channel.").arg(shown);
     if (field == QLatin1String("password"))
-        return Tr::tr("%1: enter the password again in Edit channel.").arg(shown);
+        return WorkspaceText::tr("%1: enter the password again in Edit channel.").arg(shown);
     if (field == QLatin1String("proxyPassword"))
-        return Tr::tr("%1: enter the proxy password again in Edit channel.").arg(shown);
+        return WorkspaceText::tr("%1: enter the proxy password again in Edit channel.").arg(shown);
     if (field == QLatin1String("keyPassphrase"))
-        return Tr::tr("%1: enter the key passphrase again in Edit channel.").arg(shown);
+        return WorkspaceText::tr("%1: enter the key passphrase again in Edit channel.").arg(shown);
     if (field == kUrlField)
-        return Tr::tr("%1: the secret parts of the address were left out of the workspace file; "
-                      "the channel stays paused until you enter them in Edit channel and resume "
-                      "it.")
+        return WorkspaceText::tr(
+                   "%1: the secret parts of the address were left out of the workspace file; "
+                   "the channel stays paused until you enter them in Edit channel and resume "
+                   "it.")
             .arg(shown);
     if (field == kBodyField)
-        return Tr::tr("%1: enter the POST body again in Edit channel; it held secrets and was "
-                      "left out of the workspace file.")
+        return WorkspaceText::tr(
+                   "%1: enter the POST body again in Edit channel; it held secrets and was "
+                   "left out of the workspace file.")
             .arg(shown);
     if (field.startsWith(kHeaderPrefix))
-        return Tr::tr("%1: enter the value of the header %2 again in Edit channel.")
+        return WorkspaceText::tr("%1: enter the value of the header %2 again in Edit channel.")
             .arg(shown, field.mid(kHeaderPrefix.size()).section(QLatin1Char('/'), 0, 0));
     return {};
 }
@@ -358,17 +358,17 @@ std::optional<QVariant> readField(const Field &field, const QJsonValue &value, Q
     case Kind::Text:
         if (value.isString())
             return value.toString();
-        *problem = Tr::tr("\"%1\" must be text.").arg(key);
+        *problem = WorkspaceText::tr("\"%1\" must be text.").arg(key);
         return std::nullopt;
     case Kind::Bool:
         if (value.isBool())
             return value.toBool();
-        *problem = Tr::tr("\"%1\" must be true or false.").arg(key);
+        *problem = WorkspaceText::tr("\"%1\" must be true or false.").arg(key);
         return std::nullopt;
     case Kind::Integer:
         if (const std::optional<qint64> number = wholeNumber(value, field.min, field.max))
             return *number;
-        *problem = Tr::tr("\"%1\" must be a whole number from %L2 to %L3.")
+        *problem = WorkspaceText::tr("\"%1\" must be a whole number from %L2 to %L3.")
                        .arg(key)
                        .arg(field.min)
                        .arg(field.max);
@@ -385,7 +385,7 @@ std::optional<QVariant> readField(const Field &field, const QJsonValue &value, Q
             if (list.size() == array.size())
                 return list;
         }
-        *problem = Tr::tr("\"%1\" must be a list of texts.").arg(key);
+        *problem = WorkspaceText::tr("\"%1\" must be a list of texts.").arg(key);
         return std::nullopt;
     case Kind::Knobs:
         if (value.isObject()) {
@@ -403,7 +403,8 @@ std::optional<QVariant> readField(const Field &field, const QJsonValue &value, Q
             if (knobs.size() == object.size())
                 return knobs;
         }
-        *problem = Tr::tr("\"%1\" must be an object of texts, like {\"hold\": \"20\"}.").arg(key);
+        *problem = WorkspaceText::tr("\"%1\" must be an object of texts, like {\"hold\": \"20\"}.")
+                       .arg(key);
         return std::nullopt;
     case Kind::Auth:
         if (value.isString()) {
@@ -412,7 +413,7 @@ std::optional<QVariant> readField(const Field &field, const QJsonValue &value, Q
                 text == QLatin1String("basic"))
                 return text;
         }
-        *problem = Tr::tr("\"%1\" must be \"none\", \"bearer\" or \"basic\".").arg(key);
+        *problem = WorkspaceText::tr("\"%1\" must be \"none\", \"bearer\" or \"basic\".").arg(key);
         return std::nullopt;
     }
     return std::nullopt;
@@ -431,16 +432,17 @@ bool hasControlCharacter(const QByteArray &value)
 // Reads channel `number` (1-based) of a file into `result`.
 void readChannel(const QJsonValue &value, int number, WorkspaceImport *result)
 {
-    const QString unnamed = Tr::tr("Channel %1").arg(number);
+    const QString unnamed = WorkspaceText::tr("Channel %1").arg(number);
     if (!value.isObject()) {
-        result->warnings << Tr::tr("%1 was skipped: it is not a JSON object.").arg(unnamed);
+        result->warnings
+            << WorkspaceText::tr("%1 was skipped: it is not a JSON object.").arg(unnamed);
         return;
     }
     const QJsonObject object = value.toObject();
     const QJsonValue nameValue = object.value(QLatin1String("name"));
     const QString label =
         nameValue.isString() && !nameValue.toString().trimmed().isEmpty()
-            ? Tr::tr("Channel %1 (%2)").arg(number).arg(shownName(nameValue.toString()))
+            ? WorkspaceText::tr("Channel %1 (%2)").arg(number).arg(shownName(nameValue.toString()))
             : unnamed;
 
     QVariantMap map;
@@ -451,23 +453,23 @@ void readChannel(const QJsonValue &value, int number, WorkspaceImport *result)
         QString problem;
         const std::optional<QVariant> read = readField(field, fieldValue, &problem);
         if (!read) {
-            result->warnings << Tr::tr("%1 was skipped: %2").arg(label, problem);
+            result->warnings << WorkspaceText::tr("%1 was skipped: %2").arg(label, problem);
             return;
         }
         map.insert(field.key, *read);
     }
     const QString name = map.value(QStringLiteral("name")).toString();
     if (name.trimmed().isEmpty()) {
-        result->warnings << Tr::tr("%1 was skipped: it has no name.").arg(label);
+        result->warnings << WorkspaceText::tr("%1 was skipped: it has no name.").arg(label);
         return;
     }
     const QString urlText = map.value(kUrlField).toString();
     if (urlText.trimmed().isEmpty()) {
-        result->warnings << Tr::tr("%1 was skipped: it has no address.").arg(label);
+        result->warnings << WorkspaceText::tr("%1 was skipped: it has no address.").arg(label);
         return;
     }
     if (const QString problem = checkFeedUrl(QUrl(urlText)); !problem.isEmpty()) {
-        result->warnings << Tr::tr("%1 was skipped. %2").arg(label, problem);
+        result->warnings << WorkspaceText::tr("%1 was skipped. %2").arg(label, problem);
         return;
     }
 
@@ -481,12 +483,13 @@ void readChannel(const QJsonValue &value, int number, WorkspaceImport *result)
     const HeaderList headers =
         parseHeaderLines(map.value(QStringLiteral("headers")).toString(), &headerErrors);
     for (const QString &error : std::as_const(headerErrors))
-        result->warnings << Tr::tr("%1, headers: %2 It was left out.").arg(shown, error);
+        result->warnings << WorkspaceText::tr("%1, headers: %2 It was left out.").arg(shown, error);
     config.headers.clear();
     for (const auto &header : headers) {
         if (hasControlCharacter(header.second)) {
-            result->warnings << Tr::tr("%1: the header %2 was left out: its value holds control "
-                                       "characters.")
+            result->warnings << WorkspaceText::tr(
+                                    "%1: the header %2 was left out: its value holds control "
+                                    "characters.")
                                     .arg(shown, QString::fromLatin1(header.first));
             continue;
         }
@@ -494,8 +497,9 @@ void readChannel(const QJsonValue &value, int number, WorkspaceImport *result)
     }
 
     if (!profileIds().contains(config.profileId)) {
-        result->warnings << Tr::tr("%1 uses the feed profile \"%2\", which this Longwatch does "
-                                   "not know; choose another in Edit channel.")
+        result->warnings << WorkspaceText::tr(
+                                "%1 uses the feed profile \"%2\", which this Longwatch does "
+                                "not know; choose another in Edit channel.")
                                 .arg(shown, shownName(config.profileId));
     }
 
@@ -542,8 +546,8 @@ WorkspaceExport exportWorkspace(const QList<ChannelConfig> &channels, const QDat
     bool first = true;
     for (const ChannelConfig &config : channels) {
         if (config.transient) {
-            result.omitted
-                << Tr::tr("%1: the whole channel (it is temporary)").arg(shownName(config.name));
+            result.omitted << WorkspaceText::tr("%1: the whole channel (it is temporary)")
+                                  .arg(shownName(config.name));
             continue;
         }
         out += first ? "\n        {\n" : ",\n        {\n";
@@ -565,54 +569,60 @@ WorkspaceImport importWorkspace(const QByteArray &json)
 {
     WorkspaceImport result;
     if (json.size() > kWorkspaceMaxBytes) {
-        result.error = Tr::tr("The file is larger than %1 MiB, too large for a workspace file.")
-                           .arg(kWorkspaceMaxBytes / (1024 * 1024));
+        result.error =
+            WorkspaceText::tr("The file is larger than %1 MiB, too large for a workspace file.")
+                .arg(kWorkspaceMaxBytes / (1024 * 1024));
         return result;
     }
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(json, &parseError);
     if (parseError.error != QJsonParseError::NoError) {
-        result.error = Tr::tr("This is not a workspace file: it is not valid JSON (%1 at byte %2).")
-                           .arg(parseError.errorString())
-                           .arg(parseError.offset);
+        result.error =
+            WorkspaceText::tr("This is not a workspace file: it is not valid JSON (%1 at byte %2).")
+                .arg(parseError.errorString())
+                .arg(parseError.offset);
         return result;
     }
     if (!document.isObject()) {
-        result.error = Tr::tr("This is not a workspace file: it holds no JSON object.");
+        result.error = WorkspaceText::tr("This is not a workspace file: it holds no JSON object.");
         return result;
     }
     const QJsonObject root = document.object();
     if (root.value(QLatin1String("format")).toString() != kFormat) {
-        result.error = Tr::tr("This is not a Longwatch workspace file: its \"format\" is not "
+        result.error =
+            WorkspaceText::tr("This is not a Longwatch workspace file: its \"format\" is not "
                               "\"%1\".")
-                           .arg(kFormat);
+                .arg(kFormat);
         return result;
     }
     const std::optional<qint64> version =
         wholeNumber(root.value(QLatin1String("version")), 1, INT_MAX);
     if (!version) {
-        result.error = Tr::tr("The workspace file has no valid version number.");
+        result.error = WorkspaceText::tr("The workspace file has no valid version number.");
         return result;
     }
     if (*version > kWorkspaceVersion) {
-        result.error = Tr::tr("This workspace file has version %1, from a newer Longwatch; this "
+        result.error =
+            WorkspaceText::tr("This workspace file has version %1, from a newer Longwatch; this "
                               "Longwatch reads workspace files up to version %2. Update "
                               "Longwatch to import it.")
-                           .arg(*version)
-                           .arg(kWorkspaceVersion);
+                .arg(*version)
+                .arg(kWorkspaceVersion);
         return result;
     }
     const QJsonValue channels = root.value(QLatin1String("channels"));
     if (!channels.isArray()) {
-        result.error = Tr::tr("The workspace file has no list of channels (\"channels\").");
+        result.error =
+            WorkspaceText::tr("The workspace file has no list of channels (\"channels\").");
         return result;
     }
     const QJsonArray array = channels.toArray();
     if (array.size() > kWorkspaceMaxChannels) {
-        result.error = Tr::tr("The workspace file has %L1 channels; Longwatch imports at most "
+        result.error =
+            WorkspaceText::tr("The workspace file has %L1 channels; Longwatch imports at most "
                               "%L2 at a time.")
-                           .arg(array.size())
-                           .arg(kWorkspaceMaxChannels);
+                .arg(array.size())
+                .arg(kWorkspaceMaxChannels);
         return result;
     }
     for (qsizetype i = 0; i < array.size(); ++i)

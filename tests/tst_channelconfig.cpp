@@ -10,6 +10,8 @@
 using namespace Longwatch;
 using namespace std::chrono_literals;
 
+Q_DECLARE_METATYPE(Longwatch::ChannelConfig)
+
 namespace {
 
 ChannelConfig sampleConfig()
@@ -82,6 +84,8 @@ private Q_SLOTS:
     void sameAddressIgnoresSecretsOnly();
     void validationNamesWhatIsWrong_data();
     void validationNamesWhatIsWrong();
+    void problemsNameTheirField_data();
+    void problemsNameTheirField();
     void credentialsBecomeAnAuthorizationHeader();
     void parsesHeaderLines();
     void survivesTheStore();
@@ -154,6 +158,103 @@ void tst_ChannelConfig::validationNamesWhatIsWrong()
     QVERIFY(!problems.isEmpty());
     QVERIFY2(problems.join(' ').contains(expectedWord, Qt::CaseInsensitive),
              qPrintable(problems.join('\n')));
+}
+
+void tst_ChannelConfig::problemsNameTheirField_data()
+{
+    QTest::addColumn<ChannelConfig>("config");
+    QTest::addColumn<int>("field");
+    QTest::addColumn<QString>("knob");
+    QTest::addColumn<QString>("sentence");
+
+    using Field = ChannelConfig::Field;
+    ChannelConfig c = sampleConfig();
+    c.name = " ";
+    QTest::newRow("a blank name") << c << int(Field::Name) << ""
+                                  << "Give the channel a name.";
+    c = sampleConfig();
+    c.url = QUrl("ftp://example.com/x");
+    QTest::newRow("an ftp address") << c << int(Field::Url) << ""
+                                    << "The address must start with http:// or https://.";
+    c = sampleConfig();
+    c.knobs.insert("events-path", "data[");
+    QTest::newRow("a path knob that does not parse") << c << int(Field::Knob) << "events-path"
+                                                     << "";
+    c = sampleConfig();
+    c.knobs.insert("cursor-target", "sideways");
+    QTest::newRow("a knob value the profile does not take")
+        << c << int(Field::Knob) << "cursor-target"
+        << "";
+    c = sampleConfig();
+    c.profileId = "carrier-pigeon";
+    QTest::newRow("an unknown profile") << c << int(Field::Profile) << ""
+                                        << "";
+    c = sampleConfig();
+    c.token.clear();
+    QTest::newRow("a bearer token missing")
+        << c << int(Field::Token) << ""
+        << "Enter the bearer token, or choose no authentication.";
+    c = sampleConfig();
+    c.auth = ChannelConfig::Auth::Basic;
+    QTest::newRow("a basic user missing") << c << int(Field::User) << ""
+                                          << "Enter the user name for basic authentication.";
+    c = sampleConfig();
+    c.timing.transport.proxy.mode = ProxySettings::Mode::Socks5;
+    c.timing.transport.proxy.host = "proxy.example";
+    QTest::newRow("a proxy without its port") << c << int(Field::Proxy) << ""
+                                              << "Enter the proxy's port.";
+    c.timing.transport.proxy.host = "proxy example";
+    QTest::newRow("a proxy name with a space") << c << int(Field::Proxy) << ""
+                                               << "A server name has no spaces.";
+    c.timing.transport.proxy.host.clear();
+    QTest::newRow("a proxy without its name") << c << int(Field::Proxy) << ""
+                                              << "Enter the proxy's server name.";
+    c = sampleConfig();
+    c.timing.transport.tls.clientKeyFile = "/home/ann/client.key";
+    QTest::newRow("a key without its certificate") << c << int(Field::ClientKey) << ""
+                                                   << "A key needs its client certificate.";
+    c = sampleConfig();
+    c.timing.transport.tls.pinnedSha256 = {"not-a-fingerprint"};
+    QTest::newRow("a pin that is no fingerprint") << c << int(Field::PinnedCertificates) << ""
+                                                  << "";
+    c = sampleConfig();
+    c.timing.maxHeaderBytes = 0;
+    QTest::newRow("a size limit of nothing") << c << int(Field::Limits) << ""
+                                             << "The size limits must be positive.";
+    c = sampleConfig();
+    c.timing.backoffInitial = 100s;
+    QTest::newRow("a first retry beyond the longest")
+        << c << int(Field::Backoff) << ""
+        << "The first retry bound is longer than the longest wait.";
+    c = sampleConfig();
+    c.jobs.jobPaths.clear();
+    QTest::newRow("no job path") << c << int(Field::JobPaths) << ""
+                                 << "Name at least one field that identifies a job.";
+    c = sampleConfig();
+    c.jobs.statusPath = "state[";
+    QTest::newRow("a status path that does not parse") << c << int(Field::StatusPath) << ""
+                                                       << "";
+    c = sampleConfig();
+    c.jobs.progressPath = "done[";
+    QTest::newRow("a progress path that does not parse") << c << int(Field::ProgressPath) << ""
+                                                         << "";
+}
+
+void tst_ChannelConfig::problemsNameTheirField()
+{
+    QFETCH(ChannelConfig, config);
+    QFETCH(int, field);
+    QFETCH(QString, knob);
+    QFETCH(QString, sentence);
+
+    QVERIFY(sampleConfig().problems().isEmpty());
+    const QList<ChannelConfig::Problem> problems = config.problems();
+    QCOMPARE(problems.size(), 1);
+    QCOMPARE(int(problems.first().field), field);
+    QCOMPARE(problems.first().knob, knob);
+    if (!sentence.isEmpty())
+        QCOMPARE(problems.first().sentence, sentence);
+    QCOMPARE(config.validate(), QStringList{problems.first().sentence});
 }
 
 void tst_ChannelConfig::credentialsBecomeAnAuthorizationHeader()

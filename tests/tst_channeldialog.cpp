@@ -66,6 +66,7 @@ private Q_SLOTS:
     void feedFormatRowsAreLabelledInWords();
     void showsOnlyTheFieldsOfTheChosenAuthentication();
     void refusesATakenName();
+    void showsTheConfigurationsSentencesAtTheirFields();
     void storedSecretHeaderValuesAreNotShown();
     void secretsInTheAddressAreNotShown();
     void testConnectionShowsWhatCameBack_data();
@@ -430,6 +431,66 @@ void tst_ChannelDialog::refusesATakenName()
     QVERIFY(dialog.problems().first().contains("Builds"));
     typeInto(child<QLineEdit>(dialog, "nameEdit"), "Builds 2");
     QVERIFY(dialog.problems().isEmpty());
+}
+
+void tst_ChannelDialog::showsTheConfigurationsSentencesAtTheirFields()
+{
+    // A configuration wrong on four tabs: the dialog checks nothing again,
+    // it shows ChannelConfig's own sentences, each at its field.
+    ChannelConfig c;
+    c.name = "Builds";
+    c.url = QUrl("http://127.0.0.1:1/poll");
+    c.knobs = {{"cursor-target", "sideways"}};
+    c.auth = ChannelConfig::Auth::Bearer;
+    c.timing.transport.proxy.mode = ProxySettings::Mode::Http;
+    c.timing.transport.proxy.host = "proxy.example";
+    c.timing.backoffInitial = 60s;
+    c.timing.backoffMax = 30s;
+    c.jobs.statusPath = "state[";
+    const QList<ChannelConfig::Problem> expected = c.problems();
+    QCOMPARE(expected.size(), 5);
+
+    ChannelDialog dialog;
+    dialog.setConfig(c);
+    QCOMPARE(dialog.problems(), c.validate());
+    QVERIFY(!child<QPushButton>(dialog, "okButton")->isEnabled());
+
+    const auto sentenceOf = [&](ChannelConfig::Field field) {
+        for (const ChannelConfig::Problem &problem : expected) {
+            if (problem.field == field)
+                return problem.sentence;
+        }
+        return QString();
+    };
+    const auto shownAt = [&](const char *fieldName) {
+        QWidget *field = child<QWidget>(dialog, fieldName);
+        QLabel *error =
+            errorLabelOf(qstrcmp(fieldName, "proxyHostEdit") == 0 ? field->parentWidget() : field);
+        return error && !error->isHidden() ? error->text() : QString();
+    };
+    QCOMPARE(shownAt("knob_cursor-target"), sentenceOf(ChannelConfig::Field::Knob));
+    QCOMPARE(shownAt("tokenEdit"), sentenceOf(ChannelConfig::Field::Token));
+    QCOMPARE(shownAt("proxyHostEdit"), sentenceOf(ChannelConfig::Field::Proxy));
+    QCOMPARE(shownAt("statusPathEdit"), sentenceOf(ChannelConfig::Field::StatusPath));
+    QCOMPARE(shownAt("nameEdit"), QString());
+    QCOMPARE(shownAt("urlEdit"), QString());
+    QCOMPARE(shownAt("jobPathsEdit"), QString());
+    QVERIFY(sentenceOf(ChannelConfig::Field::Backoff).contains("first retry"));
+    QWidget *timingPage = child<QTabWidget>(dialog, "tabs")->widget(3);
+    bool backoffShown = false;
+    for (QLabel *label : timingPage->findChildren<QLabel *>()) {
+        if (label->property("longwatchError").toBool() && !label->isHidden())
+            backoffShown =
+                backoffShown || label->text() == sentenceOf(ChannelConfig::Field::Backoff);
+    }
+    QVERIFY(backoffShown);
+
+    // Feed, Access, Connection, Timing, Knobs, Jobs: all but the first are marked.
+    auto *tabs = child<QTabWidget>(dialog, "tabs");
+    QCOMPARE(tabs->count(), 6);
+    const QList<bool> marked{false, true, true, true, true, true};
+    for (int tab = 0; tab < tabs->count(); ++tab)
+        QVERIFY2(tabs->tabIcon(tab).isNull() != marked.at(tab), qPrintable(tabs->tabText(tab)));
 }
 
 void tst_ChannelDialog::testConnectionShowsWhatCameBack_data()

@@ -330,6 +330,47 @@ private Q_SLOTS:
                                  "\"received\":\"2023-11-14T22:13:20.000000Z\",\"event\":-1}\n"));
     }
 
+    void tailAndExportWriteTheSameLines()
+    {
+        // Texts that JSON must escape, and times at the edges of what a
+        // four-digit year holds: both programs make the one line the README
+        // promises, byte for byte.
+        const QStringList texts{
+            QStringLiteral("plain"),
+            QStringLiteral("quote \" backslash \\ slash / tab\t newline\n return\r"),
+            QStringLiteral("control \x01\x1f delete \x7f"),
+            QStringLiteral("caf\u00e9 \u2028 \U0001F600"),
+            QString(),
+        };
+        int id = 0;
+        for (const QString &text : texts) {
+            m_server->publish(kFeed, {{"type", "build"}, {"message", text}});
+            ++id;
+        }
+        for (const QJsonValue &time : {QJsonValue("2026-03-01T10:20:30.456+02:00"),
+                                       QJsonValue(253402300799999.0), // 9999-12-31 23:59:59.999
+                                       QJsonValue(253402300800000.0), // year 10000
+                                       QJsonValue(-62135596801000.0), // before year 1
+                                       QJsonValue("not a time")}) {
+            m_server->publish(kFeed, {{"type", "build"}, {"message", "timed"}, {"time", time}});
+            ++id;
+        }
+        std::unique_ptr<QProcess> tail = startTail({"--count", QString::number(id), "--quiet"});
+        QVERIFY(finishes(*tail));
+        QVERIFY2(tail->exitCode() == 0, tail->readAllStandardError().constData());
+        const QByteArray printed = tail->readAllStandardOutput();
+        QCOMPARE(printed.count('\n'), id);
+
+        QByteArray out;
+        QByteArray err;
+        QCOMPARE(runExport({"--store", storePath(), "--format", "ndjson"}, &out, &err), 0);
+        const QList<QByteArray> tailLines = printed.split('\n');
+        const QList<QByteArray> exportLines = out.split('\n');
+        QCOMPARE(exportLines.size(), tailLines.size());
+        for (qsizetype i = 0; i < tailLines.size(); ++i)
+            QCOMPARE(tailLines.at(i), exportLines.at(i));
+    }
+
     void exportProgramWritesFiles()
     {
         publish(300);

@@ -2,9 +2,7 @@
 
 #include "networkaccessmanager.h"
 
-#include "genericjsonprofile.h"
 #include "icons.h"
-#include "jsonpath.h"
 #include "profiles.h"
 #include "redact.h"
 #include "statuscolors.h"
@@ -48,12 +46,6 @@ QString checkFile(const QString &path)
     if (!info.isFile() || !info.isReadable())
         return ChannelDialog::tr("The file %1 cannot be read.").arg(path);
     return {};
-}
-
-// Knobs whose value is a JSON path (checked with JsonPath::parse as typed).
-bool isPathKnob(const QString &name)
-{
-    return name.endsWith(QLatin1String("-path"));
 }
 
 double toSeconds(milliseconds ms)
@@ -865,86 +857,49 @@ void ChannelDialog::validate()
 {
     if (!m_buttons || !m_test)
         return; // still building
+    const ChannelConfig c = config();
     QStringList problems;
+    QHash<QLabel *, QStringList> shown; // the sentences at each error label
     QList<bool> tabHasError(TabCount, false);
-    const auto check = [&](QLabel *label, const QString &problem, int tab) {
-        setError(label, problem);
-        if (!problem.isEmpty()) {
-            problems << problem;
-            tabHasError[tab] = true;
-        }
+    const auto report = [&](QLabel *label, int tab, const QString &sentence) {
+        problems << sentence;
+        if (label)
+            shown[label] << sentence;
+        tabHasError[tab] = true;
     };
 
-    const QString name = m_name->text().trimmed();
-    QString nameProblem;
-    if (name.isEmpty())
-        nameProblem = tr("Give the channel a name.");
-    else if (m_takenNames.contains(name, Qt::CaseInsensitive) &&
-             (!m_editing || name.compare(m_base.name, Qt::CaseInsensitive) != 0))
-        nameProblem = tr("Another channel is already called \"%1\".").arg(name);
-    check(m_nameError, nameProblem, FeedTab);
-
-    const QUrl url(urlText(), QUrl::StrictMode);
-    const QString urlProblem = checkFeedUrl(url);
-    check(m_urlError, urlProblem, FeedTab);
-
-    // Each knob alone: a path must parse, a value must be one the profile takes.
-    bool knobsOk = true;
-    for (auto it = m_knobEdits.cbegin(); it != m_knobEdits.cend(); ++it) {
-        const QString value = it.value()->text().trimmed();
-        QString problem;
-        if (!value.isEmpty()) {
-            if (isPathKnob(it.key())) {
-                QString error;
-                if (!JsonPath::parse(value, &error).isValid())
-                    problem = tr("Not a valid JSON path: %1").arg(error);
-            } else {
-                GenericJsonOptions options;
-                const QStringList errors = applyKnobs(options, {{it.key(), value}});
-                if (!errors.isEmpty())
-                    problem = errors.join(QLatin1Char(' '));
-            }
-        }
-        if (!problem.isEmpty())
-            knobsOk = false;
-        check(m_knobErrors.value(it.key()), problem, KnobsTab);
-    }
-
-    // The whole profile, once the parts are fine: options that clash.
-    QString profileProblem;
-    if (urlProblem.isEmpty() && knobsOk) {
-        QStringList errors;
-        if (!createProfile(m_profile->currentData().toString(), url, knobs(), &errors))
-            profileProblem = errors.join(QLatin1Char(' '));
-    }
-    check(m_profileError, profileProblem, FeedTab);
-
-    const auto auth = ChannelConfig::Auth(m_auth->currentData().toInt());
-    check(m_tokenError,
-          auth == ChannelConfig::Auth::Bearer && m_token->text().trimmed().isEmpty()
-              ? tr("Enter the token, or choose no authentication.")
-              : QString(),
-          AccessTab);
-    check(m_userError,
-          auth == ChannelConfig::Auth::Basic && m_user->text().isEmpty()
-              ? tr("Enter the user name.")
-              : QString(),
-          AccessTab);
+    // What only the dialog can tell: the names of the other channels, header
+    // lines it could not read, the files on this computer.
+    if (!c.name.isEmpty() && m_takenNames.contains(c.name, Qt::CaseInsensitive) &&
+        (!m_editing || c.name.compare(m_base.name, Qt::CaseInsensitive) != 0))
+        report(m_nameError, FeedTab, tr("Another channel is already called \"%1\".").arg(c.name));
     QStringList headerErrors;
     parseHeaderLines(m_headers->toPlainText(), &headerErrors);
-    check(m_headersError, headerErrors.join(QLatin1Char('\n')), AccessTab);
-
-    const auto proxyMode = ProxySettings::Mode(m_proxyMode->currentData().toInt());
-    QString proxyProblem;
-    if (proxyMode == ProxySettings::Mode::Http || proxyMode == ProxySettings::Mode::Socks5) {
-        if (m_proxyHost->text().trimmed().isEmpty())
-            proxyProblem = tr("Enter the proxy's server name.");
-        else if (m_proxyHost->text().trimmed().contains(QLatin1Char(' ')))
-            proxyProblem = tr("A server name has no spaces.");
-        else if (m_proxyPort->value() == 0)
-            proxyProblem = tr("Enter the proxy's port.");
+    for (const QString &error : std::as_const(headerErrors))
+        report(m_headersError, AccessTab, error);
+    const TlsSettings &tls = c.timing.transport.tls;
+    for (const auto &[label, file] : {std::pair{m_caFileError, tls.caCertificatesFile},
+                                      std::pair{m_clientCertError, tls.clientCertificateFile},
+                                      std::pair{m_clientKeyError, tls.clientKeyFile}}) {
+        if (const QString problem = checkFile(file); !problem.isEmpty())
+            report(label, ConnectionTab, problem);
     }
-    check(m_proxyHostError, proxyProblem, ConnectionTab);
+
+    // The rules of a configuration, each at its field.
+    bool feedOk = true; // the address, the profile and its knobs
+    for (const ChannelConfig::Problem &problem : c.problems()) {
+        const auto [label, tab] = placeOf(problem);
+        // A key file that is not there is the first thing to fix.
+        if (problem.field == ChannelConfig::Field::ClientKey && shown.contains(label))
+            continue;
+        feedOk = feedOk && tab != KnobsTab && problem.field != ChannelConfig::Field::Url &&
+                 problem.field != ChannelConfig::Field::Profile;
+        report(label, tab, problem.sentence);
+    }
+    for (QLabel *label : errorLabels())
+        setError(label, shown.value(label).join(label == m_headersError ? QLatin1Char('\n')
+                                                                        : QLatin1Char(' ')));
+
     const auto httpVersion = HttpVersion(m_httpVersion->currentData().toInt());
     m_httpVersionHelp->setText(httpVersion == HttpVersion::Http2
                                    ? tr("For http:// the server must speak HTTP/2 without TLS.")
@@ -952,41 +907,6 @@ void ChannelDialog::validate()
                                    ? tr("For servers that misbehave with HTTP/2.")
                                    : tr("HTTP/2 over https when the server "
                                         "offers it, else HTTP/1.1."));
-    check(m_caFileError, checkFile(m_caFile->text().trimmed()), ConnectionTab);
-    check(m_clientCertError, checkFile(m_clientCert->text().trimmed()), ConnectionTab);
-    QString keyProblem = checkFile(m_clientKey->text().trimmed());
-    if (keyProblem.isEmpty() && !m_clientKey->text().trimmed().isEmpty() &&
-        m_clientCert->text().trimmed().isEmpty())
-        keyProblem = tr("A key needs its client certificate.");
-    check(m_clientKeyError, keyProblem, ConnectionTab);
-
-    check(m_backoffError,
-          m_backoffInitial->value() > m_backoffMax->value()
-              ? tr("The first retry bound is longer than the longest wait.")
-              : QString(),
-          TimingTab);
-
-    const auto checkPath = [&](QLineEdit *edit, QLabel *label, bool required) {
-        QString problem;
-        const QStringList parts = edit == m_jobPaths
-                                      ? edit->text().split(QLatin1Char(','), Qt::SkipEmptyParts)
-                                      : QStringList{edit->text()};
-        if (required && edit->text().trimmed().isEmpty())
-            problem = tr("Name at least one field.");
-        for (const QString &part : parts) {
-            const QString path = part.trimmed();
-            QString error;
-            if (!path.isEmpty() && !JsonPath::parse(path, &error).isValid()) {
-                problem = tr("\"%1\" is not a valid JSON path: %2").arg(path, error);
-                break;
-            }
-        }
-        check(label, problem, JobsTab);
-    };
-    checkPath(m_jobPaths, m_jobPathsError, true);
-    checkPath(m_statusPath, m_statusPathError, false);
-    checkPath(m_progressPath, m_progressPathError, false);
-
     for (int tab = 0; tab < m_tabs->count(); ++tab)
         m_tabs->setTabIcon(tab, tabHasError[tab]
                                     ? Icons::tinted(QStringLiteral("warning"),
@@ -998,9 +918,54 @@ void ChannelDialog::validate()
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(problems.isEmpty());
     // A test needs a feed to ask; the name and the job mapping do not matter.
     m_testButton->setEnabled(m_test->isRunning() ||
-                             (urlProblem.isEmpty() && profileProblem.isEmpty() && knobsOk &&
-                              !tabHasError[AccessTab] && !tabHasError[ConnectionTab] &&
+                             (feedOk && !tabHasError[AccessTab] && !tabHasError[ConnectionTab] &&
                               !tabHasError[TimingTab]));
+}
+
+std::pair<QLabel *, int> ChannelDialog::placeOf(const ChannelConfig::Problem &problem) const
+{
+    using Field = ChannelConfig::Field;
+    switch (problem.field) {
+    case Field::Name:
+        return {m_nameError, FeedTab};
+    case Field::Url:
+        return {m_urlError, FeedTab};
+    case Field::Knob:
+        return {m_knobErrors.value(problem.knob), KnobsTab};
+    case Field::Profile:
+        return {m_profileError, FeedTab};
+    case Field::Token:
+        return {m_tokenError, AccessTab};
+    case Field::User:
+        return {m_userError, AccessTab};
+    case Field::Proxy:
+        return {m_proxyHostError, ConnectionTab};
+    case Field::ClientKey:
+        return {m_clientKeyError, ConnectionTab};
+    case Field::PinnedCertificates:
+    case Field::Limits:
+        return {nullptr, ConnectionTab};
+    case Field::Backoff:
+        return {m_backoffError, TimingTab};
+    case Field::JobPaths:
+        return {m_jobPathsError, JobsTab};
+    case Field::StatusPath:
+        return {m_statusPathError, JobsTab};
+    case Field::ProgressPath:
+        return {m_progressPathError, JobsTab};
+    }
+    return {nullptr, FeedTab};
+}
+
+QList<QLabel *> ChannelDialog::errorLabels() const
+{
+    QList<QLabel *> labels{m_nameError,       m_urlError,         m_profileError,   m_tokenError,
+                           m_userError,       m_headersError,     m_proxyHostError, m_caFileError,
+                           m_clientCertError, m_clientKeyError,   m_backoffError,   m_jobPathsError,
+                           m_statusPathError, m_progressPathError};
+    for (QLabel *label : m_knobErrors)
+        labels << label;
+    return labels;
 }
 
 void ChannelDialog::toggleTest()

@@ -80,6 +80,10 @@ private:
     void onProxyModeChanged();
     QLabel *addSecretWarning(QWidget *field);
     void validate();
+    /// The error label and the tab of a problem's field (no label for
+    /// the few the dialog cannot get wrong, e.g. the size limits).
+    std::pair<QLabel *, int> placeOf(const ChannelConfig::Problem &problem) const;
+    QList<QLabel *> errorLabels() const;
     void setError(QLabel *label, const QString &text);
     void onTestFinished(ConnectionTest::Outcome outcome);
     void showTestRunning();

@@ -12,11 +12,6 @@ namespace Longwatch {
 
 namespace {
 
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("Longwatch::ConsulProfile", text);
-}
-
 std::optional<qint64> asIndex(QByteArrayView text)
 {
     bool ok = false;

@@ -2,6 +2,7 @@
 
 #include "feedprofile.h"
 
+#include <QCoreApplication>
 #include <QVariantMap>
 
 #include <memory>
@@ -29,6 +30,8 @@ namespace Longwatch {
 /// too: "absent".
 class ConsulProfile final : public FeedProfile
 {
+    Q_DECLARE_TR_FUNCTIONS(Longwatch::ConsulProfile)
+
 public:
     explicit ConsulProfile(QUrl url, std::chrono::milliseconds wait = std::chrono::seconds(55),
                            QString initialCursor = QStringLiteral("0"));

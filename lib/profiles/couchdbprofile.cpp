@@ -15,11 +15,6 @@ namespace Longwatch {
 
 namespace {
 
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("Longwatch::CouchDbProfile", text);
-}
-
 bool isSequence(const QJsonValue &value)
 {
     return value.isString() || value.isDouble();

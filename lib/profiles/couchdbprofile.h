@@ -2,6 +2,7 @@
 
 #include "feedprofile.h"
 
+#include <QCoreApplication>
 #include <QSet>
 #include <QVariantMap>
 
@@ -24,6 +25,8 @@ namespace Longwatch {
 /// returned; the Poller's recent-key memory drops them too.
 class CouchDbProfile final : public FeedProfile
 {
+    Q_DECLARE_TR_FUNCTIONS(Longwatch::CouchDbProfile)
+
 public:
     static constexpr int kSeenMemory = 4096; ///< (id, rev) pairs remembered
 

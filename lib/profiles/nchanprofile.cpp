@@ -16,11 +16,6 @@ namespace Longwatch {
 
 namespace {
 
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("Longwatch::NchanProfile", text);
-}
-
 constexpr std::array<const char *, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 constexpr std::array<const char *, 7> kDays = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};

@@ -2,6 +2,7 @@
 
 #include "feedprofile.h"
 
+#include <QCoreApplication>
 #include <QVariantMap>
 
 #include <memory>
@@ -35,6 +36,8 @@ namespace Longwatch {
 /// UTF-8 reading (invalid bytes replaced), so raw is always valid JSON.
 class NchanProfile final : public FeedProfile
 {
+    Q_DECLARE_TR_FUNCTIONS(Longwatch::NchanProfile)
+
 public:
     explicit NchanProfile(QUrl url, std::chrono::milliseconds hold = std::chrono::seconds(55),
                           QString initialCursor = {});

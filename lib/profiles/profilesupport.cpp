@@ -10,15 +10,6 @@
 
 namespace Longwatch::ProfileSupport {
 
-namespace {
-
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("Longwatch::Profiles", text);
-}
-
-} // namespace
-
 QByteArray compactJson(const QJsonValue &value)
 {
     if (value.isObject())
@@ -56,16 +47,17 @@ QStringList readBasicKnobs(const QString &profileId, const QUrl &url, const QVar
 {
     QStringList errors;
     if (!url.isValid() || url.host().isEmpty())
-        errors << tr("The URL is not valid.");
+        errors << ProfileText::tr("The URL is not valid.");
     else if (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))
-        errors << tr("The URL must start with http:// or https://.");
+        errors << ProfileText::tr("The URL must start with http:// or https://.");
 
     QVariantMap applicable;
     for (auto it = knobs.cbegin(); it != knobs.cend(); ++it) {
         if (allowed.contains(it.key()))
             applicable.insert(it.key(), it.value());
         else
-            errors << tr("The setting '%1' does not apply to the %2 profile (it takes: %3).")
+            errors << ProfileText::tr(
+                          "The setting '%1' does not apply to the %2 profile (it takes: %3).")
                           .arg(it.key(), profileId, allowed.join(QStringLiteral(", ")));
     }
     // Let the generic knob reader check the values, so every profile accepts

@@ -12,11 +12,6 @@ namespace Longwatch {
 
 namespace {
 
-QString tr(const char *text)
-{
-    return QCoreApplication::translate("Longwatch::TelegramProfile", text);
-}
-
 bool isInteger(const QString &text)
 {
     bool ok = false;

@@ -2,6 +2,7 @@
 
 #include "genericjsonprofile.h"
 
+#include <QCoreApplication>
 #include <QVariantMap>
 
 #include <memory>
@@ -26,6 +27,8 @@ namespace Longwatch {
 ///   and detail.
 class TelegramProfile final : public GenericJsonProfile
 {
+    Q_DECLARE_TR_FUNCTIONS(Longwatch::TelegramProfile)
+
 public:
     explicit TelegramProfile(GenericJsonOptions options);
 
