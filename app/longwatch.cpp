@@ -3,12 +3,12 @@
 #include "channeldialog.h"
 #include "channelmanager.h"
 #include "channelmodel.h"
-#include "channelstore.h"
 #include "englishplurals.h"
 #include "eventstore.h"
 #include "logging.h"
 #include "mainwindow.h"
 #include "memorytuning.h"
+#include "settingschannelstore.h"
 #include "startup.h"
 #include "terminationsignals.h"
 
@@ -171,7 +171,8 @@ int main(int argc, char *argv[])
                                    QStringLiteral("ms"), QStringLiteral("3000"));
     QCommandLineOption viewOption(
         QStringLiteral("screenshot-view"),
-        QApplication::translate("main", "events, channel, channel:<n>, jobs, dialog or dialog:<tab>."),
+        QApplication::translate("main",
+                                "events, channel, channel:<n>, jobs, dialog or dialog:<tab>."),
         QStringLiteral("view"), QStringLiteral("events"));
     const QCommandLineOption eventLogOption(
         QStringLiteral("event-log"),

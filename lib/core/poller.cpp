@@ -1,10 +1,10 @@
 #include "poller.h"
 
+#include "environmentreferences.h"
 #include "http1reply.h"
 #include "logging.h"
 #include "networkaccessmanager.h"
 #include "redact.h"
-#include "secretstore.h"
 
 #include <QBuffer>
 #include <QNetworkAccessManager>

@@ -8,7 +8,6 @@
 
 #include <functional>
 #include <memory>
-#include <optional>
 
 namespace Longwatch {
 
@@ -118,17 +117,6 @@ bool narrowToOwner(const QString &path);
 /// settings file, the event log, the secrets file. Returns false with a
 /// sentence in `error` if it could not.
 bool makePrivateFile(const QString &path, QString *error = nullptr);
-
-/// True if `value` holds a `${env:NAME}` reference.
-bool hasEnvironmentReference(QByteArrayView value);
-
-/// `value` with every `${env:NAME}` replaced by the environment variable
-/// NAME (NAME: letters, digits, underscore). Resolved when a request is
-/// made, never stored resolved. Returns nullopt and the first variable that
-/// is not set (or empty) in `missing`. Text that is not a well-formed
-/// reference is left as it is.
-std::optional<QByteArray> resolveEnvironmentReferences(const QByteArray &value,
-                                                       QString *missing = nullptr);
 
 /// Translation context for the sentences of this file.
 class SecretText

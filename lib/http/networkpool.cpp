@@ -1,8 +1,8 @@
 #include "networkpool.h"
 
+#include "environmentreferences.h"
 #include "logging.h"
 #include "networkaccessmanager.h"
-#include "secretstore.h"
 
 #include <QAuthenticator>
 #include <QNetworkAccessManager>

@@ -1,6 +1,6 @@
 #include "transport.h"
 
-#include "secretstore.h"
+#include "environmentreferences.h"
 
 #include <QCryptographicHash>
 #include <QFile>

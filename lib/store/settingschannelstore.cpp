@@ -1,4 +1,4 @@
-#include "channelstore.h"
+#include "settingschannelstore.h"
 
 #include "logging.h"
 #include "secretstore.h"
@@ -8,17 +8,6 @@
 #include <memory>
 
 namespace Longwatch {
-
-ChannelStore::~ChannelStore() = default;
-
-void ChannelStore::readSecrets(const ChannelConfig &config, QObject *context,
-                               std::function<void(const ChannelConfig &)> done)
-{
-    Q_UNUSED(context)
-    ChannelConfig filled = config;
-    filled.pendingSecretFields.clear();
-    done(filled);
-}
 
 SettingsChannelStore::SettingsChannelStore(QSettings *settings,
                                            std::shared_ptr<SecretStore> secrets)

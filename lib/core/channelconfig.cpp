@@ -1,8 +1,8 @@
 #include "channelconfig.h"
 
+#include "environmentreferences.h"
 #include "profiles.h"
 #include "redact.h"
-#include "secretstore.h"
 
 #include <QCoreApplication>
 #include <QHash>

@@ -1,0 +1,16 @@
+#include "channelstore.h"
+
+namespace Longwatch {
+
+ChannelStore::~ChannelStore() = default;
+
+void ChannelStore::readSecrets(const ChannelConfig &config, QObject *context,
+                               std::function<void(const ChannelConfig &)> done)
+{
+    Q_UNUSED(context)
+    ChannelConfig filled = config;
+    filled.pendingSecretFields.clear();
+    done(filled);
+}
+
+} // namespace Longwatch
