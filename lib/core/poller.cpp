@@ -1,7 +1,6 @@
 #include "poller.h"
 
 #include "environmentreferences.h"
-#include "http1reply.h"
 #include "logging.h"
 #include "networkaccessmanager.h"
 #include "redact.h"
@@ -36,15 +35,6 @@ constexpr qint64 kReadAhead = 256 * 1024;
 QByteArray basicAuthorization(const QByteArray &user, const QByteArray &password)
 {
     return QByteArrayLiteral("Basic ") + (user + ':' + password).toBase64();
-}
-
-/// reply->readAll(); Longwatch's own client hands its bytes over instead
-/// of copying them (one copy of every answer's body fewer).
-QByteArray readAllOf(QNetworkReply *reply)
-{
-    if (auto *own = qobject_cast<Http1Reply *>(reply))
-        return own->takeAll();
-    return reply->readAll();
 }
 
 bool isTransportError(QNetworkReply::NetworkError error)
@@ -322,7 +312,7 @@ void Poller::sendRequest()
         if (!m_gotBytes)
             m_watchdog.start(m_settings.connectTimeout);
     });
-    if (!qobject_cast<Http1Reply *>(reply)) { // Longwatch's own client speaks no TLS
+    if (mayUseTls(reply)) {
         connect(reply, &QNetworkReply::encrypted, this, [this] {
             if (!m_gotBytes)
                 m_watchdog.stop();

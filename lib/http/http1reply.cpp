@@ -1,6 +1,7 @@
 #include "http1reply.h"
 
 #include "contentdecoder.h"
+#include "http1connection_p.h"
 #include "logging.h"
 
 #include <QNetworkCookie>
@@ -97,6 +98,8 @@ bool isOwnField(QByteArrayView name)
 }
 
 } // namespace
+
+namespace Internal {
 
 // --- Http1Connection -------------------------------------------------------
 
@@ -239,6 +242,11 @@ void Http1ConnectionPool::expire()
     if (m_idle.isEmpty())
         m_sweep.stop();
 }
+
+} // namespace Internal
+
+using Internal::Http1Connection;
+using Internal::Http1ConnectionPool;
 
 // --- Http1Reply ------------------------------------------------------------
 

@@ -2,13 +2,9 @@
 
 #include "http1parser.h"
 
-#include <QDeadlineTimer>
-#include <QHash>
-#include <QList>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QPointer>
-#include <QTimer>
 
 #include <memory>
 
@@ -17,75 +13,11 @@ class QTcpSocket;
 namespace Longwatch {
 
 class ContentDecoder;
-class Http1Reply;
+
+namespace Internal {
+class Http1Connection;
 class Http1ConnectionPool;
-
-/// One connection of Longwatch's HTTP/1.1 client: its socket (a child), and
-/// whoever has it now: the reply that carries a request on it, or the pool
-/// it waits in for the next one. The socket's signals are connected once,
-/// here, for the connection's whole life, and go to the reply that holds
-/// it; while it waits in the pool, anything from the server (a close, a
-/// stray byte) drops it. Connecting and disconnecting five signals per
-/// request cost more than a tenth of a no-news poll's instructions.
-class Http1Connection final : public QObject
-{
-public:
-    /// Takes `socket` (a new one, not yet connecting).
-    explicit Http1Connection(QTcpSocket *socket);
-
-    QTcpSocket *socket() const { return m_socket; }
-    /// The reply that now carries a request on this connection, or nullptr.
-    void setReply(Http1Reply *reply) { m_reply = reply; }
-    /// The pool this connection now waits in, or nullptr.
-    void setIdleIn(Http1ConnectionPool *pool) { m_idleIn = pool; }
-
-private:
-    QTcpSocket *m_socket;
-    Http1Reply *m_reply = nullptr;
-    Http1ConnectionPool *m_idleIn = nullptr;
-};
-
-/// Kept-alive connections of one NetworkAccessManager, by server, waiting
-/// for their next request. A connection the server closes, or that sends
-/// anything while idle, is dropped; one idle longer than kIdleLimit too.
-/// It owns the connections waiting in it; a connection in use belongs to
-/// its reply, which hands it back or deletes it.
-class Http1ConnectionPool final : public QObject
-{
-    Q_OBJECT
-public:
-    /// How long an idle connection is kept (nginx closes them after 75 s).
-    static constexpr std::chrono::seconds kIdleLimit{30};
-
-    explicit Http1ConnectionPool(QObject *parent = nullptr);
-    ~Http1ConnectionPool() override;
-
-    /// The name connections to host:port are kept under.
-    static QString key(const QString &host, quint16 port);
-    /// An open idle connection to the server `key` names, now owned by the
-    /// caller; or nullptr.
-    Http1Connection *take(const QString &key);
-    /// Takes back a connection whose last response was complete.
-    void put(const QString &key, Http1Connection *connection);
-    int idleCount() const;
-    /// Closes every idle connection.
-    void clear();
-    /// Closes `connection` (idle in this pool) and forgets it.
-    void drop(Http1Connection *connection);
-
-private:
-    struct Idle
-    {
-        Http1Connection *connection = nullptr;
-        QDeadlineTimer expires;
-    };
-    void expire();
-
-    /// By key; a server's list stays when it empties, as the next put()
-    /// is usually a moment away.
-    QHash<QString, QList<Idle>> m_idle;
-    QTimer m_sweep;
-};
+} // namespace Internal
 
 /// One HTTP/1.1 request and its response on a plain TCP connection, as a
 /// QNetworkReply (see NetworkAccessManager for what it does and why).
@@ -95,7 +27,7 @@ class Http1Reply final : public QNetworkReply
 {
     Q_OBJECT
 public:
-    Http1Reply(QNetworkAccessManager *manager, Http1ConnectionPool *pool,
+    Http1Reply(QNetworkAccessManager *manager, Internal::Http1ConnectionPool *pool,
                QNetworkAccessManager::Operation operation, const QNetworkRequest &request,
                QByteArray method, QByteArray body);
     ~Http1Reply() override;
@@ -113,11 +45,11 @@ protected:
     qint64 readData(char *data, qint64 maxSize) override;
 
 private:
-    friend class Http1Connection; // passes the socket's signals on
+    friend class Internal::Http1Connection; // passes the socket's signals on
 
     void start();
     /// Carries this reply's request on `connection` from now on.
-    void attach(Http1Connection *connection, bool reused);
+    void attach(Internal::Http1Connection *connection, bool reused);
     void sendRequest();
     void onConnected();
     void onBytesWritten();
@@ -146,13 +78,13 @@ private:
     void finishNow();
 
     QPointer<QNetworkAccessManager> m_manager;
-    QPointer<Http1ConnectionPool> m_pool;
+    QPointer<Internal::Http1ConnectionPool> m_pool;
     QByteArray m_method;
     QByteArray m_body;
     QString m_host;
     quint16 m_port = 80;
     QString m_poolKey; ///< Http1ConnectionPool::key() of m_host and m_port
-    Http1Connection *m_connection = nullptr;
+    Internal::Http1Connection *m_connection = nullptr;
     QTcpSocket *m_socket = nullptr; ///< m_connection's
     bool m_reusedSocket = false;
     bool m_retried = false;     ///< already tried once more after a kept-alive connection failed

@@ -1,5 +1,6 @@
 #include "networkaccessmanager.h"
 
+#include "http1connection_p.h"
 #include "http1reply.h"
 
 #include <QMetaMethod>
@@ -56,7 +57,7 @@ QByteArray methodOf(QNetworkAccessManager::Operation operation, const QNetworkRe
 
 NetworkAccessManager::NetworkAccessManager(QObject *parent)
     : QNetworkAccessManager(parent)
-    , m_pool(new Http1ConnectionPool(this))
+    , m_pool(new Internal::Http1ConnectionPool(this))
     , m_ownClient(qEnvironmentVariable("LONGWATCH_HTTP_CLIENT") != QLatin1String("qt"))
 {}
 
@@ -173,6 +174,18 @@ QNetworkReply *NetworkAccessManager::createOwnReply(Operation operation,
     }
     return new Http1Reply(this, m_pool, operation, sent, methodOf(operation, request),
                           std::move(body));
+}
+
+QByteArray readAllOf(QNetworkReply *reply)
+{
+    if (auto *own = qobject_cast<Http1Reply *>(reply))
+        return own->takeAll();
+    return reply->readAll();
+}
+
+bool mayUseTls(const QNetworkReply *reply)
+{
+    return !qobject_cast<const Http1Reply *>(reply);
 }
 
 } // namespace Longwatch

@@ -4,7 +4,9 @@
 
 namespace Longwatch {
 
+namespace Internal {
 class Http1ConnectionPool;
+} // namespace Internal
 
 /// A QNetworkAccessManager whose plain-HTTP/1.1 requests go through
 /// Longwatch's own client (Http1Reply) instead of Qt's HTTP stack; every
@@ -70,8 +72,16 @@ private:
     QNetworkReply *createOwnReply(Operation operation, const QNetworkRequest &request,
                                   QByteArray body);
 
-    Http1ConnectionPool *m_pool;
+    Internal::Http1ConnectionPool *m_pool;
     bool m_ownClient = true;
 };
+
+/// reply->readAll(); a reply of Longwatch's own client hands its bytes over
+/// instead of copying them (one copy of every answer's body fewer).
+QByteArray readAllOf(QNetworkReply *reply);
+
+/// Whether `reply` may emit encrypted() and sslErrors(): not one of
+/// Longwatch's own client, which speaks no TLS.
+bool mayUseTls(const QNetworkReply *reply);
 
 } // namespace Longwatch
