@@ -1,9 +1,10 @@
 #include "feedprofile.h"
 
+#include "httpdate.h"
+
 #include <QCoreApplication>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QLocale>
 #include <QTimeZone>
 
 #include <algorithm>
@@ -171,15 +172,9 @@ std::optional<std::chrono::milliseconds> parseRetryAfter(QByteArrayView value, c
     if (ok)
         return seconds < 0 ? std::nullopt
                            : std::optional(std::chrono::milliseconds(seconds * 1000));
-    // IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT" (RFC 9110 section 5.6.7).
-    const QLocale c = QLocale::c();
-    QDateTime when =
-        c.toDateTime(QString::fromLatin1(text), QStringLiteral("ddd, dd MMM yyyy HH:mm:ss 'GMT'"));
-    if (!when.isValid())
-        when = QDateTime::fromString(QString::fromLatin1(text), Qt::RFC2822Date);
+    const QDateTime when = parseHttpDate(text);
     if (!when.isValid())
         return std::nullopt;
-    when.setTimeZone(QTimeZone::utc());
     const qint64 ms = now.isValid() ? now.msecsTo(when) : 0;
     return std::chrono::milliseconds(std::max<qint64>(ms, 0));
 }

@@ -1,5 +1,7 @@
 #include "genericjsonprofile.h"
 
+#include "jsontext.h"
+
 #include <QCoreApplication>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -29,17 +31,6 @@ bool isUnreserved(QStringView text)
 QString tr(const char *text)
 {
     return QCoreApplication::translate("Longwatch::GenericJsonProfile", text);
-}
-
-QByteArray compactJson(const QJsonValue &value)
-{
-    if (value.isObject())
-        return QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact);
-    if (value.isArray())
-        return QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact);
-    // QJsonDocument holds only objects and arrays: wrap the scalar, then unwrap.
-    const QByteArray wrapped = QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact);
-    return wrapped.mid(1, wrapped.size() - 2);
 }
 
 QString typeName(const QJsonValue &value)
@@ -465,7 +456,7 @@ PollRequest GenericJsonProfile::request(const QString &cursor) const
         }
     }
     if (m_options.method == "POST")
-        request.body = QJsonDocument(body).toJson(QJsonDocument::Compact);
+        request.body = compactJson(body);
     return request;
 }
 

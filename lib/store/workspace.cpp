@@ -1,5 +1,6 @@
 #include "workspace.h"
 
+#include "jsontext.h"
 #include "profiles.h"
 #include "redact.h"
 
@@ -330,13 +331,6 @@ QList<std::pair<QLatin1String, QJsonValue>> channelFields(const ChannelConfig &c
     return result;
 }
 
-// A JSON value's compact text ("\"text\"", "12", "{\"a\":\"b\"}").
-QByteArray jsonText(const QJsonValue &value)
-{
-    const QByteArray array = QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact);
-    return array.mid(1, array.size() - 2);
-}
-
 // A JSON number that is a whole number in [min, max], or nullopt.
 std::optional<qint64> wholeNumber(const QJsonValue &value, qint64 min, qint64 max)
 {
@@ -535,9 +529,9 @@ WorkspaceExport exportWorkspace(const QList<ChannelConfig> &channels, const QDat
     // name first. Values are QJsonDocument's own text.
     QByteArray &out = result.json;
     out += "{\n";
-    out += "    \"format\": " + jsonText(QJsonValue(kFormat)) + ",\n";
+    out += "    \"format\": " + compactJson(QJsonValue(kFormat)) + ",\n";
     out += "    \"version\": " + QByteArray::number(kWorkspaceVersion) + ",\n";
-    out += "    \"exported\": " + jsonText(when.toUTC().toString(Qt::ISODate)) + ",\n";
+    out += "    \"exported\": " + compactJson(when.toUTC().toString(Qt::ISODate)) + ",\n";
     out += "    \"channels\": [";
     bool first = true;
     for (const ChannelConfig &config : channels) {
@@ -550,8 +544,8 @@ WorkspaceExport exportWorkspace(const QList<ChannelConfig> &channels, const QDat
         first = false;
         const auto channel = channelFields(config, &result.omitted);
         for (qsizetype i = 0; i < channel.size(); ++i) {
-            out += "            " + jsonText(QJsonValue(channel.at(i).first)) + ": " +
-                   jsonText(channel.at(i).second);
+            out += "            " + compactJson(QJsonValue(channel.at(i).first)) + ": " +
+                   compactJson(channel.at(i).second);
             out += i + 1 < channel.size() ? ",\n" : "\n";
         }
         out += "        }";

@@ -1,6 +1,7 @@
 #include "consulprofile.h"
 
 #include "genericjsonprofile.h"
+#include "jsontext.h"
 #include "logging.h"
 #include "profiles/profilesupport.h"
 
@@ -135,12 +136,12 @@ PollResult ConsulProfile::parse(const PollResponse &response, const QString &cur
         state = QByteArrayLiteral("absent");
     } else if (ProfileSupport::parseAnyJson(response.body, &value)) {
         // Compare the meaning, not the bytes: key order and ?pretty do not matter.
-        raw = ProfileSupport::compactJson(value);
+        raw = compactJson(value);
         state = raw;
     } else {
         // ?raw KV reads answer with the value's bytes.
         isJson = false;
-        raw = ProfileSupport::jsonString(response.body);
+        raw = jsonString(QString::fromUtf8(response.body));
         state = QByteArrayLiteral("raw:") + response.body;
     }
     if (m_lastState && *m_lastState == state)

@@ -2,6 +2,7 @@
 
 #include "genericjsonprofile.h"
 #include "jsonpath.h"
+#include "jsontext.h"
 #include "logging.h"
 #include "profiles/profilesupport.h"
 
@@ -189,7 +190,7 @@ PollResult CouchDbProfile::parse(const PollResponse &response, const QString &cu
     QString next = cursor;
     const QJsonValue lastSeq = root.value(QLatin1String("last_seq"));
     if (isSequence(lastSeq)) {
-        next = QString::fromUtf8(ProfileSupport::compactJson(lastSeq));
+        next = QString::fromUtf8(compactJson(lastSeq));
     } else if (!lastSeq.isUndefined() && !lastSeq.isNull()) {
         return PollResult::malformedBody(
             cursor, tr("The changes feed's \"last_seq\" is neither a string nor a number."),
@@ -201,7 +202,7 @@ PollResult CouchDbProfile::parse(const PollResponse &response, const QString &cu
             return PollResult::malformedBody(
                 cursor, tr("The changes feed's answer has changes but no \"last_seq\"."),
                 bodyDetail(response.body));
-        next = QString::fromUtf8(ProfileSupport::compactJson(seq));
+        next = QString::fromUtf8(compactJson(seq));
     }
 
     EventList events;
@@ -216,7 +217,7 @@ PollResult CouchDbProfile::parse(const PollResponse &response, const QString &cu
                          ? QStringLiteral("deleted")
                          : QStringLiteral("change");
         event.text = change.object.value(QLatin1String("id")).toString();
-        event.raw = ProfileSupport::compactJson(change.object);
+        event.raw = compactJson(change.object);
         events.append(std::move(event));
     }
     PollResult result = PollResult::noNews(next);

@@ -56,11 +56,6 @@ public:
     /// Splits a cursor; false if it is not in encodeCursor()'s form.
     static bool decodeCursor(const QString &cursor, QDateTime *lastModified, QByteArray *etag);
 
-    /// Parses an HTTP date (IMF-fixdate, RFC 9110 section 5.6.7), as UTC.
-    static QDateTime parseHttpDate(QByteArrayView value);
-    /// Formats an IMF-fixdate, e.g. "Sun, 22 Nov 2026 20:43:04 GMT".
-    static QByteArray formatHttpDate(const QDateTime &time);
-
 private:
     QUrl m_url;
     std::chrono::milliseconds m_hold;

@@ -19,22 +19,6 @@ QString tr(const char *text)
 
 } // namespace
 
-QByteArray compactJson(const QJsonValue &value)
-{
-    if (value.isObject())
-        return QJsonDocument(value.toObject()).toJson(QJsonDocument::Compact);
-    if (value.isArray())
-        return QJsonDocument(value.toArray()).toJson(QJsonDocument::Compact);
-    // QJsonDocument holds only objects and arrays: wrap the scalar, then unwrap.
-    const QByteArray wrapped = QJsonDocument(QJsonArray{value}).toJson(QJsonDocument::Compact);
-    return wrapped.mid(1, wrapped.size() - 2);
-}
-
-QByteArray jsonString(const QByteArray &bytes)
-{
-    return compactJson(QJsonValue(QString::fromUtf8(bytes)));
-}
-
 bool parseAnyJson(const QByteArray &bytes, QJsonValue *value)
 {
     const QByteArray trimmed = bytes.trimmed();

@@ -12,13 +12,6 @@
 // Small helpers shared by the hand-written feed profiles in this folder.
 namespace Longwatch::ProfileSupport {
 
-/// A JSON value as compact text; scalars too ("\"abc\"", "12", "null"),
-/// which QJsonDocument alone cannot write.
-QByteArray compactJson(const QJsonValue &value);
-
-/// `bytes` as a compact JSON string literal (invalid UTF-8 is replaced).
-QByteArray jsonString(const QByteArray &bytes);
-
 /// Parses any JSON value, scalars included, ignoring surrounding
 /// whitespace. Returns false if `bytes` is not exactly one JSON value.
 bool parseAnyJson(const QByteArray &bytes, QJsonValue *value);
