@@ -456,8 +456,8 @@ void Http1Reply::onHeaders()
     fields.reserve(m_parser.headers().size());
     std::optional<ContentDecoder::Coding> coding;
     for (const auto &[name, value] : m_parser.headers()) {
-        auto same = std::find_if(fields.begin(), fields.end(), [&name](const auto &field) {
-            return field.first.compare(name, Qt::CaseInsensitive) == 0;
+        auto same = std::find_if(fields.begin(), fields.end(), [&wanted = name](const auto &field) {
+            return field.first.compare(wanted, Qt::CaseInsensitive) == 0;
         });
         if (same == fields.end())
             fields.append({name, value});
