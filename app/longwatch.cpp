@@ -3,12 +3,12 @@
 #include "channeldialog.h"
 #include "channelmanager.h"
 #include "channelmodel.h"
-#include "channelstore.h"
 #include "englishplurals.h"
 #include "eventstore.h"
 #include "logging.h"
 #include "mainwindow.h"
 #include "memorytuning.h"
+#include "settingschannelstore.h"
 #include "startup.h"
 #include "terminationsignals.h"
 

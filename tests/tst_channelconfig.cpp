@@ -1,6 +1,6 @@
 #include "channelconfig.h"
-#include "channelstore.h"
 #include "secretstore.h"
+#include "settingschannelstore.h"
 
 #include <QFile>
 #include <QSettings>

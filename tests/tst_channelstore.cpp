@@ -6,9 +6,9 @@
 
 #include "channel.h"
 #include "channelmanager.h"
-#include "channelstore.h"
 #include "fakehttpserver.h"
 #include "secretstore.h"
+#include "settingschannelstore.h"
 #include "workspace.h"
 
 #include <QFile>

@@ -5,11 +5,11 @@
 // writes).
 
 #include "channelconfig.h"
-#include "channelstore.h"
 #include "common/feedtesting.h"
 #include "common/storetesting.h"
 #include "eventstore.h"
 #include "feedserver.h"
+#include "settingschannelstore.h"
 
 #include <QDir>
 #include <QFile>

@@ -3,11 +3,11 @@
 // window's actions, and an About box that says where things are kept.
 
 #include "channelmanager.h"
-#include "channelstore.h"
 #include "eventstore.h"
 #include "helpwindow.h"
 #include "mainwindow.h"
 #include "secretstore.h"
+#include "settingschannelstore.h"
 #include "shortcutsdialog.h"
 
 #include <QAction>

@@ -2,6 +2,8 @@
 #include "profiles.h"
 #include "profiles/nchanprofile.h"
 
+#include "httpdate.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLocale>
@@ -81,16 +83,14 @@ void tst_NchanProfile::httpDatesAreWhatQLocaleMakesOfThem()
     for (int i = 0; i < 400; ++i) {
         time = time.addSecs(86'400LL * 37 + 3'601 * i + 7);
         const QByteArray expected = QLocale::c().toString(time, format).toLatin1();
-        QCOMPARE(NchanProfile::formatHttpDate(time), expected);
-        QCOMPARE(NchanProfile::parseHttpDate(expected), time);
+        QCOMPARE(formatHttpDate(time), expected);
+        QCOMPARE(parseHttpDate(expected), time);
     }
-    QCOMPARE(NchanProfile::formatHttpDate(
-                 QDateTime(QDate(2024, 2, 29), QTime(23, 59, 59), QTimeZone::utc())),
+    QCOMPARE(formatHttpDate(QDateTime(QDate(2024, 2, 29), QTime(23, 59, 59), QTimeZone::utc())),
              QByteArray("Thu, 29 Feb 2024 23:59:59 GMT"));
     // Times in another zone are written in GMT.
-    QCOMPARE(
-        NchanProfile::formatHttpDate(QDateTime(QDate(2026, 11, 23), QTime(7, 0), QTimeZone(3600))),
-        QByteArray("Mon, 23 Nov 2026 06:00:00 GMT"));
+    QCOMPARE(formatHttpDate(QDateTime(QDate(2026, 11, 23), QTime(7, 0), QTimeZone(3600))),
+             QByteArray("Mon, 23 Nov 2026 06:00:00 GMT"));
     // What the hand reader leaves to QLocale: a wrong day name, another
     // form, nonsense.
     for (const QByteArray &text :
@@ -103,7 +103,7 @@ void tst_NchanProfile::httpDatesAreWhatQLocaleMakesOfThem()
             old = QDateTime::fromString(QString::fromLatin1(text), Qt::RFC2822Date);
         if (old.isValid())
             old.setTimeZone(QTimeZone::utc());
-        QCOMPARE(NchanProfile::parseHttpDate(text), old);
+        QCOMPARE(parseHttpDate(text), old);
     }
 }
 
@@ -185,7 +185,7 @@ void tst_NchanProfile::cursorRoundTrip()
     QFETCH(QByteArray, lastModified);
     QFETCH(QByteArray, etag);
     QFETCH(QString, cursor);
-    const QDateTime when = NchanProfile::parseHttpDate(lastModified);
+    const QDateTime when = parseHttpDate(lastModified);
     QVERIFY(when.isValid());
     QCOMPARE(NchanProfile::encodeCursor(when, etag), cursor);
     QDateTime decodedWhen;
@@ -193,7 +193,7 @@ void tst_NchanProfile::cursorRoundTrip()
     QVERIFY(NchanProfile::decodeCursor(cursor, &decodedWhen, &decodedTag));
     QCOMPARE(decodedWhen, when);
     QCOMPARE(decodedTag, etag);
-    QCOMPARE(NchanProfile::formatHttpDate(decodedWhen), lastModified);
+    QCOMPARE(formatHttpDate(decodedWhen), lastModified);
 }
 
 void tst_NchanProfile::parse_data()

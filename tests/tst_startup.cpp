@@ -5,12 +5,12 @@
 #include "channel.h"
 #include "channelconfig.h"
 #include "channelmanager.h"
-#include "channelstore.h"
 #include "eventmodel.h"
 #include "eventstore.h"
 #include "feedserver.h"
 #include "mainwindow.h"
 #include "secretstore.h"
+#include "settingschannelstore.h"
 #include "startup.h"
 
 #include <QDir>

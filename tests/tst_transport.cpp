@@ -4,11 +4,11 @@
 // per answer), with the fake HTTP server.
 
 #include "channelconfig.h"
+#include "environmentreferences.h"
 #include "fakehttpserver.h"
 #include "networkpool.h"
 #include "poller.h"
 #include "profiles.h"
-#include "secretstore.h"
 #include "tlsinfo.h"
 #include "transport.h"
 

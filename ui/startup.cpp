@@ -1,9 +1,9 @@
 #include "startup.h"
 
 #include "channelmanager.h"
-#include "channelstore.h"
 #include "mainwindow.h"
 #include "secretstore.h"
+#include "settingschannelstore.h"
 
 #include <QMessageBox>
 #include <QPushButton>

@@ -2,6 +2,7 @@
 
 #include "event.h"
 #include "httpconnection.h"
+#include "jsontext.h"
 #include "logging.h"
 
 #include <QFile>
@@ -20,11 +21,6 @@ namespace {
 
 const HttpConnection::Headers kAllowGet{{QByteArrayLiteral("Allow"), QByteArrayLiteral("GET")}};
 const HttpConnection::Headers kAllowPost{{QByteArrayLiteral("Allow"), QByteArrayLiteral("POST")}};
-
-QByteArray compact(const QJsonObject &object)
-{
-    return QJsonDocument(object).toJson(QJsonDocument::Compact);
-}
 
 QString queryValue(const QUrlQuery &query, const QString &name)
 {
@@ -124,7 +120,7 @@ QJsonObject FeedServer::publish(const QString &feedName, QJsonObject event)
     event.insert(QStringLiteral("id"), id);
     if (!event.contains(QStringLiteral("time")))
         event.insert(QStringLiteral("time"), formatUsecsUtc(currentUsecsUtc()));
-    const QByteArray json = compact(event);
+    const QByteArray json = compactJson(event);
     if (m_journal) {
         // Journal first: a client must never see an event a restart would lose.
         // Feed names are plain ASCII (isValidFeedName): no escaping needed.
@@ -173,7 +169,7 @@ bool FeedServer::openJournal(const QString &path)
         if (id <= feed.lastId)
             continue;
         feed.lastId = id;
-        feed.events.push_back({id, compact(event)});
+        feed.events.push_back({id, compactJson(event)});
         while (int(feed.events.size()) > m_settings.retain)
             feed.events.pop_front();
         ++loaded;
@@ -195,7 +191,7 @@ FeedServer::SendResult FeedServer::send(const QJsonValue &message)
         // Closed receivers leave on closed(); this only guards that.
         if (!connection->isOpen())
             continue;
-        connection->respond(200, compact(QJsonObject{{QStringLiteral("message"), message}}));
+        connection->respond(200, compactJson(QJsonObject{{QStringLiteral("message"), message}}));
         return SendResult::Delivered;
     }
     if (int(m_queue.size()) >= m_settings.retain)
@@ -423,7 +419,7 @@ void FeedServer::handlePublish(HttpConnection *connection, const HttpRequest &re
     }
     if (!findOrAddFeed(feed))
         return refuseNewFeed(connection);
-    connection->respond(201, compact(publish(feed, document.object())));
+    connection->respond(201, compactJson(publish(feed, document.object())));
 }
 
 void FeedServer::handleReceive(HttpConnection *connection, const HttpRequest &request)
@@ -438,11 +434,12 @@ void FeedServer::handleReceive(HttpConnection *connection, const HttpRequest &re
     if (!m_queue.empty()) {
         const QJsonValue message = m_queue.front();
         m_queue.pop_front();
-        connection->respond(200, compact(QJsonObject{{QStringLiteral("message"), message}}));
+        connection->respond(200, compactJson(QJsonObject{{QStringLiteral("message"), message}}));
         return;
     }
     if (holdTime.count() == 0) {
-        connection->respond(200, compact(QJsonObject{{QStringLiteral("message"), QJsonValue()}}));
+        connection->respond(200,
+                            compactJson(QJsonObject{{QStringLiteral("message"), QJsonValue()}}));
         return;
     }
     Held held;
@@ -475,12 +472,12 @@ void FeedServer::handleSend(HttpConnection *connection, const HttpRequest &reque
     }
     switch (send(message)) {
     case SendResult::Delivered:
-        connection->respond(200, compact(QJsonObject{{QStringLiteral("delivered"), true}}));
+        connection->respond(200, compactJson(QJsonObject{{QStringLiteral("delivered"), true}}));
         return;
     case SendResult::Queued:
-        connection->respond(202,
-                            compact(QJsonObject{{QStringLiteral("delivered"), false},
-                                                {QStringLiteral("queued"), int(m_queue.size())}}));
+        connection->respond(
+            202, compactJson(QJsonObject{{QStringLiteral("delivered"), false},
+                                         {QStringLiteral("queued"), int(m_queue.size())}}));
         return;
     case SendResult::QueueFull:
         connection->respond(
@@ -498,7 +495,7 @@ void FeedServer::handleFeedList(HttpConnection *connection)
                                  {QStringLiteral("last_id"), feed.lastId},
                                  {QStringLiteral("retained"), int(feed.events.size())}});
     }
-    connection->respond(200, compact(QJsonObject{{QStringLiteral("feeds"), feeds}}));
+    connection->respond(200, compactJson(QJsonObject{{QStringLiteral("feeds"), feeds}}));
 }
 
 QByteArray FeedServer::eventsBody(const QString &feedName, qint64 lastId, int limit,

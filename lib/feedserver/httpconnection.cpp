@@ -1,11 +1,11 @@
 #include "httpconnection.h"
 
+#include "httpdate.h"
+#include "jsontext.h"
 #include "logging.h"
 
 #include <QDateTime>
-#include <QJsonDocument>
 #include <QJsonObject>
-#include <QLocale>
 #include <QTcpSocket>
 
 namespace Longwatch {
@@ -35,15 +35,6 @@ bool hasToken(const QByteArray &value, const QByteArray &token)
             return true;
     }
     return false;
-}
-
-// RFC 9110 section 5.6.7: IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
-QByteArray httpDate()
-{
-    return QLocale::c()
-        .toString(QDateTime::currentDateTimeUtc(),
-                  QStringLiteral("ddd, dd MMM yyyy hh:mm:ss 'GMT'"))
-        .toLatin1();
 }
 
 } // namespace
@@ -87,7 +78,7 @@ void HttpConnection::respond(int status, const QByteArray &body, const QByteArra
     QByteArray out;
     out.reserve(body.size() + 256);
     out += "HTTP/1.1 " + QByteArray::number(status) + ' ' + reasonPhrase(status) + "\r\n";
-    out += "Date: " + httpDate() + "\r\n";
+    out += "Date: " + formatHttpDate(QDateTime::currentDateTimeUtc()) + "\r\n";
     if (!contentType.isEmpty())
         out += "Content-Type: " + contentType + "\r\n";
     out += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";
@@ -178,8 +169,7 @@ QByteArray HttpConnection::reasonPhrase(int status)
 
 QByteArray HttpConnection::errorBody(const QString &reason)
 {
-    return QJsonDocument(QJsonObject{{QStringLiteral("error"), reason}})
-        .toJson(QJsonDocument::Compact);
+    return compactJson(QJsonObject{{QStringLiteral("error"), reason}});
 }
 
 void HttpConnection::onReadyRead()

@@ -42,10 +42,10 @@
 #include "benchsupport.h"
 #include "channelconfig.h"
 #include "channelmanager.h"
-#include "channelstore.h"
 #include "eventmodel.h"
 #include "eventstore.h"
 #include "mainwindow.h"
+#include "settingschannelstore.h"
 #include "startup.h"
 #include "storewriter.h"
 

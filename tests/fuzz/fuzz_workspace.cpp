@@ -6,8 +6,8 @@
 // nothing.
 
 #include "channelconfig.h"
+#include "environmentreferences.h"
 #include "redact.h"
-#include "secretstore.h"
 #include "workspace.h"
 
 #include <QLoggingCategory>

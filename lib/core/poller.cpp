@@ -1,0 +1,1015 @@
+#include "poller.h"
+
+#include "environmentreferences.h"
+#include "logging.h"
+#include "networkaccessmanager.h"
+#include "redact.h"
+
+#include <QBuffer>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QRandomGenerator>
+
+#include <cmath>
+
+using namespace std::chrono;
+using namespace std::chrono_literals;
+
+namespace Longwatch {
+
+namespace {
+
+// A floor under the drawn delay, so that full jitter never fires a retry
+// at once after a failure.
+constexpr milliseconds kMinimumRetryDelay = 100ms;
+// No-news answers faster than this, several in a row, mean a server that
+// does not hold: pause between polls rather than spin.
+constexpr milliseconds kFastAnswer = 50ms;
+constexpr int kFastAnswersBeforeGuard = 5;
+// Bytes of an answer a reply buffers before we read them (see sendRequest()).
+constexpr qint64 kReadAhead = 256 * 1024;
+
+// "Basic base64(user:password)", RFC 7617 section 2 (UTF-8, as section
+// 2.1 lets a server ask for; what browsers send today).
+QByteArray basicAuthorization(const QByteArray &user, const QByteArray &password)
+{
+    return QByteArrayLiteral("Basic ") + (user + ':' + password).toBase64();
+}
+
+bool isTransportError(QNetworkReply::NetworkError error)
+{
+    return error > QNetworkReply::NoError && error < QNetworkReply::ContentAccessDenied;
+}
+
+} // namespace
+
+void Poller::ReplyDeleter::operator()(QNetworkReply *reply) const
+{
+    if (reply)
+        reply->deleteLater();
+}
+
+Poller::Poller(std::unique_ptr<FeedProfile> profile, QNetworkAccessManager *manager,
+               QObject *parent)
+    : QObject(parent)
+    , m_profile(std::move(profile))
+    , m_manager(manager)
+    , m_clock([] { return QDateTime::currentDateTimeUtc(); })
+    , m_random([] { return QRandomGenerator::global()->generateDouble(); })
+{
+    Q_ASSERT(m_profile);
+    Q_ASSERT(manager);
+    for (QTimer *timer : {&m_pollTimer, &m_deadline, &m_watchdog}) {
+        timer->setSingleShot(true);
+        // Children, so that they move with the poller to another thread
+        // (a member leaves the list of children before ~QObject runs).
+        timer->setParent(this);
+    }
+    m_pollTimer.setTimerType(Qt::PreciseTimer);
+    connect(&m_pollTimer, &QTimer::timeout, this, &Poller::sendRequest);
+    connect(&m_deadline, &QTimer::timeout, this, [this] { abortReply(Abort::Deadline); });
+    connect(&m_watchdog, &QTimer::timeout, this,
+            [this] { abortReply(m_gotBytes ? Abort::Inactivity : Abort::ConnectTimeout); });
+    setSettings(m_settings);
+}
+
+Poller::~Poller()
+{
+    // Quietly: nobody should hear of a channel that is going away.
+    const QSignalBlocker blocker(this);
+    stop();
+}
+
+void Poller::setName(const QString &name)
+{
+    m_name = name;
+}
+
+void Poller::setSettings(const PollerSettings &settings)
+{
+    m_settings = settings;
+    m_tlsConfiguration.reset(); // files are read again for the next request
+    m_secrets = secretsInUrl(m_profile->request(m_profile->initialCursor()).url);
+    for (const auto &[name, value] : std::as_const(m_settings.headers)) {
+        if (isSecretHeader(name))
+            addSecret(QString::fromUtf8(value));
+    }
+    const TransportOptions &transport = m_settings.transport;
+    for (const QString &secret : {transport.proxy.password, transport.tls.clientKeyPassphrase})
+        addSecret(secret);
+    // Basic credentials without references are known now; resolved ones
+    // are added with each request that resolves them.
+    const PollerSettings::BasicCredentials &basic = m_settings.basicAuth;
+    if (!basic.user.isEmpty() && !hasEnvironmentReference(basic.user.toUtf8()) &&
+        !hasEnvironmentReference(basic.password.toUtf8())) {
+        addSecret(basic.password);
+        addSecret(
+            QString::fromLatin1(basicAuthorization(basic.user.toUtf8(), basic.password.toUtf8())));
+    }
+}
+
+void Poller::addSecret(const QString &value)
+{
+    if (value.isEmpty() || m_secrets.contains(value))
+        return;
+    m_secrets << value;
+    // "Bearer abc", "Basic xyz": the credential alone may be echoed too.
+    const qsizetype space = value.indexOf(QLatin1Char(' '));
+    if (space > 0)
+        m_secrets << value.mid(space + 1);
+}
+
+void Poller::setClock(Clock clock)
+{
+    m_clock = std::move(clock);
+}
+
+void Poller::setRandom(Random random)
+{
+    m_random = std::move(random);
+}
+
+bool Poller::isRunning(State state)
+{
+    return state != State::Idle && state != State::Stopped && state != State::Failed;
+}
+
+QString Poller::stateString(State state)
+{
+    switch (state) {
+    case State::Idle:
+        return tr("Idle");
+    case State::Connecting:
+        return tr("Connecting");
+    case State::Waiting:
+        // Connected and asked; the server holds the request until it has
+        // news, which for a quiet feed is a whole hold time.
+        return tr("Listening");
+    case State::Live:
+        return tr("Live");
+    case State::Backoff:
+        return tr("Retrying");
+    case State::Stopped:
+        return tr("Paused");
+    case State::Failed:
+        return tr("Failed");
+    }
+    return {};
+}
+
+bool Poller::start(const QString &cursor)
+{
+    if (isRunning()) {
+        qCWarning(lcPoller) << m_name << "start() refused: already running";
+        return false;
+    }
+    m_profile->reset();
+    m_cursor = cursor.isEmpty() ? m_profile->initialCursor() : cursor;
+    m_attempt = 0;
+    m_fastNoNews = 0;
+    m_nextRetryAt = {};
+    m_error = Error::NoError;
+    m_errorString.clear();
+    m_errorDetail.clear();
+    m_tlsFailure = {};
+    m_tlsConfiguration.reset(); // certificate files may have changed since the last run
+    qCInfo(lcPoller).noquote() << m_name << "starting at cursor"
+                               << (m_cursor.isEmpty() ? QStringLiteral("(none)") : m_cursor);
+    setState(State::Connecting);
+    scheduleNextPoll(0ms); // queued: start() returns before anything happens
+    return true;
+}
+
+void Poller::stop()
+{
+    m_pollTimer.stop();
+    abortReply(Abort::ByUser);
+    m_nextRetryAt = {};
+    if (m_state != State::Idle && m_state != State::Failed)
+        setState(State::Stopped);
+}
+
+void Poller::retryNow()
+{
+    switch (m_state) {
+    case State::Failed:
+    case State::Stopped:
+    case State::Idle:
+        start(m_cursor);
+        return;
+    case State::Backoff:
+        m_nextRetryAt = {};
+        setState(State::Connecting);
+        scheduleNextPoll(0ms);
+        return;
+    case State::Connecting:
+    case State::Waiting:
+    case State::Live:
+        // Reconnect: drop the request under way (not an error) and ask again.
+        abortReply(Abort::ByUser);
+        setState(State::Connecting);
+        scheduleNextPoll(0ms);
+        return;
+    }
+}
+
+milliseconds Poller::backoffCeiling(int attempt) const
+{
+    const double factor = std::ldexp(1.0, std::clamp(attempt, 1, 62) - 1);
+    const double ceiling = double(m_settings.backoffInitial.count()) * factor;
+    return milliseconds(qint64(std::min(ceiling, double(m_settings.backoffMax.count()))));
+}
+
+void Poller::setState(State state)
+{
+    if (m_state == state)
+        return;
+    m_state = state;
+    qCInfo(lcPoller).noquote() << m_name << "is" << stateString(state).toLower();
+    Q_EMIT stateChanged(state);
+}
+
+QString Poller::target() const
+{
+    const QUrl url = m_profile->request(m_cursor).url;
+    return url.port() > 0 ? QStringLiteral("%1:%2").arg(url.host()).arg(url.port()) : url.host();
+}
+
+QString Poller::proxyName() const
+{
+    const QString name = m_settings.transport.proxy.displayName();
+    return name.isEmpty() ? tr("the system's proxy") : name;
+}
+
+QString Poller::redact(QString text) const
+{
+    return redactedText(std::move(text), m_secrets);
+}
+
+void Poller::scheduleNextPoll(milliseconds delay)
+{
+    m_pollTimer.start(delay);
+}
+
+void Poller::sendRequest()
+{
+    if (!m_manager) {
+        failFatal(Error::ConnectionError, tr("The channel has no network access."), {});
+        return;
+    }
+    const PollRequest pollRequest = m_profile->request(m_cursor);
+    QNetworkRequest request(pollRequest.url);
+    if (!prepareRequest(request, pollRequest))
+        return; // failed for good: the channel's settings cannot be used
+
+    // A retry going out: the channel is connecting again, not backing off.
+    if (m_state == State::Backoff)
+        setState(State::Connecting);
+    ++m_requests;
+    qCDebug(lcPollerVerbose).noquote()
+        << m_name << "#" << m_requests << pollRequest.method << redactedUrl(pollRequest.url);
+    m_body.clear();
+    m_gotBytes = false;
+    m_headersUnreadable = false;
+    m_tlsFailure = {};
+    m_abort = Abort::None;
+    m_requestClock.start();
+
+    // No upload device for an empty body: Qt 6.4 never emits requestSent()
+    // for a request whose upload device is empty (the HTTP/1 handler skips it
+    // in its WritingState), and then the connect timeout below would abort
+    // every held long poll. tst_Poller pins this.
+    QBuffer *upload = nullptr;
+    if (!pollRequest.body.isEmpty()) {
+        upload = new QBuffer;
+        upload->setData(pollRequest.body);
+        upload->open(QIODevice::ReadOnly);
+    }
+    auto *own = qobject_cast<NetworkAccessManager *>(m_manager.data());
+    QNetworkReply *reply = own ? own->send(request, pollRequest.method, upload)
+                               : m_manager->sendCustomRequest(request, pollRequest.method, upload);
+    if (upload)
+        upload->setParent(reply);
+    m_reply.reset(reply);
+    // Whichever client carries it reads at most this far ahead of us: a
+    // body over the cap is then refused before much more of it arrived
+    // (Qt's client would otherwise read on in its own thread until our
+    // abort reaches it).
+    reply->setReadBufferSize(kReadAhead);
+    // The reply is a child of the manager: if the manager goes first, it
+    // takes the reply with it, and we must not touch (or delete) it again.
+    connect(reply, &QObject::destroyed, this, [this, reply] {
+        if (m_reply.get() == reply)
+            (void)m_reply.release();
+    });
+    // The connect timeout runs only while a new connection is being made:
+    // a request that reuses a kept-alive connection, or waits in Qt's queue
+    // for a free one, is not "connecting". It ends when the request went out
+    // (HTTP/1) or the TLS handshake finished (HTTPS, where HTTP/2 may not
+    // emit requestSent()).
+    connect(reply, &QNetworkReply::socketStartedConnecting, this, [this] {
+        if (!m_gotBytes)
+            m_watchdog.start(m_settings.connectTimeout);
+    });
+    if (mayUseTls(reply)) {
+        connect(reply, &QNetworkReply::encrypted, this, [this] {
+            if (!m_gotBytes)
+                m_watchdog.stop();
+        });
+        connect(reply, &QNetworkReply::sslErrors, this, &Poller::onSslErrors);
+    }
+    connect(reply, &QNetworkReply::requestSent, this, &Poller::onRequestSent);
+    connect(reply, &QNetworkReply::metaDataChanged, this, &Poller::onMetaDataChanged);
+    connect(reply, &QNetworkReply::readyRead, this, &Poller::onReadyRead);
+    connect(reply, &QNetworkReply::finished, this, &Poller::onFinished);
+
+    m_deadline.start(duration_cast<milliseconds>(m_profile->holdTime()) +
+                     m_settings.deadlineMargin);
+}
+
+bool Poller::prepareRequest(QNetworkRequest &request, const PollRequest &pollRequest)
+{
+    // The channel's headers, with ${env:NAME} resolved now: the resolved
+    // value lives in this request only (and in the list of secrets to mask).
+    for (const auto &[name, value] : std::as_const(m_settings.headers)) {
+        QString missing;
+        const std::optional<QByteArray> resolved = resolveEnvironmentReferences(value, &missing);
+        if (!resolved) {
+            failFatal(Error::SetupError,
+                      tr("The header %1 refers to the environment variable %2, which is not set.")
+                          .arg(QString::fromLatin1(name), missing),
+                      {});
+            return false;
+        }
+        if (*resolved != value)
+            addSecret(QString::fromUtf8(*resolved));
+        request.setRawHeader(name, *resolved);
+    }
+    // Basic authentication: the parts are resolved first and encoded
+    // after, as a reference cannot be resolved inside base64.
+    if (const PollerSettings::BasicCredentials &basic = m_settings.basicAuth;
+        !basic.user.isEmpty()) {
+        QString missing;
+        const std::optional<QByteArray> user =
+            resolveEnvironmentReferences(basic.user.toUtf8(), &missing);
+        if (!user) {
+            failFatal(Error::SetupError,
+                      tr("The user name for basic authentication refers to the environment "
+                         "variable %1, which is not set.")
+                          .arg(missing),
+                      {});
+            return false;
+        }
+        const QByteArray password = basic.password.toUtf8();
+        const std::optional<QByteArray> resolvedPassword =
+            resolveEnvironmentReferences(password, &missing);
+        if (!resolvedPassword) {
+            failFatal(Error::SetupError,
+                      tr("The password for basic authentication refers to the environment "
+                         "variable %1, which is not set.")
+                          .arg(missing),
+                      {});
+            return false;
+        }
+        const QByteArray authorization = basicAuthorization(*user, *resolvedPassword);
+        if (*resolvedPassword != password || *user != basic.user.toUtf8()) {
+            addSecret(QString::fromUtf8(*resolvedPassword));
+            addSecret(QString::fromLatin1(authorization));
+        }
+        request.setRawHeader(QByteArrayLiteral("Authorization"), authorization);
+    }
+    for (const auto &[name, value] : pollRequest.headers)
+        request.setRawHeader(name, value);
+    if (!pollRequest.body.isEmpty())
+        request.setHeader(QNetworkRequest::ContentTypeHeader,
+                          QByteArrayLiteral("application/json"));
+    request.setAttribute(QNetworkRequest::CacheLoadControlAttribute,
+                         QNetworkRequest::AlwaysNetwork);
+    // Redirects are followed within the same origin only (scheme, host and
+    // port: Qt checks all three), so the channel's credentials never reach
+    // another server and https never falls back to http. Qt fails the
+    // others with InsecureRedirectError; failRedirect() says what happened.
+    request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                         QNetworkRequest::SameOriginRedirectPolicy);
+
+    const bool https = pollRequest.url.scheme() == QLatin1String("https");
+    switch (m_settings.transport.httpVersion) {
+    case HttpVersion::Automatic:
+        break;
+    case HttpVersion::Http1Only:
+        request.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
+        break;
+    case HttpVersion::Http2:
+        // Over TLS, ALPN asks for HTTP/2; a cleartext server is spoken to in
+        // HTTP/2 at once ("prior knowledge", RFC 9113 section 3.3), without
+        // an upgrade round trip and without falling back.
+        request.setAttribute(https ? QNetworkRequest::Http2AllowedAttribute
+                                   : QNetworkRequest::Http2DirectAttribute,
+                             true);
+        break;
+    }
+
+    if (https) {
+        if (!m_tlsConfiguration) {
+            QString problem;
+            m_tlsConfiguration = tlsConfiguration(m_settings.transport.tls, &problem);
+            if (!m_tlsConfiguration) {
+                failFatal(Error::SetupError,
+                          tr("The channel's TLS settings cannot be used: %1").arg(problem), {});
+                return false;
+            }
+        }
+        request.setSslConfiguration(*m_tlsConfiguration);
+    }
+    return true;
+}
+
+void Poller::onRequestSent()
+{
+    // Connected and asked: from here the server may hold as long as it likes
+    // (up to the deadline), so the connect timeout no longer applies.
+    if (!m_gotBytes)
+        m_watchdog.stop();
+    if (m_state == State::Connecting)
+        setState(State::Waiting);
+}
+
+void Poller::onMetaDataChanged()
+{
+    if (!m_reply)
+        return;
+    m_gotBytes = true;
+    m_watchdog.start(m_settings.inactivityTimeout);
+    const QList<QNetworkReply::RawHeaderPair> &headers = m_reply->rawHeaderPairs();
+    qint64 headerBytes = 0;
+    for (const auto &[name, value] : headers)
+        headerBytes += name.size() + value.size() + 4; // "Name: value\r\n"
+    if (m_settings.maxHeaderBytes > 0 && headerBytes > m_settings.maxHeaderBytes) {
+        abortReply(Abort::HeadersTooLarge);
+        return;
+    }
+    // Qt 6.4 drops every header of a response that has more than 100 header
+    // fields or a header line it finds too long, and then reads the body
+    // until the server closes the connection, which a server that keeps it
+    // open never does. Remember it, so that the timeout that follows can
+    // say what happened (a response without any header is rare enough).
+    m_headersUnreadable =
+        headers.isEmpty() && m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).isValid();
+    const QVariant length = m_reply->header(QNetworkRequest::ContentLengthHeader);
+    if (length.isValid() && length.toLongLong() > m_settings.maxBodyBytes)
+        abortReply(Abort::TooLarge);
+}
+
+void Poller::onReadyRead()
+{
+    if (!m_reply)
+        return;
+    m_gotBytes = true;
+    m_body += readAllOf(m_reply.get());
+    if (m_body.size() > m_settings.maxBodyBytes) {
+        abortReply(Abort::TooLarge);
+        return;
+    }
+    m_watchdog.start(m_settings.inactivityTimeout);
+}
+
+void Poller::onSslErrors(const QList<QSslError> &errors)
+{
+    if (!m_reply)
+        return;
+    QSslCertificate leaf = m_reply->sslConfiguration().peerCertificate();
+    for (auto it = errors.cbegin(); leaf.isNull() && it != errors.cend(); ++it)
+        leaf = it->certificate();
+    const QStringList &pins = m_settings.transport.tls.pinnedSha256;
+    const QList<QSslError> ignore = errorsToIgnore(errors, leaf, pins);
+    QStringList reasons;
+    for (const QSslError &error : errors)
+        reasons << error.errorString();
+    if (!ignore.isEmpty()) {
+        // Exactly these errors, for exactly this certificate: never a
+        // blanket ignoreSslErrors().
+        qCInfo(lcPoller).noquote()
+            << m_name << "certificate pinned for this channel (SHA-256" << certificateSha256(leaf)
+            << ") accepted despite:" << reasons.join(QStringLiteral("; "));
+        m_reply->ignoreSslErrors(ignore);
+        return;
+    }
+    // Not ignored: Qt ends the handshake and the reply finishes with
+    // SslHandshakeFailedError; failTls() tells the person what we saw.
+    m_tlsFailure.certificate = CertificateInfo::fromCertificate(leaf);
+    m_tlsFailure.errors.clear();
+    for (const QSslError &error : errors)
+        m_tlsFailure.errors << error.error();
+    m_tlsFailure.errorStrings = reasons;
+    const QString fingerprint = m_tlsFailure.certificate.sha256;
+    m_tlsFailure.pinned =
+        !fingerprint.isEmpty() && std::any_of(pins.cbegin(), pins.cend(), [&](const QString &pin) {
+            return normalizedFingerprint(pin) == fingerprint;
+        });
+}
+
+void Poller::abortReply(Abort reason)
+{
+    if (!m_reply)
+        return;
+    // Mark first: abort() emits finished() at once, and onFinished() must
+    // know this was our doing (a user's stop is never shown as an error).
+    m_abort = reason;
+    m_reply->abort();
+}
+
+void Poller::onFinished()
+{
+    const std::unique_ptr<QNetworkReply, ReplyDeleter> reply = std::move(m_reply);
+    if (!reply)
+        return;
+    disconnect(reply.get(), nullptr, this, nullptr);
+    m_deadline.stop();
+    m_watchdog.stop();
+    // An aborted reply is closed: there is nothing more to read from it.
+    if (m_abort == Abort::None)
+        m_body += readAllOf(reply.get());
+    const QByteArray body = std::exchange(m_body, {});
+    const Abort abort = std::exchange(m_abort, Abort::None);
+    const milliseconds elapsed(m_requestClock.elapsed());
+
+    if (abort != Abort::None) {
+        finishAborted(abort, body.size());
+        return;
+    }
+    const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
+    const QNetworkReply::NetworkError networkError = reply->error();
+    if (!status.isValid() || isTransportError(networkError)) {
+        failTransport(reply.get(), status, body.size(), elapsed);
+        return;
+    }
+    if (networkError != QNetworkReply::NoError && status.toInt() < 400) {
+        failUnreadableBody(reply.get(), status.toInt());
+        return;
+    }
+    parseAnswer(reply.get(), status.toInt(), body, elapsed);
+}
+
+/// Our own abort (abortReply()): a person's stop says nothing, a limit or a
+/// timer says which.
+void Poller::finishAborted(Abort abort, qsizetype bodySize)
+{
+    if ((abort == Abort::Deadline || abort == Abort::Inactivity) && m_headersUnreadable) {
+        failed(Error::SizeLimitError,
+               tr("The response headers from %1 could not be read (more than 100 header fields, "
+                  "or a header line too long); the answer was abandoned.")
+                   .arg(target()),
+               tr("%n byte(s) of body received", nullptr, int(bodySize)));
+        return;
+    }
+    switch (abort) {
+    case Abort::ByUser:
+        return;
+    case Abort::ConnectTimeout:
+        failed(Error::TimeoutError,
+               tr("Could not connect to %1 within %2 s.")
+                   .arg(target())
+                   .arg(duration_cast<duration<double>>(m_settings.connectTimeout).count()),
+               {});
+        return;
+    case Abort::Deadline:
+        failed(Error::TimeoutError,
+               tr("%1 did not finish answering within %2 s (hold time plus margin).")
+                   .arg(target())
+                   .arg(duration_cast<duration<double>>(m_profile->holdTime() +
+                                                        m_settings.deadlineMargin)
+                            .count()),
+               tr("%n byte(s) received", nullptr, int(bodySize)));
+        return;
+    case Abort::Inactivity:
+        failed(Error::TimeoutError,
+               tr("%1 stopped sending in the middle of an answer (silent for %2 s).")
+                   .arg(target())
+                   .arg(duration_cast<duration<double>>(m_settings.inactivityTimeout).count()),
+               tr("%n byte(s) received", nullptr, int(bodySize)));
+        return;
+    case Abort::TooLarge:
+        failed(Error::SizeLimitError,
+               tr("The answer from %1 is larger than this channel's limit of %2; it was cut off.")
+                   .arg(target(), QLocale::system().formattedDataSize(m_settings.maxBodyBytes)),
+               {});
+        return;
+    case Abort::HeadersTooLarge:
+        failed(Error::SizeLimitError,
+               tr("The response headers from %1 are larger than this channel's limit of %2; the "
+                  "answer was abandoned.")
+                   .arg(target(), QLocale::system().formattedDataSize(m_settings.maxHeaderBytes)),
+               {});
+        return;
+    case Abort::None:
+        break;
+    }
+}
+
+/// No HTTP answer came (or one was cut off): the network's reason, in words.
+void Poller::failTransport(QNetworkReply *reply, const QVariant &status, qsizetype bodySize,
+                           milliseconds elapsed)
+{
+    const QNetworkReply::NetworkError networkError = reply->error();
+    QString sentence;
+    Error code = Error::ConnectionError;
+    switch (networkError) {
+    case QNetworkReply::ConnectionRefusedError:
+        sentence = tr("Could not connect to %1: connection refused.").arg(target());
+        break;
+    case QNetworkReply::HostNotFoundError:
+        sentence = tr("Could not find the server %1 (host not found).").arg(target());
+        break;
+    case QNetworkReply::RemoteHostClosedError:
+        if (status.isValid()) {
+            sentence = tr("%1 closed the connection in the middle of an answer.").arg(target());
+        } else if (!m_gotBytes && elapsed >= m_profile->holdTime() / 2) {
+            // A proxy or the server cut an idle long poll: that is no news.
+            qCDebug(lcPollerVerbose).noquote()
+                << m_name << "idle poll cut after" << elapsed.count() << "ms: no news";
+            handleResult(PollResult::noNews(m_cursor));
+            return;
+        } else {
+            sentence = tr("%1 closed the connection before answering.").arg(target());
+        }
+        break;
+    case QNetworkReply::TimeoutError:
+    case QNetworkReply::OperationCanceledError:
+        code = Error::TimeoutError;
+        sentence = tr("%1 did not answer in time.").arg(target());
+        break;
+    case QNetworkReply::SslHandshakeFailedError:
+        failTls(redact(reply->errorString()));
+        return;
+    case QNetworkReply::InsecureRedirectError:
+        failRedirect(reply);
+        return;
+    case QNetworkReply::ProxyConnectionRefusedError:
+    case QNetworkReply::ProxyConnectionClosedError:
+    case QNetworkReply::ProxyNotFoundError:
+    case QNetworkReply::ProxyTimeoutError:
+    case QNetworkReply::ProxyAuthenticationRequiredError:
+    case QNetworkReply::UnknownProxyError:
+        failProxy(networkError, redact(reply->errorString()));
+        return;
+    case QNetworkReply::ProtocolFailure:
+        sentence = tr("%1 sent an answer that is not valid HTTP: %2.")
+                       .arg(target(), redact(reply->errorString()));
+        break;
+    case QNetworkReply::TooManyRedirectsError:
+        sentence = tr("Could not talk to %1: %2.").arg(target(), redact(reply->errorString()));
+        break;
+    default:
+        sentence = tr("Could not reach %1: %2.").arg(target(), redact(reply->errorString()));
+        break;
+    }
+    failed(code, sentence,
+           status.isValid()
+               ? tr("HTTP %1, %n byte(s) received", nullptr, int(bodySize)).arg(status.toInt())
+               : QString());
+}
+
+void Poller::failUnreadableBody(QNetworkReply *reply, int status)
+{
+    // The server answered, but the client could not read what it sent:
+    // a compressed body that does not decompress (Qt 6.4's client also
+    // refuses one that decodes to many times its size, a "bomb"). What
+    // came is not the answer: taking it for one would make an
+    // unreadable answer look like no news.
+    QString why = redact(reply->errorString()).trimmed();
+    if (why.endsWith(QLatin1Char(':')))
+        why.chop(1);
+    const QByteArray coding = reply->rawHeader(QByteArrayLiteral("Content-Encoding"));
+    failed(Error::ResponseError,
+           tr("The answer from %1 could not be read (%2).").arg(target(), why),
+           coding.isEmpty()
+               ? tr("HTTP %1").arg(status)
+               : tr("HTTP %1, Content-Encoding: %2").arg(status).arg(QString::fromLatin1(coding)));
+}
+
+/// A whole answer: the profile makes of it events, no news or a failure.
+void Poller::parseAnswer(QNetworkReply *reply, int status, const QByteArray &body,
+                         milliseconds elapsed)
+{
+    PollResponse response;
+    response.status = status;
+    response.reasonPhrase =
+        reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray();
+    response.headers = reply->rawHeaderPairs(); // the same list type: shared, not copied
+    response.body = body;
+    response.receivedAt = m_clock();
+
+    if (elapsed < kFastAnswer)
+        ++m_fastNoNews;
+    else
+        m_fastNoNews = 0;
+    handleResult(m_profile->parse(response, m_cursor));
+}
+
+void Poller::failTls(const QString &qtError)
+{
+    if (m_tlsFailure.isNull()) {
+        // The handshake broke for another reason: the server refused our
+        // client certificate or has none we accept, no common protocol, a
+        // cut connection. These may pass (a server being reconfigured).
+        QString sentence =
+            tr("Could not set up a secure connection with %1: %2.").arg(target(), qtError);
+        if (m_settings.transport.tls.clientCertificateFile.isEmpty() &&
+            qtError.contains(QLatin1String("certificate required"), Qt::CaseInsensitive)) {
+            sentence = tr("%1 asks for a client certificate, and this channel has none: %2.")
+                           .arg(target(), qtError);
+        }
+        failed(Error::TlsError, sentence, {});
+        return;
+    }
+    // The server's certificate was refused. That will not fix itself, so the
+    // channel stops and shows what a person needs to decide whether to trust
+    // it: the certificate's names, validity and fingerprint.
+    const CertificateInfo &certificate = m_tlsFailure.certificate;
+    QStringList phrases;
+    for (QString phrase : std::as_const(m_tlsFailure.errorStrings)) {
+        // Qt's "The certificate has expired" goes in the middle of ours.
+        if (phrase.size() > 1 && phrase.at(0).isUpper() && phrase.at(1).isLower())
+            phrase[0] = phrase.at(0).toLower();
+        phrases << phrase;
+    }
+    const QString reasons = phrases.join(QStringLiteral("; "));
+    QString sentence;
+    if (m_tlsFailure.pinned) {
+        sentence =
+            tr("The certificate of %1 is pinned for this channel, but it cannot be used: %2. "
+               "%3")
+                .arg(target(), reasons, certificate.description());
+    } else if (m_tlsFailure.canBePinned()) {
+        sentence = tr("The certificate of %1 is not trusted: %2. %3 Trust this certificate for "
+                      "this channel only if you know that fingerprint to be the server's.")
+                       .arg(target(), reasons, certificate.description());
+    } else {
+        sentence = tr("The certificate of %1 is not valid: %2. %3")
+                       .arg(target(), reasons, certificate.description());
+    }
+    QStringList detail = m_tlsFailure.errorStrings;
+    if (!certificate.hostNames.isEmpty())
+        detail << tr("Names in the certificate: %1")
+                      .arg(certificate.hostNames.join(QStringLiteral(", ")));
+    detail << qtError;
+    failFatal(Error::TlsError, sentence, detail.join(QLatin1Char('\n')));
+}
+
+void Poller::failRedirect(QNetworkReply *reply)
+{
+    const QUrl from = reply->request().url();
+    QUrl to = reply->header(QNetworkRequest::LocationHeader).toUrl();
+    if (!to.isValid())
+        to = QUrl::fromEncoded(reply->rawHeader(QByteArrayLiteral("Location")));
+    if (to.isRelative())
+        to = from.resolved(to);
+    const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
+    const QString detail = status.isValid() ? tr("HTTP %1").arg(status.toInt()) : QString();
+    const QString where = redact(redactedUrl(to));
+    QString sentence;
+    if (!to.isValid() || to.isEmpty()) {
+        sentence = tr("%1 redirected the channel to another server; Longwatch follows redirects "
+                      "only within the same server.")
+                       .arg(target());
+    } else if (from.scheme() == QLatin1String("https") && to.scheme() == QLatin1String("http")) {
+        sentence = tr("%1 redirected the channel from https to the unencrypted address %2; "
+                      "Longwatch does not follow that, so that nothing is sent in the clear.")
+                       .arg(target(), where);
+    } else {
+        sentence = tr("%1 redirected the channel to another server, %2; Longwatch follows "
+                      "redirects only within the same server (scheme, host and port), so that "
+                      "credentials never go elsewhere. If that is the feed's new address, change "
+                      "the channel's URL.")
+                       .arg(target(), where);
+    }
+    failFatal(Error::HttpError, sentence, detail);
+}
+
+void Poller::failProxy(QNetworkReply::NetworkError error, const QString &qtError)
+{
+    const QString proxy = proxyName();
+    switch (error) {
+    case QNetworkReply::ProxyAuthenticationRequiredError:
+        // The channel stops: the person is asked once, and the answer is
+        // kept as the channel's proxy credentials.
+        if (m_settings.transport.proxy.user.isEmpty()) {
+            failFatal(Error::ProxyAuthenticationError,
+                      tr("The proxy (%1) needs a user name and password; enter them in the "
+                         "channel's connection settings.")
+                          .arg(proxy),
+                      qtError);
+        } else {
+            failFatal(
+                Error::ProxyAuthenticationError,
+                tr("The proxy (%1) did not accept the stored user name and password.").arg(proxy),
+                qtError);
+        }
+        return;
+    case QNetworkReply::ProxyConnectionRefusedError:
+        failed(Error::ConnectionError,
+               tr("Could not connect to the proxy (%1): connection refused.").arg(proxy), {});
+        return;
+    case QNetworkReply::ProxyNotFoundError:
+        failed(Error::ConnectionError,
+               tr("Could not find the proxy (%1): host not found.").arg(proxy), {});
+        return;
+    case QNetworkReply::ProxyTimeoutError:
+        failed(Error::TimeoutError, tr("The proxy (%1) did not answer in time.").arg(proxy), {});
+        return;
+    default:
+        failed(Error::ConnectionError,
+               tr("The proxy (%1) could not reach %2: %3.").arg(proxy, target(), qtError), {});
+        return;
+    }
+}
+
+EventList Poller::dropRepeats(EventList events)
+{
+    if (m_settings.dedupeMemory <= 0)
+        return events;
+    // In place: usually nothing is dropped, and then no event moves.
+    qsizetype kept = 0;
+    for (qsizetype i = 0; i < events.size(); ++i) {
+        Event &event = events[i];
+        if (!event.key.isEmpty()) {
+            // One lookup: inserting a key already there leaves the set as it was.
+            const qsizetype known = m_recentKeySet.size();
+            m_recentKeySet.insert(event.key);
+            if (m_recentKeySet.size() == known)
+                continue;
+            m_recentKeys.push_back(event.key);
+            while (m_recentKeys.size() > size_t(m_settings.dedupeMemory)) {
+                m_recentKeySet.remove(m_recentKeys.front());
+                m_recentKeys.pop_front();
+            }
+        }
+        if (kept != i)
+            events[kept] = std::move(event);
+        ++kept;
+    }
+    events.resize(kept);
+    return events;
+}
+
+void Poller::handleResult(PollResult result)
+{
+    switch (result.verdict) {
+    case Verdict::Events: {
+        const qsizetype cap = m_settings.maxEventsPerBatch;
+        if (cap > 0 && result.events.size() > cap) {
+            // Where the feed's cursor can stand between events, take the
+            // first N and ask again from there: a large backlog comes in
+            // steps. Otherwise all or nothing: dropping the rest silently
+            // would lose them, so the cursor stays where it was.
+            const std::optional<QString> partial =
+                m_profile->cursorAfter(result.events, cap, m_cursor);
+            if (!partial) {
+                failed(Error::SizeLimitError,
+                       tr("The answer from %1 carried %2 events, more than this channel's limit "
+                          "of %3 in one answer; none were taken.")
+                           .arg(target())
+                           .arg(result.events.size())
+                           .arg(cap),
+                       {});
+                return;
+            }
+            qCInfo(lcPoller).noquote()
+                << m_name << "took the first" << cap << "of" << result.events.size()
+                << "events in one answer; the rest on the next poll";
+            result.events.resize(cap);
+            result.cursor = *partial;
+        }
+        EventList events = dropRepeats(std::move(result.events));
+        const qint64 now = currentUsecsUtc();
+        for (Event &event : events)
+            event.receivedUsecs = now;
+        const bool moved = m_cursor != result.cursor;
+        m_cursor = result.cursor;
+        if (!events.isEmpty()) {
+            m_fastNoNews = 0;
+            qCDebug(lcPollerVerbose).noquote()
+                << m_name << events.size() << "event(s), cursor" << m_cursor;
+            succeeded();
+            Q_EMIT batchReceived(events, m_cursor);
+            return;
+        }
+        succeeded();
+        if (moved && isRunning())
+            Q_EMIT cursorAdvanced(m_cursor);
+        return;
+    }
+    case Verdict::NoNews:
+        if (!result.cursor.isEmpty() && result.cursor != m_cursor) {
+            m_cursor = result.cursor;
+            succeeded();
+            if (isRunning())
+                Q_EMIT cursorAdvanced(m_cursor);
+            return;
+        }
+        succeeded();
+        return;
+    case Verdict::Retry: {
+        const Error code = result.malformed ? Error::ResponseError : Error::HttpError;
+        failed(code, redact(result.reason), redact(result.detail), result.retryAfter);
+        return;
+    }
+    case Verdict::Fatal:
+        failFatal(Error::HttpError, redact(result.reason), redact(result.detail));
+        return;
+    case Verdict::Resync: {
+        const QString previous = m_cursor;
+        m_cursor = m_profile->initialCursor();
+        m_profile->reset();
+        m_recentKeys.clear();
+        m_recentKeySet.clear();
+        qCWarning(lcPoller).noquote() << m_name << "resync:" << redact(result.reason);
+        Q_EMIT cursorReset(previous, redact(result.reason));
+        if (!isRunning())
+            return; // a slot stopped us
+        // A server that keeps saying "gone" is failing: back off like any retry.
+        if (m_attempt > 0) {
+            failed(Error::HttpError, redact(result.reason), redact(result.detail));
+            return;
+        }
+        ++m_attempt;
+        scheduleNextPoll(0ms);
+        return;
+    }
+    }
+}
+
+void Poller::succeeded()
+{
+    m_attempt = 0;
+    m_nextRetryAt = {};
+    m_lastResponseAt = m_clock();
+    if (m_error != Error::NoError) {
+        m_error = Error::NoError;
+        m_errorString.clear();
+        m_errorDetail.clear();
+    }
+    setState(State::Live);
+    Q_EMIT responseReceived();
+    if (m_state != State::Live)
+        return; // a slot stopped us
+    // Feeds that answer at once instead of holding (ntfy's poll mode) ask
+    // for a least time between polls; a server that should hold but does
+    // not is paced by the guard instead of being polled in a tight loop.
+    milliseconds delay =
+        std::max(0ms, m_profile->minimumPollInterval() - milliseconds(m_requestClock.elapsed()));
+    if (m_fastNoNews >= kFastAnswersBeforeGuard)
+        delay = std::max(delay, m_settings.liveRepollGuard);
+    scheduleNextPoll(delay);
+}
+
+void Poller::setError(Error error, const QString &sentence, const QString &detail)
+{
+    m_error = error;
+    m_errorString = sentence;
+    m_errorDetail = detail;
+}
+
+void Poller::failed(Error error, const QString &sentence, const QString &detail,
+                    std::optional<milliseconds> retryAfter)
+{
+    ++m_attempt;
+    milliseconds delay;
+    if (retryAfter) {
+        // Honoured, but "0" or a date in the past gets the same floor as a
+        // drawn delay, so a server that keeps saying so cannot make us spin.
+        delay = std::min(*retryAfter, m_settings.retryAfterMax);
+        delay = std::max(delay, std::min(kMinimumRetryDelay, backoffCeiling(m_attempt)));
+    } else {
+        const milliseconds ceiling = backoffCeiling(m_attempt);
+        delay = milliseconds(qint64(double(ceiling.count()) * std::clamp(m_random(), 0.0, 1.0)));
+        delay = std::max(delay, std::min(kMinimumRetryDelay, ceiling));
+    }
+    setError(error, sentence, detail);
+    m_nextRetryAt = m_clock().addMSecs(delay.count());
+    qCWarning(lcPoller).noquote() << m_name << "attempt" << m_attempt << "failed:" << sentence
+                                  << (detail.isEmpty() ? QString()
+                                                       : QStringLiteral("(%1)").arg(detail))
+                                  << "- next try in" << delay.count() << "ms";
+    setState(State::Backoff);
+    Q_EMIT errorOccurred(error, sentence);
+    if (m_state != State::Backoff)
+        return; // a slot stopped or restarted us
+    Q_EMIT retryScheduled(m_attempt, delay);
+    scheduleNextPoll(delay);
+}
+
+void Poller::failFatal(Error error, const QString &sentence, const QString &detail)
+{
+    m_pollTimer.stop();
+    m_nextRetryAt = {};
+    setError(error, sentence, detail);
+    qCWarning(lcPoller).noquote() << m_name << "failed:" << sentence
+                                  << (detail.isEmpty() ? QString()
+                                                       : QStringLiteral("(%1)").arg(detail));
+    setState(State::Failed);
+    Q_EMIT errorOccurred(error, sentence);
+}
+
+} // namespace Longwatch

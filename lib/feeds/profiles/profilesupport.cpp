@@ -1,0 +1,58 @@
+#include "profilesupport.h"
+
+#include "genericjsonprofile.h"
+#include "profiles.h"
+
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace Longwatch::ProfileSupport {
+
+bool parseAnyJson(const QByteArray &bytes, QJsonValue *value)
+{
+    const QByteArray trimmed = bytes.trimmed();
+    if (trimmed.isEmpty())
+        return false;
+    // Qt's parser wants an object or array at the top: wrap the text in
+    // brackets, and accept it only if that makes an array of exactly one.
+    // ("1,2" would make two and is rejected.)
+    QJsonParseError error;
+    const QJsonDocument doc = QJsonDocument::fromJson('[' + trimmed + ']', &error);
+    if (error.error != QJsonParseError::NoError || !doc.isArray() || doc.array().size() != 1)
+        return false;
+    *value = doc.array().first();
+    return true;
+}
+
+QStringList readBasicKnobs(const QString &profileId, const QUrl &url, const QVariantMap &knobs,
+                           const QStringList &allowed, BasicKnobs *out)
+{
+    QStringList errors;
+    if (!url.isValid() || url.host().isEmpty())
+        errors << ProfileText::tr("The URL is not valid.");
+    else if (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https"))
+        errors << ProfileText::tr("The URL must start with http:// or https://.");
+
+    QVariantMap applicable;
+    for (auto it = knobs.cbegin(); it != knobs.cend(); ++it) {
+        if (allowed.contains(it.key()))
+            applicable.insert(it.key(), it.value());
+        else
+            errors << ProfileText::tr(
+                          "The setting '%1' does not apply to the %2 profile (it takes: %3).")
+                          .arg(it.key(), profileId, allowed.join(QStringLiteral(", ")));
+    }
+    // Let the generic knob reader check the values, so every profile accepts
+    // and rejects them the same way.
+    GenericJsonOptions scratch;
+    scratch.holdTime = out->hold;
+    scratch.initialCursor = out->initialCursor;
+    errors << applyKnobs(scratch, applicable);
+    out->hold = scratch.holdTime;
+    out->initialCursor = scratch.initialCursor;
+    return errors;
+}
+
+} // namespace Longwatch::ProfileSupport

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <QByteArray>
+#include <QJsonValue>
+#include <QString>
+#include <QStringList>
+#include <QUrl>
+#include <QVariantMap>
+
+#include <chrono>
+
+// Small helpers shared by the hand-written feed profiles in this folder.
+namespace Longwatch::ProfileSupport {
+
+/// Parses any JSON value, scalars included, ignoring surrounding
+/// whitespace. Returns false if `bytes` is not exactly one JSON value.
+bool parseAnyJson(const QByteArray &bytes, QJsonValue *value);
+
+/// The knobs of a hand-written profile that uses only some of knobNames().
+struct BasicKnobs
+{
+    std::chrono::milliseconds hold{55'000};
+    QString initialCursor;
+};
+
+/// Reads the knobs named in `allowed` ("hold", "initial-cursor") from
+/// `knobs` into `out`, checking values the way applyKnobs() does. A knob that
+/// exists but does not apply to `profileId` is an error too, so a typo is
+/// never silently ignored. Also checks that `url` is an http(s) URL.
+QStringList readBasicKnobs(const QString &profileId, const QUrl &url, const QVariantMap &knobs,
+                           const QStringList &allowed, BasicKnobs *out);
+
+} // namespace Longwatch::ProfileSupport

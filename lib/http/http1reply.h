@@ -1,0 +1,117 @@
+#pragma once
+
+#include "http1parser.h"
+
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QPointer>
+
+#include <memory>
+
+class QTcpSocket;
+
+namespace Longwatch {
+
+class ContentDecoder;
+
+namespace Internal {
+class Http1Connection;
+class Http1ConnectionPool;
+} // namespace Internal
+
+/// One HTTP/1.1 request and its response on a plain TCP connection, as a
+/// QNetworkReply (see NetworkAccessManager for what it does and why).
+/// Starts from the event loop, so its creator can connect to its signals
+/// first.
+class Http1Reply final : public QNetworkReply
+{
+    Q_OBJECT
+public:
+    Http1Reply(QNetworkAccessManager *manager, Internal::Http1ConnectionPool *pool,
+               QNetworkAccessManager::Operation operation, const QNetworkRequest &request,
+               QByteArray method, QByteArray body);
+    ~Http1Reply() override;
+
+    void abort() override;
+    void close() override;
+    /// Also how far the socket reads ahead of the parser (0: no limit).
+    void setReadBufferSize(qint64 size) override;
+    qint64 bytesAvailable() const override;
+    bool isSequential() const override { return true; }
+    /// What readAll() gives, handed over without a copy.
+    QByteArray takeAll();
+
+protected:
+    qint64 readData(char *data, qint64 maxSize) override;
+
+private:
+    friend class Internal::Http1Connection; // passes the socket's signals on
+
+    void start();
+    /// Carries this reply's request on `connection` from now on.
+    void attach(Internal::Http1Connection *connection, bool reused);
+    void sendRequest();
+    void onConnected();
+    void onBytesWritten();
+    void onReadyRead();
+    /// An error or the close of the connection (both end up here).
+    void onSocketError();
+    void process();
+    void onHeaders();
+    void onComplete();
+    /// The response's status as the reply's error, if it is one; then finished().
+    void finishResponse();
+    /// finishResponse() for a coded body, which must have come whole.
+    void finishCodedResponse();
+    /// Decodes what came of a coded body into the read buffer, a piece at a
+    /// time (readyRead() for each), until the reader has readBufferSize()
+    /// unread; false once the reply has finished.
+    bool decodeBody();
+    /// Goes on decoding once the reader has read (queued from a read).
+    void resumeDecoding();
+    void queueResume();
+    void followRedirect();
+    /// Lets go of the connection: back to the pool if it can carry another
+    /// request, closed and deleted if not.
+    void releaseSocket(bool reusable);
+    void finishWithError(NetworkError code, const QString &message);
+    void finishNow();
+
+    /// Where this attempt is. Only this class cares: the public state is
+    /// QNetworkReply's (isRunning(), isFinished(), the signals).
+    enum class Phase {
+        Connecting,   ///< a new connection is being made (or start() is queued)
+        Sending,      ///< the request is being written; requestSent() not yet emitted
+        Receiving,    ///< the request is out; the response is being read
+        DecodePaused, ///< a coded body waits until the reader has read (readBufferSize())
+        Finished,     ///< finished() was emitted: nothing more happens
+    };
+    bool hasEnded() const { return m_phase == Phase::Finished; }
+
+    QPointer<QNetworkAccessManager> m_manager;
+    QPointer<Internal::Http1ConnectionPool> m_pool;
+    QByteArray m_method;
+    QByteArray m_body;
+    QString m_host;
+    quint16 m_port = 80;
+    QString m_poolKey; ///< Http1ConnectionPool::key() of m_host and m_port
+    Internal::Http1Connection *m_connection = nullptr;
+    QTcpSocket *m_socket = nullptr; ///< m_connection's
+    Phase m_phase = Phase::Connecting;
+    bool m_reusedSocket = false; ///< this attempt's connection was kept alive from another
+    bool m_retried = false;      ///< already tried once more after a kept-alive connection failed
+    int m_redirects = 0;
+    Http1Parser m_parser;
+    QByteArray m_input;      ///< read from the socket, not yet parsed
+    QByteArray m_buffer;     ///< body bytes not yet read by the user
+    qsizetype m_readPos = 0; ///< into m_buffer
+    qint64 m_received = 0;
+    /// Accept-Encoding was ours (the request named none): a gzip or deflate
+    /// body is then undone here, as Qt's client does.
+    bool m_askedForCodings = false;
+    std::unique_ptr<ContentDecoder> m_decoder; ///< for this response's coded body
+    QByteArray m_encoded;                      ///< coded body bytes not yet decoded
+    bool m_resumeQueued = false;               ///< resumeDecoding() is queued
+};
+
+} // namespace Longwatch

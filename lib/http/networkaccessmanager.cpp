@@ -1,0 +1,191 @@
+#include "networkaccessmanager.h"
+
+#include "http1connection_p.h"
+#include "http1reply.h"
+
+#include <QMetaMethod>
+#include <QNetworkCookie>
+#include <QNetworkCookieJar>
+#include <QNetworkProxy>
+
+namespace Longwatch {
+
+namespace {
+
+/// A method is a token (RFC 9110 section 9.1); anything else goes to Qt,
+/// which refuses it there.
+bool isToken(QByteArrayView text)
+{
+    if (text.isEmpty())
+        return false;
+    for (char c : text) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || QByteArrayView("!#$%&'*+-.^_`|~").contains(c);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+bool hasLineBreak(QByteArrayView text)
+{
+    return text.contains('\r') || text.contains('\n') || text.contains('\0');
+}
+
+QByteArray methodOf(QNetworkAccessManager::Operation operation, const QNetworkRequest &request)
+{
+    switch (operation) {
+    case QNetworkAccessManager::GetOperation:
+        return QByteArrayLiteral("GET");
+    case QNetworkAccessManager::PostOperation:
+        return QByteArrayLiteral("POST");
+    case QNetworkAccessManager::PutOperation:
+        return QByteArrayLiteral("PUT");
+    case QNetworkAccessManager::DeleteOperation:
+        return QByteArrayLiteral("DELETE");
+    case QNetworkAccessManager::HeadOperation:
+        return QByteArrayLiteral("HEAD");
+    case QNetworkAccessManager::CustomOperation:
+        return request.attribute(QNetworkRequest::CustomVerbAttribute).toByteArray();
+    case QNetworkAccessManager::UnknownOperation:
+        break;
+    }
+    return {};
+}
+
+} // namespace
+
+NetworkAccessManager::NetworkAccessManager(QObject *parent)
+    : QNetworkAccessManager(parent)
+    , m_pool(new Internal::Http1ConnectionPool(this))
+    , m_ownClient(qEnvironmentVariable("LONGWATCH_HTTP_CLIENT") != QLatin1String("qt"))
+{}
+
+NetworkAccessManager::~NetworkAccessManager() = default;
+
+int NetworkAccessManager::idleConnectionCount() const
+{
+    return m_pool->idleCount();
+}
+
+void NetworkAccessManager::clearConnectionCache()
+{
+    QNetworkAccessManager::clearConnectionCache();
+    m_pool->clear();
+}
+
+bool NetworkAccessManager::usesOwnClient(const QNetworkRequest &request, Operation operation) const
+{
+    if (!m_ownClient)
+        return false;
+    const QUrl url = request.url();
+    if (url.scheme() != QLatin1String("http") || url.host().isEmpty() || !url.userInfo().isEmpty())
+        return false;
+    if (!isToken(methodOf(operation, request)))
+        return false;
+    // Qt's own: HTTP/2 cleartext, timeouts, caches, HSTS (which may turn
+    // http into https), and answering a server's request for credentials.
+    if (request.attribute(QNetworkRequest::Http2DirectAttribute).toBool() ||
+        request.attribute(QNetworkRequest::Http2CleartextAllowedAttribute).toBool())
+        return false;
+    if (request.transferTimeout() != 0 || transferTimeout() != 0 || cache() ||
+        isStrictTransportSecurityEnabled())
+        return false;
+    if (isSignalConnected(QMetaMethod::fromSignal(&QNetworkAccessManager::authenticationRequired)))
+        return false;
+    const QVariant policy = request.attribute(QNetworkRequest::RedirectPolicyAttribute);
+    const int redirects = policy.isValid() ? policy.toInt() : int(redirectPolicy());
+    if (redirects != QNetworkRequest::ManualRedirectPolicy &&
+        redirects != QNetworkRequest::SameOriginRedirectPolicy)
+        return false;
+    for (const QByteArray &name : request.rawHeaderList()) {
+        if (hasLineBreak(name) || hasLineBreak(request.rawHeader(name)))
+            return false;
+    }
+    // Straight to the server only: a proxy is Qt's.
+    const QNetworkProxy managerProxy = proxy();
+    if (managerProxy.type() == QNetworkProxy::NoProxy)
+        return true;
+    if (managerProxy.type() != QNetworkProxy::DefaultProxy)
+        return false;
+    const QNetworkProxyQuery query(url);
+    const QList<QNetworkProxy> proxies = proxyFactory()
+                                             ? proxyFactory()->queryProxy(query)
+                                             : QNetworkProxyFactory::proxyForQuery(query);
+    return proxies.isEmpty() || proxies.first().type() == QNetworkProxy::NoProxy;
+}
+
+QNetworkReply *NetworkAccessManager::send(const QNetworkRequest &request, const QByteArray &verb,
+                                          QIODevice *body)
+{
+    if (body || autoDeleteReplies() ||
+        request.attribute(QNetworkRequest::AutoDeleteReplyOnFinishAttribute).toBool())
+        return sendCustomRequest(request, verb, body);
+    // A GET as get() sends it: no verb attribute, so the request is not
+    // copied for one.
+    const Operation operation = verb == "GET" ? GetOperation : CustomOperation;
+    QNetworkRequest sent = request;
+    if (operation == CustomOperation)
+        sent.setAttribute(QNetworkRequest::CustomVerbAttribute, verb);
+    if (!usesOwnClient(sent, operation))
+        return sendCustomRequest(request, verb, body);
+    QNetworkReply *reply = createOwnReply(operation, sent, {});
+    // What QNetworkAccessManager's post-processing does for a reply without
+    // TLS: its finished() becomes the manager's, at once.
+    connect(
+        reply, &QNetworkReply::finished, this, [this, reply] { Q_EMIT finished(reply); },
+        Qt::DirectConnection);
+    return reply;
+}
+
+QNetworkReply *NetworkAccessManager::createRequest(Operation operation,
+                                                   const QNetworkRequest &request,
+                                                   QIODevice *outgoingData)
+{
+    // A device that may not hold all of its data yet is Qt's to stream.
+    if ((outgoingData && outgoingData->isSequential()) || !usesOwnClient(request, operation))
+        return QNetworkAccessManager::createRequest(operation, request, outgoingData);
+    QByteArray body;
+    if (outgoingData) {
+        if (!outgoingData->isOpen() && !outgoingData->open(QIODevice::ReadOnly))
+            return QNetworkAccessManager::createRequest(operation, request, outgoingData);
+        body = outgoingData->readAll();
+    }
+    return createOwnReply(operation, request, std::move(body));
+}
+
+QNetworkReply *NetworkAccessManager::createOwnReply(Operation operation,
+                                                    const QNetworkRequest &request, QByteArray body)
+{
+    QNetworkRequest sent = request;
+    // As QNetworkAccessManager::createRequest() does: the manager's
+    // post-processing deletes the reply after finished() if the request
+    // says so.
+    if (autoDeleteReplies() &&
+        request.attribute(QNetworkRequest::AutoDeleteReplyOnFinishAttribute).isNull())
+        sent.setAttribute(QNetworkRequest::AutoDeleteReplyOnFinishAttribute, true);
+    // Cookies from the manager's jar, as Qt's client sends them.
+    if (!request.hasRawHeader("Cookie") &&
+        request.attribute(QNetworkRequest::CookieLoadControlAttribute).toInt() !=
+            QNetworkRequest::Manual) {
+        const QList<QNetworkCookie> cookies = cookieJar()->cookiesForUrl(request.url());
+        if (!cookies.isEmpty())
+            sent.setHeader(QNetworkRequest::CookieHeader, QVariant::fromValue(cookies));
+    }
+    return new Http1Reply(this, m_pool, operation, sent, methodOf(operation, request),
+                          std::move(body));
+}
+
+QByteArray readAllOf(QNetworkReply *reply)
+{
+    if (auto *own = qobject_cast<Http1Reply *>(reply))
+        return own->takeAll();
+    return reply->readAll();
+}
+
+bool mayUseTls(const QNetworkReply *reply)
+{
+    return !qobject_cast<const Http1Reply *>(reply);
+}
+
+} // namespace Longwatch

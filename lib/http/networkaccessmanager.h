@@ -1,0 +1,87 @@
+#pragma once
+
+#include <QNetworkAccessManager>
+
+namespace Longwatch {
+
+namespace Internal {
+class Http1ConnectionPool;
+} // namespace Internal
+
+/// A QNetworkAccessManager whose plain-HTTP/1.1 requests go through
+/// Longwatch's own client (Http1Reply) instead of Qt's HTTP stack; every
+/// other request (https, HTTP/2, a proxy, a redirect policy other than
+/// same-origin or manual, credentials in the URL, a transfer timeout) is
+/// Qt's, unchanged.
+///
+/// Why: Qt 6.4 reads every status and header line of an http:// answer
+/// from an unbuffered socket one byte per read() call (about 140 system
+/// calls an answer) and hands each request to a thread of its own and
+/// back. For a long poll that is most of the cost of a poll: 640 µs of CPU
+/// and 1.1 ms of latency against 130 µs and 0.3 ms for a plain client on
+/// the same machine (docs/PERFORMANCE.md, bench_poller_cpu and
+/// bench_latency). The replies behave like Qt's for everything the Poller
+/// and the connection test use: the same signals in the same order
+/// (socketStartedConnecting, requestSent, metaDataChanged, readyRead,
+/// downloadProgress, redirected, errorOccurred, finished), the same error
+/// codes and attributes, keep-alive connections, the manager's cookie jar,
+/// same-origin redirects, gzip and deflate bodies decoded (decoded only as
+/// fast as the reader reads, at most its read buffer size ahead), and
+/// abort() finishing at once.
+///
+/// Set LONGWATCH_HTTP_CLIENT=qt in the environment to send every request
+/// through Qt's stack (a diagnostic switch).
+class NetworkAccessManager : public QNetworkAccessManager
+{
+    Q_OBJECT
+public:
+    explicit NetworkAccessManager(QObject *parent = nullptr);
+    ~NetworkAccessManager() override;
+
+    /// Whether requests may take Longwatch's client at all (not switched
+    /// off by LONGWATCH_HTTP_CLIENT=qt or setOwnClientEnabled(false)).
+    bool ownClientEnabled() const { return m_ownClient; }
+    void setOwnClientEnabled(bool enabled) { m_ownClient = enabled; }
+    /// Whether `request` (with `operation`) would go through Longwatch's client.
+    bool usesOwnClient(const QNetworkRequest &request, Operation operation) const;
+
+    /// sendCustomRequest(request, verb, body), a little cheaper for what
+    /// Longwatch's client takes without a body: QNetworkAccessManager's
+    /// post-processing connects four of every reply's signals by name (a
+    /// tenth of a long poll's own CPU), for its finished() and its TLS
+    /// signals; a reply of the own client has no TLS, and finished() is
+    /// passed on here. Such a reply's manager() is null, and a GET's
+    /// operation() is GetOperation, as get() makes it. Anything else, and
+    /// every request while autoDeleteReplies() is on, goes to
+    /// sendCustomRequest().
+    QNetworkReply *send(const QNetworkRequest &request, const QByteArray &verb,
+                        QIODevice *body = nullptr);
+
+    /// Kept-alive connections waiting for a request (for tests).
+    int idleConnectionCount() const;
+    /// Closes the kept-alive connections of both clients (hides
+    /// QNetworkAccessManager's, which knows only Qt's).
+    void clearConnectionCache();
+
+protected:
+    QNetworkReply *createRequest(Operation operation, const QNetworkRequest &request,
+                                 QIODevice *outgoingData) override;
+
+private:
+    /// An Http1Reply for `request`, which usesOwnClient() took.
+    QNetworkReply *createOwnReply(Operation operation, const QNetworkRequest &request,
+                                  QByteArray body);
+
+    Internal::Http1ConnectionPool *m_pool;
+    bool m_ownClient = true;
+};
+
+/// reply->readAll(); a reply of Longwatch's own client hands its bytes over
+/// instead of copying them (one copy of every answer's body fewer).
+QByteArray readAllOf(QNetworkReply *reply);
+
+/// Whether `reply` may emit encrypted() and sslErrors(): not one of
+/// Longwatch's own client, which speaks no TLS.
+bool mayUseTls(const QNetworkReply *reply);
+
+} // namespace Longwatch
