@@ -238,38 +238,60 @@ void Notifier::flush()
     Q_EMIT notify(counts.join(separator), lists.join(separator), severity);
 }
 
+namespace {
+
+/// How many channels are in each state a person tells apart; the one
+/// place that says which Poller state counts as what.
+struct StateCounts
+{
+    int live = 0; ///< Live, or Waiting: connected, the server holds the request
+    int connecting = 0;
+    int retrying = 0;
+    int failed = 0;
+    int paused = 0; ///< Idle or Stopped
+};
+
+StateCounts countStates(const ChannelManager &manager)
+{
+    StateCounts counts;
+    for (const Channel *channel : manager.channels()) {
+        switch (channel->state()) {
+        case Poller::State::Waiting:
+        case Poller::State::Live:
+            ++counts.live;
+            break;
+        case Poller::State::Connecting:
+            ++counts.connecting;
+            break;
+        case Poller::State::Backoff:
+            ++counts.retrying;
+            break;
+        case Poller::State::Failed:
+            ++counts.failed;
+            break;
+        case Poller::State::Idle:
+        case Poller::State::Stopped:
+            ++counts.paused;
+            break;
+        }
+    }
+    return counts;
+}
+
+} // namespace
+
 Notifier::Health Notifier::health() const
 {
     if (!m_manager || m_manager->count() == 0)
         return Health::NoChannels;
-    bool failed = false, retrying = false, connecting = false, live = false;
-    for (const Channel *channel : m_manager->channels()) {
-        switch (channel->state()) {
-        case Poller::State::Failed:
-            failed = true;
-            break;
-        case Poller::State::Backoff:
-            retrying = true;
-            break;
-        case Poller::State::Connecting:
-            connecting = true;
-            break;
-        case Poller::State::Waiting: // connected; the server holds the request
-        case Poller::State::Live:
-            live = true;
-            break;
-        case Poller::State::Idle:
-        case Poller::State::Stopped:
-            break;
-        }
-    }
-    if (failed)
+    const StateCounts counts = countStates(*m_manager);
+    if (counts.failed > 0)
         return Health::Failed;
-    if (retrying)
+    if (counts.retrying > 0)
         return Health::Retrying;
-    if (connecting)
+    if (counts.connecting > 0)
         return Health::Connecting;
-    if (live)
+    if (counts.live > 0)
         return Health::Live;
     return Health::Paused;
 }
@@ -297,28 +319,7 @@ QString Notifier::summary() const
 {
     if (!m_manager || m_manager->count() == 0)
         return tr("No channels");
-    int live = 0, retrying = 0, failed = 0, paused = 0, connecting = 0;
-    for (const Channel *channel : m_manager->channels()) {
-        switch (channel->state()) {
-        case Poller::State::Waiting: // connected; the server holds the request
-        case Poller::State::Live:
-            ++live;
-            break;
-        case Poller::State::Backoff:
-            ++retrying;
-            break;
-        case Poller::State::Failed:
-            ++failed;
-            break;
-        case Poller::State::Idle:
-        case Poller::State::Stopped:
-            ++paused;
-            break;
-        case Poller::State::Connecting:
-            ++connecting;
-            break;
-        }
-    }
+    const auto [live, connecting, retrying, failed, paused] = countStates(*m_manager);
     QStringList parts;
     if (live)
         parts << tr("%1 live").arg(live);
