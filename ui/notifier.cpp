@@ -5,6 +5,7 @@
 #include "jobmodel.h"
 #include "logging.h"
 
+#include <QLocale>
 #include <QMetaObject>
 
 #include <algorithm>
@@ -313,6 +314,25 @@ QString Notifier::healthText(Health health)
         return tr("All channels paused");
     }
     return {};
+}
+
+QString Notifier::stateText() const
+{
+    if (m_muted)
+        return tr("Notifications muted");
+    const QDateTime until = pausedUntil();
+    // Hours and minutes: a pause ends on the minute it was asked for.
+    if (until.isValid())
+        return tr("Notifications paused until %1")
+            .arg(QLocale().toString(until.toLocalTime().time(), QStringLiteral("HH:mm")));
+    return {};
+}
+
+QString Notifier::bellIconName() const
+{
+    if (m_muted)
+        return QStringLiteral("bell-off");
+    return pausedUntil().isValid() ? QStringLiteral("bell-snooze") : QStringLiteral("bell");
 }
 
 QString Notifier::summary() const

@@ -77,6 +77,10 @@ public:
     QDateTime pausedUntil() const;
     /// Neither muted nor paused.
     bool isActive() const;
+    /// "Notifications muted", "Notifications paused until 14:05", or empty.
+    QString stateText() const;
+    /// The bell's icon: crossed out while muted, asleep while paused.
+    QString bellIconName() const;
 
     Health health() const;
     static QString healthText(Health health);

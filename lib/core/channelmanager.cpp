@@ -169,6 +169,15 @@ Channel *ChannelManager::insert(const ChannelConfig &config, bool start)
     return channel;
 }
 
+QStringList ChannelManager::names() const
+{
+    QStringList names;
+    names.reserve(m_channels.size());
+    for (const Channel *channel : m_channels)
+        names << channel->name();
+    return names;
+}
+
 bool ChannelManager::isNameTaken(const QString &name) const
 {
     return std::any_of(m_channels.cbegin(), m_channels.cend(), [&](const Channel *other) {

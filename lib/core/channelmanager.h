@@ -56,6 +56,8 @@ public:
 
     /// Adds a channel (a new id if it has none) and starts it unless paused.
     Channel *addChannel(ChannelConfig config);
+    /// The channels' names, in their order.
+    QStringList names() const;
     /// True if a channel is called `name` (in any case).
     bool isNameTaken(const QString &name) const;
     /// "<name> (copy)", or "<name> (copy 2)" and so on when that is taken.
