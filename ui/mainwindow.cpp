@@ -2,35 +2,25 @@
 
 #include "aboutdialog.h"
 #include "channel.h"
-#include "channelactions.h"
-#include "channellist.h"
 #include "channelmanager.h"
 #include "channelmodel.h"
 #include "demo.h"
-#include "eventfiltermodel.h"
-#include "eventmodel.h"
-#include "eventspage.h"
 #include "eventstore.h"
-#include "eventtableview.h"
 #include "exportdialog.h"
 #include "feedserver.h"
 #include "helpwindow.h"
 #include "icons.h"
 #include "jobmodel.h"
-#include "jobspage.h"
-#include "notifier.h"
 #include "pagetabs.h"
 #include "shortcutsdialog.h"
 #include "statusarea.h"
+#include "throttle.h"
 #include "welcomepage.h"
 #include "widthfitters.h"
-#include "workspaceactions.h"
 
 #include <QAction>
 #include <QCloseEvent>
 #include <QFileInfo>
-#include <QListView>
-#include <QLocale>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -67,6 +57,11 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
     m_notifier = new Notifier(manager, m_jobs->model(), this);
     m_workspace = new WorkspaceActions(manager, this);
     m_channelActions = new ChannelActions(manager, this);
+    // The window's chrome (health, tab titles, history bar) follows the
+    // channels at most ten times a second: under a flood of events, redoing
+    // it for every batch would take the UI thread's time from the events.
+    m_chrome = new Throttle(
+        100ms, [this] { updateChrome(); }, this);
 
     connectActions();
     buildMenus();
@@ -93,16 +88,18 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
     m_stack->addWidget(m_splitter);
     setCentralWidget(m_stack);
 
+    const WindowActions &a = m_actions;
     m_status = new StatusArea(this, manager, m_notifier);
-    m_status->showTrayIcon({m_actions.showWindow, nullptr, m_actions.mute, m_actions.snooze,
-                            m_actions.unsnooze, nullptr, m_actions.pauseAll, m_actions.resumeAll,
-                            nullptr, m_actions.quit});
-    connect(m_status, &StatusArea::trayActivated, m_actions.showWindow, &QAction::trigger);
+    m_status->showTrayIcon({a.showWindow, nullptr, a.mute, a.snooze, a.unsnooze, nullptr,
+                            a.pauseAll, a.resumeAll, nullptr, a.quit});
+    connect(m_status, &StatusArea::trayActivated, a.showWindow, &QAction::trigger);
 
     connect(m_channelList, &ChannelList::currentChannelChanged, this,
             &MainWindow::onCurrentChannelChanged);
     connect(m_channelList, &ChannelList::activated, this, &MainWindow::editChannel);
-    connect(m_channelList, &ChannelList::menuRequested, this, &MainWindow::showChannelMenu);
+    m_channelList->setMenus(
+        {a.edit, a.duplicate, nullptr, a.pause, a.reconnect, a.trust, nullptr, a.remove},
+        {a.add, a.pauseAll, a.resumeAll}, a.trust);
     connect(m_events, &EventsPage::channelChosen, this, [this](Channel *channel) {
         selectChannel(channel);
         if (!channel) {
@@ -111,9 +108,9 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
         }
     });
     connect(m_events, &EventsPage::channelRenamed, m_jobs->model(), &JobModel::renameChannel);
-    connect(m_events, &EventsPage::retryRequested, m_actions.reconnect, &QAction::trigger);
-    connect(m_events, &EventsPage::editRequested, m_actions.edit, &QAction::trigger);
-    connect(m_events, &EventsPage::countsChanged, this, &MainWindow::scheduleChrome);
+    connect(m_events, &EventsPage::retryRequested, a.reconnect, &QAction::trigger);
+    connect(m_events, &EventsPage::editRequested, a.edit, &QAction::trigger);
+    connect(m_events, &EventsPage::countsChanged, m_chrome, &Throttle::request);
     connect(m_events, &EventsPage::message, statusBar(), &QStatusBar::showMessage);
     connect(m_events, &EventsPage::followChanged, this, [this](bool follow) {
         const QSignalBlocker blocker(m_actions.follow);
@@ -128,7 +125,7 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
             [this](Channel *channel, const EventList &events) {
                 m_events->addBatch(channel, events);
                 m_jobs->addBatch(channel, events);
-                scheduleChrome();
+                m_chrome->request();
             });
     connect(manager, &ChannelManager::channelChanged, this, [this](Channel *channel) {
         if (channel == currentChannel())
@@ -141,20 +138,9 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
     connect(manager, &ChannelManager::channelAdded, this, channelsChanged);
     connect(manager, &ChannelManager::channelRemoved, this, channelsChanged);
     connect(m_notifier, &Notifier::notify, m_status, &StatusArea::showNotification);
-    connect(m_notifier, &Notifier::healthChanged, this, &MainWindow::scheduleChrome);
+    connect(m_notifier, &Notifier::healthChanged, m_chrome, &Throttle::request);
     connect(m_notifier, &Notifier::activeChanged, this, &MainWindow::updateNotificationState);
-    connect(m_jobs->model(), &JobModel::countsChanged, this, &MainWindow::scheduleChrome);
-    // The window's chrome (health, tab titles, history bar) follows the
-    // channels at most ten times a second: under a flood of events, redoing
-    // it for every batch would take the UI thread's time from the events.
-    m_chromeTimer.setSingleShot(true);
-    m_chromeTimer.setInterval(100ms);
-    connect(&m_chromeTimer, &QTimer::timeout, this, [this] {
-        if (!std::exchange(m_chromeDirty, false))
-            return;
-        updateChrome();
-        m_chromeTimer.start();
-    });
+    connect(m_jobs->model(), &JobModel::countsChanged, m_chrome, &Throttle::request);
 
     updateEmptyState();
     refreshIcons();
@@ -184,7 +170,10 @@ void MainWindow::connectActions()
     connect(a.edit, &QAction::triggered, this, [this] { editChannel(currentChannel()); });
     connect(a.duplicate, &QAction::triggered, this, [this] { duplicateChannel(currentChannel()); });
     connect(a.remove, &QAction::triggered, this, [this] { removeChannel(currentChannel()); });
-    connect(a.pause, &QAction::triggered, this, &MainWindow::togglePauseCurrent);
+    connect(a.pause, &QAction::triggered, this, [this] {
+        m_channelActions->togglePause(currentChannel());
+        updateActions();
+    });
     connect(a.reconnect, &QAction::triggered, this, [this] {
         if (Channel *channel = currentChannel())
             channel->reconnect();
@@ -261,24 +250,6 @@ void MainWindow::buildToolBar()
     bar->addAction(a.mute);
 }
 
-void MainWindow::showChannelMenu(const QPoint &globalPos, Channel *channel)
-{
-    const WindowActions &a = m_actions;
-    QMenu menu(this);
-    if (channel) {
-        menu.addActions({a.edit, a.duplicate});
-        menu.addSeparator();
-        menu.addActions({a.pause, a.reconnect});
-        if (channel->tlsFailure().canBePinned())
-            menu.addAction(a.trust);
-        menu.addSeparator();
-        menu.addAction(a.remove);
-    } else {
-        menu.addActions({a.add, a.pauseAll, a.resumeAll});
-    }
-    menu.exec(globalPos);
-}
-
 void MainWindow::refreshIcons()
 {
     m_actions.setIcons(palette());
@@ -297,16 +268,6 @@ void MainWindow::changeEvent(QEvent *event)
 }
 
 // ---------------------------------------------------------------- state
-
-void MainWindow::scheduleChrome()
-{
-    if (m_chromeTimer.isActive()) {
-        m_chromeDirty = true; // done when the timer ends
-        return;
-    }
-    updateChrome();
-    m_chromeTimer.start(); // nothing more until it ends
-}
 
 void MainWindow::updateChrome()
 {
@@ -380,30 +341,6 @@ void MainWindow::setEventLog(EventStore *reader, StoreWriter *writer, EventRecor
     m_jobs->setEventLog(reader);
     updateActions();
     updateTabTitles();
-}
-
-void MainWindow::setEventLogProblem(const QString &sentence)
-{
-    m_status->showEventLogProblem(sentence);
-}
-
-void MainWindow::showPage(int page)
-{
-    m_tabs->setCurrentIndex(page);
-}
-
-// ---------------------------------------------------------------- actions
-
-void MainWindow::togglePauseCurrent()
-{
-    Channel *channel = currentChannel();
-    if (!channel)
-        return;
-    if (channel->isPaused())
-        channel->resume();
-    else
-        channel->pause();
-    updateActions();
 }
 
 ExportDialog *MainWindow::exportEvents()

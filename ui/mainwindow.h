@@ -7,12 +7,13 @@
 #include "eventtableview.h"
 #include "jobspage.h"
 #include "notifier.h"
+#include "pagetabs.h"
+#include "statusarea.h"
 #include "windowactions.h"
 #include "workspaceactions.h"
 
 #include <QMainWindow>
 #include <QPointer>
-#include <QTimer>
 
 #include <functional>
 
@@ -45,8 +46,7 @@ class JobsPage;
 class Notifier;
 class ShortcutsDialog;
 class SplitterFitter;
-class PageTabs;
-class StatusArea;
+class Throttle;
 class StoreWriter;
 class WorkspaceActions;
 
@@ -101,7 +101,7 @@ public:
     void setEventLog(EventStore *reader, StoreWriter *writer, EventRecorder *recorder);
     EventStore *eventLog() const { return m_log; }
     /// Shows, until the end of the session, why events are not saved.
-    void setEventLogProblem(const QString &sentence);
+    void setEventLogProblem(const QString &sentence) { m_status->showEventLogProblem(sentence); }
 
     /// Opens the export dialog on the event log (window-modal; does not
     /// block), preset to the event view's filter; nullptr without a log.
@@ -116,7 +116,7 @@ public:
     /// Starts the embedded demo (once) and adds its channels.
     bool startDemo();
     /// Shows the Events (0) or Jobs (1) page.
-    void showPage(int page);
+    void showPage(int page) { m_tabs->setCurrentIndex(page); }
     /// The channel selected in the list, or nullptr.
     Channel *currentChannel() const { return m_channelList->currentChannel(); }
     void selectChannel(Channel *channel) { m_channelList->selectChannel(channel); }
@@ -144,7 +144,6 @@ private:
     void connectActions();
     void buildMenus();
     void buildToolBar();
-    void showChannelMenu(const QPoint &globalPos, Channel *channel);
     void refreshIcons();
 
     void onCurrentChannelChanged();
@@ -153,11 +152,7 @@ private:
     void updateHealth();
     void updateNotificationState();
     void updateTabTitles();
-    /// updateChrome() now if it has not run in the last 100 ms, else once
-    /// when they are over.
-    void scheduleChrome();
     void updateChrome();
-    void togglePauseCurrent();
     /// The settings the window's state is kept in, for `use`.
     void withSettings(const std::function<void(QSettings &)> &use);
 
@@ -179,8 +174,7 @@ private:
     StatusArea *m_status = nullptr;
     WorkspaceActions *m_workspace = nullptr;
     ChannelActions *m_channelActions = nullptr;
-    QTimer m_chromeTimer;
-    bool m_chromeDirty = false;
+    Throttle *m_chrome = nullptr; ///< updateChrome(), ten times a second at most
     QPointer<HelpWindow> m_helpWindow;
     QPointer<ShortcutsDialog> m_shortcutsDialog;
 };

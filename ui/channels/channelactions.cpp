@@ -1,11 +1,13 @@
 #include "channelactions.h"
 
 #include "channel.h"
-#include "channelboxes.h"
 #include "channeldialog.h"
 #include "channelmanager.h"
 #include "eventrecorder.h"
 #include "eventstore.h"
+#include "proxycredentialsdialog.h"
+#include "removechannelbox.h"
+#include "trustcertificatebox.h"
 
 #include <QPointer>
 
@@ -102,6 +104,16 @@ QMessageBox *ChannelActions::remove(Channel *channel)
             m_recorder->forgetChannel(id);
     });
     return box;
+}
+
+void ChannelActions::togglePause(Channel *channel)
+{
+    if (!channel)
+        return;
+    if (channel->isPaused())
+        channel->resume();
+    else
+        channel->pause();
 }
 
 QMessageBox *ChannelActions::trustCertificate(Channel *channel)

@@ -37,6 +37,8 @@ public:
     ChannelDialog *duplicate(Channel *channel);
     /// "Remove the channel …?"; nullptr for no channel.
     QMessageBox *remove(Channel *channel);
+    /// Pauses `channel`, or resumes it if it is paused.
+    void togglePause(Channel *channel);
     /// Whether to trust the certificate `channel`'s server presented; Yes
     /// pins it and reconnects. nullptr if pinning would not let it through.
     QMessageBox *trustCertificate(Channel *channel);

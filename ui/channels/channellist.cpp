@@ -1,11 +1,13 @@
 #include "channellist.h"
 
+#include "channel.h"
 #include "channeldelegate.h"
 #include "channelmodel.h"
 #include "labels.h"
 
 #include <QLabel>
 #include <QListView>
+#include <QMenu>
 #include <QVBoxLayout>
 
 namespace Longwatch {
@@ -35,13 +37,7 @@ ChannelList::ChannelList(ChannelModel *model, QWidget *parent)
     m_view->setMinimumWidth(kMinimumWidth);
     m_view->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     m_view->setAccessibleName(tr("Channels"));
-    connect(m_view, &QListView::customContextMenuRequested, this, [this](const QPoint &pos) {
-        const QModelIndex index = m_view->indexAt(pos);
-        if (index.isValid())
-            m_view->setCurrentIndex(index);
-        Q_EMIT menuRequested(m_view->viewport()->mapToGlobal(pos),
-                             index.isValid() ? m_model->channel(index) : nullptr);
-    });
+    connect(m_view, &QListView::customContextMenuRequested, this, &ChannelList::showMenu);
     connect(m_view, &QListView::activated, this,
             [this](const QModelIndex &index) { Q_EMIT activated(m_model->channel(index)); });
     const auto changed = [this] { Q_EMIT currentChannelChanged(currentChannel()); };
@@ -63,6 +59,30 @@ void ChannelList::selectChannel(const Channel *channel)
         m_view->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect);
     else
         m_view->selectionModel()->clearSelection();
+}
+
+void ChannelList::setMenus(const QList<QAction *> &forChannel, const QList<QAction *> &forList,
+                           QAction *trust)
+{
+    m_channelMenu = forChannel;
+    m_listMenu = forList;
+    m_trust = trust;
+}
+
+void ChannelList::showMenu(const QPoint &pos)
+{
+    const QModelIndex index = m_view->indexAt(pos);
+    const Channel *channel = index.isValid() ? m_model->channel(index) : nullptr;
+    if (channel)
+        m_view->setCurrentIndex(index);
+    QMenu menu(this);
+    for (QAction *action : channel ? m_channelMenu : m_listMenu) {
+        if (!action)
+            menu.addSeparator();
+        else if (action != m_trust || channel->tlsFailure().canBePinned())
+            menu.addAction(action);
+    }
+    menu.exec(m_view->viewport()->mapToGlobal(pos));
 }
 
 void ChannelList::setCount(int count)

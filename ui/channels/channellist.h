@@ -2,6 +2,7 @@
 
 #include <QWidget>
 
+class QAction;
 class QLabel;
 class QListView;
 
@@ -26,6 +27,11 @@ public:
     Channel *currentChannel() const;
     /// Selects `channel` (nullptr: none).
     void selectChannel(const Channel *channel);
+    /// The context menu's actions for a channel's row, and for the space
+    /// below the rows (nullptr: a separator). `trust` is shown only for a
+    /// channel whose refused certificate may be trusted.
+    void setMenus(const QList<QAction *> &forChannel, const QList<QAction *> &forList,
+                  QAction *trust);
     /// The heading's count.
     void setCount(int count);
 
@@ -34,12 +40,14 @@ Q_SIGNALS:
     void currentChannelChanged(Channel *channel);
     /// A row was activated (double click, Return): edit its channel.
     void activated(Channel *channel);
-    /// A context menu is wanted at `globalPos`, for `channel` (nullptr: on
-    /// no row); the channel is selected already.
-    void menuRequested(const QPoint &globalPos, Channel *channel);
 
 private:
+    void showMenu(const QPoint &pos);
+
     ChannelModel *m_model;
+    QList<QAction *> m_channelMenu;
+    QList<QAction *> m_listMenu;
+    QAction *m_trust = nullptr;
     QLabel *m_header;
     QListView *m_view;
 };
