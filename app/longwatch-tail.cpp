@@ -43,7 +43,7 @@ std::optional<milliseconds> readSeconds(const QString &text)
 /// Reads the command line into TailOptions, every argument checked before
 /// anything is opened or started. Nothing when an argument is bad: the
 /// sentence is said, and main() returns ExitUsage. --help and --version
-/// exit here.
+/// exit here; the logging rules (--verbose or silent) are set here.
 std::optional<TailOptions> readOptions(const QCoreApplication &app)
 {
     QCommandLineParser parser;
