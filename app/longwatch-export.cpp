@@ -5,6 +5,7 @@
 #include "englishplurals.h"
 #include "eventexporter.h"
 #include "eventstore.h"
+#include "programoptions.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -22,8 +23,6 @@ using namespace Longwatch;
 
 namespace {
 
-enum ExitCode { ExitOk = 0, ExitFailed = 1, ExitUsage = 2 };
-
 EventExporter *g_exporter = nullptr;
 
 void onSignal(int)
@@ -38,12 +37,6 @@ class ExportText
 {
     Q_DECLARE_TR_FUNCTIONS(ExportText)
 };
-
-void say(const QString &line)
-{
-    std::fprintf(stderr, "%s\n", line.toLocal8Bit().constData());
-    std::fflush(stderr);
-}
 
 /// An ISO 8601 date or date-time; without a zone it is local time.
 std::optional<qint64> parseTime(const QString &text)
@@ -64,8 +57,7 @@ int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
     Longwatch::installEnglishPlurals(&app);
-    QCoreApplication::setApplicationName(QStringLiteral("longwatch-export"));
-    QCoreApplication::setApplicationVersion(QStringLiteral(LONGWATCH_VERSION));
+    nameProgram(QStringLiteral("longwatch-export"));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(ExportText::tr(
@@ -135,14 +127,8 @@ int main(int argc, char *argv[])
                        typeOption, textOption, outputOption, quietOption});
     parser.process(app);
 
-    auto usageError = [](const QString &message) {
-        say(QStringLiteral("longwatch-export: %1").arg(message));
-        say(ExportText::tr("Try 'longwatch-export --help'."));
-        return ExitUsage;
-    };
-    if (!parser.positionalArguments().isEmpty())
-        return usageError(
-            ExportText::tr("unexpected argument '%1'.").arg(parser.positionalArguments().first()));
+    if (const std::optional<int> refused = refusePositionalArguments(parser))
+        return *refused;
     if (!parser.isSet(storeOption) || parser.value(storeOption).isEmpty())
         return usageError(ExportText::tr("say which event log to read with --store FILE."));
     const std::optional<EventExporter::Format> format =
@@ -172,7 +158,7 @@ int main(int argc, char *argv[])
 
     EventStore store;
     if (!store.open(parser.value(storeOption), EventStore::OpenMode::MustExist)) {
-        say(QStringLiteral("longwatch-export: %1").arg(store.errorString()));
+        sayError(store.errorString());
         return ExitFailed;
     }
 
@@ -198,7 +184,7 @@ int main(int argc, char *argv[])
     if (toStdout) {
         QFile out;
         if (!out.open(stdout, QIODevice::WriteOnly)) {
-            say(QStringLiteral("longwatch-export: %1").arg(out.errorString()));
+            sayError(out.errorString());
             return ExitFailed;
         }
         ok = exporter.exportToDevice(&out) && out.flush();
@@ -212,7 +198,7 @@ int main(int argc, char *argv[])
         std::fprintf(stderr, "\n");
 
     if (!ok) {
-        say(QStringLiteral("longwatch-export: %1").arg(exporter.errorString()));
+        sayError(exporter.errorString());
         return ExitFailed;
     }
     if (!quiet && !toStdout)

@@ -5,6 +5,7 @@
 #include "englishplurals.h"
 #include "feedserver.h"
 #include "logging.h"
+#include "programoptions.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -24,33 +25,34 @@ class FeedText
     Q_DECLARE_TR_FUNCTIONS(FeedText)
 };
 
+/// Says `message` and exits with status 2, which this program gives to
+/// whatever keeps it from starting (a bad argument, a port taken, a journal
+/// it cannot open).
 [[noreturn]] void fail(const QString &message)
 {
-    std::fputs(qPrintable(message + QLatin1Char('\n')), stderr);
-    std::exit(2);
+    say(message);
+    std::exit(ExitUsage);
 }
 
 std::chrono::milliseconds parseSeconds(const QString &text, const QString &option)
 {
-    bool ok = false;
-    const double seconds = text.toDouble(&ok);
-    if (!ok || !std::isfinite(seconds) || seconds < 0 || seconds > 24 * 3600)
+    const std::optional<double> seconds = readNumber(text, 0, 24 * 3600);
+    if (!seconds)
         fail(FeedText::tr("--%1 wants a number of seconds between 0 and 86400, not \"%2\".")
                  .arg(option, text));
-    return std::chrono::milliseconds(qint64(std::ceil(seconds * 1000)));
+    return std::chrono::milliseconds(qint64(std::ceil(*seconds * 1000)));
 }
 
 qint64 parseCount(const QString &text, const QString &option, qint64 lowest, qint64 highest)
 {
-    bool ok = false;
-    const qint64 value = text.toLongLong(&ok);
-    if (!ok || value < lowest || value > highest)
+    const std::optional<qint64> value = readWholeNumber(text, lowest, highest);
+    if (!value)
         fail(FeedText::tr("--%1 wants a whole number from %2 to %3, not \"%4\".")
                  .arg(option)
                  .arg(lowest)
                  .arg(highest)
                  .arg(text));
-    return value;
+    return *value;
 }
 
 } // namespace
@@ -59,8 +61,7 @@ int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
     Longwatch::installEnglishPlurals(&app);
-    QCoreApplication::setApplicationName(QStringLiteral("longwatch-feed"));
-    QCoreApplication::setApplicationVersion(QStringLiteral(LONGWATCH_VERSION));
+    nameProgram(QStringLiteral("longwatch-feed"));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(FeedText::tr(

@@ -1,33 +1,28 @@
 // longwatch-tail: polls one or more long-poll channels and writes each event
 // as one NDJSON line to stdout; states and errors go to stderr as sentences.
+// main() reads the command line into TailOptions; a TailSession runs them.
 
 #include "englishplurals.h"
 #include "epolleventdispatcher.h"
-#include "event.h"
-#include "eventexporter.h"
-#include "eventstore.h"
-#include "logging.h"
 #include "memorytuning.h"
-#include "networkpool.h"
-#include "poller.h"
 #include "profiles.h"
-#include "redact.h"
+#include "programoptions.h"
+#include "tailsession.h"
 #include "terminationsignals.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QLoggingCategory>
 #include <QNetworkProxyFactory>
-#include <QTimer>
+#include <QSet>
 
-#include <cstdio>
-#include <memory>
+#include <algorithm>
+#include <limits>
 
 using namespace Longwatch;
 using namespace std::chrono;
 
 namespace {
-
-enum ExitCode { ExitOk = 0, ExitFatal = 1, ExitUsage = 2 };
 
 /// The context of longwatch-tail's sentences.
 class TailText
@@ -35,33 +30,22 @@ class TailText
     Q_DECLARE_TR_FUNCTIONS(TailText)
 };
 
-void say(const QString &line)
+/// A number of seconds from 0 up, as milliseconds (cut, not rounded).
+std::optional<milliseconds> readSeconds(const QString &text)
 {
-    std::fprintf(stderr, "%s\n", line.toLocal8Bit().constData());
-    std::fflush(stderr);
+    const std::optional<double> seconds =
+        readNumber(text, 0, std::numeric_limits<double>::infinity());
+    if (!seconds)
+        return std::nullopt;
+    return milliseconds(qint64(*seconds * 1000));
 }
 
-milliseconds secondsOption(const QCommandLineParser &parser, const QString &name, bool *ok)
+/// Reads the command line into TailOptions, every argument checked before
+/// anything is opened or started. Nothing when an argument is bad: the
+/// sentence is said, and main() returns ExitUsage. --help and --version
+/// exit here; the logging rules (--verbose or silent) are set here.
+std::optional<TailOptions> readOptions(const QCoreApplication &app)
 {
-    const double value = parser.value(name).toDouble(ok);
-    *ok = *ok && value >= 0;
-    return milliseconds(qint64(value * 1000));
-}
-
-} // namespace
-
-int main(int argc, char *argv[])
-{
-    limitMallocArenas();
-    // The channels poll in this thread: the same epoll dispatcher as the
-    // dashboard's network thread (a thousand sockets cost only what is ready).
-    if (QAbstractEventDispatcher *dispatcher = Longwatch::createNetworkEventDispatcher())
-        QCoreApplication::setEventDispatcher(dispatcher);
-    QCoreApplication app(argc, argv);
-    Longwatch::installEnglishPlurals(&app);
-    QCoreApplication::setApplicationName(QStringLiteral("longwatch-tail"));
-    QCoreApplication::setApplicationVersion(QStringLiteral(LONGWATCH_VERSION));
-
     QCommandLineParser parser;
     parser.setApplicationDescription(
         TailText::tr(
@@ -160,33 +144,28 @@ int main(int argc, char *argv[])
     }
     parser.process(app);
 
-    auto usageError = [&](const QString &message) {
-        say(QStringLiteral("longwatch-tail: %1").arg(message));
-        say(TailText::tr("Try 'longwatch-tail --help'."));
-        return ExitUsage;
-    };
-
-    if (!parser.positionalArguments().isEmpty())
-        return usageError(
-            TailText::tr("unexpected argument '%1'.").arg(parser.positionalArguments().first()));
+    if (refusePositionalArguments(parser))
+        return std::nullopt;
     const QStringList channelSpecs = parser.values(channelOption);
-    if (channelSpecs.isEmpty())
-        return usageError(TailText::tr("say which feed to poll with --channel NAME=URL."));
+    if (channelSpecs.isEmpty()) {
+        usageError(TailText::tr("say which feed to poll with --channel NAME=URL."));
+        return std::nullopt;
+    }
     QStringList profiles = parser.values(profileOption);
     if (profiles.isEmpty())
         profiles << QStringLiteral("seed-events");
-    if (profiles.size() != 1 && profiles.size() != channelSpecs.size())
-        return usageError(
-            TailText::tr("give one --profile for all channels or one per --channel."));
-
-    QVariantMap knobs;
-    for (const QCommandLineOption &option : std::as_const(knobOptions)) {
-        if (parser.isSet(option))
-            knobs.insert(option.names().constFirst(), parser.value(option));
+    if (profiles.size() != 1 && profiles.size() != channelSpecs.size()) {
+        usageError(TailText::tr("give one --profile for all channels or one per --channel."));
+        return std::nullopt;
     }
 
-    PollerSettings settings;
-    bool ok = true;
+    TailOptions options;
+    for (const QCommandLineOption &option : std::as_const(knobOptions)) {
+        if (parser.isSet(option))
+            options.knobs.insert(option.names().constFirst(), parser.value(option));
+    }
+
+    PollerSettings &settings = options.settings;
     const std::pair<const QCommandLineOption *, milliseconds *> durations[] = {
         {&connectTimeoutOption, &settings.connectTimeout},
         {&marginOption, &settings.deadlineMargin},
@@ -194,32 +173,40 @@ int main(int argc, char *argv[])
         {&backoffInitialOption, &settings.backoffInitial},
         {&backoffMaxOption, &settings.backoffMax}};
     for (const auto &[option, target] : durations) {
-        *target = secondsOption(parser, option->names().constFirst(), &ok);
-        if (!ok)
-            return usageError(
+        const std::optional<milliseconds> value = readSeconds(parser.value(*option));
+        if (!value) {
+            usageError(
                 TailText::tr("--%1 takes a number of seconds.").arg(option->names().constFirst()));
+            return std::nullopt;
+        }
+        *target = *value;
     }
-    settings.maxBodyBytes = parser.value(maxBodyOption).toLongLong(&ok);
-    if (!ok || settings.maxBodyBytes <= 0)
-        return usageError(TailText::tr("--max-body takes a positive number of bytes."));
+    const std::optional<qint64> maxBody =
+        readWholeNumber(parser.value(maxBodyOption), 1, std::numeric_limits<qint64>::max());
+    if (!maxBody) {
+        usageError(TailText::tr("--max-body takes a positive number of bytes."));
+        return std::nullopt;
+    }
+    settings.maxBodyBytes = *maxBody;
     for (const QString &header : parser.values(headerOption)) {
         const qsizetype colon = header.indexOf(QLatin1Char(':'));
-        if (colon <= 0)
-            return usageError(TailText::tr("--header takes 'Name: value'."));
+        if (colon <= 0) {
+            usageError(TailText::tr("--header takes 'Name: value'."));
+            return std::nullopt;
+        }
         settings.headers.append(
             {header.left(colon).trimmed().toLatin1(), header.mid(colon + 1).trimmed().toUtf8()});
     }
 
-    qint64 remaining = -1;
     if (parser.isSet(countOption)) {
-        remaining = parser.value(countOption).toLongLong(&ok);
-        if (!ok || remaining <= 0)
-            return usageError(TailText::tr("--count takes a positive whole number."));
+        options.count =
+            readWholeNumber(parser.value(countOption), 1, std::numeric_limits<qint64>::max());
+        if (!options.count) {
+            usageError(TailText::tr("--count takes a positive whole number."));
+            return std::nullopt;
+        }
     }
 
-    QHash<QString, QString> sinceByChannel;
-    QString sinceForAll;
-    bool sinceForAllGiven = false;
     for (const QString &since : parser.values(sinceOption)) {
         const qsizetype eq = since.indexOf(QLatin1Char('='));
         bool named = false;
@@ -229,158 +216,84 @@ int main(int argc, char *argv[])
                 return s.startsWith(name + QLatin1Char('='));
             });
             if (named)
-                sinceByChannel.insert(name, since.mid(eq + 1));
+                options.sinceByChannel.insert(name, since.mid(eq + 1));
         }
-        if (!named) {
-            sinceForAll = since;
-            sinceForAllGiven = true;
-        }
+        if (!named)
+            options.sinceForAll = since;
     }
-
-    if (!parser.isSet(verboseOption))
-        QLoggingCategory::setFilterRules(QStringLiteral("longwatch.*=false"));
-    else
-        QLoggingCategory::setFilterRules(QStringLiteral("longwatch.*.debug=true"));
-    const bool quiet = parser.isSet(quietOption);
-
-    // Declared before the pollers, so it closes after them.
-    std::unique_ptr<EventStore> store;
-    if (parser.isSet(storeOption)) {
-        store = std::make_unique<EventStore>();
-        if (!store->open(parser.value(storeOption))) {
-            say(QStringLiteral("longwatch-tail: %1").arg(store->errorString()));
-            return ExitFatal;
-        }
-    }
-
-    QNetworkProxyFactory::setUseSystemConfiguration(true);
-    NetworkPool pool;
-    std::vector<std::unique_ptr<Poller>> pollers;
-    int exitCode = ExitOk;
-    bool finishing = false;
-    auto finish = [&](int code) {
-        if (finishing)
-            return;
-        finishing = true;
-        exitCode = code;
-        for (auto &poller : pollers) {
-            const QSignalBlocker blocker(poller.get());
-            poller->stop();
-        }
-        QTimer::singleShot(0, &app, [&app, code] { app.exit(code); });
-    };
 
     QSet<QString> names;
     for (qsizetype i = 0; i < channelSpecs.size(); ++i) {
         const QString &spec = channelSpecs.at(i);
         const qsizetype eq = spec.indexOf(QLatin1Char('='));
-        if (eq <= 0)
-            return usageError(TailText::tr("--channel takes NAME=URL, not '%1'.").arg(spec));
-        const QString name = spec.left(eq);
-        if (names.contains(name))
-            return usageError(TailText::tr("two channels are called '%1'.").arg(name));
-        names.insert(name);
-        const QUrl url = QUrl::fromUserInput(spec.mid(eq + 1));
-        const QString profileId = profiles.size() == 1 ? profiles.first() : profiles.at(i);
-        QStringList errors;
-        std::unique_ptr<FeedProfile> profile = createProfile(profileId, url, knobs, &errors);
-        if (!profile)
-            return usageError(
-                TailText::tr("channel '%1': %2").arg(name, errors.join(QLatin1Char(' '))));
-
-        QNetworkAccessManager *manager = pool.acquire(url, settings.transport);
-        auto poller = std::make_unique<Poller>(std::move(profile), manager);
-        poller->setName(name);
-        poller->setSettings(settings);
-        Poller *p = poller.get();
-        QObject::connect(
-            p, &Poller::batchReceived, p,
-            [&, name](const EventList &events, const QString &cursor) {
-                // With --store: recorded (batch and cursor in one transaction)
-                // before anything is printed, and what was stored before is not
-                // printed again.
-                QList<int> duplicates;
-                if (store) {
-                    const std::optional<AppendResult> result = store->append(name, events, cursor);
-                    if (!result) {
-                        say(TailText::tr("[%1] could not record events: %2")
-                                .arg(name, store->errorString()));
-                        finish(ExitFatal);
-                        return;
-                    }
-                    duplicates = result->duplicateIndexes;
-                }
-                qsizetype nextDuplicate = 0;
-                for (qsizetype at = 0; at < events.size(); ++at) {
-                    if (nextDuplicate < duplicates.size() && duplicates.at(nextDuplicate) == at) {
-                        ++nextDuplicate;
-                        continue;
-                    }
-                    if (remaining == 0)
-                        break;
-                    const QByteArray line = EventExporter::ndjsonLine(name, events.at(at));
-                    if (std::fwrite(line.constData(), 1, size_t(line.size()), stdout) !=
-                            size_t(line.size()) ||
-                        std::fflush(stdout) != 0) {
-                        finish(ExitOk); // the reader went away
-                        return;
-                    }
-                    if (remaining > 0)
-                        --remaining;
-                }
-                if (remaining == 0)
-                    finish(ExitOk);
-            });
-        QObject::connect(p, &Poller::stateChanged, p, [&, p, name](Poller::State state) {
-            if (state == Poller::State::Failed) {
-                say(TailText::tr("[%1] stopped: %2").arg(name, p->errorString()));
-                finish(ExitFatal);
-            } else if (!quiet && state != Poller::State::Backoff &&
-                       state != Poller::State::Stopped) {
-                say(TailText::tr("[%1] %2").arg(name, Poller::stateString(state).toLower()));
-            }
-        });
-        QObject::connect(p, &Poller::retryScheduled, p,
-                         [&, p, name](int attempt, milliseconds delay) {
-                             say(TailText::tr("[%1] %2 Next try in %3 s (attempt %4).")
-                                     .arg(name, p->errorString())
-                                     .arg(double(delay.count()) / 1000.0, 0, 'f', 1)
-                                     .arg(attempt));
-                         });
-        QObject::connect(p, &Poller::cursorReset, p,
-                         [&, name](const QString &, const QString &why) {
-                             say(TailText::tr("[%1] %2").arg(name, why));
-                         });
-        if (!quiet)
-            say(TailText::tr("[%1] polling %2 (%3)").arg(name, redactedUrl(url), profileId));
-        QString startCursor = sinceByChannel.value(name, sinceForAll);
-        if (store && !sinceByChannel.contains(name) && !sinceForAllGiven) {
-            const std::optional<QString> stored = store->cursor(name);
-            if (stored) {
-                startCursor = *stored;
-                if (!quiet)
-                    say(TailText::tr("[%1] resuming from the stored cursor %2")
-                            .arg(name, startCursor));
-            } else if (store->error() != EventStore::Error::NoError) {
-                say(QStringLiteral("longwatch-tail: %1").arg(store->errorString()));
-                return ExitFatal;
-            }
+        if (eq <= 0) {
+            usageError(TailText::tr("--channel takes NAME=URL, not '%1'.").arg(spec));
+            return std::nullopt;
         }
-        p->start(startCursor);
-        pollers.push_back(std::move(poller));
+        TailOptions::Channel channel;
+        channel.name = spec.left(eq);
+        if (names.contains(channel.name)) {
+            usageError(TailText::tr("two channels are called '%1'.").arg(channel.name));
+            return std::nullopt;
+        }
+        names.insert(channel.name);
+        channel.url = QUrl::fromUserInput(spec.mid(eq + 1));
+        channel.profileId = profiles.size() == 1 ? profiles.first() : profiles.at(i);
+        // Built here only to check the profile and its settings: a bad one is
+        // a bad argument, said before the event log is opened.
+        QStringList errors;
+        if (!createProfile(channel.profileId, channel.url, options.knobs, &errors)) {
+            usageError(
+                TailText::tr("channel '%1': %2").arg(channel.name, errors.join(QLatin1Char(' '))));
+            return std::nullopt;
+        }
+        options.channels.append(channel);
     }
 
     if (parser.isSet(durationOption)) {
-        const milliseconds duration =
-            secondsOption(parser, durationOption.names().constFirst(), &ok);
-        if (!ok)
-            return usageError(TailText::tr("--duration takes a number of seconds."));
-        QTimer::singleShot(duration, &app, [&] { finish(ExitOk); });
+        options.duration = readSeconds(parser.value(durationOption));
+        if (!options.duration) {
+            usageError(TailText::tr("--duration takes a number of seconds."));
+            return std::nullopt;
+        }
     }
 
-    // Ctrl+C and SIGTERM end the run cleanly (exit 0), through the event loop.
-    handleTerminationSignals(&app, [&] { finish(ExitOk); });
+    if (parser.isSet(storeOption))
+        options.storePath = parser.value(storeOption);
+    options.quiet = parser.isSet(quietOption);
+    if (!parser.isSet(verboseOption))
+        QLoggingCategory::setFilterRules(QStringLiteral("longwatch.*=false"));
+    else
+        QLoggingCategory::setFilterRules(QStringLiteral("longwatch.*.debug=true"));
+    return options;
+}
 
-    const int code = app.exec();
-    return finishing ? exitCode : code;
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    limitMallocArenas();
+    // The channels poll in this thread: the same epoll dispatcher as the
+    // dashboard's network thread (a thousand sockets cost only what is ready).
+    if (QAbstractEventDispatcher *dispatcher = Longwatch::createNetworkEventDispatcher())
+        QCoreApplication::setEventDispatcher(dispatcher);
+    QCoreApplication app(argc, argv);
+    Longwatch::installEnglishPlurals(&app);
+    nameProgram(QStringLiteral("longwatch-tail"));
+
+    const std::optional<TailOptions> options = readOptions(app);
+    if (!options)
+        return ExitUsage;
+
+    QNetworkProxyFactory::setUseSystemConfiguration(true);
+    TailSession session(*options);
+    QObject::connect(&session, &TailSession::message, &session, &say);
+    QObject::connect(&session, &TailSession::finished, &app, &QCoreApplication::exit);
+    if (!session.start()) {
+        sayError(session.errorString());
+        return ExitFailed;
+    }
+    // Ctrl+C and SIGTERM end the run cleanly (exit 0), through the event loop.
+    handleTerminationSignals(&app, [&session] { session.finish(ExitOk); });
+    return QCoreApplication::exec();
 }

@@ -8,6 +8,7 @@
 #include "logging.h"
 #include "mainwindow.h"
 #include "memorytuning.h"
+#include "programoptions.h"
 #include "settingschannelstore.h"
 #include "startup.h"
 #include "terminationsignals.h"
@@ -111,41 +112,13 @@ void scheduleScreenshot(MainWindow *window, const QString &file, int delayMs, co
     });
 }
 
-// --help, --version and a mistyped option are answered before QApplication
-// exists: it needs a display and aborts without one (over ssh, in a
-// container), while a QCoreApplication needs none. Qt's own options
-// (-platform, -style, -reverse: one dash and a word) are known only to
-// QApplication, which takes them off the command line, so a command line
-// that fails with one of those is left to the parse after it.
-void answerWithoutTheGui(QCommandLineParser &parser, int &argc, char **argv)
-{
-    QStringList arguments;
-    for (int i = 0; i < argc; ++i)
-        arguments.append(QString::fromLocal8Bit(argv[i]));
-    const bool parsed = parser.parse(arguments);
-    const bool onlyAnAnswer = parser.isSet(QStringLiteral("help")) ||
-                              parser.isSet(QStringLiteral("help-all")) ||
-                              parser.isSet(QStringLiteral("version"));
-    const QStringList options = arguments.mid(1);
-    const bool mayHoldQtOptions =
-        std::any_of(options.cbegin(), options.cend(), [](const QString &option) {
-            return option.size() > 2 && option.startsWith(QLatin1Char('-')) &&
-                   option.at(1) != QLatin1Char('-');
-        });
-    if (parsed ? !onlyAnAnswer : mayHoldQtOptions)
-        return;
-    QCoreApplication terminal(argc, argv);
-    parser.process(terminal); // prints the help, the version or the error, and exits
-}
-
 } // namespace
 
 int main(int argc, char *argv[])
 {
     limitMallocArenas();
     QApplication::setOrganizationName(QStringLiteral("Longwatch"));
-    QApplication::setApplicationName(QStringLiteral("longwatch"));
-    QApplication::setApplicationVersion(QStringLiteral(LONGWATCH_VERSION));
+    nameProgram(QStringLiteral("longwatch"));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(
@@ -187,6 +160,7 @@ int main(int argc, char *argv[])
         hidden->setFlags(QCommandLineOption::HiddenFromHelp);
     parser.addOptions({demoOption, settingsOption, eventLogOption, noEventLogOption, darkOption,
                        screenshotOption, delayOption, viewOption});
+    // --help, --version and a mistyped option need no display.
     answerWithoutTheGui(parser, argc, argv);
 
     QApplication app(argc, argv);

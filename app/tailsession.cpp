@@ -1,0 +1,164 @@
+#include "tailsession.h"
+
+#include "eventexporter.h"
+#include "eventstore.h"
+#include "networkpool.h"
+#include "profiles.h"
+#include "programoptions.h"
+#include "redact.h"
+
+#include <QSignalBlocker>
+#include <QTimer>
+
+using namespace std::chrono;
+
+namespace Longwatch {
+
+TailSession::TailSession(TailOptions options, QObject *parent)
+    : QObject(parent)
+    , m_options(std::move(options))
+    , m_remaining(m_options.count)
+{}
+
+TailSession::~TailSession() = default;
+
+void TailSession::setOutput(std::FILE *output)
+{
+    m_output = output;
+}
+
+bool TailSession::start()
+{
+    if (m_options.storePath) {
+        m_store = std::make_unique<EventStore>();
+        if (!m_store->open(*m_options.storePath)) {
+            m_errorString = m_store->errorString();
+            return false;
+        }
+    }
+    m_pool = std::make_unique<NetworkPool>();
+    for (const TailOptions::Channel &channel : std::as_const(m_options.channels)) {
+        if (!startChannel(channel))
+            return false;
+    }
+    if (m_options.duration)
+        QTimer::singleShot(*m_options.duration, this, [this] { finish(ExitOk); });
+    return true;
+}
+
+bool TailSession::startChannel(const TailOptions::Channel &channel)
+{
+    const QString &name = channel.name;
+    QStringList errors;
+    std::unique_ptr<FeedProfile> profile =
+        createProfile(channel.profileId, channel.url, m_options.knobs, &errors);
+    if (!profile) {
+        // The command line was checked with the same createProfile().
+        m_errorString = tr("channel '%1': %2").arg(name, errors.join(QLatin1Char(' ')));
+        return false;
+    }
+    QNetworkAccessManager *manager = m_pool->acquire(channel.url, m_options.settings.transport);
+    auto poller = std::make_unique<Poller>(std::move(profile), manager);
+    poller->setName(name);
+    poller->setSettings(m_options.settings);
+    Poller *p = poller.get();
+    connect(p, &Poller::batchReceived, this,
+            [this, name](const EventList &events, const QString &cursor) {
+                onBatch(name, events, cursor);
+            });
+    connect(p, &Poller::stateChanged, this, [this, p, name](Poller::State state) {
+        if (state == Poller::State::Failed) {
+            Q_EMIT message(tr("[%1] stopped: %2").arg(name, p->errorString()));
+            finish(ExitFailed);
+        } else if (!m_options.quiet && state != Poller::State::Backoff &&
+                   state != Poller::State::Stopped) {
+            Q_EMIT message(tr("[%1] %2").arg(name, Poller::stateString(state).toLower()));
+        }
+    });
+    connect(p, &Poller::retryScheduled, this, [this, p, name](int attempt, milliseconds delay) {
+        Q_EMIT message(tr("[%1] %2 Next try in %3 s (attempt %4).")
+                           .arg(name, p->errorString())
+                           .arg(double(delay.count()) / 1000.0, 0, 'f', 1)
+                           .arg(attempt));
+    });
+    connect(p, &Poller::cursorReset, this, [this, name](const QString &, const QString &why) {
+        Q_EMIT message(tr("[%1] %2").arg(name, why));
+    });
+    if (!m_options.quiet)
+        Q_EMIT message(
+            tr("[%1] polling %2 (%3)").arg(name, redactedUrl(channel.url), channel.profileId));
+
+    QString startCursor =
+        m_options.sinceByChannel.value(name, m_options.sinceForAll.value_or(QString()));
+    if (m_store && !m_options.sinceByChannel.contains(name) && !m_options.sinceForAll) {
+        const std::optional<QString> stored = m_store->cursor(name);
+        if (stored) {
+            startCursor = *stored;
+            if (!m_options.quiet)
+                Q_EMIT message(
+                    tr("[%1] resuming from the stored cursor %2").arg(name, startCursor));
+        } else if (m_store->error() != EventStore::Error::NoError) {
+            m_errorString = m_store->errorString();
+            return false;
+        }
+    }
+    p->start(startCursor);
+    m_pollers.push_back(std::move(poller));
+    return true;
+}
+
+void TailSession::onBatch(const QString &name, const EventList &events, const QString &cursor)
+{
+    // With an event log: recorded (batch and cursor in one transaction)
+    // before anything is printed, and what was stored before is not printed
+    // again.
+    QList<int> duplicates;
+    if (m_store) {
+        const std::optional<AppendResult> result = m_store->append(name, events, cursor);
+        if (!result) {
+            Q_EMIT message(
+                tr("[%1] could not record events: %2").arg(name, m_store->errorString()));
+            finish(ExitFailed);
+            return;
+        }
+        duplicates = result->duplicateIndexes;
+    }
+    qsizetype nextDuplicate = 0;
+    for (qsizetype at = 0; at < events.size(); ++at) {
+        if (nextDuplicate < duplicates.size() && duplicates.at(nextDuplicate) == at) {
+            ++nextDuplicate;
+            continue;
+        }
+        if (m_remaining == 0)
+            break;
+        if (!print(EventExporter::ndjsonLine(name, events.at(at)))) {
+            finish(ExitOk); // the reader went away
+            return;
+        }
+        if (m_remaining)
+            --*m_remaining;
+    }
+    if (m_remaining == 0)
+        finish(ExitOk);
+}
+
+bool TailSession::print(const QByteArray &line)
+{
+    return std::fwrite(line.constData(), 1, size_t(line.size()), m_output) == size_t(line.size()) &&
+           std::fflush(m_output) == 0;
+}
+
+void TailSession::finish(int exitCode)
+{
+    if (m_finishing)
+        return;
+    m_finishing = true;
+    for (auto &poller : m_pollers) {
+        const QSignalBlocker blocker(poller.get());
+        poller->stop();
+    }
+    // Queued: finish() may come while start() runs, before the event loop.
+    QTimer::singleShot(0, this, [this, exitCode] { Q_EMIT finished(exitCode); });
+}
+
+} // namespace Longwatch
