@@ -282,7 +282,13 @@ private:
     void failed(const QSqlError &sqlError, Error fallback, const QString &sentence);
     /// failed() for a query that could not read: the one sentence for every read.
     void readFailed(const QSqlError &sqlError);
+    /// failed() for a transaction that could not begin or commit.
+    void transactionFailed(const QSqlError &sqlError);
     bool checkOpen();
+    /// Runs a read whose first column is a channel name; readValue(query)
+    /// makes the value for each row. Empty, with the read error set, if it fails.
+    template<typename Value, typename ReadValue>
+    QHash<QString, Value> readByChannel(const QString &sql, ReadValue readValue);
     bool execStatement(const QString &sql, QString *error = nullptr);
     bool begin();
     void rollback();
