@@ -20,7 +20,7 @@ class QSqlQuery;
 
 namespace Longwatch {
 
-/// One event as the store keeps it: its place in the log and its channel.
+/// One event as the event log keeps it: its place in the log and its channel.
 struct StoredEvent
 {
     qint64 seq = 0; ///< stored order; grows with every insert, never reused
@@ -124,8 +124,8 @@ struct AppendResult
 /// a UI thread use StoreWriter, which keeps its own EventStore in a worker
 /// thread.
 ///
-/// Every call on a store that is not open fails with NotOpenError and a
-/// sentence; nothing here crashes on a bad database.
+/// Every call while the event log is not open fails with NotOpenError and a
+/// sentence; nothing here crashes on a damaged file.
 class EventStore final
 {
     Q_GADGET
