@@ -30,7 +30,8 @@ int digitsAt(QByteArrayView text, qsizetype at, qsizetype count)
 
 /// The IMF-fixdate of RFC 9110 section 5.6.7 ("Sun, 06 Nov 1994 08:49:37
 /// GMT", what servers send) read by hand: QLocale::toDateTime() with a
-/// format costs a few hundred µs a call, on the path of every Nchan message.
+/// format is slow, and it is on the path of every Nchan message
+/// (docs/PERFORMANCE.md, "Figures behind choices in the code").
 /// Anything else (another form, a day name that does not match the date)
 /// is left to QLocale, as before.
 QDateTime parseImfFixdate(QByteArrayView v)

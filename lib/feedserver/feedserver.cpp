@@ -14,6 +14,8 @@
 #include <QUrlQuery>
 
 #include <cmath>
+#include <limits>
+#include <optional>
 
 namespace Longwatch {
 
@@ -329,6 +331,39 @@ void FeedServer::handleRequest(HttpConnection *connection, const HttpRequest &re
 
 namespace {
 
+// A request's body as JSON; answers 400 with what is wrong, and returns
+// nothing, when it is not JSON.
+std::optional<QJsonDocument> parseJsonBody(HttpConnection *connection, const QByteArray &body)
+{
+    QJsonParseError parseError;
+    QJsonDocument document = QJsonDocument::fromJson(body, &parseError);
+    if (parseError.error != QJsonParseError::NoError) {
+        connection->respond(400, HttpConnection::errorBody(
+                                     FeedServer::tr("The body is not valid JSON: %1 (at byte %2).")
+                                         .arg(parseError.errorString())
+                                         .arg(parseError.offset)));
+        return std::nullopt;
+    }
+    return document;
+}
+
+// An optional whole-number parameter from `minimum` to `maximum`; `*value`
+// keeps what it holds when the parameter is absent.
+bool parseInteger(const QUrlQuery &query, const QString &name, qint64 minimum, qint64 maximum,
+                  qint64 *value, QString *error)
+{
+    if (!query.hasQueryItem(name))
+        return true;
+    bool ok = false;
+    const qint64 number = queryValue(query, name).toLongLong(&ok);
+    if (!ok || number < minimum || number > maximum) {
+        *error = FeedServer::tr("%1 must be an integer, %2 or more.").arg(name).arg(minimum);
+        return false;
+    }
+    *value = number;
+    return true;
+}
+
 // The optional `hold` parameter, in seconds (fractions allowed): a client may
 // ask for a shorter hold than the server's, never a longer one.
 bool parseHold(const QUrlQuery &query, std::chrono::milliseconds serverHold,
@@ -356,31 +391,18 @@ void FeedServer::handlePoll(HttpConnection *connection, const HttpRequest &reque
 {
     const QUrlQuery query(request.url);
     qint64 lastId = 0;
-    if (query.hasQueryItem(QStringLiteral("last_id"))) {
-        bool ok = false;
-        lastId = queryValue(query, QStringLiteral("last_id")).toLongLong(&ok);
-        if (!ok || lastId < 0) {
-            connection->respond(
-                400, HttpConnection::errorBody(tr("last_id must be an integer, 0 or more.")));
-            return;
-        }
-    }
-    int limit = 0;
-    if (query.hasQueryItem(QStringLiteral("limit"))) {
-        bool ok = false;
-        limit = queryValue(query, QStringLiteral("limit")).toInt(&ok);
-        if (!ok || limit < 1) {
-            connection->respond(
-                400, HttpConnection::errorBody(tr("limit must be an integer, 1 or more.")));
-            return;
-        }
-    }
+    qint64 limitParameter = 0;
     std::chrono::milliseconds holdTime{};
     QString error;
-    if (!parseHold(query, m_settings.hold, &holdTime, &error)) {
+    if (!parseInteger(query, QStringLiteral("last_id"), 0, std::numeric_limits<qint64>::max(),
+                      &lastId, &error) ||
+        !parseInteger(query, QStringLiteral("limit"), 1, std::numeric_limits<int>::max(),
+                      &limitParameter, &error) ||
+        !parseHold(query, m_settings.hold, &holdTime, &error)) {
         connection->respond(400, HttpConnection::errorBody(error));
         return;
     }
+    const int limit = int(limitParameter);
     // A polled feed exists from now on, with no events yet: GET /feeds lists
     // what clients watch, not only what was published.
     if (!findOrAddFeed(feed))
@@ -404,15 +426,10 @@ void FeedServer::handlePoll(HttpConnection *connection, const HttpRequest &reque
 void FeedServer::handlePublish(HttpConnection *connection, const HttpRequest &request,
                                const QString &feed)
 {
-    QJsonParseError parseError;
-    const QJsonDocument document = QJsonDocument::fromJson(request.body, &parseError);
-    if (parseError.error != QJsonParseError::NoError) {
-        connection->respond(
-            400, HttpConnection::errorBody(tr("The body is not valid JSON: %1 (at byte %2).")
-                                               .arg(parseError.errorString())
-                                               .arg(parseError.offset)));
+    const std::optional<QJsonDocument> parsed = parseJsonBody(connection, request.body);
+    if (!parsed)
         return;
-    }
+    const QJsonDocument &document = *parsed;
     if (!document.isObject()) {
         connection->respond(400, HttpConnection::errorBody(tr("The body must be a JSON object.")));
         return;
@@ -450,15 +467,10 @@ void FeedServer::handleReceive(HttpConnection *connection, const HttpRequest &re
 
 void FeedServer::handleSend(HttpConnection *connection, const HttpRequest &request)
 {
-    QJsonParseError parseError;
-    const QJsonDocument document = QJsonDocument::fromJson(request.body, &parseError);
-    if (parseError.error != QJsonParseError::NoError) {
-        connection->respond(
-            400, HttpConnection::errorBody(tr("The body is not valid JSON: %1 (at byte %2).")
-                                               .arg(parseError.errorString())
-                                               .arg(parseError.offset)));
+    const std::optional<QJsonDocument> parsed = parseJsonBody(connection, request.body);
+    if (!parsed)
         return;
-    }
+    const QJsonDocument &document = *parsed;
     const QJsonValue message = document.object().value(QStringLiteral("message"));
     if (!document.isObject() || message.isUndefined()) {
         connection->respond(400, HttpConnection::errorBody(

@@ -15,13 +15,13 @@ class Http1ConnectionPool;
 /// Qt's, unchanged.
 ///
 /// Why: Qt 6.4 reads every status and header line of an http:// answer
-/// from an unbuffered socket one byte per read() call (about 140 system
-/// calls an answer) and hands each request to a thread of its own and
-/// back. For a long poll that is most of the cost of a poll: 640 µs of CPU
-/// and 1.1 ms of latency against 130 µs and 0.3 ms for a plain client on
-/// the same machine (docs/PERFORMANCE.md, bench_poller_cpu and
-/// bench_latency). The replies behave like Qt's for everything the Poller
-/// and the connection test use: the same signals in the same order
+/// from an unbuffered socket one byte per read() call (one system call per
+/// header byte) and hands each request to a thread of its own and back.
+/// For a long poll that is most of its cost in CPU and latency, far more
+/// than a plain client needs on the same machine (docs/PERFORMANCE.md: "Why
+/// a poll costs Qt", "Figures behind choices in the code"; bench_poller_cpu
+/// and bench_latency). The replies behave like Qt's for everything the
+/// Poller and the connection test use: the same signals in the same order
 /// (socketStartedConnecting, requestSent, metaDataChanged, readyRead,
 /// downloadProgress, redirected, errorOccurred, finished), the same error
 /// codes and attributes, keep-alive connections, the manager's cookie jar,

@@ -6,9 +6,10 @@ namespace Longwatch {
 /// otherwise. Every QNetworkAccessManager runs its HTTP in a thread of its
 /// own, and NetworkPool needs one manager per six channels of a server, so
 /// a thousand channels make 167 such threads; by default each may grow an
-/// arena of its own, which kept ~136 KiB per idle channel resident
-/// (bench_channels) against ~60 KiB with two arenas, at no measurable cost
-/// in delivery. Call first thing in main(); does nothing off glibc.
+/// arena of its own, which kept much more memory resident per idle channel
+/// than two arenas do (bench_channels; docs/PERFORMANCE.md, "Figures behind
+/// choices in the code"), at no measurable cost in delivery. Call first
+/// thing in main(); does nothing off glibc.
 void limitMallocArenas();
 
 } // namespace Longwatch

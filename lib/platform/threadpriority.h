@@ -4,9 +4,10 @@ namespace Longwatch {
 
 /// How far background threads (network, event log) sit below the GUI
 /// thread. At +10 the scheduler gives a busy GUI thread about nine times
-/// their share when the cores are all taken (bench_dashboard's flood: GUI
-/// stall p99 22 ms at +10, 30 ms at +5, 60 ms at 0, on 2 cores); on a
-/// machine with cores to spare it changes nothing.
+/// their share when the cores are all taken, which kept bench_dashboard's
+/// flood stalls lowest of 0, +5 and +10 (docs/PERFORMANCE.md, "Figures
+/// behind choices in the code"); on a machine with cores to spare it
+/// changes nothing.
 constexpr int kBackgroundNiceIncrement = 10;
 
 /// Makes the calling thread yield to others when the machine is short of

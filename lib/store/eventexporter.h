@@ -24,10 +24,10 @@ namespace Longwatch {
 /// are not included.
 ///
 /// Only what the feeds sent is exported (channel name, key, type, text,
-/// times, the event's raw JSON): the store holds no URLs, headers or
+/// times, the event's raw JSON): the event log holds no URLs, headers or
 /// credentials, so none can leak into an export.
 ///
-/// The export runs in the calling thread, which must be the store's thread;
+/// The export runs in the calling thread, which must be the EventStore's;
 /// a UI runs it in a worker thread with its own EventStore.
 class EventExporter final : public QObject
 {
@@ -45,7 +45,7 @@ public:
 
     enum class Error {
         NoError,
-        ReadError,  ///< the store could not be read
+        ReadError,  ///< the event log could not be read
         OpenError,  ///< the output could not be created
         WriteError, ///< writing failed (disk full, ...): nothing was left behind
         Cancelled,  ///< cancel() was called: nothing was left behind

@@ -242,6 +242,13 @@ void EventStore::readFailed(const QSqlError &sqlError)
            tr("Could not read the event log at %1 (%2).").arg(displayPath(), sqliteText(sqlError)));
 }
 
+void EventStore::transactionFailed(const QSqlError &sqlError)
+{
+    failed(sqlError, Error::WriteError,
+           tr("Could not write to the event log at %1 (%2).")
+               .arg(displayPath(), sqliteText(sqlError)));
+}
+
 void EventStore::failed(const QSqlError &sqlError, Error fallback, const QString &sentence)
 {
     Error error = fallback;
@@ -418,9 +425,7 @@ bool EventStore::begin()
     QSqlQuery query(m_db);
     if (query.exec(QStringLiteral("BEGIN IMMEDIATE")))
         return true;
-    failed(query.lastError(), Error::WriteError,
-           tr("Could not write to the event log at %1 (%2).")
-               .arg(displayPath(), sqliteText(query.lastError())));
+    transactionFailed(query.lastError());
     return false;
 }
 
@@ -436,9 +441,7 @@ bool EventStore::commit()
     QSqlQuery query(m_db);
     if (query.exec(QStringLiteral("COMMIT")))
         return true;
-    failed(query.lastError(), Error::WriteError,
-           tr("Could not write to the event log at %1 (%2).")
-               .arg(displayPath(), sqliteText(query.lastError())));
+    transactionFailed(query.lastError());
     rollback();
     return false;
 }
@@ -860,19 +863,28 @@ std::optional<QString> EventStore::cursor(const QString &channel)
     return query.value(0).toString();
 }
 
-QHash<QString, QString> EventStore::cursors()
+template<typename Value, typename ReadValue>
+QHash<QString, Value> EventStore::readByChannel(const QString &sql, ReadValue readValue)
 {
-    QHash<QString, QString> result;
+    QHash<QString, Value> result;
     if (!checkOpen())
         return result;
     QSqlQuery query(m_db);
-    if (!query.exec(QStringLiteral("SELECT name, cursor FROM channels WHERE cursor IS NOT NULL"))) {
+    query.setForwardOnly(true);
+    if (!query.exec(sql)) {
         readFailed(query.lastError());
         return result;
     }
     while (query.next())
-        result.insert(query.value(0).toString(), query.value(1).toString());
+        result.insert(query.value(0).toString(), readValue(query));
     return result;
+}
+
+QHash<QString, QString> EventStore::cursors()
+{
+    return readByChannel<QString>(
+        QStringLiteral("SELECT name, cursor FROM channels WHERE cursor IS NOT NULL"),
+        [](const QSqlQuery &query) { return query.value(1).toString(); });
 }
 
 QStringList EventStore::channels()
@@ -886,17 +898,9 @@ QStringList EventStore::channels()
 
 QHash<QString, qint64> EventStore::eventCounts()
 {
-    QHash<QString, qint64> result;
-    if (!checkOpen())
-        return result;
-    QSqlQuery query(m_db);
-    if (!query.exec(QStringLiteral("SELECT name, event_count FROM channels"))) {
-        readFailed(query.lastError());
-        return result;
-    }
-    while (query.next())
-        result.insert(query.value(0).toString(), query.value(1).toLongLong());
-    return result;
+    return readByChannel<qint64>(
+        QStringLiteral("SELECT name, event_count FROM channels"),
+        [](const QSqlQuery &query) { return query.value(1).toLongLong(); });
 }
 
 namespace {
@@ -914,22 +918,12 @@ const QString kChannelSummariesSql =
 
 QHash<QString, ChannelSummary> EventStore::channelSummaries()
 {
-    QHash<QString, ChannelSummary> result;
-    if (!checkOpen())
-        return result;
-    QSqlQuery query(m_db);
-    query.setForwardOnly(true);
-    if (!query.exec(kChannelSummariesSql)) {
-        readFailed(query.lastError());
-        return result;
-    }
-    while (query.next()) {
+    return readByChannel<ChannelSummary>(kChannelSummariesSql, [](const QSqlQuery &query) {
         ChannelSummary summary;
         summary.eventCount = query.value(1).toLongLong();
         summary.lastReceivedUsecs = query.value(2).toLongLong();
-        result.insert(query.value(0).toString(), summary);
-    }
-    return result;
+        return summary;
+    });
 }
 
 namespace {

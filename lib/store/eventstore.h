@@ -20,7 +20,7 @@ class QSqlQuery;
 
 namespace Longwatch {
 
-/// One event as the store keeps it: its place in the log and its channel.
+/// One event as the event log keeps it: its place in the log and its channel.
 struct StoredEvent
 {
     qint64 seq = 0; ///< stored order; grows with every insert, never reused
@@ -124,8 +124,8 @@ struct AppendResult
 /// a UI thread use StoreWriter, which keeps its own EventStore in a worker
 /// thread.
 ///
-/// Every call on a store that is not open fails with NotOpenError and a
-/// sentence; nothing here crashes on a bad database.
+/// Every call while the event log is not open fails with NotOpenError and a
+/// sentence; nothing here crashes on a damaged file.
 class EventStore final
 {
     Q_GADGET
@@ -282,7 +282,13 @@ private:
     void failed(const QSqlError &sqlError, Error fallback, const QString &sentence);
     /// failed() for a query that could not read: the one sentence for every read.
     void readFailed(const QSqlError &sqlError);
+    /// failed() for a transaction that could not begin or commit.
+    void transactionFailed(const QSqlError &sqlError);
     bool checkOpen();
+    /// Runs a read whose first column is a channel name; readValue(query)
+    /// makes the value for each row. Empty, with the read error set, if it fails.
+    template<typename Value, typename ReadValue>
+    QHash<QString, Value> readByChannel(const QString &sql, ReadValue readValue);
     bool execStatement(const QString &sql, QString *error = nullptr);
     bool begin();
     void rollback();

@@ -171,17 +171,25 @@ bool FileSecretStore::save(const QJsonObject &object, QString *error) const
     return true;
 }
 
+bool FileSecretStore::loadWithKey(const QString &key, QJsonObject *object, Result *result) const
+{
+    if (!load(object, &result->errorString)) {
+        result->status = Status::Failed;
+        return false;
+    }
+    if (!object->contains(key)) {
+        result->status = Status::NotFound;
+        return false;
+    }
+    return true;
+}
+
 void FileSecretStore::read(const QString &key, QObject *context, Callback done)
 {
     QJsonObject object;
     Result result;
-    if (!load(&object, &result.errorString)) {
-        result.status = Status::Failed;
-    } else if (!object.contains(key)) {
-        result.status = Status::NotFound;
-    } else {
+    if (loadWithKey(key, &object, &result))
         result.value = object.value(key).toString();
-    }
     deliver(context, std::move(done), std::move(result));
 }
 
@@ -204,11 +212,7 @@ void FileSecretStore::remove(const QString &key, QObject *context, Callback done
 {
     QJsonObject object;
     Result result;
-    if (!load(&object, &result.errorString)) {
-        result.status = Status::Failed;
-    } else if (!object.contains(key)) {
-        result.status = Status::NotFound;
-    } else {
+    if (loadWithKey(key, &object, &result)) {
         object.remove(key);
         if (!save(object, &result.errorString))
             result.status = Status::Failed;

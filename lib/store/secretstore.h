@@ -95,6 +95,9 @@ public:
 
 private:
     bool load(QJsonObject *object, QString *error) const;
+    /// load() for reading or removing `key`: false, with `result` Failed
+    /// (and its sentence) or NotFound, unless the file holds the key.
+    bool loadWithKey(const QString &key, QJsonObject *object, Result *result) const;
     bool save(const QJsonObject &object, QString *error) const;
 
     QString m_path;

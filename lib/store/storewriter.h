@@ -63,8 +63,8 @@ public:
     void close(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
     /// Queues one batch and its cursor. Thread-safe (but not against a
-    /// concurrent open() or close()) and never waits for the database. Returns false (and drops the
-    /// batch) if the log is not open.
+    /// concurrent open() or close()) and never waits for the event log.
+    /// Returns false (and drops the batch) if the log is not open.
     bool append(const QString &channel, const EventList &events, const QString &cursor);
 
     /// Blocks until every batch appended before the call is committed, or

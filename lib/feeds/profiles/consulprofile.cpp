@@ -32,11 +32,8 @@ std::unique_ptr<FeedProfile> ConsulProfile::create(const QUrl &url, const QVaria
                                                    QStringList *errors)
 {
     ProfileSupport::BasicKnobs basic;
-    basic.hold = std::chrono::seconds(55);
     basic.initialCursor = QStringLiteral("0");
-    QStringList problems = ProfileSupport::readBasicKnobs(
-        profileId(), url, knobs, {QStringLiteral("hold"), QStringLiteral("initial-cursor")},
-        &basic);
+    QStringList problems = ProfileSupport::readBasicKnobs(profileId(), url, knobs, &basic);
     if (basic.initialCursor.isEmpty())
         basic.initialCursor = QStringLiteral("0");
     const auto index = asIndex(basic.initialCursor.toLatin1());

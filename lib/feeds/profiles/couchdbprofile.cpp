@@ -47,11 +47,8 @@ std::unique_ptr<FeedProfile> CouchDbProfile::create(const QUrl &url, const QVari
                                                     QStringList *errors)
 {
     ProfileSupport::BasicKnobs basic;
-    basic.hold = std::chrono::seconds(55);
     basic.initialCursor = QStringLiteral("now");
-    const QStringList problems = ProfileSupport::readBasicKnobs(
-        profileId(), url, knobs, {QStringLiteral("hold"), QStringLiteral("initial-cursor")},
-        &basic);
+    const QStringList problems = ProfileSupport::readBasicKnobs(profileId(), url, knobs, &basic);
     if (!problems.isEmpty()) {
         if (errors)
             *errors << problems;

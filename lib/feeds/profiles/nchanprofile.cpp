@@ -21,10 +21,7 @@ std::unique_ptr<FeedProfile> NchanProfile::create(const QUrl &url, const QVarian
                                                   QStringList *errors)
 {
     ProfileSupport::BasicKnobs basic;
-    basic.hold = std::chrono::seconds(55);
-    QStringList problems = ProfileSupport::readBasicKnobs(
-        profileId(), url, knobs, {QStringLiteral("hold"), QStringLiteral("initial-cursor")},
-        &basic);
+    QStringList problems = ProfileSupport::readBasicKnobs(profileId(), url, knobs, &basic);
     if (!basic.initialCursor.isEmpty() && !decodeCursor(basic.initialCursor, nullptr, nullptr))
         problems << tr("The initial cursor '%1' is not an Nchan message id such as "
                        "1795380184:0 (publication time in seconds, a colon, the Etag).")

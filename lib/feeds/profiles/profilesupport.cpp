@@ -27,8 +27,9 @@ bool parseAnyJson(const QByteArray &bytes, QJsonValue *value)
 }
 
 QStringList readBasicKnobs(const QString &profileId, const QUrl &url, const QVariantMap &knobs,
-                           const QStringList &allowed, BasicKnobs *out)
+                           BasicKnobs *out)
 {
+    const QStringList allowed{QStringLiteral("hold"), QStringLiteral("initial-cursor")};
     QStringList errors;
     if (!url.isValid() || url.host().isEmpty())
         errors << ProfileText::tr("The URL is not valid.");

@@ -16,18 +16,20 @@ namespace Longwatch::ProfileSupport {
 /// whitespace. Returns false if `bytes` is not exactly one JSON value.
 bool parseAnyJson(const QByteArray &bytes, QJsonValue *value);
 
-/// The knobs of a hand-written profile that uses only some of knobNames().
+/// The knobs of a hand-written profile, the two of knobNames() that such a
+/// profile takes: "hold" and "initial-cursor". `out` of readBasicKnobs()
+/// comes in with the profile's defaults.
 struct BasicKnobs
 {
     std::chrono::milliseconds hold{55'000};
     QString initialCursor;
 };
 
-/// Reads the knobs named in `allowed` ("hold", "initial-cursor") from
-/// `knobs` into `out`, checking values the way applyKnobs() does. A knob that
-/// exists but does not apply to `profileId` is an error too, so a typo is
-/// never silently ignored. Also checks that `url` is an http(s) URL.
+/// Reads "hold" and "initial-cursor" from `knobs` into `out`, checking values
+/// the way applyKnobs() does. Any other knob is an error that names
+/// `profileId`, so a typo is never silently ignored. Also checks that `url`
+/// is an http(s) URL.
 QStringList readBasicKnobs(const QString &profileId, const QUrl &url, const QVariantMap &knobs,
-                           const QStringList &allowed, BasicKnobs *out);
+                           BasicKnobs *out);
 
 } // namespace Longwatch::ProfileSupport
