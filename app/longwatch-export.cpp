@@ -4,7 +4,7 @@
 
 #include "englishplurals.h"
 #include "eventexporter.h"
-#include "eventstore.h"
+#include "eventlog.h"
 #include "programoptions.h"
 
 #include <QCommandLineParser>
@@ -156,8 +156,8 @@ int main(int argc, char *argv[])
     const bool quiet = parser.isSet(quietOption);
     QLoggingCategory::setFilterRules(QStringLiteral("longwatch.*=false"));
 
-    EventStore store;
-    if (!store.open(parser.value(storeOption), EventStore::OpenMode::MustExist)) {
+    EventLog store;
+    if (!store.open(parser.value(storeOption), EventLog::OpenMode::MustExist)) {
         sayError(store.errorString());
         return ExitFailed;
     }

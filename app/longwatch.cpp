@@ -4,7 +4,7 @@
 #include "channelmanager.h"
 #include "channelmodel.h"
 #include "englishplurals.h"
-#include "eventstore.h"
+#include "eventlog.h"
 #include "logging.h"
 #include "mainwindow.h"
 #include "memorytuning.h"
@@ -150,7 +150,7 @@ int main(int argc, char *argv[])
     const QCommandLineOption eventLogOption(
         QStringLiteral("event-log"),
         QApplication::translate("main", "Keep the event log in <file> (default: %1).")
-            .arg(QDir::toNativeSeparators(EventStore::defaultPath())),
+            .arg(QDir::toNativeSeparators(EventLog::defaultPath())),
         QStringLiteral("file"));
     const QCommandLineOption noEventLogOption(
         QStringLiteral("no-event-log"),
@@ -203,11 +203,11 @@ int main(int argc, char *argv[])
     Startup::Options options;
     if (!parser.isSet(noEventLogOption)) {
         options.eventLogPath =
-            parser.isSet(eventLogOption) ? parser.value(eventLogOption) : EventStore::defaultPath();
+            parser.isSet(eventLogOption) ? parser.value(eventLogOption) : EventLog::defaultPath();
     }
     options.demo = parser.isSet(demoOption);
     // Declared after the manager and the window: it goes first, and its
-    // StoreWriter writes what is queued before the channels are gone.
+    // EventLogWriter writes what is queued before the channels are gone.
     Startup startup(options, &store, &manager, &window);
     const QString screenshot = parser.value(screenshotOption);
     const int screenshotDelay = parser.value(delayOption).toInt();

@@ -1,7 +1,7 @@
 #include "tailsession.h"
 
 #include "eventexporter.h"
-#include "eventstore.h"
+#include "eventlog.h"
 #include "networkpool.h"
 #include "profiles.h"
 #include "programoptions.h"
@@ -30,7 +30,7 @@ void TailSession::setOutput(std::FILE *output)
 bool TailSession::start()
 {
     if (m_options.storePath) {
-        m_store = std::make_unique<EventStore>();
+        m_store = std::make_unique<EventLog>();
         if (!m_store->open(*m_options.storePath)) {
             m_errorString = m_store->errorString();
             return false;
@@ -97,7 +97,7 @@ bool TailSession::startChannel(const TailOptions::Channel &channel)
             if (!m_options.quiet)
                 Q_EMIT message(
                     tr("[%1] resuming from the stored cursor %2").arg(name, startCursor));
-        } else if (m_store->error() != EventStore::Error::NoError) {
+        } else if (m_store->error() != EventLog::Error::NoError) {
             m_errorString = m_store->errorString();
             return false;
         }

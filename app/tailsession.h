@@ -17,7 +17,7 @@
 
 namespace Longwatch {
 
-class EventStore;
+class EventLog;
 class NetworkPool;
 
 /// What longwatch-tail was asked to do, as its command line says it.
@@ -96,7 +96,7 @@ private:
     std::optional<qint64> m_remaining; ///< events still to print, with --count
     bool m_finishing = false;
     // Declared before the pool and the pollers, so it closes after them.
-    std::unique_ptr<EventStore> m_store;
+    std::unique_ptr<EventLog> m_store;
     std::unique_ptr<NetworkPool> m_pool;
     std::vector<std::unique_ptr<Poller>> m_pollers;
 };

@@ -2,10 +2,10 @@
 #include "channeldelegate.h"
 #include "channelmanager.h"
 #include "channelmodel.h"
-#include "eventstore.h"
+#include "eventlog.h"
+#include "eventlogwriter.h"
 #include "fakehttpserver.h"
 #include "statuscolors.h"
-#include "storewriter.h"
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
@@ -131,7 +131,7 @@ void tst_ChannelModel::countsStartFromTheEventLog()
     const qint64 fourMinutesAgo =
         QDateTime::currentDateTimeUtc().addSecs(-240).toMSecsSinceEpoch() * 1000;
     {
-        EventStore log;
+        EventLog log;
         QVERIFY(log.open(path));
         EventList events;
         for (int i = 1; i <= 57; ++i) {
@@ -144,8 +144,8 @@ void tst_ChannelModel::countsStartFromTheEventLog()
         QVERIFY(log.append("chan-1", events, "57"));
         QVERIFY(log.append("other", {events.first()}, "1"));
     }
-    EventStore reader;
-    QVERIFY(reader.open(path, EventStore::OpenMode::MustExist));
+    EventLog reader;
+    QVERIFY(reader.open(path, EventLog::OpenMode::MustExist));
     FakeHttpServer server; // holds: nothing new yet
     ChannelManager manager;
     ChannelModel model(&manager);
@@ -179,7 +179,7 @@ void tst_ChannelModel::retentionLowersTheCount()
     QTemporaryDir dir;
     const QString path = dir.filePath("events.sqlite");
     {
-        EventStore log;
+        EventLog log;
         QVERIFY(log.open(path));
         EventList events;
         for (int i = 1; i <= 30; ++i) {
@@ -191,13 +191,13 @@ void tst_ChannelModel::retentionLowersTheCount()
         }
         QVERIFY(log.append("chan-1", events, "30"));
     }
-    StoreWriter writer;
-    StoreWriter::Settings settings;
+    EventLogWriter writer;
+    EventLogWriter::Settings settings;
     settings.retentionInterval = 20ms;
     writer.setSettings(settings);
     QVERIFY(writer.open(path));
-    EventStore reader;
-    QVERIFY(reader.open(path, EventStore::OpenMode::MustExist));
+    EventLog reader;
+    QVERIFY(reader.open(path, EventLog::OpenMode::MustExist));
     FakeHttpServer server;
     ChannelManager manager;
     ChannelModel model(&manager);

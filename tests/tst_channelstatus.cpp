@@ -9,11 +9,11 @@
 #include "channelmanager.h"
 #include "channelmodel.h"
 #include "channelstore.h"
+#include "eventlog.h"
+#include "eventlogwriter.h"
 #include "eventrecorder.h"
-#include "eventstore.h"
 #include "fakehttpserver.h"
 #include "mainwindow.h"
-#include "storewriter.h"
 
 #include <QAction>
 #include <QApplication>
@@ -243,7 +243,7 @@ void tst_ChannelStatus::countsAndLastEventComeBackAfterARestart()
     const QString id = QStringLiteral("chan-1");
     {
         // 57 events stored for the channel in an earlier session.
-        EventStore log;
+        EventLog log;
         QVERIFY(log.open(logPath));
         EventList events;
         for (int key = 1; key <= 57; ++key)
@@ -254,10 +254,10 @@ void tst_ChannelStatus::countsAndLastEventComeBackAfterARestart()
     MemoryChannelStore store;
     ChannelManager manager(&store);
     MainWindow window(&manager, m_settings.get());
-    StoreWriter writer;
+    EventLogWriter writer;
     QVERIFY(writer.open(logPath));
-    EventStore reader;
-    QVERIFY(reader.open(logPath, EventStore::OpenMode::MustExist));
+    EventLog reader;
+    QVERIFY(reader.open(logPath, EventLog::OpenMode::MustExist));
     EventRecorder recorder(&manager, &writer);
     window.setEventLog(&reader, &writer, &recorder);
     window.show();

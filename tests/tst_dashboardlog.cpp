@@ -7,7 +7,7 @@
 #include "channelconfig.h"
 #include "common/feedtesting.h"
 #include "common/storetesting.h"
-#include "eventstore.h"
+#include "eventlog.h"
 #include "feedserver.h"
 #include "settingschannelstore.h"
 
@@ -44,7 +44,7 @@ class tst_DashboardLog : public QObject
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<FeedServer> m_server;
-    std::unique_ptr<EventStore> m_reader;
+    std::unique_ptr<EventLog> m_reader;
     int m_published = 0;
 
     QString logPath() const { return m_dir->filePath(QStringLiteral("events.sqlite")); }
@@ -59,7 +59,7 @@ private:
     /// must not race the program to create it.
     void createLog()
     {
-        EventStore log;
+        EventLog log;
         QVERIFY2(log.open(logPath()), qPrintable(log.errorString()));
     }
 
@@ -67,7 +67,7 @@ private:
     qint64 stored()
     {
         if (!m_reader->isOpen() && (!QFile::exists(logPath()) ||
-                                    !m_reader->open(logPath(), EventStore::OpenMode::MustExist)))
+                                    !m_reader->open(logPath(), EventLog::OpenMode::MustExist)))
             return -1;
         bool ok = false;
         const qint64 count = m_reader->countEvents({}, &ok);
@@ -135,7 +135,7 @@ private Q_SLOTS:
         m_server->setSettings(serverSettings);
         QVERIFY2(m_server->listen(QHostAddress::LocalHost, 0), qPrintable(m_server->errorString()));
         m_published = 0;
-        m_reader = std::make_unique<EventStore>();
+        m_reader = std::make_unique<EventLog>();
 
         // The channel, as the dashboard itself would have stored it.
         ChannelConfig config;

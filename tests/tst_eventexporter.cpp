@@ -1,5 +1,5 @@
 #include "eventexporter.h"
-#include "eventstore.h"
+#include "eventlog.h"
 
 #include <QBuffer>
 #include <QDir>
@@ -129,7 +129,7 @@ class tst_EventExporter : public QObject
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
-    std::unique_ptr<EventStore> m_store;
+    std::unique_ptr<EventLog> m_store;
     StoredEventList m_stored; ///< everything in the store, in order
 
     QString outPath(const QString &name) const { return m_dir->filePath(name); }
@@ -178,7 +178,7 @@ private Q_SLOTS:
     {
         m_dir = std::make_unique<QTemporaryDir>();
         QVERIFY(m_dir->isValid());
-        m_store = std::make_unique<EventStore>();
+        m_store = std::make_unique<EventLog>();
         QVERIFY(m_store->open(m_dir->filePath(QStringLiteral("events.sqlite"))));
         fill(0);
     }
@@ -561,7 +561,7 @@ private Q_SLOTS:
 
     void closedStoreIsReported()
     {
-        EventStore closed;
+        EventLog closed;
         EventExporter exporter(&closed);
         QVERIFY(!exporter.exportToFile(outPath("out.csv")));
         QCOMPARE(exporter.error(), EventExporter::Error::ReadError);
@@ -572,7 +572,7 @@ private Q_SLOTS:
     void exportIsASnapshot()
     {
         // Events stored while an export runs do not join it.
-        EventStore writer;
+        EventLog writer;
         QVERIFY(writer.open(m_store->path()));
         EventExporter exporter(m_store.get());
         exporter.setFormat(EventExporter::Format::Ndjson);

@@ -1,5 +1,5 @@
+#include "eventlog.h"
 #include "eventmodel.h"
-#include "eventstore.h"
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
@@ -80,7 +80,7 @@ private Q_SLOTS:
 private:
     /// A log with events 1..count of channel "a" (titled "Alpha"), in
     /// batches of 1000.
-    bool fillLog(EventStore &store, int count);
+    bool fillLog(EventLog &store, int count);
     QTemporaryDir m_dir;
     EventModel *m_model = nullptr;
     QAbstractItemModelTester *m_tester = nullptr;
@@ -216,7 +216,7 @@ void tst_EventModel::clears()
 QTEST_GUILESS_MAIN(tst_EventModel)
 #include "tst_eventmodel.moc"
 
-bool tst_EventModel::fillLog(EventStore &store, int count)
+bool tst_EventModel::fillLog(EventLog &store, int count)
 {
     if (!store.open(m_dir.filePath(QStringLiteral("events-%1.sqlite").arg(count))))
         return false;
@@ -232,7 +232,7 @@ bool tst_EventModel::fillLog(EventStore &store, int count)
 
 void tst_EventModel::opensOnTheNewestStoredEvents()
 {
-    EventStore store;
+    EventLog store;
     QVERIFY(fillLog(store, 5000));
     m_model->setHistory(&store);
     QVERIFY(m_model->loadNewest(300));
@@ -254,7 +254,7 @@ void tst_EventModel::opensOnTheNewestStoredEvents()
 
 void tst_EventModel::readsOlderPagesOnRequest()
 {
-    EventStore store;
+    EventLog store;
     QVERIFY(fillLog(store, 2500));
     m_model->setHistory(&store);
     QVERIFY(m_model->loadNewest(500));
@@ -278,7 +278,7 @@ void tst_EventModel::readsOlderPagesOnRequest()
 
 void tst_EventModel::looksBackPastTheCapAndComesForward()
 {
-    EventStore store;
+    EventLog store;
     QVERIFY(fillLog(store, 10'000));
     m_model->setMaxRows(3000);
     m_model->setHistory(&store);
@@ -328,7 +328,7 @@ void tst_EventModel::looksBackPastTheCapAndComesForward()
 
 void tst_EventModel::liveRowsFindTheirPlaceInTheLog()
 {
-    EventStore store;
+    EventLog store;
     QVERIFY(fillLog(store, 1000));
     m_model->setMaxRows(1500);
     m_model->setHistory(&store);
@@ -382,7 +382,7 @@ void tst_EventModel::showsTheJobAsItsChannelsMappingReadsIt()
 
 void tst_EventModel::readsTheJobOfStoredRowsToo()
 {
-    EventStore store;
+    EventLog store;
     QVERIFY(store.open(m_dir.filePath(QStringLiteral("jobs.sqlite"))));
     QVERIFY(
         store.append("a", {jobEvent(1, "release", "pipeline.name"), jobEvent(2, "plain")}, "2"));
@@ -411,7 +411,7 @@ void tst_EventModel::clearedRowsComeBackFromTheLog()
     m_model->clear();
     QVERIFY(!m_model->canFetchOlder());
 
-    EventStore store;
+    EventLog store;
     QVERIFY(fillLog(store, 900));
     m_model->setHistory(&store);
     QVERIFY(m_model->loadNewest(100));

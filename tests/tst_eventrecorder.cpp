@@ -1,5 +1,5 @@
 // EventRecorder: a ChannelManager's channels recorded into the event log
-// through a StoreWriter, against a real FeedServer in this process, across
+// through an EventLogWriter, against a real FeedServer in this process, across
 // "restarts" (everything torn down and built again on the same file).
 
 #include "channel.h"
@@ -8,10 +8,10 @@
 #include "common/fakehttpserver.h"
 #include "common/feedtesting.h"
 #include "common/storetesting.h"
+#include "eventlog.h"
+#include "eventlogwriter.h"
 #include "eventrecorder.h"
-#include "eventstore.h"
 #include "feedserver.h"
-#include "storewriter.h"
 
 #include <QJsonObject>
 #include <QSignalSpy>
@@ -32,13 +32,13 @@ struct Session
 {
     MemoryChannelStore channels;
     ChannelManager manager{&channels};
-    StoreWriter writer;
-    EventStore reader;
+    EventLogWriter writer;
+    EventLog reader;
     std::unique_ptr<EventRecorder> recorder;
 
     bool open(const QString &path)
     {
-        if (!writer.open(path) || !reader.open(path, EventStore::OpenMode::MustExist))
+        if (!writer.open(path) || !reader.open(path, EventLog::OpenMode::MustExist))
             return false;
         recorder = std::make_unique<EventRecorder>(&manager, &writer);
         recorder->resumeFrom(reader.cursors());
@@ -53,7 +53,7 @@ struct Session
     }
 };
 
-QStringList storedKeys(EventStore &store, const QString &channel)
+QStringList storedKeys(EventLog &store, const QString &channel)
 {
     EventQuery query;
     query.channels = {channel};
@@ -196,7 +196,7 @@ private Q_SLOTS:
     {
         publish(30);
         Session session;
-        StoreWriter::Settings settings;
+        EventLogWriter::Settings settings;
         settings.retentionInterval = std::chrono::milliseconds(50);
         session.writer.setSettings(settings);
         QVERIFY(session.open(logPath()));

@@ -6,15 +6,15 @@
 #include "channelmanager.h"
 #include "channelstore.h"
 #include "eventfiltermodel.h"
+#include "eventlog.h"
+#include "eventlogwriter.h"
 #include "eventmodel.h"
 #include "eventrecorder.h"
-#include "eventstore.h"
 #include "eventtableview.h"
 #include "feedserver.h"
 #include "jobfiltermodel.h"
 #include "jobmodel.h"
 #include "mainwindow.h"
-#include "storewriter.h"
 
 #include <QAction>
 #include <QComboBox>
@@ -123,7 +123,7 @@ void tst_EventsPage::cleanup()
 
 bool tst_EventsPage::fillLog(int count)
 {
-    EventStore log;
+    EventLog log;
     return log.open(m_logPath) && log.setChannelTitle("chan-1", "Builds") &&
            log.append("chan-1", storedEvents(count), QString::number(count));
 }
@@ -134,10 +134,10 @@ void tst_EventsPage::theCaptionCountsWhatTheViewShows()
     MemoryChannelStore store;
     ChannelManager manager(&store);
     MainWindow window(&manager, m_settings);
-    StoreWriter writer;
+    EventLogWriter writer;
     QVERIFY(writer.open(m_logPath));
-    EventStore reader;
-    QVERIFY(reader.open(m_logPath, EventStore::OpenMode::MustExist));
+    EventLog reader;
+    QVERIFY(reader.open(m_logPath, EventLog::OpenMode::MustExist));
     EventRecorder recorder(&manager, &writer);
     window.setEventLog(&reader, &writer, &recorder);
     window.show();
@@ -312,10 +312,10 @@ void tst_EventsPage::aClearedViewComesBackWithLoadOlder()
     MemoryChannelStore store;
     ChannelManager manager(&store);
     MainWindow window(&manager, m_settings);
-    StoreWriter writer;
+    EventLogWriter writer;
     QVERIFY(writer.open(m_logPath));
-    EventStore reader;
-    QVERIFY(reader.open(m_logPath, EventStore::OpenMode::MustExist));
+    EventLog reader;
+    QVERIFY(reader.open(m_logPath, EventLog::OpenMode::MustExist));
     EventRecorder recorder(&manager, &writer);
     window.setEventLog(&reader, &writer, &recorder);
     manager.addChannel(channelFor(*m_server, "quiet")); // the view's actions need a channel

@@ -1,5 +1,5 @@
 #include "eventexporter.h"
-#include "eventstore.h"
+#include "eventlog.h"
 #include "exportdialog.h"
 #include "filelocations.h"
 
@@ -115,7 +115,7 @@ private:
     /// Adds `count` events to the Builds channel, so exports take many pages.
     void fillBig(int count)
     {
-        EventStore store;
+        EventLog store;
         QVERIFY(store.open(m_storePath));
         EventList events;
         for (int i = 0; i < count; ++i)
@@ -135,7 +135,7 @@ private Q_SLOTS:
         QVERIFY(QDir(m_dir->path()).mkdir(QStringLiteral("out")));
         m_outDir = m_dir->filePath(QStringLiteral("out"));
 
-        EventStore store;
+        EventLog store;
         QVERIFY(store.open(m_storePath));
         const EventList builds = {
             makeEvent("b1", "build", "compile started", kT0),
@@ -283,7 +283,7 @@ private Q_SLOTS:
         QTRY_COMPARE(count->text(), countText(5));
         const qsizetype before = counted.size();
         {
-            EventStore store;
+            EventLog store;
             QVERIFY(store.open(m_storePath));
             QVERIFY(
                 store.append(kDeploys,

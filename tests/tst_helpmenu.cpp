@@ -3,7 +3,7 @@
 // window's actions, and an About box that says where things are kept.
 
 #include "channelmanager.h"
-#include "eventstore.h"
+#include "eventlog.h"
 #include "helpwindow.h"
 #include "mainwindow.h"
 #include "secretstore.h"
@@ -343,7 +343,7 @@ void tst_HelpMenu::aShortcutAddedToAnActionIsListed()
 void tst_HelpMenu::aboutSaysWhereThingsAre()
 {
     Fixture f;
-    EventStore log;
+    EventLog log;
     QVERIFY(log.open(f.dir.filePath("events.sqlite")));
     f.window.setEventLog(&log, nullptr, nullptr);
 

@@ -1,6 +1,6 @@
 #include "channel.h"
 #include "channelmanager.h"
-#include "eventstore.h"
+#include "eventlog.h"
 #include "jobhistoryloader.h"
 
 #include <QJsonDocument>
@@ -60,7 +60,7 @@ private Q_SLOTS:
     {
         m_dir = std::make_unique<QTemporaryDir>(); // a new log for each test
         QVERIFY(m_dir->isValid());
-        m_log = std::make_unique<EventStore>();
+        m_log = std::make_unique<EventLog>();
         QVERIFY2(m_log->open(m_dir->filePath(QStringLiteral("events.db"))),
                  qPrintable(m_log->errorString()));
     }
@@ -176,7 +176,7 @@ private Q_SLOTS:
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
-    std::unique_ptr<EventStore> m_log;
+    std::unique_ptr<EventLog> m_log;
 };
 
 QTEST_GUILESS_MAIN(tst_JobHistoryLoader)

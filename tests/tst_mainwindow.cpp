@@ -5,15 +5,15 @@
 #include "channelstore.h"
 #include "englishplurals.h"
 #include "eventfiltermodel.h"
+#include "eventlog.h"
+#include "eventlogwriter.h"
 #include "eventmodel.h"
 #include "eventrecorder.h"
-#include "eventstore.h"
 #include "fakehttpserver.h"
 #include "feedserver.h"
 #include "jobfiltermodel.h"
 #include "jobmodel.h"
 #include "mainwindow.h"
-#include "storewriter.h"
 #include "tlsinfo.h"
 #include "tlstestserver.h"
 
@@ -630,7 +630,7 @@ void tst_MainWindow::historyPagesInFromTheEventLog()
 {
     const QString logPath = m_dir->filePath("events.sqlite");
     {
-        EventStore log;
+        EventLog log;
         QVERIFY(log.open(logPath));
         QVERIFY(log.setChannelTitle("chan-1", "Builds"));
         for (int first = 1; first <= 6000; first += 1000)
@@ -640,10 +640,10 @@ void tst_MainWindow::historyPagesInFromTheEventLog()
     MemoryChannelStore store;
     ChannelManager manager(&store);
     MainWindow window(&manager, m_settings);
-    StoreWriter writer;
+    EventLogWriter writer;
     QVERIFY(writer.open(logPath));
-    EventStore reader;
-    QVERIFY(reader.open(logPath, EventStore::OpenMode::MustExist));
+    EventLog reader;
+    QVERIFY(reader.open(logPath, EventLog::OpenMode::MustExist));
     EventRecorder recorder(&manager, &writer);
     window.setEventLog(&reader, &writer, &recorder);
     window.resize(900, 600);

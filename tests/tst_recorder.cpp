@@ -4,7 +4,7 @@
 
 #include "common/feedtesting.h"
 #include "common/storetesting.h"
-#include "eventstore.h"
+#include "eventlog.h"
 #include "feedserver.h"
 
 #include <QDir>
@@ -121,7 +121,7 @@ private Q_SLOTS:
 
         // Exactly 2,000 stored, in order, none twice.
         QCOMPARE(storedKeys(storePath(), kChannel), numbers(1, 2000));
-        EventStore store;
+        EventLog store;
         QVERIFY(store.open(storePath()));
         QCOMPARE(store.cursor(kChannel), std::optional(QStringLiteral("2000")));
     }
@@ -190,7 +190,7 @@ private Q_SLOTS:
         // that a held poll below is this run's.
         QTRY_COMPARE_WITH_TIMEOUT(m_server->heldCount(), 0, 10'000);
         std::unique_ptr<QProcess> last = startTail({"--quiet"});
-        EventStore watcher;
+        EventLog watcher;
         QTRY_VERIFY_WITH_TIMEOUT(watcher.isOpen() || watcher.open(storePath()), 10'000);
         QTRY_COMPARE_WITH_TIMEOUT(watcher.countEvents({}), qint64(total), 30'000);
         // Caught up and waiting, so past setting up its signal handlers: a
@@ -267,7 +267,7 @@ private Q_SLOTS:
         QFETCH(int, exitCode);
         QFETCH(QByteArray, expected);
         {
-            EventStore store;
+            EventLog store;
             QVERIFY(store.open(storePath()));
             auto event = [](int id, const char *type, const char *text) {
                 Event e;
@@ -307,7 +307,7 @@ private Q_SLOTS:
     void exportProgramGuardsFormulasInCsv()
     {
         {
-            EventStore store;
+            EventLog store;
             QVERIFY(store.open(storePath()));
             Event event;
             event.key = QStringLiteral("@key");

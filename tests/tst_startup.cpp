@@ -5,8 +5,8 @@
 #include "channel.h"
 #include "channelconfig.h"
 #include "channelmanager.h"
+#include "eventlog.h"
 #include "eventmodel.h"
-#include "eventstore.h"
 #include "feedserver.h"
 #include "mainwindow.h"
 #include "secretstore.h"
@@ -127,7 +127,7 @@ private:
     void prepareLogAndServer()
     {
         {
-            EventStore log;
+            EventLog log;
             QVERIFY2(log.open(logPath()), qPrintable(log.errorString()));
             QVERIFY(log.append(kChannelId, {makeEvent(1), makeEvent(2), makeEvent(3)}, "3"));
             QVERIFY(log.setChannelTitle(kChannelId, QStringLiteral("jobs")));

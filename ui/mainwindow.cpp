@@ -5,7 +5,7 @@
 #include "channelmanager.h"
 #include "channelmodel.h"
 #include "demo.h"
-#include "eventstore.h"
+#include "eventlog.h"
 #include "exportdialog.h"
 #include "feedserver.h"
 #include "helpwindow.h"
@@ -331,7 +331,7 @@ void MainWindow::updateTabTitles()
     m_status->setEventsReceived(eventModel()->totalAppended());
 }
 
-void MainWindow::setEventLog(EventStore *reader, StoreWriter *writer, EventRecorder *recorder)
+void MainWindow::setEventLog(EventLog *reader, EventLogWriter *writer, EventRecorder *recorder)
 {
     m_log = reader;
     m_channelActions->setEventLog(reader, recorder);

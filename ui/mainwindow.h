@@ -37,7 +37,7 @@ class EventFilterModel;
 class EventModel;
 class EventRecorder;
 class EventsPage;
-class EventStore;
+class EventLog;
 class EventTableView;
 class ExportDialog;
 class HelpWindow;
@@ -47,7 +47,7 @@ class Notifier;
 class ShortcutsDialog;
 class SplitterFitter;
 class Throttle;
-class StoreWriter;
+class EventLogWriter;
 class WorkspaceActions;
 
 /// Longwatch's window: the channel list on the left; on the right the
@@ -98,8 +98,8 @@ public:
     /// forgetting removed channels. None is owned. Loads the newest stored
     /// events into the view; channels added from now on get their job board
     /// back from the log. Call before the channels are loaded.
-    void setEventLog(EventStore *reader, StoreWriter *writer, EventRecorder *recorder);
-    EventStore *eventLog() const { return m_log; }
+    void setEventLog(EventLog *reader, EventLogWriter *writer, EventRecorder *recorder);
+    EventLog *eventLog() const { return m_log; }
     /// Shows, until the end of the session, why events are not saved.
     void setEventLogProblem(const QString &sentence) { m_status->showEventLogProblem(sentence); }
 
@@ -162,7 +162,7 @@ private:
     ChannelModel *m_channelModel = nullptr;
     Notifier *m_notifier = nullptr;
     Demo *m_demo = nullptr;
-    EventStore *m_log = nullptr;
+    EventLog *m_log = nullptr;
 
     QStackedWidget *m_stack = nullptr;
     QSplitter *m_splitter = nullptr;

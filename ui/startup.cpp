@@ -54,7 +54,7 @@ void Startup::openEventLog()
         useEventLog();
         return;
     }
-    if (m_writer.error() == EventStore::Error::DamagedError) {
+    if (m_writer.error() == EventLog::Error::DamagedError) {
         askAboutDamagedLog();
         return;
     }
@@ -111,7 +111,7 @@ void Startup::showLogProblem(const QString &sentence)
 
 void Startup::useEventLog()
 {
-    if (!m_reader.open(m_options.eventLogPath, EventStore::OpenMode::MustExist)) {
+    if (!m_reader.open(m_options.eventLogPath, EventLog::OpenMode::MustExist)) {
         m_window->setEventLogProblem(m_reader.errorString());
         showLogProblem(m_reader.errorString());
         m_writer.close();

@@ -1,8 +1,8 @@
 #pragma once
 
+#include "eventlog.h"
+#include "eventlogwriter.h"
 #include "eventrecorder.h"
-#include "eventstore.h"
-#include "storewriter.h"
 
 #include <QObject>
 #include <QString>
@@ -45,8 +45,8 @@ public:
     /// Runs the steps; finished() when the channels are loaded.
     void run();
 
-    StoreWriter *writer() { return &m_writer; }
-    EventStore *reader() { return &m_reader; }
+    EventLogWriter *writer() { return &m_writer; }
+    EventLog *reader() { return &m_reader; }
     /// True if events are being saved.
     bool hasEventLog() const { return m_reader.isOpen(); }
 
@@ -65,8 +65,8 @@ private:
     SettingsChannelStore *m_store;
     ChannelManager *m_manager;
     MainWindow *m_window;
-    StoreWriter m_writer;
-    EventStore m_reader;
+    EventLogWriter m_writer;
+    EventLog m_reader;
     EventRecorder m_recorder;
 };
 

@@ -280,7 +280,7 @@ StoredEventBytes toBytes(const StoredEvent &stored)
 
 } // namespace
 
-EventExporter::EventExporter(EventStore *store, QObject *parent)
+EventExporter::EventExporter(EventLog *store, QObject *parent)
     : QObject(parent)
     , m_store(store)
 {}

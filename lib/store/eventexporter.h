@@ -1,6 +1,6 @@
 #pragma once
 
-#include "eventstore.h"
+#include "eventlog.h"
 
 #include <QObject>
 #include <QString>
@@ -13,7 +13,7 @@ class QIODevice;
 
 namespace Longwatch {
 
-/// Writes the events of an EventStore that match a query to a file, as
+/// Writes the events of an EventLog that match a query to a file, as
 /// CSV, NDJSON or JSON, page by page: memory stays bounded however large
 /// the log is.
 ///
@@ -27,8 +27,8 @@ namespace Longwatch {
 /// times, the event's raw JSON): the event log holds no URLs, headers or
 /// credentials, so none can leak into an export.
 ///
-/// The export runs in the calling thread, which must be the EventStore's;
-/// a UI runs it in a worker thread with its own EventStore.
+/// The export runs in the calling thread, which must be the EventLog's;
+/// a UI runs it in a worker thread with its own EventLog.
 class EventExporter final : public QObject
 {
     Q_OBJECT
@@ -53,7 +53,7 @@ public:
     Q_ENUM(Error)
 
     /// `store` is not owned and must be open.
-    explicit EventExporter(EventStore *store, QObject *parent = nullptr);
+    explicit EventExporter(EventLog *store, QObject *parent = nullptr);
 
     void setFormat(Format format) { m_format = format; }
     Format format() const { return m_format; }
@@ -99,7 +99,7 @@ private:
     bool run(QIODevice *device, const QString &target, bool toFile);
     void setError(Error error, const QString &sentence);
 
-    EventStore *m_store;
+    EventLog *m_store;
     Format m_format = Format::Csv;
     EventQuery m_query;
     int m_pageSize = 2000;

@@ -2,14 +2,14 @@
 
 #include "channel.h"
 #include "channelmanager.h"
+#include "eventlogwriter.h"
 #include "logging.h"
-#include "storewriter.h"
 
 #include <QDateTime>
 
 namespace Longwatch {
 
-EventRecorder::EventRecorder(ChannelManager *manager, StoreWriter *writer, QObject *parent)
+EventRecorder::EventRecorder(ChannelManager *manager, EventLogWriter *writer, QObject *parent)
     : QObject(parent)
     , m_manager(manager)
     , m_writer(writer)

@@ -1,7 +1,7 @@
 #pragma once
 
 #include "channelconfig.h"
-#include "eventstore.h"
+#include "eventlog.h"
 
 #include <QHash>
 #include <QObject>
@@ -11,10 +11,10 @@ namespace Longwatch {
 
 class Channel;
 class ChannelManager;
-class StoreWriter;
+class EventLogWriter;
 
 /// Keeps a ChannelManager's channels in the event log: every batch with the
-/// cursor that follows it (one transaction, through a StoreWriter, so the
+/// cursor that follows it (one transaction, through an EventLogWriter, so the
 /// UI thread never waits for the disk), cursors that moved without events,
 /// and each channel's name as its title.
 ///
@@ -31,10 +31,10 @@ class EventRecorder final : public QObject
     Q_OBJECT
 public:
     /// Neither is owned; both must outlive the recorder.
-    EventRecorder(ChannelManager *manager, StoreWriter *writer, QObject *parent = nullptr);
+    EventRecorder(ChannelManager *manager, EventLogWriter *writer, QObject *parent = nullptr);
     ~EventRecorder() override;
 
-    /// Hands the stored cursors (EventStore::cursors()) to the manager, so
+    /// Hands the stored cursors (EventLog::cursors()) to the manager, so
     /// channels added from now on resume where their last stored batch ended.
     void resumeFrom(const QHash<QString, QString> &cursors);
 
@@ -50,7 +50,7 @@ private:
     void onConfigChanged(Channel *channel);
 
     ChannelManager *m_manager;
-    StoreWriter *m_writer;
+    EventLogWriter *m_writer;
     QHash<QString, ChannelConfig> m_configs; ///< the last configuration seen, by id
 };
 

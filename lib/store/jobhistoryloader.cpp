@@ -2,13 +2,13 @@
 
 #include "channel.h"
 #include "channelmanager.h"
-#include "eventstore.h"
+#include "eventlog.h"
 
 #include <algorithm>
 
 namespace Longwatch {
 
-JobHistoryLoader::JobHistoryLoader(EventStore *log, ChannelManager *manager, QObject *parent)
+JobHistoryLoader::JobHistoryLoader(EventLog *log, ChannelManager *manager, QObject *parent)
     : QObject(parent)
     , m_log(log)
     , m_manager(manager)
@@ -43,7 +43,7 @@ void JobHistoryLoader::readNext()
         Q_EMIT jobsRead(channel->id(), channel->name(), mapping, events);
 }
 
-EventList JobHistoryLoader::jobEvents(EventStore *log, const QString &channelId,
+EventList JobHistoryLoader::jobEvents(EventLog *log, const QString &channelId,
                                       const JobMapping &mapping, int limit)
 {
     // The job board as it was: the channel's newest stored events, read as

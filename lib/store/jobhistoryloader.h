@@ -10,7 +10,7 @@
 namespace Longwatch {
 
 class ChannelManager;
-class EventStore;
+class EventLog;
 
 /// Reads a channel's job board back from the event log: the newest stored
 /// events that may name a job (JobKeyFilter), oldest first, for a job model
@@ -28,7 +28,7 @@ public:
 
     /// `log` (open in this thread) and `manager` are not owned; `log` may
     /// be nullptr (nothing is read then).
-    JobHistoryLoader(EventStore *log, ChannelManager *manager, QObject *parent = nullptr);
+    JobHistoryLoader(EventLog *log, ChannelManager *manager, QObject *parent = nullptr);
 
     /// Reads `channelId`'s job events at a later turn of the event loop
     /// (once, however often it is asked before then). A channel removed
@@ -40,7 +40,7 @@ public:
     /// The newest `limit` events of `channelId` that may name a job by
     /// `mapping`, oldest first; empty when there are none or the log
     /// cannot be read.
-    static EventList jobEvents(EventStore *log, const QString &channelId, const JobMapping &mapping,
+    static EventList jobEvents(EventLog *log, const QString &channelId, const JobMapping &mapping,
                                int limit = kEventLimit);
 
 Q_SIGNALS:
@@ -52,7 +52,7 @@ Q_SIGNALS:
 private:
     void readNext();
 
-    EventStore *m_log;
+    EventLog *m_log;
     ChannelManager *m_manager;
     QStringList m_queue;
     QTimer m_timer;

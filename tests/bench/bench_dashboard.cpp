@@ -1,5 +1,5 @@
 // bench_dashboard: the dashboard itself (MainWindow, its EventModel, the
-// event log written by a StoreWriter), offscreen, wired as app/longwatch.cpp
+// event log written by an EventLogWriter), offscreen, wired as app/longwatch.cpp
 // wires it (SettingsChannelStore, ChannelManager, MainWindow, Startup):
 //
 //   latency (row 2): one seed-events channel, events published at 200/s with
@@ -14,7 +14,7 @@
 //     whatever is pending), the event log on, for --flood-seconds. A 5 ms
 //     QTimer on the GUI thread measures stalls (how late each tick is);
 //     RSS (sampled every second: whether it levels off), rows, events/s and
-//     the StoreWriter's backlog are reported.
+//     the EventLogWriter's backlog are reported.
 //   cold start (row 9): an event log of 1,000,000 events over 100 channels
 //     (made once per invocation, or kept with --cold-cache) and an ini with
 //     those channels, pointed at a server that holds their polls; the real
@@ -42,12 +42,12 @@
 #include "benchsupport.h"
 #include "channelconfig.h"
 #include "channelmanager.h"
+#include "eventlog.h"
+#include "eventlogwriter.h"
 #include "eventmodel.h"
-#include "eventstore.h"
 #include "mainwindow.h"
 #include "settingschannelstore.h"
 #include "startup.h"
-#include "storewriter.h"
 
 #include <feedserver.h>
 
@@ -278,7 +278,7 @@ public:
     ChannelManager &manager() { return m_manager; }
     MainWindow &window() { return m_window; }
     EventModel *model() const { return m_window.eventModel(); }
-    StoreWriter *writer() { return m_startup.writer(); }
+    EventLogWriter *writer() { return m_startup.writer(); }
     bool hasEventLog() const { return m_startup.hasEventLog(); }
     Startup &startup() { return m_startup; }
 
@@ -696,7 +696,7 @@ bool floodRun(const QString &dir, const QString &selfPath, int channels, int rat
                 rowLatencies.push_back(double(Bench::monotonicUsecs() - t) / 1000.0);
         });
     qint64 recorded = 0;
-    QObject::connect(dashboard.writer(), &StoreWriter::committed, model,
+    QObject::connect(dashboard.writer(), &EventLogWriter::committed, model,
                      [&](const QString &, const QString &, int added) { recorded += added; });
 
     const qint64 rss0 = Bench::procStatusKiB(0, "VmRSS");
@@ -821,7 +821,7 @@ void benchFlood(const QTemporaryDir &dir, const QString &selfPath, int runs, int
                     Bench::summarize(f.deliveredPerSecond), "1/s");
     Bench::printRow(QStringLiteral("flood: events committed/s (event log)"),
                     Bench::summarize(f.recordedPerSecond), "1/s");
-    Bench::printRow(QStringLiteral("flood: StoreWriter pending at the end"),
+    Bench::printRow(QStringLiteral("flood: EventLogWriter pending at the end"),
                     Bench::summarize(f.pendingEnd), "events");
     Bench::printRow(QStringLiteral("flood: log drained after the end in"),
                     Bench::summarize(f.drainMs), "ms");
@@ -889,7 +889,7 @@ bool makeColdLog(const QString &path, qint64 total, int channels)
         QFile::remove(path + suffix);
     QElapsedTimer timer;
     timer.start();
-    EventStore store;
+    EventLog store;
     if (!store.open(path)) {
         std::fprintf(stderr, "%s\n", qPrintable(store.errorString()));
         return false;

@@ -7,7 +7,7 @@
 
 #include "benchsupport.h"
 #include "eventexporter.h"
-#include "eventstore.h"
+#include "eventlog.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -64,7 +64,7 @@ const QString kChannels[] = {QStringLiteral("builds"), QStringLiteral("deploys")
 /// Appends `count` events in batches of `batch` (one transaction each);
 /// returns the seconds the appends took (building the events is not
 /// counted), or -1.
-double fill(EventStore &store, qint64 count, int batch, qint64 firstKey = 0)
+double fill(EventLog &store, qint64 count, int batch, qint64 firstKey = 0)
 {
     double seconds = 0;
     // In slices, so a million events never sit in memory at once.
@@ -99,8 +99,8 @@ double fill(EventStore &store, qint64 count, int batch, qint64 firstKey = 0)
 /// "<seconds> <rss before KiB> <peak KiB> <events>".
 int exportChild(const QString &logPath, const QString &format, const QString &out)
 {
-    EventStore store;
-    if (!store.open(logPath, EventStore::OpenMode::MustExist)) {
+    EventLog store;
+    if (!store.open(logPath, EventLog::OpenMode::MustExist)) {
         std::fprintf(stderr, "%s\n", qPrintable(store.errorString()));
         return 1;
     }
@@ -198,7 +198,7 @@ int main(int argc, char *argv[])
     QList<double> insertRates;
     for (int run = 0; run < runs; ++run) {
         const QString path = dir + QStringLiteral("/insert-%1.sqlite").arg(run);
-        EventStore store;
+        EventLog store;
         if (!store.open(path)) {
             std::fprintf(stderr, "%s\n", qPrintable(store.errorString()));
             return 1;
@@ -214,7 +214,7 @@ int main(int argc, char *argv[])
 
     // 2. Exports of a large log.
     const QString logPath = dir + QStringLiteral("/export-source.sqlite");
-    EventStore store;
+    EventLog store;
     if (!store.open(logPath)) {
         std::fprintf(stderr, "%s\n", qPrintable(store.errorString()));
         return 1;

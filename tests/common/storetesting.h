@@ -2,7 +2,7 @@
 
 // Helpers for tests that read what an event log holds.
 
-#include "eventstore.h"
+#include "eventlog.h"
 
 #include <QStringList>
 #include <QtGlobal>
@@ -22,8 +22,8 @@ inline QStringList numbers(int first, int last)
 /// page; every event must belong to `channel` (the test fails otherwise).
 inline QStringList storedKeys(const QString &path, const QString &channel)
 {
-    EventStore store;
-    if (!store.open(path, EventStore::OpenMode::MustExist))
+    EventLog store;
+    if (!store.open(path, EventLog::OpenMode::MustExist))
         qFatal("%s", qPrintable(store.errorString()));
     QStringList keys;
     EventPage page;

@@ -3,8 +3,8 @@
 #include "channel.h"
 #include "channeldialog.h"
 #include "channelmanager.h"
+#include "eventlog.h"
 #include "eventrecorder.h"
-#include "eventstore.h"
 #include "proxycredentialsdialog.h"
 #include "removechannelbox.h"
 #include "trustcertificatebox.h"
@@ -31,7 +31,7 @@ ChannelActions::ChannelActions(ChannelManager *manager, QWidget *window)
     });
 }
 
-void ChannelActions::setEventLog(EventStore *log, EventRecorder *recorder)
+void ChannelActions::setEventLog(EventLog *log, EventRecorder *recorder)
 {
     m_log = log;
     m_recorder = recorder;

@@ -13,7 +13,7 @@ class Channel;
 class ChannelDialog;
 class ChannelManager;
 class EventRecorder;
-class EventStore;
+class EventLog;
 
 /// What the Channel menu does to a channel, with its dialogs: add, edit,
 /// duplicate, remove (and its stored events), trust a refused certificate,
@@ -28,7 +28,7 @@ public:
 
     /// With a log and a recorder, removing a channel offers to delete its
     /// stored events. Neither is owned.
-    void setEventLog(EventStore *log, EventRecorder *recorder);
+    void setEventLog(EventLog *log, EventRecorder *recorder);
 
     ChannelDialog *add();
     ChannelDialog *edit(Channel *channel);
@@ -55,7 +55,7 @@ Q_SIGNALS:
 private:
     ChannelManager *m_manager;
     QWidget *m_window;
-    EventStore *m_log = nullptr;
+    EventLog *m_log = nullptr;
     EventRecorder *m_recorder = nullptr;
     /// Channels whose proxy credentials were asked for: once, not at every failure.
     QSet<QString> m_proxyAsked;

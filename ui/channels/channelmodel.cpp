@@ -2,8 +2,8 @@
 
 #include "channel.h"
 #include "channelmanager.h"
+#include "eventlogwriter.h"
 #include "redact.h"
-#include "storewriter.h"
 #include "tlsinfo.h"
 
 #include <QLocale>
@@ -85,7 +85,7 @@ void ChannelModel::tick()
                         Qt::AccessibleTextRole});
 }
 
-void ChannelModel::setEventLog(EventStore *reader, StoreWriter *writer)
+void ChannelModel::setEventLog(EventLog *reader, EventLogWriter *writer)
 {
     if (m_writer)
         disconnect(m_writer, nullptr, this, nullptr);
@@ -102,7 +102,7 @@ void ChannelModel::setEventLog(EventStore *reader, StoreWriter *writer)
         }
     }
     if (writer) {
-        connect(writer, &StoreWriter::committed, this,
+        connect(writer, &EventLogWriter::committed, this,
                 [this](const QString &channel, const QString &, int added, int duplicates) {
                     Stored &stored = m_stored[channel];
                     stored.committed += added;
@@ -112,7 +112,7 @@ void ChannelModel::setEventLog(EventStore *reader, StoreWriter *writer)
                             announce(each);
                     }
                 });
-        connect(writer, &StoreWriter::eventsDeleted, this, &ChannelModel::reconcileStored);
+        connect(writer, &EventLogWriter::eventsDeleted, this, &ChannelModel::reconcileStored);
     }
     if (const int rows = rowCount(); rows > 0)
         Q_EMIT dataChanged(index(0), index(rows - 1));
@@ -123,7 +123,7 @@ void ChannelModel::reconcileStored()
     if (!m_log)
         return;
     const QHash<QString, ChannelSummary> now = m_log->channelSummaries();
-    if (now.isEmpty() && m_log->error() != EventStore::Error::NoError)
+    if (now.isEmpty() && m_log->error() != EventLog::Error::NoError)
         return;
     // The reader sees every commit the writer has told us of (a commit comes
     // before its signal), and perhaps a few more not told yet: what is

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "eventstore.h"
+#include "eventlog.h"
 #include "poller.h"
 
 #include <QAbstractListModel>
@@ -16,7 +16,7 @@ namespace Longwatch {
 
 class Channel;
 class ChannelManager;
-class StoreWriter;
+class EventLogWriter;
 
 /// The channels of a ChannelManager as a list: one row per channel, in the
 /// manager's order. Views read everything from here (the state role drives
@@ -69,7 +69,7 @@ public:
     /// thread) holds for each channel, read once, now; `writer` (may be
     /// null) tells what it refused as repeats and what retention deleted.
     /// Neither is owned. Call before the channels start.
-    void setEventLog(EventStore *reader, StoreWriter *writer);
+    void setEventLog(EventLog *reader, EventLogWriter *writer);
 
     int rowCount(const QModelIndex &parent = QModelIndex()) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
@@ -119,8 +119,8 @@ private:
     QTimer m_ticker;
     QTimer m_throttle;       ///< spaces out changes other than of state
     QSet<Channel *> m_dirty; ///< changed while m_throttle ran; compared, never followed
-    EventStore *m_log = nullptr;
-    QPointer<StoreWriter> m_writer;
+    EventLog *m_log = nullptr;
+    QPointer<EventLogWriter> m_writer;
     QHash<QString, Stored> m_stored; ///< by channel id
 };
 

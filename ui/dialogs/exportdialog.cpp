@@ -35,7 +35,7 @@ using namespace std::chrono_literals;
 
 namespace Longwatch {
 
-/// The dialog's half in the worker thread. It owns the EventStore, so the
+/// The dialog's half in the worker thread. It owns the EventLog, so the
 /// Qt SQL connection is made, used and removed in that thread only; it
 /// counts the matching events and runs the exports there.
 class ExportWorker final : public QObject
@@ -119,12 +119,12 @@ private:
     {
         if (m_store && m_store->isOpen())
             return true;
-        m_store = std::make_unique<EventStore>();
-        return m_store->open(m_storePath, EventStore::OpenMode::MustExist);
+        m_store = std::make_unique<EventLog>();
+        return m_store->open(m_storePath, EventLog::OpenMode::MustExist);
     }
 
     const QString m_storePath;
-    std::unique_ptr<EventStore> m_store;
+    std::unique_ptr<EventLog> m_store;
     std::atomic<bool> m_cancelRequested{false};
     /// The log's last seq and event count when it was last counted.
     std::optional<std::pair<qint64, qint64>> m_countedLogState;

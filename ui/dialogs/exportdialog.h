@@ -1,7 +1,7 @@
 #pragma once
 
 #include "eventexporter.h"
-#include "eventstore.h"
+#include "eventlog.h"
 
 #include <QDialog>
 #include <QPointer>
@@ -41,7 +41,7 @@ struct ExportChannel
 /// the dashboard's current view, or a selection by channel, received time,
 /// type and text. It says how many events match as the choice changes
 /// (any of them: channels, time range, types, text) and as the log grows,
-/// exports in a worker thread with its own EventStore connection while a
+/// exports in a worker thread with its own EventLog connection while a
 /// progress bar runs, and can be cancelled. A cancelled or failed export
 /// leaves no file behind (EventExporter writes through QSaveFile).
 ///
@@ -62,9 +62,9 @@ public:
     };
     Q_ENUM(State)
 
-    /// `storePath` is the event log's file (EventStore::defaultPath() for
+    /// `storePath` is the event log's file (EventLog::defaultPath() for
     /// the dashboard). It is opened in the worker when the dialog is made,
-    /// with EventStore::OpenMode::MustExist.
+    /// with EventLog::OpenMode::MustExist.
     explicit ExportDialog(const QString &storePath, QWidget *parent = nullptr);
     /// Cancels a running export and waits for the worker thread to end.
     ~ExportDialog() override;

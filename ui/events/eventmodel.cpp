@@ -1,6 +1,6 @@
 #include "eventmodel.h"
 
-#include "eventstore.h"
+#include "eventlog.h"
 
 #include <QJsonDocument>
 #include <QLocale>
@@ -86,7 +86,7 @@ void EventModel::trimNewest(qsizetype rows)
     endRemoveRows();
 }
 
-void EventModel::setHistory(EventStore *store, std::function<QString(const QString &)> nameOf)
+void EventModel::setHistory(EventLog *store, std::function<QString(const QString &)> nameOf)
 {
     m_store = store;
     m_nameOf = std::move(nameOf);

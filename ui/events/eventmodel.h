@@ -14,7 +14,7 @@
 
 namespace Longwatch {
 
-class EventStore;
+class EventLog;
 struct StoredEvent;
 
 /// Every event of every channel, in order of arrival, as a table: time,
@@ -79,8 +79,8 @@ public:
     /// which must be open in this thread; `nameOf` gives the name shown for
     /// a channel key (it may return an empty string: the stored title is
     /// used then).
-    void setHistory(EventStore *store, std::function<QString(const QString &)> nameOf = {});
-    EventStore *history() const { return m_store; }
+    void setHistory(EventLog *store, std::function<QString(const QString &)> nameOf = {});
+    EventLog *history() const { return m_store; }
     /// Where a channel's events name their job. Its rows shown read their
     /// job again when the mapping is another; a channel not set uses the
     /// default JobMapping (so do history rows read before it is set).
@@ -164,7 +164,7 @@ private:
     JobMapping mappingOf(const QString &channelId) const;
     void countTypes(const Row &row, bool *newType);
 
-    EventStore *m_store = nullptr;
+    EventLog *m_store = nullptr;
     std::function<QString(const QString &)> m_nameOf;
     QHash<QString, JobMapping> m_mappings; ///< channel key -> its job mapping
     bool m_olderInLog = false;             ///< the log has events before the first row

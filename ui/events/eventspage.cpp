@@ -6,14 +6,14 @@
 #include "channelmodel.h"
 #include "eventdelegate.h"
 #include "eventfiltermodel.h"
+#include "eventlog.h"
+#include "eventlogwriter.h"
 #include "eventmodel.h"
-#include "eventstore.h"
 #include "eventtableview.h"
 #include "filterbar.h"
 #include "jsonhighlighter.h"
 #include "labels.h"
 #include "rowpacer.h"
-#include "storewriter.h"
 #include "widthfitters.h"
 
 #include <QComboBox>
@@ -254,7 +254,7 @@ void EventsPage::setCurrentChannel(const Channel *channel)
         m_view->scrollToBottom();
 }
 
-bool EventsPage::setEventLog(EventStore *reader, StoreWriter *writer)
+bool EventsPage::setEventLog(EventLog *reader, EventLogWriter *writer)
 {
     m_log = reader;
     m_model->setHistory(reader, [this](const QString &id) { return channelName(id); });
@@ -263,16 +263,16 @@ bool EventsPage::setEventLog(EventStore *reader, StoreWriter *writer)
     m_storedTotal = std::max<qint64>(0, reader->countEvents({}));
     const bool loaded = m_model->loadNewest();
     if (writer) {
-        connect(writer, &StoreWriter::committed, this,
+        connect(writer, &EventLogWriter::committed, this,
                 [this](const QString &, const QString &, int added) {
                     m_storedTotal += added;
                     Q_EMIT countsChanged();
                 });
-        connect(writer, &StoreWriter::eventsDeleted, this, [this](int count) {
+        connect(writer, &EventLogWriter::eventsDeleted, this, [this](int count) {
             m_storedTotal = std::max<qint64>(0, m_storedTotal - count);
             Q_EMIT countsChanged();
         });
-        connect(writer, &StoreWriter::writeFailed, this, [this](const QString &message) {
+        connect(writer, &EventLogWriter::writeFailed, this, [this](const QString &message) {
             Q_EMIT this->message(
                 tr("Events are not being saved right now (Longwatch keeps trying): %1")
                     .arg(message),

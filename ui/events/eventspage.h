@@ -21,13 +21,13 @@ class ChannelManager;
 class ChannelModel;
 class EventFilterModel;
 class EventModel;
-class EventStore;
+class EventLog;
 class EventTableView;
 class FilterBar;
 class HeaderFitter;
 class JsonHighlighter;
 class RowPacer;
-class StoreWriter;
+class EventLogWriter;
 struct EventQuery;
 
 /// The Events page: why the selected channel fails (a banner), the filter
@@ -58,7 +58,7 @@ public:
     /// for history, `writer` (may be nullptr) for how many are stored. Loads
     /// the newest stored events; false if they could not be read (the
     /// reader's errorString() says why).
-    bool setEventLog(EventStore *reader, StoreWriter *writer);
+    bool setEventLog(EventLog *reader, EventLogWriter *writer);
     /// Reads older events from the log into the view, keeping the rows in
     /// sight where they are; returns how many were read.
     int loadOlderEvents();
@@ -119,7 +119,7 @@ private:
     EventModel *m_model;
     EventFilterModel *m_filter;
     RowPacer *m_pacer;
-    EventStore *m_log = nullptr;
+    EventLog *m_log = nullptr;
     qint64 m_storedTotal = 0;        ///< events in the log, kept up to date from the writer
     QHash<QString, QString> m_names; ///< channel id -> name shown in the table
     bool m_viewCleared = false;      ///< the view was cleared; the log has what it hid

@@ -22,8 +22,7 @@ namespace Longwatch {
 ///
 /// Re-enabling updates repaints the whole widget and its children: pace a
 /// widget whose content changes as a whole (a scroll bar), not one that
-/// repaints only what changed (the table's viewport, see EventTableView in
-/// mainwindow.cpp).
+/// repaints only what changed (the table's viewport, see EventTableView).
 class PaintPacer final : public QObject
 {
     Q_OBJECT

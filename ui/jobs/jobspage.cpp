@@ -94,7 +94,7 @@ void JobsPage::setCurrentChannel(const Channel *channel)
     m_filter->setChannelId(channel ? channel->id() : QString());
 }
 
-void JobsPage::setEventLog(EventStore *log)
+void JobsPage::setEventLog(EventLog *log)
 {
     delete m_history;
     m_history = nullptr;

@@ -13,7 +13,7 @@ namespace Longwatch {
 
 class Channel;
 class ChannelManager;
-class EventStore;
+class EventLog;
 class FilterBar;
 class JobFilterModel;
 class JobHistoryLoader;
@@ -41,7 +41,7 @@ public:
     void setCurrentChannel(const Channel *channel);
     /// Reads the job boards of the channels there are, and of those that
     /// come later, back from `log` (open in this thread; not owned).
-    void setEventLog(EventStore *log);
+    void setEventLog(EventLog *log);
     /// Ctrl+F: the keyboard focus into the text filter.
     void focusFilter();
     /// The counts beside the filter ("12 jobs · 2 running · 1 failed").

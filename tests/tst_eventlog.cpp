@@ -1,4 +1,4 @@
-#include "eventstore.h"
+#include "eventlog.h"
 
 #include <QDir>
 #include <QFile>
@@ -29,7 +29,7 @@ namespace {
 
 int latestVersion()
 {
-    return EventStore::builtinMigrations().constLast().version;
+    return EventLog::builtinMigrations().constLast().version;
 }
 
 // The permission bits of a file (0600, 0644), or -1 if it is not there.
@@ -99,7 +99,7 @@ QStringList keysOf(const StoredEventList &events)
 }
 
 /// Every event matching `query`, read in keyset pages of `pageSize`.
-StoredEventList readAll(EventStore &store, const EventQuery &query, int pageSize,
+StoredEventList readAll(EventLog &store, const EventQuery &query, int pageSize,
                         bool newestFirst = false)
 {
     StoredEventList all;
@@ -157,7 +157,7 @@ QList<Sample> windowSamples()
 
 } // namespace
 
-class tst_EventStore : public QObject
+class tst_EventLog : public QObject
 {
     Q_OBJECT
 
@@ -174,9 +174,9 @@ private Q_SLOTS:
 
     void newStoreUsesWalAndNormalSync()
     {
-        EventStore store;
+        EventLog store;
         QVERIFY2(store.open(dbPath()), qPrintable(store.errorString()));
-        QCOMPARE(store.error(), EventStore::Error::NoError);
+        QCOMPARE(store.error(), EventLog::Error::NoError);
         QCOMPARE(store.schemaVersion(), latestVersion());
         QSqlQuery query(store.database());
         QVERIFY(query.exec(QStringLiteral("PRAGMA journal_mode")) && query.next());
@@ -193,7 +193,7 @@ private Q_SLOTS:
         const mode_t before = ::umask(022);
         const auto restore = qScopeGuard([before] { ::umask(before); });
         const QString path = m_dir->filePath(QStringLiteral("new/events.sqlite"));
-        EventStore store;
+        EventLog store;
         QVERIFY2(store.open(path), qPrintable(store.errorString()));
         QVERIFY(store.append(QStringLiteral("a"), makeEvents({"1", "2"}), QStringLiteral("2")));
         for (const QString &file : {path, path + "-wal", path + "-shm"}) {
@@ -207,7 +207,7 @@ private Q_SLOTS:
         const mode_t before = ::umask(022);
         const auto restore = qScopeGuard([before] { ::umask(before); });
         {
-            EventStore store;
+            EventLog store;
             QVERIFY(store.open(dbPath()));
             QVERIFY(store.append(QStringLiteral("a"), makeEvents({"1"}), QStringLiteral("1")));
         }
@@ -218,7 +218,7 @@ private Q_SLOTS:
                 QVERIFY(QFile::setPermissions(file, kWide));
         }
         QCOMPARE(modeOf(dbPath()), 0644);
-        EventStore store;
+        EventLog store;
         QVERIFY(store.open(dbPath()));
         QCOMPARE(store.countEvents({}), 1);
         for (const QString &file : {dbPath(), dbPath() + "-wal", dbPath() + "-shm"}) {
@@ -229,7 +229,7 @@ private Q_SLOTS:
 
     void appendKeepsEveryField()
     {
-        EventStore store;
+        EventLog store;
         QVERIFY(store.open(dbPath()));
         Event full;
         full.key = QStringLiteral("17");
@@ -288,7 +288,7 @@ private Q_SLOTS:
         QFETCH(QList<int>, duplicates);
         QFETCH(qint64, total);
 
-        EventStore store;
+        EventLog store;
         QVERIFY(store.open(dbPath()));
         QHash<QString, QString> lastCursor;
         for (qsizetype i = 0; i < batches.size(); ++i) {
@@ -314,7 +314,7 @@ private Q_SLOTS:
 
     void failedBatchStoresNothing()
     {
-        EventStore store;
+        EventLog store;
         QVERIFY(store.open(dbPath()));
         QVERIFY(store.append(QStringLiteral("a"), makeEvents({"1", "2"}), QStringLiteral("c1")));
 
@@ -325,7 +325,7 @@ private Q_SLOTS:
             " BEGIN SELECT RAISE(ABORT, 'injected failure'); END")));
         const EventList failing = makeEvents({"3", "4", "boom", "5"});
         QVERIFY(!store.append(QStringLiteral("a"), failing, QStringLiteral("c2")));
-        QCOMPARE(store.error(), EventStore::Error::WriteError);
+        QCOMPARE(store.error(), EventLog::Error::WriteError);
         QVERIFY2(store.errorString().contains(QStringLiteral("a")),
                  qPrintable(store.errorString()));
         QVERIFY2(store.errorDetail().contains(QStringLiteral("injected failure")),
@@ -361,13 +361,13 @@ private Q_SLOTS:
     void cursorSurvivesReopening()
     {
         {
-            EventStore store;
+            EventLog store;
             QVERIFY(store.open(dbPath()));
             QVERIFY(store.append(QStringLiteral("a"), makeEvents({"1", "2"}), QStringLiteral("2")));
             QVERIFY(store.setCursor(QStringLiteral("b"), QStringLiteral("opaque-7")));
         }
-        EventStore store;
-        QVERIFY(store.open(dbPath(), EventStore::OpenMode::MustExist));
+        EventLog store;
+        QVERIFY(store.open(dbPath(), EventLog::OpenMode::MustExist));
         QCOMPARE(store.cursor(QStringLiteral("a")), std::optional(QStringLiteral("2")));
         QCOMPARE(store.cursor(QStringLiteral("b")), std::optional(QStringLiteral("opaque-7")));
         QCOMPARE(store.cursor(QStringLiteral("never")), std::nullopt);
@@ -379,7 +379,7 @@ private Q_SLOTS:
 
     void retentionByCountRunsInChunks()
     {
-        EventStore store;
+        EventLog store;
         QVERIFY(store.open(dbPath()));
         QStringList keys;
         for (int i = 1; i <= 1000; ++i)
@@ -390,7 +390,7 @@ private Q_SLOTS:
         store.setRetention(QStringLiteral("a"), keep(100));
 
         int calls = 0;
-        EventStore::RetentionResult result;
+        EventLog::RetentionResult result;
         do {
             result = store.applyRetention(50);
             QVERIFY2(result.ok, qPrintable(store.errorString()));
@@ -410,7 +410,7 @@ private Q_SLOTS:
 
     void channelSummariesCountAndDateEachChannelByIndex()
     {
-        EventStore store;
+        EventLog store;
         QVERIFY(store.open(dbPath()));
         QVERIFY(
             store.append(QStringLiteral("a"),
@@ -425,7 +425,7 @@ private Q_SLOTS:
         QVERIFY(store.applyRetention(10).ok);
 
         const QHash<QString, ChannelSummary> summaries = store.channelSummaries();
-        QCOMPARE(store.error(), EventStore::Error::NoError);
+        QCOMPARE(store.error(), EventLog::Error::NoError);
         QCOMPARE(summaries.size(), 3);
         // After retention: what is stored now, and the newest of it.
         QCOMPARE(summaries.value(QStringLiteral("a")).eventCount, 2);
@@ -449,7 +449,7 @@ private Q_SLOTS:
 
     void retentionByAgeFollowsTheClock()
     {
-        EventStore store;
+        EventLog store;
         qint64 now = kT0 + 100'000'000; // 100 s after the first event
         store.setClock([&] { return now; });
         QVERIFY(store.open(dbPath()));
@@ -461,7 +461,7 @@ private Q_SLOTS:
         QVERIFY(store.append(QStringLiteral("untouched"), events, QStringLiteral("99")));
         store.setRetention(QStringLiteral("a"), keep(0, 60s));
 
-        EventStore::RetentionResult result = store.applyRetention(25);
+        EventLog::RetentionResult result = store.applyRetention(25);
         QVERIFY(result.ok);
         QCOMPARE(result.deleted, 25);
         QVERIFY(result.more);
@@ -480,14 +480,14 @@ private Q_SLOTS:
     void migrationsRunForwardOnce()
     {
         {
-            EventStore store;
+            EventLog store;
             QVERIFY(store.open(dbPath()));
             QCOMPARE(store.schemaVersion(), latestVersion());
             QVERIFY(store.append(QStringLiteral("a"), makeEvents({"1"}), QStringLiteral("1")));
         }
         int runs = 0;
         const int next = latestVersion() + 1;
-        auto withVersion2 = EventStore::builtinMigrations();
+        auto withVersion2 = EventLog::builtinMigrations();
         withVersion2.append({next, [&runs](QSqlDatabase &db, QString *error) {
                                  ++runs;
                                  QSqlQuery query(db);
@@ -498,7 +498,7 @@ private Q_SLOTS:
                                  return false;
                              }});
         for (int round = 0; round < 2; ++round) {
-            EventStore store;
+            EventLog store;
             store.setMigrations(withVersion2);
             QVERIFY2(store.open(dbPath()), qPrintable(store.errorString()));
             QCOMPARE(store.schemaVersion(), next);
@@ -515,11 +515,11 @@ private Q_SLOTS:
     void failedMigrationChangesNothing()
     {
         {
-            EventStore store;
+            EventLog store;
             QVERIFY(store.open(dbPath()));
             QVERIFY(store.append(QStringLiteral("a"), makeEvents({"1"}), QStringLiteral("1")));
         }
-        auto broken = EventStore::builtinMigrations();
+        auto broken = EventLog::builtinMigrations();
         broken.append({latestVersion() + 1, [](QSqlDatabase &db, QString *error) {
                            QSqlQuery query(db);
                            query.exec(QStringLiteral("CREATE TABLE half_done (x INTEGER)"));
@@ -527,17 +527,17 @@ private Q_SLOTS:
                            return false;
                        }});
         {
-            EventStore store;
+            EventLog store;
             store.setMigrations(broken);
             QVERIFY(!store.open(dbPath()));
-            QCOMPARE(store.error(), EventStore::Error::WriteError);
+            QCOMPARE(store.error(), EventLog::Error::WriteError);
             QVERIFY2(store.errorString().contains(
                          QStringLiteral("format %1").arg(latestVersion() + 1)) &&
                          store.errorString().contains(QStringLiteral("the step broke halfway")),
                      qPrintable(store.errorString()));
             QVERIFY(!store.isOpen());
         }
-        EventStore store;
+        EventLog store;
         QVERIFY(store.open(dbPath()));
         QCOMPARE(store.schemaVersion(), latestVersion());
         QCOMPARE(
@@ -550,22 +550,22 @@ private Q_SLOTS:
     void newerLogIsRefusedUntouched()
     {
         const int next = latestVersion() + 1;
-        auto future = EventStore::builtinMigrations();
+        auto future = EventLog::builtinMigrations();
         future.append({next, [](QSqlDatabase &, QString *) { return true; }});
         {
-            EventStore store;
+            EventLog store;
             store.setMigrations(future);
             QVERIFY(store.open(dbPath()));
             QCOMPARE(store.schemaVersion(), next);
         }
         {
-            EventStore store;
+            EventLog store;
             QVERIFY(!store.open(dbPath()));
-            QCOMPARE(store.error(), EventStore::Error::IncompatibleError);
+            QCOMPARE(store.error(), EventLog::Error::IncompatibleError);
             QVERIFY2(store.errorString().contains(QStringLiteral("newer version")),
                      qPrintable(store.errorString()));
         }
-        EventStore store;
+        EventLog store;
         store.setMigrations(future);
         QVERIFY(store.open(dbPath()));
         QCOMPARE(store.schemaVersion(), next);
@@ -575,14 +575,14 @@ private Q_SLOTS:
     {
         // A log written by the first release (schema 1) is carried forward.
         {
-            EventStore store;
-            store.setMigrations({EventStore::builtinMigrations().constFirst()});
+            EventLog store;
+            store.setMigrations({EventLog::builtinMigrations().constFirst()});
             QVERIFY(store.open(dbPath()));
             QCOMPARE(store.schemaVersion(), 1);
             QVERIFY(store.append(QStringLiteral("a"), makeEvents({"1", "2"}), QStringLiteral("2")));
             QVERIFY(!store.setChannelTitle(QStringLiteral("a"), QStringLiteral("Builds")));
         }
-        EventStore store;
+        EventLog store;
         QVERIFY2(store.open(dbPath()), qPrintable(store.errorString()));
         QCOMPARE(store.schemaVersion(), latestVersion());
         QCOMPARE(store.countEvents({}), 2);
@@ -594,7 +594,7 @@ private Q_SLOTS:
 
     void titlesNameChannelsInReadsAndQueries()
     {
-        EventStore store;
+        EventLog store;
         QVERIFY(store.open(dbPath()));
         const QString id = QStringLiteral("3f2a-uuid");
         QVERIFY(store.setChannelTitle(id, QStringLiteral("CI builds"))); // before any event
@@ -619,7 +619,7 @@ private Q_SLOTS:
 
     void renameAndRemoveChannels()
     {
-        EventStore store;
+        EventLog store;
         QVERIFY(store.open(dbPath()));
         QVERIFY(store.setChannelTitle(QStringLiteral("a"), QStringLiteral("Alpha")));
         QVERIFY(store.append(QStringLiteral("a"), makeEvents({"1", "2"}), QStringLiteral("2")));
@@ -662,13 +662,13 @@ private Q_SLOTS:
             bool otherOpened = false;
             QString otherError;
             std::thread other([&] {
-                EventStore store;
+                EventLog store;
                 ready.release();
                 go.acquire();
                 otherOpened = store.open(path);
                 otherError = store.errorString();
             });
-            EventStore store;
+            EventLog store;
             ready.acquire();
             go.release();
             const bool opened = store.open(path);
@@ -697,9 +697,9 @@ private Q_SLOTS:
             db.close();
         }
         QSqlDatabase::removeDatabase(QStringLiteral("foreign"));
-        EventStore store;
+        EventLog store;
         QVERIFY(!store.open(dbPath()));
-        QCOMPARE(store.error(), EventStore::Error::IncompatibleError);
+        QCOMPARE(store.error(), EventLog::Error::IncompatibleError);
         QVERIFY2(store.errorString().contains(QStringLiteral("not a Longwatch event log")),
                  qPrintable(store.errorString()));
     }
@@ -725,7 +725,7 @@ private Q_SLOTS:
             bytes = QByteArrayLiteral("this is not a database\n").repeated(100);
         } else {
             {
-                EventStore store;
+                EventLog store;
                 QVERIFY(store.open(path));
                 QVERIFY(store.append(QStringLiteral("a"), makeEvents({"1"}), QStringLiteral("1")));
             }
@@ -745,9 +745,9 @@ private Q_SLOTS:
         QVERIFY(writeFile(path + QStringLiteral("-wal"), QByteArrayLiteral("stale wal")));
         QVERIFY(writeFile(path + QStringLiteral("-shm"), QByteArrayLiteral("stale shm")));
 
-        EventStore store;
+        EventLog store;
         QVERIFY(!store.open(path));
-        QCOMPARE(store.error(), EventStore::Error::DamagedError);
+        QCOMPARE(store.error(), EventLog::Error::DamagedError);
         QVERIFY2(store.errorString().startsWith(QStringLiteral("The event log at %1 is damaged (")
                                                     .arg(QDir::toNativeSeparators(path))),
                  qPrintable(store.errorString()));
@@ -785,7 +785,7 @@ private Q_SLOTS:
             file.write("content of " + suffix.toUtf8());
         }
         QString error;
-        const QString first = EventStore::moveAside(path, &error);
+        const QString first = EventLog::moveAside(path, &error);
         QVERIFY2(!first.isEmpty(), qPrintable(error));
         QVERIFY(first.startsWith(path + QStringLiteral(".damaged-")));
         for (const QString &suffix : suffixes) {
@@ -798,7 +798,7 @@ private Q_SLOTS:
         QFile again(path);
         QVERIFY(again.open(QIODevice::WriteOnly));
         again.close();
-        const QString second = EventStore::moveAside(path, &error);
+        const QString second = EventLog::moveAside(path, &error);
         QVERIFY2(!second.isEmpty() && second != first, qPrintable(second));
         QVERIFY(QFileInfo::exists(second));
         QVERIFY(QFileInfo::exists(first));
@@ -817,7 +817,7 @@ private Q_SLOTS:
     {
         QFETCH(QString, kind);
         QString path = dbPath();
-        EventStore::OpenMode mode = EventStore::OpenMode::CreateIfMissing;
+        EventLog::OpenMode mode = EventLog::OpenMode::CreateIfMissing;
         if (kind == QLatin1String("folder")) {
             path = m_dir->path();
         } else if (kind == QLatin1String("below-file")) {
@@ -828,17 +828,17 @@ private Q_SLOTS:
             if (::geteuid() == 0)
                 QSKIP("root reads every file; permissions cannot be tested");
             {
-                EventStore store;
+                EventLog store;
                 QVERIFY(store.open(path));
             }
             QVERIFY(QFile::setPermissions(path, QFileDevice::Permissions()));
         } else {
-            mode = EventStore::OpenMode::MustExist;
+            mode = EventLog::OpenMode::MustExist;
         }
 
-        EventStore store;
+        EventLog store;
         QVERIFY(!store.open(path, mode));
-        QCOMPARE(store.error(), EventStore::Error::OpenError);
+        QCOMPARE(store.error(), EventLog::Error::OpenError);
         QVERIFY2(!store.errorString().isEmpty(), "no sentence");
         QVERIFY2(store.errorString().contains(QDir::toNativeSeparators(path)) ||
                      store.errorString().contains(
@@ -856,10 +856,10 @@ private Q_SLOTS:
 
     void closedStoreFailsPolitely()
     {
-        EventStore store;
+        EventLog store;
         QVERIFY(!store.isOpen());
         QVERIFY(!store.append(QStringLiteral("a"), makeEvents({"1"}), {}));
-        QCOMPARE(store.error(), EventStore::Error::NotOpenError);
+        QCOMPARE(store.error(), EventLog::Error::NotOpenError);
         QCOMPARE(store.errorString(), QStringLiteral("The event log is not open."));
         bool ok = true;
         QCOMPARE(store.countEvents({}, &ok), 0);
@@ -928,7 +928,7 @@ private Q_SLOTS:
         QFETCH(EventQuery, query);
         QFETCH(QStringList, expected);
 
-        EventStore store;
+        EventLog store;
         QVERIFY(store.open(dbPath()));
         const QList<Sample> samples = windowSamples();
         for (qsizetype i = 0; i < samples.size(); i += 250) {
@@ -960,8 +960,8 @@ private Q_SLOTS:
 
     void readersSeeCommittedBatchesOnly()
     {
-        EventStore writer;
-        EventStore reader;
+        EventLog writer;
+        EventLog reader;
         QVERIFY(writer.open(dbPath()));
         QVERIFY(reader.open(dbPath()));
         QVERIFY(writer.append(QStringLiteral("a"), makeEvents({"1", "2"}), QStringLiteral("2")));
@@ -975,5 +975,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(tst_EventStore)
-#include "tst_eventstore.moc"
+QTEST_GUILESS_MAIN(tst_EventLog)
+#include "tst_eventlog.moc"

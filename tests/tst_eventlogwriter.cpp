@@ -1,4 +1,4 @@
-#include "storewriter.h"
+#include "eventlogwriter.h"
 
 #include <QFile>
 #include <QJsonDocument>
@@ -38,16 +38,16 @@ EventQuery channelQuery(const QString &channel)
 
 } // namespace
 
-class tst_StoreWriter : public QObject
+class tst_EventLogWriter : public QObject
 {
     Q_OBJECT
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
     QString path() const { return m_dir->filePath(QStringLiteral("events.sqlite")); }
-    StoreWriter::Settings fastSettings() const
+    EventLogWriter::Settings fastSettings() const
     {
-        StoreWriter::Settings settings;
+        EventLogWriter::Settings settings;
         settings.busyTimeout = 20ms;
         settings.retryDelay = 10ms;
         settings.retryDelayMax = 40ms;
@@ -64,10 +64,10 @@ private Q_SLOTS:
 
     void commitsInAppendOrder()
     {
-        StoreWriter writer;
+        EventLogWriter writer;
         writer.setSettings(fastSettings());
         QVERIFY2(writer.open(path()), qPrintable(writer.errorString()));
-        QSignalSpy committed(&writer, &StoreWriter::committed);
+        QSignalSpy committed(&writer, &EventLogWriter::committed);
         QStringList expected;
         for (int i = 0; i < 50; ++i) {
             const QString channel = i % 2 ? QStringLiteral("b") : QStringLiteral("a");
@@ -85,7 +85,7 @@ private Q_SLOTS:
         QCOMPARE(got, expected);
         QCOMPARE(writer.pendingEvents(), 0);
 
-        EventStore reader;
+        EventLog reader;
         QVERIFY(reader.open(path()));
         QCOMPARE(reader.countEvents({}), 500);
         QCOMPARE(reader.cursor(QStringLiteral("a")), std::optional(QStringLiteral("a-48")));
@@ -94,10 +94,10 @@ private Q_SLOTS:
 
     void duplicatesAreReported()
     {
-        StoreWriter writer;
+        EventLogWriter writer;
         writer.setSettings(fastSettings());
         QVERIFY(writer.open(path()));
-        QSignalSpy committed(&writer, &StoreWriter::committed);
+        QSignalSpy committed(&writer, &EventLogWriter::committed);
         const EventList events = makeEvents(QStringLiteral("x"), 5);
         QVERIFY(writer.append(QStringLiteral("a"), events, QStringLiteral("1")));
         QVERIFY(writer.append(QStringLiteral("a"), events, QStringLiteral("2")));
@@ -108,14 +108,14 @@ private Q_SLOTS:
 
     void appendDoesNotWaitForTheDatabase()
     {
-        StoreWriter writer;
+        EventLogWriter writer;
         writer.setSettings(fastSettings());
         QVERIFY(writer.open(path()));
-        QSignalSpy committed(&writer, &StoreWriter::committed);
-        QSignalSpy failed(&writer, &StoreWriter::writeFailed);
+        QSignalSpy committed(&writer, &EventLogWriter::committed);
+        QSignalSpy failed(&writer, &EventLogWriter::writeFailed);
 
         // Another connection holds the write lock, as a second program would.
-        EventStore other;
+        EventLog other;
         QVERIFY(other.open(path()));
         QSqlQuery lock(other.database());
         QVERIFY(lock.exec(QStringLiteral("BEGIN IMMEDIATE")));
@@ -140,7 +140,7 @@ private Q_SLOTS:
 
     void flushWritesEverythingQueued()
     {
-        StoreWriter writer;
+        EventLogWriter writer;
         writer.setSettings(fastSettings());
         QVERIFY(writer.open(path()));
         for (int i = 0; i < 200; ++i)
@@ -148,7 +148,7 @@ private Q_SLOTS:
                                   QString::number(i)));
         QVERIFY(writer.flush(30s));
         QCOMPARE(writer.pendingEvents(), 0);
-        EventStore reader;
+        EventLog reader;
         QVERIFY(reader.open(path()));
         QCOMPARE(reader.countEvents({}), 10'000);
         QCOMPARE(reader.cursor(QStringLiteral("a")), std::optional(QStringLiteral("199")));
@@ -156,10 +156,10 @@ private Q_SLOTS:
 
     void flushGivesUpWhileTheDatabaseIsLocked()
     {
-        StoreWriter writer;
+        EventLogWriter writer;
         writer.setSettings(fastSettings());
         QVERIFY(writer.open(path()));
-        EventStore other;
+        EventLog other;
         QVERIFY(other.open(path()));
         QSqlQuery lock(other.database());
         QVERIFY(lock.exec(QStringLiteral("BEGIN IMMEDIATE")));
@@ -174,7 +174,7 @@ private Q_SLOTS:
     void closeWritesWhatIsQueued()
     {
         {
-            StoreWriter writer;
+            EventLogWriter writer;
             writer.setSettings(fastSettings());
             QVERIFY(writer.open(path()));
             for (int i = 0; i < 20; ++i)
@@ -185,7 +185,7 @@ private Q_SLOTS:
             QVERIFY(
                 !writer.append(QStringLiteral("a"), makeEvents(QStringLiteral("late"), 1), "x"));
         }
-        EventStore reader;
+        EventLog reader;
         QVERIFY(reader.open(path()));
         QCOMPARE(reader.countEvents({}), 500);
         QCOMPARE(reader.cursor(QStringLiteral("a")), std::optional(QStringLiteral("19")));
@@ -193,10 +193,10 @@ private Q_SLOTS:
 
     void appendsFromSeveralThreads()
     {
-        StoreWriter writer;
+        EventLogWriter writer;
         writer.setSettings(fastSettings());
         QVERIFY(writer.open(path()));
-        QSignalSpy committed(&writer, &StoreWriter::committed);
+        QSignalSpy committed(&writer, &EventLogWriter::committed);
         std::unique_ptr<QThread> other(QThread::create([&writer] {
             for (int i = 0; i < 300; ++i)
                 writer.append(QStringLiteral("other"), makeEvents(QStringLiteral("o%1").arg(i), 3),
@@ -209,7 +209,7 @@ private Q_SLOTS:
         QVERIFY(other->wait(30'000));
         QVERIFY(writer.flush(30s));
         QTRY_COMPARE(committed.size(), 600);
-        EventStore reader;
+        EventLog reader;
         QVERIFY(reader.open(path()));
         QCOMPARE(reader.countEvents(channelQuery(QStringLiteral("main"))), 900);
         QCOMPARE(reader.countEvents(channelQuery(QStringLiteral("other"))), 900);
@@ -218,19 +218,19 @@ private Q_SLOTS:
 
     void retentionRunsInTheWorker()
     {
-        StoreWriter writer;
-        StoreWriter::Settings settings = fastSettings();
+        EventLogWriter writer;
+        EventLogWriter::Settings settings = fastSettings();
         settings.retentionInterval = 10ms;
         settings.retentionChunk = 100;
         writer.setSettings(settings);
         QVERIFY(writer.open(path()));
-        QSignalSpy deleted(&writer, &StoreWriter::eventsDeleted);
+        QSignalSpy deleted(&writer, &EventLogWriter::eventsDeleted);
         RetentionPolicy policy;
         policy.maxEvents = 50;
         writer.setRetention(QStringLiteral("a"), policy);
         QVERIFY(writer.append(QStringLiteral("a"), makeEvents(QStringLiteral("a"), 500), "a"));
         QVERIFY(writer.append(QStringLiteral("b"), makeEvents(QStringLiteral("b"), 80), "b"));
-        EventStore reader;
+        EventLog reader;
         QVERIFY(reader.open(path()));
         QTRY_COMPARE(reader.countEvents(channelQuery(QStringLiteral("a"))), 50);
         auto totalDeleted = [&deleted] {
@@ -248,10 +248,10 @@ private Q_SLOTS:
 
     void openFailuresAreReported()
     {
-        StoreWriter writer;
+        EventLogWriter writer;
         QVERIFY(!writer.open(m_dir->path())); // a folder
         QVERIFY(!writer.isOpen());
-        QCOMPARE(writer.error(), EventStore::Error::OpenError);
+        QCOMPARE(writer.error(), EventLog::Error::OpenError);
         QVERIFY(!writer.errorString().isEmpty());
 
         QFile garbage(path());
@@ -259,7 +259,7 @@ private Q_SLOTS:
         garbage.write(QByteArray(4096, 'x'));
         garbage.close();
         QVERIFY(!writer.open(path()));
-        QCOMPARE(writer.error(), EventStore::Error::DamagedError);
+        QCOMPARE(writer.error(), EventLog::Error::DamagedError);
         QVERIFY2(writer.open(path(), true), qPrintable(writer.errorString()));
         QVERIFY2(writer.notice().contains(QStringLiteral("moved it aside")),
                  qPrintable(writer.notice()));
@@ -268,5 +268,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(tst_StoreWriter)
-#include "tst_storewriter.moc"
+QTEST_GUILESS_MAIN(tst_EventLogWriter)
+#include "tst_eventlogwriter.moc"

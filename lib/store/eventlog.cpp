@@ -1,4 +1,4 @@
-#include "eventstore.h"
+#include "eventlog.h"
 
 #include "logging.h"
 #include "secretstore.h"
@@ -140,7 +140,7 @@ bool migrateToVersion2(QSqlDatabase &db, QString *error)
 
 } // namespace
 
-struct EventStore::Where
+struct EventLog::Where
 {
     QString sql; ///< " WHERE ..." or empty
     QVariantList binds;
@@ -150,7 +150,7 @@ struct EventStore::Where
     QList<qint64> channelIds;
 };
 
-EventStore::EventStore()
+EventLog::EventLog()
     : m_migrations(builtinMigrations())
     , m_clock(&currentUsecsUtc)
 {
@@ -158,45 +158,45 @@ EventStore::EventStore()
     m_connectionName = QStringLiteral("longwatch.store.%1").arg(++s_connections);
 }
 
-EventStore::~EventStore()
+EventLog::~EventLog()
 {
     close();
 }
 
-QString EventStore::defaultPath()
+QString EventLog::defaultPath()
 {
     return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
            QStringLiteral("/events.sqlite");
 }
 
-QList<EventStore::Migration> EventStore::builtinMigrations()
+QList<EventLog::Migration> EventLog::builtinMigrations()
 {
     return {{1, &migrateToVersion1}, {2, &migrateToVersion2}};
 }
 
-void EventStore::setMigrations(QList<Migration> migrations)
+void EventLog::setMigrations(QList<Migration> migrations)
 {
     std::sort(migrations.begin(), migrations.end(),
               [](const Migration &a, const Migration &b) { return a.version < b.version; });
     m_migrations = std::move(migrations);
 }
 
-void EventStore::setClock(Clock clock)
+void EventLog::setClock(Clock clock)
 {
     m_clock = clock ? std::move(clock) : Clock(&currentUsecsUtc);
 }
 
-void EventStore::setBusyTimeout(std::chrono::milliseconds timeout)
+void EventLog::setBusyTimeout(std::chrono::milliseconds timeout)
 {
     m_busyTimeout = timeout;
 }
 
-QString EventStore::displayPath() const
+QString EventLog::displayPath() const
 {
     return QDir::toNativeSeparators(m_path);
 }
 
-void EventStore::setError(Error error, const QString &sentence, const QString &detail)
+void EventLog::setError(Error error, const QString &sentence, const QString &detail)
 {
     m_error = error;
     m_errorString = sentence;
@@ -204,14 +204,14 @@ void EventStore::setError(Error error, const QString &sentence, const QString &d
     qCWarning(lcStore).noquote() << sentence << (detail.isEmpty() ? QString() : detail);
 }
 
-void EventStore::clearError()
+void EventLog::clearError()
 {
     m_error = Error::NoError;
     m_errorString.clear();
     m_errorDetail.clear();
 }
 
-QString EventStore::sentenceFor(const QSqlError &sqlError, Error *error) const
+QString EventLog::sentenceFor(const QSqlError &sqlError, Error *error) const
 {
     const QString why = sqliteText(sqlError);
     switch (sqliteCode(sqlError)) {
@@ -236,27 +236,27 @@ QString EventStore::sentenceFor(const QSqlError &sqlError, Error *error) const
     }
 }
 
-void EventStore::readFailed(const QSqlError &sqlError)
+void EventLog::readFailed(const QSqlError &sqlError)
 {
     failed(sqlError, Error::ReadError,
            tr("Could not read the event log at %1 (%2).").arg(displayPath(), sqliteText(sqlError)));
 }
 
-void EventStore::transactionFailed(const QSqlError &sqlError)
+void EventLog::transactionFailed(const QSqlError &sqlError)
 {
     failed(sqlError, Error::WriteError,
            tr("Could not write to the event log at %1 (%2).")
                .arg(displayPath(), sqliteText(sqlError)));
 }
 
-void EventStore::failed(const QSqlError &sqlError, Error fallback, const QString &sentence)
+void EventLog::failed(const QSqlError &sqlError, Error fallback, const QString &sentence)
 {
     Error error = fallback;
     const QString specific = sentenceFor(sqlError, &error);
     setError(error, specific.isEmpty() ? sentence : specific, sqliteText(sqlError));
 }
 
-bool EventStore::checkOpen()
+bool EventLog::checkOpen()
 {
     if (m_open)
         return true;
@@ -265,7 +265,7 @@ bool EventStore::checkOpen()
     return false;
 }
 
-bool EventStore::execStatement(const QString &sql, QString *error)
+bool EventLog::execStatement(const QString &sql, QString *error)
 {
     QSqlQuery query(m_db);
     if (query.exec(sql))
@@ -275,7 +275,7 @@ bool EventStore::execStatement(const QString &sql, QString *error)
     return false;
 }
 
-bool EventStore::open(const QString &path, OpenMode mode)
+bool EventLog::open(const QString &path, OpenMode mode)
 {
     close();
     m_notice.clear();
@@ -396,7 +396,7 @@ bool EventStore::open(const QString &path, OpenMode mode)
     return true;
 }
 
-void EventStore::close()
+void EventLog::close()
 {
     m_insertEvent.reset();
     m_updateChannel.reset();
@@ -418,7 +418,7 @@ void EventStore::close()
     m_schemaVersion = 0;
 }
 
-bool EventStore::begin()
+bool EventLog::begin()
 {
     // IMMEDIATE takes the write lock at once (waiting up to the busy
     // timeout), instead of failing later when a read turns into a write.
@@ -429,14 +429,14 @@ bool EventStore::begin()
     return false;
 }
 
-void EventStore::rollback()
+void EventLog::rollback()
 {
     QSqlQuery query(m_db);
     if (!query.exec(QStringLiteral("ROLLBACK")))
         qCDebug(lcStore).noquote() << "rollback:" << sqliteText(query.lastError());
 }
 
-bool EventStore::commit()
+bool EventLog::commit()
 {
     QSqlQuery query(m_db);
     if (query.exec(QStringLiteral("COMMIT")))
@@ -446,7 +446,7 @@ bool EventStore::commit()
     return false;
 }
 
-bool EventStore::migrate()
+bool EventLog::migrate()
 {
     const int latest = m_migrations.isEmpty() ? 0 : m_migrations.constLast().version;
     auto readVersion = [this](int *version) {
@@ -545,7 +545,7 @@ bool EventStore::migrate()
     return true;
 }
 
-bool EventStore::prepareStatements()
+bool EventLog::prepareStatements()
 {
     m_insertEvent = std::make_unique<QSqlQuery>(m_db);
     m_updateChannel = std::make_unique<QSqlQuery>(m_db);
@@ -569,7 +569,7 @@ bool EventStore::prepareStatements()
     return false;
 }
 
-bool EventStore::reloadChannels()
+bool EventLog::reloadChannels()
 {
     QSqlQuery query(m_db);
     query.setForwardOnly(true);
@@ -593,8 +593,8 @@ bool EventStore::reloadChannels()
     return true;
 }
 
-std::optional<qint64> EventStore::channelId(const QString &channel, bool create,
-                                            QHash<QString, qint64> *created)
+std::optional<qint64> EventLog::channelId(const QString &channel, bool create,
+                                          QHash<QString, qint64> *created)
 {
     if (const auto it = m_channelIds.constFind(channel); it != m_channelIds.cend())
         return *it;
@@ -634,7 +634,7 @@ std::optional<qint64> EventStore::channelId(const QString &channel, bool create,
     return id;
 }
 
-QString EventStore::channelName(qint64 id)
+QString EventLog::channelName(qint64 id)
 {
     if (const auto it = m_channelNames.constFind(id); it != m_channelNames.cend())
         return *it;
@@ -642,7 +642,7 @@ QString EventStore::channelName(qint64 id)
     return m_channelNames.value(id);
 }
 
-bool EventStore::setChannelTitle(const QString &channel, const QString &title)
+bool EventLog::setChannelTitle(const QString &channel, const QString &title)
 {
     if (!checkOpen())
         return false;
@@ -669,7 +669,7 @@ bool EventStore::setChannelTitle(const QString &channel, const QString &title)
     return reloadChannels();
 }
 
-QHash<QString, QString> EventStore::channelTitles()
+QHash<QString, QString> EventLog::channelTitles()
 {
     QHash<QString, QString> result;
     if (!checkOpen() || !reloadChannels())
@@ -679,14 +679,14 @@ QHash<QString, QString> EventStore::channelTitles()
     return result;
 }
 
-QString EventStore::channelTitle(qint64 id)
+QString EventLog::channelTitle(qint64 id)
 {
     if (!m_channelNames.contains(id))
         reloadChannels();
     return m_channelTitles.value(id);
 }
 
-bool EventStore::removeChannel(const QString &channel)
+bool EventLog::removeChannel(const QString &channel)
 {
     if (!checkOpen())
         return false;
@@ -722,7 +722,7 @@ bool EventStore::removeChannel(const QString &channel)
     return true;
 }
 
-bool EventStore::renameChannel(const QString &channel, const QString &newChannel)
+bool EventLog::renameChannel(const QString &channel, const QString &newChannel)
 {
     if (!checkOpen())
         return false;
@@ -742,7 +742,7 @@ bool EventStore::renameChannel(const QString &channel, const QString &newChannel
     return reloadChannels();
 }
 
-std::optional<qint64> EventStore::seqOf(const QString &channel, const QString &key)
+std::optional<qint64> EventLog::seqOf(const QString &channel, const QString &key)
 {
     if (!checkOpen() || key.isEmpty())
         return std::nullopt;
@@ -762,8 +762,8 @@ std::optional<qint64> EventStore::seqOf(const QString &channel, const QString &k
     return query.value(0).toLongLong();
 }
 
-std::optional<AppendResult> EventStore::append(const QString &channel, const EventList &events,
-                                               const QString &cursor)
+std::optional<AppendResult> EventLog::append(const QString &channel, const EventList &events,
+                                             const QString &cursor)
 {
     QList<AppendResult> results;
     if (!append({EventBatch{channel, events, cursor}}, &results))
@@ -771,7 +771,7 @@ std::optional<AppendResult> EventStore::append(const QString &channel, const Eve
     return results.constFirst();
 }
 
-bool EventStore::append(const QList<EventBatch> &batches, QList<AppendResult> *results)
+bool EventLog::append(const QList<EventBatch> &batches, QList<AppendResult> *results)
 {
     if (!checkOpen())
         return false;
@@ -841,13 +841,13 @@ bool EventStore::append(const QList<EventBatch> &batches, QList<AppendResult> *r
     return true;
 }
 
-bool EventStore::setCursor(const QString &channel, const QString &cursor)
+bool EventLog::setCursor(const QString &channel, const QString &cursor)
 {
     QList<AppendResult> results;
     return append({EventBatch{channel, {}, cursor}}, &results);
 }
 
-std::optional<QString> EventStore::cursor(const QString &channel)
+std::optional<QString> EventLog::cursor(const QString &channel)
 {
     if (!checkOpen())
         return std::nullopt;
@@ -864,7 +864,7 @@ std::optional<QString> EventStore::cursor(const QString &channel)
 }
 
 template<typename Value, typename ReadValue>
-QHash<QString, Value> EventStore::readByChannel(const QString &sql, ReadValue readValue)
+QHash<QString, Value> EventLog::readByChannel(const QString &sql, ReadValue readValue)
 {
     QHash<QString, Value> result;
     if (!checkOpen())
@@ -880,14 +880,14 @@ QHash<QString, Value> EventStore::readByChannel(const QString &sql, ReadValue re
     return result;
 }
 
-QHash<QString, QString> EventStore::cursors()
+QHash<QString, QString> EventLog::cursors()
 {
     return readByChannel<QString>(
         QStringLiteral("SELECT name, cursor FROM channels WHERE cursor IS NOT NULL"),
         [](const QSqlQuery &query) { return query.value(1).toString(); });
 }
 
-QStringList EventStore::channels()
+QStringList EventLog::channels()
 {
     if (!checkOpen() || !reloadChannels())
         return {};
@@ -896,7 +896,7 @@ QStringList EventStore::channels()
     return names;
 }
 
-QHash<QString, qint64> EventStore::eventCounts()
+QHash<QString, qint64> EventLog::eventCounts()
 {
     return readByChannel<qint64>(
         QStringLiteral("SELECT name, event_count FROM channels"),
@@ -916,7 +916,7 @@ const QString kChannelSummariesSql =
 
 } // namespace
 
-QHash<QString, ChannelSummary> EventStore::channelSummaries()
+QHash<QString, ChannelSummary> EventLog::channelSummaries()
 {
     return readByChannel<ChannelSummary>(kChannelSummariesSql, [](const QSqlQuery &query) {
         ChannelSummary summary;
@@ -940,7 +940,7 @@ QString queryPlanText(QSqlQuery &query)
 
 } // namespace
 
-QString EventStore::explainChannelSummaries()
+QString EventLog::explainChannelSummaries()
 {
     if (!checkOpen())
         return {};
@@ -950,7 +950,7 @@ QString EventStore::explainChannelSummaries()
     return queryPlanText(query);
 }
 
-void EventStore::setRetention(const QString &channel, const RetentionPolicy &policy)
+void EventLog::setRetention(const QString &channel, const RetentionPolicy &policy)
 {
     if (policy.isNull())
         m_retention.remove(channel);
@@ -958,7 +958,7 @@ void EventStore::setRetention(const QString &channel, const RetentionPolicy &pol
         m_retention.insert(channel, policy);
 }
 
-EventStore::RetentionResult EventStore::applyRetention(int maxDeletes)
+EventLog::RetentionResult EventLog::applyRetention(int maxDeletes)
 {
     RetentionResult result;
     if (m_retention.isEmpty() || maxDeletes <= 0)
@@ -1078,7 +1078,7 @@ EventStore::RetentionResult EventStore::applyRetention(int maxDeletes)
     return result;
 }
 
-EventStore::Where EventStore::buildWhere(const EventQuery &query)
+EventLog::Where EventLog::buildWhere(const EventQuery &query)
 {
     Where where;
     QStringList conditions;
@@ -1149,8 +1149,8 @@ EventStore::Where EventStore::buildWhere(const EventQuery &query)
     return where;
 }
 
-QString EventStore::selectSql(const Where &where, const EventPage &page, QVariantList *binds,
-                              bool asBytes) const
+QString EventLog::selectSql(const Where &where, const EventPage &page, QVariantList *binds,
+                            bool asBytes) const
 {
     // CAST AS BLOB hands over SQLite's UTF-8 as is, where a TEXT column
     // goes through UTF-16 into a QString first.
@@ -1183,8 +1183,8 @@ QString EventStore::selectSql(const Where &where, const EventPage &page, QVarian
     return sql;
 }
 
-bool EventStore::runSelect(QSqlQuery &query, const EventQuery &eventQuery, const EventPage &page,
-                           bool asBytes, bool *empty)
+bool EventLog::runSelect(QSqlQuery &query, const EventQuery &eventQuery, const EventPage &page,
+                         bool asBytes, bool *empty)
 {
     *empty = false;
     if (!checkOpen())
@@ -1208,7 +1208,7 @@ bool EventStore::runSelect(QSqlQuery &query, const EventQuery &eventQuery, const
     return false;
 }
 
-StoredEventList EventStore::events(const EventQuery &eventQuery, const EventPage &page, bool *ok)
+StoredEventList EventLog::events(const EventQuery &eventQuery, const EventPage &page, bool *ok)
 {
     if (ok)
         *ok = false;
@@ -1252,8 +1252,8 @@ StoredEventList EventStore::events(const EventQuery &eventQuery, const EventPage
     return result;
 }
 
-qint64 EventStore::visitEvents(const EventQuery &eventQuery, const EventPage &page,
-                               const std::function<void(const StoredEventBytes &)> &visit)
+qint64 EventLog::visitEvents(const EventQuery &eventQuery, const EventPage &page,
+                             const std::function<void(const StoredEventBytes &)> &visit)
 {
     QSqlQuery query(m_db);
     bool empty = false;
@@ -1287,7 +1287,7 @@ qint64 EventStore::visitEvents(const EventQuery &eventQuery, const EventPage &pa
     return count;
 }
 
-qint64 EventStore::countEvents(const EventQuery &eventQuery, bool *ok)
+qint64 EventLog::countEvents(const EventQuery &eventQuery, bool *ok)
 {
     if (ok)
         *ok = false;
@@ -1323,7 +1323,7 @@ qint64 EventStore::countEvents(const EventQuery &eventQuery, bool *ok)
     return query.value(0).toLongLong();
 }
 
-qint64 EventStore::lastSeq(bool *ok)
+qint64 EventLog::lastSeq(bool *ok)
 {
     if (ok)
         *ok = false;
@@ -1339,7 +1339,7 @@ qint64 EventStore::lastSeq(bool *ok)
     return query.value(0).toLongLong();
 }
 
-QString EventStore::explain(const EventQuery &eventQuery, const EventPage &page)
+QString EventLog::explain(const EventQuery &eventQuery, const EventPage &page)
 {
     if (!checkOpen())
         return {};
@@ -1357,7 +1357,7 @@ QString EventStore::explain(const EventQuery &eventQuery, const EventPage &page)
     return queryPlanText(query);
 }
 
-bool EventStore::recover()
+bool EventLog::recover()
 {
     if (m_error != Error::DamagedError || m_path.isEmpty())
         return false;
@@ -1384,7 +1384,7 @@ bool EventStore::recover()
     return true;
 }
 
-QString EventStore::moveAside(const QString &path, QString *errorString)
+QString EventLog::moveAside(const QString &path, QString *errorString)
 {
     const QString stamp =
         QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss"));

@@ -1,4 +1,4 @@
-#include "storewriter.h"
+#include "eventlogwriter.h"
 
 #include "logging.h"
 #include "threadpriority.h"
@@ -10,14 +10,14 @@
 
 namespace Longwatch {
 
-/// The half of StoreWriter that lives in the worker thread. It owns the
-/// EventStore, so the Qt SQL connection is created, used and removed in that
+/// The half of EventLogWriter that lives in the worker thread. It owns the
+/// EventLog, so the Qt SQL connection is created, used and removed in that
 /// thread only.
-class StoreWorker final : public QObject
+class EventLogWorker final : public QObject
 {
     Q_OBJECT
 public:
-    StoreWorker(const StoreWriter::Settings &settings, StoreWriter::Queue *queue)
+    EventLogWorker(const EventLogWriter::Settings &settings, EventLogWriter::Queue *queue)
         : m_settings(settings)
         , m_queue(queue)
         , m_retryDelay(settings.retryDelay)
@@ -25,16 +25,16 @@ public:
         m_retryTimer.setSingleShot(true);
         connect(&m_retryTimer, &QTimer::timeout, this, [this] { drain(); });
         m_retentionTimer.setSingleShot(true);
-        connect(&m_retentionTimer, &QTimer::timeout, this, &StoreWorker::applyRetention);
+        connect(&m_retentionTimer, &QTimer::timeout, this, &EventLogWorker::applyRetention);
     }
 
-    bool open(const QString &path, bool recoverDamaged, EventStore::Error *error,
+    bool open(const QString &path, bool recoverDamaged, EventLog::Error *error,
               QString *errorString, QString *notice)
     {
-        m_store = std::make_unique<EventStore>();
+        m_store = std::make_unique<EventLog>();
         m_store->setBusyTimeout(m_settings.busyTimeout);
         bool ok = m_store->open(path);
-        if (!ok && recoverDamaged && m_store->error() == EventStore::Error::DamagedError)
+        if (!ok && recoverDamaged && m_store->error() == EventLog::Error::DamagedError)
             ok = m_store->recover();
         *error = m_store->error();
         *errorString = m_store->errorString();
@@ -70,7 +70,7 @@ public:
     /// batch appended before the change is written after it.
     /// `mark` is the count of batches appended when the change was asked
     /// for: those are written first, later ones after the change.
-    void changeChannels(quint64 mark, const std::function<bool(EventStore *)> &change)
+    void changeChannels(quint64 mark, const std::function<bool(EventLog *)> &change)
     {
         if (!m_store)
             return;
@@ -93,8 +93,7 @@ public:
     void removeChannel(quint64 mark, const QString &channel)
     {
         m_titles.remove(channel);
-        changeChannels(mark,
-                       [channel](EventStore *store) { return store->removeChannel(channel); });
+        changeChannels(mark, [channel](EventLog *store) { return store->removeChannel(channel); });
     }
 
     void renameChannel(quint64 mark, const QString &channel, const QString &newChannel)
@@ -103,7 +102,7 @@ public:
             m_titles.insert(newChannel, *it);
             m_titles.remove(channel);
         }
-        changeChannels(mark, [channel, newChannel](EventStore *store) {
+        changeChannels(mark, [channel, newChannel](EventLog *store) {
             return store->renameChannel(channel, newChannel);
         });
     }
@@ -197,8 +196,7 @@ private:
     {
         if (!m_store)
             return;
-        const EventStore::RetentionResult result =
-            m_store->applyRetention(m_settings.retentionChunk);
+        const EventLog::RetentionResult result = m_store->applyRetention(m_settings.retentionChunk);
         if (result.deleted > 0)
             Q_EMIT eventsDeleted(result.deleted);
         // More to do: come back soon, but after the writes queued meanwhile.
@@ -206,16 +204,16 @@ private:
                                                    : m_settings.retentionInterval);
     }
 
-    const StoreWriter::Settings m_settings;
-    StoreWriter::Queue *m_queue;
-    std::unique_ptr<EventStore> m_store;
+    const EventLogWriter::Settings m_settings;
+    EventLogWriter::Queue *m_queue;
+    std::unique_ptr<EventLog> m_store;
     QTimer m_retryTimer{this};
     QTimer m_retentionTimer{this};
     std::chrono::milliseconds m_retryDelay;
     QHash<QString, QString> m_titles; ///< not written yet
 };
 
-StoreWriter::StoreWriter(QObject *parent)
+EventLogWriter::EventLogWriter(QObject *parent)
     : QObject(parent)
 {
     m_thread.setObjectName(QStringLiteral("longwatch-store"));
@@ -226,26 +224,26 @@ StoreWriter::StoreWriter(QObject *parent)
         [] { lowerCurrentThreadPriority(kBackgroundNiceIncrement); }, Qt::DirectConnection);
 }
 
-StoreWriter::~StoreWriter()
+EventLogWriter::~EventLogWriter()
 {
     close();
 }
 
-void StoreWriter::setSettings(const Settings &settings)
+void EventLogWriter::setSettings(const Settings &settings)
 {
     m_settings = settings;
 }
 
-bool StoreWriter::open(const QString &path, bool recoverDamaged)
+bool EventLogWriter::open(const QString &path, bool recoverDamaged)
 {
     close();
     m_notice.clear();
-    auto *worker = new StoreWorker(m_settings, &m_queue);
+    auto *worker = new EventLogWorker(m_settings, &m_queue);
     worker->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, worker, &QObject::deleteLater);
-    connect(worker, &StoreWorker::committed, this, &StoreWriter::committed);
-    connect(worker, &StoreWorker::writeFailed, this, &StoreWriter::writeFailed);
-    connect(worker, &StoreWorker::eventsDeleted, this, &StoreWriter::eventsDeleted);
+    connect(worker, &EventLogWorker::committed, this, &EventLogWriter::committed);
+    connect(worker, &EventLogWorker::writeFailed, this, &EventLogWriter::writeFailed);
+    connect(worker, &EventLogWorker::eventsDeleted, this, &EventLogWriter::eventsDeleted);
     m_thread.start();
 
     bool ok = false;
@@ -264,13 +262,13 @@ bool StoreWriter::open(const QString &path, bool recoverDamaged)
     return true;
 }
 
-void StoreWriter::close(std::chrono::milliseconds timeout)
+void EventLogWriter::close(std::chrono::milliseconds timeout)
 {
     if (!m_worker)
         return;
     flush(timeout);
-    StoreWorker *worker = m_worker;
-    QMetaObject::invokeMethod(worker, &StoreWorker::shutdown, Qt::BlockingQueuedConnection);
+    EventLogWorker *worker = m_worker;
+    QMetaObject::invokeMethod(worker, &EventLogWorker::shutdown, Qt::BlockingQueuedConnection);
     m_worker = nullptr;
     m_thread.quit();
     m_thread.wait();
@@ -285,10 +283,10 @@ void StoreWriter::close(std::chrono::milliseconds timeout)
     m_queue.batches.clear();
     m_queue.pendingEvents = 0;
     m_queue.drainScheduled = false;
-    m_error = EventStore::Error::NotOpenError;
+    m_error = EventLog::Error::NotOpenError;
 }
 
-bool StoreWriter::append(const QString &channel, const EventList &events, const QString &cursor)
+bool EventLogWriter::append(const QString &channel, const EventList &events, const QString &cursor)
 {
     if (!m_worker) {
         qCWarning(lcStore).noquote()
@@ -309,7 +307,7 @@ bool StoreWriter::append(const QString &channel, const EventList &events, const 
     return true;
 }
 
-bool StoreWriter::flush(std::chrono::milliseconds timeout)
+bool EventLogWriter::flush(std::chrono::milliseconds timeout)
 {
     const QDeadlineTimer deadline(timeout);
     QMutexLocker lock(&m_queue.mutex);
@@ -321,19 +319,19 @@ bool StoreWriter::flush(std::chrono::milliseconds timeout)
     return true;
 }
 
-quint64 StoreWriter::appendedCount() const
+quint64 EventLogWriter::appendedCount() const
 {
     QMutexLocker lock(&m_queue.mutex);
     return m_queue.appended;
 }
 
-qsizetype StoreWriter::pendingEvents() const
+qsizetype EventLogWriter::pendingEvents() const
 {
     QMutexLocker lock(&m_queue.mutex);
     return m_queue.pendingEvents;
 }
 
-void StoreWriter::setRetention(const QString &channel, const RetentionPolicy &policy)
+void EventLogWriter::setRetention(const QString &channel, const RetentionPolicy &policy)
 {
     if (!m_worker)
         return;
@@ -342,7 +340,7 @@ void StoreWriter::setRetention(const QString &channel, const RetentionPolicy &po
         Qt::QueuedConnection);
 }
 
-void StoreWriter::setChannelTitle(const QString &channel, const QString &title)
+void EventLogWriter::setChannelTitle(const QString &channel, const QString &title)
 {
     if (!m_worker)
         return;
@@ -351,7 +349,7 @@ void StoreWriter::setChannelTitle(const QString &channel, const QString &title)
         Qt::QueuedConnection);
 }
 
-void StoreWriter::removeChannel(const QString &channel)
+void EventLogWriter::removeChannel(const QString &channel)
 {
     if (!m_worker)
         return;
@@ -363,7 +361,7 @@ void StoreWriter::removeChannel(const QString &channel)
         Qt::QueuedConnection);
 }
 
-void StoreWriter::renameChannel(const QString &channel, const QString &newChannel)
+void EventLogWriter::renameChannel(const QString &channel, const QString &newChannel)
 {
     if (!m_worker)
         return;
@@ -377,4 +375,4 @@ void StoreWriter::renameChannel(const QString &channel, const QString &newChanne
 
 } // namespace Longwatch
 
-#include "storewriter.moc"
+#include "eventlogwriter.moc"

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "eventstore.h"
+#include "eventlog.h"
 
 #include <QMutex>
 #include <QObject>
@@ -12,11 +12,11 @@
 
 namespace Longwatch {
 
-class StoreWorker;
+class EventLogWorker;
 
-/// Writes batches to an EventStore without blocking the thread that hands
+/// Writes batches to an EventLog without blocking the thread that hands
 /// them over (the UI thread): append() only queues, and a worker QObject
-/// living in its own QThread, with its own EventStore connection, writes
+/// living in its own QThread, with its own EventLog connection, writes
 /// the queue. Whatever piled up while the worker was busy goes into the
 /// next transaction together (a burst costs few commits), in append order;
 /// a batch and its cursor always commit together.
@@ -24,8 +24,8 @@ class StoreWorker;
 /// A failed write (disk full, a lock held too long) keeps the batches
 /// queued and tries again after a delay that doubles up to a ceiling, so
 /// nothing is lost or reordered while the program runs; writeFailed() says
-/// why. Reading belongs to a separate EventStore opened in the reading thread.
-class StoreWriter final : public QObject
+/// why. Reading belongs to a separate EventLog opened in the reading thread.
+class EventLogWriter final : public QObject
 {
     Q_OBJECT
 public:
@@ -34,14 +34,14 @@ public:
         int maxEventsPerTransaction = 10'000;            ///< a single larger batch still goes whole
         std::chrono::milliseconds retryDelay{1'000};     ///< first wait after a failed write
         std::chrono::milliseconds retryDelayMax{30'000}; ///< the wait doubles up to this
-        std::chrono::milliseconds busyTimeout{5'000};    ///< see EventStore::setBusyTimeout()
+        std::chrono::milliseconds busyTimeout{5'000};    ///< see EventLog::setBusyTimeout()
         std::chrono::milliseconds retentionInterval{2'000}; ///< 0 turns retention off
         int retentionChunk = 1'000; ///< events deleted per retention step at most
     };
 
-    explicit StoreWriter(QObject *parent = nullptr);
+    explicit EventLogWriter(QObject *parent = nullptr);
     /// Calls close().
-    ~StoreWriter() override;
+    ~EventLogWriter() override;
 
     /// Takes effect at the next open().
     void setSettings(const Settings &settings);
@@ -52,7 +52,7 @@ public:
     /// aside and a new log started, and notice() says so.
     bool open(const QString &path, bool recoverDamaged = false);
     bool isOpen() const { return m_worker != nullptr; }
-    EventStore::Error error() const { return m_error; }
+    EventLog::Error error() const { return m_error; }
     QString errorString() const { return m_errorString; }
     QString notice() const { return m_notice; }
 
@@ -76,7 +76,7 @@ public:
 
     /// Retention applied by the worker every Settings::retentionInterval.
     void setRetention(const QString &channel, const RetentionPolicy &policy);
-    /// Records the name a person gave the channel (EventStore::setChannelTitle()),
+    /// Records the name a person gave the channel (EventLog::setChannelTitle()),
     /// in the worker thread; a title that cannot be written is tried again
     /// after the next good write.
     void setChannelTitle(const QString &channel, const QString &title);
@@ -84,7 +84,7 @@ public:
     /// appended before the call.
     void removeChannel(const QString &channel);
     /// Moves the channel's events, cursor and title to the key
-    /// `newChannel` (EventStore::renameChannel()), after writing what was
+    /// `newChannel` (EventLog::renameChannel()), after writing what was
     /// appended before the call.
     void renameChannel(const QString &channel, const QString &newChannel);
 
@@ -98,7 +98,7 @@ Q_SIGNALS:
     void eventsDeleted(int count);
 
 private:
-    friend class StoreWorker;
+    friend class EventLogWorker;
 
     quint64 appendedCount() const;
 
@@ -116,9 +116,9 @@ private:
 
     Settings m_settings;
     QThread m_thread;
-    StoreWorker *m_worker = nullptr; ///< lives in m_thread; deleted when it finishes
+    EventLogWorker *m_worker = nullptr; ///< lives in m_thread; deleted when it finishes
     Queue m_queue;
-    EventStore::Error m_error = EventStore::Error::NotOpenError;
+    EventLog::Error m_error = EventLog::Error::NotOpenError;
     QString m_errorString;
     QString m_notice;
 };

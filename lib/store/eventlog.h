@@ -117,19 +117,19 @@ struct AppendResult
 ///   event twice. Events without a key are always stored;
 /// - reading never loads the whole log: queries read pages.
 ///
-/// One EventStore is one database connection and must be used only by the
+/// One EventLog is one database connection and must be used only by the
 /// thread that opened it (Qt SQL's rule); each instance has its own
 /// connection name. Several instances, threads and processes may open the
 /// same file: WAL lets readers run while one writer writes. For writing from
-/// a UI thread use StoreWriter, which keeps its own EventStore in a worker
+/// a UI thread use EventLogWriter, which keeps its own EventLog in a worker
 /// thread.
 ///
 /// Every call while the event log is not open fails with NotOpenError and a
 /// sentence; nothing here crashes on a damaged file.
-class EventStore final
+class EventLog final
 {
     Q_GADGET
-    Q_DECLARE_TR_FUNCTIONS(Longwatch::EventStore)
+    Q_DECLARE_TR_FUNCTIONS(Longwatch::EventLog)
 public:
     enum class Error {
         NoError,
@@ -158,10 +158,10 @@ public:
 
     using Clock = std::function<qint64()>; ///< µs since the epoch, UTC
 
-    EventStore();
-    ~EventStore();
-    EventStore(const EventStore &) = delete;
-    EventStore &operator=(const EventStore &) = delete;
+    EventLog();
+    ~EventLog();
+    EventLog(const EventLog &) = delete;
+    EventLog &operator=(const EventLog &) = delete;
 
     /// Where the dashboard keeps its log: "events.sqlite" in
     /// QStandardPaths::AppDataLocation (needs the application name set).
