@@ -3,6 +3,7 @@
 #include "environmentreferences.h"
 #include "logging.h"
 #include "networkaccessmanager.h"
+#include "pollermessages.h"
 #include "redact.h"
 
 #include <QBuffer>
@@ -239,7 +240,7 @@ QString Poller::target() const
 QString Poller::proxyName() const
 {
     const QString name = m_settings.transport.proxy.displayName();
-    return name.isEmpty() ? tr("the system's proxy") : name;
+    return name.isEmpty() ? PollerMessages::systemProxy() : name;
 }
 
 QString Poller::redact(QString text) const
@@ -255,7 +256,7 @@ void Poller::scheduleNextPoll(milliseconds delay)
 void Poller::sendRequest()
 {
     if (!m_manager) {
-        failFatal(Error::ConnectionError, tr("The channel has no network access."), {});
+        failFatal(Error::ConnectionError, PollerMessages::noNetworkAccess(), {});
         return;
     }
     const PollRequest pollRequest = m_profile->request(m_cursor);
@@ -337,9 +338,7 @@ bool Poller::prepareRequest(QNetworkRequest &request, const PollRequest &pollReq
         const std::optional<QByteArray> resolved = resolveEnvironmentReferences(value, &missing);
         if (!resolved) {
             failFatal(Error::SetupError,
-                      tr("The header %1 refers to the environment variable %2, which is not set.")
-                          .arg(QString::fromLatin1(name), missing),
-                      {});
+                      PollerMessages::headerReferenceUnset(QString::fromLatin1(name), missing), {});
             return false;
         }
         if (*resolved != value)
@@ -354,22 +353,14 @@ bool Poller::prepareRequest(QNetworkRequest &request, const PollRequest &pollReq
         const std::optional<QByteArray> user =
             resolveEnvironmentReferences(basic.user.toUtf8(), &missing);
         if (!user) {
-            failFatal(Error::SetupError,
-                      tr("The user name for basic authentication refers to the environment "
-                         "variable %1, which is not set.")
-                          .arg(missing),
-                      {});
+            failFatal(Error::SetupError, PollerMessages::basicUserReferenceUnset(missing), {});
             return false;
         }
         const QByteArray password = basic.password.toUtf8();
         const std::optional<QByteArray> resolvedPassword =
             resolveEnvironmentReferences(password, &missing);
         if (!resolvedPassword) {
-            failFatal(Error::SetupError,
-                      tr("The password for basic authentication refers to the environment "
-                         "variable %1, which is not set.")
-                          .arg(missing),
-                      {});
+            failFatal(Error::SetupError, PollerMessages::basicPasswordReferenceUnset(missing), {});
             return false;
         }
         const QByteArray authorization = basicAuthorization(*user, *resolvedPassword);
@@ -415,8 +406,7 @@ bool Poller::prepareRequest(QNetworkRequest &request, const PollRequest &pollReq
             QString problem;
             m_tlsConfiguration = tlsConfiguration(m_settings.transport.tls, &problem);
             if (!m_tlsConfiguration) {
-                failFatal(Error::SetupError,
-                          tr("The channel's TLS settings cannot be used: %1").arg(problem), {});
+                failFatal(Error::SetupError, PollerMessages::tlsSettingsUnusable(problem), {});
                 return false;
             }
         }
@@ -556,11 +546,8 @@ void Poller::onFinished()
 void Poller::finishAborted(Abort abort, qsizetype bodySize)
 {
     if ((abort == Abort::Deadline || abort == Abort::Inactivity) && m_headersUnreadable) {
-        failed(Error::SizeLimitError,
-               tr("The response headers from %1 could not be read (more than 100 header fields, "
-                  "or a header line too long); the answer was abandoned.")
-                   .arg(target()),
-               tr("%n byte(s) of body received", nullptr, int(bodySize)));
+        failed(Error::SizeLimitError, PollerMessages::headersUnreadable(target()),
+               PollerMessages::bodyBytesReceived(bodySize));
         return;
     }
     switch (abort) {
@@ -568,39 +555,25 @@ void Poller::finishAborted(Abort abort, qsizetype bodySize)
         return;
     case Abort::ConnectTimeout:
         failed(Error::TimeoutError,
-               tr("Could not connect to %1 within %2 s.")
-                   .arg(target())
-                   .arg(duration_cast<duration<double>>(m_settings.connectTimeout).count()),
-               {});
+               PollerMessages::connectTimeout(target(), m_settings.connectTimeout), {});
         return;
     case Abort::Deadline:
-        failed(Error::TimeoutError,
-               tr("%1 did not finish answering within %2 s (hold time plus margin).")
-                   .arg(target())
-                   .arg(duration_cast<duration<double>>(m_profile->holdTime() +
-                                                        m_settings.deadlineMargin)
-                            .count()),
-               tr("%n byte(s) received", nullptr, int(bodySize)));
+        failed(
+            Error::TimeoutError,
+            PollerMessages::deadline(target(), m_profile->holdTime() + m_settings.deadlineMargin),
+            PollerMessages::bytesReceived(bodySize));
         return;
     case Abort::Inactivity:
-        failed(Error::TimeoutError,
-               tr("%1 stopped sending in the middle of an answer (silent for %2 s).")
-                   .arg(target())
-                   .arg(duration_cast<duration<double>>(m_settings.inactivityTimeout).count()),
-               tr("%n byte(s) received", nullptr, int(bodySize)));
+        failed(Error::TimeoutError, PollerMessages::stalled(target(), m_settings.inactivityTimeout),
+               PollerMessages::bytesReceived(bodySize));
         return;
     case Abort::TooLarge:
         failed(Error::SizeLimitError,
-               tr("The answer from %1 is larger than this channel's limit of %2; it was cut off.")
-                   .arg(target(), QLocale::system().formattedDataSize(m_settings.maxBodyBytes)),
-               {});
+               PollerMessages::bodyTooLarge(target(), m_settings.maxBodyBytes), {});
         return;
     case Abort::HeadersTooLarge:
         failed(Error::SizeLimitError,
-               tr("The response headers from %1 are larger than this channel's limit of %2; the "
-                  "answer was abandoned.")
-                   .arg(target(), QLocale::system().formattedDataSize(m_settings.maxHeaderBytes)),
-               {});
+               PollerMessages::headersTooLarge(target(), m_settings.maxHeaderBytes), {});
         return;
     case Abort::None:
         break;
@@ -616,14 +589,14 @@ void Poller::failTransport(QNetworkReply *reply, const QVariant &status, qsizety
     Error code = Error::ConnectionError;
     switch (networkError) {
     case QNetworkReply::ConnectionRefusedError:
-        sentence = tr("Could not connect to %1: connection refused.").arg(target());
+        sentence = PollerMessages::connectionRefused(target());
         break;
     case QNetworkReply::HostNotFoundError:
-        sentence = tr("Could not find the server %1 (host not found).").arg(target());
+        sentence = PollerMessages::hostNotFound(target());
         break;
     case QNetworkReply::RemoteHostClosedError:
         if (status.isValid()) {
-            sentence = tr("%1 closed the connection in the middle of an answer.").arg(target());
+            sentence = PollerMessages::closedInAnswer(target());
         } else if (!m_gotBytes && elapsed >= m_profile->holdTime() / 2) {
             // A proxy or the server cut an idle long poll: that is no news.
             qCDebug(lcPollerVerbose).noquote()
@@ -631,13 +604,13 @@ void Poller::failTransport(QNetworkReply *reply, const QVariant &status, qsizety
             handleResult(PollResult::noNews(m_cursor));
             return;
         } else {
-            sentence = tr("%1 closed the connection before answering.").arg(target());
+            sentence = PollerMessages::closedBeforeAnswer(target());
         }
         break;
     case QNetworkReply::TimeoutError:
     case QNetworkReply::OperationCanceledError:
         code = Error::TimeoutError;
-        sentence = tr("%1 did not answer in time.").arg(target());
+        sentence = PollerMessages::noAnswerInTime(target());
         break;
     case QNetworkReply::SslHandshakeFailedError:
         failTls(redact(reply->errorString()));
@@ -654,20 +627,18 @@ void Poller::failTransport(QNetworkReply *reply, const QVariant &status, qsizety
         failProxy(networkError, redact(reply->errorString()));
         return;
     case QNetworkReply::ProtocolFailure:
-        sentence = tr("%1 sent an answer that is not valid HTTP: %2.")
-                       .arg(target(), redact(reply->errorString()));
+        sentence = PollerMessages::notHttp(target(), redact(reply->errorString()));
         break;
     case QNetworkReply::TooManyRedirectsError:
-        sentence = tr("Could not talk to %1: %2.").arg(target(), redact(reply->errorString()));
+        sentence = PollerMessages::couldNotTalk(target(), redact(reply->errorString()));
         break;
     default:
-        sentence = tr("Could not reach %1: %2.").arg(target(), redact(reply->errorString()));
+        sentence = PollerMessages::couldNotReach(target(), redact(reply->errorString()));
         break;
     }
     failed(code, sentence,
-           status.isValid()
-               ? tr("HTTP %1, %n byte(s) received", nullptr, int(bodySize)).arg(status.toInt())
-               : QString());
+           status.isValid() ? PollerMessages::statusWithBytes(status.toInt(), bodySize)
+                            : QString());
 }
 
 void Poller::failUnreadableBody(QNetworkReply *reply, int status)
@@ -681,11 +652,9 @@ void Poller::failUnreadableBody(QNetworkReply *reply, int status)
     if (why.endsWith(QLatin1Char(':')))
         why.chop(1);
     const QByteArray coding = reply->rawHeader(QByteArrayLiteral("Content-Encoding"));
-    failed(Error::ResponseError,
-           tr("The answer from %1 could not be read (%2).").arg(target(), why),
-           coding.isEmpty()
-               ? tr("HTTP %1").arg(status)
-               : tr("HTTP %1, Content-Encoding: %2").arg(status).arg(QString::fromLatin1(coding)));
+    failed(Error::ResponseError, PollerMessages::unreadableAnswer(target(), why),
+           coding.isEmpty() ? PollerMessages::status(status)
+                            : PollerMessages::statusWithEncoding(status, coding));
 }
 
 /// A whole answer: the profile makes of it events, no news or a failure.
@@ -713,12 +682,10 @@ void Poller::failTls(const QString &qtError)
         // The handshake broke for another reason: the server refused our
         // client certificate or has none we accept, no common protocol, a
         // cut connection. These may pass (a server being reconfigured).
-        QString sentence =
-            tr("Could not set up a secure connection with %1: %2.").arg(target(), qtError);
+        QString sentence = PollerMessages::handshakeFailed(target(), qtError);
         if (m_settings.transport.tls.clientCertificateFile.isEmpty() &&
             qtError.contains(QLatin1String("certificate required"), Qt::CaseInsensitive)) {
-            sentence = tr("%1 asks for a client certificate, and this channel has none: %2.")
-                           .arg(target(), qtError);
+            sentence = PollerMessages::clientCertificateMissing(target(), qtError);
         }
         failed(Error::TlsError, sentence, {});
         return;
@@ -738,21 +705,16 @@ void Poller::failTls(const QString &qtError)
     QString sentence;
     if (m_tlsFailure.pinned) {
         sentence =
-            tr("The certificate of %1 is pinned for this channel, but it cannot be used: %2. "
-               "%3")
-                .arg(target(), reasons, certificate.description());
+            PollerMessages::pinnedCertificateUnusable(target(), reasons, certificate.description());
     } else if (m_tlsFailure.canBePinned()) {
-        sentence = tr("The certificate of %1 is not trusted: %2. %3 Trust this certificate for "
-                      "this channel only if you know that fingerprint to be the server's.")
-                       .arg(target(), reasons, certificate.description());
+        sentence =
+            PollerMessages::certificateNotTrusted(target(), reasons, certificate.description());
     } else {
-        sentence = tr("The certificate of %1 is not valid: %2. %3")
-                       .arg(target(), reasons, certificate.description());
+        sentence = PollerMessages::certificateInvalid(target(), reasons, certificate.description());
     }
     QStringList detail = m_tlsFailure.errorStrings;
     if (!certificate.hostNames.isEmpty())
-        detail << tr("Names in the certificate: %1")
-                      .arg(certificate.hostNames.join(QStringLiteral(", ")));
+        detail << PollerMessages::certificateNames(certificate.hostNames);
     detail << qtError;
     failFatal(Error::TlsError, sentence, detail.join(QLatin1Char('\n')));
 }
@@ -766,23 +728,15 @@ void Poller::failRedirect(QNetworkReply *reply)
     if (to.isRelative())
         to = from.resolved(to);
     const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
-    const QString detail = status.isValid() ? tr("HTTP %1").arg(status.toInt()) : QString();
+    const QString detail = status.isValid() ? PollerMessages::status(status.toInt()) : QString();
     const QString where = redact(redactedUrl(to));
     QString sentence;
     if (!to.isValid() || to.isEmpty()) {
-        sentence = tr("%1 redirected the channel to another server; Longwatch follows redirects "
-                      "only within the same server.")
-                       .arg(target());
+        sentence = PollerMessages::redirectedElsewhere(target());
     } else if (from.scheme() == QLatin1String("https") && to.scheme() == QLatin1String("http")) {
-        sentence = tr("%1 redirected the channel from https to the unencrypted address %2; "
-                      "Longwatch does not follow that, so that nothing is sent in the clear.")
-                       .arg(target(), where);
+        sentence = PollerMessages::redirectedToPlainHttp(target(), where);
     } else {
-        sentence = tr("%1 redirected the channel to another server, %2; Longwatch follows "
-                      "redirects only within the same server (scheme, host and port), so that "
-                      "credentials never go elsewhere. If that is the feed's new address, change "
-                      "the channel's URL.")
-                       .arg(target(), where);
+        sentence = PollerMessages::redirectedTo(target(), where);
     }
     failFatal(Error::HttpError, sentence, detail);
 }
@@ -795,32 +749,25 @@ void Poller::failProxy(QNetworkReply::NetworkError error, const QString &qtError
         // The channel stops: the person is asked once, and the answer is
         // kept as the channel's proxy credentials.
         if (m_settings.transport.proxy.user.isEmpty()) {
-            failFatal(Error::ProxyAuthenticationError,
-                      tr("The proxy (%1) needs a user name and password; enter them in the "
-                         "channel's connection settings.")
-                          .arg(proxy),
+            failFatal(Error::ProxyAuthenticationError, PollerMessages::proxyNeedsCredentials(proxy),
                       qtError);
         } else {
-            failFatal(
-                Error::ProxyAuthenticationError,
-                tr("The proxy (%1) did not accept the stored user name and password.").arg(proxy),
-                qtError);
+            failFatal(Error::ProxyAuthenticationError,
+                      PollerMessages::proxyRefusedCredentials(proxy), qtError);
         }
         return;
     case QNetworkReply::ProxyConnectionRefusedError:
-        failed(Error::ConnectionError,
-               tr("Could not connect to the proxy (%1): connection refused.").arg(proxy), {});
+        failed(Error::ConnectionError, PollerMessages::proxyConnectionRefused(proxy), {});
         return;
     case QNetworkReply::ProxyNotFoundError:
-        failed(Error::ConnectionError,
-               tr("Could not find the proxy (%1): host not found.").arg(proxy), {});
+        failed(Error::ConnectionError, PollerMessages::proxyNotFound(proxy), {});
         return;
     case QNetworkReply::ProxyTimeoutError:
-        failed(Error::TimeoutError, tr("The proxy (%1) did not answer in time.").arg(proxy), {});
+        failed(Error::TimeoutError, PollerMessages::proxyTimeout(proxy), {});
         return;
     default:
-        failed(Error::ConnectionError,
-               tr("The proxy (%1) could not reach %2: %3.").arg(proxy, target(), qtError), {});
+        failed(Error::ConnectionError, PollerMessages::proxyCouldNotReach(proxy, target(), qtError),
+               {});
         return;
     }
 }
@@ -867,12 +814,7 @@ void Poller::handleResult(PollResult result)
                 m_profile->cursorAfter(result.events, cap, m_cursor);
             if (!partial) {
                 failed(Error::SizeLimitError,
-                       tr("The answer from %1 carried %2 events, more than this channel's limit "
-                          "of %3 in one answer; none were taken.")
-                           .arg(target())
-                           .arg(result.events.size())
-                           .arg(cap),
-                       {});
+                       PollerMessages::tooManyEvents(target(), result.events.size(), cap), {});
                 return;
             }
             qCInfo(lcPoller).noquote()
