@@ -27,17 +27,6 @@ namespace {
 const QString kFeed = QStringLiteral("jobs");
 const QString kChannel = QStringLiteral("jobs");
 
-/// The "key" of each NDJSON line longwatch-tail printed.
-QStringList printedKeys(const QByteArray &output)
-{
-    QStringList keys;
-    for (const QByteArray &line : output.split('\n')) {
-        if (!line.isEmpty())
-            keys << QJsonDocument::fromJson(line).object().value(QStringLiteral("key")).toString();
-    }
-    return keys;
-}
-
 } // namespace
 
 class tst_Recorder : public QObject

@@ -42,17 +42,6 @@ QByteArray contents(std::FILE *file)
     return data;
 }
 
-/// The "key" of each line printed.
-QStringList printedKeys(const QByteArray &output)
-{
-    QStringList keys;
-    for (const QByteArray &line : output.split('\n')) {
-        if (!line.isEmpty())
-            keys << QJsonDocument::fromJson(line).object().value(QStringLiteral("key")).toString();
-    }
-    return keys;
-}
-
 } // namespace
 
 class tst_TailSession : public QObject

@@ -320,15 +320,17 @@ bool EventLog::open(const QString &path, OpenMode mode)
     }
     m_db.setDatabaseName(path);
     m_db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=%1").arg(m_busyTimeout.count()));
-    if (!m_db.open()) {
-        const QSqlError sqlError = m_db.lastError();
+    // Closes what was opened and says why the file could not be opened.
+    const auto openFailed = [this, &path](const QSqlError &sqlError) {
         close();
         m_path = path;
         failed(sqlError, Error::OpenError,
                tr("Could not open the event log at %1 (%2).")
                    .arg(displayPath(), sqliteText(sqlError)));
         return false;
-    }
+    };
+    if (!m_db.open())
+        return openFailed(m_db.lastError());
 
     // The first statement reads the file: this is where a file that is not a
     // database shows itself ("file is not a database").
@@ -355,12 +357,7 @@ bool EventLog::open(const QString &path, OpenMode mode)
     if (!walSet) {
         const QSqlError sqlError = pragma.lastError();
         pragma = QSqlQuery();
-        close();
-        m_path = path;
-        failed(sqlError, Error::OpenError,
-               tr("Could not open the event log at %1 (%2).")
-                   .arg(displayPath(), sqliteText(sqlError)));
-        return false;
+        return openFailed(sqlError);
     }
     if (pragma.value(0).toString().compare(QLatin1String("wal"), Qt::CaseInsensitive) != 0)
         qCWarning(lcStore).noquote()

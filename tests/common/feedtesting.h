@@ -4,6 +4,7 @@
 
 #include "feedserver.h"
 
+#include <QJsonDocument>
 #include <QJsonObject>
 #include <QTest>
 
@@ -23,6 +24,18 @@ inline void publishBuilds(FeedServer &server, const QString &feed, int count, in
         if (idsFollowTheCount)
             QCOMPARE(event.value("id").toInteger(), *published);
     }
+}
+
+/// The "key" of each NDJSON line longwatch-tail printed (TailSession or
+/// the program).
+inline QStringList printedKeys(const QByteArray &output)
+{
+    QStringList keys;
+    for (const QByteArray &line : output.split('\n')) {
+        if (!line.isEmpty())
+            keys << QJsonDocument::fromJson(line).object().value(QStringLiteral("key")).toString();
+    }
+    return keys;
 }
 
 } // namespace Longwatch::Testing
