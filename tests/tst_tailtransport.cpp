@@ -114,6 +114,8 @@ private Q_SLOTS:
     void credentialsReachTheServer_data();
     void credentialsReachTheServer();
     void proxyCarriesThePollsWithItsCredentials();
+    void httpVersionReachesTheConnection_data();
+    void httpVersionReachesTheConnection();
     void badValuesExitWithTwo_data();
     void badValuesExitWithTwo();
     void literalSecretsAreRefusedAndNeverEchoed_data();
@@ -365,6 +367,47 @@ void tst_TailTransport::proxyCarriesThePollsWithItsCredentials()
     QVERIFY(server.requests().constFirst().header("Via").contains("tinyproxy"));
     QVERIFY(server.requests().constFirst().header("Proxy-Authorization").isNull());
     QVERIFY2(!run.err.contains(kProxyPassword), qPrintable(run.err));
+}
+
+void tst_TailTransport::httpVersionReachesTheConnection_data()
+{
+    QTest::addColumn<QString>("version");
+    QTest::addColumn<QByteArray>("opening");
+    QTest::newRow("auto speaks HTTP/1.1 to an http:// address") << "auto" << QByteArray("GET ");
+    QTest::newRow("1.1 speaks HTTP/1.1") << "1.1" << QByteArray("GET ");
+    QTest::newRow("2 speaks HTTP/2 by prior knowledge (its connection preface)")
+        << "2" << QByteArray("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+}
+
+void tst_TailTransport::httpVersionReachesTheConnection()
+{
+    QFETCH(QString, version);
+    QFETCH(QByteArray, opening);
+    // A bare TCP server: what the tail writes first tells the protocol.
+    QTcpServer server;
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    QByteArray received;
+    connect(&server, &QTcpServer::newConnection, &server, [&] {
+        while (QTcpSocket *socket = server.nextPendingConnection()) {
+            socket->setParent(&server);
+            connect(socket, &QTcpSocket::readyRead, &server, [&, socket] {
+                if (received.size() < 64)
+                    received += socket->readAll();
+            });
+        }
+    });
+    QProcess tail;
+    tail.setProgram(kTail);
+    tail.setArguments({"--channel", QString("x=http://127.0.0.1:%1/poll").arg(server.serverPort()),
+                       "--http-version", version, "--duration", "10"});
+    tail.setProcessEnvironment(tailEnvironment());
+    tail.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
+    tail.start();
+    QTRY_VERIFY_WITH_TIMEOUT(received.size() >= opening.size(), kWaitMs);
+    QVERIFY2(received.startsWith(opening), received.constData());
+    tail.terminate();
+    QVERIFY(tail.waitForFinished(kWaitMs));
+    QCOMPARE(tail.exitCode(), 0);
 }
 
 void tst_TailTransport::badValuesExitWithTwo_data()
