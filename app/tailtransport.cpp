@@ -3,6 +3,7 @@
 #include "channelconfig.h"
 #include "environmentreferences.h"
 #include "poller.h"
+#include "redact.h"
 #include "transport.h"
 
 #include <QCommandLineParser>
@@ -111,6 +112,23 @@ QString TailTransportOptions::read(const QCommandLineParser &parser, PollerSetti
         *target = value;
         return {};
     };
+
+    // A credential in a --header (Authorization, X-Api-Key, ...) follows the
+    // same rule: its value must come from the environment.
+    for (const auto &[header, value] : std::as_const(settings->headers)) {
+        if (!hasEnvironmentReference(value)) {
+            if (isSecretHeader(header))
+                return tr("--header %1 takes its value from an environment variable, as "
+                          "'%1: ${env:NAME}', not the secret itself: command lines are visible "
+                          "to other users of this computer.")
+                    .arg(QString::fromLatin1(header));
+            continue;
+        }
+        QString missing;
+        if (!resolveEnvironmentReferences(value, &missing))
+            return tr("--header %1 refers to the environment variable %2, which is not set.")
+                .arg(QString::fromLatin1(header), missing);
+    }
 
     // Written onto a dashboard channel's settings, which pollerSettings()
     // turns into the Poller's: the same meaning in both programs.

@@ -17,9 +17,9 @@ namespace Longwatch {
 struct PollerSettings;
 
 /// The transport options of longwatch-tail's command line. Secrets (the key's
-/// passphrase, the proxy password, the basic password, the bearer token) are
-/// taken only as `${env:NAME}` references: a command line is visible to every
-/// user of the machine (ps, /proc/<pid>/cmdline).
+/// passphrase, the proxy password, the basic password, the bearer token, the
+/// value of a secret --header) are taken only as `${env:NAME}` references: a command line is
+/// visible to every user of the machine (ps, /proc/<pid>/cmdline).
 class TailTransportOptions
 {
     Q_DECLARE_TR_FUNCTIONS(Longwatch::TailTransportOptions)

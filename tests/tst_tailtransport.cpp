@@ -285,6 +285,9 @@ void tst_TailTransport::credentialsReachTheServer_data()
         << "Basic " + QByteArray(kProxyUser.toUtf8() + ":" + kPassword.toUtf8()).toBase64();
     QTest::newRow("--bearer-token from the environment sends the token")
         << QStringList{"--bearer-token", "${env:LW_TEST_TOKEN}"} << "Bearer " + kToken.toUtf8();
+    QTest::newRow("a credential --header from the environment")
+        << QStringList{"--header", "Authorization: Bearer ${env:LW_TEST_TOKEN}"}
+        << "Bearer " + kToken.toUtf8();
 }
 
 void tst_TailTransport::credentialsReachTheServer()
@@ -451,6 +454,9 @@ void tst_TailTransport::badValuesExitWithTwo_data()
         << "LW_TEST_UNSET";
     QTest::newRow("an unset variable for the user name")
         << QStringList{"--user", "${env:LW_TEST_UNSET}"} << "LW_TEST_UNSET";
+    QTest::newRow("an unset variable in a header")
+        << QStringList{"--header", "X-Api-Key: ${env:LW_TEST_UNSET}"}
+        << "--header X-Api-Key refers to the environment variable LW_TEST_UNSET, which is not set";
     QTest::newRow("basic authentication and a bearer token at once")
         << QStringList{"--user", "bob", "--bearer-token", "${env:LW_TEST_TOKEN}"} << "not both";
 }
@@ -493,6 +499,10 @@ void tst_TailTransport::literalSecretsAreRefusedAndNeverEchoed_data()
         << secret;
     QTest::newRow("a password in the proxy's address")
         << QStringList{"--proxy", "http://alice:" + secret + "@127.0.0.1:3128"} << secret;
+    QTest::newRow("a credential header written out")
+        << QStringList{"--header", "X-Api-Key: " + secret} << secret;
+    QTest::newRow("an Authorization header written out")
+        << QStringList{"--header", "Authorization: Bearer " + secret} << secret;
     QTest::newRow("a reference with the secret beside it")
         << QStringList{"--bearer-token", secret + "${env:LW_TEST_TOKEN}"} << secret;
 }
