@@ -8,6 +8,7 @@
 #include "profiles.h"
 #include "programoptions.h"
 #include "tailsession.h"
+#include "tailtransport.h"
 #include "terminationsignals.h"
 
 #include <QCommandLineParser>
@@ -70,6 +71,12 @@ std::optional<TailOptions> readOptions(const QCoreApplication &app)
             "batch (unless --since names a cursor), so nothing is missed or repeated across "
             "restarts, even after a crash. Channels are known by NAME: give a name to one "
             "feed only. longwatch-export reads the file.\n"
+            "\nThe transport options (--ca-file to --http-version) apply to every channel and "
+            "mean what the same settings of a channel mean in the dashboard. Secrets (passwords, "
+            "the bearer token, the key's passphrase) are taken only as references to environment "
+            "variables, '${env:NAME}' in single quotes, because command lines are visible to "
+            "other users of this computer; they are read when a request is made and never "
+            "printed.\n"
             "\nExit status: 0 when --count or --duration is reached or on Ctrl+C, 1 when a channel "
             "fails for good (e.g. the server refuses the request) or the event log cannot be "
             "opened or written, 2 on bad arguments.\n\n"
@@ -136,6 +143,8 @@ std::optional<TailOptions> readOptions(const QCoreApplication &app)
                        headerOption, connectTimeoutOption, marginOption, inactivityOption,
                        backoffInitialOption, backoffMaxOption, maxBodyOption, storeOption,
                        quietOption, verboseOption});
+    const TailTransportOptions transportOptions;
+    parser.addOptions(transportOptions.options());
     QList<QCommandLineOption> knobOptions;
     for (const auto &[name, help] : knobNames()) {
         knobOptions.append(QCommandLineOption(name, TailText::tr("Profile setting: %1.").arg(help),
@@ -196,6 +205,11 @@ std::optional<TailOptions> readOptions(const QCoreApplication &app)
         }
         settings.headers.append(
             {header.left(colon).trimmed().toLatin1(), header.mid(colon + 1).trimmed().toUtf8()});
+    }
+    // The transport options apply to every channel.
+    if (const QString problem = transportOptions.read(parser, &settings); !problem.isEmpty()) {
+        usageError(problem);
+        return std::nullopt;
     }
 
     if (parser.isSet(countOption)) {
