@@ -114,7 +114,8 @@ void TailSession::onBatch(const QString &name, const EventList &events, const QS
     // again.
     QList<int> duplicates;
     if (m_store) {
-        const std::optional<AppendResult> result = m_store->append(name, events, cursor);
+        const std::optional<AppendResult> result =
+            m_store->append(name, events, cursor, JobMapping());
         if (!result) {
             Q_EMIT message(
                 tr("[%1] could not record events: %2").arg(name, m_store->errorString()));

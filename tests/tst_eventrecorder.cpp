@@ -133,6 +133,27 @@ private Q_SLOTS:
         QCOMPARE(session.reader.channelTitles().value(kId), QStringLiteral("Builds"));
     }
 
+    void theJobsOfRecordedEventsHaveTheirRuns()
+    {
+        // The demo-like events name jobs under the channel's mapping.
+        for (int n = 1; n <= 3; ++n) {
+            m_server->publish(QStringLiteral("jobs"),
+                              {{"type", "build"},
+                               {"job", QStringLiteral("build #%1").arg(n)},
+                               {"status", n == 2 ? "failed" : "success"}});
+        }
+        Session session;
+        QVERIFY(session.open(logPath()));
+        session.manager.addChannel(config());
+        QTRY_COMPARE_WITH_TIMEOUT(session.reader.jobRuns().size(), 3, 20'000);
+        const QList<JobRun> runs = session.reader.jobRuns({kId});
+        QCOMPARE(runs.size(), 3);
+        QCOMPARE(runs.at(1).job, QStringLiteral("build #2"));
+        QCOMPARE(runs.at(1).series, QStringLiteral("build"));
+        QCOMPARE(runs.at(1).status, JobStatus::Failed);
+        QCOMPARE(runs.at(1).channel, kId);
+    }
+
     void renameKeepsTheHistoryUnderTheNewName()
     {
         publish(3);

@@ -4,6 +4,7 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 
 #include <cmath>
 
@@ -225,6 +226,16 @@ std::optional<JobUpdate> extractJobUpdate(const Event &event, const JobMapping &
     }
     update.message = event.text;
     return update;
+}
+
+QString jobSeriesName(const QString &job)
+{
+    // "#205" at the end, or "-205", "_205", " 205" right after a letter
+    // (so that "release-1.2.3" and "deploy 2026-12-07" stay whole).
+    static const QRegularExpression trailingRun(
+        QStringLiteral("^(.*\\S)(?:\\s*#\\d+|(?<=\\p{L})[-_ ]\\d+)$"));
+    const QRegularExpressionMatch match = trailingRun.match(job.trimmed());
+    return match.hasMatch() ? match.captured(1) : job.trimmed();
 }
 
 } // namespace Longwatch

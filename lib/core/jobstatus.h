@@ -31,6 +31,13 @@ class JobStatusText
     Q_DECLARE_TR_FUNCTIONS(Longwatch::JobStatusText)
 };
 
+/// The series a job is a run of: its name without a trailing run number
+/// ("build-linux #205", "build-linux#205", "build-linux-205",
+/// "build-linux_205" and "build-linux 205" are runs of "build-linux"). A
+/// number that is part of the name stays ("python3", "release-1.2.3",
+/// "deploy 2026-12-07"); a name that is only a run number is its own series.
+QString jobSeriesName(const QString &job);
+
 /// Where a channel's events keep their job fields. Paths are JsonPath text;
 /// the first job path that yields a value wins ("job", then "job_id").
 struct JobMapping

@@ -138,6 +138,40 @@ bool migrateToVersion2(QSqlDatabase &db, QString *error)
     return false;
 }
 
+/// Version 3: one row per job a channel's events named (JobRun), kept up to
+/// date as events are appended, so that trends read runs, not events.
+bool migrateToVersion3(QSqlDatabase &db, QString *error)
+{
+    const QStringList statements = {
+        QStringLiteral("CREATE TABLE job_runs ("
+                       " channel_id INTEGER NOT NULL,"
+                       " job TEXT NOT NULL,"
+                       " series TEXT NOT NULL,"
+                       " status TEXT NOT NULL,"
+                       " first_usecs INTEGER NOT NULL,"
+                       " last_usecs INTEGER NOT NULL,"
+                       " started_usecs INTEGER,"
+                       " finished_usecs INTEGER,"
+                       " PRIMARY KEY (channel_id, job))"),
+        QStringLiteral(
+            "CREATE INDEX job_runs_series ON job_runs (channel_id, series, first_usecs)"),
+    };
+    QSqlQuery query(db);
+    for (const QString &sql : statements) {
+        if (!query.exec(sql)) {
+            *error = sqliteText(query.lastError());
+            return false;
+        }
+    }
+    return true;
+}
+
+/// When an event happened: the feed's own time, else when it was received.
+qint64 eventUsecs(const Event &event)
+{
+    return event.time.isValid() ? event.time.toMSecsSinceEpoch() * 1000 : event.receivedUsecs;
+}
+
 } // namespace
 
 struct EventLog::Where
@@ -171,7 +205,7 @@ QString EventLog::defaultPath()
 
 QList<EventLog::Migration> EventLog::builtinMigrations()
 {
-    return {{1, &migrateToVersion1}, {2, &migrateToVersion2}};
+    return {{1, &migrateToVersion1}, {2, &migrateToVersion2}, {3, &migrateToVersion3}};
 }
 
 void EventLog::setMigrations(QList<Migration> migrations)
@@ -397,6 +431,7 @@ void EventLog::close()
 {
     m_insertEvent.reset();
     m_updateChannel.reset();
+    m_upsertJobRun.reset();
     m_channelIds.clear();
     m_channelNames.clear();
     m_channelTitles.clear();
@@ -556,6 +591,26 @@ bool EventLog::prepareStatements()
         m_updateChannel->prepare(
             QStringLiteral("UPDATE channels SET cursor = ?, event_count = event_count + ?,"
                            " updated_usecs = ? WHERE id = ?"));
+    m_upsertJobRun.reset();
+    if (ok && m_schemaVersion >= 3) {
+        // A job's row follows its events: the newest status, the first time
+        // it ran, the time it reached a final status (again if it ran again).
+        m_upsertJobRun = std::make_unique<QSqlQuery>(m_db);
+        if (!m_upsertJobRun->prepare(QStringLiteral(
+                "INSERT INTO job_runs (channel_id, job, series, status, first_usecs, last_usecs,"
+                " started_usecs, finished_usecs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (channel_id, job) DO UPDATE SET"
+                " status = excluded.status,"
+                " last_usecs = max(last_usecs, excluded.last_usecs),"
+                " started_usecs = coalesce(started_usecs, excluded.started_usecs),"
+                " finished_usecs = CASE WHEN excluded.finished_usecs IS NULL THEN NULL"
+                "  ELSE excluded.finished_usecs END"))) {
+            failed(m_upsertJobRun->lastError(), Error::IncompatibleError,
+                   tr("The event log at %1 does not have the expected tables (%2).")
+                       .arg(displayPath(), sqliteText(m_upsertJobRun->lastError())));
+            return false;
+        }
+    }
     if (ok)
         return true;
     const QSqlError sqlError = m_insertEvent->lastError().isValid() ? m_insertEvent->lastError()
@@ -695,8 +750,11 @@ bool EventLog::removeChannel(const QString &channel)
     if (!begin())
         return false;
     QSqlQuery query(m_db);
-    for (const QString &sql : {QStringLiteral("DELETE FROM events WHERE channel_id = ?"),
-                               QStringLiteral("DELETE FROM channels WHERE id = ?")}) {
+    QStringList statements = {QStringLiteral("DELETE FROM events WHERE channel_id = ?"),
+                              QStringLiteral("DELETE FROM channels WHERE id = ?")};
+    if (m_schemaVersion >= 3)
+        statements.prepend(QStringLiteral("DELETE FROM job_runs WHERE channel_id = ?"));
+    for (const QString &sql : std::as_const(statements)) {
         query.prepare(sql);
         query.addBindValue(*id);
         if (!query.exec()) {
@@ -760,10 +818,11 @@ std::optional<qint64> EventLog::seqOf(const QString &channel, const QString &key
 }
 
 std::optional<AppendResult> EventLog::append(const QString &channel, const EventList &events,
-                                             const QString &cursor)
+                                             const QString &cursor,
+                                             const std::optional<JobMapping> &jobs)
 {
     QList<AppendResult> results;
-    if (!append({EventBatch{channel, events, cursor}}, &results))
+    if (!append({EventBatch{channel, events, cursor, jobs}}, &results))
         return std::nullopt;
     return results.constFirst();
 }
@@ -794,6 +853,8 @@ bool EventLog::append(const QList<EventBatch> &batches, QList<AppendResult> *res
             return false;
         }
         AppendResult result;
+        const std::optional<JobKeyFilter> jobFilter =
+            batch.jobs && m_upsertJobRun ? std::optional<JobKeyFilter>(*batch.jobs) : std::nullopt;
         for (qsizetype i = 0; i < batch.events.size(); ++i) {
             const Event &event = batch.events.at(i);
             m_insertEvent->bindValue(kChannel, *id);
@@ -811,6 +872,8 @@ bool EventLog::append(const QList<EventBatch> &batches, QList<AppendResult> *res
                 return fail(m_insertEvent->lastError(), batch.channel);
             if (m_insertEvent->numRowsAffected() > 0) {
                 ++result.added;
+                if (jobFilter && !recordJobRun(*id, event, *batch.jobs, *jobFilter))
+                    return fail(m_upsertJobRun->lastError(), batch.channel);
             } else {
                 ++result.duplicates;
                 result.duplicateIndexes.append(int(i));
@@ -826,6 +889,8 @@ bool EventLog::append(const QList<EventBatch> &batches, QList<AppendResult> *res
     }
     m_insertEvent->finish();
     m_updateChannel->finish();
+    if (m_upsertJobRun)
+        m_upsertJobRun->finish();
     if (!commit())
         return false;
     for (auto it = created.cbegin(); it != created.cend(); ++it) {
@@ -836,6 +901,90 @@ bool EventLog::append(const QList<EventBatch> &batches, QList<AppendResult> *res
     if (results)
         *results = std::move(out);
     return true;
+}
+
+bool EventLog::recordJobRun(qint64 channelId, const Event &event, const JobMapping &mapping,
+                            const JobKeyFilter &filter)
+{
+    if (!filter.mayNameAJob(event.raw))
+        return true;
+    const std::optional<JobUpdate> update = extractJobUpdate(event, mapping, filter);
+    if (!update || update->key.isEmpty())
+        return true;
+    const qint64 at = eventUsecs(event);
+    const QVariant none(QMetaType::fromType<qint64>());
+    QSqlQuery &q = *m_upsertJobRun;
+    q.bindValue(0, channelId);
+    q.bindValue(1, update->key);
+    q.bindValue(2, jobSeriesName(update->key));
+    q.bindValue(3, jobStatusKey(update->status));
+    q.bindValue(4, at);
+    q.bindValue(5, at);
+    q.bindValue(6, update->status == JobStatus::Running ? QVariant(at) : none);
+    q.bindValue(7, isFinalJobStatus(update->status) ? QVariant(at) : none);
+    return q.exec();
+}
+
+QList<JobRun> EventLog::jobRuns(const QStringList &channels, std::optional<qint64> sinceUsecs)
+{
+    if (!checkOpen() || m_schemaVersion < 3)
+        return {};
+    QStringList where;
+    QVariantList binds;
+    if (!channels.isEmpty()) {
+        QStringList places;
+        for (const QString &channel : channels) {
+            const std::optional<qint64> id = channelId(channel, false, nullptr);
+            if (!id)
+                return {};
+            if (*id > 0) {
+                places << QStringLiteral("?");
+                binds << *id;
+            }
+        }
+        if (places.isEmpty())
+            return {}; // none of them has anything stored
+        where << QStringLiteral("j.channel_id IN (%1)").arg(places.join(QLatin1Char(',')));
+    }
+    if (sinceUsecs) {
+        where << QStringLiteral("j.first_usecs >= ?");
+        binds << *sinceUsecs;
+    }
+    // The channel's name from its table: another connection (the writer)
+    // may have made the channel since this one cached the names.
+    QString sql =
+        QStringLiteral("SELECT c.name, j.job, j.series, j.status, j.first_usecs, j.last_usecs,"
+                       " j.started_usecs, j.finished_usecs FROM job_runs j JOIN channels c ON c.id "
+                       "= j.channel_id");
+    if (!where.isEmpty())
+        sql += QStringLiteral(" WHERE ") + where.join(QStringLiteral(" AND "));
+    sql += QStringLiteral(" ORDER BY j.first_usecs");
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    query.prepare(sql);
+    for (const QVariant &bind : std::as_const(binds))
+        query.addBindValue(bind);
+    if (!query.exec()) {
+        readFailed(query.lastError());
+        return {};
+    }
+    QList<JobRun> runs;
+    while (query.next()) {
+        JobRun run;
+        run.channel = query.value(0).toString();
+        run.job = query.value(1).toString();
+        run.series = query.value(2).toString();
+        run.status = normaliseJobStatus(query.value(3).toString());
+        run.firstUsecs = query.value(4).toLongLong();
+        run.lastUsecs = query.value(5).toLongLong();
+        if (!query.value(6).isNull())
+            run.startedUsecs = query.value(6).toLongLong();
+        if (!query.value(7).isNull())
+            run.finishedUsecs = query.value(7).toLongLong();
+        runs.append(std::move(run));
+    }
+    clearError();
+    return runs;
 }
 
 bool EventLog::setCursor(const QString &channel, const QString &cursor)

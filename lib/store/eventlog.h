@@ -1,6 +1,7 @@
 #pragma once
 
 #include "event.h"
+#include "jobstatus.h"
 
 #include <QCoreApplication>
 #include <QHash>
@@ -96,6 +97,33 @@ struct EventBatch
     QString channel;
     EventList events;
     QString cursor;
+    /// Where the channel's events name their jobs: with it, each job the
+    /// added events name gets its run recorded (jobRuns()).
+    std::optional<JobMapping> jobs = std::nullopt;
+};
+
+/// One job a channel's events named (a run of a job series, e.g.
+/// "build-linux #205" of "build-linux"), as its events left it. Times are
+/// the feed's own (Event::time) where it sent them, else when received; µs
+/// since the epoch, UTC.
+struct JobRun
+{
+    QString channel;
+    QString job;    ///< the job's key in its channel
+    QString series; ///< jobSeriesName(job)
+    JobStatus status = JobStatus::Unknown;
+    qint64 firstUsecs = 0;               ///< its first event
+    qint64 lastUsecs = 0;                ///< its newest event
+    std::optional<qint64> startedUsecs;  ///< its first event saying it runs
+    std::optional<qint64> finishedUsecs; ///< when it reached a final status
+
+    /// From its start (or first event) to its end; none while it has not ended.
+    std::optional<qint64> durationUsecs() const
+    {
+        if (!finishedUsecs)
+            return std::nullopt;
+        return *finishedUsecs - startedUsecs.value_or(firstUsecs);
+    }
 };
 
 /// What became of one batch.
@@ -204,15 +232,23 @@ public:
     /// string with a sentence in `errorString`.
     static QString moveAside(const QString &path, QString *errorString = nullptr);
 
-    /// Stores one batch and the channel's new cursor in one transaction.
+    /// Stores one batch and the channel's new cursor in one transaction;
+    /// with `jobs`, also the runs of the jobs its new events name (jobRuns()).
     /// Returns nullopt (and nothing is stored) on failure.
     std::optional<AppendResult> append(const QString &channel, const EventList &events,
-                                       const QString &cursor);
+                                       const QString &cursor,
+                                       const std::optional<JobMapping> &jobs = std::nullopt);
     /// Stores several batches in one transaction, in order: all or none.
     /// `results` gets one entry per batch.
     bool append(const QList<EventBatch> &batches, QList<AppendResult> *results = nullptr);
     /// Stores a cursor without events (e.g. after the server made us start over).
     bool setCursor(const QString &channel, const QString &cursor);
+    /// The job runs of `channels` (all channels when empty) whose first
+    /// event is not older than `sinceUsecs`, oldest first. Recorded as
+    /// events are appended with their channel's JobMapping (EventBatch::jobs)
+    /// since schema version 3; runs in an older log are not known.
+    QList<JobRun> jobRuns(const QStringList &channels = {},
+                          std::optional<qint64> sinceUsecs = std::nullopt);
 
     /// The cursor stored with the channel's last batch; nullopt if none.
     std::optional<QString> cursor(const QString &channel);
@@ -295,6 +331,10 @@ private:
     bool commit();
     bool migrate();
     bool prepareStatements();
+    /// Records the job `event` names, if it names one (in append()'s
+    /// transaction); false if writing failed.
+    bool recordJobRun(qint64 channelId, const Event &event, const JobMapping &mapping,
+                      const JobKeyFilter &filter);
     QString sentenceFor(const QSqlError &sqlError, Error *error) const;
     std::optional<qint64> channelId(const QString &channel, bool create,
                                     QHash<QString, qint64> *created);
@@ -325,6 +365,7 @@ private:
 
     std::unique_ptr<QSqlQuery> m_insertEvent;
     std::unique_ptr<QSqlQuery> m_updateChannel;
+    std::unique_ptr<QSqlQuery> m_upsertJobRun; ///< from schema version 3 on
     QHash<QString, qint64> m_channelIds;
     QHash<qint64, QString> m_channelNames;
     QHash<qint64, QString> m_channelTitles;

@@ -286,7 +286,8 @@ void EventLogWriter::close(std::chrono::milliseconds timeout)
     m_error = EventLog::Error::NotOpenError;
 }
 
-bool EventLogWriter::append(const QString &channel, const EventList &events, const QString &cursor)
+bool EventLogWriter::append(const QString &channel, const EventList &events, const QString &cursor,
+                            const std::optional<JobMapping> &jobs)
 {
     if (!m_worker) {
         qCWarning(lcStore).noquote()
@@ -295,7 +296,7 @@ bool EventLogWriter::append(const QString &channel, const EventList &events, con
     }
     {
         QMutexLocker lock(&m_queue.mutex);
-        m_queue.batches.push_back(EventBatch{channel, events, cursor});
+        m_queue.batches.push_back(EventBatch{channel, events, cursor, jobs});
         m_queue.pendingEvents += events.size();
         ++m_queue.appended;
         if (m_queue.drainScheduled)

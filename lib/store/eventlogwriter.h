@@ -62,10 +62,12 @@ public:
     /// them again next time.
     void close(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
-    /// Queues one batch and its cursor. Thread-safe (but not against a
+    /// Queues one batch and its cursor (and, with `jobs`, the runs of the
+    /// jobs it names: EventLog::jobRuns()). Thread-safe (but not against a
     /// concurrent open() or close()) and never waits for the event log.
     /// Returns false (and drops the batch) if the log is not open.
-    bool append(const QString &channel, const EventList &events, const QString &cursor);
+    bool append(const QString &channel, const EventList &events, const QString &cursor,
+                const std::optional<JobMapping> &jobs = std::nullopt);
 
     /// Blocks until every batch appended before the call is committed, or
     /// `timeout` passes (false). For shutdown; the UI thread should not use it.

@@ -21,7 +21,8 @@ EventRecorder::EventRecorder(ChannelManager *manager, EventLogWriter *writer, QO
             [this](Channel *channel, const EventList &events) {
                 // Channel::cursor() is already the one that follows the batch.
                 if (m_writer->isOpen())
-                    m_writer->append(channel->id(), events, channel->cursor());
+                    m_writer->append(channel->id(), events, channel->cursor(),
+                                     channel->config().jobs);
             });
     for (Channel *channel : manager->channels())
         watch(channel);
