@@ -137,10 +137,9 @@ private Q_SLOTS:
     {
         // The demo-like events name jobs under the channel's mapping.
         for (int n = 1; n <= 3; ++n) {
-            m_server->publish(QStringLiteral("jobs"),
-                              {{"type", "build"},
-                               {"job", QStringLiteral("build #%1").arg(n)},
-                               {"status", n == 2 ? "failed" : "success"}});
+            m_server->publish(QStringLiteral("jobs"), {{"type", "build"},
+                                                       {"job", QStringLiteral("build #%1").arg(n)},
+                                                       {"status", n == 2 ? "failed" : "success"}});
         }
         Session session;
         QVERIFY(session.open(logPath()));
