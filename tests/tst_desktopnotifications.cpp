@@ -297,7 +297,8 @@ void tst_DesktopNotifications::aFailedJobMakesOneNotificationWithNameIconUrgency
     // The status bar says it too.
     QVERIFY(lastNotification(window).contains(QStringLiteral("deploy failed")));
     // And nothing more comes of it.
-    QTest::qWait(200);
+    QCoreApplication::processEvents();
+    QCOMPARE(notified.size(), 1);
     QCOMPARE(m_server->calls.size(), 1);
 }
 
@@ -369,13 +370,14 @@ void tst_DesktopNotifications::aHundredFailuresInASecondAreOneNotificationUpdate
     MainWindow window(&manager, m_settings);
     QSignalSpy notified(window.notifier(), &Notifier::notify);
     Channel *channel = manager.addChannel(quietChannel(QStringLiteral("builds")));
-    QElapsedTimer clock;
-    clock.start();
+    // One every ten milliseconds, by the notifier's clock: a second for all.
+    QDateTime now = QDateTime::currentDateTimeUtc();
+    window.notifier()->setClock([&now] { return now; });
     for (int i = 1; i <= 100; ++i) {
+        now = now.addMSecs(10);
         fail(window, channel, QStringLiteral("job %1").arg(i));
         QCoreApplication::processEvents(); // a batch each: the notifier speaks after each
     }
-    QVERIFY2(clock.elapsed() < 1000, "the hundred failures took a second or more");
     QCOMPARE(notified.size(), 100);
     QTRY_VERIFY_WITH_TIMEOUT(!m_server->calls.isEmpty() && m_server->calls.last().summary ==
                                                                QStringLiteral("100 jobs failed"),
