@@ -59,6 +59,10 @@ private Q_SLOTS:
     void anEventOlderThanTheChannelsListeningIsNotNews_data();
     void anEventOlderThanTheChannelsListeningIsNotNews();
     void summarisesTheChannelsHealth();
+    void aMutedChannelIsQuietUntilItsTimeIsUp();
+    void failuresInABurstAreOneNotificationThatCountsThem();
+    void aRecoveryStandsAloneAndTheBurstLearnsOfIt();
+    void aBurstOnSeveralChannelsNamesNoChannel();
 };
 
 void tst_Notifier::announcesWhatTheChannelAsksFor_data()
@@ -315,6 +319,138 @@ void tst_Notifier::summarisesTheChannelsHealth()
     QCOMPARE(notifier.summary(), QStringLiteral("3 channels: 1 live, 1 retrying, 1 paused"));
     manager.removeChannel(manager.at(1));
     QCOMPARE(notifier.health(), Notifier::Health::Live);
+}
+
+void tst_Notifier::aMutedChannelIsQuietUntilItsTimeIsUp()
+{
+    ChannelManager manager;
+    JobModel jobs;
+    Notifier notifier(&manager, &jobs);
+    QDateTime now = QDateTime::currentDateTimeUtc();
+    notifier.setClock([&now] { return now; });
+    Channel *builds = manager.addChannel(quietChannel(true, true, true));
+    ChannelConfig other = quietChannel(true, true, true);
+    other.name = "docs";
+    Channel *docs = manager.addChannel(other);
+    QSignalSpy changed(&notifier, &Notifier::channelMuteChanged);
+    QSignalSpy notified(&notifier, &Notifier::notify);
+
+    notifier.muteChannelFor(builds->id(), 1h);
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(changed.first().first().toString(), builds->id());
+    QVERIFY(notifier.isChannelMuted(builds->id()));
+    QVERIFY(!notifier.isChannelMuted(docs->id()));
+    QCOMPARE(notifier.channelMutedUntil(builds->id()), now.addSecs(3600));
+    QVERIFY(notifier.isActive()); // the others are not muted
+
+    jobs.applyBatch(builds->id(), "builds", {}, {jobEvent("deploy", "failed")});
+    jobs.applyBatch(docs->id(), "docs", {}, {jobEvent("publish", "failed")});
+    QVERIFY(notified.wait());
+    QCOMPARE(titles(notified), QStringList{"publish failed"});
+
+    // An hour later it speaks again, with nobody undoing the mute.
+    now = now.addSecs(3600);
+    QVERIFY(!notifier.isChannelMuted(builds->id()));
+    QVERIFY(!notifier.channelMutedUntil(builds->id()).isValid());
+    jobs.applyBatch(builds->id(), "builds", {}, {jobEvent("test", "failed")});
+    QVERIFY(notified.wait());
+    QCOMPARE(titles(notified), (QStringList{"publish failed", "test failed"}));
+
+    // Unmuted by hand, at once.
+    notifier.muteChannelFor(builds->id(), 1h);
+    notifier.unmuteChannel(builds->id());
+    QCOMPARE(changed.size(), 3);
+    QVERIFY(!notifier.isChannelMuted(builds->id()));
+}
+
+void tst_Notifier::failuresInABurstAreOneNotificationThatCountsThem()
+{
+    ChannelManager manager;
+    JobModel jobs;
+    Notifier notifier(&manager, &jobs);
+    QDateTime now = QDateTime::currentDateTimeUtc();
+    notifier.setClock([&now] { return now; });
+    Channel *channel = manager.addChannel(quietChannel(true, true, true));
+    QSignalSpy notified(&notifier, &Notifier::notify);
+    const auto failAfter = [&](int ms, const QString &job) {
+        now = now.addMSecs(ms);
+        jobs.applyBatch(channel->id(), "builds", {}, {jobEvent(job, "failed")});
+        return notified.wait();
+    };
+    const auto subject = [&](int i) { return notified.at(i).at(3).value<Notifier::Subject>(); };
+
+    QVERIFY(failAfter(0, "a"));
+    QVERIFY(failAfter(1'000, "b"));
+    QVERIFY(failAfter(4'000, "c")); // five seconds after the first: still the burst
+    QCOMPARE(titles(notified), (QStringList{"a failed", "2 jobs failed", "3 jobs failed"}));
+    QCOMPARE(notified.at(2).at(1).toString(), QStringLiteral("Failed: a, b, c"));
+    QCOMPARE(notified.at(2).at(2).value<Notifier::Severity>(), Notifier::Severity::Critical);
+    const int burst = subject(0).burst;
+    QVERIFY(burst != 0);
+    QCOMPARE(subject(1).burst, burst);
+    QCOMPARE(subject(2).burst, burst);
+    QCOMPARE(subject(0).channelId, channel->id());
+    QCOMPARE(subject(0).job, QStringLiteral("a"));
+    QCOMPARE(subject(2).channelId, channel->id());
+    QCOMPARE(subject(2).job, QString()); // several jobs
+
+    // The same job failing again (after a retry) is counted once.
+    now = now.addMSecs(1'000);
+    jobs.applyBatch(channel->id(), "builds", {},
+                    {jobEvent("a", "running"), jobEvent("a", "failed")});
+    QVERIFY(notified.wait());
+    QCOMPARE(notified.last().at(0).toString(), QStringLiteral("3 jobs failed"));
+    QCOMPARE(notified.size(), 4);
+
+    // Quiet for longer than the window: a new burst.
+    QVERIFY(failAfter(5'001, "d"));
+    QCOMPARE(notified.last().at(0).toString(), QStringLiteral("d failed"));
+    QVERIFY(subject(4).burst != burst);
+    QVERIFY(subject(4).burst != 0);
+}
+
+void tst_Notifier::aRecoveryStandsAloneAndTheBurstLearnsOfIt()
+{
+    ChannelManager manager;
+    JobModel jobs;
+    Notifier notifier(&manager, &jobs);
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    notifier.setClock([now] { return now; });
+    Channel *channel = manager.addChannel(quietChannel(true, true, true));
+    QSignalSpy notified(&notifier, &Notifier::notify);
+    for (const auto &[job, status] :
+         {std::pair{"a", "failed"}, {"a", "running"}, {"b", "failed"}}) {
+        jobs.applyBatch(channel->id(), "builds", {}, {jobEvent(job, status)});
+        QVERIFY(notified.wait());
+    }
+    QCOMPARE(titles(notified),
+             (QStringList{"a failed", "a recovered", "1 job failed · 1 recovered"}));
+    QCOMPARE(notified.at(2).at(1).toString(), QStringLiteral("Failed: b · Recovered: a"));
+    const auto subject = [&](int i) { return notified.at(i).at(3).value<Notifier::Subject>(); };
+    QCOMPARE(subject(1).burst, 0);
+    QCOMPARE(subject(1).job, QStringLiteral("a"));
+    QCOMPARE(subject(2).burst, subject(0).burst);
+}
+
+void tst_Notifier::aBurstOnSeveralChannelsNamesNoChannel()
+{
+    ChannelManager manager;
+    JobModel jobs;
+    Notifier notifier(&manager, &jobs);
+    Channel *builds = manager.addChannel(quietChannel(true, true, true));
+    ChannelConfig other = quietChannel(true, true, true);
+    other.name = "docs";
+    Channel *docs = manager.addChannel(other);
+    QSignalSpy notified(&notifier, &Notifier::notify);
+    jobs.applyBatch(builds->id(), "builds", {}, {jobEvent("deploy", "failed")});
+    jobs.applyBatch(docs->id(), "docs", {}, {jobEvent("deploy", "failed")});
+    QVERIFY(notified.wait());
+    // Two channels' "deploy": two jobs.
+    QCOMPARE(titles(notified), QStringList{"2 jobs failed"});
+    const auto subject = notified.first().at(3).value<Notifier::Subject>();
+    QCOMPARE(subject.channelId, QString());
+    QCOMPARE(subject.job, QString());
+    QVERIFY(subject.burst != 0);
 }
 
 QTEST_MAIN(tst_Notifier)

@@ -93,6 +93,13 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
     m_status->showTrayIcon({a.showWindow, nullptr, a.mute, a.snooze, a.unsnooze, nullptr,
                             a.pauseAll, a.resumeAll, nullptr, a.quit});
     connect(m_status, &StatusArea::trayActivated, a.showWindow, &QAction::trigger);
+    // A notification's "Show": every notification is about jobs.
+    connect(m_status, &StatusArea::showRequested, this, [this](const QString &channelId) {
+        m_actions.showWindow->trigger();
+        if (Channel *channel = m_manager->channel(channelId))
+            selectChannel(channel);
+        showPage(PageTabs::JobsPage);
+    });
 
     connect(m_channelList, &ChannelList::currentChannelChanged, this,
             &MainWindow::onCurrentChannelChanged);

@@ -25,6 +25,7 @@ Notifier::Notifier(ChannelManager *manager, JobModel *jobs, QObject *parent)
     });
     connect(manager, &ChannelManager::channelRemoved, this, [this](const QString &id) {
         m_listening.remove(id);
+        m_channelMutedUntil.remove(id);
         updateHealth();
     });
     connect(manager, &ChannelManager::channelStateChanged, this, &Notifier::onChannelStateChanged);
@@ -69,6 +70,27 @@ void Notifier::resumeNotifications()
 QDateTime Notifier::pausedUntil() const
 {
     return m_pausedUntil.isValid() && m_pausedUntil > m_clock() ? m_pausedUntil : QDateTime();
+}
+
+void Notifier::muteChannelFor(const QString &channelId, std::chrono::milliseconds duration)
+{
+    m_channelMutedUntil.insert(channelId, m_clock().addMSecs(duration.count()));
+    qCInfo(lcUi).noquote() << "channel" << channelId << "muted until"
+                           << m_channelMutedUntil.value(channelId).toString(Qt::ISODate);
+    Q_EMIT channelMuteChanged(channelId);
+}
+
+void Notifier::unmuteChannel(const QString &channelId)
+{
+    if (m_channelMutedUntil.remove(channelId) > 0)
+        Q_EMIT channelMuteChanged(channelId);
+}
+
+QDateTime Notifier::channelMutedUntil(const QString &channelId) const
+{
+    // No timer: the mute is over once its time has passed, whenever asked.
+    const QDateTime until = m_channelMutedUntil.value(channelId);
+    return until.isValid() && until > m_clock() ? until : QDateTime();
 }
 
 bool Notifier::isActive() const
@@ -140,18 +162,20 @@ void Notifier::onJobStatusChanged(const QString &channelId, const QString &chann
     if (current == JobStatus::Failed) {
         if (!config.notifyJobFailed)
             return;
-        pending = {Kind::Failed, job, tr("%1 failed").arg(job), message, Severity::Critical};
+        pending = {Kind::Failed,       job,      tr("%1 failed").arg(job), message,
+                   Severity::Critical, channelId};
     } else if (previous == JobStatus::Failed &&
                (current == JobStatus::Running || current == JobStatus::Queued ||
                 current == JobStatus::Succeeded) &&
                config.notifyJobRecovered) {
-        pending = {Kind::Recovered, job, tr("%1 recovered").arg(job), message,
-                   Severity::Information};
+        pending = {Kind::Recovered,       job,      tr("%1 recovered").arg(job), message,
+                   Severity::Information, channelId};
     } else if (current == JobStatus::Succeeded && config.notifyJobFinished) {
-        pending = {Kind::Finished, job, tr("%1 finished").arg(job), message, Severity::Information};
+        pending = {Kind::Finished,        job,      tr("%1 finished").arg(job), message,
+                   Severity::Information, channelId};
     } else if (current == JobStatus::Cancelled && config.notifyJobFinished) {
-        pending = {Kind::Cancelled, job, tr("%1 was cancelled").arg(job), message,
-                   Severity::Warning};
+        pending = {Kind::Cancelled,   job,      tr("%1 was cancelled").arg(job), message,
+                   Severity::Warning, channelId};
     } else {
         return;
     }
@@ -161,7 +185,7 @@ void Notifier::onJobStatusChanged(const QString &channelId, const QString &chann
     }
     pending.message = pending.message.isEmpty() ? tr("On channel %1.").arg(channelName)
                                                 : tr("%1: %2").arg(channelName, pending.message);
-    if (!isActive()) {
+    if (!isActive() || isChannelMuted(channelId)) {
         qCDebug(lcUi).noquote() << "notification held back:" << pending.title;
         return;
     }
@@ -181,9 +205,63 @@ constexpr int kNamesPerKind = 4; ///< job names a folded notification lists per 
 void Notifier::flush()
 {
     const QList<Pending> pending = std::exchange(m_pending, {});
+    if (pending.isEmpty())
+        return;
+    const QDateTime now = m_clock();
+    if (m_burst.number != 0 && m_burst.lastFailure.msecsTo(now) > qint64(burstWindow.count()))
+        m_burst = {};
+    const bool failed = std::any_of(pending.cbegin(), pending.cend(),
+                                    [](const Pending &p) { return p.kind == Kind::Failed; });
+    if (failed) {
+        // A failure announces the whole burst, to replace what was shown of
+        // it: failures in a row make one notification that counts them.
+        if (m_burst.number == 0)
+            m_burst.number = ++m_bursts;
+        addToBurst(pending);
+        m_burst.lastFailure = now;
+        emitNotification(m_burst.items, m_burst.number);
+        return;
+    }
+    // Other news stands alone; the burst learns that a job of it recovered.
+    if (m_burst.number != 0)
+        addToBurst(pending);
     if (pending.size() <= maxPerBatch) {
         for (const Pending &p : pending)
-            Q_EMIT notify(p.title, p.message, p.severity);
+            emitNotification({p}, 0);
+        return;
+    }
+    emitNotification(pending, 0);
+}
+
+void Notifier::addToBurst(const QList<Pending> &pending)
+{
+    for (const Pending &p : pending) {
+        const auto same =
+            std::find_if(m_burst.items.begin(), m_burst.items.end(), [&p](const Pending &item) {
+                return item.channelId == p.channelId && item.job == p.job;
+            });
+        if (same != m_burst.items.end())
+            *same = p;
+        else
+            m_burst.items.append(p);
+    }
+}
+
+void Notifier::emitNotification(const QList<Pending> &pending, int burst)
+{
+    Subject subject{pending.first().channelId, pending.first().job, burst};
+    for (const Pending &p : pending) {
+        if (p.channelId != subject.channelId) {
+            subject.channelId.clear();
+            subject.job.clear();
+            break;
+        }
+        if (p.job != subject.job)
+            subject.job.clear();
+    }
+    if (pending.size() == 1) {
+        const Pending &p = pending.first();
+        Q_EMIT notify(p.title, p.message, p.severity, subject);
         return;
     }
     // Each kind counted and named apart, the worst first: "2 jobs failed ·
@@ -236,7 +314,7 @@ void Notifier::flush()
         lists.last() = lists.last().arg(names);
     }
     const QString separator = QStringLiteral(" · ");
-    Q_EMIT notify(counts.join(separator), lists.join(separator), severity);
+    Q_EMIT notify(counts.join(separator), lists.join(separator), severity, subject);
 }
 
 namespace {

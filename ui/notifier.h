@@ -18,6 +18,17 @@ class Channel;
 class ChannelManager;
 class JobModel;
 
+/// What a notification is about: where its "Show" leads, which channel
+/// its "Mute" silences, and which earlier notification it updates.
+struct NotificationSubject
+{
+    QString channelId; ///< empty when it is about several channels
+    QString job;       ///< empty when it is about several jobs
+    /// Non-zero for failures: the notifications of one burst share it,
+    /// each one the whole burst so far, to replace the one before.
+    int burst = 0;
+};
+
 /// Decides what deserves a desktop notification: a job that fails,
 /// recovers or finishes, as each channel's configuration asks. Honours
 /// "mute all" and "pause for a while". Also sums up the health of all
@@ -48,8 +59,14 @@ class JobModel;
 /// answers is announced from its second page on, history sent again after
 /// a resync is announced; nothing tells those events from new ones.
 ///
-/// It shows nothing itself: the window turns notify() into a tray balloon,
-/// or a status bar message where there is no tray.
+/// Failures that follow one another within burstWindow are one burst: each
+/// new failure of a burst is announced as the whole burst summed up ("3 jobs
+/// failed"), marked by Subject::burst so that a desktop notification is
+/// updated in place instead of stacked. A channel can be muted for a while
+/// (muteChannelFor(), the notification's "Mute channel for an hour").
+///
+/// It shows nothing itself: the window turns notify() into a desktop
+/// notification, a tray balloon, or a status bar message (StatusArea).
 class Notifier final : public QObject
 {
     Q_OBJECT
@@ -63,6 +80,9 @@ public:
 
     using Clock = std::function<QDateTime()>;
 
+    /// What a notification is about (NotificationSubject).
+    using Subject = NotificationSubject;
+
     Notifier(ChannelManager *manager, JobModel *jobs, QObject *parent = nullptr);
     ~Notifier() override;
 
@@ -75,6 +95,15 @@ public:
     void resumeNotifications();
     /// Invalid when not paused.
     QDateTime pausedUntil() const;
+    /// No notifications about the channel `channelId` until now + `duration`.
+    void muteChannelFor(const QString &channelId, std::chrono::milliseconds duration);
+    void unmuteChannel(const QString &channelId);
+    /// Until when the channel is muted; invalid when it is not.
+    QDateTime channelMutedUntil(const QString &channelId) const;
+    bool isChannelMuted(const QString &channelId) const
+    {
+        return channelMutedUntil(channelId).isValid();
+    }
     /// Neither muted nor paused.
     bool isActive() const;
     /// "Notifications muted", "Notifications paused until 14:05", or empty.
@@ -98,14 +127,23 @@ public:
     /// request was sent was held by the server: news, not backlog.
     static constexpr std::chrono::milliseconds heldAnswerThreshold{2'000};
 
+    /// A failure this long or less after the last one of a burst belongs to
+    /// that burst.
+    static constexpr std::chrono::milliseconds burstWindow{5'000};
+
 Q_SIGNALS:
-    /// A notification to show now (already filtered by mute and pause).
+    /// A notification to show now (already filtered by mute and pause):
+    /// once for each batch's news, or for each batch with a failure the
+    /// whole burst so far, carrying the burst's number in `subject`.
     void notify(const QString &title, const QString &message,
-                Longwatch::Notifier::Severity severity);
+                Longwatch::Notifier::Severity severity,
+                const Longwatch::NotificationSubject &subject = {});
     /// Emitted when health() or summary() may have changed.
     void healthChanged(Longwatch::Notifier::Health health);
     /// Emitted when muted or paused changed.
     void activeChanged(bool active);
+    /// Emitted when the channel `channelId` was muted or unmuted by hand.
+    void channelMuteChanged(const QString &channelId);
 
 private:
     /// What a notification says happened to a job.
@@ -117,6 +155,7 @@ private:
         QString title;
         QString message;
         Severity severity;
+        QString channelId;
     };
     /// One channel's present stretch of listening (see the class comment).
     struct Listening
@@ -137,6 +176,10 @@ private:
                             const QString &job, JobStatus previous, JobStatus current,
                             const QString &message, const QDateTime &eventTime);
     void flush();
+    /// Adds `pending` to the open burst, a job's latest news replacing its
+    /// earlier one.
+    void addToBurst(const QList<Pending> &pending);
+    void emitNotification(const QList<Pending> &pending, int burst);
     void updateHealth();
 
     QPointer<ChannelManager> m_manager;
@@ -145,8 +188,20 @@ private:
     QDateTime m_pausedUntil;
     QTimer m_pauseTimer;
     QList<Pending> m_pending;
-    QHash<QString, Listening> m_listening; ///< channel id ->
+    QHash<QString, Listening> m_listening;         ///< channel id ->
+    QHash<QString, QDateTime> m_channelMutedUntil; ///< channel id ->
+    /// The failures announced last, and what became of their jobs since.
+    struct Burst
+    {
+        int number = 0; ///< 0: none is open
+        QDateTime lastFailure;
+        QList<Pending> items;
+    };
+    Burst m_burst;
+    int m_bursts = 0; ///< bursts so far, the last one's number
     Health m_health = Health::NoChannels;
 };
 
 } // namespace Longwatch
+
+Q_DECLARE_METATYPE(Longwatch::NotificationSubject)

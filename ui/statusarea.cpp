@@ -3,6 +3,7 @@
 #include "channel.h"
 #include "channelmanager.h"
 #include "channelmodel.h"
+#include "desktopnotifications.h"
 #include "elidedlabel.h"
 #include "icons.h"
 #include "labels.h"
@@ -10,6 +11,7 @@
 #include "statuscolors.h"
 
 #include <QApplication>
+#include <QDBusConnection>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLocale>
@@ -50,6 +52,14 @@ StatusArea::StatusArea(QMainWindow *window, ChannelManager *manager, Notifier *n
     leftLayout->addWidget(m_lastNotification, 1);
     window->statusBar()->addWidget(left, 1);
     window->statusBar()->addPermanentWidget(m_notifyState);
+
+    m_desktop = new DesktopNotifications(QDBusConnection::sessionBus(), this);
+    m_desktop->setObjectName(QStringLiteral("desktopNotifications"));
+    connect(m_desktop, &DesktopNotifications::showRequested, this, &StatusArea::showRequested);
+    connect(m_desktop, &DesktopNotifications::muteRequested, this,
+            [this](const QString &channelId) {
+                m_notifier->muteChannelFor(channelId, DesktopNotifications::muteDuration);
+            });
 }
 
 void StatusArea::showTrayIcon(const QList<QAction *> &menu)
@@ -145,7 +155,7 @@ void StatusArea::setEventsReceived(qint64 count)
 }
 
 void StatusArea::showNotification(const QString &title, const QString &message,
-                                  Notifier::Severity severity)
+                                  Notifier::Severity severity, const Notifier::Subject &subject)
 {
     const QPalette palette = m_window->palette();
     const QColor color = severity == Notifier::Severity::Critical
@@ -157,7 +167,9 @@ void StatusArea::showNotification(const QString &title, const QString &message,
     const QString time = QLocale().toString(QTime::currentTime(), QStringLiteral("HH:mm:ss"));
     m_lastNotification->setText(tr("%1  %2 — %3").arg(time, title, message));
     m_lastNotification->setToolTip(m_lastNotification->text());
-    if (m_tray && m_tray->isVisible() && QSystemTrayIcon::supportsMessages()) {
+    if (m_desktop->show(title, message, severity, subject)) {
+        // The desktop shows it; a balloon too would say it twice.
+    } else if (m_tray && m_tray->isVisible() && QSystemTrayIcon::supportsMessages()) {
         const QSystemTrayIcon::MessageIcon icon =
             severity == Notifier::Severity::Critical  ? QSystemTrayIcon::Critical
             : severity == Notifier::Severity::Warning ? QSystemTrayIcon::Warning
