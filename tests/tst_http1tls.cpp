@@ -41,6 +41,7 @@ struct Outcome
     QList<QSslError::SslError> sslErrors;
     QByteArray body;
     bool encrypted = false;
+    QSslCertificate peer; ///< in sslConfiguration() once the reply has finished
 };
 
 /// A configuration as the Poller makes one for a channel with a CA file:
@@ -81,6 +82,7 @@ Outcome fetch(NetworkAccessManager &manager, const QUrl &url,
     outcome.errorString = reply->errorString();
     outcome.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     outcome.body = reply->readAll();
+    outcome.peer = reply->sslConfiguration().peerCertificate();
     return outcome;
 }
 
@@ -166,6 +168,8 @@ void tst_Http1Tls::failuresAreQtsFailures()
     QCOMPARE(ours.status, qts.status);
     QCOMPARE(ours.body, qts.body);
     QCOMPARE(ours.encrypted, qts.encrypted);
+    QCOMPARE(ours.peer, qts.peer);
+    QCOMPARE(ours.peer, m_certs->certificate(certificate));
     QCOMPARE(ours.error == QNetworkReply::NoError, trustTheCa);
     if (!trustTheCa) {
         QCOMPARE(ours.error, QNetworkReply::SslHandshakeFailedError);

@@ -900,6 +900,10 @@ void Http1Reply::releaseSocket(bool reusable)
     qCDebug(lcNetworkVerbose).noquote()
         << "connection to" << m_host << m_port << (reusable ? "kept alive" : "closed");
     connection->setReply(nullptr); // its socket's signals stop here
+    // A handshake that did not finish: what the server showed stays to be
+    // seen in sslConfiguration() (the certificate it was refused for).
+    if (m_tls && m_established.isNull() && connection->tlsSocket())
+        m_established = connection->tlsSocket()->sslConfiguration();
     if (reusable && m_pool && socket->state() == QAbstractSocket::ConnectedState) {
         m_pool->put(m_poolKey, connection);
         return;
