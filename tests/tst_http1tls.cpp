@@ -3,6 +3,7 @@
 // within one TLS configuration and one trust, sessions resumed on the next
 // connection, ALPN. The Poller's use of it is in tst_tls.
 
+#include "http1reply.h"
 #include "networkaccessmanager.h"
 #include "testeventdispatcher.h"
 #include "tlsinfo.h"
@@ -213,6 +214,12 @@ void tst_Http1Tls::peerCertificateIsGiven()
     QNetworkRequest request(server.url());
     request.setSslConfiguration(trusting({m_certs->certificate("ca")}));
     ReplyPtr reply(manager.get(request));
+    QVERIFY(qobject_cast<Http1Reply *>(reply.get()));
+    // The Poller listens for encrypted() and sslErrors() only where they may come.
+    QVERIFY(mayUseTls(reply.get()));
+    ReplyPtr plain(manager.get(QNetworkRequest(QUrl("http://127.0.0.1:1/"))));
+    QVERIFY(qobject_cast<Http1Reply *>(plain.get()));
+    QVERIFY(!mayUseTls(plain.get()));
     QSignalSpy encrypted(reply.get(), &QNetworkReply::encrypted);
     QSignalSpy managerEncrypted(&manager, &QNetworkAccessManager::encrypted);
     QSignalSpy finished(reply.get(), &QNetworkReply::finished);
