@@ -339,6 +339,9 @@ void tst_Http1Tls::aSecondConnectionResumesTheSession()
     QCOMPARE(second.error, QNetworkReply::NoError);
     QVERIFY(second.encrypted);
     QVERIFY2(second.body.contains("Reused, "), second.body.left(200).constData());
+    // Each connection leaves a ticket for the next.
+    const Outcome third = fetch(manager, server.url(), configuration);
+    QVERIFY2(third.body.contains("Reused, "), third.body.left(200).constData());
     // Another TLS configuration does not resume this one's session.
     const Outcome other =
         fetch(manager, server.url(),

@@ -101,8 +101,10 @@ public:
     /// never used by a request with another.
     QString tlsKey(const QString &host, quint16 port, const QSslConfiguration &configuration);
     /// The last session ticket a server gave a connection under `key`, to
-    /// resume that TLS session on a new connection; empty if none.
-    QByteArray sessionTicket(const QString &key) const { return m_sessionTickets.value(key); }
+    /// resume that TLS session on a new connection; empty if none. Taken:
+    /// a ticket serves one connection (RFC 8446 appendix C.4: reusing one
+    /// lets an observer link the connections); each gets new ones.
+    QByteArray takeSessionTicket(const QString &key) { return m_sessionTickets.take(key); }
     void keepSessionTicket(const QString &key, const QByteArray &ticket);
     /// An open idle connection to the server `key` names, now owned by the
     /// caller; or nullptr.

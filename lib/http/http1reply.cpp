@@ -424,7 +424,7 @@ void Http1Reply::start()
     // certificate (RFC 8446 section 2.2).
     configuration.setSslOption(QSsl::SslOptionDisableSessionPersistence, false);
     if (m_pool) {
-        if (const QByteArray ticket = m_pool->sessionTicket(m_poolKey); !ticket.isEmpty())
+        if (const QByteArray ticket = m_pool->takeSessionTicket(m_poolKey); !ticket.isEmpty())
             configuration.setSessionTicket(ticket);
     }
     tls->setSslConfiguration(configuration);
