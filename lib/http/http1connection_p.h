@@ -134,7 +134,7 @@ private:
         QList<QSslCertificate> cas;
         int id = 0;
     };
-    QList<KnownTls> m_tls;
+    QList<KnownTls> m_knownTls;
     int m_lastTlsId = 0;
     QHash<QString, QByteArray> m_sessionTickets; ///< by tlsKey()
 

@@ -224,14 +224,14 @@ QString Http1ConnectionPool::tlsKey(const QString &host, quint16 port,
     // first, at the cost of a pointer comparison.
     const QList<QSslCertificate> cas = configuration.caCertificates();
     int id = 0;
-    for (const KnownTls &known : std::as_const(m_tls)) {
+    for (const KnownTls &known : std::as_const(m_knownTls)) {
         if (known.cas.constData() == cas.constData() && known.configuration == configuration) {
             id = known.id;
             break;
         }
     }
     if (id == 0) {
-        for (const KnownTls &known : std::as_const(m_tls)) {
+        for (const KnownTls &known : std::as_const(m_knownTls)) {
             if (known.configuration == configuration) {
                 id = known.id;
                 break;
@@ -240,9 +240,9 @@ QString Http1ConnectionPool::tlsKey(const QString &host, quint16 port,
         if (id == 0)
             id = ++m_lastTlsId;
         // Known from now on by this very list as well.
-        if (m_tls.size() >= kKnownTlsLimit)
-            m_tls.removeFirst();
-        m_tls.append({configuration, cas, id});
+        if (m_knownTls.size() >= kKnownTlsLimit)
+            m_knownTls.removeFirst();
+        m_knownTls.append({configuration, cas, id});
     }
     return QStringLiteral("https://%1:%2#%3").arg(host.toLower()).arg(port).arg(id);
 }
