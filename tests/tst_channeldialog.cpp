@@ -76,9 +76,43 @@ private Q_SLOTS:
     void connectionFieldsValidateAsTyped();
     void connectionSettingsRoundTrip();
     void secretFieldsWarnWhenSecretsAreKeptInAPlainFile();
+    void trustingARefusedCertificatePinsItAndTestsAgain_data();
     void trustingARefusedCertificatePinsItAndTestsAgain();
+    void anExpiredCertificateIsNotOfferedForTrust_data();
     void anExpiredCertificateIsNotOfferedForTrust();
+
+private:
+    /// Rows for each HTTP client the dialog's test may take: Longwatch's
+    /// own and Qt's (LONGWATCH_HTTP_CLIENT=qt, read when the dialog is made).
+    static void addClientRows();
 };
+
+namespace {
+
+/// Sets LONGWATCH_HTTP_CLIENT for the dialogs made while it lives.
+class ClientChoice
+{
+public:
+    explicit ClientChoice(bool ownClient)
+    {
+        if (ownClient)
+            qunsetenv("LONGWATCH_HTTP_CLIENT");
+        else
+            qputenv("LONGWATCH_HTTP_CLIENT", "qt");
+    }
+    ~ClientChoice() { qunsetenv("LONGWATCH_HTTP_CLIENT"); }
+    ClientChoice(const ClientChoice &) = delete;
+    ClientChoice &operator=(const ClientChoice &) = delete;
+};
+
+} // namespace
+
+void tst_ChannelDialog::addClientRows()
+{
+    QTest::addColumn<bool>("ownClient");
+    QTest::newRow("on Longwatch's client") << true;
+    QTest::newRow("on Qt's client") << false;
+}
 
 void tst_ChannelDialog::connectionFieldsValidateAsTyped_data()
 {
@@ -566,8 +600,15 @@ void tst_ChannelDialog::testCanBeCancelled()
     QVERIFY(button->text().contains("Test"));
 }
 
+void tst_ChannelDialog::trustingARefusedCertificatePinsItAndTestsAgain_data()
+{
+    addClientRows();
+}
+
 void tst_ChannelDialog::trustingARefusedCertificatePinsItAndTestsAgain()
 {
+    QFETCH(bool, ownClient);
+    const ClientChoice client(ownClient);
     if (!TestCertificates::opensslAvailable())
         QSKIP("The openssl command is not installed (Debian package 'openssl'); it makes the "
               "test certificates.");
@@ -620,6 +661,7 @@ void tst_ChannelDialog::trustingARefusedCertificatePinsItAndTestsAgain()
              qPrintable(child<QLabel>(dialog, "testStatus")->text()));
     QVERIFY(trust->isHidden());
     QCOMPARE(server.requestCount(), 1);
+    QCOMPARE(isFromLongwatchClient(server.requests().first()), ownClient);
 
     // Without the pin, the next test fails again: it does not ride on the
     // connection the pinned test left open.
@@ -634,8 +676,15 @@ void tst_ChannelDialog::trustingARefusedCertificatePinsItAndTestsAgain()
     QCOMPARE(server.requestCount(), 1);
 }
 
+void tst_ChannelDialog::anExpiredCertificateIsNotOfferedForTrust_data()
+{
+    addClientRows();
+}
+
 void tst_ChannelDialog::anExpiredCertificateIsNotOfferedForTrust()
 {
+    QFETCH(bool, ownClient);
+    const ClientChoice client(ownClient);
     if (!TestCertificates::opensslAvailable())
         QSKIP("The openssl command is not installed (Debian package 'openssl'); it makes the "
               "test certificates.");

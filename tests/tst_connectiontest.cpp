@@ -1,5 +1,6 @@
 #include "connectiontest.h"
 #include "fakehttpserver.h"
+#include "networkaccessmanager.h"
 #include "tlsinfo.h"
 #include "tlstestserver.h"
 
@@ -159,13 +160,19 @@ void tst_ConnectionTest::anInvalidConfigurationFailsAfterStartReturns()
 void tst_ConnectionTest::aRefusedCertificateIsReportedForPinning_data()
 {
     QTest::addColumn<bool>("expired");
-    QTest::newRow("a self-signed certificate may be pinned, and then passes") << false;
-    QTest::newRow("an expired certificate may not be pinned") << true;
+    QTest::addColumn<bool>("ownClient");
+    for (const bool own : {true, false}) {
+        const char *client = own ? "Longwatch's client" : "Qt's client";
+        QTest::addRow("on %s a self-signed certificate may be pinned, and then passes", client)
+            << false << own;
+        QTest::addRow("on %s an expired certificate may not be pinned", client) << true << own;
+    }
 }
 
 void tst_ConnectionTest::aRefusedCertificateIsReportedForPinning()
 {
     QFETCH(bool, expired);
+    QFETCH(bool, ownClient);
 
     if (!TestCertificates::opensslAvailable())
         QSKIP("The openssl command is not installed (Debian package 'openssl'); it makes the "
@@ -180,7 +187,9 @@ void tst_ConnectionTest::aRefusedCertificateIsReportedForPinning()
     TlsTestServer server(certificate, certs.key("cert"));
     QVERIFY(server.listen());
 
-    ConnectionTest test(&m_network);
+    NetworkAccessManager network; // as the channel dialog's
+    network.setOwnClientEnabled(ownClient);
+    ConnectionTest test(&network);
     QSignalSpy finished(&test, &ConnectionTest::finished);
     ChannelConfig c = configFor(server.url("/poll"));
     QVERIFY(test.start(c));
@@ -207,6 +216,7 @@ void tst_ConnectionTest::aRefusedCertificateIsReportedForPinning()
         QCOMPARE(test.outcome(), ConnectionTest::Outcome::NoNews);
         QVERIFY(test.tlsFailure().isNull());
         QCOMPARE(server.requestCount(), 1);
+        QCOMPARE(isFromLongwatchClient(server.requests().first()), ownClient);
     }
 }
 

@@ -347,8 +347,10 @@ void tst_Http2::httpVersionSettingIsHonoured_data()
         << "http1" << HttpVersion::Automatic << "HTTP/1.1";
     QTest::newRow("HTTP/2 on http:// speaks HTTP/2 by prior knowledge")
         << "h2c" << HttpVersion::Http2 << "HTTP/2.0";
-    QTest::newRow("automatic on https:// takes HTTP/2 when offered")
-        << "tls" << HttpVersion::Automatic << "HTTP/2.0";
+    // Automatic is HTTP/1.1 on Longwatch's own client, which offers only
+    // that by ALPN; HTTP/2 is for channels that ask for it (Qt's client).
+    QTest::newRow("automatic on https:// speaks HTTP/1.1, though HTTP/2 is offered")
+        << "tls" << HttpVersion::Automatic << "HTTP/1.1";
     QTest::newRow("HTTP/2 on https:// speaks HTTP/2") << "tls" << HttpVersion::Http2 << "HTTP/2.0";
     QTest::newRow("HTTP/1.1 only on https:// never speaks HTTP/2")
         << "tls" << HttpVersion::Http1Only << "HTTP/1.1";

@@ -44,8 +44,8 @@ private Q_SLOTS:
     void initTestCase();
 
     // Which requests take Longwatch's client
-    void takesOnlyPlainDirectHttp_data();
-    void takesOnlyPlainDirectHttp();
+    void takesOnlyDirectHttp1_data();
+    void takesOnlyDirectHttp1();
     void aProxyForTheUrlSendsItToQt();
     void theEnvironmentSwitchSendsAllToQt();
 
@@ -99,7 +99,7 @@ void tst_NetworkAccessManager::initTestCase()
     qunsetenv("HTTP_PROXY");
 }
 
-void tst_NetworkAccessManager::takesOnlyPlainDirectHttp_data()
+void tst_NetworkAccessManager::takesOnlyDirectHttp1_data()
 {
     QTest::addColumn<QNetworkRequest>("request");
     QTest::addColumn<bool>("own");
@@ -115,8 +115,16 @@ void tst_NetworkAccessManager::takesOnlyPlainDirectHttp_data()
     sameOrigin.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
                             QNetworkRequest::SameOriginRedirectPolicy);
     QTest::newRow("with same-origin redirects, Longwatch's") << sameOrigin << true;
-    QTest::newRow("https is Qt's")
-        << QNetworkRequest(QUrl(QStringLiteral("https://127.0.0.1/feed"))) << false;
+    const QUrl secure(QStringLiteral("https://127.0.0.1/feed"));
+    QTest::newRow("https is Longwatch's") << QNetworkRequest(secure) << true;
+    QNetworkRequest http1Only(secure);
+    http1Only.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
+    QTest::newRow("https on HTTP/1.1 only is Longwatch's") << http1Only << true;
+    QNetworkRequest http2(secure);
+    http2.setAttribute(QNetworkRequest::Http2AllowedAttribute, true);
+    QTest::newRow("https allowing HTTP/2 is Qt's") << http2 << false;
+    QTest::newRow("another scheme is Qt's")
+        << QNetworkRequest(QUrl(QStringLiteral("ftp://127.0.0.1/feed"))) << false;
     QNetworkRequest h2c(url);
     h2c.setAttribute(QNetworkRequest::Http2DirectAttribute, true);
     QTest::newRow("HTTP/2 cleartext is Qt's") << h2c << false;
@@ -130,7 +138,7 @@ void tst_NetworkAccessManager::takesOnlyPlainDirectHttp_data()
     QTest::newRow("a header value with a line break is Qt's") << injected << false;
 }
 
-void tst_NetworkAccessManager::takesOnlyPlainDirectHttp()
+void tst_NetworkAccessManager::takesOnlyDirectHttp1()
 {
     QFETCH(QNetworkRequest, request);
     QFETCH(bool, own);
@@ -148,10 +156,13 @@ void tst_NetworkAccessManager::aProxyForTheUrlSendsItToQt()
     // Not a loopback address: Qt sends those past any application proxy.
     const QNetworkRequest request(QUrl(QStringLiteral("http://feeds.example:8080/feed")));
     const QNetworkRequest loopback(QUrl(QStringLiteral("http://127.0.0.1:8080/feed")));
+    const QNetworkRequest secure(QUrl(QStringLiteral("https://feeds.example/feed")));
     Manager manager;
     QVERIFY(manager.usesOwnClient(request, QNetworkAccessManager::GetOperation));
+    QVERIFY(manager.usesOwnClient(secure, QNetworkAccessManager::GetOperation));
     manager.setProxy(QNetworkProxy(QNetworkProxy::HttpProxy, QStringLiteral("127.0.0.1"), 3128));
     QVERIFY(!manager.usesOwnClient(request, QNetworkAccessManager::GetOperation));
+    QVERIFY(!manager.usesOwnClient(secure, QNetworkAccessManager::GetOperation));
     manager.setProxy(QNetworkProxy::NoProxy);
     QVERIFY(manager.usesOwnClient(request, QNetworkAccessManager::GetOperation));
 
@@ -177,6 +188,8 @@ void tst_NetworkAccessManager::theEnvironmentSwitchSendsAllToQt()
     qunsetenv("LONGWATCH_HTTP_CLIENT");
     QVERIFY(!switchedOff.ownClientEnabled());
     QVERIFY(!switchedOff.usesOwnClient(request, QNetworkAccessManager::GetOperation));
+    QVERIFY(!switchedOff.usesOwnClient(QNetworkRequest(QUrl(QStringLiteral("https://127.0.0.1/"))),
+                                       QNetworkAccessManager::GetOperation));
 
     // And a request through Qt still works on this manager.
     FakeHttpServer server;

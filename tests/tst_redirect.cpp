@@ -3,6 +3,7 @@
 // Asserted on the server the redirect points to.
 
 #include "fakehttpserver.h"
+#include "networkaccessmanager.h"
 #include "poller.h"
 #include "profiles.h"
 #include "tlsinfo.h"
@@ -70,8 +71,22 @@ private Q_SLOTS:
     void crossOriginRedirectIsRefused();
     void sameOriginRedirectIsFollowed_data();
     void sameOriginRedirectIsFollowed();
+    void httpsToHttpIsRefused_data();
     void httpsToHttpIsRefused();
+    void httpToHttpsIsAnotherOrigin_data();
+    void httpToHttpsIsAnotherOrigin();
+
+private:
+    /// Rows for each client: Longwatch's own and Qt's.
+    static void addClientRows();
 };
+
+void tst_Redirect::addClientRows()
+{
+    QTest::addColumn<bool>("ownClient");
+    QTest::newRow("on Longwatch's client") << true;
+    QTest::newRow("on Qt's client") << false;
+}
 
 void tst_Redirect::crossOriginRedirectIsRefused_data()
 {
@@ -156,8 +171,14 @@ void tst_Redirect::sameOriginRedirectIsFollowed()
     poller->stop();
 }
 
+void tst_Redirect::httpsToHttpIsRefused_data()
+{
+    addClientRows();
+}
+
 void tst_Redirect::httpsToHttpIsRefused()
 {
+    QFETCH(bool, ownClient);
     if (!TestCertificates::opensslAvailable())
         QSKIP("The openssl command is not installed (Debian package 'openssl'); it makes the "
               "test certificate.");
@@ -175,7 +196,8 @@ void tst_Redirect::httpsToHttpIsRefused()
     secure.setResponse(302, {}, {{"Location", plain.url("/feed").toEncoded()}});
     QVERIFY(secure.listen());
 
-    QNetworkAccessManager manager;
+    NetworkAccessManager manager;
+    manager.setOwnClientEnabled(ownClient);
     PollerSettings settings = quickSettings();
     settings.transport.tls.pinnedSha256 = {certificateSha256(certs.certificate("self"))};
     auto poller = makePoller(secure.url("/feed?token=" + kUrlToken), &manager, settings);
@@ -184,12 +206,57 @@ void tst_Redirect::httpsToHttpIsRefused()
     QVERIFY(errors.wait(kWaitMs));
 
     QCOMPARE(secure.requestCount(), 1);
+    QCOMPARE(isFromLongwatchClient(secure.requests().first()), ownClient);
     QCOMPARE(plain.requestCount(), 0);
     QCOMPARE(poller->state(), Poller::State::Failed);
     QCOMPARE(poller->error(), Poller::Error::HttpError);
     const QString sentence = poller->errorString();
     QVERIFY2(sentence.contains("from https to the unencrypted address"), qPrintable(sentence));
     QVERIFY2(sentence.contains(plain.url("/feed").toString()), qPrintable(sentence));
+    verifyNoSecrets(*poller);
+}
+
+void tst_Redirect::httpToHttpsIsAnotherOrigin_data()
+{
+    addClientRows();
+}
+
+void tst_Redirect::httpToHttpsIsAnotherOrigin()
+{
+    QFETCH(bool, ownClient);
+    if (!TestCertificates::opensslAvailable())
+        QSKIP("The openssl command is not installed (Debian package 'openssl'); it makes the "
+              "test certificate.");
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    TestCertificates certs(dir.path());
+    QVERIFY2(certs.makeSelfSigned("self", "127.0.0.1"), qPrintable(certs.errorString()));
+    TlsTestServer secure(certs.certificate("self"), certs.key("self"));
+    QVERIFY(secure.listen());
+    FakeHttpServer plain;
+    QVERIFY(plain.isListening());
+    plain.setDefaultResponse(
+        FakeResponse::status(301).withHeader("Location", secure.url("/feed").toEncoded()));
+
+    NetworkAccessManager manager;
+    manager.setOwnClientEnabled(ownClient);
+    PollerSettings settings = quickSettings();
+    // Trusted, so that only the change of origin can stop the redirect.
+    settings.transport.tls.pinnedSha256 = {certificateSha256(certs.certificate("self"))};
+    auto poller = makePoller(plain.url("/feed?token=" + kUrlToken), &manager, settings);
+    QSignalSpy errors(poller.get(), &Poller::errorOccurred);
+    QVERIFY(poller->start());
+    QVERIFY(errors.wait(kWaitMs));
+
+    // Another scheme is another origin (RFC 6454): the credentials stay.
+    QCOMPARE(plain.requestCount(), 1);
+    QCOMPARE(plain.requests().first().header("User-Agent") == "Longwatch", ownClient);
+    QCOMPARE(secure.handshakeCount(), 0);
+    QCOMPARE(secure.requestCount(), 0);
+    QCOMPARE(poller->state(), Poller::State::Failed);
+    QCOMPARE(poller->error(), Poller::Error::HttpError);
+    const QString sentence = poller->errorString();
+    QVERIFY2(sentence.contains("redirected the channel to another server"), qPrintable(sentence));
     verifyNoSecrets(*poller);
 }
 

@@ -8,11 +8,15 @@
 #include <QHash>
 #include <QList>
 #include <QObject>
+#include <QPointer>
+#include <QSslConfiguration>
+#include <QSslError>
 #include <QString>
 #include <QTimer>
 
 #include <chrono>
 
+class QSslSocket;
 class QTcpSocket;
 
 namespace Longwatch {
@@ -33,19 +37,44 @@ class Http1ConnectionPool;
 class Http1Connection final : public QObject
 {
 public:
-    /// Takes `socket` (a new one, not yet connecting).
+    /// Takes `socket` (a new one, not yet connecting): a QSslSocket for https.
     explicit Http1Connection(QTcpSocket *socket);
 
     QTcpSocket *socket() const { return m_socket; }
+    /// The socket of an https connection, or nullptr.
+    QSslSocket *tlsSocket() const { return m_tls; }
     /// The reply that now carries a request on this connection, or nullptr.
     void setReply(Http1Reply *reply) { m_reply = reply; }
     /// The pool this connection now waits in, or nullptr.
     void setIdleIn(Http1ConnectionPool *pool) { m_idleIn = pool; }
 
+    /// The socket's TLS configuration as the handshake left it (the peer's
+    /// certificates, the protocol): kept once, as every reply on the
+    /// connection asks for it.
+    QSslConfiguration established() const { return m_established; }
+    /// The errors of the handshake that the reply which made it ignored
+    /// (a pinned certificate). Every later reply on this connection is
+    /// shown them and must ignore them too, as a new handshake would make
+    /// it do: a connection never lends one request's trust to another.
+    QList<QSslError> ignoredErrors() const { return m_ignoredErrors; }
+    /// After the handshake, with the errors it ignored. A connection whose
+    /// handshake ignored none hands its session tickets to `pool` under
+    /// `key` (now and as the server sends new ones), to resume the session
+    /// on the next connection; one that ignored errors keeps them to itself.
+    void setEncrypted(const QList<QSslError> &ignoredErrors, Http1ConnectionPool *pool,
+                      const QString &key);
+
 private:
+    void keepSessionTicket();
+
     QTcpSocket *m_socket;
+    QSslSocket *m_tls = nullptr;
     Http1Reply *m_reply = nullptr;
     Http1ConnectionPool *m_idleIn = nullptr;
+    QSslConfiguration m_established;
+    QList<QSslError> m_ignoredErrors;
+    QPointer<Http1ConnectionPool> m_sessions; ///< where session tickets go, if anywhere
+    QString m_sessionKey;
 };
 
 /// Kept-alive connections of one NetworkAccessManager, by server, waiting
@@ -63,15 +92,27 @@ public:
     explicit Http1ConnectionPool(QObject *parent = nullptr);
     ~Http1ConnectionPool() override;
 
-    /// The name connections to host:port are kept under.
+    /// The name plain connections to host:port are kept under.
     static QString key(const QString &host, quint16 port);
+    /// The name https connections to host:port made with `configuration`
+    /// are kept under, and their TLS sessions: one per server and TLS
+    /// configuration (CAs, client certificate, peer verification, ...), so
+    /// that a connection or session made under one configuration's trust is
+    /// never used by a request with another.
+    QString tlsKey(const QString &host, quint16 port, const QSslConfiguration &configuration);
+    /// The last session ticket a server gave a connection under `key`, to
+    /// resume that TLS session on a new connection; empty if none. Taken:
+    /// a ticket serves one connection (RFC 8446 appendix C.4: reusing one
+    /// lets an observer link the connections); each gets new ones.
+    QByteArray takeSessionTicket(const QString &key) { return m_sessionTickets.take(key); }
+    void keepSessionTicket(const QString &key, const QByteArray &ticket);
     /// An open idle connection to the server `key` names, now owned by the
     /// caller; or nullptr.
     Http1Connection *take(const QString &key);
     /// Takes back a connection whose last response was complete.
     void put(const QString &key, Http1Connection *connection);
     int idleCount() const;
-    /// Closes every idle connection.
+    /// Closes every idle connection and forgets every TLS session.
     void clear();
     /// Closes `connection` (idle in this pool) and forgets it.
     void drop(Http1Connection *connection);
@@ -83,6 +124,19 @@ private:
         QDeadlineTimer expires;
     };
     void expire();
+
+    /// A TLS configuration seen, with the number tlsKey() gives it.
+    struct KnownTls
+    {
+        QSslConfiguration configuration;
+        /// Its CA list, whose data pointer says cheaply whether a request
+        /// carries the very same list (see tlsKey()).
+        QList<QSslCertificate> cas;
+        int id = 0;
+    };
+    QList<KnownTls> m_knownTls;
+    int m_lastTlsId = 0;
+    QHash<QString, QByteArray> m_sessionTickets; ///< by tlsKey()
 
     /// By key; a server's list stays when it empties, as the next put()
     /// is usually a moment away.

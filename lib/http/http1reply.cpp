@@ -7,6 +7,7 @@
 #include <QNetworkCookie>
 #include <QNetworkCookieJar>
 #include <QNetworkProxy>
+#include <QSslSocket>
 #include <QTcpSocket>
 
 namespace Longwatch {
@@ -19,6 +20,14 @@ namespace {
 constexpr std::chrono::milliseconds kSweepInterval = 5s;
 // The most decoded bytes of a coded body made at a time (one readyRead()).
 constexpr qsizetype kDecodePiece = 64 * 1024;
+// TLS configurations a pool tells apart before it forgets the oldest
+// (configurations come and go as channels restart; see tlsKey()).
+constexpr qsizetype kKnownTlsLimit = 64;
+
+int defaultPort(const QUrl &url)
+{
+    return url.scheme() == QLatin1String("https") ? 443 : 80;
+}
 
 bool isRedirect(int status)
 {
@@ -73,6 +82,8 @@ QNetworkReply::NetworkError errorForSocket(QAbstractSocket::SocketError error)
         return QNetworkReply::RemoteHostClosedError;
     case QAbstractSocket::SocketTimeoutError:
         return QNetworkReply::TimeoutError;
+    case QAbstractSocket::SslHandshakeFailedError:
+        return QNetworkReply::SslHandshakeFailedError;
     default:
         return QNetworkReply::UnknownNetworkError;
     }
@@ -81,7 +92,13 @@ QNetworkReply::NetworkError errorForSocket(QAbstractSocket::SocketError error)
 bool sameOrigin(const QUrl &a, const QUrl &b)
 {
     return a.scheme() == b.scheme() && a.host().compare(b.host(), Qt::CaseInsensitive) == 0 &&
-           a.port(80) == b.port(80);
+           a.port(defaultPort(a)) == b.port(defaultPort(b));
+}
+
+/// Qt's client's sentence for a refused handshake (QHttpNetworkConnection).
+QString handshakeFailed(const QString &why)
+{
+    return Http1Reply::tr("SSL handshake failed: %1").arg(why);
 }
 
 /// Header fields that Http1Reply writes itself (framing and connection
@@ -105,8 +122,23 @@ namespace Internal {
 
 Http1Connection::Http1Connection(QTcpSocket *socket)
     : m_socket(socket)
+    , m_tls(qobject_cast<QSslSocket *>(socket))
 {
     socket->setParent(this);
+    if (m_tls) {
+        connect(m_tls, &QSslSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
+            if (m_reply)
+                m_reply->onSslErrors(errors);
+        });
+        connect(m_tls, &QSslSocket::encrypted, this, [this] {
+            m_established = m_tls->sslConfiguration();
+            if (m_reply)
+                m_reply->onEncrypted();
+        });
+        // TLS 1.3 servers send tickets after the handshake.
+        connect(m_tls, &QSslSocket::newSessionTicketReceived, this,
+                &Http1Connection::keepSessionTicket);
+    }
     connect(socket, &QTcpSocket::connected, this, [this] {
         if (m_reply)
             m_reply->onConnected();
@@ -132,6 +164,31 @@ Http1Connection::Http1Connection(QTcpSocket *socket)
     connect(socket, &QTcpSocket::disconnected, this, onError);
 }
 
+void Http1Connection::setEncrypted(const QList<QSslError> &ignoredErrors, Http1ConnectionPool *pool,
+                                   const QString &key)
+{
+    m_ignoredErrors = ignoredErrors;
+    if (!ignoredErrors.isEmpty())
+        return;
+    // A session made with errors ignored would be resumed without any
+    // check of the certificate (a resumed handshake sends none), so only a
+    // fully verified one is kept for the next connection.
+    m_sessions = pool;
+    m_sessionKey = key;
+    // TLS 1.2 gives the ticket with the handshake; TLS 1.3 after it.
+    if (m_established.sessionProtocol() != QSsl::TlsV1_3)
+        keepSessionTicket();
+}
+
+void Http1Connection::keepSessionTicket()
+{
+    if (!m_sessions || !m_tls)
+        return;
+    const QByteArray ticket = m_tls->sslConfiguration().sessionTicket();
+    if (!ticket.isEmpty())
+        m_sessions->keepSessionTicket(m_sessionKey, ticket);
+}
+
 // --- Http1ConnectionPool ---------------------------------------------------
 
 Http1ConnectionPool::Http1ConnectionPool(QObject *parent)
@@ -155,6 +212,44 @@ Http1ConnectionPool::~Http1ConnectionPool()
 QString Http1ConnectionPool::key(const QString &host, quint16 port)
 {
     return host.toLower() + QLatin1Char(':') + QString::number(port);
+}
+
+QString Http1ConnectionPool::tlsKey(const QString &host, quint16 port,
+                                    const QSslConfiguration &configuration)
+{
+    // Told apart by QSslConfiguration's operator==, which compares every
+    // CA certificate unless both lists are the same data: some 20 µs for
+    // the system's 300 or so. A channel passes the same configuration with
+    // every request, so one that was seen before is found by its list
+    // first, at the cost of a pointer comparison.
+    const QList<QSslCertificate> cas = configuration.caCertificates();
+    int id = 0;
+    for (const KnownTls &known : std::as_const(m_knownTls)) {
+        if (known.cas.constData() == cas.constData() && known.configuration == configuration) {
+            id = known.id;
+            break;
+        }
+    }
+    if (id == 0) {
+        for (const KnownTls &known : std::as_const(m_knownTls)) {
+            if (known.configuration == configuration) {
+                id = known.id;
+                break;
+            }
+        }
+        if (id == 0)
+            id = ++m_lastTlsId;
+        // Known from now on by this very list as well.
+        if (m_knownTls.size() >= kKnownTlsLimit)
+            m_knownTls.removeFirst();
+        m_knownTls.append({configuration, cas, id});
+    }
+    return QStringLiteral("https://%1:%2#%3").arg(host.toLower()).arg(port).arg(id);
+}
+
+void Http1ConnectionPool::keepSessionTicket(const QString &key, const QByteArray &ticket)
+{
+    m_sessionTickets.insert(key, ticket);
 }
 
 Http1Connection *Http1ConnectionPool::take(const QString &key)
@@ -206,6 +301,7 @@ void Http1ConnectionPool::clear()
     }
     for (Http1Connection *connection : std::as_const(all))
         drop(connection);
+    m_sessionTickets.clear();
 }
 
 void Http1ConnectionPool::drop(Http1Connection *connection)
@@ -262,6 +358,9 @@ Http1Reply::Http1Reply(QNetworkAccessManager *manager, Http1ConnectionPool *pool
     setRequest(request);
     setUrl(request.url());
     setOperation(operation);
+    m_tls = request.url().scheme() == QLatin1String("https");
+    if (m_tls)
+        m_sslConfiguration = request.sslConfiguration();
     QIODevice::open(QIODevice::ReadOnly | QIODevice::Unbuffered);
     // From the event loop: whoever made this reply connects to it first.
     QMetaObject::invokeMethod(this, &Http1Reply::start, Qt::QueuedConnection);
@@ -282,30 +381,57 @@ void Http1Reply::start()
         return;
     const QUrl target = url();
     m_host = target.host();
-    m_port = quint16(target.port(80));
+    m_port = quint16(target.port(defaultPort(target)));
     // Once per server rather than at every take() and put().
-    m_poolKey = Http1ConnectionPool::key(m_host, m_port);
+    m_poolKey = !m_tls   ? Http1ConnectionPool::key(m_host, m_port)
+                : m_pool ? m_pool->tlsKey(m_host, m_port, m_sslConfiguration)
+                         : QString();
     m_parser = Http1Parser(m_method == "HEAD");
     m_input.clear();
     m_decoder.reset();
     m_encoded.clear();
+    m_sslErrors.clear();
+    m_established = {};
     if (Http1Connection *idle = m_pool ? m_pool->take(m_poolKey) : nullptr) {
         qCDebug(lcNetworkVerbose).noquote()
             << "reusing a kept-alive connection to" << m_host << m_port;
         attach(idle, true);
+        if (m_tls && !acceptsKeptAliveTrust())
+            return;
         sendRequest();
         return;
     }
     qCDebug(lcNetworkVerbose).noquote() << "new connection to" << m_host << m_port;
     m_phase = Phase::Connecting;
-    auto *socket = new QTcpSocket;
+    QSslSocket *tls = m_tls ? new QSslSocket : nullptr;
+    QTcpSocket *socket = tls ? tls : new QTcpSocket;
     // Straight to the server: NetworkAccessManager found no proxy for this
     // URL, and the socket must not ask the application's proxy again (an
     // all_proxy for sockets would otherwise apply).
     socket->setProxy(QNetworkProxy::NoProxy);
     attach(new Http1Connection(socket), false);
     Q_EMIT socketStartedConnecting();
-    socket->connectToHost(m_host, m_port);
+    if (!tls) {
+        socket->connectToHost(m_host, m_port);
+        return;
+    }
+    QSslConfiguration configuration = m_sslConfiguration;
+    // HTTP/2 is Qt's client's (NetworkAccessManager sends a request that
+    // allows it there), so the server is offered HTTP/1.1 only.
+    configuration.setAllowedNextProtocols({QSslConfiguration::NextProtocolHttp1_1});
+    // The session is kept to be resumed on the next connection to this
+    // server with this configuration: a shorter handshake, without the
+    // certificate (RFC 8446 section 2.2).
+    configuration.setSslOption(QSsl::SslOptionDisableSessionPersistence, false);
+    if (m_pool) {
+        if (const QByteArray ticket = m_pool->takeSessionTicket(m_poolKey); !ticket.isEmpty())
+            configuration.setSessionTicket(ticket);
+    }
+    tls->setSslConfiguration(configuration);
+    if (m_ignoreAllSslErrors)
+        tls->ignoreSslErrors();
+    // The host name is what the certificate must name.
+    tls->connectToHostEncrypted(m_host, m_port);
 }
 
 void Http1Reply::attach(Http1Connection *connection, bool reused)
@@ -334,7 +460,98 @@ void Http1Reply::onConnected()
     // keep-alive so that a connection held by a silent server is noticed.
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     m_socket->setSocketOption(QAbstractSocket::KeepAliveOption, 1);
-    sendRequest();
+    // Over TLS the request goes once the handshake is done (onEncrypted()).
+    if (!m_tls)
+        sendRequest();
+}
+
+void Http1Reply::onSslErrors(const QList<QSslError> &errors)
+{
+    if (hasEnded())
+        return;
+    m_sslErrors = errors;
+    Q_EMIT sslErrors(errors);
+    // A slot may have aborted the reply, or ignored the errors: the socket
+    // goes on only if they were all ignored, as Qt's client does.
+    if (hasEnded() || !m_connection)
+        return;
+    QSslSocket *tls = m_connection->tlsSocket();
+    if (m_ignoreAllSslErrors)
+        tls->ignoreSslErrors();
+    else if (!m_ignoredSslErrors.isEmpty())
+        tls->ignoreSslErrors(m_ignoredSslErrors);
+}
+
+void Http1Reply::onEncrypted()
+{
+    if (hasEnded())
+        return;
+    m_established = m_connection->established();
+    m_connection->setEncrypted(m_sslErrors, m_pool, m_poolKey);
+    Q_EMIT encrypted();
+    if (!hasEnded()) // not aborted by a slot
+        sendRequest();
+}
+
+bool Http1Reply::acceptsKeptAliveTrust()
+{
+    m_established = m_connection->established();
+    const QList<QSslError> errors = m_connection->ignoredErrors();
+    // Nothing to ignore, or ignored already (a redirect on the connection).
+    if (errors.isEmpty() || ignores(errors))
+        return true;
+    m_sslErrors = errors;
+    Q_EMIT sslErrors(errors);
+    if (hasEnded())
+        return false;
+    if (ignores(errors))
+        return true;
+    // Still good for the requests that trust it; this one fails as the
+    // handshake of a new connection would, with the same errors.
+    releaseSocket(true);
+    finishWithError(SslHandshakeFailedError, handshakeFailed(errors.constFirst().errorString()));
+    return false;
+}
+
+bool Http1Reply::ignores(const QList<QSslError> &errors) const
+{
+    if (m_ignoreAllSslErrors)
+        return true;
+    return std::all_of(errors.cbegin(), errors.cend(), [this](const QSslError &error) {
+        return m_ignoredSslErrors.contains(error);
+    });
+}
+
+void Http1Reply::ignoreSslErrors()
+{
+    m_ignoreAllSslErrors = true;
+}
+
+void Http1Reply::ignoreSslErrorsImplementation(const QList<QSslError> &errors)
+{
+    // Applied to the socket once the slot that says so has returned (see
+    // onSslErrors()), or to the next handshake.
+    m_ignoredSslErrors = errors;
+}
+
+void Http1Reply::sslConfigurationImplementation(QSslConfiguration &configuration) const
+{
+    // During the handshake (a slot of sslErrors()) the socket's, with the
+    // peer's certificate; after it the connection's; before it the one
+    // asked for.
+    if (m_connection && m_connection->tlsSocket() && m_established.isNull())
+        configuration = m_connection->tlsSocket()->sslConfiguration();
+    else if (!m_established.isNull())
+        configuration = m_established;
+    else
+        configuration = m_sslConfiguration;
+}
+
+void Http1Reply::setSslConfigurationImplementation(const QSslConfiguration &configuration)
+{
+    // As Qt's client: for the connection not made yet.
+    if (m_tls)
+        m_sslConfiguration = configuration;
 }
 
 void Http1Reply::sendRequest()
@@ -348,7 +565,7 @@ void Http1Reply::sendRequest()
     QByteArray host = target.host(QUrl::FullyEncoded).toLatin1();
     if (host.contains(':'))
         host = '[' + host + ']'; // an IPv6 address
-    if (target.port() != -1 && target.port() != 80)
+    if (target.port() != -1 && target.port() != defaultPort(target))
         host += ':' + QByteArray::number(target.port());
 
     // Appended piece by piece into one buffer: `a + b + c` would make a
@@ -656,6 +873,11 @@ void Http1Reply::onSocketError()
         start();
         return;
     }
+    if (socketError == QAbstractSocket::SslHandshakeFailedError) {
+        // Qt's client's code and words (the socket's are the reason).
+        finishWithError(SslHandshakeFailedError, handshakeFailed(socketMessage));
+        return;
+    }
     if (closed && socketError != QAbstractSocket::ConnectionRefusedError &&
         socketError != QAbstractSocket::HostNotFoundError) {
         if (m_parser.closed() == Http1Parser::Step::Done) {
@@ -678,6 +900,10 @@ void Http1Reply::releaseSocket(bool reusable)
     qCDebug(lcNetworkVerbose).noquote()
         << "connection to" << m_host << m_port << (reusable ? "kept alive" : "closed");
     connection->setReply(nullptr); // its socket's signals stop here
+    // A handshake that did not finish: what the server showed stays to be
+    // seen in sslConfiguration() (the certificate it was refused for).
+    if (m_tls && m_established.isNull() && connection->tlsSocket())
+        m_established = connection->tlsSocket()->sslConfiguration();
     if (reusable && m_pool && socket->state() == QAbstractSocket::ConnectedState) {
         m_pool->put(m_poolKey, connection);
         return;

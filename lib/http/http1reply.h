@@ -19,10 +19,20 @@ class Http1Connection;
 class Http1ConnectionPool;
 } // namespace Internal
 
-/// One HTTP/1.1 request and its response on a plain TCP connection, as a
-/// QNetworkReply (see NetworkAccessManager for what it does and why).
-/// Starts from the event loop, so its creator can connect to its signals
-/// first.
+/// One HTTP/1.1 request and its response on a TCP connection, or for
+/// https:// on a TLS one (QSslSocket), as a QNetworkReply (see
+/// NetworkAccessManager for what it does and why). Starts from the event
+/// loop, so its creator can connect to its signals first.
+///
+/// Over TLS it behaves as Qt's client does: the request's
+/// sslConfiguration() is the connection's (its CAs, client certificate and
+/// peer verification; the host name is verified), sslErrors() is emitted
+/// for a certificate that fails verification, and the handshake goes on
+/// only if the slot ignores them all (ignoreSslErrors(), with or without a
+/// list); else the reply ends with SslHandshakeFailedError. encrypted() is
+/// emitted once the handshake of a new connection succeeded.
+/// sslConfiguration() gives the peer's certificate (its chain, except on a
+/// resumed session, where the server sends none). ALPN offers http/1.1 only.
 class Http1Reply final : public QNetworkReply
 {
     Q_OBJECT
@@ -40,9 +50,15 @@ public:
     bool isSequential() const override { return true; }
     /// What readAll() gives, handed over without a copy.
     QByteArray takeAll();
+    /// Whether this reply speaks TLS (an https:// URL).
+    bool isTls() const { return m_tls; }
+    void ignoreSslErrors() override;
 
 protected:
     qint64 readData(char *data, qint64 maxSize) override;
+    void sslConfigurationImplementation(QSslConfiguration &configuration) const override;
+    void setSslConfigurationImplementation(const QSslConfiguration &configuration) override;
+    void ignoreSslErrorsImplementation(const QList<QSslError> &errors) override;
 
 private:
     friend class Internal::Http1Connection; // passes the socket's signals on
@@ -52,6 +68,14 @@ private:
     void attach(Internal::Http1Connection *connection, bool reused);
     void sendRequest();
     void onConnected();
+    void onSslErrors(const QList<QSslError> &errors);
+    void onEncrypted();
+    /// A kept-alive TLS connection whose handshake ignored errors is shown
+    /// to this reply as those errors (sslErrors()); false if it does not
+    /// ignore them all, and the reply then fails as a new handshake would.
+    bool acceptsKeptAliveTrust();
+    /// Whether this reply's owner ignored every one of `errors`.
+    bool ignores(const QList<QSslError> &errors) const;
     void onBytesWritten();
     void onReadyRead();
     /// An error or the close of the connection (both end up here).
@@ -94,7 +118,15 @@ private:
     QByteArray m_body;
     QString m_host;
     quint16 m_port = 80;
-    QString m_poolKey; ///< Http1ConnectionPool::key() of m_host and m_port
+    QString m_poolKey;  ///< Http1ConnectionPool::key() (or tlsKey()) of m_host and m_port
+    bool m_tls = false; ///< https
+    /// The TLS configuration asked for (the request's, or
+    /// setSslConfiguration()'s), and the connection's once it has one.
+    QSslConfiguration m_sslConfiguration;
+    QSslConfiguration m_established;
+    QList<QSslError> m_sslErrors; ///< reported by this attempt's handshake
+    QList<QSslError> m_ignoredSslErrors;
+    bool m_ignoreAllSslErrors = false;
     Internal::Http1Connection *m_connection = nullptr;
     QTcpSocket *m_socket = nullptr; ///< m_connection's
     Phase m_phase = Phase::Connecting;

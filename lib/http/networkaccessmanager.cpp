@@ -79,7 +79,13 @@ bool NetworkAccessManager::usesOwnClient(const QNetworkRequest &request, Operati
     if (!m_ownClient)
         return false;
     const QUrl url = request.url();
-    if (url.scheme() != QLatin1String("http") || url.host().isEmpty() || !url.userInfo().isEmpty())
+    const bool https = url.scheme() == QLatin1String("https");
+    if ((!https && url.scheme() != QLatin1String("http")) || url.host().isEmpty() ||
+        !url.userInfo().isEmpty())
+        return false;
+    // HTTP/2 is Qt's: a request that allows it (it is not allowed unless
+    // asked for) goes there. Over TLS Longwatch's client offers HTTP/1.1 only.
+    if (https && request.attribute(QNetworkRequest::Http2AllowedAttribute).toBool())
         return false;
     if (!isToken(methodOf(operation, request)))
         return false;
@@ -130,11 +136,20 @@ QNetworkReply *NetworkAccessManager::send(const QNetworkRequest &request, const 
     if (!usesOwnClient(sent, operation))
         return sendCustomRequest(request, verb, body);
     QNetworkReply *reply = createOwnReply(operation, sent, {});
-    // What QNetworkAccessManager's post-processing does for a reply without
-    // TLS: its finished() becomes the manager's, at once.
+    // What QNetworkAccessManager's post-processing does: the reply's
+    // finished(), encrypted() and sslErrors() become the manager's, at once.
     connect(
         reply, &QNetworkReply::finished, this, [this, reply] { Q_EMIT finished(reply); },
         Qt::DirectConnection);
+    if (static_cast<Http1Reply *>(reply)->isTls()) {
+        connect(
+            reply, &QNetworkReply::encrypted, this, [this, reply] { Q_EMIT encrypted(reply); },
+            Qt::DirectConnection);
+        connect(
+            reply, &QNetworkReply::sslErrors, this,
+            [this, reply](const QList<QSslError> &errors) { Q_EMIT sslErrors(reply, errors); },
+            Qt::DirectConnection);
+    }
     return reply;
 }
 
@@ -185,7 +200,8 @@ QByteArray readAllOf(QNetworkReply *reply)
 
 bool mayUseTls(const QNetworkReply *reply)
 {
-    return !qobject_cast<const Http1Reply *>(reply);
+    const auto *own = qobject_cast<const Http1Reply *>(reply);
+    return !own || own->isTls();
 }
 
 } // namespace Longwatch

@@ -8,11 +8,22 @@ namespace Internal {
 class Http1ConnectionPool;
 } // namespace Internal
 
-/// A QNetworkAccessManager whose plain-HTTP/1.1 requests go through
-/// Longwatch's own client (Http1Reply) instead of Qt's HTTP stack; every
-/// other request (https, HTTP/2, a proxy, a redirect policy other than
-/// same-origin or manual, credentials in the URL, a transfer timeout) is
-/// Qt's, unchanged.
+/// A QNetworkAccessManager whose HTTP/1.1 requests, http:// and https://,
+/// go through Longwatch's own client (Http1Reply) instead of Qt's HTTP
+/// stack; every other request (one that allows HTTP/2, a proxy, a redirect
+/// policy other than same-origin or manual, credentials in the URL, a
+/// transfer timeout) is Qt's, unchanged. Qt's client offers HTTP/2 to every
+/// https server by default; here an https request is Qt's only if it sets
+/// Http2AllowedAttribute, and HTTP/1.1 on Longwatch's otherwise.
+///
+/// Over TLS the request's sslConfiguration() means what it means to Qt's
+/// client (CAs, client certificate, peer verification, host name), with
+/// the same sslErrors()/ignoreSslErrors() contract and error codes (see
+/// Http1Reply). Kept-alive TLS connections and TLS sessions (resumed on
+/// the next connection) are shared only by requests to the same server
+/// with the same TLS configuration; a connection whose handshake ignored
+/// errors is lent to another request only if it ignores them too, and its
+/// session is never resumed.
 ///
 /// Why: Qt 6.4 reads every status and header line of an http:// answer
 /// from an unbuffered socket one byte per read() call (one system call per
@@ -49,8 +60,8 @@ public:
     /// Longwatch's client takes without a body: QNetworkAccessManager's
     /// post-processing connects four of every reply's signals by name (a
     /// tenth of a long poll's own CPU), for its finished() and its TLS
-    /// signals; a reply of the own client has no TLS, and finished() is
-    /// passed on here. Such a reply's manager() is null, and a GET's
+    /// signals; here finished() (and for https encrypted() and sslErrors())
+    /// are passed on by member pointer. Such a reply's manager() is null, and a GET's
     /// operation() is GetOperation, as get() makes it. Anything else, and
     /// every request while autoDeleteReplies() is on, goes to
     /// sendCustomRequest().
@@ -80,8 +91,8 @@ private:
 /// instead of copying them (one copy of every answer's body fewer).
 QByteArray readAllOf(QNetworkReply *reply);
 
-/// Whether `reply` may emit encrypted() and sslErrors(): not one of
-/// Longwatch's own client, which speaks no TLS.
+/// Whether `reply` may emit encrypted() and sslErrors(): any of Qt's, and
+/// one of Longwatch's own client for https.
 bool mayUseTls(const QNetworkReply *reply);
 
 } // namespace Longwatch

@@ -49,10 +49,12 @@ struct ProxySettings
 
 /// Which HTTP version a channel speaks.
 enum class HttpVersion {
-    Automatic, ///< Qt's choice: HTTP/2 over https when the server offers it (ALPN), HTTP/1.1 for
-               ///< http
+    Automatic, ///< HTTP/1.1, on Longwatch's own client for http and https (ALPN offers
+               ///< http/1.1 only); through a proxy Qt's client, which takes HTTP/2 over
+               ///< https when the server offers it
     Http1Only, ///< never HTTP/2 (for servers that misbehave with it)
-    Http2,     ///< HTTP/2; for http:// by prior knowledge (h2c, no fallback)
+    Http2,     ///< HTTP/2 on Qt's client: over https offered by ALPN (HTTP/1.1 if the server
+               ///< declines), for http:// by prior knowledge (h2c, no fallback)
 };
 
 /// What a channel trusts and shows when it speaks TLS.

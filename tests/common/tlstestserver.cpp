@@ -1,5 +1,6 @@
 #include "tlstestserver.h"
 
+#include <QDeadlineTimer>
 #include <QDir>
 #include <QFile>
 #include <QProcess>
@@ -133,15 +134,16 @@ bool TestCertificates::makeSigned(const QString &name, const QString &commonName
                     QStringLiteral("-extfile"), path(extensions)});
 }
 
-bool TestCertificates::makeSelfSigned(const QString &name, const QString &commonName)
+bool TestCertificates::makeSelfSigned(const QString &name, const QString &commonName,
+                                      const QString &subjectAltName)
 {
-    return openssl(
-        {QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-new"),
-         QStringLiteral("-newkey"), QStringLiteral("ec"), QStringLiteral("-pkeyopt"), kCurve,
-         QStringLiteral("-nodes"), QStringLiteral("-keyout"), keyPath(name), QStringLiteral("-out"),
-         certificatePath(name), QStringLiteral("-days"), QStringLiteral("365"),
-         QStringLiteral("-subj"), QStringLiteral("/CN=%1/O=Longwatch Tests").arg(commonName),
-         QStringLiteral("-addext"), QStringLiteral("subjectAltName=IP:127.0.0.1,DNS:localhost")});
+    return openssl({QStringLiteral("req"), QStringLiteral("-x509"), QStringLiteral("-new"),
+                    QStringLiteral("-newkey"), QStringLiteral("ec"), QStringLiteral("-pkeyopt"),
+                    kCurve, QStringLiteral("-nodes"), QStringLiteral("-keyout"), keyPath(name),
+                    QStringLiteral("-out"), certificatePath(name), QStringLiteral("-days"),
+                    QStringLiteral("365"), QStringLiteral("-subj"),
+                    QStringLiteral("/CN=%1/O=Longwatch Tests").arg(commonName),
+                    QStringLiteral("-addext"), QStringLiteral("subjectAltName=") + subjectAltName});
 }
 
 bool TestCertificates::makeExpiredSelfSigned(const QString &name, const QString &commonName)
@@ -234,6 +236,13 @@ void TlsTestServer::requireClientCertificate(const QList<QSslCertificate> &cas)
     m_server.setSslConfiguration(configuration);
 }
 
+void TlsTestServer::setAlpnProtocols(const QList<QByteArray> &protocols)
+{
+    QSslConfiguration configuration = m_server.sslConfiguration();
+    configuration.setAllowedNextProtocols(protocols);
+    m_server.setSslConfiguration(configuration);
+}
+
 void TlsTestServer::setResponse(int status, const QByteArray &body,
                                 const QList<std::pair<QByteArray, QByteArray>> &headers)
 {
@@ -297,6 +306,65 @@ void TlsTestServer::onConnection()
         if (socket->bytesAvailable() > 0)
             serve();
     }
+}
+
+// -------------------------------------------------------------- OpensslServer
+
+OpensslServer::OpensslServer(const QString &certificatePath, const QString &keyPath)
+    : m_certificatePath(certificatePath)
+    , m_keyPath(keyPath)
+{}
+
+OpensslServer::~OpensslServer()
+{
+    if (m_process.state() != QProcess::NotRunning) {
+        m_process.kill();
+        m_process.waitForFinished(5'000);
+    }
+}
+
+bool OpensslServer::start()
+{
+    m_process.setProcessChannelMode(QProcess::MergedChannels);
+    m_process.start(QStringLiteral("openssl"),
+                    {QStringLiteral("s_server"), QStringLiteral("-accept"),
+                     QStringLiteral("127.0.0.1:0"), QStringLiteral("-cert"), m_certificatePath,
+                     QStringLiteral("-key"), m_keyPath, QStringLiteral("-www")});
+    if (!m_process.waitForStarted(10'000)) {
+        m_error = QStringLiteral("could not start openssl s_server: ") + m_process.errorString();
+        return false;
+    }
+    // It says "ACCEPT 127.0.0.1:<port>" once it listens.
+    QByteArray said;
+    QDeadlineTimer deadline(10'000);
+    while (!deadline.hasExpired() && m_process.waitForReadyRead(int(deadline.remainingTime()))) {
+        said += m_process.readAll();
+        const qsizetype at = said.indexOf("ACCEPT 127.0.0.1:");
+        const qsizetype end = at < 0 ? -1 : said.indexOf('\n', at);
+        if (end > at) {
+            m_port = said.mid(at + 17, end - at - 17).trimmed().toUShort();
+            break;
+        }
+    }
+    if (m_port == 0) {
+        m_error = QStringLiteral("openssl s_server did not say where it listens: ") +
+                  QString::fromLocal8Bit(said);
+        return false;
+    }
+    // What it prints from now on is nobody's.
+    QObject::connect(&m_process, &QProcess::readyRead, &m_process, [this] { m_process.readAll(); });
+    return true;
+}
+
+QUrl OpensslServer::url(const QString &path) const
+{
+    return QUrl(QStringLiteral("https://127.0.0.1:%1%2").arg(m_port).arg(path));
+}
+
+bool isFromLongwatchClient(const QByteArray &requestHead)
+{
+    return requestHead.contains("\r\nUser-Agent: Longwatch\r\n") ||
+           requestHead.endsWith("\r\nUser-Agent: Longwatch");
 }
 
 } // namespace Longwatch::Testing

@@ -3,6 +3,7 @@
 #include <QByteArray>
 #include <QList>
 #include <QObject>
+#include <QProcess>
 #include <QSslCertificate>
 #include <QSslKey>
 #include <QSslServer>
@@ -32,8 +33,11 @@ public:
     /// localhost (server) or for a client (`client` true).
     bool makeSigned(const QString &name, const QString &commonName, const QString &caName,
                     bool client = false);
-    /// A self-signed server certificate `name` for 127.0.0.1 and localhost.
-    bool makeSelfSigned(const QString &name, const QString &commonName);
+    /// A self-signed server certificate `name` for 127.0.0.1 and localhost,
+    /// or for the names in `subjectAltName` ("DNS:feeds.example").
+    bool makeSelfSigned(const QString &name, const QString &commonName,
+                        const QString &subjectAltName = QStringLiteral("IP:127.0.0.1,"
+                                                                       "DNS:localhost"));
     /// A self-signed server certificate `name` that expired in 2021.
     bool makeExpiredSelfSigned(const QString &name, const QString &commonName);
     /// `name`'s key again, encrypted with `passphrase` (PEM, AES-256), as
@@ -73,6 +77,9 @@ public:
     /// Mutual TLS: the handshake fails unless the client presents a
     /// certificate issued by one of `cas`.
     void requireClientCertificate(const QList<QSslCertificate> &cas);
+    /// The protocols the server takes by ALPN, in its order of preference
+    /// (default: none, ALPN is not answered).
+    void setAlpnProtocols(const QList<QByteArray> &protocols);
     /// The answer to every request (default: 200 with {"events":[]}).
     void setResponse(int status, const QByteArray &body,
                      const QList<std::pair<QByteArray, QByteArray>> &headers = {});
@@ -108,5 +115,38 @@ private:
     QList<QSslCertificate> m_clientCertificates;
     int m_failedHandshakes = 0;
 };
+
+/// `openssl s_server -www` on 127.0.0.1 and a port it picks: a TLS server
+/// that resumes sessions across connections (one SSL context for all;
+/// QSslServer makes one per connection, so it never does). Its answer to
+/// every request is an HTTP/1.0 page that says whether the session was
+/// "New" or "Reused"; it closes the connection after it.
+class OpensslServer
+{
+public:
+    OpensslServer(const QString &certificatePath, const QString &keyPath);
+    ~OpensslServer();
+    OpensslServer(const OpensslServer &) = delete;
+    OpensslServer &operator=(const OpensslServer &) = delete;
+
+    /// Starts the server and waits until it listens; false (and
+    /// errorString()) if it does not.
+    bool start();
+    QString errorString() const { return m_error; }
+    /// https://127.0.0.1:<port><path>
+    QUrl url(const QString &path = QStringLiteral("/")) const;
+
+private:
+    QProcess m_process;
+    QString m_certificatePath;
+    QString m_keyPath;
+    quint16 m_port = 0;
+    QString m_error;
+};
+
+/// Whether a request's header block (TlsTestServer::requests()) came from
+/// Longwatch's own HTTP client, which says "User-Agent: Longwatch" (Qt's
+/// says "Mozilla/5.0") unless the request names another.
+bool isFromLongwatchClient(const QByteArray &requestHead);
 
 } // namespace Longwatch::Testing
