@@ -905,8 +905,8 @@ void ChannelDialog::validate()
                                    ? tr("For http:// the server must speak HTTP/2 without TLS.")
                                : httpVersion == HttpVersion::Http1Only
                                    ? tr("For servers that misbehave with HTTP/2.")
-                                   : tr("HTTP/2 over https when the server "
-                                        "offers it, else HTTP/1.1."));
+                                   : tr("HTTP/1.1 on Longwatch's own client; choose HTTP/2 "
+                                        "for HTTP/2 over https."));
     for (int tab = 0; tab < m_tabs->count(); ++tab)
         m_tabs->setTabIcon(tab, tabHasError[tab]
                                     ? Icons::tinted(QStringLiteral("warning"),
