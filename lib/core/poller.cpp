@@ -476,6 +476,19 @@ void Poller::onSslErrors(const QList<QSslError> &errors)
     QStringList reasons;
     for (const QSslError &error : errors)
         reasons << error.errorString();
+    // A channel with a CA file trusts the system's CAs too, checked here
+    // rather than in each connection's TLS context (tlsConfiguration()).
+    if (ignore.isEmpty() && !m_settings.transport.tls.caCertificatesFile.isEmpty()) {
+        const QList<QSslError> cleared =
+            errorsTheSystemStoreClears(errors, m_reply->sslConfiguration().peerCertificateChain(),
+                                       m_reply->request().url().host());
+        if (!cleared.isEmpty()) {
+            qCDebug(lcPollerVerbose).noquote()
+                << m_name << "certificate verified against the system's CAs";
+            m_reply->ignoreSslErrors(cleared);
+            return;
+        }
+    }
     if (!ignore.isEmpty()) {
         // Exactly these errors, for exactly this certificate: never a
         // blanket ignoreSslErrors().

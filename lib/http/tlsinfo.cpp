@@ -116,4 +116,29 @@ QList<QSslError> errorsToIgnore(const QList<QSslError> &errors, const QSslCertif
     return errors;
 }
 
+QList<QSslError> errorsTheSystemStoreClears(const QList<QSslError> &errors,
+                                            const QList<QSslCertificate> &chain,
+                                            const QString &hostName)
+{
+    if (errors.isEmpty() || chain.isEmpty())
+        return {};
+    for (const QSslError &error : errors) {
+        switch (error.error()) {
+        case QSslError::SelfSignedCertificateInChain:
+        case QSslError::UnableToGetLocalIssuerCertificate:
+        case QSslError::UnableToVerifyFirstCertificate:
+        case QSslError::UnableToGetIssuerCertificate:
+        case QSslError::CertificateUntrusted:
+            break;
+        default:
+            // Expiry, the host name, a self-signed leaf...: not a question
+            // of which CAs are trusted.
+            return {};
+        }
+    }
+    // Verified again from the start, host name included; the chain's own
+    // root, if the server sent it, is no trust of its own.
+    return QSslCertificate::verify(chain, hostName).isEmpty() ? errors : QList<QSslError>();
+}
+
 } // namespace Longwatch

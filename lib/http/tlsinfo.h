@@ -60,6 +60,18 @@ bool pinOverrides(QSslError::SslError error);
 QList<QSslError> errorsToIgnore(const QList<QSslError> &errors, const QSslCertificate &leaf,
                                 const QStringList &pinnedSha256);
 
+/// The errors to ignore for a channel whose CA file is the only trust in
+/// its TLS configuration (tlsConfiguration()): when every error is one of
+/// trust (no chain to a CA of the configuration) and the server's `chain`
+/// (leaf first) verifies, host name included, against the CAs of the
+/// default configuration and the system's (QSslCertificate::verify()),
+/// all of `errors`; else none. So a channel trusts the system's CAs and its
+/// own, without copying the system's hundreds of CAs into the TLS context
+/// of each of its connections (2.6 MiB a connection).
+QList<QSslError> errorsTheSystemStoreClears(const QList<QSslError> &errors,
+                                            const QList<QSslCertificate> &chain,
+                                            const QString &hostName);
+
 /// Translation context for the sentences of this file.
 class TlsText
 {

@@ -179,10 +179,12 @@ std::optional<QSslConfiguration> tlsConfiguration(const TlsSettings &settings, Q
                           .arg(settings.caCertificatesFile);
             return fail();
         }
-        // In addition to the system's CAs: adding to the default
-        // configuration alone would turn off Qt's on-demand loading of the
-        // system store, leaving only the channel's CAs.
-        configuration.setCaCertificates(QSslConfiguration::systemCaCertificates() + cas);
+        // Only the channel's CAs in the configuration: the system's (some
+        // 290) copied into every connection's TLS context cost 2.6 MiB a
+        // connection. A chain to a system CA is still trusted: the Poller
+        // verifies it against the system store when the handshake finds no
+        // chain to the channel's CAs (errorsTheSystemStoreClears()).
+        configuration.setCaCertificates(cas);
     }
 
     if (!settings.clientCertificateFile.isEmpty()) {
