@@ -4,6 +4,7 @@
 // authentication (RFC 1928, RFC 1929) written here, both in front of the
 // fake HTTP server.
 
+#include "common/tinyproxy.h"
 #include "fakehttpserver.h"
 #include "networkpool.h"
 #include "poller.h"
@@ -37,21 +38,6 @@ constexpr int kWaitMs = 10'000;
 const QString kUser = "alice";
 const QString kPassword = "pr0xy-pa55-4321";
 const QByteArray kBearer = "b3arer-pr0xy-5678";
-
-quint16 freePort()
-{
-    QTcpServer server;
-    if (!server.listen(QHostAddress::LocalHost, 0))
-        return 0;
-    return server.serverPort();
-}
-
-bool acceptsConnections(quint16 port)
-{
-    QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, port);
-    return socket.waitForConnected(200);
-}
 
 PollerSettings quickSettings()
 {
@@ -267,37 +253,8 @@ QString tst_Proxy::log() const
 
 quint16 tst_Proxy::startTinyproxy(bool basicAuth)
 {
-    const QString program = QStandardPaths::findExecutable("tinyproxy", {"/usr/bin", "/usr/sbin"});
-    if (program.isEmpty())
-        return 0;
-    const quint16 port = freePort();
-    QString config = QString("Port %1\nListen 127.0.0.1\nTimeout 30\nMaxClients 50\n"
-                             "Allow 127.0.0.1\nLogFile \"%2\"\nLogLevel Info\nPidFile \"%3\"\n")
-                         .arg(port)
-                         .arg(m_dir->filePath("tinyproxy.log"), m_dir->filePath("tinyproxy.pid"));
-    if (basicAuth)
-        config += QString("BasicAuth %1 %2\n").arg(kUser, kPassword);
-    QFile file(m_dir->filePath("tinyproxy.conf"));
-    if (!file.open(QIODevice::WriteOnly))
-        return 0;
-    file.write(config.toUtf8());
-    file.close();
-
-    m_proxy = std::make_unique<QProcess>();
-    m_proxy->setProgram(program);
-    m_proxy->setArguments({"-d", "-c", file.fileName()});
-    m_proxy->setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    // If this test dies, the proxy dies with it rather than holding the port.
-    m_proxy->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
-    m_proxy->start();
-    if (!m_proxy->waitForStarted(5000))
-        return 0;
-    if (!QTest::qWaitFor(
-            [&] { return m_proxy->state() != QProcess::Running || acceptsConnections(port); },
-            kWaitMs) ||
-        m_proxy->state() != QProcess::Running)
-        return 0;
-    return port;
+    return Testing::startTinyproxy(m_proxy, QDir(m_dir->path()), basicAuth ? kUser : QString(),
+                                   basicAuth ? kPassword : QString(), kWaitMs);
 }
 
 std::unique_ptr<Poller> tst_Proxy::makePoller(const QUrl &url, const PollerSettings &settings)

@@ -3,6 +3,7 @@
 // and Debian's tinyproxy, all on 127.0.0.1 and free ports; and every bad
 // value refused with a sentence and exit status 2 before anything is opened.
 
+#include "common/tinyproxy.h"
 #include "fakehttpserver.h"
 #include "tlstestserver.h"
 
@@ -82,13 +83,6 @@ TailRun runTail(const QStringList &arguments)
     run.out = tail.readAllStandardOutput();
     run.err = QString::fromLocal8Bit(tail.readAllStandardError());
     return run;
-}
-
-bool acceptsConnections(quint16 port)
-{
-    QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, port);
-    return socket.waitForConnected(200);
 }
 
 QString sha256(const QSslCertificate &certificate)
@@ -312,41 +306,8 @@ void tst_TailTransport::credentialsReachTheServer()
 
 quint16 tst_TailTransport::startTinyproxy()
 {
-    const QString program = QStandardPaths::findExecutable("tinyproxy", {"/usr/bin", "/usr/sbin"});
-    if (program.isEmpty())
-        return 0;
-    quint16 port = 0;
-    {
-        QTcpServer probe;
-        if (!probe.listen(QHostAddress::LocalHost, 0))
-            return 0;
-        port = probe.serverPort();
-    }
-    const QString config =
-        QString("Port %1\nListen 127.0.0.1\nTimeout 30\nMaxClients 20\nAllow 127.0.0.1\n"
-                "LogFile \"%2\"\nLogLevel Info\nPidFile \"%3\"\nBasicAuth %4 %5\n")
-            .arg(port)
-            .arg(m_dir.filePath("tinyproxy.log"), m_dir.filePath("tinyproxy.pid"), kProxyUser,
-                 kProxyPassword);
-    QFile file(m_dir.filePath("tinyproxy.conf"));
-    if (!file.open(QIODevice::WriteOnly))
-        return 0;
-    file.write(config.toUtf8());
-    file.close();
-    m_proxy = std::make_unique<QProcess>();
-    m_proxy->setProgram(program);
-    m_proxy->setArguments({"-d", "-c", file.fileName()});
-    m_proxy->setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    m_proxy->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
-    m_proxy->start();
-    if (!m_proxy->waitForStarted(5000))
-        return 0;
-    if (!QTest::qWaitFor(
-            [&] { return m_proxy->state() != QProcess::Running || acceptsConnections(port); },
-            kWaitMs) ||
-        m_proxy->state() != QProcess::Running)
-        return 0;
-    return port;
+    return Testing::startTinyproxy(m_proxy, QDir(m_dir.path()), kProxyUser, kProxyPassword,
+                                   kWaitMs);
 }
 
 void tst_TailTransport::proxyCarriesThePollsWithItsCredentials()
