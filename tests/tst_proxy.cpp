@@ -253,8 +253,9 @@ QString tst_Proxy::log() const
 
 quint16 tst_Proxy::startTinyproxy(bool basicAuth)
 {
-    return Testing::startTinyproxy(m_proxy, QDir(m_dir->path()), basicAuth ? kUser : QString(),
-                                   basicAuth ? kPassword : QString(), kWaitMs);
+    return Longwatch::Testing::startTinyproxy(m_proxy, QDir(m_dir->path()),
+                                              basicAuth ? kUser : QString(),
+                                              basicAuth ? kPassword : QString(), kWaitMs);
 }
 
 std::unique_ptr<Poller> tst_Proxy::makePoller(const QUrl &url, const PollerSettings &settings)

@@ -306,8 +306,8 @@ void tst_TailTransport::credentialsReachTheServer()
 
 quint16 tst_TailTransport::startTinyproxy()
 {
-    return Testing::startTinyproxy(m_proxy, QDir(m_dir.path()), kProxyUser, kProxyPassword,
-                                   kWaitMs);
+    return Longwatch::Testing::startTinyproxy(m_proxy, QDir(m_dir.path()), kProxyUser,
+                                              kProxyPassword, kWaitMs);
 }
 
 void tst_TailTransport::proxyCarriesThePollsWithItsCredentials()
