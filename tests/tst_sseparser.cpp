@@ -228,6 +228,17 @@ void tst_SseParser::stream_data()
                                QLatin1String("b] id="))}
         << none << 0 << -1;
 
+    QTest::newRow("a truncated UTF-8 sequence is one U+FFFD (Encoding Standard)")
+        << B("data: \xE2\x82x\xF0\x9F\x98\n\n")
+        << QStringList{QString(QLatin1String("message [") + QChar(0xFFFD) + QLatin1String("x") +
+                               QChar(0xFFFD) + QLatin1String("] id="))}
+        << none << 0 << -1;
+    QTest::newRow("overlongs, surrogates and code points beyond U+10FFFF are one U+FFFD a byte")
+        << B("data: \xF0\x80\x80\xC0\xAF\xED\xA0\x80\xF4\x90\n\n")
+        << QStringList{QString(QLatin1String("message [") + QString(10, QChar(0xFFFD)) +
+                               QLatin1String("] id="))}
+        << none << 0 << -1;
+
     // Event type and dispatch.
     QTest::newRow("no event field: the type is message")
         << B("data: a\n\n") << QStringList{message("a")} << none << 0 << -1;

@@ -8,12 +8,72 @@ namespace {
 
 constexpr char kBom[] = "\xEF\xBB\xBF";
 
+/// The Encoding Standard's "UTF-8 decode" (without its BOM step, which
+/// feed() does on the bytes): each maximal invalid subpart becomes one
+/// U+FFFD, which QString::fromUtf8 does not always do (it gives two for the
+/// first two bytes of a three-byte sequence). CR and LF never occur inside a
+/// UTF-8 sequence, so decoding each complete line alone gives the same text
+/// as decoding the whole stream.
 QString decodeUtf8(QByteArrayView bytes)
 {
-    // The spec decodes the stream with "UTF-8 decode": invalid sequences
-    // become U+FFFD. CR and LF never occur inside a UTF-8 sequence, so
-    // decoding each complete line alone gives the same text.
-    return QString::fromUtf8(bytes);
+    QString text;
+    text.reserve(bytes.size());
+    char32_t codePoint = 0;
+    int needed = 0;
+    int seen = 0;
+    uchar lower = 0x80;
+    uchar upper = 0xBF;
+    for (qsizetype i = 0; i < bytes.size();) {
+        const auto byte = uchar(bytes[i]);
+        if (needed == 0) {
+            ++i;
+            if (byte <= 0x7F) {
+                text.append(QChar(char16_t(byte)));
+            } else if (byte >= 0xC2 && byte <= 0xDF) {
+                needed = 1;
+                codePoint = byte & 0x1F;
+            } else if (byte >= 0xE0 && byte <= 0xEF) {
+                lower = byte == 0xE0 ? 0xA0 : 0x80;
+                upper = byte == 0xED ? 0x9F : 0xBF;
+                needed = 2;
+                codePoint = byte & 0x0F;
+            } else if (byte >= 0xF0 && byte <= 0xF4) {
+                lower = byte == 0xF0 ? 0x90 : 0x80;
+                upper = byte == 0xF4 ? 0x8F : 0xBF;
+                needed = 3;
+                codePoint = byte & 0x07;
+            } else {
+                text.append(QChar::ReplacementCharacter);
+            }
+            continue;
+        }
+        if (byte < lower || byte > upper) {
+            // The sequence ends here, and this byte is read again on its own.
+            codePoint = 0;
+            needed = seen = 0;
+            lower = 0x80;
+            upper = 0xBF;
+            text.append(QChar::ReplacementCharacter);
+            continue;
+        }
+        ++i;
+        lower = 0x80;
+        upper = 0xBF;
+        codePoint = (codePoint << 6) | (byte & 0x3F);
+        if (++seen < needed)
+            continue;
+        if (QChar::requiresSurrogates(codePoint)) {
+            text.append(QChar(QChar::highSurrogate(codePoint)));
+            text.append(QChar(QChar::lowSurrogate(codePoint)));
+        } else {
+            text.append(QChar(char16_t(codePoint)));
+        }
+        codePoint = 0;
+        needed = seen = 0;
+    }
+    if (needed != 0)
+        text.append(QChar::ReplacementCharacter);
+    return text;
 }
 
 } // namespace
