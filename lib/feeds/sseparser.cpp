@@ -1,6 +1,7 @@
 #include "sseparser.h"
 
 #include <limits>
+#include <utility>
 
 namespace Longwatch {
 
