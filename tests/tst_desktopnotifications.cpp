@@ -1,6 +1,7 @@
 #include "channel.h"
 #include "channelmanager.h"
 #include "channelstore.h"
+#include "common/privatebus.h"
 #include "desktopnotifications.h"
 #include "jobmodel.h"
 #include "mainwindow.h"
@@ -22,6 +23,7 @@
 #include <memory>
 
 using namespace Longwatch;
+using namespace Longwatch::Testing;
 using namespace std::chrono_literals;
 
 // Desktop notifications through org.freedesktop.Notifications, on a private
@@ -58,29 +60,12 @@ public:
             *error = QStringLiteral("no temporary folder for the bus's socket");
             return {};
         }
-        QFile config(m_dir.filePath(QStringLiteral("bus.conf")));
-        if (!config.open(QIODevice::WriteOnly)) {
+        const QString config = m_dir.filePath(QStringLiteral("bus.conf"));
+        if (!writePrivateBusConfig(config, QStringLiteral("unix:dir=") + m_dir.path())) {
             *error = QStringLiteral("could not write the bus's configuration");
             return {};
         }
-        config.write(
-            QStringLiteral(
-                R"(<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:dir=%1</listen>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-)")
-                .arg(m_dir.path())
-                .toUtf8());
-        config.close();
-        m_daemon.start(daemon, {QStringLiteral("--config-file=") + config.fileName(),
+        m_daemon.start(daemon, {QStringLiteral("--config-file=") + config,
                                 QStringLiteral("--print-address=1"), QStringLiteral("--nofork")});
         if (!m_daemon.waitForStarted(kTimeout)) {
             *error = QStringLiteral("dbus-daemon did not start: ") + m_daemon.errorString();

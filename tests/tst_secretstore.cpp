@@ -3,6 +3,7 @@
 // through QtKeychain against a real Secret Service: a private D-Bus
 // session bus with gnome-keyring-daemon, both started by the test.
 
+#include "common/privatebus.h"
 #include "secretstore.h"
 
 #include <QDir>
@@ -22,6 +23,7 @@
 #include <sys/stat.h>
 
 using namespace Longwatch;
+using namespace Longwatch::Testing;
 
 namespace {
 
@@ -135,26 +137,10 @@ bool tst_SecretStore::startSecretService(QString *why)
         return false;
     }
     const QString busPath = m_dir.filePath("bus");
-    QFile config(m_dir.filePath("bus.conf"));
-    if (!config.open(QIODevice::WriteOnly))
-        return false;
     // No service directories: nothing is started on demand, only what we start.
-    config.write(
-        QString(R"(<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:path=%1</listen>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-)")
-            .arg(busPath)
-            .toUtf8());
-    config.close();
+    const QString config = m_dir.filePath("bus.conf");
+    if (!writePrivateBusConfig(config, "unix:path=" + busPath))
+        return false;
 
     const auto startDetachedChild = [](QProcess &process) {
         process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
@@ -162,7 +148,7 @@ bool tst_SecretStore::startSecretService(QString *why)
     };
     m_bus = std::make_unique<QProcess>();
     startDetachedChild(*m_bus);
-    m_bus->start(busDaemon, {"--config-file=" + config.fileName(), "--nofork"});
+    m_bus->start(busDaemon, {"--config-file=" + config, "--nofork"});
     if (!m_bus->waitForStarted(5000) ||
         !QTest::qWaitFor([&] { return QFile::exists(busPath); }, kWaitMs)) {
         *why = "Could not start a private D-Bus session bus: " + QString(m_bus->readAll());
