@@ -62,7 +62,8 @@ TailTransportOptions::TailTransportOptions()
                        "variable: '${env:NAME}'."),
                     tr("${env:NAME}"))
     , m_httpVersion(QStringLiteral("http-version"),
-                    tr("auto (HTTP/2 over https when the server offers it), 1.1 (never HTTP/2) "
+                    tr("auto (HTTP/1.1 on Longwatch's client; HTTP/2 only through a proxy that "
+                       "offers it), 1.1 (never HTTP/2) "
                        "or 2 (HTTP/2; for http:// without asking first). Default auto."),
                     tr("VERSION"), QStringLiteral("auto"))
 {}

@@ -5,6 +5,7 @@
 #include "channel.h"
 #include "channelmanager.h"
 #include "channelstore.h"
+#include "common/dashboardtesting.h"
 #include "eventfiltermodel.h"
 #include "eventlog.h"
 #include "eventlogwriter.h"
@@ -30,6 +31,7 @@
 #include <QTest>
 
 using namespace Longwatch;
+using namespace Longwatch::Testing;
 using namespace std::chrono_literals;
 
 namespace {
@@ -131,15 +133,9 @@ bool tst_EventsPage::fillLog(int count)
 void tst_EventsPage::theCaptionCountsWhatTheViewShows()
 {
     QVERIFY(fillLog(36));
-    MemoryChannelStore store;
-    ChannelManager manager(&store);
-    MainWindow window(&manager, m_settings);
-    EventLogWriter writer;
-    QVERIFY(writer.open(m_logPath));
-    EventLog reader;
-    QVERIFY(reader.open(m_logPath, EventLog::OpenMode::MustExist));
-    EventRecorder recorder(&manager, &writer);
-    window.setEventLog(&reader, &writer, &recorder);
+    LoggedDashboard dashboard(m_settings);
+    QVERIFY(dashboard.open(m_logPath));
+    MainWindow &window = dashboard.window;
     window.show();
 
     auto *caption = window.findChild<QLabel *>("historyLabel");
@@ -309,15 +305,10 @@ void tst_EventsPage::anOlderSavedHeaderKeepsEachColumnsWidthAndPlace()
 void tst_EventsPage::aClearedViewComesBackWithLoadOlder()
 {
     QVERIFY(fillLog(36));
-    MemoryChannelStore store;
-    ChannelManager manager(&store);
-    MainWindow window(&manager, m_settings);
-    EventLogWriter writer;
-    QVERIFY(writer.open(m_logPath));
-    EventLog reader;
-    QVERIFY(reader.open(m_logPath, EventLog::OpenMode::MustExist));
-    EventRecorder recorder(&manager, &writer);
-    window.setEventLog(&reader, &writer, &recorder);
+    LoggedDashboard dashboard(m_settings);
+    QVERIFY(dashboard.open(m_logPath));
+    ChannelManager &manager = dashboard.manager;
+    MainWindow &window = dashboard.window;
     manager.addChannel(channelFor(*m_server, "quiet")); // the view's actions need a channel
     window.show();
     QCOMPARE(window.eventModel()->rowCount(), 36);

@@ -3,6 +3,7 @@
 #include "channelmanager.h"
 #include "channelmodel.h"
 #include "channelstore.h"
+#include "common/dashboardtesting.h"
 #include "englishplurals.h"
 #include "eventfiltermodel.h"
 #include "eventlog.h"
@@ -637,15 +638,9 @@ void tst_MainWindow::historyPagesInFromTheEventLog()
             QVERIFY(log.append("chan-1", probeEvents(first, 1000, "build"),
                                QString::number(first + 999)));
     }
-    MemoryChannelStore store;
-    ChannelManager manager(&store);
-    MainWindow window(&manager, m_settings);
-    EventLogWriter writer;
-    QVERIFY(writer.open(logPath));
-    EventLog reader;
-    QVERIFY(reader.open(logPath, EventLog::OpenMode::MustExist));
-    EventRecorder recorder(&manager, &writer);
-    window.setEventLog(&reader, &writer, &recorder);
+    Testing::LoggedDashboard dashboard(m_settings);
+    QVERIFY(dashboard.open(logPath));
+    MainWindow &window = dashboard.window;
     window.resize(900, 600);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
