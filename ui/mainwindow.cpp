@@ -134,9 +134,11 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
                 m_jobs->addBatch(channel, events);
                 m_chrome->request();
             });
+    // The actions follow the selected channel's state and settings, with the
+    // rest of the chrome (channelChanged() comes with every batch).
     connect(manager, &ChannelManager::channelChanged, this, [this](Channel *channel) {
         if (channel == currentChannel())
-            updateActions();
+            m_chrome->request();
     });
     const auto channelsChanged = [this] {
         updateEmptyState();

@@ -18,7 +18,6 @@ Notifier::Notifier(ChannelManager *manager, JobModel *jobs, QObject *parent)
     , m_clock([] { return QDateTime::currentDateTimeUtc(); })
 {
     connect(jobs, &JobModel::jobStatusChanged, this, &Notifier::onJobStatusChanged);
-    connect(manager, &ChannelManager::channelChanged, this, &Notifier::updateHealth);
     connect(manager, &ChannelManager::channelAdded, this, [this](Channel *channel) {
         watch(channel);
         updateHealth();
@@ -108,6 +107,10 @@ void Notifier::watch(Channel *channel)
 
 void Notifier::onChannelStateChanged(Channel *channel, Poller::State state)
 {
+    // Health and summary() count states: a state change is the only thing
+    // (with channels coming and going) that moves them; channelChanged()
+    // comes with every batch.
+    updateHealth();
     Listening &listening = m_listening[channel->id()];
     const bool running = Poller::isRunning(state);
     // Starting to poll after it was not, or with a new poller (an edit may

@@ -79,7 +79,6 @@ void PageTabs::updateTitles(int events, int jobs, int failedJobs)
 void PageTabs::refreshIcons()
 {
     setTabIcon(EventsPage, Icons::themed(QStringLiteral("events"), palette()));
-    m_jobsFailedIcon.reset();
     const bool failed = m_failedJobs > 0;
     m_jobsFailedIcon = failed;
     tabBar()->setTabIcon(JobsPage, failed ? Icons::jobStatus(JobStatus::Failed, palette())

@@ -40,7 +40,15 @@ ChannelList::ChannelList(ChannelModel *model, QWidget *parent)
     connect(m_view, &QListView::customContextMenuRequested, this, &ChannelList::showMenu);
     connect(m_view, &QListView::activated, this,
             [this](const QModelIndex &index) { Q_EMIT activated(m_model->channel(index)); });
-    const auto changed = [this] { Q_EMIT currentChannelChanged(currentChannel()); };
+    // Both signals: a removed row changes the current index without a
+    // selectionChanged(). Said once per change, not once per signal.
+    const auto changed = [this] {
+        Channel *channel = currentChannel();
+        if (channel == m_current)
+            return;
+        m_current = channel;
+        Q_EMIT currentChannelChanged(channel);
+    };
     connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this, changed);
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, changed);
     layout->addWidget(m_view, 1);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QPointer>
 #include <QWidget>
 
 class QAction;
@@ -45,6 +46,7 @@ private:
     void showMenu(const QPoint &pos);
 
     ChannelModel *m_model;
+    QPointer<Channel> m_current; ///< the channel currentChannelChanged() last named
     QList<QAction *> m_channelMenu;
     QList<QAction *> m_listMenu;
     QAction *m_trust = nullptr;
