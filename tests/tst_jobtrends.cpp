@@ -149,6 +149,27 @@ private Q_SLOTS:
         QCOMPARE(again.durationUsecs(), minutes(8)); // from its first start
     }
 
+    void aRunFollowsTheJobBoardsRules()
+    {
+        // As JobModel: an event without a status keeps the last one, a job
+        // starts with its first status past queued, a repeated final status
+        // keeps its time.
+        const QString job = QStringLiteral("lint #9");
+        Event note = jobEvent(job, QStringLiteral("x"), 9 * kMinute);
+        note.raw = QByteArrayLiteral(R"({"job":"lint #9","message":"log line"})");
+        QVERIFY(m_log->append(QStringLiteral("ci"),
+                              {jobEvent(job, QStringLiteral("queued"), 0),
+                               jobEvent(job, QStringLiteral("success"), 3 * kMinute),
+                               jobEvent(job, QStringLiteral("success"), 5 * kMinute), note},
+                              QStringLiteral("1"), JobMapping()));
+        const JobRun run = m_log->jobRuns().constFirst();
+        QCOMPARE(run.status, JobStatus::Succeeded);
+        QCOMPARE(run.startedUsecs, (kT0 + 3 * kMinute) * 1000);
+        QCOMPARE(run.finishedUsecs, (kT0 + 3 * kMinute) * 1000);
+        QCOMPARE(run.lastUsecs, (kT0 + 9 * kMinute) * 1000);
+        QCOMPARE(run.durationUsecs(), 0);
+    }
+
     void onlyBatchesWithAMappingRecordRuns()
     {
         QVERIFY(m_log->append(QStringLiteral("plain"),

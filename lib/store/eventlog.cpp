@@ -593,18 +593,24 @@ bool EventLog::prepareStatements()
                            " updated_usecs = ? WHERE id = ?"));
     m_upsertJobRun.reset();
     if (ok && m_schemaVersion >= 3) {
-        // A job's row follows its events: the newest status, the first time
-        // it ran, the time it reached a final status (again if it ran again).
+        // A job's row follows its events as the job board does (JobModel):
+        // an event without a status keeps the last one; the job started with
+        // its first status past queued; it finished when it reached a final
+        // status (a repeat of that status keeps the time; running again
+        // clears it). Right-hand sides read the row as it was.
         m_upsertJobRun = std::make_unique<QSqlQuery>(m_db);
         if (!m_upsertJobRun->prepare(QStringLiteral(
                 "INSERT INTO job_runs (channel_id, job, series, status, first_usecs, last_usecs,"
                 " started_usecs, finished_usecs) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (channel_id, job) DO UPDATE SET"
-                " status = excluded.status,"
+                " status = CASE WHEN excluded.status = 'unknown' THEN status"
+                "  ELSE excluded.status END,"
                 " last_usecs = max(last_usecs, excluded.last_usecs),"
                 " started_usecs = coalesce(started_usecs, excluded.started_usecs),"
-                " finished_usecs = CASE WHEN excluded.finished_usecs IS NULL THEN NULL"
-                "  ELSE excluded.finished_usecs END"))) {
+                " finished_usecs = CASE WHEN excluded.status = 'unknown' THEN finished_usecs"
+                "  WHEN excluded.finished_usecs IS NULL THEN NULL"
+                "  WHEN status = excluded.status AND finished_usecs IS NOT NULL"
+                "  THEN finished_usecs ELSE excluded.finished_usecs END"))) {
             failed(m_upsertJobRun->lastError(), Error::IncompatibleError,
                    tr("The event log at %1 does not have the expected tables (%2).")
                        .arg(displayPath(), sqliteText(m_upsertJobRun->lastError())));
@@ -906,8 +912,6 @@ bool EventLog::append(const QList<EventBatch> &batches, QList<AppendResult> *res
 bool EventLog::recordJobRun(qint64 channelId, const Event &event, const JobMapping &mapping,
                             const JobKeyFilter &filter)
 {
-    if (!filter.mayNameAJob(event.raw))
-        return true;
     const std::optional<JobUpdate> update = extractJobUpdate(event, mapping, filter);
     if (!update || update->key.isEmpty())
         return true;
@@ -920,7 +924,9 @@ bool EventLog::recordJobRun(qint64 channelId, const Event &event, const JobMappi
     q.bindValue(3, jobStatusKey(update->status));
     q.bindValue(4, at);
     q.bindValue(5, at);
-    q.bindValue(6, update->status == JobStatus::Running ? QVariant(at) : none);
+    const bool started =
+        update->status != JobStatus::Queued && update->status != JobStatus::Unknown;
+    q.bindValue(6, started ? QVariant(at) : none);
     q.bindValue(7, isFinalJobStatus(update->status) ? QVariant(at) : none);
     return q.exec();
 }

@@ -114,7 +114,7 @@ struct JobRun
     JobStatus status = JobStatus::Unknown;
     qint64 firstUsecs = 0;               ///< its first event
     qint64 lastUsecs = 0;                ///< its newest event
-    std::optional<qint64> startedUsecs;  ///< its first event saying it runs
+    std::optional<qint64> startedUsecs;  ///< its first status past queued
     std::optional<qint64> finishedUsecs; ///< when it reached a final status
 
     /// From its start (or first event) to its end; none while it has not ended.

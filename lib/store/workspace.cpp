@@ -1,5 +1,6 @@
 #include "workspace.h"
 
+#include "environmentreferences.h"
 #include "jsontext.h"
 #include "profiles.h"
 #include "redact.h"
@@ -8,7 +9,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QJsonParseError>
-#include <QRegularExpression>
 
 #include <algorithm>
 #include <climits>
@@ -109,18 +109,6 @@ QString shownName(const QString &name)
         shown = shown.left(cut) + QChar(0x2026);
     }
     return shown.isEmpty() ? WorkspaceText::tr("(no name)") : shown;
-}
-
-// True if `value` is nothing but `${env:NAME}` references ("${env:TOKEN}"),
-// or, for a header, references after one auth-scheme word ("Bearer
-// ${env:TOKEN}"). Anything else in a secret value may be (part of) the
-// secret itself, so only such values are written to a workspace.
-bool isReferenceOnly(const QString &value, bool allowScheme)
-{
-    static const QRegularExpression bare(QStringLiteral("\\A(?:\\$\\{env:[A-Za-z0-9_]+\\})+\\z"));
-    static const QRegularExpression withScheme(
-        QStringLiteral("\\A(?:[A-Za-z]{1,20} +)?(?:\\$\\{env:[A-Za-z0-9_]+\\})+\\z"));
-    return (allowScheme ? withScheme : bare).match(value).hasMatch();
 }
 
 bool isFilled(const QJsonValue &value)
