@@ -7,21 +7,9 @@
 #include "transport.h"
 
 #include <QCommandLineParser>
-#include <QRegularExpression>
 #include <QUrl>
 
 namespace Longwatch {
-
-namespace {
-
-/// A value that is one `${env:NAME}` reference and nothing else.
-bool isOneReference(const QString &value)
-{
-    static const QRegularExpression reference(QStringLiteral("^\\$\\{env:[A-Za-z0-9_]+\\}$"));
-    return reference.match(value).hasMatch();
-}
-
-} // namespace
 
 TailTransportOptions::TailTransportOptions()
     : m_caFile(QStringLiteral("ca-file"),
@@ -83,20 +71,25 @@ QString TailTransportOptions::read(const QCommandLineParser &parser, PollerSetti
     const auto name = [](const QCommandLineOption &option) {
         return QLatin1String("--") + option.names().constFirst();
     };
+    // "--password refers to the environment variable X, which is not set."
+    const auto unsetReference = [](const QString &what, const QByteArray &value) -> QString {
+        QString missing;
+        if (resolveEnvironmentReferences(value, &missing))
+            return {};
+        return tr("%1 refers to the environment variable %2, which is not set.").arg(what, missing);
+    };
     // A secret is taken only from the environment; the value is never said.
     const auto readSecret = [&](const QCommandLineOption &option, QString *target) -> QString {
         if (!parser.isSet(option))
             return {};
         const QString value = parser.value(option);
-        if (!isOneReference(value))
+        if (!isReferenceOnly(value))
             return tr("%1 takes a reference to an environment variable that holds the secret, "
                       "as '${env:NAME}', not the secret itself: command lines are visible to "
                       "other users of this computer.")
                 .arg(name(option));
-        QString missing;
-        if (!resolveEnvironmentReferences(value.toUtf8(), &missing))
-            return tr("%1 refers to the environment variable %2, which is not set.")
-                .arg(name(option), missing);
+        if (QString problem = unsetReference(name(option), value.toUtf8()); !problem.isEmpty())
+            return problem;
         *target = value;
         return {};
     };
@@ -105,11 +98,8 @@ QString TailTransportOptions::read(const QCommandLineParser &parser, PollerSetti
         if (!parser.isSet(option))
             return {};
         const QString value = parser.value(option);
-        QString missing;
-        if (hasEnvironmentReference(value.toUtf8()) &&
-            !resolveEnvironmentReferences(value.toUtf8(), &missing))
-            return tr("%1 refers to the environment variable %2, which is not set.")
-                .arg(name(option), missing);
+        if (QString problem = unsetReference(name(option), value.toUtf8()); !problem.isEmpty())
+            return problem;
         *target = value;
         return {};
     };
@@ -117,18 +107,15 @@ QString TailTransportOptions::read(const QCommandLineParser &parser, PollerSetti
     // A credential in a --header (Authorization, X-Api-Key, ...) follows the
     // same rule: its value must come from the environment.
     for (const auto &[header, value] : std::as_const(settings->headers)) {
-        if (!hasEnvironmentReference(value)) {
-            if (isSecretHeader(header))
-                return tr("--header %1 takes its value from an environment variable, as "
-                          "'%1: ${env:NAME}', not the secret itself: command lines are visible "
-                          "to other users of this computer.")
-                    .arg(QString::fromLatin1(header));
-            continue;
-        }
-        QString missing;
-        if (!resolveEnvironmentReferences(value, &missing))
-            return tr("--header %1 refers to the environment variable %2, which is not set.")
-                .arg(QString::fromLatin1(header), missing);
+        if (isSecretHeader(header) && !isReferenceOnly(QString::fromUtf8(value), true))
+            return tr("--header %1 takes its value from an environment variable, as "
+                      "'%1: ${env:NAME}', not the secret itself: command lines are visible "
+                      "to other users of this computer.")
+                .arg(QString::fromLatin1(header));
+        if (QString problem =
+                unsetReference(QStringLiteral("--header ") + QString::fromLatin1(header), value);
+            !problem.isEmpty())
+            return problem;
     }
 
     // Written onto a dashboard channel's settings, which pollerSettings()

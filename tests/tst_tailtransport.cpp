@@ -466,6 +466,8 @@ void tst_TailTransport::literalSecretsAreRefusedAndNeverEchoed_data()
         << QStringList{"--header", "Authorization: Bearer " + secret} << secret;
     QTest::newRow("a reference with the secret beside it")
         << QStringList{"--bearer-token", secret + "${env:LW_TEST_TOKEN}"} << secret;
+    QTest::newRow("a header with the secret beside a reference")
+        << QStringList{"--header", "Authorization: " + secret + " ${env:LW_TEST_TOKEN}"} << secret;
 }
 
 void tst_TailTransport::literalSecretsAreRefusedAndNeverEchoed()

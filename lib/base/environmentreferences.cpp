@@ -1,5 +1,7 @@
 #include "environmentreferences.h"
 
+#include <QRegularExpression>
+
 namespace Longwatch {
 
 namespace {
@@ -10,6 +12,14 @@ bool isNameCharacter(char c)
 }
 
 } // namespace
+
+bool isReferenceOnly(const QString &value, bool allowScheme)
+{
+    static const QRegularExpression bare(QStringLiteral("\\A(?:\\$\\{env:[A-Za-z0-9_]+\\})+\\z"));
+    static const QRegularExpression withScheme(
+        QStringLiteral("\\A(?:[A-Za-z]{1,20} +)?(?:\\$\\{env:[A-Za-z0-9_]+\\})+\\z"));
+    return (allowScheme ? withScheme : bare).match(value).hasMatch();
+}
 
 bool hasEnvironmentReference(QByteArrayView value)
 {

@@ -478,14 +478,19 @@ void Poller::onSslErrors(const QList<QSslError> &errors)
         reasons << error.errorString();
     // A channel with a CA file trusts the system's CAs too, checked here
     // rather than in each connection's TLS context (tlsConfiguration()).
+    // The same errors again (a kept-alive connection lent to the next poll
+    // shows them again) are not verified again.
     if (ignore.isEmpty() && !m_settings.transport.tls.caCertificatesFile.isEmpty()) {
-        const QList<QSslError> cleared =
-            errorsTheSystemStoreClears(errors, m_reply->sslConfiguration().peerCertificateChain(),
-                                       m_reply->request().url().host());
-        if (!cleared.isEmpty()) {
-            qCDebug(lcPollerVerbose).noquote()
-                << m_name << "certificate verified against the system's CAs";
-            m_reply->ignoreSslErrors(cleared);
+        if (errors != m_systemClearedErrors) {
+            m_systemClearedErrors = errorsTheSystemStoreClears(
+                errors, m_reply->sslConfiguration().peerCertificateChain(),
+                m_reply->request().url().host());
+            if (!m_systemClearedErrors.isEmpty())
+                qCDebug(lcPollerVerbose).noquote()
+                    << m_name << "certificate verified against the system's CAs";
+        }
+        if (!m_systemClearedErrors.isEmpty()) {
+            m_reply->ignoreSslErrors(m_systemClearedErrors);
             return;
         }
     }

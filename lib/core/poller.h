@@ -245,6 +245,9 @@ private:
     QString m_errorDetail;
     TlsFailure m_tlsFailure;
     std::optional<QSslConfiguration> m_tlsConfiguration; ///< loaded on the first https request
+    /// The errors of the last handshake the system's CAs cleared (a channel
+    /// with a CA file, errorsTheSystemStoreClears()); empty if none.
+    QList<QSslError> m_systemClearedErrors;
     QString m_cursor;
     int m_attempt = 0;
     int m_requests = 0;
