@@ -12,7 +12,6 @@
 #include <QLoggingCategory>
 #include <QSaveFile>
 
-#include <cmath>
 #include <cstdio>
 
 using namespace Longwatch;
@@ -36,11 +35,11 @@ class FeedText
 
 std::chrono::milliseconds parseSeconds(const QString &text, const QString &option)
 {
-    const std::optional<double> seconds = readNumber(text, 0, 24 * 3600);
-    if (!seconds)
+    const std::optional<std::chrono::milliseconds> value = readSeconds(text, 24 * 3600);
+    if (!value)
         fail(FeedText::tr("--%1 wants a number of seconds between 0 and 86400, not \"%2\".")
                  .arg(option, text));
-    return std::chrono::milliseconds(qint64(std::ceil(*seconds * 1000)));
+    return *value;
 }
 
 qint64 parseCount(const QString &text, const QString &option, qint64 lowest, qint64 highest)

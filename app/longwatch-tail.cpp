@@ -32,15 +32,6 @@ class TailText
 };
 
 /// A number of seconds from 0 up, as milliseconds (cut, not rounded).
-std::optional<milliseconds> readSeconds(const QString &text)
-{
-    const std::optional<double> seconds =
-        readNumber(text, 0, std::numeric_limits<double>::infinity());
-    if (!seconds)
-        return std::nullopt;
-    return milliseconds(qint64(*seconds * 1000));
-}
-
 /// Reads the command line into TailOptions, every argument checked before
 /// anything is opened or started. Nothing when an argument is bad: the
 /// sentence is said, and main() returns ExitUsage. --help and --version

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include <cmath>
+
 namespace Longwatch {
 
 namespace {
@@ -58,6 +60,14 @@ std::optional<double> readNumber(const QString &text, double lowest, double high
     if (!ok || !(value >= lowest) || !(value <= highest))
         return std::nullopt;
     return value;
+}
+
+std::optional<std::chrono::milliseconds> readSeconds(const QString &text, double highestSeconds)
+{
+    const std::optional<double> seconds = readNumber(text, 0, highestSeconds);
+    if (!seconds)
+        return std::nullopt;
+    return std::chrono::milliseconds(qint64(std::ceil(*seconds * 1000)));
 }
 
 std::optional<qint64> readWholeNumber(const QString &text, qint64 lowest, qint64 highest)

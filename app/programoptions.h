@@ -7,6 +7,7 @@
 
 #include <QtGlobal>
 
+#include <chrono>
 #include <optional>
 
 class QCommandLineParser;
@@ -49,6 +50,11 @@ std::optional<double> readNumber(const QString &text, double lowest, double high
 
 /// The whole number `text` holds if it lies from `lowest` to `highest`.
 std::optional<qint64> readWholeNumber(const QString &text, qint64 lowest, qint64 highest);
+
+/// The number of seconds `text` holds, from 0 to `highestSeconds`, as
+/// milliseconds rounded up (so that 0.0001 s is not no time at all).
+std::optional<std::chrono::milliseconds> readSeconds(const QString &text,
+                                                     double highestSeconds = 366.0 * 24 * 3600);
 
 /// For a program with widgets: answers --help, --version and a mistyped
 /// option before a QApplication exists, because one needs a display and

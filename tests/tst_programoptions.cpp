@@ -19,6 +19,7 @@ private Q_SLOTS:
     void readNumber();
     void readWholeNumber_data();
     void readWholeNumber();
+    void readSecondsRoundsUpAndRefusesInfinity();
     void positionalArgumentsAreRefusedWithTwo();
     void nameProgramSetsTheNameAndVersion();
 };
@@ -79,6 +80,19 @@ void tst_ProgramOptions::readWholeNumber()
     QCOMPARE(read.has_value(), valid);
     if (valid)
         QCOMPARE(*read, value);
+}
+
+void tst_ProgramOptions::readSecondsRoundsUpAndRefusesInfinity()
+{
+    using std::chrono::milliseconds;
+    QCOMPARE(Longwatch::readSeconds("1.5"), std::optional(milliseconds(1500)));
+    QCOMPARE(Longwatch::readSeconds("0.0001"), std::optional(milliseconds(1)));
+    QCOMPARE(Longwatch::readSeconds("0"), std::optional(milliseconds(0)));
+    QVERIFY(!Longwatch::readSeconds("-1"));
+    QVERIFY(!Longwatch::readSeconds("inf")); // was converted to an integer: undefined
+    QVERIFY(!Longwatch::readSeconds("nan"));
+    QVERIFY(!Longwatch::readSeconds("90000", 86400));
+    QCOMPARE(Longwatch::readSeconds("86400", 86400), std::optional(milliseconds(86'400'000)));
 }
 
 void tst_ProgramOptions::positionalArgumentsAreRefusedWithTwo()
