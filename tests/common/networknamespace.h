@@ -1,0 +1,113 @@
+#pragma once
+
+// Network namespaces a test makes for itself (ip netns), so that it can
+// take links down, remove addresses and drop packets on paths that exist
+// only inside them, never touching the machine's own network. Needs root
+// (or CAP_SYS_ADMIN and CAP_NET_ADMIN) and the `ip` tool; tests skip with
+// skipReason() where they cannot be made.
+
+#include <QByteArray>
+#include <QProcess>
+#include <QRandomGenerator>
+#include <QString>
+#include <QStringList>
+
+#include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+
+namespace Longwatch::Testing {
+
+/// Runs `ip` with `arguments`; true if it succeeded. On failure its error
+/// output goes to `error` if given.
+inline bool runIp(const QStringList &arguments, QString *error = nullptr)
+{
+    QProcess ip;
+    ip.start(QStringLiteral("ip"), arguments);
+    if (!ip.waitForFinished(10000) || ip.exitStatus() != QProcess::NormalExit ||
+        ip.exitCode() != 0) {
+        if (error)
+            *error = QString::fromLocal8Bit(ip.readAllStandardError()).trimmed();
+        return false;
+    }
+    return true;
+}
+
+/// One network namespace, deleted with this object.
+class NetworkNamespace
+{
+public:
+    NetworkNamespace()
+        : m_name(QStringLiteral("lwtest-%1-%2")
+                     .arg(::getpid())
+                     .arg(QRandomGenerator::global()->bounded(1u << 30)))
+    {
+        m_made = runIp({QStringLiteral("netns"), QStringLiteral("add"), m_name}, &m_error);
+        if (m_made)
+            run({QStringLiteral("link"), QStringLiteral("set"), QStringLiteral("lo"),
+                 QStringLiteral("up")});
+    }
+    ~NetworkNamespace()
+    {
+        if (m_made)
+            runIp({QStringLiteral("netns"), QStringLiteral("delete"), m_name});
+    }
+    NetworkNamespace(const NetworkNamespace &) = delete;
+    NetworkNamespace &operator=(const NetworkNamespace &) = delete;
+
+    bool isValid() const { return m_made; }
+    QString name() const { return m_name; }
+    /// Why the namespace could not be made, as a sentence for QSKIP.
+    QByteArray skipReason() const
+    {
+        return QStringLiteral(
+                   "network namespaces cannot be made here (needs root and `ip netns`): %1")
+            .arg(m_error)
+            .toUtf8();
+    }
+    /// Runs `ip -n <name> arguments...`.
+    bool run(const QStringList &arguments, QString *error = nullptr) const
+    {
+        return runIp(QStringList{QStringLiteral("-n"), m_name} + arguments, error);
+    }
+    /// The namespace's file, for setns().
+    QString path() const { return QStringLiteral("/run/netns/") + m_name; }
+
+private:
+    QString m_name;
+    QString m_error;
+    bool m_made = false;
+};
+
+/// While it lives, sockets the calling thread makes belong to `space`
+/// (setns(2)); the thread goes back to its own namespace after. Sockets keep
+/// the namespace they were made in.
+class EnterNetworkNamespace
+{
+public:
+    explicit EnterNetworkNamespace(const NetworkNamespace &space)
+        : m_own(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC))
+    {
+        const int target = ::open(space.path().toLocal8Bit().constData(), O_RDONLY | O_CLOEXEC);
+        m_entered = m_own >= 0 && target >= 0 && ::setns(target, CLONE_NEWNET) == 0;
+        if (target >= 0)
+            ::close(target);
+    }
+    ~EnterNetworkNamespace()
+    {
+        if (m_entered)
+            ::setns(m_own, CLONE_NEWNET);
+        if (m_own >= 0)
+            ::close(m_own);
+    }
+    EnterNetworkNamespace(const EnterNetworkNamespace &) = delete;
+    EnterNetworkNamespace &operator=(const EnterNetworkNamespace &) = delete;
+
+    bool isEntered() const { return m_entered; }
+
+private:
+    int m_own;
+    bool m_entered = false;
+};
+
+} // namespace Longwatch::Testing
