@@ -196,6 +196,9 @@ int main(int argc, char *argv[])
     // Polls are made and answers parsed off the GUI thread: a busy window
     // does not delay them, and a flood of answers does not stall it.
     manager.useNetworkThread();
+    // A laptop sleeps and changes networks: polls held over a connection
+    // that is gone are made again at once, not at their deadline.
+    manager.watchNetwork();
     MainWindow window(&manager, settings.get());
     window.restoreWindowState();
     window.show();

@@ -10,6 +10,7 @@
 #include "tlstestserver.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QSettings>
@@ -68,6 +69,9 @@ private Q_SLOTS:
     void quickPauseAndResumeEndsPolling();
     void removingAndDeletingWhilePollsAreUnderWayIsQuiet();
     void aFlakyServerShowsEachRetry();
+    void aNetworkChangeEndsTheHeldPollAndAsksAgain();
+    void aNetworkChangeEndsALongBackoff();
+    void aNetworkChangeLeavesPausedChannelsAlone();
     void theNetworkThreadYieldsToThisOne();
 
 private:
@@ -423,6 +427,63 @@ void tst_ChannelManager::aFlakyServerShowsEachRetry()
     QVERIFY(channel->errorString().contains("503"));
     QVERIFY(channel->nextRetryAt().isValid());
     QVERIFY(changed.size() >= 3);
+}
+
+void tst_ChannelManager::aNetworkChangeEndsTheHeldPollAndAsksAgain()
+{
+    // The held poll may ride on a connection the new network cannot reach:
+    // it is dropped, quietly, and the channel asks again within the jitter.
+    FakeHttpServer server;
+    ChannelManager manager;
+    prepare(manager);
+    Channel *channel = manager.addChannel(configFor(server, "held"));
+    QTRY_COMPARE(server.requests().size(), 1);
+    QTRY_COMPARE(channel->state(), Poller::State::Waiting);
+    QElapsedTimer clock;
+    clock.start();
+    manager.restartAfterNetworkChange("test");
+    QTRY_COMPARE(server.requests().size(), 2);
+    QVERIFY(clock.elapsed() < ChannelManager::kNetworkChangeJitter.count() + 1000);
+    QCOMPARE(channel->error(), Poller::Error::NoError);
+    QTRY_COMPARE(channel->state(), Poller::State::Waiting);
+}
+
+void tst_ChannelManager::aNetworkChangeEndsALongBackoff()
+{
+    FakeHttpServer server;
+    server.setDefaultResponse(FakeResponse::status(503));
+    ChannelManager manager;
+    prepare(manager);
+    ChannelConfig config = configFor(server, "backing off");
+    config.timing.backoffInitial = 10min;
+    config.timing.backoffMax = 10min;
+    Channel *channel = manager.addChannel(config);
+    QTRY_COMPARE(channel->state(), Poller::State::Backoff);
+    QCOMPARE(channel->attempt(), 1);
+    // The next try would come in up to ten minutes; the server is fine now.
+    server.setDefaultResponse(FakeResponse::hold());
+    manager.restartAfterNetworkChange("test");
+    QTRY_COMPARE(server.requests().size(), 2);
+    QTRY_COMPARE(channel->state(), Poller::State::Waiting);
+    QCOMPARE(channel->attempt(), 0);
+}
+
+void tst_ChannelManager::aNetworkChangeLeavesPausedChannelsAlone()
+{
+    FakeHttpServer server;
+    ChannelManager manager;
+    prepare(manager);
+    Channel *paused = manager.addChannel(configFor(server, "paused"));
+    QTRY_COMPARE(server.requests().size(), 1);
+    paused->pause();
+    QTRY_COMPARE(paused->state(), Poller::State::Stopped);
+    Channel *running = manager.addChannel(configFor(server, "running", "/other"));
+    QTRY_COMPARE(server.requests("/other").size(), 1);
+    manager.restartAfterNetworkChange("test");
+    QTRY_COMPARE(server.requests("/other").size(), 2);
+    QCOMPARE(server.requests("/poll").size(), 1);
+    QCOMPARE(paused->state(), Poller::State::Stopped);
+    QVERIFY(running->state() != Poller::State::Stopped);
 }
 
 /// The nice value of this process's thread `task` (Linux /proc), or nullopt.

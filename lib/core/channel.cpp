@@ -163,6 +163,12 @@ void Channel::reconnect()
     start();
 }
 
+void Channel::restartAfterNetworkChange(std::chrono::milliseconds delay)
+{
+    if (m_poller && !m_config.paused)
+        command([delay](Poller *poller) { poller->restartAfterNetworkChange(delay); });
+}
+
 Poller::State Channel::state() const
 {
     if (!m_configError.isEmpty())

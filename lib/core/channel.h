@@ -71,6 +71,10 @@ public:
     /// Polls now: ends a backoff, restarts a failed channel, or drops the
     /// request under way and asks again.
     void reconnect();
+    /// The network changed or the machine woke up: a running channel drops
+    /// what it holds and polls again after `delay` with its backoff reset
+    /// (Poller::restartAfterNetworkChange()). A failed or paused one stays.
+    void restartAfterNetworkChange(std::chrono::milliseconds delay);
     bool isPaused() const { return m_config.paused; }
     /// Stops polling for good, quietly, without touching the configuration
     /// (the channel is going away).

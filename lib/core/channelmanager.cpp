@@ -4,8 +4,10 @@
 #include "epolleventdispatcher.h"
 #include "logging.h"
 #include "networkpool.h"
+#include "networkwatcher.h"
 #include "threadpriority.h"
 
+#include <QRandomGenerator>
 #include <QThread>
 
 #include <algorithm>
@@ -231,6 +233,33 @@ void ChannelManager::removeChannel(Channel *channel)
     Q_EMIT channelRemoved(id);
     qCInfo(lcPoller).noquote() << "channel" << channel->name() << "removed";
     save();
+}
+
+void ChannelManager::watchNetwork()
+{
+    if (m_networkWatcher)
+        return;
+    m_networkWatcher = new NetworkWatcher(this);
+    connect(m_networkWatcher, &NetworkWatcher::networkChanged, this,
+            &ChannelManager::restartAfterNetworkChange);
+    connect(
+        m_networkWatcher, &NetworkWatcher::resumed, this, [this](std::chrono::milliseconds asleep) {
+            restartAfterNetworkChange(
+                asleep.count() > 0 ? QStringLiteral("resumed after %1 s").arg(asleep.count() / 1000)
+                                   : QStringLiteral("resumed from sleep"));
+        });
+}
+
+void ChannelManager::restartAfterNetworkChange(const QString &why)
+{
+    qCInfo(lcPoller).noquote() << "network changed (" << why
+                               << "): dropping kept-alive connections, polling again";
+    m_pool->dropIdleConnections();
+    for (Channel *channel : std::as_const(m_channels)) {
+        const auto jitter = std::chrono::milliseconds(
+            QRandomGenerator::global()->bounded(qint64(kNetworkChangeJitter.count())));
+        channel->restartAfterNetworkChange(jitter);
+    }
 }
 
 void ChannelManager::pauseAll()

@@ -13,6 +13,7 @@ namespace Longwatch {
 
 class ChannelStore;
 class NetworkPool;
+class NetworkWatcher;
 
 /// Owns every channel and the network pool they share, keeps the store in
 /// step with them, and forwards their news with the channel attached.
@@ -71,6 +72,19 @@ public:
     void pauseAll();
     void resumeAll();
 
+    /// Watches the machine's network and sleep (NetworkWatcher): on a
+    /// change or a resume, restartAfterNetworkChange(). Off until called:
+    /// a program decides whether its channels follow the machine's network.
+    void watchNetwork();
+    NetworkWatcher *networkWatcher() const { return m_networkWatcher; }
+    /// Drops every kept-alive connection and has every running channel poll
+    /// again within kNetworkChangeJitter, its backoff reset. `why` is for
+    /// the log.
+    void restartAfterNetworkChange(const QString &why);
+    /// How far apart channels ask again after a network change: the
+    /// server and the new network are not asked by all channels at once.
+    static constexpr std::chrono::milliseconds kNetworkChangeJitter{1000};
+
     /// Cursors to resume channels from, by channel id (the event log's):
     /// each is handed to its channel once, when the channel is added.
     void setResumeCursors(const QHash<QString, QString> &cursors);
@@ -98,6 +112,7 @@ private:
     ChannelStore *m_store;
     NetworkPool *m_pool;
     QThread *m_networkThread = nullptr;
+    NetworkWatcher *m_networkWatcher = nullptr; ///< a child, once watchNetwork() ran
     QList<Channel *> m_channels;
     std::function<void(Channel *)> m_setup;
     QHash<QString, QString> m_resumeCursors;

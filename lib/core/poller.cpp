@@ -215,6 +215,20 @@ void Poller::retryNow()
     }
 }
 
+void Poller::restartAfterNetworkChange(milliseconds delay)
+{
+    if (!isRunning())
+        return;
+    qCInfo(lcPoller).noquote() << m_name << "network changed: polling again in" << delay.count()
+                               << "ms";
+    if (m_reply)
+        abortReply(Abort::ByUser);
+    m_attempt = 0;
+    m_nextRetryAt = {};
+    setState(State::Connecting);
+    scheduleNextPoll(delay);
+}
+
 milliseconds Poller::backoffCeiling(int attempt) const
 {
     const double factor = std::ldexp(1.0, std::clamp(attempt, 1, 62) - 1);

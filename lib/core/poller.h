@@ -132,6 +132,14 @@ public:
     void stop();
     /// Ends a backoff, or restarts a failed channel, and polls now.
     void retryNow();
+    /// The network changed or the machine woke up: a held request may ride
+    /// on a connection that is gone, and a backoff counts failures of a
+    /// network that is no more. Drops the request under way (not an
+    /// error), forgets the backoff, and polls again after `delay` (a little
+    /// jitter, so that channels do not all ask at the same moment). A
+    /// channel that is not running (stopped, or failed for a reason only
+    /// its user can mend) is left as it is.
+    void restartAfterNetworkChange(std::chrono::milliseconds delay);
 
     State state() const { return m_state; }
     bool isRunning() const { return isRunning(m_state); }

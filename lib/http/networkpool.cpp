@@ -51,6 +51,21 @@ NetworkPool::~NetworkPool()
         Qt::BlockingQueuedConnection);
 }
 
+void NetworkPool::dropIdleConnections()
+{
+    for (const Managed &managed : std::as_const(m_managers)) {
+        QNetworkAccessManager *manager = managed.manager;
+        QMetaObject::invokeMethod(manager, [manager] {
+            // NetworkAccessManager hides QNetworkAccessManager's with its own
+            // client's pool as well.
+            if (auto *own = qobject_cast<NetworkAccessManager *>(manager))
+                own->clearConnectionCache();
+            else
+                manager->clearConnectionCache();
+        });
+    }
+}
+
 void NetworkPool::setManagerThread(QThread *thread)
 {
     m_thread = thread == QThread::currentThread() ? nullptr : thread;

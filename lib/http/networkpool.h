@@ -51,6 +51,11 @@ public:
     void release(QNetworkAccessManager *manager, const QUrl &url,
                  const TransportOptions &options = {});
 
+    /// Closes every kept-alive connection that waits for its next request
+    /// (in the managers' thread): after a network change they may lead
+    /// nowhere. Requests under way keep theirs.
+    void dropIdleConnections();
+
     /// Managers made so far (for tests and diagnostics).
     int managerCount() const { return int(m_managers.size()); }
 
