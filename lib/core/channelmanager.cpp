@@ -252,8 +252,10 @@ void ChannelManager::watchNetwork()
 
 void ChannelManager::restartAfterNetworkChange(const QString &why)
 {
-    qCInfo(lcPoller).noquote() << "network changed (" << why
-                               << "): dropping kept-alive connections, polling again";
+    qCInfo(lcPoller).noquote() << QStringLiteral(
+                                      "network changed (%1): dropping kept-alive connections, "
+                                      "polling again")
+                                      .arg(why);
     m_pool->dropIdleConnections();
     for (Channel *channel : std::as_const(m_channels)) {
         const auto jitter = std::chrono::milliseconds(

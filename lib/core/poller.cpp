@@ -391,6 +391,8 @@ bool Poller::prepareRequest(QNetworkRequest &request, const PollRequest &pollReq
                           QByteArrayLiteral("application/json"));
     request.setAttribute(QNetworkRequest::CacheLoadControlAttribute,
                          QNetworkRequest::AlwaysNetwork);
+    request.setAttribute(QNetworkRequest::Attribute(deadConnectionLimitAttribute()),
+                         int(m_settings.deadConnectionLimit.count()));
     // Redirects are followed within the same origin only (scheme, host and
     // port: Qt checks all three), so the channel's credentials never reach
     // another server and https never falls back to http. Qt fails the
@@ -640,6 +642,13 @@ void Poller::failTransport(QNetworkReply *reply, const QVariant &status, qsizety
         }
         break;
     case QNetworkReply::TimeoutError:
+        // Our own timeouts abort the reply (finishAborted()); this one is
+        // the socket's: once the request is out, the kernel's keep-alive
+        // or user timeout found the path dead (deadconnection.h).
+        code = Error::TimeoutError;
+        sentence = m_state == State::Connecting ? PollerMessages::noAnswerInTime(target())
+                                                : PollerMessages::connectionDied(target());
+        break;
     case QNetworkReply::OperationCanceledError:
         code = Error::TimeoutError;
         sentence = PollerMessages::noAnswerInTime(target());

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "deadconnection.h"
 #include "event.h"
 #include "feedprofile.h"
 #include "tlsinfo.h"
@@ -38,6 +39,10 @@ struct PollerSettings
     std::chrono::milliseconds backoffMax{300'000};       ///< ceiling of any retry
     std::chrono::milliseconds retryAfterMax{3'600'000};  ///< cap on server hints
     std::chrono::milliseconds liveRepollGuard{1'000};    ///< pause when no-news answers race
+    /// How long a connection of the own client may go without a sign of
+    /// life before it is given up (deadconnection.h); Qt's client (HTTP/2,
+    /// proxies) has only the deadline and inactivityTimeout.
+    std::chrono::seconds deadConnectionLimit{kDefaultDeadConnectionLimit};
     qint64 maxBodyBytes = 16 * 1024 * 1024;
     qint64 maxHeaderBytes = 64 * 1024; ///< all response header lines together
     /// More events than this in one answer fail it (SizeLimitError, retried

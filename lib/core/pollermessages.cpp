@@ -129,6 +129,13 @@ QString PollerMessages::noAnswerInTime(const QString &target)
     return tr("%1 did not answer in time.").arg(target);
 }
 
+QString PollerMessages::connectionDied(const QString &target)
+{
+    return tr("The connection to %1 died: nothing came back from it, not even an "
+              "acknowledgement, so the network path to it is probably gone.")
+        .arg(target);
+}
+
 QString PollerMessages::notHttp(const QString &target, const QString &qtError)
 {
     return tr("%1 sent an answer that is not valid HTTP: %2.").arg(target, qtError);

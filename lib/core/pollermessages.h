@@ -42,6 +42,9 @@ public:
     static QString closedInAnswer(const QString &target);
     static QString closedBeforeAnswer(const QString &target);
     static QString noAnswerInTime(const QString &target);
+    /// The kernel gave up a connection whose peer stopped acknowledging
+    /// (keep-alive, TCP_USER_TIMEOUT) while a request was under way.
+    static QString connectionDied(const QString &target);
     static QString notHttp(const QString &target, const QString &qtError);
     static QString couldNotTalk(const QString &target, const QString &qtError);
     static QString couldNotReach(const QString &target, const QString &qtError);

@@ -1,6 +1,7 @@
 #include "http1reply.h"
 
 #include "contentdecoder.h"
+#include "deadconnection.h"
 #include "http1connection_p.h"
 #include "logging.h"
 
@@ -456,10 +457,17 @@ void Http1Reply::onBytesWritten()
 
 void Http1Reply::onConnected()
 {
-    // As Qt's HTTP client: no Nagle delay for small requests, and TCP
-    // keep-alive so that a connection held by a silent server is noticed.
+    // As Qt's HTTP client: no Nagle delay for small requests. TCP
+    // keep-alive with our own timing, so that a connection whose path died
+    // under a held request is noticed in seconds rather than at the
+    // request's deadline (deadconnection.h).
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    m_socket->setSocketOption(QAbstractSocket::KeepAliveOption, 1);
+    const QVariant limit =
+        request().attribute(QNetworkRequest::Attribute(deadConnectionLimitAttribute()));
+    const std::chrono::seconds seconds =
+        limit.isValid() ? std::chrono::seconds(limit.toInt()) : kDefaultDeadConnectionLimit;
+    if (seconds.count() <= 0 || !setDeadConnectionLimit(m_socket->socketDescriptor(), seconds))
+        m_socket->setSocketOption(QAbstractSocket::KeepAliveOption, 1);
     // Over TLS the request goes once the handshake is done (onEncrypted()).
     if (!m_tls)
         sendRequest();

@@ -285,13 +285,19 @@ public:
 };
 
 FakeHttpServer::FakeHttpServer(QObject *parent)
+    : FakeHttpServer(QHostAddress(QHostAddress::LocalHost), parent)
+{}
+
+FakeHttpServer::FakeHttpServer(const QHostAddress &address, QObject *parent)
     : QObject(parent)
+    , m_address(address)
 {
     connect(&m_server, &QTcpServer::newConnection, this, &FakeHttpServer::onNewConnection);
-    if (m_server.listen(QHostAddress::LocalHost, 0))
+    if (m_server.listen(m_address, 0))
         m_port = m_server.serverPort();
     else
-        m_errorString = tr("Could not listen on 127.0.0.1: %1").arg(m_server.errorString());
+        m_errorString =
+            tr("Could not listen on %1: %2").arg(m_address.toString(), m_server.errorString());
 }
 
 FakeHttpServer::~FakeHttpServer()
@@ -314,7 +320,8 @@ bool FakeHttpServer::isListening() const
 
 QUrl FakeHttpServer::url(const QString &pathAndQuery) const
 {
-    return QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(m_port).arg(pathAndQuery));
+    return QUrl(
+        QStringLiteral("http://%1:%2%3").arg(m_address.toString()).arg(m_port).arg(pathAndQuery));
 }
 
 void FakeHttpServer::enqueue(const QString &path, const FakeResponse &response)
@@ -417,10 +424,12 @@ bool FakeHttpServer::resumeConnections()
 {
     if (m_server.isListening())
         return true;
-    if (m_server.listen(QHostAddress::LocalHost, m_port))
+    if (m_server.listen(m_address, m_port))
         return true;
-    m_errorString =
-        tr("Could not listen on 127.0.0.1:%1 again: %2").arg(m_port).arg(m_server.errorString());
+    m_errorString = tr("Could not listen on %1:%2 again: %3")
+                        .arg(m_address.toString())
+                        .arg(m_port)
+                        .arg(m_server.errorString());
     return false;
 }
 

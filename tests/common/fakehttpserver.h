@@ -2,6 +2,7 @@
 
 #include <QByteArray>
 #include <QHash>
+#include <QHostAddress>
 #include <QList>
 #include <QMetaType>
 #include <QObject>
@@ -121,6 +122,9 @@ class FakeHttpServer final : public QObject
     Q_OBJECT
 public:
     explicit FakeHttpServer(QObject *parent = nullptr);
+    /// Listens on `address` instead (an address of a network namespace the
+    /// test made; see networknamespace.h).
+    explicit FakeHttpServer(const QHostAddress &address, QObject *parent = nullptr);
     ~FakeHttpServer() override;
 
     /// False if the server could not listen; errorString() says why.
@@ -198,6 +202,7 @@ private:
 
     QTcpServer m_server;
     quint16 m_port = 0;
+    QHostAddress m_address{QHostAddress::LocalHost};
     QString m_errorString;
     FakeResponse m_default = FakeResponse::hold();
     QHash<QString, std::deque<FakeResponse>> m_scripts;

@@ -1,0 +1,162 @@
+// Network faults made for real, between two network namespaces this test
+// makes (ip netns, a veth pair, addresses that exist only there): the
+// client lives in one, the server in the other. Skipped where namespaces
+// cannot be made (not root).
+
+#include "channel.h"
+#include "channelmanager.h"
+#include "fakehttpserver.h"
+#include "networkaccessmanager.h"
+#include "networknamespace.h"
+#include "networkwatcher.h"
+#include "poller.h"
+#include "profiles.h"
+
+#include <QElapsedTimer>
+#include <QHostAddress>
+#include <QSignalSpy>
+#include <QTest>
+
+#include <memory>
+#include <optional>
+
+using namespace Longwatch;
+using namespace Longwatch::Testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+const QString kClientAddress = QStringLiteral("10.201.0.1");
+const QString kServerAddress = QStringLiteral("10.201.0.2");
+
+/// A client namespace and a server namespace joined by a veth pair
+/// (lwc in the client's, lws in the server's).
+struct TwoHosts
+{
+    NetworkNamespace client;
+    NetworkNamespace server;
+
+    bool connect(QString *error)
+    {
+        return client.isValid() && server.isValid() &&
+               client.run({"link", "add", "lwc", "type", "veth", "peer", "name", "lws", "netns",
+                           server.name()},
+                          error) &&
+               client.run({"addr", "add", kClientAddress + "/24", "dev", "lwc"}, error) &&
+               server.run({"addr", "add", kServerAddress + "/24", "dev", "lws"}, error) &&
+               client.run({"link", "set", "lwc", "up"}, error) &&
+               server.run({"link", "set", "lws", "up"}, error);
+    }
+};
+
+} // namespace
+
+class tst_NetworkFaults : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void aSilentDeadPathIsNoticedInSeconds();
+    void linkUpBringsTheFirstEventAtOnce();
+};
+
+void tst_NetworkFaults::aSilentDeadPathIsNoticedInSeconds()
+{
+    TwoHosts hosts;
+    QString error;
+    if (!hosts.client.isValid())
+        QSKIP(hosts.client.skipReason());
+    QVERIFY2(hosts.connect(&error), qPrintable(error));
+    std::unique_ptr<FakeHttpServer> server;
+    {
+        EnterNetworkNamespace inServer(hosts.server);
+        QVERIFY(inServer.isEntered());
+        server = std::make_unique<FakeHttpServer>(QHostAddress(kServerAddress));
+    }
+    QVERIFY2(server->isListening(), qPrintable(server->errorString()));
+    EnterNetworkNamespace inClient(hosts.client);
+    QVERIFY(inClient.isEntered());
+
+    // A long poll the server holds for a minute, on the own client.
+    NetworkAccessManager manager;
+    QStringList profileErrors;
+    auto profile =
+        createProfile("seed-events", server->url("/poll"), {{"hold", "60"}}, &profileErrors);
+    QVERIFY2(profile, qPrintable(profileErrors.join(' ')));
+    Poller poller(std::move(profile), &manager);
+    PollerSettings settings;
+    settings.deadConnectionLimit = 3s;
+    poller.setSettings(settings);
+    QSignalSpy errors(&poller, &Poller::errorOccurred);
+    QVERIFY(poller.start());
+    QTRY_COMPARE(server->requests().size(), 1);
+    QTRY_COMPARE(poller.state(), Poller::State::Waiting);
+
+    // The server's packets go nowhere from now on, without a word: no
+    // reset, no ICMP, as when a NAT box forgets the connection.
+    QElapsedTimer sinceDeath;
+    sinceDeath.start();
+    QVERIFY(hosts.server.run({"route", "add", "blackhole", kClientAddress + "/32"}, &error));
+    // The deadline is 70 s away; the dead path must show long before.
+    QVERIFY(errors.wait(15000));
+    const qint64 noticedMs = sinceDeath.elapsed();
+    qInfo("dead path noticed after %lld ms (limit 3 s)", noticedMs);
+    QVERIFY(noticedMs < 8000);
+    QCOMPARE(poller.state(), Poller::State::Backoff);
+    QCOMPARE(poller.error(), Poller::Error::TimeoutError);
+    QVERIFY2(poller.errorString().contains("network path to it is probably gone"),
+             qPrintable(poller.errorString()));
+}
+
+void tst_NetworkFaults::linkUpBringsTheFirstEventAtOnce()
+{
+    TwoHosts hosts;
+    QString error;
+    if (!hosts.client.isValid())
+        QSKIP(hosts.client.skipReason());
+    QVERIFY2(hosts.connect(&error), qPrintable(error));
+    std::unique_ptr<FakeHttpServer> server;
+    {
+        EnterNetworkNamespace inServer(hosts.server);
+        QVERIFY(inServer.isEntered());
+        server = std::make_unique<FakeHttpServer>(QHostAddress(kServerAddress));
+    }
+    QVERIFY2(server->isListening(), qPrintable(server->errorString()));
+    EnterNetworkNamespace inClient(hosts.client);
+    QVERIFY(inClient.isEntered());
+
+    // The dashboard's way: channels in a manager that watches the network
+    // (of the client's namespace: its netlink socket is made here).
+    ChannelManager manager;
+    manager.watchNetwork();
+    QVERIFY(manager.networkWatcher()->watchesKernel());
+    ChannelConfig config;
+    config.name = "builds";
+    config.url = server->url("/poll");
+    config.profileId = "seed-events";
+    config.knobs = {{"hold", "60"}};
+    // A long backoff: without the watcher the next try after the link is
+    // back would be up to a minute away.
+    config.timing.backoffInitial = 60s;
+    config.timing.backoffMax = 60s;
+    Channel *channel = manager.addChannel(config);
+    QSignalSpy batches(&manager, &ChannelManager::batchReceived);
+    QTRY_COMPARE(server->requests().size(), 1);
+
+    // The link goes: the held poll is dropped and the new try fails.
+    QVERIFY(hosts.client.run({"link", "set", "lwc", "down"}, &error));
+    QTRY_COMPARE(channel->state(), Poller::State::Backoff);
+
+    server->enqueue("/poll", FakeResponse::seedEvents({1, 2}));
+    QElapsedTimer sinceUp;
+    sinceUp.start();
+    QVERIFY(hosts.client.run({"link", "set", "lwc", "up"}, &error));
+    QVERIFY(batches.wait(10000));
+    const qint64 firstEventMs = sinceUp.elapsed();
+    qInfo("first event %lld ms after the link came up", firstEventMs);
+    QVERIFY(firstEventMs < 2000);
+    QCOMPARE(batches.constFirst().at(1).value<EventList>().size(), 2);
+}
+
+QTEST_GUILESS_MAIN(tst_NetworkFaults)
+#include "tst_networkfaults.moc"
