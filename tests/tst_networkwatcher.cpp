@@ -20,6 +20,7 @@ private Q_SLOTS:
     void linkAndAddressChangesAreNoticed();
     void aBurstOfChangesIsOneSignal();
     void changesElsewhereAreNotSeen();
+    void onlineFollowsTheDefaultRoutes();
 
 private:
     /// A watcher whose netlink socket lives in `space`.
@@ -136,6 +137,41 @@ void tst_NetworkWatcher::changesElsewhereAreNotSeen()
     QCOMPARE(changed.count(), 1);
     QVERIFY2(changed.constFirst().constFirst().toString().startsWith("link lw"),
              qPrintable(changed.constFirst().constFirst().toString()));
+}
+
+void tst_NetworkWatcher::onlineFollowsTheDefaultRoutes()
+{
+    NetworkNamespace space;
+    if (!space.isValid())
+        QSKIP(space.skipReason());
+    QVERIFY(space.run({"link", "add", "lwa", "type", "veth", "peer", "name", "lwb"}));
+    QVERIFY(space.run({"addr", "add", "10.77.0.1/24", "dev", "lwa"}));
+    QVERIFY(space.run({"link", "set", "lwa", "up"}));
+    QVERIFY(space.run({"link", "set", "lwb", "up"}));
+    std::unique_ptr<NetworkWatcher> watcher = watcherIn(space);
+    QVERIFY(watcher);
+    QSignalSpy online(watcher.get(), &NetworkWatcher::onlineChanged);
+    // A link and an address, but no way out: offline.
+    QVERIFY(online.wait());
+    QCOMPARE(online.constLast().constFirst().toBool(), false);
+    QVERIFY(!watcher->isOnline());
+
+    QVERIFY(space.run({"route", "add", "default", "via", "10.77.0.2", "dev", "lwa"}));
+    QVERIFY(online.wait());
+    QCOMPARE(online.constLast().constFirst().toBool(), true);
+    QVERIFY(watcher->isOnline());
+
+    // A second way out, then the first goes: still online.
+    QVERIFY(space.run({"-6", "addr", "add", "fd00:77::1/64", "dev", "lwa", "nodad"}));
+    QVERIFY(space.run({"-6", "route", "add", "default", "via", "fd00:77::2", "dev", "lwa"}));
+    QVERIFY(space.run({"route", "del", "default", "via", "10.77.0.2", "dev", "lwa"}));
+    QVERIFY(!online.wait(500));
+    QVERIFY(watcher->isOnline());
+
+    // The link goes down: its routes go with it.
+    QVERIFY(space.run({"link", "set", "lwa", "down"}));
+    QVERIFY(online.wait());
+    QCOMPARE(online.constLast().constFirst().toBool(), false);
 }
 
 QTEST_GUILESS_MAIN(tst_NetworkWatcher)

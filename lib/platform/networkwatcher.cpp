@@ -47,6 +47,24 @@ QString linkName(const ifinfomsg *link, int length)
     return QString::number(link->ifi_index);
 }
 
+/// What tells one default route from another: its family, gateway, link
+/// and metric.
+QByteArray defaultRouteKey(const rtmsg *route, int attributesLength)
+{
+    QByteArray key(1, char(route->rtm_family));
+    int left = attributesLength;
+    for (auto *attribute = RTM_RTA(route); RTA_OK(attribute, left);
+         attribute = RTA_NEXT(attribute, left)) {
+        if (attribute->rta_type == RTA_GATEWAY || attribute->rta_type == RTA_OIF ||
+            attribute->rta_type == RTA_PRIORITY) {
+            key += char(attribute->rta_type);
+            key += QByteArray(static_cast<const char *>(RTA_DATA(attribute)),
+                              int(RTA_PAYLOAD(attribute)));
+        }
+    }
+    return key;
+}
+
 } // namespace
 
 NetworkWatcher::NetworkWatcher(QObject *parent)
@@ -125,24 +143,45 @@ void NetworkWatcher::openNetlink()
         ::close(fd);
         return;
     }
+    m_netlink = fd;
     // The links there are now, so that a later message about one is a
-    // change only if its state changed.
+    // change only if its state changed; then the routes (requestDump()).
+    if (!requestDump(RTM_GETLINK)) {
+        ::close(fd);
+        m_netlink = -1;
+        return;
+    }
+    m_netlinkNotifier = new QSocketNotifier(fd, QSocketNotifier::Read, this);
+    connect(m_netlinkNotifier, &QSocketNotifier::activated, this, &NetworkWatcher::readNetlink);
+}
+
+bool NetworkWatcher::requestDump(int type)
+{
     struct
     {
         nlmsghdr header;
         rtgenmsg body;
     } request{};
     request.header.nlmsg_len = NLMSG_LENGTH(sizeof(rtgenmsg));
-    request.header.nlmsg_type = RTM_GETLINK;
+    request.header.nlmsg_type = quint16(type);
     request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
     request.body.rtgen_family = AF_UNSPEC;
-    if (::send(fd, &request, request.header.nlmsg_len, 0) < 0) {
-        ::close(fd);
+    if (::send(m_netlink, &request, request.header.nlmsg_len, 0) < 0)
+        return false;
+    m_dumping = type;
+    return true;
+}
+
+void NetworkWatcher::updateOnline()
+{
+    // Until the route dump is done, what routes there are is not known.
+    if (m_dumping != 0)
         return;
-    }
-    m_netlink = fd;
-    m_netlinkNotifier = new QSocketNotifier(fd, QSocketNotifier::Read, this);
-    connect(m_netlinkNotifier, &QSocketNotifier::activated, this, &NetworkWatcher::readNetlink);
+    const bool online = !m_defaultRoutes.isEmpty();
+    if (online == m_online)
+        return;
+    m_online = online;
+    Q_EMIT onlineChanged(online);
 }
 
 void NetworkWatcher::readNetlink()
@@ -161,6 +200,17 @@ void NetworkWatcher::readNetlink()
         for (auto *message = reinterpret_cast<const nlmsghdr *>(buffer); NLMSG_OK(message, left);
              message = NLMSG_NEXT(message, left)) {
             switch (message->nlmsg_type) {
+            case NLMSG_DONE:
+            case NLMSG_ERROR:
+                // One dump at a time on a socket: the routes after the links.
+                if (m_dumping == RTM_GETLINK) {
+                    if (!requestDump(RTM_GETROUTE))
+                        m_dumping = 0;
+                } else {
+                    m_dumping = 0;
+                }
+                updateOnline();
+                break;
             case RTM_NEWLINK:
             case RTM_DELLINK: {
                 const auto *link = static_cast<const ifinfomsg *>(NLMSG_DATA(message));
@@ -197,6 +247,17 @@ void NetworkWatcher::readNetlink()
                 if (route->rtm_table != RT_TABLE_MAIN || route->rtm_type != RTN_UNICAST ||
                     (route->rtm_flags & RTM_F_CLONED))
                     break;
+                if (route->rtm_dst_len == 0) {
+                    const QByteArray key = defaultRouteKey(
+                        route, int(message->nlmsg_len - NLMSG_LENGTH(sizeof(rtmsg))));
+                    if (message->nlmsg_type == RTM_NEWROUTE)
+                        m_defaultRoutes.insert(key);
+                    else
+                        m_defaultRoutes.remove(key);
+                    updateOnline();
+                }
+                if (message->nlmsg_flags & NLM_F_MULTI)
+                    break; // the dump, not a change
                 noteChange(message->nlmsg_type == RTM_NEWROUTE ? QStringLiteral("route added")
                                                                : QStringLiteral("route removed"));
                 break;

@@ -2,6 +2,7 @@
 
 #include <QHash>
 #include <QObject>
+#include <QSet>
 #include <QString>
 #include <QTimer>
 
@@ -43,6 +44,10 @@ public:
 
     /// True if the kernel tells this watcher about network changes.
     bool watchesKernel() const { return m_netlink >= 0; }
+    /// False while the machine has no default route (IPv4 or IPv6): no
+    /// server beyond its own links can be reached. True where that is not
+    /// known (no rtnetlink) and until the kernel said what routes there are.
+    bool isOnline() const { return m_online; }
 
     void setSleepCheckInterval(std::chrono::milliseconds interval);
     void setSettleTime(std::chrono::milliseconds settle);
@@ -56,10 +61,15 @@ Q_SIGNALS:
     /// (at least twice the check interval), or after logind said the
     /// machine woke up (then `asleep` is zero: it is not known).
     void resumed(std::chrono::milliseconds asleep);
+    /// When isOnline() changed: the last default route went, or the first
+    /// came back. Emitted before the networkChanged() of the same change.
+    void onlineChanged(bool online);
 
 private:
     void openNetlink();
+    bool requestDump(int type);
     void readNetlink();
+    void updateOnline();
     void noteChange(const QString &what);
     void checkSleep();
     Q_SLOT void onPrepareForSleep(bool sleeping);
@@ -70,6 +80,11 @@ private:
     /// link message that does not change them (statistics, a rename) is
     /// not a change of the network.
     QHash<int, unsigned> m_linkFlags;
+    /// The default routes there are (family, gateway, link, metric).
+    QSet<QByteArray> m_defaultRoutes;
+    /// The dump asked for and not yet done: RTM_GETLINK, then RTM_GETROUTE.
+    int m_dumping = 0;
+    bool m_online = true;
     QString m_lastChange;
     QTimer m_settle;
     QTimer m_sleepCheck;
