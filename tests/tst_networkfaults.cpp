@@ -58,6 +58,7 @@ class tst_NetworkFaults : public QObject
 private Q_SLOTS:
     void aSilentDeadPathIsNoticedInSeconds();
     void linkUpBringsTheFirstEventAtOnce();
+    void withoutARouteOutChannelsWaitForTheNetwork();
 };
 
 void tst_NetworkFaults::aSilentDeadPathIsNoticedInSeconds()
@@ -156,6 +157,57 @@ void tst_NetworkFaults::linkUpBringsTheFirstEventAtOnce()
     qInfo("first event %lld ms after the link came up", firstEventMs);
     QVERIFY(firstEventMs < 2000);
     QCOMPARE(batches.constFirst().at(1).value<EventList>().size(), 2);
+}
+
+void tst_NetworkFaults::withoutARouteOutChannelsWaitForTheNetwork()
+{
+    TwoHosts hosts;
+    QString error;
+    if (!hosts.client.isValid())
+        QSKIP(hosts.client.skipReason());
+    QVERIFY2(hosts.connect(&error), qPrintable(error));
+    // A server beyond a router: reachable only through the default route.
+    QVERIFY(hosts.server.run({"addr", "add", "10.202.0.2/32", "dev", "lws"}, &error));
+    QVERIFY(hosts.client.run({"route", "add", "default", "via", kServerAddress}, &error));
+    std::unique_ptr<FakeHttpServer> server;
+    {
+        EnterNetworkNamespace inServer(hosts.server);
+        server = std::make_unique<FakeHttpServer>(QHostAddress("10.202.0.2"));
+    }
+    QVERIFY2(server->isListening(), qPrintable(server->errorString()));
+    EnterNetworkNamespace inClient(hosts.client);
+    ChannelManager manager;
+    manager.watchNetwork();
+    QSignalSpy offline(&manager, &ChannelManager::offlineChanged);
+    QTRY_VERIFY(!manager.isOffline());
+    ChannelConfig config;
+    config.name = "remote";
+    config.url = server->url("/poll");
+    config.profileId = "seed-events";
+    config.knobs = {{"hold", "60"}};
+    config.timing.backoffInitial = 10min;
+    config.timing.backoffMax = 10min;
+    Channel *channel = manager.addChannel(config);
+    QTRY_COMPARE(server->requests().size(), 1);
+
+    // The way out goes: offline, and the channel waits for the network with
+    // retries no more than 30 s apart, however long its own backoff.
+    QVERIFY(hosts.client.run({"route", "del", "default"}, &error));
+    QVERIFY(offline.wait());
+    QVERIFY(manager.isOffline());
+    QTRY_COMPARE(channel->state(), Poller::State::Backoff);
+    QVERIFY(channel->isWaitingForNetwork());
+    QVERIFY(channel->nextRetryAt().isValid());
+    QVERIFY(QDateTime::currentDateTimeUtc().secsTo(channel->nextRetryAt()) <=
+            Poller::kOfflineBackoffCeiling.count());
+
+    // It comes back: online, and the channel gets through at once.
+    server->enqueue("/poll", FakeResponse::seedEvents({7}));
+    QSignalSpy batches(&manager, &ChannelManager::batchReceived);
+    QVERIFY(hosts.client.run({"route", "add", "default", "via", kServerAddress}, &error));
+    QVERIFY(batches.wait(5000));
+    QVERIFY(!manager.isOffline());
+    QVERIFY(!channel->isWaitingForNetwork());
 }
 
 QTEST_GUILESS_MAIN(tst_NetworkFaults)

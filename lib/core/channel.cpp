@@ -169,6 +169,23 @@ void Channel::restartAfterNetworkChange(std::chrono::milliseconds delay)
         command([delay](Poller *poller) { poller->restartAfterNetworkChange(delay); });
 }
 
+void Channel::setOffline(bool offline)
+{
+    if (offline == m_offline)
+        return;
+    m_offline = offline;
+    command([offline](Poller *poller) { poller->setOffline(offline); }, false);
+    Q_EMIT statusChanged();
+}
+
+bool Channel::isWaitingForNetwork() const
+{
+    if (!m_offline)
+        return false;
+    const Poller::State now = state();
+    return now == Poller::State::Backoff || now == Poller::State::Connecting;
+}
+
 Poller::State Channel::state() const
 {
     if (!m_configError.isEmpty())
@@ -279,6 +296,7 @@ void Channel::createPoller()
     auto *poller = new Poller(std::move(profile), m_manager);
     poller->setName(m_config.name);
     poller->setSettings(m_config.pollerSettings());
+    poller->setOffline(m_offline);
     poller->setClock(m_clock);
 
     m_relay = std::make_shared<Relay>();

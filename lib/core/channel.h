@@ -75,6 +75,13 @@ public:
     /// what it holds and polls again after `delay` with its backoff reset
     /// (Poller::restartAfterNetworkChange()). A failed or paused one stays.
     void restartAfterNetworkChange(std::chrono::milliseconds delay);
+    /// The machine has no way out (ChannelManager::isOffline()): the
+    /// channel's failures are the network's, and its retries come at most
+    /// Poller::kOfflineBackoffCeiling apart.
+    void setOffline(bool offline);
+    /// True while the machine is offline and this channel is not getting
+    /// through (a server on the machine's own links still may).
+    bool isWaitingForNetwork() const;
     bool isPaused() const { return m_config.paused; }
     /// Stops polling for good, quietly, without touching the configuration
     /// (the channel is going away).
@@ -158,6 +165,7 @@ private:
 
     ChannelConfig m_config;
     QPointer<NetworkPool> m_pool;
+    bool m_offline = false;
     Poller *m_poller = nullptr;     ///< owned; deleted in its own thread
     std::shared_ptr<Relay> m_relay; ///< the current poller's way back to us
     Status m_status;

@@ -140,6 +140,7 @@ Channel *ChannelManager::addChannel(ChannelConfig config)
 Channel *ChannelManager::insert(const ChannelConfig &config, bool start)
 {
     auto *channel = new Channel(config, m_pool, this);
+    channel->setOffline(m_offline);
     connect(channel, &Channel::stateChanged, this, [this, channel](Poller::State state) {
         Q_EMIT channelChanged(channel);
         Q_EMIT channelStateChanged(channel, state);
@@ -240,6 +241,9 @@ void ChannelManager::watchNetwork()
     if (m_networkWatcher)
         return;
     m_networkWatcher = new NetworkWatcher(this);
+    connect(m_networkWatcher, &NetworkWatcher::onlineChanged, this,
+            [this](bool online) { setOffline(!online); });
+    setOffline(!m_networkWatcher->isOnline());
     connect(m_networkWatcher, &NetworkWatcher::networkChanged, this,
             &ChannelManager::restartAfterNetworkChange);
     connect(
@@ -248,6 +252,18 @@ void ChannelManager::watchNetwork()
                 asleep.count() > 0 ? QStringLiteral("resumed after %1 s").arg(asleep.count() / 1000)
                                    : QStringLiteral("resumed from sleep"));
         });
+}
+
+void ChannelManager::setOffline(bool offline)
+{
+    if (offline == m_offline)
+        return;
+    m_offline = offline;
+    qCInfo(lcPoller).noquote() << (offline ? "offline: no route out of this machine"
+                                           : "online again");
+    for (Channel *channel : std::as_const(m_channels))
+        channel->setOffline(offline);
+    Q_EMIT offlineChanged(offline);
 }
 
 void ChannelManager::restartAfterNetworkChange(const QString &why)

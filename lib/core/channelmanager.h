@@ -77,6 +77,11 @@ public:
     /// a program decides whether its channels follow the machine's network.
     void watchNetwork();
     NetworkWatcher *networkWatcher() const { return m_networkWatcher; }
+    /// True while the machine has no way out (NetworkWatcher::isOnline()):
+    /// channels that fail say they wait for the network rather than that
+    /// their server failed, and retry at most 30 s apart.
+    bool isOffline() const { return m_offline; }
+    void setOffline(bool offline);
     /// Drops every kept-alive connection and has every running channel poll
     /// again within kNetworkChangeJitter, its backoff reset. `why` is for
     /// the log.
@@ -103,6 +108,8 @@ Q_SIGNALS:
     void channelChanged(Longwatch::Channel *channel);
     /// Emitted when a channel's state changed (after channelChanged).
     void channelStateChanged(Longwatch::Channel *channel, Longwatch::Poller::State state);
+    /// When isOffline() changed.
+    void offlineChanged(bool offline);
     /// Emitted once per batch of new events of any channel.
     void batchReceived(Longwatch::Channel *channel, const Longwatch::EventList &events);
 
@@ -113,6 +120,7 @@ private:
     NetworkPool *m_pool;
     QThread *m_networkThread = nullptr;
     NetworkWatcher *m_networkWatcher = nullptr; ///< a child, once watchNetwork() ran
+    bool m_offline = false;
     QList<Channel *> m_channels;
     std::function<void(Channel *)> m_setup;
     QHash<QString, QString> m_resumeCursors;

@@ -229,11 +229,19 @@ void Poller::restartAfterNetworkChange(milliseconds delay)
     scheduleNextPoll(delay);
 }
 
+void Poller::setOffline(bool offline)
+{
+    m_offline = offline;
+}
+
 milliseconds Poller::backoffCeiling(int attempt) const
 {
     const double factor = std::ldexp(1.0, std::clamp(attempt, 1, 62) - 1);
     const double ceiling = double(m_settings.backoffInitial.count()) * factor;
-    return milliseconds(qint64(std::min(ceiling, double(m_settings.backoffMax.count()))));
+    milliseconds max = m_settings.backoffMax;
+    if (m_offline)
+        max = std::min<milliseconds>(max, kOfflineBackoffCeiling);
+    return milliseconds(qint64(std::min(ceiling, double(max.count()))));
 }
 
 void Poller::setState(State state)

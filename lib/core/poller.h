@@ -145,6 +145,13 @@ public:
     /// channel that is not running (stopped, or failed for a reason only
     /// its user can mend) is left as it is.
     void restartAfterNetworkChange(std::chrono::milliseconds delay);
+    /// While the machine is offline (no default route), failed tries are
+    /// retried at most kOfflineBackoffCeiling apart, whatever the settings
+    /// say: the network's return is announced (restartAfterNetworkChange()),
+    /// but not every return is, and a long backoff would sit out the rest.
+    void setOffline(bool offline);
+    bool isOffline() const { return m_offline; }
+    static constexpr std::chrono::seconds kOfflineBackoffCeiling{30};
 
     State state() const { return m_state; }
     bool isRunning() const { return isRunning(m_state); }
@@ -272,6 +279,7 @@ private:
     QByteArray m_body;
     Abort m_abort = Abort::None;
     bool m_gotBytes = false;
+    bool m_offline = false;
     bool m_headersUnreadable =
         false; ///< a status came with no header at all (see onMetaDataChanged)
     QElapsedTimer m_requestClock;
