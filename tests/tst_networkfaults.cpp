@@ -24,33 +24,6 @@ using namespace Longwatch;
 using namespace Longwatch::Testing;
 using namespace std::chrono_literals;
 
-namespace {
-
-const QString kClientAddress = QStringLiteral("10.201.0.1");
-const QString kServerAddress = QStringLiteral("10.201.0.2");
-
-/// A client namespace and a server namespace joined by a veth pair
-/// (lwc in the client's, lws in the server's).
-struct TwoHosts
-{
-    NetworkNamespace client;
-    NetworkNamespace server;
-
-    bool connect(QString *error)
-    {
-        return client.isValid() && server.isValid() &&
-               client.run({"link", "add", "lwc", "type", "veth", "peer", "name", "lws", "netns",
-                           server.name()},
-                          error) &&
-               client.run({"addr", "add", kClientAddress + "/24", "dev", "lwc"}, error) &&
-               server.run({"addr", "add", kServerAddress + "/24", "dev", "lws"}, error) &&
-               client.run({"link", "set", "lwc", "up"}, error) &&
-               server.run({"link", "set", "lws", "up"}, error);
-    }
-};
-
-} // namespace
-
 class tst_NetworkFaults : public QObject
 {
     Q_OBJECT
@@ -72,7 +45,7 @@ void tst_NetworkFaults::aSilentDeadPathIsNoticedInSeconds()
     {
         EnterNetworkNamespace inServer(hosts.server);
         QVERIFY(inServer.isEntered());
-        server = std::make_unique<FakeHttpServer>(QHostAddress(kServerAddress));
+        server = std::make_unique<FakeHttpServer>(QHostAddress(TwoHosts::kServerAddress));
     }
     QVERIFY2(server->isListening(), qPrintable(server->errorString()));
     EnterNetworkNamespace inClient(hosts.client);
@@ -97,7 +70,8 @@ void tst_NetworkFaults::aSilentDeadPathIsNoticedInSeconds()
     // reset, no ICMP, as when a NAT box forgets the connection.
     QElapsedTimer sinceDeath;
     sinceDeath.start();
-    QVERIFY(hosts.server.run({"route", "add", "blackhole", kClientAddress + "/32"}, &error));
+    QVERIFY(
+        hosts.server.run({"route", "add", "blackhole", TwoHosts::kClientAddress + "/32"}, &error));
     // The deadline is 70 s away; the dead path must show long before.
     QVERIFY(errors.wait(15000));
     const qint64 noticedMs = sinceDeath.elapsed();
@@ -120,7 +94,7 @@ void tst_NetworkFaults::linkUpBringsTheFirstEventAtOnce()
     {
         EnterNetworkNamespace inServer(hosts.server);
         QVERIFY(inServer.isEntered());
-        server = std::make_unique<FakeHttpServer>(QHostAddress(kServerAddress));
+        server = std::make_unique<FakeHttpServer>(QHostAddress(TwoHosts::kServerAddress));
     }
     QVERIFY2(server->isListening(), qPrintable(server->errorString()));
     EnterNetworkNamespace inClient(hosts.client);
@@ -168,7 +142,7 @@ void tst_NetworkFaults::withoutARouteOutChannelsWaitForTheNetwork()
     QVERIFY2(hosts.connect(&error), qPrintable(error));
     // A server beyond a router: reachable only through the default route.
     QVERIFY(hosts.server.run({"addr", "add", "10.202.0.2/32", "dev", "lws"}, &error));
-    QVERIFY(hosts.client.run({"route", "add", "default", "via", kServerAddress}, &error));
+    QVERIFY(hosts.client.run({"route", "add", "default", "via", TwoHosts::kServerAddress}, &error));
     std::unique_ptr<FakeHttpServer> server;
     {
         EnterNetworkNamespace inServer(hosts.server);
@@ -204,7 +178,7 @@ void tst_NetworkFaults::withoutARouteOutChannelsWaitForTheNetwork()
     // It comes back: online, and the channel gets through at once.
     server->enqueue("/poll", FakeResponse::seedEvents({7}));
     QSignalSpy batches(&manager, &ChannelManager::batchReceived);
-    QVERIFY(hosts.client.run({"route", "add", "default", "via", kServerAddress}, &error));
+    QVERIFY(hosts.client.run({"route", "add", "default", "via", TwoHosts::kServerAddress}, &error));
     QVERIFY(batches.wait(5000));
     QVERIFY(!manager.isOffline());
     QVERIFY(!channel->isWaitingForNetwork());

@@ -79,6 +79,42 @@ private:
     bool m_made = false;
 };
 
+/// A client's namespace and a server's joined by a veth pair (lwc in the
+/// client's, lws in the server's), on 10.201.0.0/24.
+struct TwoHosts
+{
+    static inline const QString kClientAddress = QStringLiteral("10.201.0.1");
+    static inline const QString kServerAddress = QStringLiteral("10.201.0.2");
+
+    NetworkNamespace client;
+    NetworkNamespace server;
+
+    /// Makes the pair and its addresses; false with `error` set if not.
+    bool connect(QString *error)
+    {
+        return client.isValid() && server.isValid() &&
+               client.run({QStringLiteral("link"), QStringLiteral("add"), QStringLiteral("lwc"),
+                           QStringLiteral("type"), QStringLiteral("veth"), QStringLiteral("peer"),
+                           QStringLiteral("name"), QStringLiteral("lws"), QStringLiteral("netns"),
+                           server.name()},
+                          error) &&
+               client.run({QStringLiteral("addr"), QStringLiteral("add"),
+                           kClientAddress + QStringLiteral("/24"), QStringLiteral("dev"),
+                           QStringLiteral("lwc")},
+                          error) &&
+               server.run({QStringLiteral("addr"), QStringLiteral("add"),
+                           kServerAddress + QStringLiteral("/24"), QStringLiteral("dev"),
+                           QStringLiteral("lws")},
+                          error) &&
+               client.run({QStringLiteral("link"), QStringLiteral("set"), QStringLiteral("lwc"),
+                           QStringLiteral("up")},
+                          error) &&
+               server.run({QStringLiteral("link"), QStringLiteral("set"), QStringLiteral("lws"),
+                           QStringLiteral("up")},
+                          error);
+    }
+};
+
 /// While it lives, sockets the calling thread makes belong to `space`
 /// (setns(2)); the thread goes back to its own namespace after. Sockets keep
 /// the namespace they were made in.
