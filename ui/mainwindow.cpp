@@ -11,6 +11,7 @@
 #include "helpwindow.h"
 #include "icons.h"
 #include "jobmodel.h"
+#include "notificationsettingsdialog.h"
 #include "pagetabs.h"
 #include "shortcutsdialog.h"
 #include "statusarea.h"
@@ -57,6 +58,8 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
     m_notifier = new Notifier(manager, m_jobs->model(), this);
     m_workspace = new WorkspaceActions(manager, this);
     m_channelActions = new ChannelActions(manager, this);
+    m_channelActions->setNotifier(m_notifier);
+    loadNotificationSettings();
     // The window's chrome (health, tab titles, history bar) follows the
     // channels at most ten times a second: under a flood of events, redoing
     // it for every batch would take the UI thread's time from the events.
@@ -90,8 +93,9 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
 
     const WindowActions &a = m_actions;
     m_status = new StatusArea(this, manager, m_notifier);
-    m_status->showTrayIcon({a.showWindow, nullptr, a.mute, a.snooze, a.unsnooze, nullptr,
-                            a.pauseAll, a.resumeAll, nullptr, a.quit});
+    m_status->showTrayIcon({a.showWindow, nullptr, a.mute, a.snooze, a.snoozeMorning, a.unsnooze,
+                            a.notificationSettings, nullptr, a.pauseAll, a.resumeAll, nullptr,
+                            a.quit});
     connect(m_status, &StatusArea::trayActivated, a.showWindow, &QAction::trigger);
     // A notification's "Show": every notification is about jobs.
     connect(m_status, &StatusArea::showRequested, this, [this](const QString &channelId) {
@@ -148,7 +152,11 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
     connect(manager, &ChannelManager::channelRemoved, this, channelsChanged);
     connect(m_notifier, &Notifier::notify, m_status, &StatusArea::showNotification);
     connect(m_notifier, &Notifier::healthChanged, m_chrome, &Throttle::request);
-    connect(m_notifier, &Notifier::activeChanged, this, &MainWindow::updateNotificationState);
+    connect(m_notifier, &Notifier::activeChanged, this, [this] {
+        updateNotificationState();
+        saveNotificationSettings(); // a snooze outlives a restart
+    });
+    connect(m_notifier, &Notifier::heldBackChanged, this, &MainWindow::updateNotificationState);
     connect(m_jobs->model(), &JobModel::countsChanged, m_chrome, &Throttle::request);
 
     updateEmptyState();
@@ -208,6 +216,13 @@ void MainWindow::connectActions()
 
     connect(a.mute, &QAction::toggled, m_notifier, &Notifier::setMuted);
     connect(a.snooze, &QAction::triggered, this, [this] { m_notifier->pauseFor(1h); });
+    connect(a.snoozeMorning, &QAction::triggered, this, [this] {
+        m_notifier->snoozeUntil(Notifier::nextMorning(QDateTime::currentDateTime()));
+    });
+    connect(a.snoozeUntil, &QAction::triggered, this,
+            [this] { showNotificationSettings()->showTab(NotificationSettingsDialog::QuietTab); });
+    connect(a.notificationSettings, &QAction::triggered, this,
+            &MainWindow::showNotificationSettings);
     connect(a.unsnooze, &QAction::triggered, m_notifier, &Notifier::resumeNotifications);
     connect(a.showWindow, &QAction::triggered, this, [this] {
         showNormal();
@@ -236,7 +251,8 @@ void MainWindow::buildMenus()
     menu(tr("&Channel"), {a.edit, a.duplicate, a.remove, nullptr, a.pause, a.reconnect, nullptr,
                           a.pauseAll, a.resumeAll});
     menu(tr("&View"), {a.eventsPage, a.jobsPage, nullptr, a.find, a.follow, a.details, a.clear});
-    menu(tr("&Notifications"), {a.mute, a.snooze, a.unsnooze});
+    menu(tr("&Notifications"), {a.mute, nullptr, a.snooze, a.snoozeMorning, a.snoozeUntil,
+                                a.unsnooze, nullptr, a.notificationSettings});
     menu(tr("&Help"), {a.help, a.shortcuts, nullptr, a.about});
 }
 
@@ -422,6 +438,22 @@ ShortcutsDialog *MainWindow::showShortcuts()
     return m_shortcutsDialog;
 }
 
+NotificationSettingsDialog *MainWindow::showNotificationSettings()
+{
+    if (!m_notificationSettings) {
+        m_notificationSettings = new NotificationSettingsDialog(m_notifier, m_manager, this);
+        m_notificationSettings->setAttribute(Qt::WA_DeleteOnClose);
+        connect(m_notificationSettings, &NotificationSettingsDialog::applied, this, [this] {
+            saveNotificationSettings();
+            updateNotificationState();
+        });
+        m_notificationSettings->open();
+    }
+    m_notificationSettings->raise();
+    m_notificationSettings->activateWindow();
+    return m_notificationSettings;
+}
+
 QDialog *MainWindow::showAbout()
 {
     QString settingsPath;
@@ -442,6 +474,33 @@ void MainWindow::withSettings(const std::function<void(QSettings &)> &use)
     }
     QSettings settings;
     use(settings);
+}
+
+void MainWindow::loadNotificationSettings()
+{
+    withSettings([this](QSettings &settings) {
+        settings.beginGroup(QStringLiteral("notifications"));
+        m_notifier->setDefaultRules(NotificationRules::fromVariantMap(
+            settings.value(QStringLiteral("defaultRules")).toMap()));
+        m_notifier->setQuietHours(
+            QuietHours::fromVariantMap(settings.value(QStringLiteral("quietHours")).toMap()));
+        const QDateTime snoozed = settings.value(QStringLiteral("snoozedUntil")).toDateTime();
+        if (snoozed.isValid())
+            m_notifier->snoozeUntil(snoozed);
+        settings.endGroup();
+    });
+}
+
+void MainWindow::saveNotificationSettings()
+{
+    withSettings([this](QSettings &settings) {
+        settings.beginGroup(QStringLiteral("notifications"));
+        settings.setValue(QStringLiteral("defaultRules"),
+                          m_notifier->defaultRules().toVariantMap());
+        settings.setValue(QStringLiteral("quietHours"), m_notifier->quietHours().toVariantMap());
+        settings.setValue(QStringLiteral("snoozedUntil"), m_notifier->pausedUntil());
+        settings.endGroup();
+    });
 }
 
 void MainWindow::restoreWindowState()

@@ -38,13 +38,18 @@ public:
     QAction *eventsPage = nullptr;
     QAction *jobsPage = nullptr;
     QAction *find = nullptr;
-    QAction *follow = nullptr;  ///< checkable
-    QAction *details = nullptr; ///< checkable
+    QAction *follow = nullptr;          ///< checkable
+    QAction *details = nullptr;         ///< checkable
+    QAction *compactChannels = nullptr; ///< checkable: one line a channel
+    QAction *failingFirst = nullptr;    ///< checkable: the channel list sorted by state
     QAction *clear = nullptr;
     // Notifications
-    QAction *mute = nullptr; ///< checkable
-    QAction *snooze = nullptr;
+    QAction *mute = nullptr;          ///< checkable
+    QAction *snooze = nullptr;        ///< for an hour
+    QAction *snoozeMorning = nullptr; ///< until tomorrow 08:00
+    QAction *snoozeUntil = nullptr;   ///< until a time chosen in the settings dialog
     QAction *unsnooze = nullptr;
+    QAction *notificationSettings = nullptr;
     QAction *showWindow = nullptr;
     // Help
     QAction *help = nullptr;
