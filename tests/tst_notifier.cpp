@@ -1,5 +1,6 @@
 #include "channel.h"
 #include "channelmanager.h"
+#include "channelmodel.h"
 #include "fakehttpserver.h"
 #include "jobmodel.h"
 #include "notifier.h"
@@ -451,15 +452,17 @@ void tst_Notifier::summarisesTheChannelsHealth()
     QVERIFY(!health.isEmpty());
     QCOMPARE(notifier.summary(), QStringLiteral("2 channels: 1 retrying, 1 paused"));
 
-    // A channel whose request the server holds is connected: live, not
-    // "connecting" (its row reads "Listening").
+    // A channel whose request the server holds is connected, and said as
+    // its row says it: listening, not "connecting", not "live".
     FakeHttpServer holding; // holds every request
     ChannelConfig quiet;
     quiet.name = "quiet";
     quiet.url = holding.url("/poll");
     Channel *listening = manager.addChannel(quiet);
     QTRY_COMPARE(listening->state(), Poller::State::Waiting);
-    QCOMPARE(notifier.summary(), QStringLiteral("3 channels: 1 live, 1 retrying, 1 paused"));
+    QCOMPARE(notifier.summary(), QStringLiteral("3 channels: 1 listening, 1 retrying, 1 paused"));
+    QCOMPARE(ChannelModel::headline(listening, QDateTime::currentDateTimeUtc()),
+             QStringLiteral("Listening · no events yet"));
     manager.removeChannel(manager.at(1));
     QCOMPARE(notifier.health(), Notifier::Health::Live);
 }

@@ -563,7 +563,8 @@ namespace {
 /// place that says which Poller state counts as what.
 struct StateCounts
 {
-    int live = 0; ///< Live, or Waiting: connected, the server holds the request
+    int live = 0;      ///< Live: the last answer was good
+    int listening = 0; ///< Waiting: connected, the server holds the request (the rows' word)
     int connecting = 0;
     int retrying = 0;
     int failed = 0;
@@ -576,6 +577,8 @@ StateCounts countStates(const ChannelManager &manager)
     for (const Channel *channel : manager.channels()) {
         switch (channel->state()) {
         case Poller::State::Waiting:
+            ++counts.listening;
+            break;
         case Poller::State::Live:
             ++counts.live;
             break;
@@ -610,7 +613,7 @@ Notifier::Health Notifier::health() const
         return Health::Retrying;
     if (counts.connecting > 0)
         return Health::Connecting;
-    if (counts.live > 0)
+    if (counts.live > 0 || counts.listening > 0)
         return Health::Live;
     return Health::Paused;
 }
@@ -627,7 +630,7 @@ QString Notifier::healthText(Health health)
     case Health::Connecting:
         return tr("Connecting");
     case Health::Live:
-        return tr("All channels live");
+        return tr("All channels connected");
     case Health::Paused:
         return tr("All channels paused");
     }
@@ -675,10 +678,15 @@ QString Notifier::summary() const
 {
     if (!m_manager || m_manager->count() == 0)
         return tr("No channels");
-    const auto [live, connecting, retrying, failed, paused] = countStates(*m_manager);
+    const auto [live, listening, connecting, retrying, failed, paused] = countStates(*m_manager);
+    // The words of the channel list's rows: a channel whose request the
+    // server holds is "listening" there, and here (once it was counted as
+    // connecting: "270 connecting" for 300 channels that were listening).
     QStringList parts;
     if (live)
         parts << tr("%1 live").arg(live);
+    if (listening)
+        parts << tr("%1 listening").arg(listening);
     if (connecting)
         parts << tr("%1 connecting").arg(connecting);
     if (retrying)

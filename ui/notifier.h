@@ -162,7 +162,8 @@ public:
 
     Health health() const;
     static QString healthText(Health health);
-    /// "4 channels: 3 live, 1 retrying".
+    /// "4 channels: 2 live, 1 listening, 1 retrying": in the words of the
+    /// channel list's rows.
     QString summary() const;
 
     /// Notifications from one batch beyond this many are folded into one,
