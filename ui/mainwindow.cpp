@@ -209,6 +209,10 @@ void MainWindow::connectActions()
     });
     connect(a.follow, &QAction::toggled, m_events, &EventsPage::setFollow);
     connect(a.details, &QAction::toggled, m_events, &EventsPage::setDetailsVisible);
+    connect(a.compactChannels, &QAction::toggled, this,
+            [this](bool compact) { m_channelList->setCompact(compact); });
+    connect(a.failingFirst, &QAction::toggled, this,
+            [this](bool first) { m_channelList->setTroubleFirst(first); });
     connect(a.clear, &QAction::triggered, this, [this] {
         m_events->clearView();
         updateTabTitles();
@@ -250,7 +254,8 @@ void MainWindow::buildMenus()
                        a.exportWorkspace, nullptr, a.quit});
     menu(tr("&Channel"), {a.edit, a.duplicate, a.remove, nullptr, a.pause, a.reconnect, nullptr,
                           a.pauseAll, a.resumeAll});
-    menu(tr("&View"), {a.eventsPage, a.jobsPage, nullptr, a.find, a.follow, a.details, a.clear});
+    menu(tr("&View"), {a.eventsPage, a.jobsPage, nullptr, a.find, a.follow, a.details, a.clear,
+                       nullptr, a.compactChannels, a.failingFirst});
     menu(tr("&Notifications"), {a.mute, nullptr, a.snooze, a.snoozeMorning, a.snoozeUntil,
                                 a.unsnooze, nullptr, a.notificationSettings});
     menu(tr("&Help"), {a.help, a.shortcuts, nullptr, a.about});
@@ -519,6 +524,10 @@ void MainWindow::restoreWindowState()
         m_jobs->restoreState(settings);
         m_tabs->setCurrentIndex(settings.value(QStringLiteral("page"), 0).toInt());
         m_actions.details->setChecked(settings.value(QStringLiteral("details"), true).toBool());
+        m_actions.compactChannels->setChecked(
+            settings.value(QStringLiteral("compactChannels"), false).toBool());
+        m_actions.failingFirst->setChecked(
+            settings.value(QStringLiteral("channelsInTroubleFirst"), false).toBool());
         settings.endGroup();
     });
 }
@@ -535,6 +544,10 @@ void MainWindow::saveWindowState()
         m_jobs->saveState(settings);
         settings.setValue(QStringLiteral("page"), m_tabs->currentIndex());
         settings.setValue(QStringLiteral("details"), m_actions.details->isChecked());
+        settings.setValue(QStringLiteral("compactChannels"),
+                          m_actions.compactChannels->isChecked());
+        settings.setValue(QStringLiteral("channelsInTroubleFirst"),
+                          m_actions.failingFirst->isChecked());
         settings.endGroup();
     });
 }
