@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "aboutdialog.h"
+#include "attentiondialog.h"
 #include "channel.h"
 #include "channelmanager.h"
 #include "channelmodel.h"
@@ -93,9 +94,9 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
 
     const WindowActions &a = m_actions;
     m_status = new StatusArea(this, manager, m_notifier);
-    m_status->showTrayIcon({a.showWindow, nullptr, a.mute, a.snooze, a.snoozeMorning, a.unsnooze,
-                            a.notificationSettings, nullptr, a.pauseAll, a.resumeAll, nullptr,
-                            a.quit});
+    m_status->showTrayIcon({a.showWindow, a.attention, nullptr, a.mute, a.snooze, a.snoozeMorning,
+                            a.unsnooze, a.notificationSettings, nullptr, a.pauseAll, a.resumeAll,
+                            nullptr, a.quit});
     connect(m_status, &StatusArea::trayActivated, a.showWindow, &QAction::trigger);
     // A notification's "Show": every notification is about jobs.
     connect(m_status, &StatusArea::showRequested, this, [this](const QString &channelId) {
@@ -157,6 +158,7 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
         saveNotificationSettings(); // a snooze outlives a restart
     });
     connect(m_notifier, &Notifier::heldBackChanged, this, &MainWindow::updateNotificationState);
+    connect(m_notifier, &Notifier::acknowledgementsChanged, m_chrome, &Throttle::request);
     connect(m_jobs->model(), &JobModel::countsChanged, m_chrome, &Throttle::request);
 
     updateEmptyState();
@@ -227,6 +229,7 @@ void MainWindow::connectActions()
             [this] { showNotificationSettings()->showTab(NotificationSettingsDialog::QuietTab); });
     connect(a.notificationSettings, &QAction::triggered, this,
             &MainWindow::showNotificationSettings);
+    connect(a.attention, &QAction::triggered, this, &MainWindow::showAttention);
     connect(a.unsnooze, &QAction::triggered, m_notifier, &Notifier::resumeNotifications);
     connect(a.showWindow, &QAction::triggered, this, [this] {
         showNormal();
@@ -257,7 +260,7 @@ void MainWindow::buildMenus()
     menu(tr("&View"), {a.eventsPage, a.jobsPage, nullptr, a.find, a.follow, a.details, a.clear,
                        nullptr, a.compactChannels, a.failingFirst});
     menu(tr("&Notifications"), {a.mute, nullptr, a.snooze, a.snoozeMorning, a.snoozeUntil,
-                                a.unsnooze, nullptr, a.notificationSettings});
+                                a.unsnooze, nullptr, a.attention, nullptr, a.notificationSettings});
     menu(tr("&Help"), {a.help, a.shortcuts, nullptr, a.about});
 }
 
@@ -277,6 +280,7 @@ void MainWindow::buildToolBar()
     auto *spacer = new QWidget;
     spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
     bar->addWidget(spacer);
+    bar->addAction(a.attention);
     bar->addAction(a.mute);
 }
 
@@ -302,6 +306,7 @@ void MainWindow::changeEvent(QEvent *event)
 void MainWindow::updateChrome()
 {
     updateHealth();
+    m_actions.setAttentionCount(m_notifier->needsAttentionCount());
     updateTabTitles();
     m_events->updateHistoryBar();
 }
@@ -457,6 +462,24 @@ NotificationSettingsDialog *MainWindow::showNotificationSettings()
     m_notificationSettings->raise();
     m_notificationSettings->activateWindow();
     return m_notificationSettings;
+}
+
+AttentionDialog *MainWindow::showAttention()
+{
+    if (!m_attention) {
+        m_attention = new AttentionDialog(m_manager, m_jobs->model(), m_notifier, this);
+        m_attention->setAttribute(Qt::WA_DeleteOnClose);
+        connect(m_attention, &AttentionDialog::showRequested, this,
+                [this](const QString &channelId) {
+                    if (Channel *channel = m_manager->channel(channelId))
+                        selectChannel(channel);
+                    showPage(PageTabs::JobsPage);
+                });
+    }
+    m_attention->show();
+    m_attention->raise();
+    m_attention->activateWindow();
+    return m_attention;
 }
 
 QDialog *MainWindow::showAbout()

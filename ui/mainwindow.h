@@ -43,6 +43,7 @@ class ExportDialog;
 class HelpWindow;
 class JobModel;
 class JobsPage;
+class AttentionDialog;
 class NotificationSettingsDialog;
 class Notifier;
 class ShortcutsDialog;
@@ -135,6 +136,9 @@ public:
     /// Notifications › Notification Settings…: rules, quiet hours, snooze
     /// (window-modal; does not block; raised if open).
     NotificationSettingsDialog *showNotificationSettings();
+    /// Notifications › Needs Attention: failed jobs and failing channels
+    /// (not modal; raised if open).
+    AttentionDialog *showAttention();
 
     /// Restores geometry and layout from the settings.
     void restoreWindowState();
@@ -185,6 +189,7 @@ private:
     QPointer<HelpWindow> m_helpWindow;
     QPointer<ShortcutsDialog> m_shortcutsDialog;
     QPointer<NotificationSettingsDialog> m_notificationSettings;
+    QPointer<AttentionDialog> m_attention;
 };
 
 } // namespace Longwatch

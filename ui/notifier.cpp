@@ -17,6 +17,7 @@ namespace Longwatch {
 Notifier::Notifier(ChannelManager *manager, JobModel *jobs, QObject *parent)
     : QObject(parent)
     , m_manager(manager)
+    , m_jobs(jobs)
     , m_clock([] { return QDateTime::currentDateTimeUtc(); })
 {
     connect(jobs, &JobModel::jobStatusChanged, this, &Notifier::onJobStatusChanged);
@@ -148,6 +149,42 @@ void Notifier::muteChannelFor(const QString &channelId, std::chrono::millisecond
     qCInfo(lcUi).noquote() << "channel" << channelId << "muted until"
                            << m_channelMutedUntil.value(channelId).toString(Qt::ISODate);
     Q_EMIT channelMuteChanged(channelId);
+}
+
+void Notifier::acknowledgeJob(const QString &channelId, const QString &job,
+                              std::chrono::milliseconds duration)
+{
+    m_acknowledged.insert(channelId + QLatin1Char('\n') + job,
+                          m_clock().addMSecs(duration.count()));
+    Q_EMIT acknowledgementsChanged();
+}
+
+QDateTime Notifier::jobAcknowledgedUntil(const QString &channelId, const QString &job) const
+{
+    const QDateTime until = m_acknowledged.value(channelId + QLatin1Char('\n') + job);
+    return until.isValid() && until > m_clock() ? until : QDateTime();
+}
+
+int Notifier::needsAttentionCount() const
+{
+    int count = 0;
+    if (m_manager) {
+        for (const Channel *channel : m_manager->channels()) {
+            const Poller::State state = channel->state();
+            count += state == Poller::State::Failed || state == Poller::State::Backoff;
+        }
+    }
+    if (m_jobs) {
+        for (int row = 0; row < m_jobs->rowCount(); ++row) {
+            const QModelIndex index = m_jobs->index(row, JobModel::JobColumn);
+            if (index.data(JobModel::StatusRole).value<JobStatus>() == JobStatus::Failed &&
+                !jobAcknowledgedUntil(index.data(JobModel::ChannelIdRole).toString(),
+                                      index.data().toString())
+                     .isValid())
+                ++count;
+        }
+    }
+    return count;
 }
 
 void Notifier::unmuteChannel(const QString &channelId)
@@ -322,6 +359,11 @@ void Notifier::onJobStatusChanged(const QString &channelId, const QString &chann
     case T::ChannelDown:
     case T::ChannelBack:
         return; // not a job's
+    }
+    if ((pending.kind == Kind::Failed || pending.kind == Kind::StillFailing) &&
+        jobAcknowledgedUntil(channelId, job).isValid()) {
+        qCDebug(lcUi).noquote() << "acknowledged, not announced:" << pending.title;
+        return;
     }
     if (!isNews(channelId, eventTime)) {
         qCDebug(lcUi).noquote() << "not new to the user, not announced:" << pending.title;

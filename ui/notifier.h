@@ -140,6 +140,16 @@ public:
     /// No notifications about the channel `channelId` until now + `duration`.
     void muteChannelFor(const QString &channelId, std::chrono::milliseconds duration);
     void unmuteChannel(const QString &channelId);
+    /// "I'm on it": no more notifications of the job `job` of the channel
+    /// `channelId` failing (again) until now + `duration`; it does not count
+    /// as needing attention until then.
+    void acknowledgeJob(const QString &channelId, const QString &job,
+                        std::chrono::milliseconds duration);
+    /// Until when the job is acknowledged; invalid when it is not.
+    QDateTime jobAcknowledgedUntil(const QString &channelId, const QString &job) const;
+    /// Failed jobs not acknowledged, and channels that failed or retry:
+    /// what the "Needs Attention" view lists as still open.
+    int needsAttentionCount() const;
     /// Until when the channel is muted; invalid when it is not.
     QDateTime channelMutedUntil(const QString &channelId) const;
     bool isChannelMuted(const QString &channelId) const
@@ -194,6 +204,8 @@ Q_SIGNALS:
     void activeChanged(bool active);
     /// Emitted when heldBack() changed.
     void heldBackChanged();
+    /// Emitted when a job was acknowledged ("I'm on it").
+    void acknowledgementsChanged();
     /// Emitted when the channel `channelId` was muted or unmuted by hand.
     void channelMuteChanged(const QString &channelId);
 
@@ -246,7 +258,9 @@ private:
     void updateHealth();
 
     QPointer<ChannelManager> m_manager;
+    QPointer<JobModel> m_jobs;
     Clock m_clock;
+    QHash<QString, QDateTime> m_acknowledged; ///< channel id + "\n" + job ->
     NotificationRules m_defaultRules = NotificationRules::defaults();
     QuietHours m_quietHours;
     JobTransitions m_transitions;

@@ -106,6 +106,9 @@ WindowActions WindowActions::create(QObject *parent)
         make(tr("Notification &Settings…"), {}, tr("Rules, quiet hours and snooze"));
     a.notificationSettings->setObjectName(QStringLiteral("notificationSettings"));
     a.notificationSettings->setMenuRole(QAction::PreferencesRole);
+    a.attention = make(tr("Needs &Attention"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A),
+                       tr("Failed jobs and failing channels, everywhere (Ctrl+Shift+A)"));
+    a.attention->setObjectName(QStringLiteral("needsAttention"));
     a.unsnooze = make(tr("&Resume Notifications"), {});
     a.unsnooze->setObjectName(QStringLiteral("resumeNotifications"));
     a.showWindow = make(tr("&Show Longwatch"), {});
@@ -142,6 +145,7 @@ void WindowActions::setIcons(const QPalette &palette)
     jobsPage->setIcon(themed("jobs"));
     snooze->setIcon(themed("snooze"));
     snoozeMorning->setIcon(themed("snooze"));
+    attention->setIcon(themed("warning"));
     unsnooze->setIcon(themed("bell"));
     m_pauseResumes = -1; // set again in the new colours
 }
@@ -162,6 +166,12 @@ void WindowActions::setNotificationState(const Notifier &notifier, const QPalett
                      : paused ? tr("%1 — click to mute them altogether (%2)").arg(state, shortcut)
                               : tr("Mute all notifications (%1)").arg(shortcut));
     unsnooze->setEnabled(notifier.pausedUntil().isValid());
+}
+
+void WindowActions::setAttentionCount(int count)
+{
+    attention->setText(count > 0 ? tr("Needs &Attention (%1)").arg(count) : tr("Needs &Attention"));
+    attention->setIconText(count > 0 ? tr("Attention (%1)").arg(count) : tr("Attention"));
 }
 
 void WindowActions::setPauseResumes(bool resumes, const QPalette &palette)
