@@ -30,7 +30,8 @@ ChannelConfig sampleConfig()
     c.timing.backoffMax = 90s;
     c.jobs.jobPaths = {"build.id"};
     c.jobs.statusPath = "build.state";
-    c.notifyJobFinished = true;
+    c.notifications.followDefaults = false;
+    c.notifications.rules.setOn(NotificationRules::Transition::JobFinished, true);
     c.paused = true;
     return c;
 }
@@ -329,7 +330,7 @@ void tst_ChannelConfig::survivesTheStore()
     QCOMPARE(c.timing.backoffInitial, original.timing.backoffInitial);
     QCOMPARE(c.timing.backoffMax, original.timing.backoffMax);
     QCOMPARE(c.jobs, original.jobs);
-    QCOMPARE(c.notifyJobFinished, true);
+    QCOMPARE(c.notifications, original.notifications);
     QCOMPARE(c.paused, true);
     QCOMPARE(loaded.at(1).name, QStringLiteral("Second"));
     QVERIFY(!loaded.at(1).id.isEmpty());

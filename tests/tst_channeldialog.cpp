@@ -345,8 +345,11 @@ void tst_ChannelDialog::roundTripsAConfiguration()
     c.timing.backoffMax = 120s;
     c.jobs.jobPaths = {"deploy.id", "id"};
     c.jobs.statusPath = "deploy.state";
-    c.notifyJobFinished = true;
-    c.notifyJobRecovered = false;
+    c.notifications.followDefaults = false;
+    c.notifications.rules.setOn(NotificationRules::Transition::JobFinished, true);
+    c.notifications.rules.setOn(NotificationRules::Transition::JobFixed, false);
+    c.notifications.rules.setBreaksThrough(NotificationRules::Transition::ChannelDown, true);
+    c.notifications.rules.setDownMinutes(17);
     c.paused = true;
 
     ChannelDialog dialog;
@@ -366,8 +369,7 @@ void tst_ChannelDialog::roundTripsAConfiguration()
     QCOMPARE(back.timing.backoffInitial, c.timing.backoffInitial);
     QCOMPARE(back.timing.backoffMax, c.timing.backoffMax);
     QCOMPARE(back.jobs, c.jobs);
-    QCOMPARE(back.notifyJobFinished, true);
-    QCOMPARE(back.notifyJobRecovered, false);
+    QCOMPARE(back.notifications, c.notifications);
     QCOMPARE(back.paused, true);
 
     // The profile's own hold time is not written as a knob.
@@ -519,10 +521,11 @@ void tst_ChannelDialog::showsTheConfigurationsSentencesAtTheirFields()
     }
     QVERIFY(backoffShown);
 
-    // Feed, Access, Connection, Timing, Knobs, Jobs: all but the first are marked.
+    // Feed, Access, Connection, Timing, Knobs, Jobs: all but the first are
+    // marked; Notifications has nothing to say.
     auto *tabs = child<QTabWidget>(dialog, "tabs");
-    QCOMPARE(tabs->count(), 6);
-    const QList<bool> marked{false, true, true, true, true, true};
+    QCOMPARE(tabs->count(), 7);
+    const QList<bool> marked{false, true, true, true, true, true, false};
     for (int tab = 0; tab < tabs->count(); ++tab)
         QVERIFY2(tabs->tabIcon(tab).isNull() != marked.at(tab), qPrintable(tabs->tabText(tab)));
 }

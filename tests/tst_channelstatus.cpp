@@ -21,6 +21,7 @@
 #include <QListView>
 #include <QPushButton>
 #include <QSettings>
+#include <QSortFilterProxyModel>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -45,9 +46,11 @@ ChannelConfig configFor(const QUrl &url, const QString &name, const QString &id 
     return c;
 }
 
+/// The channel's row as the channel list shows it (through its filter).
 QModelIndex rowOf(MainWindow &window, Channel *channel)
 {
-    return window.channelModel()->indexOf(channel);
+    const auto *shown = qobject_cast<QSortFilterProxyModel *>(window.channelView()->model());
+    return shown->mapFromSource(window.channelModel()->indexOf(channel));
 }
 
 Event eventWithKey(int key)

@@ -114,8 +114,6 @@ ChannelConfig quietChannel(const QString &name)
     c.name = name;
     c.url = QUrl(QStringLiteral("http://127.0.0.1:9/poll"));
     c.paused = true;
-    c.notifyJobFailed = true;
-    c.notifyJobRecovered = true;
     return c;
 }
 
@@ -129,6 +127,74 @@ QString lastNotification(const MainWindow &window)
 {
     return window.findChild<QLabel *>(QStringLiteral("lastNotification"))->text();
 }
+
+/// dunst, a real notification server, on the private bus, drawing on an
+/// Xvfb of its own.
+struct Dunst
+{
+    QProcess display;
+    QProcess server;
+    QProcessEnvironment env;
+    QString dunstctl;
+
+    ~Dunst()
+    {
+        server.terminate();
+        server.waitForFinished(kTimeout);
+        display.terminate();
+        display.waitForFinished(kTimeout);
+    }
+
+    /// Empty when it runs, else why not; `skip` when it is not installed.
+    QString start(const QString &busAddress, const QString &configPath, bool *skip)
+    {
+        const QString dunst = QStandardPaths::findExecutable(QStringLiteral("dunst"));
+        dunstctl = QStandardPaths::findExecutable(QStringLiteral("dunstctl"));
+        const QString xvfb = QStandardPaths::findExecutable(QStringLiteral("Xvfb"));
+        *skip = dunst.isEmpty() || dunstctl.isEmpty() || xvfb.isEmpty();
+        if (dunst.isEmpty() || dunstctl.isEmpty())
+            return QStringLiteral("dunst is not installed (Debian: dunst; .ci/deps installs it).");
+        if (xvfb.isEmpty())
+            return QStringLiteral(
+                "Xvfb is not installed (Debian: xvfb): dunst needs an X display.");
+        // dunst draws on a display: an Xvfb of its own, which names the
+        // display it took on the descriptor given (here its standard output).
+        display.start(xvfb, {QStringLiteral("-displayfd"), QStringLiteral("1"),
+                             QStringLiteral("-nolisten"), QStringLiteral("tcp")});
+        if (!display.waitForStarted(kTimeout))
+            return QStringLiteral("Xvfb did not start");
+        while (!display.canReadLine()) {
+            if (!display.waitForReadyRead(kTimeout))
+                return QStringLiteral("Xvfb did not name its display");
+        }
+        const QString displayName =
+            QStringLiteral(":") + QString::fromUtf8(display.readLine().trimmed());
+        env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("DISPLAY"), displayName);
+        env.insert(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"), busAddress);
+        env.remove(QStringLiteral("WAYLAND_DISPLAY"));
+        // Its own configuration: none (the defaults), not the user's.
+        QFile config(configPath);
+        if (!config.open(QIODevice::WriteOnly))
+            return QStringLiteral("could not write dunst's configuration");
+        config.close();
+        server.setProcessEnvironment(env);
+        // -print: each notification as dunst received it, on standard output.
+        server.start(dunst, {QStringLiteral("-config"), configPath, QStringLiteral("-print")});
+        if (!server.waitForStarted(kTimeout))
+            return QStringLiteral("dunst did not start");
+        return {};
+    }
+
+    QString ctl(const QStringList &args) const
+    {
+        QProcess process;
+        process.setProcessEnvironment(env);
+        process.start(dunstctl, args);
+        process.waitForFinished(kTimeout);
+        return QString::fromUtf8(process.readAllStandardOutput());
+    }
+};
 
 } // namespace
 
@@ -188,6 +254,7 @@ private Q_SLOTS:
     void aHundredFailuresInASecondAreOneNotificationUpdatedInPlace();
     void withoutAServiceTheStatusBarSaysIt();
     void dunstShowsAFailureAndABurstAsOne();
+    void dunstDuringQuietHoursShowsTheCriticalOneAndTheRestAfterwards();
 
 private:
     bool registerServer();
@@ -406,46 +473,16 @@ void tst_DesktopNotifications::withoutAServiceTheStatusBarSaysIt()
 
 void tst_DesktopNotifications::dunstShowsAFailureAndABurstAsOne()
 {
-    const QString dunst = QStandardPaths::findExecutable(QStringLiteral("dunst"));
-    const QString dunstctl = QStandardPaths::findExecutable(QStringLiteral("dunstctl"));
-    const QString xvfb = QStandardPaths::findExecutable(QStringLiteral("Xvfb"));
-    if (dunst.isEmpty() || dunstctl.isEmpty())
-        QSKIP("dunst is not installed (Debian: dunst; .ci/deps installs it).");
-    if (xvfb.isEmpty())
-        QSKIP("Xvfb is not installed (Debian: xvfb): dunst needs an X display.");
-
-    // dunst draws on a display: an Xvfb of its own, which names the display
-    // it took on the descriptor given (here its standard output).
-    QProcess display;
-    display.start(xvfb, {QStringLiteral("-displayfd"), QStringLiteral("1"),
-                         QStringLiteral("-nolisten"), QStringLiteral("tcp")});
-    QVERIFY(display.waitForStarted(kTimeout));
-    while (!display.canReadLine())
-        QVERIFY2(display.waitForReadyRead(kTimeout), "Xvfb did not name its display");
-    const QString displayName =
-        QStringLiteral(":") + QString::fromUtf8(display.readLine().trimmed());
-
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("DISPLAY"), displayName);
-    env.insert(QStringLiteral("DBUS_SESSION_BUS_ADDRESS"), m_address);
-    env.remove(QStringLiteral("WAYLAND_DISPLAY"));
-    // Its own configuration: none (the defaults), not the user's.
-    QFile config(m_dir->filePath(QStringLiteral("dunstrc")));
-    QVERIFY(config.open(QIODevice::WriteOnly));
-    config.close();
-    QProcess server;
-    server.setProcessEnvironment(env);
-    // -print: each notification as dunst received it, on standard output.
-    server.start(dunst, {QStringLiteral("-config"), config.fileName(), QStringLiteral("-print")});
-    QVERIFY(server.waitForStarted(kTimeout));
+    Dunst dunst;
+    bool skip = false;
+    const QString error = dunst.start(m_address, m_dir->filePath(QStringLiteral("dunstrc")), &skip);
+    if (skip)
+        QSKIP(qPrintable(error));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
     QTRY_VERIFY_WITH_TIMEOUT(m_serverBus->interface()->isServiceRegistered(kService), kTimeout);
-    const auto ctl = [&](const QStringList &args) {
-        QProcess process;
-        process.setProcessEnvironment(env);
-        process.start(dunstctl, args);
-        process.waitForFinished(kTimeout);
-        return QString::fromUtf8(process.readAllStandardOutput());
-    };
+    QProcess &server = dunst.server;
+    QProcess &display = dunst.display;
+    const auto ctl = [&dunst](const QStringList &args) { return dunst.ctl(args); };
 
     MemoryChannelStore store;
     ChannelManager manager(&store);
@@ -498,6 +535,72 @@ void tst_DesktopNotifications::dunstShowsAFailureAndABurstAsOne()
     QTRY_VERIFY_WITH_TIMEOUT(!m_serverBus->interface()->isServiceRegistered(kService), kTimeout);
     display.terminate();
     display.waitForFinished(kTimeout);
+}
+
+void tst_DesktopNotifications::dunstDuringQuietHoursShowsTheCriticalOneAndTheRestAfterwards()
+{
+    Dunst dunst;
+    bool skip = false;
+    const QString error = dunst.start(m_address, m_dir->filePath(QStringLiteral("dunstrc")), &skip);
+    if (skip)
+        QSKIP(qPrintable(error));
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QTRY_VERIFY_WITH_TIMEOUT(m_serverBus->interface()->isServiceRegistered(kService), kTimeout);
+
+    MemoryChannelStore store;
+    ChannelManager manager(&store);
+    MainWindow window(&manager, m_settings);
+    Notifier *notifier = window.notifier();
+    // Monday 23:00: within the quiet hours, 22:00 to 07:30 every day.
+    QDateTime now = QDateTime(QDate(2026, 12, 7), QTime(23, 0)).toUTC();
+    notifier->setClock([&now] { return now; });
+    QuietHours quiet;
+    quiet.enabled = true;
+    quiet.from = QTime(22, 0);
+    quiet.to = QTime(7, 30);
+    notifier->setQuietHours(quiet);
+    QVERIFY(notifier->isQuiet());
+    QTRY_VERIFY_WITH_TIMEOUT(window.findChild<DesktopNotifications *>()->isAvailable(), kTimeout);
+    auto *state = window.findChild<QLabel *>(QStringLiteral("notifyState"));
+    QCOMPARE(state->text(), QStringLiteral("Quiet hours until Tue 07:30"));
+
+    // The default rules: a failure breaks through, a fix waits.
+    Channel *channel = manager.addChannel(quietChannel(QStringLiteral("builds")));
+    const auto apply = [&](const QString &job, const QString &status) {
+        window.jobModel()->applyBatch(channel->id(), channel->name(), channel->config().jobs,
+                                      {jobEvent(job, status)});
+        QCoreApplication::processEvents();
+    };
+    apply(QStringLiteral("lint"), QStringLiteral("failed"));
+    apply(QStringLiteral("lint"), QStringLiteral("succeeded"));
+    apply(QStringLiteral("test"), QStringLiteral("failed"));
+    apply(QStringLiteral("test"), QStringLiteral("succeeded"));
+    QString printed;
+    QTRY_VERIFY_WITH_TIMEOUT((printed += QString::fromUtf8(dunst.server.readAllStandardOutput()))
+                                 .contains(u"summary: '2 jobs failed'"),
+                             kTimeout);
+    QVERIFY2(!printed.contains(u"fixed"), qPrintable(printed));
+    QCOMPARE(notifier->heldBack().size(), 2);
+    QCOMPARE(state->text(), QStringLiteral("Quiet hours until Tue 07:30 · 2 held back"));
+    QVERIFY2(state->toolTip().contains(QStringLiteral("lint is fixed")),
+             qPrintable(state->toolTip()));
+
+    // Morning: what was held back comes as one notification, listed in
+    // the status bar's tool tip.
+    now = QDateTime(QDate(2026, 12, 8), QTime(7, 31)).toUTC();
+    notifier->review();
+    QTRY_VERIFY_WITH_TIMEOUT((printed += QString::fromUtf8(dunst.server.readAllStandardOutput()))
+                                 .contains(u"summary: 'While notifications were off: 2 fixed'"),
+                             kTimeout);
+    QCOMPARE(printed.count(u"summary: "), 3); // the burst (twice, in place), then the summary
+    QVERIFY(state->text().isEmpty());
+    auto *last = window.findChild<QLabel *>(QStringLiteral("lastNotification"));
+    QVERIFY2(last->toolTip().contains(QStringLiteral("test is fixed (builds: test is succeeded)")),
+             qPrintable(last->toolTip()));
+    dunst.ctl({QStringLiteral("close-all")});
+    const QString history = dunst.ctl({QStringLiteral("history")});
+    QVERIFY2(history.contains(u"While notifications were off: 2 fixed"), qPrintable(history));
+    QVERIFY2(history.contains(u"2 jobs failed"), qPrintable(history));
 }
 
 QTEST_MAIN(tst_DesktopNotifications)

@@ -48,8 +48,6 @@ ChannelConfig channelFor(const FeedServer &server, const QString &feed)
     c.url = QUrl(server.baseUrl().toString() + "/feeds/" + feed + "/poll");
     c.timing.backoffInitial = 1s;
     c.timing.backoffMax = 1s;
-    c.notifyJobFailed = true;
-    c.notifyJobRecovered = true;
     return c;
 }
 
@@ -147,7 +145,7 @@ void tst_Notifications::aFeedsHistoryIsQuietAndWhatComesNextIsAnnounced()
     QTRY_VERIFY(child<QLabel>(&window, "lastNotification")->text().contains("build #10 failed"));
     m_server->publish("builds", jobEvent("build #10", "succeeded"));
     QTRY_COMPARE_WITH_TIMEOUT(notified.size(), 2, kTimeout);
-    QCOMPARE(notified.at(1).at(0).toString(), QStringLiteral("build #10 recovered"));
+    QCOMPARE(notified.at(1).at(0).toString(), QStringLiteral("build #10 is fixed"));
 }
 
 void tst_Notifications::eventsStampedBeforeTheChannelListenedStayQuiet()
@@ -210,9 +208,11 @@ void tst_Notifications::anImportedWorkspaceIsQuietAboutOldEvents()
     WAIT_FOR_BOARD(window, 10);
     QCOMPARE(titles(notified), QStringList{});
 
-    m_server->publish("builds", jobEvent("deploy #1", "failed"));
+    // (deploy #1 failing again would be "still failing", not announced by
+    // the default rules.)
+    m_server->publish("builds", jobEvent("deploy #2", "failed"));
     QTRY_COMPARE_WITH_TIMEOUT(notified.size(), 1, kTimeout);
-    QCOMPARE(titles(notified), QStringList{"deploy #1 failed"});
+    QCOMPARE(titles(notified), QStringList{"deploy #2 failed"});
 }
 
 void tst_Notifications::aDuplicatedChannelIsQuietAboutOldEvents()
@@ -250,15 +250,15 @@ void tst_Notifications::aBurstCountsFailuresAndRecoveriesApart()
     m_server->publish("builds", jobEvent("lint #0", "queued"));
     m_server->publish("builds", jobEvent("build #3", "failed"));
     m_server->publish("builds", jobEvent("deploy #7", "failed"));
-    m_server->publish("builds", jobEvent("test #2", "running"));
+    m_server->publish("builds", jobEvent("test #2", "succeeded"));
     m_server->publish("builds", jobEvent("lint #1", "failed"));
     QTRY_COMPARE_WITH_TIMEOUT(notified.size(), 1, kTimeout);
-    QCOMPARE(notified.at(0).at(0).toString(), QStringLiteral("3 jobs failed · 1 recovered"));
+    QCOMPARE(notified.at(0).at(0).toString(), QStringLiteral("3 jobs failed · 1 fixed"));
     QCOMPARE(notified.at(0).at(1).toString(),
-             QStringLiteral("Failed: build #3, deploy #7, lint #1 · Recovered: test #2"));
+             QStringLiteral("Failed: build #3, deploy #7, lint #1 · Fixed: test #2"));
     QCOMPARE(notified.at(0).at(2).value<Notifier::Severity>(), Notifier::Severity::Critical);
     const QString shown = child<QLabel>(&window, "lastNotification")->text();
-    QVERIFY2(shown.contains("3 jobs failed · 1 recovered — Failed: build #3"), qPrintable(shown));
+    QVERIFY2(shown.contains("3 jobs failed · 1 fixed — Failed: build #3"), qPrintable(shown));
 }
 
 void tst_Notifications::theBellShowsWhenNotificationsAreMutedOrPaused()

@@ -1,5 +1,6 @@
 #include "channel.h"
 #include "channelmanager.h"
+#include "channelmodel.h"
 #include "fakehttpserver.h"
 #include "jobmodel.h"
 #include "notifier.h"
@@ -28,9 +29,11 @@ ChannelConfig quietChannel(bool failed, bool recovered, bool finished)
     c.name = "builds";
     c.url = QUrl("http://127.0.0.1:9/poll");
     c.paused = true;
-    c.notifyJobFailed = failed;
-    c.notifyJobRecovered = recovered;
-    c.notifyJobFinished = finished;
+    c.notifications.followDefaults = false;
+    NotificationRules &rules = c.notifications.rules;
+    rules.setOn(NotificationRules::Transition::JobFailed, failed);
+    rules.setOn(NotificationRules::Transition::JobFixed, recovered);
+    rules.setOn(NotificationRules::Transition::JobFinished, finished);
     return c;
 }
 
@@ -53,6 +56,9 @@ private Q_SLOTS:
     void announcesWhatTheChannelAsksFor();
     void mutedSaysNothing();
     void pausedForAWhileSaysNothingThenSpeaksAgain();
+    void quietHoursHoldWhatDoesNotBreakThroughAndTellItAfterwards();
+    void aChannelDownLongerThanItsMinutesIsAnnouncedAndSoIsItsReturn();
+    void aShortOutageSaysNothing();
     void foldsABurstIntoOne();
     void aBurstCountsAndNamesEachKindApart_data();
     void aBurstCountsAndNamesEachKindApart();
@@ -78,17 +84,17 @@ void tst_Notifier::announcesWhatTheChannelAsksFor_data()
         << QStringList{"deploy failed"};
     QTest::newRow("a failure is quiet when the channel does not ask")
         << false << true << true << QStringList{"running", "failed"} << QStringList{};
-    QTest::newRow("a recovery after a failure is announced")
-        << true << true << false << QStringList{"failed", "running"}
-        << QStringList{"deploy failed", "deploy recovered"};
+    QTest::newRow("a failed job that runs again and succeeds is fixed")
+        << true << true << false << QStringList{"failed", "running", "succeeded"}
+        << QStringList{"deploy failed", "deploy is fixed"};
     QTest::newRow("a finish is announced when asked")
         << false << false << true << QStringList{"running", "succeeded"}
         << QStringList{"deploy finished"};
     QTest::newRow("a finish is quiet by default")
         << true << true << false << QStringList{"running", "succeeded"} << QStringList{};
-    QTest::newRow("success after a failure reads as a recovery")
+    QTest::newRow("success after a failure reads as fixed, not finished")
         << true << true << true << QStringList{"failed", "succeeded"}
-        << QStringList{"deploy failed", "deploy recovered"};
+        << QStringList{"deploy failed", "deploy is fixed"};
     QTest::newRow("the same status twice is announced once")
         << true << false << false << QStringList{"failed", "failed"}
         << QStringList{"deploy failed"};
@@ -144,21 +150,160 @@ void tst_Notifier::pausedForAWhileSaysNothingThenSpeaksAgain()
     ChannelManager manager;
     JobModel jobs;
     Notifier notifier(&manager, &jobs);
-    Channel *channel = manager.addChannel(quietChannel(true, true, true));
+    ChannelConfig config = quietChannel(true, true, true);
+    config.notifications.rules.setBreaksThrough(NotificationRules::Transition::JobFailed, false);
+    Channel *channel = manager.addChannel(config);
     QSignalSpy notified(&notifier, &Notifier::notify);
     QSignalSpy active(&notifier, &Notifier::activeChanged);
     notifier.pauseFor(150ms);
     QVERIFY(notifier.pausedUntil().isValid());
     QVERIFY(!notifier.isActive());
+    QCOMPARE(notifier.bellIconName(), QStringLiteral("bell-snooze"));
     jobs.applyBatch(channel->id(), "builds", {}, {jobEvent("a", "failed")});
     QCoreApplication::processEvents();
     QCOMPARE(notified.size(), 0);
+    QCOMPARE(notifier.heldBack().size(), 1);
+    QVERIFY2(notifier.stateText().contains("1 held back"), qPrintable(notifier.stateText()));
     QTRY_COMPARE(active.size(), 2);
     QVERIFY(notifier.isActive());
     QVERIFY(!notifier.pausedUntil().isValid());
+    // What was held back is told once the snooze is over.
+    QCOMPARE(titles(notified), QStringList{"While notifications were off: 1 failure"});
+    QVERIFY(notified.at(0).at(3).value<Notifier::Subject>().heldBack);
+    QVERIFY(notifier.heldBack().isEmpty());
     jobs.applyBatch(channel->id(), "builds", {}, {jobEvent("b", "failed")});
     QVERIFY(notified.wait());
-    QCOMPARE(titles(notified), QStringList{"b failed"});
+    QCOMPARE(titles(notified).last(), QStringLiteral("b failed"));
+}
+
+void tst_Notifier::quietHoursHoldWhatDoesNotBreakThroughAndTellItAfterwards()
+{
+    ChannelManager manager;
+    JobModel jobs;
+    Notifier notifier(&manager, &jobs);
+    QDateTime now = QDateTime(QDate(2026, 12, 7), QTime(23, 0)).toUTC(); // a Monday night
+    notifier.setClock([&now] { return now; });
+    NotificationRules rules = NotificationRules::defaults();
+    rules.setOn(NotificationRules::Transition::JobStillFailing, true);
+    notifier.setDefaultRules(rules);
+    ChannelConfig config = quietChannel(true, true, true);
+    config.notifications.followDefaults = true;
+    Channel *channel = manager.addChannel(config);
+    QSignalSpy notified(&notifier, &Notifier::notify);
+    QSignalSpy active(&notifier, &Notifier::activeChanged);
+
+    QuietHours quiet;
+    quiet.enabled = true;
+    quiet.from = QTime(22, 0);
+    quiet.to = QTime(7, 30);
+    notifier.setQuietHours(quiet);
+    QCOMPARE(active.size(), 1);
+    QVERIFY(notifier.isQuiet());
+    QCOMPARE(notifier.quietUntil(), QDateTime(QDate(2026, 12, 8), QTime(7, 30)).toUTC());
+    QCOMPARE(notifier.stateText(), QStringLiteral("Quiet hours until Tue 07:30"));
+
+    // A failed job breaks through; its repeat and its fix wait.
+    const auto apply = [&](const char *job, const char *status) {
+        jobs.applyBatch(channel->id(), "builds", {}, {jobEvent(job, status)});
+        QCoreApplication::processEvents();
+    };
+    apply("deploy", "failed");
+    QCOMPARE(titles(notified), QStringList{"deploy failed"});
+    notified.clear();
+    apply("deploy", "running");
+    apply("deploy", "failed");
+    apply("deploy", "running");
+    apply("deploy", "succeeded");
+    QCOMPARE(notified.size(), 0);
+    QCOMPARE(notifier.heldBack().size(), 2);
+    QVERIFY(notifier.heldBack().first().startsWith("deploy failed again"));
+    QVERIFY2(notifier.stateText().endsWith("2 held back"), qPrintable(notifier.stateText()));
+
+    // At 07:30 it is no longer quiet: one notification sums it up.
+    now = QDateTime(QDate(2026, 12, 8), QTime(7, 30)).toUTC();
+    notifier.review();
+    QCOMPARE(active.size(), 2);
+    QCOMPARE(titles(notified),
+             QStringList{"While notifications were off: 1 repeated failure, 1 fixed"});
+    QCOMPARE(notified.at(0).at(1).toString(),
+             QStringLiteral("deploy failed again · deploy is fixed"));
+    QCOMPARE(notifier.lastReleased().size(), 2);
+    QVERIFY(notifier.heldBack().isEmpty());
+}
+
+void tst_Notifier::aChannelDownLongerThanItsMinutesIsAnnouncedAndSoIsItsReturn()
+{
+    FakeHttpServer server;
+    QVERIFY(server.isListening());
+    server.setDefaultResponse(FakeResponse::status(503));
+    ChannelManager manager;
+    JobModel jobs;
+    Notifier notifier(&manager, &jobs);
+    QDateTime now = QDateTime::currentDateTimeUtc();
+    notifier.setClock([&now] { return now; });
+    ChannelConfig config;
+    config.name = "feed";
+    config.url = server.url("/poll");
+    config.timing.backoffInitial = 50ms;
+    config.timing.backoffMax = 50ms;
+    config.notifications.followDefaults = false;
+    config.notifications.rules.setDownMinutes(3);
+    Channel *channel = manager.addChannel(config);
+    QSignalSpy notified(&notifier, &Notifier::notify);
+    QTRY_COMPARE(channel->state(), Poller::State::Backoff);
+
+    now = now.addSecs(179);
+    notifier.review();
+    QCoreApplication::processEvents();
+    QCOMPARE(notified.size(), 0); // not three minutes yet
+    now = now.addSecs(2);
+    notifier.review();
+    QVERIFY(notified.wait());
+    QCOMPARE(titles(notified), QStringList{"feed is down"});
+    QVERIFY2(notified.at(0).at(1).toString().startsWith("Down since"),
+             qPrintable(notified.at(0).at(1).toString()));
+    QCOMPARE(notified.at(0).at(2).value<Notifier::Severity>(), Notifier::Severity::Warning);
+    QCOMPARE(notified.at(0).at(3).value<Notifier::Subject>().channelId, channel->id());
+    notifier.review(); // once
+    QCoreApplication::processEvents();
+    QCOMPARE(notified.size(), 1);
+
+    // Back once it answers well, not when a request merely went out.
+    server.enqueue("/poll", FakeResponse::seedEvents({}));
+    server.setDefaultResponse(FakeResponse::hold());
+    QTRY_COMPARE(notified.size(), 2);
+    QCOMPARE(titles(notified).last(), QStringLiteral("feed is back"));
+    QCOMPARE(notified.at(1).at(1).toString(),
+             QStringLiteral("Listening again after 3 minutes down."));
+}
+
+void tst_Notifier::aShortOutageSaysNothing()
+{
+    FakeHttpServer server;
+    QVERIFY(server.isListening());
+    server.setDefaultResponse(FakeResponse::status(503));
+    ChannelManager manager;
+    JobModel jobs;
+    Notifier notifier(&manager, &jobs);
+    QDateTime now = QDateTime::currentDateTimeUtc();
+    notifier.setClock([&now] { return now; });
+    ChannelConfig config;
+    config.name = "feed";
+    config.url = server.url("/poll");
+    config.timing.backoffInitial = 50ms;
+    config.timing.backoffMax = 50ms;
+    Channel *channel = manager.addChannel(config); // the default: down after 5 minutes
+    QSignalSpy notified(&notifier, &Notifier::notify);
+    QTRY_COMPARE(channel->state(), Poller::State::Backoff);
+    now = now.addSecs(299);
+    notifier.review();
+    server.enqueue("/poll", FakeResponse::seedEvents({}));
+    server.setDefaultResponse(FakeResponse::hold());
+    QTRY_COMPARE(channel->state(), Poller::State::Live);
+    now = now.addSecs(600);
+    notifier.review();
+    QCoreApplication::processEvents();
+    QCOMPARE(notified.size(), 0);
 }
 
 void tst_Notifier::foldsABurstIntoOne()
@@ -188,16 +333,15 @@ void tst_Notifier::aBurstCountsAndNamesEachKindApart_data()
     QTest::addColumn<QString>("message");
     QTest::addColumn<Notifier::Severity>("severity");
 
-    QTest::newRow("failures and a recovery are counted apart")
+    QTest::newRow("failures and a fixed job are counted apart")
         << QStringList{"test #2=failed"}
-        << QStringList{"build #3=failed", "deploy #7=failed", "lint #1=failed", "test #2=running"}
-        << "3 jobs failed · 1 recovered"
-        << "Failed: build #3, deploy #7, lint #1 · Recovered: test #2"
-        << Notifier::Severity::Critical;
-    QTest::newRow("recoveries alone are no failures")
+        << QStringList{"build #3=failed", "deploy #7=failed", "lint #1=failed", "test #2=succeeded"}
+        << "3 jobs failed · 1 fixed"
+        << "Failed: build #3, deploy #7, lint #1 · Fixed: test #2" << Notifier::Severity::Critical;
+    QTest::newRow("fixed jobs alone are no failures")
         << QStringList{"a=failed", "b=failed", "c=failed", "d=failed"}
-        << QStringList{"a=succeeded", "b=running", "c=queued", "d=succeeded"} << "4 jobs recovered"
-        << "Recovered: a, b, c, d" << Notifier::Severity::Information;
+        << QStringList{"a=succeeded", "b=succeeded", "c=succeeded", "d=succeeded"} << "4 jobs fixed"
+        << "Fixed: a, b, c, d" << Notifier::Severity::Information;
     QTest::newRow("each kind in its own words, the worst first")
         << QStringList{"x=running", "y=running"}
         << QStringList{"x=succeeded", "y=cancelled", "z=failed", "w=failed"}
@@ -308,15 +452,17 @@ void tst_Notifier::summarisesTheChannelsHealth()
     QVERIFY(!health.isEmpty());
     QCOMPARE(notifier.summary(), QStringLiteral("2 channels: 1 retrying, 1 paused"));
 
-    // A channel whose request the server holds is connected: live, not
-    // "connecting" (its row reads "Listening").
+    // A channel whose request the server holds is connected, and said as
+    // its row says it: listening, not "connecting", not "live".
     FakeHttpServer holding; // holds every request
     ChannelConfig quiet;
     quiet.name = "quiet";
     quiet.url = holding.url("/poll");
     Channel *listening = manager.addChannel(quiet);
     QTRY_COMPARE(listening->state(), Poller::State::Waiting);
-    QCOMPARE(notifier.summary(), QStringLiteral("3 channels: 1 live, 1 retrying, 1 paused"));
+    QCOMPARE(notifier.summary(), QStringLiteral("3 channels: 1 listening, 1 retrying, 1 paused"));
+    QCOMPARE(ChannelModel::headline(listening, QDateTime::currentDateTimeUtc()),
+             QStringLiteral("Listening · no events yet"));
     manager.removeChannel(manager.at(1));
     QCOMPARE(notifier.health(), Notifier::Health::Live);
 }
@@ -370,7 +516,9 @@ void tst_Notifier::failuresInABurstAreOneNotificationThatCountsThem()
     Notifier notifier(&manager, &jobs);
     QDateTime now = QDateTime::currentDateTimeUtc();
     notifier.setClock([&now] { return now; });
-    Channel *channel = manager.addChannel(quietChannel(true, true, true));
+    ChannelConfig config = quietChannel(true, true, true);
+    config.notifications.rules.setOn(NotificationRules::Transition::JobStillFailing, true);
+    Channel *channel = manager.addChannel(config);
     QSignalSpy notified(&notifier, &Notifier::notify);
     const auto failAfter = [&](int ms, const QString &job) {
         now = now.addMSecs(ms);
@@ -394,12 +542,13 @@ void tst_Notifier::failuresInABurstAreOneNotificationThatCountsThem()
     QCOMPARE(subject(2).channelId, channel->id());
     QCOMPARE(subject(2).job, QString()); // several jobs
 
-    // The same job failing again (after a retry) is counted once.
+    // The same job failing again (after a retry) is counted once, as
+    // failed again.
     now = now.addMSecs(1'000);
     jobs.applyBatch(channel->id(), "builds", {},
                     {jobEvent("a", "running"), jobEvent("a", "failed")});
     QVERIFY(notified.wait());
-    QCOMPARE(notified.last().at(0).toString(), QStringLiteral("3 jobs failed"));
+    QCOMPARE(notified.last().at(0).toString(), QStringLiteral("2 jobs failed · 1 failed again"));
     QCOMPARE(notified.size(), 4);
 
     // Quiet for longer than the window: a new burst.
@@ -419,13 +568,12 @@ void tst_Notifier::aRecoveryStandsAloneAndTheBurstLearnsOfIt()
     Channel *channel = manager.addChannel(quietChannel(true, true, true));
     QSignalSpy notified(&notifier, &Notifier::notify);
     for (const auto &[job, status] :
-         {std::pair{"a", "failed"}, {"a", "running"}, {"b", "failed"}}) {
+         {std::pair{"a", "failed"}, {"a", "succeeded"}, {"b", "failed"}}) {
         jobs.applyBatch(channel->id(), "builds", {}, {jobEvent(job, status)});
         QVERIFY(notified.wait());
     }
-    QCOMPARE(titles(notified),
-             (QStringList{"a failed", "a recovered", "1 job failed · 1 recovered"}));
-    QCOMPARE(notified.at(2).at(1).toString(), QStringLiteral("Failed: b · Recovered: a"));
+    QCOMPARE(titles(notified), (QStringList{"a failed", "a is fixed", "1 job failed · 1 fixed"}));
+    QCOMPARE(notified.at(2).at(1).toString(), QStringLiteral("Failed: b · Fixed: a"));
     const auto subject = [&](int i) { return notified.at(i).at(3).value<Notifier::Subject>(); };
     QCOMPARE(subject(1).burst, 0);
     QCOMPARE(subject(1).job, QStringLiteral("a"));

@@ -56,9 +56,11 @@ ChannelConfig fullConfig()
     c.jobs.jobPaths = {"build.id", "build.number"};
     c.jobs.statusPath = "build.state";
     c.jobs.progressPath = "build.percent";
-    c.notifyJobFailed = false;
-    c.notifyJobRecovered = false;
-    c.notifyJobFinished = true;
+    c.notifications.followDefaults = false;
+    c.notifications.rules.setOn(NotificationRules::Transition::JobFailed, false);
+    c.notifications.rules.setOn(NotificationRules::Transition::JobFixed, false);
+    c.notifications.rules.setOn(NotificationRules::Transition::JobFinished, true);
+    c.notifications.rules.setDownMinutes(9);
     c.paused = true;
     return c;
 }
@@ -206,6 +208,7 @@ void tst_Workspace::roundTripKeepsEveryField()
     QCOMPARE(c.headers, original.first().headers);
     QCOMPARE(c.timing.transport, original.first().timing.transport);
     QCOMPARE(c.jobs, original.first().jobs);
+    QCOMPARE(c.notifications, original.first().notifications);
     QCOMPARE(c.timing.backoffMax, 90s);
     QCOMPARE(c.paused, true);
     QCOMPARE(imported.channels.at(1).auth, ChannelConfig::Auth::Basic);

@@ -91,7 +91,10 @@ bool Demo::start()
         config.url = feedUrl(feed);
         config.profileId = QStringLiteral("seed-events");
         config.transient = true;
-        config.notifyJobFinished = feed == QLatin1String("deploys");
+        if (feed == QLatin1String("deploys")) {
+            config.notifications.followDefaults = false;
+            config.notifications.rules.setOn(NotificationRules::Transition::JobFinished, true);
+        }
         m_manager->addChannel(config);
     }
 

@@ -1,6 +1,7 @@
 #include "mainwindow.h"
 
 #include "aboutdialog.h"
+#include "attentiondialog.h"
 #include "channel.h"
 #include "channelmanager.h"
 #include "channelmodel.h"
@@ -11,6 +12,7 @@
 #include "helpwindow.h"
 #include "icons.h"
 #include "jobmodel.h"
+#include "notificationsettingsdialog.h"
 #include "pagetabs.h"
 #include "shortcutsdialog.h"
 #include "statusarea.h"
@@ -57,6 +59,8 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
     m_notifier = new Notifier(manager, m_jobs->model(), this);
     m_workspace = new WorkspaceActions(manager, this);
     m_channelActions = new ChannelActions(manager, this);
+    m_channelActions->setNotifier(m_notifier);
+    loadNotificationSettings();
     // The window's chrome (health, tab titles, history bar) follows the
     // channels at most ten times a second: under a flood of events, redoing
     // it for every batch would take the UI thread's time from the events.
@@ -90,8 +94,9 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
 
     const WindowActions &a = m_actions;
     m_status = new StatusArea(this, manager, m_notifier);
-    m_status->showTrayIcon({a.showWindow, nullptr, a.mute, a.snooze, a.unsnooze, nullptr,
-                            a.pauseAll, a.resumeAll, nullptr, a.quit});
+    m_status->showTrayIcon({a.showWindow, a.attention, nullptr, a.mute, a.snooze, a.snoozeMorning,
+                            a.unsnooze, a.notificationSettings, nullptr, a.pauseAll, a.resumeAll,
+                            nullptr, a.quit});
     connect(m_status, &StatusArea::trayActivated, a.showWindow, &QAction::trigger);
     // A notification's "Show": every notification is about jobs.
     connect(m_status, &StatusArea::showRequested, this, [this](const QString &channelId) {
@@ -148,7 +153,12 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
     connect(manager, &ChannelManager::channelRemoved, this, channelsChanged);
     connect(m_notifier, &Notifier::notify, m_status, &StatusArea::showNotification);
     connect(m_notifier, &Notifier::healthChanged, m_chrome, &Throttle::request);
-    connect(m_notifier, &Notifier::activeChanged, this, &MainWindow::updateNotificationState);
+    connect(m_notifier, &Notifier::activeChanged, this, [this] {
+        updateNotificationState();
+        saveNotificationSettings(); // a snooze outlives a restart
+    });
+    connect(m_notifier, &Notifier::heldBackChanged, this, &MainWindow::updateNotificationState);
+    connect(m_notifier, &Notifier::acknowledgementsChanged, m_chrome, &Throttle::request);
     connect(m_jobs->model(), &JobModel::countsChanged, m_chrome, &Throttle::request);
 
     updateEmptyState();
@@ -201,6 +211,10 @@ void MainWindow::connectActions()
     });
     connect(a.follow, &QAction::toggled, m_events, &EventsPage::setFollow);
     connect(a.details, &QAction::toggled, m_events, &EventsPage::setDetailsVisible);
+    connect(a.compactChannels, &QAction::toggled, this,
+            [this](bool compact) { m_channelList->setCompact(compact); });
+    connect(a.failingFirst, &QAction::toggled, this,
+            [this](bool first) { m_channelList->setTroubleFirst(first); });
     connect(a.clear, &QAction::triggered, this, [this] {
         m_events->clearView();
         updateTabTitles();
@@ -208,6 +222,14 @@ void MainWindow::connectActions()
 
     connect(a.mute, &QAction::toggled, m_notifier, &Notifier::setMuted);
     connect(a.snooze, &QAction::triggered, this, [this] { m_notifier->pauseFor(1h); });
+    connect(a.snoozeMorning, &QAction::triggered, this, [this] {
+        m_notifier->snoozeUntil(Notifier::nextMorning(QDateTime::currentDateTime()));
+    });
+    connect(a.snoozeUntil, &QAction::triggered, this,
+            [this] { showNotificationSettings()->showTab(NotificationSettingsDialog::QuietTab); });
+    connect(a.notificationSettings, &QAction::triggered, this,
+            &MainWindow::showNotificationSettings);
+    connect(a.attention, &QAction::triggered, this, &MainWindow::showAttention);
     connect(a.unsnooze, &QAction::triggered, m_notifier, &Notifier::resumeNotifications);
     connect(a.showWindow, &QAction::triggered, this, [this] {
         showNormal();
@@ -235,8 +257,10 @@ void MainWindow::buildMenus()
                        a.exportWorkspace, nullptr, a.quit});
     menu(tr("&Channel"), {a.edit, a.duplicate, a.remove, nullptr, a.pause, a.reconnect, nullptr,
                           a.pauseAll, a.resumeAll});
-    menu(tr("&View"), {a.eventsPage, a.jobsPage, nullptr, a.find, a.follow, a.details, a.clear});
-    menu(tr("&Notifications"), {a.mute, a.snooze, a.unsnooze});
+    menu(tr("&View"), {a.eventsPage, a.jobsPage, nullptr, a.find, a.follow, a.details, a.clear,
+                       nullptr, a.compactChannels, a.failingFirst});
+    menu(tr("&Notifications"), {a.mute, nullptr, a.snooze, a.snoozeMorning, a.snoozeUntil,
+                                a.unsnooze, nullptr, a.attention, nullptr, a.notificationSettings});
     menu(tr("&Help"), {a.help, a.shortcuts, nullptr, a.about});
 }
 
@@ -256,6 +280,7 @@ void MainWindow::buildToolBar()
     auto *spacer = new QWidget;
     spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
     bar->addWidget(spacer);
+    bar->addAction(a.attention);
     bar->addAction(a.mute);
 }
 
@@ -281,6 +306,7 @@ void MainWindow::changeEvent(QEvent *event)
 void MainWindow::updateChrome()
 {
     updateHealth();
+    m_actions.setAttentionCount(m_notifier->needsAttentionCount());
     updateTabTitles();
     m_events->updateHistoryBar();
 }
@@ -422,6 +448,40 @@ ShortcutsDialog *MainWindow::showShortcuts()
     return m_shortcutsDialog;
 }
 
+NotificationSettingsDialog *MainWindow::showNotificationSettings()
+{
+    if (!m_notificationSettings) {
+        m_notificationSettings = new NotificationSettingsDialog(m_notifier, m_manager, this);
+        m_notificationSettings->setAttribute(Qt::WA_DeleteOnClose);
+        connect(m_notificationSettings, &NotificationSettingsDialog::applied, this, [this] {
+            saveNotificationSettings();
+            updateNotificationState();
+        });
+        m_notificationSettings->open();
+    }
+    m_notificationSettings->raise();
+    m_notificationSettings->activateWindow();
+    return m_notificationSettings;
+}
+
+AttentionDialog *MainWindow::showAttention()
+{
+    if (!m_attention) {
+        m_attention = new AttentionDialog(m_manager, m_jobs->model(), m_notifier, this);
+        m_attention->setAttribute(Qt::WA_DeleteOnClose);
+        connect(m_attention, &AttentionDialog::showRequested, this,
+                [this](const QString &channelId) {
+                    if (Channel *channel = m_manager->channel(channelId))
+                        selectChannel(channel);
+                    showPage(PageTabs::JobsPage);
+                });
+    }
+    m_attention->show();
+    m_attention->raise();
+    m_attention->activateWindow();
+    return m_attention;
+}
+
 QDialog *MainWindow::showAbout()
 {
     QString settingsPath;
@@ -444,6 +504,33 @@ void MainWindow::withSettings(const std::function<void(QSettings &)> &use)
     use(settings);
 }
 
+void MainWindow::loadNotificationSettings()
+{
+    withSettings([this](QSettings &settings) {
+        settings.beginGroup(QStringLiteral("notifications"));
+        m_notifier->setDefaultRules(NotificationRules::fromVariantMap(
+            settings.value(QStringLiteral("defaultRules")).toMap()));
+        m_notifier->setQuietHours(
+            QuietHours::fromVariantMap(settings.value(QStringLiteral("quietHours")).toMap()));
+        const QDateTime snoozed = settings.value(QStringLiteral("snoozedUntil")).toDateTime();
+        if (snoozed.isValid())
+            m_notifier->snoozeUntil(snoozed);
+        settings.endGroup();
+    });
+}
+
+void MainWindow::saveNotificationSettings()
+{
+    withSettings([this](QSettings &settings) {
+        settings.beginGroup(QStringLiteral("notifications"));
+        settings.setValue(QStringLiteral("defaultRules"),
+                          m_notifier->defaultRules().toVariantMap());
+        settings.setValue(QStringLiteral("quietHours"), m_notifier->quietHours().toVariantMap());
+        settings.setValue(QStringLiteral("snoozedUntil"), m_notifier->pausedUntil());
+        settings.endGroup();
+    });
+}
+
 void MainWindow::restoreWindowState()
 {
     withSettings([this](QSettings &settings) {
@@ -460,6 +547,10 @@ void MainWindow::restoreWindowState()
         m_jobs->restoreState(settings);
         m_tabs->setCurrentIndex(settings.value(QStringLiteral("page"), 0).toInt());
         m_actions.details->setChecked(settings.value(QStringLiteral("details"), true).toBool());
+        m_actions.compactChannels->setChecked(
+            settings.value(QStringLiteral("compactChannels"), false).toBool());
+        m_actions.failingFirst->setChecked(
+            settings.value(QStringLiteral("channelsInTroubleFirst"), false).toBool());
         settings.endGroup();
     });
 }
@@ -476,6 +567,10 @@ void MainWindow::saveWindowState()
         m_jobs->saveState(settings);
         settings.setValue(QStringLiteral("page"), m_tabs->currentIndex());
         settings.setValue(QStringLiteral("details"), m_actions.details->isChecked());
+        settings.setValue(QStringLiteral("compactChannels"),
+                          m_actions.compactChannels->isChecked());
+        settings.setValue(QStringLiteral("channelsInTroubleFirst"),
+                          m_actions.failingFirst->isChecked());
         settings.endGroup();
     });
 }

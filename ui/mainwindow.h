@@ -43,6 +43,8 @@ class ExportDialog;
 class HelpWindow;
 class JobModel;
 class JobsPage;
+class AttentionDialog;
+class NotificationSettingsDialog;
 class Notifier;
 class ShortcutsDialog;
 class SplitterFitter;
@@ -131,6 +133,12 @@ public:
     /// settings, the event log and the secrets are (window-modal; does not
     /// block).
     QDialog *showAbout();
+    /// Notifications › Notification Settings…: rules, quiet hours, snooze
+    /// (window-modal; does not block; raised if open).
+    NotificationSettingsDialog *showNotificationSettings();
+    /// Notifications › Needs Attention: failed jobs and failing channels
+    /// (not modal; raised if open).
+    AttentionDialog *showAttention();
 
     /// Restores geometry and layout from the settings.
     void restoreWindowState();
@@ -155,6 +163,9 @@ private:
     void updateChrome();
     /// The settings the window's state is kept in, for `use`.
     void withSettings(const std::function<void(QSettings &)> &use);
+    /// The default rules, quiet hours and a snooze, kept in the settings.
+    void loadNotificationSettings();
+    void saveNotificationSettings();
 
     ChannelManager *m_manager;
     QSettings *m_settings;
@@ -177,6 +188,8 @@ private:
     Throttle *m_chrome = nullptr; ///< updateChrome(), ten times a second at most
     QPointer<HelpWindow> m_helpWindow;
     QPointer<ShortcutsDialog> m_shortcutsDialog;
+    QPointer<NotificationSettingsDialog> m_notificationSettings;
+    QPointer<AttentionDialog> m_attention;
 };
 
 } // namespace Longwatch

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "jobstatus.h"
+#include "notificationrules.h"
 #include "poller.h"
 
 #include <QDateTime>
@@ -27,12 +28,25 @@ struct NotificationSubject
     /// Non-zero for failures: the notifications of one burst share it,
     /// each one the whole burst so far, to replace the one before.
     int burst = 0;
+    /// It sums up what was held back while it was quiet (Notifier::lastReleased()).
+    bool heldBack = false;
 };
 
-/// Decides what deserves a desktop notification: a job that fails,
-/// recovers or finishes, as each channel's configuration asks. Honours
-/// "mute all" and "pause for a while". Also sums up the health of all
-/// channels for the tray icon and the status bar.
+/// Decides what deserves a desktop notification, by the rules of each
+/// channel (its own, or the global default rules: NotificationRules): a job
+/// that fails, fails again, is fixed, starts or finishes; a channel down for
+/// longer than its rule's minutes, and back. Which transition a job's change
+/// is, and when a channel is down, are decided without widgets
+/// (JobTransitions, ChannelOutages in lib/core).
+///
+/// Honours "mute all" (nothing is said), a muted channel (nothing about
+/// it), and quiet: a snooze ("pause for a while", snoozeUntil()) or the
+/// weekly quiet hours (setQuietHours()). While it is quiet, what a rule
+/// marks as breaking through (a failed job by default) is announced; the
+/// rest is held back (heldBack()) and announced as one notification once
+/// it is no longer quiet ("While notifications were off: 3 failures, 1
+/// channel down"). Also sums up the health of all channels for the tray
+/// icon and the status bar.
 ///
 /// Only what is new to the user is announced: a change that happened while
 /// Longwatch was listening to the channel. A channel starts listening when
@@ -87,33 +101,79 @@ public:
     ~Notifier() override;
 
     void setClock(Clock clock);
+    /// How often review() runs by itself (default 15 s).
+    void setReviewInterval(std::chrono::milliseconds interval);
+
+    /// The rules of the channels that follow the default.
+    void setDefaultRules(const NotificationRules &rules);
+    const NotificationRules &defaultRules() const { return m_defaultRules; }
+    /// The rules that apply to the channel `channelId` (the default's for
+    /// one that follows it, or is not known).
+    NotificationRules rulesFor(const QString &channelId) const;
+
+    /// The weekly quiet hours.
+    void setQuietHours(const QuietHours &quietHours);
+    const QuietHours &quietHours() const { return m_quietHours; }
 
     void setMuted(bool muted);
     bool isMuted() const { return m_muted; }
-    /// No notifications until now + `duration`.
+    /// Quiet until now + `duration` (a snooze).
     void pauseFor(std::chrono::milliseconds duration);
+    /// Quiet until `until` (a snooze); a time past ends the snooze.
+    void snoozeUntil(const QDateTime &until);
+    /// Ends a snooze.
     void resumeNotifications();
-    /// Invalid when not paused.
+    /// "Until tomorrow 08:00": the next 08:00 local time after `now`.
+    static QDateTime nextMorning(const QDateTime &now);
+    /// Until when it is snoozed; invalid when not.
     QDateTime pausedUntil() const;
+    /// Until when it is quiet (snoozed, or quiet hours, whichever ends
+    /// later when both); invalid when it is not.
+    QDateTime quietUntil() const;
+    bool isQuiet() const { return quietUntil().isValid(); }
+    /// What was held back while it is quiet, one line each ("build failed
+    /// (builds)"), oldest first.
+    QStringList heldBack() const;
+    /// What the last "While notifications were off" notification summed up,
+    /// one line each.
+    QStringList lastReleased() const { return m_lastReleased; }
     /// No notifications about the channel `channelId` until now + `duration`.
     void muteChannelFor(const QString &channelId, std::chrono::milliseconds duration);
     void unmuteChannel(const QString &channelId);
+    /// "I'm on it": no more notifications of the job `job` of the channel
+    /// `channelId` failing (again) until now + `duration`; it does not count
+    /// as needing attention until then.
+    void acknowledgeJob(const QString &channelId, const QString &job,
+                        std::chrono::milliseconds duration);
+    /// Until when the job is acknowledged; invalid when it is not.
+    QDateTime jobAcknowledgedUntil(const QString &channelId, const QString &job) const;
+    /// Failed jobs not acknowledged, and channels that failed or retry:
+    /// what the "Needs Attention" view lists as still open.
+    int needsAttentionCount() const;
     /// Until when the channel is muted; invalid when it is not.
     QDateTime channelMutedUntil(const QString &channelId) const;
     bool isChannelMuted(const QString &channelId) const
     {
         return channelMutedUntil(channelId).isValid();
     }
-    /// Neither muted nor paused.
+    /// Neither muted nor quiet.
     bool isActive() const;
-    /// "Notifications muted", "Notifications paused until 14:05", or empty.
+    /// "Notifications muted", "Notifications paused until 14:05", "Quiet
+    /// hours until 08:00", with "· 3 held back" when some are; or empty.
     QString stateText() const;
-    /// The bell's icon: crossed out while muted, asleep while paused.
+    /// The bell's icon: crossed out while muted, asleep while quiet.
     QString bellIconName() const;
+
+    /// Looks again at what time changes: channels down long enough to be
+    /// announced, quiet hours that began or ended. Its own timer calls it
+    /// (setReviewInterval()); a test with its own clock calls it after
+    /// moving the clock.
+    void review();
 
     Health health() const;
     static QString healthText(Health health);
-    /// "4 channels: 3 live, 1 retrying".
+    /// "4 channels: 2 live, 1 listening, 1 retrying": in the words of the
+    /// channel list's rows.
     QString summary() const;
 
     /// Notifications from one batch beyond this many are folded into one,
@@ -140,22 +200,28 @@ Q_SIGNALS:
                 const Longwatch::NotificationSubject &subject = {});
     /// Emitted when health() or summary() may have changed.
     void healthChanged(Longwatch::Notifier::Health health);
-    /// Emitted when muted or paused changed.
+    /// Emitted when muted or quiet changed (a snooze, quiet hours).
     void activeChanged(bool active);
+    /// Emitted when heldBack() changed.
+    void heldBackChanged();
+    /// Emitted when a job was acknowledged ("I'm on it").
+    void acknowledgementsChanged();
     /// Emitted when the channel `channelId` was muted or unmuted by hand.
     void channelMuteChanged(const QString &channelId);
 
 private:
-    /// What a notification says happened to a job.
-    enum class Kind { Failed, Recovered, Cancelled, Finished };
+    /// What a notification says happened, worst first.
+    enum class Kind { Failed, StillFailing, Down, Cancelled, Fixed, Back, Started, Finished };
     struct Pending
     {
         Kind kind;
-        QString job;
+        QString job; ///< empty for a channel's own news
         QString title;
         QString message;
         Severity severity;
         QString channelId;
+        QString name;          ///< what a folded notification lists: the job, or the channel
+        bool critical = false; ///< breaks through quiet
     };
     /// One channel's present stretch of listening (see the class comment).
     struct Listening
@@ -175,6 +241,15 @@ private:
     void onJobStatusChanged(const QString &channelId, const QString &channelName,
                             const QString &job, JobStatus previous, JobStatus current,
                             const QString &message, const QDateTime &eventTime);
+    /// Announces `pending`, holds it back, or drops it, as muted and quiet say.
+    void enqueue(Pending pending);
+    void onOutagesDue();
+    /// activeChanged() when active or not changed; the held back announced
+    /// once it is active.
+    /// `changed`: muted or quiet was changed by hand, which activeChanged()
+    /// says even when active stays as it was (the bell changes).
+    void updateActive(bool changed = false);
+    void releaseHeld();
     void flush();
     /// Adds `pending` to the open burst, a job's latest news replacing its
     /// earlier one.
@@ -183,11 +258,21 @@ private:
     void updateHealth();
 
     QPointer<ChannelManager> m_manager;
+    QPointer<JobModel> m_jobs;
     Clock m_clock;
+    QHash<QString, QDateTime> m_acknowledged; ///< channel id + "\n" + job ->
+    NotificationRules m_defaultRules = NotificationRules::defaults();
+    QuietHours m_quietHours;
+    JobTransitions m_transitions;
+    ChannelOutages m_outages;
     bool m_muted = false;
+    bool m_active = true; ///< what activeChanged() said last
     QDateTime m_pausedUntil;
     QTimer m_pauseTimer;
+    QTimer m_reviewTimer;
     QList<Pending> m_pending;
+    QList<Pending> m_held;                         ///< held back while quiet
+    QStringList m_lastReleased;                    ///< lines of the last summary of the held back
     QHash<QString, Listening> m_listening;         ///< channel id ->
     QHash<QString, QDateTime> m_channelMutedUntil; ///< channel id ->
     /// The failures announced last, and what became of their jobs since.

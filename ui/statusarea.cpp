@@ -142,7 +142,19 @@ void StatusArea::updateHealth()
 
 void StatusArea::updateNotificationState()
 {
-    m_notifyState->setText(m_notifier->stateText());
+    const QString state = m_notifier->stateText();
+    m_notifyState->setText(state);
+    // What is held back, listed: the label counts them.
+    const QStringList held = m_notifier->heldBack();
+    const QDateTime until = m_notifier->quietUntil();
+    if (!held.isEmpty() && until.isValid()) {
+        m_notifyState->setToolTip(
+            tr("Held back until %1:\n%2")
+                .arg(QLocale().toString(until.toLocalTime(), QLocale::ShortFormat),
+                     held.join(QLatin1Char('\n'))));
+    } else {
+        m_notifyState->setToolTip(state);
+    }
     if (m_tray) {
         m_tray->setIcon(Icons::application(m_healthColor, m_notifier->bellIconName()));
         m_tray->setToolTip(trayToolTip(m_notifier->summary()));
@@ -166,7 +178,11 @@ void StatusArea::showNotification(const QString &title, const QString &message,
     m_lastNotification->setPalette(labelPalette);
     const QString time = QLocale().toString(QTime::currentTime(), QStringLiteral("HH:mm:ss"));
     m_lastNotification->setText(tr("%1  %2 — %3").arg(time, title, message));
-    m_lastNotification->setToolTip(m_lastNotification->text());
+    // A summary of what was held back lists all of it.
+    m_lastNotification->setToolTip(
+        subject.heldBack ? tr("%1\n%2").arg(m_lastNotification->text(),
+                                            m_notifier->lastReleased().join(QLatin1Char('\n')))
+                         : m_lastNotification->text());
     if (m_desktop->show(title, message, severity, subject)) {
         // The desktop shows it; a balloon too would say it twice.
     } else if (m_tray && m_tray->isVisible() && QSystemTrayIcon::supportsMessages()) {

@@ -77,6 +77,14 @@ WindowActions WindowActions::create(QObject *parent)
                      tr("Show the selected event's JSON (Ctrl+I)"));
     a.details->setCheckable(true);
     a.details->setChecked(true);
+    a.compactChannels =
+        make(tr("Co&mpact Channel List"), {}, tr("One line a channel, for many channels"));
+    a.compactChannels->setObjectName(QStringLiteral("compactChannels"));
+    a.compactChannels->setCheckable(true);
+    a.failingFirst = make(tr("Channels in &Trouble First"), {},
+                          tr("Sort the channel list by state: failed, then retrying, first"));
+    a.failingFirst->setObjectName(QStringLiteral("failingFirst"));
+    a.failingFirst->setCheckable(true);
     a.clear = make(tr("&Clear Events"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_K),
                    tr("Clear the event table; the event log keeps them (Ctrl+Shift+K)"));
     a.clear->setPriority(QAction::LowPriority);
@@ -87,8 +95,20 @@ WindowActions WindowActions::create(QObject *parent)
     a.mute->setIconText(tr("Mute"));
     a.mute->setCheckable(true);
     a.mute->setPriority(QAction::LowPriority);
-    a.snooze = make(tr("&Pause Notifications for an Hour"), {});
+    a.snooze = make(tr("&Snooze for an Hour"), {},
+                    tr("No notifications for an hour but those that break through"));
     a.snooze->setObjectName(QStringLiteral("pauseNotifications"));
+    a.snoozeMorning = make(tr("Snooze Until &Tomorrow 08:00"), {});
+    a.snoozeMorning->setObjectName(QStringLiteral("snoozeMorning"));
+    a.snoozeUntil = make(tr("Snooze &Until…"), {});
+    a.snoozeUntil->setObjectName(QStringLiteral("snoozeUntil"));
+    a.notificationSettings =
+        make(tr("Notification &Settings…"), {}, tr("Rules, quiet hours and snooze"));
+    a.notificationSettings->setObjectName(QStringLiteral("notificationSettings"));
+    a.notificationSettings->setMenuRole(QAction::PreferencesRole);
+    a.attention = make(tr("Needs &Attention"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A),
+                       tr("Failed jobs and failing channels, everywhere (Ctrl+Shift+A)"));
+    a.attention->setObjectName(QStringLiteral("needsAttention"));
     a.unsnooze = make(tr("&Resume Notifications"), {});
     a.unsnooze->setObjectName(QStringLiteral("resumeNotifications"));
     a.showWindow = make(tr("&Show Longwatch"), {});
@@ -124,6 +144,8 @@ void WindowActions::setIcons(const QPalette &palette)
     eventsPage->setIcon(themed("events"));
     jobsPage->setIcon(themed("jobs"));
     snooze->setIcon(themed("snooze"));
+    snoozeMorning->setIcon(themed("snooze"));
+    attention->setIcon(themed("warning"));
     unsnooze->setIcon(themed("bell"));
     m_pauseResumes = -1; // set again in the new colours
 }
@@ -131,7 +153,7 @@ void WindowActions::setIcons(const QPalette &palette)
 void WindowActions::setNotificationState(const Notifier &notifier, const QPalette &palette)
 {
     const bool muted = notifier.isMuted();
-    const bool paused = notifier.pausedUntil().isValid();
+    const bool paused = notifier.isQuiet();
     {
         const QSignalBlocker blocker(mute);
         mute->setChecked(muted);
@@ -143,7 +165,13 @@ void WindowActions::setNotificationState(const Notifier &notifier, const QPalett
     mute->setToolTip(muted    ? tr("%1 — click to unmute them (%2)").arg(state, shortcut)
                      : paused ? tr("%1 — click to mute them altogether (%2)").arg(state, shortcut)
                               : tr("Mute all notifications (%1)").arg(shortcut));
-    unsnooze->setEnabled(paused);
+    unsnooze->setEnabled(notifier.pausedUntil().isValid());
+}
+
+void WindowActions::setAttentionCount(int count)
+{
+    attention->setText(count > 0 ? tr("Needs &Attention (%1)").arg(count) : tr("Needs &Attention"));
+    attention->setIconText(count > 0 ? tr("Attention (%1)").arg(count) : tr("Attention"));
 }
 
 void WindowActions::setPauseResumes(bool resumes, const QPalette &palette)

@@ -38,13 +38,19 @@ public:
     QAction *eventsPage = nullptr;
     QAction *jobsPage = nullptr;
     QAction *find = nullptr;
-    QAction *follow = nullptr;  ///< checkable
-    QAction *details = nullptr; ///< checkable
+    QAction *follow = nullptr;          ///< checkable
+    QAction *details = nullptr;         ///< checkable
+    QAction *compactChannels = nullptr; ///< checkable: one line a channel
+    QAction *failingFirst = nullptr;    ///< checkable: the channel list sorted by state
     QAction *clear = nullptr;
     // Notifications
-    QAction *mute = nullptr; ///< checkable
-    QAction *snooze = nullptr;
+    QAction *mute = nullptr;          ///< checkable
+    QAction *snooze = nullptr;        ///< for an hour
+    QAction *snoozeMorning = nullptr; ///< until tomorrow 08:00
+    QAction *snoozeUntil = nullptr;   ///< until a time chosen in the settings dialog
     QAction *unsnooze = nullptr;
+    QAction *notificationSettings = nullptr;
+    QAction *attention = nullptr; ///< says how many things are open (setAttentionCount())
     QAction *showWindow = nullptr;
     // Help
     QAction *help = nullptr;
@@ -62,6 +68,8 @@ public:
     /// The pause action reads "Resume" (true) or "Pause"; its icon changes
     /// only when that does (a new icon repaints the tool bar).
     void setPauseResumes(bool resumes, const QPalette &palette);
+    /// "Needs Attention (3)", or without a count when nothing is open.
+    void setAttentionCount(int count);
 
 private:
     int m_pauseResumes = -1; ///< what the pause action shows: -1 unset, 0 pause, 1 resume

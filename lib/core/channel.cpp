@@ -91,6 +91,14 @@ void Channel::setConfig(const ChannelConfig &config)
         Q_EMIT stateChanged(state());
 }
 
+void Channel::setNotifications(const ChannelNotifications &notifications)
+{
+    if (notifications == m_config.notifications)
+        return;
+    m_config.notifications = notifications;
+    Q_EMIT configChanged();
+}
+
 void Channel::setResumeCursor(const QString &cursor)
 {
     if (!m_poller)

@@ -48,6 +48,9 @@ public:
     /// Replaces the configuration; a running channel restarts with it,
     /// keeping its cursor when the feed is the same (ChannelConfig::sameFeed).
     void setConfig(const ChannelConfig &config);
+    /// Changes only what the channel notifies about (configChanged(), no
+    /// restart: the poller goes on).
+    void setNotifications(const ChannelNotifications &notifications);
 
     /// The clock of the counters (last event, rate) and of the poller's
     /// retry times; tests inject one. With a network thread the poller

@@ -410,9 +410,7 @@ QVariantMap ChannelConfig::toVariantMap() const
     map.insert(QStringLiteral("jobPaths"), jobs.jobPaths);
     map.insert(QStringLiteral("statusPath"), jobs.statusPath);
     map.insert(QStringLiteral("progressPath"), jobs.progressPath);
-    map.insert(QStringLiteral("notifyJobFailed"), notifyJobFailed);
-    map.insert(QStringLiteral("notifyJobRecovered"), notifyJobRecovered);
-    map.insert(QStringLiteral("notifyJobFinished"), notifyJobFinished);
+    map.insert(notifications.toVariantMap());
     map.insert(QStringLiteral("keepEvents"), keepEvents);
     map.insert(QStringLiteral("keepDays"), keepDays);
     map.insert(QStringLiteral("paused"), paused);
@@ -483,11 +481,7 @@ ChannelConfig ChannelConfig::fromVariantMap(const QVariantMap &map)
         c.jobs.jobPaths = map.value(QStringLiteral("jobPaths")).toStringList();
     c.jobs.statusPath = map.value(QStringLiteral("statusPath"), c.jobs.statusPath).toString();
     c.jobs.progressPath = map.value(QStringLiteral("progressPath"), c.jobs.progressPath).toString();
-    c.notifyJobFailed = map.value(QStringLiteral("notifyJobFailed"), c.notifyJobFailed).toBool();
-    c.notifyJobRecovered =
-        map.value(QStringLiteral("notifyJobRecovered"), c.notifyJobRecovered).toBool();
-    c.notifyJobFinished =
-        map.value(QStringLiteral("notifyJobFinished"), c.notifyJobFinished).toBool();
+    c.notifications = ChannelNotifications::fromVariantMap(map);
     c.keepEvents = std::max<qint64>(0, map.value(QStringLiteral("keepEvents")).toLongLong());
     c.keepDays = std::clamp(map.value(QStringLiteral("keepDays")).toInt(), 0, 36'500);
     c.paused = map.value(QStringLiteral("paused")).toBool();

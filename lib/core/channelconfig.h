@@ -2,6 +2,7 @@
 
 #include "feedprofile.h"
 #include "jobstatus.h"
+#include "notificationrules.h"
 #include "poller.h"
 
 #include <QCoreApplication>
@@ -44,9 +45,9 @@ public:
     PollerSettings timing;
 
     JobMapping jobs;
-    bool notifyJobFailed = true;
-    bool notifyJobRecovered = true;
-    bool notifyJobFinished = false;
+    /// What this channel notifies about: the global default rules, or
+    /// its own (NotificationRules).
+    ChannelNotifications notifications;
 
     /// How much of the channel's history the event log keeps: at most
     /// this many events (0: no limit) and events at most this many days

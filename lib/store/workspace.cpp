@@ -66,7 +66,11 @@ const QList<Field> &fields()
         {QLatin1String("keepDays"), Kind::Integer, 0, 36'500},
         {QLatin1String("notifyJobFailed"), Kind::Bool},
         {QLatin1String("notifyJobRecovered"), Kind::Bool},
-        {QLatin1String("notifyJobFinished"), Kind::Bool},
+        {QLatin1String("notifyJobFinished"), Kind::Bool}, // older files: still read
+        {QLatin1String("notifyFollowDefaults"), Kind::Bool},
+        {QLatin1String("notifyOn"), Kind::TextList},
+        {QLatin1String("notifyCritical"), Kind::TextList},
+        {QLatin1String("notifyDownMinutes"), Kind::Integer, 1, NotificationRules::kMaxDownMinutes},
         {QLatin1String("jobPaths"), Kind::TextList},
         {QLatin1String("statusPath"), Kind::Text},
         {QLatin1String("progressPath"), Kind::Text},

@@ -1,5 +1,7 @@
 #include "channelactions.h"
 
+#include "notifier.h"
+
 #include "channel.h"
 #include "channeldialog.h"
 #include "channelmanager.h"
@@ -42,6 +44,8 @@ ChannelDialog *ChannelActions::add()
     auto *dialog = new ChannelDialog(m_window);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->setSecretWarning(m_manager->secretWarning());
+    if (m_notifier)
+        dialog->setDefaultNotificationRules(m_notifier->defaultRules());
     dialog->setTakenNames(m_manager->names());
     connect(dialog, &QDialog::accepted, this, [this, dialog] {
         Channel *channel = m_manager->addChannel(dialog->config());
@@ -59,6 +63,8 @@ ChannelDialog *ChannelActions::edit(Channel *channel)
     auto *dialog = new ChannelDialog(m_window);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->setSecretWarning(m_manager->secretWarning());
+    if (m_notifier)
+        dialog->setDefaultNotificationRules(m_notifier->defaultRules());
     QStringList taken = m_manager->names();
     taken.removeOne(channel->name());
     dialog->setTakenNames(taken);

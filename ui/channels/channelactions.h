@@ -14,6 +14,7 @@ class ChannelDialog;
 class ChannelManager;
 class EventRecorder;
 class EventLog;
+class Notifier;
 
 /// What the Channel menu does to a channel, with its dialogs: add, edit,
 /// duplicate, remove (and its stored events), trust a refused certificate,
@@ -29,6 +30,8 @@ public:
     /// With a log and a recorder, removing a channel offers to delete its
     /// stored events. Neither is owned.
     void setEventLog(EventLog *log, EventRecorder *recorder);
+    /// The channel dialogs show `notifier`'s default rules (not owned).
+    void setNotifier(const Notifier *notifier) { m_notifier = notifier; }
 
     ChannelDialog *add();
     ChannelDialog *edit(Channel *channel);
@@ -57,6 +60,7 @@ private:
     QWidget *m_window;
     EventLog *m_log = nullptr;
     EventRecorder *m_recorder = nullptr;
+    const Notifier *m_notifier = nullptr;
     /// Channels whose proxy credentials were asked for: once, not at every failure.
     QSet<QString> m_proxyAsked;
 };

@@ -79,6 +79,8 @@ QStringList ChannelDelegate::reasonLines(const QString &reason, const QFont &fon
 
 QSize ChannelDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const
 {
+    if (m_compact)
+        return {std::min(240, rowWidth(option)), QFontMetrics(option.font).height() + 6};
     QFont bold = option.font;
     bold.setBold(true);
     const QFontMetrics metrics(option.font);
@@ -131,6 +133,10 @@ void ChannelDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
     QStyle *style = widget ? widget->style() : QApplication::style();
     // Selection and hover background as the style draws it.
     style->drawControl(QStyle::CE_ItemViewItem, &opt, painter, widget);
+    if (m_compact) {
+        paintCompact(painter, option, index);
+        return;
+    }
 
     const auto state = index.data(ChannelModel::StateRole).value<Poller::State>();
     const QPalette &palette = option.palette;
@@ -237,6 +243,79 @@ void ChannelDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
     // needs another height. The view lays the rows out again, later.
     if (sizeHint(option, index).height() != option.rect.height())
         Q_EMIT const_cast<ChannelDelegate *>(this)->sizeHintChanged(index);
+}
+
+void ChannelDelegate::paintCompact(QPainter *painter, const QStyleOptionViewItem &option,
+                                   const QModelIndex &index) const
+{
+    const auto state = index.data(ChannelModel::StateRole).value<Poller::State>();
+    const QPalette &palette = option.palette;
+    const bool selected = option.state & QStyle::State_Selected;
+    const QPalette::ColorGroup group =
+        (option.state & QStyle::State_Active) ? QPalette::Active : QPalette::Inactive;
+    const QColor text = palette.color(group, selected ? QPalette::HighlightedText : QPalette::Text);
+    QColor dim = text;
+    dim.setAlphaF(0.68);
+    const QColor stateColor = StatusColors::forChannelState(state, palette);
+    const QFontMetrics metrics(option.font);
+    const QRect r = option.rect.adjusted(kPadding - 2, 0, -kPadding, 0);
+
+    painter->save();
+    painter->setRenderHint(QPainter::Antialiasing);
+    const qreal dotSize = kDot - 2;
+    const QRectF dot(r.left(), r.center().y() - dotSize / 2.0 + 0.5, dotSize, dotSize);
+    if (state == Poller::State::Backoff || state == Poller::State::Connecting ||
+        state == Poller::State::Waiting) {
+        painter->setBrush(Qt::NoBrush);
+        painter->setPen(QPen(stateColor, 2.0));
+        painter->drawEllipse(dot.adjusted(1.0, 1.0, -1.0, -1.0));
+    } else {
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(stateColor);
+        painter->drawEllipse(dot);
+    }
+    painter->setFont(option.font);
+
+    // Right to left: the count, the status (at most half the room), the name.
+    const QString count = QLocale().toString(index.data(ChannelModel::EventCountRole).toLongLong());
+    const int countWidth = metrics.horizontalAdvance(count);
+    painter->setPen(dim);
+    painter->drawText(QRect(r.right() - countWidth, r.top(), countWidth, r.height()),
+                      Qt::AlignRight | Qt::AlignVCenter, count);
+    const int textLeft = r.left() + int(dotSize) + kPadding - 2;
+    // Room for five digits whatever the count: the columns line up.
+    const int countColumn =
+        std::max(countWidth, metrics.horizontalAdvance(QStringLiteral("00000")));
+    const int room = std::max(0, r.right() - countColumn - kPadding - textLeft);
+    // The state in a word, in a column as wide as the longest word, so
+    // that the eye runs down it and the name keeps the rest; the details
+    // are in the row's tool tip.
+    static const QList<Poller::State> states{Poller::State::Idle,    Poller::State::Connecting,
+                                             Poller::State::Waiting, Poller::State::Live,
+                                             Poller::State::Backoff, Poller::State::Stopped,
+                                             Poller::State::Failed};
+    int statusColumn = 0;
+    for (const Poller::State each : states)
+        statusColumn = std::max(statusColumn, metrics.horizontalAdvance(Poller::stateString(each)));
+    const QString name = index.data(Qt::DisplayRole).toString();
+    const int statusWidth = std::min(statusColumn, room / 2);
+    const int nameWidth = std::max(0, room - statusWidth - kPadding);
+    const int statusLeft = textLeft + nameWidth + kPadding;
+    const QString status = metrics.elidedText(index.data(ChannelModel::PausedRole).toBool()
+                                                  ? Poller::stateString(Poller::State::Stopped)
+                                                  : Poller::stateString(state),
+                                              Qt::ElideRight, statusWidth);
+    painter->setPen(text);
+    painter->drawText(QRect(textLeft, r.top(), std::max(0, nameWidth), r.height()),
+                      Qt::AlignLeft | Qt::AlignVCenter,
+                      metrics.elidedText(name, Qt::ElideRight, std::max(0, nameWidth)));
+    QColor statusColor = selected ? text : stateColor;
+    if (state == Poller::State::Stopped || state == Poller::State::Idle)
+        statusColor = dim;
+    painter->setPen(statusColor);
+    painter->drawText(QRect(statusLeft, r.top(), statusWidth, r.height()),
+                      Qt::AlignLeft | Qt::AlignVCenter, status);
+    painter->restore();
 }
 
 } // namespace Longwatch

@@ -11,6 +11,10 @@ namespace Longwatch {
 /// two more lines (elided only at the end of the second). Everything comes
 /// from the model's roles.
 ///
+/// Compact (setCompact()), a row is one line: the dot, the name, the status
+/// and the event count; the reason is in the row's tool tip. For hundreds
+/// of channels.
+///
 /// Rows differ in height: the view must not use uniform item sizes, and
 /// should wrap (QListView::setWordWrap(true)) so that a change of its width
 /// lays the rows out again. A row whose height no longer fits what it
@@ -20,6 +24,10 @@ class ChannelDelegate final : public QStyledItemDelegate
     Q_OBJECT
 public:
     explicit ChannelDelegate(QObject *parent = nullptr);
+
+    /// One line a row (true), or the full rows.
+    void setCompact(bool compact) { m_compact = compact; }
+    bool isCompact() const { return m_compact; }
 
     void paint(QPainter *painter, const QStyleOptionViewItem &option,
                const QModelIndex &index) const override;
@@ -33,6 +41,12 @@ public:
     /// Draws a sparkline of `values` (oldest first) into `rect`.
     static void paintSparkline(QPainter *painter, const QRectF &rect, const QList<int> &values,
                                const QColor &color);
+
+private:
+    void paintCompact(QPainter *painter, const QStyleOptionViewItem &option,
+                      const QModelIndex &index) const;
+
+    bool m_compact = false;
 };
 
 } // namespace Longwatch

@@ -3,6 +3,7 @@
 #include "networkaccessmanager.h"
 
 #include "icons.h"
+#include "notificationruleseditor.h"
 #include "profiles.h"
 #include "redact.h"
 #include "statuscolors.h"
@@ -142,7 +143,8 @@ ChannelDialog::ChannelDialog(QWidget *parent)
     m_tabs->addTab(buildConnectionTab(), tr("&Connection"));
     m_tabs->addTab(buildTimingTab(), tr("T&iming"));
     m_tabs->addTab(buildKnobsTab(), tr("Feed f&ormat"));
-    m_tabs->addTab(buildJobsTab(), tr("&Jobs && notifications"));
+    m_tabs->addTab(buildJobsTab(), tr("&Jobs"));
+    m_tabs->addTab(buildNotificationsTab(), tr("&Notifications"));
 
     m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     m_buttons->button(QDialogButtonBox::Ok)->setText(tr("Add Channel"));
@@ -529,18 +531,27 @@ QWidget *ChannelDialog::buildJobsTab()
                    tr("Words like success, error or in_progress are understood."));
     m_progressPath = addLineRow(form, tr("&Progress field:"), QStringLiteral("progressPathEdit"),
                                 &m_progressPathError, tr("A number from 0 to 100."));
-
-    m_notifyFailed = new QCheckBox(tr("When a job &fails"));
-    m_notifyRecovered = new QCheckBox(tr("When a failed job &recovers"));
-    m_notifyFinished = new QCheckBox(tr("When a job &finishes or is cancelled"));
-    auto *box = new QWidget;
-    auto *boxLayout = new QVBoxLayout(box);
-    boxLayout->setContentsMargins(0, 0, 0, 0);
-    boxLayout->addWidget(m_notifyFailed);
-    boxLayout->addWidget(m_notifyRecovered);
-    boxLayout->addWidget(m_notifyFinished);
-    form->addRow(tr("Notify me:"), box);
     return page;
+}
+
+QWidget *ChannelDialog::buildNotificationsTab()
+{
+    auto *page = new QWidget;
+    auto *layout = new QVBoxLayout(page);
+    auto *intro = new QLabel(tr("What this channel tells you about. The default rules are set in "
+                                "Notifications › Notification Settings, with the quiet hours."));
+    intro->setWordWrap(true);
+    layout->addWidget(intro);
+    m_notifications = new NotificationRulesEditor(tr("&Use the default rules"));
+    m_notifications->setObjectName(QStringLiteral("notificationRules"));
+    layout->addWidget(m_notifications);
+    layout->addStretch(1);
+    return page;
+}
+
+void ChannelDialog::setDefaultNotificationRules(const NotificationRules &rules)
+{
+    m_notifications->setDefault(rules);
 }
 
 QWidget *ChannelDialog::buildTestBox()
@@ -680,9 +691,7 @@ void ChannelDialog::setConfig(const ChannelConfig &config)
     m_jobPaths->setText(config.jobs.jobPaths.join(QStringLiteral(", ")));
     m_statusPath->setText(config.jobs.statusPath);
     m_progressPath->setText(config.jobs.progressPath);
-    m_notifyFailed->setChecked(config.notifyJobFailed);
-    m_notifyRecovered->setChecked(config.notifyJobRecovered);
-    m_notifyFinished->setChecked(config.notifyJobFinished);
+    m_notifications->setChannelNotifications(config.notifications);
 
     m_profileHelp->setText(profileDescription(m_profile->currentData().toString()));
     onAuthChanged();
@@ -830,9 +839,7 @@ ChannelConfig ChannelDialog::config() const
     c.jobs.jobPaths = paths;
     c.jobs.statusPath = m_statusPath->text().trimmed();
     c.jobs.progressPath = m_progressPath->text().trimmed();
-    c.notifyJobFailed = m_notifyFailed->isChecked();
-    c.notifyJobRecovered = m_notifyRecovered->isChecked();
-    c.notifyJobFinished = m_notifyFinished->isChecked();
+    c.notifications = m_notifications->channelNotifications();
     return c;
 }
 

@@ -22,6 +22,8 @@ class QTreeWidget;
 
 namespace Longwatch {
 
+class NotificationRulesEditor;
+
 class NetworkAccessManager;
 
 /// Adds or edits a channel: name, address, profile, the profile's knobs,
@@ -41,6 +43,9 @@ public:
     /// Fills the fields from `config` (and keeps what the dialog does not
     /// show: id, paused, transient). Without a call the dialog adds a channel.
     void setConfig(const ChannelConfig &config);
+    /// The global default rules, shown in the Notifications tab while the
+    /// channel follows them.
+    void setDefaultNotificationRules(const NotificationRules &rules);
     /// The configuration the fields describe.
     ChannelConfig config() const;
     /// Names other channels use already; the name field refuses them.
@@ -69,6 +74,7 @@ private:
     QWidget *buildTimingTab();
     QWidget *buildKnobsTab();
     QWidget *buildJobsTab();
+    QWidget *buildNotificationsTab();
     QWidget *buildTestBox();
     QLineEdit *addLineRow(QFormLayout *form, const QString &label, const QString &objectName,
                           QLabel **error, const QString &help = {});
@@ -165,9 +171,7 @@ private:
     QLabel *m_statusPathError = nullptr;
     QLineEdit *m_progressPath = nullptr;
     QLabel *m_progressPathError = nullptr;
-    QCheckBox *m_notifyFailed = nullptr;
-    QCheckBox *m_notifyRecovered = nullptr;
-    QCheckBox *m_notifyFinished = nullptr;
+    NotificationRulesEditor *m_notifications = nullptr; ///< the Notifications tab
 
     QPushButton *m_testButton = nullptr;
     QLabel *m_testIcon = nullptr;

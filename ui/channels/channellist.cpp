@@ -2,10 +2,13 @@
 
 #include "channel.h"
 #include "channeldelegate.h"
+#include "channelfiltermodel.h"
 #include "channelmodel.h"
 #include "labels.h"
 
+#include <QHBoxLayout>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListView>
 #include <QMenu>
 #include <QVBoxLayout>
@@ -15,6 +18,9 @@ namespace Longwatch {
 ChannelList::ChannelList(ChannelModel *model, QWidget *parent)
     : QWidget(parent)
     , m_model(model)
+    , m_filter(new ChannelFilterModel(model, this))
+    , m_delegate(nullptr)
+    , m_filterEdit(new QLineEdit)
     , m_header(dimLabel())
     , m_view(new QListView)
 {
@@ -23,10 +29,24 @@ ChannelList::ChannelList(ChannelModel *model, QWidget *parent)
     layout->setSpacing(4);
     m_header->setFont(scaledFont(font(), 0.92, true));
     layout->addWidget(m_header);
+    m_filterEdit->setObjectName(QStringLiteral("channelFilter"));
+    m_filterEdit->setPlaceholderText(tr("Filter: name, address, failed…"));
+    m_filterEdit->setToolTip(tr("Shows the channels whose name, address or state has every word "
+                                "typed (failed, retrying, listening, paused, …)"));
+    m_filterEdit->setClearButtonEnabled(true);
+    connect(m_filterEdit, &QLineEdit::textChanged, this, [this](const QString &text) {
+        m_filter->setFilterText(text);
+        updateHeader();
+    });
+    auto *filterLayout = new QHBoxLayout;
+    filterLayout->setContentsMargins(0, 0, 6, 0);
+    filterLayout->addWidget(m_filterEdit);
+    layout->addLayout(filterLayout);
 
     m_view->setObjectName(QStringLiteral("channelView"));
-    m_view->setModel(model);
-    m_view->setItemDelegate(new ChannelDelegate(m_view));
+    m_view->setModel(m_filter);
+    m_delegate = new ChannelDelegate(m_view);
+    m_view->setItemDelegate(m_delegate);
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
     m_view->setContextMenuPolicy(Qt::CustomContextMenu);
     // Failed and retrying rows are taller (ChannelDelegate): rows differ in
@@ -39,7 +59,11 @@ ChannelList::ChannelList(ChannelModel *model, QWidget *parent)
     m_view->setAccessibleName(tr("Channels"));
     connect(m_view, &QListView::customContextMenuRequested, this, &ChannelList::showMenu);
     connect(m_view, &QListView::activated, this,
-            [this](const QModelIndex &index) { Q_EMIT activated(m_model->channel(index)); });
+            [this](const QModelIndex &index) { Q_EMIT activated(m_filter->channel(index)); });
+    // The count "n of m" follows what the filter lets through.
+    for (const auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved})
+        connect(m_filter, signal, this, &ChannelList::updateHeader);
+    connect(m_filter, &QAbstractItemModel::modelReset, this, &ChannelList::updateHeader);
     // Both signals: a removed row changes the current index without a
     // selectionChanged(). Said once per change, not once per signal.
     const auto changed = [this] {
@@ -57,12 +81,17 @@ ChannelList::ChannelList(ChannelModel *model, QWidget *parent)
 Channel *ChannelList::currentChannel() const
 {
     const QModelIndexList selected = m_view->selectionModel()->selectedRows();
-    return selected.isEmpty() ? nullptr : m_model->channel(selected.first());
+    return selected.isEmpty() ? nullptr : m_filter->channel(selected.first());
 }
 
 void ChannelList::selectChannel(const Channel *channel)
 {
-    const QModelIndex index = channel ? m_model->indexOf(channel) : QModelIndex();
+    QModelIndex index = channel ? m_filter->indexOf(channel) : QModelIndex();
+    if (channel && !index.isValid() && m_model->indexOf(channel).isValid()) {
+        // Filtered out: a channel asked for is shown, the filter goes.
+        m_filterEdit->clear();
+        index = m_filter->indexOf(channel);
+    }
     if (index.isValid())
         m_view->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect);
     else
@@ -80,7 +109,7 @@ void ChannelList::setMenus(const QList<QAction *> &forChannel, const QList<QActi
 void ChannelList::showMenu(const QPoint &pos)
 {
     const QModelIndex index = m_view->indexAt(pos);
-    const Channel *channel = index.isValid() ? m_model->channel(index) : nullptr;
+    const Channel *channel = index.isValid() ? m_filter->channel(index) : nullptr;
     if (channel)
         m_view->setCurrentIndex(index);
     QMenu menu(this);
@@ -95,7 +124,37 @@ void ChannelList::showMenu(const QPoint &pos)
 
 void ChannelList::setCount(int count)
 {
-    m_header->setText(tr("CHANNELS · %1").arg(count));
+    m_count = count;
+    updateHeader();
+}
+
+void ChannelList::updateHeader()
+{
+    const int shown = m_filter->rowCount();
+    m_header->setText(m_filter->filterText().isEmpty() || shown == m_count
+                          ? tr("CHANNELS · %1").arg(m_count)
+                          : tr("CHANNELS · %1 of %2").arg(shown).arg(m_count));
+}
+
+void ChannelList::setCompact(bool compact)
+{
+    if (compact == m_delegate->isCompact())
+        return;
+    m_delegate->setCompact(compact);
+    // Every row the same height: the view may skip measuring 300 of them.
+    m_view->setUniformItemSizes(compact);
+    m_view->setWordWrap(!compact);
+    m_view->doItemsLayout();
+}
+
+bool ChannelList::isCompact() const
+{
+    return m_delegate->isCompact();
+}
+
+void ChannelList::setTroubleFirst(bool first)
+{
+    m_filter->setTroubleFirst(first);
 }
 
 } // namespace Longwatch

@@ -5,15 +5,20 @@
 
 class QAction;
 class QLabel;
+class QLineEdit;
 class QListView;
 
 namespace Longwatch {
 
 class Channel;
+class ChannelDelegate;
+class ChannelFilterModel;
 class ChannelModel;
 
-/// The channel list on the left of the window: "CHANNELS · n" above one
-/// row per channel (ChannelDelegate), one selected at a time.
+/// The channel list on the left of the window: "CHANNELS · n" and a filter
+/// box above one row per channel (ChannelDelegate, full or compact), one
+/// selected at a time; the rows in the manager's order or with the ones in
+/// trouble first (ChannelFilterModel).
 class ChannelList final : public QWidget
 {
     Q_OBJECT
@@ -24,6 +29,13 @@ public:
     explicit ChannelList(ChannelModel *model, QWidget *parent = nullptr);
 
     QListView *view() const { return m_view; }
+    ChannelFilterModel *filterModel() const { return m_filter; }
+    QLineEdit *filterEdit() const { return m_filterEdit; }
+    /// One line a channel (true), or the full rows.
+    void setCompact(bool compact);
+    bool isCompact() const;
+    /// Failed and retrying channels first (true), or the manager's order.
+    void setTroubleFirst(bool first);
     /// The selected channel, or nullptr.
     Channel *currentChannel() const;
     /// Selects `channel` (nullptr: none).
@@ -33,7 +45,7 @@ public:
     /// channel whose refused certificate may be trusted.
     void setMenus(const QList<QAction *> &forChannel, const QList<QAction *> &forList,
                   QAction *trust);
-    /// The heading's count.
+    /// The heading's count (of all channels; with a filter, "n of count").
     void setCount(int count);
 
 Q_SIGNALS:
@@ -45,7 +57,13 @@ Q_SIGNALS:
 private:
     void showMenu(const QPoint &pos);
 
+    void updateHeader();
+
     ChannelModel *m_model;
+    ChannelFilterModel *m_filter;
+    ChannelDelegate *m_delegate;
+    QLineEdit *m_filterEdit;
+    int m_count = 0;
     QPointer<Channel> m_current; ///< the channel currentChannelChanged() last named
     QList<QAction *> m_channelMenu;
     QList<QAction *> m_listMenu;
