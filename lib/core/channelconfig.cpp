@@ -285,6 +285,8 @@ QList<ChannelConfig::Problem> ChannelConfig::problems() const
             break;
         }
     }
+    if (const QString sentence = JobSeriesRule::problem(jobSeriesPattern); !sentence.isEmpty())
+        add(Field::JobSeries, sentence);
     return found;
 }
 
@@ -410,6 +412,7 @@ QVariantMap ChannelConfig::toVariantMap() const
     map.insert(QStringLiteral("jobPaths"), jobs.jobPaths);
     map.insert(QStringLiteral("statusPath"), jobs.statusPath);
     map.insert(QStringLiteral("progressPath"), jobs.progressPath);
+    map.insert(QStringLiteral("jobSeriesPattern"), jobSeriesPattern);
     map.insert(QStringLiteral("notifyJobFailed"), notifyJobFailed);
     map.insert(QStringLiteral("notifyJobRecovered"), notifyJobRecovered);
     map.insert(QStringLiteral("notifyJobFinished"), notifyJobFinished);
@@ -483,6 +486,7 @@ ChannelConfig ChannelConfig::fromVariantMap(const QVariantMap &map)
         c.jobs.jobPaths = map.value(QStringLiteral("jobPaths")).toStringList();
     c.jobs.statusPath = map.value(QStringLiteral("statusPath"), c.jobs.statusPath).toString();
     c.jobs.progressPath = map.value(QStringLiteral("progressPath"), c.jobs.progressPath).toString();
+    c.jobSeriesPattern = map.value(QStringLiteral("jobSeriesPattern")).toString();
     c.notifyJobFailed = map.value(QStringLiteral("notifyJobFailed"), c.notifyJobFailed).toBool();
     c.notifyJobRecovered =
         map.value(QStringLiteral("notifyJobRecovered"), c.notifyJobRecovered).toBool();
@@ -531,6 +535,41 @@ QString formatHeaderLines(const HeaderList &headers)
                                         QString::fromUtf8(value));
     }
     return lines.join(QLatin1Char('\n'));
+}
+
+JobSeriesRule::JobSeriesRule(const QString &pattern)
+{
+    if (!pattern.isEmpty() && problem(pattern).isEmpty())
+        m_expression = QRegularExpression(pattern);
+}
+
+QString JobSeriesRule::seriesOf(const QString &job) const
+{
+    if (!isDefault()) {
+        const QRegularExpressionMatch match = m_expression.match(job);
+        if (match.hasMatch()) {
+            const QString series = match.captured(1).trimmed();
+            if (!series.isEmpty())
+                return series;
+        }
+    }
+    return jobSeriesName(job);
+}
+
+QString JobSeriesRule::problem(const QString &pattern)
+{
+    if (pattern.isEmpty())
+        return {};
+    const QRegularExpression expression(pattern);
+    if (!expression.isValid()) {
+        return tr("The job series pattern is not a regular expression: %1 (at character %2).")
+            .arg(expression.errorString())
+            .arg(expression.patternErrorOffset() + 1);
+    }
+    if (expression.captureCount() < 1)
+        return tr("The job series pattern needs a group in parentheses: its first capture "
+                  "is the series.");
+    return {};
 }
 
 } // namespace Longwatch
