@@ -529,6 +529,13 @@ QWidget *ChannelDialog::buildJobsTab()
                    tr("Words like success, error or in_progress are understood."));
     m_progressPath = addLineRow(form, tr("&Progress field:"), QStringLiteral("progressPathEdit"),
                                 &m_progressPathError, tr("A number from 0 to 100."));
+    m_jobSeries =
+        addLineRow(form, tr("Job s&eries:"), QStringLiteral("jobSeriesEdit"), &m_jobSeriesError,
+                   tr("For trends: a regular expression whose first group in "
+                      "parentheses is the series a job is a run of. Empty: the job's "
+                      "name without its run number (\"build-linux #205\" is a run of "
+                      "\"build-linux\")."));
+    m_jobSeries->setPlaceholderText(tr("e.g. ^(.+?)-\\d+$"));
 
     m_notifyFailed = new QCheckBox(tr("When a job &fails"));
     m_notifyRecovered = new QCheckBox(tr("When a failed job &recovers"));
@@ -680,6 +687,7 @@ void ChannelDialog::setConfig(const ChannelConfig &config)
     m_jobPaths->setText(config.jobs.jobPaths.join(QStringLiteral(", ")));
     m_statusPath->setText(config.jobs.statusPath);
     m_progressPath->setText(config.jobs.progressPath);
+    m_jobSeries->setText(config.jobSeriesPattern);
     m_notifyFailed->setChecked(config.notifyJobFailed);
     m_notifyRecovered->setChecked(config.notifyJobRecovered);
     m_notifyFinished->setChecked(config.notifyJobFinished);
@@ -830,6 +838,7 @@ ChannelConfig ChannelDialog::config() const
     c.jobs.jobPaths = paths;
     c.jobs.statusPath = m_statusPath->text().trimmed();
     c.jobs.progressPath = m_progressPath->text().trimmed();
+    c.jobSeriesPattern = m_jobSeries->text();
     c.notifyJobFailed = m_notifyFailed->isChecked();
     c.notifyJobRecovered = m_notifyRecovered->isChecked();
     c.notifyJobFinished = m_notifyFinished->isChecked();
@@ -953,16 +962,18 @@ std::pair<QLabel *, int> ChannelDialog::placeOf(const ChannelConfig::Problem &pr
         return {m_statusPathError, JobsTab};
     case Field::ProgressPath:
         return {m_progressPathError, JobsTab};
+    case Field::JobSeries:
+        return {m_jobSeriesError, JobsTab};
     }
     return {nullptr, FeedTab};
 }
 
 QList<QLabel *> ChannelDialog::errorLabels() const
 {
-    QList<QLabel *> labels{m_nameError,       m_urlError,         m_profileError,   m_tokenError,
-                           m_userError,       m_headersError,     m_proxyHostError, m_caFileError,
-                           m_clientCertError, m_clientKeyError,   m_backoffError,   m_jobPathsError,
-                           m_statusPathError, m_progressPathError};
+    QList<QLabel *> labels{
+        m_nameError,    m_urlError,       m_profileError,    m_tokenError,        m_userError,
+        m_headersError, m_proxyHostError, m_caFileError,     m_clientCertError,   m_clientKeyError,
+        m_backoffError, m_jobPathsError,  m_statusPathError, m_progressPathError, m_jobSeriesError};
     for (QLabel *label : m_knobErrors)
         labels << label;
     return labels;

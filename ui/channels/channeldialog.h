@@ -165,6 +165,8 @@ private:
     QLabel *m_statusPathError = nullptr;
     QLineEdit *m_progressPath = nullptr;
     QLabel *m_progressPathError = nullptr;
+    QLineEdit *m_jobSeries = nullptr; ///< ChannelConfig::jobSeriesPattern
+    QLabel *m_jobSeriesError = nullptr;
     QCheckBox *m_notifyFailed = nullptr;
     QCheckBox *m_notifyRecovered = nullptr;
     QCheckBox *m_notifyFinished = nullptr;
