@@ -287,6 +287,12 @@ void tst_ChannelDialog::validatesAsTyped_data()
     QTest::newRow("a broken job path is refused") << "jobPathsEdit"
                                                   << "job, build["
                                                   << "build[";
+    QTest::newRow("a job series pattern without a group is refused") << "jobSeriesEdit"
+                                                                     << "^build-\\d+$"
+                                                                     << "group";
+    QTest::newRow("a job series pattern with a group is fine") << "jobSeriesEdit"
+                                                               << "^(build)-\\d+$"
+                                                               << "";
     QTest::newRow("an empty name is refused") << "nameEdit"
                                               << ""
                                               << "name";
@@ -345,6 +351,7 @@ void tst_ChannelDialog::roundTripsAConfiguration()
     c.timing.backoffMax = 120s;
     c.jobs.jobPaths = {"deploy.id", "id"};
     c.jobs.statusPath = "deploy.state";
+    c.jobSeriesPattern = "^(deploy)/";
     c.notifyJobFinished = true;
     c.notifyJobRecovered = false;
     c.paused = true;
@@ -366,6 +373,7 @@ void tst_ChannelDialog::roundTripsAConfiguration()
     QCOMPARE(back.timing.backoffInitial, c.timing.backoffInitial);
     QCOMPARE(back.timing.backoffMax, c.timing.backoffMax);
     QCOMPARE(back.jobs, c.jobs);
+    QCOMPARE(back.jobSeriesPattern, c.jobSeriesPattern);
     QCOMPARE(back.notifyJobFinished, true);
     QCOMPARE(back.notifyJobRecovered, false);
     QCOMPARE(back.paused, true);

@@ -56,6 +56,7 @@ ChannelConfig fullConfig()
     c.jobs.jobPaths = {"build.id", "build.number"};
     c.jobs.statusPath = "build.state";
     c.jobs.progressPath = "build.percent";
+    c.jobSeriesPattern = "^(.+?)-\\d+$";
     c.notifyJobFailed = false;
     c.notifyJobRecovered = false;
     c.notifyJobFinished = true;
@@ -206,6 +207,7 @@ void tst_Workspace::roundTripKeepsEveryField()
     QCOMPARE(c.headers, original.first().headers);
     QCOMPARE(c.timing.transport, original.first().timing.transport);
     QCOMPARE(c.jobs, original.first().jobs);
+    QCOMPARE(c.jobSeriesPattern, original.first().jobSeriesPattern);
     QCOMPARE(c.timing.backoffMax, 90s);
     QCOMPARE(c.paused, true);
     QCOMPARE(imported.channels.at(1).auth, ChannelConfig::Auth::Basic);
