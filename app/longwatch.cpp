@@ -91,8 +91,10 @@ void scheduleScreenshot(MainWindow *window, const QString &file, int delayMs, co
             if (auto *dialog = window->findChild<ChannelDialog *>())
                 target = dialog;
         } else if (view.startsWith(QLatin1String("trends"))) {
-            // "trends:<n>": the n-th series of the list selected.
-            window->trendsPage()->selectSeries(view.section(QLatin1Char(':'), 1).toInt());
+            // "trends:<series>": that series selected (else the first).
+            TrendsPage *trends = window->trendsPage();
+            trends->selectSeries(
+                std::max(0, int(trends->seriesNames().indexOf(view.section(QLatin1Char(':'), 1)))));
         } else if (view != QLatin1String("jobs")) {
             // "channel" or "channel:<n>": that channel selected (its banner
             // shows when it fails or retries).
@@ -151,7 +153,7 @@ int main(int argc, char *argv[])
         QStringLiteral("screenshot-view"),
         QApplication::translate(
             "main",
-            "events, channel, channel:<n>, jobs, trends, trends:<n>, dialog or dialog:<tab>."),
+            "events, channel, channel:<n>, jobs, trends, trends:<series>, dialog or dialog:<tab>."),
         QStringLiteral("view"), QStringLiteral("events"));
     const QCommandLineOption eventLogOption(
         QStringLiteral("event-log"),

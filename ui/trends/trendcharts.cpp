@@ -117,8 +117,9 @@ FailurePeriods FailurePeriods::forRuns(const QList<JobRun> &runs, int days, qint
             break;
         }
     }
-    periods.fromUsecs = first / periods.periodUsecs * periods.periodUsecs;
-    periods.count = int((last - periods.fromUsecs) / periods.periodUsecs) + 1;
+    // Periods that end with the last run, so the newest one is whole.
+    periods.count = int(span / periods.periodUsecs) + 1;
+    periods.fromUsecs = last + 1 - qint64(periods.count) * periods.periodUsecs;
     return periods;
 }
 

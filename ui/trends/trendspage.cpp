@@ -13,6 +13,7 @@
 #include <QChartView>
 #include <QComboBox>
 #include <QDateTime>
+#include <QDateTimeAxis>
 #include <QDir>
 #include <QEvent>
 #include <QFileDialog>
@@ -132,6 +133,7 @@ TrendsPage::TrendsPage(ChannelManager *manager, QWidget *parent)
     m_stack->addWidget(m_message);
 
     auto *splitter = new QSplitter(Qt::Horizontal);
+    m_splitter = splitter;
     splitter->setChildrenCollapsible(false);
     m_list = new QTreeWidget;
     m_list->setObjectName(QStringLiteral("trendsSeries"));
@@ -174,8 +176,8 @@ TrendsPage::TrendsPage(ChannelManager *manager, QWidget *parent)
     chartsLayout->addWidget(m_durationView, 3);
     chartsLayout->addWidget(m_failureView, 2);
     splitter->addWidget(m_charts);
-    splitter->setStretchFactor(0, 1);
-    splitter->setStretchFactor(1, 2);
+    splitter->setStretchFactor(0, 0);
+    splitter->setStretchFactor(1, 1);
     m_stack->addWidget(splitter);
     layout->addWidget(m_stack, 1);
 
@@ -454,6 +456,19 @@ void TrendsPage::showCharts()
         const FailurePeriods periods = FailurePeriods::forRuns(trend->runs, m_days, m_nowUsecs);
         QChart *failures = TrendCharts::failureRate(*trend, periods, palette());
         failures->setTitle(tr("Failure rate"));
+        // Both charts over the same time, so that a run lines up with its period.
+        const auto timeAxis = [](QChart *chart) {
+            const QList<QAbstractAxis *> axes = chart->axes(Qt::Horizontal);
+            return axes.isEmpty() ? nullptr : qobject_cast<QDateTimeAxis *>(axes.constFirst());
+        };
+        QDateTimeAxis *top = timeAxis(durations);
+        QDateTimeAxis *bottom = timeAxis(failures);
+        if (top && bottom) {
+            const QDateTime from = std::min(top->min(), bottom->min());
+            const QDateTime to = std::max(top->max(), bottom->max());
+            top->setRange(from, to);
+            bottom->setRange(from, to);
+        }
         m_failureView->setChart(failures);
 
         int running = 0;
@@ -551,6 +566,12 @@ void TrendsPage::chooseAndSave()
 void TrendsPage::showEvent(QShowEvent *event)
 {
     QWidget::showEvent(event);
+    if (!m_splitterPlaced && width() > 0) {
+        // The list a third of the page, at most 380 px: the charts get the rest.
+        m_splitterPlaced = true;
+        const int list = std::clamp(width() / 3, m_list->minimumWidth(), 380);
+        m_splitter->setSizes({list, std::max(1, width() - list)});
+    }
     if (m_dirty)
         request();
 }

@@ -12,6 +12,7 @@ class QChartView;
 class QComboBox;
 class QLabel;
 class QPushButton;
+class QSplitter;
 class QStackedWidget;
 class QTreeWidget;
 
@@ -127,6 +128,8 @@ private:
     QChartView *m_durationView = nullptr;
     QChartView *m_failureView = nullptr;
     QWidget *m_charts = nullptr;
+    QSplitter *m_splitter = nullptr;
+    bool m_splitterPlaced = false; ///< the first show gave the list its share
 };
 
 } // namespace Longwatch
