@@ -53,7 +53,7 @@ class TrendsLoader final : public QObject
     Q_OBJECT
 public:
     /// Runs of one series read at most, when days bound them.
-    static constexpr int kMaxRunsPerSeries = 500;
+    static constexpr int kMaxRunsPerSeries = 300;
     /// Runs read at most from a channel whose own series rule regroups
     /// them (the stored series are the default rule's).
     static constexpr int kMaxRunsPerRuledChannel = 20'000;

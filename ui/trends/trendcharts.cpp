@@ -150,6 +150,9 @@ QChart *durations(const JobSeriesTrend &trend, const QPalette &palette,
                   QList<QList<int>> *runIndexes)
 {
     auto *chart = new QChart;
+    // The theme first: set later, it would style every series again.
+    chart->setTheme(StatusColors::isDark(palette) ? QChart::ChartThemeDark
+                                                  : QChart::ChartThemeLight);
     chart->setAnimationOptions(QChart::NoAnimation);
     chart->setMargins(QMargins(4, 4, 4, 4));
     chart->legend()->setAlignment(Qt::AlignBottom);
@@ -233,9 +236,6 @@ QChart *durations(const JobSeriesTrend &trend, const QPalette &palette,
         series->attachAxis(y);
     }
 
-    // The theme sets the series' colours: first the theme, then ours.
-    chart->setTheme(StatusColors::isDark(palette) ? QChart::ChartThemeDark
-                                                  : QChart::ChartThemeLight);
     applyPalette(chart, palette);
     QColor joint = text;
     joint.setAlphaF(0.25);
@@ -259,6 +259,8 @@ QChart *failureRate(const JobSeriesTrend &trend, const FailurePeriods &periods,
                     const QPalette &palette)
 {
     auto *chart = new QChart;
+    chart->setTheme(StatusColors::isDark(palette) ? QChart::ChartThemeDark
+                                                  : QChart::ChartThemeLight);
     chart->setAnimationOptions(QChart::NoAnimation);
     chart->setMargins(QMargins(4, 4, 4, 4));
     chart->legend()->hide();
@@ -306,8 +308,6 @@ QChart *failureRate(const JobSeriesTrend &trend, const FailurePeriods &periods,
         series->attachAxis(x);
         series->attachAxis(y);
     }
-    chart->setTheme(StatusColors::isDark(palette) ? QChart::ChartThemeDark
-                                                  : QChart::ChartThemeLight);
     applyPalette(chart, palette);
     const QColor color = failedColor(palette);
     for (QLineSeries *line : std::as_const(segments))

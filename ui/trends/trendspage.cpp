@@ -29,6 +29,7 @@
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QSvgGenerator>
+#include <QTimer>
 #include <QToolTip>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -290,7 +291,18 @@ void TrendsPage::onLoaded(const TrendsResult &result)
         fillList();
     }
     updateCaption();
-    Q_EMIT shown();
+    if (m_state == State::Shown) {
+        // The charts in the next turn of the event loop: the list shows
+        // first, and neither turn holds the window up for long.
+        QTimer::singleShot(0, this, [this, request = result.request] {
+            if (m_result.request != request)
+                return; // a newer read came meanwhile; it shows its own
+            showCharts();
+            Q_EMIT shown();
+        });
+    } else {
+        Q_EMIT shown();
+    }
 }
 
 QString TrendsPage::messageText() const
@@ -378,7 +390,6 @@ void TrendsPage::fillList()
     m_list->setColumnWidth(SeriesColumn, std::min(m_list->columnWidth(SeriesColumn), 200));
     m_list->setColumnHidden(ChannelColumn, !m_channelId.isEmpty());
     m_list->setCurrentItem(select ? select : items.value(0));
-    showCharts();
 }
 
 const JobSeriesTrend *TrendsPage::currentTrend() const
@@ -579,8 +590,10 @@ void TrendsPage::showEvent(QShowEvent *event)
 void TrendsPage::changeEvent(QEvent *event)
 {
     QWidget::changeEvent(event);
-    if (event->type() == QEvent::PaletteChange && m_state == State::Shown)
+    if (event->type() == QEvent::PaletteChange && m_state == State::Shown) {
         fillList(); // the charts' colours follow the palette
+        showCharts();
+    }
 }
 
 } // namespace Longwatch

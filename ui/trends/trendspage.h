@@ -86,7 +86,7 @@ public:
 Q_SIGNALS:
     /// A run's point was clicked: show its events.
     void runActivated(const QString &channelId, const QString &job);
-    /// A read was shown (or its failure); once per read.
+    /// A read was shown, its charts drawn (or its failure); once per read.
     void shown();
     /// A sentence for the status bar.
     void message(const QString &text, int timeoutMs);
