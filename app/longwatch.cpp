@@ -68,7 +68,9 @@ QPalette darkPalette()
 void scheduleScreenshot(MainWindow *window, const QString &file, int delayMs, const QString &view)
 {
     if (view == QLatin1String("jobs"))
-        window->showPage(1);
+        window->showPage(PageTabs::JobsPage);
+    else if (view.startsWith(QLatin1String("trends")))
+        window->showPage(PageTabs::TrendsPage);
     // "dialog" or "dialog:<tab>": the edit dialog of the first channel
     // after a connection test, on that tab.
     if (view.startsWith(QLatin1String("dialog"))) {
@@ -88,6 +90,11 @@ void scheduleScreenshot(MainWindow *window, const QString &file, int delayMs, co
         if (view.startsWith(QLatin1String("dialog"))) {
             if (auto *dialog = window->findChild<ChannelDialog *>())
                 target = dialog;
+        } else if (view.startsWith(QLatin1String("trends"))) {
+            // "trends:<series>": that series selected (else the first).
+            TrendsPage *trends = window->trendsPage();
+            trends->selectSeries(
+                std::max(0, int(trends->seriesNames().indexOf(view.section(QLatin1Char(':'), 1)))));
         } else if (view != QLatin1String("jobs")) {
             // "channel" or "channel:<n>": that channel selected (its banner
             // shows when it fails or retries).
@@ -144,8 +151,9 @@ int main(int argc, char *argv[])
                                    QStringLiteral("ms"), QStringLiteral("3000"));
     QCommandLineOption viewOption(
         QStringLiteral("screenshot-view"),
-        QApplication::translate("main",
-                                "events, channel, channel:<n>, jobs, dialog or dialog:<tab>."),
+        QApplication::translate(
+            "main",
+            "events, channel, channel:<n>, jobs, trends, trends:<series>, dialog or dialog:<tab>."),
         QStringLiteral("view"), QStringLiteral("events"));
     const QCommandLineOption eventLogOption(
         QStringLiteral("event-log"),

@@ -287,6 +287,12 @@ void tst_ChannelDialog::validatesAsTyped_data()
     QTest::newRow("a broken job path is refused") << "jobPathsEdit"
                                                   << "job, build["
                                                   << "build[";
+    QTest::newRow("a job series pattern without a group is refused") << "jobSeriesEdit"
+                                                                     << "^build-\\d+$"
+                                                                     << "group";
+    QTest::newRow("a job series pattern with a group is fine") << "jobSeriesEdit"
+                                                               << "^(build)-\\d+$"
+                                                               << "";
     QTest::newRow("an empty name is refused") << "nameEdit"
                                               << ""
                                               << "name";
@@ -350,6 +356,7 @@ void tst_ChannelDialog::roundTripsAConfiguration()
     c.notifications.rules.setOn(NotificationRules::Transition::JobFixed, false);
     c.notifications.rules.setBreaksThrough(NotificationRules::Transition::ChannelDown, true);
     c.notifications.rules.setDownMinutes(17);
+    c.jobSeriesPattern = "^(deploy)/";
     c.paused = true;
 
     ChannelDialog dialog;
@@ -370,6 +377,7 @@ void tst_ChannelDialog::roundTripsAConfiguration()
     QCOMPARE(back.timing.backoffMax, c.timing.backoffMax);
     QCOMPARE(back.jobs, c.jobs);
     QCOMPARE(back.notifications, c.notifications);
+    QCOMPARE(back.jobSeriesPattern, c.jobSeriesPattern);
     QCOMPARE(back.paused, true);
 
     // The profile's own hold time is not written as a knob.

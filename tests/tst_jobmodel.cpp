@@ -59,6 +59,9 @@ private Q_SLOTS:
     void trimsTheOldestPastTheCap();
     void dropsARemovedChannelsJobs();
     void aJobsNameFindsItOnTheBoardAndItsEvents();
+    void showsTheUsualDurationAndWhatIsLeft_data();
+    void showsTheUsualDurationAndWhatIsLeft();
+    void aJobsUsualDurationComesFromItsSeriesHistory();
 
 private:
     JobModel *m_model = nullptr;
@@ -342,6 +345,63 @@ void tst_JobModel::aJobsNameFindsItOnTheBoardAndItsEvents()
     for (int row = 0; row < table.rowCount(); ++row)
         QCOMPARE(cell(table, row, EventModel::JobColumn).toString(), QStringLiteral("Release 7"));
     QCOMPARE(cell(table, 1, EventModel::IdColumn).toString(), QStringLiteral("3"));
+}
+
+void tst_JobModel::showsTheUsualDurationAndWhatIsLeft_data()
+{
+    QTest::addColumn<qint64>("ms");
+    QTest::addColumn<qint64>("usualMs");
+    QTest::addColumn<bool>("running");
+    QTest::addColumn<QString>("text");
+    QTest::newRow("running, usually 4 min")
+        << 180'000LL << 240'000LL << true << "3 min 00 s · usually 4 min · about 1 min left";
+    QTest::newRow("running past the usual")
+        << 300'000LL << 240'000LL << true << "5 min 00 s · usually 4 min · longer than usual";
+    QTest::newRow("finished") << 250'000LL << 241'000LL << false << "4 min 10 s · usually 4 min";
+    QTest::newRow("seconds") << 12'000LL << 40'400LL << true
+                             << "12 s · usually 40 s · about 28 s left";
+    QTest::newRow("hours") << 3'600'000LL << 7'800'000LL << false
+                           << "1 h 00 min · usually 2 h 10 min";
+    QTest::newRow("no history") << 12'000LL << -1LL << true << "12 s";
+}
+
+void tst_JobModel::showsTheUsualDurationAndWhatIsLeft()
+{
+    QFETCH(qint64, ms);
+    QFETCH(qint64, usualMs);
+    QFETCH(bool, running);
+    QFETCH(QString, text);
+    QCOMPARE(JobModel::durationWithUsualText(
+                 ms, usualMs >= 0 ? std::optional<qint64>(usualMs) : std::nullopt, running),
+             text);
+}
+
+void tst_JobModel::aJobsUsualDurationComesFromItsSeriesHistory()
+{
+    // Earlier runs of "build": 4, 6 and 8 minutes; the usual is 6.
+    JobSeriesTrend build;
+    build.channel = QStringLiteral("c1");
+    build.series = QStringLiteral("build");
+    for (int n = 1; n <= 3; ++n) {
+        JobRun run;
+        run.channel = build.channel;
+        run.job = QStringLiteral("build #%1").arg(n);
+        run.series = build.series;
+        run.status = JobStatus::Succeeded;
+        run.firstUsecs = n * 1'000'000'000LL;
+        run.finishedUsecs = run.firstUsecs + (2 + 2 * n) * 60'000'000LL;
+        build.runs << run;
+    }
+    m_model->applyBatch(
+        "c1", "builds", {},
+        {jobEvent("build #4", "running", 0, 10), jobEvent("lint #4", "running", 0, 10)});
+    QSignalSpy changed(m_model, &QAbstractItemModel::dataChanged);
+    m_model->setSeriesHistory(JobSeriesHistory({build}, {}));
+    QCOMPARE(changed.size(), 1);
+    // Running for 90 s (the clock is at 100 s).
+    QCOMPARE(cell(*m_model, 0, JobModel::DurationColumn).toString(),
+             QStringLiteral("1 min 30 s · usually 6 min · about 5 min left"));
+    QCOMPARE(cell(*m_model, 1, JobModel::DurationColumn).toString(), QStringLiteral("1 min 30 s"));
 }
 
 QTEST_MAIN(tst_JobModel)

@@ -4,9 +4,13 @@
 
 #include "eventlog.h"
 #include "jobtrends.h"
+#include "trendsloader.h"
 
+#include <QFile>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSignalSpy>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -291,6 +295,194 @@ private Q_SLOTS:
         QCOMPARE(points.at(3).startUsecs, kT0 * 1000 + minutes(180));
     }
 
+    void aChannelsPatternNamesItsSeries_data()
+    {
+        QTest::addColumn<QString>("pattern");
+        QTest::addColumn<QString>("job");
+        QTest::addColumn<QString>("series");
+        QTest::newRow("no pattern: the default") << ""
+                                                 << "build-linux #205"
+                                                 << "build-linux";
+        QTest::newRow("first capture") << "^(.+?)-\\d+-[a-z]+$"
+                                       << "deploy-17-eu"
+                                       << "deploy";
+        QTest::newRow("searched, not anchored") << "job:(\\w+)"
+                                                << "ci job:lint 4"
+                                                << "lint";
+        QTest::newRow("no match: the default") << "^(x+)$"
+                                               << "nightly_42"
+                                               << "nightly";
+        QTest::newRow("empty capture: the default") << "^(a*)b"
+                                                    << "b-12"
+                                                    << "b";
+        QTest::newRow("unusable: the default") << "("
+                                               << "build #3"
+                                               << "build";
+    }
+    void aChannelsPatternNamesItsSeries()
+    {
+        QFETCH(QString, pattern);
+        QFETCH(QString, job);
+        QFETCH(QString, series);
+        QCOMPARE(JobSeriesRule(pattern).seriesOf(job), series);
+    }
+
+    void aPatternWithoutAGroupIsAProblem()
+    {
+        QVERIFY(JobSeriesRule::problem(QString()).isEmpty());
+        QVERIFY(JobSeriesRule::problem(QStringLiteral("^(.+)-\\d+$")).isEmpty());
+        QVERIFY(JobSeriesRule::problem(QStringLiteral("^.+-\\d+$"))
+                    .contains(QStringLiteral("group in parentheses")));
+        QVERIFY(JobSeriesRule::problem(QStringLiteral("("))
+                    .contains(QStringLiteral("not a regular expression")));
+        ChannelConfig config;
+        config.jobSeriesPattern = QStringLiteral("[");
+        const QList<ChannelConfig::Problem> problems = config.problems();
+        QVERIFY(std::any_of(problems.cbegin(), problems.cend(),
+                            [](const ChannelConfig::Problem &problem) {
+                                return problem.field == ChannelConfig::Field::JobSeries;
+                            }));
+        config.jobSeriesPattern = QStringLiteral("^(.+)/\\d+$");
+        const ChannelConfig again = ChannelConfig::fromVariantMap(config.toVariantMap());
+        QCOMPARE(again.jobSeriesPattern, config.jobSeriesPattern);
+        QCOMPARE(again.jobSeriesRule().seriesOf(QStringLiteral("deploy/prod/12")),
+                 QStringLiteral("deploy/prod"));
+    }
+
+    void theNewestRunsOfOneSeriesAreAnIndexRange()
+    {
+        EventList events;
+        for (int n = 1; n <= 6; ++n)
+            events += run(QStringLiteral("build #%1").arg(n), n * 10, n, QStringLiteral("ok"));
+        events += run(QStringLiteral("lint #1"), 5, 1, QStringLiteral("ok"));
+        QVERIFY(m_log->append(QStringLiteral("ci"), events, QStringLiteral("c"), JobMapping()));
+        QVERIFY(m_log->append(QStringLiteral("cd"),
+                              run(QStringLiteral("deploy #1"), 1, 1, QStringLiteral("ok")),
+                              QStringLiteral("c"), JobMapping()));
+
+        const QList<JobSeriesKey> keys = m_log->jobSeries();
+        QCOMPARE(keys.size(), 3);
+        QCOMPARE(keys.at(0), (JobSeriesKey{QStringLiteral("cd"), QStringLiteral("deploy")}));
+        QCOMPARE(keys.at(1), (JobSeriesKey{QStringLiteral("ci"), QStringLiteral("build")}));
+        QCOMPARE(keys.at(2), (JobSeriesKey{QStringLiteral("ci"), QStringLiteral("lint")}));
+        QCOMPARE(m_log->jobSeries({QStringLiteral("cd")}).size(), 1);
+        QVERIFY(m_log->jobSeries({QStringLiteral("nothing")}).isEmpty());
+        QCOMPARE(m_log->error(), EventLog::Error::NoError);
+
+        JobRunQuery query;
+        query.channels = {QStringLiteral("ci")};
+        query.series = QStringLiteral("build");
+        query.newest = 3;
+        const QList<JobRun> runs = m_log->jobRuns(query);
+        QCOMPARE(runs.size(), 3);
+        QCOMPARE(runs.at(0).job, QStringLiteral("build #4")); // oldest first
+        QCOMPARE(runs.at(2).job, QStringLiteral("build #6"));
+        const QString plan = explainRuns();
+        QVERIFY2(plan.contains(QStringLiteral("job_runs_series")), qPrintable(plan));
+    }
+
+    void theUsualDurationIsTheMedianOfEarlierRuns()
+    {
+        EventList events;
+        // build #1..#5 take 2, 4, 6, 8, 10 minutes; #6 is running.
+        for (int n = 1; n <= 5; ++n)
+            events += run(QStringLiteral("build #%1").arg(n), n * 100, n * 2, QStringLiteral("ok"));
+        events << jobEvent(QStringLiteral("build #6"), QStringLiteral("running"), 900 * kMinute);
+        QVERIFY(m_log->append(QStringLiteral("ci"), events, QStringLiteral("c"), JobMapping()));
+        const QList<JobSeriesTrend> trends = jobSeriesTrends(m_log->jobRuns());
+        const QList<JobRun> &runs = trends.constFirst().runs;
+        QCOMPARE(usualDurationUsecs(runs, QStringLiteral("build #6")), minutes(6));
+        QCOMPARE(usualDurationUsecs(runs, QStringLiteral("build #3")), minutes(2)); // #1, #2
+        QVERIFY(!usualDurationUsecs(runs, QStringLiteral("build #1")));             // none before
+        QCOMPARE(usualDurationUsecs(runs, QStringLiteral("build #6"), 2), minutes(8));
+        QCOMPARE(usualDurationUsecs(runs, QStringLiteral("build #99")), minutes(6));
+
+        const JobSeriesHistory history(trends, {});
+        QCOMPARE(history.usualDurationUsecs(QStringLiteral("ci"), QStringLiteral("build #6")),
+                 minutes(6));
+        QVERIFY(!history.usualDurationUsecs(QStringLiteral("ci"), QStringLiteral("lint #6")));
+        QVERIFY(!history.usualDurationUsecs(QStringLiteral("other"), QStringLiteral("build #6")));
+    }
+
+    void theLoaderRegroupsAChannelByItsPattern()
+    {
+        EventList events;
+        events += run(QStringLiteral("deploy-1-eu"), 10, 2, QStringLiteral("ok"));
+        events += run(QStringLiteral("deploy-2-us"), 20, 4, QStringLiteral("failed"));
+        events += run(QStringLiteral("deploy-3-eu"), 30, 6, QStringLiteral("ok"));
+        QVERIFY(m_log->append(QStringLiteral("cd"), events, QStringLiteral("c"), JobMapping()));
+        QVERIFY(m_log->append(QStringLiteral("ci"),
+                              run(QStringLiteral("build-4-eu"), 5, 1, QStringLiteral("ok")),
+                              QStringLiteral("c"), JobMapping()));
+
+        TrendsQuery query;
+        TrendsResult plain = TrendsLoader::load(m_log.get(), query);
+        QVERIFY(plain.ok);
+        QCOMPARE(plain.series.size(), 4); // "deploy-1-eu" has no run number at its end
+
+        query.seriesPatterns.insert(QStringLiteral("cd"), QStringLiteral("^(\\w+)-\\d+"));
+        const TrendsResult grouped = TrendsLoader::load(m_log.get(), query);
+        QVERIFY(grouped.ok);
+        QCOMPARE(grouped.series.size(), 2);
+        const JobSeriesTrend &deploy = grouped.series.at(0);
+        QCOMPARE(deploy.channel, QStringLiteral("cd"));
+        QCOMPARE(deploy.series, QStringLiteral("deploy"));
+        QCOMPARE(deploy.runs.size(), 3);
+        QCOMPARE(deploy.failed, 1);
+        QCOMPARE(deploy.medianUsecs, minutes(4));
+        QCOMPARE(grouped.series.at(1).series, QStringLiteral("build-4-eu")); // its own rule
+
+        query.lastRuns = 0;
+        query.days = 1;
+        query.nowUsecs = (kT0 + 25 * kMinute) * 1000 + minutes(60 * 24);
+        const TrendsResult lastDay = TrendsLoader::load(m_log.get(), query);
+        QCOMPARE(lastDay.series.size(), 1); // only deploy-3-eu began within the day
+        QCOMPARE(lastDay.series.constFirst().runs.size(), 1);
+    }
+
+    void theLoaderReadsInItsOwnThread()
+    {
+        QVERIFY(m_log->append(QStringLiteral("ci"),
+                              run(QStringLiteral("build #1"), 10, 3, QStringLiteral("ok")),
+                              QStringLiteral("c"), JobMapping()));
+        TrendsLoader loader(m_log->path());
+        QSignalSpy loaded(&loader, &TrendsLoader::loaded);
+        loader.request({});
+        const quint64 last = loader.request({}); // folded into one read, or read after it
+        QTRY_VERIFY(!loader.isBusy());
+        QVERIFY(!loaded.isEmpty());
+        const auto result = loaded.constLast().at(0).value<TrendsResult>();
+        QCOMPARE(result.request, last);
+        QVERIFY(result.ok);
+        QCOMPARE(result.series.size(), 1);
+        QCOMPARE(result.series.constFirst().medianUsecs, minutes(3));
+    }
+
+    void theLoaderSaysWhyADamagedLogCannotBeRead()
+    {
+        const QString damaged = m_dir->filePath(QStringLiteral("damaged.sqlite"));
+        QFile file(damaged);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(QByteArray(8192, 'x'));
+        file.close();
+        TrendsLoader loader(damaged);
+        QSignalSpy loaded(&loader, &TrendsLoader::loaded);
+        loader.request({});
+        QVERIFY(loaded.wait());
+        const auto result = loaded.constFirst().at(0).value<TrendsResult>();
+        QVERIFY(!result.ok);
+        QVERIFY2(result.errorString.contains(QStringLiteral("damaged")),
+                 qPrintable(result.errorString));
+        QCOMPARE(QFile(damaged).size(), 8192); // untouched
+
+        TrendsLoader missing(m_dir->filePath(QStringLiteral("none.sqlite")));
+        QSignalSpy none(&missing, &TrendsLoader::loaded);
+        missing.request({});
+        QVERIFY(none.wait());
+        QVERIFY(none.constFirst().at(0).value<TrendsResult>().ok);
+        QVERIFY(!QFile::exists(m_dir->filePath(QStringLiteral("none.sqlite"))));
+    }
+
     void percentilesByNearestRank()
     {
         QVERIFY(!percentile({}, 0.5));
@@ -301,6 +493,17 @@ private Q_SLOTS:
     }
 
 private:
+    QString explainRuns()
+    {
+        QSqlQuery query(m_log->database());
+        query.exec(QStringLiteral("EXPLAIN QUERY PLAN SELECT job FROM job_runs WHERE channel_id"
+                                  " = 1 AND series = 'build' ORDER BY first_usecs DESC LIMIT 3"));
+        QStringList plan;
+        while (query.next())
+            plan << query.value(3).toString();
+        return plan.join(QLatin1Char('\n'));
+    }
+
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<EventLog> m_log;
 };

@@ -61,6 +61,7 @@ ChannelConfig fullConfig()
     c.notifications.rules.setOn(NotificationRules::Transition::JobFixed, false);
     c.notifications.rules.setOn(NotificationRules::Transition::JobFinished, true);
     c.notifications.rules.setDownMinutes(9);
+    c.jobSeriesPattern = "^(.+?)-\\d+$";
     c.paused = true;
     return c;
 }
@@ -209,6 +210,7 @@ void tst_Workspace::roundTripKeepsEveryField()
     QCOMPARE(c.timing.transport, original.first().timing.transport);
     QCOMPARE(c.jobs, original.first().jobs);
     QCOMPARE(c.notifications, original.first().notifications);
+    QCOMPARE(c.jobSeriesPattern, original.first().jobSeriesPattern);
     QCOMPARE(c.timing.backoffMax, 90s);
     QCOMPARE(c.paused, true);
     QCOMPARE(imported.channels.at(1).auth, ChannelConfig::Auth::Basic);

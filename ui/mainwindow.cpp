@@ -56,6 +56,7 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
     m_channelList = new ChannelList(m_channelModel);
     m_events = new EventsPage(manager, m_channelModel);
     m_jobs = new JobsPage(manager);
+    m_trends = new TrendsPage(manager);
     m_notifier = new Notifier(manager, m_jobs->model(), this);
     m_workspace = new WorkspaceActions(manager, this);
     m_channelActions = new ChannelActions(manager, this);
@@ -79,7 +80,7 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
     m_splitter = new QSplitter(Qt::Horizontal);
     m_splitter->setObjectName(QStringLiteral("mainSplitter"));
     m_splitter->addWidget(m_channelList);
-    m_tabs = new PageTabs(m_events, m_jobs);
+    m_tabs = new PageTabs(m_events, m_jobs, m_trends);
     m_splitter->addWidget(m_tabs);
     m_splitter->setStretchFactor(0, 0);
     m_splitter->setStretchFactor(1, 1);
@@ -117,9 +118,19 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
         if (!channel) {
             m_events->setCurrentChannel(nullptr);
             m_jobs->setCurrentChannel(nullptr);
+            m_trends->setCurrentChannel(nullptr);
         }
     });
     connect(m_events, &EventsPage::channelRenamed, m_jobs->model(), &JobModel::renameChannel);
+    // A run on the Trends page: its channel's events, narrowed to its job.
+    connect(m_trends, &TrendsPage::runActivated, this,
+            [this](const QString &channelId, const QString &job) {
+                if (Channel *channel = m_manager->channel(channelId))
+                    selectChannel(channel);
+                m_events->showText(job);
+                showPage(PageTabs::EventsPage);
+            });
+    connect(m_trends, &TrendsPage::message, statusBar(), &QStatusBar::showMessage);
     connect(m_events, &EventsPage::retryRequested, a.reconnect, &QAction::trigger);
     connect(m_events, &EventsPage::editRequested, a.edit, &QAction::trigger);
     connect(m_events, &EventsPage::countsChanged, m_chrome, &Throttle::request);
@@ -316,6 +327,7 @@ void MainWindow::onCurrentChannelChanged()
     const Channel *channel = currentChannel();
     m_events->setCurrentChannel(channel);
     m_jobs->setCurrentChannel(channel);
+    m_trends->setCurrentChannel(channel);
     updateActions();
 }
 
@@ -374,6 +386,7 @@ void MainWindow::setEventLog(EventLog *reader, EventLogWriter *writer, EventReco
     if (!m_events->setEventLog(reader, writer))
         setEventLogProblem(reader->errorString());
     m_jobs->setEventLog(reader);
+    m_trends->setEventLog(reader ? reader->path() : QString(), writer);
     updateActions();
     updateTabTitles();
 }

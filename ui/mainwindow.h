@@ -9,6 +9,7 @@
 #include "notifier.h"
 #include "pagetabs.h"
 #include "statusarea.h"
+#include "trendspage.h"
 #include "windowactions.h"
 #include "workspaceactions.h"
 
@@ -53,7 +54,7 @@ class EventLogWriter;
 class WorkspaceActions;
 
 /// Longwatch's window: the channel list on the left; on the right the
-/// Events page and the Jobs board; the health of all channels in the
+/// Events page, the Jobs board and the Trends page; the health of all channels in the
 /// status bar and the tray. It holds the actions and menus and wires the
 /// pages, the status area and the dialogs to the channels.
 class MainWindow final : public QMainWindow
@@ -69,6 +70,7 @@ public:
     ChannelModel *channelModel() const { return m_channelModel; }
     EventsPage *eventsPage() const { return m_events; }
     JobsPage *jobsPage() const { return m_jobs; }
+    TrendsPage *trendsPage() const { return m_trends; }
     EventModel *eventModel() const { return m_events->model(); }
     EventFilterModel *eventFilter() const { return m_events->filter(); }
     JobModel *jobModel() const { return m_jobs->model(); }
@@ -117,7 +119,7 @@ public:
 
     /// Starts the embedded demo (once) and adds its channels.
     bool startDemo();
-    /// Shows the Events (0) or Jobs (1) page.
+    /// Shows the Events (0), Jobs (1) or Trends (2) page.
     void showPage(int page) { m_tabs->setCurrentIndex(page); }
     /// The channel selected in the list, or nullptr.
     Channel *currentChannel() const { return m_channelList->currentChannel(); }
@@ -182,6 +184,7 @@ private:
     PageTabs *m_tabs = nullptr;
     EventsPage *m_events = nullptr;
     JobsPage *m_jobs = nullptr;
+    TrendsPage *m_trends = nullptr;
     StatusArea *m_status = nullptr;
     WorkspaceActions *m_workspace = nullptr;
     ChannelActions *m_channelActions = nullptr;

@@ -53,7 +53,7 @@ private:
 
 } // namespace
 
-PageTabs::PageTabs(QWidget *events, QWidget *jobs, QWidget *parent)
+PageTabs::PageTabs(QWidget *events, QWidget *jobs, QWidget *trends, QWidget *parent)
     : QTabWidget(parent)
 {
     setObjectName(QStringLiteral("pages"));
@@ -61,6 +61,7 @@ PageTabs::PageTabs(QWidget *events, QWidget *jobs, QWidget *parent)
     new TabLayoutFilter(this);
     addTab(events, tr("Events"));
     addTab(jobs, tr("Jobs"));
+    addTab(trends, tr("Trends"));
 }
 
 void PageTabs::updateTitles(int events, int jobs, int failedJobs)
@@ -79,6 +80,7 @@ void PageTabs::updateTitles(int events, int jobs, int failedJobs)
 void PageTabs::refreshIcons()
 {
     setTabIcon(EventsPage, Icons::themed(QStringLiteral("events"), palette()));
+    setTabIcon(TrendsPage, Icons::themed(QStringLiteral("trends"), palette()));
     const bool failed = m_failedJobs > 0;
     m_jobsFailedIcon = failed;
     tabBar()->setTabIcon(JobsPage, failed ? Icons::jobStatus(JobStatus::Failed, palette())

@@ -6,7 +6,7 @@
 
 namespace Longwatch {
 
-/// The Events and Jobs tabs, whose titles count what they hold ("Events
+/// The Events, Jobs and Trends tabs, whose titles count what they hold ("Events
 /// (1,234)", "Jobs (2 failed)" with the failed icon). The counts change ten
 /// times a second under a trickle of events: a title or icon is set again
 /// only when it changes, and on the tab bar, which repaints only itself (a
@@ -15,9 +15,9 @@ class PageTabs final : public QTabWidget
 {
     Q_OBJECT
 public:
-    enum Page { EventsPage, JobsPage };
+    enum Page { EventsPage, JobsPage, TrendsPage };
 
-    PageTabs(QWidget *events, QWidget *jobs, QWidget *parent = nullptr);
+    PageTabs(QWidget *events, QWidget *jobs, QWidget *trends, QWidget *parent = nullptr);
 
     void updateTitles(int events, int jobs, int failedJobs);
     /// Icons in the palette's colours (again, after it changed).

@@ -285,6 +285,8 @@ QList<ChannelConfig::Problem> ChannelConfig::problems() const
             break;
         }
     }
+    if (const QString sentence = JobSeriesRule::problem(jobSeriesPattern); !sentence.isEmpty())
+        add(Field::JobSeries, sentence);
     return found;
 }
 
@@ -411,6 +413,7 @@ QVariantMap ChannelConfig::toVariantMap() const
     map.insert(QStringLiteral("statusPath"), jobs.statusPath);
     map.insert(QStringLiteral("progressPath"), jobs.progressPath);
     map.insert(notifications.toVariantMap());
+    map.insert(QStringLiteral("jobSeriesPattern"), jobSeriesPattern);
     map.insert(QStringLiteral("keepEvents"), keepEvents);
     map.insert(QStringLiteral("keepDays"), keepDays);
     map.insert(QStringLiteral("paused"), paused);
@@ -482,6 +485,7 @@ ChannelConfig ChannelConfig::fromVariantMap(const QVariantMap &map)
     c.jobs.statusPath = map.value(QStringLiteral("statusPath"), c.jobs.statusPath).toString();
     c.jobs.progressPath = map.value(QStringLiteral("progressPath"), c.jobs.progressPath).toString();
     c.notifications = ChannelNotifications::fromVariantMap(map);
+    c.jobSeriesPattern = map.value(QStringLiteral("jobSeriesPattern")).toString();
     c.keepEvents = std::max<qint64>(0, map.value(QStringLiteral("keepEvents")).toLongLong());
     c.keepDays = std::clamp(map.value(QStringLiteral("keepDays")).toInt(), 0, 36'500);
     c.paused = map.value(QStringLiteral("paused")).toBool();
@@ -525,6 +529,41 @@ QString formatHeaderLines(const HeaderList &headers)
                                         QString::fromUtf8(value));
     }
     return lines.join(QLatin1Char('\n'));
+}
+
+JobSeriesRule::JobSeriesRule(const QString &pattern)
+{
+    if (!pattern.isEmpty() && problem(pattern).isEmpty())
+        m_expression = QRegularExpression(pattern);
+}
+
+QString JobSeriesRule::seriesOf(const QString &job) const
+{
+    if (!isDefault()) {
+        const QRegularExpressionMatch match = m_expression.match(job);
+        if (match.hasMatch()) {
+            const QString series = match.captured(1).trimmed();
+            if (!series.isEmpty())
+                return series;
+        }
+    }
+    return jobSeriesName(job);
+}
+
+QString JobSeriesRule::problem(const QString &pattern)
+{
+    if (pattern.isEmpty())
+        return {};
+    const QRegularExpression expression(pattern);
+    if (!expression.isValid()) {
+        return tr("The job series pattern is not a regular expression: %1 (at character %2).")
+            .arg(expression.errorString())
+            .arg(expression.patternErrorOffset() + 1);
+    }
+    if (expression.captureCount() < 1)
+        return tr("The job series pattern needs a group in parentheses: its first capture "
+                  "is the series.");
+    return {};
 }
 
 } // namespace Longwatch

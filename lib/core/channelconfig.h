@@ -6,6 +6,7 @@
 #include "poller.h"
 
 #include <QCoreApplication>
+#include <QRegularExpression>
 #include <QString>
 #include <QStringList>
 #include <QUrl>
@@ -14,6 +15,32 @@
 #include <memory>
 
 namespace Longwatch {
+
+/// Which series a channel's job is a run of (the Trends page, the Jobs
+/// board's usual durations): by default jobSeriesName(), the job without
+/// its trailing run number; with a pattern, the first capture of the
+/// regular expression where it matches the job (searched, not anchored:
+/// `^(.+?)-\d+-\w+$`). A job it does not match, or whose first capture is
+/// empty, falls back to the default.
+class JobSeriesRule
+{
+    Q_DECLARE_TR_FUNCTIONS(Longwatch::JobSeriesRule)
+public:
+    JobSeriesRule() = default;
+    /// An empty or unusable pattern (problem()) is the default rule.
+    explicit JobSeriesRule(const QString &pattern);
+
+    QString pattern() const { return m_expression.pattern(); }
+    bool isDefault() const { return m_expression.pattern().isEmpty(); }
+    QString seriesOf(const QString &job) const;
+
+    /// Why `pattern` cannot be used, as a sentence; empty if it can (an
+    /// empty pattern is the default rule).
+    static QString problem(const QString &pattern);
+
+private:
+    QRegularExpression m_expression;
+};
 
 /// Everything a person sets up about one channel: what to poll, how, and
 /// what to make of the events. Plain data; Channel brings it to life.
@@ -48,6 +75,9 @@ public:
     /// What this channel notifies about: the global default rules, or
     /// its own (NotificationRules).
     ChannelNotifications notifications;
+    /// A regular expression whose first capture is a job's series
+    /// (JobSeriesRule); empty for the default, the job without its run number.
+    QString jobSeriesPattern;
 
     /// How much of the channel's history the event log keeps: at most
     /// this many events (0: no limit) and events at most this many days
@@ -113,6 +143,7 @@ public:
         JobPaths,
         StatusPath,
         ProgressPath,
+        JobSeries,
     };
     /// One thing that keeps the channel from running.
     struct Problem
@@ -132,6 +163,9 @@ public:
 
     /// The Poller's settings: timing plus headers plus the credentials.
     PollerSettings pollerSettings() const;
+
+    /// The rule for its jobs' series (jobSeriesPattern).
+    JobSeriesRule jobSeriesRule() const { return JobSeriesRule(jobSeriesPattern); }
 
     /// The channel's feed profile, or nullptr with sentences in `errors`.
     std::unique_ptr<FeedProfile> createProfile(QStringList *errors = nullptr) const;

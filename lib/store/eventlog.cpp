@@ -933,28 +933,52 @@ bool EventLog::recordJobRun(qint64 channelId, const Event &event, const JobMappi
 
 QList<JobRun> EventLog::jobRuns(const QStringList &channels, std::optional<qint64> sinceUsecs)
 {
+    JobRunQuery query;
+    query.channels = channels;
+    query.sinceUsecs = sinceUsecs;
+    return jobRuns(query);
+}
+
+std::optional<bool> EventLog::jobRunWhere(const QStringList &channels, QStringList *where,
+                                          QVariantList *binds)
+{
+    if (channels.isEmpty())
+        return true;
+    QStringList places;
+    for (const QString &channel : channels) {
+        const std::optional<qint64> id = channelId(channel, false, nullptr);
+        if (!id)
+            return std::nullopt;
+        if (*id > 0) {
+            places << QStringLiteral("?");
+            *binds << *id;
+        }
+    }
+    if (places.isEmpty())
+        return false; // none of them has anything stored
+    *where << QStringLiteral("j.channel_id IN (%1)").arg(places.join(QLatin1Char(',')));
+    return true;
+}
+
+QList<JobRun> EventLog::jobRuns(const JobRunQuery &runQuery)
+{
     if (!checkOpen() || m_schemaVersion < 3)
         return {};
     QStringList where;
     QVariantList binds;
-    if (!channels.isEmpty()) {
-        QStringList places;
-        for (const QString &channel : channels) {
-            const std::optional<qint64> id = channelId(channel, false, nullptr);
-            if (!id)
-                return {};
-            if (*id > 0) {
-                places << QStringLiteral("?");
-                binds << *id;
-            }
-        }
-        if (places.isEmpty())
-            return {}; // none of them has anything stored
-        where << QStringLiteral("j.channel_id IN (%1)").arg(places.join(QLatin1Char(',')));
+    if (const std::optional<bool> any = jobRunWhere(runQuery.channels, &where, &binds); !any) {
+        return {};
+    } else if (!*any) {
+        clearError();
+        return {};
     }
-    if (sinceUsecs) {
+    if (!runQuery.series.isEmpty()) {
+        where << QStringLiteral("j.series = ?");
+        binds << runQuery.series;
+    }
+    if (runQuery.sinceUsecs) {
         where << QStringLiteral("j.first_usecs >= ?");
-        binds << *sinceUsecs;
+        binds << *runQuery.sinceUsecs;
     }
     // The channel's name from its table: another connection (the writer)
     // may have made the channel since this one cached the names.
@@ -964,7 +988,9 @@ QList<JobRun> EventLog::jobRuns(const QStringList &channels, std::optional<qint6
                        "= j.channel_id");
     if (!where.isEmpty())
         sql += QStringLiteral(" WHERE ") + where.join(QStringLiteral(" AND "));
-    sql += QStringLiteral(" ORDER BY j.first_usecs");
+    const bool newest = runQuery.newest > 0;
+    sql += newest ? QStringLiteral(" ORDER BY j.first_usecs DESC LIMIT %1").arg(runQuery.newest)
+                  : QStringLiteral(" ORDER BY j.first_usecs");
     QSqlQuery query(m_db);
     query.setForwardOnly(true);
     query.prepare(sql);
@@ -989,8 +1015,64 @@ QList<JobRun> EventLog::jobRuns(const QStringList &channels, std::optional<qint6
             run.finishedUsecs = query.value(7).toLongLong();
         runs.append(std::move(run));
     }
+    if (query.lastError().isValid()) {
+        readFailed(query.lastError());
+        return {};
+    }
+    if (newest)
+        std::reverse(runs.begin(), runs.end());
     clearError();
     return runs;
+}
+
+QList<JobSeriesKey> EventLog::jobSeries(const QStringList &channels)
+{
+    if (!checkOpen() || m_schemaVersion < 3)
+        return {};
+    QStringList where;
+    QVariantList binds;
+    if (const std::optional<bool> any = jobRunWhere(channels, &where, &binds); !any) {
+        return {};
+    } else if (!*any) {
+        clearError();
+        return {};
+    }
+    // Grouped in the index's order: a walk of job_runs_series, no sort.
+    QString sql = QStringLiteral("SELECT j.channel_id, j.series FROM job_runs j");
+    if (!where.isEmpty())
+        sql += QStringLiteral(" WHERE ") + where.join(QStringLiteral(" AND "));
+    sql += QStringLiteral(" GROUP BY j.channel_id, j.series");
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    query.prepare(sql);
+    for (const QVariant &bind : std::as_const(binds))
+        query.addBindValue(bind);
+    if (!query.exec()) {
+        readFailed(query.lastError());
+        return {};
+    }
+    QHash<qint64, QString> names;
+    QList<std::pair<qint64, QString>> rows;
+    while (query.next())
+        rows.append({query.value(0).toLongLong(), query.value(1).toString()});
+    if (query.lastError().isValid()) {
+        readFailed(query.lastError());
+        return {};
+    }
+    QList<JobSeriesKey> keys;
+    keys.reserve(rows.size());
+    for (const auto &[id, series] : std::as_const(rows)) {
+        auto it = names.find(id);
+        if (it == names.end())
+            it = names.insert(id, channelName(id));
+        if (!it->isEmpty())
+            keys.append({*it, series});
+    }
+    std::stable_sort(keys.begin(), keys.end(), [](const JobSeriesKey &a, const JobSeriesKey &b) {
+        return a.channel < b.channel;
+    });
+    clearError();
+    return keys;
 }
 
 bool EventLog::setCursor(const QString &channel, const QString &cursor)

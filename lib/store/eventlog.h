@@ -126,6 +126,23 @@ struct JobRun
     }
 };
 
+/// Which job runs to read (EventLog::jobRuns()). Empty fields do not filter.
+struct JobRunQuery
+{
+    QStringList channels; ///< channel keys (or titles); empty for every channel
+    QString series;       ///< the stored series (jobSeriesName()); empty for every series
+    std::optional<qint64> sinceUsecs; ///< runs whose first event is not older
+    int newest = 0; ///< only the newest this many runs (by first event); 0 for all
+};
+
+/// A job series the log has runs of: its channel and stored series name.
+struct JobSeriesKey
+{
+    QString channel;
+    QString series;
+    friend bool operator==(const JobSeriesKey &, const JobSeriesKey &) = default;
+};
+
 /// What became of one batch.
 struct AppendResult
 {
@@ -249,6 +266,13 @@ public:
     /// since schema version 3; runs in an older log are not known.
     QList<JobRun> jobRuns(const QStringList &channels = {},
                           std::optional<qint64> sinceUsecs = std::nullopt);
+    /// The runs `query` asks for, oldest first. One channel and series with
+    /// `newest` is an index range (job_runs_series), however long the
+    /// series' history.
+    QList<JobRun> jobRuns(const JobRunQuery &query);
+    /// Every channel and stored series with runs, by channel, then series,
+    /// of `channels` (all when empty); one walk of the series index.
+    QList<JobSeriesKey> jobSeries(const QStringList &channels = {});
 
     /// The cursor stored with the channel's last batch; nullopt if none.
     std::optional<QString> cursor(const QString &channel);
@@ -335,6 +359,10 @@ private:
     /// transaction); false if writing failed.
     bool recordJobRun(qint64 channelId, const Event &event, const JobMapping &mapping,
                       const JobKeyFilter &filter);
+    /// Adds "channel_id IN (...)" for `channels` (nothing when empty);
+    /// false when none of them is stored; nullopt when reading failed.
+    std::optional<bool> jobRunWhere(const QStringList &channels, QStringList *where,
+                                    QVariantList *binds);
     QString sentenceFor(const QSqlError &sqlError, Error *error) const;
     std::optional<qint64> channelId(const QString &channel, bool create,
                                     QHash<QString, qint64> *created);

@@ -80,4 +80,54 @@ QList<FailureRatePoint> failureRateOverTime(const QList<JobRun> &runs, qint64 fr
     return points;
 }
 
+void applySeriesRules(QList<JobRun> *runs, const QHash<QString, JobSeriesRule> &rules)
+{
+    if (rules.isEmpty())
+        return;
+    for (JobRun &run : *runs) {
+        const auto rule = rules.constFind(run.channel);
+        if (rule != rules.cend() && !rule->isDefault())
+            run.series = rule->seriesOf(run.job);
+    }
+}
+
+std::optional<qint64> usualDurationUsecs(const QList<JobRun> &runs, const QString &job,
+                                         int lastRuns)
+{
+    qsizetype end = runs.size();
+    for (qsizetype i = 0; i < runs.size(); ++i) {
+        if (runs.at(i).job == job) {
+            end = i;
+            break;
+        }
+    }
+    QList<qint64> durations;
+    for (qsizetype i = end - 1; i >= 0 && durations.size() < lastRuns; --i) {
+        const JobRun &run = runs.at(i);
+        if (run.status != JobStatus::Succeeded && run.status != JobStatus::Failed)
+            continue;
+        if (const std::optional<qint64> duration = run.durationUsecs())
+            durations.append(*duration);
+    }
+    return percentile(durations, 0.5);
+}
+
+JobSeriesHistory::JobSeriesHistory(const QList<JobSeriesTrend> &trends,
+                                   QHash<QString, JobSeriesRule> rules)
+    : m_rules(std::move(rules))
+{
+    for (const JobSeriesTrend &trend : trends)
+        m_runs.insert({trend.channel, trend.series}, trend.runs);
+}
+
+std::optional<qint64> JobSeriesHistory::usualDurationUsecs(const QString &channel,
+                                                           const QString &job) const
+{
+    const QString series = m_rules.value(channel).seriesOf(job);
+    const auto it = m_runs.constFind({channel, series});
+    if (it == m_runs.cend())
+        return std::nullopt;
+    return Longwatch::usualDurationUsecs(*it, job);
+}
+
 } // namespace Longwatch

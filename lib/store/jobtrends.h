@@ -1,7 +1,9 @@
 #pragma once
 
+#include "channelconfig.h"
 #include "eventlog.h"
 
+#include <QHash>
 #include <QList>
 #include <QString>
 
@@ -53,5 +55,35 @@ struct FailureRatePoint
 /// there with zeros (a gap, not a rate of 0).
 QList<FailureRatePoint> failureRateOverTime(const QList<JobRun> &runs, qint64 fromUsecs,
                                             qint64 periodUsecs, int periods);
+
+/// Gives each run the series `rules` say for its channel (a channel
+/// without a rule keeps the stored series, the default rule's).
+void applySeriesRules(QList<JobRun> *runs, const QHash<QString, JobSeriesRule> &rules);
+
+/// The median duration of the runs of a job's series that ended (succeeded
+/// or failed) before it began: at most `lastRuns` of them, the newest. The
+/// job itself does not count; when `runs` (one series, oldest first) does
+/// not hold it, all of them are earlier. None without such a run.
+std::optional<qint64> usualDurationUsecs(const QList<JobRun> &runs, const QString &job,
+                                         int lastRuns = 50);
+
+/// The recent runs of every series, to tell the Jobs board a job's usual
+/// duration. Cheap to copy.
+class JobSeriesHistory
+{
+public:
+    JobSeriesHistory() = default;
+    /// `trends` as jobSeriesTrends() made them, with `rules` applied; a
+    /// channel without a rule has the default one.
+    JobSeriesHistory(const QList<JobSeriesTrend> &trends, QHash<QString, JobSeriesRule> rules);
+
+    bool isEmpty() const { return m_runs.isEmpty(); }
+    /// usualDurationUsecs() of `job` among the runs of its series in `channel`.
+    std::optional<qint64> usualDurationUsecs(const QString &channel, const QString &job) const;
+
+private:
+    QHash<QPair<QString, QString>, QList<JobRun>> m_runs; ///< (channel, series) -> runs
+    QHash<QString, JobSeriesRule> m_rules;
+};
 
 } // namespace Longwatch

@@ -74,6 +74,7 @@ const QList<Field> &fields()
         {QLatin1String("jobPaths"), Kind::TextList},
         {QLatin1String("statusPath"), Kind::Text},
         {QLatin1String("progressPath"), Kind::Text},
+        {QLatin1String("jobSeriesPattern"), Kind::Text},
         {QLatin1String("connectTimeoutMs"), Kind::Integer, 0, kMaxDurationMs},
         {QLatin1String("deadlineMarginMs"), Kind::Integer, 0, kMaxDurationMs},
         {QLatin1String("inactivityTimeoutMs"), Kind::Integer, 0, kMaxDurationMs},

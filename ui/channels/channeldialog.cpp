@@ -531,6 +531,14 @@ QWidget *ChannelDialog::buildJobsTab()
                    tr("Words like success, error or in_progress are understood."));
     m_progressPath = addLineRow(form, tr("&Progress field:"), QStringLiteral("progressPathEdit"),
                                 &m_progressPathError, tr("A number from 0 to 100."));
+    m_jobSeries =
+        addLineRow(form, tr("Job s&eries:"), QStringLiteral("jobSeriesEdit"), &m_jobSeriesError,
+                   tr("For trends: a regular expression whose first group in "
+                      "parentheses is the series a job is a run of. Empty: the job's "
+                      "name without its run number (\"build-linux #205\" is a run of "
+                      "\"build-linux\")."));
+    m_jobSeries->setPlaceholderText(tr("e.g. ^(.+?)-\\d+$"));
+
     return page;
 }
 
@@ -692,6 +700,7 @@ void ChannelDialog::setConfig(const ChannelConfig &config)
     m_statusPath->setText(config.jobs.statusPath);
     m_progressPath->setText(config.jobs.progressPath);
     m_notifications->setChannelNotifications(config.notifications);
+    m_jobSeries->setText(config.jobSeriesPattern);
 
     m_profileHelp->setText(profileDescription(m_profile->currentData().toString()));
     onAuthChanged();
@@ -840,6 +849,7 @@ ChannelConfig ChannelDialog::config() const
     c.jobs.statusPath = m_statusPath->text().trimmed();
     c.jobs.progressPath = m_progressPath->text().trimmed();
     c.notifications = m_notifications->channelNotifications();
+    c.jobSeriesPattern = m_jobSeries->text();
     return c;
 }
 
@@ -960,16 +970,18 @@ std::pair<QLabel *, int> ChannelDialog::placeOf(const ChannelConfig::Problem &pr
         return {m_statusPathError, JobsTab};
     case Field::ProgressPath:
         return {m_progressPathError, JobsTab};
+    case Field::JobSeries:
+        return {m_jobSeriesError, JobsTab};
     }
     return {nullptr, FeedTab};
 }
 
 QList<QLabel *> ChannelDialog::errorLabels() const
 {
-    QList<QLabel *> labels{m_nameError,       m_urlError,         m_profileError,   m_tokenError,
-                           m_userError,       m_headersError,     m_proxyHostError, m_caFileError,
-                           m_clientCertError, m_clientKeyError,   m_backoffError,   m_jobPathsError,
-                           m_statusPathError, m_progressPathError};
+    QList<QLabel *> labels{
+        m_nameError,    m_urlError,       m_profileError,    m_tokenError,        m_userError,
+        m_headersError, m_proxyHostError, m_caFileError,     m_clientCertError,   m_clientKeyError,
+        m_backoffError, m_jobPathsError,  m_statusPathError, m_progressPathError, m_jobSeriesError};
     for (QLabel *label : m_knobErrors)
         labels << label;
     return labels;

@@ -172,6 +172,8 @@ private:
     QLineEdit *m_progressPath = nullptr;
     QLabel *m_progressPathError = nullptr;
     NotificationRulesEditor *m_notifications = nullptr; ///< the Notifications tab
+    QLineEdit *m_jobSeries = nullptr;                   ///< ChannelConfig::jobSeriesPattern
+    QLabel *m_jobSeriesError = nullptr;
 
     QPushButton *m_testButton = nullptr;
     QLabel *m_testIcon = nullptr;

@@ -381,6 +381,11 @@ void EventsPage::focusFilter()
     m_filterBar->focusSearch();
 }
 
+void EventsPage::showText(const QString &text)
+{
+    m_filterBar->searchField()->setText(text); // applies after the typing pause
+}
+
 EventQuery EventsPage::currentView() const
 {
     EventQuery view;

@@ -78,6 +78,8 @@ public:
     void clearFilters();
     /// Ctrl+F: the keyboard focus into the text filter.
     void focusFilter();
+    /// Puts `text` in the text filter, as if typed (a job's events).
+    void showText(const QString &text);
     /// What the view shows, as a query on the event log (for an export).
     EventQuery currentView() const;
 

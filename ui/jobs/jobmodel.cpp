@@ -313,6 +313,51 @@ QString JobModel::durationText(qint64 msecs)
         .arg((seconds % 3600) / 60, 2, 10, QLatin1Char('0'));
 }
 
+QString JobModel::roughDurationText(qint64 msecs)
+{
+    const qint64 seconds = (msecs + 500) / 1000;
+    if (seconds < 60)
+        return tr("%1 s").arg(seconds);
+    const qint64 minutes = (seconds + 30) / 60;
+    if (minutes < 60)
+        return tr("%1 min").arg(minutes);
+    if (minutes % 60 == 0)
+        return tr("%1 h").arg(minutes / 60);
+    return tr("%1 h %2 min").arg(minutes / 60).arg(minutes % 60);
+}
+
+QString JobModel::durationWithUsualText(std::optional<qint64> msecs,
+                                        std::optional<qint64> usualMsecs, bool running)
+{
+    QStringList parts;
+    if (msecs)
+        parts << durationText(*msecs);
+    if (usualMsecs) {
+        parts << tr("usually %1").arg(roughDurationText(*usualMsecs));
+        if (running && msecs) {
+            const qint64 left = *usualMsecs - *msecs;
+            parts << (left > 0 ? tr("about %1 left").arg(roughDurationText(left))
+                               : tr("longer than usual"));
+        }
+    }
+    return parts.join(QStringLiteral(" · "));
+}
+
+void JobModel::setSeriesHistory(const JobSeriesHistory &history)
+{
+    m_history = history;
+    if (!m_jobs.isEmpty())
+        Q_EMIT dataChanged(index(0, DurationColumn), index(rowCount() - 1, DurationColumn));
+}
+
+std::optional<qint64> JobModel::usualMs(const Job &job) const
+{
+    if (m_history.isEmpty())
+        return std::nullopt;
+    const std::optional<qint64> usecs = m_history.usualDurationUsecs(job.channelId, job.key);
+    return usecs ? std::optional<qint64>(*usecs / 1000) : std::nullopt;
+}
+
 QVariant JobModel::data(const QModelIndex &index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
@@ -334,10 +379,9 @@ QVariant JobModel::data(const QModelIndex &index, int role) const
             return timeText(job.started);
         case UpdatedColumn:
             return timeText(job.updated);
-        case DurationColumn: {
-            const std::optional<qint64> ms = durationMs(job);
-            return ms ? durationText(*ms) : QString();
-        }
+        case DurationColumn:
+            return durationWithUsualText(durationMs(job), usualMs(job),
+                                         job.status == JobStatus::Running);
         case ChannelColumn:
             return job.channelName;
         }

@@ -2,6 +2,7 @@
 
 #include "event.h"
 #include "jobstatus.h"
+#include "jobtrends.h"
 
 #include <QAbstractTableModel>
 #include <QDateTime>
@@ -83,6 +84,17 @@ public:
 
     /// "12 s", "3 min 05 s", "2 h 10 min".
     static QString durationText(qint64 msecs);
+    /// Rounded, for what is only known roughly: "40 s", "4 min", "2 h 10 min".
+    static QString roughDurationText(qint64 msecs);
+    /// The Duration column beside the usual duration: "3 min 10 s ·
+    /// usually 4 min", and for a running job "1 min 12 s · usually 4 min ·
+    /// about 3 min left" (or "longer than usual").
+    static QString durationWithUsualText(std::optional<qint64> msecs,
+                                         std::optional<qint64> usualMsecs, bool running);
+
+    /// Earlier runs of each job's series (read off the event log), for the
+    /// usual durations the Duration column shows.
+    void setSeriesHistory(const JobSeriesHistory &history);
 
 Q_SIGNALS:
     /// Emitted once per event that changed a job's status (also for a job
@@ -116,8 +128,12 @@ private:
     void tick();
     std::optional<qint64> durationMs(const Job &job) const;
 
+    /// The usual duration of `job`'s series (the median of earlier runs).
+    std::optional<qint64> usualMs(const Job &job) const;
+
     QList<Job> m_jobs;
     QHash<QString, int> m_rowOf; ///< rowKey -> row
+    JobSeriesHistory m_history;
     int m_maxJobs = 10'000;
     bool m_replaying = false; ///< in replayBatch(): no jobStatusChanged()
     Clock m_clock;

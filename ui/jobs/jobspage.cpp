@@ -8,6 +8,8 @@
 #include "jobhistoryloader.h"
 #include "jobmodel.h"
 #include "labels.h"
+#include "throttle.h"
+#include "trendsloader.h"
 
 #include <QCheckBox>
 #include <QHeaderView>
@@ -16,6 +18,8 @@
 #include <QSettings>
 #include <QTableView>
 #include <QVBoxLayout>
+
+using namespace std::chrono_literals;
 
 namespace Longwatch {
 
@@ -68,13 +72,22 @@ JobsPage::JobsPage(ChannelManager *manager, QWidget *parent)
     header->resizeSection(JobModel::ProgressColumn, 160);
     header->resizeSection(JobModel::StartedColumn, 90);
     header->resizeSection(JobModel::UpdatedColumn, 100);
-    header->resizeSection(JobModel::DurationColumn, 100);
+    header->resizeSection(JobModel::DurationColumn, 250); // "1 min 12 s · usually 4 min · …"
     layout->addWidget(m_view, 1);
 
     connect(manager, &ChannelManager::channelAdded, this, [this](Channel *channel) {
         if (m_history)
             m_history->enqueue(channel->id());
     });
+    // A job that ended is a new earlier run for its series' next one.
+    m_usualRefresh = new Throttle(
+        5s, [this] { refreshUsualDurations(); }, this);
+    connect(
+        m_model, &JobModel::jobStatusChanged, this,
+        [this](const QString &, const QString &, const QString &, JobStatus, JobStatus current) {
+            if (isFinalJobStatus(current))
+                m_usualRefresh->request();
+        });
     connect(manager, &ChannelManager::channelRemoved, this, [this](const QString &id) {
         m_model->removeChannel(id);
         if (m_filter->channelId() == id)
@@ -98,6 +111,7 @@ void JobsPage::setEventLog(EventLog *log)
 {
     delete m_history;
     m_history = nullptr;
+    m_usual.reset();
     if (!log)
         return;
     // One channel per turn of the event loop, after the window shows.
@@ -105,6 +119,26 @@ void JobsPage::setEventLog(EventLog *log)
     connect(m_history, &JobHistoryLoader::jobsRead, m_model, &JobModel::replayBatch);
     for (const Channel *channel : m_manager->channels())
         m_history->enqueue(channel->id());
+    m_usual = std::make_unique<TrendsLoader>(log->path());
+    connect(m_usual.get(), &TrendsLoader::loaded, this, [this](const TrendsResult &result) {
+        if (result.ok)
+            m_model->setSeriesHistory(JobSeriesHistory(result.series, result.rules));
+    });
+    refreshUsualDurations();
+}
+
+void JobsPage::refreshUsualDurations()
+{
+    if (!m_usual)
+        return;
+    TrendsQuery query;
+    // The 50 runs before the newest, and the newest.
+    query.lastRuns = 51;
+    for (const Channel *channel : m_manager->channels()) {
+        if (!channel->config().jobSeriesPattern.isEmpty())
+            query.seriesPatterns.insert(channel->id(), channel->config().jobSeriesPattern);
+    }
+    m_usual->request(query);
 }
 
 void JobsPage::focusFilter()

@@ -4,6 +4,8 @@
 
 #include <QWidget>
 
+#include <memory>
+
 class QCheckBox;
 class QLabel;
 class QSettings;
@@ -18,11 +20,16 @@ class FilterBar;
 class JobFilterModel;
 class JobHistoryLoader;
 class JobModel;
+class Throttle;
+class TrendsLoader;
+struct TrendsResult;
 
 /// The Jobs page: the latest status of every job the channels' events
 /// name, with a filter bar (text, failed only) and the counts beside it.
 /// With an event log, each channel's board is read back from it when the
-/// channel comes (JobHistoryLoader).
+/// channel comes (JobHistoryLoader), and each job's usual duration (the
+/// median of its series' earlier runs) is read in a thread of its own
+/// (TrendsLoader): at start, and a few seconds after jobs end.
 class JobsPage final : public QWidget
 {
     Q_OBJECT
@@ -47,6 +54,10 @@ public:
     /// The counts beside the filter ("12 jobs · 2 running · 1 failed").
     void updateSummary();
 
+    /// Reads the usual durations again (at most every few seconds).
+    void refreshUsualDurations();
+    TrendsLoader *usualDurationLoader() const { return m_usual.get(); }
+
     /// The columns, in the current group of `settings`.
     void saveState(QSettings &settings) const;
     void restoreState(QSettings &settings);
@@ -56,6 +67,8 @@ private:
     JobModel *m_model;
     JobFilterModel *m_filter;
     JobHistoryLoader *m_history = nullptr;
+    std::unique_ptr<TrendsLoader> m_usual; ///< usual durations, off the GUI thread
+    Throttle *m_usualRefresh = nullptr;
     FilterBar *m_filterBar = nullptr;
     QCheckBox *m_failedOnly = nullptr;
     QLabel *m_summary = nullptr;

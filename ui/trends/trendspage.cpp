@@ -1,0 +1,599 @@
+#include "trendspage.h"
+
+#include "channel.h"
+#include "channelmanager.h"
+#include "eventlogwriter.h"
+#include "filelocations.h"
+#include "jobmodel.h"
+#include "labels.h"
+#include "statuscolors.h"
+#include "throttle.h"
+#include "trendcharts.h"
+
+#include <QChartView>
+#include <QComboBox>
+#include <QDateTime>
+#include <QDateTimeAxis>
+#include <QDir>
+#include <QEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLocale>
+#include <QPainter>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QScatterSeries>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QSvgGenerator>
+#include <QTimer>
+#include <QToolTip>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+using namespace std::chrono_literals;
+
+namespace Longwatch {
+
+namespace {
+
+enum StackPage { MessagePage, ChartsPage };
+enum ListColumn { SeriesColumn, FailedColumn, MedianColumn, ChannelColumn };
+
+constexpr int kTrendRole = Qt::UserRole + 1; ///< index into the result's series
+
+qint64 currentUsecs()
+{
+    return QDateTime::currentMSecsSinceEpoch() * 1000;
+}
+
+QString durationText(std::optional<qint64> usecs)
+{
+    return usecs ? JobModel::durationText(*usecs / 1000) : QString();
+}
+
+/// The point of `series` nearest to `point` (which Qt Charts gives in the
+/// series' own coordinates), measured on screen; -1 for none.
+int nearestPoint(QScatterSeries *series, const QPointF &point)
+{
+    QChart *chart = series->chart();
+    if (!chart)
+        return -1;
+    const QPointF at = chart->mapToPosition(point, series);
+    const QList<QPointF> points = series->points();
+    int best = -1;
+    double bestDistance = 0;
+    for (int i = 0; i < points.size(); ++i) {
+        const QPointF there = chart->mapToPosition(points.at(i), series);
+        const double distance = QLineF(at, there).length();
+        if (best < 0 || distance < bestDistance) {
+            best = i;
+            bestDistance = distance;
+        }
+    }
+    return best;
+}
+
+} // namespace
+
+TrendsPage::TrendsPage(ChannelManager *manager, QWidget *parent)
+    : QWidget(parent)
+    , m_manager(manager)
+    , m_clock(&currentUsecs)
+{
+    setObjectName(QStringLiteral("trendsPage"));
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 0);
+    layout->setSpacing(6);
+
+    auto *bar = new QHBoxLayout;
+    m_range = new QComboBox;
+    m_range->setObjectName(QStringLiteral("trendsRange"));
+    const auto addRange = [this](const QString &text, int runs, int days) {
+        m_range->addItem(text, QVariantList{runs, days});
+    };
+    addRange(tr("Last 20 runs"), 20, 0);
+    addRange(tr("Last 50 runs"), 50, 0);
+    addRange(tr("Last 100 runs"), 100, 0);
+    addRange(tr("Last 200 runs"), 200, 0);
+    addRange(tr("Last 7 days"), 0, 7);
+    addRange(tr("Last 30 days"), 0, 30);
+    addRange(tr("Last 90 days"), 0, 90);
+    m_range->setCurrentIndex(1);
+    m_range->setToolTip(tr("How much of each series' history the charts show"));
+    connect(m_range, &QComboBox::activated, this, [this] {
+        const QVariantList range = m_range->currentData().toList();
+        setRange(range.value(0).toInt(), range.value(1).toInt());
+    });
+    auto *rangeLabel = new QLabel(tr("&Show:"));
+    rangeLabel->setBuddy(m_range);
+    m_caption = dimLabel();
+    m_caption->setObjectName(QStringLiteral("trendsCaption"));
+    m_save = new QPushButton(tr("Save &Charts…"));
+    m_save->setObjectName(QStringLiteral("saveCharts"));
+    m_save->setToolTip(tr("Save the selected series' charts as a PNG or SVG picture"));
+    m_save->setEnabled(false);
+    connect(m_save, &QPushButton::clicked, this, &TrendsPage::chooseAndSave);
+    bar->addWidget(rangeLabel);
+    bar->addWidget(m_range);
+    bar->addSpacing(12);
+    bar->addWidget(m_caption, 1);
+    bar->addWidget(m_save);
+    layout->addLayout(bar);
+
+    m_stack = new QStackedWidget;
+    m_message = new QLabel;
+    m_message->setObjectName(QStringLiteral("trendsMessage"));
+    m_message->setWordWrap(true);
+    m_message->setAlignment(Qt::AlignCenter);
+    m_message->setMargin(24);
+    m_message->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_stack->addWidget(m_message);
+
+    auto *splitter = new QSplitter(Qt::Horizontal);
+    m_splitter = splitter;
+    splitter->setChildrenCollapsible(false);
+    m_list = new QTreeWidget;
+    m_list->setObjectName(QStringLiteral("trendsSeries"));
+    m_list->setRootIsDecorated(false);
+    m_list->setUniformRowHeights(true);
+    m_list->setAlternatingRowColors(true);
+    m_list->setAccessibleName(tr("Job series"));
+    m_list->setHeaderLabels({tr("Series"), tr("Failed"), tr("Median"), tr("Channel")});
+    m_list->header()->setStretchLastSection(true);
+    m_list->header()->setMinimumSectionSize(40);
+    for (int column = FailedColumn; column < ChannelColumn; ++column)
+        m_list->header()->setSectionResizeMode(column, QHeaderView::ResizeToContents);
+    m_list->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_list->setTextElideMode(Qt::ElideRight);
+    m_list->setMinimumWidth(220);
+    connect(m_list, &QTreeWidget::currentItemChanged, this, &TrendsPage::showCharts);
+    splitter->addWidget(m_list);
+
+    m_charts = new QWidget;
+    m_charts->setObjectName(QStringLiteral("trendsCharts"));
+    auto *chartsLayout = new QVBoxLayout(m_charts);
+    chartsLayout->setContentsMargins(0, 0, 0, 0);
+    chartsLayout->setSpacing(2);
+    m_title = new QLabel;
+    m_title->setObjectName(QStringLiteral("trendsTitle"));
+    m_title->setWordWrap(true);
+    m_title->setTextFormat(Qt::PlainText);
+    m_title->setContentsMargins(6, 2, 6, 2);
+    chartsLayout->addWidget(m_title);
+    m_durationView = new QChartView;
+    m_durationView->setObjectName(QStringLiteral("durationChart"));
+    m_durationView->setRenderHint(QPainter::Antialiasing);
+    m_durationView->setMinimumHeight(160);
+    m_durationView->setFrameShape(QFrame::NoFrame);
+    m_failureView = new QChartView;
+    m_failureView->setObjectName(QStringLiteral("failureChart"));
+    m_failureView->setRenderHint(QPainter::Antialiasing);
+    m_failureView->setMinimumHeight(120);
+    m_failureView->setFrameShape(QFrame::NoFrame);
+    chartsLayout->addWidget(m_durationView, 3);
+    chartsLayout->addWidget(m_failureView, 2);
+    splitter->addWidget(m_charts);
+    splitter->setStretchFactor(0, 0);
+    splitter->setStretchFactor(1, 1);
+    m_stack->addWidget(splitter);
+    layout->addWidget(m_stack, 1);
+
+    m_refresh = new Throttle(
+        3s, [this] { refresh(); }, this);
+    connect(manager, &ChannelManager::channelRemoved, this, [this](const QString &id) {
+        if (id == m_channelId)
+            m_channelId.clear();
+        refresh();
+    });
+    showMessage(State::NoLog);
+}
+
+TrendsPage::~TrendsPage() = default;
+
+void TrendsPage::setEventLog(const QString &path, EventLogWriter *writer)
+{
+    m_loader.reset();
+    if (!path.isEmpty()) {
+        m_loader = std::make_unique<TrendsLoader>(path);
+        connect(m_loader.get(), &TrendsLoader::loaded, this, &TrendsPage::onLoaded);
+    }
+    if (writer) {
+        connect(writer, &EventLogWriter::committed, this,
+                [this](const QString &, const QString &, int added) {
+                    if (added > 0)
+                        m_refresh->request();
+                });
+    }
+    m_state = m_loader ? State::Loading : State::NoLog;
+    m_dirty = true;
+    if (!m_loader)
+        showMessage(State::NoLog);
+    refresh();
+}
+
+void TrendsPage::setCurrentChannel(const Channel *channel)
+{
+    const QString id = channel ? channel->id() : QString();
+    if (id == m_channelId)
+        return;
+    m_channelId = id;
+    refresh();
+}
+
+void TrendsPage::setRange(int runs, int days)
+{
+    m_runs = days > 0 ? 0 : std::max(1, runs);
+    m_days = std::max(0, days);
+    for (int i = 0; i < m_range->count(); ++i) {
+        const QVariantList range = m_range->itemData(i).toList();
+        if (range.value(0).toInt() == m_runs && range.value(1).toInt() == m_days)
+            m_range->setCurrentIndex(i);
+    }
+    refresh();
+}
+
+void TrendsPage::setRefreshInterval(std::chrono::milliseconds interval)
+{
+    delete m_refresh;
+    m_refresh = new Throttle(
+        interval, [this] { refresh(); }, this);
+}
+
+void TrendsPage::setClock(Clock clock)
+{
+    m_clock = clock ? std::move(clock) : Clock(&currentUsecs);
+}
+
+void TrendsPage::refresh()
+{
+    m_dirty = true;
+    if (isVisible())
+        request();
+}
+
+void TrendsPage::request()
+{
+    if (!m_loader)
+        return;
+    m_dirty = false;
+    TrendsQuery query;
+    if (!m_channelId.isEmpty())
+        query.channels = {m_channelId};
+    query.lastRuns = m_runs;
+    query.days = m_days;
+    query.nowUsecs = m_clock();
+    for (const Channel *channel : m_manager->channels()) {
+        if (!channel->config().jobSeriesPattern.isEmpty())
+            query.seriesPatterns.insert(channel->id(), channel->config().jobSeriesPattern);
+    }
+    m_nowUsecs = query.nowUsecs;
+    if (m_state == State::NoLog || m_state == State::Loading) {
+        m_state = State::Loading;
+        showMessage(State::Loading);
+    }
+    m_loader->request(query);
+}
+
+void TrendsPage::onLoaded(const TrendsResult &result)
+{
+    m_result = result;
+    if (!result.ok) {
+        showMessage(State::Failed);
+    } else if (result.series.isEmpty()) {
+        showMessage(State::Empty);
+    } else {
+        m_state = State::Shown;
+        m_stack->setCurrentIndex(ChartsPage);
+        fillList();
+    }
+    updateCaption();
+    if (m_state == State::Shown) {
+        // The charts in the next turn of the event loop: the list shows
+        // first, and neither turn holds the window up for long.
+        QTimer::singleShot(0, this, [this, request = result.request] {
+            if (m_result.request != request)
+                return; // a newer read came meanwhile; it shows its own
+            showCharts();
+            Q_EMIT shown();
+        });
+    } else {
+        Q_EMIT shown();
+    }
+}
+
+QString TrendsPage::messageText() const
+{
+    switch (m_state) {
+    case State::NoLog:
+        return tr("Trends are drawn from the event log, and Longwatch runs without one now "
+                  "(--no-event-log).");
+    case State::Loading:
+        return tr("Reading the job runs in the event log…");
+    case State::Failed:
+        return tr("%1\nTrends show again once the event log can be read.")
+            .arg(m_result.errorString);
+    case State::Empty:
+        if (m_days > 0) {
+            return tr("No job ran in the last %n day(s). Choose a longer time above, or wait "
+                      "for the next run.",
+                      nullptr, m_days);
+        }
+        return tr("No job runs yet. When a channel's events name jobs (the fields on its "
+                  "Jobs tab), each run is recorded as it finishes, and this page shows, per "
+                  "series of runs (\"build-linux #205\", \"#206\"…), how long they took, which "
+                  "failed, and how often they fail.");
+    case State::Shown:
+        return {};
+    }
+    return {};
+}
+
+void TrendsPage::showMessage(State state)
+{
+    m_state = state;
+    m_message->setText(messageText());
+    m_stack->setCurrentIndex(MessagePage);
+    m_save->setEnabled(false);
+}
+
+QString TrendsPage::channelLabel(const QString &channelId) const
+{
+    if (const Channel *channel = m_manager->channel(channelId))
+        return channel->name();
+    return m_result.channelTitles.value(channelId, channelId);
+}
+
+void TrendsPage::fillList()
+{
+    // The selection stays on its series when the list is read again.
+    QString channel;
+    QString series;
+    if (const JobSeriesTrend *current = currentTrend()) {
+        channel = current->channel;
+        series = current->series;
+    }
+    const QSignalBlocker blocker(m_list);
+    m_list->clear();
+    QTreeWidgetItem *select = nullptr;
+    QList<QTreeWidgetItem *> items;
+    for (int i = 0; i < m_result.series.size(); ++i) {
+        const JobSeriesTrend &trend = m_result.series.at(i);
+        auto *item = new QTreeWidgetItem;
+        item->setText(SeriesColumn, trend.series);
+        item->setText(ChannelColumn, channelLabel(trend.channel));
+        const int ended = trend.succeeded + trend.failed;
+        item->setText(FailedColumn,
+                      ended > 0 ? tr("%1 %").arg(qRound(100 * trend.failureRate())) : QString());
+        if (trend.failed > 0)
+            item->setForeground(FailedColumn,
+                                StatusColors::forJobStatus(JobStatus::Failed, palette()));
+        item->setText(MedianColumn, durationText(trend.medianUsecs));
+        for (int column : {FailedColumn, MedianColumn})
+            item->setTextAlignment(column, Qt::AlignRight | Qt::AlignVCenter);
+        item->setToolTip(
+            SeriesColumn,
+            tr("%1 in %2\n%n run(s); 90 % within %3", nullptr, int(trend.runs.size()))
+                .arg(trend.series, channelLabel(trend.channel), durationText(trend.p90Usecs)));
+        item->setToolTip(ChannelColumn, channelLabel(trend.channel));
+        item->setData(SeriesColumn, kTrendRole, i);
+        items << item;
+        if (trend.channel == channel && trend.series == series)
+            select = item;
+    }
+    m_list->addTopLevelItems(items);
+    // As wide as the names, within reason: the channel gets the rest.
+    m_list->resizeColumnToContents(SeriesColumn);
+    m_list->setColumnWidth(SeriesColumn, std::min(m_list->columnWidth(SeriesColumn), 200));
+    m_list->setColumnHidden(ChannelColumn, !m_channelId.isEmpty());
+    m_list->setCurrentItem(select ? select : items.value(0));
+}
+
+const JobSeriesTrend *TrendsPage::currentTrend() const
+{
+    const QTreeWidgetItem *item = m_list->currentItem();
+    if (!item)
+        return nullptr;
+    const int index = item->data(SeriesColumn, kTrendRole).toInt();
+    return index >= 0 && index < m_result.series.size() ? &m_result.series.at(index) : nullptr;
+}
+
+QStringList TrendsPage::seriesNames() const
+{
+    QStringList names;
+    for (int i = 0; i < m_list->topLevelItemCount(); ++i)
+        names << m_list->topLevelItem(i)->text(SeriesColumn);
+    return names;
+}
+
+void TrendsPage::selectSeries(int row)
+{
+    m_list->setCurrentItem(m_list->topLevelItem(row));
+}
+
+const JobRun *TrendsPage::runAt(bool failed, int index) const
+{
+    const JobSeriesTrend *trend = currentTrend();
+    const QList<int> runs = m_pointRuns.value(failed ? 1 : 0);
+    if (!trend || index < 0 || index >= runs.size())
+        return nullptr;
+    return &trend->runs.at(runs.at(index));
+}
+
+void TrendsPage::showCharts()
+{
+    const JobSeriesTrend *trend = currentTrend();
+    QChart *oldDurations = m_durationView->chart();
+    QChart *oldFailures = m_failureView->chart();
+    if (!trend) {
+        m_durationView->setChart(new QChart);
+        m_failureView->setChart(new QChart);
+        m_title->clear();
+        m_save->setEnabled(false);
+    } else {
+        QChart *durations = TrendCharts::durations(*trend, palette(), &m_pointRuns);
+        durations->setTitle(tr("Duration of each run"));
+        const QList<QAbstractSeries *> series = durations->series();
+        // TrendCharts::durations() adds the joining line, then the
+        // succeeded and the failed runs.
+        for (int s = 1; s <= 2 && s < series.size(); ++s) {
+            auto *points = qobject_cast<QScatterSeries *>(series.at(s));
+            if (!points)
+                continue;
+            const bool failed = s == 2;
+            connect(points, &QScatterSeries::clicked, this, [this, points, failed](QPointF at) {
+                if (const JobRun *run = runAt(failed, nearestPoint(points, at)))
+                    Q_EMIT runActivated(run->channel, run->job);
+            });
+            connect(points, &QScatterSeries::hovered, this,
+                    [this, points, failed](QPointF at, bool state) {
+                        const JobRun *run =
+                            state ? runAt(failed, nearestPoint(points, at)) : nullptr;
+                        if (!run) {
+                            QToolTip::hideText();
+                            return;
+                        }
+                        QToolTip::showText(QCursor::pos(),
+                                           tr("%1 · %2 · %3\nClick to see its events.")
+                                               .arg(run->job, jobStatusText(run->status),
+                                                    durationText(run->durationUsecs())),
+                                           m_durationView);
+                    });
+        }
+        m_durationView->setChart(durations);
+        const FailurePeriods periods = FailurePeriods::forRuns(trend->runs, m_days, m_nowUsecs);
+        QChart *failures = TrendCharts::failureRate(*trend, periods, palette());
+        failures->setTitle(tr("Failure rate"));
+        // Both charts over the same time, so that a run lines up with its period.
+        const auto timeAxis = [](QChart *chart) {
+            const QList<QAbstractAxis *> axes = chart->axes(Qt::Horizontal);
+            return axes.isEmpty() ? nullptr : qobject_cast<QDateTimeAxis *>(axes.constFirst());
+        };
+        QDateTimeAxis *top = timeAxis(durations);
+        QDateTimeAxis *bottom = timeAxis(failures);
+        if (top && bottom) {
+            const QDateTime from = std::min(top->min(), bottom->min());
+            const QDateTime to = std::max(top->max(), bottom->max());
+            top->setRange(from, to);
+            bottom->setRange(from, to);
+        }
+        m_failureView->setChart(failures);
+
+        int running = 0;
+        int cancelled = 0;
+        for (const JobRun &run : trend->runs) {
+            if (!run.finishedUsecs)
+                ++running;
+            else if (run.status == JobStatus::Cancelled)
+                ++cancelled;
+        }
+        QStringList parts;
+        parts << tr("%1 in %2").arg(trend->series, channelLabel(trend->channel));
+        parts << tr("%n run(s): %1 succeeded, %2 failed", nullptr, int(trend->runs.size()))
+                     .arg(trend->succeeded)
+                     .arg(trend->failed);
+        if (running > 0)
+            parts << tr("%n not finished", nullptr, running);
+        if (cancelled > 0)
+            parts << tr("%n cancelled", nullptr, cancelled);
+        if (trend->medianUsecs) {
+            parts << tr("usually %1, 90 % within %2")
+                         .arg(durationText(trend->medianUsecs), durationText(trend->p90Usecs));
+        }
+        m_title->setText(parts.join(QStringLiteral(" · ")));
+        m_save->setEnabled(true);
+    }
+    delete oldDurations;
+    delete oldFailures;
+}
+
+void TrendsPage::updateCaption()
+{
+    if (m_state != State::Shown) {
+        m_caption->clear();
+        return;
+    }
+    int runs = 0;
+    for (const JobSeriesTrend &trend : std::as_const(m_result.series))
+        runs += int(trend.runs.size());
+    m_caption->setText(tr("%n series", nullptr, int(m_result.series.size())) +
+                       QStringLiteral(" · ") + tr("%n run(s)", nullptr, runs) +
+                       QStringLiteral(" · ") + tr("click a run to see its events"));
+}
+
+bool TrendsPage::saveCharts(const QString &path, QString *error)
+{
+    const auto fail = [&](const QString &sentence) {
+        if (error)
+            *error = sentence;
+        return false;
+    };
+    if (!currentTrend())
+        return fail(tr("There is no chart to save."));
+    if (QFileInfo(path).suffix().compare(QLatin1String("svg"), Qt::CaseInsensitive) == 0) {
+        QSvgGenerator svg;
+        svg.setFileName(path);
+        svg.setSize(m_charts->size());
+        svg.setViewBox(m_charts->rect());
+        svg.setTitle(m_title->text());
+        QPainter painter;
+        if (!painter.begin(&svg))
+            return fail(tr("Could not write %1.").arg(QDir::toNativeSeparators(path)));
+        m_charts->render(&painter);
+        painter.end();
+        if (!QFileInfo(path).exists() || QFileInfo(path).size() == 0)
+            return fail(tr("Could not write %1.").arg(QDir::toNativeSeparators(path)));
+        return true;
+    }
+    if (!m_charts->grab().save(path, "PNG"))
+        return fail(tr("Could not write %1.").arg(QDir::toNativeSeparators(path)));
+    return true;
+}
+
+void TrendsPage::chooseAndSave()
+{
+    const JobSeriesTrend *trend = currentTrend();
+    if (!trend)
+        return;
+    QString name = trend->series;
+    name.replace(QRegularExpression(QStringLiteral("[^\\w.-]+")), QStringLiteral("-"));
+    const QString suggested = suggestedSaveFolder() + QStringLiteral("/trends-%1.png").arg(name);
+    QString selectedFilter;
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Save Charts"), suggested,
+                                     tr("PNG image (*.png);;SVG image (*.svg)"), &selectedFilter);
+    if (path.isEmpty())
+        return;
+    QString error;
+    if (saveCharts(path, &error))
+        Q_EMIT message(tr("Charts saved to %1.").arg(QDir::toNativeSeparators(path)), 5000);
+    else
+        Q_EMIT message(error, 8000);
+}
+
+void TrendsPage::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    if (!m_splitterPlaced && width() > 0) {
+        // The list a third of the page, at most 380 px: the charts get the rest.
+        m_splitterPlaced = true;
+        const int list = std::clamp(width() / 3, m_list->minimumWidth(), 380);
+        m_splitter->setSizes({list, std::max(1, width() - list)});
+    }
+    if (m_dirty)
+        request();
+}
+
+void TrendsPage::changeEvent(QEvent *event)
+{
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange && m_state == State::Shown) {
+        fillList(); // the charts' colours follow the palette
+        showCharts();
+    }
+}
+
+} // namespace Longwatch
