@@ -52,6 +52,7 @@ class tst_Notifier : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void offlineIsOneLineAndNoChannelIsAnnouncedDown();
     void announcesWhatTheChannelAsksFor_data();
     void announcesWhatTheChannelAsksFor();
     void mutedSaysNothing();
@@ -275,6 +276,56 @@ void tst_Notifier::aChannelDownLongerThanItsMinutesIsAnnouncedAndSoIsItsReturn()
     QCOMPARE(titles(notified).last(), QStringLiteral("feed is back"));
     QCOMPARE(notified.at(1).at(1).toString(),
              QStringLiteral("Listening again after 3 minutes down."));
+}
+
+void tst_Notifier::offlineIsOneLineAndNoChannelIsAnnouncedDown()
+{
+    FakeHttpServer server;
+    QVERIFY(server.isListening());
+    server.setDefaultResponse(FakeResponse::status(503));
+    ChannelManager manager;
+    JobModel jobs;
+    Notifier notifier(&manager, &jobs);
+    QDateTime now = QDateTime::currentDateTimeUtc();
+    notifier.setClock([&now] { return now; });
+    QList<Channel *> channels;
+    for (const QString &name : {"one", "two", "three"}) {
+        ChannelConfig config;
+        config.name = name;
+        config.url = server.url("/poll");
+        config.timing.backoffInitial = 50ms;
+        config.timing.backoffMax = 50ms;
+        config.notifications.followDefaults = false;
+        config.notifications.rules.setDownMinutes(3);
+        channels << manager.addChannel(config);
+    }
+    QSignalSpy notified(&notifier, &Notifier::notify);
+    manager.setOffline(true);
+    for (Channel *channel : std::as_const(channels))
+        QTRY_COMPARE(channel->state(), Poller::State::Backoff);
+    QVERIFY2(notifier.summary().startsWith("Offline — waiting for the network"),
+             qPrintable(notifier.summary()));
+    QVERIFY(channels.first()->isWaitingForNetwork());
+    QCOMPARE(ChannelModel::reason(channels.first()), ChannelModel::offlineText());
+    QCOMPARE(ChannelModel::headline(channels.first(), now), ChannelModel::offlineText());
+
+    // Ten minutes offline: not one "is down".
+    now = now.addSecs(600);
+    notifier.review();
+    QCoreApplication::processEvents();
+    QCOMPARE(notified.size(), 0);
+
+    // Back online but the server still fails: down counts from now.
+    manager.setOffline(false);
+    QVERIFY(!notifier.summary().startsWith("Offline"));
+    notifier.review();
+    QCoreApplication::processEvents();
+    QCOMPARE(notified.size(), 0);
+    now = now.addSecs(181);
+    notifier.review();
+    QTRY_VERIFY(!notified.isEmpty());
+    QVERIFY2(titles(notified).constFirst().contains("down"),
+             qPrintable(titles(notified).join('|')));
 }
 
 void tst_Notifier::aShortOutageSaysNothing()

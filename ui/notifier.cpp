@@ -33,6 +33,18 @@ Notifier::Notifier(ChannelManager *manager, JobModel *jobs, QObject *parent)
         updateHealth();
     });
     connect(manager, &ChannelManager::channelStateChanged, this, &Notifier::onChannelStateChanged);
+    connect(manager, &ChannelManager::offlineChanged, this, [this](bool offline) {
+        if (!offline) {
+            // The network is back: a channel still down is down from now.
+            for (Channel *channel : m_manager->channels()) {
+                if (m_outages.downSince(channel->id()).isValid()) {
+                    m_outages.forget(channel->id());
+                    m_outages.update(channel->id(), channel->state(), m_clock());
+                }
+            }
+        }
+        updateHealth();
+    });
     for (Channel *channel : manager->channels())
         watch(channel);
     m_pauseTimer.setSingleShot(true);
@@ -269,6 +281,10 @@ void Notifier::onChannelStateChanged(Channel *channel, Poller::State state)
 
 void Notifier::onOutagesDue()
 {
+    // No notification per channel for an outage of the machine's network:
+    // the status bar says it once. Outages are counted from its return.
+    if (m_manager && m_manager->isOffline())
+        return;
     const auto threshold = [this](const QString &id) { return rulesFor(id).downAfter(); };
     const QStringList due = m_outages.takeDue(m_clock(), threshold);
     for (const QString &id : due) {
@@ -739,6 +755,10 @@ QString Notifier::summary() const
         parts << tr("%1 paused").arg(paused);
     const QString channels =
         m_manager->count() == 1 ? tr("1 channel") : tr("%1 channels").arg(m_manager->count());
+    // One line for all of them: each channel's own failure is the network's.
+    if (m_manager->isOffline())
+        return tr("Offline — waiting for the network · %1: %2")
+            .arg(channels, parts.join(QStringLiteral(", ")));
     return tr("%1: %2").arg(channels, parts.join(QStringLiteral(", ")));
 }
 

@@ -119,7 +119,7 @@ void StatusArea::updateHealth()
         if (!trouble && channel->state() == Poller::State::Backoff)
             trouble = channel;
     }
-    if (trouble && !ChannelModel::reason(trouble).isEmpty())
+    if (trouble && !m_manager->isOffline() && !ChannelModel::reason(trouble).isEmpty())
         summary = tr("%1 — %2: %3").arg(summary, trouble->name(), ChannelModel::reason(trouble));
     // Done ten times a second under a trickle of events: a new pixmap, even
     // the same picture, repaints the status bar.

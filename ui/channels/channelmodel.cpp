@@ -211,6 +211,8 @@ QString ChannelModel::headline(const Channel *channel, const QDateTime &now,
         // Round up: "in 1 s" until the moment it fires, never "in 0 s".
         const qint64 msecs = due.isValid() ? now.msecsTo(due) : 0;
         const qint64 seconds = qint64(std::ceil(double(std::max<qint64>(0, msecs)) / 1000.0));
+        if (channel->isWaitingForNetwork())
+            return offlineText();
         if (seconds <= 0)
             return tr("Retrying now (attempt %1)").arg(channel->attempt());
         return tr("Retrying in %1 s (attempt %2)").arg(seconds).arg(channel->attempt());
@@ -225,11 +227,19 @@ QString ChannelModel::headline(const Channel *channel, const QDateTime &now,
     return {};
 }
 
+QString ChannelModel::offlineText()
+{
+    return tr("Offline — waiting for the network");
+}
+
 QString ChannelModel::reason(const Channel *channel)
 {
     const Poller::State state = channel->state();
     if (state != Poller::State::Failed && state != Poller::State::Backoff)
         return {};
+    // Not the server's fault: there is no way out of this machine.
+    if (channel->isWaitingForNetwork())
+        return offlineText();
     return channel->errorString();
 }
 

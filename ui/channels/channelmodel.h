@@ -92,6 +92,9 @@ public:
     /// Why a failed or retrying channel is so (the error sentence); empty
     /// for the others.
     static QString reason(const Channel *channel);
+    /// What a channel that waits for the network says, instead of its
+    /// error: "Offline — waiting for the network".
+    static QString offlineText();
     /// "just now", "12 s ago", "5 min ago", "3 h ago", "2 d ago".
     static QString sinceText(const QDateTime &then, const QDateTime &now);
 
