@@ -1,5 +1,6 @@
 #pragma once
 
+#include "jobstatus.h"
 #include "poller.h"
 
 #include <QHash>
@@ -27,11 +28,12 @@ struct TailOptions
     {
         QString name; ///< unique among the channels; names them in the event log too
         QUrl url;
-        QString profileId; ///< one createProfile() knows
+        QString profileId = QStringLiteral("seed-events"); ///< one createProfile() knows
+        QVariantMap knobs;                                 ///< the profile settings
+        PollerSettings settings; ///< timing, limits, transport, headers and credentials
+        JobMapping jobs;         ///< how the event log reads jobs from the events
     };
     QList<Channel> channels;
-    QVariantMap knobs; ///< the profile settings, for every channel
-    PollerSettings settings;
     /// --since NAME=CURSOR; wins over sinceForAll and over the stored cursor.
     QHash<QString, QString> sinceByChannel;
     /// --since CURSOR; wins over the stored cursor.
@@ -86,7 +88,8 @@ Q_SIGNALS:
 
 private:
     bool startChannel(const TailOptions::Channel &channel);
-    void onBatch(const QString &name, const EventList &events, const QString &cursor);
+    void onBatch(const QString &name, const JobMapping &jobs, const EventList &events,
+                 const QString &cursor);
     /// Writes one line to the output; false if the reader went away.
     bool print(const QByteArray &line);
 
