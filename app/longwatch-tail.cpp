@@ -8,6 +8,7 @@
 #include "profiles.h"
 #include "programoptions.h"
 #include "secretstore.h"
+#include "tailmetrics.h"
 #include "tailsession.h"
 #include "tailtransport.h"
 #include "tailworkspace.h"
@@ -15,6 +16,7 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QHostAddress>
 #include <QLoggingCategory>
 #include <QNetworkProxyFactory>
 #include <QSet>
@@ -42,8 +44,29 @@ struct TailCommand
     QStringList picks;                    ///< --channel NAME: channels of the workspace
     std::optional<QString> secretsFile;   ///< --secrets-file FILE
     QStringList since;                    ///< the --since values, read once the names are known
+    std::optional<std::pair<QHostAddress, quint16>> metrics; ///< --metrics ADDRESS:PORT
 };
 
+/// "127.0.0.1:9464", "[::1]:0", "localhost:9464": an address (or a name
+/// for it) and a port; nothing if it is not that.
+std::optional<std::pair<QHostAddress, quint16>> readListenAddress(const QString &text)
+{
+    const qsizetype colon = text.lastIndexOf(QLatin1Char(':'));
+    if (colon <= 0)
+        return std::nullopt;
+    QString host = text.left(colon);
+    if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
+        host = host.mid(1, host.size() - 2);
+    const std::optional<qint64> port = readWholeNumber(text.mid(colon + 1), 0, 65535);
+    if (!port)
+        return std::nullopt;
+    QHostAddress address;
+    if (host == QLatin1String("localhost"))
+        address = QHostAddress::LocalHost;
+    else if (!address.setAddress(host))
+        return std::nullopt;
+    return std::pair(address, quint16(*port));
+}
 
 /// Reads the command line into a TailCommand, every argument checked before
 /// anything is opened or started. Nothing when an argument is bad: the
@@ -157,6 +180,12 @@ std::optional<TailCommand> readOptions(const QCoreApplication &app)
             "Record events in this event log (SQLite file, created if missing) before printing "
             "them, and resume each channel from its stored cursor."),
         TailText::tr("FILE"));
+    const QCommandLineOption metricsOption(
+        QStringLiteral("metrics"),
+        TailText::tr("Serve each channel's figures in the Prometheus text format at "
+                     "http://ADDRESS:PORT/metrics (port 0: a free one; where it listens is said "
+                     "on standard error)."),
+        TailText::tr("ADDRESS:PORT"));
     const QCommandLineOption quietOption({QStringLiteral("q"), QStringLiteral("quiet")},
                                          TailText::tr("Report only errors on standard error."));
     const QCommandLineOption verboseOption(QStringLiteral("verbose"),
@@ -164,7 +193,7 @@ std::optional<TailCommand> readOptions(const QCoreApplication &app)
     parser.addOptions({channelOption, workspaceOption, secretsFileOption, profileOption,
                        sinceOption, countOption, durationOption, headerOption, connectTimeoutOption,
                        marginOption, inactivityOption, backoffInitialOption, backoffMaxOption,
-                       maxBodyOption, storeOption, quietOption, verboseOption});
+                       maxBodyOption, storeOption, metricsOption, quietOption, verboseOption});
     const TailTransportOptions transportOptions;
     parser.addOptions(transportOptions.options());
     QList<QCommandLineOption> knobOptions;
@@ -297,6 +326,13 @@ std::optional<TailCommand> readOptions(const QCoreApplication &app)
 
     if (parser.isSet(storeOption))
         options.storePath = parser.value(storeOption);
+    if (parser.isSet(metricsOption)) {
+        command.metrics = readListenAddress(parser.value(metricsOption));
+        if (!command.metrics) {
+            usageError(TailText::tr("--metrics takes an address and a port, like 127.0.0.1:9464."));
+            return std::nullopt;
+        }
+    }
     options.quiet = parser.isSet(quietOption);
     if (!parser.isSet(verboseOption))
         QLoggingCategory::setFilterRules(QStringLiteral("longwatch.*=false"));
@@ -358,6 +394,8 @@ int main(int argc, char *argv[])
         return ExitUsage;
     QNetworkProxyFactory::setUseSystemConfiguration(true);
 
+    std::unique_ptr<TailMetrics> metrics;
+    std::unique_ptr<MetricsServer> metricsServer;
     std::unique_ptr<TailSession> session;
     // Runs once every channel is known: returns the exit status when the
     // run cannot start, or nothing while it runs.
@@ -374,6 +412,18 @@ int main(int argc, char *argv[])
         }
         applySince(command->since, &options);
         session = std::make_unique<TailSession>(options);
+        if (command->metrics) {
+            metrics = std::make_unique<TailMetrics>();
+            metricsServer = std::make_unique<MetricsServer>(metrics.get());
+            if (!metricsServer->listen(command->metrics->first, command->metrics->second)) {
+                sayError(TailText::tr("cannot serve the metrics: %1.")
+                             .arg(metricsServer->errorString()));
+                return ExitFailed;
+            }
+            // Said even with --quiet: a port chosen by the system is found here.
+            say(TailText::tr("metrics at http://%1/metrics").arg(metricsServer->boundAddress()));
+            session->setMetrics(metrics.get());
+        }
         QObject::connect(session.get(), &TailSession::message, session.get(), &say);
         QObject::connect(session.get(), &TailSession::finished, &app, &QCoreApplication::exit);
         if (!session->start()) {

@@ -6,6 +6,7 @@
 #include "profiles.h"
 #include "programoptions.h"
 #include "redact.h"
+#include "tailmetrics.h"
 
 #include <QSignalBlocker>
 #include <QTimer>
@@ -25,6 +26,11 @@ TailSession::~TailSession() = default;
 void TailSession::setOutput(std::FILE *output)
 {
     m_output = output;
+}
+
+void TailSession::setMetrics(TailMetrics *metrics)
+{
+    m_metrics = metrics;
 }
 
 bool TailSession::start()
@@ -64,6 +70,8 @@ bool TailSession::startChannel(const TailOptions::Channel &channel)
     Poller *p = poller.get();
     connect(p, &Poller::batchReceived, this,
             [this, name, jobs = channel.jobs](const EventList &events, const QString &cursor) {
+                if (m_metrics)
+                    m_metrics->countBatch(name, events);
                 onBatch(name, jobs, events, cursor);
             });
     connect(p, &Poller::stateChanged, this, [this, p, name](Poller::State state) {
@@ -102,6 +110,8 @@ bool TailSession::startChannel(const TailOptions::Channel &channel)
             return false;
         }
     }
+    if (m_metrics)
+        m_metrics->watch(name, p);
     p->start(startCursor);
     m_pollers.push_back(std::move(poller));
     return true;

@@ -20,6 +20,7 @@ namespace Longwatch {
 
 class EventLog;
 class NetworkPool;
+class TailMetrics;
 
 /// What longwatch-tail was asked to do, as its command line says it.
 struct TailOptions
@@ -62,6 +63,9 @@ public:
 
     /// Where the event lines go; stdout unless set. Set before start().
     void setOutput(std::FILE *output);
+    /// Counts what every channel does in `metrics` (--metrics), which must
+    /// outlive the session. Set before start().
+    void setMetrics(TailMetrics *metrics);
 
     /// Opens the event log (if asked for), then creates and starts each
     /// channel in order, each from its --since cursor or the one stored with
@@ -95,6 +99,7 @@ private:
 
     TailOptions m_options;
     std::FILE *m_output = stdout;
+    TailMetrics *m_metrics = nullptr;
     QString m_errorString;
     std::optional<qint64> m_remaining; ///< events still to print, with --count
     bool m_finishing = false;
