@@ -111,9 +111,10 @@ std::optional<TailCommand> readOptions(const QCoreApplication &app)
             "variables, '${env:NAME}' in single quotes, because command lines are visible to "
             "other users of this computer; they are read when a request is made and never "
             "printed.\n"
-            "\nExit status: 0 when --count or --duration is reached or on Ctrl+C, 1 when a channel "
-            "fails for good (e.g. the server refuses the request) or the event log cannot be "
-            "opened or written, 2 on bad arguments.\n\n"
+            "\nExit status: 0 when --count or --duration is reached or on Ctrl+C or SIGTERM, 1 "
+            "when a channel fails for good (e.g. the server refuses the request) or the event log "
+            "cannot be opened or written, 2 on bad arguments (a workspace file that cannot be "
+            "used, a secret that cannot be found).\n\n"
             "Example:\n  longwatch-tail --channel builds=http://127.0.0.1:8080/poll --profile "
             "seed-events"));
     parser.addHelpOption();
