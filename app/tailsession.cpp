@@ -6,6 +6,7 @@
 #include "profiles.h"
 #include "programoptions.h"
 #include "redact.h"
+#include "tailmetrics.h"
 
 #include <QSignalBlocker>
 #include <QTimer>
@@ -25,6 +26,11 @@ TailSession::~TailSession() = default;
 void TailSession::setOutput(std::FILE *output)
 {
     m_output = output;
+}
+
+void TailSession::setMetrics(TailMetrics *metrics)
+{
+    m_metrics = metrics;
 }
 
 bool TailSession::start()
@@ -51,20 +57,22 @@ bool TailSession::startChannel(const TailOptions::Channel &channel)
     const QString &name = channel.name;
     QStringList errors;
     std::unique_ptr<FeedProfile> profile =
-        createProfile(channel.profileId, channel.url, m_options.knobs, &errors);
+        createProfile(channel.profileId, channel.url, channel.knobs, &errors);
     if (!profile) {
         // The command line was checked with the same createProfile().
         m_errorString = tr("channel '%1': %2").arg(name, errors.join(QLatin1Char(' ')));
         return false;
     }
-    QNetworkAccessManager *manager = m_pool->acquire(channel.url, m_options.settings.transport);
+    QNetworkAccessManager *manager = m_pool->acquire(channel.url, channel.settings.transport);
     auto poller = std::make_unique<Poller>(std::move(profile), manager);
     poller->setName(name);
-    poller->setSettings(m_options.settings);
+    poller->setSettings(channel.settings);
     Poller *p = poller.get();
     connect(p, &Poller::batchReceived, this,
-            [this, name](const EventList &events, const QString &cursor) {
-                onBatch(name, events, cursor);
+            [this, name, jobs = channel.jobs](const EventList &events, const QString &cursor) {
+                if (m_metrics)
+                    m_metrics->countBatch(name, events);
+                onBatch(name, jobs, events, cursor);
             });
     connect(p, &Poller::stateChanged, this, [this, p, name](Poller::State state) {
         if (state == Poller::State::Failed) {
@@ -102,20 +110,22 @@ bool TailSession::startChannel(const TailOptions::Channel &channel)
             return false;
         }
     }
+    if (m_metrics)
+        m_metrics->watch(name, p);
     p->start(startCursor);
     m_pollers.push_back(std::move(poller));
     return true;
 }
 
-void TailSession::onBatch(const QString &name, const EventList &events, const QString &cursor)
+void TailSession::onBatch(const QString &name, const JobMapping &jobs, const EventList &events,
+                          const QString &cursor)
 {
     // With an event log: recorded (batch and cursor in one transaction)
     // before anything is printed, and what was stored before is not printed
     // again.
     QList<int> duplicates;
     if (m_store) {
-        const std::optional<AppendResult> result =
-            m_store->append(name, events, cursor, JobMapping());
+        const std::optional<AppendResult> result = m_store->append(name, events, cursor, jobs);
         if (!result) {
             Q_EMIT message(
                 tr("[%1] could not record events: %2").arg(name, m_store->errorString()));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "jobstatus.h"
 #include "poller.h"
 
 #include <QHash>
@@ -19,6 +20,7 @@ namespace Longwatch {
 
 class EventLog;
 class NetworkPool;
+class TailMetrics;
 
 /// What longwatch-tail was asked to do, as its command line says it.
 struct TailOptions
@@ -27,11 +29,12 @@ struct TailOptions
     {
         QString name; ///< unique among the channels; names them in the event log too
         QUrl url;
-        QString profileId; ///< one createProfile() knows
+        QString profileId = QStringLiteral("seed-events"); ///< one createProfile() knows
+        QVariantMap knobs;                                 ///< the profile settings
+        PollerSettings settings; ///< timing, limits, transport, headers and credentials
+        JobMapping jobs;         ///< how the event log reads jobs from the events
     };
     QList<Channel> channels;
-    QVariantMap knobs; ///< the profile settings, for every channel
-    PollerSettings settings;
     /// --since NAME=CURSOR; wins over sinceForAll and over the stored cursor.
     QHash<QString, QString> sinceByChannel;
     /// --since CURSOR; wins over the stored cursor.
@@ -60,6 +63,9 @@ public:
 
     /// Where the event lines go; stdout unless set. Set before start().
     void setOutput(std::FILE *output);
+    /// Counts what every channel does in `metrics` (--metrics), which must
+    /// outlive the session. Set before start().
+    void setMetrics(TailMetrics *metrics);
 
     /// Opens the event log (if asked for), then creates and starts each
     /// channel in order, each from its --since cursor or the one stored with
@@ -86,12 +92,14 @@ Q_SIGNALS:
 
 private:
     bool startChannel(const TailOptions::Channel &channel);
-    void onBatch(const QString &name, const EventList &events, const QString &cursor);
+    void onBatch(const QString &name, const JobMapping &jobs, const EventList &events,
+                 const QString &cursor);
     /// Writes one line to the output; false if the reader went away.
     bool print(const QByteArray &line);
 
     TailOptions m_options;
     std::FILE *m_output = stdout;
+    TailMetrics *m_metrics = nullptr;
     QString m_errorString;
     std::optional<qint64> m_remaining; ///< events still to print, with --count
     bool m_finishing = false;

@@ -7,6 +7,7 @@
 #include "channelmodel.h"
 #include "demo.h"
 #include "eventlog.h"
+#include "eventlogwindow.h"
 #include "exportdialog.h"
 #include "feedserver.h"
 #include "helpwindow.h"
@@ -22,6 +23,8 @@
 
 #include <QAction>
 #include <QCloseEvent>
+#include <QDir>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QMenu>
 #include <QMenuBar>
@@ -191,6 +194,15 @@ void MainWindow::connectActions()
     connect(a.add, &QAction::triggered, this, &MainWindow::addChannel);
     connect(a.demo, &QAction::triggered, this, &MainWindow::startDemo);
     connect(a.exportEvents, &QAction::triggered, this, &MainWindow::exportEvents);
+    connect(a.openEventLog, &QAction::triggered, this, [this] {
+        auto *chooser = new QFileDialog(this, tr("Open Event Log"), QString(),
+                                        tr("Event logs (*.sqlite *.db);;All files (*)"));
+        chooser->setObjectName(QStringLiteral("eventLogFileDialog"));
+        chooser->setAttribute(Qt::WA_DeleteOnClose);
+        chooser->setFileMode(QFileDialog::ExistingFile);
+        connect(chooser, &QFileDialog::fileSelected, this, &MainWindow::openEventLog);
+        chooser->open();
+    });
     connect(a.importWorkspace, &QAction::triggered, this,
             [this] { m_workspace->chooseFile(false); });
     connect(a.exportWorkspace, &QAction::triggered, this,
@@ -264,8 +276,8 @@ void MainWindow::buildMenus()
                 added->addSeparator();
         }
     };
-    menu(tr("&File"), {a.add, a.demo, nullptr, a.exportEvents, nullptr, a.importWorkspace,
-                       a.exportWorkspace, nullptr, a.quit});
+    menu(tr("&File"), {a.add, a.demo, nullptr, a.exportEvents, a.openEventLog, nullptr,
+                       a.importWorkspace, a.exportWorkspace, nullptr, a.quit});
     menu(tr("&Channel"), {a.edit, a.duplicate, a.remove, nullptr, a.pause, a.reconnect, nullptr,
                           a.pauseAll, a.resumeAll});
     menu(tr("&View"), {a.eventsPage, a.jobsPage, nullptr, a.find, a.follow, a.details, a.clear,
@@ -389,6 +401,22 @@ void MainWindow::setEventLog(EventLog *reader, EventLogWriter *writer, EventReco
     m_trends->setEventLog(reader ? reader->path() : QString(), writer);
     updateActions();
     updateTabTitles();
+}
+
+EventLogWindow *MainWindow::openEventLog(const QString &path)
+{
+    auto *window = new EventLogWindow(this);
+    window->setAttribute(Qt::WA_DeleteOnClose);
+    window->setWindowFlag(Qt::Window);
+    if (!window->open(path)) {
+        QMessageBox::warning(
+            this, tr("Open Event Log"),
+            tr("Could not open %1: %2").arg(QDir::toNativeSeparators(path), window->errorString()));
+        delete window;
+        return nullptr;
+    }
+    window->show();
+    return window;
 }
 
 ExportDialog *MainWindow::exportEvents()

@@ -39,6 +39,7 @@ class EventModel;
 class EventRecorder;
 class EventsPage;
 class EventLog;
+class EventLogWindow;
 class EventTableView;
 class ExportDialog;
 class HelpWindow;
@@ -110,6 +111,10 @@ public:
     /// Opens the export dialog on the event log (window-modal; does not
     /// block), preset to the event view's filter; nullptr without a log.
     ExportDialog *exportEvents();
+    /// File › Open Event Log…: a read-only window on the event log at
+    /// `path` (EventLogWindow), or nullptr after a warning if it cannot
+    /// be read.
+    EventLogWindow *openEventLog(const QString &path);
     /// File › Export Workspace… and Import Workspace… (WorkspaceActions).
     bool exportWorkspaceTo(const QString &path, QString *error = nullptr)
     {

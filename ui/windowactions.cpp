@@ -39,6 +39,9 @@ WindowActions WindowActions::create(QObject *parent)
     a.exportEvents = make(tr("&Export Events…"), QKeySequence(Qt::CTRL | Qt::Key_S),
                           tr("Export events from the event log as CSV, NDJSON or JSON (Ctrl+S)"));
     a.exportEvents->setEnabled(false); // until there is an event log
+    a.openEventLog = make(tr("&Open Event Log…"), {},
+                          tr("Look at an event log a recorder (longwatch-tail --store) wrote, "
+                             "read-only"));
     a.importWorkspace =
         make(tr("&Import Workspace…"), {}, tr("Add the channels of a workspace file"));
     a.exportWorkspace = make(tr("E&xport Workspace…"), {},

@@ -22,6 +22,7 @@ public:
     QAction *add = nullptr;
     QAction *demo = nullptr;
     QAction *exportEvents = nullptr;
+    QAction *openEventLog = nullptr;
     QAction *importWorkspace = nullptr;
     QAction *exportWorkspace = nullptr;
     QAction *quit = nullptr;

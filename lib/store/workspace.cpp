@@ -492,11 +492,18 @@ void readChannel(const QJsonValue &value, int number, WorkspaceImport *result)
 
     // What the export left out, unless the file was filled in since.
     const QStringList omitted = map.value(kOmittedKey).toStringList();
+    QStringList missingSecrets;
     if (addressLacksSecrets(&config.url, omitted.contains(kUrlField))) {
         // Polled as it is, it would send the server an empty or a wrong
         // credential: it waits for the person.
         config.paused = true;
         result->warnings << reenterSentence(name, kUrlField);
+        for (const QString &field : config.urlSecretFields()) {
+            if (config.secret(field).isEmpty())
+                missingSecrets << field;
+        }
+        if (missingSecrets.isEmpty()) // the user info was dropped: no place is left
+            missingSecrets << kUrlField;
     }
     const QStringList secretFields = config.allSecretFields();
     QStringList warned = {kUrlField};
@@ -509,9 +516,11 @@ void readChannel(const QJsonValue &value, int number, WorkspaceImport *result)
         if (!sentence.isEmpty()) {
             result->warnings << sentence;
             warned << field;
+            missingSecrets << field;
         }
     }
     result->channels << config;
+    result->missingSecrets << missingSecrets;
 }
 
 } // namespace
@@ -612,8 +621,13 @@ WorkspaceImport importWorkspace(const QByteArray &json)
                 .arg(kWorkspaceMaxChannels);
         return result;
     }
-    for (qsizetype i = 0; i < array.size(); ++i)
+    for (qsizetype i = 0; i < array.size(); ++i) {
+        const qsizetype warningsBefore = result.warnings.size();
+        const qsizetype channelsBefore = result.channels.size();
         readChannel(array.at(i), int(i + 1), &result);
+        if (result.channels.size() == channelsBefore)
+            result.skipped += result.warnings.mid(warningsBefore);
+    }
     result.ok = true;
     return result;
 }

@@ -53,10 +53,18 @@ struct WorkspaceImport
     /// importing a file twice gives two sets of channels) and without
     /// transient or pending-secret state.
     QList<ChannelConfig> channels;
+    /// For each of `channels` (same index), the secrets the export left out
+    /// that are still empty, as secret fields ("token", "header/X-Api-Key",
+    /// "url/query/access_token"; "url" for an address whose user info was
+    /// dropped, "knob/body" for a POST body): for a program that fills them
+    /// from elsewhere (longwatch-tail reads them from the keychain).
+    QList<QStringList> missingSecrets;
     /// One sentence per skipped channel ("Channel 3 (Builds) was skipped:
     /// it has no address.") and per thing the person must enter again
     /// ("Builds: enter the token again in Edit channel.").
     QStringList warnings;
+    /// The sentences of `warnings` that say a channel was skipped.
+    QStringList skipped;
     /// Why the whole file was refused; empty when `ok`.
     QString error;
     bool ok = false;
