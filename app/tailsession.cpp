@@ -1,13 +1,16 @@
 #include "tailsession.h"
 
+#include "channelmanager.h"
 #include "eventexporter.h"
 #include "eventlog.h"
 #include "networkpool.h"
+#include "networkwatcher.h"
 #include "profiles.h"
 #include "programoptions.h"
 #include "redact.h"
 #include "tailmetrics.h"
 
+#include <QRandomGenerator>
 #include <QSignalBlocker>
 #include <QTimer>
 
@@ -47,9 +50,48 @@ bool TailSession::start()
         if (!startChannel(channel))
             return false;
     }
+    watchNetwork();
     if (m_options.duration)
         QTimer::singleShot(*m_options.duration, this, [this] { finish(ExitOk); });
     return true;
+}
+
+void TailSession::watchNetwork()
+{
+    m_networkWatcher = std::make_unique<NetworkWatcher>();
+    connect(m_networkWatcher.get(), &NetworkWatcher::networkChanged, this,
+            &TailSession::restartAfterNetworkChange);
+    connect(m_networkWatcher.get(), &NetworkWatcher::resumed, this,
+            [this](std::chrono::milliseconds asleep) {
+                restartAfterNetworkChange(asleep.count() > 0
+                                              ? tr("resumed after %1 s").arg(asleep.count() / 1000)
+                                              : tr("resumed from sleep"));
+            });
+    const auto setOffline = [this](bool offline) {
+        if (!m_options.quiet)
+            Q_EMIT message(offline ? tr("offline: no route out of this machine; waiting for "
+                                        "the network")
+                                   : tr("online again"));
+        for (auto &poller : m_pollers)
+            poller->setOffline(offline);
+    };
+    connect(m_networkWatcher.get(), &NetworkWatcher::onlineChanged, this, setOffline);
+    if (!m_networkWatcher->isOnline())
+        setOffline(true);
+}
+
+void TailSession::restartAfterNetworkChange(const QString &why)
+{
+    if (m_finishing)
+        return;
+    if (!m_options.quiet)
+        Q_EMIT message(tr("network changed (%1): polling every channel again").arg(why));
+    m_pool->dropIdleConnections();
+    for (auto &poller : m_pollers) {
+        const auto jitter = std::chrono::milliseconds(QRandomGenerator::global()->bounded(
+            qint64(ChannelManager::kNetworkChangeJitter.count())));
+        poller->restartAfterNetworkChange(jitter);
+    }
 }
 
 bool TailSession::startChannel(const TailOptions::Channel &channel)

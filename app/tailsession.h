@@ -20,6 +20,7 @@ namespace Longwatch {
 
 class EventLog;
 class NetworkPool;
+class NetworkWatcher;
 class TailMetrics;
 
 /// What longwatch-tail was asked to do, as its command line says it.
@@ -96,6 +97,8 @@ private:
                  const QString &cursor);
     /// Writes one line to the output; false if the reader went away.
     bool print(const QByteArray &line);
+    void watchNetwork();
+    void restartAfterNetworkChange(const QString &why);
 
     TailOptions m_options;
     std::FILE *m_output = stdout;
@@ -107,6 +110,9 @@ private:
     std::unique_ptr<EventLog> m_store;
     std::unique_ptr<NetworkPool> m_pool;
     std::vector<std::unique_ptr<Poller>> m_pollers;
+    /// The machine's network and sleep: every poller polls again after a
+    /// change or a resume, and waits for the network while it is offline.
+    std::unique_ptr<NetworkWatcher> m_networkWatcher;
 };
 
 } // namespace Longwatch

@@ -14,11 +14,14 @@
 
 #include <QElapsedTimer>
 #include <QHostAddress>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTest>
 
 #include <memory>
+
 #include <optional>
+#include <signal.h>
 
 using namespace Longwatch;
 using namespace Longwatch::Testing;
@@ -32,6 +35,7 @@ private Q_SLOTS:
     void aSilentDeadPathIsNoticedInSeconds();
     void linkUpBringsTheFirstEventAtOnce();
     void withoutARouteOutChannelsWaitForTheNetwork();
+    void aStoppedRecorderPollsAgainOnceItRuns();
 };
 
 void tst_NetworkFaults::aSilentDeadPathIsNoticedInSeconds()
@@ -182,6 +186,58 @@ void tst_NetworkFaults::withoutARouteOutChannelsWaitForTheNetwork()
     QVERIFY(batches.wait(5000));
     QVERIFY(!manager.isOffline());
     QVERIFY(!channel->isWaitingForNetwork());
+}
+
+void tst_NetworkFaults::aStoppedRecorderPollsAgainOnceItRuns()
+{
+    // A sleep, as a stopped process sees it: while longwatch-tail does not
+    // run, the server forgets its connection and its goodbye is lost. Once
+    // it runs again it must notice the time it lost and ask again at once,
+    // rather than wait for its keep-alive probes (9 s) or its deadline.
+    TwoHosts hosts;
+    QString error;
+    if (!hosts.client.isValid())
+        QSKIP(hosts.client.skipReason());
+    QVERIFY2(hosts.connect(&error), qPrintable(error));
+    std::unique_ptr<FakeHttpServer> server;
+    {
+        EnterNetworkNamespace inServer(hosts.server);
+        server = std::make_unique<FakeHttpServer>(QHostAddress(TwoHosts::kServerAddress));
+    }
+    QVERIFY2(server->isListening(), qPrintable(server->errorString()));
+
+    QProcess tail;
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    // Checks twice a second: a stop of 5 s is then plainly a sleep.
+    environment.insert("LONGWATCH_SLEEP_CHECK_MS", "500");
+    tail.setProcessEnvironment(environment);
+    tail.start("ip", {"netns", "exec", hosts.client.name(), LONGWATCH_TAIL_PATH, "--channel",
+                      "builds=" + server->url("/poll").toString(), "--profile", "seed-events",
+                      "--hold", "50"});
+    QVERIFY(tail.waitForStarted());
+    QTRY_COMPARE(server->requests().size(), 1);
+    QTRY_COMPARE(server->heldCount(), 1);
+
+    QVERIFY(hosts.server.run({"route", "add", "blackhole", TwoHosts::kClientAddress + "/32"}));
+    QCOMPARE(::kill(pid_t(tail.processId()), SIGSTOP), 0);
+    server->closeAllConnections(); // its FIN goes nowhere
+    // The machine sleeps: the stimulus itself, not a wait for something.
+    QTest::qWait(5000);
+    QVERIFY(hosts.server.run({"route", "del", "blackhole", TwoHosts::kClientAddress + "/32"}));
+    server->enqueue("/poll", FakeResponse::seedEvents({1}));
+    QElapsedTimer sinceResume;
+    sinceResume.start();
+    QCOMPARE(::kill(pid_t(tail.processId()), SIGCONT), 0);
+    QByteArray output;
+    QTRY_VERIFY_WITH_TIMEOUT((output += tail.readAllStandardOutput()).contains("\"key\":\"1\""),
+                             15000);
+    const qint64 firstEventMs = sinceResume.elapsed();
+    qInfo("first event %lld ms after the process ran again", firstEventMs);
+    const QByteArray messages = tail.readAllStandardError();
+    tail.terminate();
+    QVERIFY(tail.waitForFinished());
+    QVERIFY2(messages.contains("resumed after"), messages.constData());
+    QVERIFY(firstEventMs < 2000);
 }
 
 QTEST_GUILESS_MAIN(tst_NetworkFaults)

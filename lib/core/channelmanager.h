@@ -88,7 +88,7 @@ public:
     void restartAfterNetworkChange(const QString &why);
     /// How far apart channels ask again after a network change: the
     /// server and the new network are not asked by all channels at once.
-    static constexpr std::chrono::milliseconds kNetworkChangeJitter{1000};
+    static constexpr std::chrono::milliseconds kNetworkChangeJitter{500};
 
     /// Cursors to resume channels from, by channel id (the event log's):
     /// each is handed to its channel once, when the channel is added.

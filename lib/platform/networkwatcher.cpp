@@ -77,7 +77,10 @@ NetworkWatcher::NetworkWatcher(QObject *parent)
     m_settle.setInterval(kDefaultSettle);
     connect(&m_settle, &QTimer::timeout, this, [this] { Q_EMIT networkChanged(m_lastChange); });
 
-    m_sleepCheck.setInterval(kDefaultSleepCheck);
+    bool valid = false;
+    const int checkMs = qEnvironmentVariableIntValue("LONGWATCH_SLEEP_CHECK_MS", &valid);
+    m_sleepCheck.setInterval(valid && checkMs > 0 ? std::chrono::milliseconds(checkMs)
+                                                  : std::chrono::milliseconds(kDefaultSleepCheck));
     connect(&m_sleepCheck, &QTimer::timeout, this, &NetworkWatcher::checkSleep);
     m_lastCheck = m_clock();
     m_sleepCheck.start();
@@ -281,7 +284,7 @@ void NetworkWatcher::checkSleep()
     const std::chrono::milliseconds passed = now - m_lastCheck;
     m_lastCheck = now;
     const auto interval = m_sleepCheck.intervalAsDuration();
-    if (passed >= 2 * interval)
+    if (passed >= interval + kSleepSlack)
         Q_EMIT resumed(std::chrono::duration_cast<std::chrono::milliseconds>(passed - interval));
 }
 

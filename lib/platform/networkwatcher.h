@@ -33,8 +33,12 @@ public:
     /// sleeps; injectable for tests.
     using Clock = std::function<std::chrono::milliseconds()>;
 
-    /// How often the sleep check runs.
-    static constexpr std::chrono::seconds kDefaultSleepCheck{5};
+    /// How often the sleep check runs (LONGWATCH_SLEEP_CHECK_MS in the
+    /// environment sets another, for tests and diagnosis).
+    static constexpr std::chrono::seconds kDefaultSleepCheck{2};
+    /// How much later than due a check must come to count as a sleep: a
+    /// busy machine delays timers by a second or two, never by this.
+    static constexpr std::chrono::seconds kSleepSlack{3};
     /// How long changes are gathered into one networkChanged(): a link
     /// coming up brings its addresses and routes a moment later.
     static constexpr std::chrono::milliseconds kDefaultSettle{300};
@@ -58,7 +62,7 @@ Q_SIGNALS:
     /// what changed last (for the log: "link eth0 down", "address added").
     void networkChanged(const QString &what);
     /// Once after the process was found to have not run for `asleep`
-    /// (at least twice the check interval), or after logind said the
+    /// (a check came kSleepSlack or more later than due), or after logind said the
     /// machine woke up (then `asleep` is zero: it is not known).
     void resumed(std::chrono::milliseconds asleep);
     /// When isOnline() changed: the last default route went, or the first
