@@ -106,7 +106,7 @@ WindowActions WindowActions::create(QObject *parent)
     a.snoozeUntil = make(tr("Snooze &Until…"), {});
     a.snoozeUntil->setObjectName(QStringLiteral("snoozeUntil"));
     a.notificationSettings =
-        make(tr("Notification &Settings…"), {}, tr("Rules, quiet hours and snooze"));
+        make(tr("&Notification Settings…"), {}, tr("Rules, quiet hours and snooze"));
     a.notificationSettings->setObjectName(QStringLiteral("notificationSettings"));
     a.notificationSettings->setMenuRole(QAction::PreferencesRole);
     a.attention = make(tr("Needs &Attention"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A),
