@@ -45,6 +45,28 @@ enum ListColumn { SeriesColumn, FailedColumn, MedianColumn, ChannelColumn };
 
 constexpr int kTrendRole = Qt::UserRole + 1; ///< index into the result's series
 
+/// The same runs with the same outcomes: nothing to draw again (a running
+/// job's progress moves its last event, not what the charts show).
+bool sameRuns(const QList<JobSeriesTrend> &a, const QList<JobSeriesTrend> &b)
+{
+    if (a.size() != b.size())
+        return false;
+    for (qsizetype i = 0; i < a.size(); ++i) {
+        const JobSeriesTrend &x = a.at(i);
+        const JobSeriesTrend &y = b.at(i);
+        if (x.channel != y.channel || x.series != y.series || x.runs.size() != y.runs.size())
+            return false;
+        for (qsizetype r = 0; r < x.runs.size(); ++r) {
+            const JobRun &p = x.runs.at(r);
+            const JobRun &q = y.runs.at(r);
+            if (p.job != q.job || p.status != q.status || p.finishedUsecs != q.finishedUsecs ||
+                p.startedUsecs != q.startedUsecs)
+                return false;
+        }
+    }
+    return true;
+}
+
 qint64 currentUsecs()
 {
     return QDateTime::currentMSecsSinceEpoch() * 1000;
@@ -189,6 +211,13 @@ TrendsPage::TrendsPage(ChannelManager *manager, QWidget *parent)
             m_channelId.clear();
         refresh();
     });
+    // A channel's series pattern may have changed: its runs regroup.
+    const auto watch = [this](Channel *channel) {
+        connect(channel, &Channel::configChanged, this, [this] { m_refresh->request(); });
+    };
+    connect(manager, &ChannelManager::channelAdded, this, watch);
+    for (Channel *channel : manager->channels())
+        watch(channel);
     showMessage(State::NoLog);
 }
 
@@ -201,12 +230,13 @@ void TrendsPage::setEventLog(const QString &path, EventLogWriter *writer)
         m_loader = std::make_unique<TrendsLoader>(path);
         connect(m_loader.get(), &TrendsLoader::loaded, this, &TrendsPage::onLoaded);
     }
+    disconnect(m_writerConnection);
     if (writer) {
-        connect(writer, &EventLogWriter::committed, this,
-                [this](const QString &, const QString &, int added) {
-                    if (added > 0)
-                        m_refresh->request();
-                });
+        m_writerConnection = connect(writer, &EventLogWriter::committed, this,
+                                     [this](const QString &, const QString &, int added) {
+                                         if (added > 0)
+                                             m_refresh->request();
+                                     });
     }
     m_state = m_loader ? State::Loading : State::NoLog;
     m_dirty = true;
@@ -280,6 +310,11 @@ void TrendsPage::request()
 
 void TrendsPage::onLoaded(const TrendsResult &result)
 {
+    if (m_state == State::Shown && result.ok && sameRuns(result.series, m_result.series) &&
+        result.channelTitles == m_result.channelTitles) {
+        Q_EMIT shown(); // nothing changed: the charts stay as they are
+        return;
+    }
     m_result = result;
     if (!result.ok) {
         showMessage(State::Failed);

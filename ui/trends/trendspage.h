@@ -129,7 +129,9 @@ private:
     QChartView *m_failureView = nullptr;
     QWidget *m_charts = nullptr;
     QSplitter *m_splitter = nullptr;
-    bool m_splitterPlaced = false; ///< the first show gave the list its share
+    bool m_splitterPlaced = false;
+    QMetaObject::Connection m_writerConnection; ///< the writer's committed() ///< the first show
+                                                ///< gave the list its share
 };
 
 } // namespace Longwatch
