@@ -5,6 +5,7 @@
 #include "profiles/couchdbprofile.h"
 #include "profiles/nchanprofile.h"
 #include "profiles/ntfyprofile.h"
+#include "profiles/sseprofile.h"
 #include "profiles/telegramprofile.h"
 
 #include <QCoreApplication>
@@ -34,6 +35,7 @@ QStringList profileIds()
             QStringLiteral("seed-queue"),
             QStringLiteral("couchdb-changes"),
             QStringLiteral("nchan"),
+            QStringLiteral("sse"),
             QStringLiteral("consul-blocking"),
             QStringLiteral("telegram-getupdates"),
             QStringLiteral("ntfy"),
@@ -55,6 +57,10 @@ QString profileDescription(const QString &id)
         return ProfileText::tr(
             "Nchan long-poll subscriber /sub/<channel>; the cursor is Nchan's message id "
             "(Last-Modified seconds:Etag).");
+    if (id == QLatin1String("sse"))
+        return ProfileText::tr(
+            "Server-Sent Events (text/event-stream) read as they arrive; the cursor is the last "
+            "event id, sent back as Last-Event-ID.");
     if (id == QLatin1String("consul-blocking"))
         return ProfileText::tr(
             "Consul or Nomad blocking query /v1/<endpoint>?index=N&wait=...; an event "
@@ -252,6 +258,8 @@ std::unique_ptr<FeedProfile> createProfile(const QString &id, const QUrl &url,
         return CouchDbProfile::create(url, knobs, errors);
     if (id == NchanProfile::profileId())
         return NchanProfile::create(url, knobs, errors);
+    if (id == SseProfile::profileId())
+        return SseProfile::create(url, knobs, errors);
     if (id == ConsulProfile::profileId())
         return ConsulProfile::create(url, knobs, errors);
     if (id == TelegramProfile::profileId())

@@ -1,6 +1,8 @@
 #include "profilesupport.h"
 
 #include "genericjsonprofile.h"
+#include "jsonpath.h"
+#include "jsontext.h"
 #include "profiles.h"
 
 #include <QCoreApplication>
@@ -24,6 +26,18 @@ bool parseAnyJson(const QByteArray &bytes, QJsonValue *value)
         return false;
     *value = doc.array().first();
     return true;
+}
+
+void setMessage(Event &event, const QByteArray &message)
+{
+    QJsonValue value;
+    if (parseAnyJson(message, &value)) {
+        event.raw = compactJson(value);
+        event.text = jsonScalarText(value);
+    } else {
+        event.raw = jsonString(QString::fromUtf8(message));
+        event.text = QString::fromUtf8(message).trimmed();
+    }
 }
 
 QStringList readBasicKnobs(const QString &profileId, const QUrl &url, const QVariantMap &knobs,

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "event.h"
+
 #include <QByteArray>
 #include <QJsonValue>
 #include <QString>
@@ -15,6 +17,13 @@ namespace Longwatch::ProfileSupport {
 /// Parses any JSON value, scalars included, ignoring surrounding
 /// whitespace. Returns false if `bytes` is not exactly one JSON value.
 bool parseAnyJson(const QByteArray &bytes, QJsonValue *value);
+
+/// Fills an event's `raw` and `text` from a message in whatever form its
+/// publisher used: a message that is exactly one JSON value is kept as that
+/// value (compacted; the text is a string without its quotes, or the JSON),
+/// any other (text, binary) becomes a JSON string of its UTF-8 reading
+/// (invalid bytes replaced), so `raw` is always valid JSON.
+void setMessage(Event &event, const QByteArray &message);
 
 /// The knobs of a hand-written profile, the two of knobNames() that such a
 /// profile takes: "hold" and "initial-cursor". `out` of readBasicKnobs()
