@@ -69,7 +69,8 @@ QString profileDescription(const QString &id)
         return ProfileText::tr("Telegram Bot API <base>/bot<token>/getUpdates?offset=N&timeout=s.");
     if (id == QLatin1String("ntfy"))
         return ProfileText::tr(
-            "ntfy topic in poll mode /<topic>/json?poll=1&since=<id>; answers at once.");
+            "ntfy topic's JSON stream /<topic>/json?since=<id>, read as it arrives (mode poll: "
+            "poll=1, every 5 s).");
     if (id == QLatin1String("generic-json"))
         return ProfileText::tr("Any JSON long-poll feed, described by the knobs.");
     return {};
@@ -78,6 +79,9 @@ QString profileDescription(const QString &id)
 QList<ProfileKnob> profileKnobs()
 {
     return {
+        {QStringLiteral("mode"), ProfileText::tr("Ask the server by"),
+         ProfileText::tr("stream (one answer kept open, events as they come) or poll (one "
+                         "request per answer); ntfy and couchdb-changes")},
         {QStringLiteral("method"), ProfileText::tr("Request method"),
          ProfileText::tr("GET or POST")},
         {QStringLiteral("body"), ProfileText::tr("Request body"),
@@ -152,7 +156,12 @@ QStringList applyKnobs(GenericJsonOptions &o, const QVariantMap &knobs)
             continue;
         }
         bool ok = true;
-        if (name == QLatin1String("method")) {
+        if (name == QLatin1String("mode")) {
+            // Checked here, taken by the profiles that can stream
+            // (createProfile() refuses it for the others).
+            ok = value.compare(QLatin1String("stream"), Qt::CaseInsensitive) == 0 ||
+                 value.compare(QLatin1String("poll"), Qt::CaseInsensitive) == 0;
+        } else if (name == QLatin1String("method")) {
             o.method = value.toUpper().toLatin1();
         } else if (name == QLatin1String("body")) {
             o.bodyTemplate = value.toUtf8();
@@ -253,6 +262,15 @@ QStringList applyKnobs(GenericJsonOptions &o, const QVariantMap &knobs)
 std::unique_ptr<FeedProfile> createProfile(const QString &id, const QUrl &url,
                                            const QVariantMap &knobs, QStringList *errors)
 {
+    // Only these profiles can be asked either way.
+    const QStringList takeMode{NtfyProfile::profileId(), CouchDbProfile::profileId()};
+    if (knobs.contains(QStringLiteral("mode")) && !takeMode.contains(id)) {
+        if (errors)
+            *errors << ProfileText::tr("The setting 'mode' does not apply to the %1 profile (only "
+                                       "to %2).")
+                           .arg(id, takeMode.join(QStringLiteral(", ")));
+        return nullptr;
+    }
     // Feeds a JSON path cannot describe have classes of their own.
     if (id == CouchDbProfile::profileId())
         return CouchDbProfile::create(url, knobs, errors);
@@ -260,6 +278,8 @@ std::unique_ptr<FeedProfile> createProfile(const QString &id, const QUrl &url,
         return NchanProfile::create(url, knobs, errors);
     if (id == SseProfile::profileId())
         return SseProfile::create(url, knobs, errors);
+    if (id == NtfyProfile::profileId())
+        return NtfyProfile::create(url, knobs, errors);
     if (id == ConsulProfile::profileId())
         return ConsulProfile::create(url, knobs, errors);
     if (id == TelegramProfile::profileId())
@@ -269,8 +289,6 @@ std::unique_ptr<FeedProfile> createProfile(const QString &id, const QUrl &url,
         options = GenericJsonProfile::seedEventsOptions(url);
     else if (id == QLatin1String("seed-queue"))
         options = GenericJsonProfile::seedQueueOptions(url);
-    else if (id == QLatin1String("ntfy"))
-        options = ntfyOptions(url);
     else {
         if (errors)
             *errors << ProfileText::tr("Unknown profile '%1'; known profiles: %2.")
