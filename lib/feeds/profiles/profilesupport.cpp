@@ -43,7 +43,9 @@ void setMessage(Event &event, const QByteArray &message)
 QStringList readBasicKnobs(const QString &profileId, const QUrl &url, const QVariantMap &knobs,
                            BasicKnobs *out)
 {
-    const QStringList allowed{QStringLiteral("hold"), QStringLiteral("initial-cursor")};
+    QStringList allowed{QStringLiteral("hold"), QStringLiteral("initial-cursor")};
+    if (out->takesMode)
+        allowed << QStringLiteral("mode");
     QStringList errors;
     if (!url.isValid() || url.host().isEmpty())
         errors << ProfileText::tr("The URL is not valid.");
@@ -52,7 +54,12 @@ QStringList readBasicKnobs(const QString &profileId, const QUrl &url, const QVar
 
     QVariantMap applicable;
     for (auto it = knobs.cbegin(); it != knobs.cend(); ++it) {
-        if (allowed.contains(it.key()))
+        if (it.key() == QLatin1String("mode") && out->takesMode) {
+            const QString mode = it.value().toString().trimmed().toLower();
+            if (!mode.isEmpty())
+                out->stream = mode == QLatin1String("stream");
+            applicable.insert(it.key(), it.value()); // checked with the others
+        } else if (allowed.contains(it.key()))
             applicable.insert(it.key(), it.value());
         else
             errors << ProfileText::tr(

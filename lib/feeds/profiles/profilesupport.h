@@ -32,9 +32,14 @@ struct BasicKnobs
 {
     std::chrono::milliseconds hold{55'000};
     QString initialCursor;
+    /// Whether the profile takes "mode" too (stream or poll); `stream` is
+    /// then what it says, `stream` coming in as the profile's default.
+    bool takesMode = false;
+    bool stream = false;
 };
 
-/// Reads "hold" and "initial-cursor" from `knobs` into `out`, checking values
+/// Reads "hold" and "initial-cursor" (and "mode" where the profile takes
+/// it) from `knobs` into `out`, checking values
 /// the way applyKnobs() does. Any other knob is an error that names
 /// `profileId`, so a typo is never silently ignored. Also checks that `url`
 /// is an http(s) URL.
