@@ -3,6 +3,7 @@
 #include "genericjsonprofile.h"
 #include "profiles/consulprofile.h"
 #include "profiles/couchdbprofile.h"
+#include "profiles/etcdprofile.h"
 #include "profiles/nchanprofile.h"
 #include "profiles/ntfyprofile.h"
 #include "profiles/sseprofile.h"
@@ -37,6 +38,7 @@ QStringList profileIds()
             QStringLiteral("nchan"),
             QStringLiteral("sse"),
             QStringLiteral("consul-blocking"),
+            QStringLiteral("etcd-watch"),
             QStringLiteral("telegram-getupdates"),
             QStringLiteral("ntfy"),
             QStringLiteral("generic-json")};
@@ -65,6 +67,10 @@ QString profileDescription(const QString &id)
         return ProfileText::tr(
             "Consul or Nomad blocking query /v1/<endpoint>?index=N&wait=...; an event "
             "when the state changes.");
+    if (id == QLatin1String("etcd-watch"))
+        return ProfileText::tr(
+            "etcd watch: /v2/keys/<dir> (v2 long poll, waitIndex) or /v3/watch/<key prefix> "
+            "(v3 watch stream); the cursor is the next index or revision.");
     if (id == QLatin1String("telegram-getupdates"))
         return ProfileText::tr("Telegram Bot API <base>/bot<token>/getUpdates?offset=N&timeout=s.");
     if (id == QLatin1String("ntfy"))
@@ -282,6 +288,8 @@ std::unique_ptr<FeedProfile> createProfile(const QString &id, const QUrl &url,
         return NtfyProfile::create(url, knobs, errors);
     if (id == ConsulProfile::profileId())
         return ConsulProfile::create(url, knobs, errors);
+    if (id == EtcdProfile::profileId())
+        return EtcdProfile::create(url, knobs, errors);
     if (id == TelegramProfile::profileId())
         return TelegramProfile::create(url, knobs, errors);
     GenericJsonOptions options;
