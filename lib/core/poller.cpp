@@ -603,7 +603,6 @@ void Poller::finishAborted(Abort abort, qsizetype bodySize)
         // path that died shows in the next request's connect timeout.
         qCDebug(lcPollerVerbose).noquote()
             << m_name << "stream silent for" << streamSilenceLimit().count() << "ms: asking again";
-        m_liveOnStream = true;
         m_lastResponseAt = m_clock();
         Q_EMIT responseReceived();
         if (m_state == State::Live)
@@ -952,14 +951,14 @@ std::optional<EventList> Poller::takeEvents(PollResult &result, bool *cut)
     return events;
 }
 
-/// A good answer's status and headers came, and the profile reads it as a
-/// stream: the channel is live from now on, without a deadline.
 void Poller::failTooManyEvents(qsizetype count)
 {
     failed(Error::SizeLimitError,
            PollerMessages::tooManyEvents(target(), count, m_settings.maxEventsPerBatch), {});
 }
 
+/// A good answer's status and headers came, and the profile reads it as a
+/// stream: the channel is live from now on, without a deadline.
 bool Poller::startStream()
 {
     const QVariant status = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
