@@ -122,7 +122,8 @@ bool TailSession::startChannel(const TailOptions::Channel &channel)
             finish(ExitFailed);
         } else if (!m_options.quiet && state != Poller::State::Backoff &&
                    state != Poller::State::Stopped) {
-            Q_EMIT message(tr("[%1] %2").arg(name, Poller::stateString(state).toLower()));
+            Q_EMIT message(
+                tr("[%1] %2").arg(name, Poller::stateString(state, p->isStreaming()).toLower()));
         }
     });
     connect(p, &Poller::retryScheduled, this, [this, p, name](int attempt, milliseconds delay) {

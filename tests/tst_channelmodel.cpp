@@ -51,6 +51,7 @@ class tst_ChannelModel : public QObject
 private Q_SLOTS:
     void passesTheModelTester();
     void showsLiveWithCounts();
+    void saysLiveStreamingOnAStream();
     void showsListeningWhileTheServerHolds();
     void countsStartFromTheEventLog();
     void retentionLowersTheCount();
@@ -106,6 +107,23 @@ void tst_ChannelModel::showsLiveWithCounts()
     QVERIFY(index.data(ChannelModel::LastEventRole).toDateTime().isValid());
     const QList<int> rate = index.data(ChannelModel::RateRole).value<QList<int>>();
     QCOMPARE(rate.last(), 2);
+}
+
+void tst_ChannelModel::saysLiveStreamingOnAStream()
+{
+    FakeHttpServer server;
+    server.setDefaultResponse(FakeResponse::stream("text/event-stream"));
+    ChannelManager manager;
+    ChannelModel model(&manager);
+    ChannelConfig config = configFor(server.url("/events"), "deploys");
+    config.profileId = "sse";
+    Channel *channel = manager.addChannel(config);
+    QTRY_COMPARE(status(model, 0), QStringLiteral("Live — streaming"));
+    QVERIFY(channel->isStreaming());
+    QTRY_COMPARE(server.openStreams().size(), 1);
+    QVERIFY(server.streamWrite(server.openStreams().constFirst(), "id: 1\ndata: go\n\n"));
+    QTRY_COMPARE(model.index(0).data(ChannelModel::EventCountRole).toLongLong(), 1);
+    QCOMPARE(status(model, 0), QStringLiteral("Live — streaming"));
 }
 
 void tst_ChannelModel::showsListeningWhileTheServerHolds()

@@ -40,6 +40,7 @@ private Q_SLOTS:
     void anInvalidConfigurationFailsAfterStartReturns();
     void aRefusedCertificateIsReportedForPinning_data();
     void aRefusedCertificateIsReportedForPinning();
+    void aStreamShowsWhatItsFirstReadBrought();
 
 private:
     QNetworkAccessManager m_network;
@@ -218,6 +219,28 @@ void tst_ConnectionTest::aRefusedCertificateIsReportedForPinning()
         QCOMPARE(server.requestCount(), 1);
         QCOMPARE(isFromLongwatchClient(server.requests().first()), ownClient);
     }
+}
+
+void tst_ConnectionTest::aStreamShowsWhatItsFirstReadBrought()
+{
+    // A stream never ends: the test takes what its first read brought
+    // (events or a heartbeat) and ends there, with one request.
+    FakeHttpServer server;
+    server.setDefaultResponse(FakeResponse::stream("text/event-stream"));
+    connect(&server, &FakeHttpServer::streamOpened, this, [&server](const FakeRequest &request) {
+        server.streamWrite(request.id, "id: 7\ndata: one\n\nid: 8\ndata: two\n\n");
+    });
+    ChannelConfig config = configFor(server.url("/events"));
+    config.profileId = "sse";
+    ConnectionTest test(&m_network);
+    QSignalSpy finished(&test, &ConnectionTest::finished);
+    QVERIFY(test.start(config));
+    QVERIFY(finished.wait());
+    QCOMPARE(test.outcome(), ConnectionTest::Outcome::Events);
+    QCOMPARE(test.events().size(), 2);
+    QCOMPARE(test.cursor(), QString("8"));
+    QCOMPARE(server.requestCount(), 1);
+    QTRY_VERIFY(server.openStreams().isEmpty()); // the stream was closed by the test
 }
 
 QTEST_GUILESS_MAIN(tst_ConnectionTest)

@@ -56,6 +56,8 @@ private Q_SLOTS:
     void seenMemoryIsBounded();
     void knobs_data();
     void knobs();
+    void aContinuousFeedIsAskedForAndReadLineByLine();
+    void aBadLineInAContinuousFeedTakesNoneOfItsRead();
 };
 
 void tst_CouchDbProfile::registered()
@@ -395,6 +397,60 @@ void tst_CouchDbProfile::knobs()
         QVERIFY(!profile);
         QVERIFY2(errors.join(' ').contains(errorContains), qPrintable(errors.join(' ')));
     }
+}
+
+void tst_CouchDbProfile::aContinuousFeedIsAskedForAndReadLineByLine()
+{
+    auto profile = make({{"mode", "stream"}, {"hold", "20"}});
+    QVERIFY(profile);
+    QVERIFY(profile->streamsAnswers());
+    QVERIFY(!profile->acceptsCompression());
+    QVERIFY(!make()->acceptsCompression()); // a long poll holds with heartbeats too
+    const QUrlQuery query(profile->request("now").url);
+    QCOMPARE(query.queryItemValue("feed"), QString("continuous"));
+    // A heartbeat twice per hold, instead of CouchDB's timeout.
+    QCOMPARE(query.queryItemValue("heartbeat"), QString("10000"));
+    QVERIFY(!query.hasQueryItem("timeout"));
+    // A heartbeat the user chose stays.
+    auto own = make({{"mode", "stream"}}, "http://couch.test/db/_changes?heartbeat=500");
+    QCOMPARE(QUrlQuery(own->request("now").url).allQueryItemValues("heartbeat"),
+             QStringList{"500"});
+
+    QVERIFY(profile->startStream(response(200, {}), StreamLimits{}));
+    const QByteArray a = R"({"seq":"1-a","id":"job-1","changes":[{"rev":"1-x"}]})";
+    const QByteArray b = R"({"seq":"2-b","id":"job-2","changes":[{"rev":"1-y"}],"deleted":true})";
+    PollResult result = profile->readStream(a + "\n\n" + b.left(10), "now");
+    QCOMPARE(verdictName(result.verdict), QString("events"));
+    QCOMPARE(result.events.size(), 1);
+    QCOMPARE(result.events.at(0).key, QString("job-1@1-x"));
+    QCOMPARE(result.cursor, QString("\"1-a\""));
+    result = profile->readStream(b.mid(10) + "\n", result.cursor);
+    QCOMPARE(result.events.size(), 1);
+    QCOMPARE(result.events.at(0).type, QString("deleted"));
+    QCOMPARE(result.cursor, QString("\"2-b\""));
+    // The same change again is no news; the end of the feed moves the cursor.
+    result = profile->readStream(a + "\n{\"last_seq\":\"3-c\",\"pending\":0}\n", result.cursor);
+    QCOMPARE(verdictName(result.verdict), QString("no news"));
+    QCOMPARE(result.cursor, QString("\"3-c\""));
+    QCOMPARE(verdictName(profile->endStream(result.cursor).verdict), QString("no news"));
+}
+
+void tst_CouchDbProfile::aBadLineInAContinuousFeedTakesNoneOfItsRead()
+{
+    auto profile = make({{"mode", "stream"}});
+    QVERIFY(profile->startStream(response(200, {}), StreamLimits{}));
+    const QByteArray good = R"({"seq":5,"id":"job-5","changes":[{"rev":"1-x"}]})";
+    PollResult result = profile->readStream(good + "\n{\"seq\":6}\n", "4");
+    QCOMPARE(verdictName(result.verdict), QString("retry"));
+    QVERIFY(result.malformed);
+    QCOMPARE(result.cursor, QString("4"));
+    // Not remembered either: the next stream hands it over.
+    QVERIFY(profile->startStream(response(200, {}), StreamLimits{}));
+    result = profile->readStream(good + "\n", "4");
+    QCOMPARE(result.events.size(), 1);
+    QCOMPARE(result.cursor, QString("5"));
+    result = profile->readStream("{\"error\":\"unauthorized\",\"reason\":\"gone\"}\n", "5");
+    QCOMPARE(verdictName(result.verdict), QString("retry"));
 }
 
 QTEST_GUILESS_MAIN(tst_CouchDbProfile)

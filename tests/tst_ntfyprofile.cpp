@@ -1,7 +1,11 @@
 #include "common/profiletesting.h"
+#include "fakehttpserver.h"
+#include "networkaccessmanager.h"
+#include "poller.h"
 #include "profiles.h"
 #include "profiles/ntfyprofile.h"
 
+#include <QSignalSpy>
 #include <QTest>
 #include <QUrlQuery>
 
@@ -42,20 +46,26 @@ private Q_SLOTS:
     void parse_data();
     void parse();
     void eventFields();
+    void theStreamIsTheDefault();
+    void aModeThatIsNeitherIsRefused();
+    void streamedMessagesArriveAsTheyComeAndResumeFromTheLastId();
+    void aBadLineEndsTheStreamFromTheLastMessage();
 };
 
 void tst_NtfyProfile::registered()
 {
     QVERIFY(profileIds().contains("ntfy"));
     QVERIFY(!profileDescription("ntfy").isEmpty());
-    auto profile = make();
+    auto profile = make({{"mode", "poll"}});
     QVERIFY(profile);
     QCOMPARE(profile->id(), QString("ntfy"));
     QCOMPARE(profile->initialCursor(), QString("all"));
     // poll=1 answers at once: the hold only covers sending the cache, so the
-    // Poller's deadline (hold + margin) stays short.
+    // Poller's deadline (hold + margin) stays short; polls are paced.
     QVERIFY(profile->holdTime() <= 10s);
     QVERIFY(profile->holdTime() > 0s);
+    QCOMPARE(profile->minimumPollInterval(), 5s);
+    QVERIFY(!profile->streamsAnswers());
 }
 
 void tst_NtfyProfile::request_data()
@@ -87,7 +97,7 @@ void tst_NtfyProfile::request()
     QFETCH(QString, url);
     QFETCH(QString, cursor);
     QFETCH(QString, since);
-    auto profile = make({}, url);
+    auto profile = make({{"mode", "poll"}}, url);
     QVERIFY(profile);
     const PollRequest request = profile->request(cursor);
     QCOMPARE(request.method, QByteArray("GET"));
@@ -175,6 +185,98 @@ void tst_NtfyProfile::eventFields()
     QCOMPARE(first.time, QDateTime::fromSecsSinceEpoch(1795380184, Qt::UTC));
     QVERIFY(first.raw.contains(R"("expires":1795423384)"));
     QCOMPARE(result.events.at(1).text, QString("replica lag 30 s"));
+}
+
+void tst_NtfyProfile::theStreamIsTheDefault()
+{
+    auto profile = make({}, "http://ntfy.test/alerts/json?poll=1");
+    QVERIFY(profile);
+    QVERIFY(profile->streamsAnswers());
+    QVERIFY(!profile->acceptsCompression());
+    // A keepalive every 45 s (ntfy's default): 55 s of silence allowed.
+    QCOMPARE(profile->holdTime(), 55s);
+    QCOMPARE(profile->minimumPollInterval(), 0s);
+    const PollRequest request = profile->request("all");
+    QCOMPARE(request.url.path(), QString("/alerts/json"));
+    const QUrlQuery query(request.url);
+    QVERIFY(!query.hasQueryItem("poll"));
+    QCOMPARE(query.allQueryItemValues("since"), QStringList{"all"});
+    QVERIFY(make({{"mode", "stream"}}));
+}
+
+void tst_NtfyProfile::aModeThatIsNeitherIsRefused()
+{
+    QStringList errors;
+    QVERIFY(!createProfile("ntfy", QUrl("http://ntfy.test/alerts"), {{"mode", "push"}}, &errors));
+    QVERIFY2(errors.join(' ').contains("mode"), qPrintable(errors.join(' ')));
+    errors.clear();
+    QVERIFY(!createProfile("seed-events", QUrl("http://ntfy.test/poll"), {{"mode", "stream"}},
+                           &errors));
+    QVERIFY2(errors.join(' ').contains("does not apply"), qPrintable(errors.join(' ')));
+}
+
+void tst_NtfyProfile::streamedMessagesArriveAsTheyComeAndResumeFromTheLastId()
+{
+    FakeHttpServer server;
+    server.setDefaultResponse(FakeResponse::stream("application/x-ndjson; charset=utf-8"));
+    NetworkAccessManager manager;
+    Poller poller(make({}, server.url("/alerts").toString()), &manager);
+    PollerSettings settings;
+    settings.backoffInitial = 20ms;
+    poller.setSettings(settings);
+    EventList received;
+    int batches = 0;
+    connect(&poller, &Poller::batchReceived, this, [&](const EventList &events) {
+        received += events;
+        ++batches;
+    });
+    QSignalSpy errors(&poller, &Poller::errorOccurred);
+    poller.start();
+    QTRY_COMPARE(server.openStreams().size(), 1);
+    const int first = server.openStreams().constFirst();
+    QCOMPARE(server.requests().constFirst().path, QString("/alerts/json"));
+    QCOMPARE(server.requests().constFirst().queryValue("since"), QString("all"));
+    QVERIFY(!server.requests().constFirst().query.hasQueryItem("poll"));
+    // ntfy opens with an "open" line: no event, but the stream is Live.
+    QVERIFY(server.streamWrite(first, kOpen + '\n'));
+    QTRY_VERIFY(poller.isStreaming());
+    QVERIFY(server.streamWrite(first, kFirst + '\n' + kKeepalive + '\n'));
+    QTRY_COMPARE(received.size(), 1);
+    QCOMPARE(received.at(0).text, QString("disk full"));
+    QCOMPARE(poller.cursor(), QString("sPs71M8A2T"));
+    // A message split over two reads comes when its line is complete.
+    QVERIFY(server.streamWrite(first, kSecond.left(20)));
+    QVERIFY(server.streamWrite(first, kSecond.mid(20) + '\n'));
+    QTRY_COMPARE(received.size(), 2);
+    QCOMPARE(batches, 2);
+    QCOMPARE(poller.cursor(), QString("hwQ2YpKdmg"));
+    // ntfy restarted: the next stream asks for what came after the last id.
+    QVERIFY(server.streamEnd(first));
+    QTRY_COMPARE(server.requestCount(), 2);
+    QCOMPARE(server.requests().at(1).queryValue("since"), QString("hwQ2YpKdmg"));
+    QVERIFY(errors.isEmpty());
+}
+
+void tst_NtfyProfile::aBadLineEndsTheStreamFromTheLastMessage()
+{
+    FakeHttpServer server;
+    server.setDefaultResponse(FakeResponse::stream("application/x-ndjson"));
+    NetworkAccessManager manager;
+    Poller poller(make({}, server.url("/alerts").toString()), &manager);
+    PollerSettings settings;
+    settings.backoffInitial = 20ms;
+    poller.setSettings(settings);
+    QSignalSpy errors(&poller, &Poller::errorOccurred);
+    poller.start();
+    QTRY_COMPARE(server.openStreams().size(), 1);
+    const int first = server.openStreams().constFirst();
+    QVERIFY(server.streamWrite(first, kFirst + '\n'));
+    QTRY_COMPARE(poller.cursor(), QString("sPs71M8A2T"));
+    QVERIFY(server.streamWrite(first, "not json\n"));
+    QTRY_COMPARE(errors.size(), 1);
+    QCOMPARE(errors.constFirst().at(0).value<Poller::Error>(), Poller::Error::ResponseError);
+    QTRY_COMPARE(server.requestCount(), 2);
+    QCOMPARE(server.requests().at(1).queryValue("since"), QString("sPs71M8A2T"));
 }
 
 QTEST_GUILESS_MAIN(tst_NtfyProfile)

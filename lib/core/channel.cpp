@@ -268,6 +268,11 @@ void Channel::startIfStopped()
     });
 }
 
+bool Channel::isStreaming() const
+{
+    return m_poller && m_status.streaming && state() == Poller::State::Live;
+}
+
 int Channel::attempt() const
 {
     return m_poller ? m_status.attempt : 0;
@@ -316,6 +321,7 @@ void Channel::createPoller()
     const auto report = [poller, relay] {
         Status status;
         status.state = poller->state();
+        status.streaming = poller->isStreaming();
         status.error = poller->error();
         status.errorString = poller->errorString();
         status.errorDetail = poller->errorDetail();

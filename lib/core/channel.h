@@ -92,6 +92,8 @@ public:
 
     /// The poller's state; Failed if the configuration cannot run.
     Poller::State state() const;
+    /// Whether the channel is Live on a stream (Poller::isStreaming()).
+    bool isStreaming() const;
     /// Why the last attempt failed (or why the configuration cannot run).
     QString errorString() const;
     QString errorDetail() const;
@@ -144,6 +146,7 @@ private:
     struct Status
     {
         Poller::State state = Poller::State::Idle;
+        bool streaming = false;
         Poller::Error error = Poller::Error::NoError;
         QString errorString;
         QString errorDetail;

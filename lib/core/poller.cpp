@@ -70,8 +70,11 @@ Poller::Poller(std::unique_ptr<FeedProfile> profile, QNetworkAccessManager *mana
     m_pollTimer.setTimerType(Qt::PreciseTimer);
     connect(&m_pollTimer, &QTimer::timeout, this, &Poller::sendRequest);
     connect(&m_deadline, &QTimer::timeout, this, [this] { abortReply(Abort::Deadline); });
-    connect(&m_watchdog, &QTimer::timeout, this,
-            [this] { abortReply(m_gotBytes ? Abort::Inactivity : Abort::ConnectTimeout); });
+    connect(&m_watchdog, &QTimer::timeout, this, [this] {
+        abortReply(m_streaming  ? Abort::StreamSilent
+                   : m_gotBytes ? Abort::Inactivity
+                                : Abort::ConnectTimeout);
+    });
     setSettings(m_settings);
 }
 
@@ -136,7 +139,7 @@ bool Poller::isRunning(State state)
     return state != State::Idle && state != State::Stopped && state != State::Failed;
 }
 
-QString Poller::stateString(State state)
+QString Poller::stateString(State state, bool streaming)
 {
     switch (state) {
     case State::Idle:
@@ -148,7 +151,8 @@ QString Poller::stateString(State state)
         // news, which for a quiet feed is a whole hold time.
         return tr("Listening");
     case State::Live:
-        return tr("Live");
+        // Events arrive as the server writes them, on an answer kept open.
+        return streaming ? tr("Live — streaming") : tr("Live");
     case State::Backoff:
         return tr("Retrying");
     case State::Stopped:
@@ -295,6 +299,8 @@ void Poller::sendRequest()
     m_body.clear();
     m_gotBytes = false;
     m_headersUnreadable = false;
+    m_streaming = false;
+    m_streamEvents = false;
     m_tlsFailure = {};
     m_abort = Abort::None;
     m_requestClock.start();
@@ -392,6 +398,11 @@ bool Poller::prepareRequest(QNetworkRequest &request, const PollRequest &pollReq
         }
         request.setRawHeader(QByteArrayLiteral("Authorization"), authorization);
     }
+    // Both clients ask for gzip unless the request names an encoding: a
+    // feed whose server writes heartbeats (or a stream) while it holds
+    // would have them kept in the server's compressor (#19).
+    if (!m_profile->acceptsCompression())
+        request.setRawHeader(QByteArrayLiteral("Accept-Encoding"), QByteArrayLiteral("identity"));
     for (const auto &[name, value] : pollRequest.headers)
         request.setRawHeader(name, value);
     if (!pollRequest.body.isEmpty())
@@ -470,6 +481,8 @@ void Poller::onMetaDataChanged()
     // say what happened (a response without any header is rare enough).
     m_headersUnreadable =
         headers.isEmpty() && m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).isValid();
+    if (!m_streaming && m_profile->streamsAnswers() && startStream())
+        return; // a stream has no total size: its caps hold per event
     const QVariant length = m_reply->header(QNetworkRequest::ContentLengthHeader);
     if (length.isValid() && length.toLongLong() > m_settings.maxBodyBytes)
         abortReply(Abort::TooLarge);
@@ -480,6 +493,14 @@ void Poller::onReadyRead()
     if (!m_reply)
         return;
     m_gotBytes = true;
+    if (m_streaming) {
+        // Any byte, a heartbeat too, shows the stream is alive.
+        m_watchdog.start(streamSilenceLimit());
+        const QByteArray bytes = readAllOf(m_reply.get());
+        if (!bytes.isEmpty())
+            handleStreamResult(m_profile->readStream(bytes, m_cursor));
+        return;
+    }
     m_body += readAllOf(m_reply.get());
     if (m_body.size() > m_settings.maxBodyBytes) {
         abortReply(Abort::TooLarge);
@@ -559,6 +580,7 @@ void Poller::onFinished()
     disconnect(reply.get(), nullptr, this, nullptr);
     m_deadline.stop();
     m_watchdog.stop();
+    const bool streamed = std::exchange(m_streaming, false);
     // An aborted reply is closed: there is nothing more to read from it.
     if (m_abort == Abort::None)
         m_body += readAllOf(reply.get());
@@ -568,6 +590,10 @@ void Poller::onFinished()
 
     if (abort != Abort::None) {
         finishAborted(abort, body.size());
+        return;
+    }
+    if (streamed) {
+        finishStream(reply.get(), body, elapsed);
         return;
     }
     const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
@@ -594,6 +620,17 @@ void Poller::finishAborted(Abort abort, qsizetype bodySize)
     }
     switch (abort) {
     case Abort::ByUser:
+    case Abort::StreamEnded:
+        return;
+    case Abort::StreamSilent:
+        // As a long poll's hold that ran out: ask again from the cursor. A
+        // path that died shows in the next request's connect timeout.
+        qCDebug(lcPollerVerbose).noquote()
+            << m_name << "stream silent for" << streamSilenceLimit().count() << "ms: asking again";
+        m_lastResponseAt = m_clock();
+        Q_EMIT responseReceived();
+        if (m_state == State::Live)
+            streamEnded(streamSilenceLimit());
         return;
     case Abort::ConnectTimeout:
         failed(Error::TimeoutError,
@@ -717,6 +754,7 @@ void Poller::parseAnswer(QNetworkReply *reply, int status, const QByteArray &bod
     response.headers = reply->rawHeaderPairs(); // the same list type: shared, not copied
     response.body = body;
     response.receivedAt = m_clock();
+    m_liveOnStream = false;
 
     if (elapsed < kFastAnswer)
         ++m_fastNoNews;
@@ -853,29 +891,14 @@ void Poller::handleResult(PollResult result)
 {
     switch (result.verdict) {
     case Verdict::Events: {
-        const qsizetype cap = m_settings.maxEventsPerBatch;
-        if (cap > 0 && result.events.size() > cap) {
-            // Where the feed's cursor can stand between events, take the
-            // first N and ask again from there: a large backlog comes in
-            // steps. Otherwise all or nothing: dropping the rest silently
-            // would lose them, so the cursor stays where it was.
-            const std::optional<QString> partial =
-                m_profile->cursorAfter(result.events, cap, m_cursor);
-            if (!partial) {
-                failed(Error::SizeLimitError,
-                       PollerMessages::tooManyEvents(target(), result.events.size(), cap), {});
-                return;
-            }
-            qCInfo(lcPoller).noquote()
-                << m_name << "took the first" << cap << "of" << result.events.size()
-                << "events in one answer; the rest on the next poll";
-            result.events.resize(cap);
-            result.cursor = *partial;
+        bool cut = false;
+        const qsizetype count = result.events.size();
+        std::optional<EventList> taken = takeEvents(result, &cut);
+        if (!taken) {
+            failTooManyEvents(count);
+            return;
         }
-        EventList events = dropRepeats(std::move(result.events));
-        const qint64 now = currentUsecsUtc();
-        for (Event &event : events)
-            event.receivedUsecs = now;
+        EventList events = std::move(*taken);
         const bool moved = m_cursor != result.cursor;
         m_cursor = result.cursor;
         if (!events.isEmpty()) {
@@ -902,7 +925,9 @@ void Poller::handleResult(PollResult result)
         succeeded();
         return;
     case Verdict::Retry: {
-        const Error code = result.malformed ? Error::ResponseError : Error::HttpError;
+        const Error code = result.overLimit   ? Error::SizeLimitError
+                           : result.malformed ? Error::ResponseError
+                                              : Error::HttpError;
         failed(code, redact(result.reason), redact(result.detail), result.retryAfter);
         return;
     }
@@ -931,7 +956,164 @@ void Poller::handleResult(PollResult result)
     }
 }
 
-void Poller::succeeded()
+std::optional<EventList> Poller::takeEvents(PollResult &result, bool *cut)
+{
+    *cut = false;
+    const qsizetype cap = m_settings.maxEventsPerBatch;
+    if (cap > 0 && result.events.size() > cap) {
+        // Where the feed's cursor can stand between events, take the
+        // first N and ask again from there: a large backlog comes in
+        // steps. Otherwise all or nothing: dropping the rest silently
+        // would lose them, so the cursor stays where it was.
+        const std::optional<QString> partial = m_profile->cursorAfter(result.events, cap, m_cursor);
+        if (!partial)
+            return std::nullopt;
+        qCInfo(lcPoller).noquote()
+            << m_name << "took the first" << cap << "of" << result.events.size()
+            << "events in one answer; the rest on the next poll";
+        result.events.resize(cap);
+        result.cursor = *partial;
+        *cut = true;
+    }
+    EventList events = dropRepeats(std::move(result.events));
+    const qint64 now = currentUsecsUtc();
+    for (Event &event : events)
+        event.receivedUsecs = now;
+    return events;
+}
+
+void Poller::failTooManyEvents(qsizetype count)
+{
+    failed(Error::SizeLimitError,
+           PollerMessages::tooManyEvents(target(), count, m_settings.maxEventsPerBatch), {});
+}
+
+/// A good answer's status and headers came, and the profile reads it as a
+/// stream: the channel is live from now on, without a deadline.
+bool Poller::startStream()
+{
+    const QVariant status = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
+    if (!status.isValid() || status.toInt() / 100 != 2)
+        return false; // an error, or a redirect under way: read whole
+    PollResponse head;
+    head.status = status.toInt();
+    head.reasonPhrase =
+        m_reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray();
+    head.headers = m_reply->rawHeaderPairs();
+    head.receivedAt = m_clock();
+    StreamLimits limits;
+    limits.maxEventBytes = m_settings.maxBodyBytes;
+    if (!m_profile->startStream(head, limits))
+        return false;
+    qCDebug(lcPollerVerbose).noquote() << m_name << "#" << m_requests << "stream open";
+    m_streaming = true;
+    m_streamEvents = false;
+    // A stream may stay open for good: no deadline, only the silence limit.
+    m_deadline.stop();
+    m_watchdog.start(streamSilenceLimit());
+    m_liveOnStream = true;
+    becomeLive();
+    return true;
+}
+
+milliseconds Poller::streamSilenceLimit() const
+{
+    return std::max(m_settings.inactivityTimeout,
+                    duration_cast<milliseconds>(m_profile->holdTime()));
+}
+
+bool Poller::handleStreamResult(PollResult result)
+{
+    const auto endStream = [this] {
+        // Our own end: the reply goes quietly; the caller says what follows.
+        abortReply(Abort::StreamEnded);
+    };
+    if (result.verdict == Verdict::Retry || result.verdict == Verdict::Fatal ||
+        result.verdict == Verdict::Resync) {
+        endStream();
+        handleResult(std::move(result));
+        return false;
+    }
+    bool cut = false;
+    std::optional<EventList> taken;
+    if (result.verdict == Verdict::Events) {
+        const qsizetype count = result.events.size();
+        taken = takeEvents(result, &cut);
+        if (!taken) {
+            // Over the cap: retried from the last cursor handed over.
+            endStream();
+            failTooManyEvents(count);
+            return false;
+        }
+    }
+    const EventList events = taken ? std::move(*taken) : EventList();
+    const bool moved = !result.cursor.isEmpty() && result.cursor != m_cursor;
+    if (!result.cursor.isEmpty())
+        m_cursor = result.cursor;
+    m_lastResponseAt = m_clock();
+    Q_EMIT responseReceived();
+    // Like a whole answer's, the batch goes out even if a slot of
+    // responseReceived() stopped us (a connection test takes it then).
+    if (!events.isEmpty()) {
+        m_streamEvents = true;
+        m_fastNoNews = 0;
+        qCDebug(lcPollerVerbose).noquote()
+            << m_name << events.size() << "event(s) streamed, cursor" << m_cursor;
+        Q_EMIT batchReceived(events, m_cursor);
+    } else if (moved && isRunning()) {
+        Q_EMIT cursorAdvanced(m_cursor);
+    }
+    if (m_state != State::Live)
+        return false; // a slot stopped or restarted us
+    if (cut) {
+        // Only part of what this read completed fits in one batch, and the
+        // rest has been read: ask again from the cursor after the part.
+        endStream();
+        scheduleNextPoll(0ms);
+        return false;
+    }
+    return true;
+}
+
+/// The end of a streamed answer: what came with it is read first, so that
+/// a stream cut in the middle resumes after the last event handed over.
+void Poller::finishStream(QNetworkReply *reply, const QByteArray &rest, milliseconds elapsed)
+{
+    if (!rest.isEmpty() && !handleStreamResult(m_profile->readStream(rest, m_cursor)))
+        return;
+    const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
+    const QNetworkReply::NetworkError networkError = reply->error();
+    if (!status.isValid() || isTransportError(networkError)) {
+        // A broken stream, retried like a failed poll.
+        failTransport(reply, status, rest.size(), elapsed);
+        return;
+    }
+    if (networkError != QNetworkReply::NoError) {
+        failUnreadableBody(reply, status.toInt());
+        return;
+    }
+    // The server ended the answer: the next request resumes from the cursor.
+    if (handleStreamResult(m_profile->endStream(m_cursor)))
+        streamEnded(elapsed);
+}
+
+void Poller::streamEnded(milliseconds elapsed)
+{
+    // A server that ends every stream at once, with nothing in it, does
+    // not hold: the same guard as for fast no-news answers.
+    if (elapsed < kFastAnswer && !m_streamEvents)
+        ++m_fastNoNews;
+    else
+        m_fastNoNews = 0;
+    milliseconds delay = std::min(m_profile->reconnectDelay(), m_settings.retryAfterMax);
+    if (m_fastNoNews >= kFastAnswersBeforeGuard)
+        delay = std::max(delay, m_settings.liveRepollGuard);
+    qCDebug(lcPollerVerbose).noquote()
+        << m_name << "stream ended; asking again in" << delay.count() << "ms";
+    scheduleNextPoll(delay);
+}
+
+void Poller::becomeLive()
 {
     m_attempt = 0;
     m_nextRetryAt = {};
@@ -942,6 +1124,11 @@ void Poller::succeeded()
         m_errorDetail.clear();
     }
     setState(State::Live);
+}
+
+void Poller::succeeded()
+{
+    becomeLive();
     Q_EMIT responseReceived();
     if (m_state != State::Live)
         return; // a slot stopped us
@@ -977,6 +1164,8 @@ void Poller::failed(Error error, const QString &sentence, const QString &detail,
         delay = milliseconds(qint64(double(ceiling.count()) * std::clamp(m_random(), 0.0, 1.0)));
         delay = std::max(delay, std::min(kMinimumRetryDelay, ceiling));
     }
+    // A stream's own reconnection time (SSE `retry`) is the least wait.
+    delay = std::max(delay, std::min(m_profile->reconnectDelay(), m_settings.retryAfterMax));
     setError(error, sentence, detail);
     m_nextRetryAt = m_clock().addMSecs(delay.count());
     qCWarning(lcPoller).noquote() << m_name << "attempt" << m_attempt << "failed:" << sentence

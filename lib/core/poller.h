@@ -157,7 +157,13 @@ public:
     bool isRunning() const { return isRunning(m_state); }
     /// Whether a poller in `state` is polling (or about to).
     static bool isRunning(State state);
-    static QString stateString(State state);
+    /// The state in words; a Live channel whose answers stream says so
+    /// ("Live — streaming").
+    static QString stateString(State state, bool streaming = false);
+    /// Whether the channel is Live on a stream: its last good answer was
+    /// read as it arrived (FeedProfile::streamsAnswers()), and it is still
+    /// Live (between two streams of a feed too).
+    bool isStreaming() const { return m_liveOnStream && m_state == State::Live; }
 
     Error error() const { return m_error; }
     /// The last failure as a sentence a person can act on; no secrets.
@@ -185,8 +191,9 @@ Q_SIGNALS:
     /// Emitted on every change of state().
     void stateChanged(Longwatch::Poller::State state);
     /// Emitted once per response that carried new events, in cursor order,
-    /// with the cursor that follows them. Events at or behind the cursor,
-    /// and repeats of recent keys, have been dropped.
+    /// with the cursor that follows them; for a stream, once per read that
+    /// completed events (never once per event). Events at or behind the
+    /// cursor, and repeats of recent keys, have been dropped.
     void batchReceived(const Longwatch::EventList &events, const QString &cursor);
     /// Emitted when an answer moved the cursor without new events (no news
     /// with a new cursor, or only repeats), so a store can keep up with it.
@@ -199,7 +206,9 @@ Q_SIGNALS:
     /// Emitted when the server told us our cursor is no longer valid and we
     /// started over from the profile's initial cursor.
     void cursorReset(const QString &previousCursor, const QString &reason);
-    /// Emitted after every good answer (events or no news).
+    /// Emitted after every good answer (events or no news), before its
+    /// batch; for a stream, after every read the profile took (events,
+    /// heartbeats or part of an event) and when the stream ends.
     void responseReceived();
 
 private:
@@ -211,6 +220,8 @@ private:
         Inactivity,
         TooLarge,
         HeadersTooLarge,
+        StreamSilent, ///< an open stream stayed silent past its limit: asked again
+        StreamEnded,  ///< we ended a stream; whoever did says what follows
     };
     struct ReplyDeleter
     {
@@ -233,6 +244,19 @@ private:
     void failUnreadableBody(QNetworkReply *reply, int status);
     void parseAnswer(QNetworkReply *reply, int status, const QByteArray &body,
                      std::chrono::milliseconds elapsed);
+    bool startStream();
+    std::chrono::milliseconds streamSilenceLimit() const;
+    /// One read of a stream (or its end) as the profile saw it; false when
+    /// the stream does not go on (failed, ended by us, or we were stopped).
+    bool handleStreamResult(PollResult result);
+    void finishStream(QNetworkReply *reply, const QByteArray &rest,
+                      std::chrono::milliseconds elapsed);
+    void streamEnded(std::chrono::milliseconds elapsed);
+    /// The events of an answer or a read, within the channel's cap, repeats
+    /// dropped; nullopt when over the cap and the cursor cannot stand
+    /// between two events. `cut` says the rest of them was left for later.
+    std::optional<EventList> takeEvents(PollResult &result, bool *cut);
+    void failTooManyEvents(qsizetype count);
     void failTls(const QString &qtError);
     void failRedirect(QNetworkReply *reply);
     void failProxy(QNetworkReply::NetworkError error, const QString &qtError);
@@ -240,6 +264,7 @@ private:
     void addSecret(const QString &value);
     void abortReply(Abort reason);
     void handleResult(PollResult result);
+    void becomeLive();
     void succeeded();
     void failed(Error error, const QString &sentence, const QString &detail,
                 std::optional<std::chrono::milliseconds> retryAfter = std::nullopt);
@@ -281,7 +306,10 @@ private:
     bool m_gotBytes = false;
     bool m_offline = false;
     bool m_headersUnreadable =
-        false; ///< a status came with no header at all (see onMetaDataChanged)
+        false;                   ///< a status came with no header at all (see onMetaDataChanged)
+    bool m_streaming = false;    ///< the answer under way is read as a stream
+    bool m_streamEvents = false; ///< the stream under way brought events
+    bool m_liveOnStream = false; ///< the last good answer was a stream
     QElapsedTimer m_requestClock;
 
     QTimer m_pollTimer; ///< next poll: at once, after a guard pause, or after backoff

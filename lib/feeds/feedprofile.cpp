@@ -77,6 +77,13 @@ PollResult PollResult::fatal(const QString &cursor, const QString &reason, const
     return result;
 }
 
+PollResult PollResult::tooLarge(const QString &cursor, const QString &reason)
+{
+    PollResult result = retry(cursor, reason);
+    result.overLimit = true;
+    return result;
+}
+
 QDateTime utcFromEpochMsecs(double msecs)
 {
     if (!std::isfinite(msecs) || msecs < 0 || msecs > 253402300799999.0)

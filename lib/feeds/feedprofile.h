@@ -59,6 +59,7 @@ struct PollResult
     QString reason;         ///< for Retry/Fatal/Resync: a sentence a person can act on
     QString detail;         ///< raw details: HTTP status, body excerpt (never secrets)
     bool malformed = false; ///< Retry because the body did not parse or had the wrong shape
+    bool overLimit = false; ///< Retry because a line or an event is over the channel's cap
 
     static PollResult noNews(const QString &cursor);
     static PollResult retry(const QString &cursor, const QString &reason,
@@ -68,6 +69,15 @@ struct PollResult
                                     const QString &detail = {});
     static PollResult fatal(const QString &cursor, const QString &reason,
                             const QString &detail = {});
+    /// Retry, because a line or an event of a stream is over the cap.
+    static PollResult tooLarge(const QString &cursor, const QString &reason);
+};
+
+/// The caps a streamed answer is read with (FeedProfile::startStream()).
+/// A stream has no total size: these hold per line and per event.
+struct StreamLimits
+{
+    qint64 maxEventBytes = 16 * 1024 * 1024; ///< one event, and one line of it
 };
 
 /// A feed profile turns a cursor into a request and a response into events,
@@ -87,7 +97,10 @@ public:
     virtual QString initialCursor() const = 0;
 
     /// How long the server holds a request before answering "no news".
-    /// The Poller's deadline is this plus its margin.
+    /// The Poller's deadline is this plus its margin. For a stream: how long
+    /// its server may stay silent (no event, no heartbeat); a stream silent
+    /// for longer than this and the channel's inactivity timeout is ended
+    /// and asked again from the cursor, as a hold that ran out.
     virtual std::chrono::milliseconds holdTime() const = 0;
 
     /// The least time between the starts of two polls. Zero for feeds that
@@ -120,6 +133,59 @@ public:
 
     /// Forget per-run state (called on start and on resync).
     virtual void reset() {}
+
+    /// Whether the server may get `Accept-Encoding: gzip`. False where it
+    /// writes heartbeats while it holds a request or keeps a stream open: a
+    /// compressor keeps those bytes in its buffer, so a healthy idle feed
+    /// looks silent (QT-NETWORK-PITFALLS.md, item 10). The Poller then asks
+    /// for `identity`. Streaming profiles default to false.
+    virtual bool acceptsCompression() const { return !streamsAnswers(); }
+
+    // Answers that stream (#20). A streaming profile reads a good answer as
+    // it arrives: NDJSON lines, JSON text sequences, Server-Sent Events. The
+    // Poller asks startStream() when an answer's status and headers are in;
+    // if it says yes, every read of the body goes to readStream() and the
+    // server's end of the answer to endStream(); else the answer is read
+    // whole and goes to parse() as for any profile (an error status, a
+    // content type that is not the stream's).
+
+    /// Whether this profile reads (some of) its answers as streams.
+    virtual bool streamsAnswers() const { return false; }
+
+    /// An answer's status and headers (`head.body` is empty): true to read
+    /// it as a stream, from now on with `limits`. Starts a new stream: what
+    /// was left of a previous one is forgotten.
+    virtual bool startStream(const PollResponse &head, const StreamLimits &limits)
+    {
+        Q_UNUSED(head);
+        Q_UNUSED(limits);
+        return false;
+    }
+
+    /// The next bytes of the stream, split anywhere. Events (the complete
+    /// events these bytes finished, in order, and the cursor after the last
+    /// of them) or NoNews (heartbeats, or only part of an event; the cursor
+    /// may still move, e.g. to a bookmark). The cursor never moves past an
+    /// event this or an earlier read did not return. Retry, Fatal or Resync
+    /// end the stream as they would end an answer.
+    virtual PollResult readStream(QByteArrayView bytes, const QString &cursor)
+    {
+        Q_UNUSED(bytes);
+        return PollResult::noNews(cursor);
+    }
+
+    /// The server ended the stream: what the end completes (usually
+    /// nothing; an incomplete event is dropped). The next request resumes
+    /// from the cursor.
+    virtual PollResult endStream(const QString &cursor) { return PollResult::noNews(cursor); }
+
+    /// How long to wait before asking again after a stream ended, and at
+    /// least before any retry (Server-Sent Events' `retry` field). Zero for
+    /// feeds that do not say.
+    virtual std::chrono::milliseconds reconnectDelay() const
+    {
+        return std::chrono::milliseconds(0);
+    }
 
 protected:
     FeedProfile() = default;

@@ -3,8 +3,10 @@
 #include "genericjsonprofile.h"
 #include "profiles/consulprofile.h"
 #include "profiles/couchdbprofile.h"
+#include "profiles/etcdprofile.h"
 #include "profiles/nchanprofile.h"
 #include "profiles/ntfyprofile.h"
+#include "profiles/sseprofile.h"
 #include "profiles/telegramprofile.h"
 
 #include <QCoreApplication>
@@ -34,7 +36,9 @@ QStringList profileIds()
             QStringLiteral("seed-queue"),
             QStringLiteral("couchdb-changes"),
             QStringLiteral("nchan"),
+            QStringLiteral("sse"),
             QStringLiteral("consul-blocking"),
+            QStringLiteral("etcd-watch"),
             QStringLiteral("telegram-getupdates"),
             QStringLiteral("ntfy"),
             QStringLiteral("generic-json")};
@@ -55,15 +59,24 @@ QString profileDescription(const QString &id)
         return ProfileText::tr(
             "Nchan long-poll subscriber /sub/<channel>; the cursor is Nchan's message id "
             "(Last-Modified seconds:Etag).");
+    if (id == QLatin1String("sse"))
+        return ProfileText::tr(
+            "Server-Sent Events (text/event-stream) read as they arrive; the cursor is the last "
+            "event id, sent back as Last-Event-ID.");
     if (id == QLatin1String("consul-blocking"))
         return ProfileText::tr(
             "Consul or Nomad blocking query /v1/<endpoint>?index=N&wait=...; an event "
             "when the state changes.");
+    if (id == QLatin1String("etcd-watch"))
+        return ProfileText::tr(
+            "etcd watch: /v2/keys/<dir> (v2 long poll, waitIndex) or /v3/watch/<key prefix> "
+            "(v3 watch stream); the cursor is the next index or revision.");
     if (id == QLatin1String("telegram-getupdates"))
         return ProfileText::tr("Telegram Bot API <base>/bot<token>/getUpdates?offset=N&timeout=s.");
     if (id == QLatin1String("ntfy"))
         return ProfileText::tr(
-            "ntfy topic in poll mode /<topic>/json?poll=1&since=<id>; answers at once.");
+            "ntfy topic's JSON stream /<topic>/json?since=<id>, read as it arrives (mode poll: "
+            "poll=1, every 5 s).");
     if (id == QLatin1String("generic-json"))
         return ProfileText::tr("Any JSON long-poll feed, described by the knobs.");
     return {};
@@ -72,6 +85,9 @@ QString profileDescription(const QString &id)
 QList<ProfileKnob> profileKnobs()
 {
     return {
+        {QStringLiteral("mode"), ProfileText::tr("Ask the server by"),
+         ProfileText::tr("stream (one answer kept open, events as they come) or poll (one "
+                         "request per answer); ntfy and couchdb-changes")},
         {QStringLiteral("method"), ProfileText::tr("Request method"),
          ProfileText::tr("GET or POST")},
         {QStringLiteral("body"), ProfileText::tr("Request body"),
@@ -146,7 +162,12 @@ QStringList applyKnobs(GenericJsonOptions &o, const QVariantMap &knobs)
             continue;
         }
         bool ok = true;
-        if (name == QLatin1String("method")) {
+        if (name == QLatin1String("mode")) {
+            // Checked here, taken by the profiles that can stream
+            // (createProfile() refuses it for the others).
+            ok = value.compare(QLatin1String("stream"), Qt::CaseInsensitive) == 0 ||
+                 value.compare(QLatin1String("poll"), Qt::CaseInsensitive) == 0;
+        } else if (name == QLatin1String("method")) {
             o.method = value.toUpper().toLatin1();
         } else if (name == QLatin1String("body")) {
             o.bodyTemplate = value.toUtf8();
@@ -247,13 +268,28 @@ QStringList applyKnobs(GenericJsonOptions &o, const QVariantMap &knobs)
 std::unique_ptr<FeedProfile> createProfile(const QString &id, const QUrl &url,
                                            const QVariantMap &knobs, QStringList *errors)
 {
+    // Only these profiles can be asked either way.
+    const QStringList takeMode{NtfyProfile::profileId(), CouchDbProfile::profileId()};
+    if (knobs.contains(QStringLiteral("mode")) && !takeMode.contains(id)) {
+        if (errors)
+            *errors << ProfileText::tr("The setting 'mode' does not apply to the %1 profile (only "
+                                       "to %2).")
+                           .arg(id, takeMode.join(QStringLiteral(", ")));
+        return nullptr;
+    }
     // Feeds a JSON path cannot describe have classes of their own.
     if (id == CouchDbProfile::profileId())
         return CouchDbProfile::create(url, knobs, errors);
     if (id == NchanProfile::profileId())
         return NchanProfile::create(url, knobs, errors);
+    if (id == SseProfile::profileId())
+        return SseProfile::create(url, knobs, errors);
+    if (id == NtfyProfile::profileId())
+        return NtfyProfile::create(url, knobs, errors);
     if (id == ConsulProfile::profileId())
         return ConsulProfile::create(url, knobs, errors);
+    if (id == EtcdProfile::profileId())
+        return EtcdProfile::create(url, knobs, errors);
     if (id == TelegramProfile::profileId())
         return TelegramProfile::create(url, knobs, errors);
     GenericJsonOptions options;
@@ -261,8 +297,6 @@ std::unique_ptr<FeedProfile> createProfile(const QString &id, const QUrl &url,
         options = GenericJsonProfile::seedEventsOptions(url);
     else if (id == QLatin1String("seed-queue"))
         options = GenericJsonProfile::seedQueueOptions(url);
-    else if (id == QLatin1String("ntfy"))
-        options = ntfyOptions(url);
     else {
         if (errors)
             *errors << ProfileText::tr("Unknown profile '%1'; known profiles: %2.")

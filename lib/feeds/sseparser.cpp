@@ -187,8 +187,10 @@ void SseParser::processLine(QByteArrayView line, QList<SseEvent> &events)
         m_data += decodeUtf8(value);
         m_data += QLatin1Char('\n');
     } else if (field == "id") {
-        if (!value.contains('\0'))
+        if (!value.contains('\0')) {
             m_lastEventIdBuffer = decodeUtf8(value);
+            m_idInBlock = true;
+        }
     } else if (field == "retry") {
         if (value.isEmpty())
             return;
@@ -211,6 +213,7 @@ void SseParser::processLine(QByteArrayView line, QList<SseEvent> &events)
 void SseParser::dispatch(QList<SseEvent> &events)
 {
     m_lastEventId = m_lastEventIdBuffer;
+    const bool ownId = std::exchange(m_idInBlock, false);
     if (m_data.isEmpty()) {
         m_eventType.clear();
         m_dataBytes = 0;
@@ -222,9 +225,15 @@ void SseParser::dispatch(QList<SseEvent> &events)
     event.type = m_eventType.isEmpty() ? QStringLiteral("message") : m_eventType;
     event.data = std::exchange(m_data, {});
     event.lastEventId = m_lastEventId;
+    event.ownId = ownId;
     events.append(std::move(event));
     m_eventType.clear();
     m_dataBytes = 0;
+}
+
+void SseParser::setLastEventId(const QString &id)
+{
+    m_lastEventId = m_lastEventIdBuffer = id;
 }
 
 void SseParser::finish()
@@ -242,6 +251,7 @@ void SseParser::resetStream()
     m_data.clear();
     m_dataBytes = 0;
     m_eventType.clear();
+    m_idInBlock = false;
     // The last event ID buffer stays: it is the ID the reconnect resumes
     // from, and an event of the next stream without an `id` keeps it.
     m_lastEventIdBuffer = m_lastEventId;

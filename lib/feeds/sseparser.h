@@ -18,6 +18,7 @@ struct SseEvent
     QString type;        ///< the `event` field, "message" when there was none
     QString data;        ///< the `data` lines joined with LF
     QString lastEventId; ///< the last event ID string when it was dispatched
+    bool ownId = false;  ///< the event's own block had an `id` field
 
     friend bool operator==(const SseEvent &, const SseEvent &) = default;
 };
@@ -57,6 +58,9 @@ public:
     /// The id of the last dispatched event that had one (or a later `id`
     /// before an event without data); what to send as `Last-Event-ID`.
     QString lastEventId() const { return m_lastEventId; }
+    /// Resumes after the event with this ID (a stored cursor): events
+    /// without an `id` of their own carry it, as after a reconnect.
+    void setLastEventId(const QString &id);
     /// The last valid `retry` field; nullopt if the server sent none.
     std::optional<std::chrono::milliseconds> reconnectionTime() const { return m_reconnectionTime; }
     /// Comment lines (`:` first) read so far: heartbeats, which keep a
@@ -83,7 +87,8 @@ private:
     qsizetype m_dataBytes = 0; ///< its size in UTF-8 bytes, for the limit
     QString m_eventType;       ///< the event type buffer
     QString m_lastEventIdBuffer;
-    QString m_lastEventId; ///< the last event ID string
+    bool m_idInBlock = false; ///< the block being read had an `id` field
+    QString m_lastEventId;    ///< the last event ID string
     std::optional<std::chrono::milliseconds> m_reconnectionTime;
     qint64 m_comments = 0;
     QString m_errorString;

@@ -173,6 +173,15 @@ FakeResponse FakeResponse::closeConnection()
     return response;
 }
 
+FakeResponse FakeResponse::stream(const QByteArray &contentType)
+{
+    FakeResponse response;
+    response.m_stream = true;
+    response.m_framing = Framing::Chunked;
+    response.m_headers.append({QByteArrayLiteral("Content-Type"), contentType});
+    return response;
+}
+
 FakeResponse FakeResponse::withHeader(const QByteArray &name, const QByteArray &value) const
 {
     FakeResponse response = *this;
@@ -237,12 +246,13 @@ FakeResponse FakeResponse::withStallAfterBodyBytes(qint64 bytes) const
 struct FakeHttpServer::Step
 {
     enum class Kind {
-        Write, ///< write `bytes`
-        Fill,  ///< write `count` filler bytes, as the socket drains
-        Wait,  ///< pause `count` ms
-        Hold,  ///< wait for the test to answer
-        Close, ///< close the connection (after pending bytes are written)
-        Stall, ///< do nothing more; the connection stays open
+        Write,  ///< write `bytes`
+        Fill,   ///< write `count` filler bytes, as the socket drains
+        Wait,   ///< pause `count` ms
+        Hold,   ///< wait for the test to answer
+        Close,  ///< close the connection (after pending bytes are written)
+        Stall,  ///< do nothing more; the connection stays open
+        Stream, ///< an open stream: the test writes to it
     };
     Kind kind = Kind::Write;
     QByteArray bytes;
@@ -405,6 +415,44 @@ qint64 FakeHttpServer::bytesSent(int requestId) const
 bool FakeHttpServer::isFinished(int requestId) const
 {
     return m_outcomes.value(requestId).finished;
+}
+
+QList<int> FakeHttpServer::openStreams() const
+{
+    QList<int> ids;
+    for (const auto &[id, connection] : m_streams)
+        ids.append(id);
+    return ids;
+}
+
+bool FakeHttpServer::streamWrite(int requestId, const QByteArray &bytes)
+{
+    const auto it = m_streams.find(requestId);
+    if (it == m_streams.end() || bytes.isEmpty())
+        return false;
+    it->second->socket->write(chunkFrame(bytes));
+    return true;
+}
+
+bool FakeHttpServer::streamEnd(int requestId)
+{
+    const auto it = m_streams.find(requestId);
+    if (it == m_streams.end())
+        return false;
+    Connection *connection = it->second;
+    m_streams.erase(it);
+    connection->socket->write(QByteArrayLiteral("0\r\n\r\n"));
+    run(connection); // nothing left: the answer is finished
+    return true;
+}
+
+bool FakeHttpServer::streamCut(int requestId)
+{
+    const auto it = m_streams.find(requestId);
+    if (it == m_streams.end())
+        return false;
+    dropConnection(it->second);
+    return true;
 }
 
 void FakeHttpServer::closeAllConnections()
@@ -612,7 +660,9 @@ std::deque<FakeHttpServer::Step> FakeHttpServer::stepsFor(const FakeResponse &re
             steps.push_back(Step::make(Kind::Stall));
             break;
         case FakeResponse::Cut::None:
-            if (chunked && !noContent)
+            if (response.m_stream)
+                steps.push_back(Step::make(Kind::Stream));
+            else if (chunked && !noContent)
                 steps.push_back(Step::make(Kind::Write, QByteArrayLiteral("0\r\n\r\n")));
             break;
         }
@@ -691,6 +741,13 @@ void FakeHttpServer::run(Connection *connection)
             return;
         case Kind::Stall:
             return; // stays at the front: nothing more happens
+        case Kind::Stream: {
+            steps.pop_front();
+            m_streams.emplace(connection->requestId, connection);
+            const FakeRequest request = m_requests.at(connection->requestId - 1);
+            Q_EMIT streamOpened(request);
+            return;
+        }
         }
     }
     finishResponse(connection, true);
@@ -708,6 +765,7 @@ void FakeHttpServer::finishResponse(Connection *connection, bool delivered)
         return;
     connection->busy = false;
     m_held.erase(connection->requestId);
+    m_streams.erase(connection->requestId);
     m_outcomes[connection->requestId].finished = true;
     Q_EMIT responseFinished(connection->requestId, delivered);
 }

@@ -71,6 +71,10 @@ public:
     static FakeResponse garbage(const QByteArray &bytes);
     /// The connection is closed without a byte of answer.
     static FakeResponse closeConnection();
+    /// A 200 of `contentType`, chunked, that stays open after its headers
+    /// (and any scripted heartbeats or body): the test writes to it with
+    /// streamWrite() and ends it with streamEnd() or streamCut().
+    static FakeResponse stream(const QByteArray &contentType);
 
     /// Adds a response header. Content-Type replaces the maker's; a scripted
     /// Content-Length, Transfer-Encoding or Connection replaces the server's
@@ -95,6 +99,7 @@ public:
 private:
     friend class FakeHttpServer;
     enum class Kind { Answer, Hold, Garbage, Close };
+    bool m_stream = false;
     enum class Cut { None, Close, Stall };
 
     Kind m_kind = Kind::Answer;
@@ -155,6 +160,18 @@ public:
     /// Answers every held request; returns how many.
     int answerAllHeld(const FakeResponse &response);
 
+    /// Open streams (FakeResponse::stream()), by request id.
+    QList<int> openStreams() const;
+    /// Writes `bytes` as one chunk of the open stream answering
+    /// `requestId`; false if there is none.
+    bool streamWrite(int requestId, const QByteArray &bytes);
+    /// Ends the stream as a server does (the last chunk); the connection
+    /// stays for the next request.
+    bool streamEnd(int requestId);
+    /// Closes the stream's connection without ending the answer: a broken
+    /// stream.
+    bool streamCut(int requestId);
+
     /// Bytes of a request's answer (status line and headers included) that
     /// the operating system has taken so far.
     qint64 bytesSent(int requestId) const;
@@ -178,6 +195,8 @@ Q_SIGNALS:
     void requestReceived(const Longwatch::Testing::FakeRequest &request);
     /// Emitted when a request starts waiting for the test to answer it.
     void requestHeld(const Longwatch::Testing::FakeRequest &request);
+    /// Emitted when a stream's headers went out and it waits for streamWrite().
+    void streamOpened(const Longwatch::Testing::FakeRequest &request);
     /// Emitted once per request whose answer ended; `delivered` is false if
     /// the client went away (or the server closed) before every scripted byte
     /// was written.
@@ -208,8 +227,9 @@ private:
     QHash<QString, std::deque<FakeResponse>> m_scripts;
     QList<FakeRequest> m_requests;
     QHash<int, Outcome> m_outcomes;
-    std::map<int, Connection *> m_held; ///< by request id, so answers go in arrival order
-    QList<Connection *> m_connections;  ///< children of this server
+    std::map<int, Connection *> m_held;    ///< by request id, so answers go in arrival order
+    std::map<int, Connection *> m_streams; ///< open streams, by request id
+    QList<Connection *> m_connections;     ///< children of this server
 };
 
 } // namespace Longwatch::Testing

@@ -194,7 +194,7 @@ QString ChannelModel::headline(const Channel *channel, const QDateTime &now,
 {
     switch (channel->state()) {
     case Poller::State::Live:
-        return tr("Live");
+        return Poller::stateString(Poller::State::Live, channel->isStreaming());
     case Poller::State::Connecting:
         return tr("Connecting…");
     case Poller::State::Waiting: {

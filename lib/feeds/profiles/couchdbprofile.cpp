@@ -26,13 +26,45 @@ QString bodyDetail(const QByteArray &body)
     return QStringLiteral("body: %1").arg(bodyExcerpt(body));
 }
 
+/// A change's key, `<id>@<rev>` (or `<id>@seq:<seq>` without a revision);
+/// empty if the change has no document id.
+QString changeKey(const QJsonValue &value)
+{
+    const QJsonObject change = value.toObject();
+    const QJsonValue docId = change.value(QLatin1String("id"));
+    if (!value.isObject() || !docId.isString())
+        return {};
+    const QJsonValue rev = change.value(QLatin1String("changes"))
+                               .toArray()
+                               .at(0)
+                               .toObject()
+                               .value(QLatin1String("rev"));
+    // Without a revision the sequence tells this change from the next one.
+    const QString version = rev.isString() ? rev.toString()
+                                           : QStringLiteral("seq:") +
+                                                 jsonScalarText(change.value(QLatin1String("seq")));
+    return docId.toString() + QLatin1Char('@') + version;
+}
+
+Event changeEvent(const QJsonObject &change, const QString &key)
+{
+    Event event;
+    event.key = key;
+    event.type = change.value(QLatin1String("deleted")).toBool() ? QStringLiteral("deleted")
+                                                                 : QStringLiteral("change");
+    event.text = change.value(QLatin1String("id")).toString();
+    event.raw = compactJson(change);
+    return event;
+}
+
 } // namespace
 
 CouchDbProfile::CouchDbProfile(const QUrl &url, std::chrono::milliseconds hold,
-                               QString initialCursor)
+                               QString initialCursor, bool continuous)
     : m_url(url)
     , m_hold(hold)
     , m_initialCursor(std::move(initialCursor))
+    , m_continuous(continuous)
 {
     // Accept the database URL as well as its _changes URL.
     QString path = m_url.path();
@@ -48,6 +80,7 @@ std::unique_ptr<FeedProfile> CouchDbProfile::create(const QUrl &url, const QVari
 {
     ProfileSupport::BasicKnobs basic;
     basic.initialCursor = QStringLiteral("now");
+    basic.takesMode = true;
     const QStringList problems = ProfileSupport::readBasicKnobs(profileId(), url, knobs, &basic);
     if (!problems.isEmpty()) {
         if (errors)
@@ -56,7 +89,7 @@ std::unique_ptr<FeedProfile> CouchDbProfile::create(const QUrl &url, const QVari
     }
     if (basic.initialCursor.isEmpty())
         basic.initialCursor = QStringLiteral("now");
-    return std::make_unique<CouchDbProfile>(url, basic.hold, basic.initialCursor);
+    return std::make_unique<CouchDbProfile>(url, basic.hold, basic.initialCursor, basic.stream);
 }
 
 QString CouchDbProfile::sinceValue(const QString &cursor)
@@ -74,13 +107,20 @@ PollRequest CouchDbProfile::request(const QString &cursor) const
     // The user's own parameters (filter, include_docs, style) stay; ours win.
     for (const auto *name : {"feed", "since", "timeout"})
         query.removeAllQueryItems(QLatin1String(name));
-    query.addQueryItem(QStringLiteral("feed"), QStringLiteral("longpoll"));
+    query.addQueryItem(QStringLiteral("feed"),
+                       m_continuous ? QStringLiteral("continuous") : QStringLiteral("longpoll"));
     const QString since = sinceValue(cursor.isEmpty() ? m_initialCursor : cursor);
     // Percent-encode ourselves: QUrlQuery leaves '+' alone, which a server reads as a space.
     query.addQueryItem(QStringLiteral("since"),
                        QString::fromLatin1(QUrl::toPercentEncoding(since)));
-    query.addQueryItem(QStringLiteral("timeout"),
-                       formatHoldTime(m_hold, GenericJsonOptions::HoldUnit::Milliseconds));
+    if (!m_continuous) {
+        query.addQueryItem(QStringLiteral("timeout"),
+                           formatHoldTime(m_hold, GenericJsonOptions::HoldUnit::Milliseconds));
+    } else if (!query.hasQueryItem(QStringLiteral("heartbeat"))) {
+        // A newline twice per hold: a quiet continuous feed is not a silent one.
+        query.addQueryItem(QStringLiteral("heartbeat"),
+                           formatHoldTime(m_hold / 2, GenericJsonOptions::HoldUnit::Milliseconds));
+    }
     url.setQuery(query);
     PollRequest request;
     request.url = url;
@@ -160,23 +200,12 @@ PollResult CouchDbProfile::parse(const PollResponse &response, const QString &cu
     QList<Change> changes;
     changes.reserve(results.size());
     for (qsizetype i = 0; i < results.size(); ++i) {
-        const QJsonObject change = results.at(i).toObject();
-        const QJsonValue docId = change.value(QLatin1String("id"));
-        if (!results.at(i).isObject() || !docId.isString())
+        const QString key = changeKey(results.at(i));
+        if (key.isEmpty())
             return PollResult::malformedBody(
                 cursor, tr("Change %1 of the changes feed's answer has no document id.").arg(i + 1),
                 bodyDetail(response.body));
-        const QJsonValue rev = change.value(QLatin1String("changes"))
-                                   .toArray()
-                                   .at(0)
-                                   .toObject()
-                                   .value(QLatin1String("rev"));
-        // Without a revision the sequence tells this change from the next one.
-        const QString version =
-            rev.isString()
-                ? rev.toString()
-                : QStringLiteral("seq:") + jsonScalarText(change.value(QLatin1String("seq")));
-        changes.append({change, docId.toString() + QLatin1Char('@') + version});
+        changes.append({results.at(i).toObject(), key});
     }
 
     QString next = cursor;
@@ -203,20 +232,82 @@ PollResult CouchDbProfile::parse(const PollResponse &response, const QString &cu
             qCDebug(lcProfile).noquote() << "couchdb: dropping repeated change" << change.key;
             continue;
         }
-        Event event;
-        event.key = change.key;
-        event.type = change.object.value(QLatin1String("deleted")).toBool()
-                         ? QStringLiteral("deleted")
-                         : QStringLiteral("change");
-        event.text = change.object.value(QLatin1String("id")).toString();
-        event.raw = compactJson(change.object);
-        events.append(std::move(event));
+        events.append(changeEvent(change.object, change.key));
     }
     PollResult result = PollResult::noNews(next);
     if (!events.isEmpty()) {
         result.verdict = Verdict::Events;
         result.events = std::move(events);
     }
+    return result;
+}
+
+bool CouchDbProfile::startStream(const PollResponse &head, const StreamLimits &limits)
+{
+    if (head.status != 200)
+        return false;
+    m_splitter = JsonStreamSplitter(limits.maxEventBytes);
+    return true;
+}
+
+PollResult CouchDbProfile::readStream(QByteArrayView bytes, const QString &cursor)
+{
+    return takeLines(m_splitter.feed(bytes), cursor);
+}
+
+PollResult CouchDbProfile::endStream(const QString &cursor)
+{
+    return takeLines(m_splitter.finish(), cursor);
+}
+
+/// Lines of a continuous feed: one change each, `{"seq","id","changes"}`,
+/// or the last line, `{"last_seq","pending"}`, when the server ends the feed.
+PollResult CouchDbProfile::takeLines(const QList<QByteArray> &lines, const QString &cursor)
+{
+    if (m_splitter.hasError())
+        return PollResult::tooLarge(cursor, m_splitter.errorString());
+    // Every line is checked before any change is taken: the cursor must not
+    // move past a change that could not be read.
+    QString next = cursor;
+    QList<std::pair<QJsonObject, QString>> changes;
+    for (const QByteArray &line : lines) {
+        QJsonDocument doc;
+        QString error;
+        if (!parseJsonBody(line, &doc, &error) || !doc.isObject())
+            return PollResult::malformedBody(
+                cursor,
+                error.isEmpty() ? tr("A line of the continuous changes feed is not an object.")
+                                : error,
+                bodyDetail(line));
+        const QJsonObject object = doc.object();
+        if (object.contains(QLatin1String("error")))
+            return PollResult::retry(
+                cursor, tr("CouchDB ended the changes feed: %1.").arg(serverReason(line)),
+                bodyDetail(line));
+        const QJsonValue lastSeq = object.value(QLatin1String("last_seq"));
+        if (isSequence(lastSeq)) {
+            next = QString::fromUtf8(compactJson(lastSeq));
+            continue;
+        }
+        const QString key = changeKey(object);
+        const QJsonValue seq = object.value(QLatin1String("seq"));
+        if (key.isEmpty() || !isSequence(seq))
+            return PollResult::malformedBody(
+                cursor, tr("A change of the continuous feed has no document id or seq."),
+                bodyDetail(line));
+        next = QString::fromUtf8(compactJson(seq));
+        changes.append({object, key});
+    }
+    PollResult result = PollResult::noNews(next);
+    for (const auto &[object, key] : std::as_const(changes)) {
+        if (!remember(key)) {
+            qCDebug(lcProfile).noquote() << "couchdb: dropping repeated change" << key;
+            continue;
+        }
+        result.events.append(changeEvent(object, key));
+    }
+    if (!result.events.isEmpty())
+        result.verdict = Verdict::Events;
     return result;
 }
 

@@ -117,14 +117,7 @@ PollResult NchanProfile::parse(const PollResponse &response, const QString &curs
     event.key = next;
     event.type = QStringLiteral("message");
     event.time = lastModified;
-    QJsonValue value;
-    if (ProfileSupport::parseAnyJson(response.body, &value)) {
-        event.raw = compactJson(value);
-        event.text = jsonScalarText(value);
-    } else {
-        event.raw = jsonString(QString::fromUtf8(response.body));
-        event.text = QString::fromUtf8(response.body).trimmed();
-    }
+    ProfileSupport::setMessage(event, response.body);
     PollResult result;
     result.verdict = Verdict::Events;
     result.events.append(std::move(event));

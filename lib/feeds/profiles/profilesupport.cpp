@@ -1,6 +1,8 @@
 #include "profilesupport.h"
 
 #include "genericjsonprofile.h"
+#include "jsonpath.h"
+#include "jsontext.h"
 #include "profiles.h"
 
 #include <QCoreApplication>
@@ -26,10 +28,24 @@ bool parseAnyJson(const QByteArray &bytes, QJsonValue *value)
     return true;
 }
 
+void setMessage(Event &event, const QByteArray &message)
+{
+    QJsonValue value;
+    if (parseAnyJson(message, &value)) {
+        event.raw = compactJson(value);
+        event.text = jsonScalarText(value);
+    } else {
+        event.raw = jsonString(QString::fromUtf8(message));
+        event.text = QString::fromUtf8(message).trimmed();
+    }
+}
+
 QStringList readBasicKnobs(const QString &profileId, const QUrl &url, const QVariantMap &knobs,
                            BasicKnobs *out)
 {
-    const QStringList allowed{QStringLiteral("hold"), QStringLiteral("initial-cursor")};
+    QStringList allowed{QStringLiteral("hold"), QStringLiteral("initial-cursor")};
+    if (out->takesMode)
+        allowed << QStringLiteral("mode");
     QStringList errors;
     if (!url.isValid() || url.host().isEmpty())
         errors << ProfileText::tr("The URL is not valid.");
@@ -38,7 +54,12 @@ QStringList readBasicKnobs(const QString &profileId, const QUrl &url, const QVar
 
     QVariantMap applicable;
     for (auto it = knobs.cbegin(); it != knobs.cend(); ++it) {
-        if (allowed.contains(it.key()))
+        if (it.key() == QLatin1String("mode") && out->takesMode) {
+            const QString mode = it.value().toString().trimmed().toLower();
+            if (!mode.isEmpty())
+                out->stream = mode == QLatin1String("stream");
+            applicable.insert(it.key(), it.value()); // checked with the others
+        } else if (allowed.contains(it.key()))
             applicable.insert(it.key(), it.value());
         else
             errors << ProfileText::tr(

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "event.h"
+
 #include <QByteArray>
 #include <QJsonValue>
 #include <QString>
@@ -16,6 +18,13 @@ namespace Longwatch::ProfileSupport {
 /// whitespace. Returns false if `bytes` is not exactly one JSON value.
 bool parseAnyJson(const QByteArray &bytes, QJsonValue *value);
 
+/// Fills an event's `raw` and `text` from a message in whatever form its
+/// publisher used: a message that is exactly one JSON value is kept as that
+/// value (compacted; the text is a string without its quotes, or the JSON),
+/// any other (text, binary) becomes a JSON string of its UTF-8 reading
+/// (invalid bytes replaced), so `raw` is always valid JSON.
+void setMessage(Event &event, const QByteArray &message);
+
 /// The knobs of a hand-written profile, the two of knobNames() that such a
 /// profile takes: "hold" and "initial-cursor". `out` of readBasicKnobs()
 /// comes in with the profile's defaults.
@@ -23,9 +32,14 @@ struct BasicKnobs
 {
     std::chrono::milliseconds hold{55'000};
     QString initialCursor;
+    /// Whether the profile takes "mode" too (stream or poll); `stream` is
+    /// then what it says, `stream` coming in as the profile's default.
+    bool takesMode = false;
+    bool stream = false;
 };
 
-/// Reads "hold" and "initial-cursor" from `knobs` into `out`, checking values
+/// Reads "hold" and "initial-cursor" (and "mode" where the profile takes
+/// it) from `knobs` into `out`, checking values
 /// the way applyKnobs() does. Any other knob is an error that names
 /// `profileId`, so a typo is never silently ignored. Also checks that `url`
 /// is an http(s) URL.
