@@ -289,7 +289,7 @@ void tst_Notifier::offlineIsOneLineAndNoChannelIsAnnouncedDown()
     QDateTime now = QDateTime::currentDateTimeUtc();
     notifier.setClock([&now] { return now; });
     QList<Channel *> channels;
-    for (const QString &name : {"one", "two", "three"}) {
+    for (const QString &name : QStringList{"one", "two", "three"}) {
         ChannelConfig config;
         config.name = name;
         config.url = server.url("/poll");
