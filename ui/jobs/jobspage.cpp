@@ -9,6 +9,7 @@
 #include "jobmodel.h"
 #include "labels.h"
 #include "throttle.h"
+#include "widthfitters.h"
 #include "trendsloader.h"
 
 #include <QCheckBox>
@@ -67,12 +68,18 @@ JobsPage::JobsPage(ChannelManager *manager, QWidget *parent)
     header->setHighlightSections(false);
     header->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
     header->setStretchLastSection(true);
-    header->resizeSection(JobModel::JobColumn, 220);
-    header->resizeSection(JobModel::StatusColumn, 130);
-    header->resizeSection(JobModel::ProgressColumn, 160);
-    header->resizeSection(JobModel::StartedColumn, 90);
-    header->resizeSection(JobModel::UpdatedColumn, 100);
-    header->resizeSection(JobModel::DurationColumn, 250); // "1 min 12 s · usually 4 min · …"
+    // The columns share the table's width until the user resizes one, as
+    // the events table's do; the Channel column keeps at least 110 px.
+    auto *columns = new HeaderFitter(header, 110);
+    const int timeWidth = fontMetrics().horizontalAdvance(QStringLiteral("00:00:00")) + 24;
+    columns->setSection(JobModel::JobColumn, 220, 120);
+    columns->setSection(JobModel::StatusColumn, 130, 110);
+    columns->setSection(JobModel::ProgressColumn, 160, 100);
+    columns->setSection(JobModel::StartedColumn, timeWidth, timeWidth);
+    columns->setSection(JobModel::UpdatedColumn, timeWidth, timeWidth);
+    // "1 min 12 s · usually 4 min · about 3 min left": elided when narrow.
+    columns->setSection(JobModel::DurationColumn, 230, 110);
+    columns->fit();
     layout->addWidget(m_view, 1);
 
     connect(manager, &ChannelManager::channelAdded, this, [this](Channel *channel) {
