@@ -204,4 +204,13 @@ bool mayUseTls(const QNetworkReply *reply)
     return !own || own->isTls();
 }
 
+TlsPeerInfo tlsPeerInfo(const QNetworkReply *reply)
+{
+    if (const auto *own = qobject_cast<const Http1Reply *>(reply))
+        return own->peerInfo();
+    const QSslConfiguration configuration = reply->sslConfiguration();
+    return {configuration.peerCertificateChain(), configuration.sessionProtocol(),
+            configuration.nextNegotiatedProtocol()};
+}
+
 } // namespace Longwatch

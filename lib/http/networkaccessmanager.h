@@ -1,5 +1,7 @@
 #pragma once
 
+#include "tlsinfo.h"
+
 #include <QNetworkAccessManager>
 
 namespace Longwatch {
@@ -94,5 +96,11 @@ QByteArray readAllOf(QNetworkReply *reply);
 /// Whether `reply` may emit encrypted() and sslErrors(): any of Qt's, and
 /// one of Longwatch's own client for https.
 bool mayUseTls(const QNetworkReply *reply);
+
+/// What the TLS handshake of `reply` established, on either client: the
+/// server's certificates (its own first), the protocol, ALPN's choice. Qt's
+/// client has them in the reply's sslConfiguration(); Longwatch's own
+/// client in Http1Reply::peerInfo(). Valid from a slot of sslErrors() on.
+TlsPeerInfo tlsPeerInfo(const QNetworkReply *reply);
 
 } // namespace Longwatch
