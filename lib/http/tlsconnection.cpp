@@ -17,6 +17,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <atomic>
 #include <vector>
@@ -174,10 +176,21 @@ int bioWrite(BIO *bio, const char *data, int size)
     QTcpSocket *socket = socketOf(bio);
     if (!socket || socket->state() != QAbstractSocket::ConnectedState)
         return -1;
-    // Into the socket's write buffer, sent as the event loop goes on (or
-    // at once by the flush() after each handshake step and request).
-    const qint64 written = socket->write(data, size);
-    return written < 0 ? -1 : int(written);
+    // Straight to the kernel while nothing waits before it: QTcpSocket
+    // would copy even a small write into a 16 KiB buffer of its own and keep
+    // that buffer for the connection's life. What the kernel does not take
+    // goes through the socket's buffer (sent as the event loop goes on).
+    qint64 sent = 0;
+    if (socket->bytesToWrite() == 0) {
+        const ssize_t direct = ::send(int(socket->socketDescriptor()), data, size_t(size),
+                                      MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (direct > 0)
+            sent = direct;
+    }
+    if (sent == size)
+        return size;
+    const qint64 buffered = socket->write(data + sent, size - sent);
+    return buffered < 0 ? (sent > 0 ? int(sent) : -1) : int(sent + buffered);
 }
 
 int bioRead(BIO *bio, char *data, int size)
@@ -578,6 +591,8 @@ void TlsConnection::continueHandshake()
     // Records that came with the end of the handshake (TLS 1.3 tickets).
     if (SSL_has_pending(ssl) || m_socket->bytesAvailable() > 0)
         decrypt();
+    else
+        SSL_free_buffers(ssl);
 }
 
 QList<QSslError> TlsConnection::handshakeErrors() const
@@ -637,6 +652,10 @@ bool TlsConnection::decrypt()
         break;
     }
     m_socket->flush(); // a key update's answer, an alert
+    // The read that said "no more" set up a record buffer to read into,
+    // which SSL_MODE_RELEASE_BUFFERS frees only after a record: freed here
+    // while nothing is pending, so that a waiting connection holds none.
+    SSL_free_buffers(ssl);
     QPointer<TlsConnection> alive(this);
     if (m_plain.size() > before)
         Q_EMIT readyRead();
@@ -671,6 +690,7 @@ bool TlsConnection::write(QByteArray data)
         done += written;
     }
     m_socket->flush();
+    SSL_free_buffers(ssl); // the read buffer, if a read had set one up
     return true;
 }
 
