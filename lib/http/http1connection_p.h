@@ -82,7 +82,8 @@ public:
                       const QString &key);
 
 private:
-    void connectTransport(QObject *transport);
+    /// The signals a QTcpSocket and a TlsConnection have alike.
+    template<typename Transport> void connectTransport(Transport *transport);
     void keepSessionTicket(const QByteArray &ticket);
 
     QTcpSocket *m_socket;

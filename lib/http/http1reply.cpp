@@ -120,6 +120,25 @@ namespace Internal {
 
 // --- Http1Connection -------------------------------------------------------
 
+template<typename Transport> void Http1Connection::connectTransport(Transport *transport)
+{
+    // The same three signals on QTcpSocket and TlsConnection.
+    connect(transport, &Transport::connected, this, [this] {
+        if (m_reply)
+            m_reply->onConnected();
+    });
+    connect(transport, &Transport::bytesWritten, this, [this] {
+        if (m_reply)
+            m_reply->onBytesWritten();
+    });
+    connect(transport, &Transport::readyRead, this, [this] {
+        if (m_reply)
+            m_reply->onReadyRead();
+        else if (m_idleIn)
+            m_idleIn->drop(this);
+    });
+}
+
 Http1Connection::Http1Connection(QTcpSocket *socket)
     : m_socket(socket)
 {
@@ -161,35 +180,6 @@ Http1Connection::Http1Connection(TlsConnection *tls)
         else if (m_idleIn)
             m_idleIn->drop(this);
     });
-}
-
-void Http1Connection::connectTransport(QObject *transport)
-{
-    // The same three signals by name on QTcpSocket and TlsConnection.
-    const auto onConnected = [this] {
-        if (m_reply)
-            m_reply->onConnected();
-    };
-    const auto onBytesWritten = [this] {
-        if (m_reply)
-            m_reply->onBytesWritten();
-    };
-    const auto onReadyRead = [this] {
-        if (m_reply)
-            m_reply->onReadyRead();
-        else if (m_idleIn)
-            m_idleIn->drop(this);
-    };
-    if (auto *tls = qobject_cast<TlsConnection *>(transport)) {
-        connect(tls, &TlsConnection::connected, this, onConnected);
-        connect(tls, &TlsConnection::bytesWritten, this, onBytesWritten);
-        connect(tls, &TlsConnection::readyRead, this, onReadyRead);
-    } else {
-        auto *socket = static_cast<QTcpSocket *>(transport);
-        connect(socket, &QTcpSocket::connected, this, onConnected);
-        connect(socket, &QTcpSocket::bytesWritten, this, onBytesWritten);
-        connect(socket, &QTcpSocket::readyRead, this, onReadyRead);
-    }
 }
 
 void Http1Connection::write(const QByteArray &data)
