@@ -8,6 +8,7 @@
 #include "http1connection_p.h"
 #include "http1reply.h"
 #include "networkaccessmanager.h"
+#include "networkpool.h"
 #include "testeventdispatcher.h"
 #include "tlsconnection_p.h"
 #include "tlsinfo.h"
@@ -229,6 +230,7 @@ private Q_SLOTS:
     void clearingTheConnectionCacheForgetsSessions();
 
     void connectionsOfOneConfigurationShareOneTlsContext();
+    void managersOfOneNetworkPoolShareTlsContexts();
     void thePoolKeepsContextsOfItsLastKnownConfigurationsOnly();
     void anIdleConnectionHoldsNoRecordBuffers();
     void aSpoiledOrCutAnswerIsAnErrorInWords_data();
@@ -547,6 +549,35 @@ void tst_Http1Tls::connectionsOfOneConfigurationShareOneTlsContext()
         QCOMPARE(server.handshakeCount(), 4);
     }
     // Freed with the last connection and the pool.
+    QTRY_COMPARE(TlsContext::liveCount(), before);
+}
+
+void tst_Http1Tls::managersOfOneNetworkPoolShareTlsContexts()
+{
+    TlsTestServer server(m_certs->certificate("server"), m_certs->key("server"));
+    QVERIFY(server.listen());
+    const QSslConfiguration configuration = trusting({m_certs->certificate("ca")});
+    const int before = TlsContext::liveCount();
+    {
+        NetworkPool pool;
+        pool.setChannelsPerManager(1); // a manager per channel
+        QNetworkAccessManager *managers[] = {pool.acquire(server.url()),
+                                             pool.acquire(server.url())};
+        QVERIFY(managers[0] != managers[1]);
+        for (QNetworkAccessManager *manager : managers) {
+            auto *own = qobject_cast<NetworkAccessManager *>(manager);
+            QVERIFY(own);
+            own->setRedirectPolicy(QNetworkRequest::SameOriginRedirectPolicy);
+            QCOMPARE(fetch(*own, server.url(), configuration).error, QNetworkReply::NoError);
+        }
+        QCOMPARE(server.handshakeCount(), 2);
+        // One context for both managers' connections; a manager of its own
+        // (outside the pool) has its own.
+        QCOMPARE(TlsContext::liveCount() - before, 1);
+        Manager apart;
+        QCOMPARE(fetch(apart, server.url(), configuration).error, QNetworkReply::NoError);
+        QCOMPARE(TlsContext::liveCount() - before, 2);
+    }
     QTRY_COMPARE(TlsContext::liveCount(), before);
 }
 

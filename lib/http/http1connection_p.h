@@ -29,6 +29,7 @@ namespace Internal {
 class Http1ConnectionPool;
 class TlsConnection;
 class TlsContext;
+class TlsContextCache;
 class TlsPeer;
 
 /// One connection of Longwatch's HTTP/1.1 client: its socket, or for https
@@ -128,6 +129,9 @@ public:
     /// uses it. `configuration` is that configuration (for a context not
     /// made yet).
     std::shared_ptr<TlsContext> tlsContext(int id, const QSslConfiguration &configuration);
+    /// Where contexts come from: shared with other pools (a NetworkPool's
+    /// managers), or this pool's own (the default).
+    void setTlsContextCache(std::shared_ptr<TlsContextCache> cache);
     /// The last TLS session a server gave a connection under `key`, to
     /// resume that TLS session on a new connection; empty if none. Taken:
     /// a ticket serves one connection (RFC 8446 appendix C.4: reusing one
@@ -166,6 +170,7 @@ private:
         std::shared_ptr<TlsContext> context;
     };
     QList<KnownTls> m_knownTls;
+    std::shared_ptr<TlsContextCache> m_tlsContexts;
     int m_lastTlsId = 0;
     QHash<QString, QByteArray> m_sessionTickets; ///< by tlsKey()
 

@@ -325,13 +325,20 @@ std::shared_ptr<TlsContext> Http1ConnectionPool::tlsContext(int id,
         }
     }
     if (!context) {
-        context = TlsContext::create(configuration);
+        if (!m_tlsContexts)
+            m_tlsContexts = std::make_shared<TlsContextCache>();
+        context = m_tlsContexts->context(configuration);
         for (KnownTls &known : m_knownTls) {
             if (known.id == id)
                 known.context = context;
         }
     }
     return context;
+}
+
+void Http1ConnectionPool::setTlsContextCache(std::shared_ptr<TlsContextCache> cache)
+{
+    m_tlsContexts = std::move(cache);
 }
 
 void Http1ConnectionPool::keepSessionTicket(const QString &key, const QByteArray &ticket)

@@ -63,6 +63,11 @@ NetworkAccessManager::NetworkAccessManager(QObject *parent)
 
 NetworkAccessManager::~NetworkAccessManager() = default;
 
+void NetworkAccessManager::shareTlsContexts(std::shared_ptr<Internal::TlsContextCache> cache)
+{
+    m_pool->setTlsContextCache(std::move(cache));
+}
+
 int NetworkAccessManager::idleConnectionCount() const
 {
     return m_pool->idleCount();

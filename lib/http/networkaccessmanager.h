@@ -4,10 +4,13 @@
 
 #include <QNetworkAccessManager>
 
+#include <memory>
+
 namespace Longwatch {
 
 namespace Internal {
 class Http1ConnectionPool;
+class TlsContextCache;
 } // namespace Internal
 
 /// A QNetworkAccessManager whose HTTP/1.1 requests, http:// and https://,
@@ -55,6 +58,10 @@ public:
     /// off by LONGWATCH_HTTP_CLIENT=qt or setOwnClientEnabled(false)).
     bool ownClientEnabled() const { return m_ownClient; }
     void setOwnClientEnabled(bool enabled) { m_ownClient = enabled; }
+    /// Takes the TLS contexts of Longwatch's client from `cache`, shared
+    /// with the other managers that use it (NetworkPool's), instead of
+    /// having its own: one OpenSSL context per TLS configuration.
+    void shareTlsContexts(std::shared_ptr<Internal::TlsContextCache> cache);
     /// Whether `request` (with `operation`) would go through Longwatch's client.
     bool usesOwnClient(const QNetworkRequest &request, Operation operation) const;
 

@@ -395,6 +395,23 @@ int TlsContext::liveCount()
     return s_liveContexts.load();
 }
 
+// --- TlsContextCache -------------------------------------------------------
+
+std::shared_ptr<TlsContext> TlsContextCache::context(const QSslConfiguration &configuration)
+{
+    QMutexLocker locker(&m_mutex);
+    m_entries.removeIf([](const Entry &entry) { return entry.context.expired(); });
+    for (const Entry &entry : std::as_const(m_entries)) {
+        if (entry.configuration == configuration) {
+            if (std::shared_ptr<TlsContext> live = entry.context.lock())
+                return live;
+        }
+    }
+    std::shared_ptr<TlsContext> made = TlsContext::create(configuration);
+    m_entries.append({configuration, made});
+    return made;
+}
+
 // --- TlsPeer ---------------------------------------------------------------
 
 struct TlsPeer::Certificates

@@ -9,6 +9,7 @@
 #include <QAbstractSocket>
 #include <QByteArray>
 #include <QList>
+#include <QMutex>
 #include <QObject>
 #include <QSslConfiguration>
 #include <QSslError>
@@ -61,6 +62,32 @@ private:
     std::unique_ptr<Handle> m_handle;
     QString m_errorString;
     bool m_verifiesPeer = true;
+};
+
+/// The TLS contexts of several connection pools (a NetworkPool's managers,
+/// six channels each): one context per distinct TLS configuration, however
+/// many pools use it. Holds them weakly: a context lives while a pool
+/// knows its configuration or a connection uses it, then goes. A pool
+/// without a shared one has its own. Thread-safe (managers may live on
+/// the network thread).
+///
+/// Why shared across pools: an SSL_CTX costs some 30 KiB of its own, which
+/// a context per manager put on every sixth channel (bench_tls).
+class TlsContextCache final
+{
+public:
+    /// The live context of a configuration equal to `configuration`, or a
+    /// new one.
+    std::shared_ptr<TlsContext> context(const QSslConfiguration &configuration);
+
+private:
+    struct Entry
+    {
+        QSslConfiguration configuration;
+        std::weak_ptr<TlsContext> context;
+    };
+    QMutex m_mutex;
+    QList<Entry> m_entries;
 };
 
 /// What a TLS handshake established: the server's certificates, the
