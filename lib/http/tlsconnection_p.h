@@ -188,6 +188,8 @@ private:
     static void onNewSession(TlsConnection *connection, const QByteArray &session);
     static void onVerifyError(TlsConnection *connection, int code, int depth);
 
+    /// Leaving the handshake counts for the heap's trim after a burst.
+    void setPhase(Phase phase);
     void onSocketConnected();
     void onSocketReadyRead();
     void onSocketGone();
