@@ -27,7 +27,8 @@ namespace Longwatch::Internal {
 /// protocol, ALPN offering http/1.1 only, and buffers released whenever a
 /// connection has nothing in flight (SSL_MODE_RELEASE_BUFFERS). Shared by
 /// every connection made with that configuration (Http1ConnectionPool keeps
-/// one per configuration it knows); freed when the last one lets go.
+/// one per configuration it knows, from a TlsContextCache it may share with
+/// other pools); freed when the last one lets go.
 ///
 /// Why not QSslSocket: Qt 6.4 makes an SSL_CTX for every socket (its CAs
 /// parsed again each time) and keeps OpenSSL's two 16 KiB record buffers
@@ -71,8 +72,8 @@ private:
 /// without a shared one has its own. Thread-safe (managers may live on
 /// the network thread).
 ///
-/// Why shared across pools: an SSL_CTX costs some 30 KiB of its own, which
-/// a context per manager put on every sixth channel (bench_tls).
+/// Why shared across pools: a context per manager (1,000 channels of one
+/// configuration made 167) cost 3 KiB an idle channel (bench_tls).
 class TlsContextCache final
 {
 public:
