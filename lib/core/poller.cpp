@@ -513,7 +513,8 @@ void Poller::onSslErrors(const QList<QSslError> &errors)
 {
     if (!m_reply)
         return;
-    QSslCertificate leaf = m_reply->sslConfiguration().peerCertificate();
+    const TlsPeerInfo peer = tlsPeerInfo(m_reply.get()); // either client's
+    QSslCertificate leaf = peer.certificate();
     for (auto it = errors.cbegin(); leaf.isNull() && it != errors.cend(); ++it)
         leaf = it->certificate();
     const QStringList &pins = m_settings.transport.tls.pinnedSha256;
@@ -527,9 +528,8 @@ void Poller::onSslErrors(const QList<QSslError> &errors)
     // shows them again) are not verified again.
     if (ignore.isEmpty() && !m_settings.transport.tls.caCertificatesFile.isEmpty()) {
         if (errors != m_systemClearedErrors) {
-            m_systemClearedErrors = errorsTheSystemStoreClears(
-                errors, m_reply->sslConfiguration().peerCertificateChain(),
-                m_reply->request().url().host());
+            m_systemClearedErrors = errorsTheSystemStoreClears(errors, peer.certificateChain,
+                                                               m_reply->request().url().host());
             if (!m_systemClearedErrors.isEmpty())
                 qCDebug(lcPollerVerbose).noquote()
                     << m_name << "certificate verified against the system's CAs";

@@ -4,11 +4,11 @@
 #include "deadconnection.h"
 #include "http1connection_p.h"
 #include "logging.h"
+#include "tlsconnection_p.h"
 
 #include <QNetworkCookie>
 #include <QNetworkCookieJar>
 #include <QNetworkProxy>
-#include <QSslSocket>
 #include <QTcpSocket>
 
 namespace Longwatch {
@@ -121,54 +121,117 @@ namespace Internal {
 
 // --- Http1Connection -------------------------------------------------------
 
-Http1Connection::Http1Connection(QTcpSocket *socket)
-    : m_socket(socket)
-    , m_tls(qobject_cast<QSslSocket *>(socket))
+template<typename Transport> void Http1Connection::connectTransport(Transport *transport)
 {
-    socket->setParent(this);
-    if (m_tls) {
-        connect(m_tls, &QSslSocket::sslErrors, this, [this](const QList<QSslError> &errors) {
-            if (m_reply)
-                m_reply->onSslErrors(errors);
-        });
-        connect(m_tls, &QSslSocket::encrypted, this, [this] {
-            m_established = m_tls->sslConfiguration();
-            if (m_reply)
-                m_reply->onEncrypted();
-        });
-        // TLS 1.3 servers send tickets after the handshake.
-        connect(m_tls, &QSslSocket::newSessionTicketReceived, this,
-                &Http1Connection::keepSessionTicket);
-    }
-    connect(socket, &QTcpSocket::connected, this, [this] {
+    // The same three signals on QTcpSocket and TlsConnection.
+    connect(transport, &Transport::connected, this, [this] {
         if (m_reply)
             m_reply->onConnected();
     });
-    connect(socket, &QTcpSocket::bytesWritten, this, [this] {
+    connect(transport, &Transport::bytesWritten, this, [this] {
         if (m_reply)
             m_reply->onBytesWritten();
     });
-    connect(socket, &QTcpSocket::readyRead, this, [this] {
+    connect(transport, &Transport::readyRead, this, [this] {
         if (m_reply)
             m_reply->onReadyRead();
         else if (m_idleIn)
             m_idleIn->drop(this);
     });
+}
+
+Http1Connection::Http1Connection(QTcpSocket *socket)
+    : m_socket(socket)
+{
+    socket->setParent(this);
+    connectTransport(socket);
     // An error or the close of the connection: both end up in onSocketError().
-    const auto onError = [this] {
+    connect(socket, &QTcpSocket::errorOccurred, this, [this] {
         if (m_reply)
             m_reply->onSocketError();
         else if (m_idleIn)
             m_idleIn->drop(this);
-    };
-    connect(socket, &QTcpSocket::errorOccurred, this, onError);
-    connect(socket, &QTcpSocket::disconnected, this, onError);
+    });
+    connect(socket, &QTcpSocket::disconnected, this, [this] {
+        if (m_reply)
+            m_reply->onSocketError();
+        else if (m_idleIn)
+            m_idleIn->drop(this);
+    });
+}
+
+Http1Connection::Http1Connection(TlsConnection *tls)
+    : m_socket(tls->socket())
+    , m_tls(tls)
+{
+    tls->setParent(this);
+    connectTransport(tls);
+    connect(tls, &TlsConnection::sslErrors, this, [this](const QList<QSslError> &errors) {
+        if (m_reply)
+            m_reply->onSslErrors(errors);
+    });
+    connect(tls, &TlsConnection::encrypted, this, [this] {
+        if (m_reply)
+            m_reply->onEncrypted();
+    });
+    connect(tls, &TlsConnection::sessionTicket, this, &Http1Connection::keepSessionTicket);
+    connect(tls, &TlsConnection::failed, this, [this] {
+        if (m_reply)
+            m_reply->onSocketError();
+        else if (m_idleIn)
+            m_idleIn->drop(this);
+    });
+}
+
+void Http1Connection::write(const QByteArray &data)
+{
+    if (m_tls) {
+        m_tls->write(data);
+        return;
+    }
+    m_socket->write(data);
+    // Out now rather than on the next turn of the event loop.
+    m_socket->flush();
+}
+
+QByteArray Http1Connection::readAll()
+{
+    return m_tls ? m_tls->readAll() : m_socket->readAll();
+}
+
+qint64 Http1Connection::bytesAvailable() const
+{
+    return m_tls ? m_tls->bytesAvailable() : m_socket->bytesAvailable();
+}
+
+QAbstractSocket::SocketError Http1Connection::error() const
+{
+    return m_tls ? m_tls->error() : m_socket->error();
+}
+
+QString Http1Connection::errorString() const
+{
+    return m_tls ? m_tls->errorString() : m_socket->errorString();
+}
+
+bool Http1Connection::isIdleUsable() const
+{
+    if (m_tls)
+        return m_tls->isIdleUsable();
+    return m_socket->state() == QAbstractSocket::ConnectedState && m_socket->bytesAvailable() == 0;
+}
+
+std::shared_ptr<const TlsPeer> Http1Connection::established() const
+{
+    return m_tls ? m_tls->peer() : nullptr;
 }
 
 void Http1Connection::setEncrypted(const QList<QSslError> &ignoredErrors, Http1ConnectionPool *pool,
                                    const QString &key)
 {
+    m_trustDecided = true;
     m_ignoredErrors = ignoredErrors;
+    const QByteArray pending = std::exchange(m_pendingTicket, {});
     if (!ignoredErrors.isEmpty())
         return;
     // A session made with errors ignored would be resumed without any
@@ -176,18 +239,17 @@ void Http1Connection::setEncrypted(const QList<QSslError> &ignoredErrors, Http1C
     // fully verified one is kept for the next connection.
     m_sessions = pool;
     m_sessionKey = key;
-    // TLS 1.2 gives the ticket with the handshake; TLS 1.3 after it.
-    if (m_established.sessionProtocol() != QSsl::TlsV1_3)
-        keepSessionTicket();
+    // TLS 1.2 gives the session with the handshake; TLS 1.3 after it.
+    if (!pending.isEmpty())
+        keepSessionTicket(pending);
 }
 
-void Http1Connection::keepSessionTicket()
+void Http1Connection::keepSessionTicket(const QByteArray &ticket)
 {
-    if (!m_sessions || !m_tls)
-        return;
-    const QByteArray ticket = m_tls->sslConfiguration().sessionTicket();
-    if (!ticket.isEmpty())
+    if (m_sessions)
         m_sessions->keepSessionTicket(m_sessionKey, ticket);
+    else if (!m_trustDecided)
+        m_pendingTicket = ticket; // until the handshake's errors are decided on
 }
 
 // --- Http1ConnectionPool ---------------------------------------------------
@@ -216,7 +278,7 @@ QString Http1ConnectionPool::key(const QString &host, quint16 port)
 }
 
 QString Http1ConnectionPool::tlsKey(const QString &host, quint16 port,
-                                    const QSslConfiguration &configuration)
+                                    const QSslConfiguration &configuration, int *idOut)
 {
     // Told apart by QSslConfiguration's operator==, which compares every
     // CA certificate unless both lists are the same data: some 20 µs for
@@ -232,20 +294,52 @@ QString Http1ConnectionPool::tlsKey(const QString &host, quint16 port,
         }
     }
     if (id == 0) {
+        std::shared_ptr<TlsContext> context;
         for (const KnownTls &known : std::as_const(m_knownTls)) {
             if (known.configuration == configuration) {
                 id = known.id;
+                context = known.context;
                 break;
             }
         }
         if (id == 0)
             id = ++m_lastTlsId;
-        // Known from now on by this very list as well.
+        // Known from now on by this very list as well. A context that no
+        // entry and no connection holds any more is freed with the last.
         if (m_knownTls.size() >= kKnownTlsLimit)
             m_knownTls.removeFirst();
-        m_knownTls.append({configuration, cas, id});
+        m_knownTls.append({configuration, cas, id, std::move(context)});
     }
+    if (idOut)
+        *idOut = id;
     return QStringLiteral("https://%1:%2#%3").arg(host.toLower()).arg(port).arg(id);
+}
+
+std::shared_ptr<TlsContext> Http1ConnectionPool::tlsContext(int id,
+                                                            const QSslConfiguration &configuration)
+{
+    std::shared_ptr<TlsContext> context;
+    for (const KnownTls &known : std::as_const(m_knownTls)) {
+        if (known.id == id && known.context) {
+            context = known.context;
+            break;
+        }
+    }
+    if (!context) {
+        if (!m_tlsContexts)
+            m_tlsContexts = std::make_shared<TlsContextCache>();
+        context = m_tlsContexts->context(configuration);
+        for (KnownTls &known : m_knownTls) {
+            if (known.id == id)
+                known.context = context;
+        }
+    }
+    return context;
+}
+
+void Http1ConnectionPool::setTlsContextCache(std::shared_ptr<TlsContextCache> cache)
+{
+    m_tlsContexts = std::move(cache);
 }
 
 void Http1ConnectionPool::keepSessionTicket(const QString &key, const QByteArray &ticket)
@@ -263,11 +357,10 @@ Http1Connection *Http1ConnectionPool::take(const QString &key)
         // The most recently used first: the least likely to have been closed.
         Http1Connection *connection = it->takeLast().connection;
         connection->setIdleIn(nullptr);
-        QTcpSocket *socket = connection->socket();
-        if (socket->state() == QAbstractSocket::ConnectedState && socket->bytesAvailable() == 0) {
+        if (connection->isIdleUsable()) {
             found = connection;
         } else {
-            socket->abort();
+            connection->socket()->abort();
             connection->deleteLater();
         }
     }
@@ -344,6 +437,8 @@ void Http1ConnectionPool::expire()
 
 using Internal::Http1Connection;
 using Internal::Http1ConnectionPool;
+using Internal::TlsConnection;
+using Internal::TlsContext;
 
 // --- Http1Reply ------------------------------------------------------------
 
@@ -385,14 +480,14 @@ void Http1Reply::start()
     m_port = quint16(target.port(defaultPort(target)));
     // Once per server rather than at every take() and put().
     m_poolKey = !m_tls   ? Http1ConnectionPool::key(m_host, m_port)
-                : m_pool ? m_pool->tlsKey(m_host, m_port, m_sslConfiguration)
+                : m_pool ? m_pool->tlsKey(m_host, m_port, m_sslConfiguration, &m_tlsId)
                          : QString();
     m_parser = Http1Parser(m_method == "HEAD");
     m_input.clear();
     m_decoder.reset();
     m_encoded.clear();
     m_sslErrors.clear();
-    m_established = {};
+    m_established.reset();
     if (Http1Connection *idle = m_pool ? m_pool->take(m_poolKey) : nullptr) {
         qCDebug(lcNetworkVerbose).noquote()
             << "reusing a kept-alive connection to" << m_host << m_port;
@@ -404,35 +499,30 @@ void Http1Reply::start()
     }
     qCDebug(lcNetworkVerbose).noquote() << "new connection to" << m_host << m_port;
     m_phase = Phase::Connecting;
-    QSslSocket *tls = m_tls ? new QSslSocket : nullptr;
-    QTcpSocket *socket = tls ? tls : new QTcpSocket;
-    // Straight to the server: NetworkAccessManager found no proxy for this
-    // URL, and the socket must not ask the application's proxy again (an
-    // all_proxy for sockets would otherwise apply).
-    socket->setProxy(QNetworkProxy::NoProxy);
-    attach(new Http1Connection(socket), false);
-    Q_EMIT socketStartedConnecting();
-    if (!tls) {
+    if (!m_tls) {
+        auto *socket = new QTcpSocket;
+        // Straight to the server: NetworkAccessManager found no proxy for
+        // this URL, and the socket must not ask the application's proxy
+        // again (an all_proxy for sockets would otherwise apply).
+        socket->setProxy(QNetworkProxy::NoProxy);
+        attach(new Http1Connection(socket), false);
+        Q_EMIT socketStartedConnecting();
         socket->connectToHost(m_host, m_port);
         return;
     }
-    QSslConfiguration configuration = m_sslConfiguration;
-    // HTTP/2 is Qt's client's (NetworkAccessManager sends a request that
-    // allows it there), so the server is offered HTTP/1.1 only.
-    configuration.setAllowedNextProtocols({QSslConfiguration::NextProtocolHttp1_1});
-    // The session is kept to be resumed on the next connection to this
-    // server with this configuration: a shorter handshake, without the
-    // certificate (RFC 8446 section 2.2).
-    configuration.setSslOption(QSsl::SslOptionDisableSessionPersistence, false);
-    if (m_pool) {
-        if (const QByteArray ticket = m_pool->takeSessionTicket(m_poolKey); !ticket.isEmpty())
-            configuration.setSessionTicket(ticket);
-    }
-    tls->setSslConfiguration(configuration);
+    // One TLS context for every connection of this configuration (its CAs
+    // parsed once); the last session of this server and configuration is
+    // resumed: a shorter handshake, without the certificate (RFC 8446
+    // section 2.2).
+    auto *tls = new TlsConnection(m_pool ? m_pool->tlsContext(m_tlsId, m_sslConfiguration)
+                                         : TlsContext::create(m_sslConfiguration));
+    attach(new Http1Connection(tls), false);
+    Q_EMIT socketStartedConnecting();
     if (m_ignoreAllSslErrors)
         tls->ignoreSslErrors();
+    const QByteArray session = m_pool ? m_pool->takeSessionTicket(m_poolKey) : QByteArray();
     // The host name is what the certificate must name.
-    tls->connectToHostEncrypted(m_host, m_port);
+    tls->connectToHost(m_host, m_port, session);
 }
 
 void Http1Reply::attach(Http1Connection *connection, bool reused)
@@ -483,7 +573,7 @@ void Http1Reply::onSslErrors(const QList<QSslError> &errors)
     // goes on only if they were all ignored, as Qt's client does.
     if (hasEnded() || !m_connection)
         return;
-    QSslSocket *tls = m_connection->tlsSocket();
+    TlsConnection *tls = m_connection->tls();
     if (m_ignoreAllSslErrors)
         tls->ignoreSslErrors();
     else if (!m_ignoredSslErrors.isEmpty())
@@ -544,15 +634,19 @@ void Http1Reply::ignoreSslErrorsImplementation(const QList<QSslError> &errors)
 
 void Http1Reply::sslConfigurationImplementation(QSslConfiguration &configuration) const
 {
-    // During the handshake (a slot of sslErrors()) the socket's, with the
-    // peer's certificate; after it the connection's; before it the one
-    // asked for.
-    if (m_connection && m_connection->tlsSocket() && m_established.isNull())
-        configuration = m_connection->tlsSocket()->sslConfiguration();
-    else if (!m_established.isNull())
-        configuration = m_established;
-    else
-        configuration = m_sslConfiguration;
+    // The one asked for: QSslConfiguration has no public setter for what
+    // a handshake established (see peerInfo()).
+    configuration = m_sslConfiguration;
+}
+
+TlsPeerInfo Http1Reply::peerInfo() const
+{
+    // During the handshake (a slot of sslErrors()) the connection's; after
+    // it what this reply's connection established.
+    std::shared_ptr<const Internal::TlsPeer> peer = m_established;
+    if (!peer && m_connection)
+        peer = m_connection->established();
+    return peer ? peer->info() : TlsPeerInfo();
 }
 
 void Http1Reply::setSslConfigurationImplementation(const QSslConfiguration &configuration)
@@ -603,9 +697,7 @@ void Http1Reply::sendRequest()
     if (!m_body.isEmpty() || m_method == "POST" || m_method == "PUT" || m_method == "PATCH")
         add({"Content-Length: ", QByteArray::number(m_body.size()), "\r\n"});
     add({"\r\n", m_body});
-    m_socket->write(message);
-    // Out now rather than on the next turn of the event loop.
-    m_socket->flush();
+    m_connection->write(message);
     onBytesWritten();
 }
 
@@ -614,9 +706,9 @@ void Http1Reply::onReadyRead()
     if (!m_socket)
         return;
     if (m_input.isEmpty())
-        m_input = m_socket->readAll();
+        m_input = m_connection->readAll();
     else
-        m_input += m_socket->readAll();
+        m_input += m_connection->readAll();
     process();
 }
 
@@ -861,14 +953,14 @@ void Http1Reply::onSocketError()
     if (!m_socket || hasEnded())
         return;
     // Whatever came with the close comes first.
-    if (m_socket->bytesAvailable() > 0) {
-        m_input += m_socket->readAll();
+    if (m_connection->bytesAvailable() > 0) {
+        m_input += m_connection->readAll();
         process();
         if (hasEnded() || !m_socket)
             return;
     }
-    const QAbstractSocket::SocketError socketError = m_socket->error();
-    const QString socketMessage = m_socket->errorString();
+    const QAbstractSocket::SocketError socketError = m_connection->error();
+    const QString socketMessage = m_connection->errorString();
     const bool closed = socketError == QAbstractSocket::RemoteHostClosedError ||
                         m_socket->state() == QAbstractSocket::UnconnectedState;
     // A kept-alive connection that the server had closed (or closes as the
@@ -910,8 +1002,8 @@ void Http1Reply::releaseSocket(bool reusable)
     connection->setReply(nullptr); // its socket's signals stop here
     // A handshake that did not finish: what the server showed stays to be
     // seen in sslConfiguration() (the certificate it was refused for).
-    if (m_tls && m_established.isNull() && connection->tlsSocket())
-        m_established = connection->tlsSocket()->sslConfiguration();
+    if (m_tls && !m_established)
+        m_established = connection->established();
     if (reusable && m_pool && socket->state() == QAbstractSocket::ConnectedState) {
         m_pool->put(m_poolKey, connection);
         return;

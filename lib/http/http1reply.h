@@ -1,6 +1,7 @@
 #pragma once
 
 #include "http1parser.h"
+#include "tlsinfo.h"
 
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -17,10 +18,11 @@ class ContentDecoder;
 namespace Internal {
 class Http1Connection;
 class Http1ConnectionPool;
+class TlsPeer;
 } // namespace Internal
 
 /// One HTTP/1.1 request and its response on a TCP connection, or for
-/// https:// on a TLS one (QSslSocket), as a QNetworkReply (see
+/// https:// on a TLS one (OpenSSL, through TlsConnection), as a QNetworkReply (see
 /// NetworkAccessManager for what it does and why). Starts from the event
 /// loop, so its creator can connect to its signals first.
 ///
@@ -31,8 +33,10 @@ class Http1ConnectionPool;
 /// only if the slot ignores them all (ignoreSslErrors(), with or without a
 /// list); else the reply ends with SslHandshakeFailedError. encrypted() is
 /// emitted once the handshake of a new connection succeeded.
-/// sslConfiguration() gives the peer's certificate (its chain, except on a
-/// resumed session, where the server sends none). ALPN offers http/1.1 only.
+/// sslConfiguration() is the configuration asked for; what the handshake
+/// established (the peer's certificate and chain, the protocol) is in
+/// peerInfo() (tlsPeerInfo() gives it for a reply of either client). ALPN
+/// offers http/1.1 only.
 class Http1Reply final : public QNetworkReply
 {
     Q_OBJECT
@@ -53,6 +57,10 @@ public:
     /// Whether this reply speaks TLS (an https:// URL).
     bool isTls() const { return m_tls; }
     void ignoreSslErrors() override;
+    /// What the TLS handshake established: from a slot of sslErrors() on
+    /// (the certificates it is about) to the reply's end and after; empty
+    /// before, and for http.
+    TlsPeerInfo peerInfo() const;
 
 protected:
     qint64 readData(char *data, qint64 maxSize) override;
@@ -123,7 +131,8 @@ private:
     /// The TLS configuration asked for (the request's, or
     /// setSslConfiguration()'s), and the connection's once it has one.
     QSslConfiguration m_sslConfiguration;
-    QSslConfiguration m_established;
+    int m_tlsId = 0; ///< the pool's number for m_sslConfiguration (tlsKey())
+    std::shared_ptr<const Internal::TlsPeer> m_established;
     QList<QSslError> m_sslErrors; ///< reported by this attempt's handshake
     QList<QSslError> m_ignoredSslErrors;
     bool m_ignoreAllSslErrors = false;

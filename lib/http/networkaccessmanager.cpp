@@ -63,6 +63,11 @@ NetworkAccessManager::NetworkAccessManager(QObject *parent)
 
 NetworkAccessManager::~NetworkAccessManager() = default;
 
+void NetworkAccessManager::shareTlsContexts(std::shared_ptr<Internal::TlsContextCache> cache)
+{
+    m_pool->setTlsContextCache(std::move(cache));
+}
+
 int NetworkAccessManager::idleConnectionCount() const
 {
     return m_pool->idleCount();
@@ -202,6 +207,15 @@ bool mayUseTls(const QNetworkReply *reply)
 {
     const auto *own = qobject_cast<const Http1Reply *>(reply);
     return !own || own->isTls();
+}
+
+TlsPeerInfo tlsPeerInfo(const QNetworkReply *reply)
+{
+    if (const auto *own = qobject_cast<const Http1Reply *>(reply))
+        return own->peerInfo();
+    const QSslConfiguration configuration = reply->sslConfiguration();
+    return {configuration.peerCertificateChain(), configuration.sessionProtocol(),
+            configuration.nextNegotiatedProtocol()};
 }
 
 } // namespace Longwatch

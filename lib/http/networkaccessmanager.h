@@ -1,11 +1,16 @@
 #pragma once
 
+#include "tlsinfo.h"
+
 #include <QNetworkAccessManager>
+
+#include <memory>
 
 namespace Longwatch {
 
 namespace Internal {
 class Http1ConnectionPool;
+class TlsContextCache;
 } // namespace Internal
 
 /// A QNetworkAccessManager whose HTTP/1.1 requests, http:// and https://,
@@ -53,6 +58,10 @@ public:
     /// off by LONGWATCH_HTTP_CLIENT=qt or setOwnClientEnabled(false)).
     bool ownClientEnabled() const { return m_ownClient; }
     void setOwnClientEnabled(bool enabled) { m_ownClient = enabled; }
+    /// Takes the TLS contexts of Longwatch's client from `cache`, shared
+    /// with the other managers that use it (NetworkPool's), instead of
+    /// having its own: one OpenSSL context per TLS configuration.
+    void shareTlsContexts(std::shared_ptr<Internal::TlsContextCache> cache);
     /// Whether `request` (with `operation`) would go through Longwatch's client.
     bool usesOwnClient(const QNetworkRequest &request, Operation operation) const;
 
@@ -94,5 +103,11 @@ QByteArray readAllOf(QNetworkReply *reply);
 /// Whether `reply` may emit encrypted() and sslErrors(): any of Qt's, and
 /// one of Longwatch's own client for https.
 bool mayUseTls(const QNetworkReply *reply);
+
+/// What the TLS handshake of `reply` established, on either client: the
+/// server's certificates (its own first), the protocol, ALPN's choice. Qt's
+/// client has them in the reply's sslConfiguration(); Longwatch's own
+/// client in Http1Reply::peerInfo(). Valid from a slot of sslErrors() on.
+TlsPeerInfo tlsPeerInfo(const QNetworkReply *reply);
 
 } // namespace Longwatch

@@ -3,6 +3,7 @@
 #include "environmentreferences.h"
 #include "logging.h"
 #include "networkaccessmanager.h"
+#include "tlsconnection_p.h"
 
 #include <QAuthenticator>
 #include <QNetworkAccessManager>
@@ -137,6 +138,10 @@ QNetworkAccessManager *NetworkPool::createManager(const TransportOptions &option
     // In another thread a manager cannot be our child; the destructor
     // deletes it there.
     auto *manager = new NetworkAccessManager(m_thread ? nullptr : this);
+    // One OpenSSL context per TLS configuration for all the managers.
+    if (!m_tlsContexts)
+        m_tlsContexts = std::make_shared<Internal::TlsContextCache>();
+    manager->shareTlsContexts(m_tlsContexts);
     const ProxySettings proxy = options.proxy;
     if (const std::optional<QNetworkProxy> networkProxy = proxy.networkProxy())
         manager->setProxy(*networkProxy);

@@ -15,6 +15,10 @@ class QThread;
 
 namespace Longwatch {
 
+namespace Internal {
+class TlsContextCache;
+} // namespace Internal
+
 /// Hands out network access managers so that long polls to one server do
 /// not queue behind each other, and so that channels share connections
 /// only with channels that reach the server the same way.
@@ -89,6 +93,8 @@ private:
 
     QThread *m_thread = nullptr;
     int m_perManager = 6;
+    /// The TLS contexts of all its managers' own-client connections.
+    std::shared_ptr<Internal::TlsContextCache> m_tlsContexts;
     QHash<QString, QList<Slot>> m_groups; ///< by groupKey()
     QList<Managed> m_managers;
 };

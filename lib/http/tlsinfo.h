@@ -3,6 +3,7 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QList>
+#include <QSsl>
 #include <QSslCertificate>
 #include <QSslError>
 #include <QString>
@@ -43,6 +44,23 @@ struct TlsFailure
     /// Can pinning this certificate make the channel work? False for
     /// expiry, revocation, bad signatures and the like.
     bool canBePinned() const;
+};
+
+/// What the TLS handshake of a reply established, on either client (see
+/// tlsPeerInfo() in networkaccessmanager.h): Qt's client gives it in the
+/// reply's sslConfiguration(), Longwatch's own client, which speaks TLS
+/// through OpenSSL directly, cannot put it there (QSslConfiguration has no
+/// public setter for the peer's certificates).
+struct TlsPeerInfo
+{
+    /// The certificates the server presented, its own first; on a resumed
+    /// session only its own (the server sends none; the session kept it).
+    QList<QSslCertificate> certificateChain;
+    QSsl::SslProtocol protocol = QSsl::UnknownProtocol;
+    /// What ALPN chose ("http/1.1"), or empty.
+    QByteArray negotiatedProtocol;
+
+    QSslCertificate certificate() const { return certificateChain.value(0); }
 };
 
 /// The SHA-256 fingerprint of a certificate, 64 lower-case hex digits.

@@ -5,6 +5,7 @@
 #include <QCryptographicHash>
 #include <QFile>
 #include <QFileInfo>
+#include <QMutex>
 #include <QSslCertificate>
 #include <QSslKey>
 
@@ -54,6 +55,31 @@ QList<QSslCertificate> certificatesIn(const QByteArray &data)
     QList<QSslCertificate> certificates = QSslCertificate::fromData(data, QSsl::Pem);
     if (certificates.isEmpty())
         certificates = QSslCertificate::fromData(data, QSsl::Der);
+    return certificates;
+}
+
+/// certificatesIn() for a CA file, the same list (the same data) for the
+/// same bytes: a thousand channels with one CA file hold one parsed copy of
+/// its certificates rather than one each (10 KiB an idle https channel in
+/// bench_tls), and their TLS configurations are told equal at the cost of
+/// a pointer comparison (Http1ConnectionPool::tlsKey()). The file is still read every time, so a
+/// changed file is parsed again. A few recent files; thread-safe.
+QList<QSslCertificate> caCertificatesIn(const QByteArray &data)
+{
+    static QMutex mutex;
+    // Never destroyed: certificates outliving Qt's TLS backend at exit
+    // would be freed through it.
+    static auto *const recent = new QList<std::pair<QByteArray, QList<QSslCertificate>>>;
+    constexpr qsizetype kRecent = 8;
+    QMutexLocker locker(&mutex);
+    for (const auto &[bytes, certificates] : std::as_const(*recent)) {
+        if (bytes == data)
+            return certificates;
+    }
+    const QList<QSslCertificate> certificates = certificatesIn(data);
+    if (recent->size() >= kRecent)
+        recent->removeFirst();
+    recent->append({data, certificates});
     return certificates;
 }
 
@@ -173,7 +199,7 @@ std::optional<QSslConfiguration> tlsConfiguration(const TlsSettings &settings, Q
         const QByteArray data = readFile(settings.caCertificatesFile, &problem);
         if (!problem.isEmpty())
             return fail();
-        const QList<QSslCertificate> cas = certificatesIn(data);
+        const QList<QSslCertificate> cas = caCertificatesIn(data);
         if (cas.isEmpty()) {
             problem = TransportText::tr("%1 holds no certificate (PEM or DER expected).")
                           .arg(settings.caCertificatesFile);

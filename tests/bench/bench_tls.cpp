@@ -11,7 +11,7 @@
 //     `--idle-seconds`: RSS per channel above the base (the same tail with
 //     one channel), threads, and % of one core.
 // Rows are labelled by LONGWATCH_HTTP_CLIENT as the tail was started with:
-// "own" is Longwatch's own client (Http1Reply, over QSslSocket for https),
+// "own" is Longwatch's own client (Http1Reply, over OpenSSL directly for https),
 // "qt" is Qt's (LONGWATCH_HTTP_CLIENT=qt). Only the tail's CPU counts
 // (not nginx's, not the feed's, not this program's). Not a test: run by
 // .ci/bench, never by ctest. Ends with SUMMARY lines (row 18, issue #18).
@@ -293,8 +293,8 @@ int main(int argc, char *argv[])
     std::printf("== bench_tls: longwatch-tail (whole process) through nginx, 1 worker (http :%u, "
                 "https :%u), to longwatch-feed; https trusted with %s\n",
                 httpPort, httpsPort, qPrintable(trust.constFirst()));
-    std::printf("rows by LONGWATCH_HTTP_CLIENT: 'own' is Longwatch's own client (over QSslSocket "
-                "for https), 'qt' is Qt's\n");
+    std::printf("rows by LONGWATCH_HTTP_CLIENT: 'own' is Longwatch's own client (OpenSSL "
+                "directly for https), 'qt' is Qt's\n");
     std::printf("rate: %d events at %d/s, one event per answer, %d run(s) per route; idle: %d "
                 "channels, %d s window, feed hold 55 s\n\n",
                 events, rate, runs, channels, idleSeconds);
