@@ -478,9 +478,11 @@ void Http1Reply::start()
     const QUrl target = url();
     m_host = target.host();
     m_port = quint16(target.port(defaultPort(target)));
+    if (m_tls && !m_sslConfiguration)
+        m_sslConfiguration = QSslConfiguration::defaultConfiguration();
     // Once per server rather than at every take() and put().
     m_poolKey = !m_tls   ? Http1ConnectionPool::key(m_host, m_port)
-                : m_pool ? m_pool->tlsKey(m_host, m_port, m_sslConfiguration, &m_tlsId)
+                : m_pool ? m_pool->tlsKey(m_host, m_port, *m_sslConfiguration, &m_tlsId)
                          : QString();
     m_parser = Http1Parser(m_method == "HEAD");
     m_input.clear();
@@ -514,8 +516,8 @@ void Http1Reply::start()
     // parsed once); the last session of this server and configuration is
     // resumed: a shorter handshake, without the certificate (RFC 8446
     // section 2.2).
-    auto *tls = new TlsConnection(m_pool ? m_pool->tlsContext(m_tlsId, m_sslConfiguration)
-                                         : TlsContext::create(m_sslConfiguration));
+    auto *tls = new TlsConnection(m_pool ? m_pool->tlsContext(m_tlsId, *m_sslConfiguration)
+                                         : TlsContext::create(*m_sslConfiguration));
     attach(new Http1Connection(tls), false);
     Q_EMIT socketStartedConnecting();
     if (m_ignoreAllSslErrors)
@@ -636,7 +638,7 @@ void Http1Reply::sslConfigurationImplementation(QSslConfiguration &configuration
 {
     // The one asked for: QSslConfiguration has no public setter for what
     // a handshake established (see peerInfo()).
-    configuration = m_sslConfiguration;
+    configuration = m_sslConfiguration.value_or(QSslConfiguration());
 }
 
 TlsPeerInfo Http1Reply::peerInfo() const

@@ -8,6 +8,7 @@
 #include <QPointer>
 
 #include <memory>
+#include <optional>
 
 class QTcpSocket;
 
@@ -129,8 +130,12 @@ private:
     QString m_poolKey;  ///< Http1ConnectionPool::key() (or tlsKey()) of m_host and m_port
     bool m_tls = false; ///< https
     /// The TLS configuration asked for (the request's, or
-    /// setSslConfiguration()'s), and the connection's once it has one.
-    QSslConfiguration m_sslConfiguration;
+    /// setSslConfiguration()'s); https only. Optional because a default
+    /// QSslConfiguration is not cheap (Qt builds its default
+    /// Diffie-Hellman parameters for each): over plain http it was a
+    /// fifth of a poll's instructions (PERFORMANCE.md, "The real path per
+    /// event").
+    std::optional<QSslConfiguration> m_sslConfiguration;
     int m_tlsId = 0; ///< the pool's number for m_sslConfiguration (tlsKey())
     std::shared_ptr<const Internal::TlsPeer> m_established;
     QList<QSslError> m_sslErrors; ///< reported by this attempt's handshake
