@@ -130,7 +130,9 @@ private Q_SLOTS:
     void watchEventsBecomeEventsAndBookmarksMoveTheCursor();
     void goneAsAStatusListsAgain();
     void goneInsideTheStreamListsAgain();
+    void eventsBeforeGoneInTheSameReadAreHandedOverFirst();
     void aListAfterGoneHandsOverOnlyWhatChanged();
+    void aListIsTakenWholeAWatchInParts();
     void jobsAndPodsReachTheJobBoard_data();
     void jobsAndPodsReachTheJobBoard();
 };
@@ -258,6 +260,49 @@ void tst_KubernetesProfile::goneInsideTheStreamListsAgain()
     QVERIFY(!isWatch(server.requests().at(2)));
     QCOMPARE(channel.resets.size(), 1);
     QVERIFY2(channel.resets.at(0).contains("listing again"), qPrintable(channel.resets.at(0)));
+}
+
+void tst_KubernetesProfile::eventsBeforeGoneInTheSameReadAreHandedOverFirst()
+{
+    FakeHttpServer server;
+    server.enqueue(kPods, FakeResponse::json(podList()));
+    server.enqueue(kPods, FakeResponse::stream("application/json"));
+    // Listed again: the pod as the watch last showed it, so no news.
+    server.enqueue(kPods, FakeResponse::json(podList().replace("10200", "10300")));
+    server.setDefaultResponse(FakeResponse::stream("application/json"));
+    Channel channel(server);
+    channel.poller().start();
+    const int first = openStream(server, 2);
+    QVERIFY(first > 0);
+    QVERIFY(server.streamWrite(
+        first, watchLine("MODIFIED", pod("u-1", "build-1", "10300", "Succeeded")) + kTooOld));
+    QTRY_COMPARE(channel.events.size(), 2);
+    QVERIFY(channel.resets.isEmpty());
+    // kube-apiserver ends the watch after an ERROR event.
+    QVERIFY(server.streamEnd(first));
+    QVERIFY(openStream(server, 4) > 0);
+    QCOMPARE(channel.events.size(), 2);
+    QCOMPARE(channel.events.at(1).key, QStringLiteral("u-1:10300"));
+    QCOMPARE(channel.resets.size(), 1);
+    QVERIFY2(channel.resets.at(0).contains("10300"), qPrintable(channel.resets.at(0)));
+}
+
+void tst_KubernetesProfile::aListIsTakenWholeAWatchInParts()
+{
+    QStringList errors;
+    auto profile =
+        createProfile("kubernetes-watch", QUrl("http://127.0.0.1:1/api/v1/pods"), {}, &errors);
+    QVERIFY(profile);
+    PollResponse answer;
+    answer.status = 200;
+    answer.body = watchLine("ADDED", pod("a", "one", "11", "Running")) +
+                  watchLine("ADDED", pod("b", "two", "12", "Running"));
+    const PollResult result = profile->parse(answer, QStringLiteral("10"));
+    QCOMPARE(result.events.size(), 2);
+    QCOMPARE(profile->cursorAfter(result.events, 1, QStringLiteral("10")),
+             std::optional<QString>(QStringLiteral("11")));
+    // A list's items are no positions in the watch.
+    QCOMPARE(profile->cursorAfter(result.events, 1, QString()), std::nullopt);
 }
 
 void tst_KubernetesProfile::aListAfterGoneHandsOverOnlyWhatChanged()

@@ -102,11 +102,15 @@ void KubernetesProfile::reset()
 {
     m_body.clear();
     m_lines.reset();
+    m_pendingEnd.reset();
 }
 
 std::optional<QString> KubernetesProfile::cursorAfter(const EventList &events, qsizetype count,
                                                       const QString &cursor) const
 {
+    // A list's items are not positions in the watch: a list is taken whole.
+    if (cursor.isEmpty())
+        return std::nullopt;
     if (count <= 0)
         return cursor;
     if (count > events.size())
@@ -125,13 +129,16 @@ bool KubernetesProfile::startStream(const PollResponse &head, const StreamLimits
     m_maxBytes = limits.maxEventBytes;
     m_body.clear();
     m_lines = JsonStreamSplitter(limits.maxEventBytes);
+    m_pendingEnd.reset();
     return true;
 }
 
 PollResult KubernetesProfile::readStream(QByteArrayView bytes, const QString &cursor)
 {
+    if (m_pendingEnd)
+        return *std::exchange(m_pendingEnd, std::nullopt);
     if (!cursor.isEmpty())
-        return readWatchLines(m_lines.feed(bytes), cursor);
+        return readWatchLines(m_lines.feed(bytes), cursor, true);
     // A list is one JSON object, complete at the answer's end.
     if (m_body.size() + bytes.size() > m_maxBytes)
         return PollResult::tooLarge(
@@ -144,8 +151,10 @@ PollResult KubernetesProfile::readStream(QByteArrayView bytes, const QString &cu
 
 PollResult KubernetesProfile::endStream(const QString &cursor)
 {
+    if (m_pendingEnd)
+        return *std::exchange(m_pendingEnd, std::nullopt);
     if (!cursor.isEmpty())
-        return readWatchLines(m_lines.finish(), cursor);
+        return readWatchLines(m_lines.finish(), cursor, true);
     return readList(std::exchange(m_body, {}), cursor);
 }
 
@@ -165,7 +174,7 @@ PollResult KubernetesProfile::parse(const PollResponse &response, const QString 
     m_lines.reset();
     QList<QByteArray> lines = m_lines.feed(response.body);
     lines += m_lines.finish();
-    return readWatchLines(lines, cursor);
+    return readWatchLines(lines, cursor, false);
 }
 
 PollResult KubernetesProfile::gone(const QString &cursor, const QString &serverWords,
@@ -325,7 +334,8 @@ PollResult KubernetesProfile::readList(const QByteArray &body, const QString &cu
     return result;
 }
 
-PollResult KubernetesProfile::readWatchLines(const QList<QByteArray> &lines, const QString &cursor)
+PollResult KubernetesProfile::readWatchLines(const QList<QByteArray> &lines, const QString &cursor,
+                                             bool deferEnd)
 {
     if (m_lines.hasError())
         return PollResult::tooLarge(cursor, m_lines.errorString());
@@ -346,11 +356,17 @@ PollResult KubernetesProfile::readWatchLines(const QList<QByteArray> &lines, con
         if (type == QLatin1String("ERROR")) {
             // The object is a Status; 410 is an expired resourceVersion.
             const QString message = text(object, QLatin1String("message"));
-            if (object.value(QLatin1String("code")).toInt() == 410) {
-                return gone(cursor, message, bodyDetail(line));
-            }
-            return PollResult::retry(cursor, tr("Kubernetes ended the watch: %1.").arg(message),
-                                     bodyDetail(line));
+            PollResult end =
+                object.value(QLatin1String("code")).toInt() == 410
+                    ? gone(next, message, bodyDetail(line))
+                    : PollResult::retry(next, tr("Kubernetes ended the watch: %1.").arg(message),
+                                        bodyDetail(line));
+            if (!deferEnd || events.isEmpty())
+                return end;
+            // The events before it were complete: they go out first, the
+            // end with the next read or the stream's end.
+            m_pendingEnd = std::move(end);
+            break;
         }
         const QString version = text(object.value(QLatin1String("metadata")).toObject(),
                                      QLatin1String("resourceVersion"));

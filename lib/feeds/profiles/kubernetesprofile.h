@@ -74,7 +74,9 @@ public:
 
 private:
     PollResult readList(const QByteArray &body, const QString &cursor);
-    PollResult readWatchLines(const QList<QByteArray> &lines, const QString &cursor);
+    /// `deferEnd`: an ERROR line after events of the same read is kept
+    /// for the next read (m_pendingEnd), so that those events go out.
+    PollResult readWatchLines(const QList<QByteArray> &lines, const QString &cursor, bool deferEnd);
     /// A Resync: 410 Gone. Forgets the "initial-cursor" knob.
     PollResult gone(const QString &cursor, const QString &serverWords, const QString &detail);
     /// The event for an object; false if it has no uid or resourceVersion.
@@ -84,8 +86,9 @@ private:
     std::chrono::milliseconds m_hold;
     QString m_initialCursor;
     qint64 m_maxBytes = 16 * 1024 * 1024;
-    QByteArray m_body;          ///< a list answer so far
-    JsonStreamSplitter m_lines; ///< a watch answer
+    QByteArray m_body;                      ///< a list answer so far
+    JsonStreamSplitter m_lines;             ///< a watch answer
+    std::optional<PollResult> m_pendingEnd; ///< an ERROR that followed events
     /// uid -> resourceVersion of the objects seen: a list after a 410 hands
     /// over only what changed. Kept across reset(), cleared on DELETED.
     QHash<QString, QString> m_seen;
