@@ -1,7 +1,9 @@
+#include "channel.h"
 #include "eventlog.h"
 #include "eventmodel.h"
 
 #include <QAbstractItemModelTester>
+#include <QColor>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -61,6 +63,7 @@ private Q_SLOTS:
     void init();
     void cleanup();
     void insertsABatchAtOnce();
+    void aGapRowLooksDifferent();
     void trimsTheOldestPastTheCap_data();
     void trimsTheOldestPastTheCap();
     void showsTheColumns();
@@ -211,6 +214,27 @@ void tst_EventModel::clears()
     m_model->clear();
     QCOMPARE(reset.size(), 1);
     QCOMPARE(m_model->rowCount(), 0);
+}
+
+void tst_EventModel::aGapRowLooksDifferent()
+{
+    EventModel model;
+    Event plain;
+    plain.key = QStringLiteral("1");
+    plain.type = QStringLiteral("build");
+    plain.text = QStringLiteral("built");
+    const Event gap = Channel::gapEvent(QStringLiteral("The server no longer has this position."),
+                                        QStringLiteral("7"));
+    model.appendBatch(QStringLiteral("a"), QStringLiteral("A"), {plain, gap});
+    QCOMPARE(model.rowCount(), 2);
+    const QModelIndex plainText = model.index(0, EventModel::TextColumn);
+    const QModelIndex gapText = model.index(1, EventModel::TextColumn);
+    QCOMPARE(plainText.data(EventModel::GapRole).toBool(), false);
+    QCOMPARE(gapText.data(EventModel::GapRole).toBool(), true);
+    QVERIFY(!plainText.data(Qt::BackgroundRole).isValid());
+    QVERIFY(gapText.data(Qt::BackgroundRole).value<QColor>().isValid());
+    QVERIFY(gapText.data().toString().startsWith(QStringLiteral("Gap")));
+    QCOMPARE(model.index(1, EventModel::TypeColumn).data().toString(), QStringLiteral("gap"));
 }
 
 QTEST_GUILESS_MAIN(tst_EventModel)

@@ -111,6 +111,37 @@ private Q_SLOTS:
         m_dir.reset();
     }
 
+    void aCursorResetIsOneGapRowInTheBatchesAndTheLog()
+    {
+        // 410 Gone from a seed-events feed: a resync (PROTOCOLS.md, "Resync").
+        FakeHttpServer fake;
+        fake.enqueue(QStringLiteral("/poll"), FakeResponse::seedEvents({1, 2}));
+        fake.enqueue(QStringLiteral("/poll"), FakeResponse::status(410));
+        fake.enqueue(QStringLiteral("/poll"), FakeResponse::seedEvents({1}));
+        Session session;
+        QVERIFY(session.open(logPath()));
+        QSignalSpy batches(&session.manager, &ChannelManager::batchReceived);
+        ChannelConfig gone = config();
+        gone.url = fake.url(QStringLiteral("/poll"));
+        gone.knobs = {{QStringLiteral("hold"), QStringLiteral("5")}};
+        session.manager.addChannel(gone);
+        QTRY_COMPARE(batches.size(), 3); // 1 and 2, the gap, 1 again
+        QStringList types;
+        for (const QList<QVariant> &batch : std::as_const(batches))
+            for (const Event &event : batch.at(1).value<EventList>())
+                types << event.type;
+        QCOMPARE(types, QStringList({"test", "test", "gap", "test"}));
+        EventQuery query;
+        query.types = {Channel::gapEventType()};
+        QTRY_COMPARE(session.reader.countEvents(query), 1);
+        EventPage page;
+        const auto stored = session.reader.events(query, page);
+        QCOMPARE(stored.size(), 1);
+        QVERIFY2(stored.at(0).event.text.contains(QStringLiteral("410 Gone")),
+                 qPrintable(stored.at(0).event.text));
+        QVERIFY(stored.at(0).event.text.contains(QStringLiteral("may be missing")));
+    }
+
     void restartStoresEveryEventOnce()
     {
         publish(1000);

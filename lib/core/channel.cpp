@@ -3,6 +3,8 @@
 #include "logging.h"
 #include "networkpool.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QMutex>
 #include <QNetworkAccessManager>
 #include <QThread>
@@ -336,6 +338,16 @@ void Channel::createPoller()
     connect(poller, &Poller::errorOccurred, poller, report, Qt::DirectConnection);
     connect(poller, &Poller::cursorReset, poller, report, Qt::DirectConnection);
     connect(
+        poller, &Poller::cursorReset, poller,
+        [poller, relay](const QString &previous, const QString &reason) {
+            // A row of its own, stored and shown like an event: the
+            // feed started again and events in between may be missing.
+            const EventList gap{gapEvent(reason, previous)};
+            const QString cursor = poller->cursor();
+            deliver(relay, [gap, cursor](Channel *channel) { channel->onBatch(gap, cursor); });
+        },
+        Qt::DirectConnection);
+    connect(
         poller, &Poller::batchReceived, poller,
         [relay](const EventList &events, const QString &cursor) {
             deliver(relay,
@@ -453,6 +465,22 @@ void Channel::onBatch(const EventList &events, const QString &cursor)
     m_lastEventAt = now;
     Q_EMIT countersChanged();
     Q_EMIT batchReceived(events);
+}
+
+Event Channel::gapEvent(const QString &reason, const QString &previousCursor)
+{
+    Event event;
+    event.type = gapEventType();
+    event.text = tr("Gap \u2014 started again; events in between may be missing. %1")
+                     .arg(reason.trimmed())
+                     .trimmed();
+    event.receivedUsecs = currentUsecsUtc();
+    QJsonObject raw;
+    raw.insert(QLatin1String("type"), event.type);
+    raw.insert(QLatin1String("reason"), reason);
+    raw.insert(QLatin1String("previousCursor"), previousCursor);
+    event.raw = QJsonDocument(raw).toJson(QJsonDocument::Compact);
+    return event;
 }
 
 QList<int> Channel::rateHistory() const

@@ -123,10 +123,19 @@ public:
     /// Events per bucket, oldest first, the last bucket being the current one.
     QList<int> rateHistory() const;
 
+    /// The type of the row a channel adds to its batches when its feed had
+    /// to start again (Poller::cursorReset: a 410, a cleared index), so that
+    /// the events table and the event log show that events may be missing.
+    static QString gapEventType() { return QStringLiteral("gap"); }
+    /// That row: type gapEventType(), no key, the text a person reads, raw
+    /// `{"type":"gap","reason","previousCursor"}`.
+    static Event gapEvent(const QString &reason, const QString &previousCursor);
+
 Q_SIGNALS:
     /// Emitted on every change of state().
     void stateChanged(Longwatch::Poller::State state);
-    /// Emitted once per batch of new events, after the counters moved.
+    /// Emitted once per batch of new events, after the counters moved; a
+    /// cursor reset comes as a batch of one gapEvent().
     void batchReceived(const Longwatch::EventList &events);
     /// Emitted when eventCount(), lastEventAt() or the rate changed.
     void countersChanged();

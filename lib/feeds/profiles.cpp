@@ -4,6 +4,7 @@
 #include "profiles/consulprofile.h"
 #include "profiles/couchdbprofile.h"
 #include "profiles/etcdprofile.h"
+#include "profiles/kubernetesprofile.h"
 #include "profiles/nchanprofile.h"
 #include "profiles/ntfyprofile.h"
 #include "profiles/sseprofile.h"
@@ -39,6 +40,7 @@ QStringList profileIds()
             QStringLiteral("sse"),
             QStringLiteral("consul-blocking"),
             QStringLiteral("etcd-watch"),
+            QStringLiteral("kubernetes-watch"),
             QStringLiteral("telegram-getupdates"),
             QStringLiteral("ntfy"),
             QStringLiteral("generic-json")};
@@ -71,6 +73,10 @@ QString profileDescription(const QString &id)
         return ProfileText::tr(
             "etcd watch: /v2/keys/<dir> (v2 long poll, waitIndex) or /v3/watch/<key prefix> "
             "(v3 watch stream); the cursor is the next index or revision.");
+    if (id == QLatin1String("kubernetes-watch"))
+        return ProfileText::tr(
+            "Kubernetes collection (/api/v1/namespaces/<ns>/pods, /apis/batch/v1/.../jobs): "
+            "listed, then watched from its resourceVersion; Jobs and Pods on the job board.");
     if (id == QLatin1String("telegram-getupdates"))
         return ProfileText::tr("Telegram Bot API <base>/bot<token>/getUpdates?offset=N&timeout=s.");
     if (id == QLatin1String("ntfy"))
@@ -290,6 +296,8 @@ std::unique_ptr<FeedProfile> createProfile(const QString &id, const QUrl &url,
         return ConsulProfile::create(url, knobs, errors);
     if (id == EtcdProfile::profileId())
         return EtcdProfile::create(url, knobs, errors);
+    if (id == KubernetesProfile::profileId())
+        return KubernetesProfile::create(url, knobs, errors);
     if (id == TelegramProfile::profileId())
         return TelegramProfile::create(url, knobs, errors);
     GenericJsonOptions options;

@@ -31,6 +31,7 @@ struct Stream
     const char *url;
     const char *mode; ///< the "mode" knob, or nullptr
     const char *contentType;
+    const char *initialCursor = nullptr; ///< the "initial-cursor" knob, or nullptr
 };
 
 constexpr Stream kStreams[] = {
@@ -39,6 +40,9 @@ constexpr Stream kStreams[] = {
     {"couchdb-changes", "http://127.0.0.1:1/db", "stream", "text/plain"},
     {"etcd-watch", "http://127.0.0.1:1/v2/keys/jobs", nullptr, "application/json"},
     {"etcd-watch", "http://127.0.0.1:1/v3/watch/jobs/", nullptr, "application/json"},
+    // kubernetes-watch lists without a cursor and watches with one.
+    {"kubernetes-watch", "http://127.0.0.1:1/api/v1/pods", nullptr, "application/json"},
+    {"kubernetes-watch", "http://127.0.0.1:1/api/v1/pods", nullptr, "application/json", "10245"},
 };
 
 bool isOneJsonValue(const QByteArray &raw)
@@ -80,6 +84,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     QVariantMap knobs;
     if (stream.mode)
         knobs.insert(QStringLiteral("mode"), QString::fromLatin1(stream.mode));
+    if (stream.initialCursor)
+        knobs.insert(QStringLiteral("initial-cursor"), QString::fromLatin1(stream.initialCursor));
     QStringList errors;
     std::unique_ptr<FeedProfile> profile = createProfile(
         QString::fromLatin1(stream.profile), QUrl(QString::fromLatin1(stream.url)), knobs, &errors);

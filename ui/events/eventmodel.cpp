@@ -1,9 +1,12 @@
 #include "eventmodel.h"
 
+#include "channel.h"
 #include "eventlog.h"
+#include "statuscolors.h"
 
 #include <QJsonDocument>
 #include <QLocale>
+#include <QPalette>
 
 #include <algorithm>
 #include <optional>
@@ -430,6 +433,12 @@ QStringList EventModel::types() const
     return types;
 }
 
+bool EventModel::isGap(const Event &event)
+{
+    // A feed's own events of type "gap" have keys; the channel's gap row has none.
+    return event.key.isEmpty() && event.type == Channel::gapEventType();
+}
+
 int EventModel::rowCount(const QModelIndex &parent) const
 {
     return parent.isValid() ? 0 : int(m_rows.size());
@@ -498,6 +507,17 @@ QVariant EventModel::data(const QModelIndex &index, int role) const
         return eventTime(event);
     case JobRole:
         return row.job;
+    case GapRole:
+        return isGap(event);
+    case Qt::BackgroundRole:
+        if (isGap(event)) {
+            // Stronger than the wash of a failed job: a gap must not be missed.
+            const QPalette palette; // the application's, when there is one
+            QColor amber = StatusColors::forChannelState(Poller::State::Backoff, palette);
+            amber.setAlpha(StatusColors::isDark(palette) ? 110 : 80);
+            return amber;
+        }
+        return {};
     default:
         return {};
     }

@@ -61,6 +61,9 @@ public:
         ReceivedUsecsRole, ///< qint64
         TimeRole,          ///< QDateTime: the server's time, else when it arrived
         JobRole,           ///< the job the event names; empty if none
+        /// bool: the row is a gap (Channel::gapEvent(): the feed started
+        /// again); such rows also have an amber background.
+        GapRole,
         /// Of the horizontal header: a column's name that stays when
         /// columns are added or moved ("time", "channel", "id", "type",
         /// "job", "text"), for saved header states.
@@ -137,6 +140,7 @@ Q_SIGNALS:
     void detachedChanged(bool detached);
 
 private:
+    static bool isGap(const Event &event);
     struct Row
     {
         Event event;
