@@ -217,7 +217,7 @@ QList<ChannelConfig::Problem> ChannelConfig::problems() const
     for (const QUrl &other : alternateUrls) {
         const QString problem = checkFeedUrl(other);
         if (!problem.isEmpty()) {
-            add(Field::AlternateUrls, tr("%1 (other address %2)").arg(problem, redactedUrl(other)));
+            add(Field::AlternateUrls, tr("%1: %2").arg(redactedUrl(other), problem));
         } else if (!secretsInUrl(other).isEmpty()) {
             add(Field::AlternateUrls,
                 tr("Leave the credentials out of the other addresses: they use those of the "
