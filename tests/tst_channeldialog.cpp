@@ -63,6 +63,7 @@ private Q_SLOTS:
     void validatesAsTyped_data();
     void validatesAsTyped();
     void roundTripsAConfiguration();
+    void otherAddressesOnePerLine();
     void feedFormatRowsAreLabelledInWords();
     void showsOnlyTheFieldsOfTheChosenAuthentication();
     void refusesATakenName();
@@ -190,6 +191,32 @@ void tst_ChannelDialog::connectionFieldsValidateAsTyped()
     QVERIFY(error);
     QVERIFY2(error->text().contains(reasonWord, Qt::CaseInsensitive), qPrintable(error->text()));
     QVERIFY(!child<QPushButton>(dialog, "okButton")->isEnabled());
+}
+
+void tst_ChannelDialog::otherAddressesOnePerLine()
+{
+    ChannelDialog dialog;
+    typeInto(child<QLineEdit>(dialog, "nameEdit"), "Builds");
+    typeInto(child<QLineEdit>(dialog, "urlEdit"), "http://127.0.0.1:1/poll");
+    auto *others = child<QPlainTextEdit>(dialog, "alternateUrlsEdit");
+    others->setPlainText("http://127.0.0.2:1/poll\n\n  http://127.0.0.3:1/poll  \n");
+    QVERIFY2(dialog.problems().isEmpty(), qPrintable(dialog.problems().join('\n')));
+    QCOMPARE(dialog.config().alternateUrls,
+             (QList<QUrl>{QUrl("http://127.0.0.2:1/poll"), QUrl("http://127.0.0.3:1/poll")}));
+
+    // Validated like the address, at the field.
+    others->setPlainText("http://127.0.0.2:1/poll\nftp://127.0.0.3/poll");
+    QLabel *error = errorLabelOf(others);
+    QVERIFY(error);
+    QVERIFY2(error->text().contains("http://"), qPrintable(error->text()));
+    QVERIFY(!child<QPushButton>(dialog, "okButton")->isEnabled());
+
+    // Shown again as they were set.
+    ChannelConfig config = dialog.config();
+    config.alternateUrls = {QUrl("https://b.example/feed")};
+    dialog.setConfig(config);
+    QCOMPARE(others->toPlainText(), QString("https://b.example/feed"));
+    QVERIFY(child<QPushButton>(dialog, "okButton")->isEnabled());
 }
 
 void tst_ChannelDialog::connectionSettingsRoundTrip()

@@ -280,6 +280,16 @@ int Channel::attempt() const
     return m_poller ? m_status.attempt : 0;
 }
 
+int Channel::server() const
+{
+    return m_poller ? m_status.server : 0;
+}
+
+QString Channel::serverName() const
+{
+    return m_poller ? m_status.serverName : QString();
+}
+
 QDateTime Channel::nextRetryAt() const
 {
     return m_poller ? m_status.nextRetryAt : QDateTime();
@@ -309,6 +319,7 @@ void Channel::createPoller()
     m_leasedTransport = m_config.timing.transport;
     m_manager = m_pool->acquire(m_leasedFor, m_leasedTransport);
     auto *poller = new Poller(std::move(profile), m_manager);
+    poller->setOtherServers(m_config.createOtherProfiles());
     poller->setName(m_config.name);
     poller->setSettings(m_config.pollerSettings());
     poller->setOffline(m_offline);
@@ -331,12 +342,15 @@ void Channel::createPoller()
         status.attempt = poller->attempt();
         status.nextRetryAt = poller->nextRetryAt();
         status.cursor = poller->cursor();
+        status.server = poller->server();
+        status.serverName = poller->serverName();
         status.command = relay->appliedCommand;
         deliver(relay, [status](Channel *channel) { channel->applyStatus(status); });
     };
     connect(poller, &Poller::stateChanged, poller, report, Qt::DirectConnection);
     connect(poller, &Poller::errorOccurred, poller, report, Qt::DirectConnection);
     connect(poller, &Poller::cursorReset, poller, report, Qt::DirectConnection);
+    connect(poller, &Poller::serverChanged, poller, report, Qt::DirectConnection);
     connect(
         poller, &Poller::cursorReset, poller,
         [poller, relay](const QString &previous, const QString &reason) {

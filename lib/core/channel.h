@@ -113,6 +113,12 @@ public:
     int attempt() const;
     QDateTime nextRetryAt() const;
     QString cursor() const;
+    /// Which of the channel's addresses it polls (Poller::server(); 0 for
+    /// the first), and that address as "host:port" (empty when not running).
+    int server() const;
+    QString serverName() const;
+    /// How many addresses the channel has (its URL and the other ones).
+    int serverCount() const { return 1 + int(m_config.alternateUrls.size()); }
     /// The running poller, or nullptr (never started, or the configuration
     /// is invalid). It lives in its manager's thread: from another thread,
     /// only compare the pointer.
@@ -163,6 +169,8 @@ private:
         int attempt = 0;
         QDateTime nextRetryAt;
         QString cursor;
+        int server = 0;
+        QString serverName;
         quint64 command = 0; ///< the last command the poller had carried out
     };
     struct Relay;

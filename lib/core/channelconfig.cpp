@@ -214,6 +214,16 @@ QList<ChannelConfig::Problem> ChannelConfig::problems() const
     const QString urlProblem = checkFeedUrl(url);
     if (!urlProblem.isEmpty())
         add(Field::Url, urlProblem);
+    for (const QUrl &other : alternateUrls) {
+        const QString problem = checkFeedUrl(other);
+        if (!problem.isEmpty()) {
+            add(Field::AlternateUrls, tr("%1: %2").arg(redactedUrl(other), problem));
+        } else if (!secretsInUrl(other).isEmpty()) {
+            add(Field::AlternateUrls,
+                tr("Leave the credentials out of the other addresses: they use those of the "
+                   "main address."));
+        }
+    }
 
     // Each knob alone, so that a form can show the reason at the knob: a
     // path must parse, a value must be one the profile takes.
@@ -323,6 +333,22 @@ std::unique_ptr<FeedProfile> ChannelConfig::createProfile(QStringList *errors) c
     return Longwatch::createProfile(profileId, url, knobs, errors);
 }
 
+QUrl ChannelConfig::alternateUrl(qsizetype index) const
+{
+    QUrl other = withoutUrlSecrets(alternateUrls.value(index));
+    for (const UrlSecret &secret : urlSecrets(url))
+        setUrlSecret(&other, secret.place, secret.value);
+    return other;
+}
+
+std::vector<std::unique_ptr<FeedProfile>> ChannelConfig::createOtherProfiles() const
+{
+    std::vector<std::unique_ptr<FeedProfile>> profiles;
+    for (qsizetype i = 0; i < alternateUrls.size(); ++i)
+        profiles.push_back(Longwatch::createProfile(profileId, alternateUrl(i), knobs, nullptr));
+    return profiles;
+}
+
 bool ChannelConfig::sameFeed(const ChannelConfig &other) const
 {
     if (profileId != other.profileId || knobs != other.knobs)
@@ -362,6 +388,10 @@ QVariantMap ChannelConfig::toVariantMap() const
             setUrlSecret(&storedUrl, place, QString());
     }
     map.insert(QStringLiteral("url"), storedUrl.toString());
+    QStringList others;
+    for (const QUrl &other : alternateUrls)
+        others << withoutUrlSecrets(other).toString();
+    map.insert(QStringLiteral("alternateUrls"), others);
     map.insert(QStringLiteral("profile"), profileId);
     map.insert(QStringLiteral("knobs"), knobs);
     // Secret header values go to a SecretStore too: the header stays, with
@@ -428,6 +458,15 @@ ChannelConfig ChannelConfig::fromVariantMap(const QVariantMap &map)
         c.id = newId();
     c.name = map.value(QStringLiteral("name")).toString();
     c.url = QUrl(map.value(QStringLiteral("url")).toString());
+    const QVariant others = map.value(QStringLiteral("alternateUrls"));
+    const QStringList otherList =
+        others.typeId() == QMetaType::QStringList
+            ? others.toStringList()
+            : others.toString().split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    for (const QString &other : otherList) {
+        if (!other.trimmed().isEmpty())
+            c.alternateUrls << QUrl(other.trimmed());
+    }
     c.profileId = map.value(QStringLiteral("profile"), c.profileId).toString();
     c.knobs = map.value(QStringLiteral("knobs")).toMap();
     c.headers = parseHeaderLines(map.value(QStringLiteral("headers")).toString());

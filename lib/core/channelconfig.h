@@ -54,6 +54,12 @@ public:
     QString id;   ///< stable identity (a UUID), survives renames
     QString name; ///< what the person calls it
     QUrl url;
+    /// Other addresses of the same feed (another node of a cluster, a
+    /// standby), tried in turn when `url` fails (Poller::setOtherServers()).
+    /// They use the credentials of `url`: the secret places of an address
+    /// (urlSecrets()) are filled from `url`'s, never from their own, so
+    /// they are written to the store without secrets.
+    QList<QUrl> alternateUrls;
     QString profileId = QStringLiteral("seed-events");
     QVariantMap knobs; ///< knobNames() -> text; overrides the profile's defaults
 
@@ -131,6 +137,7 @@ public:
     enum class Field {
         Name,
         Url,
+        AlternateUrls,
         Knob,    ///< one knob, named in Problem::knob
         Profile, ///< the profile with all its knobs (each of them fine alone)
         Token,
@@ -169,6 +176,12 @@ public:
 
     /// The channel's feed profile, or nullptr with sentences in `errors`.
     std::unique_ptr<FeedProfile> createProfile(QStringList *errors = nullptr) const;
+    /// The profile of each address in alternateUrls, in order (nullptr
+    /// where one cannot be built; problems() says why).
+    std::vector<std::unique_ptr<FeedProfile>> createOtherProfiles() const;
+    /// Address `index` of alternateUrls as it is polled: with the secrets
+    /// of `url` at their places, and none of its own.
+    QUrl alternateUrl(qsizetype index) const;
 
     /// True if `other` polls the same feed the same way, so a cursor taken
     /// under one is valid under the other. A secret of the address that one

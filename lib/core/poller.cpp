@@ -54,13 +54,14 @@ void Poller::ReplyDeleter::operator()(QNetworkReply *reply) const
 Poller::Poller(std::unique_ptr<FeedProfile> profile, QNetworkAccessManager *manager,
                QObject *parent)
     : QObject(parent)
-    , m_profile(std::move(profile))
     , m_manager(manager)
     , m_clock([] { return QDateTime::currentDateTimeUtc(); })
     , m_random([] { return QRandomGenerator::global()->generateDouble(); })
 {
-    Q_ASSERT(m_profile);
+    Q_ASSERT(profile);
     Q_ASSERT(manager);
+    m_profile = profile.get();
+    m_servers.push_back(std::move(profile));
     for (QTimer *timer : {&m_pollTimer, &m_deadline, &m_watchdog}) {
         timer->setSingleShot(true);
         // Children, so that they move with the poller to another thread
@@ -94,7 +95,11 @@ void Poller::setSettings(const PollerSettings &settings)
 {
     m_settings = settings;
     m_tlsConfiguration.reset(); // files are read again for the next request
-    m_secrets = secretsInUrl(m_profile->request(m_profile->initialCursor()).url);
+    m_secrets.clear();
+    for (const std::unique_ptr<FeedProfile> &server : m_servers) {
+        for (const QString &secret : secretsInUrl(server->request(server->initialCursor()).url))
+            addSecret(secret);
+    }
     for (const auto &[name, value] : std::as_const(m_settings.headers)) {
         if (isSecretHeader(name))
             addSecret(QString::fromUtf8(value));
@@ -122,6 +127,67 @@ void Poller::addSecret(const QString &value)
     const qsizetype space = value.indexOf(QLatin1Char(' '));
     if (space > 0)
         m_secrets << value.mid(space + 1);
+}
+
+void Poller::setOtherServers(std::vector<std::unique_ptr<FeedProfile>> profiles)
+{
+    m_servers.resize(1);
+    for (std::unique_ptr<FeedProfile> &profile : profiles) {
+        if (profile)
+            m_servers.push_back(std::move(profile));
+    }
+    useServer(0);
+    setSettings(m_settings); // the secrets of the other addresses too
+}
+
+QString Poller::serverOrdinal(int server)
+{
+    switch (server) {
+    case 0:
+        return tr("the first server");
+    case 1:
+        return tr("the second server");
+    case 2:
+        return tr("the third server");
+    case 3:
+        return tr("the fourth server");
+    default:
+        return tr("server %1").arg(server + 1);
+    }
+}
+
+void Poller::useServer(int server)
+{
+    m_server = server;
+    m_profile = m_servers.at(size_t(server)).get();
+    m_profile->reset();
+    m_failuresHere = 0;
+    m_goodSince = {};
+}
+
+QString Poller::failOver()
+{
+    const bool pathDied = std::exchange(m_pathDied, false);
+    ++m_failuresHere;
+    if (m_servers.size() < 2 || (!pathDied && m_failuresHere < m_settings.failoverAfter))
+        return {};
+    useServer((m_server + 1) % serverCount());
+    const QString sentence = tr("Trying %1, %2.").arg(serverOrdinal(m_server), target());
+    qCInfo(lcPoller).noquote() << m_name << "trying" << serverOrdinal(m_server) << target()
+                               << "at cursor" << m_cursor;
+    Q_EMIT serverChanged(m_server);
+    return sentence;
+}
+
+void Poller::failBack()
+{
+    if (m_server == 0 || m_attempt > 0 || !m_goodSince.isValid() ||
+        m_goodSince.msecsTo(m_clock()) < m_settings.failbackAfter.count())
+        return;
+    useServer(0);
+    qCInfo(lcPoller).noquote() << m_name << "going back to" << serverOrdinal(0) << target()
+                               << "at cursor" << m_cursor;
+    Q_EMIT serverChanged(0);
 }
 
 void Poller::setClock(Clock clock)
@@ -169,7 +235,10 @@ bool Poller::start(const QString &cursor)
         qCWarning(lcPoller) << m_name << "start() refused: already running";
         return false;
     }
-    m_profile->reset();
+    const bool elsewhere = m_server != 0;
+    useServer(0);
+    if (elsewhere)
+        Q_EMIT serverChanged(0);
     m_cursor = cursor.isEmpty() ? m_profile->initialCursor() : cursor;
     m_attempt = 0;
     m_fastNoNews = 0;
@@ -285,6 +354,7 @@ void Poller::sendRequest()
         failFatal(Error::ConnectionError, PollerMessages::noNetworkAccess(), {});
         return;
     }
+    failBack();
     const PollRequest pollRequest = m_profile->request(m_cursor);
     QNetworkRequest request(pollRequest.url);
     if (!prepareRequest(request, pollRequest))
@@ -691,8 +761,9 @@ void Poller::failTransport(QNetworkReply *reply, const QVariant &status, qsizety
         // the socket's: once the request is out, the kernel's keep-alive
         // or user timeout found the path dead (deadconnection.h).
         code = Error::TimeoutError;
-        sentence = m_state == State::Connecting ? PollerMessages::noAnswerInTime(target())
-                                                : PollerMessages::connectionDied(target());
+        m_pathDied = m_state != State::Connecting;
+        sentence = m_pathDied ? PollerMessages::connectionDied(target())
+                              : PollerMessages::noAnswerInTime(target());
         break;
     case QNetworkReply::OperationCanceledError:
         code = Error::TimeoutError;
@@ -935,6 +1006,22 @@ void Poller::handleResult(PollResult result)
         failFatal(Error::HttpError, redact(result.reason), redact(result.detail));
         return;
     case Verdict::Resync: {
+        if (m_goneOn < serverCount() - 1) {
+            // Another address of the feed may still have this position: a
+            // node that shuts down says so to the requests it holds (Nchan
+            // answers 410 Gone) while the storage it shares keeps the
+            // feed. Only when every address says so is the cursor gone.
+            ++m_goneOn;
+            useServer((m_server + 1) % serverCount());
+            qCWarning(lcPoller).noquote()
+                << m_name << redact(result.reason) << "- asking" << serverOrdinal(m_server)
+                << target() << "at cursor" << m_cursor;
+            Q_EMIT serverChanged(m_server);
+            if (isRunning())
+                scheduleNextPoll(0ms);
+            return;
+        }
+        m_goneOn = 0;
         const QString previous = m_cursor;
         m_cursor = m_profile->initialCursor();
         m_profile->reset();
@@ -1118,6 +1205,10 @@ void Poller::becomeLive()
     m_attempt = 0;
     m_nextRetryAt = {};
     m_lastResponseAt = m_clock();
+    m_failuresHere = 0;
+    m_goneOn = 0;
+    if (!m_goodSince.isValid())
+        m_goodSince = m_lastResponseAt;
     if (m_error != Error::NoError) {
         m_error = Error::NoError;
         m_errorString.clear();
@@ -1149,10 +1240,16 @@ void Poller::setError(Error error, const QString &sentence, const QString &detai
     m_errorDetail = detail;
 }
 
-void Poller::failed(Error error, const QString &sentence, const QString &detail,
+void Poller::failed(Error error, const QString &failure, const QString &detail,
                     std::optional<milliseconds> retryAfter)
 {
     ++m_attempt;
+    m_goodSince = {};
+    // The backoff keeps counting across addresses, so that a feed whose
+    // every address is down is not asked faster than one with one address;
+    // only the first try on the next address goes out at once.
+    const QString moved = failOver();
+    const QString sentence = moved.isEmpty() ? failure : failure + QLatin1Char(' ') + moved;
     milliseconds delay;
     if (retryAfter) {
         // Honoured, but "0" or a date in the past gets the same floor as a
@@ -1166,6 +1263,8 @@ void Poller::failed(Error error, const QString &sentence, const QString &detail,
     }
     // A stream's own reconnection time (SSE `retry`) is the least wait.
     delay = std::max(delay, std::min(m_profile->reconnectDelay(), m_settings.retryAfterMax));
+    if (!moved.isEmpty() && !retryAfter)
+        delay = kMinimumRetryDelay;
     setError(error, sentence, detail);
     m_nextRetryAt = m_clock().addMSecs(delay.count());
     qCWarning(lcPoller).noquote() << m_name << "attempt" << m_attempt << "failed:" << sentence

@@ -21,6 +21,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <vector>
 
 class QNetworkAccessManager;
 class QNetworkRequest;
@@ -64,6 +65,13 @@ struct PollerSettings
         QString password;
     } basicAuth;
     int dedupeMemory = 4096; ///< event keys remembered to drop repeats
+    /// With other addresses of the feed (Poller::setOtherServers()): this
+    /// many failed tries in a row on one address move the channel to the
+    /// next; a connection that died on its way (a dead path) moves it at once.
+    int failoverAfter = 3;
+    /// How long a success on another address must have lasted before the
+    /// channel goes back to the first address, at its next request.
+    std::chrono::milliseconds failbackAfter{600'000};
     /// Proxy, TLS trust and identity, HTTP version. Give the same options
     /// to NetworkPool::acquire() for the manager this Poller runs on: the
     /// proxy is the manager's, the rest is the request's.
@@ -128,7 +136,31 @@ public:
     void setClock(Clock clock);
     void setRandom(Random random);
 
-    FeedProfile *profile() const { return m_profile.get(); }
+    /// The profile of the address in use (see server()).
+    FeedProfile *profile() const { return m_profile; }
+
+    /// Other addresses of the same feed, one profile each, built like the
+    /// first one (same profile id and knobs) for another URL. The channel
+    /// moves to the next address after PollerSettings::failoverAfter failed
+    /// tries in a row there, or at once when a connection died on its way
+    /// (a dead path); the cursor goes with it, and repeats of recent event
+    /// keys are dropped as always. It goes back to the first address at the
+    /// next request once a success on another one has lasted
+    /// PollerSettings::failbackAfter. A position the server says is gone
+    /// (a resync) is asked of the next address first, as a node that shuts
+    /// down may say so while the others have it; only when every address
+    /// says so does the channel start over. start() begins at the first
+    /// address.
+    /// Set before start().
+    void setOtherServers(std::vector<std::unique_ptr<FeedProfile>> profiles);
+    /// How many addresses the channel has (1 without other servers).
+    int serverCount() const { return int(m_servers.size()); }
+    /// The address in use: 0 for the first (the channel's URL).
+    int server() const { return m_server; }
+    /// The address in use as "host:port", for a person.
+    QString serverName() const { return target(); }
+    /// "the second server" for 1, and so on (0-based, as server()).
+    static QString serverOrdinal(int server);
 
     /// Starts polling from `cursor` (the profile's initial cursor if empty).
     /// Refused (returns false) while already running.
@@ -210,6 +242,9 @@ Q_SIGNALS:
     /// batch; for a stream, after every read the profile took (events,
     /// heartbeats or part of an event) and when the stream ends.
     void responseReceived();
+    /// Emitted when the channel moved to another address (server() is
+    /// `server` now), before the request to it goes out.
+    void serverChanged(int server);
 
 private:
     enum class Abort {
@@ -271,12 +306,25 @@ private:
     void failFatal(Error error, const QString &sentence, const QString &detail);
     void setError(Error error, const QString &sentence, const QString &detail);
     void scheduleNextPoll(std::chrono::milliseconds delay);
+    void useServer(int server);
+    /// After a failure: moves to the next address if the rule says so, and
+    /// returns what the person should read about it (empty if it stayed).
+    QString failOver();
+    /// Before a request: back to the first address after a lasting success.
+    void failBack();
     EventList dropRepeats(EventList events);
     QString redact(QString text) const;
     QString target() const;
     QString proxyName() const;
 
-    std::unique_ptr<FeedProfile> m_profile;
+    /// The profile of every address; the first is the channel's URL.
+    std::vector<std::unique_ptr<FeedProfile>> m_servers;
+    FeedProfile *m_profile = nullptr; ///< the one of m_servers in use
+    int m_server = 0;
+    int m_failuresHere = 0;  ///< failed tries in a row on this address
+    bool m_pathDied = false; ///< the failure being reported is a dead path
+    int m_goneOn = 0;        ///< addresses that said the cursor is gone, in a row
+    QDateTime m_goodSince;   ///< first success on this address since it last failed
     QPointer<QNetworkAccessManager> m_manager;
     PollerSettings m_settings;
     Clock m_clock;

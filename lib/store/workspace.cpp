@@ -53,6 +53,7 @@ const QList<Field> &fields()
     static const QList<Field> list = {
         {QLatin1String("name"), Kind::Text},
         {QLatin1String("url"), Kind::Text},
+        {QLatin1String("alternateUrls"), Kind::TextList}, // without secrets: they use url's
         {QLatin1String("profile"), Kind::Text},
         {QLatin1String("knobs"), Kind::Knobs},
         {QLatin1String("headers"), Kind::Text},

@@ -306,6 +306,25 @@ QWidget *ChannelDialog::buildConnectionTab()
     QFormLayout *form = m_connectionForm;
     form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
 
+    m_alternateUrls = new QPlainTextEdit;
+    m_alternateUrls->setObjectName(QStringLiteral("alternateUrlsEdit"));
+    m_alternateUrls->setPlaceholderText(tr("https://ci2.example.com/feeds/builds/poll"));
+    m_alternateUrls->setTabChangesFocus(true);
+    m_alternateUrls->setLineWrapMode(QPlainTextEdit::NoWrap);
+    m_alternateUrls->setFixedHeight(m_alternateUrls->fontMetrics().lineSpacing() * 3 +
+                                    2 * m_alternateUrls->frameWidth() + 8);
+    m_alternateUrlsError = makeErrorLabel(this);
+    form->addRow(tr("Other &addresses:"),
+                 fieldWithNotes(m_alternateUrls, m_alternateUrlsError,
+                                makeHelpLabel(tr("Other servers of the same feed, one per line. "
+                                                 "After 3 failed tries in a row, or a connection "
+                                                 "that died, the channel goes on from the next "
+                                                 "one with its cursor, and comes back to the "
+                                                 "main address after 10 minutes of success. They "
+                                                 "use the main address's credentials."),
+                                              this)));
+    connect(m_alternateUrls, &QPlainTextEdit::textChanged, this, &ChannelDialog::validate);
+
     m_proxyMode = new QComboBox;
     m_proxyMode->setObjectName(QStringLiteral("proxyModeCombo"));
     m_proxyMode->addItem(tr("System default"), int(ProxySettings::Mode::System));
@@ -669,6 +688,10 @@ void ChannelDialog::setConfig(const ChannelConfig &config)
         m_proxyMode->setCurrentIndex(std::max(0, m_proxyMode->findData(int(transport.proxy.mode))));
     }
     m_proxyHost->setText(transport.proxy.host);
+    QStringList others;
+    for (const QUrl &other : config.alternateUrls)
+        others << other.toString();
+    m_alternateUrls->setPlainText(others.join(QLatin1Char('\n')));
     m_proxyPort->setValue(transport.proxy.port);
     m_proxyUser->setText(transport.proxy.user);
     m_proxyPassword->setText(transport.proxy.password);
@@ -788,6 +811,11 @@ ChannelConfig ChannelDialog::config() const
     ChannelConfig c = m_base;
     c.name = m_name->text().trimmed();
     c.url = QUrl(urlText(), QUrl::StrictMode);
+    c.alternateUrls.clear();
+    for (const QString &line : m_alternateUrls->toPlainText().split(QLatin1Char('\n'))) {
+        if (!line.trimmed().isEmpty())
+            c.alternateUrls << QUrl(line.trimmed(), QUrl::StrictMode);
+    }
     c.profileId = m_profile->currentData().toString();
     c.knobs = knobs();
     c.auth = ChannelConfig::Auth(m_auth->currentData().toInt());
@@ -914,8 +942,10 @@ void ChannelDialog::validate()
         report(label, tab, problem.sentence);
     }
     for (QLabel *label : errorLabels())
-        setError(label, shown.value(label).join(label == m_headersError ? QLatin1Char('\n')
-                                                                        : QLatin1Char(' ')));
+        setError(label,
+                 shown.value(label).join(label == m_headersError || label == m_alternateUrlsError
+                                             ? QLatin1Char('\n')
+                                             : QLatin1Char(' ')));
 
     const auto httpVersion = HttpVersion(m_httpVersion->currentData().toInt());
     m_httpVersionHelp->setText(httpVersion == HttpVersion::Http2
@@ -947,6 +977,8 @@ std::pair<QLabel *, int> ChannelDialog::placeOf(const ChannelConfig::Problem &pr
         return {m_nameError, FeedTab};
     case Field::Url:
         return {m_urlError, FeedTab};
+    case Field::AlternateUrls:
+        return {m_alternateUrlsError, ConnectionTab};
     case Field::Knob:
         return {m_knobErrors.value(problem.knob), KnobsTab};
     case Field::Profile:
@@ -979,9 +1011,10 @@ std::pair<QLabel *, int> ChannelDialog::placeOf(const ChannelConfig::Problem &pr
 QList<QLabel *> ChannelDialog::errorLabels() const
 {
     QList<QLabel *> labels{
-        m_nameError,    m_urlError,       m_profileError,    m_tokenError,        m_userError,
-        m_headersError, m_proxyHostError, m_caFileError,     m_clientCertError,   m_clientKeyError,
-        m_backoffError, m_jobPathsError,  m_statusPathError, m_progressPathError, m_jobSeriesError};
+        m_nameError,     m_urlError,        m_profileError,       m_tokenError,
+        m_userError,     m_headersError,    m_alternateUrlsError, m_proxyHostError,
+        m_caFileError,   m_clientCertError, m_clientKeyError,     m_backoffError,
+        m_jobPathsError, m_statusPathError, m_progressPathError,  m_jobSeriesError};
     for (QLabel *label : m_knobErrors)
         labels << label;
     return labels;

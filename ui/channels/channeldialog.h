@@ -129,6 +129,8 @@ private:
 
     QFormLayout *m_connectionForm = nullptr;
     QComboBox *m_proxyMode = nullptr;
+    QPlainTextEdit *m_alternateUrls = nullptr;
+    QLabel *m_alternateUrlsError = nullptr;
     QLineEdit *m_proxyHost = nullptr;
     QLabel *m_proxyHostError = nullptr;
     QSpinBox *m_proxyPort = nullptr;

@@ -261,6 +261,11 @@ QString ChannelModel::toolTip(const Channel *channel) const
     QString html = QStringLiteral("<p style='white-space:pre'><b>%1</b></p><table>")
                        .arg(channel->name().toHtmlEscaped());
     html += row(tr("Address"), redactedUrl(config.url));
+    // A channel with other addresses says which one it polls (#19).
+    if (channel->serverCount() > 1 && !channel->serverName().isEmpty())
+        html += row(tr("Polling"),
+                    tr("%1, %2 (of %n addresses)", nullptr, channel->serverCount())
+                        .arg(Poller::serverOrdinal(channel->server()), channel->serverName()));
     html += row(tr("Profile"), config.profileId);
     html += row(tr("Status"), statusText(channel, m_clock(), lastEventAt(channel)));
     html += row(tr("Cursor"), channel->cursor().isEmpty() ? tr("(none yet)") : channel->cursor());
