@@ -9,8 +9,8 @@
 #include "jobmodel.h"
 #include "labels.h"
 #include "throttle.h"
-#include "widthfitters.h"
 #include "trendsloader.h"
+#include "widthfitters.h"
 
 #include <QCheckBox>
 #include <QHeaderView>
