@@ -130,6 +130,7 @@ private Q_SLOTS:
     void watchEventsBecomeEventsAndBookmarksMoveTheCursor();
     void goneAsAStatusListsAgain();
     void goneInsideTheStreamListsAgain();
+    void aServerThatKeepsSayingGoneIsNotAskedInALoop();
     void eventsBeforeGoneInTheSameReadAreHandedOverFirst();
     void aListAfterGoneHandsOverOnlyWhatChanged();
     void aListIsTakenWholeAWatchInParts();
@@ -242,6 +243,28 @@ void tst_KubernetesProfile::goneAsAStatusListsAgain()
     QVERIFY2(channel.resets.at(0).contains("410") &&
                  channel.resets.at(0).contains("too old resource version"),
              qPrintable(channel.resets.at(0)));
+}
+
+void tst_KubernetesProfile::aServerThatKeepsSayingGoneIsNotAskedInALoop()
+{
+    // Each list succeeds (which resets the attempt count) and each watch
+    // is gone at once: the second start-over within a minute backs off.
+    FakeHttpServer server;
+    server.enqueue(kPods, FakeResponse::json(podList()));
+    server.enqueue(kPods, FakeResponse::status(410, kExpired));
+    server.enqueue(kPods, FakeResponse::json(podList()));
+    server.setDefaultResponse(FakeResponse::status(410, kExpired));
+    Channel channel(server);
+    PollerSettings settings = quickSettings();
+    settings.backoffInitial = 10s;
+    settings.backoffMax = 10s;
+    channel.poller().setSettings(settings);
+    channel.poller().setRandom([] { return 0.5; }); // a 5-s wait
+    channel.poller().start();
+    QTRY_COMPARE(server.requestCount(), 4);
+    QTRY_COMPARE(channel.poller().state(), Poller::State::Backoff);
+    QCOMPARE(channel.resets.size(), 2);
+    QVERIFY(!QTest::qWaitFor([&] { return server.requestCount() > 4; }, 1000));
 }
 
 void tst_KubernetesProfile::goneInsideTheStreamListsAgain()

@@ -1031,8 +1031,16 @@ void Poller::handleResult(PollResult result)
         Q_EMIT cursorReset(previous, redact(result.reason));
         if (!isRunning())
             return; // a slot stopped us
-        // A server that keeps saying "gone" is failing: back off like any retry.
-        if (m_attempt > 0) {
+        // A server that keeps saying "gone" is failing: back off like any
+        // retry, and further each time it says so again within a minute,
+        // even when the start-over itself succeeds in between.
+        const QDateTime now = m_clock();
+        const bool again =
+            m_lastResyncAt.isValid() && m_lastResyncAt.msecsTo(now) < kResyncStreakWindow.count();
+        m_resyncStreak = again ? m_resyncStreak + 1 : 0;
+        m_lastResyncAt = now;
+        if (m_attempt > 0 || m_resyncStreak > 0) {
+            m_attempt = std::max(m_attempt, m_resyncStreak);
             failed(Error::HttpError, redact(result.reason), redact(result.detail));
             return;
         }

@@ -184,6 +184,8 @@ public:
     void setOffline(bool offline);
     bool isOffline() const { return m_offline; }
     static constexpr std::chrono::seconds kOfflineBackoffCeiling{30};
+    /// Start-overs closer together than this count as one failing streak.
+    static constexpr std::chrono::seconds kResyncStreakWindow{60};
 
     State state() const { return m_state; }
     bool isRunning() const { return isRunning(m_state); }
@@ -323,8 +325,13 @@ private:
     int m_server = 0;
     int m_failuresHere = 0;  ///< failed tries in a row on this address
     bool m_pathDied = false; ///< the failure being reported is a dead path
-    int m_goneOn = 0;        ///< addresses that said the cursor is gone, in a row
-    QDateTime m_goodSince;   ///< first success on this address since it last failed
+    /// Resyncs in a row, each within kResyncStreakWindow of the one before:
+    /// a start-over that succeeds (a list) resets the attempt count, so a
+    /// server that says "gone" to every position would be asked in a loop.
+    int m_resyncStreak = 0;
+    QDateTime m_lastResyncAt;
+    int m_goneOn = 0;      ///< addresses that said the cursor is gone, in a row
+    QDateTime m_goodSince; ///< first success on this address since it last failed
     QPointer<QNetworkAccessManager> m_manager;
     PollerSettings m_settings;
     Clock m_clock;
