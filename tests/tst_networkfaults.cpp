@@ -27,6 +27,21 @@ using namespace Longwatch;
 using namespace Longwatch::Testing;
 using namespace std::chrono_literals;
 
+namespace {
+
+/// A fake server listening on `address` in the server's namespace of
+/// `hosts` (its sockets stay there; the caller's thread does not).
+std::unique_ptr<FakeHttpServer> serverIn(const TwoHosts &hosts,
+                                         const QString &address = TwoHosts::kServerAddress)
+{
+    EnterNetworkNamespace inServer(hosts.server);
+    if (!inServer.isEntered())
+        return nullptr;
+    return std::make_unique<FakeHttpServer>(QHostAddress(address));
+}
+
+} // namespace
+
 class tst_NetworkFaults : public QObject
 {
     Q_OBJECT
@@ -45,12 +60,8 @@ void tst_NetworkFaults::aSilentDeadPathIsNoticedInSeconds()
     if (!hosts.client.isValid())
         QSKIP(hosts.client.skipReason());
     QVERIFY2(hosts.connect(&error), qPrintable(error));
-    std::unique_ptr<FakeHttpServer> server;
-    {
-        EnterNetworkNamespace inServer(hosts.server);
-        QVERIFY(inServer.isEntered());
-        server = std::make_unique<FakeHttpServer>(QHostAddress(TwoHosts::kServerAddress));
-    }
+    std::unique_ptr<FakeHttpServer> server = serverIn(hosts);
+    QVERIFY(server);
     QVERIFY2(server->isListening(), qPrintable(server->errorString()));
     EnterNetworkNamespace inClient(hosts.client);
     QVERIFY(inClient.isEntered());
@@ -94,12 +105,8 @@ void tst_NetworkFaults::linkUpBringsTheFirstEventAtOnce()
     if (!hosts.client.isValid())
         QSKIP(hosts.client.skipReason());
     QVERIFY2(hosts.connect(&error), qPrintable(error));
-    std::unique_ptr<FakeHttpServer> server;
-    {
-        EnterNetworkNamespace inServer(hosts.server);
-        QVERIFY(inServer.isEntered());
-        server = std::make_unique<FakeHttpServer>(QHostAddress(TwoHosts::kServerAddress));
-    }
+    std::unique_ptr<FakeHttpServer> server = serverIn(hosts);
+    QVERIFY(server);
     QVERIFY2(server->isListening(), qPrintable(server->errorString()));
     EnterNetworkNamespace inClient(hosts.client);
     QVERIFY(inClient.isEntered());
@@ -147,11 +154,8 @@ void tst_NetworkFaults::withoutARouteOutChannelsWaitForTheNetwork()
     // A server beyond a router: reachable only through the default route.
     QVERIFY(hosts.server.run({"addr", "add", "10.202.0.2/32", "dev", "lws"}, &error));
     QVERIFY(hosts.client.run({"route", "add", "default", "via", TwoHosts::kServerAddress}, &error));
-    std::unique_ptr<FakeHttpServer> server;
-    {
-        EnterNetworkNamespace inServer(hosts.server);
-        server = std::make_unique<FakeHttpServer>(QHostAddress("10.202.0.2"));
-    }
+    std::unique_ptr<FakeHttpServer> server = serverIn(hosts, "10.202.0.2");
+    QVERIFY(server);
     QVERIFY2(server->isListening(), qPrintable(server->errorString()));
     EnterNetworkNamespace inClient(hosts.client);
     ChannelManager manager;
@@ -199,11 +203,8 @@ void tst_NetworkFaults::aStoppedRecorderPollsAgainOnceItRuns()
     if (!hosts.client.isValid())
         QSKIP(hosts.client.skipReason());
     QVERIFY2(hosts.connect(&error), qPrintable(error));
-    std::unique_ptr<FakeHttpServer> server;
-    {
-        EnterNetworkNamespace inServer(hosts.server);
-        server = std::make_unique<FakeHttpServer>(QHostAddress(TwoHosts::kServerAddress));
-    }
+    std::unique_ptr<FakeHttpServer> server = serverIn(hosts);
+    QVERIFY(server);
     QVERIFY2(server->isListening(), qPrintable(server->errorString()));
 
     QProcess tail;
