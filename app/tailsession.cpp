@@ -63,9 +63,7 @@ void TailSession::watchNetwork()
             &TailSession::restartAfterNetworkChange);
     connect(m_networkWatcher.get(), &NetworkWatcher::resumed, this,
             [this](std::chrono::milliseconds asleep) {
-                restartAfterNetworkChange(asleep.count() > 0
-                                              ? tr("resumed after %1 s").arg(asleep.count() / 1000)
-                                              : tr("resumed from sleep"));
+                restartAfterNetworkChange(NetworkWatcher::resumeText(asleep));
             });
     const auto setOffline = [this](bool offline) {
         if (!m_options.quiet)

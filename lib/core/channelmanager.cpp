@@ -246,12 +246,10 @@ void ChannelManager::watchNetwork()
     setOffline(!m_networkWatcher->isOnline());
     connect(m_networkWatcher, &NetworkWatcher::networkChanged, this,
             &ChannelManager::restartAfterNetworkChange);
-    connect(
-        m_networkWatcher, &NetworkWatcher::resumed, this, [this](std::chrono::milliseconds asleep) {
-            restartAfterNetworkChange(
-                asleep.count() > 0 ? QStringLiteral("resumed after %1 s").arg(asleep.count() / 1000)
-                                   : QStringLiteral("resumed from sleep"));
-        });
+    connect(m_networkWatcher, &NetworkWatcher::resumed, this,
+            [this](std::chrono::milliseconds asleep) {
+                restartAfterNetworkChange(NetworkWatcher::resumeText(asleep));
+            });
 }
 
 void ChannelManager::setOffline(bool offline)

@@ -115,6 +115,12 @@ NetworkWatcher::~NetworkWatcher()
         ::close(m_netlink);
 }
 
+QString NetworkWatcher::resumeText(std::chrono::milliseconds asleep)
+{
+    return asleep.count() > 0 ? QStringLiteral("resumed after %1 s").arg(asleep.count() / 1000)
+                              : QStringLiteral("resumed from sleep");
+}
+
 void NetworkWatcher::setSleepCheckInterval(std::chrono::milliseconds interval)
 {
     m_sleepCheck.setInterval(interval);

@@ -53,6 +53,10 @@ public:
     /// known (no rtnetlink) and until the kernel said what routes there are.
     bool isOnline() const { return m_online; }
 
+    /// What resumed(`asleep`) means, in the words networkChanged() uses
+    /// ("resumed after 42 s", "resumed from sleep"), for the log.
+    static QString resumeText(std::chrono::milliseconds asleep);
+
     void setSleepCheckInterval(std::chrono::milliseconds interval);
     void setSettleTime(std::chrono::milliseconds settle);
     void setClock(Clock clock);
