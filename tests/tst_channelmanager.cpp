@@ -41,6 +41,20 @@ ChannelConfig configFor(const FakeHttpServer &server, const QString &name,
     return c;
 }
 
+/// A channel whose server's name never resolves (RFC 6761: .invalid), with
+/// a backoff long enough that only the offline rules bring its retries near.
+ChannelConfig unreachableConfig(const QString &name, const QString &host)
+{
+    ChannelConfig c;
+    c.name = name;
+    c.url = QUrl("http://" + host + ".invalid/poll");
+    c.profileId = "seed-events";
+    c.knobs = {{"hold", "5"}};
+    c.timing.backoffInitial = 10min;
+    c.timing.backoffMax = 10min;
+    return c;
+}
+
 } // namespace
 
 // Every test runs twice: with the pollers in the test's thread, and on a
@@ -73,6 +87,10 @@ private Q_SLOTS:
     void aNetworkChangeEndsALongBackoff();
     void aNetworkChangeLeavesPausedChannelsAlone();
     void theNetworkThreadYieldsToThisOne();
+    void channelsThatAllCannotReachTheirServersAreOffline();
+    void oneServerOutOfReachIsNotOffline();
+    void refusedConnectionsAreNotOffline();
+    void theFirstAnswerBringsEveryChannelBackAtOnce();
 
 private:
     /// Sets `manager` up as this run wants it.
@@ -537,6 +555,115 @@ void tst_ChannelManager::theNetworkThreadYieldsToThisOne()
     manager.addChannel(overQt);
     QTRY_VERIFY(niceOfThread("QNetworkAccessM"));
     QCOMPARE(*niceOfThread("QNetworkAccessM"), *network);
+}
+
+void tst_ChannelManager::channelsThatAllCannotReachTheirServersAreOffline()
+{
+    ChannelManager manager;
+    prepare(manager);
+    QSignalSpy offline(&manager, &ChannelManager::offlineChanged);
+    Channel *builds = manager.addChannel(unreachableConfig("builds", "builds"));
+    Channel *deploys = manager.addChannel(unreachableConfig("deploys", "deploys"));
+    QVERIFY(offline.wait());
+    QCOMPARE(offline.size(), 1);
+    QCOMPARE(offline.constFirst().constFirst().toBool(), true);
+    QVERIFY(manager.isOffline());
+    for (const Channel *channel : {builds, deploys}) {
+        QTRY_VERIFY(channel->isWaitingForNetwork());
+        QVERIFY(channel->couldNotReach());
+        // However long its own backoff, and even if the retry was drawn
+        // before the other channel failed too.
+        QTRY_VERIFY(channel->nextRetryAt().isValid() &&
+                    QDateTime::currentDateTimeUtc().secsTo(channel->nextRetryAt()) <=
+                        Poller::kOfflineBackoffCeiling.count());
+    }
+    // Paused, the channels say nothing about the network any more.
+    builds->pause();
+    deploys->pause();
+    QTRY_VERIFY(!manager.isOffline());
+}
+
+void tst_ChannelManager::oneServerOutOfReachIsNotOffline()
+{
+    // One server (however many of its channels) cannot be told from a
+    // network that is gone: it is that server's trouble, said as such.
+    ChannelManager manager;
+    prepare(manager);
+    Channel *first = manager.addChannel(unreachableConfig("first", "builds"));
+    QTRY_COMPARE(first->state(), Poller::State::Backoff);
+    QVERIFY(first->couldNotReach());
+    ChannelConfig sameHost = unreachableConfig("second", "builds");
+    sameHost.url.setPath("/other");
+    Channel *second = manager.addChannel(sameHost);
+    QTRY_COMPARE(second->state(), Poller::State::Backoff);
+    QVERIFY(second->couldNotReach());
+    QVERIFY(!manager.isOffline());
+    QVERIFY(!first->isWaitingForNetwork());
+}
+
+void tst_ChannelManager::refusedConnectionsAreNotOffline()
+{
+    // A refusal comes from the server's machine: it is reachable.
+    quint16 closedPort = 0;
+    {
+        FakeHttpServer gone;
+        closedPort = gone.port();
+    }
+    ChannelManager manager;
+    prepare(manager);
+    QList<Channel *> channels;
+    for (const QString host : {"127.0.0.1", "localhost"}) {
+        ChannelConfig config = unreachableConfig(host, host);
+        config.url = QUrl(QStringLiteral("http://%1:%2/poll").arg(host).arg(closedPort));
+        channels << manager.addChannel(config);
+    }
+    for (const Channel *channel : std::as_const(channels)) {
+        QTRY_COMPARE(channel->state(), Poller::State::Backoff);
+        QVERIFY2(channel->errorString().contains("refused"), qPrintable(channel->errorString()));
+        QVERIFY(!channel->couldNotReach());
+    }
+    QVERIFY(!manager.isOffline());
+}
+
+void tst_ChannelManager::theFirstAnswerBringsEveryChannelBackAtOnce()
+{
+    FakeHttpServer server; // holds every request
+    ChannelManager manager;
+    prepare(manager);
+    QSignalSpy offline(&manager, &ChannelManager::offlineChanged);
+    // Reaches a server on its second address after two tries: the first
+    // sign of a network.
+    ChannelConfig first = unreachableConfig("first", "builds");
+    first.alternateUrls = {server.url("/poll")};
+    first.timing.failoverAfter = 2;
+    first.timing.backoffInitial = 200ms;
+    first.timing.backoffMax = 200ms;
+    Channel *reaches = manager.addChannel(first);
+    Channel *waits = manager.addChannel(unreachableConfig("second", "deploys"));
+    QSignalSpy waitsStates(waits, &Channel::stateChanged);
+    qsizetype sinceOffline = -1; // its state changes from when it was offline
+    connect(&manager, &ChannelManager::offlineChanged, this, [&](bool isOffline) {
+        if (isOffline)
+            sinceOffline = waitsStates.size();
+    });
+    QTRY_COMPARE(offline.size(), 1);
+    QTRY_COMPARE(reaches->state(), Poller::State::Waiting);
+    QTRY_COMPARE(offline.size(), 2);
+    QCOMPARE(offline.at(1).constFirst().toBool(), false);
+    QVERIFY(!manager.isOffline());
+    // The other one tries again at once, its backoff forgotten: the one it
+    // had drawn (up to 30 s offline) would have made this attempt 2.
+    QVERIFY(sinceOffline >= 0);
+    const auto triedAgain = [&] {
+        for (qsizetype at = sinceOffline; at < waitsStates.size(); ++at) {
+            if (waitsStates.at(at).constFirst().value<Poller::State>() == Poller::State::Connecting)
+                return true;
+        }
+        return false;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(triedAgain(), 3000);
+    QTRY_COMPARE(waits->state(), Poller::State::Backoff);
+    QCOMPARE(waits->attempt(), 1);
 }
 
 int main(int argc, char *argv[])

@@ -179,12 +179,27 @@ void Channel::restartAfterNetworkChange(std::chrono::milliseconds delay)
         command([delay](Poller *poller) { poller->restartAfterNetworkChange(delay); });
 }
 
+void Channel::networkReturned(std::chrono::milliseconds delay)
+{
+    if (!m_poller || m_config.paused)
+        return;
+    // Most channels are not in Backoff and stay as they are: reports
+    // already on their way are not out of date.
+    command([delay](Poller *poller) { poller->networkReturned(delay); }, false);
+}
+
 void Channel::setOffline(bool offline)
 {
     if (offline == m_offline)
         return;
     m_offline = offline;
-    command([offline](Poller *poller) { poller->setOffline(offline); }, false);
+    // Its retry may come sooner now (Poller::setOffline()): reported.
+    command(
+        [offline, relay = m_relay](Poller *poller) {
+            poller->setOffline(offline);
+            report(poller, relay);
+        },
+        false);
     Q_EMIT statusChanged();
 }
 
@@ -225,6 +240,11 @@ QString Channel::errorDetail() const
 Poller::Error Channel::error() const
 {
     return m_configError.isEmpty() && m_poller ? m_status.error : Poller::Error::NoError;
+}
+
+bool Channel::couldNotReach() const
+{
+    return m_configError.isEmpty() && m_poller && m_status.couldNotReach;
 }
 
 TlsFailure Channel::tlsFailure() const
@@ -300,6 +320,25 @@ QString Channel::cursor() const
     return m_cursor;
 }
 
+void Channel::report(const Poller *poller, const std::shared_ptr<Relay> &relay)
+{
+    Status status;
+    status.state = poller->state();
+    status.streaming = poller->isStreaming();
+    status.error = poller->error();
+    status.couldNotReach = poller->couldNotReach();
+    status.errorString = poller->errorString();
+    status.errorDetail = poller->errorDetail();
+    status.tlsFailure = poller->tlsFailure();
+    status.attempt = poller->attempt();
+    status.nextRetryAt = poller->nextRetryAt();
+    status.cursor = poller->cursor();
+    status.server = poller->server();
+    status.serverName = poller->serverName();
+    status.command = relay->appliedCommand;
+    deliver(relay, [status](Channel *channel) { channel->applyStatus(status); });
+}
+
 void Channel::createPoller()
 {
     QStringList errors;
@@ -331,26 +370,11 @@ void Channel::createPoller()
     // The poller's reports, made in its thread (the connections are direct)
     // and delivered to this one in the order they were made.
     const std::shared_ptr<Relay> relay = m_relay;
-    const auto report = [poller, relay] {
-        Status status;
-        status.state = poller->state();
-        status.streaming = poller->isStreaming();
-        status.error = poller->error();
-        status.errorString = poller->errorString();
-        status.errorDetail = poller->errorDetail();
-        status.tlsFailure = poller->tlsFailure();
-        status.attempt = poller->attempt();
-        status.nextRetryAt = poller->nextRetryAt();
-        status.cursor = poller->cursor();
-        status.server = poller->server();
-        status.serverName = poller->serverName();
-        status.command = relay->appliedCommand;
-        deliver(relay, [status](Channel *channel) { channel->applyStatus(status); });
-    };
-    connect(poller, &Poller::stateChanged, poller, report, Qt::DirectConnection);
-    connect(poller, &Poller::errorOccurred, poller, report, Qt::DirectConnection);
-    connect(poller, &Poller::cursorReset, poller, report, Qt::DirectConnection);
-    connect(poller, &Poller::serverChanged, poller, report, Qt::DirectConnection);
+    const auto reportState = [poller, relay] { report(poller, relay); };
+    connect(poller, &Poller::stateChanged, poller, reportState, Qt::DirectConnection);
+    connect(poller, &Poller::errorOccurred, poller, reportState, Qt::DirectConnection);
+    connect(poller, &Poller::cursorReset, poller, reportState, Qt::DirectConnection);
+    connect(poller, &Poller::serverChanged, poller, reportState, Qt::DirectConnection);
     connect(
         poller, &Poller::cursorReset, poller,
         [poller, relay](const QString &previous, const QString &reason) {

@@ -85,6 +85,10 @@ public:
     /// True while the machine is offline and this channel is not getting
     /// through (a server on the machine's own links still may).
     bool isWaitingForNetwork() const;
+    /// The first sign of a network after it was gone (another channel got
+    /// an answer): a channel in Backoff polls again after `delay`, its
+    /// backoff reset (Poller::networkReturned()); any other stays as it is.
+    void networkReturned(std::chrono::milliseconds delay);
     bool isPaused() const { return m_config.paused; }
     /// Stops polling for good, quietly, without touching the configuration
     /// (the channel is going away).
@@ -100,6 +104,8 @@ public:
     QString configError() const { return m_configError; }
     /// The kind of the last failure (NoError if the configuration cannot run).
     Poller::Error error() const;
+    /// Whether the last failure was one of reach (Poller::couldNotReach()).
+    bool couldNotReach() const;
     /// The refused certificate, when the last failure was a TlsError with
     /// one; null otherwise.
     TlsFailure tlsFailure() const;
@@ -163,6 +169,7 @@ private:
         Poller::State state = Poller::State::Idle;
         bool streaming = false;
         Poller::Error error = Poller::Error::NoError;
+        bool couldNotReach = false;
         QString errorString;
         QString errorDetail;
         TlsFailure tlsFailure;
@@ -176,6 +183,9 @@ private:
     struct Relay;
 
     static void deliver(const std::shared_ptr<Relay> &relay, std::function<void(Channel *)> call);
+    /// Sends what `poller` says about itself now to its channel (in the
+    /// poller's thread).
+    static void report(const Poller *poller, const std::shared_ptr<Relay> &relay);
     void createPoller();
     void destroyPoller();
     /// Starts the poller if it is not running (resumes a paused channel).

@@ -18,7 +18,9 @@ ChannelManager::ChannelManager(ChannelStore *store, QObject *parent)
     : QObject(parent)
     , m_store(store)
     , m_pool(new NetworkPool(this))
-{}
+{
+    m_uptime.start();
+}
 
 ChannelManager::~ChannelManager()
 {
@@ -142,13 +144,16 @@ Channel *ChannelManager::insert(const ChannelConfig &config, bool start)
     auto *channel = new Channel(config, m_pool, this);
     channel->setOffline(m_offline);
     connect(channel, &Channel::stateChanged, this, [this, channel](Poller::State state) {
+        updateReach(channel);
         Q_EMIT channelChanged(channel);
         Q_EMIT channelStateChanged(channel, state);
     });
     connect(channel, &Channel::countersChanged, this,
             [this, channel] { Q_EMIT channelChanged(channel); });
-    connect(channel, &Channel::statusChanged, this,
-            [this, channel] { Q_EMIT channelChanged(channel); });
+    connect(channel, &Channel::statusChanged, this, [this, channel] {
+        updateReach(channel);
+        Q_EMIT channelChanged(channel);
+    });
     connect(channel, &Channel::configChanged, this, [this, channel] {
         save();
         Q_EMIT channelChanged(channel);
@@ -169,6 +174,7 @@ Channel *ChannelManager::insert(const ChannelConfig &config, bool start)
     qCInfo(lcPoller).noquote() << "channel" << channel->name() << "added";
     if (start)
         channel->start();
+    updateReach(channel);
     return channel;
 }
 
@@ -233,6 +239,7 @@ void ChannelManager::removeChannel(Channel *channel)
     channel->deleteLater();
     Q_EMIT channelRemoved(id);
     qCInfo(lcPoller).noquote() << "channel" << channel->name() << "removed";
+    applyReach(m_reach.remove(id), nullptr);
     save();
 }
 
@@ -254,11 +261,61 @@ void ChannelManager::watchNetwork()
 
 void ChannelManager::setOffline(bool offline)
 {
+    if (offline == m_routeOffline)
+        return;
+    m_routeOffline = offline;
+    qCInfo(lcPoller).noquote() << (offline ? "offline: no route out of this machine"
+                                           : "a route out of this machine again");
+    updateOffline();
+}
+
+void ChannelManager::updateReach(Channel *channel)
+{
+    applyReach(m_reach.update(channel->id(), channel->config().url.host(), channel->state(),
+                              channel->couldNotReach(),
+                              std::chrono::milliseconds(m_uptime.elapsed())),
+               channel);
+}
+
+void ChannelManager::applyReach(OfflineDetector::Change change, const Channel *answered)
+{
+    switch (change) {
+    case OfflineDetector::Change::None:
+        return;
+    case OfflineDetector::Change::WentOffline:
+        qCInfo(lcPoller).noquote()
+            << QStringLiteral("offline: none of the %1 running channels reaches its server (%2 "
+                              "servers); waiting for the network")
+                   .arg(m_reach.unreachableChannels())
+                   .arg(m_reach.unreachableServers());
+        break;
+    case OfflineDetector::Change::Answered:
+        // The first sign of a network: the others need not sit out their backoff.
+        qCInfo(lcPoller).noquote() << "online again:" << answered->name()
+                                   << "reached its server; polling every channel in backoff again";
+        for (Channel *channel : std::as_const(m_channels)) {
+            if (channel == answered)
+                continue;
+            const auto jitter = std::chrono::milliseconds(
+                QRandomGenerator::global()->bounded(qint64(kNetworkChangeJitter.count())));
+            channel->networkReturned(jitter);
+        }
+        break;
+    case OfflineDetector::Change::Cleared:
+        qCInfo(lcPoller).noquote() << "no channel that could not reach its server runs now";
+        break;
+    }
+    updateOffline();
+}
+
+void ChannelManager::updateOffline()
+{
+    const bool offline = m_routeOffline || m_reach.isOffline();
     if (offline == m_offline)
         return;
     m_offline = offline;
-    qCInfo(lcPoller).noquote() << (offline ? "offline: no route out of this machine"
-                                           : "online again");
+    if (!offline)
+        qCInfo(lcPoller).noquote() << "online again";
     for (Channel *channel : std::as_const(m_channels))
         channel->setOffline(offline);
     Q_EMIT offlineChanged(offline);

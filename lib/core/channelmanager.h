@@ -2,7 +2,9 @@
 
 #include "channel.h"
 #include "channelconfig.h"
+#include "offlinedetector.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QList>
 #include <QObject>
@@ -77,11 +79,18 @@ public:
     /// a program decides whether its channels follow the machine's network.
     void watchNetwork();
     NetworkWatcher *networkWatcher() const { return m_networkWatcher; }
-    /// True while the machine has no way out (NetworkWatcher::isOnline()):
-    /// channels that fail say they wait for the network rather than that
-    /// their server failed, and retry at most 30 s apart.
+    /// True while the machine has no way out: it has no route out
+    /// (NetworkWatcher::isOnline(), setOffline()), or every running channel
+    /// failed to reach its server at once (OfflineDetector). Channels that
+    /// fail then say they wait for the network rather than that their
+    /// server failed, and retry at most 30 s apart; the first channel that
+    /// reaches its server again ends it and has every channel in backoff
+    /// poll again within kNetworkChangeJitter.
     bool isOffline() const { return m_offline; }
+    /// Whether the machine has no route out (NetworkWatcher::isOnline()).
     void setOffline(bool offline);
+    /// The rule that tells offline from the channels (for tests: its window).
+    OfflineDetector &offlineDetector() { return m_reach; }
     /// Drops every kept-alive connection and has every running channel poll
     /// again within kNetworkChangeJitter, its backoff reset. `why` is for
     /// the log.
@@ -115,12 +124,19 @@ Q_SIGNALS:
 
 private:
     Channel *insert(const ChannelConfig &config, bool start = true);
+    /// Tells the OfflineDetector what `channel` says now.
+    void updateReach(Channel *channel);
+    void applyReach(OfflineDetector::Change change, const Channel *answered);
+    void updateOffline();
 
     ChannelStore *m_store;
     NetworkPool *m_pool;
     QThread *m_networkThread = nullptr;
     NetworkWatcher *m_networkWatcher = nullptr; ///< a child, once watchNetwork() ran
-    bool m_offline = false;
+    bool m_offline = false;                     ///< m_routeOffline or m_reach says so
+    bool m_routeOffline = false;                ///< no route out (setOffline())
+    OfflineDetector m_reach;
+    QElapsedTimer m_uptime; ///< the detector's clock
     QList<Channel *> m_channels;
     std::function<void(Channel *)> m_setup;
     QHash<QString, QString> m_resumeCursors;

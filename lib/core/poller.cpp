@@ -247,6 +247,7 @@ bool Poller::start(const QString &cursor)
     m_errorString.clear();
     m_errorDetail.clear();
     m_tlsFailure = {};
+    m_couldNotReach = false;
     m_tlsConfiguration.reset(); // certificate files may have changed since the last run
     qCInfo(lcPoller).noquote() << m_name << "starting at cursor"
                                << (m_cursor.isEmpty() ? QStringLiteral("(none)") : m_cursor);
@@ -305,6 +306,26 @@ void Poller::restartAfterNetworkChange(milliseconds delay)
 void Poller::setOffline(bool offline)
 {
     m_offline = offline;
+    // A retry drawn before the network was known to be gone (the channels
+    // that failed first, before the others said so) may be far beyond the
+    // offline ceiling: drawn again below it.
+    if (!offline || m_state != State::Backoff || !m_nextRetryAt.isValid())
+        return;
+    const milliseconds ceiling = backoffCeiling(m_attempt);
+    if (m_clock().msecsTo(m_nextRetryAt) <= ceiling.count())
+        return;
+    const milliseconds delay =
+        std::max(kMinimumRetryDelay,
+                 milliseconds(qint64(double(ceiling.count()) * std::clamp(m_random(), 0.0, 1.0))));
+    qCInfo(lcPoller).noquote() << m_name << "offline: next try in" << delay.count() << "ms";
+    m_nextRetryAt = m_clock().addMSecs(delay.count());
+    scheduleNextPoll(delay);
+}
+
+void Poller::networkReturned(milliseconds delay)
+{
+    if (m_state == State::Backoff)
+        restartAfterNetworkChange(delay);
 }
 
 milliseconds Poller::backoffCeiling(int attempt) const
@@ -703,6 +724,7 @@ void Poller::finishAborted(Abort abort, qsizetype bodySize)
             streamEnded(streamSilenceLimit());
         return;
     case Abort::ConnectTimeout:
+        m_reachFailing = true;
         failed(Error::TimeoutError,
                PollerMessages::connectTimeout(target(), m_settings.connectTimeout), {});
         return;
@@ -741,6 +763,7 @@ void Poller::failTransport(QNetworkReply *reply, const QVariant &status, qsizety
         sentence = PollerMessages::connectionRefused(target());
         break;
     case QNetworkReply::HostNotFoundError:
+        m_reachFailing = true;
         sentence = PollerMessages::hostNotFound(target());
         break;
     case QNetworkReply::RemoteHostClosedError:
@@ -761,6 +784,7 @@ void Poller::failTransport(QNetworkReply *reply, const QVariant &status, qsizety
         // the socket's: once the request is out, the kernel's keep-alive
         // or user timeout found the path dead (deadconnection.h).
         code = Error::TimeoutError;
+        m_reachFailing = true;
         m_pathDied = m_state != State::Connecting;
         sentence = m_pathDied ? PollerMessages::connectionDied(target())
                               : PollerMessages::noAnswerInTime(target());
@@ -790,6 +814,9 @@ void Poller::failTransport(QNetworkReply *reply, const QVariant &status, qsizety
         sentence = PollerMessages::couldNotTalk(target(), redact(reply->errorString()));
         break;
     default:
+        // "Network unreachable", "No route to host" (UnknownNetworkError
+        // while connecting) and the like.
+        m_reachFailing = m_state == State::Connecting;
         sentence = PollerMessages::couldNotReach(target(), redact(reply->errorString()));
         break;
     }
@@ -1215,6 +1242,7 @@ void Poller::becomeLive()
     m_lastResponseAt = m_clock();
     m_failuresHere = 0;
     m_goneOn = 0;
+    m_couldNotReach = false;
     if (!m_goodSince.isValid())
         m_goodSince = m_lastResponseAt;
     if (m_error != Error::NoError) {
@@ -1253,6 +1281,7 @@ void Poller::failed(Error error, const QString &failure, const QString &detail,
 {
     ++m_attempt;
     m_goodSince = {};
+    m_couldNotReach = std::exchange(m_reachFailing, false);
     // The backoff keeps counting across addresses, so that a feed whose
     // every address is down is not asked faster than one with one address;
     // only the first try on the next address goes out at once.
@@ -1290,6 +1319,7 @@ void Poller::failed(Error error, const QString &failure, const QString &detail,
 void Poller::failFatal(Error error, const QString &sentence, const QString &detail)
 {
     m_pollTimer.stop();
+    m_couldNotReach = std::exchange(m_reachFailing, false);
     m_nextRetryAt = {};
     setError(error, sentence, detail);
     qCWarning(lcPoller).noquote() << m_name << "failed:" << sentence

@@ -183,6 +183,10 @@ public:
     /// but not every return is, and a long backoff would sit out the rest.
     void setOffline(bool offline);
     bool isOffline() const { return m_offline; }
+    /// The first sign of a network after it was gone (another channel got
+    /// an answer): a channel in Backoff forgets its backoff and polls again
+    /// after `delay` (a little jitter); in any other state it goes on as it is.
+    void networkReturned(std::chrono::milliseconds delay);
     static constexpr std::chrono::seconds kOfflineBackoffCeiling{30};
     /// Start-overs closer together than this count as one failing streak.
     static constexpr std::chrono::seconds kResyncStreakWindow{60};
@@ -200,6 +204,12 @@ public:
     bool isStreaming() const { return m_liveOnStream && m_state == State::Live; }
 
     Error error() const { return m_error; }
+    /// Whether the last failure said that nothing came back from the
+    /// server's machine: host not found, network unreachable, connect
+    /// timed out, or a connection that died on its way (a dead path). Not
+    /// an HTTP error, a refused connection or a deadline. False after a
+    /// success. What OfflineDetector counts.
+    bool couldNotReach() const { return m_couldNotReach; }
     /// The last failure as a sentence a person can act on; no secrets.
     QString errorString() const { return m_errorString; }
     /// Raw details of the last failure: HTTP status, body excerpt; no secrets.
@@ -323,8 +333,10 @@ private:
     std::vector<std::unique_ptr<FeedProfile>> m_servers;
     FeedProfile *m_profile = nullptr; ///< the one of m_servers in use
     int m_server = 0;
-    int m_failuresHere = 0;  ///< failed tries in a row on this address
-    bool m_pathDied = false; ///< the failure being reported is a dead path
+    int m_failuresHere = 0;      ///< failed tries in a row on this address
+    bool m_pathDied = false;     ///< the failure being reported is a dead path
+    bool m_reachFailing = false; ///< the failure being reported is one of reach
+    bool m_couldNotReach = false;
     /// Resyncs in a row, each within kResyncStreakWindow of the one before:
     /// a start-over that succeeds (a list) resets the attempt count, so a
     /// server that says "gone" to every position would be asked in a loop.
