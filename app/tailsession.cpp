@@ -22,7 +22,9 @@ TailSession::TailSession(TailOptions options, QObject *parent)
     : QObject(parent)
     , m_options(std::move(options))
     , m_remaining(m_options.count)
-{}
+{
+    m_uptime.start();
+}
 
 TailSession::~TailSession() = default;
 
@@ -69,13 +71,53 @@ void TailSession::watchNetwork()
         if (!m_options.quiet)
             Q_EMIT message(offline ? tr("offline: no route out of this machine; waiting for "
                                         "the network")
-                                   : tr("online again"));
-        for (auto &poller : m_pollers)
-            poller->setOffline(offline);
+                                   : tr("a route out of this machine again"));
+        m_routeOffline = offline;
+        updateOffline();
     };
     connect(m_networkWatcher.get(), &NetworkWatcher::onlineChanged, this, setOffline);
     if (!m_networkWatcher->isOnline())
         setOffline(true);
+}
+
+void TailSession::updateReach(const QString &name, const QString &host, const Poller *poller)
+{
+    const OfflineDetector::Change change = m_reach.update(
+        name, host, poller->state(), poller->couldNotReach(), milliseconds(m_uptime.elapsed()));
+    switch (change) {
+    case OfflineDetector::Change::None:
+        return;
+    case OfflineDetector::Change::WentOffline:
+        Q_EMIT message(tr("offline: none of the channels reaches its server (%1 servers); "
+                          "waiting for the network")
+                           .arg(m_reach.unreachableServers()));
+        break;
+    case OfflineDetector::Change::Answered:
+        // The first sign of a network: the others need not sit out their backoff.
+        if (!m_options.quiet)
+            Q_EMIT message(tr("[%1] reached its server: polling every channel again").arg(name));
+        for (auto &other : m_pollers) {
+            if (other.get() != poller)
+                other->networkReturned(milliseconds(QRandomGenerator::global()->bounded(
+                    qint64(ChannelManager::kNetworkChangeJitter.count()))));
+        }
+        break;
+    case OfflineDetector::Change::Cleared:
+        break;
+    }
+    updateOffline();
+}
+
+void TailSession::updateOffline()
+{
+    const bool offline = m_routeOffline || m_reach.isOffline();
+    if (offline == m_offline)
+        return;
+    m_offline = offline;
+    if (!offline && !m_options.quiet)
+        Q_EMIT message(tr("online again"));
+    for (auto &poller : m_pollers)
+        poller->setOffline(offline);
 }
 
 void TailSession::restartAfterNetworkChange(const QString &why)
@@ -114,16 +156,18 @@ bool TailSession::startChannel(const TailOptions::Channel &channel)
                     m_metrics->countBatch(name, events);
                 onBatch(name, jobs, events, cursor);
             });
-    connect(p, &Poller::stateChanged, this, [this, p, name](Poller::State state) {
-        if (state == Poller::State::Failed) {
-            Q_EMIT message(tr("[%1] stopped: %2").arg(name, p->errorString()));
-            finish(ExitFailed);
-        } else if (!m_options.quiet && state != Poller::State::Backoff &&
-                   state != Poller::State::Stopped) {
-            Q_EMIT message(
-                tr("[%1] %2").arg(name, Poller::stateString(state, p->isStreaming()).toLower()));
-        }
-    });
+    connect(p, &Poller::stateChanged, this,
+            [this, p, name, host = channel.url.host()](Poller::State state) {
+                updateReach(name, host, p);
+                if (state == Poller::State::Failed) {
+                    Q_EMIT message(tr("[%1] stopped: %2").arg(name, p->errorString()));
+                    finish(ExitFailed);
+                } else if (!m_options.quiet && state != Poller::State::Backoff &&
+                           state != Poller::State::Stopped) {
+                    Q_EMIT message(tr("[%1] %2").arg(
+                        name, Poller::stateString(state, p->isStreaming()).toLower()));
+                }
+            });
     connect(p, &Poller::retryScheduled, this, [this, p, name](int attempt, milliseconds delay) {
         Q_EMIT message(tr("[%1] %2 Next try in %3 s (attempt %4).")
                            .arg(name, p->errorString())

@@ -1,8 +1,10 @@
 #pragma once
 
 #include "jobstatus.h"
+#include "offlinedetector.h"
 #include "poller.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QList>
 #include <QObject>
@@ -99,6 +101,10 @@ private:
     bool print(const QByteArray &line);
     void watchNetwork();
     void restartAfterNetworkChange(const QString &why);
+    /// Tells the OfflineDetector what channel `name` (polling `host`) says now.
+    void updateReach(const QString &name, const QString &host, const Poller *poller);
+    /// Offline when there is no route out or no channel reaches its server.
+    void updateOffline();
 
     TailOptions m_options;
     std::FILE *m_output = stdout;
@@ -113,6 +119,11 @@ private:
     /// The machine's network and sleep: every poller polls again after a
     /// change or a resume, and waits for the network while it is offline.
     std::unique_ptr<NetworkWatcher> m_networkWatcher;
+    bool m_routeOffline = false;
+    bool m_offline = false;
+    /// Every channel failing to reach its server at once is offline too.
+    OfflineDetector m_reach;
+    QElapsedTimer m_uptime; ///< the detector's clock
 };
 
 } // namespace Longwatch
