@@ -969,7 +969,11 @@ void Http1Reply::onSocketError()
     // request arrives) fails before any byte of an answer: the request is
     // sent once more on a new connection, as every HTTP client does (RFC
     // 9112 section 9.3.1); a long poll only asks, so a second try is safe.
-    if (m_reusedSocket && !m_parser.started() && !m_retried) {
+    // Not when the kernel gave the connection up (keep-alive probes or
+    // data unanswered, deadconnection.h): its path died, and a new
+    // connection would only wait for its connect timeout before saying so.
+    if (m_reusedSocket && !m_parser.started() && !m_retried &&
+        socketError != QAbstractSocket::SocketTimeoutError) {
         m_retried = true;
         releaseSocket(false);
         start();
