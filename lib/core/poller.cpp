@@ -1,6 +1,7 @@
 #include "poller.h"
 
 #include "environmentreferences.h"
+#include "http1reply.h"
 #include "logging.h"
 #include "networkaccessmanager.h"
 #include "pollermessages.h"
@@ -680,7 +681,7 @@ void Poller::onFinished()
     const milliseconds elapsed(m_requestClock.elapsed());
 
     if (abort != Abort::None) {
-        finishAborted(abort, body.size());
+        finishAborted(abort, body.size(), reply.get());
         return;
     }
     if (streamed) {
@@ -702,7 +703,7 @@ void Poller::onFinished()
 
 /// Our own abort (abortReply()): a person's stop says nothing, a limit or a
 /// timer says which.
-void Poller::finishAborted(Abort abort, qsizetype bodySize)
+void Poller::finishAborted(Abort abort, qsizetype bodySize, const QNetworkReply *reply)
 {
     if ((abort == Abort::Deadline || abort == Abort::Inactivity) && m_headersUnreadable) {
         failed(Error::SizeLimitError, PollerMessages::headersUnreadable(target()),
@@ -728,12 +729,16 @@ void Poller::finishAborted(Abort abort, qsizetype bodySize)
         failed(Error::TimeoutError,
                PollerMessages::connectTimeout(target(), m_settings.connectTimeout), {});
         return;
-    case Abort::Deadline:
-        failed(
-            Error::TimeoutError,
-            PollerMessages::deadline(target(), m_profile->holdTime() + m_settings.deadlineMargin),
-            PollerMessages::bytesReceived(bodySize));
+    case Abort::Deadline: {
+        QString sentence =
+            PollerMessages::deadline(target(), m_profile->holdTime() + m_settings.deadlineMargin);
+        // Only Longwatch's own client has the kernel watch its connections
+        // (deadconnection.h): on Qt's, a dead path shows here and only here.
+        if (!qobject_cast<const Http1Reply *>(reply))
+            sentence += QLatin1Char(' ') + PollerMessages::deadlineIsTheOnlyNotice();
+        failed(Error::TimeoutError, sentence, PollerMessages::bytesReceived(bodySize));
         return;
+    }
     case Abort::Inactivity:
         failed(Error::TimeoutError, PollerMessages::stalled(target(), m_settings.inactivityTimeout),
                PollerMessages::bytesReceived(bodySize));

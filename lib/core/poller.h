@@ -285,7 +285,7 @@ private:
     /// that brought no HTTP answer, a body that could not be read, or an
     /// answer for the profile.
     void onFinished();
-    void finishAborted(Abort abort, qsizetype bodySize);
+    void finishAborted(Abort abort, qsizetype bodySize, const QNetworkReply *reply);
     void failTransport(QNetworkReply *reply, const QVariant &status, qsizetype bodySize,
                        std::chrono::milliseconds elapsed);
     void failUnreadableBody(QNetworkReply *reply, int status);

@@ -66,6 +66,12 @@ QString PollerMessages::deadline(const QString &target, milliseconds deadline)
         .arg(seconds(deadline));
 }
 
+QString PollerMessages::deadlineIsTheOnlyNotice()
+{
+    return tr("This channel goes through Qt's HTTP client (HTTP/2 or a proxy), which notices a "
+              "connection whose network path died only at this deadline.");
+}
+
 QString PollerMessages::stalled(const QString &target, milliseconds silence)
 {
     return tr("%1 stopped sending in the middle of an answer (silent for %2 s).")

@@ -30,6 +30,9 @@ public:
     // Our own timers and limits
     static QString connectTimeout(const QString &target, std::chrono::milliseconds timeout);
     static QString deadline(const QString &target, std::chrono::milliseconds deadline);
+    /// Said after deadline() when the request went over Qt's HTTP client,
+    /// which cannot watch its connections for a dead path.
+    static QString deadlineIsTheOnlyNotice();
     static QString stalled(const QString &target, std::chrono::milliseconds silence);
     static QString bodyTooLarge(const QString &target, qint64 limitBytes);
     static QString headersTooLarge(const QString &target, qint64 limitBytes);
