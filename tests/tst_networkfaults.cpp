@@ -11,11 +11,16 @@
 #include "networkwatcher.h"
 #include "poller.h"
 #include "profiles.h"
+#include "tlstestserver.h"
 
+#include <QCryptographicHash>
 #include <QElapsedTimer>
 #include <QHostAddress>
 #include <QProcess>
 #include <QSignalSpy>
+#include <QSslServer>
+#include <QSslSocket>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <memory>
@@ -40,6 +45,63 @@ std::unique_ptr<FakeHttpServer> serverIn(const TwoHosts &hosts,
     return std::make_unique<FakeHttpServer>(QHostAddress(address));
 }
 
+/// An https server on the server's address in the server's namespace of
+/// `hosts` that takes every request and holds it, never answering: a long
+/// poll of a feed with no news.
+class HoldingTlsServer final : public QObject
+{
+public:
+    HoldingTlsServer(const TwoHosts &hosts, const QSslCertificate &certificate, const QSslKey &key)
+    {
+        QSslConfiguration configuration = QSslConfiguration::defaultConfiguration();
+        configuration.setLocalCertificate(certificate);
+        configuration.setPrivateKey(key);
+        configuration.setPeerVerifyMode(QSslSocket::VerifyNone);
+        m_server.setSslConfiguration(configuration);
+        connect(&m_server, &QSslServer::pendingConnectionAvailable, this, [this] {
+            while (QTcpSocket *socket = m_server.nextPendingConnection()) {
+                socket->setParent(this);
+                connect(socket, &QTcpSocket::readyRead, this, [this, socket] {
+                    m_received += socket->readAll();
+                    m_requests = int(m_received.count("\r\n\r\n"));
+                });
+            }
+        });
+        EnterNetworkNamespace inServer(hosts.server);
+        m_listening =
+            inServer.isEntered() && m_server.listen(QHostAddress(TwoHosts::kServerAddress), 0);
+    }
+
+    bool isListening() const { return m_listening; }
+    QUrl url(const QString &path) const
+    {
+        return QUrl(QStringLiteral("https://%1:%2%3")
+                        .arg(TwoHosts::kServerAddress)
+                        .arg(m_server.serverPort())
+                        .arg(path));
+    }
+    int requestCount() const { return m_requests; }
+    /// Every byte of every request so far.
+    QByteArray received() const { return m_received; }
+
+private:
+    QSslServer m_server;
+    bool m_listening = false;
+    QByteArray m_received;
+    int m_requests = 0;
+};
+
+/// A seed-events poller on `manager` for `url`, holding 60 s unless `hold` says otherwise.
+std::unique_ptr<Poller> pollerFor(QNetworkAccessManager *manager, const QUrl &url,
+                                  const QString &hold = QStringLiteral("60"))
+{
+    QStringList errors;
+    auto profile = createProfile("seed-events", url, {{"hold", hold}}, &errors);
+    if (!profile)
+        qWarning("%s", qPrintable(errors.join(' ')));
+    return profile ? std::make_unique<Poller>(std::move(profile), manager) : nullptr;
+}
+
 } // namespace
 
 class tst_NetworkFaults : public QObject
@@ -51,6 +113,11 @@ private Q_SLOTS:
     void linkUpBringsTheFirstEventAtOnce();
     void withoutARouteOutChannelsWaitForTheNetwork();
     void aStoppedRecorderPollsAgainOnceItRuns();
+    void aSilentDeadPathOnHttpsIsNoticedInSeconds();
+    void anAddressBackBringsTheNextPollAtOnce();
+    void onQtsClientADeadPathShowsOnlyAtTheDeadline();
+    void aDeadPathMovesTheChannelToItsOtherServer();
+    void channelsThatCannotReachAnyServerWaitForTheNetwork();
 };
 
 void tst_NetworkFaults::aSilentDeadPathIsNoticedInSeconds()
@@ -239,6 +306,286 @@ void tst_NetworkFaults::aStoppedRecorderPollsAgainOnceItRuns()
     QVERIFY(tail.waitForFinished());
     QVERIFY2(messages.contains("resumed after"), messages.constData());
     QVERIFY(firstEventMs < 2000);
+}
+
+void tst_NetworkFaults::aSilentDeadPathOnHttpsIsNoticedInSeconds()
+{
+    if (!TestCertificates::opensslAvailable())
+        QSKIP("needs the openssl command to make a certificate");
+    TwoHosts hosts;
+    QString error;
+    if (!hosts.client.isValid())
+        QSKIP(hosts.client.skipReason());
+    QVERIFY2(hosts.connect(&error), qPrintable(error));
+    QTemporaryDir directory;
+    TestCertificates certificates(directory.path());
+    QVERIFY2(certificates.makeSelfSigned("server", "feeds", "IP:" + TwoHosts::kServerAddress),
+             qPrintable(certificates.errorString()));
+    HoldingTlsServer server(hosts, certificates.certificate("server"), certificates.key("server"));
+    QVERIFY(server.isListening());
+    EnterNetworkNamespace inClient(hosts.client);
+    QVERIFY(inClient.isEntered());
+
+    // A long poll the server holds for a minute, over TLS on the own client.
+    NetworkAccessManager manager;
+    std::unique_ptr<Poller> poller = pollerFor(&manager, server.url("/poll"));
+    QVERIFY(poller);
+    PollerSettings settings;
+    settings.deadConnectionLimit = 3s;
+    settings.transport.tls.pinnedSha256 = {QString::fromLatin1(
+        certificates.certificate("server").digest(QCryptographicHash::Sha256).toHex())};
+    poller->setSettings(settings);
+    QSignalSpy errors(poller.get(), &Poller::errorOccurred);
+    QVERIFY(poller->start());
+    QTRY_COMPARE(server.requestCount(), 1);
+    QVERIFY2(isFromLongwatchClient(server.received()), server.received().constData());
+    QTRY_COMPARE(poller->state(), Poller::State::Waiting);
+
+    QElapsedTimer sinceDeath;
+    sinceDeath.start();
+    QVERIFY(
+        hosts.server.run({"route", "add", "blackhole", TwoHosts::kClientAddress + "/32"}, &error));
+    QVERIFY(errors.wait(15000));
+    const qint64 noticedMs = sinceDeath.elapsed();
+    qInfo("https dead path noticed after %lld ms (limit 3 s)", noticedMs);
+    QVERIFY(noticedMs < 8000);
+    QCOMPARE(poller->state(), Poller::State::Backoff);
+    QCOMPARE(poller->error(), Poller::Error::TimeoutError);
+    QVERIFY2(poller->errorString().contains("network path to it is probably gone"),
+             qPrintable(poller->errorString()));
+    QVERIFY(poller->couldNotReach());
+}
+
+void tst_NetworkFaults::anAddressBackBringsTheNextPollAtOnce()
+{
+    TwoHosts hosts;
+    QString error;
+    if (!hosts.client.isValid())
+        QSKIP(hosts.client.skipReason());
+    QVERIFY2(hosts.connect(&error), qPrintable(error));
+    std::unique_ptr<FakeHttpServer> server = serverIn(hosts);
+    QVERIFY(server);
+    QVERIFY2(server->isListening(), qPrintable(server->errorString()));
+    EnterNetworkNamespace inClient(hosts.client);
+    QVERIFY(inClient.isEntered());
+
+    ChannelManager manager;
+    manager.watchNetwork();
+    QVERIFY(manager.networkWatcher()->watchesKernel());
+    ChannelConfig config;
+    config.name = "builds";
+    config.url = server->url("/poll");
+    config.profileId = "seed-events";
+    config.knobs = {{"hold", "60"}};
+    // Without the watcher the next try after the address is back would be
+    // up to a minute away.
+    config.timing.backoffInitial = 60s;
+    config.timing.backoffMax = 60s;
+    Channel *channel = manager.addChannel(config);
+    QSignalSpy batches(&manager, &ChannelManager::batchReceived);
+    QTRY_COMPARE(server->requests().size(), 1);
+
+    // The client's address goes (a DHCP lease lost, a VPN that took it):
+    // the held poll is dropped and the next try finds no way out.
+    const QString address = TwoHosts::kClientAddress + "/24";
+    QVERIFY(hosts.client.run({"addr", "del", address, "dev", "lwc"}, &error));
+    QTRY_COMPARE(channel->state(), Poller::State::Backoff);
+    QVERIFY(channel->nextRetryAt().isValid());
+
+    server->enqueue("/poll", FakeResponse::seedEvents({1}));
+    const qsizetype requestsBefore = server->requests().size();
+    QElapsedTimer sinceBack;
+    sinceBack.start();
+    QVERIFY(hosts.client.run({"addr", "add", address, "dev", "lwc"}, &error));
+    QVERIFY(batches.wait(10000));
+    const qint64 firstEventMs = sinceBack.elapsed();
+    qInfo("first event %lld ms after the address came back", firstEventMs);
+    QVERIFY(server->requests().size() > requestsBefore);
+    QVERIFY(firstEventMs < 2000);
+    QCOMPARE(batches.constFirst().at(1).value<EventList>().size(), 1);
+}
+
+void tst_NetworkFaults::onQtsClientADeadPathShowsOnlyAtTheDeadline()
+{
+    TwoHosts hosts;
+    QString error;
+    if (!hosts.client.isValid())
+        QSKIP(hosts.client.skipReason());
+    QVERIFY2(hosts.connect(&error), qPrintable(error));
+    std::unique_ptr<FakeHttpServer> server = serverIn(hosts);
+    QVERIFY(server);
+    QVERIFY2(server->isListening(), qPrintable(server->errorString()));
+    // Had the path lived, the answer (no news) at the end of the hold.
+    server->enqueue("/poll", FakeResponse::seedEvents({}).withDelay(4s));
+    EnterNetworkNamespace inClient(hosts.client);
+    QVERIFY(inClient.isEntered());
+
+    // Qt's client, as for HTTP/2 or a proxy (LONGWATCH_HTTP_CLIENT=qt does
+    // the same for every request): it cannot set the socket options.
+    NetworkAccessManager manager;
+    manager.setOwnClientEnabled(false);
+    std::unique_ptr<Poller> poller = pollerFor(&manager, server->url("/poll"), "4");
+    QVERIFY(poller);
+    PollerSettings settings;
+    settings.deadConnectionLimit = 3s; // what the own client would have used
+    settings.deadlineMargin = 3s;      // the deadline: 4 + 3 s
+    poller->setSettings(settings);
+    QSignalSpy errors(poller.get(), &Poller::errorOccurred);
+    QElapsedTimer sinceAsked;
+    sinceAsked.start();
+    QVERIFY(poller->start());
+    QTRY_COMPARE(server->requests().size(), 1);
+    QVERIFY(!server->requests().constFirst().header("User-Agent").startsWith("Longwatch"));
+    QTRY_COMPARE(poller->state(), Poller::State::Waiting);
+
+    QVERIFY(
+        hosts.server.run({"route", "add", "blackhole", TwoHosts::kClientAddress + "/32"}, &error));
+    QVERIFY(errors.wait(15000));
+    const qint64 noticedMs = sinceAsked.elapsed();
+    qInfo("dead path on Qt's client noticed %lld ms after the request (deadline 7 s)", noticedMs);
+    // Not at the dead-connection limit: at the deadline, and the channel says why.
+    QVERIFY(noticedMs >= 6500);
+    QVERIFY(noticedMs < 10000);
+    QCOMPARE(poller->error(), Poller::Error::TimeoutError);
+    QVERIFY2(poller->errorString().contains("did not finish answering within 7 s"),
+             qPrintable(poller->errorString()));
+    QVERIFY2(poller->errorString().contains("Qt's HTTP client") &&
+                 poller->errorString().contains("only at this deadline"),
+             qPrintable(poller->errorString()));
+}
+
+void tst_NetworkFaults::aDeadPathMovesTheChannelToItsOtherServer()
+{
+    // Server A in the server's namespace, server B in a third one with a
+    // veth pair of its own to the client: A's path dies, B's lives.
+    TwoHosts hosts;
+    QString error;
+    if (!hosts.client.isValid())
+        QSKIP(hosts.client.skipReason());
+    QVERIFY2(hosts.connect(&error), qPrintable(error));
+    NetworkNamespace third;
+    QVERIFY2(third.isValid(), third.skipReason().constData());
+    QVERIFY2(joinNamespaces(hosts.client, "lwc2", "10.201.1.1/24", third, "lws2", "10.201.1.2/24",
+                            &error),
+             qPrintable(error));
+    std::unique_ptr<FakeHttpServer> a = serverIn(hosts);
+    QVERIFY(a);
+    QVERIFY2(a->isListening(), qPrintable(a->errorString()));
+    std::unique_ptr<FakeHttpServer> b;
+    {
+        EnterNetworkNamespace inThird(third);
+        QVERIFY(inThird.isEntered());
+        b = std::make_unique<FakeHttpServer>(QHostAddress("10.201.1.2"));
+    }
+    QVERIFY2(b->isListening(), qPrintable(b->errorString()));
+    EnterNetworkNamespace inClient(hosts.client);
+    QVERIFY(inClient.isEntered());
+
+    a->enqueue("/poll", FakeResponse::seedEvents({1, 2}));
+    // B has the same feed (a shared store): 2 again (at the cursor), then 3.
+    b->enqueue("/poll", FakeResponse::seedEvents({2, 3}));
+    ChannelManager manager;
+    ChannelConfig config;
+    config.name = "builds";
+    config.url = a->url("/poll");
+    config.alternateUrls = {b->url("/poll")};
+    config.profileId = "seed-events";
+    config.knobs = {{"hold", "60"}};
+    config.timing.deadConnectionLimit = 3s;
+    config.timing.backoffInitial = 60s;
+    config.timing.backoffMax = 60s;
+    QStringList keys;
+    connect(&manager, &ChannelManager::batchReceived, this,
+            [&keys](Channel *, const EventList &events) {
+                for (const Event &event : events)
+                    keys << event.key;
+            });
+    Channel *channel = manager.addChannel(config);
+    QTRY_COMPARE(keys, QStringList({"1", "2"}));
+    QTRY_COMPARE(a->heldCount(), 1); // the next poll, held
+
+    QElapsedTimer sinceDeath;
+    sinceDeath.start();
+    QVERIFY(
+        hosts.server.run({"route", "add", "blackhole", TwoHosts::kClientAddress + "/32"}, &error));
+    // At once on B, without a failed try more there: a dead path moves it.
+    QTRY_VERIFY_WITH_TIMEOUT(keys.size() == 3, 15000);
+    qInfo("on the other server %lld ms after A's path died (limit 3 s)", sinceDeath.elapsed());
+    QCOMPARE(keys, QStringList({"1", "2", "3"}));
+    QCOMPARE(channel->server(), 1);
+    QCOMPARE(b->requests().constFirst().queryValue("last_id"), "2");
+    QCOMPARE(a->requests().size(), 2);
+    QTRY_COMPARE(b->heldCount(), 1);
+    QCOMPARE(b->requests().at(1).queryValue("last_id"), "3");
+}
+
+void tst_NetworkFaults::channelsThatCannotReachAnyServerWaitForTheNetwork()
+{
+    // Two servers beyond a router; the machine keeps its default route, but
+    // nothing comes back through it (a Wi-Fi that lets nothing out).
+    TwoHosts hosts;
+    QString error;
+    if (!hosts.client.isValid())
+        QSKIP(hosts.client.skipReason());
+    QVERIFY2(hosts.connect(&error), qPrintable(error));
+    QVERIFY(hosts.server.run({"addr", "add", "10.202.0.2/32", "dev", "lws"}, &error));
+    QVERIFY(hosts.server.run({"addr", "add", "10.202.0.3/32", "dev", "lws"}, &error));
+    QVERIFY(hosts.client.run({"route", "add", "default", "via", TwoHosts::kServerAddress}, &error));
+    std::unique_ptr<FakeHttpServer> first = serverIn(hosts, "10.202.0.2");
+    std::unique_ptr<FakeHttpServer> second = serverIn(hosts, "10.202.0.3");
+    QVERIFY(first && first->isListening() && second && second->isListening());
+    EnterNetworkNamespace inClient(hosts.client);
+    ChannelManager manager;
+    manager.watchNetwork();
+    QTRY_VERIFY(!manager.isOffline());
+    const auto configFor = [](const FakeHttpServer &server, const QString &name) {
+        ChannelConfig config;
+        config.name = name;
+        config.url = server.url("/poll");
+        config.profileId = "seed-events";
+        config.knobs = {{"hold", "60"}};
+        config.timing.deadConnectionLimit = 3s;
+        config.timing.connectTimeout = 1s;
+        config.timing.backoffInitial = 10min;
+        config.timing.backoffMax = 10min;
+        return config;
+    };
+    ChannelConfig quick = configFor(*first, "quick");
+    quick.timing.backoffInitial = 1s;
+    quick.timing.backoffMax = 2s;
+    Channel *quickChannel = manager.addChannel(quick);
+    Channel *slowChannel = manager.addChannel(configFor(*second, "slow"));
+    QTRY_COMPARE(first->heldCount(), 1);
+    QTRY_COMPARE(second->heldCount(), 1);
+
+    QSignalSpy offline(&manager, &ChannelManager::offlineChanged);
+    QVERIFY(
+        hosts.server.run({"route", "add", "blackhole", TwoHosts::kClientAddress + "/32"}, &error));
+    QVERIFY(offline.wait(20000));
+    QVERIFY(manager.isOffline());
+    QTRY_VERIFY(slowChannel->isWaitingForNetwork());
+    QVERIFY(slowChannel->couldNotReach());
+    // Its retry, drawn below ten minutes, comes within 30 s now.
+    QTRY_VERIFY(slowChannel->nextRetryAt().isValid() &&
+                QDateTime::currentDateTimeUtc().secsTo(slowChannel->nextRetryAt()) <=
+                    Poller::kOfflineBackoffCeiling.count());
+
+    // The way comes back; the quick channel gets through first, and the
+    // slow one follows at once rather than at the end of its backoff.
+    second->enqueue("/poll", FakeResponse::seedEvents({9}));
+    QSignalSpy batches(&manager, &ChannelManager::batchReceived);
+    QVERIFY(
+        hosts.server.run({"route", "del", "blackhole", TwoHosts::kClientAddress + "/32"}, &error));
+    QTRY_VERIFY_WITH_TIMEOUT(!manager.isOffline(), 10000);
+    QElapsedTimer sinceOnline;
+    sinceOnline.start();
+    QVERIFY(quickChannel->state() == Poller::State::Waiting ||
+            quickChannel->state() == Poller::State::Live);
+    QTRY_VERIFY_WITH_TIMEOUT(!batches.isEmpty(), 5000);
+    qInfo("the other channel's first event %lld ms after the first one got through",
+          sinceOnline.elapsed());
+    QVERIFY(sinceOnline.elapsed() < 2000);
+    QCOMPARE(batches.constFirst().constFirst().value<Channel *>(), slowChannel);
 }
 
 QTEST_GUILESS_MAIN(tst_NetworkFaults)

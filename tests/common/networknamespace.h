@@ -79,6 +79,30 @@ private:
     bool m_made = false;
 };
 
+/// Joins `a` and `b` by a veth pair: `aLink` in `a` with `aAddress` (with
+/// its prefix, "10.201.0.1/24"), `bLink` in `b` with `bAddress`, both up.
+/// False with `error` set if not.
+inline bool joinNamespaces(const NetworkNamespace &a, const QString &aLink, const QString &aAddress,
+                           const NetworkNamespace &b, const QString &bLink, const QString &bAddress,
+                           QString *error)
+{
+    return a.isValid() && b.isValid() &&
+           a.run({QStringLiteral("link"), QStringLiteral("add"), aLink, QStringLiteral("type"),
+                  QStringLiteral("veth"), QStringLiteral("peer"), QStringLiteral("name"), bLink,
+                  QStringLiteral("netns"), b.name()},
+                 error) &&
+           a.run({QStringLiteral("addr"), QStringLiteral("add"), aAddress, QStringLiteral("dev"),
+                  aLink},
+                 error) &&
+           b.run({QStringLiteral("addr"), QStringLiteral("add"), bAddress, QStringLiteral("dev"),
+                  bLink},
+                 error) &&
+           a.run({QStringLiteral("link"), QStringLiteral("set"), aLink, QStringLiteral("up")},
+                 error) &&
+           b.run({QStringLiteral("link"), QStringLiteral("set"), bLink, QStringLiteral("up")},
+                 error);
+}
+
 /// A client's namespace and a server's joined by a veth pair (lwc in the
 /// client's, lws in the server's), on 10.201.0.0/24.
 struct TwoHosts
@@ -92,26 +116,9 @@ struct TwoHosts
     /// Makes the pair and its addresses; false with `error` set if not.
     bool connect(QString *error)
     {
-        return client.isValid() && server.isValid() &&
-               client.run({QStringLiteral("link"), QStringLiteral("add"), QStringLiteral("lwc"),
-                           QStringLiteral("type"), QStringLiteral("veth"), QStringLiteral("peer"),
-                           QStringLiteral("name"), QStringLiteral("lws"), QStringLiteral("netns"),
-                           server.name()},
-                          error) &&
-               client.run({QStringLiteral("addr"), QStringLiteral("add"),
-                           kClientAddress + QStringLiteral("/24"), QStringLiteral("dev"),
-                           QStringLiteral("lwc")},
-                          error) &&
-               server.run({QStringLiteral("addr"), QStringLiteral("add"),
-                           kServerAddress + QStringLiteral("/24"), QStringLiteral("dev"),
-                           QStringLiteral("lws")},
-                          error) &&
-               client.run({QStringLiteral("link"), QStringLiteral("set"), QStringLiteral("lwc"),
-                           QStringLiteral("up")},
-                          error) &&
-               server.run({QStringLiteral("link"), QStringLiteral("set"), QStringLiteral("lws"),
-                           QStringLiteral("up")},
-                          error);
+        return joinNamespaces(client, QStringLiteral("lwc"), kClientAddress + QStringLiteral("/24"),
+                              server, QStringLiteral("lws"), kServerAddress + QStringLiteral("/24"),
+                              error);
     }
 };
 
