@@ -58,6 +58,7 @@ private Q_SLOTS:
     void anEventLogThatCannotBeOpenedFailsTheStart();
     void theDurationEndsTheRun();
     void finishedComesOnceFromTheEventLoop();
+    void channelsThatReachNoServerSayOfflineOnce();
 
 private:
     TailOptions optionsFor(const QString &path) const;
@@ -283,6 +284,33 @@ void tst_TailSession::finishedComesOnceFromTheEventLoop()
     for (const QList<QVariant> &message : std::as_const(messages))
         QVERIFY2(!message.first().toString().contains("stopped"),
                  qPrintable(message.first().toString()));
+}
+
+void tst_TailSession::channelsThatReachNoServerSayOfflineOnce()
+{
+    // Two servers whose names never resolve (RFC 6761): no server answers,
+    // so it is the network, said once rather than as each server's fault.
+    TailOptions options;
+    for (const QString &name : {QStringLiteral("builds"), QStringLiteral("deploys")}) {
+        TailOptions::Channel channel;
+        channel.name = name;
+        channel.url = QUrl(QStringLiteral("http://%1.invalid/poll").arg(name));
+        channel.settings.backoffInitial = std::chrono::minutes(10);
+        channel.settings.backoffMax = std::chrono::minutes(10);
+        options.channels.append(channel);
+    }
+    TailSession session(options);
+    const File output(std::tmpfile());
+    session.setOutput(output.get());
+    QSignalSpy messages(&session, &TailSession::message);
+    QVERIFY(session.start());
+    const QString offline = QStringLiteral(
+        "offline: none of the channels reaches its server (2 servers); waiting for the network");
+    QTRY_VERIFY_WITH_TIMEOUT(
+        std::any_of(messages.cbegin(), messages.cend(),
+                    [&](const QList<QVariant> &message) { return message.first() == offline; }),
+        kWaitMs);
+    session.finish(ExitOk);
 }
 
 QTEST_GUILESS_MAIN(tst_TailSession)
