@@ -165,6 +165,20 @@ void tst_MatrixProfile::isOfferedWithItsSettings()
     QVERIFY2(errors.join(' ').contains("room id"), qPrintable(errors.join(' ')));
     QVERIFY(!createProfile("matrix-sync", QUrl("https://matrix.example.org"),
                            {{"events-path", "x"}}, &errors));
+
+    // A form shows the problem at the setting itself.
+    ChannelConfig config;
+    config.name = QStringLiteral("matrix");
+    config.url = QUrl("https://matrix.example.org");
+    config.profileId = QStringLiteral("matrix-sync");
+    config.knobs = {{"rooms", "#ci:example.org"}, {"sync-filter", "{oops"}};
+    QStringList atKnobs;
+    for (const ChannelConfig::Problem &problem : config.problems()) {
+        if (problem.field == ChannelConfig::Field::Knob)
+            atKnobs << problem.knob;
+    }
+    atKnobs.sort();
+    QCOMPARE(atKnobs, QStringList({"rooms", "sync-filter"}));
 }
 
 void tst_MatrixProfile::theAddressNamesTheHomeserver()

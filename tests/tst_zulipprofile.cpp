@@ -178,6 +178,17 @@ void tst_ZulipProfile::isOfferedWithItsSettings()
     QVERIFY2(errors.join(' ').contains("operator"), qPrintable(errors.join(' ')));
     QVERIFY(!createProfile("zulip-events", QUrl("https://chat.example.com"),
                            {{"initial-cursor", "5@abc"}}, &errors));
+
+    // A form shows the problem at the setting itself.
+    ChannelConfig config;
+    config.name = QStringLiteral("zulip");
+    config.url = QUrl("https://chat.example.com");
+    config.profileId = QStringLiteral("zulip-events");
+    config.knobs = {{"narrow", "channel:ci"}};
+    const QList<ChannelConfig::Problem> problems = config.problems();
+    QCOMPARE(problems.size(), 1);
+    QCOMPARE(problems.at(0).field, ChannelConfig::Field::Knob);
+    QCOMPARE(problems.at(0).knob, QStringLiteral("narrow"));
 }
 
 void tst_ZulipProfile::theAddressNamesTheServer()

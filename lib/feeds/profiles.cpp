@@ -197,6 +197,17 @@ QStringList applyKnobs(GenericJsonOptions &o, const QVariantMap &knobs)
             // (createProfile() refuses it for the others).
             ok = value.compare(QLatin1String("stream"), Qt::CaseInsensitive) == 0 ||
                  value.compare(QLatin1String("poll"), Qt::CaseInsensitive) == 0;
+        } else if (MatrixProfile::ownKnobs().contains(name) ||
+                   ZulipProfile::ownKnobs().contains(name)) {
+            // Taken by their own profile (createProfile() refuses them for
+            // the others); checked here too, so a form shows why at the field.
+            QString problem = MatrixProfile::knobProblem(name, value);
+            if (problem.isEmpty())
+                problem = ZulipProfile::knobProblem(name, value);
+            if (!problem.isEmpty()) {
+                errors << problem;
+                continue;
+            }
         } else if (name == QLatin1String("method")) {
             o.method = value.toUpper().toLatin1();
         } else if (name == QLatin1String("body")) {

@@ -83,6 +83,26 @@ QByteArray MatrixProfile::defaultFilter(const QStringList &rooms)
     return QJsonDocument(filter).toJson(QJsonDocument::Compact);
 }
 
+QString MatrixProfile::knobProblem(const QString &name, const QString &value)
+{
+    if (name == QLatin1String("rooms")) {
+        for (const QString &room : value.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+            const QString id = room.trimmed();
+            if (!id.startsWith(QLatin1Char('!')) || !id.contains(QLatin1Char(':')))
+                return tr("'%1' is not a Matrix room id (those look like !abcdefg:example.org; "
+                          "an alias such as #room:example.org does not do).")
+                    .arg(id);
+        }
+    } else if (name == QLatin1String("sync-filter") && value.startsWith(QLatin1Char('{'))) {
+        // Otherwise the id of a filter made on the server.
+        QJsonParseError error;
+        const QJsonDocument doc = QJsonDocument::fromJson(value.toUtf8(), &error);
+        if (error.error != QJsonParseError::NoError || !doc.isObject())
+            return tr("The sync filter is not a JSON object (%1).").arg(error.errorString());
+    }
+    return {};
+}
+
 std::unique_ptr<FeedProfile> MatrixProfile::create(const QUrl &url, const QVariantMap &knobs,
                                                    QStringList *errors)
 {
@@ -94,39 +114,28 @@ std::unique_ptr<FeedProfile> MatrixProfile::create(const QUrl &url, const QVaria
     const QString rooms = rest.take(QStringLiteral("rooms")).toString().trimmed();
     const QString filter = rest.take(QStringLiteral("sync-filter")).toString().trimmed();
     QStringList problems = ProfileSupport::readBasicKnobs(profileId(), url, rest, &basic);
-
-    QStringList roomList;
-    for (const QString &room : rooms.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-        const QString id = room.trimmed();
-        if (!id.startsWith(QLatin1Char('!')) || !id.contains(QLatin1Char(':')))
-            problems << tr("'%1' is not a Matrix room id (those look like "
-                           "!abcdefg:example.org; an alias such as #room:example.org does not "
-                           "do).")
-                            .arg(id);
-        roomList << id;
+    for (const auto &[name, value] : {std::pair(QStringLiteral("rooms"), rooms),
+                                      std::pair(QStringLiteral("sync-filter"), filter)}) {
+        const QString problem = knobProblem(name, value);
+        if (!problem.isEmpty())
+            problems << problem;
     }
-    QByteArray filterText = defaultFilter(roomList);
-    if (!filter.isEmpty()) {
-        if (!roomList.isEmpty())
-            problems << tr("Give either rooms or a sync filter, not both: a filter of your own "
-                           "names its rooms itself.");
-        if (filter.startsWith(QLatin1Char('{'))) {
-            QJsonParseError error;
-            const QJsonDocument doc = QJsonDocument::fromJson(filter.toUtf8(), &error);
-            if (error.error != QJsonParseError::NoError || !doc.isObject())
-                problems
-                    << tr("The sync filter is not a JSON object (%1).").arg(error.errorString());
-            else
-                filterText = doc.toJson(QJsonDocument::Compact);
-        } else {
-            filterText = filter.toUtf8(); // the id of a filter made on the server
-        }
-    }
+    if (!rooms.isEmpty() && !filter.isEmpty())
+        problems << tr("Give either rooms or a sync filter, not both: a filter of your own names "
+                       "its rooms itself.");
     if (!problems.isEmpty()) {
         if (errors)
             *errors << problems;
         return nullptr;
     }
+    QStringList roomList;
+    for (const QString &room : rooms.split(QLatin1Char(','), Qt::SkipEmptyParts))
+        roomList << room.trimmed();
+    QByteArray filterText = defaultFilter(roomList);
+    if (filter.startsWith(QLatin1Char('{')))
+        filterText = QJsonDocument::fromJson(filter.toUtf8()).toJson(QJsonDocument::Compact);
+    else if (!filter.isEmpty())
+        filterText = filter.toUtf8();
     return std::make_unique<MatrixProfile>(syncUrlFor(url), basic.hold, basic.initialCursor,
                                            filterText);
 }

@@ -54,6 +54,8 @@ public:
     static QString profileId() { return QStringLiteral("matrix-sync"); }
     /// The knobs only this profile takes.
     static QStringList ownKnobs();
+    /// Why `value` will not do for the knob `name` of ownKnobs(), or empty.
+    static QString knobProblem(const QString &name, const QString &value);
 
     /// `url` names the homeserver (https://matrix.example.org) or its sync
     /// endpoint; returns the sync endpoint.

@@ -92,6 +92,19 @@ bool ZulipProfile::splitCursor(const QString &cursor, QString *queueId, qint64 *
     return true;
 }
 
+QString ZulipProfile::knobProblem(const QString &name, const QString &value)
+{
+    if (name == QLatin1String("narrow") && !value.isEmpty()) {
+        // [["channel","ci"],["topic","builds"]]: a list of [operator, operand].
+        QJsonParseError error;
+        const QJsonDocument doc = QJsonDocument::fromJson(value.toUtf8(), &error);
+        if (error.error != QJsonParseError::NoError || !doc.isArray())
+            return tr("The narrow is Zulip's JSON list of [operator, operand] pairs, e.g. "
+                      "[[\"channel\",\"ci\"]].");
+    }
+    return {};
+}
+
 std::unique_ptr<FeedProfile> ZulipProfile::create(const QUrl &url, const QVariantMap &knobs,
                                                   QStringList *errors)
 {
@@ -115,16 +128,11 @@ std::unique_ptr<FeedProfile> ZulipProfile::create(const QUrl &url, const QVarian
         for (const QString &type : types.split(QLatin1Char(','), Qt::SkipEmptyParts))
             options.eventTypes << type.trimmed();
     }
-    if (!narrow.isEmpty()) {
-        // [["channel","ci"],["topic","builds"]]: a list of [operator, operand].
-        QJsonParseError error;
-        const QJsonDocument doc = QJsonDocument::fromJson(narrow.toUtf8(), &error);
-        if (error.error != QJsonParseError::NoError || !doc.isArray())
-            problems << tr("The narrow is Zulip's JSON list of [operator, operand] pairs, e.g. "
-                           "[[\"channel\",\"ci\"]].");
-        else
-            options.narrow = doc.toJson(QJsonDocument::Compact);
-    }
+    const QString narrowProblem = knobProblem(QStringLiteral("narrow"), narrow);
+    if (!narrowProblem.isEmpty())
+        problems << narrowProblem;
+    else if (!narrow.isEmpty())
+        options.narrow = QJsonDocument::fromJson(narrow.toUtf8()).toJson(QJsonDocument::Compact);
     if (!problems.isEmpty()) {
         if (errors)
             *errors << problems;

@@ -61,6 +61,8 @@ public:
     static QString profileId() { return QStringLiteral("zulip-events"); }
     /// The knobs only this profile takes.
     static QStringList ownKnobs();
+    /// Why `value` will not do for the knob `name` of ownKnobs(), or empty.
+    static QString knobProblem(const QString &name, const QString &value);
 
     /// The server's root for an address that names it, its /api, /api/v1 or
     /// one of the two endpoints.
