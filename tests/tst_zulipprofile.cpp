@@ -363,6 +363,11 @@ void tst_ZulipProfile::otherEventsAndMalformedAnswers()
     QCOMPARE(other.events.at(0).key, QString::fromLatin1(kQueue) + QStringLiteral(":4"));
     QCOMPARE(other.events.at(0).text, QStringLiteral("subscription add"));
     QCOMPARE(other.cursor, QStringLiteral("5@") + QString::fromLatin1(kQueue));
+    // A message without an id is no message key (it would stand for all of them).
+    const PollResult noId = zulip->parse(
+        answer(200, events({R"({"id":6,"type":"message","message":{"content":"x"}})"})), cursor);
+    QCOMPARE(noId.events.size(), 1);
+    QCOMPARE(noId.events.at(0).key, QString::fromLatin1(kQueue) + QStringLiteral(":6"));
 
     for (const QByteArray &bad : {QByteArray("<html>"), QByteArray(R"({"result":"success"})"),
                                   events({R"({"type":"message"})"})}) {

@@ -1,7 +1,5 @@
 #include "matrixprofile.h"
 
-#include "jsontext.h"
-#include "profiles.h"
 #include "profiles/profilesupport.h"
 
 #include <QJsonArray>

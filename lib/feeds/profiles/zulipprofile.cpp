@@ -1,6 +1,5 @@
 #include "zulipprofile.h"
 
-#include "profiles.h"
 #include "profiles/profilesupport.h"
 
 #include <QJsonArray>
@@ -262,10 +261,11 @@ Event ZulipProfile::zulipEvent(const QString &queueId, const QJsonObject &event)
     out.type = text(event, QLatin1String("type"));
     out.raw = QJsonDocument(event).toJson(QJsonDocument::Compact);
     const QJsonObject message = event.value(QLatin1String("message")).toObject();
-    if (out.type == QLatin1String("message") && !message.isEmpty()) {
+    qint64 messageId = -1;
+    if (out.type == QLatin1String("message") &&
+        eventId(message.value(QLatin1String("id")), &messageId) && messageId >= 0) {
         // A message (zulip.com/api/get-events, "message" event).
-        out.key =
-            QStringLiteral("message:%1").arg(qint64(message.value(QLatin1String("id")).toDouble()));
+        out.key = QStringLiteral("message:%1").arg(messageId);
         out.time =
             utcFromEpochMsecs(message.value(QLatin1String("timestamp")).toDouble(-1) * 1000.0);
         const QString sender = text(message, QLatin1String("sender_full_name"));
