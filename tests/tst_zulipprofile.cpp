@@ -363,6 +363,17 @@ void tst_ZulipProfile::otherEventsAndMalformedAnswers()
     QCOMPARE(other.events.at(0).key, QString::fromLatin1(kQueue) + QStringLiteral(":4"));
     QCOMPARE(other.events.at(0).text, QStringLiteral("subscription add"));
     QCOMPARE(other.cursor, QStringLiteral("5@") + QString::fromLatin1(kQueue));
+    // Part of an answer: the cursor after the part acknowledges only it.
+    const PollResult three = zulip->parse(
+        answer(200,
+               events({messageEvent(7, 1), heartbeat(8), messageEvent(9, 2), messageEvent(10, 3)})),
+        cursor);
+    QCOMPARE(three.events.size(), 3);
+    QCOMPARE(zulip->cursorAfter(three.events, 2, cursor),
+             std::optional(QStringLiteral("9@") + QString::fromLatin1(kQueue)));
+    QCOMPARE(zulip->cursorAfter(three.events, 0, cursor), std::optional(cursor));
+    QCOMPARE(zulip->cursorAfter(three.events, 4, cursor), std::nullopt);
+    QCOMPARE(zulip->cursorAfter(three.events, 1, QString()), std::nullopt); // a register answer
     // A message without an id is no message key (it would stand for all of them).
     const PollResult noId = zulip->parse(
         answer(200, events({R"({"id":6,"type":"message","message":{"content":"x"}})"})), cursor);

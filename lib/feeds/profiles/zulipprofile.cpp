@@ -237,6 +237,22 @@ PollResult ZulipProfile::parse(const PollResponse &response, const QString &curs
     return readEvents(response, answer, cursor);
 }
 
+std::optional<QString> ZulipProfile::cursorAfter(const EventList &events, qsizetype count,
+                                                 const QString &cursor) const
+{
+    QString queueId;
+    qint64 last = -1;
+    if (!splitCursor(cursor, &queueId, &last) || count > events.size())
+        return std::nullopt;
+    if (count <= 0)
+        return cursor;
+    qint64 id = -1;
+    const QJsonObject event = QJsonDocument::fromJson(events.at(count - 1).raw).object();
+    if (!eventId(event.value(QLatin1String("id")), &id))
+        return std::nullopt;
+    return makeCursor(queueId, id);
+}
+
 PollResult ZulipProfile::readRegister(const PollResponse &response, const QJsonObject &answer)
 {
     const QString queueId = text(answer, QLatin1String("queue_id"));

@@ -76,6 +76,11 @@ public:
     std::chrono::milliseconds holdTime() const override { return m_options.hold; }
     PollRequest request(const QString &cursor) const override;
     PollResult parse(const PollResponse &response, const QString &cursor) override;
+    /// After the first `count` events: their last one's queue event id (an
+    /// event's raw is the event as sent, with its `id`), so a channel that
+    /// takes part of an answer acknowledges only that part.
+    std::optional<QString> cursorAfter(const EventList &events, qsizetype count,
+                                       const QString &cursor) const override;
 
 private:
     PollResult parseError(const PollResponse &response, const QString &cursor,
