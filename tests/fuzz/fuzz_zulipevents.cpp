@@ -9,7 +9,8 @@
 // news carries no events; a good answer's cursor is `<id>@<queue>` (a
 // register answer's starts the queue; an /events answer's keeps the queue
 // and never goes back); any other verdict keeps the cursor; the request for
-// any cursor it returns can be built.
+// any cursor it returns can be built; the cursor after any part of the
+// events is of the same queue and not past the whole answer's.
 
 #include "feedprofile.h"
 #include "profiles.h"
@@ -81,6 +82,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             std::abort();
         if (!registering && (queue != QLatin1String("1375801870:2942") || last < 41))
             std::abort();
+        // Any part of the events leaves a cursor of the same queue.
+        for (qsizetype count = 1; !registering && count <= result.events.size(); ++count) {
+            const std::optional<QString> after = profile->cursorAfter(result.events, count, cursor);
+            QString partQueue;
+            qint64 partLast = 0;
+            if (!after || !ZulipProfile::splitCursor(*after, &partQueue, &partLast) ||
+                partQueue != queue || partLast > last)
+                std::abort();
+        }
         break;
     }
     default:
