@@ -498,8 +498,7 @@ bool Poller::prepareRequest(QNetworkRequest &request, const PollRequest &pollReq
     for (const auto &[name, value] : pollRequest.headers)
         request.setRawHeader(name, value);
     if (!pollRequest.body.isEmpty())
-        request.setHeader(QNetworkRequest::ContentTypeHeader,
-                          QByteArrayLiteral("application/json"));
+        request.setHeader(QNetworkRequest::ContentTypeHeader, pollRequest.contentType);
     request.setAttribute(QNetworkRequest::CacheLoadControlAttribute,
                          QNetworkRequest::AlwaysNetwork);
     request.setAttribute(QNetworkRequest::Attribute(deadConnectionLimitAttribute()),

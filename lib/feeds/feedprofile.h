@@ -24,7 +24,8 @@ struct PollRequest
 {
     QUrl url;
     QByteArray method = QByteArrayLiteral("GET");
-    QByteArray body;    ///< sent as application/json when not empty
+    QByteArray body; ///< sent when not empty, as `contentType`
+    QByteArray contentType = QByteArrayLiteral("application/json");
     HeaderList headers; ///< added after the channel's own headers
 };
 

@@ -5,10 +5,12 @@
 #include "profiles/couchdbprofile.h"
 #include "profiles/etcdprofile.h"
 #include "profiles/kubernetesprofile.h"
+#include "profiles/matrixprofile.h"
 #include "profiles/nchanprofile.h"
 #include "profiles/ntfyprofile.h"
 #include "profiles/sseprofile.h"
 #include "profiles/telegramprofile.h"
+#include "profiles/zulipprofile.h"
 
 #include <QCoreApplication>
 
@@ -41,6 +43,8 @@ QStringList profileIds()
             QStringLiteral("consul-blocking"),
             QStringLiteral("etcd-watch"),
             QStringLiteral("kubernetes-watch"),
+            QStringLiteral("matrix-sync"),
+            QStringLiteral("zulip-events"),
             QStringLiteral("telegram-getupdates"),
             QStringLiteral("ntfy"),
             QStringLiteral("generic-json")};
@@ -77,6 +81,14 @@ QString profileDescription(const QString &id)
         return ProfileText::tr(
             "Kubernetes collection (/api/v1/namespaces/<ns>/pods, /apis/batch/v1/.../jobs): "
             "listed, then watched from its resourceVersion; Jobs and Pods on the job board.");
+    if (id == QLatin1String("matrix-sync"))
+        return ProfileText::tr(
+            "Matrix /_matrix/client/v3/sync?since=<next_batch>: every joined room's timeline "
+            "from now on; the access token is the channel's bearer token.");
+    if (id == QLatin1String("zulip-events"))
+        return ProfileText::tr(
+            "Zulip event queue: registered (/api/v1/register), then /api/v1/events long polls; "
+            "user is the email address, password the API key.");
     if (id == QLatin1String("telegram-getupdates"))
         return ProfileText::tr("Telegram Bot API <base>/bot<token>/getUpdates?offset=N&timeout=s.");
     if (id == QLatin1String("ntfy"))
@@ -94,6 +106,18 @@ QList<ProfileKnob> profileKnobs()
         {QStringLiteral("mode"), ProfileText::tr("Ask the server by"),
          ProfileText::tr("stream (one answer kept open, events as they come) or poll (one "
                          "request per answer); ntfy and couchdb-changes")},
+        {QStringLiteral("rooms"), ProfileText::tr("Matrix rooms"),
+         ProfileText::tr("matrix-sync: comma list of room ids to follow (!id:server; empty: every "
+                         "joined room)")},
+        {QStringLiteral("sync-filter"), ProfileText::tr("Matrix sync filter"),
+         ProfileText::tr("matrix-sync: a filter id or a JSON filter instead of the profile's "
+                         "(timelines only)")},
+        {QStringLiteral("event-types"), ProfileText::tr("Zulip event types"),
+         ProfileText::tr("zulip-events: comma list of event types the queue gets (default: "
+                         "message)")},
+        {QStringLiteral("narrow"), ProfileText::tr("Zulip narrow"),
+         ProfileText::tr("zulip-events: JSON list of [operator, operand], e.g. "
+                         "[[\"channel\",\"ci\"]]")},
         {QStringLiteral("method"), ProfileText::tr("Request method"),
          ProfileText::tr("GET or POST")},
         {QStringLiteral("body"), ProfileText::tr("Request body"),
@@ -173,6 +197,17 @@ QStringList applyKnobs(GenericJsonOptions &o, const QVariantMap &knobs)
             // (createProfile() refuses it for the others).
             ok = value.compare(QLatin1String("stream"), Qt::CaseInsensitive) == 0 ||
                  value.compare(QLatin1String("poll"), Qt::CaseInsensitive) == 0;
+        } else if (MatrixProfile::ownKnobs().contains(name) ||
+                   ZulipProfile::ownKnobs().contains(name)) {
+            // Taken by their own profile (createProfile() refuses them for
+            // the others); checked here too, so a form shows why at the field.
+            QString problem = MatrixProfile::knobProblem(name, value);
+            if (problem.isEmpty())
+                problem = ZulipProfile::knobProblem(name, value);
+            if (!problem.isEmpty()) {
+                errors << problem;
+                continue;
+            }
         } else if (name == QLatin1String("method")) {
             o.method = value.toUpper().toLatin1();
         } else if (name == QLatin1String("body")) {
@@ -283,6 +318,21 @@ std::unique_ptr<FeedProfile> createProfile(const QString &id, const QUrl &url,
                            .arg(id, takeMode.join(QStringLiteral(", ")));
         return nullptr;
     }
+    // Knobs of one profile only: refused elsewhere rather than ignored.
+    for (const auto &[owner, names] :
+         {std::pair(MatrixProfile::profileId(), MatrixProfile::ownKnobs()),
+          std::pair(ZulipProfile::profileId(), ZulipProfile::ownKnobs())}) {
+        if (id == owner)
+            continue;
+        for (const QString &name : names) {
+            if (knobs.contains(name)) {
+                if (errors)
+                    *errors << ProfileText::tr("The setting '%1' applies only to the %2 profile.")
+                                   .arg(name, owner);
+                return nullptr;
+            }
+        }
+    }
     // Feeds a JSON path cannot describe have classes of their own.
     if (id == CouchDbProfile::profileId())
         return CouchDbProfile::create(url, knobs, errors);
@@ -298,6 +348,10 @@ std::unique_ptr<FeedProfile> createProfile(const QString &id, const QUrl &url,
         return EtcdProfile::create(url, knobs, errors);
     if (id == KubernetesProfile::profileId())
         return KubernetesProfile::create(url, knobs, errors);
+    if (id == MatrixProfile::profileId())
+        return MatrixProfile::create(url, knobs, errors);
+    if (id == ZulipProfile::profileId())
+        return ZulipProfile::create(url, knobs, errors);
     if (id == TelegramProfile::profileId())
         return TelegramProfile::create(url, knobs, errors);
     GenericJsonOptions options;
