@@ -114,12 +114,10 @@ QList<ProfileKnob> profileKnobs()
         {QStringLiteral("events-at"), ProfileText::tr("Events come as"),
          ProfileText::tr("array (at the events path), whole (one event), ndjson")},
         {QStringLiteral("stream"), ProfileText::tr("Answer is read"),
-         ProfileText::tr("off (whole, when it ends), ndjson (line by line as it arrives) or sse "
-                         "(Server-Sent Events with JSON data); each JSON value is read as an "
-                         "answer")},
+         ProfileText::tr(
+             "off, ndjson (lines as they arrive) or sse; each JSON value is an answer")},
         {QStringLiteral("events-path"), ProfileText::tr("Events are at (JSON path)"),
-         ProfileText::tr("JSON path of the events array (empty: the body); * takes every "
-                         "member, e.g. rooms.join.*.timeline.events")},
+         ProfileText::tr("JSON path of the events array (empty: the body); * is every member")},
         {QStringLiteral("id-path"), ProfileText::tr("Event id (JSON path)"),
          ProfileText::tr("JSON path of an event's id")},
         {QStringLiteral("type-path"), ProfileText::tr("Event type (JSON path)"),
@@ -128,26 +126,24 @@ QList<ProfileKnob> profileKnobs()
          ProfileText::tr("JSON path of an event's text")},
         {QStringLiteral("time-path"), ProfileText::tr("Event time (JSON path)"),
          ProfileText::tr("JSON path of an event's time")},
+        {QStringLiteral("skip-types"), ProfileText::tr("Event types to ignore"),
+         ProfileText::tr("comma list of event types to ignore (keepalive, open)")},
         {QStringLiteral("no-news"), ProfileText::tr("No news is"),
          ProfileText::tr(
              "comma list of what means no news: 304, 408, 204, empty, null, unchanged")},
         {QStringLiteral("conditional"), ProfileText::tr("Ask only if changed"),
-         ProfileText::tr("yes: send If-None-Match / If-Modified-Since from the last answer's "
-                         "ETag / Last-Modified; 304 is no news")},
+         ProfileText::tr("yes: send If-None-Match / If-Modified-Since; a 304 is no news")},
         {QStringLiteral("hold"), ProfileText::tr("Hold time"),
          ProfileText::tr("how long the server holds a request, in seconds")},
         {QStringLiteral("poll-interval"), ProfileText::tr("Least time between polls"),
          ProfileText::tr(
              "least seconds between two polls, for feeds that answer at once instead of holding")},
         {QStringLiteral("poll-interval-header"), ProfileText::tr("Server's pace header"),
-         ProfileText::tr("header of an answer giving the least seconds until the next poll, "
-                         "e.g. X-Poll-Interval")},
+         ProfileText::tr("header of the least seconds until the next poll, e.g. X-Poll-Interval")},
         {QStringLiteral("hold-param"), ProfileText::tr("Hold time is sent as"),
          ProfileText::tr("query parameter that tells the server the hold time")},
         {QStringLiteral("hold-unit"), ProfileText::tr("Hold time is counted in"),
          ProfileText::tr("unit of the hold time parameter: s, ms, go")},
-        {QStringLiteral("skip-types"), ProfileText::tr("Event types to ignore"),
-         ProfileText::tr("comma list of event types to ignore (keepalive, open)")},
         {QStringLiteral("retry-after-path"), ProfileText::tr("Retry hint (JSON path)"),
          ProfileText::tr("JSON path of a retry hint in seconds")},
         {QStringLiteral("ok-path"), ProfileText::tr("Success flag (JSON path)"),
@@ -155,18 +151,15 @@ QList<ProfileKnob> profileKnobs()
         {QStringLiteral("error-text-path"), ProfileText::tr("Error text (JSON path)"),
          ProfileText::tr("JSON path of the error text when it is not")},
         {QStringLiteral("bootstrap-url"), ProfileText::tr("Bootstrap request URL"),
-         ProfileText::tr("a first request (absolute, or relative to the feed's URL) whose "
-                         "answer fills ${bootstrap:name} in the poll URL and body")},
+         ProfileText::tr("a first request; its answer fills ${bootstrap:name} in the poll")},
         {QStringLiteral("bootstrap-method"), ProfileText::tr("Bootstrap method"),
          ProfileText::tr("GET or POST")},
         {QStringLiteral("bootstrap-body"), ProfileText::tr("Bootstrap body"),
          ProfileText::tr("JSON object sent with a POST bootstrap request")},
         {QStringLiteral("bootstrap-values"), ProfileText::tr("Bootstrap values"),
-         ProfileText::tr("comma list of name=path: ${bootstrap:name} gets the value at that "
-                         "JSON path of the bootstrap answer, e.g. queue_id=queue_id")},
+         ProfileText::tr("comma list of name=JSON path in its answer, e.g. queue_id=queue_id")},
         {QStringLiteral("bootstrap-again-on"), ProfileText::tr("Bootstrap again on"),
-         ProfileText::tr("the error that asks the bootstrap again (a gap): a status and/or "
-                         "path=value, e.g. 400, code=BAD_EVENT_QUEUE_ID")},
+         ProfileText::tr("status and/or path=value, e.g. 400, code=BAD_EVENT_QUEUE_ID")},
     };
 }
 
