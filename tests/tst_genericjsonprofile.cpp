@@ -1520,6 +1520,15 @@ void tst_GenericJsonProfile::newKnobErrors_data()
     QTest::newRow("a wildcard in the id path")
         << "generic-json"
         << "http://a/" << QVariantMap{{"id-path", "a.*"}} << "wildcard";
+    QTest::newRow("a wildcard in the cursor's body path")
+        << "generic-json"
+        << "http://a/" << QVariantMap{{"cursor-from", "body"}, {"cursor-from-name", "*.next"}}
+        << "wildcard";
+    QTest::newRow("a wildcard where the cursor goes in the body")
+        << "generic-json"
+        << "http://a/"
+        << QVariantMap{{"method", "POST"}, {"cursor-target", "body"}, {"cursor-name", "a.*"}}
+        << "wildcard";
     QTest::newRow("a bad stream format")
         << "generic-json"
         << "http://a/" << QVariantMap{{"stream", "websocket"}} << "stream";

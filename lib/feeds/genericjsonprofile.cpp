@@ -405,9 +405,15 @@ QStringList GenericJsonOptions::validate() const
     }
     if (cursorSource == CursorSource::BodyPath) {
         QString error;
-        if (!JsonPath::parse(cursorSourceName, &error).isValid())
+        const JsonPath parsed = JsonPath::parse(cursorSourceName, &error);
+        if (!parsed.isValid())
             problems << GenericJsonProfile::tr("The cursor path is not valid: %1").arg(error);
+        else if (parsed.hasWildcard())
+            problems << GenericJsonProfile::tr("The cursor path cannot have a wildcard '*'.");
     }
+    if (cursorTarget == CursorTarget::BodyField && JsonPath::parse(cursorName).hasWildcard())
+        problems << GenericJsonProfile::tr(
+            "The body path the cursor goes to cannot have a wildcard '*'.");
     if (holdTime.count() <= 0)
         problems << GenericJsonProfile::tr("The hold time must be positive.");
     problems << validateBootstrap();
