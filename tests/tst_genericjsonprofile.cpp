@@ -71,6 +71,31 @@ private Q_SLOTS:
     void fastScanIsOnForArrayFeedsOnly();
     void fastScanReadsTheUsualAnswers_data();
     void fastScanReadsTheUsualAnswers();
+
+    // Wildcard events paths.
+    void wildcardGathersEveryRoomsEventsInDocumentOrder();
+    void wildcardMembersWithoutEventsAreNoEvents();
+    void wildcardOverAnArrayKeepsNoIndex();
+    void wildcardKeepsTheFastPathForOtherPaths();
+    // Conditional requests.
+    void conditionalRequestsSendTheValidatorsOfTheLastAnswerTaken();
+    void conditionalRequestsAreOffByDefault();
+    void a304IsNoNewsWhenAskedConditionally();
+    void serverPaceHeaderPacesTheNextPoll();
+    // The bootstrap request.
+    void bootstrapFillsThePollRequest();
+    void bootstrapAgainOnTheNamedError_data();
+    void bootstrapAgainOnTheNamedError();
+    void bootstrapAnswerWithoutItsValueIsRetried();
+    // Streaming.
+    void streamNdjsonReadsEachValueAsItArrives();
+    void streamNdjsonLineCapHolds();
+    void streamNdjsonBadLineEndsTheStreamAtTheCursor();
+    void streamSseTakesJsonDataWithItsIdAndType();
+    void streamSseNeedsAnEventStream();
+    void streamBootstrapErrorInsideTheStream();
+    void newKnobErrors_data();
+    void newKnobErrors();
 };
 
 void tst_GenericJsonProfile::seedEventsRequest()
@@ -918,6 +943,635 @@ void tst_GenericJsonProfile::fastScanReadsTheUsualAnswers()
     QCOMPARE(
         FastScanDiff::compare(FastScanDiff::optionSets().at(optionSet), body, QStringLiteral("0")),
         QString());
+}
+
+// --- Wildcard events paths ---------------------------------------------------
+
+namespace {
+
+QStringList texts(const EventList &events)
+{
+    QStringList result;
+    for (const Event &e : events)
+        result << e.text;
+    return result;
+}
+
+QByteArray headerOf(const PollRequest &request, QByteArrayView name)
+{
+    for (const auto &[key, value] : request.headers) {
+        if (QByteArrayView(key).compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    }
+    return {};
+}
+
+/// A Matrix-like /sync answer (spec.matrix.org/v1.8/client-server-api/#get_matrixclientv3sync):
+/// events under every joined room's timeline, rooms not in name order.
+const QByteArray kSync =
+    R"({"next_batch":"s72595_4483_1934","rooms":{"join":{)"
+    R"("!zeta:example.org":{"timeline":{"events":[)"
+    R"({"event_id":"$z1","type":"m.room.message","content":{"body":"zed one"}},)"
+    R"({"event_id":"$z2","type":"m.room.message","content":{"body":"zed two"}}],"limited":false}},)"
+    R"("!alpha:example.org":{"timeline":{"events":[)"
+    R"({"event_id":"$a1","type":"m.room.message","content":{"body":"alpha"}}]}},)"
+    R"("!quiet:example.org":{"state":{"events":[]}}}}})";
+
+QVariantMap syncKnobs()
+{
+    return {{"events-path", "rooms.join.*.timeline.events"},
+            {"id-path", "event_id"},
+            {"text-path", "content.body"},
+            {"cursor-target", "query"},
+            {"cursor-name", "since"},
+            {"initial-cursor", ""},
+            {"cursor-from", "body"},
+            {"cursor-from-name", "next_batch"}};
+}
+
+} // namespace
+
+void tst_GenericJsonProfile::wildcardGathersEveryRoomsEventsInDocumentOrder()
+{
+    auto profile = make(QStringLiteral("generic-json"), syncKnobs());
+    QVERIFY(profile);
+    const PollResult result = profile->parse(response(200, kSync), QString());
+    QCOMPARE(result.verdict, Verdict::Events);
+    // The room "!zeta" comes first in the answer; QJsonObject would sort it last.
+    QCOMPARE(keys(result.events), (QStringList{"$z1", "$z2", "$a1"}));
+    // The room's id is in front of the text.
+    QCOMPARE(texts(result.events),
+             (QStringList{"[!zeta:example.org] zed one", "[!zeta:example.org] zed two",
+                          "[!alpha:example.org] alpha"}));
+    QCOMPARE(result.events.first().type, QStringLiteral("m.room.message"));
+    // The raw JSON is the event's own, without the room.
+    QCOMPARE(QJsonDocument::fromJson(result.events.last().raw).object().value("event_id"),
+             QJsonValue("$a1"));
+    QCOMPARE(result.cursor, QStringLiteral("s72595_4483_1934"));
+}
+
+void tst_GenericJsonProfile::wildcardMembersWithoutEventsAreNoEvents()
+{
+    auto profile = make(QStringLiteral("generic-json"), syncKnobs());
+    QVERIFY(profile);
+    // No joined room at all, or rooms without a timeline: no news, the cursor moves.
+    PollResult result =
+        profile->parse(response(200, R"({"next_batch":"s2","rooms":{}})"), QStringLiteral("s1"));
+    QCOMPARE(result.verdict, Verdict::NoNews);
+    QCOMPARE(result.cursor, QStringLiteral("s2"));
+    result = profile->parse(
+        response(200,
+                 R"({"next_batch":"s3","rooms":{"join":{"!a":{"timeline":{"events":null}}}}})"),
+        QStringLiteral("s2"));
+    QCOMPARE(result.verdict, Verdict::NoNews);
+    // A value where an array should be is the server's error, named with its room.
+    result = profile->parse(
+        response(200, R"({"next_batch":"s4","rooms":{"join":{"!a":{"timeline":{"events":7}}}}})"),
+        QStringLiteral("s3"));
+    QCOMPARE(result.verdict, Verdict::Retry);
+    QVERIFY(result.malformed);
+    QVERIFY2(result.reason.contains(QLatin1String("!a")), qPrintable(result.reason));
+    QCOMPARE(result.cursor, QStringLiteral("s3"));
+}
+
+void tst_GenericJsonProfile::wildcardOverAnArrayKeepsNoIndex()
+{
+    // Every element of an array, in order; an index names nothing that
+    // lasts, so the text stays as it is. Whole: each match is one event.
+    auto profile = make(QStringLiteral("generic-json"),
+                        {{"events-path", "pages[*].items"}, {"cursor-from", "last-id"}});
+    QVERIFY(profile);
+    PollResult result = profile->parse(
+        response(200, R"({"pages":[{"items":[{"id":"a","message":"x"}]},{"items":[{"id":"b"}]}]})"),
+        QString());
+    QCOMPARE(keys(result.events), (QStringList{"a", "b"}));
+    QCOMPARE(texts(result.events), (QStringList{"x", ""}));
+    QCOMPARE(result.cursor, QStringLiteral("b"));
+
+    profile = make(QStringLiteral("generic-json"),
+                   {{"events-at", "whole"}, {"events-path", "jobs.*"}, {"cursor-from", "none"}});
+    QVERIFY(profile);
+    result = profile->parse(
+        response(200, R"({"jobs":{"build":{"id":"1","message":"ok"},"deploy":{"id":"2"}}})"),
+        QString());
+    QCOMPARE(keys(result.events), (QStringList{"1", "2"}));
+    QCOMPARE(texts(result.events), (QStringList{"[build] ok", "[deploy]"}));
+}
+
+void tst_GenericJsonProfile::wildcardKeepsTheFastPathForOtherPaths()
+{
+    const QUrl url(QStringLiteral("http://feed.test/poll"));
+    GenericJsonOptions options = GenericJsonProfile::seedEventsOptions(url);
+    QVERIFY(GenericJsonProfile(options).canFastScan());
+    options.eventsPath = QStringLiteral("rooms.*.events");
+    GenericJsonProfile wild(options);
+    QVERIFY(!wild.canFastScan());
+    const PollResult result =
+        wild.parse(response(200, R"({"rooms":{"r":{"events":[{"id":3}]}}})"), QStringLiteral("0"));
+    QCOMPARE(keys(result.events), QStringList{"3"});
+    QCOMPARE(wild.fastScanCount(), 0);
+}
+
+// --- Conditional requests ----------------------------------------------------
+
+void tst_GenericJsonProfile::conditionalRequestsSendTheValidatorsOfTheLastAnswerTaken()
+{
+    auto profile = make(QStringLiteral("generic-json"), {{"conditional", "yes"}});
+    QVERIFY(profile);
+    QCOMPARE(headerOf(profile->request(QStringLiteral("0")), "If-None-Match"), QByteArray());
+
+    const HeaderList validators{{"ETag", "W/\"v1\""},
+                                {"Last-Modified", "Sun, 22 Nov 2026 10:00:00 GMT"}};
+    PollResult result =
+        profile->parse(response(200, R"({"events":[{"id":5}]})", validators), QStringLiteral("0"));
+    QCOMPARE(result.verdict, Verdict::Events);
+    QCOMPARE(result.cursor, QStringLiteral("5"));
+    // From the cursor that answer gave: "only if it changed".
+    PollRequest request = profile->request(QStringLiteral("5"));
+    QCOMPARE(headerOf(request, "If-None-Match"), QByteArray("W/\"v1\""));
+    QCOMPARE(headerOf(request, "If-Modified-Since"), QByteArray("Sun, 22 Nov 2026 10:00:00 GMT"));
+    // From the old cursor (the channel did not take those events): in full.
+    request = profile->request(QStringLiteral("0"));
+    QCOMPARE(headerOf(request, "If-None-Match"), QByteArray());
+    QCOMPARE(headerOf(request, "If-Modified-Since"), QByteArray());
+
+    // An answer of no news is: nothing in it to lose.
+    result = profile->parse(response(200, R"({"events":[{"id":4}]})", {{"ETag", "\"v3\""}}),
+                            QStringLiteral("5"));
+    QCOMPARE(result.verdict, Verdict::NoNews);
+    QCOMPARE(headerOf(profile->request(QStringLiteral("5")), "If-None-Match"),
+             QByteArray("\"v3\""));
+    // A start forgets them.
+    profile->reset();
+    QCOMPARE(headerOf(profile->request(QStringLiteral("5")), "If-None-Match"), QByteArray());
+
+    // An answer whose events do not move the cursor is not known to be
+    // taken: its validators are not kept (those of before stay).
+    profile =
+        make(QStringLiteral("generic-json"), {{"conditional", "yes"}, {"cursor-from", "none"}});
+    QVERIFY(profile);
+    result = profile->parse(response(200, R"({"events":[]})", {{"ETag", "\"v1\""}}),
+                            QStringLiteral("c"));
+    QCOMPARE(result.verdict, Verdict::NoNews);
+    QCOMPARE(headerOf(profile->request(QStringLiteral("c")), "If-None-Match"),
+             QByteArray("\"v1\""));
+    result = profile->parse(response(200, R"({"events":[{"id":1}]})", {{"ETag", "\"v2\""}}),
+                            QStringLiteral("c"));
+    QCOMPARE(result.verdict, Verdict::Events);
+    QCOMPARE(headerOf(profile->request(QStringLiteral("c")), "If-None-Match"),
+             QByteArray("\"v1\""));
+}
+
+void tst_GenericJsonProfile::conditionalRequestsAreOffByDefault()
+{
+    auto profile = make(QStringLiteral("generic-json"));
+    QVERIFY(profile);
+    profile->parse(response(200, R"({"events":[{"id":5}]})", {{"ETag", "\"v1\""}}),
+                   QStringLiteral("0"));
+    QCOMPARE(headerOf(profile->request(QStringLiteral("5")), "If-None-Match"), QByteArray());
+}
+
+void tst_GenericJsonProfile::a304IsNoNewsWhenAskedConditionally()
+{
+    auto profile = make(QStringLiteral("generic-json"), {{"conditional", "yes"}});
+    QVERIFY(profile);
+    profile->parse(response(200, R"({"events":[{"id":8}]})", {{"ETag", "\"v8\""}}),
+                   QStringLiteral("7"));
+    QCOMPARE(headerOf(profile->request(QStringLiteral("8")), "If-None-Match"),
+             QByteArray("\"v8\""));
+    const PollResult result = profile->parse(response(304, {}), QStringLiteral("8"));
+    QCOMPARE(result.verdict, Verdict::NoNews);
+    QCOMPARE(result.cursor, QStringLiteral("8"));
+    // The validators stay for the next poll.
+    QCOMPARE(headerOf(profile->request(QStringLiteral("8")), "If-None-Match"),
+             QByteArray("\"v8\""));
+}
+
+void tst_GenericJsonProfile::serverPaceHeaderPacesTheNextPoll()
+{
+    // GitHub's events API says how often to ask (X-Poll-Interval, seconds).
+    auto profile =
+        make(QStringLiteral("generic-json"), {{"poll-interval", "2"},
+                                              {"poll-interval-header", "X-Poll-Interval"},
+                                              {"conditional", "yes"}});
+    QVERIFY(profile);
+    QCOMPARE(profile->minimumPollInterval(), 2000ms);
+    profile->parse(response(304, {}, {{"x-poll-interval", "60"}}), QStringLiteral("1"));
+    QCOMPARE(profile->minimumPollInterval(), 60'000ms);
+    // Each answer sets it: a shorter one than the knob's is the knob's.
+    profile->parse(response(200, R"({"events":[]})", {{"X-Poll-Interval", "1"}}),
+                   QStringLiteral("1"));
+    QCOMPARE(profile->minimumPollInterval(), 2000ms);
+    profile->parse(response(200, R"({"events":[]})", {{"X-Poll-Interval", "90"}}),
+                   QStringLiteral("1"));
+    QCOMPARE(profile->minimumPollInterval(), 90'000ms);
+    // An answer without it, or with nonsense, goes back to the knob's.
+    profile->parse(response(200, R"({"events":[]})"), QStringLiteral("1"));
+    QCOMPARE(profile->minimumPollInterval(), 2000ms);
+    profile->parse(response(200, R"({"events":[]})", {{"X-Poll-Interval", "-5"}}),
+                   QStringLiteral("1"));
+    QCOMPARE(profile->minimumPollInterval(), 2000ms);
+    // At most an hour.
+    profile->parse(response(200, R"({"events":[]})", {{"X-Poll-Interval", "86400"}}),
+                   QStringLiteral("1"));
+    QCOMPARE(profile->minimumPollInterval(), std::chrono::milliseconds(3'600'000));
+}
+
+// --- The bootstrap request ---------------------------------------------------
+
+namespace {
+
+/// Zulip's event queue (zulip.com/api/register-queue, zulip.com/api/get-events):
+/// POST /api/v1/register, then GET /api/v1/events?queue_id=...&last_event_id=...
+QVariantMap zulipKnobs()
+{
+    return {{"bootstrap-url", "/api/v1/register"},
+            {"bootstrap-method", "POST"},
+            {"bootstrap-values", "queue_id=queue_id"},
+            {"bootstrap-again-on", "400, code=BAD_EVENT_QUEUE_ID"},
+            {"cursor-name", "last_event_id"},
+            {"initial-cursor", "-1"},
+            {"skip-types", "heartbeat"},
+            {"text-path", "message.content"}};
+}
+
+const char kZulipUrl[] = "https://zulip.test/api/v1/events?queue_id=${bootstrap:queue_id}";
+
+const QByteArray kRegistered =
+    R"({"last_event_id":-1,"msg":"","queue_id":"fb67bf8a-c031-47cc-84cf-ed80accacda8",)"
+    R"("result":"success","zulip_feature_level":2})";
+
+const QByteArray kBadQueue =
+    R"({"code":"BAD_EVENT_QUEUE_ID","msg":"Bad event queue ID: fb67bf8a-c031-47cc-84cf-ed80accacda8",)"
+    R"("queue_id":"fb67bf8a-c031-47cc-84cf-ed80accacda8","result":"error"})";
+
+} // namespace
+
+void tst_GenericJsonProfile::bootstrapFillsThePollRequest()
+{
+    auto profile = make(QStringLiteral("generic-json"), zulipKnobs(), kZulipUrl);
+    QVERIFY(profile);
+    profile->reset();
+    // While it has no values, request() is the bootstrap request.
+    PollRequest request = profile->request(QStringLiteral("-1"));
+    QCOMPARE(request.url, QUrl("https://zulip.test/api/v1/register"));
+    QCOMPARE(request.method, QByteArray("POST"));
+    // Its answer is no news, and leaves the cursor where it was.
+    PollResult result = profile->parse(response(200, kRegistered), QStringLiteral("-1"));
+    QCOMPARE(result.verdict, Verdict::NoNews);
+    QCOMPARE(result.cursor, QStringLiteral("-1"));
+    QVERIFY(result.events.isEmpty());
+
+    request = profile->request(QStringLiteral("-1"));
+    QCOMPARE(request.method, QByteArray("GET"));
+    const QUrlQuery query(request.url);
+    QCOMPARE(request.url.path(), QStringLiteral("/api/v1/events"));
+    QCOMPARE(query.queryItemValue("queue_id"),
+             QStringLiteral("fb67bf8a-c031-47cc-84cf-ed80accacda8"));
+    QCOMPARE(query.queryItemValue("last_event_id"), QStringLiteral("-1"));
+
+    // The events, heartbeats as no news.
+    result = profile->parse(
+        response(200, R"({"events":[{"id":0,"type":"message","message":{"content":"hi"}}],)"
+                      R"("msg":"","result":"success"})"),
+        QStringLiteral("-1"));
+    QCOMPARE(result.verdict, Verdict::Events);
+    QCOMPARE(texts(result.events), QStringList{"hi"});
+    QCOMPARE(result.cursor, QStringLiteral("0"));
+    result = profile->parse(
+        response(200, R"({"events":[{"id":1,"type":"heartbeat"}],"msg":"","result":"success"})"),
+        QStringLiteral("0"));
+    QCOMPARE(result.verdict, Verdict::NoNews);
+
+    // A value goes into a POST body too, and is percent-encoded in a URL.
+    profile = make(QStringLiteral("generic-json"),
+                   {{"bootstrap-url", "http://b.test/start"},
+                    {"bootstrap-values", "q=a.q, t=token"},
+                    {"method", "POST"},
+                    {"body", R"({"queue":"${bootstrap:q}","n":[1,"x${bootstrap:t}"]})"}},
+                   QStringLiteral("http://feed.test/p/${bootstrap:t}?q=${bootstrap:q}"));
+    QVERIFY(profile);
+    QCOMPARE(profile->parse(response(200, R"({"a":{"q":"a b&c"},"token":7})"), QStringLiteral("0"))
+                 .verdict,
+             Verdict::NoNews);
+    request = profile->request(QStringLiteral("0"));
+    QCOMPARE(request.url.path(), QStringLiteral("/p/7"));
+    QCOMPARE(QUrlQuery(request.url).queryItemValue("q", QUrl::FullyDecoded),
+             QStringLiteral("a b&c"));
+    QCOMPARE(QUrlQuery(request.url).queryItemValue("last_id"), QStringLiteral("0"));
+    const QJsonObject body = QJsonDocument::fromJson(request.body).object();
+    QCOMPARE(body.value("queue").toString(), QStringLiteral("a b&c"));
+    QCOMPARE(body.value("n").toArray().at(1).toString(), QStringLiteral("x7"));
+}
+
+void tst_GenericJsonProfile::bootstrapAgainOnTheNamedError_data()
+{
+    QTest::addColumn<QString>("againOn");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<Verdict>("verdict");
+
+    QTest::newRow("Zulip's expired queue: status and code")
+        << "400, code=BAD_EVENT_QUEUE_ID" << 400 << kBadQueue << Verdict::Resync;
+    QTest::newRow("another 400 is an error")
+        << "400, code=BAD_EVENT_QUEUE_ID" << 400
+        << QByteArray(R"({"code":"BAD_REQUEST","result":"error"})") << Verdict::Fatal;
+    QTest::newRow("the code with another status is not it")
+        << "400, code=BAD_EVENT_QUEUE_ID" << 500 << kBadQueue << Verdict::Retry;
+    QTest::newRow("a status alone") << "404" << 404 << QByteArray() << Verdict::Resync;
+    QTest::newRow("a field alone, with ==")
+        << "result == expired" << 200 << QByteArray(R"({"result":"expired"})") << Verdict::Resync;
+    QTest::newRow("a field alone, another value")
+        << "result=expired" << 200 << QByteArray(R"({"result":"success","events":[]})")
+        << Verdict::NoNews;
+}
+
+void tst_GenericJsonProfile::bootstrapAgainOnTheNamedError()
+{
+    QFETCH(QString, againOn);
+    QFETCH(int, status);
+    QFETCH(QByteArray, body);
+    QFETCH(Verdict, verdict);
+    QVariantMap knobs = zulipKnobs();
+    knobs.insert("bootstrap-again-on", againOn);
+    auto profile = make(QStringLiteral("generic-json"), knobs, kZulipUrl);
+    QVERIFY(profile);
+    QCOMPARE(profile->parse(response(200, kRegistered), QStringLiteral("-1")).verdict,
+             Verdict::NoNews);
+    QVERIFY(!profile->request(QStringLiteral("3")).url.path().endsWith("register"));
+
+    const PollResult result = profile->parse(response(status, body), QStringLiteral("3"));
+    QCOMPARE(verdictName(result.verdict), verdictName(verdict));
+    if (verdict == Verdict::Resync) {
+        // The Poller shows the gap, drops the cursor and resets the profile;
+        // the next request is the bootstrap request again.
+        QVERIFY2(result.reason.contains(QLatin1String("bootstrap")), qPrintable(result.reason));
+        QCOMPARE(result.cursor, QStringLiteral("3"));
+        QCOMPARE(profile->request(QStringLiteral("-1")).url.path(),
+                 QStringLiteral("/api/v1/register"));
+    } else {
+        QCOMPARE(profile->request(QStringLiteral("3")).url.path(),
+                 QStringLiteral("/api/v1/events"));
+    }
+}
+
+void tst_GenericJsonProfile::bootstrapAnswerWithoutItsValueIsRetried()
+{
+    auto profile = make(QStringLiteral("generic-json"), zulipKnobs(), kZulipUrl);
+    QVERIFY(profile);
+    PollResult result =
+        profile->parse(response(200, R"({"result":"success"})"), QStringLiteral("-1"));
+    QCOMPARE(result.verdict, Verdict::Retry);
+    QVERIFY2(result.reason.contains(QLatin1String("queue_id")), qPrintable(result.reason));
+    QCOMPARE(profile->request(QStringLiteral("-1")).url.path(), QStringLiteral("/api/v1/register"));
+    result = profile->parse(response(503, "busy"), QStringLiteral("-1"));
+    QCOMPARE(result.verdict, Verdict::Retry);
+    QVERIFY2(result.reason.contains(QLatin1String("bootstrap")), qPrintable(result.reason));
+    QCOMPARE(profile->request(QStringLiteral("-1")).url.path(), QStringLiteral("/api/v1/register"));
+    // A stream is not started on the bootstrap answer.
+    auto streaming =
+        make(QStringLiteral("generic-json"),
+             {{"stream", "ndjson"}, {"bootstrap-url", "/start"}, {"bootstrap-values", "q=q"}},
+             QStringLiteral("http://feed.test/s?q=${bootstrap:q}"));
+    QVERIFY(streaming);
+    QVERIFY(!streaming->startStream(response(200, {}), StreamLimits{}));
+}
+
+// --- Streaming -----------------------------------------------------------------
+
+namespace {
+
+/// Every read of `bytes`, `piece` bytes at a time, then the end.
+PollResult readAll(FeedProfile &profile, QByteArrayView bytes, qsizetype piece, QString cursor,
+                   EventList *events)
+{
+    PollResult last = PollResult::noNews(cursor);
+    for (qsizetype from = 0; from < bytes.size(); from += piece) {
+        last = profile.readStream(bytes.sliced(from, std::min(piece, bytes.size() - from)), cursor);
+        if (last.verdict != Verdict::Events && last.verdict != Verdict::NoNews)
+            return last;
+        events->append(last.events);
+        cursor = last.cursor;
+    }
+    last = profile.endStream(cursor);
+    events->append(last.events);
+    return last;
+}
+
+} // namespace
+
+void tst_GenericJsonProfile::streamNdjsonReadsEachValueAsItArrives()
+{
+    // A stream of event objects (events-at whole, the value itself).
+    auto profile = make(QStringLiteral("generic-json"), {{"stream", "ndjson"},
+                                                         {"events-at", "whole"},
+                                                         {"events-path", ""},
+                                                         {"skip-types", "keepalive"}});
+    QVERIFY(profile);
+    QVERIFY(profile->streamsAnswers());
+    QVERIFY(!profile->acceptsCompression());
+    // Errors are read whole.
+    QVERIFY(!profile->startStream(response(500, {}), StreamLimits{}));
+    QVERIFY(profile->startStream(response(200, {}, {{"Content-Type", "application/x-ndjson"}}),
+                                 StreamLimits{}));
+    const QByteArray stream = "{\"id\":4,\"message\":\"a\"}\n\n{\"type\":\"keepalive\"}\r\n"
+                              "{\"id\":5,\"message\":\"b\"}\n{\"id\":6,\"message\":\"c\"}";
+    for (const qsizetype piece : {qsizetype(1), qsizetype(7), stream.size()}) {
+        QVERIFY(profile->startStream(response(200, {}), StreamLimits{}));
+        EventList events;
+        const PollResult last = readAll(*profile, stream, piece, QStringLiteral("3"), &events);
+        QCOMPARE(keys(events), (QStringList{"4", "5", "6"}));
+        // The last line ends with the stream (no line end): max-id is 6.
+        QCOMPARE(last.cursor, QStringLiteral("6"));
+    }
+    // A read that completes nothing is no news, the cursor unchanged.
+    QVERIFY(profile->startStream(response(200, {}), StreamLimits{}));
+    const PollResult part = profile->readStream("{\"id\":9,", QStringLiteral("6"));
+    QCOMPARE(part.verdict, Verdict::NoNews);
+    QCOMPARE(part.cursor, QStringLiteral("6"));
+
+    // An array at the events path of each value, as in a polled answer.
+    profile = make(QStringLiteral("generic-json"), {{"stream", "ndjson"}});
+    QVERIFY(profile->startStream(response(200, {}), StreamLimits{}));
+    const PollResult result = profile->readStream(
+        "{\"events\":[{\"id\":1},{\"id\":2}]}\n{\"events\":[{\"id\":2},{\"id\":3}]}\n",
+        QStringLiteral("0"));
+    QCOMPARE(result.verdict, Verdict::Events);
+    QCOMPARE(keys(result.events), (QStringList{"1", "2", "3"})); // 2 again is a repeat
+    QCOMPARE(result.cursor, QStringLiteral("3"));
+}
+
+void tst_GenericJsonProfile::streamNdjsonLineCapHolds()
+{
+    auto profile =
+        make(QStringLiteral("generic-json"), {{"stream", "ndjson"}, {"events-at", "ndjson"}});
+    QVERIFY(profile);
+    StreamLimits limits;
+    limits.maxEventBytes = 64;
+    QVERIFY(profile->startStream(response(200, {}), limits));
+    PollResult result = profile->readStream("{\"id\":1}\n", QStringLiteral("0"));
+    QCOMPARE(keys(result.events), QStringList{"1"});
+    result =
+        profile->readStream("{\"id\":2,\"message\":\"" + QByteArray(100, 'x'), QStringLiteral("1"));
+    QCOMPARE(result.verdict, Verdict::Retry);
+    QVERIFY(result.overLimit);
+    QCOMPARE(result.cursor, QStringLiteral("1"));
+}
+
+void tst_GenericJsonProfile::streamNdjsonBadLineEndsTheStreamAtTheCursor()
+{
+    auto profile =
+        make(QStringLiteral("generic-json"), {{"stream", "ndjson"}, {"events-at", "ndjson"}});
+    QVERIFY(profile);
+    QVERIFY(profile->startStream(response(200, {}), StreamLimits{}));
+    // The good line before the bad one in the same read is not skipped past.
+    const PollResult result = profile->readStream("{\"id\":7}\nnot json\n", QStringLiteral("6"));
+    QCOMPARE(result.verdict, Verdict::Retry);
+    QVERIFY(result.malformed);
+    QCOMPARE(result.cursor, QStringLiteral("6"));
+}
+
+void tst_GenericJsonProfile::streamSseTakesJsonDataWithItsIdAndType()
+{
+    auto profile = make(QStringLiteral("generic-json"), {{"stream", "sse"},
+                                                         {"events-at", "whole"},
+                                                         {"events-path", ""},
+                                                         {"id-path", "uuid"},
+                                                         {"cursor-from", "last-id"},
+                                                         {"cursor-target", "header"},
+                                                         {"cursor-name", "Last-Event-ID"},
+                                                         {"initial-cursor", ""}});
+    QVERIFY(profile);
+    const PollRequest request = profile->request(QStringLiteral("41"));
+    QCOMPARE(headerOf(request, "Accept"), QByteArray("text/event-stream"));
+    QCOMPARE(headerOf(request, "Last-Event-ID"), QByteArray("41"));
+    QVERIFY(profile->startStream(
+        response(200, {}, {{"Content-Type", "text/event-stream; charset=utf-8"}}), StreamLimits{}));
+    const QByteArray stream = ": hello\n\n"
+                              "retry: 2500\n\n"
+                              "event: job\nid: 42\ndata: {\"message\":\"built\",\n"
+                              "data: \"time\":\"2026-11-22T10:00:00Z\"}\n\n"
+                              "data: {\"uuid\":\"u-1\",\"type\":\"own\",\"message\":\"x\"}\n\n"
+                              "event: ping\ndata:\n\n";
+    for (const qsizetype piece : {qsizetype(1), qsizetype(5), stream.size()}) {
+        QVERIFY(profile->startStream(response(200, {}, {{"Content-Type", "text/event-stream"}}),
+                                     StreamLimits{}));
+        EventList events;
+        const PollResult last = readAll(*profile, stream, piece, QStringLiteral("41"), &events);
+        // The SSE id and event type where the JSON has none; the JSON's own first.
+        QCOMPARE(keys(events), (QStringList{"42", "u-1"}));
+        QCOMPARE(events.at(0).type, QStringLiteral("job"));
+        QCOMPARE(events.at(1).type, QStringLiteral("own"));
+        QCOMPARE(events.at(0).time, QDateTime(QDate(2026, 11, 22), QTime(10, 0), Qt::UTC));
+        QCOMPARE(texts(events), (QStringList{"built", "x"}));
+        QCOMPARE(last.cursor, QStringLiteral("u-1"));
+        QCOMPARE(profile->reconnectDelay(), 2500ms);
+    }
+}
+
+void tst_GenericJsonProfile::streamSseNeedsAnEventStream()
+{
+    auto profile = make(QStringLiteral("generic-json"), {{"stream", "sse"}});
+    QVERIFY(profile);
+    // Anything else is read whole, as a JSON answer.
+    QVERIFY(!profile->startStream(response(200, {}, {{"Content-Type", "application/json"}}),
+                                  StreamLimits{}));
+    QCOMPARE(profile->parse(response(200, R"({"events":[{"id":1}]})"), QStringLiteral("0")).verdict,
+             Verdict::Events);
+    StreamLimits limits;
+    limits.maxEventBytes = 32;
+    QVERIFY(
+        profile->startStream(response(200, {}, {{"Content-Type", "text/event-stream"}}), limits));
+    const PollResult result =
+        profile->readStream("data: " + QByteArray(100, 'x') + "\n\n", QStringLiteral("0"));
+    QCOMPARE(result.verdict, Verdict::Retry);
+    QVERIFY(result.overLimit);
+}
+
+void tst_GenericJsonProfile::streamBootstrapErrorInsideTheStream()
+{
+    auto profile = make(QStringLiteral("generic-json"),
+                        {{"stream", "ndjson"},
+                         {"events-at", "ndjson"},
+                         {"bootstrap-url", "/watch/start"},
+                         {"bootstrap-values", "w=watch"},
+                         {"bootstrap-again-on", "error=expired"}},
+                        QStringLiteral("http://feed.test/watch/${bootstrap:w}"));
+    QVERIFY(profile);
+    QCOMPARE(profile->parse(response(200, R"({"watch":"w1"})"), QStringLiteral("0")).verdict,
+             Verdict::NoNews);
+    QCOMPARE(profile->request(QStringLiteral("0")).url.path(), QStringLiteral("/watch/w1"));
+    QVERIFY(profile->startStream(response(200, {}), StreamLimits{}));
+    PollResult result = profile->readStream("{\"id\":1}\n", QStringLiteral("0"));
+    QCOMPARE(keys(result.events), QStringList{"1"});
+    result = profile->readStream("{\"id\":2}\n{\"error\":\"expired\"}\n", QStringLiteral("1"));
+    QCOMPARE(result.verdict, Verdict::Resync);
+    QCOMPARE(result.cursor, QStringLiteral("1"));
+    QCOMPARE(profile->request(QStringLiteral("0")).url.path(), QStringLiteral("/watch/start"));
+}
+
+void tst_GenericJsonProfile::newKnobErrors_data()
+{
+    QTest::addColumn<QString>("profile");
+    QTest::addColumn<QString>("url");
+    QTest::addColumn<QVariantMap>("knobs");
+    QTest::addColumn<QString>("mentions");
+
+    QTest::newRow("a wildcard in the id path")
+        << "generic-json"
+        << "http://a/" << QVariantMap{{"id-path", "a.*"}} << "wildcard";
+    QTest::newRow("a wildcard in the cursor's body path")
+        << "generic-json"
+        << "http://a/" << QVariantMap{{"cursor-from", "body"}, {"cursor-from-name", "*.next"}}
+        << "wildcard";
+    QTest::newRow("a wildcard where the cursor goes in the body")
+        << "generic-json"
+        << "http://a/"
+        << QVariantMap{{"method", "POST"}, {"cursor-target", "body"}, {"cursor-name", "a.*"}}
+        << "wildcard";
+    QTest::newRow("a bad stream format")
+        << "generic-json"
+        << "http://a/" << QVariantMap{{"stream", "websocket"}} << "stream";
+    QTest::newRow("stream for a profile with its own")
+        << "sse"
+        << "http://a/" << QVariantMap{{"stream", "ndjson"}} << "generic-json";
+    QTest::newRow("a bad conditional")
+        << "generic-json"
+        << "http://a/" << QVariantMap{{"conditional", "maybe"}} << "conditional";
+    QTest::newRow("a placeholder without a bootstrap request")
+        << "generic-json"
+        << "http://a/e?q=${bootstrap:q}" << QVariantMap{} << "bootstrap URL";
+    QTest::newRow("a placeholder that no value names")
+        << "generic-json"
+        << "http://a/e?q=${bootstrap:q}"
+        << QVariantMap{{"bootstrap-url", "/r"}, {"bootstrap-values", "id=id"}} << "${bootstrap:q}";
+    QTest::newRow("bootstrap values without a URL")
+        << "generic-json"
+        << "http://a/" << QVariantMap{{"bootstrap-values", "id=id"}} << "bootstrap URL";
+    QTest::newRow("a bad bootstrap value name")
+        << "generic-json"
+        << "http://a/" << QVariantMap{{"bootstrap-url", "/r"}, {"bootstrap-values", "a b=id"}}
+        << "bootstrap-values";
+    QTest::newRow("a bad bootstrap path")
+        << "generic-json"
+        << "http://a/" << QVariantMap{{"bootstrap-url", "/r"}, {"bootstrap-values", "q=a..b"}}
+        << "bootstrap value 'q'";
+    QTest::newRow("a bad bootstrap error")
+        << "generic-json"
+        << "http://a/" << QVariantMap{{"bootstrap-url", "/r"}, {"bootstrap-again-on", "4000"}}
+        << "bootstrap-again-on";
+    QTest::newRow("a bad bootstrap method")
+        << "generic-json"
+        << "http://a/" << QVariantMap{{"bootstrap-url", "/r"}, {"bootstrap-method", "PUT"}}
+        << "bootstrap method";
+    QTest::newRow("a bootstrap URL that is not http")
+        << "generic-json"
+        << "http://a/" << QVariantMap{{"bootstrap-url", "ftp://b/r"}} << "bootstrap URL";
+}
+
+void tst_GenericJsonProfile::newKnobErrors()
+{
+    knobErrors();
 }
 
 QTEST_GUILESS_MAIN(tst_GenericJsonProfile)

@@ -20,6 +20,10 @@ private Q_SLOTS:
     void scalarText();
     void keys_data();
     void keys();
+    void wildcards_data();
+    void wildcards();
+    void wildcardWithoutTextIsInNameOrder();
+    void wildcardIsNoSingleValue();
 };
 
 static QJsonValue parsed(const char *json)
@@ -129,6 +133,8 @@ void tst_JsonPath::keys_data()
     QTest::newRow("an index") << "items[0].id" << false << QStringList{};
     QTest::newRow("a number is an index") << "a.0" << false << QStringList{};
     QTest::newRow("an invalid path") << "a..b" << false << QStringList{};
+    QTest::newRow("a wildcard") << "rooms.*.events" << false << QStringList{};
+    QTest::newRow("a quoted star is a key") << R"(a["*"])" << true << QStringList{"a", "*"};
 }
 
 void tst_JsonPath::keys()
@@ -140,6 +146,98 @@ void tst_JsonPath::keys()
     QCOMPARE(got.has_value(), onlyKeys);
     if (onlyKeys)
         QCOMPARE(*got, keys);
+}
+
+void tst_JsonPath::wildcards_data()
+{
+    QTest::addColumn<QString>("path");
+    QTest::addColumn<QByteArray>("json");
+    // Each match as "key/key=value".
+    QTest::addColumn<QStringList>("expected");
+
+    // QJsonObject keeps members sorted by name: "!b" would come before "!z".
+    QTest::newRow("members in document order, not by name")
+        << "rooms.join.*.timeline.events"
+        << QByteArray(R"({"rooms":{"join":{"!z":{"timeline":{"events":[1]}},)"
+                      R"("!b":{"timeline":{"events":[2]}}}}})")
+        << QStringList{"!z=[1]", "!b=[2]"};
+    QTest::newRow("whitespace and nesting between members")
+        << "a.*.v"
+        << QByteArray(
+               "{ \"a\" : {\n \"y\" : { \"v\" : [ {\"w\":\"}\"} ] } ,\n \"x\" : {\"v\":2} } }")
+        << QStringList{"y=[{\"w\":\"}\"}]", "x=2"};
+    QTest::newRow("every element of an array, by index")
+        << "items[*].id" << QByteArray(R"({"items":[{"id":"p"},{"id":"q"},{"x":1}]})")
+        << QStringList{"0=p", "1=q"};
+    QTest::newRow("a star segment over an array")
+        << "items.*" << QByteArray(R"({"items":[true,false]})") << QStringList{"0=true", "1=false"};
+    QTest::newRow("two wildcards") << "*.*" << QByteArray(R"({"b":{"d":1,"c":2},"a":{"e":3}})")
+                                   << QStringList{"b/d=1", "b/c=2", "a/e=3"};
+    QTest::newRow("a key after a wildcard that some members lack")
+        << "*.t" << QByteArray(R"({"b":{"t":1},"a":{},"c":{"t":null}})")
+        << QStringList{"b=1", "c="};
+    QTest::newRow("a repeated name stands first, with its last value")
+        << "*" << QByteArray(R"({"b":1,"a":2,"b":3})") << QStringList{"b=3", "a=2"};
+    QTest::newRow("an escaped name")
+        << "*" << QByteArray(R"({"z":1,"\u0061\"q":2})") << QStringList{"z=1", "a\"q=2"};
+    QTest::newRow("an index and a repeated key on the way")
+        << "l[1].m.*" << QByteArray(R"({"l":[{"m":{"x":0}},{"m":{"s":1},"m":{"z":2,"y":3}}]})")
+        << QStringList{"z=2", "y=3"};
+    QTest::newRow("nothing there") << "a.*.b" << QByteArray(R"({"b":1})") << QStringList{};
+    QTest::newRow("a wildcard on a number") << "a.*" << QByteArray(R"({"a":1})") << QStringList{};
+    QTest::newRow("no wildcard: the one value")
+        << "a.b" << QByteArray(R"({"a":{"b":5}})") << QStringList{"=5"};
+}
+
+void tst_JsonPath::wildcards()
+{
+    QFETCH(QString, path);
+    QFETCH(QByteArray, json);
+    QFETCH(QStringList, expected);
+    QString error;
+    const JsonPath p = JsonPath::parse(path, &error);
+    QVERIFY2(p.isValid(), qPrintable(error));
+    QStringList got;
+    for (const JsonPath::Match &match : p.resolveAll(parsed(json), json))
+        got << match.wildcardKeys.join(QLatin1Char('/')) + QLatin1Char('=') +
+                   jsonScalarText(match.value);
+    QCOMPARE(got, expected);
+}
+
+void tst_JsonPath::wildcardWithoutTextIsInNameOrder()
+{
+    // Without the text (or with another text), QJsonObject's order: by name.
+    const QByteArray json = R"({"b":1,"a":2})";
+    const JsonPath p = JsonPath::parse(QStringLiteral("*"));
+    QStringList got;
+    for (const JsonPath::Match &match : p.resolveAll(parsed(json)))
+        got << match.wildcardKeys.join(QLatin1Char('/'));
+    QCOMPARE(got, (QStringList{"a", "b"}));
+    got.clear();
+    for (const JsonPath::Match &match : p.resolveAll(parsed(json), "{\"c\":1}"))
+        got << match.wildcardKeys.join(QLatin1Char('/'));
+    QCOMPARE(got, (QStringList{"a", "b"}));
+    const QList<JsonPath::Match> matches = p.resolveAll(parsed(R"({"x":[1]})"));
+    QCOMPARE(matches.size(), 1);
+    QCOMPARE(matches.first().isMemberName, QList<bool>{true});
+    QCOMPARE(JsonPath::parse(QStringLiteral("[*]")).resolveAll(parsed("[7]")).first().isMemberName,
+             QList<bool>{false});
+}
+
+void tst_JsonPath::wildcardIsNoSingleValue()
+{
+    const JsonPath p = JsonPath::parse(QStringLiteral("a.*"));
+    QVERIFY(p.isValid());
+    QVERIFY(p.hasWildcard());
+    QVERIFY(!JsonPath::parse(QStringLiteral(R"(a["*"])")).hasWildcard());
+    QVERIFY(p.resolve(parsed(R"({"a":{"b":1}})")).isUndefined());
+    QJsonObject root;
+    QVERIFY(!p.assign(root, 1));
+    QVERIFY(!p.arrayElementSpans(R"({"a":{"b":[1]}})").has_value());
+    // A quoted star is a key like any other.
+    QCOMPARE(jsonScalarText(JsonPath::parse(QStringLiteral(R"(a["*"])"))
+                                .resolve(parsed(R"({"a":{"*":"star","b":1}})"))),
+             QStringLiteral("star"));
 }
 
 QTEST_GUILESS_MAIN(tst_JsonPath)

@@ -47,6 +47,7 @@ private Q_SLOTS:
     void cleanup();
     void printsEveryEventOnceInOrderThroughAServerRestart();
     void resumesFromSince();
+    void genericJsonKnobsOfIssue20();
     void badArgumentsExitWithTwo_data();
     void badArgumentsExitWithTwo();
     void aFatalServerAnswerExitsWithOne();
@@ -220,6 +221,48 @@ void tst_LongwatchTail::resumesFromSince()
     QCOMPARE(events.at(0).value("key").toString(), QStringLiteral("4"));
     QCOMPARE(events.at(1).value("key").toString(), QStringLiteral("5"));
     QCOMPARE(tail->readAllStandardError(), QByteArray());
+}
+
+void tst_LongwatchTail::genericJsonKnobsOfIssue20()
+{
+    // generic-json's bootstrap request, wildcard path and conditional
+    // requests as longwatch-tail options: the feed's name comes from
+    // GET /feeds, the events from every member of the answer ("*").
+    QVERIFY(startFeed(0));
+    for (int i = 1; i <= 3; ++i)
+        QVERIFY(publish(QStringLiteral("jobs"), i));
+    auto tail = makeProcess(
+        kTail, {QStringLiteral("--channel"),
+                QStringLiteral("jobs=http://127.0.0.1:%1/feeds/${bootstrap:feed}/poll").arg(m_port),
+                QStringLiteral("--profile"), QStringLiteral("generic-json"),
+                QStringLiteral("--bootstrap-url"), QStringLiteral("/feeds"),
+                QStringLiteral("--bootstrap-values"), QStringLiteral("feed=feeds[0].name"),
+                QStringLiteral("--bootstrap-again-on"), QStringLiteral("404"),
+                QStringLiteral("--events-path"), QStringLiteral("*"),
+                QStringLiteral("--conditional"), QStringLiteral("yes"),
+                QStringLiteral("--poll-interval-header"), QStringLiteral("X-Poll-Interval"),
+                QStringLiteral("--count"), QStringLiteral("3"), QStringLiteral("--quiet")});
+    tail->start();
+    QVERIFY(tail->waitForFinished(kWaitMs));
+    const QByteArray err = tail->readAllStandardError();
+    QVERIFY2(tail->exitCode() == 0, err.constData());
+    const QList<QJsonObject> events = lines(tail->readAllStandardOutput());
+    QCOMPARE(events.size(), 3);
+    for (int i = 0; i < 3; ++i) {
+        QCOMPARE(events.at(i).value("key").toString(), QString::number(i + 1));
+        // The member the wildcard stood for, in front of the text.
+        QCOMPARE(events.at(i).value("text").toString(),
+                 QStringLiteral("[events] step %1, \"quoted\", ü").arg(i + 1));
+    }
+
+    // A knob value that does not parse is refused before anything starts.
+    auto bad =
+        makeProcess(kTail, {QStringLiteral("--channel"), QStringLiteral("x=http://127.0.0.1:1/"),
+                            QStringLiteral("--stream"), QStringLiteral("websocket")});
+    bad->start();
+    QVERIFY(bad->waitForFinished(kWaitMs));
+    QCOMPARE(bad->exitCode(), 2);
+    QVERIFY(bad->readAllStandardError().contains("stream"));
 }
 
 void tst_LongwatchTail::badArgumentsExitWithTwo_data()

@@ -1,11 +1,13 @@
 #include "genericjsonprofile.h"
 
 #include "jsontext.h"
+#include "profiles/sseprofile.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QUrlQuery>
 #include <QVarLengthArray>
 
@@ -281,6 +283,69 @@ bool scannedTime(const FastJsonScanner::Value &value, QDateTime *time)
     return true;
 }
 
+/// The longest pace a server's poll-interval header may set.
+constexpr std::chrono::milliseconds kMaxServerInterval = std::chrono::hours(1);
+
+/// `${bootstrap:name}`, as written in the poll URL (where QUrl may keep
+/// the braces percent-encoded) and body.
+const QRegularExpression &placeholderPattern()
+{
+    static const QRegularExpression pattern(
+        QStringLiteral(R"(\$(?:\{|%7[Bb])bootstrap:([A-Za-z0-9_.-]+)(?:\}|%7[Dd]))"));
+    return pattern;
+}
+
+/// The names of the placeholders in `text`.
+QStringList placeholderNames(const QString &text)
+{
+    QStringList names;
+    for (const QRegularExpressionMatch &match : placeholderPattern().globalMatch(text))
+        names.append(match.captured(1));
+    return names;
+}
+
+QString fillPlaceholders(const QString &text, const QHash<QString, QString> &values,
+                         bool percentEncode)
+{
+    QString filled;
+    qsizetype from = 0;
+    for (const QRegularExpressionMatch &match : placeholderPattern().globalMatch(text)) {
+        filled += QStringView(text).sliced(from, match.capturedStart() - from);
+        const QString value = values.value(match.captured(1));
+        filled += percentEncode ? QString::fromLatin1(QUrl::toPercentEncoding(value)) : value;
+        from = match.capturedEnd();
+    }
+    filled += QStringView(text).sliced(from);
+    return filled;
+}
+
+/// `url` with each placeholder replaced by its value, percent-encoded.
+QUrl fillPlaceholders(const QUrl &url, const QHash<QString, QString> &values)
+{
+    return QUrl::fromEncoded(
+        fillPlaceholders(url.toString(QUrl::FullyEncoded), values, true).toLatin1());
+}
+
+/// Every string in `value` with its placeholders replaced by their values.
+QJsonValue fillPlaceholders(const QJsonValue &value, const QHash<QString, QString> &values)
+{
+    if (value.isString())
+        return fillPlaceholders(value.toString(), values, false);
+    if (value.isArray()) {
+        QJsonArray array;
+        for (const QJsonValue &element : value.toArray())
+            array.append(fillPlaceholders(element, values));
+        return array;
+    }
+    if (value.isObject()) {
+        QJsonObject object = value.toObject();
+        for (auto it = object.begin(); it != object.end(); ++it)
+            it.value() = fillPlaceholders(it.value(), values);
+        return object;
+    }
+    return value;
+}
+
 } // namespace
 
 QString formatHoldTime(std::chrono::milliseconds hold, GenericJsonOptions::HoldUnit unit)
@@ -329,17 +394,85 @@ QStringList GenericJsonOptions::validate() const
         {&okPath, "ok path"},         {&errorTextPath, "error text path"}};
     for (const auto &[path, label] : paths) {
         QString error;
-        if (!JsonPath::parse(*path, &error).isValid())
+        const JsonPath parsed = JsonPath::parse(*path, &error);
+        if (!parsed.isValid())
             problems << GenericJsonProfile::tr("The %1 is not valid: %2")
                             .arg(QLatin1String(label), error);
+        else if (parsed.hasWildcard() && path != &eventsPath)
+            problems << GenericJsonProfile::tr("The %1 cannot have a wildcard '*' (only the "
+                                               "events path can).")
+                            .arg(QLatin1String(label));
     }
     if (cursorSource == CursorSource::BodyPath) {
         QString error;
-        if (!JsonPath::parse(cursorSourceName, &error).isValid())
+        const JsonPath parsed = JsonPath::parse(cursorSourceName, &error);
+        if (!parsed.isValid())
             problems << GenericJsonProfile::tr("The cursor path is not valid: %1").arg(error);
+        else if (parsed.hasWildcard())
+            problems << GenericJsonProfile::tr("The cursor path cannot have a wildcard '*'.");
     }
+    if (cursorTarget == CursorTarget::BodyField && JsonPath::parse(cursorName).hasWildcard())
+        problems << GenericJsonProfile::tr(
+            "The body path the cursor goes to cannot have a wildcard '*'.");
     if (holdTime.count() <= 0)
         problems << GenericJsonProfile::tr("The hold time must be positive.");
+    problems << validateBootstrap();
+    return problems;
+}
+
+QStringList GenericJsonOptions::validateBootstrap() const
+{
+    QStringList problems;
+    QStringList used = placeholderNames(url.toString(QUrl::FullyEncoded));
+    used << placeholderNames(QString::fromUtf8(bodyTemplate));
+    if (bootstrapUrl.isEmpty()) {
+        if (!used.isEmpty())
+            problems << GenericJsonProfile::tr(
+                            "The request uses ${bootstrap:%1} but there is no bootstrap URL.")
+                            .arg(used.constFirst());
+        if (!bootstrapValues.isEmpty() || bootstrapAgainStatus != 0 ||
+            !bootstrapAgainPath.isEmpty())
+            problems << GenericJsonProfile::tr("The bootstrap settings need a bootstrap URL.");
+        return problems;
+    }
+    if (!bootstrapUrl.isValid() || bootstrapUrl.host().isEmpty() ||
+        (bootstrapUrl.scheme() != QLatin1String("http") &&
+         bootstrapUrl.scheme() != QLatin1String("https")))
+        problems << GenericJsonProfile::tr(
+            "The bootstrap URL is not a valid http:// or https:// URL.");
+    if (bootstrapMethod != "GET" && bootstrapMethod != "POST")
+        problems << GenericJsonProfile::tr("The bootstrap method must be GET or POST.");
+    if (!bootstrapBody.isEmpty()) {
+        QJsonParseError error;
+        const QJsonDocument doc = QJsonDocument::fromJson(bootstrapBody, &error);
+        if (error.error != QJsonParseError::NoError || !doc.isObject())
+            problems << GenericJsonProfile::tr("The bootstrap body must be a JSON object.");
+    }
+    QStringList names;
+    for (const auto &[name, path] : bootstrapValues) {
+        names << name;
+        QString error;
+        const JsonPath parsed = JsonPath::parse(path, &error);
+        if (!parsed.isValid())
+            problems << GenericJsonProfile::tr("The path of the bootstrap value '%1' is not "
+                                               "valid: %2")
+                            .arg(name, error);
+        else if (parsed.hasWildcard())
+            problems << GenericJsonProfile::tr("The path of the bootstrap value '%1' cannot "
+                                               "have a wildcard.")
+                            .arg(name);
+    }
+    for (const QString &name : std::as_const(used)) {
+        if (!names.contains(name))
+            problems
+                << GenericJsonProfile::tr(
+                       "The request uses ${bootstrap:%1}, which the bootstrap values do not name.")
+                       .arg(name);
+    }
+    QString error;
+    if (!JsonPath::parse(bootstrapAgainPath, &error).isValid())
+        problems
+            << GenericJsonProfile::tr("The bootstrap error's path is not valid: %1").arg(error);
     return problems;
 }
 
@@ -364,8 +497,9 @@ GenericJsonProfile::GenericJsonProfile(GenericJsonOptions options, QString id)
     // placeholder, split where the placeholder is (if it is there once).
     const QString placeholder = QStringLiteral("LongwatchCursorPlaceholder");
     if (m_options.cursorTarget == GenericJsonOptions::CursorTarget::Query &&
-        !m_options.cursorName.isEmpty() && !m_options.url.toString().contains(placeholder)) {
-        const QUrl sample = pollUrlFromQuery(placeholder);
+        !m_options.cursorName.isEmpty() && !m_options.url.toString().contains(placeholder) &&
+        m_options.bootstrapUrl.isEmpty()) {
+        const QUrl sample = pollUrlFromQuery(m_options.url, placeholder);
         const QString query = sample.query();
         const qsizetype at = query.indexOf(placeholder);
         if (at >= 0 && query.indexOf(placeholder, at + 1) < 0)
@@ -391,6 +525,7 @@ GenericJsonProfile::GenericJsonProfile(GenericJsonOptions options, QString id)
                   cursor && (!bodyCursor || !cursor->isEmpty()) && ok;
     for (const auto &field : fields)
         usable = usable && field && !field->isEmpty();
+    m_bootstrapAgainPath = JsonPath::parse(m_options.bootstrapAgainPath);
     if (usable) {
         FastJsonScanner::Plan plan;
         plan.eventsPath = *events;
@@ -431,11 +566,21 @@ PollRequest GenericJsonProfile::request(const QString &cursor) const
 {
     using Target = GenericJsonOptions::CursorTarget;
     PollRequest request;
+    if (needsBootstrap()) {
+        request.url = m_options.bootstrapUrl;
+        request.method = m_options.bootstrapMethod;
+        if (m_options.bootstrapMethod == "POST" && !m_options.bootstrapBody.isEmpty())
+            request.body = compactJson(QJsonDocument::fromJson(m_options.bootstrapBody).object());
+        return request;
+    }
     request.method = m_options.method;
     request.url = pollUrl(cursor);
     QJsonObject body;
-    if (!m_options.bodyTemplate.isEmpty())
+    if (!m_options.bodyTemplate.isEmpty()) {
         body = QJsonDocument::fromJson(m_options.bodyTemplate).object();
+        if (!m_options.bootstrapUrl.isEmpty())
+            body = fillPlaceholders(QJsonValue(body), m_bootstrapValues).toObject();
+    }
 
     if (!cursor.isEmpty()) {
         switch (m_options.cursorTarget) {
@@ -455,6 +600,22 @@ PollRequest GenericJsonProfile::request(const QString &cursor) const
     }
     if (m_options.method == "POST")
         request.body = compactJson(body);
+    if (!m_etag.isEmpty() || !m_lastModified.isEmpty()) {
+        // Only from the position the answer they came with led to: an
+        // answer the channel did not take is asked for again in full.
+        if (cursor == m_validatorsCursor) {
+            if (!m_etag.isEmpty())
+                request.headers.append({QByteArrayLiteral("If-None-Match"), m_etag});
+            if (!m_lastModified.isEmpty())
+                request.headers.append({QByteArrayLiteral("If-Modified-Since"), m_lastModified});
+        }
+    }
+    if (m_options.stream == GenericJsonOptions::StreamFormat::Sse) {
+        // Nchan answers 403 to a subscriber that does not ask for the stream.
+        request.headers.append(
+            {QByteArrayLiteral("Accept"), QByteArrayLiteral("text/event-stream")});
+        request.headers.append({QByteArrayLiteral("Cache-Control"), QByteArrayLiteral("no-cache")});
+    }
     return request;
 }
 
@@ -470,12 +631,14 @@ QUrl GenericJsonProfile::pollUrl(const QString &cursor) const
         url.setQuery(m_queryAroundCursor->first + cursor + m_queryAroundCursor->second);
         return url;
     }
-    return pollUrlFromQuery(cursor);
+    if (!m_options.bootstrapUrl.isEmpty())
+        return pollUrlFromQuery(fillPlaceholders(m_options.url, m_bootstrapValues), cursor);
+    return pollUrlFromQuery(m_options.url, cursor);
 }
 
-QUrl GenericJsonProfile::pollUrlFromQuery(const QString &cursor) const
+QUrl GenericJsonProfile::pollUrlFromQuery(const QUrl &base, const QString &cursor) const
 {
-    QUrl url = m_options.url;
+    QUrl url = base;
     QUrlQuery query(url);
     if (!cursor.isEmpty() && m_options.cursorTarget == GenericJsonOptions::CursorTarget::Query) {
         query.removeAllQueryItems(m_options.cursorName);
@@ -492,6 +655,37 @@ QUrl GenericJsonProfile::pollUrlFromQuery(const QString &cursor) const
 }
 
 PollResult GenericJsonProfile::parse(const PollResponse &response, const QString &cursor)
+{
+    if (needsBootstrap())
+        return parseBootstrap(response, cursor);
+    if (const std::optional<QString> what = bootstrapAgain(response.status, response.body))
+        return askBootstrapAgain(cursor, *what);
+    if (!m_options.pollIntervalHeader.isEmpty()) {
+        // Each answer sets the pace of the next poll (GitHub's X-Poll-Interval).
+        m_serverInterval = std::chrono::milliseconds(0);
+        bool ok = false;
+        const double seconds =
+            response.header(m_options.pollIntervalHeader.toLatin1()).trimmed().toDouble(&ok);
+        if (ok) {
+            if (const auto pace = retryHintFromSeconds(seconds))
+                m_serverInterval = std::min<std::chrono::milliseconds>(*pace, kMaxServerInterval);
+        }
+    }
+    PollResult result = parseAnswer(response, cursor);
+    if (m_options.conditional && response.status / 100 == 2 &&
+        (result.verdict == Verdict::NoNews ||
+         (result.verdict == Verdict::Events && result.cursor != cursor))) {
+        // Kept from an answer that had no news, or that moved the cursor:
+        // the channel takes its events if and only if it moves to that
+        // cursor, and only from there are they sent (request()).
+        m_etag = response.header("ETag");
+        m_lastModified = response.header("Last-Modified");
+        m_validatorsCursor = result.cursor;
+    }
+    return result;
+}
+
+PollResult GenericJsonProfile::parseAnswer(const PollResponse &response, const QString &cursor)
 {
     const int status = response.status;
     if ((status == 304 && m_options.noNewsOn304) || (status == 408 && m_options.noNewsOn408) ||
@@ -556,6 +750,14 @@ PollResult GenericJsonProfile::parseJson(const PollResponse &response, const QSt
         }
     }
 
+    return eventsFrom(root, response, cursor);
+}
+
+PollResult GenericJsonProfile::eventsFrom(const QJsonValue &root, const PollResponse &response,
+                                          const QString &cursor)
+{
+    if (m_eventsPath.hasWildcard())
+        return wildcardEvents(root, response, cursor);
     const QJsonValue found = m_eventsPath.resolve(root);
     EventList events;
     if (found.isNull() && m_options.noNewsOnNull)
@@ -589,6 +791,47 @@ PollResult GenericJsonProfile::parseJson(const PollResponse &response, const QSt
             const JsonPath::Span span = spans ? spans->at(i) : JsonPath::Span{};
             if (makeEvent(array.at(i), &event,
                           QByteArrayView(response.body).sliced(span.begin, span.size)))
+                events.append(std::move(event));
+        }
+    }
+    return finish(response, cursor, std::move(events), bodyCursor(root));
+}
+
+PollResult GenericJsonProfile::wildcardEvents(const QJsonValue &root, const PollResponse &response,
+                                              const QString &cursor)
+{
+    // Every value the path leads to, in the order the server wrote them;
+    // one that is missing or null (a room without new events) has none.
+    EventList events;
+    const bool whole = m_options.eventsAt == GenericJsonOptions::EventsAt::WholeBody;
+    for (const JsonPath::Match &match : m_eventsPath.resolveAll(root, response.body)) {
+        // Member names say where an event comes from (a room's id); an
+        // array's index says nothing that lasts.
+        QStringList names;
+        for (qsizetype i = 0; i < match.wildcardKeys.size(); ++i) {
+            if (match.isMemberName.at(i))
+                names.append(match.wildcardKeys.at(i));
+        }
+        const QString where = names.join(QLatin1Char('/'));
+        if (match.value.isNull() || match.value.isUndefined())
+            continue;
+        if (whole) {
+            Event event;
+            if (makeEvent(match.value, &event, {}, where))
+                events.append(std::move(event));
+            continue;
+        }
+        if (!match.value.isArray())
+            return PollResult::malformedBody(
+                cursor,
+                tr("'%1' at '%2' is %3, expected an array of events.")
+                    .arg(m_options.eventsPath, match.wildcardKeys.join(QLatin1Char('/')),
+                         typeName(match.value)),
+                QStringLiteral("body: %1").arg(bodyExcerpt(response.body)));
+        const QJsonArray array = match.value.toArray();
+        for (const QJsonValue &element : array) {
+            Event event;
+            if (makeEvent(element, &event, {}, where))
                 events.append(std::move(event));
         }
     }
@@ -641,6 +884,8 @@ bool GenericJsonProfile::makeEventFast(const FastJsonScanner::Element &element, 
     // As makeEvent() does with an object.
     if (!scalarText(element.fields[0], &event->key))
         return false;
+    if (m_record && event->key.isEmpty())
+        event->key = m_record->key;
     const FastJsonScanner::Value &type = element.fields[1];
     const bool plainType = type.kind == FastJsonScanner::Value::Kind::String && !type.escaped;
     if (plainType && types->valid && type.bytes == types->bytes) {
@@ -651,6 +896,8 @@ bool GenericJsonProfile::makeEventFast(const FastJsonScanner::Element &element, 
         if (plainType)
             *types = TypeCache{type.bytes, event->type, true};
     }
+    if (m_record && event->type.isEmpty())
+        event->type = m_record->type;
     if (!m_options.skipTypes.isEmpty() && !event->type.isEmpty() &&
         m_options.skipTypes.contains(event->type)) {
         *keep = false;
@@ -708,19 +955,31 @@ PollResult GenericJsonProfile::parseNdjson(const PollResponse &response, const Q
     return finish(response, cursor, std::move(events), bodyCursor(QJsonValue()));
 }
 
-bool GenericJsonProfile::makeEvent(const QJsonValue &value, Event *event, QByteArrayView raw) const
+bool GenericJsonProfile::makeEvent(const QJsonValue &value, Event *event, QByteArrayView raw,
+                                   const QString &wildcardKeys) const
 {
     event->raw = raw.isEmpty() ? compactJson(value) : raw.toByteArray();
     if (!value.isObject()) {
         event->text = jsonScalarText(value);
-        return true;
+    } else {
+        event->key = jsonScalarText(m_idPath.resolve(value));
+        event->type = jsonScalarText(m_typePath.resolve(value));
+        event->text = jsonScalarText(m_textPath.resolve(value));
+        event->time = parseTime(m_timePath.resolve(value));
     }
-    event->key = jsonScalarText(m_idPath.resolve(value));
-    event->type = jsonScalarText(m_typePath.resolve(value));
+    if (m_record) {
+        // A Server-Sent Event's own id and type, where the JSON has none.
+        if (event->key.isEmpty())
+            event->key = m_record->key;
+        if (event->type.isEmpty())
+            event->type = m_record->type;
+    }
     if (!event->type.isEmpty() && m_options.skipTypes.contains(event->type))
         return false;
-    event->text = jsonScalarText(m_textPath.resolve(value));
-    event->time = parseTime(m_timePath.resolve(value));
+    if (!wildcardKeys.isEmpty())
+        event->text = event->text.isEmpty()
+                          ? QStringLiteral("[%1]").arg(wildcardKeys)
+                          : QStringLiteral("[%1] %2").arg(wildcardKeys, event->text);
     return true;
 }
 
@@ -827,6 +1086,180 @@ PollResult GenericJsonProfile::finish(const PollResponse &response, const QStrin
     result.events = std::move(events);
     result.cursor = next;
     return result;
+}
+
+void GenericJsonProfile::reset()
+{
+    m_bootstrapped = false;
+    m_bootstrapValues.clear();
+    m_etag.clear();
+    m_lastModified.clear();
+    m_validatorsCursor.clear();
+    m_serverInterval = std::chrono::milliseconds(0);
+    m_splitter.reset();
+    m_sse = SseParser();
+    m_reconnectDelay = std::chrono::milliseconds(0);
+}
+
+PollResult GenericJsonProfile::parseBootstrap(const PollResponse &response, const QString &cursor)
+{
+    // The answer to the bootstrap request: its values, or why not. The
+    // cursor stays: this answer has no events.
+    if (std::optional<PollResult> verdict = classifyHttpStatus(response, cursor)) {
+        if (verdict->verdict == Verdict::NoNews)
+            return PollResult::retry(cursor,
+                                     tr("The bootstrap request got no answer (HTTP %1) to take "
+                                        "its values from.")
+                                         .arg(response.status));
+        verdict->reason = tr("The bootstrap request failed: %1").arg(verdict->reason);
+        return *verdict;
+    }
+    QJsonDocument doc;
+    QString error;
+    if (!parseJsonBody(response.body, &doc, &error))
+        return PollResult::malformedBody(
+            cursor, tr("The bootstrap answer is not JSON: %1").arg(error),
+            QStringLiteral("body: %1").arg(bodyExcerpt(response.body)));
+    const QJsonValue root = doc.isObject() ? QJsonValue(doc.object()) : QJsonValue(doc.array());
+    QHash<QString, QString> values;
+    for (const auto &[name, path] : m_options.bootstrapValues) {
+        const QJsonValue value = JsonPath::parse(path).resolve(root);
+        if (value.isUndefined() || value.isNull())
+            return PollResult::malformedBody(
+                cursor, tr("The bootstrap answer has no '%1' for ${bootstrap:%2}.").arg(path, name),
+                QStringLiteral("body: %1").arg(bodyExcerpt(response.body)));
+        values.insert(name, jsonScalarText(value));
+    }
+    m_bootstrapValues = std::move(values);
+    m_bootstrapped = true;
+    return PollResult::noNews(cursor);
+}
+
+std::optional<QString> GenericJsonProfile::bootstrapAgain(int status, QByteArrayView json) const
+{
+    const GenericJsonOptions &o = m_options;
+    if (o.bootstrapUrl.isEmpty() || (o.bootstrapAgainStatus == 0 && o.bootstrapAgainPath.isEmpty()))
+        return std::nullopt;
+    if (o.bootstrapAgainStatus != 0 && status != o.bootstrapAgainStatus)
+        return std::nullopt;
+    QStringList what;
+    if (o.bootstrapAgainStatus != 0)
+        what << QStringLiteral("HTTP %1").arg(status);
+    if (!o.bootstrapAgainPath.isEmpty()) {
+        QJsonDocument doc;
+        if (!parseJsonBody(json.toByteArray(), &doc, nullptr))
+            return std::nullopt;
+        const QJsonValue root = doc.isObject() ? QJsonValue(doc.object()) : QJsonValue(doc.array());
+        const QJsonValue value = m_bootstrapAgainPath.resolve(root);
+        if (value.isUndefined() || jsonScalarText(value) != o.bootstrapAgainValue)
+            return std::nullopt;
+        what << QStringLiteral("%1 = %2").arg(o.bootstrapAgainPath, o.bootstrapAgainValue);
+    }
+    return what.join(QStringLiteral(", "));
+}
+
+PollResult GenericJsonProfile::askBootstrapAgain(const QString &cursor, const QString &what)
+{
+    // A resync: the channel shows a gap row, drops the cursor, and the
+    // next request is the bootstrap request (reset() forgets its values;
+    // so does this, for a Poller that tries another address first).
+    m_bootstrapped = false;
+    m_bootstrapValues.clear();
+    PollResult result;
+    result.verdict = Verdict::Resync;
+    result.cursor = cursor;
+    result.reason = tr("The server no longer knows what the bootstrap request gave (%1); asking "
+                       "it again.")
+                        .arg(what);
+    result.detail = what;
+    return result;
+}
+
+bool GenericJsonProfile::startStream(const PollResponse &head, const StreamLimits &limits)
+{
+    using Format = GenericJsonOptions::StreamFormat;
+    // The bootstrap answer, errors and what is not a stream are read whole.
+    if (!streamsAnswers() || needsBootstrap() || head.status / 100 != 2 ||
+        (m_options.bootstrapAgainStatus != 0 && head.status == m_options.bootstrapAgainStatus))
+        return false;
+    if (m_options.stream == Format::Sse) {
+        if (!SseProfile::isEventStream(head.header("Content-Type")))
+            return false;
+        // A line may be as long as an event: both are capped at the event cap.
+        const QString lastId = m_sse.lastEventId();
+        m_sse = SseParser(limits.maxEventBytes + 8, limits.maxEventBytes);
+        m_sse.setLastEventId(lastId);
+    } else {
+        m_splitter = JsonStreamSplitter(limits.maxEventBytes);
+    }
+    m_streamStatus = head.status;
+    return true;
+}
+
+PollResult GenericJsonProfile::readStream(QByteArrayView bytes, const QString &cursor)
+{
+    QList<Record> records;
+    if (m_options.stream == GenericJsonOptions::StreamFormat::Sse) {
+        const QList<SseEvent> events = m_sse.feed(bytes);
+        if (m_sse.reconnectionTime())
+            m_reconnectDelay = *m_sse.reconnectionTime();
+        if (m_sse.hasError())
+            return PollResult::tooLarge(cursor, m_sse.errorString());
+        for (const SseEvent &event : events) {
+            if (event.data.trimmed().isEmpty())
+                continue; // nothing to read: a nudge, not an event
+            records.append(Record{event.data.toUtf8(), event.ownId ? event.lastEventId : QString(),
+                                  event.type});
+        }
+    } else {
+        const QList<QByteArray> lines = m_splitter.feed(bytes);
+        if (m_splitter.hasError())
+            return PollResult::tooLarge(cursor, m_splitter.errorString());
+        for (const QByteArray &line : lines)
+            records.append(Record{line, {}, {}});
+    }
+    return takeRecords(records, cursor);
+}
+
+PollResult GenericJsonProfile::endStream(const QString &cursor)
+{
+    if (m_options.stream == GenericJsonOptions::StreamFormat::Sse) {
+        // An event the stream did not finish is dropped, as the spec says.
+        m_sse.finish();
+        return PollResult::noNews(cursor);
+    }
+    QList<Record> records;
+    for (const QByteArray &line : m_splitter.finish())
+        records.append(Record{line, {}, {}});
+    return takeRecords(records, cursor);
+}
+
+PollResult GenericJsonProfile::takeRecords(const QList<Record> &records, const QString &cursor)
+{
+    // Each value is an answer of its own, read with every knob, the cursor
+    // carried from one to the next. Anything wrong with one of them ends
+    // the stream at the cursor before this read: the events before it in
+    // the same read are asked for again rather than skipped past.
+    PollResult total = PollResult::noNews(cursor);
+    for (const Record &record : records) {
+        if (const std::optional<QString> what = bootstrapAgain(m_streamStatus, record.json))
+            return askBootstrapAgain(cursor, *what);
+        PollResponse response;
+        response.status = m_streamStatus;
+        response.body = record.json;
+        m_record = &record;
+        PollResult one = parseAnswer(response, total.cursor);
+        m_record = nullptr;
+        if (one.verdict != Verdict::Events && one.verdict != Verdict::NoNews) {
+            one.cursor = cursor;
+            return one;
+        }
+        total.events.append(std::move(one.events));
+        total.cursor = one.cursor;
+    }
+    if (!total.events.isEmpty())
+        total.verdict = Verdict::Events;
+    return total;
 }
 
 } // namespace Longwatch

@@ -3,9 +3,12 @@
 #include "jsontext.h"
 
 #include <QCoreApplication>
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+
+#include <algorithm>
 
 #include <cmath>
 
@@ -38,6 +41,8 @@ JsonPath JsonPath::parse(const QString &text, QString *error)
             if (inner.size() >= 2 &&
                 (inner.front() == QLatin1Char('"') || inner.front() == QLatin1Char('\''))) {
                 path.m_segments.append(inner.mid(1, inner.size() - 2));
+            } else if (inner == QLatin1String("*")) {
+                path.m_segments.append(Wildcard{});
             } else {
                 bool ok = false;
                 const qsizetype index = inner.toLongLong(&ok);
@@ -73,7 +78,9 @@ JsonPath JsonPath::parse(const QString &text, QString *error)
                 QCoreApplication::translate("JsonPath", "Unexpected character in '%1'.").arg(key));
         bool isIndex = false;
         const qsizetype index = key.toLongLong(&isIndex);
-        if (isIndex && index >= 0)
+        if (key == QLatin1String("*"))
+            path.m_segments.append(Wildcard{});
+        else if (isIndex && index >= 0)
             path.m_segments.append(index);
         else
             path.m_segments.append(key);
@@ -101,9 +108,16 @@ std::optional<QStringList> JsonPath::keys() const
     return keys;
 }
 
+bool JsonPath::hasWildcard() const
+{
+    return std::any_of(m_segments.cbegin(), m_segments.cend(), [](const Segment &segment) {
+        return std::holds_alternative<Wildcard>(segment);
+    });
+}
+
 QJsonValue JsonPath::resolve(const QJsonValue &root) const
 {
-    if (!m_valid)
+    if (!m_valid || hasWildcard())
         return QJsonValue(QJsonValue::Undefined);
     QJsonValue current = root;
     for (const Segment &segment : m_segments) {
@@ -286,9 +300,181 @@ std::optional<QList<JsonPath::Span>> JsonPath::arrayElementSpans(QByteArrayView 
 
 namespace {
 
-bool assignInto(QJsonValue &node, QList<std::variant<QString, qsizetype>>::const_iterator it,
-                QList<std::variant<QString, qsizetype>>::const_iterator end,
-                const QJsonValue &value)
+/// A member of an object in JSON text, with its value's text.
+struct Member
+{
+    QString name;
+    QByteArrayView value;
+};
+
+/// The members of the object that `json` is, in the order they stand
+/// there; nullopt if `json` is not an object.
+std::optional<QList<Member>> objectMembers(QByteArrayView json)
+{
+    JsonScanner scanner(json);
+    if (!scanner.take('{'))
+        return std::nullopt;
+    QList<Member> members;
+    if (scanner.take('}'))
+        return members;
+    do {
+        scanner.skipSpace();
+        QByteArrayView name;
+        bool plain = false;
+        if (!scanner.string(&name, &plain) || !scanner.take(':'))
+            return std::nullopt;
+        scanner.skipSpace();
+        const qsizetype begin = scanner.offset();
+        bool compact = true;
+        if (!scanner.skipValue(&compact))
+            return std::nullopt;
+        QString text;
+        if (plain) {
+            text = QString::fromUtf8(name);
+        } else {
+            // Rare: QJsonDocument undoes the escapes.
+            const QByteArray quoted = "[\"" + name.toByteArray() + "\"]";
+            text = QJsonDocument::fromJson(quoted).array().at(0).toString();
+        }
+        members.append(Member{std::move(text), json.sliced(begin, scanner.offset() - begin)});
+    } while (scanner.take(','));
+    return members;
+}
+
+/// The elements of the array that `json` is, in order; nullopt if it is not an array.
+std::optional<QList<QByteArrayView>> arrayElements(QByteArrayView json)
+{
+    JsonScanner scanner(json);
+    if (!scanner.take('['))
+        return std::nullopt;
+    QList<QByteArrayView> elements;
+    if (scanner.take(']'))
+        return elements;
+    do {
+        scanner.skipSpace();
+        const qsizetype begin = scanner.offset();
+        bool compact = true;
+        if (!scanner.skipValue(&compact))
+            return std::nullopt;
+        elements.append(json.sliced(begin, scanner.offset() - begin));
+    } while (scanner.take(','));
+    return elements;
+}
+
+} // namespace
+
+QList<JsonPath::Match> JsonPath::resolveAll(const QJsonValue &root, QByteArrayView json) const
+{
+    QList<Match> out;
+    if (!m_valid)
+        return out;
+    if (!hasWildcard()) {
+        const QJsonValue value = resolve(root);
+        if (!value.isUndefined())
+            out.append(Match{value, {}, {}});
+        return out;
+    }
+    Match prefix;
+    resolveFrom(0, root, json, prefix, out);
+    return out;
+}
+
+void JsonPath::resolveFrom(qsizetype segment, const QJsonValue &node, QByteArrayView text,
+                           Match &prefix, QList<Match> &out) const
+{
+    if (segment == m_segments.size()) {
+        if (!node.isUndefined())
+            out.append(Match{node, prefix.wildcardKeys, prefix.isMemberName});
+        return;
+    }
+    // The text only orders the members at a wildcard: none ahead, none needed.
+    const bool wildcardAhead =
+        std::any_of(m_segments.cbegin() + segment, m_segments.cend(),
+                    [](const Segment &s) { return std::holds_alternative<Wildcard>(s); });
+    if (!wildcardAhead)
+        text = {};
+    const auto memberText = [&](const QString &name) {
+        QByteArrayView found;
+        if (text.isEmpty())
+            return found;
+        if (const std::optional<QList<Member>> members = objectMembers(text)) {
+            for (const Member &member : *members) {
+                if (member.name == name)
+                    found = member.value; // the last of that name wins, as in QJsonObject
+            }
+        }
+        return found;
+    };
+    const auto elementText = [&](qsizetype index, qsizetype size) {
+        const std::optional<QList<QByteArrayView>> elements =
+            text.isEmpty() ? std::nullopt : arrayElements(text);
+        return elements && elements->size() == size ? elements->at(index) : QByteArrayView();
+    };
+    const Segment &step = m_segments.at(segment);
+    if (const auto *key = std::get_if<QString>(&step)) {
+        if (node.isObject())
+            resolveFrom(segment + 1, node.toObject().value(*key), memberText(*key), prefix, out);
+        return;
+    }
+    if (const auto *index = std::get_if<qsizetype>(&step)) {
+        if (node.isArray()) {
+            const QJsonArray array = node.toArray();
+            if (*index < array.size())
+                resolveFrom(segment + 1, array.at(*index), elementText(*index, array.size()),
+                            prefix, out);
+        } else if (node.isObject()) {
+            // "a.0" on an object means the key "0", as in resolve().
+            const QString name = QString::number(*index);
+            resolveFrom(segment + 1, node.toObject().value(name), memberText(name), prefix, out);
+        }
+        return;
+    }
+    // A wildcard.
+    const auto descend = [&](const QString &key, bool isMember, const QJsonValue &child,
+                             QByteArrayView childText) {
+        prefix.wildcardKeys.append(key);
+        prefix.isMemberName.append(isMember);
+        resolveFrom(segment + 1, child, childText, prefix, out);
+        prefix.wildcardKeys.removeLast();
+        prefix.isMemberName.removeLast();
+    };
+    if (node.isArray()) {
+        const QJsonArray array = node.toArray();
+        const std::optional<QList<QByteArrayView>> elements =
+            text.isEmpty() ? std::nullopt : arrayElements(text);
+        const bool withText = elements && elements->size() == array.size();
+        for (qsizetype i = 0; i < array.size(); ++i)
+            descend(QString::number(i), false, array.at(i),
+                    withText ? elements->at(i) : QByteArrayView());
+        return;
+    }
+    if (!node.isObject())
+        return;
+    const QJsonObject object = node.toObject();
+    // Document order: each name where it first stands, with the value of
+    // its last member (QJsonObject keeps the last of a repeated name).
+    QStringList names;
+    QHash<QString, QByteArrayView> texts;
+    if (const std::optional<QList<Member>> members =
+            text.isEmpty() ? std::nullopt : objectMembers(text)) {
+        for (const Member &member : *members) {
+            if (!texts.contains(member.name))
+                names.append(member.name);
+            texts.insert(member.name, member.value);
+        }
+    }
+    if (names.size() != object.size()) {
+        names = object.keys(); // no text, or not the text of this object
+        texts.clear();
+    }
+    for (const QString &name : std::as_const(names))
+        descend(name, true, object.value(name), texts.value(name));
+}
+
+namespace {
+
+template<typename Iterator>
+bool assignInto(QJsonValue &node, Iterator it, Iterator end, const QJsonValue &value)
 {
     if (it == end) {
         node = value;
@@ -323,7 +509,7 @@ bool assignInto(QJsonValue &node, QList<std::variant<QString, qsizetype>>::const
 
 bool JsonPath::assign(QJsonObject &root, const QJsonValue &value) const
 {
-    if (!m_valid || m_segments.isEmpty())
+    if (!m_valid || m_segments.isEmpty() || hasWildcard())
         return false;
     QJsonValue node = root;
     if (!assignInto(node, m_segments.cbegin(), m_segments.cend(), value))

@@ -16,7 +16,9 @@ namespace Longwatch {
 /// A path into a JSON document: dot-separated keys with optional array
 /// indices, e.g. `result`, `data.items[0].id`, `parameters.retry_after`.
 /// The empty path (or `$`) is the document itself. A key that contains a
-/// dot or bracket is written in quotes: `meta["a.b"]`.
+/// dot or bracket is written in quotes: `meta["a.b"]`. A `*` segment (or
+/// `[*]`) is a wildcard: every member of an object, every element of an
+/// array (`rooms.join.*.timeline.events`); a key named `*` is `["*"]`.
 class JsonPath
 {
 public:
@@ -33,8 +35,29 @@ public:
     /// the document itself); nullopt for an invalid path or one with an index.
     std::optional<QStringList> keys() const;
 
-    /// The value at this path, or an undefined QJsonValue if any step is missing.
+    /// Whether a segment is a wildcard.
+    bool hasWildcard() const;
+
+    /// The value at this path, or an undefined QJsonValue if any step is
+    /// missing or the path has a wildcard (resolveAll() reads those).
     QJsonValue resolve(const QJsonValue &root) const;
+
+    /// One value a path with wildcards leads to.
+    struct Match
+    {
+        QJsonValue value;
+        /// What each wildcard stood for, outermost first: an object's
+        /// member name, or an array's index as text.
+        QStringList wildcardKeys;
+        /// Which of wildcardKeys are member names (the others are indices).
+        QList<bool> isMemberName;
+    };
+    /// Every value this path leads to, in document order: members of an
+    /// object as they stand in `json` (the text `root` was parsed from),
+    /// elements of an array by index. Without `json`, or if it is not the
+    /// text of `root`, members come in QJsonObject's order (by name). A
+    /// path without wildcards gives resolve()'s value, if it is defined.
+    QList<Match> resolveAll(const QJsonValue &root, QByteArrayView json = {}) const;
 
     /// Where each element of the array at this path lies in `json`, a
     /// document QJsonDocument has accepted: the bytes as the server sent
@@ -54,7 +77,13 @@ public:
     bool assign(QJsonObject &root, const QJsonValue &value) const;
 
 private:
-    using Segment = std::variant<QString, qsizetype>;
+    struct Wildcard
+    {
+        friend bool operator==(Wildcard, Wildcard) { return true; }
+    };
+    using Segment = std::variant<QString, qsizetype, Wildcard>;
+    void resolveFrom(qsizetype segment, const QJsonValue &node, QByteArrayView text, Match &prefix,
+                     QList<Match> &out) const;
     QList<Segment> m_segments;
     QString m_text;
     bool m_valid = false;

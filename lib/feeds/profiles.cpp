@@ -13,6 +13,7 @@
 #include "profiles/zulipprofile.h"
 
 #include <QCoreApplication>
+#include <QRegularExpression>
 
 namespace Longwatch {
 
@@ -136,8 +137,11 @@ QList<ProfileKnob> profileKnobs()
          ProfileText::tr("added to the largest id (max-id), e.g. 1")},
         {QStringLiteral("events-at"), ProfileText::tr("Events come as"),
          ProfileText::tr("array (at the events path), whole (one event), ndjson")},
+        {QStringLiteral("stream"), ProfileText::tr("Answer is read"),
+         ProfileText::tr(
+             "off, ndjson (lines as they arrive) or sse; each JSON value is an answer")},
         {QStringLiteral("events-path"), ProfileText::tr("Events are at (JSON path)"),
-         ProfileText::tr("JSON path of the events array (empty: the body)")},
+         ProfileText::tr("JSON path of the events array (empty: the body); * is every member")},
         {QStringLiteral("id-path"), ProfileText::tr("Event id (JSON path)"),
          ProfileText::tr("JSON path of an event's id")},
         {QStringLiteral("type-path"), ProfileText::tr("Event type (JSON path)"),
@@ -146,26 +150,40 @@ QList<ProfileKnob> profileKnobs()
          ProfileText::tr("JSON path of an event's text")},
         {QStringLiteral("time-path"), ProfileText::tr("Event time (JSON path)"),
          ProfileText::tr("JSON path of an event's time")},
+        {QStringLiteral("skip-types"), ProfileText::tr("Event types to ignore"),
+         ProfileText::tr("comma list of event types to ignore (keepalive, open)")},
         {QStringLiteral("no-news"), ProfileText::tr("No news is"),
          ProfileText::tr(
              "comma list of what means no news: 304, 408, 204, empty, null, unchanged")},
+        {QStringLiteral("conditional"), ProfileText::tr("Ask only if changed"),
+         ProfileText::tr("yes: send If-None-Match / If-Modified-Since; a 304 is no news")},
         {QStringLiteral("hold"), ProfileText::tr("Hold time"),
          ProfileText::tr("how long the server holds a request, in seconds")},
         {QStringLiteral("poll-interval"), ProfileText::tr("Least time between polls"),
          ProfileText::tr(
              "least seconds between two polls, for feeds that answer at once instead of holding")},
+        {QStringLiteral("poll-interval-header"), ProfileText::tr("Server's pace header"),
+         ProfileText::tr("header of the least seconds until the next poll, e.g. X-Poll-Interval")},
         {QStringLiteral("hold-param"), ProfileText::tr("Hold time is sent as"),
          ProfileText::tr("query parameter that tells the server the hold time")},
         {QStringLiteral("hold-unit"), ProfileText::tr("Hold time is counted in"),
          ProfileText::tr("unit of the hold time parameter: s, ms, go")},
-        {QStringLiteral("skip-types"), ProfileText::tr("Event types to ignore"),
-         ProfileText::tr("comma list of event types to ignore (keepalive, open)")},
         {QStringLiteral("retry-after-path"), ProfileText::tr("Retry hint (JSON path)"),
          ProfileText::tr("JSON path of a retry hint in seconds")},
         {QStringLiteral("ok-path"), ProfileText::tr("Success flag (JSON path)"),
          ProfileText::tr("JSON path that must be true in a good answer")},
         {QStringLiteral("error-text-path"), ProfileText::tr("Error text (JSON path)"),
          ProfileText::tr("JSON path of the error text when it is not")},
+        {QStringLiteral("bootstrap-url"), ProfileText::tr("Bootstrap request URL"),
+         ProfileText::tr("a first request; its answer fills ${bootstrap:name} in the poll")},
+        {QStringLiteral("bootstrap-method"), ProfileText::tr("Bootstrap method"),
+         ProfileText::tr("GET or POST")},
+        {QStringLiteral("bootstrap-body"), ProfileText::tr("Bootstrap body"),
+         ProfileText::tr("JSON object sent with a POST bootstrap request")},
+        {QStringLiteral("bootstrap-values"), ProfileText::tr("Bootstrap values"),
+         ProfileText::tr("comma list of name=JSON path in its answer, e.g. queue_id=queue_id")},
+        {QStringLiteral("bootstrap-again-on"), ProfileText::tr("Bootstrap again on"),
+         ProfileText::tr("status and/or path=value, e.g. 400, code=BAD_EVENT_QUEUE_ID")},
     };
 }
 
@@ -299,6 +317,64 @@ QStringList applyKnobs(GenericJsonOptions &o, const QVariantMap &knobs)
             o.okPath = value;
         } else if (name == QLatin1String("error-text-path")) {
             o.errorTextPath = value;
+        } else if (name == QLatin1String("stream")) {
+            ok = pickEnum<O::StreamFormat>(value,
+                                           {{"off", O::StreamFormat::None},
+                                            {"no", O::StreamFormat::None},
+                                            {"ndjson", O::StreamFormat::Ndjson},
+                                            {"sse", O::StreamFormat::Sse}},
+                                           &o.stream);
+        } else if (name == QLatin1String("conditional")) {
+            ok = pickEnum<bool>(value,
+                                {{"yes", true},
+                                 {"on", true},
+                                 {"true", true},
+                                 {"no", false},
+                                 {"off", false},
+                                 {"false", false}},
+                                &o.conditional);
+        } else if (name == QLatin1String("poll-interval-header")) {
+            o.pollIntervalHeader = value;
+        } else if (name == QLatin1String("bootstrap-url")) {
+            // Relative to the feed's URL (set before the knobs).
+            o.bootstrapUrl = value.isEmpty() ? QUrl() : o.url.resolved(QUrl(value));
+        } else if (name == QLatin1String("bootstrap-method")) {
+            o.bootstrapMethod = value.toUpper().toLatin1();
+        } else if (name == QLatin1String("bootstrap-body")) {
+            o.bootstrapBody = value.toUtf8();
+        } else if (name == QLatin1String("bootstrap-values")) {
+            o.bootstrapValues.clear();
+            for (const QString &item : value.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+                const qsizetype equals = item.indexOf(QLatin1Char('='));
+                const QString key = item.left(equals).trimmed();
+                const QString path = equals < 0 ? key : item.mid(equals + 1).trimmed();
+                static const QRegularExpression kName(QStringLiteral("^[A-Za-z0-9_.-]+$"));
+                ok = ok && kName.match(key).hasMatch();
+                o.bootstrapValues.append({key, path});
+            }
+        } else if (name == QLatin1String("bootstrap-again-on")) {
+            o.bootstrapAgainStatus = 0;
+            o.bootstrapAgainPath.clear();
+            o.bootstrapAgainValue.clear();
+            for (const QString &item : value.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+                const QString word = item.trimmed();
+                const qsizetype equals = word.indexOf(QLatin1Char('='));
+                if (equals < 0) {
+                    bool isNumber = false;
+                    const int status = word.toInt(&isNumber);
+                    ok = ok && isNumber && status >= 100 && status <= 599 &&
+                         o.bootstrapAgainStatus == 0;
+                    o.bootstrapAgainStatus = status;
+                    continue;
+                }
+                // "code=X" or "code == X"
+                QString wanted = word.mid(equals + 1);
+                if (wanted.startsWith(QLatin1Char('=')))
+                    wanted.remove(0, 1);
+                ok = ok && equals > 0 && o.bootstrapAgainPath.isEmpty();
+                o.bootstrapAgainPath = word.left(equals).trimmed();
+                o.bootstrapAgainValue = wanted.trimmed();
+            }
         }
         if (!ok)
             errors << ProfileText::tr("'%1' is not a valid value for %2.").arg(value, name);
@@ -332,6 +408,19 @@ std::unique_ptr<FeedProfile> createProfile(const QString &id, const QUrl &url,
                 return nullptr;
             }
         }
+    }
+    // Only generic-json and its presets read answers as streams of their own;
+    // the other profiles say how their feed streams.
+    const QString streamKnob = QStringLiteral("stream");
+    const QString streamValue = knobs.value(streamKnob).toString().trimmed().toLower();
+    if (!streamValue.isEmpty() && streamValue != QLatin1String("off") &&
+        streamValue != QLatin1String("no") && id != QLatin1String("generic-json") &&
+        id != QLatin1String("seed-events") && id != QLatin1String("seed-queue")) {
+        if (errors)
+            *errors << ProfileText::tr("The setting 'stream' does not apply to the %1 profile "
+                                       "(only to generic-json).")
+                           .arg(id);
+        return nullptr;
     }
     // Feeds a JSON path cannot describe have classes of their own.
     if (id == CouchDbProfile::profileId())

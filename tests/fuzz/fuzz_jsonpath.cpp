@@ -29,16 +29,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!again.isValid())
         std::abort(); // a path's own text must parse
 
-    static const QJsonValue document = QJsonDocument::fromJson(R"({
+    static const QByteArray documentText = R"({
         "a": {"b": [1, {"c": "x"}, [true, null]], "a.b": 2, "": {"": 3}},
         "data": {"items": [{"id": 7, "type": "t"}]},
-        "x y": "z", "quote\"d": 1
-    })")
-                                           .object();
+        "x y": "z", "quote\"d": 1, "r": {"z": {"e": [1]}, "y": {"e": 2}, "z": {"e": [3]}}
+    })";
+    static const QJsonValue document = QJsonDocument::fromJson(documentText).object();
     (void)jsonScalarText(path.resolve(document));
     (void)jsonScalarText(path.resolve(QJsonArray{1, 2, 3}));
     QJsonObject copy = document.toObject();
     (void)path.assign(copy, QJsonValue(QStringLiteral("set")));
+    // Wildcards: the same matches in document order as in QJsonObject's;
+    // without one, resolve()'s value.
+    const QList<JsonPath::Match> ordered = path.resolveAll(document, documentText);
+    const QList<JsonPath::Match> byName = path.resolveAll(document);
+    if (ordered.size() != byName.size())
+        std::abort();
+    if (!path.hasWildcard() &&
+        (ordered.size() != (path.resolve(document).isUndefined() ? 0 : 1) ||
+         (!ordered.isEmpty() && ordered.first().value != path.resolve(document))))
+        std::abort();
     (void)jsonScalarText(path.resolve(copy));
     return 0;
 }

@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 
 using namespace Longwatch;
 
@@ -32,6 +33,7 @@ struct Stream
     const char *mode; ///< the "mode" knob, or nullptr
     const char *contentType;
     const char *initialCursor = nullptr; ///< the "initial-cursor" knob, or nullptr
+    const char *knobs = nullptr;         ///< more knobs, "name=value" joined by ";", or nullptr
 };
 
 constexpr Stream kStreams[] = {
@@ -43,6 +45,14 @@ constexpr Stream kStreams[] = {
     // kubernetes-watch lists without a cursor and watches with one.
     {"kubernetes-watch", "http://127.0.0.1:1/api/v1/pods", nullptr, "application/json"},
     {"kubernetes-watch", "http://127.0.0.1:1/api/v1/pods", nullptr, "application/json", "10245"},
+    // generic-json's streaming modes: values through an events path with a
+    // wildcard, through "whole" and as lines.
+    {"generic-json", "http://127.0.0.1:1/s", nullptr, "application/x-ndjson", nullptr,
+     "stream=ndjson;events-path=rooms.*.events;cursor-from=last-id"},
+    {"generic-json", "http://127.0.0.1:1/s", nullptr, "application/x-ndjson", nullptr,
+     "stream=ndjson;events-at=ndjson;bootstrap-again-on=code=gone;bootstrap-url=/b"},
+    {"generic-json", "http://127.0.0.1:1/s", nullptr, "text/event-stream", nullptr,
+     "stream=sse;events-at=whole;events-path=;cursor-from=last-id"},
 };
 
 bool isOneJsonValue(const QByteArray &raw)
@@ -86,6 +96,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         knobs.insert(QStringLiteral("mode"), QString::fromLatin1(stream.mode));
     if (stream.initialCursor)
         knobs.insert(QStringLiteral("initial-cursor"), QString::fromLatin1(stream.initialCursor));
+    if (stream.knobs) {
+        for (const QString &knob : QString::fromLatin1(stream.knobs).split(QLatin1Char(';'))) {
+            const qsizetype equals = knob.indexOf(QLatin1Char('='));
+            knobs.insert(knob.left(equals), knob.mid(equals + 1));
+        }
+    }
     QStringList errors;
     std::unique_ptr<FeedProfile> profile = createProfile(
         QString::fromLatin1(stream.profile), QUrl(QString::fromLatin1(stream.url)), knobs, &errors);
@@ -95,6 +111,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     head.status = 200;
     head.headers = {{QByteArrayLiteral("Content-Type"), QByteArray(stream.contentType)},
                     {QByteArrayLiteral("X-Etcd-Index"), QByteArrayLiteral("7")}};
+    if (stream.knobs && std::strstr(stream.knobs, "bootstrap-url")) {
+        // The bootstrap request's answer comes before any stream.
+        PollResponse answer;
+        answer.status = 200;
+        answer.body = QByteArrayLiteral("{}");
+        profile->parse(answer, profile->initialCursor());
+    }
     StreamLimits limits;
     limits.maxEventBytes = 4096; // small, so that the caps are reached
     if (!profile->startStream(head, limits))

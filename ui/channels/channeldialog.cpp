@@ -15,6 +15,7 @@
 #include <QDoubleSpinBox>
 #include <QFileInfo>
 #include <QFormLayout>
+#include <QHash>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
@@ -510,9 +511,26 @@ QWidget *ChannelDialog::buildKnobsTab()
                                    "meta[\"a.b\"]."),
                                 inner);
     form->addRow(intro);
+    // Headings before the first knob of each group: the form is long.
+    const QHash<QString, QString> headings{
+        {QStringLiteral("mode"), tr("Request")},
+        {QStringLiteral("cursor-target"), tr("Cursor")},
+        {QStringLiteral("events-at"), tr("Events")},
+        {QStringLiteral("no-news"), tr("No news and pacing")},
+        {QStringLiteral("retry-after-path"), tr("Errors")},
+        {QStringLiteral("bootstrap-url"), tr("Bootstrap request (before the first poll)")},
+    };
     for (const ProfileKnob &knob : profileKnobs()) {
         if (knob.name == QLatin1String("hold"))
             continue; // on the Feed tab, as a number
+        if (const QString heading = headings.value(knob.name); !heading.isEmpty()) {
+            auto *label = new QLabel(heading, inner);
+            QFont bold = label->font();
+            bold.setBold(true);
+            label->setFont(bold);
+            label->setContentsMargins(0, 8, 0, 0);
+            form->addRow(label);
+        }
         QLabel *error = nullptr;
         QLineEdit *edit = addLineRow(form, tr("%1:").arg(knob.label),
                                      QStringLiteral("knob_") + knob.name, &error, knob.help);
