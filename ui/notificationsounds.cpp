@@ -84,6 +84,7 @@ QString wavProblem(const QString &path)
             return bigEndian ? qFromBigEndian<quint16>(p) : qFromLittleEndian<quint16>(p);
         return bigEndian ? qFromBigEndian<quint32>(p) : qFromLittleEndian<quint32>(p);
     };
+    const auto skip = [&file](qint64 bytes) { return bytes == 0 || file.skip(bytes) == bytes; };
     bool format = false;
     // Chunks follow one another: an id, a size, the body padded to an even size.
     for (int chunks = 0; chunks < 64; ++chunks) {
@@ -103,13 +104,13 @@ QString wavProblem(const QString &path)
                 (bits != 8 && bits != 16 && bits != 24 && bits != 32))
                 return notWav;
             format = true;
-            if (!file.skip(qint64(size) - 16 + (size & 1)))
+            if (!skip(qint64(size) - 16 + (size & 1)))
                 return notWav;
             continue;
         }
         if (chunk.startsWith("data"))
             return format && size > 0 ? QString() : notWav;
-        if (!file.skip(qint64(size) + (size & 1)))
+        if (!skip(qint64(size) + (size & 1)))
             return notWav;
     }
     return notWav;
