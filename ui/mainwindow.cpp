@@ -14,6 +14,7 @@
 #include "icons.h"
 #include "jobmodel.h"
 #include "notificationsettingsdialog.h"
+#include "notificationsounds.h"
 #include "pagetabs.h"
 #include "shortcutsdialog.h"
 #include "statusarea.h"
@@ -553,6 +554,8 @@ void MainWindow::loadNotificationSettings()
             settings.value(QStringLiteral("defaultRules")).toMap()));
         m_notifier->setQuietHours(
             QuietHours::fromVariantMap(settings.value(QStringLiteral("quietHours")).toMap()));
+        m_notifier->sounds()->setSettings(NotificationSoundSettings::fromVariantMap(
+            settings.value(QStringLiteral("sounds")).toMap()));
         const QDateTime snoozed = settings.value(QStringLiteral("snoozedUntil")).toDateTime();
         if (snoozed.isValid())
             m_notifier->snoozeUntil(snoozed);
@@ -567,6 +570,8 @@ void MainWindow::saveNotificationSettings()
         settings.setValue(QStringLiteral("defaultRules"),
                           m_notifier->defaultRules().toVariantMap());
         settings.setValue(QStringLiteral("quietHours"), m_notifier->quietHours().toVariantMap());
+        settings.setValue(QStringLiteral("sounds"),
+                          m_notifier->sounds()->settings().toVariantMap());
         settings.setValue(QStringLiteral("snoozedUntil"), m_notifier->pausedUntil());
         settings.endGroup();
     });

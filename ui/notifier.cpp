@@ -4,6 +4,7 @@
 #include "channelmanager.h"
 #include "jobmodel.h"
 #include "logging.h"
+#include "notificationsounds.h"
 
 #include <QLocale>
 #include <QMetaObject>
@@ -19,6 +20,7 @@ Notifier::Notifier(ChannelManager *manager, JobModel *jobs, QObject *parent)
     , m_manager(manager)
     , m_jobs(jobs)
     , m_clock([] { return QDateTime::currentDateTimeUtc(); })
+    , m_sounds(new NotificationSounds(this))
 {
     connect(jobs, &JobModel::jobStatusChanged, this, &Notifier::onJobStatusChanged);
     connect(manager, &ChannelManager::channelAdded, this, [this](Channel *channel) {
@@ -61,6 +63,7 @@ Notifier::~Notifier() = default;
 void Notifier::setClock(Clock clock)
 {
     m_clock = std::move(clock);
+    m_sounds->setClock(m_clock);
 }
 
 void Notifier::setReviewInterval(std::chrono::milliseconds interval)
@@ -497,6 +500,7 @@ void Notifier::flush()
         addToBurst(pending);
         m_burst.lastFailure = now;
         emitNotification(m_burst.items, m_burst.number);
+        playSound(pending, m_burst.number);
         return;
     }
     // Other news stands alone; the burst learns that a job of it was fixed.
@@ -505,9 +509,50 @@ void Notifier::flush()
     if (pending.size() <= maxPerBatch) {
         for (const Pending &p : pending)
             emitNotification({p}, 0);
-        return;
+    } else {
+        emitNotification(pending, 0);
     }
-    emitNotification(pending, 0);
+    playSound(pending, 0);
+}
+
+NotificationRules::Transition Notifier::transitionOf(Kind kind)
+{
+    using T = NotificationRules::Transition;
+    switch (kind) {
+    case Kind::Failed:
+        return T::JobFailed;
+    case Kind::StillFailing:
+        return T::JobStillFailing;
+    case Kind::Down:
+        return T::ChannelDown;
+    case Kind::Cancelled:
+    case Kind::Finished:
+        return T::JobFinished;
+    case Kind::Fixed:
+        return T::JobFixed;
+    case Kind::Back:
+        return T::ChannelBack;
+    case Kind::Started:
+        return T::JobStarted;
+    }
+    return T::JobFinished;
+}
+
+void Notifier::playSound(const QList<Pending> &pending, int burst)
+{
+    if (burst != 0 && burst == m_soundedBurst)
+        return; // a burst's notification is updated in place, silently
+    // The worst news that has a sound makes it (Kind is worst first).
+    const Pending *loudest = nullptr;
+    for (const Pending &p : pending) {
+        if (m_sounds->hasSound(transitionOf(p.kind)) && (!loudest || p.kind < loudest->kind))
+            loudest = &p;
+    }
+    if (!loudest)
+        return;
+    if (burst != 0)
+        m_soundedBurst = burst;
+    m_sounds->play(transitionOf(loudest->kind));
 }
 
 void Notifier::addToBurst(const QList<Pending> &pending)

@@ -18,6 +18,7 @@ namespace Longwatch {
 class Channel;
 class ChannelManager;
 class JobModel;
+class NotificationSounds;
 
 /// What a notification is about: where its "Show" leads, which channel
 /// its "Mute" silences, and which earlier notification it updates.
@@ -80,7 +81,10 @@ struct NotificationSubject
 /// (muteChannelFor(), the notification's "Mute channel for an hour").
 ///
 /// It shows nothing itself: the window turns notify() into a desktop
-/// notification, a tray balloon, or a status bar message (StatusArea).
+/// notification, a tray balloon, or a status bar message (StatusArea). It
+/// plays the sound of what it announces (sounds(), off by default): one
+/// for a batch, the worst news's; one for a burst, with its first
+/// notification; none for the summary of what was held back.
 class Notifier final : public QObject
 {
     Q_OBJECT
@@ -110,6 +114,9 @@ public:
     /// The rules that apply to the channel `channelId` (the default's for
     /// one that follows it, or is not known).
     NotificationRules rulesFor(const QString &channelId) const;
+
+    /// The sounds of what is announced (NotificationSounds); owned.
+    NotificationSounds *sounds() const { return m_sounds; }
 
     /// The weekly quiet hours.
     void setQuietHours(const QuietHours &quietHours);
@@ -255,6 +262,11 @@ private:
     /// earlier one.
     void addToBurst(const QList<Pending> &pending);
     void emitNotification(const QList<Pending> &pending, int burst);
+    /// Plays the sound of the worst news in `pending` that has one, unless
+    /// the burst `burst` (non-zero) has sounded already.
+    void playSound(const QList<Pending> &pending, int burst);
+    /// The rule `kind` of news comes from.
+    static NotificationRules::Transition transitionOf(Kind kind);
     void updateHealth();
 
     QPointer<ChannelManager> m_manager;
@@ -284,6 +296,8 @@ private:
     };
     Burst m_burst;
     int m_bursts = 0; ///< bursts so far, the last one's number
+    NotificationSounds *m_sounds = nullptr;
+    int m_soundedBurst = 0; ///< the last burst that made a sound
     Health m_health = Health::NoChannels;
 };
 

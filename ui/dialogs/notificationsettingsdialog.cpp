@@ -5,17 +5,24 @@
 #include "labels.h"
 #include "notificationruleseditor.h"
 #include "notifier.h"
+#include "statuscolors.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDateTimeEdit>
 #include <QDialogButtonBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
+#include <QGridLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
 #include <QLocale>
 #include <QPushButton>
+#include <QSlider>
 #include <QStackedWidget>
 #include <QTabWidget>
 #include <QTimeEdit>
@@ -29,6 +36,9 @@ namespace {
 
 constexpr int kIdRole = Qt::UserRole + 1;
 constexpr int kNameRole = Qt::UserRole + 2;
+constexpr int kSoundRole =
+    Qt::UserRole; ///< a sound combo's item: the sound (empty: none), as addItem() keeps it
+constexpr int kChooseRole = Qt::UserRole + 4; ///< a sound combo's item: "Choose file…"
 
 /// "deploys", or "deploys (own rules)".
 QString rowText(const QString &name, const ChannelNotifications &notifications)
@@ -52,6 +62,7 @@ NotificationSettingsDialog::NotificationSettingsDialog(Notifier *notifier, Chann
     m_tabs = new QTabWidget;
     m_tabs->addTab(buildRulesTab(), tr("&Rules"));
     m_tabs->addTab(buildQuietTab(), tr("&Quiet hours and snooze"));
+    m_tabs->addTab(buildSoundsTab(), tr("S&ounds"));
     layout->addWidget(m_tabs, 1);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel);
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
@@ -64,6 +75,7 @@ NotificationSettingsDialog::NotificationSettingsDialog(Notifier *notifier, Chann
     connect(m_defaults, &NotificationRulesEditor::changed, this,
             [this] { m_channel->setDefault(m_defaults->rules()); });
     setQuietHours(notifier->quietHours());
+    setSoundSettings(notifier->sounds()->settings());
     updateSnoozeState();
     connect(notifier, &Notifier::activeChanged, this,
             &NotificationSettingsDialog::updateSnoozeState);
@@ -295,6 +307,7 @@ void NotificationSettingsDialog::accept()
     if (m_notifier) {
         m_notifier->setDefaultRules(m_defaults->rules());
         m_notifier->setQuietHours(quietHours());
+        m_notifier->sounds()->setSettings(soundSettings());
     }
     for (auto it = m_edits.cbegin(); it != m_edits.cend(); ++it) {
         if (Channel *channel = m_manager->channel(it.key()))
@@ -302,6 +315,172 @@ void NotificationSettingsDialog::accept()
     }
     Q_EMIT applied();
     QDialog::accept();
+}
+
+// ---------------------------------------------------------------- sounds
+
+QWidget *NotificationSettingsDialog::buildSoundsTab()
+{
+    auto *page = new QWidget;
+    auto *layout = new QVBoxLayout(page);
+    auto *intro = new QLabel(
+        tr("A sound when a notification is shown; none by default. Sounds keep quiet when "
+           "notifications do (muted, snoozed, quiet hours), except for what breaks through. "
+           "Failures in a burst make one sound."));
+    intro->setWordWrap(true);
+    layout->addWidget(intro);
+
+    auto *grid = new QGridLayout;
+    grid->setColumnStretch(1, 1);
+    grid->addWidget(dimLabel(tr("Sound")), 0, 1);
+    grid->addWidget(dimLabel(tr("Volume")), 0, 2, 1, 2);
+    QPalette problemPalette = palette();
+    problemPalette.setColor(QPalette::WindowText,
+                            StatusColors::forJobStatus(JobStatus::Failed, palette()));
+    const QList<NotificationRules::Transition> transitions = NotificationRules::transitions();
+    for (int i = 0; i < transitions.size(); ++i) {
+        const NotificationRules::Transition t = transitions.at(i);
+        const QString key = NotificationRules::key(t);
+        SoundRow row{t};
+        row.sound = new QComboBox;
+        row.sound->setObjectName(QStringLiteral("sound-%1").arg(key));
+        row.sound->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        row.sound->setMinimumContentsLength(18);
+        row.sound->addItem(tr("None"), QString());
+        for (const NotificationSounds::BuiltinSound &builtin : NotificationSounds::builtinSounds())
+            row.sound->addItem(builtin.label, builtin.id);
+        row.sound->insertSeparator(row.sound->count());
+        row.sound->addItem(tr("Choose file…"));
+        row.sound->setItemData(row.sound->count() - 1, true, kChooseRole);
+        auto *label = new QLabel(NotificationSounds::transitionText(t));
+        label->setBuddy(row.sound);
+        row.volume = new QSlider(Qt::Horizontal);
+        row.volume->setObjectName(QStringLiteral("volume-%1").arg(key));
+        row.volume->setRange(0, 100);
+        row.volume->setSingleStep(5);
+        row.volume->setPageStep(10);
+        row.volume->setMinimumWidth(100);
+        row.volume->setAccessibleName(tr("Volume: %1").arg(label->text()));
+        row.volumeText = dimLabel();
+        // Wide enough for "100 %" so that the column does not move.
+        row.volumeText->setMinimumWidth(row.volumeText->fontMetrics().horizontalAdvance(
+            QLocale().toString(100) + QStringLiteral(" %")));
+        row.volumeText->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        row.play = new QPushButton(tr("▶ Play"));
+        row.play->setObjectName(QStringLiteral("play-%1").arg(key));
+        row.play->setToolTip(tr("Hear this sound at this volume"));
+        row.problem = new QLabel;
+        row.problem->setObjectName(QStringLiteral("soundProblem-%1").arg(key));
+        row.problem->setWordWrap(true);
+        row.problem->setTextFormat(Qt::PlainText);
+        row.problem->setPalette(problemPalette);
+        row.problem->setVisible(false);
+
+        const int line = 1 + 2 * i;
+        grid->addWidget(label, line, 0);
+        grid->addWidget(row.sound, line, 1);
+        grid->addWidget(row.volume, line, 2);
+        grid->addWidget(row.volumeText, line, 3);
+        grid->addWidget(row.play, line, 4);
+        grid->addWidget(row.problem, line + 1, 1, 1, 4);
+
+        connect(row.sound, &QComboBox::activated, this,
+                [this, i](int index) { onSoundActivated(i, index); });
+        connect(row.volume, &QSlider::valueChanged, this, [this, i](int volume) {
+            m_soundRows.at(i).volumeText->setText(tr("%1 %").arg(QLocale().toString(volume)));
+        });
+        connect(row.play, &QPushButton::clicked, this, [this, i] { playSound(i); });
+        m_soundRows << row;
+    }
+    layout->addLayout(grid);
+    auto *note = dimLabel(tr("Your own sound must be a WAV file of uncompressed (PCM) sound; "
+                             "a short one is best."));
+    note->setWordWrap(true);
+    layout->addWidget(note);
+    layout->addStretch(1);
+
+    m_chooseSoundFile = [](QWidget *parent) {
+        return QFileDialog::getOpenFileName(parent, tr("Choose a Sound"), QDir::homePath(),
+                                            tr("WAV sounds (*.wav *.WAV);;All files (*)"));
+    };
+    return page;
+}
+
+NotificationSoundSettings NotificationSettingsDialog::soundSettings() const
+{
+    NotificationSoundSettings settings;
+    for (const SoundRow &row : m_soundRows)
+        settings.setChoice(row.transition,
+                           {row.sound->currentData(kSoundRole).toString(), row.volume->value()});
+    return settings;
+}
+
+void NotificationSettingsDialog::setSoundSettings(const NotificationSoundSettings &settings)
+{
+    for (int i = 0; i < m_soundRows.size(); ++i) {
+        const NotificationSoundSettings::Choice choice =
+            settings.choice(m_soundRows.at(i).transition);
+        m_soundRows.at(i).volume->setValue(choice.volume);
+        selectSound(i, choice.sound);
+    }
+}
+
+void NotificationSettingsDialog::setSoundFileChooser(FileChooser chooser)
+{
+    m_chooseSoundFile = std::move(chooser);
+}
+
+void NotificationSettingsDialog::selectSound(int i, const QString &sound)
+{
+    SoundRow &row = m_soundRows[i];
+    QComboBox *combo = row.sound;
+    int index = sound.isEmpty() ? 0 : combo->findData(sound, kSoundRole);
+    if (index < 0 && NotificationSounds::isFile(sound)) {
+        // One file a row, listed above "Choose file…" by its name.
+        const int choose = combo->count() - 1;
+        if (NotificationSounds::isFile(combo->itemData(choose - 1, kSoundRole).toString()))
+            combo->removeItem(choose - 1);
+        index = combo->count() - 1;
+        combo->insertItem(index, QFileInfo(sound).fileName(), sound);
+        combo->setItemData(index, QDir::toNativeSeparators(sound), Qt::ToolTipRole);
+    }
+    if (index < 0)
+        index = 0; // a built-in this version does not have
+    combo->setCurrentIndex(index);
+    row.shown = index;
+    const QString problem = NotificationSounds::problem(sound);
+    row.problem->setText(problem);
+    row.problem->setVisible(!problem.isEmpty());
+    row.volume->setEnabled(!sound.isEmpty());
+    row.volumeText->setEnabled(!sound.isEmpty());
+    row.volumeText->setText(tr("%1 %").arg(QLocale().toString(row.volume->value())));
+    row.play->setEnabled(!sound.isEmpty());
+}
+
+void NotificationSettingsDialog::onSoundActivated(int i, int index)
+{
+    SoundRow &row = m_soundRows[i];
+    if (!row.sound->itemData(index, kChooseRole).toBool()) {
+        selectSound(i, row.sound->itemData(index, kSoundRole).toString());
+        return;
+    }
+    const QString path = m_chooseSoundFile ? m_chooseSoundFile(this) : QString();
+    if (path.isEmpty()) {
+        row.sound->setCurrentIndex(row.shown); // cancelled: as it was
+        return;
+    }
+    selectSound(i, QDir::cleanPath(QFileInfo(path).absoluteFilePath()));
+}
+
+void NotificationSettingsDialog::playSound(int i)
+{
+    const SoundRow &row = m_soundRows.at(i);
+    if (!m_notifier)
+        return;
+    const QString problem = m_notifier->sounds()->preview(
+        row.sound->currentData(kSoundRole).toString(), row.volume->value());
+    row.problem->setText(problem);
+    row.problem->setVisible(!problem.isEmpty());
 }
 
 } // namespace Longwatch
