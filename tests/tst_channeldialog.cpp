@@ -65,6 +65,7 @@ private Q_SLOTS:
     void roundTripsAConfiguration();
     void otherAddressesOnePerLine();
     void feedFormatRowsAreLabelledInWords();
+    void feedFormatShowsTheChosenProfilesSettings();
     void showsOnlyTheFieldsOfTheChosenAuthentication();
     void refusesATakenName();
     void showsTheConfigurationsSentencesAtTheirFields();
@@ -458,6 +459,68 @@ void tst_ChannelDialog::feedFormatRowsAreLabelledInWords()
     }
     // Every knob but the hold time (a number on the Feed tab) has its row.
     QCOMPARE(knobRows, names.size() - 1);
+}
+
+void tst_ChannelDialog::feedFormatShowsTheChosenProfilesSettings()
+{
+    ChannelDialog dialog;
+    dialog.show();
+    auto rowShown = [&](const char *knob) {
+        const QString name = QStringLiteral("knob_") + QLatin1String(knob);
+        auto *edit = dialog.findChild<QLineEdit *>(name);
+        return edit && !edit->parentWidget()->isHidden();
+    };
+    auto headingShown = [&](const QString &text) {
+        for (const QLabel *label : dialog.findChildren<QLabel *>()) {
+            if (label->text() == text)
+                return !label->isHidden();
+        }
+        return false;
+    };
+    auto *profile = child<QComboBox>(dialog, "profileCombo");
+    auto choose = [&](const char *id) {
+        profile->setCurrentIndex(profile->findData(QLatin1String(id)));
+        QCOMPARE(profile->currentData().toString(), QLatin1String(id));
+    };
+
+    choose("generic-json");
+    QVERIFY(rowShown("cursor-target"));
+    QVERIFY(rowShown("bootstrap-url"));
+    QVERIFY(!rowShown("mode"));
+    QVERIFY(!rowShown("rooms"));
+    QVERIFY(headingShown("Events"));
+
+    // ntfy reads its own few settings; generic-json's thirty are hidden, and
+    // so are the headings with nothing under them.
+    choose("ntfy");
+    QVERIFY(rowShown("mode"));
+    QVERIFY(rowShown("initial-cursor"));
+    QVERIFY(!rowShown("cursor-target"));
+    QVERIFY(!rowShown("events-path"));
+    QVERIFY(!headingShown("Events"));
+    QVERIFY(!headingShown("Bootstrap request (before the first poll)"));
+
+    choose("matrix-sync");
+    QVERIFY(rowShown("rooms"));
+    QVERIFY(rowShown("sync-filter"));
+    QVERIFY(!rowShown("narrow"));
+
+    choose("zulip-events");
+    QVERIFY(rowShown("narrow"));
+    QVERIFY(!rowShown("rooms"));
+
+    // A setting that holds a value stays in sight, with the profile's refusal
+    // beside it, rather than being hidden while it stops the channel.
+    ChannelConfig c;
+    c.name = QStringLiteral("topic");
+    c.url = QUrl(QStringLiteral("http://127.0.0.1:1/sub/builds"));
+    c.profileId = QStringLiteral("nchan");
+    c.knobs = {{"events-path", "data.events"}};
+    dialog.setConfig(c);
+    QVERIFY(rowShown("events-path"));
+    QVERIFY(headingShown("Events"));
+    QVERIFY(!rowShown("cursor-target"));
+    QVERIFY(!dialog.problems().isEmpty());
 }
 
 void tst_ChannelDialog::showsOnlyTheFieldsOfTheChosenAuthentication()

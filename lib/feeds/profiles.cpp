@@ -187,6 +187,27 @@ QList<ProfileKnob> profileKnobs()
     };
 }
 
+bool profileTakesKnob(const QString &profileId, const QString &knob)
+{
+    const QString hold = QStringLiteral("hold");
+    const QString initialCursor = QStringLiteral("initial-cursor");
+    const QString mode = QStringLiteral("mode");
+    const QStringList ownKnobsOfOthers =
+        QStringList{mode} + MatrixProfile::ownKnobs() + ZulipProfile::ownKnobs();
+    if (profileId == QLatin1String("generic-json") || profileId == QLatin1String("seed-events") ||
+        profileId == QLatin1String("seed-queue"))
+        return !ownKnobsOfOthers.contains(knob);
+    if (profileId == NtfyProfile::profileId() || profileId == CouchDbProfile::profileId())
+        return knob == hold || knob == initialCursor || knob == mode;
+    if (profileId == MatrixProfile::profileId())
+        return knob == hold || knob == initialCursor || MatrixProfile::ownKnobs().contains(knob);
+    if (profileId == ZulipProfile::profileId())
+        return knob == hold || ZulipProfile::ownKnobs().contains(knob);
+    if (profileIds().contains(profileId))
+        return knob == hold || knob == initialCursor;
+    return true;
+}
+
 QList<std::pair<QString, QString>> knobNames()
 {
     QList<std::pair<QString, QString>> names;

@@ -44,6 +44,13 @@ struct ProfileKnob
 /// them. The one list of knobs: knobNames() is made from it.
 QList<ProfileKnob> profileKnobs();
 
+/// Whether `knob` is one of the settings of profile `profileId` that a form
+/// should offer: the knobs the profile reads as its own. Profiles built on
+/// generic-json's options (ntfy, telegram-getupdates) accept its knobs too,
+/// but a person setting them up does not need them, so they are not offered.
+/// True for an unknown profile, so nothing is hidden by mistake.
+bool profileTakesKnob(const QString &profileId, const QString &knob);
+
 /// Every knob name createProfile() understands, with a one-line help text.
 QList<std::pair<QString, QString>> knobNames();
 

@@ -29,6 +29,8 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 using namespace std::chrono;
 
 namespace Longwatch {
@@ -426,6 +428,7 @@ QWidget *ChannelDialog::buildConnectionTab()
         addLimit(tr("Most events per a&nswer:"), QStringLiteral("maxEventsSpin"), 100'000'000,
                  QString(), tr("More fail the answer; none are taken, the cursor stays."));
 
+    m_knobsForm = form;
     auto *scroll = new QScrollArea;
     scroll->setWidget(inner);
     scroll->setWidgetResizable(true);
@@ -530,7 +533,10 @@ QWidget *ChannelDialog::buildKnobsTab()
             label->setFont(bold);
             label->setContentsMargins(0, 8, 0, 0);
             form->addRow(label);
+            m_knobHeadings.append({label, {}});
         }
+        if (!m_knobHeadings.isEmpty())
+            m_knobHeadings.last().second.append(knob.name);
         QLabel *error = nullptr;
         QLineEdit *edit = addLineRow(form, tr("%1:").arg(knob.label),
                                      QStringLiteral("knob_") + knob.name, &error, knob.help);
@@ -744,6 +750,7 @@ void ChannelDialog::setConfig(const ChannelConfig &config)
     m_jobSeries->setText(config.jobSeriesPattern);
 
     m_profileHelp->setText(profileDescription(m_profile->currentData().toString()));
+    showTheProfilesKnobs();
     onAuthChanged();
     onProxyModeChanged();
     validate();
@@ -781,7 +788,24 @@ void ChannelDialog::onProfileChanged()
 {
     m_profileHelp->setText(profileDescription(m_profile->currentData().toString()));
     m_hold->setValue(toSeconds(profileDefaultHold()));
+    showTheProfilesKnobs();
     validate();
+}
+
+void ChannelDialog::showTheProfilesKnobs()
+{
+    // Thirty settings of generic-json are noise on an ntfy channel: only the
+    // chosen profile's are shown, and any other that holds a value, so that
+    // nothing set is hidden (validate() names it if the profile refuses it).
+    const QString id = m_profile->currentData().toString();
+    auto shown = [&](const QString &name) {
+        const QLineEdit *edit = m_knobEdits.value(name);
+        return edit && (profileTakesKnob(id, name) || !edit->text().trimmed().isEmpty());
+    };
+    for (auto it = m_knobEdits.cbegin(); it != m_knobEdits.cend(); ++it)
+        m_knobsForm->setRowVisible(it.value()->parentWidget(), shown(it.key()));
+    for (const auto &[heading, names] : std::as_const(m_knobHeadings))
+        m_knobsForm->setRowVisible(heading, std::any_of(names.cbegin(), names.cend(), shown));
 }
 
 void ChannelDialog::onAuthChanged()

@@ -5,6 +5,9 @@
 
 #include <QDialog>
 #include <QHash>
+#include <QList>
+#include <QStringList>
+#include <utility>
 
 class QCheckBox;
 class QComboBox;
@@ -82,6 +85,8 @@ private:
                                   const QString &objectName, double minimum, double maximum,
                                   const QString &help);
     void onProfileChanged();
+    /// Shows the Feed format rows of the chosen profile (and any that hold a value).
+    void showTheProfilesKnobs();
     void onAuthChanged();
     void onProxyModeChanged();
     QLabel *addSecretWarning(QWidget *field);
@@ -164,6 +169,9 @@ private:
     QSpinBox *m_keepDays = nullptr;
     QLabel *m_backoffError = nullptr;
 
+    QFormLayout *m_knobsForm = nullptr;
+    /// The Feed format tab's headings, each with the knobs under it.
+    QList<std::pair<QLabel *, QStringList>> m_knobHeadings;
     QHash<QString, QLineEdit *> m_knobEdits;
     QHash<QString, QLabel *> m_knobErrors;
 
