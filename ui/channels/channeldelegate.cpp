@@ -405,22 +405,25 @@ void ChannelDelegate::paintGroupHeader(QPainter *painter, const QStyleOptionView
         painter->drawEllipse(dot);
     }
 
-    // Right to left: the counts by state (at most half the room), then the
-    // name and how many channels it has.
+    // The name and how many channels it has on the left, the counts by
+    // state on the right: the name keeps at least half the room, the
+    // counts take what it leaves.
     const int textLeft = int(dot.right()) + kPadding;
     const int room = std::max(0, r.right() - textLeft);
     const QString summary = index.data(ChannelModel::GroupSummaryRole).toString();
-    const int summaryWidth = std::min(metrics.horizontalAdvance(summary), room / 2);
+    const QString count = QLocale().toString(index.data(ChannelModel::MemberCountRole).toInt());
+    const int countWidth = metrics.horizontalAdvance(count);
+    const QString fullName = index.data(Qt::DisplayRole).toString();
+    const int nameNeeds = boldMetrics.horizontalAdvance(fullName) + kPadding + countWidth;
+    const int summaryWidth = std::max(0, std::min(metrics.horizontalAdvance(summary) + 2,
+                                                  room - std::min(nameNeeds, room / 2) - kPadding));
     painter->setFont(option.font);
     painter->setPen(selected ? text : dim);
     painter->drawText(QRect(r.right() - summaryWidth, r.top(), summaryWidth, r.height()),
                       Qt::AlignRight | Qt::AlignVCenter,
                       metrics.elidedText(summary, Qt::ElideRight, summaryWidth));
-    const QString count = QLocale().toString(index.data(ChannelModel::MemberCountRole).toInt());
-    const int countWidth = metrics.horizontalAdvance(count);
     const int nameRoom = std::max(0, room - summaryWidth - 2 * kPadding - countWidth);
-    const QString name =
-        boldMetrics.elidedText(index.data(Qt::DisplayRole).toString(), Qt::ElideRight, nameRoom);
+    const QString name = boldMetrics.elidedText(fullName, Qt::ElideRight, nameRoom);
     const int nameWidth = boldMetrics.horizontalAdvance(name);
     painter->setFont(bold);
     painter->setPen(text);
