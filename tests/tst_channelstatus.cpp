@@ -6,6 +6,7 @@
 #include "channelbanner.h"
 #include "channeldelegate.h"
 #include "channeldialog.h"
+#include "channelgroupmodel.h"
 #include "channelmanager.h"
 #include "channelmodel.h"
 #include "channelstore.h"
@@ -46,11 +47,11 @@ ChannelConfig configFor(const QUrl &url, const QString &name, const QString &id 
     return c;
 }
 
-/// The channel's row as the channel list shows it (through its filter).
+/// The channel's row as the channel list shows it (through its filter and groups).
 QModelIndex rowOf(MainWindow &window, Channel *channel)
 {
-    const auto *shown = qobject_cast<QSortFilterProxyModel *>(window.channelView()->model());
-    return shown->mapFromSource(window.channelModel()->indexOf(channel));
+    const auto *shown = qobject_cast<ChannelGroupModel *>(window.channelView()->model());
+    return shown->indexOf(channel);
 }
 
 Event eventWithKey(int key)

@@ -91,6 +91,11 @@ bool Demo::start()
         config.url = feedUrl(feed);
         config.profileId = QStringLiteral("seed-events");
         config.transient = true;
+        // Two groups, to show them; the nightly batch stays in none.
+        if (feed == QLatin1String("builds") || feed == QLatin1String("tests"))
+            config.group = tr("CI");
+        else if (feed == QLatin1String("deploys"))
+            config.group = tr("Delivery");
         if (feed == QLatin1String("deploys")) {
             config.notifications.followDefaults = false;
             config.notifications.rules.setOn(NotificationRules::Transition::JobFinished, true);
@@ -104,6 +109,7 @@ bool Demo::start()
     offline.url = QUrl(QStringLiteral("http://127.0.0.1:%1/feeds/builds/poll").arg(deadPort()));
     offline.profileId = QStringLiteral("seed-events");
     offline.transient = true;
+    offline.group = tr("Delivery");
     // Short bounds, so the countdown is there to watch rather than minutes long.
     offline.timing.backoffInitial = 8s;
     offline.timing.backoffMax = 60s;

@@ -65,6 +65,7 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
     m_workspace = new WorkspaceActions(manager, this);
     m_channelActions = new ChannelActions(manager, this);
     m_channelActions->setNotifier(m_notifier);
+    m_channelList->setNotifier(m_notifier);
     loadNotificationSettings();
     // The window's chrome (health, tab titles, history bar) follows the
     // channels at most ten times a second: under a flood of events, redoing
@@ -146,6 +147,7 @@ MainWindow::MainWindow(ChannelManager *manager, QSettings *settings, QWidget *pa
     connect(m_workspace, &WorkspaceActions::message, statusBar(), &QStatusBar::showMessage);
     connect(m_workspace, &WorkspaceActions::channelImported, this, &MainWindow::selectChannel);
     connect(m_channelActions, &ChannelActions::message, statusBar(), &QStatusBar::showMessage);
+    connect(m_channelList, &ChannelList::message, statusBar(), &QStatusBar::showMessage);
     connect(m_channelActions, &ChannelActions::channelAdded, this, &MainWindow::selectChannel);
 
     connect(manager, &ChannelManager::batchReceived, this,
@@ -591,6 +593,7 @@ void MainWindow::restoreWindowState()
         }
         m_events->restoreState(settings);
         m_jobs->restoreState(settings);
+        m_channelList->restoreState(settings);
         m_tabs->setCurrentIndex(settings.value(QStringLiteral("page"), 0).toInt());
         m_actions.details->setChecked(settings.value(QStringLiteral("details"), true).toBool());
         m_actions.compactChannels->setChecked(
@@ -611,6 +614,7 @@ void MainWindow::saveWindowState()
         settings.setValue(QStringLiteral("channelListPlaced"), m_channelListWidth->isPlaced());
         m_events->saveState(settings);
         m_jobs->saveState(settings);
+        m_channelList->saveState(settings);
         settings.setValue(QStringLiteral("page"), m_tabs->currentIndex());
         settings.setValue(QStringLiteral("details"), m_actions.details->isChecked());
         settings.setValue(QStringLiteral("compactChannels"),

@@ -101,6 +101,14 @@ void Channel::setNotifications(const ChannelNotifications &notifications)
     Q_EMIT configChanged();
 }
 
+void Channel::setGroup(const QString &group)
+{
+    if (group == m_config.group)
+        return;
+    m_config.group = group;
+    Q_EMIT configChanged();
+}
+
 void Channel::setResumeCursor(const QString &cursor)
 {
     if (!m_poller)

@@ -51,6 +51,8 @@ public:
     /// Changes only what the channel notifies about (configChanged(), no
     /// restart: the poller goes on).
     void setNotifications(const ChannelNotifications &notifications);
+    /// Changes only the group it is listed in (configChanged(), no restart).
+    void setGroup(const QString &group);
 
     /// The clock of the counters (last event, rate) and of the poller's
     /// retry times; tests inject one. With a network thread the poller

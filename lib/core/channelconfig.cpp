@@ -447,6 +447,7 @@ QVariantMap ChannelConfig::toVariantMap() const
     map.insert(QStringLiteral("keepEvents"), keepEvents);
     map.insert(QStringLiteral("keepDays"), keepDays);
     map.insert(QStringLiteral("paused"), paused);
+    map.insert(QStringLiteral("group"), group);
     return map;
 }
 
@@ -528,6 +529,8 @@ ChannelConfig ChannelConfig::fromVariantMap(const QVariantMap &map)
     c.keepEvents = std::max<qint64>(0, map.value(QStringLiteral("keepEvents")).toLongLong());
     c.keepDays = std::clamp(map.value(QStringLiteral("keepDays")).toInt(), 0, 36'500);
     c.paused = map.value(QStringLiteral("paused")).toBool();
+    // Older files have no group: the channel is in none.
+    c.group = map.value(QStringLiteral("group")).toString().simplified();
     return c;
 }
 

@@ -53,6 +53,9 @@ public:
 
     QString id;   ///< stable identity (a UUID), survives renames
     QString name; ///< what the person calls it
+    /// The group the channel is listed in (ChannelGroups), or empty for
+    /// none. Written as the person typed it, spaces collapsed.
+    QString group;
     QUrl url;
     /// Other addresses of the same feed (another node of a cluster, a
     /// standby), tried in turn when `url` fails (Poller::setOtherServers()).

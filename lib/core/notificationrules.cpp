@@ -12,6 +12,14 @@ const QString kOnKey = QStringLiteral("notifyOn");
 const QString kCriticalKey = QStringLiteral("notifyCritical");
 const QString kDownMinutesKey = QStringLiteral("notifyDownMinutes");
 const QString kFollowKey = QStringLiteral("notifyFollowDefaults");
+/// A group's rules are written under the rules' keys with this in front:
+/// "notifyOn" becomes "groupNotifyOn".
+const QString kGroupPrefix = QStringLiteral("group");
+
+QString groupKey(const QString &key)
+{
+    return kGroupPrefix + key.at(0).toUpper() + key.mid(1);
+}
 
 QStringList keysOf(const NotificationRules &rules,
                    bool (NotificationRules::*test)(NotificationRules::Transition) const)
@@ -148,12 +156,25 @@ QVariantMap ChannelNotifications::toVariantMap() const
 {
     QVariantMap map = rules.toVariantMap();
     map.insert(kFollowKey, followDefaults);
+    if (groupRules) {
+        const QVariantMap group = groupRules->toVariantMap();
+        for (auto it = group.cbegin(); it != group.cend(); ++it)
+            map.insert(groupKey(it.key()), it.value());
+    }
     return map;
 }
 
 ChannelNotifications ChannelNotifications::fromVariantMap(const QVariantMap &map)
 {
     ChannelNotifications n;
+    if (map.contains(groupKey(kOnKey))) {
+        QVariantMap group;
+        for (const QString &key : {kOnKey, kCriticalKey, kDownMinutesKey}) {
+            if (map.contains(groupKey(key)))
+                group.insert(key, map.value(groupKey(key)));
+        }
+        n.groupRules = NotificationRules::fromVariantMap(group);
+    }
     if (map.contains(kOnKey) || map.contains(kFollowKey)) {
         n.followDefaults = map.value(kFollowKey, true).toBool();
         n.rules = NotificationRules::fromVariantMap(map);

@@ -82,20 +82,33 @@ private:
     int m_downMinutes = 5;
 };
 
-/// A channel's notification settings: the global default rules, or its own.
+/// A channel's notification settings: its own rules, or else those of its
+/// group (when the group has rules of its own), or else the global default.
+///
+/// A group's rules are kept with each of its members (`groupRules`, the
+/// same in all of them; ChannelGroups keeps them in step), so that the
+/// settings file and a workspace carry them with the channels.
 struct ChannelNotifications
 {
-    bool followDefaults = true;
+    bool followDefaults = true; ///< false: the channel's own `rules` apply
     NotificationRules rules = NotificationRules::defaults(); ///< used when !followDefaults
+    /// The rules of the channel's group; none when the group follows the
+    /// default (or the channel is in no group).
+    std::optional<NotificationRules> groupRules;
 
-    /// The rules that apply, given the global default.
+    /// The rules that apply, given the global default: the channel's own,
+    /// else its group's, else the default.
     const NotificationRules &effective(const NotificationRules &defaults) const
     {
-        return followDefaults ? defaults : rules;
+        if (!followDefaults)
+            return rules;
+        return groupRules ? *groupRules : defaults;
     }
     bool operator==(const ChannelNotifications &other) const = default;
 
-    /// "notifyFollowDefaults" and NotificationRules::toVariantMap()'s keys.
+    /// "notifyFollowDefaults" and NotificationRules::toVariantMap()'s keys;
+    /// the group's rules as "groupNotifyOn", "groupNotifyCritical" and
+    /// "groupNotifyDownMinutes", only when there are some.
     QVariantMap toVariantMap() const;
     /// Also reads the three flags older versions wrote ("notifyJobFailed",
     /// "notifyJobRecovered", "notifyJobFinished").

@@ -52,6 +52,7 @@ const QList<Field> &fields()
 {
     static const QList<Field> list = {
         {QLatin1String("name"), Kind::Text},
+        {QLatin1String("group"), Kind::Text},
         {QLatin1String("url"), Kind::Text},
         {QLatin1String("alternateUrls"), Kind::TextList}, // without secrets: they use url's
         {QLatin1String("profile"), Kind::Text},
@@ -72,6 +73,11 @@ const QList<Field> &fields()
         {QLatin1String("notifyOn"), Kind::TextList},
         {QLatin1String("notifyCritical"), Kind::TextList},
         {QLatin1String("notifyDownMinutes"), Kind::Integer, 1, NotificationRules::kMaxDownMinutes},
+        {QLatin1String("groupNotifyOn"),
+         Kind::TextList}, // the group's rules (ChannelNotifications)
+        {QLatin1String("groupNotifyCritical"), Kind::TextList},
+        {QLatin1String("groupNotifyDownMinutes"), Kind::Integer, 1,
+         NotificationRules::kMaxDownMinutes},
         {QLatin1String("jobPaths"), Kind::TextList},
         {QLatin1String("statusPath"), Kind::Text},
         {QLatin1String("progressPath"), Kind::Text},

@@ -4,6 +4,7 @@
 
 #include "channel.h"
 #include "channeldialog.h"
+#include "channelgroups.h"
 #include "channelmanager.h"
 #include "eventlog.h"
 #include "eventrecorder.h"
@@ -14,6 +15,19 @@
 #include <QPointer>
 
 namespace Longwatch {
+
+namespace {
+
+/// `config` with the rules of the group it is in (a group it joins in the
+/// dialog brings its rules; one it leaves takes them away).
+ChannelConfig withGroupRules(ChannelConfig config, const ChannelManager *manager)
+{
+    config.notifications.groupRules =
+        config.group.isEmpty() ? std::nullopt : ChannelGroups::rules(manager, config.group);
+    return config;
+}
+
+} // namespace
 
 ChannelActions::ChannelActions(ChannelManager *manager, QWidget *window)
     : QObject(window)
@@ -47,8 +61,9 @@ ChannelDialog *ChannelActions::add()
     if (m_notifier)
         dialog->setDefaultNotificationRules(m_notifier->defaultRules());
     dialog->setTakenNames(m_manager->names());
+    dialog->setGroupNames(ChannelGroups::names(m_manager));
     connect(dialog, &QDialog::accepted, this, [this, dialog] {
-        Channel *channel = m_manager->addChannel(dialog->config());
+        Channel *channel = m_manager->addChannel(withGroupRules(dialog->config(), m_manager));
         Q_EMIT channelAdded(channel);
         Q_EMIT message(tr("Added channel %1.").arg(channel->name()), 5000);
     });
@@ -68,6 +83,7 @@ ChannelDialog *ChannelActions::edit(Channel *channel)
     QStringList taken = m_manager->names();
     taken.removeOne(channel->name());
     dialog->setTakenNames(taken);
+    dialog->setGroupNames(ChannelGroups::names(m_manager));
     dialog->setConfig(channel->config());
     const QPointer<Channel> guard(channel);
     connect(dialog, &QDialog::accepted, this, [this, dialog, guard] {
@@ -75,7 +91,7 @@ ChannelDialog *ChannelActions::edit(Channel *channel)
             Q_EMIT message(tr("The channel was removed while you edited it."), 5000);
             return;
         }
-        m_manager->updateChannel(guard, dialog->config());
+        m_manager->updateChannel(guard, withGroupRules(dialog->config(), m_manager));
         Q_EMIT message(tr("Saved channel %1.").arg(guard->name()), 5000);
     });
     dialog->open();

@@ -18,6 +18,15 @@ constexpr int kPadding = 8;
 constexpr int kDot = 10;
 constexpr int kSparkWidth = 56;
 constexpr int kReasonLines = 2;
+/// How far a group's channels sit to the right of its header.
+constexpr int kGroupIndent = 12;
+constexpr int kChevron = 8;
+
+/// The indent of a row: a channel in a group is under its header.
+int indentOf(const QModelIndex &index)
+{
+    return index.data(ChannelModel::GroupRole).toString().isEmpty() ? 0 : kGroupIndent;
+}
 
 /// The width a row is painted in: the view's, as QListView gives every row
 /// the width of its viewport. The same in sizeHint() and paint(), so that
@@ -40,8 +49,8 @@ QStringList reasonLinesOf(const QStyleOptionViewItem &option, const QModelIndex 
     const QString reason = index.data(ChannelModel::ReasonRole).toString();
     if (reason.isEmpty())
         return {};
-    return ChannelDelegate::reasonLines(reason, option.font, textWidth(rowWidth(option)),
-                                        kReasonLines);
+    return ChannelDelegate::reasonLines(
+        reason, option.font, textWidth(rowWidth(option) - indentOf(index)), kReasonLines);
 }
 
 } // namespace
@@ -79,6 +88,12 @@ QStringList ChannelDelegate::reasonLines(const QString &reason, const QFont &fon
 
 QSize ChannelDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const
 {
+    if (index.data(ChannelModel::IsGroupHeaderRole).toBool()) {
+        QFont bold = option.font;
+        bold.setBold(true);
+        return {std::min(240, rowWidth(option)),
+                QFontMetrics(bold).height() + (m_compact ? 8 : 14)};
+    }
     if (m_compact)
         return {std::min(240, rowWidth(option)), QFontMetrics(option.font).height() + 6};
     QFont bold = option.font;
@@ -133,8 +148,15 @@ void ChannelDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
     QStyle *style = widget ? widget->style() : QApplication::style();
     // Selection and hover background as the style draws it.
     style->drawControl(QStyle::CE_ItemViewItem, &opt, painter, widget);
+    if (index.data(ChannelModel::IsGroupHeaderRole).toBool()) {
+        paintGroupHeader(painter, option, index);
+        return;
+    }
+    // A group's channels sit under its header, a little to the right.
+    QStyleOptionViewItem indented = option;
+    indented.rect.setLeft(option.rect.left() + indentOf(index));
     if (m_compact) {
-        paintCompact(painter, option, index);
+        paintCompact(painter, indented, index);
         return;
     }
 
@@ -148,7 +170,7 @@ void ChannelDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
     dim.setAlphaF(0.68);
     const QColor stateColor = StatusColors::forChannelState(state, palette);
 
-    const QRect r = option.rect.adjusted(kPadding, kPadding - 1, -kPadding, -kPadding + 1);
+    const QRect r = indented.rect.adjusted(kPadding, kPadding - 1, -kPadding, -kPadding + 1);
     QFont bold = option.font;
     bold.setBold(true);
     const QFontMetrics boldMetrics(bold);
@@ -232,8 +254,9 @@ void ChannelDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
     painter->setPen(text);
     int y = line2 + metrics.height() + 2;
     for (const QString &line : reason) {
-        painter->drawText(QRect(textLeft, y, textWidth(rowWidth(option)), metrics.height()),
-                          Qt::AlignLeft | Qt::AlignVCenter, line);
+        painter->drawText(
+            QRect(textLeft, y, textWidth(rowWidth(option) - indentOf(index)), metrics.height()),
+            Qt::AlignLeft | Qt::AlignVCenter, line);
         y += metrics.lineSpacing();
     }
 
@@ -315,6 +338,102 @@ void ChannelDelegate::paintCompact(QPainter *painter, const QStyleOptionViewItem
     painter->setPen(statusColor);
     painter->drawText(QRect(statusLeft, r.top(), statusWidth, r.height()),
                       Qt::AlignLeft | Qt::AlignVCenter, status);
+    painter->restore();
+}
+
+void ChannelDelegate::paintGroupHeader(QPainter *painter, const QStyleOptionViewItem &option,
+                                       const QModelIndex &index) const
+{
+    const auto state = index.data(ChannelModel::StateRole).value<Poller::State>();
+    const bool collapsed = index.data(ChannelModel::CollapsedRole).toBool();
+    const QPalette &palette = option.palette;
+    const bool selected = option.state & QStyle::State_Selected;
+    const QPalette::ColorGroup group =
+        (option.state & QStyle::State_Active) ? QPalette::Active : QPalette::Inactive;
+    const QColor text = palette.color(group, selected ? QPalette::HighlightedText : QPalette::Text);
+    QColor dim = text;
+    dim.setAlphaF(0.68);
+    const QColor stateColor = StatusColors::forChannelState(state, palette);
+
+    painter->save();
+    painter->setRenderHint(QPainter::Antialiasing);
+    // A band across the list, with a line above it: where a group begins.
+    if (!selected) {
+        QColor band = text;
+        band.setAlphaF(StatusColors::isDark(palette) ? 0.07 : 0.045);
+        painter->fillRect(option.rect, band);
+    }
+    QColor rule = text;
+    rule.setAlphaF(0.16);
+    painter->setPen(QPen(rule, 1));
+    painter->drawLine(option.rect.topLeft(), option.rect.topRight());
+
+    QFont bold = option.font;
+    bold.setBold(true);
+    const QFontMetrics boldMetrics(bold);
+    const QFontMetrics metrics(option.font);
+    const QRect r = option.rect.adjusted(kPadding - 2, 0, -kPadding, 0);
+    const qreal middle = r.center().y() + 0.5;
+
+    // The chevron: pointing right when collapsed, down when expanded.
+    QPainterPath chevron;
+    const qreal c = kChevron / 2.0;
+    const qreal cx = r.left() + c;
+    if (collapsed) {
+        chevron.moveTo(cx - c / 2, middle - c);
+        chevron.lineTo(cx + c / 2 + 1, middle);
+        chevron.lineTo(cx - c / 2, middle + c);
+    } else {
+        chevron.moveTo(cx - c, middle - c / 2);
+        chevron.lineTo(cx, middle + c / 2 + 1);
+        chevron.lineTo(cx + c, middle - c / 2);
+    }
+    painter->setPen(QPen(dim, 1.6, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+    painter->setBrush(Qt::NoBrush);
+    painter->drawPath(chevron);
+
+    // The worst state's dot, as the channel rows draw it.
+    const qreal dotSize = m_compact ? kDot - 2 : kDot;
+    const QRectF dot(r.left() + kChevron + kPadding, middle - dotSize / 2.0, dotSize, dotSize);
+    if (state == Poller::State::Backoff || state == Poller::State::Connecting ||
+        state == Poller::State::Waiting) {
+        painter->setPen(QPen(stateColor, 2.2));
+        painter->drawEllipse(dot.adjusted(1.1, 1.1, -1.1, -1.1));
+    } else {
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(stateColor);
+        painter->drawEllipse(dot);
+    }
+
+    // The name and how many channels it has on the left, the counts by
+    // state on the right: the name keeps at least half the room, the
+    // counts take what it leaves.
+    const int textLeft = int(dot.right()) + kPadding;
+    const int room = std::max(0, r.right() - textLeft);
+    const QString summary = index.data(ChannelModel::GroupSummaryRole).toString();
+    const QString count = QLocale().toString(index.data(ChannelModel::MemberCountRole).toInt());
+    const int countWidth = metrics.horizontalAdvance(count);
+    const QString fullName = index.data(Qt::DisplayRole).toString();
+    const int nameNeeds = boldMetrics.horizontalAdvance(fullName) + kPadding + countWidth;
+    const int summaryWidth = std::max(0, std::min(metrics.horizontalAdvance(summary) + 2,
+                                                  room - std::min(nameNeeds, room / 2) - kPadding));
+    painter->setFont(option.font);
+    painter->setPen(selected ? text : dim);
+    painter->drawText(QRect(r.right() - summaryWidth, r.top(), summaryWidth, r.height()),
+                      Qt::AlignRight | Qt::AlignVCenter,
+                      metrics.elidedText(summary, Qt::ElideRight, summaryWidth));
+    const int nameRoom = std::max(0, room - summaryWidth - 2 * kPadding - countWidth);
+    const QString name = boldMetrics.elidedText(fullName, Qt::ElideRight, nameRoom);
+    const int nameWidth = boldMetrics.horizontalAdvance(name);
+    painter->setFont(bold);
+    painter->setPen(text);
+    painter->drawText(QRect(textLeft, r.top(), nameWidth, r.height()),
+                      Qt::AlignLeft | Qt::AlignVCenter, name);
+    painter->setFont(option.font);
+    painter->setPen(dim);
+    painter->drawText(
+        QRect(textLeft + nameWidth + kPadding / 2 + 2, r.top(), countWidth, r.height()),
+        Qt::AlignLeft | Qt::AlignVCenter, count);
     painter->restore();
 }
 

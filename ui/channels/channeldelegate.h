@@ -11,6 +11,11 @@ namespace Longwatch {
 /// two more lines (elided only at the end of the second). Everything comes
 /// from the model's roles.
 ///
+/// A group's header (ChannelModel::IsGroupHeaderRole) is a band across the
+/// list: a chevron (pointing right when collapsed), the dot of the worst
+/// state of its channels, its name, how many channels it has and their
+/// states counted. A group's channels are indented under it.
+///
 /// Compact (setCompact()), a row is one line: the dot, the name, the status
 /// and the event count; the reason is in the row's tool tip. For hundreds
 /// of channels.
@@ -43,6 +48,8 @@ public:
                                const QColor &color);
 
 private:
+    void paintGroupHeader(QPainter *painter, const QStyleOptionViewItem &option,
+                          const QModelIndex &index) const;
     void paintCompact(QPainter *painter, const QStyleOptionViewItem &option,
                       const QModelIndex &index) const;
 

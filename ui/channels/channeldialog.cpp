@@ -213,6 +213,7 @@ QWidget *ChannelDialog::buildFeedTab()
     m_name = addLineRow(form, tr("&Name:"), QStringLiteral("nameEdit"), &m_nameError,
                         tr("How the channel is called in the list and in notifications."));
     m_name->setPlaceholderText(tr("e.g. Nightly builds"));
+    addGroupRow(form);
     m_url = addLineRow(form, tr("&Address:"), QStringLiteral("urlEdit"), &m_urlError);
     m_url->setPlaceholderText(tr("https://ci.example.com/feeds/builds/poll"));
 
@@ -231,6 +232,32 @@ QWidget *ChannelDialog::buildFeedTab()
                            tr("How long the server keeps a request open when there is no "
                               "news. The request's deadline is this plus the margin."));
     return page;
+}
+
+void ChannelDialog::addGroupRow(QFormLayout *form)
+{
+    m_group = new QComboBox;
+    m_group->setObjectName(QStringLiteral("groupCombo"));
+    m_group->setEditable(true);
+    m_group->setInsertPolicy(QComboBox::NoInsert);
+    m_group->lineEdit()->setPlaceholderText(tr("No group"));
+    m_group->setMinimumWidth(220);
+    addBuddyRow(form, tr("&Group:"),
+                fieldWithNotes(m_group, nullptr,
+                               makeHelpLabel(tr("The channel list shows the channels of a group "
+                                                "under its name. Pick one or type a new name."),
+                                             this),
+                               Qt::AlignLeft),
+                m_group);
+}
+
+void ChannelDialog::setGroupNames(const QStringList &groups)
+{
+    const QString current = m_group->currentText();
+    m_group->clear();
+    m_group->addItem(QString()); // no group
+    m_group->addItems(groups);
+    m_group->setCurrentText(current);
 }
 
 QWidget *ChannelDialog::buildAccessTab()
@@ -669,6 +696,7 @@ void ChannelDialog::setConfig(const ChannelConfig &config)
 
     const QSignalBlocker blockProfile(m_profile);
     m_name->setText(config.name);
+    m_group->setCurrentText(config.group);
     // Secrets in the address (a bot token, a password, a token parameter)
     // are shown as *** and kept unless the address is edited there.
     QString shownUrl = config.url.toString();
@@ -746,7 +774,7 @@ void ChannelDialog::setConfig(const ChannelConfig &config)
     m_jobPaths->setText(config.jobs.jobPaths.join(QStringLiteral(", ")));
     m_statusPath->setText(config.jobs.statusPath);
     m_progressPath->setText(config.jobs.progressPath);
-    m_notifications->setChannelNotifications(config.notifications);
+    m_notifications->setChannelNotifications(config.notifications, config.group);
     m_jobSeries->setText(config.jobSeriesPattern);
 
     m_profileHelp->setText(profileDescription(m_profile->currentData().toString()));
@@ -852,6 +880,7 @@ ChannelConfig ChannelDialog::config() const
 {
     ChannelConfig c = m_base;
     c.name = m_name->text().trimmed();
+    c.group = m_group->currentText().simplified();
     c.url = QUrl(urlText(), QUrl::StrictMode);
     c.alternateUrls.clear();
     for (const QString &line : m_alternateUrls->toPlainText().split(QLatin1Char('\n'))) {

@@ -51,6 +51,8 @@ public:
     void setDefaultNotificationRules(const NotificationRules &rules);
     /// The configuration the fields describe.
     ChannelConfig config() const;
+    /// The groups there are, offered by the Group field (which takes a new name too).
+    void setGroupNames(const QStringList &groups);
     /// Names other channels use already; the name field refuses them.
     void setTakenNames(const QStringList &names);
     /// Why secrets are less protected than they could be (the SecretStore's
@@ -72,6 +74,7 @@ private:
     /// The address typed, with the hidden secrets put back.
     QString urlText() const;
     QWidget *buildFeedTab();
+    void addGroupRow(QFormLayout *form);
     QWidget *buildAccessTab();
     QWidget *buildConnectionTab();
     QWidget *buildTimingTab();
@@ -115,6 +118,7 @@ private:
     QLineEdit *m_url = nullptr;
     QLabel *m_urlError = nullptr;
     QComboBox *m_profile = nullptr;
+    QComboBox *m_group = nullptr;
     QLabel *m_profileHelp = nullptr;
     QLabel *m_profileError = nullptr;
     QDoubleSpinBox *m_hold = nullptr;

@@ -46,6 +46,7 @@ void ChannelFilterModel::setFilterText(const QString &text)
         return;
     m_words = words;
     invalidateRowsFilter();
+    Q_EMIT filterChanged();
 }
 
 void ChannelFilterModel::setTroubleFirst(bool first)
@@ -76,6 +77,7 @@ bool ChannelFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex &sour
     // state's own name ("Waiting" reads "Listening", "Backoff" "Retrying").
     const QString haystack =
         QStringList{index.data(Qt::DisplayRole).toString(),
+                    index.data(ChannelModel::GroupRole).toString(),
                     index.data(ChannelModel::UrlRole).toString(),
                     index.data(ChannelModel::StatusTextRole).toString(), Poller::stateString(state)}
             .join(QLatin1Char('\n'));

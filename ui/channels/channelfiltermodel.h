@@ -8,7 +8,7 @@ class Channel;
 class ChannelModel;
 
 /// The channel list as the person asked to see it: only the channels whose
-/// name, address or state words ("failed", "retrying", "listening",
+/// name, group, address or state words ("failed", "retrying", "listening",
 /// "paused", or what the status line says) contain every word of the
 /// filter; in the manager's order, or by state with the ones in trouble
 /// first (failed, retrying, connecting, then the others; the manager's
@@ -28,8 +28,13 @@ public:
     bool isTroubleFirst() const { return m_troubleFirst; }
 
     ChannelModel *channelModel() const { return m_source; }
+    bool isFiltering() const { return !m_words.isEmpty(); }
     Channel *channel(const QModelIndex &index) const;
     QModelIndex indexOf(const Channel *channel) const;
+
+Q_SIGNALS:
+    /// The filter's words changed (after the rows did).
+    void filterChanged();
 
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex &sourceParent) const override;

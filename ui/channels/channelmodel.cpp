@@ -346,6 +346,10 @@ QVariant ChannelModel::data(const QModelIndex &index, int role) const
         return redactedUrl(channel->config().url);
     case ProfileRole:
         return channel->config().profileId;
+    case GroupRole:
+        return channel->config().group;
+    case IsGroupHeaderRole:
+        return false;
     default:
         return {};
     }
@@ -371,6 +375,11 @@ QHash<int, QByteArray> ChannelModel::roleNames() const
     names.insert(HeadlineRole, "headline");
     names.insert(ReasonRole, "reason");
     names.insert(ErrorDetailRole, "errorDetail");
+    names.insert(GroupRole, "group");
+    names.insert(IsGroupHeaderRole, "isGroupHeader");
+    names.insert(GroupSummaryRole, "groupSummary");
+    names.insert(CollapsedRole, "collapsed");
+    names.insert(MemberCountRole, "memberCount");
     return names;
 }
 

@@ -52,6 +52,12 @@ public:
         HeadlineRole, ///< the status without the reason: "Failed", "Retrying in 12 s (attempt 3)"
         ReasonRole,   ///< why a failed or retrying channel is so, one sentence; else empty
         ErrorDetailRole, ///< the raw detail of the last failure (HTTP status, ...); no secrets
+        GroupRole,       ///< the group the channel is in (ChannelConfig::group); "" for none
+        // A group's header row (ChannelGroupModel); a channel's row says false.
+        IsGroupHeaderRole, ///< bool: the row is a group's header
+        GroupSummaryRole,  ///< the members' states counted: "1 failed · 3 live"
+        CollapsedRole,     ///< bool: the group's members are hidden
+        MemberCountRole,   ///< int: the group's channels
     };
     Q_ENUM(Role)
 

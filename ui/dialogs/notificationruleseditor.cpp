@@ -16,6 +16,7 @@ using Transition = NotificationRules::Transition;
 
 NotificationRulesEditor::NotificationRulesEditor(const QString &followText, QWidget *parent)
     : QWidget(parent)
+    , m_followText(followText)
 {
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -113,7 +114,7 @@ void NotificationRulesEditor::setDefault(const NotificationRules &defaults)
 {
     m_default = defaults;
     if (isFollowing())
-        showRules(defaults);
+        showRules(followed());
 }
 
 void NotificationRulesEditor::setFollowing(bool follow)
@@ -122,7 +123,7 @@ void NotificationRulesEditor::setFollowing(bool follow)
         return;
     const QSignalBlocker blocker(m_follow);
     m_follow->setChecked(follow);
-    showRules(follow ? m_default : m_own);
+    showRules(follow ? followed() : m_own);
     m_rows->setEnabled(!follow);
 }
 
@@ -141,13 +142,30 @@ void NotificationRulesEditor::onFollowToggled(bool follow)
         m_follow->setChecked(true);
         m_follow->blockSignals(false);
     }
-    showRules(follow ? m_default : m_own);
+    showRules(follow ? followed() : m_own);
     m_rows->setEnabled(!follow);
     Q_EMIT changed();
 }
 
-void NotificationRulesEditor::setChannelNotifications(const ChannelNotifications &notifications)
+const NotificationRules &NotificationRulesEditor::followed() const
 {
+    return m_groupRules ? *m_groupRules : m_default;
+}
+
+void NotificationRulesEditor::setChannelNotifications(const ChannelNotifications &notifications,
+                                                      const QString &group)
+{
+    m_groupRules = notifications.groupRules;
+    if (m_follow) {
+        if (!m_groupRules)
+            m_follow->setText(m_followText);
+        else if (group.isEmpty())
+            m_follow->setText(tr("&Use the group's rules"));
+        else
+            m_follow->setText(
+                tr("&Use the rules of the group %1")
+                    .arg(QString(group).replace(QLatin1Char('&'), QLatin1String("&&"))));
+    }
     m_own = notifications.rules;
     setFollowing(notifications.followDefaults);
     if (!notifications.followDefaults)
@@ -156,7 +174,7 @@ void NotificationRulesEditor::setChannelNotifications(const ChannelNotifications
 
 ChannelNotifications NotificationRulesEditor::channelNotifications() const
 {
-    return {isFollowing(), rules()};
+    return {isFollowing(), rules(), m_groupRules};
 }
 
 } // namespace Longwatch

@@ -18,6 +18,9 @@ namespace Longwatch {
 ///
 /// With a default to follow (setFollowing()), a "Use the default rules"
 /// box comes first; while it is checked the rows show the default, greyed.
+/// For a channel in a group with rules of its own, what it follows is the
+/// group's rules, and the box says so ("Use the rules of the group Builds"):
+/// a channel's own rules come first, then its group's, then the default.
 class NotificationRulesEditor final : public QWidget
 {
     Q_OBJECT
@@ -34,7 +37,10 @@ public:
     void setFollowing(bool follow);
     bool isFollowing() const;
 
-    void setChannelNotifications(const ChannelNotifications &notifications);
+    /// `group`: the channel's group, named by the box when the group has rules.
+    void setChannelNotifications(const ChannelNotifications &notifications,
+                                 const QString &group = {});
+    /// The channel's rules as edited; its group's rules as they were given.
     ChannelNotifications channelNotifications() const;
 
 Q_SIGNALS:
@@ -44,6 +50,8 @@ Q_SIGNALS:
 private:
     void showRules(const NotificationRules &rules);
     void onFollowToggled(bool follow);
+    /// What the channel follows: its group's rules, or the default.
+    const NotificationRules &followed() const;
 
     QCheckBox *m_follow = nullptr;
     QHash<int, QCheckBox *> m_on;       ///< by Transition
@@ -52,6 +60,8 @@ private:
     QWidget *m_rows = nullptr;
     NotificationRules m_own = NotificationRules::defaults(); ///< kept while following
     NotificationRules m_default = NotificationRules::defaults();
+    std::optional<NotificationRules> m_groupRules; ///< kept as given
+    QString m_followText;
 };
 
 } // namespace Longwatch
