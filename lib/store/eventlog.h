@@ -1,5 +1,6 @@
 #pragma once
 
+#include "channelhealth.h"
 #include "event.h"
 #include "jobstatus.h"
 
@@ -274,6 +275,23 @@ public:
     /// of `channels` (all when empty); one walk of the series index.
     QList<JobSeriesKey> jobSeries(const QStringList &channels = {});
 
+    /// Adds `samples` to the channels' health samples (HealthSample: one
+    /// row per channel and minute; the same minute adds up), in one
+    /// transaction. Since schema version 4.
+    bool addHealthSamples(const QList<HealthSample> &samples);
+    /// The health samples of `channel` from `fromUsecs` until before
+    /// `untilUsecs`, oldest first. With `bucketUsecs`, the samples of each
+    /// period of that length from `fromUsecs` come added up, one per
+    /// period that has any (its start in minuteUsecs), so the read does
+    /// not grow with the minutes. Empty in a log older than version 4.
+    QList<HealthSample> healthSamples(const QString &channel, qint64 fromUsecs, qint64 untilUsecs,
+                                      qint64 bucketUsecs = 0);
+    /// The channels with health samples from `fromUsecs` on, sorted.
+    QStringList healthChannels(qint64 fromUsecs = 0);
+    /// Deletes the health samples of minutes before `beforeUsecs` (all
+    /// channels); the number deleted, or -1 on failure.
+    int trimHealthSamples(qint64 beforeUsecs);
+
     /// The cursor stored with the channel's last batch; nullopt if none.
     std::optional<QString> cursor(const QString &channel);
     QHash<QString, QString> cursors();
@@ -394,6 +412,7 @@ private:
     std::unique_ptr<QSqlQuery> m_insertEvent;
     std::unique_ptr<QSqlQuery> m_updateChannel;
     std::unique_ptr<QSqlQuery> m_upsertJobRun; ///< from schema version 3 on
+    std::unique_ptr<QSqlQuery> m_upsertHealth; ///< from schema version 4 on
     QHash<QString, qint64> m_channelIds;
     QHash<qint64, QString> m_channelNames;
     QHash<qint64, QString> m_channelTitles;
