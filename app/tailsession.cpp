@@ -110,6 +110,9 @@ bool TailSession::startChannel(const TailOptions::Channel &channel)
     poller->setName(name);
     poller->setSettings(channel.settings);
     Poller *p = poller.get();
+    // Before the printing slots: a batch that ends the run is counted first.
+    if (m_store)
+        meterHealth(name, p);
     connect(p, &Poller::batchReceived, this,
             [this, name, jobs = channel.jobs](const EventList &events, const QString &cursor) {
                 if (m_metrics)
@@ -155,8 +158,6 @@ bool TailSession::startChannel(const TailOptions::Channel &channel)
     }
     if (m_metrics)
         m_metrics->watch(name, p);
-    if (m_store)
-        meterHealth(name, p);
     p->start(startCursor);
     m_pollers.push_back(std::move(poller));
     return true;
