@@ -219,6 +219,14 @@ private Q_SLOTS:
         QCOMPARE(channelHealth(periods, kStart, 2 * kHour, 12),
                  channelHealth(samples, kStart, 2 * kHour, 12));
         QCOMPARE(periods.at(1).minuteUsecs, kStart + 2 * kHour);
+        // Whole hours come from the hourly sums, other periods from the
+        // minutes: the same either way.
+        const qint64 from = kStart + 10 * kMinute;
+        const QList<HealthSample> halfHours =
+            log.healthSamples(c, from, from + 12 * kHour, 30 * kMinute);
+        QCOMPARE(halfHours.size(), 24);
+        QCOMPARE(channelHealth(halfHours, from, 30 * kMinute, 24),
+                 channelHealth(samples, from, 30 * kMinute, 24));
     }
 
     void aRemovedChannelTakesItsHealthAlong()
@@ -230,10 +238,15 @@ private Q_SLOTS:
             {sample(QStringLiteral("a"), kStart, 1), sample(QStringLiteral("b"), kStart, 2)}));
         QVERIFY(log.removeChannel(QStringLiteral("a")));
         QCOMPARE(log.healthChannels(), QStringList{QStringLiteral("b")});
-        // Old minutes go, newer ones stay.
+        // Old minutes go, newer ones stay; hours go by their own age.
         QVERIFY(log.addHealthSamples({sample(QStringLiteral("b"), kStart + kHour, 3)}));
-        QCOMPARE(log.trimHealthSamples(kStart + kMinute), 1);
+        QCOMPARE(log.trimHealthSamples(kStart + kMinute, kStart), 1);
         QCOMPARE(log.healthSamples(QStringLiteral("b"), 0, kStart + 2 * kHour).size(), 1);
+        QCOMPARE(log.healthSamples(QStringLiteral("b"), kStart, kStart + 2 * kHour, kHour).size(),
+                 2);
+        QCOMPARE(log.trimHealthSamples(kStart + kMinute, kStart + kHour), 1);
+        QCOMPARE(log.healthSamples(QStringLiteral("b"), kStart, kStart + 2 * kHour, kHour).size(),
+                 1);
     }
 
     void aVersion3LogGainsTheTableAndKeepsItsEvents()

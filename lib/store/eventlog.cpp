@@ -216,26 +216,49 @@ void readHealthCounts(const QSqlQuery &query, int first, HealthSample *sample)
         n = next().toInt();
 }
 
+/// The two tables of channel health: the same counts per minute, and
+/// added up per hour, so that a read of days costs hours, not minutes.
+struct HealthTable
+{
+    QString table;
+    QString key; ///< the column of the period's start
+    qint64 spanUsecs;
+};
+
+const HealthTable kHealthMinutes{QStringLiteral("health_samples"), QStringLiteral("minute_usecs"),
+                                 HealthSample::kMinuteUsecs};
+const HealthTable kHealthHours{QStringLiteral("health_hours"), QStringLiteral("hour_usecs"),
+                               60 * HealthSample::kMinuteUsecs};
+
+qint64 floorTo(qint64 usecs, qint64 span)
+{
+    return (usecs / span - (usecs % span < 0 ? 1 : 0)) * span;
+}
+
 /// Version 4: what each channel's poller did, a row per channel and
-/// minute (HealthSample), for the Trends page's channel health. Written by
-/// the recorders from what the pollers report anyway: no network work.
+/// minute (HealthSample) and the same per hour, for the Trends page's
+/// channel health. Written by the recorders from what the pollers report
+/// anyway: no network work.
 bool migrateToVersion4(QSqlDatabase &db, QString *error)
 {
     QStringList columns;
     for (const QString &column : healthCountColumns())
         columns << column + QStringLiteral(" INTEGER NOT NULL DEFAULT 0");
-    const QString sql = QStringLiteral("CREATE TABLE health_samples ("
-                                       " channel_id INTEGER NOT NULL,"
-                                       " minute_usecs INTEGER NOT NULL,"
-                                       " %1,"
-                                       " latency_max_ms INTEGER NOT NULL DEFAULT 0,"
-                                       " PRIMARY KEY (channel_id, minute_usecs)) WITHOUT ROWID")
-                            .arg(columns.join(QStringLiteral(", ")));
     QSqlQuery query(db);
-    if (query.exec(sql))
-        return true;
-    *error = sqliteText(query.lastError());
-    return false;
+    for (const HealthTable &health : {kHealthMinutes, kHealthHours}) {
+        const QString sql = QStringLiteral("CREATE TABLE %1 ("
+                                           " channel_id INTEGER NOT NULL,"
+                                           " %2 INTEGER NOT NULL,"
+                                           " %3,"
+                                           " latency_max_ms INTEGER NOT NULL DEFAULT 0,"
+                                           " PRIMARY KEY (channel_id, %2)) WITHOUT ROWID")
+                                .arg(health.table, health.key, columns.join(QStringLiteral(", ")));
+        if (!query.exec(sql)) {
+            *error = sqliteText(query.lastError());
+            return false;
+        }
+    }
+    return true;
 }
 
 /// When an event happened: the feed's own time, else when it was received.
@@ -508,6 +531,7 @@ void EventLog::close()
     m_updateChannel.reset();
     m_upsertJobRun.reset();
     m_upsertHealth.reset();
+    m_upsertHealthHour.reset();
     m_channelIds.clear();
     m_channelNames.clear();
     m_channelTitles.clear();
@@ -694,24 +718,29 @@ bool EventLog::prepareStatements()
         }
     }
     m_upsertHealth.reset();
+    m_upsertHealthHour.reset();
     if (ok && m_schemaVersion >= 4) {
-        // A minute written in parts adds up; its largest latency stays.
+        // A minute (an hour) written in parts adds up; its largest latency stays.
         QStringList updates;
         for (const QString &column : healthCountColumns())
             updates << QStringLiteral("%1 = %1 + excluded.%1").arg(column);
         updates << QStringLiteral("latency_max_ms = max(latency_max_ms, excluded.latency_max_ms)");
         const QStringList columns = healthCountColumns();
-        m_upsertHealth = std::make_unique<QSqlQuery>(m_db);
-        if (!m_upsertHealth->prepare(
-                QStringLiteral("INSERT INTO health_samples (channel_id, minute_usecs, %1,"
-                               " latency_max_ms) VALUES (?, ?, %2, ?)"
-                               " ON CONFLICT (channel_id, minute_usecs) DO UPDATE SET %3")
-                    .arg(columns.join(QStringLiteral(", ")), placeholders(columns.size()),
-                         updates.join(QStringLiteral(", "))))) {
-            failed(m_upsertHealth->lastError(), Error::IncompatibleError,
-                   tr("The event log at %1 does not have the expected tables (%2).")
-                       .arg(displayPath(), sqliteText(m_upsertHealth->lastError())));
-            return false;
+        for (const HealthTable &health : {kHealthMinutes, kHealthHours}) {
+            auto upsert = std::make_unique<QSqlQuery>(m_db);
+            if (!upsert->prepare(
+                    QStringLiteral("INSERT INTO %1 (channel_id, %2, %3,"
+                                   " latency_max_ms) VALUES (?, ?, %4, ?)"
+                                   " ON CONFLICT (channel_id, %2) DO UPDATE SET %5")
+                        .arg(health.table, health.key, columns.join(QStringLiteral(", ")),
+                             placeholders(columns.size()), updates.join(QStringLiteral(", "))))) {
+                failed(upsert->lastError(), Error::IncompatibleError,
+                       tr("The event log at %1 does not have the expected tables (%2).")
+                           .arg(displayPath(), sqliteText(upsert->lastError())));
+                return false;
+            }
+            (health.spanUsecs == kHealthMinutes.spanUsecs ? m_upsertHealth : m_upsertHealthHour) =
+                std::move(upsert);
         }
     }
     if (ok)
@@ -858,7 +887,8 @@ bool EventLog::removeChannel(const QString &channel)
     if (m_schemaVersion >= 3)
         statements.prepend(QStringLiteral("DELETE FROM job_runs WHERE channel_id = ?"));
     if (m_schemaVersion >= 4)
-        statements.prepend(QStringLiteral("DELETE FROM health_samples WHERE channel_id = ?"));
+        statements << QStringLiteral("DELETE FROM health_samples WHERE channel_id = ?")
+                   << QStringLiteral("DELETE FROM health_hours WHERE channel_id = ?");
     for (const QString &sql : std::as_const(statements)) {
         query.prepare(sql);
         query.addBindValue(*id);
@@ -1196,23 +1226,28 @@ bool EventLog::addHealthSamples(const QList<HealthSample> &samples)
             rollback();
             return false;
         }
-        QSqlQuery &q = *m_upsertHealth;
-        int at = 0;
-        q.bindValue(at++, *id);
-        q.bindValue(at++, sample.minuteUsecs);
-        for (const QVariant &value : healthCountValues(sample))
-            q.bindValue(at++, value);
-        q.bindValue(at++, sample.latencyMaxMsecs);
-        if (!q.exec()) {
-            failed(q.lastError(), Error::WriteError,
-                   tr("Could not record the health of %1 in the event log at %2 (%3).")
-                       .arg(sample.channel, displayPath(), sqliteText(q.lastError())));
-            q.finish();
-            rollback();
-            return false;
+        const QVariantList values = healthCountValues(sample);
+        for (QSqlQuery *q : {m_upsertHealth.get(), m_upsertHealthHour.get()}) {
+            int at = 0;
+            q->bindValue(at++, *id);
+            q->bindValue(at++, q == m_upsertHealth.get()
+                                   ? sample.minuteUsecs
+                                   : floorTo(sample.minuteUsecs, kHealthHours.spanUsecs));
+            for (const QVariant &value : values)
+                q->bindValue(at++, value);
+            q->bindValue(at++, sample.latencyMaxMsecs);
+            if (!q->exec()) {
+                failed(q->lastError(), Error::WriteError,
+                       tr("Could not record the health of %1 in the event log at %2 (%3).")
+                           .arg(sample.channel, displayPath(), sqliteText(q->lastError())));
+                q->finish();
+                rollback();
+                return false;
+            }
         }
     }
     m_upsertHealth->finish();
+    m_upsertHealthHour->finish();
     if (!commit())
         return false;
     for (auto it = created.cbegin(); it != created.cend(); ++it) {
@@ -1236,20 +1271,25 @@ QList<HealthSample> EventLog::healthSamples(const QString &channel, qint64 fromU
         return {};
     }
     // One range of the primary key; with buckets, SQLite adds up as it
-    // walks it (the groups come in key order: no sort).
+    // walks it (the groups come in key order: no sort). Whole hours from a
+    // whole hour are read from the hours: 90 days are 2,160 rows, not 129,600.
+    const qint64 hour = kHealthHours.spanUsecs;
+    const HealthTable &health =
+        bucketUsecs >= hour && bucketUsecs % hour == 0 && floorTo(fromUsecs, hour) == fromUsecs
+            ? kHealthHours
+            : kHealthMinutes;
     QStringList sums;
     for (const QString &column : healthCountColumns())
         sums << (bucketUsecs > 0 ? QStringLiteral("sum(%1)").arg(column) : column);
     const QString sql =
-        bucketUsecs > 0
-            ? QStringLiteral("SELECT (minute_usecs - ?) / ? AS period, %1, max(latency_max_ms)"
-                             " FROM health_samples WHERE channel_id = ? AND minute_usecs >= ?"
-                             " AND minute_usecs < ? GROUP BY period ORDER BY period")
-                  .arg(sums.join(QStringLiteral(", ")))
-            : QStringLiteral("SELECT minute_usecs, %1, latency_max_ms FROM health_samples"
-                             " WHERE channel_id = ? AND minute_usecs >= ? AND minute_usecs < ?"
-                             " ORDER BY minute_usecs")
-                  .arg(sums.join(QStringLiteral(", ")));
+        bucketUsecs > 0 ? QStringLiteral("SELECT (%2 - ?) / ? AS period, %1, max(latency_max_ms)"
+                                         " FROM %3 WHERE channel_id = ? AND %2 >= ?"
+                                         " AND %2 < ? GROUP BY period ORDER BY period")
+                              .arg(sums.join(QStringLiteral(", ")), health.key, health.table)
+                        : QStringLiteral("SELECT %2, %1, latency_max_ms FROM %3"
+                                         " WHERE channel_id = ? AND %2 >= ? AND %2 < ?"
+                                         " ORDER BY %2")
+                              .arg(sums.join(QStringLiteral(", ")), health.key, health.table);
     QSqlQuery query(m_db);
     query.setForwardOnly(true);
     query.prepare(sql);
@@ -1287,13 +1327,14 @@ QStringList EventLog::healthChannels(qint64 fromUsecs)
 {
     if (!checkOpen() || m_schemaVersion < 4)
         return {};
-    // One seek of the primary key per channel.
+    // One seek of the primary key per channel (the hours: an hour that
+    // began before `fromUsecs` may name a channel with nothing after it).
     QSqlQuery query(m_db);
     query.setForwardOnly(true);
     query.prepare(QStringLiteral("SELECT c.name FROM channels c WHERE EXISTS (SELECT 1 FROM"
-                                 " health_samples h WHERE h.channel_id = c.id"
-                                 " AND h.minute_usecs >= ?) ORDER BY c.name"));
-    query.addBindValue(fromUsecs);
+                                 " health_hours h WHERE h.channel_id = c.id"
+                                 " AND h.hour_usecs >= ?) ORDER BY c.name"));
+    query.addBindValue(floorTo(fromUsecs, kHealthHours.spanUsecs));
     if (!query.exec()) {
         readFailed(query.lastError());
         return {};
@@ -1309,21 +1350,26 @@ QStringList EventLog::healthChannels(qint64 fromUsecs)
     return names;
 }
 
-int EventLog::trimHealthSamples(qint64 beforeUsecs)
+int EventLog::trimHealthSamples(qint64 minutesBeforeUsecs, qint64 hoursBeforeUsecs)
 {
     if (!checkOpen())
         return -1;
     if (m_schemaVersion < 4)
         return 0;
+    int deleted = 0;
     QSqlQuery query(m_db);
-    query.prepare(QStringLiteral("DELETE FROM health_samples WHERE minute_usecs < ?"));
-    query.addBindValue(beforeUsecs);
-    if (!query.exec()) {
-        transactionFailed(query.lastError());
-        return -1;
+    for (const auto &[health, before] : {std::pair(kHealthMinutes, minutesBeforeUsecs),
+                                         std::pair(kHealthHours, hoursBeforeUsecs)}) {
+        query.prepare(QStringLiteral("DELETE FROM %1 WHERE %2 < ?").arg(health.table, health.key));
+        query.addBindValue(before);
+        if (!query.exec()) {
+            transactionFailed(query.lastError());
+            return -1;
+        }
+        deleted += query.numRowsAffected();
     }
     clearError();
-    return query.numRowsAffected();
+    return deleted;
 }
 
 bool EventLog::setCursor(const QString &channel, const QString &cursor)

@@ -219,14 +219,17 @@ private:
 
     void trimHealth()
     {
-        if (m_settings.healthKeepDays <= 0 ||
+        if ((m_settings.healthKeepDays <= 0 && m_settings.healthMinutesKeepDays <= 0) ||
             (m_healthTrimmed.isValid() && m_healthTrimmed.elapsed() < 3'600'000))
             return;
         m_healthTrimmed.start();
-        const qint64 cutoff = (QDateTime::currentMSecsSinceEpoch() -
-                               qint64(m_settings.healthKeepDays) * 24 * 3'600'000) *
-                              1000;
-        const int deleted = m_store->trimHealthSamples(cutoff);
+        const qint64 now = QDateTime::currentMSecsSinceEpoch() * 1000;
+        const auto daysAgo = [now](int days) {
+            return days > 0 ? now - qint64(days) * 24 * 3'600'000'000LL
+                            : std::numeric_limits<qint64>::min();
+        };
+        const int deleted = m_store->trimHealthSamples(daysAgo(m_settings.healthMinutesKeepDays),
+                                                       daysAgo(m_settings.healthKeepDays));
         if (deleted > 0)
             qCDebug(lcStore).noquote() << "deleted" << deleted << "old health sample(s)";
     }

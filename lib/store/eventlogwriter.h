@@ -37,8 +37,10 @@ public:
         std::chrono::milliseconds busyTimeout{5'000};    ///< see EventLog::setBusyTimeout()
         std::chrono::milliseconds retentionInterval{2'000}; ///< 0 turns retention off
         int retentionChunk = 1'000; ///< events deleted per retention step at most
-        /// Health samples (EventLog::addHealthSamples()) older than this
-        /// are deleted, once an hour; 0 keeps them.
+        /// Channel health (EventLog::addHealthSamples()) older than this
+        /// is deleted, once an hour: per minute after `healthMinutesKeepDays`,
+        /// per hour after `healthKeepDays`; 0 keeps it.
+        int healthMinutesKeepDays = 7;
         int healthKeepDays = 90;
     };
 
