@@ -69,7 +69,7 @@ void scheduleScreenshot(MainWindow *window, const QString &file, int delayMs, co
 {
     if (view == QLatin1String("jobs"))
         window->showPage(PageTabs::JobsPage);
-    else if (view.startsWith(QLatin1String("trends")))
+    else if (view.startsWith(QLatin1String("trends")) || view.startsWith(QLatin1String("health")))
         window->showPage(PageTabs::TrendsPage);
     // "dialog" or "dialog:<tab>": the edit dialog of the first channel
     // after a connection test, on that tab.
@@ -95,6 +95,12 @@ void scheduleScreenshot(MainWindow *window, const QString &file, int delayMs, co
             TrendsPage *trends = window->trendsPage();
             trends->selectSeries(
                 std::max(0, int(trends->seriesNames().indexOf(view.section(QLatin1Char(':'), 1)))));
+        } else if (view.startsWith(QLatin1String("health"))) {
+            // "health:<channel id>": that channel's health (else the first's).
+            TrendsPage *trends = window->trendsPage();
+            trends->setCurrentTab(TrendsPage::HealthTab);
+            if (const QString channel = view.section(QLatin1Char(':'), 1); !channel.isEmpty())
+                trends->selectHealthChannel(channel);
         } else if (view != QLatin1String("jobs")) {
             // "channel" or "channel:<n>": that channel selected (its banner
             // shows when it fails or retries).
@@ -153,7 +159,8 @@ int main(int argc, char *argv[])
         QStringLiteral("screenshot-view"),
         QApplication::translate(
             "main",
-            "events, channel, channel:<n>, jobs, trends, trends:<series>, dialog or dialog:<tab>."),
+            "events, channel, channel:<n>, jobs, trends, trends:<series>, health:<channel id>, "
+            "dialog or dialog:<tab>."),
         QStringLiteral("view"), QStringLiteral("events"));
     const QCommandLineOption eventLogOption(
         QStringLiteral("event-log"),

@@ -3,6 +3,7 @@
 #include "channelmanager.h"
 #include "eventexporter.h"
 #include "eventlog.h"
+#include "logging.h"
 #include "networkpool.h"
 #include "networkwatcher.h"
 #include "profiles.h"
@@ -10,6 +11,7 @@
 #include "redact.h"
 #include "tailmetrics.h"
 
+#include <QDateTime>
 #include <QRandomGenerator>
 #include <QSignalBlocker>
 #include <QTimer>
@@ -150,6 +152,9 @@ bool TailSession::startChannel(const TailOptions::Channel &channel)
     poller->setName(name);
     poller->setSettings(channel.settings);
     Poller *p = poller.get();
+    // Before the printing slots: a batch that ends the run is counted first.
+    if (m_store)
+        meterHealth(name, p);
     connect(p, &Poller::batchReceived, this,
             [this, name, jobs = channel.jobs](const EventList &events, const QString &cursor) {
                 if (m_metrics)
@@ -244,11 +249,42 @@ bool TailSession::print(const QByteArray &line)
            std::fflush(m_output) == 0;
 }
 
+void TailSession::meterHealth(const QString &name, Poller *poller)
+{
+    const auto now = [] { return QDateTime::currentMSecsSinceEpoch() * 1000; };
+    connect(poller, &Poller::responseReceived, this,
+            [this, name, now] { m_health[name].answer(now()); });
+    connect(poller, &Poller::batchReceived, this, [this, name, poller, now](const EventList &e) {
+        m_health[name].batch(now(), int(e.size()), poller->answerLatency());
+    });
+    connect(poller, &Poller::stateChanged, this, [this, name, poller, now](Poller::State state) {
+        m_health[name].state(now(), state, poller->error(), poller->nextRetryAt());
+    });
+    if (!m_healthTimer.isActive()) {
+        connect(&m_healthTimer, &QTimer::timeout, this, &TailSession::writeHealth);
+        m_healthTimer.start(std::chrono::seconds(10));
+    }
+}
+
+void TailSession::writeHealth()
+{
+    QList<HealthSample> samples;
+    for (auto it = m_health.begin(); it != m_health.end(); ++it)
+        samples += it->take(it.key());
+    // The channels' health is for charts: a write that fails loses it,
+    // and the run goes on (events are what must not be lost).
+    if (m_store && !samples.isEmpty() && !m_store->addHealthSamples(samples))
+        qCWarning(lcStore).noquote()
+            << "could not record channel health:" << m_store->errorString();
+}
+
 void TailSession::finish(int exitCode)
 {
     if (m_finishing)
         return;
     m_finishing = true;
+    m_healthTimer.stop();
+    writeHealth();
     for (auto &poller : m_pollers) {
         const QSignalBlocker blocker(poller.get());
         poller->stop();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "channelhealth.h"
 #include "jobstatus.h"
 #include "offlinedetector.h"
 #include "poller.h"
@@ -9,6 +10,7 @@
 #include <QList>
 #include <QObject>
 #include <QString>
+#include <QTimer>
 #include <QUrl>
 #include <QVariantMap>
 
@@ -99,6 +101,10 @@ private:
                  const QString &cursor);
     /// Writes one line to the output; false if the reader went away.
     bool print(const QByteArray &line);
+    /// With an event log: counts what the poller reports for the
+    /// channel's health (HealthMeter), written every kHealthInterval.
+    void meterHealth(const QString &name, Poller *poller);
+    void writeHealth();
     void watchNetwork();
     void restartAfterNetworkChange(const QString &why);
     /// Tells the OfflineDetector what channel `name` (polling `host`) says now.
@@ -114,6 +120,8 @@ private:
     bool m_finishing = false;
     // Declared before the pool and the pollers, so it closes after them.
     std::unique_ptr<EventLog> m_store;
+    QHash<QString, HealthMeter> m_health; ///< by channel name
+    QTimer m_healthTimer;
     std::unique_ptr<NetworkPool> m_pool;
     std::vector<std::unique_ptr<Poller>> m_pollers;
     /// The machine's network and sleep: every poller polls again after a

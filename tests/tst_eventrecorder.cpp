@@ -13,6 +13,7 @@
 #include "eventrecorder.h"
 #include "feedserver.h"
 
+#include <QDateTime>
 #include <QJsonObject>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -262,6 +263,53 @@ private Q_SLOTS:
         session.manager.updateChannel(channel, kept);
         publish(15);
         QTRY_COMPARE(session.reader.countEvents({}), 25);
+    }
+
+    void eachChannelsHealthIsRecordedFromWhatItsPollerSaid()
+    {
+        // Two events after the server held the request 300 ms, a 503, then
+        // one more event: the log's health samples say so, from what the
+        // poller reported anyway (no request of their own).
+        FakeHttpServer fake;
+        const QString path = QStringLiteral("/poll");
+        fake.enqueue(path,
+                     FakeResponse::seedEvents({1, 2}).withDelay(std::chrono::milliseconds(300)));
+        fake.enqueue(path, FakeResponse::status(503));
+        fake.enqueue(path, FakeResponse::seedEvents({3}));
+        Session session;
+        QVERIFY(session.open(logPath()));
+        session.recorder->setHealthInterval(std::chrono::milliseconds(20));
+        ChannelConfig flaky = config();
+        flaky.url = fake.url(path);
+        flaky.knobs = {{QStringLiteral("hold"), QStringLiteral("5")}};
+        flaky.timing.backoffInitial = std::chrono::milliseconds(200);
+        session.manager.addChannel(flaky);
+        QTRY_COMPARE(session.reader.countEvents({}), 3);
+        QTRY_COMPARE(fake.heldCount(path), 1); // the next poll, held
+        const auto total = [&] {
+            HealthSample sum;
+            const qint64 now = QDateTime::currentMSecsSinceEpoch() * 1000;
+            for (const HealthSample &sample :
+                 session.reader.healthSamples(kId, now - 3'600'000'000LL, now + 60'000'000LL))
+                sum.merge(sample);
+            return sum;
+        };
+        QTRY_COMPARE(total().events, 3);
+        QTRY_COMPARE(total().errors[HealthSample::HttpErrors], 1);
+        const HealthSample sum = total();
+        QCOMPARE(sum.answers, 2);
+        QCOMPARE(sum.errorCount(), 1);
+        QCOMPARE(sum.backoffs, 1);
+        QVERIFY(sum.backoffMsecs >= 0 && sum.backoffMsecs <= 200);
+        QCOMPARE(sum.reconnects, 1);
+        QCOMPARE(sum.failures, 0);
+        // Both answers with events, the first held 300 ms by the server.
+        QCOMPARE(sum.latencyCount, 2);
+        QVERIFY2(sum.latencyMaxMsecs >= 300, qPrintable(QString::number(sum.latencyMaxMsecs)));
+        QVERIFY(sum.latencyMaxMsecs < 5'000);
+        // Three answers and the held poll: nothing else went to the server.
+        QCOMPARE(fake.requestCount(), 4);
+        QCOMPARE(session.reader.healthChannels(), QStringList{kId});
     }
 
     void cursorThatMovesWithoutEventsIsStored()

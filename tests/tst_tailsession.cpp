@@ -2,10 +2,12 @@
 // FeedServer on a free port: what it prints, what it records, when it ends.
 
 #include "common/feedtesting.h"
+#include "eventlog.h"
 #include "feedserver.h"
 #include "programoptions.h"
 #include "tailsession.h"
 
+#include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSignalSpy>
@@ -52,6 +54,7 @@ private Q_SLOTS:
     void printsEachEventUntilTheCountAndFinishesWithZero();
     void quietSaysNothingButErrors();
     void aStoredBatchIsRecordedWholeAndNotPrintedAgain();
+    void theRunRecordsItsChannelsHealth();
     void sinceWinsOverTheStoredCursor();
     void eventsStoredBeforeAreNotPrintedAgain();
     void aChannelThatFailsForGoodFinishesWithOne();
@@ -165,6 +168,31 @@ void tst_TailSession::aStoredBatchIsRecordedWholeAndNotPrintedAgain()
     publishBuilds(*m_server, kFeed, 2, &m_published);
     QVERIFY(finished.wait(kWaitMs));
     QCOMPARE(printedKeys(contents(output.get())), (QStringList{"6", "7"}));
+}
+
+void tst_TailSession::theRunRecordsItsChannelsHealth()
+{
+    // --store keeps what the poller did for the Trends page's health tab,
+    // written when the run ends (and every 10 s before).
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString log = dir.filePath(QStringLiteral("events.sqlite"));
+    publishBuilds(*m_server, kFeed, 5, &m_published);
+    TailOptions options = optionsFor(QStringLiteral("/feeds/jobs/poll"));
+    options.storePath = log;
+    const qint64 before = QDateTime::currentMSecsSinceEpoch() * 1000;
+    QCOMPARE(runUntil(options, 3), (QStringList{"1", "2", "3"}));
+    EventLog store;
+    QVERIFY(store.open(log, EventLog::OpenMode::MustExist));
+    HealthSample total;
+    for (const HealthSample &sample : store.healthSamples(
+             QStringLiteral("builds"), HealthSample::minuteOf(before),
+             QDateTime::currentMSecsSinceEpoch() * 1000 + HealthSample::kMinuteUsecs))
+        total.merge(sample);
+    QCOMPARE(total.answers, 1);
+    QCOMPARE(total.events, 5); // the whole batch, as it was stored
+    QCOMPARE(total.latencyCount, 1);
+    QCOMPARE(total.errorCount(), 0);
 }
 
 /// Runs a session with `options` until it has printed `count` events; the

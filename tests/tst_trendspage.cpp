@@ -10,10 +10,14 @@
 #include "trendspage.h"
 #include "trendstesting.h"
 
+#include <QAreaSeries>
 #include <QChartView>
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLineSeries>
+#include <QMenu>
+#include <QMenuBar>
 #include <QPushButton>
 #include <QScatterSeries>
 #include <QSignalSpy>
@@ -273,6 +277,131 @@ private Q_SLOTS:
                  int(PageTabs::EventsPage));
         QCOMPARE(window.eventsPage()->findChild<QLineEdit *>(QStringLiteral("eventSearch"))->text(),
                  QStringLiteral("build-linux #5003"));
+    }
+
+    void theHealthTabShowsAChannelsHealth()
+    {
+        const QString path = writeLog(1000);
+        {
+            EventLog log;
+            QVERIFY(log.open(path));
+            QVERIFY(Testing::writeHealthLog(&log, 2, kNow) > 0);
+        }
+        m_page->setEventLog(path, nullptr);
+        QSignalSpy shown(m_page.get(), &TrendsPage::shown);
+        m_page->show();
+        QVERIFY(shown.wait());
+        QCOMPARE(m_page->state(), TrendsPage::State::Shown);
+        QCOMPARE(m_page->healthChannels().size(), 4);
+        // The series' channel's health, until another is chosen.
+        QVERIFY(m_page->currentHealth());
+        QCOMPARE(m_page->currentHealth()->channel, m_page->currentTrend()->channel);
+        m_page->setCurrentTab(TrendsPage::HealthTab);
+        // The channel that had its outage in the last day.
+        QString troubled;
+        int outage = -1;
+        for (const QString &channel : m_page->healthChannels()) {
+            m_page->selectHealthChannel(channel);
+            const ChannelHealthTrend *health = m_page->currentHealth();
+            QVERIFY(health);
+            QCOMPARE(health->channel, channel);
+            QCOMPARE(health->buckets.size(), 24); // the last day by the hour
+            for (int i = 0; i < health->buckets.size(); ++i) {
+                if (health->buckets.at(i).counts.errors[HealthSample::ConnectionErrors] > 0) {
+                    troubled = channel;
+                    outage = i;
+                }
+            }
+        }
+        QVERIFY(!troubled.isEmpty());
+        m_page->selectHealthChannel(troubled);
+        auto *rate = qobject_cast<QAreaSeries *>(m_page->rateView()->chart()->series().value(0));
+        QVERIFY(rate);
+        QCOMPARE(rate->upperSeries()->count(), 2 * 24); // a step a period
+        const QList<QAbstractSeries *> lanes = m_page->troubleView()->chart()->series();
+        QCOMPARE(lanes.size(), 3);
+        auto *errors = qobject_cast<QScatterSeries *>(lanes.at(2));
+        QVERIFY(errors && errors->count() >= 1);
+        QCOMPARE(errors->name(), QStringLiteral("Errors"));
+        const QString text = m_page->troubleText(outage);
+        QVERIFY2(text.contains(QStringLiteral("connection")), qPrintable(text));
+        QVERIFY2(text.contains(QStringLiteral("retr")), qPrintable(text));
+        QVERIFY(!m_page->latencyView()->chart()->series().isEmpty());
+        QVERIFY(m_page->findChild<QLabel *>(QStringLiteral("healthTitle"))
+                    ->text()
+                    .contains(QStringLiteral("median")));
+
+        // Saved as the rest of the page is: the tab shown.
+        const QString svg = m_dir->filePath(QStringLiteral("health.svg"));
+        const QString png = m_dir->filePath(QStringLiteral("health.png"));
+        QString error;
+        QVERIFY2(m_page->saveCharts(svg, &error), qPrintable(error));
+        QVERIFY2(m_page->saveCharts(png, &error), qPrintable(error));
+        QFile svgFile(svg);
+        QVERIFY(svgFile.open(QIODevice::ReadOnly));
+        const QByteArray saved = svgFile.readAll();
+        QVERIFY(saved.contains("request to answer"));
+        QVERIFY(!saved.contains("Duration of each run"));
+
+        // Dark: the charts follow the palette.
+        QCOMPARE(m_page->rateView()->chart()->theme(), QChart::ChartThemeLight);
+        QPalette dark = m_page->palette();
+        dark.setColor(QPalette::Window, QColor(30, 30, 30));
+        dark.setColor(QPalette::Base, QColor(20, 20, 20));
+        dark.setColor(QPalette::WindowText, Qt::white);
+        dark.setColor(QPalette::Text, Qt::white);
+        m_page->setPalette(dark);
+        QCOMPARE(m_page->rateView()->chart()->theme(), QChart::ChartThemeDark);
+        QCOMPARE(m_page->troubleView()->chart()->theme(), QChart::ChartThemeDark);
+        if (qEnvironmentVariableIsSet("LONGWATCH_LOOK"))
+            m_page->grab().save(qEnvironmentVariable("LONGWATCH_LOOK"));
+    }
+
+    void healthWithoutJobRunsIsShownAlone()
+    {
+        const QString path = m_dir->filePath(QStringLiteral("health.sqlite"));
+        {
+            EventLog log;
+            QVERIFY(log.open(path));
+            QVERIFY(Testing::writeHealthLog(&log, 1, kNow) > 0);
+        }
+        m_page->setEventLog(path, nullptr);
+        QSignalSpy shown(m_page.get(), &TrendsPage::shown);
+        m_page->show();
+        QVERIFY(shown.wait());
+        QCOMPARE(m_page->state(), TrendsPage::State::Shown);
+        QVERIFY(m_page->seriesNames().isEmpty());
+        QVERIFY(!m_page->findChild<QTreeWidget *>(QStringLiteral("trendsSeries"))->isVisible());
+        QCOMPARE(m_page->currentTab(), TrendsPage::HealthTab);
+        QVERIFY(m_page->currentHealth());
+        QVERIFY(m_page->findChild<QPushButton *>(QStringLiteral("saveCharts"))->isEnabled());
+        QString error;
+        QVERIFY2(m_page->saveCharts(m_dir->filePath(QStringLiteral("h.png")), &error),
+                 qPrintable(error));
+    }
+
+    void theViewMenuOpensTrends()
+    {
+        QSettings settings(m_dir->filePath(QStringLiteral("settings.ini")), QSettings::IniFormat);
+        Testing::LoggedDashboard dashboard(&settings);
+        QVERIFY(dashboard.open(writeLog(300)));
+        MainWindow &window = dashboard.window;
+        window.show();
+        QAction *trends = nullptr;
+        for (QAction *action : window.menuBar()->actions()) {
+            if (action->menu() && action->text() == QStringLiteral("&View")) {
+                for (QAction *item : action->menu()->actions()) {
+                    if (item->text() == QStringLiteral("T&rends"))
+                        trends = item;
+                }
+            }
+        }
+        QVERIFY(trends);
+        QCOMPARE(trends->shortcut(), QKeySequence(Qt::CTRL | Qt::Key_3));
+        auto *pages = window.findChild<QTabWidget *>(QStringLiteral("pages"));
+        QCOMPARE(pages->currentIndex(), int(PageTabs::EventsPage));
+        trends->trigger();
+        QCOMPARE(pages->currentIndex(), int(PageTabs::TrendsPage));
     }
 
 private:

@@ -229,6 +229,7 @@ void MainWindow::connectActions()
 
     connect(a.eventsPage, &QAction::triggered, this, [this] { showPage(PageTabs::EventsPage); });
     connect(a.jobsPage, &QAction::triggered, this, [this] { showPage(PageTabs::JobsPage); });
+    connect(a.trendsPage, &QAction::triggered, this, [this] { showPage(PageTabs::TrendsPage); });
     connect(a.find, &QAction::triggered, this, [this] {
         if (m_tabs->currentIndex() == PageTabs::JobsPage)
             m_jobs->focusFilter();
@@ -283,8 +284,8 @@ void MainWindow::buildMenus()
                        a.importWorkspace, a.exportWorkspace, nullptr, a.quit});
     menu(tr("&Channel"), {a.edit, a.duplicate, a.remove, nullptr, a.pause, a.reconnect, nullptr,
                           a.pauseAll, a.resumeAll});
-    menu(tr("&View"), {a.eventsPage, a.jobsPage, nullptr, a.find, a.follow, a.details, a.clear,
-                       nullptr, a.compactChannels, a.failingFirst});
+    menu(tr("&View"), {a.eventsPage, a.jobsPage, a.trendsPage, nullptr, a.find, a.follow, a.details,
+                       a.clear, nullptr, a.compactChannels, a.failingFirst});
     menu(tr("&Notifications"), {a.mute, nullptr, a.snooze, a.snoozeMorning, a.snoozeUntil,
                                 a.unsnooze, nullptr, a.attention, nullptr, a.notificationSettings});
     menu(tr("&Help"), {a.help, a.shortcuts, nullptr, a.about});

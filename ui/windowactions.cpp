@@ -70,6 +70,7 @@ WindowActions WindowActions::create(QObject *parent)
 
     a.eventsPage = make(tr("&Events"), QKeySequence(Qt::CTRL | Qt::Key_1));
     a.jobsPage = make(tr("&Jobs"), QKeySequence(Qt::CTRL | Qt::Key_2));
+    a.trendsPage = make(tr("T&rends"), QKeySequence(Qt::CTRL | Qt::Key_3));
     a.find = make(tr("&Filter…"), QKeySequence::Find);
     a.follow = make(tr("&Follow New Events"), QKeySequence(Qt::CTRL | Qt::Key_L),
                     tr("Keep the newest event in view (Ctrl+L)"));
@@ -146,6 +147,7 @@ void WindowActions::setIcons(const QPalette &palette)
     find->setIcon(themed("search"));
     eventsPage->setIcon(themed("events"));
     jobsPage->setIcon(themed("jobs"));
+    trendsPage->setIcon(themed("trends"));
     snooze->setIcon(themed("snooze"));
     snoozeMorning->setIcon(themed("snooze"));
     attention->setIcon(themed("warning"));

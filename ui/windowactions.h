@@ -38,6 +38,7 @@ public:
     // View
     QAction *eventsPage = nullptr;
     QAction *jobsPage = nullptr;
+    QAction *trendsPage = nullptr;
     QAction *find = nullptr;
     QAction *follow = nullptr;          ///< checkable
     QAction *details = nullptr;         ///< checkable

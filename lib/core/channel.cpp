@@ -395,9 +395,10 @@ void Channel::createPoller()
         Qt::DirectConnection);
     connect(
         poller, &Poller::batchReceived, poller,
-        [relay](const EventList &events, const QString &cursor) {
-            deliver(relay,
-                    [events, cursor](Channel *channel) { channel->onBatch(events, cursor); });
+        [poller, relay](const EventList &events, const QString &cursor) {
+            deliver(relay, [events, cursor, latency = poller->answerLatency()](Channel *channel) {
+                channel->onBatch(events, cursor, latency);
+            });
         },
         Qt::DirectConnection);
     connect(
@@ -501,9 +502,11 @@ void Channel::advanceBuckets(std::deque<int> &buckets, qint64 &bucketStartMs, qi
     bucketStartMs += steps * width;
 }
 
-void Channel::onBatch(const EventList &events, const QString &cursor)
+void Channel::onBatch(const EventList &events, const QString &cursor,
+                      std::optional<std::chrono::milliseconds> latency)
 {
     m_cursor = cursor;
+    m_lastBatchLatency = latency;
     const QDateTime now = m_clock();
     advanceBuckets(m_buckets, m_bucketStartMs, now.toMSecsSinceEpoch());
     m_buckets.back() += int(events.size());

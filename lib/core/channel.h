@@ -136,6 +136,10 @@ public:
     QDateTime lastEventAt() const { return m_lastEventAt; }
     /// Events per bucket, oldest first, the last bucket being the current one.
     QList<int> rateHistory() const;
+    /// In a slot of batchReceived(): how long the answer that brought the
+    /// batch took from its request (Poller::answerLatency()); none for a
+    /// stream's reads and for a gap row.
+    std::optional<std::chrono::milliseconds> lastBatchLatency() const { return m_lastBatchLatency; }
 
     /// The type of the row a channel adds to its batches when its feed had
     /// to start again (Poller::cursorReset: a 410, a cleared index), so that
@@ -195,7 +199,8 @@ private:
     /// Runs `command` on the poller in its thread (at once if that is ours).
     void command(std::function<void(Poller *)> command, bool changesState = true);
     void applyStatus(const Status &status);
-    void onBatch(const EventList &events, const QString &cursor);
+    void onBatch(const EventList &events, const QString &cursor,
+                 std::optional<std::chrono::milliseconds> latency = std::nullopt);
     void advanceBuckets(std::deque<int> &buckets, qint64 &bucketStartMs, qint64 nowMs) const;
 
     ChannelConfig m_config;
@@ -219,6 +224,7 @@ private:
     std::chrono::milliseconds m_bucketWidth{10'000};
     std::deque<int> m_buckets;
     qint64 m_bucketStartMs = 0; ///< start of the last bucket
+    std::optional<std::chrono::milliseconds> m_lastBatchLatency;
 };
 
 } // namespace Longwatch

@@ -21,6 +21,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 class QNetworkAccessManager;
@@ -226,6 +227,15 @@ public:
     QDateTime nextRetryAt() const { return m_nextRetryAt; }
     /// When the last good answer arrived (invalid if none yet).
     QDateTime lastResponseAt() const { return m_lastResponseAt; }
+    /// In a slot of batchReceived(): how long the answer took from sending
+    /// its request (a long poll: the time the server held it until it had
+    /// news). None for a stream's reads, which come as the server pushes.
+    std::optional<std::chrono::milliseconds> answerLatency() const
+    {
+        if (m_streaming || !m_requestClock.isValid())
+            return std::nullopt;
+        return std::chrono::milliseconds(m_requestClock.elapsed());
+    }
 
     /// The backoff ceiling for a given attempt (1-based): initial * 2^(n-1),
     /// capped. The delay is drawn uniformly below it ("full jitter").

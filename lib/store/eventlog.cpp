@@ -166,6 +166,101 @@ bool migrateToVersion3(QSqlDatabase &db, QString *error)
     return true;
 }
 
+/// The counting columns of health_samples, in HealthSample's order: each
+/// adds up when a minute is written in parts.
+QStringList healthCountColumns()
+{
+    QStringList columns = {
+        QStringLiteral("answers"),           QStringLiteral("events"),
+        QStringLiteral("errors_connection"), QStringLiteral("errors_timeout"),
+        QStringLiteral("errors_tls"),        QStringLiteral("errors_http"),
+        QStringLiteral("errors_response"),   QStringLiteral("errors_other"),
+        QStringLiteral("reconnects"),        QStringLiteral("backoffs"),
+        QStringLiteral("backoff_ms"),        QStringLiteral("failures"),
+        QStringLiteral("latency_count"),     QStringLiteral("latency_sum_ms"),
+    };
+    for (int i = 0; i < HealthSample::kLatencyBuckets; ++i)
+        columns << QStringLiteral("latency_h%1").arg(i);
+    return columns;
+}
+
+/// A sample's values for healthCountColumns(), in that order.
+QVariantList healthCountValues(const HealthSample &sample)
+{
+    QVariantList values = {sample.answers, sample.events};
+    for (const int n : sample.errors)
+        values << n;
+    values << sample.reconnects << sample.backoffs << sample.backoffMsecs << sample.failures
+           << sample.latencyCount << sample.latencySumMsecs;
+    for (const int n : sample.latencyHistogram)
+        values << n;
+    return values;
+}
+
+/// Reads healthCountColumns() from `query`, from column `first` on.
+void readHealthCounts(const QSqlQuery &query, int first, HealthSample *sample)
+{
+    int column = first;
+    const auto next = [&] { return query.value(column++); };
+    sample->answers = next().toInt();
+    sample->events = next().toInt();
+    for (int &n : sample->errors)
+        n = next().toInt();
+    sample->reconnects = next().toInt();
+    sample->backoffs = next().toInt();
+    sample->backoffMsecs = next().toLongLong();
+    sample->failures = next().toInt();
+    sample->latencyCount = next().toInt();
+    sample->latencySumMsecs = next().toLongLong();
+    for (int &n : sample->latencyHistogram)
+        n = next().toInt();
+}
+
+/// The two tables of channel health: the same counts per minute, and
+/// added up per hour, so that a read of days costs hours, not minutes.
+struct HealthTable
+{
+    QString table;
+    QString key; ///< the column of the period's start
+    qint64 spanUsecs;
+};
+
+const HealthTable kHealthMinutes{QStringLiteral("health_samples"), QStringLiteral("minute_usecs"),
+                                 HealthSample::kMinuteUsecs};
+const HealthTable kHealthHours{QStringLiteral("health_hours"), QStringLiteral("hour_usecs"),
+                               60 * HealthSample::kMinuteUsecs};
+
+qint64 floorTo(qint64 usecs, qint64 span)
+{
+    return (usecs / span - (usecs % span < 0 ? 1 : 0)) * span;
+}
+
+/// Version 4: what each channel's poller did, a row per channel and
+/// minute (HealthSample) and the same per hour, for the Trends page's
+/// channel health. Written by the recorders from what the pollers report
+/// anyway: no network work.
+bool migrateToVersion4(QSqlDatabase &db, QString *error)
+{
+    QStringList columns;
+    for (const QString &column : healthCountColumns())
+        columns << column + QStringLiteral(" INTEGER NOT NULL DEFAULT 0");
+    QSqlQuery query(db);
+    for (const HealthTable &health : {kHealthMinutes, kHealthHours}) {
+        const QString sql = QStringLiteral("CREATE TABLE %1 ("
+                                           " channel_id INTEGER NOT NULL,"
+                                           " %2 INTEGER NOT NULL,"
+                                           " %3,"
+                                           " latency_max_ms INTEGER NOT NULL DEFAULT 0,"
+                                           " PRIMARY KEY (channel_id, %2)) WITHOUT ROWID")
+                                .arg(health.table, health.key, columns.join(QStringLiteral(", ")));
+        if (!query.exec(sql)) {
+            *error = sqliteText(query.lastError());
+            return false;
+        }
+    }
+    return true;
+}
+
 /// When an event happened: the feed's own time, else when it was received.
 qint64 eventUsecs(const Event &event)
 {
@@ -205,7 +300,10 @@ QString EventLog::defaultPath()
 
 QList<EventLog::Migration> EventLog::builtinMigrations()
 {
-    return {{1, &migrateToVersion1}, {2, &migrateToVersion2}, {3, &migrateToVersion3}};
+    return {{1, &migrateToVersion1},
+            {2, &migrateToVersion2},
+            {3, &migrateToVersion3},
+            {4, &migrateToVersion4}};
 }
 
 void EventLog::setMigrations(QList<Migration> migrations)
@@ -432,6 +530,8 @@ void EventLog::close()
     m_insertEvent.reset();
     m_updateChannel.reset();
     m_upsertJobRun.reset();
+    m_upsertHealth.reset();
+    m_upsertHealthHour.reset();
     m_channelIds.clear();
     m_channelNames.clear();
     m_channelTitles.clear();
@@ -617,6 +717,32 @@ bool EventLog::prepareStatements()
             return false;
         }
     }
+    m_upsertHealth.reset();
+    m_upsertHealthHour.reset();
+    if (ok && m_schemaVersion >= 4) {
+        // A minute (an hour) written in parts adds up; its largest latency stays.
+        QStringList updates;
+        for (const QString &column : healthCountColumns())
+            updates << QStringLiteral("%1 = %1 + excluded.%1").arg(column);
+        updates << QStringLiteral("latency_max_ms = max(latency_max_ms, excluded.latency_max_ms)");
+        const QStringList columns = healthCountColumns();
+        for (const HealthTable &health : {kHealthMinutes, kHealthHours}) {
+            auto upsert = std::make_unique<QSqlQuery>(m_db);
+            if (!upsert->prepare(
+                    QStringLiteral("INSERT INTO %1 (channel_id, %2, %3,"
+                                   " latency_max_ms) VALUES (?, ?, %4, ?)"
+                                   " ON CONFLICT (channel_id, %2) DO UPDATE SET %5")
+                        .arg(health.table, health.key, columns.join(QStringLiteral(", ")),
+                             placeholders(columns.size()), updates.join(QStringLiteral(", "))))) {
+                failed(upsert->lastError(), Error::IncompatibleError,
+                       tr("The event log at %1 does not have the expected tables (%2).")
+                           .arg(displayPath(), sqliteText(upsert->lastError())));
+                return false;
+            }
+            (health.spanUsecs == kHealthMinutes.spanUsecs ? m_upsertHealth : m_upsertHealthHour) =
+                std::move(upsert);
+        }
+    }
     if (ok)
         return true;
     const QSqlError sqlError = m_insertEvent->lastError().isValid() ? m_insertEvent->lastError()
@@ -760,6 +886,9 @@ bool EventLog::removeChannel(const QString &channel)
                               QStringLiteral("DELETE FROM channels WHERE id = ?")};
     if (m_schemaVersion >= 3)
         statements.prepend(QStringLiteral("DELETE FROM job_runs WHERE channel_id = ?"));
+    if (m_schemaVersion >= 4)
+        statements << QStringLiteral("DELETE FROM health_samples WHERE channel_id = ?")
+                   << QStringLiteral("DELETE FROM health_hours WHERE channel_id = ?");
     for (const QString &sql : std::as_const(statements)) {
         query.prepare(sql);
         query.addBindValue(*id);
@@ -1073,6 +1202,174 @@ QList<JobSeriesKey> EventLog::jobSeries(const QStringList &channels)
     });
     clearError();
     return keys;
+}
+
+bool EventLog::addHealthSamples(const QList<HealthSample> &samples)
+{
+    if (!checkOpen())
+        return false;
+    if (!m_upsertHealth) {
+        setError(Error::IncompatibleError,
+                 tr("The event log at %1 has no channel health (format %2).")
+                     .arg(displayPath())
+                     .arg(m_schemaVersion));
+        return false;
+    }
+    if (samples.isEmpty())
+        return true;
+    if (!begin())
+        return false;
+    QHash<QString, qint64> created;
+    for (const HealthSample &sample : samples) {
+        const std::optional<qint64> id = channelId(sample.channel, true, &created);
+        if (!id) {
+            rollback();
+            return false;
+        }
+        const QVariantList values = healthCountValues(sample);
+        for (QSqlQuery *q : {m_upsertHealth.get(), m_upsertHealthHour.get()}) {
+            int at = 0;
+            q->bindValue(at++, *id);
+            q->bindValue(at++, q == m_upsertHealth.get()
+                                   ? sample.minuteUsecs
+                                   : floorTo(sample.minuteUsecs, kHealthHours.spanUsecs));
+            for (const QVariant &value : values)
+                q->bindValue(at++, value);
+            q->bindValue(at++, sample.latencyMaxMsecs);
+            if (!q->exec()) {
+                failed(q->lastError(), Error::WriteError,
+                       tr("Could not record the health of %1 in the event log at %2 (%3).")
+                           .arg(sample.channel, displayPath(), sqliteText(q->lastError())));
+                q->finish();
+                rollback();
+                return false;
+            }
+        }
+    }
+    m_upsertHealth->finish();
+    m_upsertHealthHour->finish();
+    if (!commit())
+        return false;
+    for (auto it = created.cbegin(); it != created.cend(); ++it) {
+        m_channelIds.insert(it.key(), it.value());
+        m_channelNames.insert(it.value(), it.key());
+    }
+    clearError();
+    return true;
+}
+
+QList<HealthSample> EventLog::healthSamples(const QString &channel, qint64 fromUsecs,
+                                            qint64 untilUsecs, qint64 bucketUsecs)
+{
+    if (!checkOpen() || m_schemaVersion < 4)
+        return {};
+    const std::optional<qint64> id = channelId(channel, false, nullptr);
+    if (!id)
+        return {};
+    if (*id == 0) {
+        clearError();
+        return {};
+    }
+    // One range of the primary key; with buckets, SQLite adds up as it
+    // walks it (the groups come in key order: no sort). Whole hours from a
+    // whole hour are read from the hours: 90 days are 2,160 rows, not 129,600.
+    const qint64 hour = kHealthHours.spanUsecs;
+    const HealthTable &health =
+        bucketUsecs >= hour && bucketUsecs % hour == 0 && floorTo(fromUsecs, hour) == fromUsecs
+            ? kHealthHours
+            : kHealthMinutes;
+    QStringList sums;
+    for (const QString &column : healthCountColumns())
+        sums << (bucketUsecs > 0 ? QStringLiteral("sum(%1)").arg(column) : column);
+    const QString sql =
+        bucketUsecs > 0 ? QStringLiteral("SELECT (%2 - ?) / ? AS period, %1, max(latency_max_ms)"
+                                         " FROM %3 WHERE channel_id = ? AND %2 >= ?"
+                                         " AND %2 < ? GROUP BY period ORDER BY period")
+                              .arg(sums.join(QStringLiteral(", ")), health.key, health.table)
+                        : QStringLiteral("SELECT %2, %1, latency_max_ms FROM %3"
+                                         " WHERE channel_id = ? AND %2 >= ? AND %2 < ?"
+                                         " ORDER BY %2")
+                              .arg(sums.join(QStringLiteral(", ")), health.key, health.table);
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    query.prepare(sql);
+    if (bucketUsecs > 0) {
+        query.addBindValue(fromUsecs);
+        query.addBindValue(bucketUsecs);
+    }
+    query.addBindValue(*id);
+    query.addBindValue(fromUsecs);
+    query.addBindValue(untilUsecs);
+    if (!query.exec()) {
+        readFailed(query.lastError());
+        return {};
+    }
+    const int maxColumn = 1 + int(healthCountColumns().size());
+    QList<HealthSample> samples;
+    while (query.next()) {
+        HealthSample sample;
+        sample.channel = channel;
+        sample.minuteUsecs = bucketUsecs > 0 ? fromUsecs + query.value(0).toLongLong() * bucketUsecs
+                                             : query.value(0).toLongLong();
+        readHealthCounts(query, 1, &sample);
+        sample.latencyMaxMsecs = query.value(maxColumn).toLongLong();
+        samples.append(std::move(sample));
+    }
+    if (query.lastError().isValid()) {
+        readFailed(query.lastError());
+        return {};
+    }
+    clearError();
+    return samples;
+}
+
+QStringList EventLog::healthChannels(qint64 fromUsecs)
+{
+    if (!checkOpen() || m_schemaVersion < 4)
+        return {};
+    // One seek of the primary key per channel (the hours: an hour that
+    // began before `fromUsecs` may name a channel with nothing after it).
+    QSqlQuery query(m_db);
+    query.setForwardOnly(true);
+    query.prepare(QStringLiteral("SELECT c.name FROM channels c WHERE EXISTS (SELECT 1 FROM"
+                                 " health_hours h WHERE h.channel_id = c.id"
+                                 " AND h.hour_usecs >= ?) ORDER BY c.name"));
+    query.addBindValue(floorTo(fromUsecs, kHealthHours.spanUsecs));
+    if (!query.exec()) {
+        readFailed(query.lastError());
+        return {};
+    }
+    QStringList names;
+    while (query.next())
+        names << query.value(0).toString();
+    if (query.lastError().isValid()) {
+        readFailed(query.lastError());
+        return {};
+    }
+    clearError();
+    return names;
+}
+
+int EventLog::trimHealthSamples(qint64 minutesBeforeUsecs, qint64 hoursBeforeUsecs)
+{
+    if (!checkOpen())
+        return -1;
+    if (m_schemaVersion < 4)
+        return 0;
+    int deleted = 0;
+    QSqlQuery query(m_db);
+    for (const auto &[health, before] : {std::pair(kHealthMinutes, minutesBeforeUsecs),
+                                         std::pair(kHealthHours, hoursBeforeUsecs)}) {
+        query.prepare(QStringLiteral("DELETE FROM %1 WHERE %2 < ?").arg(health.table, health.key));
+        query.addBindValue(before);
+        if (!query.exec()) {
+            transactionFailed(query.lastError());
+            return -1;
+        }
+        deleted += query.numRowsAffected();
+    }
+    clearError();
+    return deleted;
 }
 
 bool EventLog::setCursor(const QString &channel, const QString &cursor)

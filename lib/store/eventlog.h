@@ -1,5 +1,6 @@
 #pragma once
 
+#include "channelhealth.h"
 #include "event.h"
 #include "jobstatus.h"
 
@@ -274,6 +275,25 @@ public:
     /// of `channels` (all when empty); one walk of the series index.
     QList<JobSeriesKey> jobSeries(const QStringList &channels = {});
 
+    /// Adds `samples` to the channels' health samples (HealthSample: one
+    /// row per channel and minute; the same minute adds up), in one
+    /// transaction. Since schema version 4.
+    bool addHealthSamples(const QList<HealthSample> &samples);
+    /// The health samples of `channel` from `fromUsecs` until before
+    /// `untilUsecs`, oldest first. With `bucketUsecs`, the samples of each
+    /// period of that length from `fromUsecs` come added up, one per
+    /// period that has any (its start in minuteUsecs); whole hours from a
+    /// whole hour are read from the hourly sums, so a read of days costs
+    /// hours. Empty in a log older than version 4.
+    QList<HealthSample> healthSamples(const QString &channel, qint64 fromUsecs, qint64 untilUsecs,
+                                      qint64 bucketUsecs = 0);
+    /// The channels with health samples from `fromUsecs` on, sorted.
+    QStringList healthChannels(qint64 fromUsecs = 0);
+    /// Deletes the health of minutes before `minutesBeforeUsecs` and of
+    /// hours before `hoursBeforeUsecs` (all channels); the number of rows
+    /// deleted, or -1 on failure.
+    int trimHealthSamples(qint64 minutesBeforeUsecs, qint64 hoursBeforeUsecs);
+
     /// The cursor stored with the channel's last batch; nullopt if none.
     std::optional<QString> cursor(const QString &channel);
     QHash<QString, QString> cursors();
@@ -393,7 +413,9 @@ private:
 
     std::unique_ptr<QSqlQuery> m_insertEvent;
     std::unique_ptr<QSqlQuery> m_updateChannel;
-    std::unique_ptr<QSqlQuery> m_upsertJobRun; ///< from schema version 3 on
+    std::unique_ptr<QSqlQuery> m_upsertJobRun;     ///< from schema version 3 on
+    std::unique_ptr<QSqlQuery> m_upsertHealth;     ///< from schema version 4 on
+    std::unique_ptr<QSqlQuery> m_upsertHealthHour; ///< the same, per hour
     QHash<QString, qint64> m_channelIds;
     QHash<qint64, QString> m_channelNames;
     QHash<qint64, QString> m_channelTitles;

@@ -3,7 +3,9 @@
 #include "logging.h"
 #include "threadpriority.h"
 
+#include <QDateTime>
 #include <QDeadlineTimer>
+#include <QElapsedTimer>
 #include <QTimer>
 
 #include <limits>
@@ -90,9 +92,24 @@ public:
         }
     }
 
+    void recordHealth(const QList<HealthSample> &samples)
+    {
+        for (const HealthSample &sample : samples) {
+            const QPair<QString, qint64> key(sample.channel, sample.minuteUsecs);
+            const auto it = m_health.find(key);
+            if (it == m_health.end())
+                m_health.insert(key, sample);
+            else
+                it->merge(sample);
+        }
+        writeHealth();
+    }
+
     void removeChannel(quint64 mark, const QString &channel)
     {
         m_titles.remove(channel);
+        for (auto it = m_health.begin(); it != m_health.end();)
+            it = it.key().first == channel ? m_health.erase(it) : std::next(it);
         changeChannels(mark, [channel](EventLog *store) { return store->removeChannel(channel); });
     }
 
@@ -158,6 +175,7 @@ public:
         }
         m_retryDelay = m_settings.retryDelay;
         writeTitles();
+        writeHealth();
         for (qsizetype i = 0; i < batches.size(); ++i) {
             Q_EMIT committed(batches.at(i).channel, batches.at(i).cursor, results.at(i).added,
                              results.at(i).duplicates);
@@ -186,6 +204,36 @@ private:
         }
     }
 
+    /// Like titles, health samples wait for the next good write when the
+    /// log cannot take them now: they are no reason for a retry loop.
+    void writeHealth()
+    {
+        if (!m_store || m_health.isEmpty())
+            return;
+        if (m_store->addHealthSamples(m_health.values()))
+            m_health.clear();
+        else
+            qCWarning(lcStore).noquote()
+                << "health samples kept for later:" << m_store->errorString();
+    }
+
+    void trimHealth()
+    {
+        if ((m_settings.healthKeepDays <= 0 && m_settings.healthMinutesKeepDays <= 0) ||
+            (m_healthTrimmed.isValid() && m_healthTrimmed.elapsed() < 3'600'000))
+            return;
+        m_healthTrimmed.start();
+        const qint64 now = QDateTime::currentMSecsSinceEpoch() * 1000;
+        const auto daysAgo = [now](int days) {
+            return days > 0 ? now - qint64(days) * 24 * 3'600'000'000LL
+                            : std::numeric_limits<qint64>::min();
+        };
+        const int deleted = m_store->trimHealthSamples(daysAgo(m_settings.healthMinutesKeepDays),
+                                                       daysAgo(m_settings.healthKeepDays));
+        if (deleted > 0)
+            qCDebug(lcStore).noquote() << "deleted" << deleted << "old health sample(s)";
+    }
+
     void scheduleRetention(std::chrono::milliseconds delay)
     {
         if (m_settings.retentionInterval.count() > 0)
@@ -196,6 +244,7 @@ private:
     {
         if (!m_store)
             return;
+        trimHealth();
         const EventLog::RetentionResult result = m_store->applyRetention(m_settings.retentionChunk);
         if (result.deleted > 0)
             Q_EMIT eventsDeleted(result.deleted);
@@ -211,6 +260,9 @@ private:
     QTimer m_retentionTimer{this};
     std::chrono::milliseconds m_retryDelay;
     QHash<QString, QString> m_titles; ///< not written yet
+    QHash<QPair<QString, qint64>, HealthSample>
+        m_health; ///< not written yet, by channel and minute
+    QElapsedTimer m_healthTrimmed;
 };
 
 EventLogWriter::EventLogWriter(QObject *parent)
@@ -330,6 +382,15 @@ qsizetype EventLogWriter::pendingEvents() const
 {
     QMutexLocker lock(&m_queue.mutex);
     return m_queue.pendingEvents;
+}
+
+void EventLogWriter::recordHealth(const QList<HealthSample> &samples)
+{
+    if (!m_worker || samples.isEmpty())
+        return;
+    QMetaObject::invokeMethod(
+        m_worker, [worker = m_worker, samples] { worker->recordHealth(samples); },
+        Qt::QueuedConnection);
 }
 
 void EventLogWriter::setRetention(const QString &channel, const RetentionPolicy &policy)

@@ -37,6 +37,11 @@ public:
         std::chrono::milliseconds busyTimeout{5'000};    ///< see EventLog::setBusyTimeout()
         std::chrono::milliseconds retentionInterval{2'000}; ///< 0 turns retention off
         int retentionChunk = 1'000; ///< events deleted per retention step at most
+        /// Channel health (EventLog::addHealthSamples()) older than this
+        /// is deleted, once an hour: per minute after `healthMinutesKeepDays`,
+        /// per hour after `healthKeepDays`; 0 keeps it.
+        int healthMinutesKeepDays = 7;
+        int healthKeepDays = 90;
     };
 
     explicit EventLogWriter(QObject *parent = nullptr);
@@ -68,6 +73,14 @@ public:
     /// Returns false (and drops the batch) if the log is not open.
     bool append(const QString &channel, const EventList &events, const QString &cursor,
                 const std::optional<JobMapping> &jobs = std::nullopt);
+
+    /// Queues what channels did (HealthSample, per channel and minute;
+    /// samples of the same minute add up) for the worker, which writes them
+    /// in a transaction of their own after the events queued before them.
+    /// Samples that cannot be written now are kept and tried again with
+    /// the next write. Thread-safe like append(); does nothing while the
+    /// log is not open.
+    void recordHealth(const QList<HealthSample> &samples);
 
     /// Blocks until every batch appended before the call is committed, or
     /// `timeout` passes (false). For shutdown; the UI thread should not use it.

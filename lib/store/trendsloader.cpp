@@ -112,6 +112,9 @@ void TrendsLoader::onRead(const TrendsResult &result)
 TrendsResult TrendsLoader::load(EventLog *log, const TrendsQuery &query)
 {
     TrendsResult result;
+    result.healthFromUsecs = query.healthFromUsecs;
+    result.healthBucketUsecs = query.healthBucketUsecs;
+    result.healthBuckets = query.healthBuckets;
     for (auto it = query.seriesPatterns.cbegin(); it != query.seriesPatterns.cend(); ++it) {
         JobSeriesRule rule(it.value());
         if (!rule.isDefault())
@@ -121,6 +124,7 @@ TrendsResult TrendsLoader::load(EventLog *log, const TrendsQuery &query)
         result.ok = false;
         result.errorString = log->errorString();
         result.series.clear();
+        result.health.clear();
         return result;
     };
     const QList<JobSeriesKey> keys = log->jobSeries(query.channels);
@@ -158,6 +162,29 @@ TrendsResult TrendsLoader::load(EventLog *log, const TrendsQuery &query)
         runs += channelRuns;
     }
     result.series = jobSeriesTrends(runs, perSeries);
+    if (query.healthBuckets > 0 && query.healthBucketUsecs > 0) {
+        // Added up per period by SQLite: a few rows per channel, however
+        // many minutes the periods hold.
+        const qint64 until = query.healthFromUsecs + query.healthBuckets * query.healthBucketUsecs;
+        QStringList channels = log->healthChannels(query.healthFromUsecs);
+        if (log->error() != EventLog::Error::NoError)
+            return fail();
+        if (!query.channels.isEmpty()) {
+            channels.removeIf(
+                [&](const QString &channel) { return !query.channels.contains(channel); });
+        }
+        for (const QString &channel : std::as_const(channels)) {
+            const QList<HealthSample> samples =
+                log->healthSamples(channel, query.healthFromUsecs, until, query.healthBucketUsecs);
+            if (log->error() != EventLog::Error::NoError)
+                return fail();
+            if (samples.isEmpty())
+                continue;
+            result.health.append(
+                {channel, channelHealth(samples, query.healthFromUsecs, query.healthBucketUsecs,
+                                        query.healthBuckets)});
+        }
+    }
     result.channelTitles = log->channelTitles();
     if (log->error() != EventLog::Error::NoError)
         return fail();

@@ -28,6 +28,12 @@ struct TrendsQuery
     /// Each channel's series rule (ChannelConfig::jobSeriesPattern); a
     /// channel not in it has the default rule.
     QHash<QString, QString> seriesPatterns;
+    /// Channel health (ChannelHealthTrend) of `channels` (of every channel
+    /// that has some, when empty): `healthBuckets` periods of
+    /// `healthBucketUsecs` from `healthFromUsecs`; none read for 0 periods.
+    qint64 healthFromUsecs = 0;
+    qint64 healthBucketUsecs = 0;
+    int healthBuckets = 0;
 };
 
 /// What the event log said.
@@ -37,6 +43,11 @@ struct TrendsResult
     bool ok = true;      ///< false: the log could not be read; errorString() says why
     QString errorString;
     QList<JobSeriesTrend> series; ///< jobSeriesTrends(), newest run first
+    /// Per channel with samples in the query's time, by channel key.
+    QList<ChannelHealthTrend> health;
+    qint64 healthFromUsecs = 0; ///< the query's periods, which `health` is cut in
+    qint64 healthBucketUsecs = 0;
+    int healthBuckets = 0;
     QHash<QString, QString> channelTitles;
     /// The query's own rules, for JobSeriesHistory.
     QHash<QString, JobSeriesRule> rules;

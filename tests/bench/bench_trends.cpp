@@ -5,9 +5,11 @@
 // about 100,000 runs), then, several times, makes a Trends page on it and
 // times how long it takes from show() to the charts being drawn, while a
 // 5 ms timer measures the longest gap in the GUI thread's event loop (a
-// stall). Offscreen (QT_QPA_PLATFORM=offscreen unless set).
+// stall). Offscreen (QT_QPA_PLATFORM=offscreen unless set). The log also
+// holds the channels' health (a sample a minute per channel over
+// --health-days, 90 by default), which the page reads with the runs.
 //
-//   bench_trends [--events N] [--runs K] [--log FILE] [--keep FILE]
+//   bench_trends [--events N] [--runs K] [--health-days D] [--log FILE] [--keep FILE]
 //     --log FILE   use the log at FILE as it is (written before with --keep)
 //     --keep FILE  write the log to FILE and keep it (for screenshots too)
 //
@@ -100,7 +102,10 @@ int main(int argc, char *argv[])
     const QCommandLineOption keepOption(QStringLiteral("keep"),
                                         QStringLiteral("Write the log here and keep it."),
                                         QStringLiteral("file"));
-    parser.addOptions({eventsOption, runsOption, logOption, keepOption});
+    const QCommandLineOption healthOption(QStringLiteral("health-days"),
+                                          QStringLiteral("Days of channel health."),
+                                          QStringLiteral("d"), QStringLiteral("90"));
+    parser.addOptions({eventsOption, runsOption, healthOption, logOption, keepOption});
     parser.process(app);
 
     QTemporaryDir dir;
@@ -125,6 +130,15 @@ int main(int argc, char *argv[])
         }
         std::printf("wrote %lld events, %lld job runs in %.1f s\n", written,
                     qint64(log.jobRuns().size()), double(writing.elapsed()) / 1000);
+        writing.restart();
+        const qint64 samples =
+            Testing::writeHealthLog(&log, std::max(0, parser.value(healthOption).toInt()));
+        if (samples < 0) {
+            std::fprintf(stderr, "%s\n", qPrintable(log.errorString()));
+            return 1;
+        }
+        std::printf("wrote %lld health samples in %.1f s\n", samples,
+                    double(writing.elapsed()) / 1000);
     }
     if (parser.isSet(keepOption) && !parser.isSet(logOption))
         std::printf("kept the log at %s\n", qPrintable(path));

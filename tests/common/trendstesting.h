@@ -135,4 +135,68 @@ inline qint64 writeTrendLog(EventLog *log, const TrendLogSpec &spec)
     return written;
 }
 
+/// A synthetic channel health (#22): a HealthSample a minute for each of
+/// the demo's channels over `days` days before `endUsecs` (now for 0):
+/// events by the hour of day, answers held until an event came (0.2–25 s),
+/// a few timeouts, and once a day an outage of each channel, at an hour of
+/// its own (refused connections, retries, reconnects). Returns the samples
+/// written, or -1.
+inline qint64 writeHealthLog(EventLog *log, int days, qint64 endUsecs = 0, quint32 seed = 23)
+{
+    QRandomGenerator random(seed);
+    const qint64 minute = HealthSample::kMinuteUsecs;
+    const qint64 end = HealthSample::minuteOf(
+        endUsecs > 0 ? endUsecs : QDateTime::currentMSecsSinceEpoch() * 1000);
+    const qint64 minutes = qint64(days) * 24 * 60;
+    QStringList channels;
+    for (const TrendSeriesSpec &series : trendSeriesSpecs()) {
+        if (!channels.contains(QLatin1String(series.channel)))
+            channels << QString::fromLatin1(series.channel);
+    }
+    QList<HealthSample> samples;
+    qint64 written = 0;
+    for (qint64 m = minutes - 1; m >= 0; --m) {
+        const qint64 at = end - m * minute;
+        const int hour = int((at / (60 * minute)) % 24);
+        const double busy = hour >= 7 && hour < 19 ? 1.0 : 0.25;
+        for (int c = 0; c < channels.size(); ++c) {
+            HealthSample sample;
+            sample.channel = channels.at(c);
+            sample.minuteUsecs = at;
+            // An outage a day, 20 minutes from 09:00, 14:00, … (UTC).
+            const bool outage = hour == (9 + 5 * c) % 24 && (at / minute) % 60 < 20;
+            if (outage) {
+                sample.errors[HealthSample::ConnectionErrors] = 1 + int(random.bounded(3));
+                sample.backoffs = sample.errors[HealthSample::ConnectionErrors];
+                sample.backoffMsecs = sample.backoffs * (4'000 + random.bounded(20'000));
+                sample.reconnects = sample.backoffs;
+            } else {
+                const double rate = busy * (c + 1) * 1.5;
+                const int events = int(random.bounded(int(2 * rate) + 1));
+                const int answers = std::max(1, std::min(events, 3));
+                sample.answers = answers;
+                sample.events = events;
+                if (events > 0) {
+                    for (int a = 0; a < answers; ++a)
+                        sample.addLatency(200 + random.bounded(25'000 / (c + 1)));
+                }
+                if (random.bounded(600) == 0) {
+                    sample.errors[HealthSample::TimeoutErrors] = 1;
+                    sample.backoffs = 1;
+                    sample.backoffMsecs = 1'000 + random.bounded(4'000);
+                    sample.reconnects = 1;
+                }
+            }
+            samples << sample;
+        }
+        if (samples.size() >= 5'000 || m == 0) {
+            if (!log->addHealthSamples(samples))
+                return -1;
+            written += samples.size();
+            samples.clear();
+        }
+    }
+    return written;
+}
+
 } // namespace Longwatch::Testing

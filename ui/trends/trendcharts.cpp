@@ -2,7 +2,9 @@
 
 #include "statuscolors.h"
 
+#include <QAreaSeries>
 #include <QBrush>
+#include <QCategoryAxis>
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QDateTimeAxis>
@@ -14,6 +16,7 @@
 #include <QValueAxis>
 
 #include <algorithm>
+#include <functional>
 
 namespace Longwatch {
 
@@ -123,7 +126,245 @@ FailurePeriods FailurePeriods::forRuns(const QList<JobRun> &runs, int days, qint
     return periods;
 }
 
+HealthPeriods HealthPeriods::forDays(int days, qint64 nowUsecs)
+{
+    HealthPeriods periods;
+    if (days <= 1) {
+        periods.periodUsecs = kHour;
+        periods.count = 24;
+    } else if (days <= 7) {
+        periods.periodUsecs = 4 * kHour;
+        periods.count = days * 6;
+    } else {
+        periods.periodUsecs = kDay;
+        periods.count = days;
+    }
+    // Whole periods (UTC), the last one holding now.
+    periods.fromUsecs = (nowUsecs / periods.periodUsecs - periods.count + 1) * periods.periodUsecs;
+    return periods;
+}
+
+namespace {
+
+QChart *healthChart(const QPalette &palette)
+{
+    auto *chart = new QChart;
+    chart->setTheme(StatusColors::isDark(palette) ? QChart::ChartThemeDark
+                                                  : QChart::ChartThemeLight);
+    chart->setAnimationOptions(QChart::NoAnimation);
+    chart->setMargins(QMargins(4, 4, 4, 4));
+    chart->legend()->setAlignment(Qt::AlignBottom);
+    return chart;
+}
+
+void attachAxes(QChart *chart, QAbstractAxis *x, QAbstractAxis *y)
+{
+    chart->addAxis(x, Qt::AlignBottom);
+    chart->addAxis(y, Qt::AlignLeft);
+    for (QAbstractSeries *series : chart->series()) {
+        series->attachAxis(x);
+        series->attachAxis(y);
+    }
+}
+
+/// The periods' time axis, without the margin of the runs' charts: the
+/// periods are the whole range.
+QDateTimeAxis *periodAxis(const HealthPeriods &periods)
+{
+    QDateTimeAxis *axis = timeAxis(periods.fromUsecs, periods.endUsecs());
+    // Ticks on whole steps: every 6 hours of a day, every day of a week,
+    // else the days in 3 to 6 equal steps.
+    const qint64 span = periods.count * periods.periodUsecs;
+    int steps = 6;
+    if (span == kDay) {
+        steps = 4;
+    } else if (span % kDay == 0 && span / kDay <= 7) {
+        steps = int(span / kDay);
+    } else if (span % kDay == 0) {
+        for (const int candidate : {6, 5, 4, 3}) {
+            if ((span / kDay) % candidate == 0) {
+                steps = candidate;
+                break;
+            }
+        }
+    }
+    axis->setTickCount(steps + 1);
+    axis->setFormat(periods.periodUsecs >= kDay                  ? QStringLiteral("d MMM")
+                    : periods.count * periods.periodUsecs > kDay ? QStringLiteral("d MMM hh:mm")
+                                                                 : QStringLiteral("hh:mm"));
+    axis->setRange(
+        QDateTime::fromMSecsSinceEpoch(periods.fromUsecs / 1000, Qt::UTC).toLocalTime(),
+        QDateTime::fromMSecsSinceEpoch(periods.endUsecs() / 1000, Qt::UTC).toLocalTime());
+    return axis;
+}
+
+QColor troubleColor(const QPalette &palette)
+{
+    return StatusColors::forChannelState(Poller::State::Backoff, palette);
+}
+
+QColor liveColor(const QPalette &palette)
+{
+    return StatusColors::forChannelState(Poller::State::Live, palette);
+}
+
+} // namespace
+
 namespace TrendCharts {
+
+QChart *eventRate(const ChannelHealthTrend &health, const HealthPeriods &periods,
+                  const QPalette &palette)
+{
+    QChart *chart = healthChart(palette);
+    chart->legend()->hide();
+    auto *upper = new QLineSeries;
+    const double hours = double(periods.periodUsecs) / double(kHour);
+    double highest = 0;
+    for (const HealthBucket &bucket : health.buckets) {
+        const double rate = double(bucket.counts.events) / hours;
+        highest = std::max(highest, rate);
+        upper->append(toMsecs(bucket.startUsecs), rate);
+        upper->append(toMsecs(bucket.startUsecs + periods.periodUsecs), rate);
+    }
+    auto *area = new QAreaSeries(upper);
+    upper->setParent(area); // goes with the area, whoever deletes it
+    area->setName(TrendChartsText::tr("Events per hour"));
+    chart->addSeries(area);
+    auto *y = new QValueAxis;
+    y->setTitleText(TrendChartsText::tr("Events per hour"));
+    y->setLabelFormat(QStringLiteral("%.4g"));
+    y->setRange(0, std::max(1.0, highest * 1.1));
+    y->applyNiceNumbers();
+    attachAxes(chart, periodAxis(periods), y);
+    applyPalette(chart, palette);
+    QColor fill = liveColor(palette);
+    area->setPen(QPen(fill, 1.5));
+    fill.setAlphaF(0.45);
+    area->setBrush(fill);
+    return chart;
+}
+
+QChart *troubleTimeline(const ChannelHealthTrend &health, const HealthPeriods &periods,
+                        const QPalette &palette, QList<QList<int>> *periodIndexes)
+{
+    QChart *chart = healthChart(palette);
+    chart->legend()->hide(); // the lanes say what they are
+    struct Lane
+    {
+        QString name;
+        QScatterSeries::MarkerShape shape;
+        QColor color;
+        std::function<int(const HealthSample &)> count;
+    };
+    const QColor text = palette.color(QPalette::WindowText);
+    const QList<Lane> lanes = {
+        {TrendChartsText::tr("Reconnects"), QScatterSeries::MarkerShapeTriangle, text,
+         [](const HealthSample &s) { return s.reconnects; }},
+        {TrendChartsText::tr("Retries"), QScatterSeries::MarkerShapeCircle, troubleColor(palette),
+         [](const HealthSample &s) { return s.backoffs; }},
+        {TrendChartsText::tr("Errors"), QScatterSeries::MarkerShapeRectangle, failedColor(palette),
+         [](const HealthSample &s) { return s.errorCount(); }},
+    };
+    QList<QScatterSeries *> markers;
+    QList<QList<int>> indexes;
+    auto *y = new QCategoryAxis;
+    y->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
+    for (int l = 0; l < lanes.size(); ++l) {
+        const Lane &lane = lanes.at(l);
+        auto *series = new QScatterSeries;
+        series->setName(lane.name);
+        series->setMarkerShape(lane.shape);
+        series->setMarkerSize(9);
+        QList<int> periodsShown;
+        for (int i = 0; i < health.buckets.size(); ++i) {
+            const HealthBucket &bucket = health.buckets.at(i);
+            if (lane.count(bucket.counts) <= 0)
+                continue;
+            series->append(toMsecs(bucket.startUsecs + periods.periodUsecs / 2), l + 1);
+            periodsShown << i;
+        }
+        chart->addSeries(series);
+        markers << series;
+        indexes << periodsShown;
+        y->append(lane.name, l + 1);
+    }
+    if (periodIndexes)
+        *periodIndexes = indexes;
+    y->setRange(0.4, double(lanes.size()) + 0.6);
+    y->setGridLineVisible(false);
+    attachAxes(chart, periodAxis(periods), y);
+    applyPalette(chart, palette);
+    for (int l = 0; l < lanes.size(); ++l) {
+        markers.at(l)->setColor(lanes.at(l).color);
+        markers.at(l)->setBorderColor(lanes.at(l).color.darker(130));
+    }
+    return chart;
+}
+
+QChart *answerLatency(const ChannelHealthTrend &health, const HealthPeriods &periods,
+                      const QPalette &palette)
+{
+    QChart *chart = healthChart(palette);
+    qint64 highest = 0;
+    for (const HealthBucket &bucket : health.buckets)
+        highest = std::max(highest, bucket.latencyP90Msecs.value_or(0));
+    const bool seconds = highest >= 2'000;
+    const double unit = seconds ? 1000.0 : 1.0;
+    // Segments, so that a period without answers is a gap, not a slope.
+    const auto lines = [&](std::optional<qint64> HealthBucket::*value) {
+        QList<QLineSeries *> segments;
+        QLineSeries *segment = nullptr;
+        for (const HealthBucket &bucket : health.buckets) {
+            const std::optional<qint64> v = bucket.*value;
+            if (!v) {
+                segment = nullptr;
+                continue;
+            }
+            if (!segment) {
+                segment = new QLineSeries;
+                segments << segment;
+            }
+            segment->append(toMsecs(bucket.startUsecs + periods.periodUsecs / 2),
+                            double(*v) / unit);
+        }
+        return segments;
+    };
+    const QList<QLineSeries *> p90 = lines(&HealthBucket::latencyP90Msecs);
+    const QList<QLineSeries *> median = lines(&HealthBucket::latencyMedianMsecs);
+    for (QLineSeries *line : p90)
+        chart->addSeries(line);
+    for (QLineSeries *line : median)
+        chart->addSeries(line);
+    auto *y = new QValueAxis;
+    y->setTitleText(seconds ? TrendChartsText::tr("Seconds") : TrendChartsText::tr("ms"));
+    y->setLabelFormat(QStringLiteral("%.3g"));
+    y->setRange(0, std::max(1.0, double(highest) / unit * 1.12));
+    y->applyNiceNumbers();
+    attachAxes(chart, periodAxis(periods), y);
+    applyPalette(chart, palette);
+    const QColor text = palette.color(QPalette::WindowText);
+    QColor faint = liveColor(palette);
+    for (QLineSeries *line : p90) {
+        line->setName(TrendChartsText::tr("90th percentile"));
+        line->setPen(QPen(faint, 1.5, Qt::DashLine));
+        line->setPointsVisible(true);
+    }
+    for (QLineSeries *line : median) {
+        line->setName(TrendChartsText::tr("Median"));
+        line->setPen(QPen(text, 2));
+        line->setPointsVisible(true);
+    }
+    // One legend entry per kind, not per segment.
+    const auto firstOnly = [chart](const QList<QLineSeries *> &segments) {
+        for (int i = 1; i < segments.size(); ++i) {
+            for (QLegendMarker *marker : chart->legend()->markers(segments.at(i)))
+                marker->setVisible(false);
+        }
+    };
+    firstOnly(p90);
+    firstOnly(median);
+    return chart;
+}
 
 void applyPalette(QChart *chart, const QPalette &palette)
 {

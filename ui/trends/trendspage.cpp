@@ -29,6 +29,7 @@
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QSvgGenerator>
+#include <QTabWidget>
 #include <QTimer>
 #include <QToolTip>
 #include <QTreeWidget>
@@ -136,7 +137,8 @@ TrendsPage::TrendsPage(ChannelManager *manager, QWidget *parent)
     m_caption->setObjectName(QStringLiteral("trendsCaption"));
     m_save = new QPushButton(tr("Save &Charts…"));
     m_save->setObjectName(QStringLiteral("saveCharts"));
-    m_save->setToolTip(tr("Save the selected series' charts as a PNG or SVG picture"));
+    m_save->setToolTip(tr("Save the charts shown (the selected series', or the channel's "
+                          "health) as a PNG or SVG picture"));
     m_save->setEnabled(false);
     connect(m_save, &QPushButton::clicked, this, &TrendsPage::chooseAndSave);
     bar->addWidget(rangeLabel);
@@ -198,7 +200,55 @@ TrendsPage::TrendsPage(ChannelManager *manager, QWidget *parent)
     m_failureView->setFrameShape(QFrame::NoFrame);
     chartsLayout->addWidget(m_durationView, 3);
     chartsLayout->addWidget(m_failureView, 2);
-    splitter->addWidget(m_charts);
+
+    m_health = new QWidget;
+    m_health->setObjectName(QStringLiteral("healthCharts"));
+    auto *healthLayout = new QVBoxLayout(m_health);
+    healthLayout->setContentsMargins(0, 0, 0, 0);
+    healthLayout->setSpacing(2);
+    auto *healthBar = new QHBoxLayout;
+    healthBar->setContentsMargins(6, 2, 6, 2);
+    m_healthChannel = new QComboBox;
+    m_healthChannel->setObjectName(QStringLiteral("healthChannel"));
+    m_healthChannel->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_healthChannel->setToolTip(tr("The channel whose health the charts show"));
+    connect(m_healthChannel, &QComboBox::activated, this,
+            [this] { selectHealthChannel(m_healthChannel->currentData().toString()); });
+    auto *healthChannelLabel = new QLabel(tr("Ch&annel:"));
+    healthChannelLabel->setBuddy(m_healthChannel);
+    m_healthTitle = new QLabel;
+    m_healthTitle->setObjectName(QStringLiteral("healthTitle"));
+    m_healthTitle->setWordWrap(true);
+    m_healthTitle->setTextFormat(Qt::PlainText);
+    healthBar->addWidget(healthChannelLabel);
+    healthBar->addWidget(m_healthChannel);
+    healthBar->addSpacing(8);
+    healthBar->addWidget(m_healthTitle, 1);
+    healthLayout->addLayout(healthBar);
+    const auto healthView = [](const char *name, int minimumHeight) {
+        auto *view = new QChartView;
+        view->setObjectName(QLatin1String(name));
+        view->setRenderHint(QPainter::Antialiasing);
+        view->setMinimumHeight(minimumHeight);
+        view->setFrameShape(QFrame::NoFrame);
+        return view;
+    };
+    m_rateView = healthView("eventRateChart", 120);
+    m_troubleView = healthView("troubleChart", 130);
+    m_latencyView = healthView("latencyChart", 120);
+    healthLayout->addWidget(m_rateView, 3);
+    healthLayout->addWidget(m_troubleView, 2);
+    healthLayout->addWidget(m_latencyView, 3);
+
+    m_views = new QTabWidget;
+    m_views->setObjectName(QStringLiteral("trendsTabs"));
+    m_views->setDocumentMode(true);
+    m_views->addTab(m_charts, tr("Job Runs"));
+    m_views->addTab(m_health, tr("Channel Health"));
+    m_views->setTabToolTip(HealthTab, tr("What the channel's polling did: events, errors, "
+                                         "retries, reconnects and answer times"));
+    connect(m_views, &QTabWidget::currentChanged, this, [this] { updateCaption(); });
+    splitter->addWidget(m_views);
     splitter->setStretchFactor(0, 0);
     splitter->setStretchFactor(1, 1);
     m_stack->addWidget(splitter);
@@ -300,6 +350,10 @@ void TrendsPage::request()
         if (!channel->config().jobSeriesPattern.isEmpty())
             query.seriesPatterns.insert(channel->id(), channel->config().jobSeriesPattern);
     }
+    const HealthPeriods periods = HealthPeriods::forDays(m_days, query.nowUsecs);
+    query.healthFromUsecs = periods.fromUsecs;
+    query.healthBucketUsecs = periods.periodUsecs;
+    query.healthBuckets = periods.count;
     m_nowUsecs = query.nowUsecs;
     if (m_state == State::NoLog || m_state == State::Loading) {
         m_state = State::Loading;
@@ -311,19 +365,30 @@ void TrendsPage::request()
 void TrendsPage::onLoaded(const TrendsResult &result)
 {
     if (m_state == State::Shown && result.ok && sameRuns(result.series, m_result.series) &&
-        result.channelTitles == m_result.channelTitles) {
+        result.channelTitles == m_result.channelTitles && result.health == m_result.health &&
+        result.healthFromUsecs == m_result.healthFromUsecs) {
         Q_EMIT shown(); // nothing changed: the charts stay as they are
         return;
     }
     m_result = result;
     if (!result.ok) {
         showMessage(State::Failed);
-    } else if (result.series.isEmpty()) {
+    } else if (result.series.isEmpty() && result.health.isEmpty()) {
         showMessage(State::Empty);
     } else {
         m_state = State::Shown;
         m_stack->setCurrentIndex(ChartsPage);
+        // Health without job runs: the health alone.
+        const bool runs = !result.series.isEmpty();
+        m_list->setVisible(runs);
+        m_views->setTabEnabled(RunsTab, runs);
+        m_views->setTabEnabled(HealthTab, !result.health.isEmpty());
+        if (!runs)
+            m_views->setCurrentIndex(HealthTab);
+        else if (result.health.isEmpty())
+            m_views->setCurrentIndex(RunsTab);
         fillList();
+        fillHealthChannels();
     }
     updateCaption();
     if (m_state == State::Shown) {
@@ -333,6 +398,7 @@ void TrendsPage::onLoaded(const TrendsResult &result)
             if (m_result.request != request)
                 return; // a newer read came meanwhile; it shows its own
             showCharts();
+            showHealth();
             Q_EMIT shown();
         });
     } else {
@@ -360,7 +426,8 @@ QString TrendsPage::messageText() const
         return tr("No job runs yet. When a channel's events name jobs (the fields on its "
                   "Jobs tab), each run is recorded as it finishes, and this page shows, per "
                   "series of runs (\"build-linux #205\", \"#206\"…), how long they took, which "
-                  "failed, and how often they fail.");
+                  "failed, and how often they fail. Each channel's health (events, errors, "
+                  "retries, answer times) shows here once it has polled for a while.");
     case State::Shown:
         return {};
     }
@@ -540,15 +607,188 @@ void TrendsPage::showCharts()
         }
         m_title->setText(parts.join(QStringLiteral(" · ")));
         m_save->setEnabled(true);
+        // The health tab follows the series' channel, when it has health.
+        if (m_channelId.isEmpty() && trend->channel != m_healthChannelId) {
+            for (const ChannelHealthTrend &health : std::as_const(m_result.health)) {
+                if (health.channel == trend->channel) {
+                    selectHealthChannel(trend->channel);
+                    break;
+                }
+            }
+        }
     }
     delete oldDurations;
     delete oldFailures;
+}
+
+void TrendsPage::fillHealthChannels()
+{
+    const QSignalBlocker blocker(m_healthChannel);
+    m_healthChannel->clear();
+    QString keep;
+    for (const ChannelHealthTrend &health : std::as_const(m_result.health)) {
+        m_healthChannel->addItem(channelLabel(health.channel), health.channel);
+        if (health.channel == m_healthChannelId || health.channel == m_channelId)
+            keep = health.channel;
+    }
+    if (keep.isEmpty()) {
+        if (const JobSeriesTrend *trend = currentTrend())
+            keep = healthChannels().contains(trend->channel) ? trend->channel : QString();
+    }
+    if (keep.isEmpty() && !m_result.health.isEmpty())
+        keep = m_result.health.constFirst().channel;
+    m_healthChannelId = keep;
+    m_healthChannel->setCurrentIndex(m_healthChannel->findData(keep));
+}
+
+QStringList TrendsPage::healthChannels() const
+{
+    QStringList channels;
+    for (const ChannelHealthTrend &health : std::as_const(m_result.health))
+        channels << health.channel;
+    return channels;
+}
+
+void TrendsPage::selectHealthChannel(const QString &channelId)
+{
+    if (channelId == m_healthChannelId)
+        return;
+    m_healthChannelId = channelId;
+    const QSignalBlocker blocker(m_healthChannel);
+    m_healthChannel->setCurrentIndex(m_healthChannel->findData(channelId));
+    showHealth();
+}
+
+const ChannelHealthTrend *TrendsPage::currentHealth() const
+{
+    for (const ChannelHealthTrend &health : std::as_const(m_result.health)) {
+        if (health.channel == m_healthChannelId)
+            return &health;
+    }
+    return nullptr;
+}
+
+void TrendsPage::setCurrentTab(Tab tab)
+{
+    m_views->setCurrentIndex(tab);
+}
+
+TrendsPage::Tab TrendsPage::currentTab() const
+{
+    return m_views->currentIndex() == HealthTab ? HealthTab : RunsTab;
+}
+
+QString TrendsPage::troubleText(int index) const
+{
+    const ChannelHealthTrend *health = currentHealth();
+    if (!health || index < 0 || index >= health->buckets.size())
+        return {};
+    const HealthBucket &bucket = health->buckets.at(index);
+    const HealthSample &c = bucket.counts;
+    const QLocale locale;
+    const QDateTime from = QDateTime::fromMSecsSinceEpoch(bucket.startUsecs / 1000).toLocalTime();
+    const QDateTime to = from.addMSecs(m_result.healthBucketUsecs / 1000);
+    const QString format = m_result.healthBucketUsecs >= 24LL * 3600 * 1'000'000
+                               ? QStringLiteral("d MMM")
+                               : QStringLiteral("d MMM hh:mm");
+    QStringList lines;
+    lines << tr("%1 – %2").arg(locale.toString(from, format), locale.toString(to, format));
+    if (const int errors = c.errorCount(); errors > 0) {
+        const QStringList names = {tr("connection"),  tr("timeout"),  tr("TLS"),
+                                   tr("HTTP status"), tr("response"), tr("other")};
+        QStringList kinds;
+        for (int i = 0; i < HealthSample::ErrorClassCount; ++i) {
+            if (c.errors[i] > 0)
+                kinds << QStringLiteral("%1 %2").arg(c.errors[i]).arg(names.value(i));
+        }
+        lines << tr("%n failed attempt(s): %1", nullptr, errors)
+                     .arg(kinds.join(QStringLiteral(", ")));
+    }
+    if (c.failures > 0)
+        lines << tr("stopped %n time(s) by an error", nullptr, c.failures);
+    if (c.backoffs > 0) {
+        lines << tr("%n retry(s) scheduled, %1 of waiting", nullptr, c.backoffs)
+                     .arg(JobModel::durationText(c.backoffMsecs));
+    }
+    if (c.reconnects > 0)
+        lines << tr("%n reconnect(s)", nullptr, c.reconnects);
+    return lines.join(QLatin1Char('\n'));
+}
+
+void TrendsPage::showHealth()
+{
+    const ChannelHealthTrend *health = currentHealth();
+    QChart *oldRate = m_rateView->chart();
+    QChart *oldTrouble = m_troubleView->chart();
+    QChart *oldLatency = m_latencyView->chart();
+    if (!health) {
+        m_rateView->setChart(new QChart);
+        m_troubleView->setChart(new QChart);
+        m_latencyView->setChart(new QChart);
+        m_healthTitle->clear();
+    } else {
+        HealthPeriods periods;
+        periods.fromUsecs = m_result.healthFromUsecs;
+        periods.periodUsecs = m_result.healthBucketUsecs;
+        periods.count = m_result.healthBuckets;
+        QChart *rate = TrendCharts::eventRate(*health, periods, palette());
+        rate->setTitle(tr("Events"));
+        m_rateView->setChart(rate);
+        QChart *trouble =
+            TrendCharts::troubleTimeline(*health, periods, palette(), &m_troublePeriods);
+        trouble->setTitle(tr("Errors, retries and reconnects"));
+        const QList<QAbstractSeries *> lanes = trouble->series();
+        for (int s = 0; s < lanes.size(); ++s) {
+            auto *markers = qobject_cast<QScatterSeries *>(lanes.at(s));
+            if (!markers)
+                continue;
+            connect(markers, &QScatterSeries::hovered, this,
+                    [this, markers, s](QPointF at, bool state) {
+                        const int point = state ? nearestPoint(markers, at) : -1;
+                        const QList<int> periodsShown = m_troublePeriods.value(s);
+                        if (point < 0 || point >= periodsShown.size()) {
+                            QToolTip::hideText();
+                            return;
+                        }
+                        QToolTip::showText(QCursor::pos(), troubleText(periodsShown.at(point)),
+                                           m_troubleView);
+                    });
+        }
+        m_troubleView->setChart(trouble);
+        QChart *latency = TrendCharts::answerLatency(*health, periods, palette());
+        latency->setTitle(tr("Time from request to answer, for answers with events"));
+        m_latencyView->setChart(latency);
+
+        HealthSample total;
+        for (const HealthBucket &bucket : health->buckets)
+            total.merge(bucket.counts);
+        QStringList parts;
+        parts << tr("%n event(s)", nullptr, total.events);
+        parts << tr("%n failed attempt(s)", nullptr, total.errorCount());
+        parts << tr("%n reconnect(s)", nullptr, total.reconnects);
+        if (const std::optional<qint64> median =
+                histogramPercentile(total.latencyHistogram, 0.5, total.latencyMaxMsecs)) {
+            parts << tr("answers with events came after %1 (median)")
+                         .arg(JobModel::durationText(*median));
+        }
+        m_healthTitle->setText(parts.join(QStringLiteral(" · ")));
+    }
+    m_save->setEnabled(m_state == State::Shown && (currentTrend() || health));
+    delete oldRate;
+    delete oldTrouble;
+    delete oldLatency;
 }
 
 void TrendsPage::updateCaption()
 {
     if (m_state != State::Shown) {
         m_caption->clear();
+        return;
+    }
+    if (currentTab() == HealthTab) {
+        const qint64 hours = m_result.healthBucketUsecs * m_result.healthBuckets / 3'600'000'000LL;
+        m_caption->setText(hours <= 24 ? tr("the last %n hour(s)", nullptr, int(hours))
+                                       : tr("the last %n day(s)", nullptr, int(hours / 24)));
         return;
     }
     int runs = 0;
@@ -566,24 +806,26 @@ bool TrendsPage::saveCharts(const QString &path, QString *error)
             *error = sentence;
         return false;
     };
-    if (!currentTrend())
+    const bool health = currentTab() == HealthTab;
+    if (health ? !currentHealth() : !currentTrend())
         return fail(tr("There is no chart to save."));
+    QWidget *charts = health ? m_health : m_charts;
     if (QFileInfo(path).suffix().compare(QLatin1String("svg"), Qt::CaseInsensitive) == 0) {
         QSvgGenerator svg;
         svg.setFileName(path);
-        svg.setSize(m_charts->size());
-        svg.setViewBox(m_charts->rect());
-        svg.setTitle(m_title->text());
+        svg.setSize(charts->size());
+        svg.setViewBox(charts->rect());
+        svg.setTitle(health ? m_healthTitle->text() : m_title->text());
         QPainter painter;
         if (!painter.begin(&svg))
             return fail(tr("Could not write %1.").arg(QDir::toNativeSeparators(path)));
-        m_charts->render(&painter);
+        charts->render(&painter);
         painter.end();
         if (!QFileInfo(path).exists() || QFileInfo(path).size() == 0)
             return fail(tr("Could not write %1.").arg(QDir::toNativeSeparators(path)));
         return true;
     }
-    if (!m_charts->grab().save(path, "PNG"))
+    if (!charts->grab().save(path, "PNG"))
         return fail(tr("Could not write %1.").arg(QDir::toNativeSeparators(path)));
     return true;
 }
@@ -591,9 +833,12 @@ bool TrendsPage::saveCharts(const QString &path, QString *error)
 void TrendsPage::chooseAndSave()
 {
     const JobSeriesTrend *trend = currentTrend();
-    if (!trend)
+    const ChannelHealthTrend *health = currentHealth();
+    const bool healthTab = currentTab() == HealthTab;
+    if (healthTab ? !health : !trend)
         return;
-    QString name = trend->series;
+    QString name =
+        healthTab ? QStringLiteral("health-") + channelLabel(health->channel) : trend->series;
     name.replace(QRegularExpression(QStringLiteral("[^\\w.-]+")), QStringLiteral("-"));
     const QString suggested = suggestedSaveFolder() + QStringLiteral("/trends-%1.png").arg(name);
     QString selectedFilter;
@@ -628,6 +873,7 @@ void TrendsPage::changeEvent(QEvent *event)
     if (event->type() == QEvent::PaletteChange && m_state == State::Shown) {
         fillList(); // the charts' colours follow the palette
         showCharts();
+        showHealth();
     }
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "trendcharts.h"
 #include "trendsloader.h"
 
 #include <QList>
@@ -14,6 +15,7 @@ class QLabel;
 class QPushButton;
 class QSplitter;
 class QStackedWidget;
+class QTabWidget;
 class QTreeWidget;
 
 namespace Longwatch {
@@ -27,7 +29,10 @@ class Throttle;
 /// all), how long its runs took and whether they failed, over the last N
 /// runs or days, with the median and the 90th percentile; and its failure
 /// rate over time. Clicking a run's point asks for its events
-/// (runActivated()).
+/// (runActivated()). Its Channel Health tab shows what a channel's poller
+/// did (the event log's health samples): events per hour, errors, retries
+/// and reconnects on a timeline, and how long answers with events took
+/// from the request, over the last day (the runs ranges) or the days chosen.
 ///
 /// Everything is read off the GUI thread (TrendsLoader, its own
 /// connection), when the page is shown and, while it is, at most every few
@@ -39,6 +44,7 @@ class TrendsPage final : public QWidget
 public:
     enum class State { NoLog, Loading, Empty, Shown, Failed };
     Q_ENUM(State)
+    enum Tab { RunsTab, HealthTab };
 
     using Clock = std::function<qint64()>; ///< µs since the epoch, UTC
 
@@ -73,7 +79,24 @@ public:
     QChartView *failureView() const { return m_failureView; }
     TrendsLoader *loader() const { return m_loader.get(); }
 
-    /// Saves both charts of the selected series as one picture: SVG when
+    /// The Job Runs or the Channel Health tab.
+    void setCurrentTab(Tab tab);
+    Tab currentTab() const;
+    /// The channels with health in the shown read, by key.
+    QStringList healthChannels() const;
+    /// Shows the health of `channelId` (one of healthChannels()).
+    void selectHealthChannel(const QString &channelId);
+    /// The health shown, or nullptr.
+    const ChannelHealthTrend *currentHealth() const;
+    QChartView *rateView() const { return m_rateView; }
+    QChartView *troubleView() const { return m_troubleView; }
+    QChartView *latencyView() const { return m_latencyView; }
+    /// The words of a trouble marker's tool tip for period `index` of the
+    /// current health ("14:00–15:00: 3 errors …").
+    QString troubleText(int index) const;
+
+    /// Saves the charts of the current tab (the selected series', or the
+    /// channel's health) as one picture: SVG when
     /// `path` ends in .svg, else PNG. False, with a sentence, on failure.
     bool saveCharts(const QString &path, QString *error = nullptr);
     /// Asks where, then saveCharts().
@@ -102,6 +125,8 @@ private:
     void showMessage(State state);
     void fillList();
     void showCharts();
+    void fillHealthChannels();
+    void showHealth();
     void updateCaption();
     QString channelLabel(const QString &channelId) const;
 
@@ -128,6 +153,15 @@ private:
     QChartView *m_durationView = nullptr;
     QChartView *m_failureView = nullptr;
     QWidget *m_charts = nullptr;
+    QTabWidget *m_views = nullptr;
+    QWidget *m_health = nullptr;
+    QComboBox *m_healthChannel = nullptr;
+    QLabel *m_healthTitle = nullptr;
+    QChartView *m_rateView = nullptr;
+    QChartView *m_troubleView = nullptr;
+    QChartView *m_latencyView = nullptr;
+    QString m_healthChannelId;          ///< the channel whose health shows
+    QList<QList<int>> m_troublePeriods; ///< per marker series, the periods behind its markers
     QSplitter *m_splitter = nullptr;
     bool m_splitterPlaced = false;
     QMetaObject::Connection m_writerConnection; ///< the writer's committed() ///< the first show
