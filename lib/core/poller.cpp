@@ -403,7 +403,12 @@ void Poller::sendRequest()
     failBack();
     const PollRequest pollRequest = m_profile->request(m_cursor);
     QNetworkRequest request(pollRequest.url);
-    if (!prepareRequest(request, pollRequest))
+    // The profile's fields (a cursor in a header) go beside the request on
+    // Longwatch's client, which writes them as they are (see
+    // NetworkAccessManager::send()).
+    auto *own = qobject_cast<NetworkAccessManager *>(m_manager.data());
+    const bool apart = own && pollRequest.body.isEmpty();
+    if (!prepareRequest(request, pollRequest, !apart))
         return; // failed for good: the channel's settings cannot be used
 
     // A retry going out: the channel is connecting again, not backing off.
@@ -431,8 +436,8 @@ void Poller::sendRequest()
         upload->setData(pollRequest.body);
         upload->open(QIODevice::ReadOnly);
     }
-    auto *own = qobject_cast<NetworkAccessManager *>(m_manager.data());
-    QNetworkReply *reply = own ? own->send(request, pollRequest.method, upload)
+    QNetworkReply *reply = own ? own->send(request, pollRequest.method, upload,
+                                           apart ? pollRequest.headers : HeaderList())
                                : m_manager->sendCustomRequest(request, pollRequest.method, upload);
     if (upload)
         upload->setParent(reply);
@@ -473,7 +478,8 @@ void Poller::sendRequest()
                      this);
 }
 
-bool Poller::prepareRequest(QNetworkRequest &request, const PollRequest &pollRequest)
+bool Poller::prepareRequest(QNetworkRequest &request, const PollRequest &pollRequest,
+                            bool withProfileHeaders)
 {
     // The channel's headers, with ${env:NAME} resolved now: the resolved
     // value lives in this request only (and in the list of secrets to mask).
@@ -519,8 +525,10 @@ bool Poller::prepareRequest(QNetworkRequest &request, const PollRequest &pollReq
     // would have them kept in the server's compressor (#19).
     if (!m_profile->acceptsCompression())
         request.setRawHeader(QByteArrayLiteral("Accept-Encoding"), QByteArrayLiteral("identity"));
-    for (const auto &[name, value] : pollRequest.headers)
-        request.setRawHeader(name, value);
+    if (withProfileHeaders) {
+        for (const auto &[name, value] : pollRequest.headers)
+            request.setRawHeader(name, value);
+    }
     if (!pollRequest.body.isEmpty())
         request.setHeader(QNetworkRequest::ContentTypeHeader,
                           QByteArrayLiteral("application/json"));

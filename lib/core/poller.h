@@ -325,7 +325,10 @@ private:
     void failTls(const QString &qtError);
     void failRedirect(QNetworkReply *reply);
     void failProxy(QNetworkReply::NetworkError error, const QString &qtError);
-    bool prepareRequest(QNetworkRequest &request, const PollRequest &pollRequest);
+    /// The channel's settings on `request`, and with `withProfileHeaders`
+    /// the profile's header fields too.
+    bool prepareRequest(QNetworkRequest &request, const PollRequest &pollRequest,
+                        bool withProfileHeaders);
     void addSecret(const QString &value);
     void abortReply(Abort reason);
     void handleResult(PollResult result);

@@ -452,12 +452,14 @@ using Internal::TlsContext;
 
 Http1Reply::Http1Reply(QNetworkAccessManager *manager, Http1ConnectionPool *pool,
                        QNetworkAccessManager::Operation operation, const QNetworkRequest &request,
-                       QByteArray method, QByteArray body)
+                       QByteArray method, QByteArray body,
+                       QList<std::pair<QByteArray, QByteArray>> extraHeaders)
     : QNetworkReply(manager)
     , m_manager(manager)
     , m_pool(pool)
     , m_method(std::move(method))
     , m_body(std::move(body))
+    , m_extraHeaders(std::move(extraHeaders))
 {
     setRequest(request);
     setUrl(request.url());
@@ -697,6 +699,8 @@ void Http1Reply::sendRequest()
         userAgent = userAgent || sameName(name, "User-Agent");
         add({name, ": ", original.rawHeader(name), "\r\n"});
     }
+    for (const auto &[name, value] : std::as_const(m_extraHeaders))
+        add({name, ": ", value, "\r\n"});
     if (!userAgent)
         add({"User-Agent: Longwatch\r\n"});
     // As Qt's client: gzip and deflate are asked for and undone here, unless
