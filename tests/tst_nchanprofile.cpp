@@ -1,6 +1,7 @@
 #include "common/profiletesting.h"
 #include "profiles.h"
 #include "profiles/nchanprofile.h"
+#include "profiles/profilesupport.h"
 
 #include "httpdate.h"
 
@@ -69,6 +70,9 @@ private Q_SLOTS:
     void parse_data();
     void parse();
     void messageTimeIsLastModified();
+    void messageAsBefore_data();
+    void messageAsBefore();
+    void datesKeptFromTheLastMessageAreRight();
     void httpDatesAreWhatQLocaleMakesOfThem();
     void knobs_data();
     void knobs();
@@ -305,6 +309,95 @@ void tst_NchanProfile::parse()
         QCOMPARE(event.text, text);
     // The next request asks for the message after this one.
     QVERIFY(!profile->request(result.cursor).headers.isEmpty());
+}
+
+void tst_NchanProfile::messageAsBefore_data()
+{
+    QTest::addColumn<QByteArray>("body");
+    const char *const bodies[] = {
+        R"({"type":"bench","message":"event 1 with a few words"})",
+        " {\"b\" : [1, {\"d\":null,\"c\":true}], \"a\":-0}\r\n",
+        R"({"s":"\"\\\/\b\f\n\r\t\u0041\u00e9\u20ac\u001f\u007f","e":"\ud83d\ude00"})",
+        "{\"u\":\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"}",
+        R"({"n":[1.5,1e2,-0.0,12345678901234567890,1.0]})",
+        R"({"a":1,"a":2})",
+        "{\"\xc3\xa9\":1,\"e\":2}",
+        R"({"z":{"y":{"x":{"w":[[[{"v":"deep"}]]]}}}})",
+        R"([3,"two",{"one":1}])",
+        R"("a string")",
+        R"(17)",
+        R"(true)",
+        R"(null)",
+        R"({"wrong":"types","id":"7","time":12,"ok":"yes"})",
+        R"({"cut":)",
+        R"({"a":1}{"b":2})",
+        "\v{\"a\":1}",
+        "\xef\xbb\xbf{\"bom\":1}",
+        "{\"nul\":\"\\u0000\"}",
+        "{\"raw tab\":\"a\tb\"}",
+        "{\"bad\":\"\xff\"}",
+        "plain text",
+        "",
+    };
+    for (const char *body : bodies)
+        QTest::newRow(body) << QByteArray(body);
+}
+
+void tst_NchanProfile::messageAsBefore()
+{
+    // The profile reads JSON objects and arrays without a QJsonDocument
+    // (FastJsonScanner::compact()); every message must still become what
+    // ProfileSupport::setMessage() makes of it.
+    QFETCH(QByteArray, body);
+    auto profile = make();
+    const PollResult result =
+        profile->parse(response(200, body, messageHeaders("0")), QString::number(kSeconds) + ":9");
+    QCOMPARE(result.events.size(), 1);
+    Event before;
+    ProfileSupport::setMessage(before, body);
+    QCOMPARE(result.events.first().raw, before.raw);
+    QCOMPARE(result.events.first().text, before.text);
+}
+
+void tst_NchanProfile::datesKeptFromTheLastMessageAreRight()
+{
+    // The profile keeps the last date it read and wrote, for the next
+    // message in the same second: each message and request must be what a
+    // fresh profile makes of it, whatever came before.
+    const QByteArray later = "Sun, 22 Nov 2026 20:43:05 GMT";
+    const struct
+    {
+        QByteArray lastModified;
+        QByteArray etag;
+        qint64 seconds;
+    } messages[] = {
+        {kLastModified, "0", kSeconds},     {kLastModified, "1", kSeconds},
+        {later, "0", kSeconds + 1},         {later, "1", kSeconds + 1},
+        {kLastModified, "2", kSeconds},     {"yesterday-ish", "3", -1},
+        {kLastModified, "\"4\"", kSeconds},
+    };
+    auto profile = make();
+    QString cursor;
+    for (const auto &message : messages) {
+        const PollResponse answer =
+            response(200, "x", messageHeaders(message.etag, message.lastModified));
+        const PollResult result = profile->parse(answer, cursor);
+        const PollResult fresh = make()->parse(answer, cursor);
+        QCOMPARE(verdictName(result.verdict), verdictName(fresh.verdict));
+        QCOMPARE(result.cursor, fresh.cursor);
+        if (message.seconds < 0) {
+            QCOMPARE(verdictName(result.verdict), QString("retry"));
+            continue;
+        }
+        QCOMPARE(result.events.size(), 1);
+        QCOMPARE(result.events.first().time.toSecsSinceEpoch(), message.seconds);
+        QCOMPARE(result.cursor,
+                 QString::number(message.seconds) + ':' + QString::fromLatin1(message.etag));
+        cursor = result.cursor;
+        const PollRequest request = profile->request(cursor);
+        QCOMPARE(request.headers, make()->request(cursor).headers);
+        QCOMPARE(request.headers.first().second, message.lastModified);
+    }
 }
 
 void tst_NchanProfile::messageTimeIsLastModified()

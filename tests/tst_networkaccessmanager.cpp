@@ -55,6 +55,8 @@ private Q_SLOTS:
     void everyFramingGivesTheWholeBody_data();
     void everyFramingGivesTheWholeBody();
     void sendsTheRequestAsGiven();
+    void headersBesideTheRequestGoOutAsIfSetOnIt_data();
+    void headersBesideTheRequestGoOutAsIfSetOnIt();
     void errorStatusesGiveQtsErrorCodes_data();
     void errorStatusesGiveQtsErrorCodes();
     void faultsGiveQtsErrorCodes_data();
@@ -336,6 +338,65 @@ void tst_NetworkAccessManager::sendsTheRequestAsGiven()
     QCOMPARE(sent.header("Host"),
              QStringLiteral("127.0.0.1:%1").arg(server.url().port()).toLatin1());
     QVERIFY(!sent.header("User-Agent").isEmpty());
+}
+
+void tst_NetworkAccessManager::headersBesideTheRequestGoOutAsIfSetOnIt_data()
+{
+    QTest::addColumn<FakeHeaders>("onRequest");
+    QTest::addColumn<FakeHeaders>("beside");
+    QTest::addColumn<bool>("keptApart");
+    const FakeHeaders channel{{"Authorization", "Bearer x"}, {"X-Channel", "1"}};
+    const FakeHeaders nchan{{"If-Modified-Since", "Sun, 22 Nov 2026 20:43:04 GMT"},
+                            {"If-None-Match", "3"}};
+    QTest::newRow("a cursor in two fields") << channel << nchan << true;
+    QTest::newRow("no fields on the request") << FakeHeaders{} << nchan << true;
+    QTest::newRow("a field the request has replaces it")
+        << FakeHeaders{{"X-Channel", "1"}, {"If-None-Match", "old"}, {"X-Last", "2"}} << nchan
+        << false;
+    QTest::newRow("in another case too") << FakeHeaders{{"if-none-match", "old"}} << nchan << false;
+    QTest::newRow("a repeated field, the last one counts")
+        << channel << FakeHeaders{{"X-A", "1"}, {"x-a", "2"}} << false;
+    QTest::newRow("an empty value") << channel << FakeHeaders{{"X-A", ""}, {"X-B", "1"}} << false;
+    QTest::newRow("fields the client reads itself")
+        << channel
+        << FakeHeaders{{"Accept-Encoding", "identity"}, {"User-Agent", "other"}, {"Cookie", "a=1"}}
+        << false;
+}
+
+void tst_NetworkAccessManager::headersBesideTheRequestGoOutAsIfSetOnIt()
+{
+    // NetworkAccessManager::send() with fields beside the request (the
+    // Poller's for a profile's cursor) must put on the wire what setting
+    // them on the request puts there: the same fields, values and order.
+    QFETCH(FakeHeaders, onRequest);
+    QFETCH(FakeHeaders, beside);
+    QFETCH(bool, keptApart);
+    FakeHttpServer server;
+    server.setDefaultResponse(FakeResponse::json("{}"));
+    Manager manager;
+    QNetworkRequest request(server.url(QStringLiteral("/poll")));
+    for (const auto &[name, value] : onRequest)
+        request.setRawHeader(name, value);
+    QNetworkRequest set = request;
+    for (const auto &[name, value] : beside)
+        set.setRawHeader(name, value);
+
+    ReplyPtr before(manager.send(set, "GET"));
+    QTRY_VERIFY_WITH_TIMEOUT(before->isFinished(), 10000);
+    ReplyPtr apart(manager.send(request, "GET", nullptr, beside));
+    QTRY_VERIFY_WITH_TIMEOUT(apart->isFinished(), 10000);
+    QCOMPARE(apart->error(), QNetworkReply::NoError);
+    QVERIFY(qobject_cast<Http1Reply *>(apart.get()));
+
+    const QList<FakeRequest> sent = server.requests(QStringLiteral("/poll"));
+    QCOMPARE(sent.size(), 2);
+    QCOMPARE(sent.at(1).headers, sent.at(0).headers);
+    for (const auto &[name, value] : beside) {
+        if (!value.isEmpty())
+            QVERIFY(!sent.at(1).header(name).isNull());
+    }
+    // Where the fields can go beside it, they do (the cheap way is taken).
+    QCOMPARE(!apart->request().hasRawHeader(beside.constFirst().first), keptApart);
 }
 
 void tst_NetworkAccessManager::errorStatusesGiveQtsErrorCodes_data()

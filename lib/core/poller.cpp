@@ -14,6 +14,7 @@
 #include <QRandomGenerator>
 
 #include <cmath>
+#include <limits>
 
 using namespace std::chrono;
 using namespace std::chrono_literals;
@@ -37,6 +38,12 @@ constexpr qint64 kReadAhead = 256 * 1024;
 QByteArray basicAuthorization(const QByteArray &user, const QByteArray &password)
 {
     return QByteArrayLiteral("Basic ") + (user + ':' + password).toBase64();
+}
+
+/// QBasicTimer (Qt 6.4) takes an int of milliseconds.
+int toTimerInterval(milliseconds interval)
+{
+    return int(std::clamp<milliseconds::rep>(interval.count(), 0, std::numeric_limits<int>::max()));
 }
 
 bool isTransportError(QNetworkReply::NetworkError error)
@@ -63,21 +70,60 @@ Poller::Poller(std::unique_ptr<FeedProfile> profile, QNetworkAccessManager *mana
     Q_ASSERT(manager);
     m_profile = profile.get();
     m_servers.push_back(std::move(profile));
-    for (QTimer *timer : {&m_pollTimer, &m_deadline, &m_watchdog}) {
-        timer->setSingleShot(true);
-        // Children, so that they move with the poller to another thread
-        // (a member leaves the list of children before ~QObject runs).
-        timer->setParent(this);
-    }
+    m_pollTimer.setSingleShot(true);
+    // A child, so that it moves with the poller to another thread (a
+    // member leaves the list of children before ~QObject runs). The
+    // deadline and the watchdog are the poller's own timers, which move
+    // with it.
+    m_pollTimer.setParent(this);
     m_pollTimer.setTimerType(Qt::PreciseTimer);
     connect(&m_pollTimer, &QTimer::timeout, this, &Poller::sendRequest);
-    connect(&m_deadline, &QTimer::timeout, this, [this] { abortReply(Abort::Deadline); });
-    connect(&m_watchdog, &QTimer::timeout, this, [this] {
+    setSettings(m_settings);
+}
+
+void Poller::LazyTimer::start(milliseconds interval, QObject *receiver)
+{
+    m_due = QDeadlineTimer(interval);
+    m_armed = true;
+    // Started again for later than the timer under it fires: it waits on
+    // from there (fired()).
+    if (m_timer.isActive() && m_timerDue <= m_due) {
+        m_exact = false;
+        return;
+    }
+    m_timer.start(toTimerInterval(interval), receiver);
+    m_timerDue = m_due;
+    m_exact = true;
+}
+
+bool Poller::LazyTimer::fired(int timerId, QObject *receiver)
+{
+    if (timerId != m_timer.timerId())
+        return false;
+    // Started for this very time, it fires as a QTimer would (a coarse
+    // timer may come a little early); else only once the time has come.
+    if (m_armed && !m_exact && !m_due.hasExpired()) {
+        m_timer.start(toTimerInterval(duration_cast<milliseconds>(m_due.remainingTimeAsDuration())),
+                      receiver);
+        m_timerDue = m_due;
+        m_exact = true;
+        return false;
+    }
+    m_timer.stop();
+    return std::exchange(m_armed, false);
+}
+
+void Poller::timerEvent(QTimerEvent *event)
+{
+    if (m_deadline.fired(event->timerId(), this)) {
+        abortReply(Abort::Deadline);
+    } else if (m_watchdog.fired(event->timerId(), this)) {
         abortReply(m_streaming  ? Abort::StreamSilent
                    : m_gotBytes ? Abort::Inactivity
                                 : Abort::ConnectTimeout);
-    });
-    setSettings(m_settings);
+    } else {
+        QObject::timerEvent(event);
+    }
 }
 
 Poller::~Poller()
@@ -379,7 +425,12 @@ void Poller::sendRequest()
     failBack();
     const PollRequest pollRequest = m_profile->request(m_cursor);
     QNetworkRequest request(pollRequest.url);
-    if (!prepareRequest(request, pollRequest))
+    // The profile's fields (a cursor in a header) go beside the request on
+    // Longwatch's client, which writes them as they are (see
+    // NetworkAccessManager::send()).
+    auto *own = qobject_cast<NetworkAccessManager *>(m_manager.data());
+    const bool apart = own && pollRequest.body.isEmpty();
+    if (!prepareRequest(request, pollRequest, !apart))
         return; // failed for good: the channel's settings cannot be used
 
     // A retry going out: the channel is connecting again, not backing off.
@@ -407,8 +458,8 @@ void Poller::sendRequest()
         upload->setData(pollRequest.body);
         upload->open(QIODevice::ReadOnly);
     }
-    auto *own = qobject_cast<NetworkAccessManager *>(m_manager.data());
-    QNetworkReply *reply = own ? own->send(request, pollRequest.method, upload)
+    QNetworkReply *reply = own ? own->send(request, pollRequest.method, upload,
+                                           apart ? pollRequest.headers : HeaderList())
                                : m_manager->sendCustomRequest(request, pollRequest.method, upload);
     if (upload)
         upload->setParent(reply);
@@ -431,7 +482,7 @@ void Poller::sendRequest()
     // emit requestSent()).
     connect(reply, &QNetworkReply::socketStartedConnecting, this, [this] {
         if (!m_gotBytes)
-            m_watchdog.start(m_settings.connectTimeout);
+            m_watchdog.start(m_settings.connectTimeout, this);
     });
     if (mayUseTls(reply)) {
         connect(reply, &QNetworkReply::encrypted, this, [this] {
@@ -445,11 +496,12 @@ void Poller::sendRequest()
     connect(reply, &QNetworkReply::readyRead, this, &Poller::onReadyRead);
     connect(reply, &QNetworkReply::finished, this, &Poller::onFinished);
 
-    m_deadline.start(duration_cast<milliseconds>(m_profile->holdTime()) +
-                     m_settings.deadlineMargin);
+    m_deadline.start(duration_cast<milliseconds>(m_profile->holdTime()) + m_settings.deadlineMargin,
+                     this);
 }
 
-bool Poller::prepareRequest(QNetworkRequest &request, const PollRequest &pollRequest)
+bool Poller::prepareRequest(QNetworkRequest &request, const PollRequest &pollRequest,
+                            bool withProfileHeaders)
 {
     // The channel's headers, with ${env:NAME} resolved now: the resolved
     // value lives in this request only (and in the list of secrets to mask).
@@ -495,8 +547,10 @@ bool Poller::prepareRequest(QNetworkRequest &request, const PollRequest &pollReq
     // would have them kept in the server's compressor (#19).
     if (!m_profile->acceptsCompression())
         request.setRawHeader(QByteArrayLiteral("Accept-Encoding"), QByteArrayLiteral("identity"));
-    for (const auto &[name, value] : pollRequest.headers)
-        request.setRawHeader(name, value);
+    if (withProfileHeaders) {
+        for (const auto &[name, value] : pollRequest.headers)
+            request.setRawHeader(name, value);
+    }
     if (!pollRequest.body.isEmpty())
         request.setHeader(QNetworkRequest::ContentTypeHeader, pollRequest.contentType);
     request.setAttribute(QNetworkRequest::CacheLoadControlAttribute,
@@ -556,7 +610,7 @@ void Poller::onMetaDataChanged()
     if (!m_reply)
         return;
     m_gotBytes = true;
-    m_watchdog.start(m_settings.inactivityTimeout);
+    m_watchdog.start(m_settings.inactivityTimeout, this);
     const QList<QNetworkReply::RawHeaderPair> &headers = m_reply->rawHeaderPairs();
     qint64 headerBytes = 0;
     for (const auto &[name, value] : headers)
@@ -586,7 +640,7 @@ void Poller::onReadyRead()
     m_gotBytes = true;
     if (m_streaming) {
         // Any byte, a heartbeat too, shows the stream is alive.
-        m_watchdog.start(streamSilenceLimit());
+        m_watchdog.start(streamSilenceLimit(), this);
         const QByteArray bytes = readAllOf(m_reply.get());
         if (!bytes.isEmpty())
             handleStreamResult(m_profile->readStream(bytes, m_cursor));
@@ -597,7 +651,7 @@ void Poller::onReadyRead()
         abortReply(Abort::TooLarge);
         return;
     }
-    m_watchdog.start(m_settings.inactivityTimeout);
+    m_watchdog.start(m_settings.inactivityTimeout, this);
 }
 
 void Poller::onSslErrors(const QList<QSslError> &errors)
@@ -1136,7 +1190,7 @@ bool Poller::startStream()
     m_streamEvents = false;
     // A stream may stay open for good: no deadline, only the silence limit.
     m_deadline.stop();
-    m_watchdog.start(streamSilenceLimit());
+    m_watchdog.start(streamSilenceLimit(), this);
     m_liveOnStream = true;
     becomeLive();
     return true;

@@ -6,7 +6,9 @@
 #include "tlsinfo.h"
 #include "transport.h"
 
+#include <QBasicTimer>
 #include <QDateTime>
+#include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QNetworkReply>
 #include <QObject>
@@ -284,7 +286,33 @@ private:
     {
         void operator()(QNetworkReply *reply) const;
     };
+    /// A single-shot timer of the poller that is cheap to start again and
+    /// to stop, as the deadline and the watchdog are several times a poll:
+    /// started again for later, or stopped, it leaves the timer under it
+    /// running, and when that fires before the time now asked for, it
+    /// waits on for the rest. So a poll that ends in time costs no timer
+    /// registration at all (PERFORMANCE.md, "The real path per event").
+    class LazyTimer
+    {
+    public:
+        void start(std::chrono::milliseconds interval, QObject *receiver);
+        void stop() { m_armed = false; }
+        /// For the receiver's timerEvent(): whether this is this timer's
+        /// event and its time has come (it is then stopped).
+        bool fired(int timerId, QObject *receiver);
 
+    private:
+        QBasicTimer m_timer;
+        QDeadlineTimer m_due;      ///< when it fires, while m_armed
+        QDeadlineTimer m_timerDue; ///< when m_timer fires
+        bool m_armed = false;
+        bool m_exact = false; ///< m_timer was started for m_due itself
+    };
+
+protected:
+    void timerEvent(QTimerEvent *event) override;
+
+private:
     void setState(State state);
     void sendRequest();
     void onRequestSent();
@@ -317,7 +345,10 @@ private:
     void failTls(const QString &qtError);
     void failRedirect(QNetworkReply *reply);
     void failProxy(QNetworkReply::NetworkError error, const QString &qtError);
-    bool prepareRequest(QNetworkRequest &request, const PollRequest &pollRequest);
+    /// The channel's settings on `request`, and with `withProfileHeaders`
+    /// the profile's header fields too.
+    bool prepareRequest(QNetworkRequest &request, const PollRequest &pollRequest,
+                        bool withProfileHeaders);
     void addSecret(const QString &value);
     void abortReply(Abort reason);
     void handleResult(PollResult result);
@@ -389,9 +420,9 @@ private:
     bool m_liveOnStream = false; ///< the last good answer was a stream
     QElapsedTimer m_requestClock;
 
-    QTimer m_pollTimer; ///< next poll: at once, after a guard pause, or after backoff
-    QTimer m_deadline;  ///< whole-request deadline: hold + margin
-    QTimer m_watchdog;  ///< connect timeout until sent, then inactivity once bytes flow
+    QTimer m_pollTimer;   ///< next poll: at once, after a guard pause, or after backoff
+    LazyTimer m_deadline; ///< whole-request deadline: hold + margin
+    LazyTimer m_watchdog; ///< connect timeout until sent, then inactivity once bytes flow
 
     std::deque<QString> m_recentKeys;
     QSet<QString> m_recentKeySet;

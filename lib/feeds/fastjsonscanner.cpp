@@ -3,6 +3,7 @@
 #include <QVarLengthArray>
 #include <QtEndian>
 
+#include <algorithm>
 #include <cstring>
 
 #if defined(__SSE2__)
@@ -119,6 +120,19 @@ public:
             found->cursor = root;
         if (plan.wantOk && plan.okPath.isEmpty())
             found->ok = root;
+        space();
+        return m_p == m_end;
+    }
+
+    /// The whole document (an object or an array at the top) as
+    /// QJsonDocument::toJson(QJsonDocument::Compact) writes it, into `out`.
+    bool compactDocument(QByteArray *out)
+    {
+        space();
+        if (m_p >= m_end || (*m_p != '{' && *m_p != '['))
+            return false;
+        if (!compactValue(0, *out))
+            return false;
         space();
         return m_p == m_end;
     }
@@ -581,6 +595,224 @@ private:
         return true;
     }
 
+    /// One value at m_p (not at the end), written as Qt writes it.
+    bool compactValue(int depth, QByteArray &out)
+    {
+        const char *begin = m_p;
+        switch (*m_p) {
+        case '{':
+            return compactObject(depth + 1, out);
+        case '[': {
+            bool empty = false;
+            if (!open(depth + 1, ']', &empty))
+                return false;
+            out += '[';
+            for (bool first = true; !empty; first = false) {
+                if (!first)
+                    out += ',';
+                bool done = false;
+                if (!compactValue(depth + 1, out) || !separator(']', &done))
+                    return false;
+                empty = done;
+            }
+            out += ']';
+            return true;
+        }
+        case '"': {
+            QByteArrayView text;
+            bool escaped = false;
+            bool ascii = true;
+            if (!string(&text, &escaped, &ascii))
+                return false;
+            return appendCompactString(out, text, escaped);
+        }
+        case 't':
+            if (!literal("true", 4))
+                return false;
+            break;
+        case 'f':
+            if (!literal("false", 5))
+                return false;
+            break;
+        case 'n':
+            if (!literal("null", 4))
+                return false;
+            break;
+        default: {
+            Value number;
+            if (!this->number(&number) || number.kind != Kind::Integer)
+                return false; // Qt writes a double in its own shortest form: not copied here
+            out += QByteArray::number(number.integer);
+            return true;
+        }
+        }
+        out.append(begin, m_p - begin);
+        return true;
+    }
+
+    /// An object at m_p, its members in the order QJsonObject keeps them
+    /// (by name). Names must be plain ASCII: beyond it Qt orders by UTF-16
+    /// code units, which is not worth copying here.
+    bool compactObject(int depth, QByteArray &out)
+    {
+        bool empty = false;
+        if (!open(depth, '}', &empty))
+            return false;
+        if (empty) {
+            out += "{}";
+            return true;
+        }
+        struct Member
+        {
+            QByteArrayView name;
+            qsizetype begin; ///< of `"name":value` in `out`
+            qsizetype end;
+        };
+        QVarLengthArray<Member, 16> members;
+        bool sorted = true;
+        const qsizetype start = out.size();
+        out += '{';
+        for (;;) {
+            QByteArrayView name;
+            bool escaped = false;
+            bool ascii = true;
+            if (*m_p != '"' || !string(&name, &escaped, &ascii) || escaped || !ascii)
+                return false;
+            for (const Member &seen : members) {
+                if (seen.name.size() == name.size() && same(seen.name, name))
+                    return false; // Qt keeps the last one; not worth copying that here
+            }
+            if (members.size() >= kMaxMembers)
+                return false;
+            if (!members.isEmpty() && !(members.last().name < name))
+                sorted = false;
+            space();
+            if (m_p >= m_end || *m_p != ':')
+                return false;
+            ++m_p;
+            space();
+            if (m_p >= m_end)
+                return false;
+            if (!members.isEmpty())
+                out += ',';
+            const qsizetype begin = out.size();
+            out += '"';
+            out += name;
+            out += "\":";
+            if (!compactValue(depth, out))
+                return false;
+            members.append({name, begin, out.size()});
+            bool done = false;
+            if (!separator('}', &done))
+                return false;
+            if (done)
+                break;
+        }
+        out += '}';
+        if (sorted)
+            return true;
+        // Written in the order sent; put the members in name order.
+        const QByteArray written = out.sliced(start);
+        std::sort(members.begin(), members.end(),
+                  [](const Member &a, const Member &b) { return a.name < b.name; });
+        out.truncate(start);
+        out += '{';
+        for (qsizetype i = 0; i < members.size(); ++i) {
+            if (i > 0)
+                out += ',';
+            out.append(written.constData() + (members[i].begin - start),
+                       members[i].end - members[i].begin);
+        }
+        out += '}';
+        return true;
+    }
+
+    /// A string's text (between its quotes, checked by string()) as Qt
+    /// writes it: decoded, then escaped again as QJsonDocument does (only
+    /// the quote, the backslash and control characters; `\b \f \n \r \t`
+    /// short, the others as `\u00xx`).
+    static bool appendCompactString(QByteArray &out, QByteArrayView text, bool escaped)
+    {
+        out += '"';
+        if (!escaped) {
+            out += text;
+            out += '"';
+            return true;
+        }
+        const char *p = text.data();
+        const char *end = p + text.size();
+        const char *run = p;
+        while (p < end) {
+            if (*p != '\\') {
+                ++p;
+                continue;
+            }
+            out.append(run, p - run);
+            char c = p[1];
+            p += 2;
+            if (c == 'u') {
+                // string() checked the four hex digits, and that the code is
+                // neither NUL nor a surrogate.
+                uint code = 0;
+                for (int i = 0; i < 4; ++i)
+                    code = code * 16 + uint(hexDigit(p[i]));
+                p += 4;
+                if (code >= 0x80) {
+                    if ((code & 0xfffe) == 0xfffe || (code >= 0xfdd0 && code <= 0xfdef) ||
+                        code == 0xfeff)
+                        return false; // as string() declines them unescaped
+                    const char16_t unit = char16_t(code);
+                    out += QStringView(&unit, 1).toUtf8();
+                    run = p;
+                    continue;
+                }
+                switch (code) {
+                case '\b':
+                    c = 'b';
+                    break;
+                case '\f':
+                    c = 'f';
+                    break;
+                case '\n':
+                    c = 'n';
+                    break;
+                case '\r':
+                    c = 'r';
+                    break;
+                case '\t':
+                    c = 't';
+                    break;
+                case '"':
+                case '\\':
+                    c = char(code);
+                    break;
+                default:
+                    if (code >= 0x20) {
+                        out += char(code);
+                        run = p;
+                        continue;
+                    }
+                    static constexpr char kHex[] = "0123456789abcdef";
+                    out += "\\u00";
+                    out += kHex[code >> 4];
+                    out += kHex[code & 0xf];
+                    run = p;
+                    continue;
+                }
+            } else if (c == '/') {
+                out += '/'; // Qt writes a slash as it is
+                run = p;
+                continue;
+            }
+            out += '\\';
+            out += c;
+            run = p;
+        }
+        out.append(run, end - run);
+        out += '"';
+        return true;
+    }
+
     const char *m_p;
     const char *m_end;
     qsizetype m_spaces = 0; ///< whitespace bytes skipped so far, outside strings
@@ -640,6 +872,19 @@ QString FastJsonScanner::Value::string() const
     }
     text.append(QString::fromUtf8(run, end - run));
     return text;
+}
+
+bool FastJsonScanner::compact(QByteArrayView json, QByteArray *out)
+{
+    static const Plan kNoPlan;
+    static const ElementFunction kNoElement;
+    QByteArray written;
+    written.reserve(json.size() + 2);
+    Scanner scanner(json, kNoPlan, kNoElement);
+    if (!scanner.compactDocument(&written))
+        return false;
+    *out = std::move(written);
+    return true;
 }
 
 bool FastJsonScanner::scan(QByteArrayView json, const Plan &plan, const ElementFunction &element,

@@ -91,6 +91,17 @@ public:
     /// out, if the document is declined; then discard them.
     static bool scan(QByteArrayView json, const Plan &plan, const ElementFunction &element,
                      Found *found);
+
+    /// What QJsonDocument::fromJson() and then toJson(QJsonDocument::Compact)
+    /// make of `json`, a whole document (an object or an array; leading and
+    /// trailing whitespace allowed): the same bytes, without building a
+    /// document. Members come in name order, strings escaped as Qt escapes
+    /// them. Declines (returns false, `out` untouched) on everything scan()
+    /// declines, and also on member names that are not plain ASCII and on
+    /// numbers that are not integers of at most 18 digits (Qt writes a
+    /// double in a shortest form of its own); the caller then goes the
+    /// QJsonDocument way.
+    static bool compact(QByteArrayView json, QByteArray *out);
 };
 
 } // namespace Longwatch

@@ -102,6 +102,14 @@ QString handshakeFailed(const QString &why)
     return Http1Reply::tr("SSL handshake failed: %1").arg(why);
 }
 
+/// Whether two header field names are the same (case-insensitive). The
+/// sizes first: most names differ in size, and that is much cheaper than
+/// comparing them letter by letter.
+bool sameName(QByteArrayView a, QByteArrayView b)
+{
+    return a.size() == b.size() && a.compare(b, Qt::CaseInsensitive) == 0;
+}
+
 /// Header fields that Http1Reply writes itself (framing and connection
 /// management, RFC 9110 section 7.6.1) and never copies from the request.
 bool isOwnField(QByteArrayView name)
@@ -109,7 +117,7 @@ bool isOwnField(QByteArrayView name)
     for (QByteArrayView own : {QByteArrayView("Host"), QByteArrayView("Content-Length"),
                                QByteArrayView("Connection"), QByteArrayView("Transfer-Encoding"),
                                QByteArrayView("Keep-Alive"), QByteArrayView("Upgrade")}) {
-        if (name.compare(own, Qt::CaseInsensitive) == 0)
+        if (sameName(name, own))
             return true;
     }
     return false;
@@ -444,12 +452,14 @@ using Internal::TlsContext;
 
 Http1Reply::Http1Reply(QNetworkAccessManager *manager, Http1ConnectionPool *pool,
                        QNetworkAccessManager::Operation operation, const QNetworkRequest &request,
-                       QByteArray method, QByteArray body)
+                       QByteArray method, QByteArray body,
+                       QList<std::pair<QByteArray, QByteArray>> extraHeaders)
     : QNetworkReply(manager)
     , m_manager(manager)
     , m_pool(pool)
     , m_method(std::move(method))
     , m_body(std::move(body))
+    , m_extraHeaders(std::move(extraHeaders))
 {
     setRequest(request);
     setUrl(request.url());
@@ -686,9 +696,11 @@ void Http1Reply::sendRequest()
     for (const QByteArray &name : original.rawHeaderList()) {
         if (isOwnField(name))
             continue;
-        userAgent = userAgent || name.compare("User-Agent", Qt::CaseInsensitive) == 0;
+        userAgent = userAgent || sameName(name, "User-Agent");
         add({name, ": ", original.rawHeader(name), "\r\n"});
     }
+    for (const auto &[name, value] : std::as_const(m_extraHeaders))
+        add({name, ": ", value, "\r\n"});
     if (!userAgent)
         add({"User-Agent: Longwatch\r\n"});
     // As Qt's client: gzip and deflate are asked for and undone here, unless
@@ -773,26 +785,25 @@ void Http1Reply::onHeaders()
     std::optional<ContentDecoder::Coding> coding;
     for (const auto &[name, value] : m_parser.headers()) {
         auto same = std::find_if(fields.begin(), fields.end(), [&wanted = name](const auto &field) {
-            return field.first.compare(wanted, Qt::CaseInsensitive) == 0;
+            return sameName(field.first, wanted);
         });
         if (same == fields.end())
             fields.append({name, value});
         else
-            same->second +=
-                (name.compare("Set-Cookie", Qt::CaseInsensitive) == 0 ? "\n" : ", ") + value;
+            same->second += (sameName(name, "Set-Cookie") ? "\n" : ", ") + value;
     }
     // A body coded as we asked is handed on decoded (a list of codings, or
     // one we did not ask for, is left as it came, as Qt's client does).
     if (m_askedForCodings && status != 204 && status != 304 && m_method != "HEAD") {
         for (const auto &[name, value] : std::as_const(fields)) {
-            if (name.compare("Content-Encoding", Qt::CaseInsensitive) == 0)
+            if (sameName(name, "Content-Encoding"))
                 coding = ContentDecoder::codingFor(value);
         }
     }
     for (const auto &[name, value] : std::as_const(fields)) {
         // Like Qt's client: a decoded body's Content-Length would be the
         // coded length, so it goes; Content-Encoding stays.
-        if (coding && name.compare("Content-Length", Qt::CaseInsensitive) == 0)
+        if (coding && sameName(name, "Content-Length"))
             continue;
         setRawHeader(name, value);
     }

@@ -42,9 +42,12 @@ class Http1Reply final : public QNetworkReply
 {
     Q_OBJECT
 public:
+    /// `extraHeaders` go on the wire after the request's own fields, as
+    /// they are (NetworkAccessManager::send() checked them).
     Http1Reply(QNetworkAccessManager *manager, Internal::Http1ConnectionPool *pool,
                QNetworkAccessManager::Operation operation, const QNetworkRequest &request,
-               QByteArray method, QByteArray body);
+               QByteArray method, QByteArray body,
+               QList<std::pair<QByteArray, QByteArray>> extraHeaders = {});
     ~Http1Reply() override;
 
     void abort() override;
@@ -125,6 +128,7 @@ private:
     QPointer<Internal::Http1ConnectionPool> m_pool;
     QByteArray m_method;
     QByteArray m_body;
+    QList<std::pair<QByteArray, QByteArray>> m_extraHeaders; ///< written after the request's
     QString m_host;
     quint16 m_port = 80;
     QString m_poolKey;  ///< Http1ConnectionPool::key() (or tlsKey()) of m_host and m_port

@@ -32,6 +32,41 @@ bool hasLineBreak(QByteArrayView text)
     return text.contains('\r') || text.contains('\n') || text.contains('\0');
 }
 
+/// Whether `headers` can be written beside `request` instead of being set
+/// on it (see NetworkAccessManager::send()): tokens with values, each once,
+/// none the request has, none the client reads from the request itself.
+bool canKeepApart(const QNetworkRequest &request, const NetworkAccessManager::RawHeaders &headers)
+{
+    for (qsizetype i = 0; i < headers.size(); ++i) {
+        const auto &[name, value] = headers.at(i);
+        if (!isToken(name) || value.isEmpty() || hasLineBreak(value) || request.hasRawHeader(name))
+            return false;
+        for (QByteArrayView read :
+             {QByteArrayView("Cookie"), QByteArrayView("Accept-Encoding"),
+              QByteArrayView("User-Agent"), QByteArrayView("Host"),
+              QByteArrayView("Content-Length"), QByteArrayView("Content-Type"),
+              QByteArrayView("Connection"), QByteArrayView("Transfer-Encoding"),
+              QByteArrayView("Keep-Alive"), QByteArrayView("Upgrade")}) {
+            if (name.size() == read.size() && read.compare(name, Qt::CaseInsensitive) == 0)
+                return false;
+        }
+        for (qsizetype j = 0; j < i; ++j) {
+            if (headers.at(j).first.compare(name, Qt::CaseInsensitive) == 0)
+                return false;
+        }
+    }
+    return true;
+}
+
+/// `request` with `headers` set on it.
+QNetworkRequest withHeaders(QNetworkRequest request,
+                            const NetworkAccessManager::RawHeaders &headers)
+{
+    for (const auto &[name, value] : headers)
+        request.setRawHeader(name, value);
+    return request;
+}
+
 QByteArray methodOf(QNetworkAccessManager::Operation operation, const QNetworkRequest &request)
 {
     switch (operation) {
@@ -129,9 +164,17 @@ bool NetworkAccessManager::usesOwnClient(const QNetworkRequest &request, Operati
 QNetworkReply *NetworkAccessManager::send(const QNetworkRequest &request, const QByteArray &verb,
                                           QIODevice *body)
 {
+    return send(request, verb, body, {});
+}
+
+QNetworkReply *NetworkAccessManager::send(const QNetworkRequest &request, const QByteArray &verb,
+                                          QIODevice *body, const RawHeaders &headers)
+{
+    if (!headers.isEmpty() && !canKeepApart(request, headers))
+        return send(withHeaders(request, headers), verb, body, {});
     if (body || autoDeleteReplies() ||
         request.attribute(QNetworkRequest::AutoDeleteReplyOnFinishAttribute).toBool())
-        return sendCustomRequest(request, verb, body);
+        return sendCustomRequest(withHeaders(request, headers), verb, body);
     // A GET as get() sends it: no verb attribute, so the request is not
     // copied for one.
     const Operation operation = verb == "GET" ? GetOperation : CustomOperation;
@@ -139,8 +182,8 @@ QNetworkReply *NetworkAccessManager::send(const QNetworkRequest &request, const 
     if (operation == CustomOperation)
         sent.setAttribute(QNetworkRequest::CustomVerbAttribute, verb);
     if (!usesOwnClient(sent, operation))
-        return sendCustomRequest(request, verb, body);
-    QNetworkReply *reply = createOwnReply(operation, sent, {});
+        return sendCustomRequest(withHeaders(request, headers), verb, body);
+    QNetworkReply *reply = createOwnReply(operation, sent, {}, headers);
     // What QNetworkAccessManager's post-processing does: the reply's
     // finished(), encrypted() and sslErrors() become the manager's, at once.
     connect(
@@ -175,7 +218,8 @@ QNetworkReply *NetworkAccessManager::createRequest(Operation operation,
 }
 
 QNetworkReply *NetworkAccessManager::createOwnReply(Operation operation,
-                                                    const QNetworkRequest &request, QByteArray body)
+                                                    const QNetworkRequest &request, QByteArray body,
+                                                    RawHeaders extraHeaders)
 {
     QNetworkRequest sent = request;
     // As QNetworkAccessManager::createRequest() does: the manager's
@@ -193,7 +237,7 @@ QNetworkReply *NetworkAccessManager::createOwnReply(Operation operation,
             sent.setHeader(QNetworkRequest::CookieHeader, QVariant::fromValue(cookies));
     }
     return new Http1Reply(this, m_pool, operation, sent, methodOf(operation, request),
-                          std::move(body));
+                          std::move(body), std::move(extraHeaders));
 }
 
 QByteArray readAllOf(QNetworkReply *reply)

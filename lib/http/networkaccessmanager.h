@@ -76,6 +76,20 @@ public:
     /// sendCustomRequest().
     QNetworkReply *send(const QNetworkRequest &request, const QByteArray &verb,
                         QIODevice *body = nullptr);
+    using RawHeaders = QList<std::pair<QByteArray, QByteArray>>;
+    /// send() with `headers` added to `request`, the same fields on the
+    /// wire, in the same order, as QNetworkRequest::setRawHeader() for each
+    /// would give; for the fields that change from request to request (a
+    /// cursor in a header). Where Longwatch's client takes the request, it
+    /// writes them as they are, kept apart from the request: setRawHeader()
+    /// parses the dates and lists of the fields Qt knows (If-Modified-Since,
+    /// If-None-Match, ...) again for every request, a tenth of a long
+    /// poll's own CPU through Nchan. Such a reply's request() does not show
+    /// them. A field the request already has, a repeated one, one without
+    /// a value, and the fields the client reads itself (Cookie,
+    /// Accept-Encoding, User-Agent, framing) go into the request.
+    QNetworkReply *send(const QNetworkRequest &request, const QByteArray &verb, QIODevice *body,
+                        const RawHeaders &headers);
 
     /// Kept-alive connections waiting for a request (for tests).
     int idleConnectionCount() const;
@@ -90,7 +104,7 @@ protected:
 private:
     /// An Http1Reply for `request`, which usesOwnClient() took.
     QNetworkReply *createOwnReply(Operation operation, const QNetworkRequest &request,
-                                  QByteArray body);
+                                  QByteArray body, RawHeaders extraHeaders = {});
 
     Internal::Http1ConnectionPool *m_pool;
     bool m_ownClient = true;

@@ -19,6 +19,11 @@
 // .ci/bench, never by ctest. Ends with SUMMARY lines (row 23, issue #23).
 //
 //   bench_tailpath [--events N] [--rate R] [--runs K] [--no-python] [--no-nchan]
+//                  [--tail-binary PATH]
+//
+// --tail-binary runs another build of longwatch-tail (e.g. a copy of the
+// one before a change) as the tail, so that two builds can be measured in
+// turns under the same load.
 
 #include "benchsupport.h"
 
@@ -234,11 +239,17 @@ int main(int argc, char *argv[])
                                             QStringLiteral("Leave the Python client out."));
     const QCommandLineOption noNchanOption(QStringLiteral("no-nchan"),
                                            QStringLiteral("Leave nginx+Nchan out."));
-    parser.addOptions({eventsOption, rateOption, runsOption, noPythonOption, noNchanOption});
+    const QCommandLineOption tailOption(
+        QStringLiteral("tail-binary"),
+        QStringLiteral("The longwatch-tail to measure (default: the one of this build)."),
+        QStringLiteral("PATH"), QStringLiteral(LONGWATCH_TAIL_BINARY));
+    parser.addOptions(
+        {eventsOption, rateOption, runsOption, noPythonOption, noNchanOption, tailOption});
     parser.process(app);
     const int events = parser.value(eventsOption).toInt();
     const int rate = parser.value(rateOption).toInt();
     const int runs = parser.value(runsOption).toInt();
+    const QString tailBinary = parser.value(tailOption);
     if (events < 1 || rate < 1 || runs < 1) {
         std::fprintf(stderr, "--events, --rate and --runs take positive numbers\n");
         return 2;
@@ -265,8 +276,9 @@ int main(int argc, char *argv[])
     if (QFile file(QStringLiteral("/proc/loadavg")); file.open(QIODevice::ReadOnly))
         load = file.readAll().trimmed();
     std::printf("== bench_tailpath: CPU per event, whole client process (user + system), "
-                "%d events at %d/s, one per answer; %d run(s); %ld cores, load %s\n",
-                events, rate, runs, sysconf(_SC_NPROCESSORS_ONLN), load.constData());
+                "%d events at %d/s, one per answer; %d run(s); %ld cores, load %s; tail %s\n",
+                events, rate, runs, sysconf(_SC_NPROCESSORS_ONLN), load.constData(),
+                qPrintable(tailBinary));
 
     const QStringList clients =
         withPython ? QStringList{"tail", "python", "minimal"} : QStringList{"tail", "minimal"};
@@ -283,7 +295,7 @@ int main(int argc, char *argv[])
                 std::unique_ptr<Client> process;
                 if (client == QLatin1String("tail"))
                     process = std::make_unique<Client>(
-                        QStringLiteral(LONGWATCH_TAIL_BINARY),
+                        tailBinary,
                         QStringList{"--channel", "b=" + url, "--profile",
                                     server.mode == "feed" ? "seed-events" : "nchan", "--quiet"});
                 else if (client == QLatin1String("python"))

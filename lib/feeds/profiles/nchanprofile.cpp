@@ -1,5 +1,6 @@
 #include "nchanprofile.h"
 
+#include "fastjsonscanner.h"
 #include "httpdate.h"
 #include "jsonpath.h"
 #include "jsontext.h"
@@ -10,6 +11,23 @@
 #include <QTimeZone>
 
 namespace Longwatch {
+
+namespace {
+
+/// ProfileSupport::setMessage() for a message that is a JSON object or
+/// array, without a QJsonDocument round trip: the same raw and text. False
+/// for anything else, or where FastJsonScanner::compact() declines.
+bool setJsonMessage(Event &event, const QByteArray &message)
+{
+    QByteArray raw;
+    if (!FastJsonScanner::compact(message, &raw))
+        return false;
+    event.text = QString::fromUtf8(raw);
+    event.raw = std::move(raw);
+    return true;
+}
+
+} // namespace
 
 NchanProfile::NchanProfile(QUrl url, std::chrono::milliseconds hold, QString initialCursor)
     : m_url(std::move(url))
@@ -42,17 +60,25 @@ QString NchanProfile::encodeCursor(const QDateTime &lastModified, const QByteArr
 
 bool NchanProfile::decodeCursor(const QString &cursor, QDateTime *lastModified, QByteArray *etag)
 {
+    qint64 seconds = 0;
+    if (!splitCursor(cursor, &seconds, etag))
+        return false;
+    if (lastModified)
+        *lastModified = QDateTime::fromSecsSinceEpoch(seconds, QTimeZone::utc());
+    return true;
+}
+
+bool NchanProfile::splitCursor(const QString &cursor, qint64 *seconds, QByteArray *etag)
+{
     const qsizetype colon = cursor.indexOf(QLatin1Char(':'));
     if (colon <= 0)
         return false;
     bool ok = false;
-    const qint64 seconds = QStringView(cursor).left(colon).toLongLong(&ok);
-    if (!ok || seconds < 0)
+    *seconds = QStringView(cursor).left(colon).toLongLong(&ok);
+    if (!ok || *seconds < 0)
         return false;
-    if (lastModified)
-        *lastModified = QDateTime::fromSecsSinceEpoch(seconds, QTimeZone::utc());
     if (etag)
-        *etag = cursor.mid(colon + 1).toLatin1();
+        *etag = QStringView(cursor).mid(colon + 1).toLatin1();
     return true;
 }
 
@@ -60,11 +86,16 @@ PollRequest NchanProfile::request(const QString &cursor) const
 {
     PollRequest request;
     request.url = m_url;
-    QDateTime lastModified;
+    qint64 seconds = 0;
     QByteArray etag;
-    if (decodeCursor(cursor, &lastModified, &etag)) {
-        request.headers.append(
-            {QByteArrayLiteral("If-Modified-Since"), formatHttpDate(lastModified)});
+    if (splitCursor(cursor, &seconds, &etag)) {
+        // Messages published in the same second ask with the same date:
+        // formatted once.
+        if (seconds != m_askedSeconds) {
+            m_askedDate = formatHttpDate(QDateTime::fromSecsSinceEpoch(seconds, QTimeZone::utc()));
+            m_askedSeconds = seconds;
+        }
+        request.headers.append({QByteArrayLiteral("If-Modified-Since"), m_askedDate});
         if (!etag.isEmpty())
             request.headers.append({QByteArrayLiteral("If-None-Match"), etag});
     }
@@ -97,7 +128,12 @@ PollResult NchanProfile::parse(const PollResponse &response, const QString &curs
         // something in between that ended the hold.
         return PollResult::noNews(cursor);
     }
-    const QDateTime lastModified = parseHttpDate(lastModifiedHeader);
+    // Messages published in the same second carry the same date: read once.
+    if (lastModifiedHeader != m_lastModifiedHeader || m_lastModifiedHeader.isNull()) {
+        m_lastModified = parseHttpDate(lastModifiedHeader);
+        m_lastModifiedHeader = lastModifiedHeader;
+    }
+    const QDateTime lastModified = m_lastModified;
     if (!lastModified.isValid())
         return PollResult::malformedBody(
             cursor,
@@ -117,7 +153,8 @@ PollResult NchanProfile::parse(const PollResponse &response, const QString &curs
     event.key = next;
     event.type = QStringLiteral("message");
     event.time = lastModified;
-    ProfileSupport::setMessage(event, response.body);
+    if (!setJsonMessage(event, response.body))
+        ProfileSupport::setMessage(event, response.body);
     PollResult result;
     result.verdict = Verdict::Events;
     result.events.append(std::move(event));

@@ -60,9 +60,18 @@ public:
     static bool decodeCursor(const QString &cursor, QDateTime *lastModified, QByteArray *etag);
 
 private:
+    /// decodeCursor() without the date: the Unix seconds.
+    static bool splitCursor(const QString &cursor, qint64 *seconds, QByteArray *etag);
+
     QUrl m_url;
     std::chrono::milliseconds m_hold;
     QString m_initialCursor;
+    // What parseHttpDate() and formatHttpDate() made of the last date, kept
+    // for the next message: at a few messages a second they share it.
+    QByteArray m_lastModifiedHeader;
+    QDateTime m_lastModified;
+    mutable qint64 m_askedSeconds = -1;
+    mutable QByteArray m_askedDate;
 };
 
 } // namespace Longwatch
