@@ -560,7 +560,7 @@ QWidget *ChannelDialog::buildKnobsTab()
             label->setFont(bold);
             label->setContentsMargins(0, 8, 0, 0);
             form->addRow(label);
-            m_knobHeadings.append({label, {}});
+            m_knobHeadings.append(std::pair(label, QStringList()));
         }
         if (!m_knobHeadings.isEmpty())
             m_knobHeadings.last().second.append(knob.name);
