@@ -109,9 +109,7 @@ void tst_MatrixProfile::isOfferedWithItsSettings()
 {
     QVERIFY(profileIds().contains("matrix-sync"));
     QVERIFY(!profileDescription("matrix-sync").isEmpty());
-    QStringList names;
-    for (const ProfileKnob &knob : profileKnobs())
-        names << knob.name;
+    const QStringList names = profileKnobNames();
     QVERIFY(names.contains("rooms"));
     QVERIFY(names.contains("sync-filter"));
     // Its settings are refused by other profiles rather than ignored.

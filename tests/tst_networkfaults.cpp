@@ -78,6 +78,16 @@ std::unique_ptr<FakeHttpServer> serverIn(const TwoHosts &hosts,
     return server;
 }
 
+/// join() and serverIn(): what most cases start with. False, the test
+/// skipped or failed, if not.
+bool joinWithAServer(TwoHosts &hosts, std::unique_ptr<FakeHttpServer> *server)
+{
+    if (!join(hosts))
+        return false;
+    *server = serverIn(hosts);
+    return *server != nullptr;
+}
+
 /// An https server on the server's address in the server's namespace of
 /// `hosts` that takes every request and holds it, never answering: a long
 /// poll of a feed with no news.
@@ -200,10 +210,8 @@ void tst_NetworkFaults::checkTheFirstEventComesAtOnceAfter(const QStringList &cu
                                                            const char *mended)
 {
     TwoHosts hosts;
-    if (!join(hosts))
-        return;
-    std::unique_ptr<FakeHttpServer> server = serverIn(hosts);
-    if (!server)
+    std::unique_ptr<FakeHttpServer> server;
+    if (!joinWithAServer(hosts, &server))
         return;
     EnterNetworkNamespace inClient(hosts.client);
     QVERIFY(inClient.isEntered());
@@ -252,10 +260,8 @@ void tst_NetworkFaults::checkADeadPathIsNoticedInSeconds(const TwoHosts &hosts, 
 void tst_NetworkFaults::aSilentDeadPathIsNoticedInSeconds()
 {
     TwoHosts hosts;
-    if (!join(hosts))
-        return;
-    std::unique_ptr<FakeHttpServer> server = serverIn(hosts);
-    if (!server)
+    std::unique_ptr<FakeHttpServer> server;
+    if (!joinWithAServer(hosts, &server))
         return;
     EnterNetworkNamespace inClient(hosts.client);
     QVERIFY(inClient.isEntered());
@@ -327,10 +333,8 @@ void tst_NetworkFaults::aStoppedRecorderPollsAgainOnceItRuns()
     // it runs again it must notice the time it lost and ask again at once,
     // rather than wait for its keep-alive probes (9 s) or its deadline.
     TwoHosts hosts;
-    if (!join(hosts))
-        return;
-    std::unique_ptr<FakeHttpServer> server = serverIn(hosts);
-    if (!server)
+    std::unique_ptr<FakeHttpServer> server;
+    if (!joinWithAServer(hosts, &server))
         return;
 
     QProcess tail;
@@ -414,10 +418,8 @@ void tst_NetworkFaults::anAddressBackBringsTheNextPollAtOnce()
 void tst_NetworkFaults::onQtsClientADeadPathShowsOnlyAtTheDeadline()
 {
     TwoHosts hosts;
-    if (!join(hosts))
-        return;
-    std::unique_ptr<FakeHttpServer> server = serverIn(hosts);
-    if (!server)
+    std::unique_ptr<FakeHttpServer> server;
+    if (!joinWithAServer(hosts, &server))
         return;
     // Had the path lived, the answer (no news) at the end of the hold.
     server->enqueue("/poll", FakeResponse::seedEvents({}).withDelay(4s));

@@ -120,9 +120,7 @@ void tst_ZulipProfile::isOfferedWithItsSettings()
 {
     QVERIFY(profileIds().contains("zulip-events"));
     QVERIFY(!profileDescription("zulip-events").isEmpty());
-    QStringList names;
-    for (const ProfileKnob &knob : profileKnobs())
-        names << knob.name;
+    const QStringList names = profileKnobNames();
     QVERIFY(names.contains("event-types"));
     QVERIFY(names.contains("narrow"));
     QStringList errors;

@@ -59,6 +59,15 @@ inline std::unique_ptr<FeedProfile> profileFor(const QString &id, const QUrl &ur
     return made;
 }
 
+/// The name of every knob createProfile() understands (profileKnobs()).
+inline QStringList profileKnobNames()
+{
+    QStringList names;
+    for (const ProfileKnob &knob : profileKnobs())
+        names << knob.name;
+    return names;
+}
+
 /// Poller settings for a test against a local server: short timeouts and
 /// backoffs, so that a retry or a failure comes within a test's wait.
 inline PollerSettings quickPollerSettings()
