@@ -67,10 +67,10 @@ public:
 
     bool configureNode(QString *problem)
     {
-        return configure(QStringLiteral(R"(    nchan_redis_url "redis://127.0.0.1:%1";
-    nchan_message_buffer_length 100;)")
+        return configure(QStringLiteral("    nchan_redis_url \"redis://127.0.0.1:%1\";\n"
+                                        "    nchan_message_buffer_length 100;")
                              .arg(m_redisPort),
-                         QStringLiteral(R"(        location ~ ^/sub/(\w+)$ {
+                         QString(R"(        location ~ ^/sub/(\w+)$ {
             nchan_subscriber longpoll;
             nchan_channel_id $1;
             nchan_subscriber_timeout %1s;
