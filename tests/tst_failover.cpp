@@ -5,6 +5,7 @@
 // goes on from node B with its cursor, every event once, none lost; later
 // it goes back to A.
 
+#include "nchanserver.h"
 #include "poller.h"
 #include "profiles.h"
 
@@ -24,12 +25,11 @@
 #include <unistd.h>
 
 using namespace Longwatch;
+using namespace Longwatch::Testing;
 using namespace std::chrono_literals;
 
 namespace {
 
-const QString kNginx = "/usr/sbin/nginx";
-const QString kModule = "/usr/lib/nginx/modules/ngx_nchan_module.so";
 const QString kRedis = "/usr/bin/redis-server";
 
 constexpr int kHoldSeconds = 1;
@@ -57,7 +57,7 @@ void dieWithTheTest(QProcess &process)
 }
 
 /// One nginx+Nchan node on a free port, its channels in the Redis at `redisPort`.
-class Node
+class Node : public NchanServer
 {
 public:
     Node(const QString &name, quint16 redisPort)
@@ -65,118 +65,36 @@ public:
         , m_redisPort(redisPort)
     {}
 
-    bool configure(QString *problem)
+    bool configureNode(QString *problem)
     {
-        m_port = freePort();
-        if (!m_dir.isValid() || m_port == 0) {
-            *problem = "no temporary directory or free port";
-            return false;
-        }
-        const QString prefix = m_dir.path();
-        // master_process off: one process, which QProcess can stop for sure.
-        const QString conf = QString(R"(load_module %1;
-daemon off;
-master_process off;
-worker_processes 1;
-pid %2/nginx.pid;
-error_log %2/error.log info;
-%4
-events { worker_connections 128; }
-http {
-    access_log %2/access.log;
-    client_body_temp_path %2/client_body;
-    proxy_temp_path %2/proxy;
-    fastcgi_temp_path %2/fastcgi;
-    uwsgi_temp_path %2/uwsgi;
-    scgi_temp_path %2/scgi;
-    nchan_redis_url "redis://127.0.0.1:%5";
-    nchan_message_buffer_length 100;
-    server {
-        listen 127.0.0.1:%3;
-        location ~ ^/sub/(\w+)$ {
+        return configure(QStringLiteral("    nchan_redis_url \"redis://127.0.0.1:%1\";\n"
+                                        "    nchan_message_buffer_length 100;")
+                             .arg(m_redisPort),
+                         QString(R"(        location ~ ^/sub/(\w+)$ {
             nchan_subscriber longpoll;
             nchan_channel_id $1;
-            nchan_subscriber_timeout %6s;
+            nchan_subscriber_timeout %1s;
             nchan_use_redis on;
         }
         location ~ ^/pub/(\w+)$ {
             nchan_publisher;
             nchan_channel_id $1;
             nchan_use_redis on;
-        }
-    }
-}
-)")
-                                 .arg(kModule, prefix)
-                                 .arg(m_port)
-                                 .arg(geteuid() == 0 ? "user root;" : "")
-                                 .arg(m_redisPort)
-                                 .arg(kHoldSeconds);
-        QFile file(prefix + "/nginx.conf");
-        if (!file.open(QIODevice::WriteOnly) || file.write(conf.toUtf8()) < 0) {
-            *problem = file.errorString();
-            return false;
-        }
-        return true;
+        })")
+                             .arg(kHoldSeconds),
+                         problem);
     }
 
-    bool start()
-    {
-        m_process = std::make_unique<QProcess>();
-        m_process->setProgram(kNginx);
-        m_process->setArguments({"-p", m_dir.path(), "-c", m_dir.path() + "/nginx.conf", "-e",
-                                 m_dir.path() + "/error.log"});
-        m_process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        dieWithTheTest(*m_process);
-        m_process->start();
-        if (!m_process->waitForStarted(5000))
-            return false;
-        QElapsedTimer waited;
-        waited.start();
-        while (m_process->state() == QProcess::Running && !acceptsConnections(m_port) &&
-               waited.elapsed() < kWaitMs)
-            QTest::qWait(50);
-        // Nchan connects to Redis after nginx listens; its log says when.
-        while (m_process->state() == QProcess::Running && !errorLog().contains("ready") &&
-               waited.elapsed() < kWaitMs)
-            QTest::qWait(50);
-        return m_process->state() == QProcess::Running && errorLog().contains("ready");
-    }
+    /// Starts it; true once Nchan is ready: it connects to Redis after
+    /// nginx listens, and its log says when.
+    bool startNode() { return start(kWaitMs, "ready"); }
 
-    /// A crash (SIGKILL), or nginx's fast shutdown (SIGTERM).
-    void stop(bool crash)
-    {
-        if (!m_process || m_process->state() == QProcess::NotRunning)
-            return;
-        if (crash)
-            m_process->kill();
-        else
-            m_process->terminate();
-        if (!m_process->waitForFinished(5000)) {
-            m_process->kill();
-            m_process->waitForFinished(5000);
-        }
-    }
-
-    QUrl url(const QString &path) const
-    {
-        return QUrl(QString("http://127.0.0.1:%1%2").arg(m_port).arg(path));
-    }
-    quint16 port() const { return m_port; }
     QString name() const { return m_name; }
-
-    QString errorLog() const
-    {
-        QFile file(m_dir.path() + "/error.log");
-        return file.open(QIODevice::ReadOnly) ? QString::fromUtf8(file.readAll()) : QString();
-    }
+    QString errorLog() const { return QString::fromUtf8(log()); }
 
 private:
     QString m_name;
     quint16 m_redisPort = 0;
-    quint16 m_port = 0;
-    QTemporaryDir m_dir;
-    std::unique_ptr<QProcess> m_process;
 };
 
 QStringList texts(const EventList &events)
@@ -213,7 +131,7 @@ private:
 
 void tst_Failover::initTestCase()
 {
-    if (!QFile::exists(kNginx) || !QFile::exists(kModule))
+    if (!QFile::exists(NchanServer::kNginx) || !QFile::exists(NchanServer::kModule))
         QSKIP("nginx with the Nchan module is not installed (Debian packages 'nginx' and "
               "'libnginx-mod-nchan'); skipping the failover test.");
     if (!QFile::exists(kRedis))
@@ -244,8 +162,8 @@ void tst_Failover::init()
     m_b = std::make_unique<Node>("B", redisPort);
     for (Node *node : {m_a.get(), m_b.get()}) {
         QString problem;
-        QVERIFY2(node->configure(&problem), qPrintable(problem));
-        QVERIFY2(node->start(), qPrintable(node->errorLog()));
+        QVERIFY2(node->configureNode(&problem), qPrintable(problem));
+        QVERIFY2(node->startNode(), qPrintable(node->errorLog()));
     }
 }
 
@@ -360,7 +278,7 @@ void tst_Failover::nodeADiesAndTheChannelGoesOnFromB()
 
     // A comes back; after a success on B that lasted past failbackAfter,
     // the next request goes to A, from where B left off.
-    QVERIFY2(m_a->start(), qPrintable(m_a->errorLog()));
+    QVERIFY2(m_a->startNode(), qPrintable(m_a->errorLog()));
     skippedSecs = 11 * 60;
     QTRY_COMPARE_WITH_TIMEOUT(moved.size(), 2, kWaitMs);
     QCOMPARE(poller.server(), 0);

@@ -15,6 +15,7 @@
 #include "poller.h"
 #include "profiles.h"
 #include "profiles/kubernetesprofile.h"
+#include "profiletesting.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -28,18 +29,6 @@ using namespace std::chrono_literals;
 namespace {
 
 const QString kPods = QStringLiteral("/api/v1/namespaces/test/pods");
-
-PollerSettings quickSettings()
-{
-    PollerSettings settings;
-    settings.connectTimeout = 5s;
-    settings.deadlineMargin = 2s;
-    settings.inactivityTimeout = 5s;
-    settings.backoffInitial = 20ms;
-    settings.backoffMax = 100ms;
-    settings.liveRepollGuard = 10ms;
-    return settings;
-}
 
 QByteArray pod(const QByteArray &uid, const QByteArray &name, const QByteArray &version,
                const QByteArray &phase)
@@ -71,36 +60,12 @@ const QByteArray kExpired = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metada
 const QByteArray kTooOld = watchLine("ERROR", kExpired);
 
 /// One Poller on the kubernetes-watch profile against the fake server.
-class Channel
+struct Channel : RecordedPoller
 {
-public:
     explicit Channel(FakeHttpServer &server)
-    {
-        QStringList problems;
-        auto profile =
-            createProfile("kubernetes-watch", server.url(kPods), {{"hold", "30"}}, &problems);
-        if (!profile) {
-            qWarning() << problems;
-            return;
-        }
-        m_poller = std::make_unique<Poller>(std::move(profile), &m_manager);
-        m_poller->setName("k8s");
-        m_poller->setSettings(quickSettings());
-        Poller *poller = m_poller.get();
-        QObject::connect(poller, &Poller::batchReceived, poller,
-                         [this](const EventList &batch, const QString &) { events += batch; });
-        QObject::connect(poller, &Poller::cursorReset, poller,
-                         [this](const QString &, const QString &reason) { resets << reason; });
-    }
-
-    Poller &poller() { return *m_poller; }
-
-    EventList events;
-    QStringList resets;
-
-private:
-    NetworkAccessManager m_manager;
-    std::unique_ptr<Poller> m_poller;
+        : RecordedPoller("kubernetes-watch", server.url(kPods), {{"hold", "30"}},
+                         quickPollerSettings(), "k8s")
+    {}
 };
 
 /// The stream the server opened for the `count`-th request.
@@ -255,7 +220,7 @@ void tst_KubernetesProfile::aServerThatKeepsSayingGoneIsNotAskedInALoop()
     server.enqueue(kPods, FakeResponse::json(podList()));
     server.setDefaultResponse(FakeResponse::status(410, kExpired));
     Channel channel(server);
-    PollerSettings settings = quickSettings();
+    PollerSettings settings = quickPollerSettings();
     settings.backoffInitial = 10s;
     settings.backoffMax = 10s;
     channel.poller().setSettings(settings);

@@ -18,6 +18,7 @@
 #include "poller.h"
 #include "profiles.h"
 #include "profiles/matrixprofile.h"
+#include "profiletesting.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -36,13 +37,7 @@ const QByteArray kToken = "syt_YWxpY2U_secretsecret_0Xf1ae";
 
 PollerSettings quickSettings()
 {
-    PollerSettings settings;
-    settings.connectTimeout = 5s;
-    settings.deadlineMargin = 2s;
-    settings.inactivityTimeout = 5s;
-    settings.backoffInitial = 20ms;
-    settings.backoffMax = 100ms;
-    settings.liveRepollGuard = 10ms;
+    PollerSettings settings = quickPollerSettings();
     // How ChannelConfig sends a bearer token.
     settings.headers = {{"Authorization", "Bearer " + kToken}};
     return settings;
@@ -73,51 +68,16 @@ const QByteArray kFirst = syncAnswer(
     {messageEvent("$143273582443PhrSn:example.org", "This is an old message", 1432735824653)});
 
 /// One Poller on the matrix-sync profile against the fake server.
-class Channel
+struct Channel : RecordedPoller
 {
-public:
-    explicit Channel(FakeHttpServer &server, QVariantMap knobs = {{"hold", "30"}})
-    {
-        QStringList problems;
-        auto profile = createProfile("matrix-sync", server.url("/"), knobs, &problems);
-        if (!profile) {
-            qWarning() << problems;
-            return;
-        }
-        m_poller = std::make_unique<Poller>(std::move(profile), &m_manager);
-        m_poller->setName("matrix");
-        m_poller->setSettings(quickSettings());
-        Poller *poller = m_poller.get();
-        QObject::connect(poller, &Poller::batchReceived, poller,
-                         [this](const EventList &batch, const QString &) { events += batch; });
-    }
-
-    Poller &poller() { return *m_poller; }
-    bool isValid() const { return m_poller != nullptr; }
-
-    EventList events;
-
-private:
-    NetworkAccessManager m_manager;
-    std::unique_ptr<Poller> m_poller;
+    explicit Channel(FakeHttpServer &server, const QVariantMap &knobs = {{"hold", "30"}})
+        : RecordedPoller("matrix-sync", server.url("/"), knobs, quickSettings(), "matrix")
+    {}
 };
-
-PollResponse answer(int status, const QByteArray &body)
-{
-    PollResponse response;
-    response.status = status;
-    response.body = body;
-    response.receivedAt = QDateTime::currentDateTimeUtc();
-    return response;
-}
 
 std::unique_ptr<FeedProfile> profile(const QVariantMap &knobs = {})
 {
-    QStringList errors;
-    auto made = createProfile("matrix-sync", QUrl("https://matrix.example.org"), knobs, &errors);
-    if (!made)
-        qWarning() << errors;
-    return made;
+    return profileFor("matrix-sync", QUrl("https://matrix.example.org"), knobs);
 }
 
 QJsonObject filterOf(const FakeRequest &request)
@@ -149,9 +109,7 @@ void tst_MatrixProfile::isOfferedWithItsSettings()
 {
     QVERIFY(profileIds().contains("matrix-sync"));
     QVERIFY(!profileDescription("matrix-sync").isEmpty());
-    QStringList names;
-    for (const ProfileKnob &knob : profileKnobs())
-        names << knob.name;
+    const QStringList names = profileKnobNames();
     QVERIFY(names.contains("rooms"));
     QVERIFY(names.contains("sync-filter"));
     // Its settings are refused by other profiles rather than ignored.
@@ -351,12 +309,13 @@ void tst_MatrixProfile::anUnknownTokenStopsTheChannelWithoutShowingIt()
     // An expired token (soft logout) says to log in again.
     auto matrix = profile();
     const PollResult soft = matrix->parse(
-        answer(401, R"({"errcode":"M_UNKNOWN_TOKEN","error":"Token expired","soft_logout":true})"),
+        response(401,
+                 R"({"errcode":"M_UNKNOWN_TOKEN","error":"Token expired","soft_logout":true})"),
         "s1");
     QCOMPARE(soft.verdict, Verdict::Fatal);
     QVERIFY2(soft.reason.contains("log in again"), qPrintable(soft.reason));
     const PollResult missing = matrix->parse(
-        answer(401, R"({"errcode":"M_MISSING_TOKEN","error":"Missing token"})"), "s1");
+        response(401, R"({"errcode":"M_MISSING_TOKEN","error":"Missing token"})"), "s1");
     QCOMPARE(missing.verdict, Verdict::Fatal);
     QVERIFY2(missing.reason.contains("bearer"), qPrintable(missing.reason));
 }
@@ -364,7 +323,7 @@ void tst_MatrixProfile::anUnknownTokenStopsTheChannelWithoutShowingIt()
 void tst_MatrixProfile::limitExceededWaitsRetryAfterMs()
 {
     auto matrix = profile();
-    PollResponse limited = answer(
+    PollResponse limited = response(
         429, R"({"errcode":"M_LIMIT_EXCEEDED","error":"Too many requests","retry_after_ms":2000})");
     const PollResult result = matrix->parse(limited, "s1");
     QCOMPARE(result.verdict, Verdict::Retry);
@@ -395,14 +354,15 @@ void tst_MatrixProfile::limitExceededWaitsRetryAfterMs()
 void tst_MatrixProfile::aBodyWithoutNextBatchIsMalformed()
 {
     auto matrix = profile();
-    const PollResult result = matrix->parse(answer(200, R"({"rooms":{}})"), "s1");
+    const PollResult result = matrix->parse(response(200, R"({"rooms":{}})"), "s1");
     QCOMPARE(result.verdict, Verdict::Retry);
     QVERIFY(result.malformed);
     QCOMPARE(result.cursor, QStringLiteral("s1"));
-    const PollResult notJson = matrix->parse(answer(200, "<html>"), "s1");
+    const PollResult notJson = matrix->parse(response(200, "<html>"), "s1");
     QVERIFY(notJson.malformed);
     const PollResult badEvent = matrix->parse(
-        answer(200, R"({"next_batch":"s2","rooms":{"join":{"!r:x":{"timeline":{"events":[1]}}}}})"),
+        response(200,
+                 R"({"next_batch":"s2","rooms":{"join":{"!r:x":{"timeline":{"events":[1]}}}}})"),
         "s1");
     QVERIFY(badEvent.malformed);
     QCOMPARE(badEvent.cursor, QStringLiteral("s1")); // never past what it did not hand over

@@ -34,15 +34,58 @@ using namespace std::chrono_literals;
 
 namespace {
 
+/// Joins `hosts`. Skips the test where namespaces cannot be made here (not
+/// root, no `ip netns`) and fails it where they cannot be joined: false then.
+bool join(TwoHosts &hosts)
+{
+    if (!hosts.client.isValid()) {
+        QTest::qSkip(hosts.client.skipReason().constData(), __FILE__, __LINE__);
+        return false;
+    }
+    QString error;
+    return QTest::qVerify(hosts.connect(&error), "hosts.connect(&error)", qPrintable(error),
+                          __FILE__, __LINE__);
+}
+
+/// Gives the server's side of `hosts` the `addresses` (each a /32 on lws)
+/// and the client a default route through it: servers beyond a router,
+/// reachable only by that route. False with `error` set if not.
+bool beyondARouter(const TwoHosts &hosts, const QStringList &addresses, QString *error)
+{
+    for (const QString &address : addresses) {
+        if (!hosts.server.run({"addr", "add", address + "/32", "dev", "lws"}, error))
+            return false;
+    }
+    return hosts.client.run({"route", "add", "default", "via", TwoHosts::kServerAddress}, error);
+}
+
 /// A fake server listening on `address` in the server's namespace of
-/// `hosts` (its sockets stay there; the caller's thread does not).
+/// `hosts` (its sockets stay there; the caller's thread does not); null,
+/// and the test failed, if it does not listen.
 std::unique_ptr<FakeHttpServer> serverIn(const TwoHosts &hosts,
                                          const QString &address = TwoHosts::kServerAddress)
 {
-    EnterNetworkNamespace inServer(hosts.server);
-    if (!inServer.isEntered())
+    std::unique_ptr<FakeHttpServer> server;
+    {
+        EnterNetworkNamespace inServer(hosts.server);
+        if (!QTest::qVerify(inServer.isEntered(), "inServer.isEntered()", "", __FILE__, __LINE__))
+            return nullptr;
+        server = std::make_unique<FakeHttpServer>(QHostAddress(address));
+    }
+    if (!QTest::qVerify(server->isListening(), "server->isListening()",
+                        qPrintable(server->errorString()), __FILE__, __LINE__))
         return nullptr;
-    return std::make_unique<FakeHttpServer>(QHostAddress(address));
+    return server;
+}
+
+/// join() and serverIn(): what most cases start with. False, the test
+/// skipped or failed, if not.
+bool joinWithAServer(TwoHosts &hosts, std::unique_ptr<FakeHttpServer> *server)
+{
+    if (!join(hosts))
+        return false;
+    *server = serverIn(hosts);
+    return *server != nullptr;
 }
 
 /// An https server on the server's address in the server's namespace of
@@ -91,15 +134,46 @@ private:
     int m_requests = 0;
 };
 
-/// A seed-events poller on `manager` for `url`, holding 60 s unless `hold` says otherwise.
+/// A seed-events poller on `manager` for `url`, holding 60 s unless `hold`
+/// says otherwise; null, and the test failed, if the profile is refused.
 std::unique_ptr<Poller> pollerFor(QNetworkAccessManager *manager, const QUrl &url,
                                   const QString &hold = QStringLiteral("60"))
 {
     QStringList errors;
     auto profile = createProfile("seed-events", url, {{"hold", hold}}, &errors);
-    if (!profile)
-        qWarning("%s", qPrintable(errors.join(' ')));
-    return profile ? std::make_unique<Poller>(std::move(profile), manager) : nullptr;
+    if (!QTest::qVerify(bool(profile), "profile", qPrintable(errors.join(' ')), __FILE__, __LINE__))
+        return nullptr;
+    return std::make_unique<Poller>(std::move(profile), manager);
+}
+
+/// A seed-events channel `name` on `url` holding 60 s, its backoff fixed
+/// at `backoff`: long, so that only the network watcher can bring the
+/// next try sooner.
+ChannelConfig seedEventsChannel(const QString &name, const QUrl &url, std::chrono::seconds backoff)
+{
+    ChannelConfig config;
+    config.name = name;
+    config.url = url;
+    config.profileId = "seed-events";
+    config.knobs = {{"hold", "60"}};
+    config.timing.backoffInitial = backoff;
+    config.timing.backoffMax = backoff;
+    return config;
+}
+
+/// Makes the server's packets go nowhere (TwoHosts::dropServerToClient())
+/// and waits up to 15 s for an error in `errors`: the milliseconds from the
+/// cut to the error, -1 if it did not come (the test failed).
+qint64 msUntilErrorOnceThePathDies(const TwoHosts &hosts, QSignalSpy &errors)
+{
+    QElapsedTimer sinceDeath;
+    sinceDeath.start();
+    QString error;
+    if (!QTest::qVerify(hosts.dropServerToClient(&error), "hosts.dropServerToClient(&error)",
+                        qPrintable(error), __FILE__, __LINE__) ||
+        !QTest::qVerify(errors.wait(15000), "errors.wait(15000)", "", __FILE__, __LINE__))
+        return -1;
+    return sinceDeath.elapsed();
 }
 
 } // namespace
@@ -118,125 +192,118 @@ private Q_SLOTS:
     void onQtsClientADeadPathShowsOnlyAtTheDeadline();
     void aDeadPathMovesTheChannelToItsOtherServer();
     void channelsThatCannotReachAnyServerWaitForTheNetwork();
+
+private:
+    void checkTheFirstEventComesAtOnceAfter(const QStringList &cut, const QStringList &mend,
+                                            const char *mended);
+    static void checkADeadPathIsNoticedInSeconds(const TwoHosts &hosts, Poller &poller,
+                                                 QSignalSpy &errors);
 };
 
-void tst_NetworkFaults::aSilentDeadPathIsNoticedInSeconds()
+/// The dashboard's way: a channel in a manager that watches the network (of
+/// the client's namespace: its netlink socket is made there), with a
+/// backoff of a minute. `ip cut` on the client drops its held poll and
+/// fails the next try; the first event must come at once after `ip mend`
+/// (`mended` says what came back), not at the end of the backoff.
+void tst_NetworkFaults::checkTheFirstEventComesAtOnceAfter(const QStringList &cut,
+                                                           const QStringList &mend,
+                                                           const char *mended)
 {
     TwoHosts hosts;
-    QString error;
-    if (!hosts.client.isValid())
-        QSKIP(hosts.client.skipReason());
-    QVERIFY2(hosts.connect(&error), qPrintable(error));
-    std::unique_ptr<FakeHttpServer> server = serverIn(hosts);
-    QVERIFY(server);
-    QVERIFY2(server->isListening(), qPrintable(server->errorString()));
+    std::unique_ptr<FakeHttpServer> server;
+    if (!joinWithAServer(hosts, &server))
+        return;
     EnterNetworkNamespace inClient(hosts.client);
     QVERIFY(inClient.isEntered());
-
-    // A long poll the server holds for a minute, on the own client.
-    NetworkAccessManager manager;
-    QStringList profileErrors;
-    auto profile =
-        createProfile("seed-events", server->url("/poll"), {{"hold", "60"}}, &profileErrors);
-    QVERIFY2(profile, qPrintable(profileErrors.join(' ')));
-    Poller poller(std::move(profile), &manager);
-    PollerSettings settings;
-    settings.deadConnectionLimit = 3s;
-    poller.setSettings(settings);
-    QSignalSpy errors(&poller, &Poller::errorOccurred);
-    QVERIFY(poller.start());
+    ChannelManager manager;
+    manager.watchNetwork();
+    QVERIFY(manager.networkWatcher()->watchesKernel());
+    Channel *channel = manager.addChannel(seedEventsChannel("builds", server->url("/poll"), 60s));
+    QSignalSpy batches(&manager, &ChannelManager::batchReceived);
     QTRY_COMPARE(server->requests().size(), 1);
-    QTRY_COMPARE(poller.state(), Poller::State::Waiting);
 
-    // The server's packets go nowhere from now on, without a word: no
-    // reset, no ICMP, as when a NAT box forgets the connection.
-    QElapsedTimer sinceDeath;
-    sinceDeath.start();
-    QVERIFY(
-        hosts.server.run({"route", "add", "blackhole", TwoHosts::kClientAddress + "/32"}, &error));
-    // The deadline is 70 s away; the dead path must show long before.
-    QVERIFY(errors.wait(15000));
-    const qint64 noticedMs = sinceDeath.elapsed();
+    QString error;
+    QVERIFY2(hosts.client.run(cut, &error), qPrintable(error));
+    QTRY_COMPARE(channel->state(), Poller::State::Backoff);
+    QVERIFY(channel->nextRetryAt().isValid());
+
+    server->enqueue("/poll", FakeResponse::seedEvents({1, 2}));
+    const qsizetype requestsBefore = server->requests().size();
+    QElapsedTimer sinceMended;
+    sinceMended.start();
+    QVERIFY2(hosts.client.run(mend, &error), qPrintable(error));
+    QVERIFY(batches.wait(10000));
+    const qint64 firstEventMs = sinceMended.elapsed();
+    qInfo("first event %lld ms after %s", firstEventMs, mended);
+    QVERIFY(server->requests().size() > requestsBefore);
+    QVERIFY(firstEventMs < 2000);
+    QCOMPARE(batches.constFirst().at(1).value<EventList>().size(), 2);
+}
+
+/// With `poller` waiting on a held poll, the server's packets go nowhere:
+/// the dead path must show within seconds (the dead-connection limit of
+/// 3 s), long before the deadline of 70 s.
+void tst_NetworkFaults::checkADeadPathIsNoticedInSeconds(const TwoHosts &hosts, Poller &poller,
+                                                         QSignalSpy &errors)
+{
+    const qint64 noticedMs = msUntilErrorOnceThePathDies(hosts, errors);
+    QVERIFY(noticedMs >= 0);
     qInfo("dead path noticed after %lld ms (limit 3 s)", noticedMs);
     QVERIFY(noticedMs < 8000);
     QCOMPARE(poller.state(), Poller::State::Backoff);
     QCOMPARE(poller.error(), Poller::Error::TimeoutError);
     QVERIFY2(poller.errorString().contains("network path to it is probably gone"),
              qPrintable(poller.errorString()));
+    QVERIFY(poller.couldNotReach());
+}
+
+void tst_NetworkFaults::aSilentDeadPathIsNoticedInSeconds()
+{
+    TwoHosts hosts;
+    std::unique_ptr<FakeHttpServer> server;
+    if (!joinWithAServer(hosts, &server))
+        return;
+    EnterNetworkNamespace inClient(hosts.client);
+    QVERIFY(inClient.isEntered());
+
+    // A long poll the server holds for a minute, on the own client.
+    NetworkAccessManager manager;
+    std::unique_ptr<Poller> poller = pollerFor(&manager, server->url("/poll"));
+    QVERIFY(poller);
+    PollerSettings settings;
+    settings.deadConnectionLimit = 3s;
+    poller->setSettings(settings);
+    QSignalSpy errors(poller.get(), &Poller::errorOccurred);
+    QVERIFY(poller->start());
+    QTRY_COMPARE(server->requests().size(), 1);
+    QTRY_COMPARE(poller->state(), Poller::State::Waiting);
+
+    checkADeadPathIsNoticedInSeconds(hosts, *poller, errors);
 }
 
 void tst_NetworkFaults::linkUpBringsTheFirstEventAtOnce()
 {
-    TwoHosts hosts;
-    QString error;
-    if (!hosts.client.isValid())
-        QSKIP(hosts.client.skipReason());
-    QVERIFY2(hosts.connect(&error), qPrintable(error));
-    std::unique_ptr<FakeHttpServer> server = serverIn(hosts);
-    QVERIFY(server);
-    QVERIFY2(server->isListening(), qPrintable(server->errorString()));
-    EnterNetworkNamespace inClient(hosts.client);
-    QVERIFY(inClient.isEntered());
-
-    // The dashboard's way: channels in a manager that watches the network
-    // (of the client's namespace: its netlink socket is made here).
-    ChannelManager manager;
-    manager.watchNetwork();
-    QVERIFY(manager.networkWatcher()->watchesKernel());
-    ChannelConfig config;
-    config.name = "builds";
-    config.url = server->url("/poll");
-    config.profileId = "seed-events";
-    config.knobs = {{"hold", "60"}};
-    // A long backoff: without the watcher the next try after the link is
-    // back would be up to a minute away.
-    config.timing.backoffInitial = 60s;
-    config.timing.backoffMax = 60s;
-    Channel *channel = manager.addChannel(config);
-    QSignalSpy batches(&manager, &ChannelManager::batchReceived);
-    QTRY_COMPARE(server->requests().size(), 1);
-
-    // The link goes: the held poll is dropped and the new try fails.
-    QVERIFY(hosts.client.run({"link", "set", "lwc", "down"}, &error));
-    QTRY_COMPARE(channel->state(), Poller::State::Backoff);
-
-    server->enqueue("/poll", FakeResponse::seedEvents({1, 2}));
-    QElapsedTimer sinceUp;
-    sinceUp.start();
-    QVERIFY(hosts.client.run({"link", "set", "lwc", "up"}, &error));
-    QVERIFY(batches.wait(10000));
-    const qint64 firstEventMs = sinceUp.elapsed();
-    qInfo("first event %lld ms after the link came up", firstEventMs);
-    QVERIFY(firstEventMs < 2000);
-    QCOMPARE(batches.constFirst().at(1).value<EventList>().size(), 2);
+    checkTheFirstEventComesAtOnceAfter({"link", "set", "lwc", "down"}, {"link", "set", "lwc", "up"},
+                                       "the link came up");
 }
 
 void tst_NetworkFaults::withoutARouteOutChannelsWaitForTheNetwork()
 {
     TwoHosts hosts;
+    if (!join(hosts))
+        return;
     QString error;
-    if (!hosts.client.isValid())
-        QSKIP(hosts.client.skipReason());
-    QVERIFY2(hosts.connect(&error), qPrintable(error));
-    // A server beyond a router: reachable only through the default route.
-    QVERIFY(hosts.server.run({"addr", "add", "10.202.0.2/32", "dev", "lws"}, &error));
-    QVERIFY(hosts.client.run({"route", "add", "default", "via", TwoHosts::kServerAddress}, &error));
+    QVERIFY2(beyondARouter(hosts, {"10.202.0.2"}, &error), qPrintable(error));
     std::unique_ptr<FakeHttpServer> server = serverIn(hosts, "10.202.0.2");
-    QVERIFY(server);
-    QVERIFY2(server->isListening(), qPrintable(server->errorString()));
+    if (!server)
+        return;
     EnterNetworkNamespace inClient(hosts.client);
+    QVERIFY(inClient.isEntered());
     ChannelManager manager;
     manager.watchNetwork();
     QSignalSpy offline(&manager, &ChannelManager::offlineChanged);
     QTRY_VERIFY(!manager.isOffline());
-    ChannelConfig config;
-    config.name = "remote";
-    config.url = server->url("/poll");
-    config.profileId = "seed-events";
-    config.knobs = {{"hold", "60"}};
-    config.timing.backoffInitial = 10min;
-    config.timing.backoffMax = 10min;
-    Channel *channel = manager.addChannel(config);
+    Channel *channel = manager.addChannel(seedEventsChannel("remote", server->url("/poll"), 10min));
     QTRY_COMPARE(server->requests().size(), 1);
 
     // The way out goes: offline, and the channel waits for the network with
@@ -266,13 +333,9 @@ void tst_NetworkFaults::aStoppedRecorderPollsAgainOnceItRuns()
     // it runs again it must notice the time it lost and ask again at once,
     // rather than wait for its keep-alive probes (9 s) or its deadline.
     TwoHosts hosts;
-    QString error;
-    if (!hosts.client.isValid())
-        QSKIP(hosts.client.skipReason());
-    QVERIFY2(hosts.connect(&error), qPrintable(error));
-    std::unique_ptr<FakeHttpServer> server = serverIn(hosts);
-    QVERIFY(server);
-    QVERIFY2(server->isListening(), qPrintable(server->errorString()));
+    std::unique_ptr<FakeHttpServer> server;
+    if (!joinWithAServer(hosts, &server))
+        return;
 
     QProcess tail;
     QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
@@ -286,12 +349,12 @@ void tst_NetworkFaults::aStoppedRecorderPollsAgainOnceItRuns()
     QTRY_COMPARE(server->requests().size(), 1);
     QTRY_COMPARE(server->heldCount(), 1);
 
-    QVERIFY(hosts.server.run({"route", "add", "blackhole", TwoHosts::kClientAddress + "/32"}));
+    QVERIFY(hosts.dropServerToClient());
     QCOMPARE(::kill(pid_t(tail.processId()), SIGSTOP), 0);
     server->closeAllConnections(); // its FIN goes nowhere
     // The machine sleeps: the stimulus itself, not a wait for something.
     QTest::qWait(5000);
-    QVERIFY(hosts.server.run({"route", "del", "blackhole", TwoHosts::kClientAddress + "/32"}));
+    QVERIFY(hosts.restoreServerToClient());
     server->enqueue("/poll", FakeResponse::seedEvents({1}));
     QElapsedTimer sinceResume;
     sinceResume.start();
@@ -313,10 +376,8 @@ void tst_NetworkFaults::aSilentDeadPathOnHttpsIsNoticedInSeconds()
     if (!TestCertificates::opensslAvailable())
         QSKIP("needs the openssl command to make a certificate");
     TwoHosts hosts;
-    QString error;
-    if (!hosts.client.isValid())
-        QSKIP(hosts.client.skipReason());
-    QVERIFY2(hosts.connect(&error), qPrintable(error));
+    if (!join(hosts))
+        return;
     QTemporaryDir directory;
     TestCertificates certificates(directory.path());
     QVERIFY2(certificates.makeSelfSigned("server", "feeds", "IP:" + TwoHosts::kServerAddress),
@@ -341,80 +402,25 @@ void tst_NetworkFaults::aSilentDeadPathOnHttpsIsNoticedInSeconds()
     QVERIFY2(isFromLongwatchClient(server.received()), server.received().constData());
     QTRY_COMPARE(poller->state(), Poller::State::Waiting);
 
-    QElapsedTimer sinceDeath;
-    sinceDeath.start();
-    QVERIFY(
-        hosts.server.run({"route", "add", "blackhole", TwoHosts::kClientAddress + "/32"}, &error));
-    QVERIFY(errors.wait(15000));
-    const qint64 noticedMs = sinceDeath.elapsed();
-    qInfo("https dead path noticed after %lld ms (limit 3 s)", noticedMs);
-    QVERIFY(noticedMs < 8000);
-    QCOMPARE(poller->state(), Poller::State::Backoff);
-    QCOMPARE(poller->error(), Poller::Error::TimeoutError);
-    QVERIFY2(poller->errorString().contains("network path to it is probably gone"),
-             qPrintable(poller->errorString()));
-    QVERIFY(poller->couldNotReach());
+    checkADeadPathIsNoticedInSeconds(hosts, *poller, errors);
 }
 
 void tst_NetworkFaults::anAddressBackBringsTheNextPollAtOnce()
 {
-    TwoHosts hosts;
-    QString error;
-    if (!hosts.client.isValid())
-        QSKIP(hosts.client.skipReason());
-    QVERIFY2(hosts.connect(&error), qPrintable(error));
-    std::unique_ptr<FakeHttpServer> server = serverIn(hosts);
-    QVERIFY(server);
-    QVERIFY2(server->isListening(), qPrintable(server->errorString()));
-    EnterNetworkNamespace inClient(hosts.client);
-    QVERIFY(inClient.isEntered());
-
-    ChannelManager manager;
-    manager.watchNetwork();
-    QVERIFY(manager.networkWatcher()->watchesKernel());
-    ChannelConfig config;
-    config.name = "builds";
-    config.url = server->url("/poll");
-    config.profileId = "seed-events";
-    config.knobs = {{"hold", "60"}};
-    // Without the watcher the next try after the address is back would be
-    // up to a minute away.
-    config.timing.backoffInitial = 60s;
-    config.timing.backoffMax = 60s;
-    Channel *channel = manager.addChannel(config);
-    QSignalSpy batches(&manager, &ChannelManager::batchReceived);
-    QTRY_COMPARE(server->requests().size(), 1);
-
     // The client's address goes (a DHCP lease lost, a VPN that took it):
     // the held poll is dropped and the next try finds no way out.
     const QString address = TwoHosts::kClientAddress + "/24";
-    QVERIFY(hosts.client.run({"addr", "del", address, "dev", "lwc"}, &error));
-    QTRY_COMPARE(channel->state(), Poller::State::Backoff);
-    QVERIFY(channel->nextRetryAt().isValid());
-
-    server->enqueue("/poll", FakeResponse::seedEvents({1}));
-    const qsizetype requestsBefore = server->requests().size();
-    QElapsedTimer sinceBack;
-    sinceBack.start();
-    QVERIFY(hosts.client.run({"addr", "add", address, "dev", "lwc"}, &error));
-    QVERIFY(batches.wait(10000));
-    const qint64 firstEventMs = sinceBack.elapsed();
-    qInfo("first event %lld ms after the address came back", firstEventMs);
-    QVERIFY(server->requests().size() > requestsBefore);
-    QVERIFY(firstEventMs < 2000);
-    QCOMPARE(batches.constFirst().at(1).value<EventList>().size(), 1);
+    checkTheFirstEventComesAtOnceAfter({"addr", "del", address, "dev", "lwc"},
+                                       {"addr", "add", address, "dev", "lwc"},
+                                       "the address came back");
 }
 
 void tst_NetworkFaults::onQtsClientADeadPathShowsOnlyAtTheDeadline()
 {
     TwoHosts hosts;
-    QString error;
-    if (!hosts.client.isValid())
-        QSKIP(hosts.client.skipReason());
-    QVERIFY2(hosts.connect(&error), qPrintable(error));
-    std::unique_ptr<FakeHttpServer> server = serverIn(hosts);
-    QVERIFY(server);
-    QVERIFY2(server->isListening(), qPrintable(server->errorString()));
+    std::unique_ptr<FakeHttpServer> server;
+    if (!joinWithAServer(hosts, &server))
+        return;
     // Had the path lived, the answer (no news) at the end of the hold.
     server->enqueue("/poll", FakeResponse::seedEvents({}).withDelay(4s));
     EnterNetworkNamespace inClient(hosts.client);
@@ -438,9 +444,7 @@ void tst_NetworkFaults::onQtsClientADeadPathShowsOnlyAtTheDeadline()
     QVERIFY(!server->requests().constFirst().header("User-Agent").startsWith("Longwatch"));
     QTRY_COMPARE(poller->state(), Poller::State::Waiting);
 
-    QVERIFY(
-        hosts.server.run({"route", "add", "blackhole", TwoHosts::kClientAddress + "/32"}, &error));
-    QVERIFY(errors.wait(15000));
+    QVERIFY(msUntilErrorOnceThePathDies(hosts, errors) >= 0);
     const qint64 noticedMs = sinceAsked.elapsed();
     qInfo("dead path on Qt's client noticed %lld ms after the request (deadline 7 s)", noticedMs);
     // Not at the dead-connection limit: at the deadline, and the channel says why.
@@ -459,18 +463,17 @@ void tst_NetworkFaults::aDeadPathMovesTheChannelToItsOtherServer()
     // Server A in the server's namespace, server B in a third one with a
     // veth pair of its own to the client: A's path dies, B's lives.
     TwoHosts hosts;
-    QString error;
-    if (!hosts.client.isValid())
-        QSKIP(hosts.client.skipReason());
-    QVERIFY2(hosts.connect(&error), qPrintable(error));
+    if (!join(hosts))
+        return;
     NetworkNamespace third;
     QVERIFY2(third.isValid(), third.skipReason().constData());
+    QString error;
     QVERIFY2(joinNamespaces(hosts.client, "lwc2", "10.201.1.1/24", third, "lws2", "10.201.1.2/24",
                             &error),
              qPrintable(error));
     std::unique_ptr<FakeHttpServer> a = serverIn(hosts);
-    QVERIFY(a);
-    QVERIFY2(a->isListening(), qPrintable(a->errorString()));
+    if (!a)
+        return;
     std::unique_ptr<FakeHttpServer> b;
     {
         EnterNetworkNamespace inThird(third);
@@ -485,15 +488,9 @@ void tst_NetworkFaults::aDeadPathMovesTheChannelToItsOtherServer()
     // B has the same feed (a shared store): 2 again (at the cursor), then 3.
     b->enqueue("/poll", FakeResponse::seedEvents({2, 3}));
     ChannelManager manager;
-    ChannelConfig config;
-    config.name = "builds";
-    config.url = a->url("/poll");
+    ChannelConfig config = seedEventsChannel("builds", a->url("/poll"), 60s);
     config.alternateUrls = {b->url("/poll")};
-    config.profileId = "seed-events";
-    config.knobs = {{"hold", "60"}};
     config.timing.deadConnectionLimit = 3s;
-    config.timing.backoffInitial = 60s;
-    config.timing.backoffMax = 60s;
     QStringList keys;
     connect(&manager, &ChannelManager::batchReceived, this,
             [&keys](Channel *, const EventList &events) {
@@ -506,8 +503,7 @@ void tst_NetworkFaults::aDeadPathMovesTheChannelToItsOtherServer()
 
     QElapsedTimer sinceDeath;
     sinceDeath.start();
-    QVERIFY(
-        hosts.server.run({"route", "add", "blackhole", TwoHosts::kClientAddress + "/32"}, &error));
+    QVERIFY2(hosts.dropServerToClient(&error), qPrintable(error));
     // At once on B, without a failed try more there: a dead path moves it.
     QTRY_VERIFY_WITH_TIMEOUT(keys.size() == 3, 15000);
     qInfo("on the other server %lld ms after A's path died (limit 3 s)", sinceDeath.elapsed());
@@ -524,43 +520,35 @@ void tst_NetworkFaults::channelsThatCannotReachAnyServerWaitForTheNetwork()
     // Two servers beyond a router; the machine keeps its default route, but
     // nothing comes back through it (a Wi-Fi that lets nothing out).
     TwoHosts hosts;
+    if (!join(hosts))
+        return;
     QString error;
-    if (!hosts.client.isValid())
-        QSKIP(hosts.client.skipReason());
-    QVERIFY2(hosts.connect(&error), qPrintable(error));
-    QVERIFY(hosts.server.run({"addr", "add", "10.202.0.2/32", "dev", "lws"}, &error));
-    QVERIFY(hosts.server.run({"addr", "add", "10.202.0.3/32", "dev", "lws"}, &error));
-    QVERIFY(hosts.client.run({"route", "add", "default", "via", TwoHosts::kServerAddress}, &error));
+    QVERIFY2(beyondARouter(hosts, {"10.202.0.2", "10.202.0.3"}, &error), qPrintable(error));
     std::unique_ptr<FakeHttpServer> first = serverIn(hosts, "10.202.0.2");
     std::unique_ptr<FakeHttpServer> second = serverIn(hosts, "10.202.0.3");
-    QVERIFY(first && first->isListening() && second && second->isListening());
+    if (!first || !second)
+        return;
     EnterNetworkNamespace inClient(hosts.client);
+    QVERIFY(inClient.isEntered());
     ChannelManager manager;
     manager.watchNetwork();
     QTRY_VERIFY(!manager.isOffline());
-    const auto configFor = [](const FakeHttpServer &server, const QString &name) {
-        ChannelConfig config;
-        config.name = name;
-        config.url = server.url("/poll");
-        config.profileId = "seed-events";
-        config.knobs = {{"hold", "60"}};
+    const auto configFor = [](const FakeHttpServer &server, const QString &name,
+                              std::chrono::seconds backoff) {
+        ChannelConfig config = seedEventsChannel(name, server.url("/poll"), backoff);
         config.timing.deadConnectionLimit = 3s;
         config.timing.connectTimeout = 1s;
-        config.timing.backoffInitial = 10min;
-        config.timing.backoffMax = 10min;
         return config;
     };
-    ChannelConfig quick = configFor(*first, "quick");
-    quick.timing.backoffInitial = 1s;
+    ChannelConfig quick = configFor(*first, "quick", 1s);
     quick.timing.backoffMax = 2s;
     Channel *quickChannel = manager.addChannel(quick);
-    Channel *slowChannel = manager.addChannel(configFor(*second, "slow"));
+    Channel *slowChannel = manager.addChannel(configFor(*second, "slow", 10min));
     QTRY_COMPARE(first->heldCount(), 1);
     QTRY_COMPARE(second->heldCount(), 1);
 
     QSignalSpy offline(&manager, &ChannelManager::offlineChanged);
-    QVERIFY(
-        hosts.server.run({"route", "add", "blackhole", TwoHosts::kClientAddress + "/32"}, &error));
+    QVERIFY2(hosts.dropServerToClient(&error), qPrintable(error));
     QVERIFY(offline.wait(20000));
     QVERIFY(manager.isOffline());
     QTRY_VERIFY(slowChannel->isWaitingForNetwork());
@@ -574,8 +562,7 @@ void tst_NetworkFaults::channelsThatCannotReachAnyServerWaitForTheNetwork()
     // slow one follows at once rather than at the end of its backoff.
     second->enqueue("/poll", FakeResponse::seedEvents({9}));
     QSignalSpy batches(&manager, &ChannelManager::batchReceived);
-    QVERIFY(
-        hosts.server.run({"route", "del", "blackhole", TwoHosts::kClientAddress + "/32"}, &error));
+    QVERIFY2(hosts.restoreServerToClient(&error), qPrintable(error));
     QTRY_VERIFY_WITH_TIMEOUT(!manager.isOffline(), 10000);
     QElapsedTimer sinceOnline;
     sinceOnline.start();

@@ -1,50 +1,27 @@
 // The sse profile and the Poller against a real nginx with the Nchan module
 // (Debian: nginx + libnginx-mod-nchan) and its EventSource subscriber,
-// started from a temporary prefix on a free port of 127.0.0.1 (as
-// tst_nchanintegration starts it): messages arrive once and in order while
+// started from a temporary prefix on a free port of 127.0.0.1
+// (NchanServer): messages arrive once and in order while
 // the stream stays open, a restarted channel resumes after its last event
 // with Last-Event-ID, and Nchan's pings keep an idle stream open.
 
+#include "nchanserver.h"
 #include "poller.h"
 #include "profiles.h"
 
 #include <QFile>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
-#include <QProcess>
 #include <QSignalSpy>
-#include <QTcpServer>
-#include <QTcpSocket>
-#include <QTemporaryDir>
 #include <QTest>
 
-#include <signal.h>
-#include <sys/prctl.h>
-#include <unistd.h>
-
 using namespace Longwatch;
+using namespace Longwatch::Testing;
 using namespace std::chrono_literals;
 
 namespace {
 
-const QString kNginx = "/usr/sbin/nginx";
-const QString kModule = "/usr/lib/nginx/modules/ngx_nchan_module.so";
 constexpr int kWaitMs = 10'000;
-
-quint16 freePort()
-{
-    QTcpServer server;
-    if (!server.listen(QHostAddress::LocalHost, 0))
-        return 0;
-    return server.serverPort();
-}
-
-bool acceptsConnections(quint16 port)
-{
-    QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, port);
-    return socket.waitForConnected(200);
-}
 
 QStringList texts(const EventList &events)
 {
@@ -69,58 +46,31 @@ private Q_SLOTS:
 private:
     int publish(const QString &channel, const QByteArray &body);
     std::unique_ptr<Poller> makePoller(const QString &path, const QString &cursor = {});
-    QUrl url(const QString &path) const
-    {
-        return QUrl(QString("http://127.0.0.1:%1%2").arg(m_port).arg(path));
-    }
-    QByteArray log(const QString &name) const;
+    QUrl url(const QString &path) const { return m_nginx->url(path); }
 
-    std::unique_ptr<QTemporaryDir> m_dir;
-    std::unique_ptr<QProcess> m_nginx;
-    quint16 m_port = 0;
+    std::unique_ptr<NchanServer> m_nginx;
     QNetworkAccessManager m_network;
     EventList m_received;
 };
 
 void tst_SseIntegration::initTestCase()
 {
-    if (!QFile::exists(kNginx))
+    if (!QFile::exists(NchanServer::kNginx))
         QSKIP("nginx is not installed (Debian package 'nginx'); skipping the Nchan EventSource "
               "test.");
-    if (!QFile::exists(kModule))
+    if (!QFile::exists(NchanServer::kModule))
         QSKIP("The Nchan module is not installed (Debian package 'libnginx-mod-nchan'); "
               "skipping the Nchan EventSource test.");
 }
 
 void tst_SseIntegration::init()
 {
-    m_dir = std::make_unique<QTemporaryDir>();
-    QVERIFY(m_dir->isValid());
-    m_port = freePort();
-    QVERIFY(m_port != 0);
     m_received.clear();
-    const QString prefix = m_dir->path();
-    // One process (master_process off), which QProcess can stop for sure.
+    m_nginx = std::make_unique<NchanServer>();
     // Nchan pings an EventSource subscriber every second with a comment.
-    const QString conf = QString(R"(load_module %1;
-daemon off;
-master_process off;
-worker_processes 1;
-pid %2/nginx.pid;
-error_log %2/error.log info;
-%4
-events { worker_connections 128; }
-http {
-    access_log %2/access.log;
-    client_body_temp_path %2/client_body;
-    proxy_temp_path %2/proxy;
-    fastcgi_temp_path %2/fastcgi;
-    uwsgi_temp_path %2/uwsgi;
-    scgi_temp_path %2/scgi;
-    nchan_message_buffer_length 100;
-    server {
-        listen 127.0.0.1:%3;
-        location ~ ^/es/(\w+)$ {
+    QString problem;
+    QVERIFY2(m_nginx->configure(QStringLiteral("    nchan_message_buffer_length 100;"),
+                                QStringLiteral(R"(        location ~ ^/es/(\w+)$ {
             nchan_subscriber eventsource;
             nchan_channel_id $1;
             nchan_eventsource_ping_interval 1;
@@ -129,50 +79,19 @@ http {
         location ~ ^/pub/(\w+)$ {
             nchan_publisher;
             nchan_channel_id $1;
-        }
-    }
-}
-)")
-                             .arg(kModule, prefix)
-                             .arg(m_port)
-                             .arg(geteuid() == 0 ? "user root;" : "");
-    QFile file(prefix + "/nginx.conf");
-    QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write(conf.toUtf8());
-    file.close();
-
-    m_nginx = std::make_unique<QProcess>();
-    m_nginx->setProgram(kNginx);
-    m_nginx->setArguments(
-        {"-p", prefix, "-c", prefix + "/nginx.conf", "-e", prefix + "/error.log"});
-    m_nginx->setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    m_nginx->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
-    m_nginx->start();
-    QVERIFY2(m_nginx->waitForStarted(5000), qPrintable(m_nginx->errorString()));
-    QTRY_VERIFY_WITH_TIMEOUT(m_nginx->state() == QProcess::NotRunning || acceptsConnections(m_port),
-                             kWaitMs);
-    QVERIFY2(m_nginx->state() == QProcess::Running, log("error.log").constData());
+        })"),
+                                &problem),
+             qPrintable(problem));
+    QVERIFY2(m_nginx->start(kWaitMs), m_nginx->log().constData());
 }
 
 void tst_SseIntegration::cleanup()
 {
-    if (m_nginx && m_nginx->state() != QProcess::NotRunning) {
-        m_nginx->terminate();
-        if (!m_nginx->waitForFinished(5000)) {
-            m_nginx->kill();
-            m_nginx->waitForFinished(5000);
-        }
-    }
-    if (QTest::currentTestFailed())
-        qWarning().noquote() << "nginx error log:\n" << log("error.log");
+    if (m_nginx)
+        m_nginx->stop();
+    if (QTest::currentTestFailed() && m_nginx)
+        qWarning().noquote() << "nginx error log:\n" << m_nginx->log();
     m_nginx.reset();
-    m_dir.reset();
-}
-
-QByteArray tst_SseIntegration::log(const QString &name) const
-{
-    QFile file(m_dir ? m_dir->path() + "/" + name : QString());
-    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
 }
 
 int tst_SseIntegration::publish(const QString &channel, const QByteArray &body)
@@ -261,7 +180,8 @@ void tst_SseIntegration::pingsKeepAnIdleStreamOpen()
     QVERIFY(errors.isEmpty());
     QVERIFY(m_received.isEmpty()); // pings are no events
     // nginx logs a request when it ends: the stream never did.
-    QVERIFY2(!log("access.log").contains("/es/quiet"), log("access.log").constData());
+    QVERIFY2(!m_nginx->log("access.log").contains("/es/quiet"),
+             m_nginx->log("access.log").constData());
     QCOMPARE(publish("quiet", "news"), 201);
     QTRY_COMPARE_WITH_TIMEOUT(texts(m_received), QStringList{"news"}, kWaitMs);
 }

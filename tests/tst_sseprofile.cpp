@@ -10,6 +10,7 @@
 #include "poller.h"
 #include "profiles.h"
 #include "profiles/sseprofile.h"
+#include "profiletesting.h"
 
 #include <QElapsedTimer>
 #include <QJsonDocument>
@@ -26,56 +27,13 @@ namespace {
 
 const QByteArray kEventStream = QByteArrayLiteral("text/event-stream");
 
-PollerSettings quickSettings()
-{
-    PollerSettings settings;
-    settings.connectTimeout = 5s;
-    settings.deadlineMargin = 2s;
-    settings.inactivityTimeout = 5s;
-    settings.backoffInitial = 20ms;
-    settings.backoffMax = 100ms;
-    settings.liveRepollGuard = 10ms;
-    return settings;
-}
-
 /// One Poller on the sse profile against the fake server, recorded.
-class Channel
+struct Channel : RecordedPoller
 {
-public:
-    explicit Channel(FakeHttpServer &server, const PollerSettings &settings = quickSettings(),
+    explicit Channel(FakeHttpServer &server, const PollerSettings &settings = quickPollerSettings(),
                      const QVariantMap &knobs = {{"hold", "0.2"}})
-    {
-        QStringList problems;
-        auto profile = createProfile("sse", server.url("/events"), knobs, &problems);
-        if (!profile) {
-            qWarning() << problems;
-            return;
-        }
-        m_poller = std::make_unique<Poller>(std::move(profile), &m_manager);
-        m_poller->setName("sse");
-        m_poller->setSettings(settings);
-        Poller *poller = m_poller.get();
-        QObject::connect(poller, &Poller::batchReceived, poller,
-                         [this](const EventList &batch, const QString &) {
-                             events += batch;
-                             ++batches;
-                         });
-        QObject::connect(poller, &Poller::errorOccurred, poller,
-                         [this](Poller::Error error, const QString &message) {
-                             errors.append({error, message});
-                         });
-    }
-
-    Poller &poller() { return *m_poller; }
-    bool isValid() const { return bool(m_poller); }
-
-    EventList events;
-    int batches = 0;
-    QList<std::pair<Poller::Error, QString>> errors;
-
-private:
-    NetworkAccessManager m_manager;
-    std::unique_ptr<Poller> m_poller;
+        : RecordedPoller("sse", server.url("/events"), knobs, settings, "sse")
+    {}
 };
 
 /// The stream the server opened for the `count`-th request.
@@ -242,7 +200,7 @@ void tst_SseProfile::retryIsTheReconnectDelay()
 
 void tst_SseProfile::commentsAreHeartbeatsNotEvents()
 {
-    PollerSettings settings = quickSettings();
+    PollerSettings settings = quickPollerSettings();
     settings.inactivityTimeout = 300ms;
     FakeHttpServer server;
     server.setDefaultResponse(FakeResponse::stream(kEventStream));
@@ -297,7 +255,7 @@ void tst_SseProfile::anAnswerThatIsNoEventStreamStopsTheChannel()
 
 void tst_SseProfile::anEventOverTheCapIsRetried()
 {
-    PollerSettings settings = quickSettings();
+    PollerSettings settings = quickPollerSettings();
     settings.maxBodyBytes = 1000;
     FakeHttpServer server;
     server.setDefaultResponse(FakeResponse::stream(kEventStream));

@@ -19,6 +19,7 @@
 #include "poller.h"
 #include "profiles.h"
 #include "profiles/zulipprofile.h"
+#include "profiletesting.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -39,13 +40,7 @@ const QByteArray kApiKey = "gjA04ZYcqXKalvYMA8OeXSfzUOLrtbZv";
 
 PollerSettings quickSettings()
 {
-    PollerSettings settings;
-    settings.connectTimeout = 5s;
-    settings.deadlineMargin = 2s;
-    settings.inactivityTimeout = 5s;
-    settings.backoffInitial = 20ms;
-    settings.backoffMax = 100ms;
-    settings.liveRepollGuard = 10ms;
+    PollerSettings settings = quickPollerSettings();
     settings.basicAuth = {QStringLiteral("ci-bot@example.com"), QString::fromLatin1(kApiKey)};
     return settings;
 }
@@ -84,55 +79,16 @@ const QByteArray kBadQueue =
     R"({"code":"BAD_EVENT_QUEUE_ID","msg":"Bad event queue ID: fb67bf8a-c031-47cc-84cf-ed80accacda8","queue_id":"fb67bf8a-c031-47cc-84cf-ed80accacda8","result":"error"})";
 
 /// One Poller on the zulip-events profile against the fake server.
-class Channel
+struct Channel : RecordedPoller
 {
-public:
     explicit Channel(FakeHttpServer &server, const QVariantMap &knobs = {})
-    {
-        QStringList problems;
-        auto profile = createProfile("zulip-events", server.url("/"), knobs, &problems);
-        if (!profile) {
-            qWarning() << problems;
-            return;
-        }
-        m_poller = std::make_unique<Poller>(std::move(profile), &m_manager);
-        m_poller->setName("zulip");
-        m_poller->setSettings(quickSettings());
-        Poller *poller = m_poller.get();
-        QObject::connect(poller, &Poller::batchReceived, poller,
-                         [this](const EventList &batch, const QString &) { events += batch; });
-        QObject::connect(poller, &Poller::cursorReset, poller,
-                         [this](const QString &, const QString &reason) { resets << reason; });
-    }
-
-    Poller &poller() { return *m_poller; }
-    bool isValid() const { return m_poller != nullptr; }
-
-    EventList events;
-    QStringList resets;
-
-private:
-    NetworkAccessManager m_manager;
-    std::unique_ptr<Poller> m_poller;
+        : RecordedPoller("zulip-events", server.url("/"), knobs, quickSettings(), "zulip")
+    {}
 };
-
-PollResponse answer(int status, const QByteArray &body, const HeaderList &headers = {})
-{
-    PollResponse response;
-    response.status = status;
-    response.body = body;
-    response.headers = headers;
-    response.receivedAt = QDateTime::currentDateTimeUtc();
-    return response;
-}
 
 std::unique_ptr<FeedProfile> profile(const QVariantMap &knobs = {})
 {
-    QStringList errors;
-    auto made = createProfile("zulip-events", QUrl("https://chat.example.com"), knobs, &errors);
-    if (!made)
-        qWarning() << errors;
-    return made;
+    return profileFor("zulip-events", QUrl("https://chat.example.com"), knobs);
 }
 
 /// A form field of an application/x-www-form-urlencoded body.
@@ -164,9 +120,7 @@ void tst_ZulipProfile::isOfferedWithItsSettings()
 {
     QVERIFY(profileIds().contains("zulip-events"));
     QVERIFY(!profileDescription("zulip-events").isEmpty());
-    QStringList names;
-    for (const ProfileKnob &knob : profileKnobs())
-        names << knob.name;
+    const QStringList names = profileKnobNames();
     QVERIFY(names.contains("event-types"));
     QVERIFY(names.contains("narrow"));
     QStringList errors;
@@ -309,12 +263,12 @@ void tst_ZulipProfile::theHoldIsZulipsLongPollTimeout()
     QVERIFY(zulip->holdTime() == 90s);
     QByteArray body = registered();
     body.replace("\"msg\"", "\"event_queue_longpoll_timeout_seconds\":120,\"msg\"");
-    const PollResult result = zulip->parse(answer(200, body), {});
+    const PollResult result = zulip->parse(response(200, body), {});
     QCOMPARE(result.verdict, Verdict::NoNews);
     QVERIFY(zulip->holdTime() == 120s);
     // A hold set by the person stays.
     auto set = profile({{"hold", "40"}});
-    set->parse(answer(200, body), {});
+    set->parse(response(200, body), {});
     QVERIFY(set->holdTime() == 40s);
 }
 
@@ -341,12 +295,12 @@ void tst_ZulipProfile::aRateLimitWaitsRetryAfter()
     const QByteArray limited =
         R"({"code":"RATE_LIMIT_HIT","msg":"API usage exceeded rate limit","result":"error","retry-after":28.706807374954224})";
     const QString cursor = QStringLiteral("3@") + QString::fromLatin1(kQueue);
-    PollResult result = zulip->parse(answer(429, limited), cursor);
+    PollResult result = zulip->parse(response(429, limited), cursor);
     QCOMPARE(result.verdict, Verdict::Retry);
     QCOMPARE(result.cursor, cursor);
     QCOMPARE(result.retryAfter, std::optional(std::chrono::milliseconds(28706)));
     QVERIFY2(result.reason.contains("exceeded rate limit"), qPrintable(result.reason));
-    result = zulip->parse(answer(429, limited, {{"Retry-After", "29"}}), cursor);
+    result = zulip->parse(response(429, limited, {{"Retry-After", "29"}}), cursor);
     QCOMPARE(result.retryAfter, std::optional(std::chrono::milliseconds(29000)));
 }
 
@@ -355,8 +309,8 @@ void tst_ZulipProfile::otherEventsAndMalformedAnswers()
     auto zulip = profile();
     const QString cursor = QStringLiteral("3@") + QString::fromLatin1(kQueue);
     const PollResult other = zulip->parse(
-        answer(200, events({R"({"id":4,"type":"subscription","op":"add","subscriptions":[]})",
-                            heartbeat(5)})),
+        response(200, events({R"({"id":4,"type":"subscription","op":"add","subscriptions":[]})",
+                              heartbeat(5)})),
         cursor);
     QCOMPARE(other.verdict, Verdict::Events);
     QCOMPARE(other.events.size(), 1);
@@ -364,10 +318,10 @@ void tst_ZulipProfile::otherEventsAndMalformedAnswers()
     QCOMPARE(other.events.at(0).text, QStringLiteral("subscription add"));
     QCOMPARE(other.cursor, QStringLiteral("5@") + QString::fromLatin1(kQueue));
     // Part of an answer: the cursor after the part acknowledges only it.
-    const PollResult three = zulip->parse(
-        answer(200,
-               events({messageEvent(7, 1), heartbeat(8), messageEvent(9, 2), messageEvent(10, 3)})),
-        cursor);
+    const PollResult three =
+        zulip->parse(response(200, events({messageEvent(7, 1), heartbeat(8), messageEvent(9, 2),
+                                           messageEvent(10, 3)})),
+                     cursor);
     QCOMPARE(three.events.size(), 3);
     QCOMPARE(zulip->cursorAfter(three.events, 2, cursor),
              std::optional(QStringLiteral("9@") + QString::fromLatin1(kQueue)));
@@ -376,22 +330,22 @@ void tst_ZulipProfile::otherEventsAndMalformedAnswers()
     QCOMPARE(zulip->cursorAfter(three.events, 1, QString()), std::nullopt); // a register answer
     // A message without an id is no message key (it would stand for all of them).
     const PollResult noId = zulip->parse(
-        answer(200, events({R"({"id":6,"type":"message","message":{"content":"x"}})"})), cursor);
+        response(200, events({R"({"id":6,"type":"message","message":{"content":"x"}})"})), cursor);
     QCOMPARE(noId.events.size(), 1);
     QCOMPARE(noId.events.at(0).key, QString::fromLatin1(kQueue) + QStringLiteral(":6"));
 
     for (const QByteArray &bad : {QByteArray("<html>"), QByteArray(R"({"result":"success"})"),
                                   events({R"({"type":"message"})"})}) {
-        const PollResult result = zulip->parse(answer(200, bad), cursor);
+        const PollResult result = zulip->parse(response(200, bad), cursor);
         QCOMPARE(result.verdict, Verdict::Retry);
         QVERIFY(result.malformed);
         QCOMPARE(result.cursor, cursor);
     }
     // A register answer without a queue.
-    QVERIFY(zulip->parse(answer(200, R"({"result":"success","msg":""})"), {}).malformed);
+    QVERIFY(zulip->parse(response(200, R"({"result":"success","msg":""})"), {}).malformed);
     // Another 400 (a narrow the server does not take) stops, in Zulip's words.
     const PollResult refused = zulip->parse(
-        answer(400, R"({"code":"BAD_REQUEST","msg":"Invalid narrow operator","result":"error"})"),
+        response(400, R"({"code":"BAD_REQUEST","msg":"Invalid narrow operator","result":"error"})"),
         {});
     QCOMPARE(refused.verdict, Verdict::Fatal);
     QVERIFY2(refused.reason.contains("Invalid narrow operator"), qPrintable(refused.reason));

@@ -2,9 +2,8 @@
 
 #include "logging.h"
 #include "networkpool.h"
+#include "profiles/profilesupport.h"
 
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QMutex>
 #include <QNetworkAccessManager>
 #include <QThread>
@@ -516,19 +515,19 @@ void Channel::onBatch(const EventList &events, const QString &cursor,
     Q_EMIT batchReceived(events);
 }
 
+QString Channel::gapEventType()
+{
+    return ProfileSupport::gapEventType();
+}
+
 Event Channel::gapEvent(const QString &reason, const QString &previousCursor)
 {
-    Event event;
-    event.type = gapEventType();
-    event.text = tr("Gap \u2014 started again; events in between may be missing. %1")
-                     .arg(reason.trimmed())
-                     .trimmed();
+    Event event = ProfileSupport::gapEvent(
+        tr("Gap \u2014 started again; events in between may be missing. %1")
+            .arg(reason.trimmed())
+            .trimmed(),
+        reason, previousCursor);
     event.receivedUsecs = currentUsecsUtc();
-    QJsonObject raw;
-    raw.insert(QLatin1String("type"), event.type);
-    raw.insert(QLatin1String("reason"), reason);
-    raw.insert(QLatin1String("previousCursor"), previousCursor);
-    event.raw = QJsonDocument(raw).toJson(QJsonDocument::Compact);
     return event;
 }
 

@@ -144,7 +144,7 @@ public:
     /// The type of the row a channel adds to its batches when its feed had
     /// to start again (Poller::cursorReset: a 410, a cleared index), so that
     /// the events table and the event log show that events may be missing.
-    static QString gapEventType() { return QStringLiteral("gap"); }
+    static QString gapEventType();
     /// That row: type gapEventType(), no key, the text a person reads, raw
     /// `{"type":"gap","reason","previousCursor"}`.
     static Event gapEvent(const QString &reason, const QString &previousCursor);

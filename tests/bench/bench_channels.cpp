@@ -30,28 +30,15 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QElapsedTimer>
-#include <QLoggingCategory>
 #include <QProcess>
 
 #include <cstdio>
 #include <memory>
 
-#include <sys/resource.h>
-
 using namespace Longwatch;
 using namespace std::chrono_literals;
 
 namespace {
-
-/// Every socket is a descriptor, in this process and in the server it starts.
-void raiseDescriptorLimit()
-{
-    rlimit limit{};
-    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-        limit.rlim_cur = limit.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &limit);
-    }
-}
 
 qint64 stampOf(const QByteArray &raw)
 {
@@ -307,11 +294,10 @@ int runPhase(Protocol protocol, const Options &options)
 int main(int argc, char *argv[])
 {
     limitMallocArenas(); // as the programs do: see memorytuning.h
-    raiseDescriptorLimit();
+    Bench::raiseDescriptorLimit();
     Bench::useNetworkEventDispatcher();
     QCoreApplication app(argc, argv);
-    QLoggingCategory::setFilterRules(QStringLiteral("longwatch.*.debug=false\n"
-                                                    "longwatch.*.info=false"));
+    Bench::quietLogs();
     QCommandLineParser parser;
     parser.addHelpOption();
     const QCommandLineOption channelsOption(QStringLiteral("channels"), QStringLiteral("channels"),

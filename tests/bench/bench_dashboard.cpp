@@ -62,7 +62,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QLoggingCategory>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QPaintEvent>
@@ -79,7 +78,6 @@
 #include <memory>
 
 #include <malloc.h>
-#include <sys/resource.h>
 #include <time.h>
 
 #if __has_include(<valgrind/callgrind.h>)
@@ -134,16 +132,6 @@ void quietMessages(QtMsgType type, const QMessageLogContext &context, const QStr
             return;
     }
     g_defaultHandler(type, context, message);
-}
-
-/// Every socket is a descriptor, in this process and in the servers it starts.
-void raiseDescriptorLimit()
-{
-    rlimit limit{};
-    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-        limit.rlim_cur = limit.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &limit);
-    }
 }
 
 /// A seed-events channel on `url` whose server holds polls for `holdSeconds`
@@ -342,8 +330,7 @@ QByteArray httpRequest(const QUrl &url, const QByteArray &postBody = {}, int tim
 int runFloodServer(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
-    QLoggingCategory::setFilterRules(QStringLiteral("longwatch.*.debug=false\n"
-                                                    "longwatch.*.info=false"));
+    Bench::quietLogs();
     QCommandLineParser parser;
     const QCommandLineOption serverOption(QStringLiteral("flood-server"));
     const QCommandLineOption portFileOption(QStringLiteral("port-file"), QString(),
@@ -1160,15 +1147,14 @@ int main(int argc, char *argv[])
         if (std::strcmp(argv[i], "--flood-server") == 0)
             return runFloodServer(argc, argv);
     }
-    raiseDescriptorLimit();
+    Bench::raiseDescriptorLimit();
     g_defaultHandler = qInstallMessageHandler(quietMessages);
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
     BenchApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("Longwatch"));
     QApplication::setApplicationName(QStringLiteral("longwatch-bench"));
-    QLoggingCategory::setFilterRules(QStringLiteral("longwatch.*.debug=false\n"
-                                                    "longwatch.*.info=false"));
+    Bench::quietLogs();
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(

@@ -44,7 +44,6 @@
 #include <QEventLoop>
 #include <QFileInfo>
 #include <QJsonObject>
-#include <QLoggingCategory>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
@@ -752,8 +751,7 @@ int main(int argc, char *argv[])
 {
     Bench::useNetworkEventDispatcher();
     QCoreApplication app(argc, argv);
-    QLoggingCategory::setFilterRules(QStringLiteral("longwatch.*.debug=false\n"
-                                                    "longwatch.*.info=false"));
+    Bench::quietLogs();
 
     QCommandLineParser parser;
     parser.addHelpOption();

@@ -36,15 +36,12 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QJsonParseError>
-#include <QLoggingCategory>
 #include <QNetworkAccessManager>
 #include <QTcpSocket>
 
 #include <cstdio>
 #include <functional>
 #include <memory>
-
-#include <sys/resource.h>
 
 using namespace Longwatch;
 using namespace std::chrono_literals;
@@ -390,8 +387,7 @@ int main(int argc, char *argv[])
 {
     Bench::useNetworkEventDispatcher();
     QCoreApplication app(argc, argv);
-    QLoggingCategory::setFilterRules(QStringLiteral("longwatch.*.debug=false\n"
-                                                    "longwatch.*.info=false"));
+    Bench::quietLogs();
     QCommandLineParser parser;
     parser.addHelpOption();
     const QCommandLineOption pollsOption(QStringLiteral("polls"),

@@ -25,63 +25,32 @@
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QElapsedTimer>
-#include <QLoggingCategory>
 #include <QProcess>
 #include <QStandardPaths>
 
 #include <cstdio>
 #include <memory>
 
-#include <sys/resource.h>
-
 using namespace Longwatch;
 using namespace std::chrono_literals;
 
 namespace {
 
-/// Every socket is a descriptor, in this process and in nginx.
-void raiseDescriptorLimit()
-{
-    rlimit limit{};
-    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-        limit.rlim_cur = limit.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &limit);
-    }
-}
-
-/// Nchan with a long-poll subscriber at /lp/<channel>, an EventSource one
-/// at /es/<channel> (a ping comment every 10 s) and publishers at
-/// /pub/<channel>.
+/// Nchan (Bench::startNchan()) with an EventSource subscriber at
+/// /es/<channel> too (a ping comment every 10 s), keeping every message a
+/// run publishes.
 bool startNchanStreams(Bench::ChildServer &server, const QTemporaryDir &dir, int connections)
 {
-    const quint16 port = Bench::freePort();
-    if (port == 0)
-        return false;
-    const QString http = QStringLiteral(R"(    nchan_message_buffer_length 100000;
-    nchan_message_timeout 10m;
-    server {
-        listen 127.0.0.1:%1;
-        location ~ ^/lp/(\w+)$ {
-            nchan_subscriber longpoll;
-            nchan_channel_id $1;
-            nchan_subscriber_timeout 30s;
-        }
-        location ~ ^/es/(\w+)$ {
+    return Bench::startNchan(server, dir, connections,
+                             QStringLiteral("nchan_message_buffer_length 100000;\n"
+                                            "    nchan_message_timeout 10m;"),
+                             QStringLiteral(R"(        location ~ ^/es/(\w+)$ {
             nchan_subscriber eventsource;
             nchan_channel_id $1;
             nchan_eventsource_ping_interval 10;
             nchan_subscriber_timeout 0;
         }
-        location ~ ^/pub/(\w+)$ {
-            nchan_publisher;
-            nchan_channel_id $1;
-        }
-    }
-)")
-                             .arg(port);
-    return Bench::startNginx(server, dir,
-                             QStringLiteral("load_module %1;").arg(Bench::kNchanModule), http,
-                             connections, [port] { return port; });
+)"));
 }
 
 /// Publishes `count` small JSON events to /pub/<channel> over one kept-alive
@@ -174,11 +143,10 @@ Run measure(const QString &profileId, const QUrl &url, quint16 port, const QStri
 int main(int argc, char *argv[])
 {
     limitMallocArenas(); // as the programs do: see memorytuning.h
-    raiseDescriptorLimit();
+    Bench::raiseDescriptorLimit();
     Bench::useNetworkEventDispatcher();
     QCoreApplication app(argc, argv);
-    QLoggingCategory::setFilterRules(QStringLiteral("longwatch.*.debug=false\n"
-                                                    "longwatch.*.info=false"));
+    Bench::quietLogs();
     QCommandLineParser parser;
     parser.addHelpOption();
     const QCommandLineOption eventsOption(QStringLiteral("events"),
@@ -228,7 +196,7 @@ int main(int argc, char *argv[])
             for (int r = 0; r < runs; ++r) {
                 const QString channel = QStringLiteral("c%1").arg(++channelNumber);
                 const QString path = (profileId == QLatin1String("sse") ? QStringLiteral("/es/")
-                                                                        : QStringLiteral("/lp/")) +
+                                                                        : QStringLiteral("/sub/")) +
                                      channel;
                 const Run run =
                     measure(profileId, QUrl(base + path), port, channel, events, publishRate);

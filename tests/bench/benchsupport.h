@@ -1,7 +1,7 @@
 #pragma once
 
 // Helpers shared by the benchmarks (bench_latency, bench_poller_cpu,
-// bench_channels, bench_store, bench_dashboard): statistics over runs, the
+// bench_channels, bench_store, bench_dashboard, bench_streams, ...): statistics over runs, the
 // servers they start in child processes, a table printer, the SUMMARY lines
 // .ci/bench collects, and a minimal blocking HTTP/1.1 client. Header-only so
 // each bench stays one target.
@@ -14,6 +14,7 @@
 #include <QEventLoop>
 #include <QFile>
 #include <QHostAddress>
+#include <QLoggingCategory>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
@@ -219,6 +220,25 @@ inline void useNetworkEventDispatcher()
                            : "Qt's (LONGWATCH_EVENT_DISPATCHER=qt, or not Linux)");
 }
 
+/// Raises this process's descriptor limit to its hard limit: every socket
+/// is a descriptor, in this process and in the servers it starts.
+inline void raiseDescriptorLimit()
+{
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+/// Keeps Longwatch's debug and info messages out of a benchmark's output
+/// (and its time); warnings still show.
+inline void quietLogs()
+{
+    QLoggingCategory::setFilterRules(QStringLiteral("longwatch.*.debug=false\n"
+                                                    "longwatch.*.info=false"));
+}
+
 /// Runs the event loop for up to `timeoutMs` until `done()` holds; returns
 /// done(). A real event loop rather than processEvents() and a sleep, so that
 /// what arrives meanwhile is handled at once (a sleep would add to latencies).
@@ -410,13 +430,17 @@ http {
 }
 
 /// Starts nginx with Nchan from a temporary prefix: long-poll subscribers at
-/// /sub/<channel>, publishers at /pub/<channel>.
-inline bool startNchan(ChildServer &server, const QTemporaryDir &dir, int workerConnections = 4096)
+/// /sub/<channel>, publishers at /pub/<channel>; `directives` for the http
+/// block (the messages Nchan keeps) and `moreLocations` for the server.
+inline bool
+startNchan(ChildServer &server, const QTemporaryDir &dir, int workerConnections = 4096,
+           const QString &directives = QStringLiteral("nchan_message_buffer_length 2000;"),
+           const QString &moreLocations = {})
 {
     const quint16 port = freePort();
     if (port == 0)
         return false;
-    const QString http = QStringLiteral(R"(    nchan_message_buffer_length 2000;
+    const QString http = QStringLiteral(R"(    %2
     server {
         listen 127.0.0.1:%1;
         location ~ ^/sub/(\w+)$ {
@@ -428,9 +452,10 @@ inline bool startNchan(ChildServer &server, const QTemporaryDir &dir, int worker
             nchan_publisher;
             nchan_channel_id $1;
         }
-    }
+%3    }
 )")
-                             .arg(port);
+                             .arg(port)
+                             .arg(directives, moreLocations);
     return startNginx(server, dir, QStringLiteral("load_module %1;").arg(kNchanModule), http,
                       workerConnections, [port] { return port; });
 }

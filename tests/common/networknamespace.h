@@ -120,6 +120,23 @@ struct TwoHosts
                               server, QStringLiteral("lws"), kServerAddress + QStringLiteral("/24"),
                               error);
     }
+
+    /// From now on the server's packets to the client go nowhere, without a
+    /// word (no reset, no ICMP), as when a NAT box forgets the connection.
+    /// False with `error` set if not.
+    bool dropServerToClient(QString *error = nullptr) const
+    {
+        return server.run({QStringLiteral("route"), QStringLiteral("add"),
+                           QStringLiteral("blackhole"), kClientAddress + QStringLiteral("/32")},
+                          error);
+    }
+    /// Undoes dropServerToClient().
+    bool restoreServerToClient(QString *error = nullptr) const
+    {
+        return server.run({QStringLiteral("route"), QStringLiteral("del"),
+                           QStringLiteral("blackhole"), kClientAddress + QStringLiteral("/32")},
+                          error);
+    }
 };
 
 /// While it lives, sockets the calling thread makes belong to `space`

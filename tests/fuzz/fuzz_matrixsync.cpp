@@ -11,37 +11,21 @@
 // cursor it was given; a good answer's cursor is never empty; the request
 // for any cursor it returns can be built.
 
-#include "feedprofile.h"
+#include "profilefuzzing.h"
 #include "profiles.h"
 
-#include <QJsonDocument>
-#include <QLoggingCategory>
-#include <QTimeZone>
 #include <QUrl>
-#include <QVariantMap>
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 
 using namespace Longwatch;
-
-namespace {
-
-constexpr int kStatuses[] = {200, 200, 200, 200, 400, 401, 403, 404, 429, 500, 502};
-
-bool isOneJsonValue(const QByteArray &raw)
-{
-    QJsonParseError error;
-    const QJsonDocument doc = QJsonDocument::fromJson('[' + raw + ']', &error);
-    return error.error == QJsonParseError::NoError && doc.isArray();
-}
-
-} // namespace
+using namespace Longwatch::Fuzzing;
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***)
 {
-    QLoggingCategory::setFilterRules(QStringLiteral("longwatch.*=false"));
+    silenceProfileLogs();
     return 0;
 }
 
@@ -56,32 +40,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }();
     if (!profile)
         std::abort();
-    PollResponse response;
-    response.status = kStatuses[data[0] % std::size(kStatuses)];
-    response.body = QByteArray(reinterpret_cast<const char *>(data) + 2, qsizetype(size - 2));
+    PollResponse response = answerFrom(data, size);
     response.headers = {{QByteArrayLiteral("Retry-After"), QByteArrayLiteral("7")}};
-    response.receivedAt = QDateTime(QDate(2030, 1, 1), QTime(12, 0), QTimeZone::utc());
     const QString cursor = (data[1] & 1) ? QStringLiteral("s72594_4483_1934") : QString();
 
     const PollResult result = profile->parse(response, cursor);
-    for (const Event &event : result.events) {
-        if (!isOneJsonValue(event.raw))
-            std::abort();
-    }
-    switch (result.verdict) {
-    case Verdict::NoNews:
-        if (!result.events.isEmpty())
-            std::abort();
-        [[fallthrough]];
-    case Verdict::Events:
-        if (result.cursor.isEmpty())
-            std::abort(); // next_batch is the cursor, and it is required
-        break;
-    default:
-        if (result.cursor != cursor)
-            std::abort();
-        break;
-    }
+    checkEveryProfilesRules(result, cursor);
+    // next_batch is the cursor, and it is required.
+    if ((result.verdict == Verdict::Events || result.verdict == Verdict::NoNews) &&
+        result.cursor.isEmpty())
+        std::abort();
     (void)profile->request(result.cursor).url.toEncoded();
     return 0;
 }

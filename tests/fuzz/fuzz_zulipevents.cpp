@@ -12,38 +12,49 @@
 // any cursor it returns can be built; the cursor after any part of the
 // events is of the same queue and not past the whole answer's.
 
-#include "feedprofile.h"
+#include "profilefuzzing.h"
 #include "profiles.h"
 #include "profiles/zulipprofile.h"
 
-#include <QJsonDocument>
-#include <QLoggingCategory>
-#include <QTimeZone>
 #include <QUrl>
-#include <QVariantMap>
 
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 
 using namespace Longwatch;
+using namespace Longwatch::Fuzzing;
 
 namespace {
 
-constexpr int kStatuses[] = {200, 200, 200, 200, 400, 401, 403, 404, 429, 500, 502};
-
-bool isOneJsonValue(const QByteArray &raw)
+/// Aborts unless `result`'s cursor, and the cursor after any part of its
+/// events, is `<id>@<queue>`; after an /events answer (from `cursor`, not
+/// `registering`) of the same queue and never going back.
+void checkTheCursors(const FeedProfile &profile, const PollResult &result, const QString &cursor,
+                     bool registering)
 {
-    QJsonParseError error;
-    const QJsonDocument doc = QJsonDocument::fromJson('[' + raw + ']', &error);
-    return error.error == QJsonParseError::NoError && doc.isArray();
+    QString queue;
+    qint64 last = 0;
+    if (!ZulipProfile::splitCursor(result.cursor, &queue, &last))
+        std::abort();
+    if (!registering && (queue != QLatin1String("1375801870:2942") || last < 41))
+        std::abort();
+    // Any part of the events leaves a cursor of the same queue.
+    for (qsizetype count = 1; !registering && count <= result.events.size(); ++count) {
+        const std::optional<QString> after = profile.cursorAfter(result.events, count, cursor);
+        QString partQueue;
+        qint64 partLast = 0;
+        if (!after || !ZulipProfile::splitCursor(*after, &partQueue, &partLast) ||
+            partQueue != queue || partLast > last)
+            std::abort();
+    }
 }
 
 } // namespace
 
 extern "C" int LLVMFuzzerInitialize(int *, char ***)
 {
-    QLoggingCategory::setFilterRules(QStringLiteral("longwatch.*=false"));
+    silenceProfileLogs();
     return 0;
 }
 
@@ -58,46 +69,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                       QUrl(QStringLiteral("https://127.0.0.1:9991")), {}, &errors);
     if (!profile)
         std::abort();
-    PollResponse response;
-    response.status = kStatuses[data[0] % std::size(kStatuses)];
-    response.body = QByteArray(reinterpret_cast<const char *>(data) + 2, qsizetype(size - 2));
-    response.receivedAt = QDateTime(QDate(2030, 1, 1), QTime(12, 0), QTimeZone::utc());
     const bool registering = !(data[1] & 1);
     const QString cursor = registering ? QString() : QStringLiteral("41@1375801870:2942");
 
-    const PollResult result = profile->parse(response, cursor);
-    for (const Event &event : result.events) {
-        if (!isOneJsonValue(event.raw))
-            std::abort();
-    }
-    switch (result.verdict) {
-    case Verdict::NoNews:
-        if (!result.events.isEmpty())
-            std::abort();
-        [[fallthrough]];
-    case Verdict::Events: {
-        QString queue;
-        qint64 last = 0;
-        if (!ZulipProfile::splitCursor(result.cursor, &queue, &last))
-            std::abort();
-        if (!registering && (queue != QLatin1String("1375801870:2942") || last < 41))
-            std::abort();
-        // Any part of the events leaves a cursor of the same queue.
-        for (qsizetype count = 1; !registering && count <= result.events.size(); ++count) {
-            const std::optional<QString> after = profile->cursorAfter(result.events, count, cursor);
-            QString partQueue;
-            qint64 partLast = 0;
-            if (!after || !ZulipProfile::splitCursor(*after, &partQueue, &partLast) ||
-                partQueue != queue || partLast > last)
-                std::abort();
-        }
-        break;
-    }
-    default:
-        if (result.cursor != cursor)
-            std::abort();
-        break;
-    }
+    const PollResult result = profile->parse(answerFrom(data, size), cursor);
+    checkEveryProfilesRules(result, cursor);
+    if (result.verdict == Verdict::Events || result.verdict == Verdict::NoNews)
+        checkTheCursors(*profile, result, cursor, registering);
     if (profile->holdTime().count() <= 0)
         std::abort();
     (void)profile->request(result.cursor).url.toEncoded();

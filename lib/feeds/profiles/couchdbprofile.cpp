@@ -234,12 +234,7 @@ PollResult CouchDbProfile::parse(const PollResponse &response, const QString &cu
         }
         events.append(changeEvent(change.object, change.key));
     }
-    PollResult result = PollResult::noNews(next);
-    if (!events.isEmpty()) {
-        result.verdict = Verdict::Events;
-        result.events = std::move(events);
-    }
-    return result;
+    return ProfileSupport::eventsOrNoNews(std::move(events), next);
 }
 
 bool CouchDbProfile::startStream(const PollResponse &head, const StreamLimits &limits)

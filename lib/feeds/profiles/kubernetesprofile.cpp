@@ -399,12 +399,7 @@ PollResult KubernetesProfile::readWatchLines(const QList<QByteArray> &lines, con
         else if (m_seen.size() < kMaxSeen || m_seen.contains(uid))
             m_seen.insert(uid, version);
     }
-    PollResult result = PollResult::noNews(next);
-    if (!events.isEmpty()) {
-        result.verdict = Verdict::Events;
-        result.events = std::move(events);
-    }
-    return result;
+    return ProfileSupport::eventsOrNoNews(std::move(events), next);
 }
 
 } // namespace Longwatch

@@ -230,20 +230,12 @@ Event MatrixProfile::timelineEvent(const QString &roomId, QJsonObject event)
 Event MatrixProfile::gapEvent(const QString &roomId, const QString &cursor) const
 {
     // Shown like the row a channel adds when its feed started again
-    // (Channel::gapEvent(): type "gap", no key, the same raw fields), for
-    // one room; the events after the gap follow it.
-    Event gap;
-    gap.type = QStringLiteral("gap");
+    // (Channel::gapEvent()), for one room; the events after the gap follow it.
     const QString reason =
         tr("Matrix left out earlier events of room %1: its timeline was limited.").arg(roomId);
-    gap.text = tr("Gap \u2014 events in between may be missing. %1").arg(reason);
-    QJsonObject raw;
-    raw.insert(QLatin1String("type"), gap.type);
-    raw.insert(QLatin1String("reason"), reason);
-    raw.insert(QLatin1String("previousCursor"), cursor);
-    raw.insert(QLatin1String("room_id"), roomId);
-    gap.raw = QJsonDocument(raw).toJson(QJsonDocument::Compact);
-    return gap;
+    return ProfileSupport::gapEvent(
+        tr("Gap \u2014 events in between may be missing. %1").arg(reason), reason, cursor,
+        {{QLatin1String("room_id"), roomId}});
 }
 
 PollResult MatrixProfile::parse(const PollResponse &response, const QString &cursor)
@@ -287,12 +279,7 @@ PollResult MatrixProfile::parse(const PollResponse &response, const QString &cur
             events.append(timelineEvent(room.key(), value.toObject()));
         }
     }
-    PollResult result = PollResult::noNews(next);
-    if (!events.isEmpty()) {
-        result.verdict = Verdict::Events;
-        result.events = std::move(events);
-    }
-    return result;
+    return ProfileSupport::eventsOrNoNews(std::move(events), next);
 }
 
 } // namespace Longwatch

@@ -77,4 +77,28 @@ QStringList readBasicKnobs(const QString &profileId, const QUrl &url, const QVar
     return errors;
 }
 
+Event gapEvent(const QString &text, const QString &reason, const QString &previousCursor,
+               const QJsonObject &more)
+{
+    Event gap;
+    gap.type = gapEventType();
+    gap.text = text;
+    QJsonObject raw = more;
+    raw.insert(QLatin1String("type"), gap.type);
+    raw.insert(QLatin1String("reason"), reason);
+    raw.insert(QLatin1String("previousCursor"), previousCursor);
+    gap.raw = QJsonDocument(raw).toJson(QJsonDocument::Compact);
+    return gap;
+}
+
+PollResult eventsOrNoNews(EventList events, const QString &next)
+{
+    PollResult result = PollResult::noNews(next);
+    if (!events.isEmpty()) {
+        result.verdict = Verdict::Events;
+        result.events = std::move(events);
+    }
+    return result;
+}
+
 } // namespace Longwatch::ProfileSupport

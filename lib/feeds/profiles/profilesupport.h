@@ -1,8 +1,10 @@
 #pragma once
 
 #include "event.h"
+#include "feedprofile.h"
 
 #include <QByteArray>
+#include <QJsonObject>
 #include <QJsonValue>
 #include <QString>
 #include <QStringList>
@@ -45,5 +47,22 @@ struct BasicKnobs
 /// is an http(s) URL.
 QStringList readBasicKnobs(const QString &profileId, const QUrl &url, const QVariantMap &knobs,
                            BasicKnobs *out);
+
+/// The type of a gap row: a row in a channel's events that says events
+/// before the next ones may be missing (Channel's when its feed had to
+/// start again, a profile's when the server says it left some out).
+inline QString gapEventType()
+{
+    return QStringLiteral("gap");
+}
+
+/// A gap row: type gapEventType(), no key, `text` as a person reads it, raw
+/// `{"type":"gap","reason","previousCursor"}` with the fields of `more`.
+Event gapEvent(const QString &text, const QString &reason, const QString &previousCursor,
+               const QJsonObject &more = {});
+
+/// What an answer with `events` is: Events with them, or no news if there
+/// are none; the cursor to send next is `next` either way.
+PollResult eventsOrNoNews(EventList events, const QString &next);
 
 } // namespace Longwatch::ProfileSupport
