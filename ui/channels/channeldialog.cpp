@@ -455,7 +455,6 @@ QWidget *ChannelDialog::buildConnectionTab()
         addLimit(tr("Most events per a&nswer:"), QStringLiteral("maxEventsSpin"), 100'000'000,
                  QString(), tr("More fail the answer; none are taken, the cursor stays."));
 
-    m_knobsForm = form;
     auto *scroll = new QScrollArea;
     scroll->setWidget(inner);
     scroll->setWidgetResizable(true);
@@ -550,6 +549,7 @@ QWidget *ChannelDialog::buildKnobsTab()
         {QStringLiteral("retry-after-path"), tr("Errors")},
         {QStringLiteral("bootstrap-url"), tr("Bootstrap request (before the first poll)")},
     };
+    qsizetype headingRow = -1;
     for (const ProfileKnob &knob : profileKnobs()) {
         if (knob.name == QLatin1String("hold"))
             continue; // on the Feed tab, as a number
@@ -560,10 +560,11 @@ QWidget *ChannelDialog::buildKnobsTab()
             label->setFont(bold);
             label->setContentsMargins(0, 8, 0, 0);
             form->addRow(label);
-            m_knobHeadings.append(std::pair(label, QStringList()));
+            m_knobRows.append({nullptr, label, {}});
+            headingRow = m_knobRows.size() - 1;
         }
-        if (!m_knobHeadings.isEmpty())
-            m_knobHeadings.last().second.append(knob.name);
+        if (headingRow >= 0)
+            m_knobRows[headingRow].knobs.append(knob.name);
         QLabel *error = nullptr;
         QLineEdit *edit = addLineRow(form, tr("%1:").arg(knob.label),
                                      QStringLiteral("knob_") + knob.name, &error, knob.help);
@@ -575,7 +576,10 @@ QWidget *ChannelDialog::buildKnobsTab()
         form->itemAt(form->rowCount() - 1, QFormLayout::LabelRole)->widget()->setToolTip(tip);
         m_knobEdits.insert(knob.name, edit);
         m_knobErrors.insert(knob.name, error);
+        m_knobRows.append(
+            {form->labelForField(edit->parentWidget()), edit->parentWidget(), {knob.name}});
     }
+    m_knobsForm = form;
     auto *scroll = new QScrollArea;
     scroll->setWidget(inner);
     scroll->setWidgetResizable(true);
@@ -830,10 +834,26 @@ void ChannelDialog::showTheProfilesKnobs()
         const QLineEdit *edit = m_knobEdits.value(name);
         return edit && (profileTakesKnob(id, name) || !edit->text().trimmed().isEmpty());
     };
-    for (auto it = m_knobEdits.cbegin(); it != m_knobEdits.cend(); ++it)
-        m_knobsForm->setRowVisible(it.value()->parentWidget(), shown(it.key()));
-    for (const auto &[heading, names] : std::as_const(m_knobHeadings))
-        m_knobsForm->setRowVisible(heading, std::any_of(names.cbegin(), names.cend(), shown));
+    // The rows are taken out and the shown ones put back in order: a row
+    // hidden before the dialog was first shown (by QFormLayout::setRowVisible()
+    // or by hiding its widgets) came back 0 px tall in Qt 6.4.
+    for (const KnobRow &row : std::as_const(m_knobRows)) {
+        if (m_knobsForm->indexOf(row.field) < 0)
+            continue;
+        const QFormLayout::TakeRowResult taken = m_knobsForm->takeRow(row.field);
+        delete taken.labelItem;
+        delete taken.fieldItem;
+    }
+    for (const KnobRow &row : std::as_const(m_knobRows)) {
+        const bool on = std::any_of(row.knobs.cbegin(), row.knobs.cend(), shown);
+        if (row.label)
+            row.label->setVisible(on);
+        row.field->setVisible(on);
+        if (on && row.label)
+            m_knobsForm->addRow(row.label, row.field);
+        else if (on)
+            m_knobsForm->addRow(row.field);
+    }
 }
 
 void ChannelDialog::onAuthChanged()

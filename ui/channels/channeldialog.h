@@ -174,8 +174,15 @@ private:
     QLabel *m_backoffError = nullptr;
 
     QFormLayout *m_knobsForm = nullptr;
-    /// The Feed format tab's headings, each with the knobs under it.
-    QList<std::pair<QLabel *, QStringList>> m_knobHeadings;
+    /// The Feed format tab's rows in order: a heading (no label) with the
+    /// knobs under it, or a knob's label and field.
+    struct KnobRow
+    {
+        QWidget *label = nullptr;
+        QWidget *field = nullptr;
+        QStringList knobs;
+    };
+    QList<KnobRow> m_knobRows;
     QHash<QString, QLineEdit *> m_knobEdits;
     QHash<QString, QLabel *> m_knobErrors;
 
