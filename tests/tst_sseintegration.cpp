@@ -3,7 +3,9 @@
 // started from a temporary prefix on a free port of 127.0.0.1
 // (NchanServer): messages arrive once and in order while
 // the stream stays open, a restarted channel resumes after its last event
-// with Last-Event-ID, and Nchan's pings keep an idle stream open.
+// with Last-Event-ID, and Nchan's pings keep an idle stream open. generic-json's
+// streaming mode (#20 item 3) reads Nchan's raw and chunked streams as NDJSON
+// and its EventSource as SSE.
 
 #include "nchanserver.h"
 #include "poller.h"
@@ -42,10 +44,14 @@ private Q_SLOTS:
     void cleanup();
     void messagesArriveOnceAndInOrderAndResumeAfterTheLastEventId();
     void pingsKeepAnIdleStreamOpen();
+    void genericJsonReadsNchansStreams_data();
+    void genericJsonReadsNchansStreams();
 
 private:
     int publish(const QString &channel, const QByteArray &body);
     std::unique_ptr<Poller> makePoller(const QString &path, const QString &cursor = {});
+    std::unique_ptr<Poller> makePoller(const QString &profileId, const QString &path,
+                                       QVariantMap knobs);
     QUrl url(const QString &path) const { return m_nginx->url(path); }
 
     std::unique_ptr<NchanServer> m_nginx;
@@ -75,6 +81,14 @@ void tst_SseIntegration::init()
             nchan_channel_id $1;
             nchan_eventsource_ping_interval 1;
             nchan_eventsource_ping_comment "ping";
+        }
+        location ~ ^/raw/(\w+)$ {
+            nchan_subscriber http-raw-stream;
+            nchan_channel_id $1;
+        }
+        location ~ ^/chunked/(\w+)$ {
+            nchan_subscriber chunked;
+            nchan_channel_id $1;
         }
         location ~ ^/pub/(\w+)$ {
             nchan_publisher;
@@ -108,11 +122,17 @@ int tst_SseIntegration::publish(const QString &channel, const QByteArray &body)
 
 std::unique_ptr<Poller> tst_SseIntegration::makePoller(const QString &path, const QString &cursor)
 {
-    QStringList errors;
     QVariantMap knobs{{"hold", "1"}};
     if (!cursor.isEmpty())
         knobs.insert("initial-cursor", cursor);
-    auto profile = createProfile("sse", url(path), knobs, &errors);
+    return makePoller(QStringLiteral("sse"), path, knobs);
+}
+
+std::unique_ptr<Poller> tst_SseIntegration::makePoller(const QString &profileId,
+                                                       const QString &path, QVariantMap knobs)
+{
+    QStringList errors;
+    auto profile = createProfile(profileId, url(path), knobs, &errors);
     if (!profile) {
         qWarning() << errors;
         return nullptr;
@@ -184,6 +204,57 @@ void tst_SseIntegration::pingsKeepAnIdleStreamOpen()
              m_nginx->log("access.log").constData());
     QCOMPARE(publish("quiet", "news"), 201);
     QTRY_COMPARE_WITH_TIMEOUT(texts(m_received), QStringList{"news"}, kWaitMs);
+}
+
+void tst_SseIntegration::genericJsonReadsNchansStreams_data()
+{
+    QTest::addColumn<QString>("path");
+    QTest::addColumn<QVariantMap>("knobs");
+    QTest::addColumn<QByteArray>("lineEnd"); // what each published message ends with
+    const QVariantMap ndjson{{"stream", "ndjson"}, {"events-at", "ndjson"}, {"hold", "30"}};
+    // Nchan's raw stream puts a newline between messages; its chunked
+    // subscriber sends each message as a chunk, so the messages end their lines.
+    QTest::newRow("raw stream as NDJSON") << "/raw/" << ndjson << QByteArray();
+    QTest::newRow("chunked as NDJSON") << "/chunked/" << ndjson << QByteArray("\n");
+    QTest::newRow("EventSource as SSE")
+        << "/es/" << QVariantMap{{"stream", "sse"},           {"events-at", "whole"},
+                                 {"events-path", ""},         {"cursor-from", "last-id"},
+                                 {"cursor-target", "header"}, {"cursor-name", "Last-Event-ID"},
+                                 {"initial-cursor", ""},      {"hold", "30"}}
+        << QByteArray();
+}
+
+void tst_SseIntegration::genericJsonReadsNchansStreams()
+{
+    QFETCH(QString, path);
+    QFETCH(QVariantMap, knobs);
+    QFETCH(QByteArray, lineEnd);
+    const QString channel = QStringLiteral("gj%1").arg(QTest::currentDataTag()[0] == 'r'   ? 1
+                                                       : QTest::currentDataTag()[0] == 'c' ? 2
+                                                                                           : 3);
+    auto poller = makePoller(QStringLiteral("generic-json"), path + channel, knobs);
+    QVERIFY(poller);
+    if (path == QLatin1String("/chunked/")) {
+        // Nchan serves its chunked subscriber only to a client that says it
+        // takes chunks (the channel's own header, as a user would set it).
+        PollerSettings settings = poller->settings();
+        settings.headers.append({QByteArrayLiteral("TE"), QByteArrayLiteral("chunked")});
+        poller->setSettings(settings);
+    }
+    QSignalSpy errors(poller.get(), &Poller::errorOccurred);
+    poller->start();
+    // The answer's head means Nchan counts a subscriber: a message now gets 201.
+    QTRY_VERIFY_WITH_TIMEOUT(poller->isStreaming(), kWaitMs);
+    QCOMPARE(publish(channel, R"({"id":1,"message":"one"})" + lineEnd), 201);
+    QCOMPARE(publish(channel, R"({"id":2,"message":"two"})" + lineEnd), 201);
+    QCOMPARE(publish(channel, R"({"id":3,"message":"three"})" + lineEnd), 201);
+    QTRY_COMPARE_WITH_TIMEOUT(texts(m_received), (QStringList{"one", "two", "three"}), kWaitMs);
+    QVERIFY(poller->isStreaming());
+    QCOMPARE(poller->state(), Poller::State::Live);
+    QVERIFY(errors.isEmpty());
+    // nginx logs a request when it ends: one stream carried them all.
+    QVERIFY2(!m_nginx->log("access.log").contains(path.toUtf8() + channel.toUtf8()),
+             m_nginx->log("access.log").constData());
 }
 
 QTEST_GUILESS_MAIN(tst_SseIntegration)
