@@ -41,6 +41,7 @@ private Q_SLOTS:
     void aRefusedCertificateIsReportedForPinning_data();
     void aRefusedCertificateIsReportedForPinning();
     void aStreamShowsWhatItsFirstReadBrought();
+    void aBootstrapAnswerIsFollowedByTheFirstPoll();
 
 private:
     QNetworkAccessManager m_network;
@@ -241,6 +242,29 @@ void tst_ConnectionTest::aStreamShowsWhatItsFirstReadBrought()
     QCOMPARE(test.cursor(), QString("8"));
     QCOMPARE(server.requestCount(), 1);
     QTRY_VERIFY(server.openStreams().isEmpty()); // the stream was closed by the test
+}
+
+void tst_ConnectionTest::aBootstrapAnswerIsFollowedByTheFirstPoll()
+{
+    // generic-json with a bootstrap request: its answer only fills the poll's
+    // values, so the test goes on to the poll, and reports what that found.
+    FakeHttpServer server;
+    server.enqueue("/register", FakeResponse::json(R"({"queue_id":"q7"})"));
+    server.enqueue("/poll", FakeResponse::seedEvents({4, 5}));
+    ChannelConfig c = configFor(server.url("/poll?queue=${bootstrap:queue_id}"));
+    c.profileId = "generic-json";
+    c.knobs.insert("bootstrap-url", "/register");
+    c.knobs.insert("bootstrap-values", "queue_id=queue_id");
+    ConnectionTest test(&m_network);
+    QSignalSpy finished(&test, &ConnectionTest::finished);
+    QVERIFY(test.start(c));
+    QVERIFY(finished.wait());
+    QCOMPARE(test.outcome(), ConnectionTest::Outcome::Events);
+    QCOMPARE(test.events().size(), 2);
+    QCOMPARE(server.requestCount(), 2);
+    QCOMPARE(server.requests().at(0).path, QStringLiteral("/register"));
+    QCOMPARE(server.requests().at(1).path, QStringLiteral("/poll"));
+    QCOMPARE(server.requests().at(1).queryValue("queue"), QStringLiteral("q7"));
 }
 
 QTEST_GUILESS_MAIN(tst_ConnectionTest)

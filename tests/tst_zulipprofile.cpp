@@ -113,7 +113,7 @@ private Q_SLOTS:
     void refusedCredentialsStopTheChannel();
     void aRateLimitWaitsRetryAfter();
     void otherEventsAndMalformedAnswers();
-    void theConnectionTestRegistersAQueue();
+    void theConnectionTestRegistersAQueueThenPolls();
 };
 
 void tst_ZulipProfile::isOfferedWithItsSettings()
@@ -351,10 +351,13 @@ void tst_ZulipProfile::otherEventsAndMalformedAnswers()
     QVERIFY2(refused.reason.contains("Invalid narrow operator"), qPrintable(refused.reason));
 }
 
-void tst_ZulipProfile::theConnectionTestRegistersAQueue()
+void tst_ZulipProfile::theConnectionTestRegistersAQueueThenPolls()
 {
+    // The register answer only prepares the feed: the test goes on to the
+    // first poll of the queue, and that answer is what it reports.
     FakeHttpServer server;
     server.enqueue(kRegister, FakeResponse::json(registered()));
+    server.enqueue(kEvents, FakeResponse::json(events({messageEvent(0, 12345678)})));
     ChannelConfig config;
     config.name = QStringLiteral("zulip");
     config.url = server.url("/");
@@ -369,9 +372,12 @@ void tst_ZulipProfile::theConnectionTestRegistersAQueue()
     QSignalSpy finished(&test, &ConnectionTest::finished);
     QVERIFY(test.start(config));
     QVERIFY(finished.wait(5000));
-    QCOMPARE(test.outcome(), ConnectionTest::Outcome::NoNews);
-    QCOMPARE(test.cursor(), QStringLiteral("-1@") + QString::fromLatin1(kQueue));
+    QCOMPARE(test.outcome(), ConnectionTest::Outcome::Events);
+    QCOMPARE(test.events().size(), 1);
+    QCOMPARE(test.cursor(), QStringLiteral("0@") + QString::fromLatin1(kQueue));
+    QCOMPARE(server.requestCount(), 2);
     QCOMPARE(server.requests().at(0).path, kRegister);
+    QCOMPARE(server.requests().at(1).path, kEvents);
 }
 
 QTEST_MAIN(tst_ZulipProfile)

@@ -31,6 +31,7 @@ bool ConnectionTest::start(const ChannelConfig &config)
     m_errorString.clear();
     m_errorDetail.clear();
     m_tlsFailure = {};
+    m_preparations = 0;
     m_elapsed = std::chrono::milliseconds(0);
     m_clock.start();
 
@@ -69,6 +70,13 @@ bool ConnectionTest::start(const ChannelConfig &config)
 
 void ConnectionTest::onResponse()
 {
+    // An answer that only prepared the feed (a queue registered, bootstrap
+    // values read) says nothing of the feed yet: the Poller goes on to its
+    // first poll at once, and that answer decides (twice at the most, so a
+    // profile that keeps preparing cannot keep the test going).
+    if (const FeedProfile *profile = m_poller->profile();
+        profile && profile->lastAnswerOnlyPrepared() && ++m_preparations <= 2)
+        return;
     // The Poller says "response received" before it hands over the batch
     // (if any); stop it polling again, and decide once it is done talking.
     const QSignalBlocker blocker(m_poller);

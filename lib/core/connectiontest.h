@@ -73,6 +73,7 @@ private:
     QString m_errorString;
     QString m_errorDetail;
     TlsFailure m_tlsFailure;
+    int m_preparations = 0; ///< answers that only prepared the feed, this test
     QElapsedTimer m_clock;
     std::chrono::milliseconds m_elapsed{0};
 };

@@ -135,6 +135,12 @@ public:
     /// Forget per-run state (called on start and on resync).
     virtual void reset() {}
 
+    /// Whether the last answer parse() read only prepared the feed (a Zulip
+    /// queue registered, a bootstrap request's values read): no poll was
+    /// made yet, the next request is the first. A connection test goes on
+    /// to that request instead of calling the feed quiet.
+    virtual bool lastAnswerOnlyPrepared() const { return false; }
+
     /// Whether the server may get `Accept-Encoding: gzip`. False where it
     /// writes heartbeats while it holds a request or keeps a stream open: a
     /// compressor keeps those bytes in its buffer, so a healthy idle feed

@@ -654,9 +654,15 @@ QUrl GenericJsonProfile::pollUrlFromQuery(const QUrl &base, const QString &curso
     return url;
 }
 
+bool GenericJsonProfile::lastAnswerOnlyPrepared() const
+{
+    return m_lastAnswerBootstrap;
+}
+
 PollResult GenericJsonProfile::parse(const PollResponse &response, const QString &cursor)
 {
-    if (needsBootstrap())
+    m_lastAnswerBootstrap = needsBootstrap();
+    if (m_lastAnswerBootstrap)
         return parseBootstrap(response, cursor);
     if (const std::optional<QString> what = bootstrapAgain(response.status, response.body))
         return askBootstrapAgain(cursor, *what);

@@ -109,6 +109,7 @@ public:
     /// The bootstrap request while it has no values, else the poll.
     PollRequest request(const QString &cursor) const override;
     PollResult parse(const PollResponse &response, const QString &cursor) override;
+    bool lastAnswerOnlyPrepared() const override;
     void reset() override;
 
     bool streamsAnswers() const override
@@ -165,6 +166,7 @@ private:
     /// The poll answer without the bootstrap, validators and pace around it.
     PollResult parseAnswer(const PollResponse &response, const QString &cursor);
     PollResult parseBootstrap(const PollResponse &response, const QString &cursor);
+    bool m_lastAnswerBootstrap = false; ///< lastAnswerOnlyPrepared()
     /// A sentence naming what matched if `response` (or one streamed JSON
     /// value, `json`) is the error that asks the bootstrap request again.
     std::optional<QString> bootstrapAgain(int status, QByteArrayView json) const;

@@ -232,7 +232,8 @@ PollResult ZulipProfile::parse(const PollResponse &response, const QString &curs
             bodyDetail(response));
     QString queueId;
     qint64 lastEventId = -1;
-    if (!splitCursor(cursor, &queueId, &lastEventId))
+    m_lastAnswerRegister = !splitCursor(cursor, &queueId, &lastEventId);
+    if (m_lastAnswerRegister)
         return readRegister(response, answer);
     return readEvents(response, answer, cursor);
 }

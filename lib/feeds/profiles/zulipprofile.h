@@ -81,6 +81,8 @@ public:
     /// takes part of an answer acknowledges only that part.
     std::optional<QString> cursorAfter(const EventList &events, qsizetype count,
                                        const QString &cursor) const override;
+    /// True after the register answer: the queue is made, not yet polled.
+    bool lastAnswerOnlyPrepared() const override { return m_lastAnswerRegister; }
 
 private:
     PollResult parseError(const PollResponse &response, const QString &cursor,
@@ -91,6 +93,7 @@ private:
     static Event zulipEvent(const QString &queueId, const QJsonObject &event);
 
     Options m_options;
+    bool m_lastAnswerRegister = false; ///< lastAnswerOnlyPrepared()
 };
 
 } // namespace Longwatch
