@@ -47,6 +47,7 @@ private Q_SLOTS:
     void takesOnlyDirectHttp1_data();
     void takesOnlyDirectHttp1();
     void aProxyForTheUrlSendsItToQt();
+    void loopbackHostsGoPastTheApplicationProxyAsInQt();
     void theEnvironmentSwitchSendsAllToQt();
 
     // Answers
@@ -182,6 +183,35 @@ void tst_NetworkAccessManager::aProxyForTheUrlSendsItToQt()
     QVERIFY(!withApplicationProxy);
     QVERIFY(loopbackWithApplicationProxy);
     QVERIFY(manager.usesOwnClient(request, QNetworkAccessManager::GetOperation));
+}
+
+void tst_NetworkAccessManager::loopbackHostsGoPastTheApplicationProxyAsInQt()
+{
+    // usesOwnClient() works out once per host what Qt's proxy query says
+    // for it; hosts one after the other, and again, against Qt's answer.
+    const QStringList hosts = {"localhost",     "localhost.localdomain",
+                               "127.0.0.1",     "127.1.2.3",
+                               "[::1]",         "[::ffff:127.0.0.1]",
+                               "localhostx",    "10.0.0.1",
+                               "feeds.example", "127.0.0.1",
+                               "feeds.example", "[::1]"};
+    Manager manager;
+    QNetworkProxy::setApplicationProxy(
+        QNetworkProxy(QNetworkProxy::HttpProxy, QStringLiteral("10.9.9.9"), 3128));
+    int loopbacks = 0;
+    for (const QString &host : hosts) {
+        const QUrl url(QStringLiteral("http://%1:8080/feed").arg(host));
+        QVERIFY2(url.isValid(), qPrintable(host));
+        const QList<QNetworkProxy> qts =
+            QNetworkProxyFactory::proxyForQuery(QNetworkProxyQuery(url));
+        const bool direct = qts.isEmpty() || qts.first().type() == QNetworkProxy::NoProxy;
+        loopbacks += direct ? 1 : 0;
+        QCOMPARE(manager.usesOwnClient(QNetworkRequest(url), QNetworkAccessManager::GetOperation),
+                 direct);
+    }
+    QNetworkProxy::setApplicationProxy(QNetworkProxy::NoProxy);
+    QVERIFY(loopbacks >= 7);
+    QVERIFY(loopbacks < hosts.size());
 }
 
 void tst_NetworkAccessManager::theEnvironmentSwitchSendsAllToQt()

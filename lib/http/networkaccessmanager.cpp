@@ -3,6 +3,7 @@
 #include "http1connection_p.h"
 #include "http1reply.h"
 
+#include <QHostAddress>
 #include <QMetaMethod>
 #include <QNetworkCookie>
 #include <QNetworkCookieJar>
@@ -188,6 +189,21 @@ bool NetworkAccessManager::usesOwnClient(const QNetworkRequest &request, Operati
         return true;
     if (managerProxy.type() != QNetworkProxy::DefaultProxy)
         return false;
+    // Qt asks for no proxy for a loopback host, whatever the application's
+    // or the system's settings ("localhost", "localhost.*", a loopback
+    // address: QGlobalNetworkProxy::proxyForQuery()). That depends on the
+    // host alone, so it is worked out once per host, not per request.
+    if (!proxyFactory()) {
+        const QString host = url.host();
+        if (host != m_checkedHost) {
+            m_checkedHost = host;
+            m_checkedHostIsLoopback = host == QLatin1String("localhost") ||
+                                      host.startsWith(QLatin1String("localhost.")) ||
+                                      QHostAddress(host).isLoopback();
+        }
+        if (m_checkedHostIsLoopback)
+            return true;
+    }
     const QNetworkProxyQuery query(url);
     const QList<QNetworkProxy> proxies = proxyFactory()
                                              ? proxyFactory()->queryProxy(query)

@@ -118,6 +118,10 @@ private:
 
     Internal::Http1ConnectionPool *m_pool;
     bool m_ownClient = true;
+    /// usesOwnClient(): the last host asked about, and whether Qt takes it
+    /// for a loopback host (which no proxy is asked for).
+    mutable QString m_checkedHost;
+    mutable bool m_checkedHostIsLoopback = false;
 };
 
 /// reply->readAll(); a reply of Longwatch's own client hands its bytes over
