@@ -47,6 +47,7 @@ private Q_SLOTS:
     void takesOnlyDirectHttp1_data();
     void takesOnlyDirectHttp1();
     void aProxyForTheUrlSendsItToQt();
+    void loopbackHostsGoPastTheApplicationProxyAsInQt();
     void theEnvironmentSwitchSendsAllToQt();
 
     // Answers
@@ -57,6 +58,8 @@ private Q_SLOTS:
     void sendsTheRequestAsGiven();
     void headersBesideTheRequestGoOutAsIfSetOnIt_data();
     void headersBesideTheRequestGoOutAsIfSetOnIt();
+    void answerHeadersKeptApartAreTheReplysOwn_data();
+    void answerHeadersKeptApartAreTheReplysOwn();
     void errorStatusesGiveQtsErrorCodes_data();
     void errorStatusesGiveQtsErrorCodes();
     void faultsGiveQtsErrorCodes_data();
@@ -180,6 +183,35 @@ void tst_NetworkAccessManager::aProxyForTheUrlSendsItToQt()
     QVERIFY(!withApplicationProxy);
     QVERIFY(loopbackWithApplicationProxy);
     QVERIFY(manager.usesOwnClient(request, QNetworkAccessManager::GetOperation));
+}
+
+void tst_NetworkAccessManager::loopbackHostsGoPastTheApplicationProxyAsInQt()
+{
+    // usesOwnClient() works out once per host what Qt's proxy query says
+    // for it; hosts one after the other, and again, against Qt's answer.
+    const QStringList hosts = {"localhost",     "localhost.localdomain",
+                               "127.0.0.1",     "127.1.2.3",
+                               "[::1]",         "[::ffff:127.0.0.1]",
+                               "localhostx",    "10.0.0.1",
+                               "feeds.example", "127.0.0.1",
+                               "feeds.example", "[::1]"};
+    Manager manager;
+    QNetworkProxy::setApplicationProxy(
+        QNetworkProxy(QNetworkProxy::HttpProxy, QStringLiteral("10.9.9.9"), 3128));
+    int loopbacks = 0;
+    for (const QString &host : hosts) {
+        const QUrl url(QStringLiteral("http://%1:8080/feed").arg(host));
+        QVERIFY2(url.isValid(), qPrintable(host));
+        const QList<QNetworkProxy> qts =
+            QNetworkProxyFactory::proxyForQuery(QNetworkProxyQuery(url));
+        const bool direct = qts.isEmpty() || qts.first().type() == QNetworkProxy::NoProxy;
+        loopbacks += direct ? 1 : 0;
+        QCOMPARE(manager.usesOwnClient(QNetworkRequest(url), QNetworkAccessManager::GetOperation),
+                 direct);
+    }
+    QNetworkProxy::setApplicationProxy(QNetworkProxy::NoProxy);
+    QVERIFY(loopbacks >= 7);
+    QVERIFY(loopbacks < hosts.size());
 }
 
 void tst_NetworkAccessManager::theEnvironmentSwitchSendsAllToQt()
@@ -397,6 +429,95 @@ void tst_NetworkAccessManager::headersBesideTheRequestGoOutAsIfSetOnIt()
     }
     // Where the fields can go beside it, they do (the cheap way is taken).
     QCOMPARE(!apart->request().hasRawHeader(beside.constFirst().first), keptApart);
+}
+
+void tst_NetworkAccessManager::answerHeadersKeptApartAreTheReplysOwn_data()
+{
+    QTest::addColumn<bool>("own");
+    QTest::addColumn<bool>("coded");
+    QTest::addColumn<bool>("redirect");
+    QTest::newRow("own client") << true << false << false;
+    QTest::newRow("own client, gzip") << true << true << false;
+    QTest::newRow("own client, after a redirect") << true << false << true;
+    QTest::newRow("Qt's client") << false << false << false;
+}
+
+void tst_NetworkAccessManager::answerHeadersKeptApartAreTheReplysOwn()
+{
+    // send() with ReplyHeaders::Apart: replyHeaders() and replyHeader()
+    // give what rawHeaderPairs(), rawHeader() and header() give for the
+    // same answer set on the reply.
+    QFETCH(bool, own);
+    QFETCH(bool, coded);
+    QFETCH(bool, redirect);
+    const QByteArray plain = R"({"events":[]})";
+    FakeResponse answer = FakeResponse::json(coded ? compressed(plain, Compression::Gzip) : plain)
+                              .withHeader("Last-Modified", "Mon, 07 Dec 2026 08:00:00 GMT")
+                              .withHeader("ETag", "\"5\"")
+                              .withHeader("X-Repeated", "one")
+                              .withHeader("x-repeated", "two")
+                              .withHeader("Set-Cookie", "session=abc; Path=/")
+                              .withHeader("Set-Cookie", "theme=dark; Path=/")
+                              .withHeader("Location", "/elsewhere");
+    if (coded)
+        answer = answer.withHeader("Content-Encoding", "gzip");
+    FakeHttpServer server;
+    const FakeResponse moved = FakeResponse::status(302)
+                                   .withHeader("Location", "/feed")
+                                   .withHeader("X-Only-Before", "1")
+                                   .withHeader("X-Repeated", "before");
+    for (int i = 0; i < 2; ++i) {
+        if (redirect)
+            server.enqueue(QStringLiteral("/old"), moved);
+        server.enqueue(QStringLiteral("/feed"), answer);
+    }
+    const QNetworkRequest request(
+        server.url(redirect ? QStringLiteral("/old") : QStringLiteral("/feed")));
+
+    Manager inReplyManager;
+    inReplyManager.setOwnClientEnabled(own);
+    ReplyPtr inReply(inReplyManager.send(request, "GET", nullptr, {}));
+    QTRY_VERIFY_WITH_TIMEOUT(inReply->isFinished(), 10000);
+    Manager apartManager;
+    apartManager.setOwnClientEnabled(own);
+    ReplyPtr apart(
+        apartManager.send(request, "GET", nullptr, {}, NetworkAccessManager::ReplyHeaders::Apart));
+    QTRY_VERIFY_WITH_TIMEOUT(apart->isFinished(), 10000);
+    QCOMPARE(apart->error(), QNetworkReply::NoError);
+    QCOMPARE(readAllOf(apart.get()), plain);
+    QCOMPARE(qobject_cast<Http1Reply *>(apart.get()) != nullptr, own);
+
+    const QList<QNetworkReply::RawHeaderPair> expected = inReply->rawHeaderPairs();
+    QVERIFY(expected.size() >= 8);
+    QCOMPARE(replyHeaders(inReply.get()), expected);
+    QCOMPARE(replyHeaders(apart.get()), expected);
+    // The reply itself has them only from Qt's client.
+    QCOMPARE(apart->rawHeaderPairs().isEmpty(), own);
+    for (const QByteArray name :
+         {"x-repeated", "SET-COOKIE", "Content-Length", "Location", "X-Only-Before", "Missing"}) {
+        QCOMPARE(replyHeader(apart.get(), name), inReply->rawHeader(name));
+        QCOMPARE(replyHeader(apart.get(), name).isNull(), inReply->rawHeader(name).isNull());
+    }
+    for (const auto known : {QNetworkRequest::ContentTypeHeader,
+                             QNetworkRequest::ContentLengthHeader, QNetworkRequest::LocationHeader,
+                             QNetworkRequest::LastModifiedHeader, QNetworkRequest::SetCookieHeader,
+                             QNetworkRequest::ETagHeader, QNetworkRequest::ServerHeader}) {
+        QCOMPARE(replyHeader(inReply.get(), known), inReply->header(known));
+        // Qt parses Content-Length only the first time it is set on a
+        // reply (QTBUG-15311): after a redirect the reply keeps the
+        // redirect's; kept apart, it is the final answer's.
+        if (redirect && known == QNetworkRequest::ContentLengthHeader)
+            continue;
+        QCOMPARE(replyHeader(apart.get(), known), inReply->header(known));
+    }
+    if (redirect) {
+        QCOMPARE(inReply->header(QNetworkRequest::ContentLengthHeader).toLongLong(), 0);
+        QCOMPARE(replyHeader(apart.get(), QNetworkRequest::ContentLengthHeader).toLongLong(),
+                 plain.size());
+    }
+    QCOMPARE(replyHeader(apart.get(), QNetworkRequest::ContentLengthHeader).isValid(), !coded);
+    // Cookies reach the manager's jar all the same.
+    QCOMPARE(apartManager.cookieJar()->cookiesForUrl(server.url()).size(), 2);
 }
 
 void tst_NetworkAccessManager::errorStatusesGiveQtsErrorCodes_data()

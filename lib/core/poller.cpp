@@ -458,8 +458,11 @@ void Poller::sendRequest()
         upload->setData(pollRequest.body);
         upload->open(QIODevice::ReadOnly);
     }
+    // The answer's fields are read through replyHeaders() (Qt would parse
+    // every field it knows on setting them on the reply).
     QNetworkReply *reply = own ? own->send(request, pollRequest.method, upload,
-                                           apart ? pollRequest.headers : HeaderList())
+                                           apart ? pollRequest.headers : HeaderList(),
+                                           NetworkAccessManager::ReplyHeaders::Apart)
                                : m_manager->sendCustomRequest(request, pollRequest.method, upload);
     if (upload)
         upload->setParent(reply);
@@ -611,7 +614,7 @@ void Poller::onMetaDataChanged()
         return;
     m_gotBytes = true;
     m_watchdog.start(m_settings.inactivityTimeout, this);
-    const QList<QNetworkReply::RawHeaderPair> &headers = m_reply->rawHeaderPairs();
+    const QList<QNetworkReply::RawHeaderPair> &headers = replyHeaders(m_reply.get());
     qint64 headerBytes = 0;
     for (const auto &[name, value] : headers)
         headerBytes += name.size() + value.size() + 4; // "Name: value\r\n"
@@ -628,7 +631,7 @@ void Poller::onMetaDataChanged()
         headers.isEmpty() && m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).isValid();
     if (!m_streaming && m_profile->streamsAnswers() && startStream())
         return; // a stream has no total size: its caps hold per event
-    const QVariant length = m_reply->header(QNetworkRequest::ContentLengthHeader);
+    const QVariant length = replyHeader(m_reply.get(), QNetworkRequest::ContentLengthHeader);
     if (length.isValid() && length.toLongLong() > m_settings.maxBodyBytes)
         abortReply(Abort::TooLarge);
 }
@@ -893,7 +896,7 @@ void Poller::failUnreadableBody(QNetworkReply *reply, int status)
     QString why = redact(reply->errorString()).trimmed();
     if (why.endsWith(QLatin1Char(':')))
         why.chop(1);
-    const QByteArray coding = reply->rawHeader(QByteArrayLiteral("Content-Encoding"));
+    const QByteArray coding = replyHeader(reply, "Content-Encoding");
     failed(Error::ResponseError, PollerMessages::unreadableAnswer(target(), why),
            coding.isEmpty() ? PollerMessages::status(status)
                             : PollerMessages::statusWithEncoding(status, coding));
@@ -907,7 +910,7 @@ void Poller::parseAnswer(QNetworkReply *reply, int status, const QByteArray &bod
     response.status = status;
     response.reasonPhrase =
         reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray();
-    response.headers = reply->rawHeaderPairs(); // the same list type: shared, not copied
+    response.headers = replyHeaders(reply); // the same list type: shared, not copied
     response.body = body;
     response.receivedAt = m_clock();
     m_liveOnStream = false;
@@ -965,9 +968,9 @@ void Poller::failTls(const QString &qtError)
 void Poller::failRedirect(QNetworkReply *reply)
 {
     const QUrl from = reply->request().url();
-    QUrl to = reply->header(QNetworkRequest::LocationHeader).toUrl();
+    QUrl to = replyHeader(reply, QNetworkRequest::LocationHeader).toUrl();
     if (!to.isValid())
-        to = QUrl::fromEncoded(reply->rawHeader(QByteArrayLiteral("Location")));
+        to = QUrl::fromEncoded(replyHeader(reply, "Location"));
     if (to.isRelative())
         to = from.resolved(to);
     const QVariant status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
@@ -1179,7 +1182,7 @@ bool Poller::startStream()
     head.status = status.toInt();
     head.reasonPhrase =
         m_reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray();
-    head.headers = m_reply->rawHeaderPairs();
+    head.headers = replyHeaders(m_reply.get());
     head.receivedAt = m_clock();
     StreamLimits limits;
     limits.maxEventBytes = m_settings.maxBodyBytes;

@@ -780,7 +780,7 @@ void Http1Reply::onHeaders()
     setAttribute(QNetworkRequest::RedirectionTargetAttribute, {});
     // Repeated fields become one, as Qt gives them (RFC 9110 section 5.3):
     // joined by ", ", Set-Cookie by newlines.
-    QList<std::pair<QByteArray, QByteArray>> fields;
+    QList<RawHeaderPair> fields;
     fields.reserve(m_parser.headers().size());
     std::optional<ContentDecoder::Coding> coding;
     for (const auto &[name, value] : m_parser.headers()) {
@@ -800,18 +800,41 @@ void Http1Reply::onHeaders()
                 coding = ContentDecoder::codingFor(value);
         }
     }
-    for (const auto &[name, value] : std::as_const(fields)) {
-        // Like Qt's client: a decoded body's Content-Length would be the
-        // coded length, so it goes; Content-Encoding stays.
-        if (coding && sameName(name, "Content-Length"))
-            continue;
-        setRawHeader(name, value);
+    // Like Qt's client: a decoded body's Content-Length would be the
+    // coded length, so it goes; Content-Encoding stays.
+    if (coding) {
+        fields.removeIf(
+            [](const RawHeaderPair &field) { return sameName(field.first, "Content-Length"); });
+    }
+    if (!m_headersApart) {
+        for (const auto &[name, value] : std::as_const(fields))
+            setRawHeader(name, value);
+    }
+    if (m_fields.isEmpty()) {
+        m_fields = std::move(fields);
+    } else {
+        // After a redirect, as setRawHeader() leaves them: a field named
+        // again replaces the earlier one at the end, the others stay.
+        for (RawHeaderPair &field : fields) {
+            m_fields.removeIf([&name = field.first](const RawHeaderPair &earlier) {
+                return sameName(earlier.first, name);
+            });
+            m_fields.append(std::move(field));
+        }
     }
 
     const QNetworkRequest &original = request();
     if (m_manager && original.attribute(QNetworkRequest::CookieSaveControlAttribute).toInt() !=
                          QNetworkRequest::Manual) {
-        const QByteArray cookies = rawHeader("Set-Cookie");
+        QByteArray cookies;
+        if (!m_headersApart) {
+            cookies = rawHeader("Set-Cookie");
+        } else {
+            for (const auto &[name, value] : std::as_const(m_fields)) {
+                if (sameName(name, "Set-Cookie"))
+                    cookies = value;
+            }
+        }
         if (!cookies.isEmpty())
             m_manager->cookieJar()->setCookiesFromUrl(QNetworkCookie::parseCookies(cookies), url());
     }

@@ -65,6 +65,16 @@ public:
     /// (the certificates it is about) to the reply's end and after; empty
     /// before, and for http.
     TlsPeerInfo peerInfo() const;
+    /// The answer's header fields are kept here only, not set on the
+    /// QNetworkReply (rawHeader() and header() then give nothing): Qt
+    /// parses the ones it knows (dates, lengths, lists) for every answer,
+    /// a seventh of a long poll's own CPU through Nchan. Set before the
+    /// answer arrives (NetworkAccessManager::send() with ReplyHeaders::Apart).
+    void setHeadersApart(bool apart) { m_headersApart = apart; }
+    bool headersApart() const { return m_headersApart; }
+    /// The answer's fields as rawHeaderPairs() gives them (repeated ones
+    /// folded into one), also where they are kept apart.
+    const QList<RawHeaderPair> &fields() const { return m_fields; }
 
 protected:
     qint64 readData(char *data, qint64 maxSize) override;
@@ -159,6 +169,8 @@ private:
     /// Accept-Encoding was ours (the request named none): a gzip or deflate
     /// body is then undone here, as Qt's client does.
     bool m_askedForCodings = false;
+    bool m_headersApart = false;               ///< setHeadersApart()
+    QList<RawHeaderPair> m_fields;             ///< fields()
     std::unique_ptr<ContentDecoder> m_decoder; ///< for this response's coded body
     QByteArray m_encoded;                      ///< coded body bytes not yet decoded
     bool m_resumeQueued = false;               ///< resumeDecoding() is queued

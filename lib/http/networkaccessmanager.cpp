@@ -3,6 +3,7 @@
 #include "http1connection_p.h"
 #include "http1reply.h"
 
+#include <QHostAddress>
 #include <QMetaMethod>
 #include <QNetworkCookie>
 #include <QNetworkCookieJar>
@@ -65,6 +66,40 @@ QNetworkRequest withHeaders(QNetworkRequest request,
     for (const auto &[name, value] : headers)
         request.setRawHeader(name, value);
     return request;
+}
+
+/// The field Qt parses for `header`.
+QByteArrayView knownHeaderName(QNetworkRequest::KnownHeaders header)
+{
+    switch (header) {
+    case QNetworkRequest::ContentTypeHeader:
+        return "Content-Type";
+    case QNetworkRequest::ContentLengthHeader:
+        return "Content-Length";
+    case QNetworkRequest::LocationHeader:
+        return "Location";
+    case QNetworkRequest::LastModifiedHeader:
+        return "Last-Modified";
+    case QNetworkRequest::CookieHeader:
+        return "Cookie";
+    case QNetworkRequest::SetCookieHeader:
+        return "Set-Cookie";
+    case QNetworkRequest::ContentDispositionHeader:
+        return "Content-Disposition";
+    case QNetworkRequest::UserAgentHeader:
+        return "User-Agent";
+    case QNetworkRequest::ServerHeader:
+        return "Server";
+    case QNetworkRequest::IfModifiedSinceHeader:
+        return "If-Modified-Since";
+    case QNetworkRequest::ETagHeader:
+        return "ETag";
+    case QNetworkRequest::IfMatchHeader:
+        return "If-Match";
+    case QNetworkRequest::IfNoneMatchHeader:
+        return "If-None-Match";
+    }
+    return {};
 }
 
 QByteArray methodOf(QNetworkAccessManager::Operation operation, const QNetworkRequest &request)
@@ -154,6 +189,21 @@ bool NetworkAccessManager::usesOwnClient(const QNetworkRequest &request, Operati
         return true;
     if (managerProxy.type() != QNetworkProxy::DefaultProxy)
         return false;
+    // Qt asks for no proxy for a loopback host, whatever the application's
+    // or the system's settings ("localhost", "localhost.*", a loopback
+    // address: QGlobalNetworkProxy::proxyForQuery()). That depends on the
+    // host alone, so it is worked out once per host, not per request.
+    if (!proxyFactory()) {
+        const QString host = url.host();
+        if (host != m_checkedHost) {
+            m_checkedHost = host;
+            m_checkedHostIsLoopback = host == QLatin1String("localhost") ||
+                                      host.startsWith(QLatin1String("localhost.")) ||
+                                      QHostAddress(host).isLoopback();
+        }
+        if (m_checkedHostIsLoopback)
+            return true;
+    }
     const QNetworkProxyQuery query(url);
     const QList<QNetworkProxy> proxies = proxyFactory()
                                              ? proxyFactory()->queryProxy(query)
@@ -164,14 +214,15 @@ bool NetworkAccessManager::usesOwnClient(const QNetworkRequest &request, Operati
 QNetworkReply *NetworkAccessManager::send(const QNetworkRequest &request, const QByteArray &verb,
                                           QIODevice *body)
 {
-    return send(request, verb, body, {});
+    return send(request, verb, body, {}, ReplyHeaders::InReply);
 }
 
 QNetworkReply *NetworkAccessManager::send(const QNetworkRequest &request, const QByteArray &verb,
-                                          QIODevice *body, const RawHeaders &headers)
+                                          QIODevice *body, const RawHeaders &headers,
+                                          ReplyHeaders answerHeaders)
 {
     if (!headers.isEmpty() && !canKeepApart(request, headers))
-        return send(withHeaders(request, headers), verb, body, {});
+        return send(withHeaders(request, headers), verb, body, {}, answerHeaders);
     if (body || autoDeleteReplies() ||
         request.attribute(QNetworkRequest::AutoDeleteReplyOnFinishAttribute).toBool())
         return sendCustomRequest(withHeaders(request, headers), verb, body);
@@ -184,6 +235,7 @@ QNetworkReply *NetworkAccessManager::send(const QNetworkRequest &request, const 
     if (!usesOwnClient(sent, operation))
         return sendCustomRequest(withHeaders(request, headers), verb, body);
     QNetworkReply *reply = createOwnReply(operation, sent, {}, headers);
+    static_cast<Http1Reply *>(reply)->setHeadersApart(answerHeaders == ReplyHeaders::Apart);
     // What QNetworkAccessManager's post-processing does: the reply's
     // finished(), encrypted() and sslErrors() become the manager's, at once.
     connect(
@@ -260,6 +312,45 @@ TlsPeerInfo tlsPeerInfo(const QNetworkReply *reply)
     const QSslConfiguration configuration = reply->sslConfiguration();
     return {configuration.peerCertificateChain(), configuration.sessionProtocol(),
             configuration.nextNegotiatedProtocol()};
+}
+
+const QList<QNetworkReply::RawHeaderPair> &replyHeaders(const QNetworkReply *reply)
+{
+    if (const auto *own = qobject_cast<const Http1Reply *>(reply))
+        return own->fields();
+    return reply->rawHeaderPairs();
+}
+
+QByteArray replyHeader(const QNetworkReply *reply, QByteArrayView name)
+{
+    for (const auto &[field, value] : replyHeaders(reply)) {
+        if (field.size() == name.size() &&
+            qstrnicmp(field.constData(), field.size(), name.data(), name.size()) == 0)
+            return value;
+    }
+    return {};
+}
+
+QVariant replyHeader(const QNetworkReply *reply, QNetworkRequest::KnownHeaders header)
+{
+    const auto *own = qobject_cast<const Http1Reply *>(reply);
+    const QByteArrayView name = knownHeaderName(header);
+    if (!own || !own->headersApart() || name.isEmpty())
+        return reply->header(header);
+    const QByteArray value = replyHeader(reply, name);
+    if (value.isNull())
+        return {};
+    if (header == QNetworkRequest::ContentLengthHeader) {
+        // As Qt parses it, without a request for every answer.
+        bool ok = false;
+        const qint64 length = value.trimmed().toLongLong(&ok);
+        return ok ? QVariant(length) : QVariant();
+    }
+    // Qt's parse of a field it knows is public for requests only: the same
+    // code parses a request's fields and a reply's.
+    QNetworkRequest parser;
+    parser.setRawHeader(name.toByteArray(), value);
+    return parser.header(header);
 }
 
 } // namespace Longwatch

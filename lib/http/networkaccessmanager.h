@@ -3,6 +3,7 @@
 #include "tlsinfo.h"
 
 #include <QNetworkAccessManager>
+#include <QNetworkReply>
 
 #include <memory>
 
@@ -88,8 +89,17 @@ public:
     /// them. A field the request already has, a repeated one, one without
     /// a value, and the fields the client reads itself (Cookie,
     /// Accept-Encoding, User-Agent, framing) go into the request.
+    ///
+    /// With ReplyHeaders::Apart a reply of Longwatch's client keeps the
+    /// answer's header fields to itself: its rawHeader(), rawHeaderPairs()
+    /// and header() give nothing, replyHeaders() and replyHeader() give
+    /// them (Qt parses every field it knows, dates and lists, when they are
+    /// set on a QNetworkReply: a seventh of a long poll's own CPU through
+    /// Nchan). A reply of Qt's client has them where Qt keeps them.
+    enum class ReplyHeaders { InReply, Apart };
     QNetworkReply *send(const QNetworkRequest &request, const QByteArray &verb, QIODevice *body,
-                        const RawHeaders &headers);
+                        const RawHeaders &headers,
+                        ReplyHeaders answerHeaders = ReplyHeaders::InReply);
 
     /// Kept-alive connections waiting for a request (for tests).
     int idleConnectionCount() const;
@@ -108,6 +118,10 @@ private:
 
     Internal::Http1ConnectionPool *m_pool;
     bool m_ownClient = true;
+    /// usesOwnClient(): the last host asked about, and whether Qt takes it
+    /// for a loopback host (which no proxy is asked for).
+    mutable QString m_checkedHost;
+    mutable bool m_checkedHostIsLoopback = false;
 };
 
 /// reply->readAll(); a reply of Longwatch's own client hands its bytes over
@@ -123,5 +137,15 @@ bool mayUseTls(const QNetworkReply *reply);
 /// client has them in the reply's sslConfiguration(); Longwatch's own
 /// client in Http1Reply::peerInfo(). Valid from a slot of sslErrors() on.
 TlsPeerInfo tlsPeerInfo(const QNetworkReply *reply);
+
+/// The answer's header fields of `reply`, of either client, as
+/// rawHeaderPairs() gives them, also where NetworkAccessManager::send()
+/// kept them apart (ReplyHeaders::Apart).
+const QList<QNetworkReply::RawHeaderPair> &replyHeaders(const QNetworkReply *reply);
+/// The value of the field `name` (any case) in replyHeaders(), as
+/// rawHeader() gives it.
+QByteArray replyHeader(const QNetworkReply *reply, QByteArrayView name);
+/// header(`header`) of `reply`, parsed from replyHeaders() as Qt parses it.
+QVariant replyHeader(const QNetworkReply *reply, QNetworkRequest::KnownHeaders header);
 
 } // namespace Longwatch
