@@ -3,12 +3,11 @@
 #include "channelmodel.h"
 #include "poller.h"
 
+#include <algorithm>
+
 namespace Longwatch {
 
-namespace {
-
-/// Failed first, then retrying, connecting, and the rest.
-int troubleRank(Poller::State state)
+int channelStateSeverity(Poller::State state)
 {
     switch (state) {
     case Poller::State::Failed:
@@ -17,13 +16,24 @@ int troubleRank(Poller::State state)
         return 1;
     case Poller::State::Connecting:
         return 2;
-    case Poller::State::Waiting:
     case Poller::State::Live:
-    case Poller::State::Idle:
-    case Poller::State::Stopped:
         return 3;
+    case Poller::State::Waiting:
+        return 4;
+    case Poller::State::Stopped:
+        return 5;
+    case Poller::State::Idle:
+        return 6;
     }
-    return 3;
+    return 6;
+}
+
+namespace {
+
+/// Failed first, then retrying, connecting, and the rest alike.
+int troubleRank(Poller::State state)
+{
+    return std::min(channelStateSeverity(state), 3);
 }
 
 } // namespace

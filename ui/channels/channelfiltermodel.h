@@ -1,11 +1,17 @@
 #pragma once
 
+#include "poller.h"
+
 #include <QSortFilterProxyModel>
 
 namespace Longwatch {
 
 class Channel;
 class ChannelModel;
+
+/// Worst first: failed, retrying, connecting, live, waiting, stopped, idle.
+/// The order of "trouble first" and of a group header's dot and counts.
+int channelStateSeverity(Poller::State state);
 
 /// The channel list as the person asked to see it: only the channels whose
 /// name, group, address or state words ("failed", "retrying", "listening",

@@ -14,28 +14,6 @@ namespace Longwatch {
 
 namespace {
 
-/// Worst first: the order of the header's dot and of its counts.
-int severity(Poller::State state)
-{
-    switch (state) {
-    case Poller::State::Failed:
-        return 0;
-    case Poller::State::Backoff:
-        return 1;
-    case Poller::State::Connecting:
-        return 2;
-    case Poller::State::Live:
-        return 3;
-    case Poller::State::Waiting:
-        return 4;
-    case Poller::State::Stopped:
-        return 5;
-    case Poller::State::Idle:
-        return 6;
-    }
-    return 6;
-}
-
 QByteArray channelIds(const QList<Channel *> &channels)
 {
     QStringList ids;
@@ -209,7 +187,7 @@ Poller::State ChannelGroupModel::worstState(const QList<Channel *> &channels)
 {
     Poller::State worst = Poller::State::Idle;
     for (const Channel *channel : channels) {
-        if (severity(channel->state()) < severity(worst))
+        if (channelStateSeverity(channel->state()) < channelStateSeverity(worst))
             worst = channel->state();
     }
     return worst;
@@ -219,7 +197,7 @@ QString ChannelGroupModel::summary(const QList<Channel *> &channels)
 {
     QHash<int, int> counts; // by severity
     for (const Channel *channel : channels)
-        ++counts[severity(channel->state())];
+        ++counts[channelStateSeverity(channel->state())];
     // The words of the channel rows and of the status bar's summary.
     const QStringList words{tr("%1 failed"),     tr("%1 retrying"),  tr("%1 connecting"),
                             tr("%1 live"),       tr("%1 listening"), tr("%1 paused"),
