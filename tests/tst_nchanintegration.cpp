@@ -2,6 +2,7 @@
 // module (Debian: nginx + libnginx-mod-nchan), started from a temporary
 // prefix on a free port of 127.0.0.1.
 
+#include "nchanserver.h"
 #include "poller.h"
 #include "profiles.h"
 #include "profiles/nchanprofile.h"
@@ -9,43 +10,18 @@
 #include <QFile>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
-#include <QProcess>
 #include <QSignalSpy>
-#include <QTcpServer>
-#include <QTcpSocket>
-#include <QTemporaryDir>
 #include <QTest>
 
-#include <signal.h>
-#include <sys/prctl.h>
-#include <unistd.h>
-
 using namespace Longwatch;
+using namespace Longwatch::Testing;
 using namespace std::chrono_literals;
 
 namespace {
 
-const QString kNginx = "/usr/sbin/nginx";
-const QString kModule = "/usr/lib/nginx/modules/ngx_nchan_module.so";
-
 // Short enough that every test sees Nchan's hold expire (408) a few times.
 constexpr int kSubscriberTimeoutSeconds = 1;
 constexpr int kWaitMs = 10'000;
-
-quint16 freePort()
-{
-    QTcpServer server;
-    if (!server.listen(QHostAddress::LocalHost, 0))
-        return 0;
-    return server.serverPort();
-}
-
-bool acceptsConnections(quint16 port)
-{
-    QTcpSocket socket;
-    socket.connectToHost(QHostAddress::LocalHost, port);
-    return socket.waitForConnected(200);
-}
 
 } // namespace
 
@@ -64,7 +40,7 @@ private Q_SLOTS:
 
 private:
     void startNginx();
-    void stopNginx();
+    void stopNginx() { m_nginx->stop(); }
     /// POSTs one message; returns the HTTP status, or -1 if none came.
     int publish(const QString &channel, const QByteArray &body,
                 const QByteArray &contentType = "text/plain");
@@ -74,55 +50,31 @@ private:
     QUrl url(const QString &path) const;
     QString errorLog() const;
 
-    std::unique_ptr<QTemporaryDir> m_dir;
-    std::unique_ptr<QProcess> m_nginx;
-    quint16 m_port = 0;
+    std::unique_ptr<NchanServer> m_nginx;
     QNetworkAccessManager m_network;
     EventList m_received;
 };
 
 void tst_NchanIntegration::initTestCase()
 {
-    if (!QFile::exists(kNginx))
+    if (!QFile::exists(NchanServer::kNginx))
         QSKIP("nginx is not installed (Debian package 'nginx'); skipping the Nchan integration "
               "test.");
-    if (!QFile::exists(kModule))
+    if (!QFile::exists(NchanServer::kModule))
         QSKIP("The Nchan module is not installed (Debian package 'libnginx-mod-nchan', "
               "/usr/lib/nginx/modules/ngx_nchan_module.so); skipping the Nchan integration test.");
 }
 
 void tst_NchanIntegration::init()
 {
-    m_dir = std::make_unique<QTemporaryDir>();
-    QVERIFY(m_dir->isValid());
-    m_port = freePort();
-    QVERIFY(m_port != 0);
     m_received.clear();
-
-    const QString prefix = m_dir->path();
-    // master_process off: one process, which QProcess can stop for sure.
-    QString conf = QString(R"(load_module %1;
-daemon off;
-master_process off;
-worker_processes 1;
-pid %2/nginx.pid;
-error_log %2/error.log info;
-%4
-events { worker_connections 128; }
-http {
-    access_log %2/access.log;
-    client_body_temp_path %2/client_body;
-    proxy_temp_path %2/proxy;
-    fastcgi_temp_path %2/fastcgi;
-    uwsgi_temp_path %2/uwsgi;
-    scgi_temp_path %2/scgi;
-    nchan_message_buffer_length 100;
-    server {
-        listen 127.0.0.1:%3;
-        location ~ ^/sub/(\w+)$ {
+    m_nginx = std::make_unique<NchanServer>();
+    QString problem;
+    QVERIFY2(m_nginx->configure(QStringLiteral("    nchan_message_buffer_length 100;"),
+                                QStringLiteral(R"(        location ~ ^/sub/(\w+)$ {
             nchan_subscriber longpoll;
             nchan_channel_id $1;
-            nchan_subscriber_timeout %5s;
+            nchan_subscriber_timeout %1s;
         }
         location ~ ^/poll/(\w+)$ {
             nchan_subscriber intervalpoll;
@@ -136,73 +88,35 @@ http {
         location ~ ^/pub/(\w+)$ {
             nchan_publisher;
             nchan_channel_id $1;
-        }
-    }
-}
-)")
-                       .arg(kModule, prefix)
-                       .arg(m_port)
-                       // As root (CI containers), nginx would switch to "nobody"
-                       // and could not write into our prefix.
-                       .arg(geteuid() == 0 ? "user root;" : "")
-                       .arg(kSubscriberTimeoutSeconds);
-    QFile file(prefix + "/nginx.conf");
-    QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write(conf.toUtf8());
-    file.close();
+        })")
+                                    .arg(kSubscriberTimeoutSeconds),
+                                &problem),
+             qPrintable(problem));
     startNginx();
 }
 
 void tst_NchanIntegration::cleanup()
 {
-    stopNginx();
-    if (QTest::currentTestFailed())
+    if (m_nginx)
+        stopNginx();
+    if (QTest::currentTestFailed() && m_nginx)
         qWarning().noquote() << "nginx error log:\n" << errorLog();
     m_nginx.reset();
-    m_dir.reset();
 }
 
 void tst_NchanIntegration::startNginx()
 {
-    QVERIFY(!m_nginx || m_nginx->state() == QProcess::NotRunning);
-    m_nginx = std::make_unique<QProcess>();
-    m_nginx->setProgram(kNginx);
-    // -e: the error log before the configuration is read (the default,
-    // /var/log/nginx/error.log, is not ours to write).
-    m_nginx->setArguments({"-p", m_dir->path(), "-c", m_dir->path() + "/nginx.conf", "-e",
-                           m_dir->path() + "/error.log"});
-    m_nginx->setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    // If this test dies, nginx dies with it rather than holding the port.
-    m_nginx->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
-    m_nginx->start();
-    QVERIFY2(m_nginx->waitForStarted(5000), qPrintable(m_nginx->errorString()));
-    QTRY_VERIFY_WITH_TIMEOUT(m_nginx->state() == QProcess::NotRunning || acceptsConnections(m_port),
-                             kWaitMs);
-    QVERIFY2(m_nginx->state() == QProcess::Running, qPrintable(errorLog()));
-}
-
-void tst_NchanIntegration::stopNginx()
-{
-    if (!m_nginx || m_nginx->state() == QProcess::NotRunning)
-        return;
-    m_nginx->terminate(); // SIGTERM: nginx's fast shutdown
-    if (!m_nginx->waitForFinished(5000)) {
-        m_nginx->kill();
-        m_nginx->waitForFinished(5000);
-    }
+    QVERIFY2(m_nginx->start(kWaitMs), qPrintable(errorLog()));
 }
 
 QString tst_NchanIntegration::errorLog() const
 {
-    QFile file(m_dir ? m_dir->path() + "/error.log" : QString());
-    if (!file.open(QIODevice::ReadOnly))
-        return "(no error log)";
-    return QString::fromUtf8(file.readAll());
+    return QString::fromUtf8(m_nginx->log());
 }
 
 QUrl tst_NchanIntegration::url(const QString &path) const
 {
-    return QUrl(QString("http://127.0.0.1:%1%2").arg(m_port).arg(path));
+    return m_nginx->url(path);
 }
 
 int tst_NchanIntegration::publish(const QString &channel, const QByteArray &body,
@@ -359,12 +273,7 @@ void tst_NchanIntegration::resumesWithoutDuplicatesAfterARestart()
     // nginx goes away while it holds our request; the Poller sees the outage
     // (connection refused) and keeps retrying.
     QTRY_COMPARE_WITH_TIMEOUT(activeSubscribers("jobs"), 1, kWaitMs);
-    if (crash) {
-        m_nginx->kill();
-        QVERIFY(m_nginx->waitForFinished(5000));
-    } else {
-        stopNginx();
-    }
+    m_nginx->stop(crash);
     QTRY_VERIFY_WITH_TIMEOUT(errors.count() > 0, kWaitMs);
     QVERIFY(poller->isRunning());
     if (crash) {
