@@ -190,33 +190,12 @@ void tst_Failover::cleanup()
 
 int tst_Failover::publish(Node &node, const QString &channel, const QByteArray &body)
 {
-    QNetworkRequest request(node.url("/pub/" + channel));
-    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("text/plain"));
-    // No kept-alive connection that a dead node would leave behind.
-    request.setRawHeader("Connection", "close");
-    std::unique_ptr<QNetworkReply> reply(m_network.post(request, body));
-    QSignalSpy finished(reply.get(), &QNetworkReply::finished);
-    if (!reply->isFinished() && !finished.wait(kWaitMs))
-        return -1;
-    return reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    return node.publish(m_network, channel, body, QByteArrayLiteral("text/plain"), kWaitMs);
 }
 
 int tst_Failover::activeSubscribers(Node &node, const QString &channel)
 {
-    // GET on a publisher location answers with the channel's info, e.g.
-    // "queued messages: 3\nlast requested: 0 sec. ago\nactive subscribers: 1\n...".
-    QNetworkRequest request(node.url("/pub/" + channel));
-    request.setRawHeader("Accept", "text/plain");
-    request.setRawHeader("Connection", "close");
-    std::unique_ptr<QNetworkReply> reply(m_network.get(request));
-    QSignalSpy finished(reply.get(), &QNetworkReply::finished);
-    if (!reply->isFinished() && !finished.wait(kWaitMs))
-        return -1;
-    for (const QByteArray &line : reply->readAll().split('\n')) {
-        if (line.startsWith("active subscribers:"))
-            return line.mid(line.indexOf(':') + 1).trimmed().toInt();
-    }
-    return -1;
+    return node.activeSubscribers(m_network, channel, kWaitMs);
 }
 
 void tst_Failover::nodeADiesAndTheChannelGoesOnFromB_data()

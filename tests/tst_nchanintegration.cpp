@@ -122,33 +122,12 @@ QUrl tst_NchanIntegration::url(const QString &path) const
 int tst_NchanIntegration::publish(const QString &channel, const QByteArray &body,
                                   const QByteArray &contentType)
 {
-    QNetworkRequest request(url("/pub/" + channel));
-    request.setHeader(QNetworkRequest::ContentTypeHeader, contentType);
-    // No kept-alive connection that a restart of nginx would leave dead.
-    request.setRawHeader("Connection", "close");
-    std::unique_ptr<QNetworkReply> reply(m_network.post(request, body));
-    QSignalSpy finished(reply.get(), &QNetworkReply::finished);
-    if (!reply->isFinished() && !finished.wait(kWaitMs))
-        return -1;
-    return reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    return m_nginx->publish(m_network, channel, body, contentType, kWaitMs);
 }
 
 int tst_NchanIntegration::activeSubscribers(const QString &channel)
 {
-    // GET on a publisher location answers with the channel's info, e.g.
-    // "queued messages: 3\nlast requested: 0 sec. ago\nactive subscribers: 1\n...".
-    QNetworkRequest request(url("/pub/" + channel));
-    request.setRawHeader("Accept", "text/plain");
-    request.setRawHeader("Connection", "close");
-    std::unique_ptr<QNetworkReply> reply(m_network.get(request));
-    QSignalSpy finished(reply.get(), &QNetworkReply::finished);
-    if (!reply->isFinished() && !finished.wait(kWaitMs))
-        return -1;
-    for (const QByteArray &line : reply->readAll().split('\n')) {
-        if (line.startsWith("active subscribers:"))
-            return line.mid(line.indexOf(':') + 1).trimmed().toInt();
-    }
-    return -1;
+    return m_nginx->activeSubscribers(m_network, channel, kWaitMs);
 }
 
 std::unique_ptr<Poller> tst_NchanIntegration::makePoller(const QString &path)

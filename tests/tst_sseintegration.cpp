@@ -110,14 +110,7 @@ void tst_SseIntegration::cleanup()
 
 int tst_SseIntegration::publish(const QString &channel, const QByteArray &body)
 {
-    QNetworkRequest request(url("/pub/" + channel));
-    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("text/plain"));
-    request.setRawHeader("Connection", "close");
-    std::unique_ptr<QNetworkReply> reply(m_network.post(request, body));
-    QSignalSpy finished(reply.get(), &QNetworkReply::finished);
-    if (!reply->isFinished() && !finished.wait(kWaitMs))
-        return -1;
-    return reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    return m_nginx->publish(m_network, channel, body, QByteArrayLiteral("text/plain"), kWaitMs);
 }
 
 std::unique_ptr<Poller> tst_SseIntegration::makePoller(const QString &path, const QString &cursor)

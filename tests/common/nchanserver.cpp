@@ -3,6 +3,9 @@
 #include <QDeadlineTimer>
 #include <QFile>
 #include <QHostAddress>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
@@ -137,6 +140,48 @@ QByteArray NchanServer::log(const QString &name) const
 {
     QFile file(m_dir.path() + QLatin1Char('/') + name);
     return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+namespace {
+
+/// The reply once it finished, or nullptr if it did not within `timeoutMs`.
+std::unique_ptr<QNetworkReply> finished(QNetworkReply *started, int timeoutMs)
+{
+    std::unique_ptr<QNetworkReply> reply(started);
+    QSignalSpy done(reply.get(), &QNetworkReply::finished);
+    if (!reply->isFinished() && !done.wait(timeoutMs))
+        return nullptr;
+    return reply;
+}
+
+} // namespace
+
+int NchanServer::publish(QNetworkAccessManager &network, const QString &channel,
+                         const QByteArray &body, const QByteArray &contentType, int timeoutMs) const
+{
+    QNetworkRequest request(url(QStringLiteral("/pub/") + channel));
+    request.setHeader(QNetworkRequest::ContentTypeHeader, contentType);
+    request.setRawHeader("Connection", "close");
+    const std::unique_ptr<QNetworkReply> reply = finished(network.post(request, body), timeoutMs);
+    return reply ? reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() : -1;
+}
+
+int NchanServer::activeSubscribers(QNetworkAccessManager &network, const QString &channel,
+                                   int timeoutMs) const
+{
+    // GET on a publisher location answers with the channel's info, e.g.
+    // "queued messages: 3\nlast requested: 0 sec. ago\nactive subscribers: 1\n...".
+    QNetworkRequest request(url(QStringLiteral("/pub/") + channel));
+    request.setRawHeader("Accept", "text/plain");
+    request.setRawHeader("Connection", "close");
+    const std::unique_ptr<QNetworkReply> reply = finished(network.get(request), timeoutMs);
+    if (!reply)
+        return -1;
+    for (const QByteArray &line : reply->readAll().split('\n')) {
+        if (line.startsWith("active subscribers:"))
+            return line.mid(line.indexOf(':') + 1).trimmed().toInt();
+    }
+    return -1;
 }
 
 } // namespace Longwatch::Testing

@@ -11,6 +11,8 @@
 
 #include <memory>
 
+class QNetworkAccessManager;
+
 namespace Longwatch::Testing {
 
 /// One nginx+Nchan server of a test: one process (master_process off), which
@@ -46,6 +48,17 @@ public:
     QUrl url(const QString &path) const;
     /// A file of its prefix, "error.log" or "access.log"; empty if none.
     QByteArray log(const QString &name = QStringLiteral("error.log")) const;
+
+    // Through a publisher location /pub/<channel>, as every test configures
+    // it, on a connection of its own (none kept alive for a stopped server).
+    /// POSTs one message; the HTTP status (201: a subscriber got it, 202:
+    /// kept), or -1 if none came within `timeoutMs`.
+    int publish(QNetworkAccessManager &network, const QString &channel, const QByteArray &body,
+                const QByteArray &contentType = QByteArrayLiteral("text/plain"),
+                int timeoutMs = 10'000) const;
+    /// The subscribers Nchan holds on `channel` (from its channel info), or -1.
+    int activeSubscribers(QNetworkAccessManager &network, const QString &channel,
+                          int timeoutMs = 10'000) const;
 
 private:
     QTemporaryDir m_dir;
