@@ -14,6 +14,28 @@ namespace Longwatch {
 
 namespace {
 
+/// The colours of a row: its text, that text dimmed, and its state's.
+struct RowColors
+{
+    QColor text;
+    QColor dim;
+    QColor state;
+};
+
+RowColors rowColors(const QStyleOptionViewItem &option, Poller::State state)
+{
+    const QPalette &palette = option.palette;
+    const bool selected = option.state & QStyle::State_Selected;
+    const QPalette::ColorGroup group =
+        (option.state & QStyle::State_Active) ? QPalette::Active : QPalette::Inactive;
+    RowColors colors;
+    colors.text = palette.color(group, selected ? QPalette::HighlightedText : QPalette::Text);
+    colors.dim = colors.text;
+    colors.dim.setAlphaF(0.68);
+    colors.state = StatusColors::forChannelState(state, palette);
+    return colors;
+}
+
 constexpr int kPadding = 8;
 constexpr int kDot = 10;
 constexpr int kSparkWidth = 56;
@@ -161,14 +183,8 @@ void ChannelDelegate::paint(QPainter *painter, const QStyleOptionViewItem &optio
     }
 
     const auto state = index.data(ChannelModel::StateRole).value<Poller::State>();
-    const QPalette &palette = option.palette;
     const bool selected = option.state & QStyle::State_Selected;
-    const QPalette::ColorGroup group =
-        (option.state & QStyle::State_Active) ? QPalette::Active : QPalette::Inactive;
-    const QColor text = palette.color(group, selected ? QPalette::HighlightedText : QPalette::Text);
-    QColor dim = text;
-    dim.setAlphaF(0.68);
-    const QColor stateColor = StatusColors::forChannelState(state, palette);
+    const auto [text, dim, stateColor] = rowColors(option, state);
 
     const QRect r = indented.rect.adjusted(kPadding, kPadding - 1, -kPadding, -kPadding + 1);
     QFont bold = option.font;
@@ -272,14 +288,8 @@ void ChannelDelegate::paintCompact(QPainter *painter, const QStyleOptionViewItem
                                    const QModelIndex &index) const
 {
     const auto state = index.data(ChannelModel::StateRole).value<Poller::State>();
-    const QPalette &palette = option.palette;
     const bool selected = option.state & QStyle::State_Selected;
-    const QPalette::ColorGroup group =
-        (option.state & QStyle::State_Active) ? QPalette::Active : QPalette::Inactive;
-    const QColor text = palette.color(group, selected ? QPalette::HighlightedText : QPalette::Text);
-    QColor dim = text;
-    dim.setAlphaF(0.68);
-    const QColor stateColor = StatusColors::forChannelState(state, palette);
+    const auto [text, dim, stateColor] = rowColors(option, state);
     const QFontMetrics metrics(option.font);
     const QRect r = option.rect.adjusted(kPadding - 2, 0, -kPadding, 0);
 
@@ -346,21 +356,15 @@ void ChannelDelegate::paintGroupHeader(QPainter *painter, const QStyleOptionView
 {
     const auto state = index.data(ChannelModel::StateRole).value<Poller::State>();
     const bool collapsed = index.data(ChannelModel::CollapsedRole).toBool();
-    const QPalette &palette = option.palette;
     const bool selected = option.state & QStyle::State_Selected;
-    const QPalette::ColorGroup group =
-        (option.state & QStyle::State_Active) ? QPalette::Active : QPalette::Inactive;
-    const QColor text = palette.color(group, selected ? QPalette::HighlightedText : QPalette::Text);
-    QColor dim = text;
-    dim.setAlphaF(0.68);
-    const QColor stateColor = StatusColors::forChannelState(state, palette);
+    const auto [text, dim, stateColor] = rowColors(option, state);
 
     painter->save();
     painter->setRenderHint(QPainter::Antialiasing);
     // A band across the list, with a line above it: where a group begins.
     if (!selected) {
         QColor band = text;
-        band.setAlphaF(StatusColors::isDark(palette) ? 0.07 : 0.045);
+        band.setAlphaF(StatusColors::isDark(option.palette) ? 0.07 : 0.045);
         painter->fillRect(option.rect, band);
     }
     QColor rule = text;
