@@ -418,7 +418,9 @@ void ChannelDelegate::paintGroupHeader(QPainter *painter, const QStyleOptionView
     const QString count = QLocale().toString(index.data(ChannelModel::MemberCountRole).toInt());
     const int countWidth = metrics.horizontalAdvance(count);
     const QString fullName = index.data(Qt::DisplayRole).toString();
-    const int nameNeeds = boldMetrics.horizontalAdvance(fullName) + kPadding + countWidth;
+    // Between the name and its count, as drawn below.
+    const int countGap = kPadding / 2 + 2;
+    const int nameNeeds = boldMetrics.horizontalAdvance(fullName) + countGap + countWidth;
     const int summaryWidth = std::max(0, std::min(metrics.horizontalAdvance(summary) + 2,
                                                   room - std::min(nameNeeds, room / 2) - kPadding));
     painter->setFont(option.font);
@@ -426,7 +428,7 @@ void ChannelDelegate::paintGroupHeader(QPainter *painter, const QStyleOptionView
     painter->drawText(QRect(r.right() - summaryWidth, r.top(), summaryWidth, r.height()),
                       Qt::AlignRight | Qt::AlignVCenter,
                       metrics.elidedText(summary, Qt::ElideRight, summaryWidth));
-    const int nameRoom = std::max(0, room - summaryWidth - 2 * kPadding - countWidth);
+    const int nameRoom = std::max(0, room - summaryWidth - kPadding - countGap - countWidth);
     const QString name = boldMetrics.elidedText(fullName, Qt::ElideRight, nameRoom);
     const int nameWidth = boldMetrics.horizontalAdvance(name);
     painter->setFont(bold);
@@ -435,9 +437,8 @@ void ChannelDelegate::paintGroupHeader(QPainter *painter, const QStyleOptionView
                       Qt::AlignLeft | Qt::AlignVCenter, name);
     painter->setFont(option.font);
     painter->setPen(dim);
-    painter->drawText(
-        QRect(textLeft + nameWidth + kPadding / 2 + 2, r.top(), countWidth, r.height()),
-        Qt::AlignLeft | Qt::AlignVCenter, count);
+    painter->drawText(QRect(textLeft + nameWidth + countGap, r.top(), countWidth, r.height()),
+                      Qt::AlignLeft | Qt::AlignVCenter, count);
     painter->restore();
 }
 
